@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+# Each creates the virtual environment (.venv) from requirements.lock on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+READY  := $(VENV)/.ready
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint unit bench token contracts clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(READY): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+run: $(READY) ## the whole platform on embedded defaults (SQLite stores, embedded Kafka broker)
+	$(PY) -m fdcs run
+
+test: lint unit ## lint, type-check, then every test against PostgreSQL and a Kafka broker
+
+lint: $(READY) ## ruff and mypy (strict)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+unit: $(READY) ## the tests only (pytest); PostgreSQL from DATABASE_URL, broker started by the session
+	$(PY) -m pytest
+
+bench: $(READY) ## durable signing commands/s over HTTP against raw PostgreSQL inserts/s
+	$(PY) bench/signing.py
+
+token: $(READY) ## a development token: make token ROLE=admin (or ARGS="--role family_doctor --team T1")
+	@$(PY) -m fdcs token $(if $(ARGS),$(ARGS),--role $(or $(ROLE),admin))
+
+contracts: $(READY) ## regenerate the public events' JSON Schemas after changing a contract
+	$(PY) -m fdcs contracts
+
+clean: ## remove the environment and local data
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

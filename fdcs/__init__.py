@@ -1,0 +1,1 @@
+"""The platform's command line: run everything locally, serve one service, mint dev tokens."""

@@ -1,0 +1,3 @@
+from fdcs.cli import main
+
+raise SystemExit(main())

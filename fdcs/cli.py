@@ -1,0 +1,151 @@
+"""`python -m fdcs …`: the platform's processes and developer tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+
+from fdcs.services import SERVICES
+from shared.contracts import topics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fdcs", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add(commands, "run", "the whole platform on embedded defaults (make run)", _run)
+    for name, help_, action in (
+        ("serve", "serve one service's HTTP API", _serve),
+        ("relay", "relay one service's events to Kafka", _relay),
+        ("project", "run one service's projections", _project),
+        ("migrate", "create one service's tables", _migrate),
+    ):
+        sub = _add(commands, name, help_, action)
+        sub.add_argument("service", choices=sorted(SERVICES))
+    _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
+    _add(commands, "contracts", "write the public events' JSON Schemas", _contracts)
+    _add(commands, "keys", "create the development JWT key pair", lambda _: _keys())
+    token = _add(commands, "token", "mint a development bearer token", _token)
+    token.add_argument(
+        "--role",
+        required=True,
+        choices=["resident", "family_doctor", "hospital", "insurance_bureau", "official", "admin"],
+    )
+    for claim in ("sub", "team", "institution", "hospital", "bureau", "area", "resident", "identity-number"):
+        token.add_argument(f"--{claim}")
+    token.add_argument("--hours", type=float, default=12)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    result: int = args.action(args) or 0
+    return result
+
+
+def _add(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_: str,
+    action: Callable[[argparse.Namespace], int | None],
+) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_)
+    sub.set_defaults(action=action)
+    return sub
+
+
+def _run(_: argparse.Namespace) -> int:
+    from fdcs.launcher import run_platform
+
+    return run_platform()
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    service = SERVICES[args.service]
+    settings = service.settings()
+    uvicorn.run(
+        service.app_factory,
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        workers=settings.http_workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _relay(args: argparse.Namespace) -> None:
+    service = SERVICES[args.service]
+    settings = service.settings()
+    relay = service.bootstrap().create_relay(settings)
+    stop = _stop_on_signals()
+    store = relay.store
+    with store.exclusive("kafka-relay"):
+        logging.info("%s relay publishing from %s", service.name, settings.database_url)
+        relay.run(stop, settings.relay_idle_seconds)
+
+
+def _project(args: argparse.Namespace) -> None:
+    service = SERVICES[args.service]
+    projection = service.bootstrap().create_projection(service.settings())
+    projection.run(_stop_on_signals())
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    service = SERVICES[args.service]
+    settings = service.settings(database_create_tables=True)
+    service.bootstrap().migrate(settings)
+    logging.info("%s: tables are in place in %s", service.name, settings.database_schema)
+
+
+def _topics(_: argparse.Namespace) -> None:
+    from shared.messaging import ensure_topics
+    from shared.settings import ServiceSettings
+
+    ensure_topics(ServiceSettings(), topics.ALL)
+
+
+def _contracts(_: argparse.Namespace) -> None:
+    from shared.contracts.schemas import write
+
+    for path in write():
+        print(path)
+
+
+def _keys() -> None:
+    from fdcs.devkeys import ensure_keys
+
+    print(ensure_keys())
+
+
+def _token(args: argparse.Namespace) -> None:
+    from fdcs.devkeys import ensure_keys, mint
+
+    ensure_keys()
+    resident = args.resident
+    if args.identity_number:
+        from shared.pseudonyms import resident_ref
+        from shared.settings import ServiceSettings
+
+        resident = resident_ref(args.identity_number, ServiceSettings().pseudonym_key.get_secret_value())
+    claims = {
+        "sub": args.sub or f"dev-{args.role}",
+        "role": args.role,
+        "team": args.team,
+        "institution": args.institution,
+        "hospital": args.hospital,
+        "bureau": args.bureau,
+        "area": args.area,
+        "resident": resident,
+    }
+    print(mint(claims, hours=args.hours))
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop

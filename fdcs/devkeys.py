@@ -1,0 +1,48 @@
+"""Development signing keys and tokens. Production verifies tokens of the real identity
+provider and never sees a private key; these exist so a newcomer can call the APIs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+KEYS = Path(".local/jwt")
+
+
+def ensure_keys(folder: Path = KEYS) -> Path:
+    """Create an RSA key pair once; returns the public key's path."""
+    private, public = folder / "private.pem", folder / "public.pem"
+    if not private.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        private.chmod(0o600)
+        public.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+    return public
+
+
+def mint(
+    claims: dict[str, Any], folder: Path = KEYS, hours: float = 12, issuer: str = "fdcs-dev", audience: str = "fdcs"
+) -> str:
+    now = int(time.time())
+    body = {
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + int(hours * 3600),
+        "jti": str(uuid.uuid4()),
+        **{k: v for k, v in claims.items() if v is not None},
+    }
+    return jwt.encode(body, (folder / "private.pem").read_text(), algorithm="RS256")

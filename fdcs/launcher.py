@@ -1,0 +1,138 @@
+"""`make run`: the embedded broker, every service, relay and projection, as child processes.
+
+One line per service says where it listens; Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from fdcs.devkeys import ensure_keys
+from fdcs.services import SERVICES
+from shared.contracts import topics
+from shared.messaging import ensure_topics
+from shared.messaging.embedded import EmbeddedBroker, free_port
+from shared.settings import ServiceSettings
+
+LOGS = Path(".local/logs")
+# Measured on the embedded broker: groups join in ~1 s with these, 5-23 s with defaults.
+FAST_GROUPS = {
+    "KAFKA_SESSION_TIMEOUT_MS": "2000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "KAFKA_FETCH_WAIT_MAX_MS": "50",
+}
+
+
+def run_platform() -> int:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    ensure_keys()
+    broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
+    env = {
+        **os.environ,
+        **FAST_GROUPS,
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "PYTHONPATH": os.pathsep.join(_roots()),
+    }
+    ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap), topics.ALL)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        print(f"{'kafka':<15} {broker.bootstrap}  (embedded Tansu, in memory)")
+        for service in SERVICES.values():
+            children += _start(service.name, env, service.relays, service.projects)
+        for service in SERVICES.values():
+            port = service.settings().http_port
+            _wait_ready(port)
+            print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
+        _print_help()
+        return _watch(children)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(children)
+        broker.stop()
+        print("stopped everything")
+
+
+def _start(name: str, env: dict[str, str], relays: bool, projects: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    roles = ["serve"] + (["relay"] if relays else []) + (["project"] if projects else [])
+    started = []
+    for role in roles:
+        log = open(LOGS / f"{name}.{role}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fdcs", role, name], env=env, stdout=log, stderr=log, start_new_session=True
+        )
+        started.append((f"{name} {role}", process))
+    return started
+
+
+def _watch(children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
+    while True:
+        for name, process in children:
+            if process.poll() is not None:
+                print(f"{name} exited with code {process.returncode}; see {LOGS}/")
+                return 1
+        time.sleep(0.5)
+
+
+def _stop(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    for _, process in children:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for _, process in children:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing became ready on port {port}; see {LOGS}/")
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _roots() -> list[str]:
+    here = Path(__file__).resolve().parent.parent
+    return [str(here)] + [str(p) for p in sorted((here / "services").iterdir()) if p.is_dir()]
+
+
+def _print_help() -> None:
+    print(
+        f"""
+logs in {LOGS}/; Ctrl-C stops everything.
+Mint a development token, then call the APIs, for example:
+  TOKEN=$(.venv/bin/python -m fdcs token --role admin)
+  curl -s -X POST http://127.0.0.1:8001/teams -H "Authorization: Bearer $TOKEN" \\
+       -H 'Idempotency-Key: team-1' -H 'Content-Type: application/json' \\
+       -d '{{"team_id":"T1","name":"Team 1","institution_id":"CHC-1","institution_kind":"community_health_centre",
+            "area_code":"440106","members":[{{"member_id":"doc-1","role":"family_doctor"}}],"resident_cap":2000}}'
+  curl -s -X POST http://127.0.0.1:8001/contracts -H "Authorization: Bearer $TOKEN" \\
+       -H 'Idempotency-Key: contract-1' -H 'Content-Type: application/json' \\
+       -d '{{"resident":{{"identity_number":"11010519491231002X","name":"Li Hua","area_code":"440106"}},
+            "team_id":"T1","packages":["basic"]}}'
+  curl -s http://127.0.0.1:8004/teams/T1/contracts-signed -H "Authorization: Bearer $TOKEN"
+Token options: python -m fdcs token --help (roles: resident, family_doctor, hospital,
+insurance_bureau, official, admin).
+""",
+        flush=True,
+    )

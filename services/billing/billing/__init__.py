@@ -1,0 +1,1 @@
+"""Billing: Contract fees split between payers, settled per period."""

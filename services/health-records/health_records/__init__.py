@@ -1,0 +1,1 @@
+"""Health records: Residents' health records, management plans, visits and feedback."""

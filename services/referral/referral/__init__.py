@@ -1,0 +1,1 @@
+"""Referral: Up- and down-referrals between family doctors and hospitals."""

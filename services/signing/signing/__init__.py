@@ -1,0 +1,1 @@
+"""Signing: family doctor teams, service packages and residents' contracts with them."""

@@ -1,0 +1,107 @@
+"""The signing API through the real HTTP pipeline, on PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+Api = Any  # the `api` fixture (conftest.Api)
+
+
+def test_a_signed_contract_reads_back_with_its_version_as_etag(api: Api) -> None:
+    api.register_team("T1")
+
+    signed = api.post("/contracts", api.contract_body("T1", packages=["basic", "hypertension"]))
+    read = api.client.get(signed.headers["Location"], headers=api.admin)
+
+    assert signed.status_code == 201, signed.text
+    assert read.status_code == 200
+    assert read.json() == signed.json()
+    assert read.headers["ETag"] == '"1"'
+    body = read.json()
+    assert [p["annual_fee_fen"] for p in body["packages"]] == [12000, 6000]
+    assert body["resident_ref"].startswith("r_") and "identity_number" not in body
+    assert (body["starts_on"], body["ends_on"], body["status"]) == ("2026-03-01", "2027-02-28", "active")
+
+
+def test_repeating_a_command_with_its_key_replays_it(api: Api) -> None:
+    api.register_team("T1")
+    first = api.post("/contracts", api.contract_body("T1"), key="sign-once")
+    again = api.post("/contracts", api.contract_body("T1"), key="sign-once")
+    other_body = api.post("/contracts", api.contract_body("T1", serial=2), key="sign-once")
+
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert other_body.status_code == 422
+    assert other_body.json()["type"] == "/problems/idempotency-key-reused"
+    team = api.client.get("/teams/T1", headers=api.admin).json()
+    assert team["places_taken"] == 1
+
+
+def test_bad_requests_get_problem_details_never_a_500(api: Api) -> None:
+    api.register_team("T1")
+    headers = {**api.admin, "Idempotency-Key": "k", "Content-Type": "application/json"}
+
+    cases = {
+        "malformed-json": api.client.post("/contracts", content=b"{oops", headers=headers),
+        "unknown-team": api.post("/contracts", api.contract_body("NO-SUCH-TEAM")),
+        "invalid-request": api.post("/contracts", {"team_id": "T1"}),
+        "invalid-identity-number": api.post(
+            "/contracts",
+            api.contract_body("T1")
+            | {"resident": {"identity_number": "440106198001010010", "name": "X", "area_code": "440106"}},
+        ),
+        "package-not-offered": api.post("/contracts", api.contract_body("T1", packages=["dental"])),
+        "contract-not-found": api.client.get("/contracts/nope", headers=api.admin),
+    }
+
+    for code, response in cases.items():
+        assert 400 <= response.status_code < 500, (code, response.status_code, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"] == f"/problems/{code}", response.json()
+    assert cases["malformed-json"].status_code == 400
+    assert api.client.post("/contracts", json={}, headers=api.admin).status_code == 422  # no key
+
+
+def test_a_resident_signs_once_and_a_full_team_refuses(api: Api) -> None:
+    api.register_team("T1", cap=1)
+    api.register_team("T2")
+    assert api.post("/contracts", api.contract_body("T1", serial=1)).status_code == 201
+
+    again = api.post("/contracts", api.contract_body("T2", serial=1))
+    full = api.post("/contracts", api.contract_body("T1", serial=2))
+
+    assert (again.status_code, again.json()["type"]) == (409, "/problems/already-contracted")
+    assert (full.status_code, full.json()["type"]) == (409, "/problems/team-full")
+
+
+def test_callers_are_authenticated_and_kept_to_their_scope(api: Api) -> None:
+    api.register_team("T1")
+    other_doctor = api.as_("family_doctor", team="T2")
+    own_doctor = api.as_("family_doctor", team="T1")
+
+    missing = api.client.post("/contracts", json=api.contract_body("T1"), headers={"Idempotency-Key": "k"})
+    forged = api.post("/contracts", api.contract_body("T1"), who={"Authorization": "Bearer not.a.jwt"})
+    wrong_team = api.post("/contracts", api.contract_body("T1"), who=other_doctor)
+    signed = api.post("/contracts", api.contract_body("T1"), who=own_doctor)
+    resident_reads_other = api.client.get(signed.headers["Location"], headers=api.as_("resident", resident="r_x"))
+
+    assert missing.status_code == 401 and missing.headers["WWW-Authenticate"].startswith("Bearer")
+    assert forged.status_code == 401
+    assert wrong_team.status_code == 403
+    assert signed.status_code == 201
+    assert resident_reads_other.status_code == 403
+    assert api.post("/teams", {}, who=own_doctor).status_code in (403, 422)
+
+
+def test_concurrent_signings_fill_a_team_exactly_to_its_cap(api: Api) -> None:
+    places = 7
+    api.register_team("T1", cap=places)
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(lambda i: api.post("/contracts", api.contract_body("T1", serial=i)), range(40)))
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == places
+    assert set(statuses) == {201, 409}
+    assert api.client.get("/teams/T1", headers=api.admin).json()["places_taken"] == places

@@ -1,0 +1,171 @@
+"""Group commit: commands that arrive together are decided in turn and committed as one.
+
+A durable command costs one database transaction; PostgreSQL can commit only so many
+of those a second. So commands wait in a queue while the previous batch commits, then
+are decided one after another against the batch's in-memory state (the second signing
+for a team sees the first one's place taken) and appended in a single transaction.
+If the append conflicts (another process wrote the same stream), every command of the
+batch is run again alone against fresh state, so nothing is lost or decided twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.commands.context import CommandContext
+from shared.commands.errors import ConcurrencyConflict, IdempotencyKeyReused
+from shared.commands.session import RECEIPT_TYPE, Session, Staging, StreamCache
+from shared.eventstore import EventStore, StreamConflict
+from shared.eventstore.streams import StreamType
+
+Handler = Callable[[Session], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Work:
+    """A handler and the streams it will read: a batch loads all of them in one query."""
+
+    handle: Handler
+    reads: Sequence[tuple[StreamType[Any], str]] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A command's result (JSON-able); `replayed` when its idempotency key was seen before."""
+
+    result: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass
+class _Pending:
+    work: Work
+    context: CommandContext
+    future: asyncio.Future[Outcome] | None = None
+    outcome: Outcome | BaseException | None = field(default=None)
+
+
+class CommandProcessor:
+    def __init__(self, store: EventStore, max_batch: int = 256, cache_size: int = 100_000) -> None:
+        self._store, self._max_batch = store, max_batch
+        self._cache = StreamCache(cache_size)
+        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._own_loop: asyncio.AbstractEventLoop | None = None
+
+    async def execute(self, work: Work | Handler, context: CommandContext) -> Outcome:
+        """Run a command as part of the next batch; raises what the handler raised."""
+        if self._wake is None:
+            self.start()
+        pending = _Pending(_work(work), context, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        assert self._wake is not None
+        self._wake.set()
+        assert pending.future is not None
+        return await pending.future
+
+    def execute_now(self, work: Work | Handler, context: CommandContext) -> Outcome:
+        """Run one command in the calling thread (consumers turning events into commands).
+        A processor serves either an event loop (`execute`) or threads, never both."""
+        if self._task is not None:
+            raise RuntimeError("this processor runs batches in an event loop: use execute()")
+        pending = _Pending(_work(work), context)
+        with self._lock:
+            if self._own_loop is None:  # the async connection belongs to the loop that made it
+                self._own_loop = asyncio.new_event_loop()
+            self._own_loop.run_until_complete(self._run_batch_async([pending]))
+        if isinstance(pending.outcome, BaseException):
+            raise pending.outcome
+        assert pending.outcome is not None
+        return pending.outcome
+
+    def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = self._wake = None
+
+    async def _drain(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+                try:
+                    await self._run_batch_async(batch)
+                except Exception as failure:  # the store is down: fail this batch, keep serving
+                    for pending in batch:
+                        pending.outcome = failure
+                for pending in batch:
+                    _settle(pending)
+
+    async def _run_batch_async(self, batch: list[_Pending]) -> None:
+        """The fast path: load and append from the event loop, decide in between."""
+        staging = Staging(self._store, self._cache)
+        await staging.prefetch_async([read for pending in batch for read in pending.work.reads])
+        decided = [_decide(staging, pending) for pending in batch]
+        try:
+            await self._store.append_async(staging.events)
+        except StreamConflict:
+            self._cache.forget(list(staging.states))
+            decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
+        else:
+            staging.remember(self._cache)
+        for pending, outcome in zip(batch, decided, strict=True):
+            pending.outcome = outcome
+
+    def _run_alone(self, pending: _Pending, attempts: int = 5) -> Outcome | BaseException:
+        for _ in range(attempts):
+            staging = Staging(self._store, cache=None)
+            outcome = _decide(staging, pending)
+            try:
+                self._store.append(staging.events)
+            except StreamConflict:
+                continue
+            staging.remember(self._cache)
+            return outcome
+        return ConcurrencyConflict("the streams kept changing; retry the request")
+
+
+def _decide(staging: Staging, pending: _Pending) -> Outcome | BaseException:
+    context = pending.context
+    receipt = staging.receipt(context.receipt_stream)
+    if receipt is not None:
+        if receipt["fingerprint"] != context.fingerprint:
+            return IdempotencyKeyReused(f"idempotency key {context.idempotency_key!r} was used for another request")
+        return Outcome(receipt["result"], replayed=True)
+    session = Session(staging, context)
+    try:
+        result = pending.work.handle(session)
+    except Exception as refusal:  # a domain rule said no, or a bug: that command alone fails
+        return refusal
+    session.close(result)
+    return Outcome(result)
+
+
+def _work(work: Work | Handler) -> Work:
+    return work if isinstance(work, Work) else Work(work)
+
+
+def _settle(pending: _Pending) -> None:
+    future, outcome = pending.future, pending.outcome
+    if future is None or future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)  # type: ignore[arg-type]
+
+
+__all__ = ["RECEIPT_TYPE", "CommandProcessor", "Handler", "Outcome", "Work"]

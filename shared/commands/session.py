@@ -1,0 +1,155 @@
+"""A command's view of the streams: it reads through its batch and stages its own events."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from pydantic_core import from_json, to_json
+
+from shared.commands.context import CommandContext
+from shared.commands.errors import PreconditionFailed
+from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
+from shared.eventstore.streams import StreamType
+
+S = TypeVar("S")
+RECEIPT_TYPE = "command.Receipt.v1"
+
+
+class Loaded(NamedTuple, Generic[S]):
+    state: S
+    version: int
+
+
+class StreamCache:
+    """Recently committed stream states of this process (LRU).
+
+    Trusting it is safe: a stale entry makes the append conflict on the store's unique
+    (stream, version) key, and the processor then reloads from the store and retries.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, Loaded[Any]] = OrderedDict()
+
+    def get(self, stream_id: str) -> Loaded[Any] | None:
+        entry = self._entries.get(stream_id)
+        if entry is not None:
+            self._entries.move_to_end(stream_id)
+        return entry
+
+    def put(self, stream_id: str, entry: Loaded[Any]) -> None:
+        self._entries[stream_id] = entry
+        self._entries.move_to_end(stream_id)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def forget(self, stream_ids: list[str]) -> None:
+        for stream_id in stream_ids:
+            self._entries.pop(stream_id, None)
+
+
+class Staging:
+    """What a batch of commands has read and decided, before its one commit."""
+
+    def __init__(self, store: EventStore, cache: StreamCache | None) -> None:
+        self.store, self.cache = store, cache
+        self.states: dict[str, Loaded[Any]] = {}
+        self.events: list[NewEvent] = []
+        self.receipts: dict[str, dict[str, Any]] = {}
+
+    def load(self, kind: StreamType[S], stream_id: str) -> Loaded[S]:
+        found = self.states.get(stream_id)
+        if found is None and self.cache is not None:
+            found = self.cache.get(stream_id)
+        if found is None:
+            found = Loaded(*kind.fold(self.store.read(stream_id)))
+            self.states[stream_id] = found
+        return found
+
+    def prefetch(self, reads: list[tuple[StreamType[Any], str]]) -> None:
+        """Load, in one query, every stream the batch will read that is not known yet."""
+        kinds = self._unknown(reads)
+        self._fold(kinds, self.store.read_many(list(kinds)))
+
+    async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]]) -> None:
+        kinds = self._unknown(reads)
+        self._fold(kinds, await self.store.read_many_async(list(kinds)))
+
+    def _unknown(self, reads: list[tuple[StreamType[Any], str]]) -> dict[str, StreamType[Any]]:
+        kinds = {kind.stream_id(key): kind for kind, key in reads}
+        return {
+            s: k for s, k in kinds.items() if s not in self.states and (self.cache is None or not self.cache.get(s))
+        }
+
+    def _fold(self, kinds: dict[str, StreamType[Any]], found: dict[str, list[RecordedEvent]]) -> None:
+        for stream_id, events in found.items():
+            self.states[stream_id] = Loaded(*kinds[stream_id].fold(events))
+
+    def receipt(self, stream_id: str) -> dict[str, Any] | None:
+        """The first outcome of a command, if this key was used before (batch, cache, store)."""
+        if stream_id in self.receipts:
+            return self.receipts[stream_id]
+        if self.cache is not None:
+            cached = self.cache.get(stream_id)
+            # Not cached is not proof of absence: the store's unique key catches the rest.
+            return from_json(cached.state) if cached is not None else None
+        stored = self.store.read(stream_id)
+        return stored[0].data if stored else None
+
+    def remember(self, cache: StreamCache) -> None:
+        """After the commit: what this batch read and wrote is now the committed state."""
+        for stream_id, entry in self.states.items():
+            cache.put(stream_id, entry)
+        for stream_id, receipt in self.receipts.items():
+            # As one bytes object: many small dicts would slow every full garbage collection.
+            cache.put(stream_id, Loaded(to_json(receipt), 1))
+
+
+class Session:
+    """Handed to a command handler: `load` aggregates, `record` the events it decides."""
+
+    def __init__(self, staging: Staging, context: CommandContext) -> None:
+        self._staging, self.context = staging, context
+        self._states: dict[str, Loaded[Any]] = {}
+        self._events: list[NewEvent] = []
+        self._counter = 0
+
+    def load(self, kind: StreamType[S], key: str, expected_version: int | None = None) -> Loaded[S]:
+        stream_id = kind.stream_id(key)
+        loaded = self._states.get(stream_id) or self._staging.load(kind, stream_id)
+        if expected_version is not None and loaded.version != expected_version:
+            raise PreconditionFailed(stream_id, expected_version, loaded.version)
+        return loaded
+
+    def start(self, kind: StreamType[S], key: str, *events: object) -> Loaded[S]:
+        """Record the first events of a stream with a new id, without reading it first;
+        should the id exist after all, the append conflicts and nothing is overwritten."""
+        self._states.setdefault(kind.stream_id(key), Loaded(kind.initial, 0))
+        return self.record(kind, key, *events)
+
+    def record(self, kind: StreamType[S], key: str, *events: object) -> Loaded[S]:
+        stream_id = kind.stream_id(key)
+        state, version = self.load(kind, key)
+        for event in events:
+            version += 1
+            type_name, data = kind.events.encode(event)
+            self._events.append(NewEvent(stream_id, version, type_name, data, self._meta()))
+            state = kind.evolve(state, event)
+        self._states[stream_id] = Loaded(state, version)
+        return self._states[stream_id]
+
+    def close(self, result: dict[str, Any]) -> None:
+        """The command succeeded: stage its events and its receipt in the batch."""
+        receipt = {"fingerprint": self.context.fingerprint, "result": result}
+        stream_id = self.context.receipt_stream
+        self._events.append(NewEvent(stream_id, 1, RECEIPT_TYPE, receipt, self._meta()))
+        self._staging.states.update(self._states)
+        self._staging.events.extend(self._events)
+        self._staging.receipts[stream_id] = receipt
+
+    def _meta(self) -> EventMeta:
+        # The command's id (a fresh uuid) and a counter: unique, and cheaper than a uuid each.
+        c = self.context
+        self._counter += 1
+        return EventMeta(f"{c.causation_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor)

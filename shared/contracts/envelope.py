@@ -1,0 +1,36 @@
+"""One envelope for every Kafka message: CloudEvents 1.0 attributes, structured JSON mode."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+CONTENT_TYPE = "application/cloudevents+json"
+
+
+class Envelope(BaseModel):
+    """CloudEvents attributes plus `correlationid` and `causationid` extensions.
+
+    `id` is the event's own id, stable across re-publishing, so consumers deduplicate on it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1, examples=["/fdcs/signing"])
+    type: str = Field(min_length=1, examples=["signing.ContractSigned.v1"])
+    subject: str | None = None
+    time: AwareDatetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlationid: str
+    causationid: str
+    data: dict[str, Any]
+
+    def encode(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes | str) -> Envelope:
+        return cls.model_validate_json(raw)

@@ -1,0 +1,33 @@
+"""Type name → model for every public event, and upcasters for retired versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.contracts import signing
+from shared.contracts.base import PublicEvent
+from shared.contracts.envelope import Envelope
+
+PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
+    cls.TYPE: cls for cls in (signing.TeamRegistered, signing.ContractSigned)
+}
+
+# old type name → function giving (newer type name, newer data); applied until current.
+Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+UPCASTERS: dict[str, Upcaster] = {}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def parse_event(envelope: Envelope) -> PublicEvent:
+    """The envelope's data as its (current) public event; raises ValueError when invalid."""
+    type_name, data = envelope.type, envelope.data
+    while type_name in UPCASTERS:
+        type_name, data = UPCASTERS[type_name](data)
+    model = PUBLIC_EVENTS.get(type_name)
+    if model is None:
+        raise UnknownEventType(f"unknown event type {envelope.type!r}")
+    return model.model_validate(data)

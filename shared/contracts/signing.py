@@ -1,0 +1,83 @@
+"""Public events of the signing service (topics `fdcs.signing.teams`, `fdcs.signing.contracts`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.base import PublicEvent
+from shared.contracts.vocabulary import (
+    AreaCode,
+    Fen,
+    InstitutionKind,
+    KeyPopulation,
+    MemberRole,
+    PackageCode,
+    ResidentRef,
+)
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TeamMember(_Part):
+    member_id: str
+    role: MemberRole
+    resident_cap: int | None = Field(default=None, ge=1, description="This member's own cap, if a contracting doctor")
+
+
+class TeamRegistered(PublicEvent):
+    """A family doctor team (or a single contracting doctor) starts taking contracts."""
+
+    TYPE: ClassVar[str] = "signing.TeamRegistered.v1"
+
+    team_id: str
+    name: str
+    institution_id: str
+    institution_kind: InstitutionKind
+    area_code: AreaCode
+    members: list[TeamMember]
+    resident_cap: int = Field(ge=1)
+    registered_at: AwareDatetime
+
+
+class ContractedPackage(_Part):
+    code: PackageCode
+    annual_fee_fen: Fen
+
+
+class CombinedSigning(_Part):
+    """The "1+1+1" choice: one secondary and one tertiary hospital besides the team."""
+
+    secondary_hospital_id: str
+    tertiary_hospital_id: str
+
+
+class ContractSigned(PublicEvent):
+    """A resident's contract with a team starts. A family or community agreement is one
+    contract per resident sharing an `agreement_id`."""
+
+    TYPE: ClassVar[str] = "signing.ContractSigned.v1"
+
+    contract_id: str
+    agreement_id: str
+    agreement_kind: Literal["individual", "family", "community"]
+    resident_ref: ResidentRef
+    resident_area_code: AreaCode
+    team_id: str
+    doctor_id: str | None
+    institution_id: str
+    area_code: AreaCode
+    insurance_bureau_id: str | None
+    packages: list[ContractedPackage] = Field(min_length=1)
+    key_populations: list[KeyPopulation]
+    medical_assistance: bool = Field(description="Assistance pays the resident's share")
+    term_years: Literal[1, 2, 3]
+    starts_on: date
+    ends_on: date
+    combined_signing: CombinedSigning | None = None
+    replaces_contract_id: str | None = Field(default=None, description="Set when switching team")
+    signed_at: AwareDatetime

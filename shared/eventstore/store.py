@@ -1,0 +1,141 @@
+"""The event store of one service, on the `eventsourcing` library's recorders.
+
+Why this library: its PostgreSQL and SQLite recorders give optimistic appends (a unique
+(stream, version) key), a gap-free notification log for the relay (writers take a table
+lock, so positions commit in order), and position tracking, all well tested upstream.
+We use its recorders and tables; our domain stays plain Python. One thing is our own:
+the hot path of command batches on PostgreSQL (`postgres.BatchPath`), which loads and
+appends a whole batch asynchronously in the event loop with the recorder's own SQL
+discipline (same table, same lock, same notification), because the recorder's
+synchronous path, run from a thread beside the HTTP server, was the bottleneck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import psycopg
+from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
+
+from shared.eventstore.records import NewEvent, RecordedEvent
+
+Row = tuple[str, int, str, bytes]
+
+
+class StreamConflict(Exception):
+    """Another writer appended to one of the streams first (or the command was already done)."""
+
+
+class BatchPath(Protocol):
+    """How a batch of commands loads its streams and appends its events, from the event loop."""
+
+    async def select_many(self, stream_ids: list[str]) -> list[Row]: ...
+
+    async def append(self, events: Sequence[NewEvent]) -> None: ...
+
+
+class EventStore:
+    """Streams of one service: append with an expected version, read a stream, tail the log."""
+
+    def __init__(
+        self, recorder: ProcessRecorder, url: str, schema: str, select_many: Callable[[list[str]], list[Row]]
+    ) -> None:
+        self._recorder, self._url, self._schema = recorder, url, schema
+        self._select_many = select_many
+        self.batch_path: BatchPath = _Threaded(self)
+
+    def read(self, stream_id: str, after: int = 0) -> list[RecordedEvent]:
+        stored = self._recorder.select_events(stream_id, gt=after or None)
+        return [RecordedEvent.decode(str(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+
+    def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+        """Several streams in one query (a batch of commands loads what it needs at once)."""
+        return group(stream_ids, self._select_many(list(stream_ids)) if stream_ids else [])
+
+    async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+        return group(stream_ids, await self.batch_path.select_many(list(stream_ids)) if stream_ids else [])
+
+    def append(self, events: Sequence[NewEvent]) -> None:
+        """Append atomically; every event's version must be the next one of its stream."""
+        if not events:
+            return
+        stored = [StoredEvent(e.stream_id, e.version, e.type, e.encode()) for e in events]
+        try:
+            self._recorder.insert_events(stored)
+        except RecordConflictError as conflict:
+            raise StreamConflict(str(conflict)) from conflict
+
+    async def append_async(self, events: Sequence[NewEvent]) -> None:
+        if events:
+            await self.batch_path.append(events)
+
+    def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
+        notes = self._recorder.select_notifications(after + 1, limit)
+        return [RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id) for n in notes]
+
+    def last_position(self) -> int:
+        return self._recorder.max_notification_id() or 0
+
+    def tracked(self, reader: str) -> int:
+        """How far `reader` (the relay, say) has got through the log."""
+        return self._recorder.max_tracking_id(reader) or 0
+
+    def track(self, reader: str, position: int) -> None:
+        self._recorder.insert_tracking(Tracking(reader, position))
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Be the only holder of `name` for this store (one relay at a time), waiting if
+        another process holds it; on SQLite the single process is already alone."""
+        if not self._url.startswith("postgres"):
+            yield
+            return
+        with psycopg.connect(plain_url(self._url), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{self._schema}:{name}",))
+            yield
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self._recorder.datastore.close()  # type: ignore[attr-defined]  # both recorders have one
+
+
+def group(stream_ids: Sequence[str], rows: list[Row]) -> dict[str, list[RecordedEvent]]:
+    found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in stream_ids}
+    for stream_id, version, type_, state in rows:
+        found[stream_id].append(RecordedEvent.decode(stream_id, version, type_, bytes(state)))
+    return found
+
+
+class _Threaded:
+    """The batch path of back ends without an async driver (SQLite): the sync calls in a thread."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    async def select_many(self, stream_ids: list[str]) -> list[Row]:
+        return await asyncio.to_thread(self._store._select_many, stream_ids)
+
+    async def append(self, events: Sequence[NewEvent]) -> None:
+        await asyncio.to_thread(self._store.append, events)
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def open_store(url: str, schema: str, pool_size: int = 5, create: bool = True) -> EventStore:
+    """Open the store named by one URL: `postgresql://…/db` (production) or `sqlite:///file`."""
+    scheme = urlsplit(url).scheme.split("+")[0]
+    if scheme in ("postgresql", "postgres"):
+        from shared.eventstore.postgres import open_postgres
+
+        return open_postgres(url, schema, pool_size, create)
+    if scheme == "sqlite":
+        from shared.eventstore.sqlite import open_sqlite
+
+        return open_sqlite(url, create)
+    raise ValueError(f"unsupported event store URL scheme {scheme!r}: use postgresql:// or sqlite://")

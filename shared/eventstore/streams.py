@@ -1,0 +1,72 @@
+"""How a kind of aggregate lives in the store: its stream prefix, event names and fold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+
+from shared.eventstore.records import RecordedEvent
+
+S = TypeVar("S")
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class EventTypes:
+    """Stable, versioned names for a service's internal event classes (not Python paths).
+
+    A stored event is named `<name>.v<version>`; reading an older version runs its
+    upcasters in turn, so old streams keep loading after an event's shape changes.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._by_class: dict[type, tuple[str, TypeAdapter[Any]]] = {}
+        self._by_name: dict[str, tuple[type, TypeAdapter[Any], int]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, cls: type, version: int = 1, upcasters: Mapping[int, Upcaster] | None = None) -> None:
+        name = f"{self._prefix}.{cls.__name__}"
+        adapter: TypeAdapter[Any] = TypeAdapter(cls)
+        self._by_class[cls] = (f"{name}.v{version}", adapter)
+        for old in range(1, version + 1):
+            self._by_name[f"{name}.v{old}"] = (cls, adapter, old)
+        for old, upcast in (upcasters or {}).items():
+            self._upcasters[(name, old)] = upcast
+
+    def encode(self, event: object) -> tuple[str, dict[str, Any]]:
+        type_name, adapter = self._by_class[type(event)]
+        return type_name, adapter.dump_python(event, mode="json")
+
+    def decode(self, type_name: str, data: dict[str, Any]) -> object:
+        cls, adapter, version = self._by_name[type_name]
+        name = type_name.rsplit(".v", 1)[0]
+        current = int(self._by_class[cls][0].rsplit(".v", 1)[1])
+        for old in range(version, current):
+            data = self._upcasters[(name, old)](data)
+        return adapter.validate_python(data)
+
+    def knows(self, type_name: str) -> bool:
+        return type_name in self._by_name
+
+
+@dataclass(frozen=True)
+class StreamType(Generic[S]):
+    """One kind of aggregate: `evolve` is the domain's pure apply function."""
+
+    prefix: str
+    initial: S
+    evolve: Callable[[S, Any], S]
+    events: EventTypes = field(repr=False)
+
+    def stream_id(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    def fold(self, recorded: Iterable[RecordedEvent], state: S | None = None, version: int = 0) -> tuple[S, int]:
+        current = self.initial if state is None else state
+        for event in recorded:
+            current = self.evolve(current, self.events.decode(event.type, event.data))
+            version = event.version
+        return current, version

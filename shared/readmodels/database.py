@@ -1,0 +1,29 @@
+"""An SQLAlchemy engine for one service's schema, from the same URL as its event store."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, MetaData, create_engine, text
+
+
+def open_engine(url: str, schema: str, metadata: MetaData, pool_size: int = 5, create: bool = True) -> Engine:
+    """Tables are declared without a schema; on PostgreSQL they land in `schema`."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+    else:
+        driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+            "postgres://", "postgresql+psycopg://", 1
+        )
+        engine = create_engine(driver_url, pool_size=pool_size, pool_pre_ping=True).execution_options(
+            schema_translate_map={None: schema}
+        )
+        if create:
+            with engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    if create:
+        metadata.create_all(engine)
+    return engine
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

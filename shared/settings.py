@@ -1,0 +1,71 @@
+"""Settings every service reads from its environment; bad values stop it at start.
+
+Each service subclasses `ServiceSettings` with its own defaults (port, schema, SQLite file).
+Defaults are the embedded ones `make run` uses; production sets every value (deploy/k8s).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: ZoneInfo = Field(default=ZoneInfo("Asia/Shanghai"), description="Where dates are reckoned")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    http_workers: int = Field(default=1, ge=1, le=64, description="Processes per pod; scale pods instead")
+
+    database_url: str = Field(
+        default="sqlite:///.local/store.db",
+        description="postgresql://user:password@host:port/db or sqlite:///path",
+        pattern=r"^(postgresql(\+psycopg)?|postgres|sqlite)://",
+    )
+    database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_create_tables: bool = Field(
+        default=True, description="Create tables at start; production runs the migrate Job instead"
+    )
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_ca_location: str = ""
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000, le=300_000)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100, le=100_000)
+    kafka_fetch_wait_max_ms: int = Field(default=500, ge=0, le=10_000)
+    kafka_enable_idempotence: bool = True
+    kafka_topic_replication: int = Field(default=1, ge=1, le=7)
+
+    auth_jwt_public_key_file: Path = Path(".local/jwt/public.pem")
+    auth_jwt_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]] = ["RS256"]
+    auth_jwt_issuer: str = "fdcs-dev"
+    auth_jwt_audience: str = "fdcs"
+
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_idle_seconds: float = Field(default=0.05, gt=0, le=10)
+    command_batch_size: int = Field(default=256, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.kafka_heartbeat_interval_ms * 3 > self.kafka_session_timeout_ms:
+            raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session timeout")
+        if self.environment == "production" and self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
+            raise ValueError("set PSEUDONYM_KEY: the development key is refused in production")
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("production needs DATABASE_URL=postgresql://…, not SQLite")
+        return self

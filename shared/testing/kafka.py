@@ -1,0 +1,55 @@
+"""Reading a topic in tests: poll until the expected messages arrived (or fail saying so)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+
+
+def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 20) -> list[Any]:
+    """Messages of `topic` from the beginning, once `until(messages)` holds."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": 2000,
+            "heartbeat.interval.ms": 500,
+            "fetch.wait.max.ms": 50,
+        }
+    )
+    consumer.subscribe([topic])
+    seen: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            seen += [m for m in consumer.consume(500, timeout=0.2) if m.error() is None]
+            if until(seen):
+                return seen
+    finally:
+        consumer.close()
+    raise AssertionError(f"{topic}: condition not met within {timeout}s; got {len(seen)} messages")
+
+
+def produce_raw(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for key, value in messages:
+        producer.produce(topic, key=key.encode(), value=value)
+    assert producer.flush(10) == 0
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20, interval: float = 0.1) -> Any:
+    """Poll `check` until it returns something truthy; the assertion of end-to-end tests."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"not reached within {timeout}s (last value: {last!r})")

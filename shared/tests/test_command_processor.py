@@ -1,0 +1,167 @@
+"""Group commit, idempotency and concurrency of the command processor, on a tiny aggregate:
+a box with a fixed number of places (the shape of a team's cap)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.commands import (
+    CommandContext,
+    CommandProcessor,
+    IdempotencyKeyReused,
+    PreconditionFailed,
+    Session,
+)
+from shared.domain import DomainError
+from shared.eventstore import EventStore, open_store
+from shared.eventstore.streams import EventTypes, StreamType
+
+
+@dataclass(frozen=True)
+class PlaceTaken:
+    by: str
+
+
+class BoxFull(DomainError):
+    code = "box-full"
+
+
+EVENTS = EventTypes("test")
+EVENTS.register(PlaceTaken)
+CAPACITY = 5
+BOXES: StreamType[int] = StreamType("box", 0, lambda taken, _: taken + 1, EVENTS)
+
+
+def take_place(box: str, who: str) -> Any:
+    def handle(session: Session) -> dict[str, Any]:
+        taken, _ = session.load(BOXES, box)
+        if taken >= CAPACITY:
+            raise BoxFull(f"box {box} is full")
+        taken, version = session.record(BOXES, box, PlaceTaken(who))
+        return {"taken": taken, "version": version}
+
+    return handle
+
+
+def context(key: str | None = None, fingerprint: str = "f", actor: str = "tester") -> CommandContext:
+    return CommandContext(
+        actor, key or str(uuid.uuid4()), fingerprint, "corr", "cause", datetime(2026, 3, 1, tzinfo=UTC)
+    )
+
+
+async def take_many(processor: CommandProcessor, box: str, n: int) -> list[Any]:
+    calls = [processor.execute(take_place(box, f"r{i}"), context()) for i in range(n)]
+    return await asyncio.gather(*calls, return_exceptions=True)
+
+
+def test_concurrent_commands_share_a_commit_and_the_cap_holds_exactly(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+
+    outcomes = asyncio.run(take_many(processor, "b1", 12))
+
+    assert sum(not isinstance(o, Exception) for o in outcomes) == CAPACITY
+    assert all(isinstance(o, BoxFull) for o in outcomes if isinstance(o, Exception))
+    assert [e.version for e in store.read("box-b1")] == [1, 2, 3, 4, 5]
+
+
+def test_repeating_a_command_replays_its_outcome_and_appends_nothing(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+    first = processor.execute_now(take_place("b1", "x"), context("key-1"))
+
+    again = processor.execute_now(take_place("b1", "x"), context("key-1"))
+    after_restart = CommandProcessor(store).execute_now(take_place("b1", "x"), context("key-1"))
+
+    assert (again.result, again.replayed) == (first.result, True)
+    assert (after_restart.result, after_restart.replayed) == (first.result, True)
+    assert len(store.read("box-b1")) == 1
+
+
+def test_a_key_is_scoped_to_its_caller_and_bound_to_its_request(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+    processor.execute_now(take_place("b1", "x"), context("key-1", fingerprint="one"))
+
+    with pytest.raises(IdempotencyKeyReused):
+        processor.execute_now(take_place("b1", "x"), context("key-1", fingerprint="two"))
+    other_caller = processor.execute_now(take_place("b1", "y"), context("key-1", actor="someone-else"))
+
+    assert not other_caller.replayed
+    assert len(store.read("box-b1")) == 2
+
+
+def test_the_same_key_twice_in_one_batch_runs_once(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+
+    async def twice() -> list[Any]:
+        return await asyncio.gather(*(processor.execute(take_place("b1", "x"), context("k")) for _ in range(2)))
+
+    first, second = asyncio.run(twice())
+
+    assert first.result == second.result
+    assert len(store.read("box-b1")) == 1
+
+
+def test_an_expected_version_that_moved_on_fails(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+    processor.execute_now(take_place("b1", "x"), context())
+
+    def expecting(version: int) -> Any:
+        def handle(session: Session) -> dict[str, Any]:
+            session.load(BOXES, "b1", expected_version=version)
+            return {}
+
+        return handle
+
+    with pytest.raises(PreconditionFailed):
+        processor.execute_now(expecting(0), context())
+    assert processor.execute_now(expecting(1), context()).result == {}
+
+
+def test_two_processes_racing_for_the_last_places_never_overfill(postgres_url: str, schema: str) -> None:
+    """Two replicas with their own caches on one database: the store's unique key decides."""
+    pg_store = open_store(postgres_url, schema)
+    replicas = [CommandProcessor(pg_store), CommandProcessor(open_store(postgres_url, schema))]
+    for replica in replicas:  # warm both caches with the same, soon stale, state
+        replica.execute_now(take_place("b1", "warm"), context())
+    results: list[Any] = []
+
+    def sign(replica: CommandProcessor, i: int) -> None:
+        try:
+            results.append(replica.execute_now(take_place("b1", f"r{i}"), context()))
+        except BoxFull as full:
+            results.append(full)
+
+    threads = [threading.Thread(target=sign, args=(replicas[i % 2], i)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sum(not isinstance(r, BoxFull) for r in results) == CAPACITY - 2
+    assert [e.version for e in pg_store.read("box-b1")] == [1, 2, 3, 4, 5]
+
+
+def test_a_refused_command_does_not_spoil_its_batch(store: EventStore) -> None:
+    processor = CommandProcessor(store)
+
+    def broken(session: Session) -> dict[str, Any]:
+        raise RuntimeError("a bug in one handler")
+
+    async def mixed() -> list[Any]:
+        return await asyncio.gather(
+            processor.execute(take_place("b1", "a"), context()),
+            processor.execute(broken, context()),
+            processor.execute(take_place("b2", "b"), context()),
+            return_exceptions=True,
+        )
+
+    first, second, third = asyncio.run(mixed())
+
+    assert isinstance(second, RuntimeError)
+    assert first.result["taken"] == 1 and third.result["taken"] == 1

@@ -1,0 +1,1 @@
+"""HTTP plumbing every service shares: problems (RFC 9457), bearer tokens, commands, health."""

@@ -1,0 +1,88 @@
+"""One way to build every service's HTTP app: problems, auth, health and the command processor."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI, Response
+
+from shared.commands import CommandProcessor
+from shared.eventstore import EventStore
+from shared.settings import ServiceSettings
+from shared.web import problems
+from shared.web.auth import TokenVerifier
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def verifier_for(settings: ServiceSettings) -> TokenVerifier:
+    return TokenVerifier.from_file(
+        settings.auth_jwt_public_key_file,
+        list(settings.auth_jwt_algorithms),
+        settings.auth_jwt_issuer,
+        settings.auth_jwt_audience,
+    )
+
+
+def service_app(  # noqa: PLR0913
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    verifier: TokenVerifier,
+    store: EventStore | None = None,
+    processor: CommandProcessor | None = None,
+    clock: Clock = utc_now,
+    readiness: Callable[[], object] | None = None,
+) -> FastAPI:
+    """`readiness` checks the service's dependencies (defaults to reading the store)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # A service keeps many long-lived objects (its stream cache); with the default
+        # thresholds the collector walks them all every few hundred requests, pausing the
+        # loop for tens of ms (measured: p99 100 ms, and 15 ms with these thresholds).
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+        if processor is not None:
+            processor.start()
+        yield
+        if processor is not None:
+            await processor.stop()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.verifier, app.state.store, app.state.processor = verifier, store, processor
+    app.state.clock = clock
+    problems.install(app)
+    app.include_router(_health_router(readiness or (store.last_position if store else None)))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _health_router(readiness: Callable[[], object] | None) -> APIRouter:
+    router = APIRouter(prefix="/health", tags=["health"])
+
+    @router.get("/live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "up"}
+
+    @router.get("/ready", summary="The service can reach its store", responses={503: {}})
+    async def ready(response: Response) -> dict[str, str]:
+        if readiness is None:
+            return {"status": "ready"}
+        try:
+            await asyncio.to_thread(readiness)
+        except Exception as down:
+            response.status_code = 503
+            return {"status": "unavailable", "reason": type(down).__name__}
+        return {"status": "ready"}
+
+    return router

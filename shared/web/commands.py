@@ -1,0 +1,79 @@
+"""From an HTTP request to a command: idempotency key, ETag / If-Match, correlation id."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Header, Request, Response
+from pydantic_core import to_json
+
+from shared.commands import CommandContext, CommandProcessor, Outcome, Work
+from shared.commands.context import fingerprint
+from shared.commands.processor import Handler
+from shared.principal import Principal
+from shared.web.problems import Problem
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Names this command: a repeat with the same key replays the first outcome",
+        examples=["3f7c1a52-9d0e-4a8c-a1a4-6f0d3c2b9e11"],
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag you read: the update fails with 412 if it changed"),
+]
+
+
+async def run_command(request: Request, principal: Principal, key: str, handler: Handler | Work) -> Outcome:
+    clock: Callable[[], datetime] = request.app.state.clock
+    processor: CommandProcessor = request.app.state.processor
+    body = await request.body()
+    context = CommandContext(
+        actor=principal.subject,
+        idempotency_key=key,
+        fingerprint=fingerprint(request.method, request.url.path, body),
+        correlation_id=request.headers.get("X-Correlation-Id") or str(uuid.uuid4()),
+        causation_id=str(uuid.uuid4()),
+        now=clock(),
+    )
+    return await processor.execute(handler, context)
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise Problem(400, "bad-if-match", 'If-Match must be an ETag this API issued, like "3"')
+    return int(tag)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def present(view: dict[str, Any]) -> Response:
+    """A read: the same body a command returns, with the version as ETag."""
+    return Response(to_json(view), 200, {"ETag": etag(int(view["version"]))}, media_type="application/json")
+
+
+def respond(outcome: Outcome, status: int, location: str | None = None) -> Response:
+    """The command's result as the body, with the headers every command response carries.
+
+    Returned as a ready response: the result was built from the aggregate by the
+    application, so validating it again against the response model would only cost time.
+    """
+    headers = {"Location": location} if location else {}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if "version" in outcome.result:
+        headers["ETag"] = etag(int(outcome.result["version"]))
+    return Response(to_json(outcome.result), status, headers, media_type="application/json")
