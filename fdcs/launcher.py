@@ -33,12 +33,9 @@ def run_platform() -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     ensure_keys()
     broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
-    env = {
-        **os.environ,
-        **FAST_GROUPS,
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "PYTHONPATH": os.pathsep.join(_roots()),
-    }
+    for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
+        service.bootstrap().migrate(service.settings(database_create_tables=True))
+    env = {**os.environ, **FAST_GROUPS, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DATABASE_CREATE_TABLES": "false"}
     ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap), topics.ALL)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
@@ -109,11 +106,6 @@ def _port_free(port: int) -> bool:
 
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _roots() -> list[str]:
-    here = Path(__file__).resolve().parent.parent
-    return [str(here)] + [str(p) for p in sorted((here / "services").iterdir()) if p.is_dir()]
 
 
 def _print_help() -> None:

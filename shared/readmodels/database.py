@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, create_engine, text
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 
 
 def open_engine(url: str, schema: str, metadata: MetaData, pool_size: int = 5, create: bool = True) -> Engine:
     """Tables are declared without a schema; on PostgreSQL they land in `schema`."""
     if url.startswith("sqlite"):
         engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_concurrently)
     else:
         driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
             "postgres://", "postgresql+psycopg://", 1
@@ -27,3 +30,10 @@ def open_engine(url: str, schema: str, metadata: MetaData, pool_size: int = 5, c
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def _sqlite_concurrently(connection: Any, _: Any) -> None:
+    # An API reads while its projection writes, in two processes: write-ahead logging lets
+    # them, and a busy timeout makes a writer wait for the other instead of failing.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA busy_timeout=5000")
