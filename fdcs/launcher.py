@@ -30,6 +30,10 @@ FAST_GROUPS = {
 
 
 def run_platform() -> int:
+    # Ctrl-C, or a TERM from a supervisor; set explicitly because a shell starts a
+    # background job with SIGINT ignored, and Python would keep it that way.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     LOGS.mkdir(parents=True, exist_ok=True)
     ensure_keys()
     broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
@@ -66,6 +70,10 @@ def _start(name: str, env: dict[str, str], relays: bool, projects: bool) -> list
         )
         started.append((f"{name} {role}", process))
     return started
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _watch(children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
