@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -114,6 +115,7 @@ class Session:
         self._states: dict[str, Loaded[Any]] = {}
         self._events: list[NewEvent] = []
         self._counter = 0
+        self._command_id = uuid.uuid4().hex  # one per command; its events count on from it
 
     def load(self, kind: StreamType[S], key: str, expected_version: int | None = None) -> Loaded[S]:
         stream_id = kind.stream_id(key)
@@ -149,7 +151,7 @@ class Session:
         self._staging.receipts[stream_id] = receipt
 
     def _meta(self) -> EventMeta:
-        # The command's id (a fresh uuid) and a counter: unique, and cheaper than a uuid each.
+        # The command's id and a counter: unique, and cheaper than a uuid for each event.
         c = self.context
         self._counter += 1
-        return EventMeta(f"{c.causation_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor)
+        return EventMeta(f"{self._command_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor)

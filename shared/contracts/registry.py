@@ -10,7 +10,14 @@ from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 
 PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
-    cls.TYPE: cls for cls in (signing.TeamRegistered, signing.ContractSigned)
+    cls.TYPE: cls
+    for cls in (
+        signing.TeamRegistered,
+        signing.ContractSigned,
+        signing.ContractRenewed,
+        signing.ContractTerminated,
+        signing.ContractExpired,
+    )
 }
 
 # old type name → function giving (newer type name, newer data); applied until current.

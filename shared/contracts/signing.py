@@ -56,11 +56,8 @@ class CombinedSigning(_Part):
     tertiary_hospital_id: str
 
 
-class ContractSigned(PublicEvent):
-    """A resident's contract with a team starts. A family or community agreement is one
-    contract per resident sharing an `agreement_id`."""
-
-    TYPE: ClassVar[str] = "signing.ContractSigned.v1"
+class _ContractStarted(PublicEvent):
+    """What every start of a contract says (signed, or renewed)."""
 
     contract_id: str
     agreement_id: str
@@ -77,7 +74,57 @@ class ContractSigned(PublicEvent):
     medical_assistance: bool = Field(description="Assistance pays the resident's share")
     term_years: Literal[1, 2, 3]
     starts_on: date
-    ends_on: date
+    ends_on: date = Field(description="The last day covered")
     combined_signing: CombinedSigning | None = None
+
+
+class ContractSigned(_ContractStarted):
+    """A resident's contract with a team starts. A family or community agreement is one
+    contract per resident sharing an `agreement_id`."""
+
+    TYPE: ClassVar[str] = "signing.ContractSigned.v1"
+
     replaces_contract_id: str | None = Field(default=None, description="Set when switching team")
     signed_at: AwareDatetime
+
+
+class ContractRenewed(_ContractStarted):
+    """A new contract continues one that reached (or is about to reach) its end."""
+
+    TYPE: ClassVar[str] = "signing.ContractRenewed.v1"
+
+    renews_contract_id: str
+    renewed_at: AwareDatetime
+
+
+TerminationReason = Literal["resident_request", "death", "moved_away", "switched_team", "team_dissolved"]
+
+
+class ContractTerminated(PublicEvent):
+    """A contract ends before its term; fees for the unused days are refunded pro rata."""
+
+    TYPE: ClassVar[str] = "signing.ContractTerminated.v1"
+
+    contract_id: str
+    resident_ref: ResidentRef
+    team_id: str
+    institution_id: str
+    area_code: AreaCode
+    reason: TerminationReason
+    last_day: date = Field(description="The last day the contract covered")
+    replaced_by_contract_id: str | None = Field(default=None, description="The new contract, when switching team")
+    terminated_at: AwareDatetime
+
+
+class ContractExpired(PublicEvent):
+    """A contract reached the end of its term without being renewed."""
+
+    TYPE: ClassVar[str] = "signing.ContractExpired.v1"
+
+    contract_id: str
+    resident_ref: ResidentRef
+    team_id: str
+    institution_id: str
+    area_code: AreaCode
+    last_day: date
+    expired_at: AwareDatetime
