@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import psycopg
 from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
@@ -125,17 +124,3 @@ class _Threaded:
 
 def plain_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def open_store(url: str, schema: str, pool_size: int = 5, create: bool = True) -> EventStore:
-    """Open the store named by one URL: `postgresql://…/db` (production) or `sqlite:///file`."""
-    scheme = urlsplit(url).scheme.split("+")[0]
-    if scheme in ("postgresql", "postgres"):
-        from shared.eventstore.postgres import open_postgres
-
-        return open_postgres(url, schema, pool_size, create)
-    if scheme == "sqlite":
-        from shared.eventstore.sqlite import open_sqlite
-
-        return open_sqlite(url, create)
-    raise ValueError(f"unsupported event store URL scheme {scheme!r}: use postgresql:// or sqlite://")
