@@ -89,9 +89,17 @@ def _relay(args: argparse.Namespace) -> None:
 
 
 def _project(args: argparse.Namespace) -> None:
+    """The service's background workers (projections, consumers), each in its own thread."""
     service = SERVICES[args.service]
-    projection = service.bootstrap().create_projection(service.settings())
-    projection.run(_stop_on_signals())
+    stop = _stop_on_signals()
+    workers = [
+        threading.Thread(target=w.run, args=(stop,), name=type(w).__name__)
+        for w in service.bootstrap().create_workers(service.settings())
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -6,6 +6,8 @@ transaction as the change, so a redelivered event changes nothing.
 """
 
 from shared.readmodels.database import open_engine
+from shared.readmodels.feed import PartnerFeed
+from shared.readmodels.follower import LogFollower, Positions
 from shared.readmodels.once import AppliedEvents
 
-__all__ = ["AppliedEvents", "open_engine"]
+__all__ = ["AppliedEvents", "LogFollower", "PartnerFeed", "Positions", "open_engine"]

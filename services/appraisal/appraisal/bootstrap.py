@@ -41,11 +41,14 @@ def create_app(settings: AppraisalSettings | None = None) -> FastAPI:
     return app
 
 
-def create_projection(settings: AppraisalSettings, engine: Engine | None = None) -> KafkaSubscription:
+def create_workers(settings: AppraisalSettings, engine: Engine | None = None) -> list[KafkaSubscription]:
+    """What `python -m fdcs project appraisal` runs: the projections of the public streams."""
     view = ContractsSignedByTeam(engine or engine_for(settings))
-    return KafkaSubscription(
-        settings, settings.consumer_group, [topics.CONTRACTS.name], view.apply, KafkaPublisher(settings)
-    )
+    return [
+        KafkaSubscription(
+            settings, settings.consumer_group, [topics.CONTRACTS.name], view.apply, KafkaPublisher(settings)
+        )
+    ]
 
 
 def migrate(settings: AppraisalSettings) -> None:
