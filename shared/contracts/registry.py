@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.contracts import signing
+from shared.contracts import appraisal, billing, health_records, referral, signing
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 
@@ -17,6 +17,24 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         signing.ContractRenewed,
         signing.ContractTerminated,
         signing.ContractExpired,
+        health_records.VisitCompleted,
+        health_records.LongPrescriptionIssued,
+        health_records.FamilySickbedAdmitted,
+        health_records.FamilySickbedDischarged,
+        health_records.ServiceRated,
+        referral.ReferralIssued,
+        referral.ReferralAccepted,
+        referral.ReferralDeclined,
+        referral.ReferralCompleted,
+        referral.DownReferralIssued,
+        referral.DownReferralAcknowledged,
+        referral.ReferralCancelled,
+        referral.ReferralExpired,
+        billing.ContractCharged,
+        billing.FeeSettled,
+        billing.WithheldReleased,
+        appraisal.AppraisalPublished,
+        appraisal.AppraisalRestated,
     )
 }
 

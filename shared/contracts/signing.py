@@ -44,9 +44,17 @@ class TeamRegistered(PublicEvent):
     registered_at: AwareDatetime
 
 
+class PackageItem(_Part):
+    """A service the package promises, and how often a year (what the health plan is made of)."""
+
+    code: str
+    times_per_year: int = Field(ge=1, le=366)
+
+
 class ContractedPackage(_Part):
     code: PackageCode
     annual_fee_fen: Fen
+    items: list[PackageItem]
 
 
 class CombinedSigning(_Part):

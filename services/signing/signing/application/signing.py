@@ -16,7 +16,7 @@ from signing.application.streams import CONTRACTS, ENROLMENTS, TEAMS
 from signing.application.views import contract_view, team_view
 from signing.domain import enrolment, team
 from signing.domain.catalogue import Catalogue
-from signing.domain.contract import ContractedPackage, ContractSigned, term_end
+from signing.domain.contract import ContractedItem, ContractedPackage, ContractSigned, term_end
 from signing.domain.errors import ContractNotFound, UnknownTeam
 from signing.domain.identity import check_identity_number
 
@@ -80,7 +80,12 @@ class Signing:
 
     def _packages(self, c: SignContract, area_code: str) -> tuple[ContractedPackage, ...]:
         offers = (self.catalogue.offer(code, area_code, c.starts_on) for code in c.package_codes)
-        return tuple(ContractedPackage(p.code, p.annual_fee_fen) for p in offers)
+        return tuple(
+            ContractedPackage(
+                p.code, p.annual_fee_fen, tuple(ContractedItem(i.code, i.times_per_year) for i in p.items)
+            )
+            for p in offers
+        )
 
     @staticmethod
     def contract(store: EventStore, who: Principal, contract_id: str) -> dict[str, Any]:

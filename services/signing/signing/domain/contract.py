@@ -21,9 +21,16 @@ class ResidentParty:
 
 
 @dataclass(frozen=True)
+class ContractedItem:
+    code: str
+    times_per_year: int
+
+
+@dataclass(frozen=True)
 class ContractedPackage:
     code: str
     annual_fee_fen: int
+    items: tuple[ContractedItem, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""Public events of the health-records service (topic `fdcs.health_records.services`).
+
+They say what was done for whom, never who the resident is: `resident_ref` only; no name,
+identity number, phone, address or free-text comment ever leaves the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.base import PublicEvent
+from shared.contracts.vocabulary import AreaCode, MemberRole, ResidentRef
+
+
+class _ByTeam(PublicEvent):
+    """Every health-records fact names the resident and the team that served them."""
+
+    resident_ref: ResidentRef
+    contract_id: str | None = Field(description="The contract the service was delivered under, if any")
+    team_id: str
+    institution_id: str
+    area_code: AreaCode
+
+
+class Measurement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal[
+        "systolic_bp", "diastolic_bp", "fasting_glucose", "hba1c", "weight", "height", "heart_rate", "temperature"
+    ]
+    value: float = Field(description="In `unit`; plausibility is checked before it is recorded")
+    unit: Literal["mmHg", "mmol/L", "%", "kg", "cm", "bpm", "°C"]
+
+
+class VisitCompleted(_ByTeam):
+    """A service delivered to a resident: what the appraisal counts as performance."""
+
+    TYPE: ClassVar[str] = "health_records.VisitCompleted.v1"
+
+    visit_id: str
+    member_id: str
+    member_role: MemberRole
+    place: Literal["clinic", "home", "family_sickbed", "online"]
+    fulfils: list[str] = Field(description="Package service item codes this visit delivers")
+    measurements: list[Measurement]
+    occurred_at: AwareDatetime
+
+
+class LongPrescriptionIssued(_ByTeam):
+    TYPE: ClassVar[str] = "health_records.LongPrescriptionIssued.v1"
+
+    prescription_id: str
+    member_id: str
+    days: int = Field(ge=28, le=62, description="One to two months for a stable chronic patient")
+    condition: Literal["hypertension", "diabetes", "other_chronic"]
+    issued_on: date
+
+
+class FamilySickbedAdmitted(_ByTeam):
+    TYPE: ClassVar[str] = "health_records.FamilySickbedAdmitted.v1"
+
+    sickbed_id: str
+    admitted_on: date
+
+
+class FamilySickbedDischarged(_ByTeam):
+    TYPE: ClassVar[str] = "health_records.FamilySickbedDischarged.v1"
+
+    sickbed_id: str
+    admitted_on: date
+    discharged_on: date
+
+
+class ServiceRated(_ByTeam):
+    """A contracted resident's rating of the team (the comment stays in the service)."""
+
+    TYPE: ClassVar[str] = "health_records.ServiceRated.v1"
+
+    rating_id: str
+    ability: int = Field(ge=1, le=5)
+    attitude: int = Field(ge=1, le=5)
+    responsiveness: int = Field(ge=1, le=5)
+    rated_at: AwareDatetime

@@ -1,0 +1,94 @@
+"""Public events of the referral service.
+
+Every event goes to `fdcs.referral.referrals` (key: referral id; the appraisal reads it)
+and to the topic of the hospital it concerns, `fdcs.referral.hospital.<hospital id>`, which
+only that hospital's Kafka user may read. They carry the pseudonymous `resident_ref`; the
+hospital reads the patient's identity over the API, authenticated as itself.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from shared.contracts.base import PublicEvent
+from shared.contracts.vocabulary import AreaCode, ResidentRef
+
+Priority = Literal["routine", "urgent", "green_channel"]
+
+
+class _ReferralFact(PublicEvent):
+    referral_id: str
+    resident_ref: ResidentRef
+    hospital_id: str
+    team_id: str = Field(description="The referring family doctor team")
+    institution_id: str
+    area_code: AreaCode
+    issued_at: AwareDatetime = Field(description="When the referral was issued: every event carries it for timing")
+
+
+class ReferralIssued(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralIssued.v1"
+
+    issued_by: str = Field(description="The referring doctor (team member id)")
+    department: str
+    priority: Priority
+    combined_signing: bool = Field(description="The hospital is the resident's '1+1+1' choice: priority applies")
+    reason: str
+    clinical_summary: str
+    expires_at: AwareDatetime
+
+
+class ReferralAccepted(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralAccepted.v1"
+
+    department: str
+    doctor: str
+    appointment_at: AwareDatetime
+    accepted_at: AwareDatetime
+
+
+class ReferralDeclined(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralDeclined.v1"
+
+    reason: str
+    declined_at: AwareDatetime
+
+
+class ReferralCompleted(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralCompleted.v1"
+
+    summary_kind: Literal["discharge", "consultation"]
+    summary: str
+    completed_at: AwareDatetime
+
+
+class DownReferralIssued(_ReferralFact):
+    """The hospital sends the resident back to the family doctor for rehabilitation or follow-up."""
+
+    TYPE: ClassVar[str] = "referral.DownReferralIssued.v1"
+
+    purpose: Literal["rehabilitation", "follow_up"]
+    instructions: str
+    down_referred_at: AwareDatetime
+
+
+class DownReferralAcknowledged(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.DownReferralAcknowledged.v1"
+
+    acknowledged_by: str
+    acknowledged_at: AwareDatetime
+
+
+class ReferralCancelled(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralCancelled.v1"
+
+    reason: str
+    cancelled_at: AwareDatetime
+
+
+class ReferralExpired(_ReferralFact):
+    TYPE: ClassVar[str] = "referral.ReferralExpired.v1"
+
+    expired_at: AwareDatetime
