@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from deploy.tests.kafka_policy import topic_violations
-from deploy.tests.manifests import Obj, SecretRef, environment, named
+from deploy.tests.manifests import Obj, SecretRef, allows, environment, named
 from deploy.tests.policy import platform_processes
 from fdcs.services import SERVICES
+from shared.contracts.topics import dead_letters
 from shared.messaging import KafkaSubscription
 from shared.settings import ServiceSettings
 
@@ -69,9 +70,6 @@ def test_what_the_workers_consume_is_declared_and_granted(
 
 
 def _ungranted(user: Obj, subscription: KafkaSubscription) -> list[str]:
-    from deploy.tests.manifests import allows
-    from shared.contracts.topics import dead_letters
-
     wanted = [("topic", t, "Read") for t in subscription.topics] + [
         ("group", subscription.group, "Read"),
         ("topic", dead_letters(subscription.group).name, "Write"),
