@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from deploy.tests.manifests import Obj, acls, allows, environment, kafka_topics
 from deploy.tests.policy import platform_processes
@@ -10,6 +10,7 @@ from fdcs.services import SERVICES
 from shared.contracts import topics
 
 PARTNER_TOPICS = {"hospital": topics.hospital, "bureau": topics.bureau}
+PARTNER_PREFIXES = {topics.HOSPITAL_PREFIX: topics.hospital, topics.BUREAU_PREFIX: topics.bureau}
 CHANGES = {"Write", "Create", "Delete", "Alter", "AlterConfigs", "All"}
 
 
@@ -27,12 +28,8 @@ def topic_violations(objects: list[Obj], groups: Iterable[str] | None = None) ->
     declared = kafka_topics(objects)
     wanted = list(topics.ALL) + [topics.dead_letters(g) for g in sorted(groups or consumer_groups(objects))]
     for name in declared:
-        wanted += [make(name[len(prefix) :]) for prefix, make in _partner_prefixes() if name.startswith(prefix)]
+        wanted += [make(name[len(prefix) :]) for prefix, make in PARTNER_PREFIXES.items() if name.startswith(prefix)]
     return [problem for topic in wanted for problem in _topic(declared.get(topic.name), topic)]
-
-
-def _partner_prefixes() -> list[tuple[str, Callable[[str], topics.Topic]]]:
-    return [(topics.HOSPITAL_PREFIX, topics.hospital), (topics.BUREAU_PREFIX, topics.bureau)]
 
 
 def _topic(declared: Obj | None, topic: topics.Topic) -> Iterator[str]:
