@@ -72,7 +72,7 @@ def service_request(referral: Referral, version: int) -> ServiceRequest:
         priority=_PRIORITY[i.priority],
         category=[CodeableConcept(coding=categories)],
         code=CodeableConcept(text=i.department),
-        subject=Reference(reference=f"Patient/{r.resident_ref}"),
+        subject=Reference(reference=f"Patient/{_patient_id(r.resident_ref)}"),
         authoredOn=r.issued_at,
         occurrenceDateTime=referral.accepted.appointment_at if referral.accepted else None,
         requester=_practitioner(i.issued_by),
@@ -92,7 +92,7 @@ def task(referral: Referral, version: int) -> Task:
         identifier=[Identifier(system=REFERRAL, value=r.referral_id)],
         basedOn=[request],
         focus=request,
-        for_fhir=Reference(reference=f"Patient/{r.resident_ref}"),
+        for_fhir=Reference(reference=f"Patient/{_patient_id(r.resident_ref)}"),
         status=_TASK_STATUS[referral.status],
         businessStatus=CodeableConcept(coding=[Coding(system=STATUS, code=referral.status)]),
         statusReason=CodeableConcept(text=ended["reason"]) if ended else None,
@@ -110,7 +110,7 @@ def task(referral: Referral, version: int) -> Task:
 def patient(referral: Referral) -> Patient:
     p, ref = referral.issued.patient, referral.routing.resident_ref
     return Patient(
-        id=ref,
+        id=_patient_id(ref),
         identifier=[
             Identifier(system=IDENTITY_NUMBER, value=p.identity_number),
             Identifier(system=RESIDENT_REF, value=ref),
@@ -144,6 +144,10 @@ def _practitioner(member_id: str) -> Reference:
 
 def _hospital(hospital_id: str) -> Reference:
     return Reference(type="Organization", identifier=Identifier(system=HOSPITAL, value=hospital_id))
+
+
+def _patient_id(resident_ref: str) -> str:
+    return resident_ref.replace("_", "-")  # a FHIR id has no underscore; the ref is an identifier too
 
 
 def _born(identity_number: str) -> date | None:

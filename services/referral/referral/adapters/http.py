@@ -82,7 +82,7 @@ class Caller:
     if_match: str | None
 
 
-async def _caller(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch) -> Caller:
+async def _caller(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Caller:
     return Caller(request, who, key, if_match)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import Boolean, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from referral.adapters.publishing import to_public
@@ -62,8 +62,12 @@ def _apply_overview(conn: Connection, events: Sequence[RecordedEvent]) -> None:
         if not isinstance(fact, r.FACTS):
             continue
         row = {"version": recorded.version, "status": _STATUS[type(fact)], **_columns(fact)}
-        insert = dialect.insert(OVERVIEW).values(referral_id=fact.routing.referral_id, **row)
-        conn.execute(insert.on_conflict_do_update(index_elements=["referral_id"], set_=row))
+        referral_id = fact.routing.referral_id
+        if isinstance(fact, r.ReferralIssued):
+            insert = dialect.insert(OVERVIEW).values(referral_id=referral_id, **row)
+            conn.execute(insert.on_conflict_do_nothing(index_elements=["referral_id"]))
+        else:  # the log is in commit order: the row is there
+            conn.execute(update(OVERVIEW).where(OVERVIEW.c.referral_id == referral_id).values(**row))
 
 
 def _columns(fact: r.Fact) -> dict[str, Any]:
