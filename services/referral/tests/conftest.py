@@ -149,7 +149,8 @@ class Api:
 
 @pytest.fixture
 def settings(service_settings: Callable[..., Any]) -> ReferralSettings:
-    settings: ReferralSettings = service_settings(ReferralSettings)
+    # Few connections: the test sessions of the whole team share one server.
+    settings: ReferralSettings = service_settings(ReferralSettings, database_pool_size=2)
     return settings
 
 
@@ -164,7 +165,11 @@ def api(settings: ReferralSettings, clock: Clock, mint_token: Callable[..., str]
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, mint_token, settings)
         yield api
-    api.close()  # connections are scarce: other test sessions share the server
+        # Connections are scarce (other test sessions share the server) and the app froze its
+        # objects for the collector: close what it opened, its async one in its own loop.
+        if hasattr(app.state.store.batch_path, "_reset"):
+            client.portal.call(app.state.store.batch_path._reset)
+    api.close()
     app.state.store.close()
     app.state.engine.dispose()
 

@@ -18,7 +18,9 @@ Api = Any  # the `api` fixture (conftest.Api)
 def test_a_contract_signed_then_terminated_opens_then_closes_referrals(
     api: Api, team: str, service_settings: Callable[..., Any], kafka_bootstrap: str
 ) -> None:
-    settings: ReferralSettings = service_settings(ReferralSettings, consumer_group=f"referral-{uuid.uuid4().hex[:8]}")
+    settings: ReferralSettings = service_settings(
+        ReferralSettings, consumer_group=f"referral-{uuid.uuid4().hex[:8]}", database_pool_size=1
+    )
     consumer = create_workers(settings)[0]
     stop = threading.Event()
     worker = threading.Thread(target=consumer.run, args=(stop,))
