@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+from confluent_kafka.admin import AdminClient
+
 from referral.adapters.publishing import to_public
 from referral.bootstrap import create_relay
 from referral.settings import ReferralSettings
@@ -98,6 +100,8 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     listed_b = api.get(f"/hospitals/{b}/referrals", as_b).json()
 
     assert {m.key().decode() for m in on_b} == {of_b} and len(on_b) == 3
+    described = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(topics.hospital(b).name, timeout=10)
+    assert len(described.topics[topics.hospital(b).name].partitions) == 3  # created by the relay, as declared
     assert {m.key().decode() for m in on_a} == set(of_a) and len(on_a) == 6
     assert {item["event"]["subject"] for item in feed_b} == {of_b}
     assert [r["referral_id"] for r in listed_b] == [of_b]

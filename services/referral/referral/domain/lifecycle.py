@@ -72,25 +72,24 @@ def issue(
             f"the green channel is open at the resident's combined-signing hospitals only, not {draft.hospital_id}"
         )
     routing = Routing(
-        draft.referral_id,
-        draft.resident_ref,
-        draft.team_id,
-        contract.institution_id,
-        contract.area_code,
-        draft.hospital_id,
-        now,
+        referral_id=draft.referral_id,
+        resident_ref=draft.resident_ref,
+        team_id=draft.team_id,
+        institution_id=contract.institution_id,
+        area_code=contract.area_code,
+        hospital_id=draft.hospital_id,
+        issued_at=now,
     )
-    d = draft
     return ReferralIssued(
-        routing,
-        d.patient,
-        d.issued_by,
-        d.department,
-        d.priority,
-        combined,
-        d.reason,
-        d.clinical_summary,
-        now + answer_within,
+        routing=routing,
+        patient=draft.patient,
+        issued_by=draft.issued_by,
+        department=draft.department,
+        priority=draft.priority,
+        combined_signing=combined,
+        reason=draft.reason,
+        clinical_summary=draft.clinical_summary,
+        expires_at=now + answer_within,
     )
 
 
