@@ -9,10 +9,10 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from referral.adapters.publishing import to_public
-from referral.bootstrap import create_relay
+from referral.adapters.publishing import HospitalTopics, to_public
 from referral.settings import ReferralSettings
 from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import KafkaPublisher, Relay
 from shared.testing.kafka import read_topic
 
 Api = Any  # the `api` fixture (conftest.Api)
@@ -88,9 +88,11 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     api.contract(api.signed(1, team))
     of_a = [lifecycle(api, team, a)["referral_id"] for _ in range(2)]
     of_b = lifecycle(api, team, b)["referral_id"]
-    relay = create_relay(settings, api.store)
+    kafka = KafkaPublisher(settings)
+    relay = Relay(api.store, HospitalTopics(kafka, settings), to_public)  # as create_relay wires it
     while relay.relay_once():
         pass
+    kafka.close()
     api.catch_up()
     as_b = api.hospital(b)
 
