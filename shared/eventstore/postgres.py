@@ -100,6 +100,9 @@ class BatchPath:
             await self._reset()
             raise
 
+    async def close(self) -> None:
+        await self._reset()
+
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         loop = asyncio.get_running_loop()
         conn = self._conns.get(loop)

@@ -56,6 +56,8 @@ def service_app(  # noqa: PLR0913
         yield
         if processor is not None:
             await processor.stop()
+        if store is not None:  # the loop ends here: so does its connection (else held until exit)
+            await store.close_batch_path()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.verifier, app.state.store, app.state.processor = verifier, store, processor

@@ -11,7 +11,12 @@ Api = Any  # the `api` fixture (conftest.Api)
 def test_a_signed_contract_reads_back_with_its_version_as_etag(api: Api) -> None:
     api.register_team("T1")
 
-    signed = api.post("/contracts", api.contract_body("T1", packages=["basic", "hypertension"]))
+    signed = api.post(
+        "/contracts",
+        api.contract_body(
+            "T1", packages=["basic", "hypertension"], resident=api.resident(1, key_populations=["hypertension"])
+        ),
+    )
     read = api.client.get(signed.headers["Location"], headers=api.admin)
 
     assert signed.status_code == 201, signed.text
