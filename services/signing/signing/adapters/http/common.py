@@ -17,20 +17,25 @@ from signing.domain.catalogue import Catalogue
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problems a route may answer, each as problem+json."""
-    text = {
-        400: "Malformed request (JSON, If-Match)",
-        401: "No valid bearer token",
-        403: "Not allowed for this caller",
-        404: "Not found",
-        409: "Refused by a rule on the current state (team full, already contracted…) or a lost race",
-        412: "If-Match names a version that is no longer current",
-        422: "Invalid request, or refused by a rule (package not offered, invalid identity number…)",
-    }
-    example = {"type": "/problems/team-full", "title": "Team full", "status": 409, "detail": "…"}
-    return {
-        s: {"description": text[s], "content": {"application/problem+json": {"example": example | {"status": s}}}}
-        for s in (400, 401, 403, 422, *statuses)
-    }
+    return {s: _PROBLEMS[s] for s in (400, 401, 403, 422, *statuses)}
+
+
+def _problem(status: int, code: str, text: str) -> dict[str, Any]:
+    example = {"type": f"/problems/{code}", "title": code.replace("-", " ").capitalize(), "status": status}
+    return {"description": text, "content": {"application/problem+json": {"example": example | {"detail": "…"}}}}
+
+
+_PROBLEMS = {
+    400: _problem(400, "malformed-json", "Malformed request (JSON, If-Match, cursor)"),
+    401: _problem(401, "missing-token", "No valid bearer token"),
+    403: _problem(403, "forbidden", "Not allowed for this caller"),
+    404: _problem(404, "contract-not-found", "Not found"),
+    409: _problem(409, "team-full", "Refused by a rule on the current state (team full, already contracted…)"),
+    412: _problem(412, "precondition-failed", "If-Match names a version that is no longer current"),
+    422: _problem(
+        422, "package-not-offered", "Invalid, or refused by a rule (package not offered, bad identity number…)"
+    ),
+}
 
 
 def today(request: Request) -> date:

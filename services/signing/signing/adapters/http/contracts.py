@@ -70,7 +70,12 @@ async def sign_contract(body: ContractCreate, request: Request, who: CurrentPrin
     return respond(outcome, 201, f"/contracts/{outcome.result['contract_id']}")
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractPublic, summary="A contract, with its version as ETag")
+@router.get(
+    "/contracts/{contract_id}",
+    response_model=ContractPublic,
+    summary="A contract, with its version as ETag",
+    responses=common.problems(404),
+)
 async def get_contract(contract_id: str, request: Request, who: CurrentPrincipal) -> Response:
     found, version = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
     access.may_read_contract(who, found)

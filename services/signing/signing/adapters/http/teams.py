@@ -49,7 +49,12 @@ async def register_team(body: TeamCreate, request: Request, who: CurrentPrincipa
     return respond(await run_command(request, who, key, work), 201, f"/teams/{body.team_id}")
 
 
-@router.get("/teams/{team_id}", response_model=TeamPublic, summary="A team, its caps and places taken (ETag)")
+@router.get(
+    "/teams/{team_id}",
+    response_model=TeamPublic,
+    summary="A team, its caps and places taken (ETag)",
+    responses=common.problems(404),
+)
 async def get_team(team_id: str, request: Request, who: CurrentPrincipal) -> Response:
     return present(team_view(*await asyncio.to_thread(queries.team, common.store(request), team_id)))
 
