@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -221,3 +222,20 @@ def test_the_lifecycle_is_kept_to_the_callers_scope(api: Api) -> None:
     )
     assert moved.status_code == 201
     assert api.post("/contracts/nope/termination", {"reason": "death"}).status_code == 404
+
+
+def test_places_never_drift_while_residents_sign_and_leave_at_once(api: Api) -> None:
+    api.register_team("T1", cap=12)
+    first = [api.sign("T1", serial=i)["contract_id"] for i in range(10)]
+
+    def terminate(contract_id: str) -> Any:
+        return api.post(f"/contracts/{contract_id}/termination", {"reason": "resident_request"})
+
+    with ThreadPoolExecutor(16) as pool:
+        ended = [pool.submit(terminate, c) for c in first[:5]]
+        signed = [pool.submit(api.post, "/contracts", api.contract_body("T1", 100 + i)) for i in range(10)]
+        outcomes = [f.result().status_code for f in ended + signed]
+
+    active = api.search(team_id="T1", status="active", limit=100).json()["items"]
+    assert outcomes[:5] == [200] * 5 and set(outcomes[5:]) <= {201, 409}
+    assert team_places(api, "T1") == len(active) <= 12

@@ -33,7 +33,11 @@ class Lifecycle:
         starts_on = lifecycle.renewal_start(old, c.today)
         start = self._continuation(old, c.new_contract_id, old.signed.team_id, starts_on, c.changes)
         start = replace(
-            start, doctor_id=c.changes.doctor_id or old.signed.doctor_id, renews_contract_id=old.contract_id
+            start,
+            agreement_id=old.signed.agreement_id,  # a family's renewal stays in the family's agreement
+            agreement_kind=old.signed.agreement_kind,
+            doctor_id=c.changes.doctor_id or old.signed.doctor_id,
+            renews_contract_id=old.contract_id,
         )
 
         def handle(session: Session) -> dict[str, Any]:
@@ -117,7 +121,7 @@ class Lifecycle:
         term_years = ch.term_years or s.term_years
         return Start(
             contract_id=contract_id,
-            agreement_id=contract_id,  # a continuation is the resident's own agreement
+            agreement_id=contract_id,  # switching, the resident makes an agreement of their own
             agreement_kind="individual",
             resident=resident,
             resident_ref=ref,
