@@ -40,16 +40,6 @@ class ChangeCap:
 
 
 @dataclass(frozen=True)
-class Terms:
-    """What a contract is agreed on besides its parties."""
-
-    package_codes: tuple[str, ...]
-    term_years: int
-    starts_on: date
-    combined_signing: CombinedSigning | None = None
-
-
-@dataclass(frozen=True)
 class SignContract:
     contract_id: str
     agreement_id: str

@@ -13,14 +13,13 @@ from typing import Any
 
 from shared.commands import Session, Work
 from shared.principal import Principal
-from signing.application import access
+from signing.application import access, ending
 from signing.application.commands import Changes, ExpireContract, RenewContract, SwitchTeam, TerminateContract
 from signing.application.starting import Start, Starts
 from signing.application.streams import CONTRACTS, ENROLMENTS, TEAMS
-from signing.application.views import contract_view
-from signing.domain import enrolment, lifecycle, team
-from signing.domain.contract import Contract, ContractTerminated
-from signing.domain.errors import ContractNotFound, InvalidLastDay, InvalidTerminationReason, SameTeam
+from signing.domain import enrolment, lifecycle
+from signing.domain.contract import Contract
+from signing.domain.errors import InvalidLastDay, InvalidTerminationReason, SameTeam
 from signing.domain.populations import without_age_tags
 
 
@@ -41,22 +40,22 @@ class Lifecycle:
         )
 
         def handle(session: Session) -> dict[str, Any]:
-            current = _load(session, old.contract_id, c.expected_version)
+            current = ending.load(session, old.contract_id, c.expected_version)
             lifecycle.renewal_start(current, c.today)  # still renewable in this batch's state
             held = session.load(ENROLMENTS, start.resident_ref).state
             if current.status == "active":  # renewed before its end: it hands over its place
-                _release_place(session, current)
+                ending.release_place(session, current)
                 moves = enrolment.transfer(held, current.contract_id, start.contract_id)
             else:
                 moves = [enrolment.enrol(held, start.contract_id)]
             new, version = self.starts.start(session, start)
             session.record(ENROLMENTS, start.resident_ref, *moves)
             session.record(
-                CONTRACTS, current.contract_id, lifecycle.continued(current, new_id(new), session.context.now)
+                CONTRACTS, current.contract_id, lifecycle.continued(current, ending.new_id(new), session.context.now)
             )
-            return _view(new, version)
+            return ending.view(new, version)
 
-        return Work(handle, reads=_streams(old, start.team_id))
+        return Work(handle, reads=ending.streams(old, start.team_id))
 
     def switch(self, who: Principal, c: SwitchTeam, old: Contract, predecessor: Contract | None) -> Work:
         access.may_switch(who, old, c.team_id)
@@ -67,15 +66,15 @@ class Lifecycle:
         day_before = c.starts_on - timedelta(days=1)
 
         def handle(session: Session) -> dict[str, Any]:
-            current = _load(session, old.contract_id, c.expected_version)
-            ending = lifecycle.Ending("switched_team", day_before, start.contract_id, session.context.now)
-            _end(session, current, lifecycle.end_early(current, _previous(session, predecessor), ending))
+            current = ending.load(session, old.contract_id, c.expected_version)
+            why = lifecycle.Ending("switched_team", day_before, start.contract_id, session.context.now)
+            ending.end(session, current, lifecycle.end_early(current, ending.previous(session, predecessor), why))
             new, version = self.starts.start(session, start)
             held = session.load(ENROLMENTS, start.resident_ref).state
             session.record(ENROLMENTS, start.resident_ref, enrolment.enrol(held, start.contract_id))
-            return _view(new, version)
+            return ending.view(new, version)
 
-        return Work(handle, reads=_streams(old, c.team_id, predecessor))
+        return Work(handle, reads=ending.streams(old, c.team_id, predecessor))
 
     def terminate(self, who: Principal, c: TerminateContract, old: Contract, predecessor: Contract | None) -> Work:
         access.may_terminate(who, old, c.reason)
@@ -88,23 +87,23 @@ class Lifecycle:
             raise InvalidLastDay(f"a termination takes effect at the latest today ({c.today})")
 
         def handle(session: Session) -> dict[str, Any]:
-            current = _load(session, old.contract_id, c.expected_version)
-            ending = lifecycle.Ending(c.reason, last_day, None, session.context.now)
-            _end(session, current, lifecycle.end_early(current, _previous(session, predecessor), ending))
-            return _view(*session.load(CONTRACTS, old.contract_id))
+            current = ending.load(session, old.contract_id, c.expected_version)
+            why = lifecycle.Ending(c.reason, last_day, None, session.context.now)
+            ending.end(session, current, lifecycle.end_early(current, ending.previous(session, predecessor), why))
+            return ending.view(*session.load(CONTRACTS, old.contract_id))
 
-        return Work(handle, reads=_streams(old, None, predecessor))
+        return Work(handle, reads=ending.streams(old, None, predecessor))
 
     @staticmethod
     def expire(who: Principal, c: ExpireContract) -> Work:
         access.may_run_schedules(who)
 
         def handle(session: Session) -> dict[str, Any]:
-            current = _load(session, c.contract_id, None)
+            current = ending.load(session, c.contract_id, None)
             expired = lifecycle.expire(current, c.as_of, session.context.now)
             session.record(CONTRACTS, c.contract_id, expired)
-            _release(session, current)
-            return _view(*session.load(CONTRACTS, c.contract_id))
+            ending.release(session, current)
+            return ending.view(*session.load(CONTRACTS, c.contract_id))
 
         return Work(handle, reads=[(CONTRACTS, c.contract_id), (TEAMS, c.team_id), (ENROLMENTS, c.resident_ref)])
 
@@ -133,52 +132,3 @@ class Lifecycle:
             ends_on=self.starts.ends_on(starts_on, term_years),
             combined_signing=ch.combined_signing or s.combined_signing,
         )
-
-
-def _load(session: Session, contract_id: str, expected: int | None) -> Contract:
-    current, _ = session.load(CONTRACTS, contract_id, expected)
-    if current is None:
-        raise ContractNotFound(f"no contract {contract_id}")
-    return current
-
-
-def _previous(session: Session, predecessor: Contract | None) -> Contract | None:
-    return _load(session, predecessor.contract_id, None) if predecessor else None
-
-
-def _end(session: Session, current: Contract, terminations: list[ContractTerminated]) -> None:
-    for terminated in terminations:
-        session.record(CONTRACTS, terminated.contract_id, terminated)
-    _release(session, current)
-
-
-def _release(session: Session, ended: Contract) -> None:
-    """An ended contract gives back its place in the team and frees its resident."""
-    _release_place(session, ended)
-    ref = ended.signed.resident_ref
-    session.record(ENROLMENTS, ref, *enrolment.release(session.load(ENROLMENTS, ref).state, ended.contract_id))
-
-
-def _release_place(session: Session, ended: Contract) -> None:
-    s = ended.signed
-    session.record(TEAMS, s.team_id, team.release_place(s.contract_id, s.doctor_id))
-
-
-def _streams(old: Contract, new_team_id: str | None, predecessor: Contract | None = None) -> list[Any]:
-    s = old.signed
-    reads = [(CONTRACTS, s.contract_id), (TEAMS, s.team_id), (ENROLMENTS, s.resident_ref)]
-    if new_team_id and new_team_id != s.team_id:
-        reads.append((TEAMS, new_team_id))
-    if predecessor is not None:
-        reads.append((CONTRACTS, predecessor.contract_id))
-    return reads
-
-
-def new_id(contract: Contract | None) -> str:
-    assert contract is not None
-    return contract.contract_id
-
-
-def _view(contract: Contract | None, version: int) -> dict[str, Any]:
-    assert contract is not None
-    return contract_view(contract, version)
