@@ -8,7 +8,7 @@ It answers searches and the daily expiry job; a single contract is read from the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import (
@@ -168,4 +168,6 @@ class ContractIndex:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return row | {name: [x for x in row[name].split(",") if x] for name in LISTS}
+    signed_at = row["signed_at"]  # SQLite keeps no zone; the store's times are UTC
+    zoned = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+    return row | {name: [x for x in row[name].split(",") if x] for name in LISTS} | {"signed_at": zoned}
