@@ -26,6 +26,9 @@ def test_each_signing_rule_refuses_with_its_own_problem(api: Api) -> None:
         ),
         "not-a-team-doctor": api.post("/contracts", api.contract_body("T1", doctor_id="nurse-1")),
         "package-not-offered": api.post("/contracts", api.contract_body("T1", starts_on="2019-12-31")),
+        "invalid-identity-number": api.post(
+            "/contracts", api.contract_body("T1") | {"resident": api.resident(1) | {"identity_number": "4401061980"}}
+        ),
     }
     for code, response in cases.items():
         assert response.status_code == 422, (code, response.text)

@@ -17,7 +17,10 @@ RESIDENT = {"identity_number": "11010519491231002X", "name": "Li Hua", "area_cod
 
 class ResidentIn(In):
     identity_number: str = Field(
-        pattern=r"^\d{17}[\dXx]$", examples=["11010519491231002X"], description="Checked to its check digit"
+        min_length=1,
+        max_length=32,
+        examples=["11010519491231002X"],
+        description="18 characters (GB 11643), checked to its check digit: `invalid-identity-number` if not",
     )
     name: str = Field(min_length=1, max_length=50, examples=["Li Hua"])
     area_code: AreaCode = Field(examples=["440106001"], description="Where the resident lives (any area)")
