@@ -239,3 +239,13 @@ def test_places_never_drift_while_residents_sign_and_leave_at_once(api: Api) -> 
     active = api.search(team_id="T1", status="active", limit=100).json()["items"]
     assert outcomes[:5] == [200] * 5 and set(outcomes[5:]) <= {201, 409}
     assert team_places(api, "T1") == len(active) <= 12
+
+
+def test_a_renewal_for_a_term_outside_one_to_three_years_is_refused(api: Api) -> None:
+    api.register_team("T1")
+    old = api.sign("T1")
+    api.clock.to(date(2027, 2, 1))
+
+    refused = api.post(f"/contracts/{old['contract_id']}/renewal", {"term_years": 0})
+
+    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/invalid-term")

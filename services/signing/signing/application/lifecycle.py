@@ -117,7 +117,7 @@ class Lifecycle:
         resident, ref = self.starts.party(
             replace(s.resident, key_populations=declared, medical_assistance=assistance), starts_on
         )
-        term_years = ch.term_years or s.term_years
+        term_years = s.term_years if ch.term_years is None else ch.term_years
         return Start(
             contract_id=contract_id,
             agreement_id=contract_id,  # switching, the resident makes an agreement of their own
