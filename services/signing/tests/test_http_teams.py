@@ -113,3 +113,16 @@ def test_the_catalogue_is_served_per_area_and_date(api: Api) -> None:
         "times_per_year": 4,
     } in hypertension["items"]
     assert api.get("/packages", area="44").status_code == 422
+
+
+def test_a_year_is_served_under_that_years_catalogue_of_the_teams_area(api: Api) -> None:
+    def basic_fee(area: str, on: str) -> int:
+        offered = api.get("/packages", area=area, on=on).json()
+        return int(next(p["annual_fee_fen"] for p in offered if p["code"] == "basic"))
+
+    api.register_team("SZ1", area_code="440305")
+
+    assert (basic_fee("440305", "2025-06-01"), basic_fee("440305", "2026-06-01")) == (13000, 15000)
+    assert basic_fee("440106", "2026-06-01") == 12000
+    signed = api.sign("SZ1", resident=api.resident(1) | {"area_code": "440106"}, starts_on="2025-12-01")
+    assert signed["packages"] == [{"code": "basic", "annual_fee_fen": 13000}]
