@@ -122,6 +122,12 @@ class CommandProcessor:
             decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
         else:
             staging.remember(self._cache)
+            # A refusal appends nothing, so no conflict reveals that the cache lagged behind
+            # another process's writes (or its receipt): it stands only if the store agrees.
+            decided = [
+                await asyncio.to_thread(self._run_alone, pending) if isinstance(outcome, BaseException) else outcome
+                for pending, outcome in zip(batch, decided, strict=True)
+            ]
         for pending, outcome in zip(batch, decided, strict=True):
             pending.outcome = outcome
 
@@ -129,6 +135,9 @@ class CommandProcessor:
         for _ in range(attempts):
             staging = Staging(self._store, cache=None)
             outcome = _decide(staging, pending)
+            if isinstance(outcome, BaseException):
+                staging.remember(self._cache)  # what it read is fresh: refresh the cache with it
+                return outcome
             try:
                 self._store.append(staging.events)
             except StreamConflict:

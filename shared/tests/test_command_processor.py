@@ -165,3 +165,22 @@ def test_a_refused_command_does_not_spoil_its_batch(store: EventStore) -> None:
 
     assert isinstance(second, RuntimeError)
     assert first.result["taken"] == 1 and third.result["taken"] == 1
+
+
+def test_a_refusal_made_on_a_stale_cache_is_decided_again_on_the_store(store: EventStore) -> None:
+    """Another process wrote since this one cached the stream: only the store may refuse."""
+    here, elsewhere = CommandProcessor(store), CommandProcessor(store)
+    first = here.execute_now(take_place("b1", "x"), context("key-1"))
+    for i in range(CAPACITY - 1):
+        elsewhere.execute_now(take_place("b1", f"y{i}"), context())
+
+    def expecting_the_box_full(session: Session) -> dict[str, Any]:
+        session.load(BOXES, "b1", expected_version=CAPACITY)
+        return {"seen": CAPACITY}
+
+    async def in_a_batch() -> Any:
+        return await here.execute(expecting_the_box_full, context())
+
+    assert asyncio.run(in_a_batch()).result == {"seen": CAPACITY}, "not a 412 from the stale version 1"
+    retried = elsewhere.execute_now(take_place("b1", "x"), context("key-1"))  # not "full": its first outcome
+    assert (retried.result, retried.replayed) == (first.result, True)
