@@ -107,6 +107,9 @@ class BatchPath:
             conn = self._conns[loop] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         return conn
 
+    async def close(self) -> None:
+        await self._reset()
+
     async def _reset(self) -> None:
         conn = self._conns.pop(asyncio.get_running_loop(), None)
         if conn is not None:

@@ -36,6 +36,9 @@ class BatchPath(Protocol):
 
     async def append(self, events: Sequence[NewEvent]) -> None: ...
 
+    async def close(self) -> None:
+        """Give back the connection of the running event loop."""
+
 
 class EventStore:
     """Streams of one service: append with an expected version, read a stream, tail the log."""
@@ -120,6 +123,9 @@ class _Threaded:
 
     async def append(self, events: Sequence[NewEvent]) -> None:
         await asyncio.to_thread(self._store.append, events)
+
+    async def close(self) -> None:
+        pass
 
 
 def plain_url(url: str) -> str:
