@@ -72,6 +72,11 @@ class World:
         engine = engine_for(settings)
         self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
 
+    def close(self) -> None:
+        self.processor.close()
+        self.store.close()
+        self.view.engine.dispose()
+
     def sign(self, ref: str = REF, team_id: str = "T1", **data: Any) -> Delivery:
         signed = contract_signed(ref, team_id, **data)
         self.events.handle([team_registered(team_id), signed])
@@ -112,24 +117,36 @@ class Api:
 
 @pytest.fixture
 def settings(service_settings: Callable[..., Any]) -> Settings:
-    settings: Settings = service_settings(Settings)
+    settings: Settings = service_settings(Settings, database_pool_size=2)  # the test server is shared
     return settings
 
 
 @pytest.fixture
-def seeded(settings: Settings) -> Callable[..., World]:
+def seeded(settings: Settings) -> Iterator[Callable[..., World]]:
     """`seeded()`: a world where resident REF signed with team T1 (golden contract, from 2026-01-06)."""
 
-    def make(**contract: Any) -> World:
-        world = World(settings)
-        world.sign(**contract)
-        return world
+    worlds: list[World] = []
 
-    return make
+    def make(**contract: Any) -> World:
+        worlds.append(World(settings))
+        worlds[-1].sign(**contract)
+        return worlds[-1]
+
+    yield make
+    for world in worlds:  # the test servers are shared: give the connections back
+        world.close()
 
 
 @pytest.fixture
 def api(settings: Settings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Api]:
-    world = seeded()
-    with TestClient(create_app(settings, clock=lambda: NOW), raise_server_exceptions=False) as client:
+    world, app = seeded(), create_app(settings, clock=lambda: NOW)
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, mint_token, world)
+    app.state.store.close()
+    app.state.fulfilment.engine.dispose()
+
+
+@pytest.fixture
+def signing_event() -> Callable[..., Delivery]:
+    """`signing_event(type name, **data)`: a golden message of signing with its data changed."""
+    return golden

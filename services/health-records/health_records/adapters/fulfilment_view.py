@@ -97,10 +97,10 @@ def follower(store: EventStore, engine: Engine) -> LogFollower:
 
 class FulfilmentView:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
 
     def for_resident(self, ref: str, as_of: date) -> dict[str, Any] | None:
-        with self._engine.connect() as conn:
+        with self.engine.connect() as conn:
             contracts = conn.execute(select(CONTRACTS).where(CONTRACTS.c.resident_ref == ref)).all()
             current = _current([dict(c._mapping) for c in contracts], as_of)
             if current is None:
@@ -112,7 +112,7 @@ class FulfilmentView:
         query = select(CONTRACTS).where(
             CONTRACTS.c.team_id == team_id, CONTRACTS.c.starts_on <= as_of, CONTRACTS.c.last_day >= as_of
         )
-        with self._engine.connect() as conn:
+        with self.engine.connect() as conn:
             views = [_fulfilment(conn, dict(c._mapping), as_of) for c in conn.execute(query.order_by("resident_ref"))]
         return [_summary(v) for v in views]
 
