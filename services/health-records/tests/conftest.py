@@ -150,3 +150,18 @@ def api(settings: Settings, seeded: Callable[..., World], mint_token: Callable[.
 def signing_event() -> Callable[..., Delivery]:
     """`signing_event(type name, **data)`: a golden message of signing with its data changed."""
     return golden
+
+
+@pytest.fixture
+def world_on() -> Iterator[Callable[[Settings], World]]:
+    """`world_on(settings)`: a world on other settings (another back end, say), signed like `seeded`."""
+    worlds: list[World] = []
+
+    def make(settings: Settings) -> World:
+        worlds.append(World(settings))
+        worlds[-1].sign()
+        return worlds[-1]
+
+    yield make
+    for world in worlds:
+        world.close()

@@ -63,12 +63,6 @@ class Care:
         """The team holds a contract that has not come to its last day (it may start later)."""
         return any(c.started.team_id == team_id and today <= c.last_day for c in self.contracts)
 
-    def current(self, today: date) -> CareContract | None:
-        """The contract in force today, else the latest one signed."""
-        in_force = [c for c in self.contracts if c.covers(today)]
-        chosen = in_force or self.contracts
-        return chosen[-1] if chosen else None
-
     def under_contract(self, team_id: str, day: date) -> CareContract:
         for c in reversed(self.contracts):
             if c.started.team_id == team_id and c.covers(day):
