@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 Api = Any  # the `api` fixture (conftest.Api)
@@ -131,3 +132,17 @@ def test_fulfilment_shows_what_is_due_done_and_overdue(api: Api) -> None:
     assert [(r["resident_ref"], r["done"]) for r in team.json()] == [(api.world.ref, 1)]
     assert api.client.get("/teams/T1/fulfilment", headers=api.as_("family_doctor", team="T2")).status_code == 403
     assert api.get("/fulfilment").json()["as_of"] == "2026-04-10"
+
+
+def test_concurrent_commands_cannot_both_win(api: Api) -> None:
+    etag = {"If-Match": api.get("/record").headers["ETag"]}
+    allergies = [{"substance": f"drug-{i}", "reaction": "rash", "severity": "mild"} for i in range(8)]
+
+    with ThreadPoolExecutor(8) as pool:
+        admissions = list(pool.map(lambda i: api.send("POST", "/sickbeds", {"reason": f"care {i}"}), range(8)))
+        updates = list(pool.map(lambda body: api.send("POST", "/record/allergies", body, **etag), allergies))
+
+    assert sorted(r.status_code for r in admissions) == [201] + [409] * 7
+    assert sorted(r.status_code for r in updates) == [201] + [412] * 7
+    assert len(api.get("/sickbeds").json()["items"]) == 1
+    assert api.get("/visits/no-such-visit").json()["type"] == "/problems/visit-not-found"
