@@ -37,6 +37,6 @@ SERVICES = {
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
         Service("billing", "billing", "billing.settings.Settings"),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", projects=True),
-        Service("health-records", "health_records", "health_records.settings.Settings"),
+        Service("health-records", "health_records", "health_records.settings.Settings", relays=True, projects=True),
     )
 }

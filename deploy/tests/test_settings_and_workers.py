@@ -3,6 +3,7 @@ what its workers consume (from the code) is declared and granted in Kafka."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from shared.messaging import KafkaSubscription
 from shared.settings import ServiceSettings
 
 Rendered = Callable[[str], list[Obj]]
+IMAGE_PACKAGES = "/opt/fdcs/lib/python3.11/site-packages/"  # where the Dockerfile installs the platform
 # What the Secrets would hold: CloudNativePG's app URI, Strimzi's password, the province's key.
 SECRET_VALUES = {"uri": "postgresql://app:secret@db-rw:5432/app", "password": "secret", "key": "a-provincial-key"}
 
@@ -25,7 +27,7 @@ def _settings_of(service: str, env: dict[str, str | SecretRef], **overrides: str
     """Read from the environment, as the process reads them when it starts."""
     with pytest.MonkeyPatch.context() as process:
         for name, value in env.items():
-            process.setenv(name, SECRET_VALUES[value.key] if isinstance(value, SecretRef) else value)
+            process.setenv(name, SECRET_VALUES[value.key] if isinstance(value, SecretRef) else _here(value))
         for name, value in overrides.items():
             process.setenv(name.upper(), value)
         return SERVICES[service].settings()
@@ -67,6 +69,14 @@ def test_what_the_workers_consume_is_declared_and_granted(
             assert topic_violations(objects, [subscription.group]) == []
             assert _ungranted(user, subscription) == [], f"{workload['metadata']['name']}: {service} lacks ACLs"
     assert checked, "no projection consumes Kafka: nothing was checked"
+
+
+def _here(value: str) -> str:
+    """A data file the image ships (in its site-packages) is read here from the package itself."""
+    if not value.startswith(IMAGE_PACKAGES):
+        return value
+    package, _, rest = value.removeprefix(IMAGE_PACKAGES).partition("/")
+    return str(Path(importlib.import_module(package).__file__ or "").parent / rest)
 
 
 def _ungranted(user: Obj, subscription: KafkaSubscription) -> list[str]:

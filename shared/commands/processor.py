@@ -96,6 +96,15 @@ class CommandProcessor:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = self._wake = None
+        await self._store.batch_path.close()
+
+    def close(self) -> None:
+        """After `execute_now`: give back its event loop and that loop's connection."""
+        with self._lock:
+            if self._own_loop is not None:
+                self._own_loop.run_until_complete(self._store.batch_path.close())
+                self._own_loop.close()
+                self._own_loop = None
 
     async def _drain(self) -> None:
         assert self._wake is not None
@@ -140,6 +149,9 @@ class CommandProcessor:
         for _ in range(attempts):
             staging = Staging(self._store, cache=None)
             outcome = _decide(staging, pending)
+            if isinstance(outcome, BaseException):
+                staging.remember(self._cache)  # what it read is fresh: refresh the cache with it
+                return outcome
             try:
                 self._store.append(staging.events)
             except StreamConflict:

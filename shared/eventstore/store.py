@@ -36,7 +36,8 @@ class BatchPath(Protocol):
 
     async def append(self, events: Sequence[NewEvent]) -> None: ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Give back the connection of the running event loop."""
 
 
 class EventStore:

@@ -35,8 +35,16 @@ class KafkaPublisher:
     """acks=all; `publish` returns only when every message is acknowledged, else raises."""
 
     def __init__(self, settings: ServiceSettings, timeout: float = 30) -> None:
-        self._producer = Producer(producer_config(settings))
-        self._timeout = timeout
+        self._config, self._timeout = producer_config(settings), timeout
+        self._made: Any = None
+
+    @property
+    def _producer(self) -> Any:
+        # Made on first use: a publisher that never publishes (a quiet dead-letter topic)
+        # opens no connection to the brokers.
+        if self._made is None:
+            self._made = Producer(self._config)
+        return self._made
 
     def publish(self, messages: Sequence[Message]) -> None:
         failures: list[str] = []
@@ -63,4 +71,5 @@ class KafkaPublisher:
                 self._producer.poll(0.05)
 
     def close(self) -> None:
-        self._producer.flush(self._timeout)
+        if self._made is not None:
+            self._made.flush(self._timeout)

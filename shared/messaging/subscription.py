@@ -52,7 +52,7 @@ class KafkaSubscription:
         batch_size: int = 500,
     ) -> None:
         self._settings, self._group = settings, group
-        self._consumer = Consumer(consumer_config(settings, group))
+        self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
 
@@ -70,6 +70,7 @@ class KafkaSubscription:
             ensure_topics(self._settings, [dead_letters(self._group)])
         except Exception as refused:  # a service user may lack the right to create topics
             log.warning("could not ensure dead-letter topic %s: %s", self._dlq_topic, refused)
+        self._consumer = Consumer(consumer_config(self._settings, self._group))
         self._consumer.subscribe(self._topics)
         try:
             while not stop.is_set():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 
 from shared.commands import (
@@ -195,3 +196,46 @@ def test_a_refusal_is_not_decided_on_a_state_another_process_has_changed(store: 
     joined = api.execute_now(join_someone("b1", "a"), context())
 
     assert joined.result == {"taken": 2, "version": 2}
+
+
+def test_a_refusal_made_on_a_stale_cache_is_decided_again_on_the_store(store: EventStore) -> None:
+    """Another process wrote since this one cached the stream: only the store may refuse."""
+    here, elsewhere = CommandProcessor(store), CommandProcessor(store)
+    first = here.execute_now(take_place("b1", "x"), context("key-1"))
+    for i in range(CAPACITY - 1):
+        elsewhere.execute_now(take_place("b1", f"y{i}"), context())
+
+    def expecting_the_box_full(session: Session) -> dict[str, Any]:
+        session.load(BOXES, "b1", expected_version=CAPACITY)
+        return {"seen": CAPACITY}
+
+    async def in_a_batch() -> Any:
+        return await here.execute(expecting_the_box_full, context())
+
+    assert asyncio.run(in_a_batch()).result == {"seen": CAPACITY}, "not a 412 from the stale version 1"
+    retried = elsewhere.execute_now(take_place("b1", "x"), context("key-1"))  # not "full": its first outcome
+    assert (retried.result, retried.replayed) == (first.result, True)
+
+
+def test_a_processor_gives_its_connection_back_when_it_stops(postgres_url: str, pg_store: EventStore) -> None:
+    def connections() -> int:
+        with psycopg.connect(postgres_url) as conn:
+            found = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return int(found.fetchone()[0])  # type: ignore[index]
+
+    async def serve() -> tuple[int, int]:
+        processor = CommandProcessor(pg_store)
+        processor.start()
+        await processor.execute(take_place("b1", "x"), context())
+        serving = connections()
+        await processor.stop()
+        return serving, connections()
+
+    serving, stopped = asyncio.run(serve())
+    threaded = CommandProcessor(pg_store)
+    threaded.execute_now(take_place("b1", "y"), context())
+    before_close = connections()
+    threaded.close()
+
+    assert stopped == serving - 1
+    assert connections() == before_close - 1

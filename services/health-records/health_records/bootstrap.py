@@ -1,22 +1,91 @@
-"""Wiring of Health records. Its domain is still to be built: for now it serves its health endpoints."""
+"""Wiring of health records: real adapters from settings. Tests pass their own settings and clock."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from health_records.adapters import http_plan, http_record, http_services
+from health_records.adapters.consumer import SigningEvents
+from health_records.adapters.fulfilment_view import METADATA, FulfilmentView, follower
+from health_records.adapters.norms_file import load_norms
+from health_records.adapters.publishing import to_public
+from health_records.application.delivery import Delivery
+from health_records.application.inbound import Inbound
+from health_records.application.queries import Queries
+from health_records.application.records import Records
 from health_records.settings import Settings
-from shared.web.app import service_app, verifier_for
+from shared.commands import CommandProcessor
+from shared.contracts import topics
+from shared.eventstore import EventStore, open_store
+from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.readmodels import LogFollower, open_engine
+from shared.web.app import Clock, service_app, utc_now, verifier_for
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return service_app(
-        "Health records",
-        "Residents' health records, management plans, visits and feedback.",
-        [],
-        verifier_for(settings),
+def store_for(settings: Settings) -> EventStore:
+    return open_store(
+        settings.database_url,
+        settings.database_schema,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
     )
 
 
+def engine_for(settings: Settings) -> Engine:
+    """The read models live beside the store, in the service's own schema."""
+    return open_engine(
+        settings.database_url,
+        settings.database_schema,
+        METADATA,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
+    settings = settings or Settings()
+    store = store_for(settings)
+    app = service_app(
+        "Health records",
+        "Residents' health records, management plans, visits and feedback.",
+        [http_record.router, http_plan.router, http_services.router],
+        verifier_for(settings),
+        store,
+        CommandProcessor(store, settings.command_batch_size),
+        clock,
+    )
+    zone = settings.timezone
+    app.state.zone = zone
+    app.state.queries = Queries(store)
+    app.state.records = Records(zone, settings.pseudonym_key.get_secret_value())
+    app.state.delivery = Delivery(zone, settings.rating_window_days)
+    app.state.fulfilment = FulfilmentView(engine_for(settings))
+    return app
+
+
+def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
+    return Relay(
+        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
+    )
+
+
+def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
+    """What `python -m fdcs project health-records` runs: signing's events turned into
+    commands, and the fulfilment read model following the service's own log."""
+    store = store_for(settings)
+    inbound = Inbound(load_norms(settings.plan_norms_file))
+    events = SigningEvents(inbound, CommandProcessor(store, settings.command_batch_size), clock)
+    contracts = KafkaSubscription(
+        settings,
+        settings.consumer_group,
+        [topics.CONTRACTS.name, topics.TEAMS.name],
+        events.handle,
+        KafkaPublisher(settings),
+    )
+    return [contracts, follower(store, engine_for(settings))]
+
+
 def migrate(settings: Settings) -> None:
-    """Nothing to create yet: the service keeps no state so far."""
+    store_for(settings).close()
+    engine_for(settings).dispose()

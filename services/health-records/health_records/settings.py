@@ -1,5 +1,10 @@
-"""Health records's settings (environment variables)."""
+"""Health records' settings (environment variables, e.g. DATABASE_URL, PLAN_NORMS_FILE)."""
 
+from pathlib import Path
+
+from pydantic import Field
+
+from health_records.adapters.norms_file import DEFAULT
 from shared.settings import ServiceSettings
 
 
@@ -7,3 +12,8 @@ class Settings(ServiceSettings):
     http_port: int = 8005
     database_url: str = "sqlite:///.local/health_records.db"
     database_schema: str = "health_records"
+    consumer_group: str = "health_records.contracts"
+    plan_norms_file: Path = DEFAULT
+    rating_window_days: int = Field(
+        default=90, ge=0, le=730, description="How long after a contract's last day its resident may still rate"
+    )

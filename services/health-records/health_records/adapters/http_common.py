@@ -1,0 +1,93 @@
+"""What every health-records route shares: the resident's ref in the path, the local date,
+problem responses, and reads that are logged when a professional makes them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request, Response
+from pydantic_core import to_json
+
+from health_records.application import access
+from health_records.application.delivery import Delivery
+from health_records.application.queries import Queries
+from health_records.application.records import Records
+from shared.commands import Outcome, Work
+from shared.principal import Principal
+from shared.web.auth import CurrentPrincipal
+from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, run_command
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in [
+        (400, "Malformed request"),
+        (401, "No valid bearer token"),
+        (403, "Not the resident, nor the team they are contracted with"),
+        (404, "No such record, plan, visit or sickbed"),
+        (409, "Refused by a rule or a concurrent update"),
+        (412, "The record changed since the ETag in If-Match"),
+        (422, "Invalid or refused by a rule"),
+    ]
+}
+
+ResidentRef = Annotated[
+    str, Path(pattern=r"^r_[a-z2-7]{26}$", description="The resident's pseudonymous ref", examples=["r_" + "a" * 26])
+]
+
+
+def today(request: Request) -> date:
+    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
+    return local
+
+
+def queries(request: Request) -> Queries:
+    return request.app.state.queries  # type: ignore[no-any-return]
+
+
+def records(request: Request) -> Records:
+    return request.app.state.records  # type: ignore[no-any-return]
+
+
+def delivery(request: Request) -> Delivery:
+    return request.app.state.delivery  # type: ignore[no-any-return]
+
+
+async def logged_read(
+    request: Request, who: Principal, ref: str, what: str, query: Callable[[], dict[str, Any]]
+) -> Response:
+    """Run the query (it decides access); log a professional's read before answering."""
+    view = await asyncio.to_thread(query)
+    if access.logs_reads(who):
+        await run_command(request, who, f"read:{uuid.uuid4()}", records(request).log_read(who, ref, what))
+    if "version" in view:
+        return present(view)
+    return Response(to_json(view), 200, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class Call:
+    """A command's request: who asks, under which idempotency key, expecting which version."""
+
+    request: Request
+    who: Principal
+    key: str
+    if_match: str | None
+
+    @property
+    def expected_version(self) -> int | None:
+        return expected_version(self.if_match)
+
+    async def run(self, work: Work) -> Outcome:
+        return await run_command(self.request, self.who, self.key, work)
+
+
+async def _call(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:
+    return Call(request, who, key, if_match)
+
+
+CommandCall = Annotated[Call, Depends(_call)]

@@ -1,0 +1,55 @@
+"""Who may see and change a resident's record: the one place these decisions are made.
+
+A resident sees only their own record, plan and services; the team they are contracted
+with sees and writes them while the contract lasts; nobody else does — not a hospital, not
+an official, not an administrator. A professional's read is logged for the resident to see.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from health_records.domain.care import Care
+from shared.domain import Forbidden
+from shared.principal import Principal
+
+
+def screen(who: Principal, resident_ref: str) -> None:
+    """Before anything is loaded: only the resident and family doctors get further, so that
+    nobody else learns even whether a record exists."""
+    if who.role == "resident" and who.resident_ref == resident_ref:
+        return
+    if who.role == "family_doctor" and who.team_id:
+        return
+    raise Forbidden("a record is for its resident and the team they are contracted with")
+
+
+def may_read(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
+    screen(who, resident_ref)
+    if who.role == "resident":
+        return
+    may_serve(who, care, today)
+
+
+def may_serve(who: Principal, care: Care | None, today: date) -> str:
+    """The team in charge of the resident writes their record and records their services;
+    returns that team."""
+    if who.role == "family_doctor" and who.team_id and care is not None and care.in_charge(who.team_id, today):
+        return who.team_id
+    raise Forbidden("only the team the resident is contracted with may do this")
+
+
+def logs_reads(who: Principal) -> bool:
+    """A professional's read is logged; the resident reading their own is not."""
+    return who.role != "resident"
+
+
+def may_act_as_resident(who: Principal, resident_ref: str) -> None:
+    """Rating the team, listing who read the record: the resident themselves only."""
+    if who.role != "resident" or who.resident_ref != resident_ref:
+        raise Forbidden("only the resident themselves may do this")
+
+
+def may_read_team(who: Principal, team_id: str) -> None:
+    if who.role != "family_doctor" or who.team_id != team_id:
+        raise Forbidden("a team's figures are for the team itself")

@@ -1,0 +1,128 @@
+"""What callers (and signing's events) ask of health records. Ids and times come with the command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from health_records.domain.care_events import ContractStarted
+from health_records.domain.feedback import Rating
+from health_records.domain.plan import PlannedService
+from health_records.domain.prescriptions import Prescription
+from health_records.domain.record_events import (
+    Allergy,
+    BasicInformation,
+    Condition,
+    FamilyHistory,
+    RecentInformation,
+)
+from health_records.domain.roster import RosterNoted
+from health_records.domain.sickbeds import Admission
+from health_records.domain.visits import VisitReport
+
+
+@dataclass(frozen=True)
+class NoteContractStarted:
+    started: ContractStarted
+
+
+@dataclass(frozen=True)
+class NoteContractEnded:
+    resident_ref: str
+    contract_id: str
+    reason: str
+    last_day: date
+
+
+@dataclass(frozen=True)
+class NoteRoster:
+    roster: RosterNoted
+
+
+@dataclass(frozen=True)
+class RecordBasicInformation:
+    information: BasicInformation
+
+
+@dataclass(frozen=True)
+class RecordCondition:
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class ResolveCondition:
+    code: str
+    resolved_on: date
+
+
+@dataclass(frozen=True)
+class RecordAllergy:
+    allergy: Allergy
+
+
+@dataclass(frozen=True)
+class RecordFamilyHistory:
+    entry: FamilyHistory
+
+
+@dataclass(frozen=True)
+class RecordRecentInformation:
+    entry: RecentInformation
+
+
+RecordAmendment = (
+    RecordBasicInformation
+    | RecordCondition
+    | ResolveCondition
+    | RecordAllergy
+    | RecordFamilyHistory
+    | RecordRecentInformation
+)
+
+
+@dataclass(frozen=True)
+class AmendRecord:
+    """One change to a resident's record, if the record is still at `expected_version`."""
+
+    resident_ref: str
+    amendment: RecordAmendment
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RevisePlan:
+    resident_ref: str
+    services: tuple[PlannedService, ...]
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CompleteVisit:
+    resident_ref: str
+    report: VisitReport
+
+
+@dataclass(frozen=True)
+class IssueLongPrescription:
+    resident_ref: str
+    prescription: Prescription
+
+
+@dataclass(frozen=True)
+class AdmitToSickbed:
+    resident_ref: str
+    admission: Admission
+
+
+@dataclass(frozen=True)
+class DischargeFromSickbed:
+    resident_ref: str
+    sickbed_id: str
+    discharged_on: date
+
+
+@dataclass(frozen=True)
+class RateService:
+    resident_ref: str
+    rating: Rating

@@ -1,0 +1,39 @@
+"""How health records' aggregates are kept in its store: stream prefixes, event names, folds.
+
+All of them are keyed by the resident's pseudonymous ref, but rosters (by team).
+"""
+
+from __future__ import annotations
+
+from health_records.domain import care, care_events, plan, reads, record, record_events, roster
+from shared.eventstore.streams import EventTypes, StreamType
+
+EVENTS_PREFIX = "health_records"
+EVENTS = EventTypes(EVENTS_PREFIX)
+for event_class in (
+    record_events.RecordOpened,
+    record_events.BasicInformationRecorded,
+    record_events.ConditionRecorded,
+    record_events.ConditionResolved,
+    record_events.AllergyRecorded,
+    record_events.FamilyHistoryRecorded,
+    record_events.RecentInformationRecorded,
+    care_events.ContractStarted,
+    care_events.ContractEnded,
+    care_events.VisitCompleted,
+    care_events.LongPrescriptionIssued,
+    care_events.FamilySickbedAdmitted,
+    care_events.FamilySickbedDischarged,
+    care_events.ServiceRated,
+    plan.PlanDrawn,
+    plan.PlanRevised,
+    reads.RecordRead,
+    roster.RosterNoted,
+):
+    EVENTS.register(event_class)
+
+RECORDS: StreamType[record.HealthRecord | None] = StreamType("record", None, record.evolve, EVENTS)
+CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENTS)
+PLANS: StreamType[plan.ManagementPlan | None] = StreamType("plan", None, plan.evolve, EVENTS)
+READS: StreamType[tuple[reads.RecordRead, ...]] = StreamType("reads", (), reads.evolve, EVENTS)
+ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, roster.evolve, EVENTS)

@@ -1,0 +1,22 @@
+"""Who looked at a resident's record: every read by a professional is an event the resident can list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    reader: str
+    role: str
+    team_id: str | None
+    institution_id: str | None
+    what: str  # record, history, plan, visits, sickbeds, prescriptions, fulfilment
+    read_at: datetime
+
+
+def evolve(log: tuple[RecordRead, ...], event: object) -> tuple[RecordRead, ...]:
+    if isinstance(event, RecordRead):
+        return (*log, event)
+    raise ValueError(f"{type(event).__name__} does not apply to a record's read log")

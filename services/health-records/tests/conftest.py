@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from health_records.adapters.consumer import SigningEvents
+from health_records.adapters.fulfilment_view import TABLES, FulfilmentView, follower
+from health_records.adapters.norms_file import load_norms
+from health_records.application.commands import CompleteVisit
+from health_records.application.delivery import Delivery as Services
+from health_records.application.inbound import Inbound
+from health_records.bootstrap import create_app, engine_for, store_for
+from health_records.domain.care_events import Measurement
+from health_records.domain.visits import VisitReport
+from health_records.settings import Settings
+from shared.commands import CommandContext, CommandProcessor
+from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import Delivery
+from shared.principal import Principal
+from shared.pseudonyms import resident_ref
+from shared.settings import DEV_PSEUDONYM_KEY
+
+NOW = datetime(2026, 4, 10, 2, 30, tzinfo=UTC)  # 10:30 in China
+IDENTITY = "11010519491231002X"
+REF = resident_ref(IDENTITY, DEV_PSEUDONYM_KEY)
+OTHER_REF = resident_ref("440106198001010014", DEV_PSEUDONYM_KEY)
+FIXTURES = Path(topics.__file__).with_name("fixtures")
+BP = [{"kind": "systolic_bp", "value": 132, "unit": "mmHg"}, {"kind": "diastolic_bp", "value": 84, "unit": "mmHg"}]
+
+
+def golden(type_name: str, **data: Any) -> Delivery:
+    """The golden message of a public event with some of its data changed, under a new id."""
+    message = json.loads((FIXTURES / f"{type_name}.json").read_text())
+    envelope = Envelope.model_validate(message | {"id": str(uuid.uuid4()), "data": message["data"] | data})
+    return Delivery(envelope, parse_event(envelope), "test")
+
+
+def team_registered(team_id: str = "T1") -> Delivery:
+    members = [
+        {"member_id": "doc-1", "role": "family_doctor", "resident_cap": 2000},
+        {"member_id": "nurse-1", "role": "community_nurse"},
+    ]
+    return golden("signing.TeamRegistered.v1", team_id=team_id, institution_id="CHC-1", members=members)
+
+
+def contract_signed(ref: str = REF, team_id: str = "T1", **data: Any) -> Delivery:
+    return golden(
+        "signing.ContractSigned.v1",
+        resident_ref=ref,
+        team_id=team_id,
+        institution_id="CHC-1",
+        contract_id=data.pop("contract_id", str(uuid.uuid4())),
+        **data,
+    )
+
+
+class World:
+    """The service's store and read model, fed with signing's events as its consumer feeds them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.ref = settings, REF
+        self.store = store_for(settings)
+        self.processor = CommandProcessor(self.store)
+        self.events = SigningEvents(Inbound(load_norms()), self.processor, clock=lambda: NOW)
+        engine = engine_for(settings)
+        self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
+
+    def close(self) -> None:
+        self.processor.close()
+        self.store.close()
+        self.view.engine.dispose()
+
+    def sign(self, ref: str = REF, team_id: str = "T1", **data: Any) -> Delivery:
+        signed = contract_signed(ref, team_id, **data)
+        self.events.handle([team_registered(team_id), signed])
+        return signed
+
+    def tell(self, type_name: str, **data: Any) -> None:
+        self.events.handle([golden(type_name, **data)])
+
+    def visit(self, fulfils: list[str], occurred: str, measurements: list[dict[str, Any]] = BP) -> Any:
+        at = datetime.fromisoformat(occurred)
+        taken = tuple(Measurement(**m) for m in measurements)
+        report = VisitReport(str(uuid.uuid4()), "", "doc-1", "clinic", tuple(fulfils), taken, "", at, at.date())
+        doctor = Principal("doc-1", "family_doctor", team_id="T1")
+        work = Services(Settings().timezone, 90).complete_visit(doctor, CompleteVisit(self.ref, report))
+        context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
+        return self.processor.execute_now(work, context).result
+
+
+class Api:
+    """The health-records API as a client sees it, with the bearer token of a role."""
+
+    def __init__(self, client: TestClient, mint: Callable[..., str], world: World) -> None:
+        self.client, self._mint, self.world = client, mint, world
+        self.doctor = self.as_("family_doctor", sub="doc-1", team="T1", institution="CHC-1")
+        self.resident = self.as_("resident", resident=REF)
+
+    def as_(self, role: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._mint(role, **claims)}"}
+
+    def send(self, method: str, path: str, body: Any, who: dict[str, str] | None = None, **headers: str) -> Any:
+        key = headers.pop("key", None) or str(uuid.uuid4())
+        sent = {**(who or self.doctor), "Idempotency-Key": key, **headers}
+        return self.client.request(method, f"/residents/{REF}{path}", json=body, headers=sent)
+
+    def get(self, path: str, who: dict[str, str] | None = None, ref: str = REF) -> Any:
+        return self.client.get(f"/residents/{ref}{path}", headers=who or self.doctor)
+
+
+@pytest.fixture
+def settings(service_settings: Callable[..., Any]) -> Settings:
+    settings: Settings = service_settings(Settings, database_pool_size=2)  # the test server is shared
+    return settings
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> Iterator[Callable[..., World]]:
+    """`seeded()`: a world where resident REF signed with team T1 (golden contract, from 2026-01-06)."""
+
+    worlds: list[World] = []
+
+    def make(**contract: Any) -> World:
+        worlds.append(World(settings))
+        worlds[-1].sign(**contract)
+        return worlds[-1]
+
+    yield make
+    for world in worlds:  # the test servers are shared: give the connections back
+        world.close()
+
+
+@pytest.fixture
+def api(settings: Settings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Api]:
+    world, app = seeded(), create_app(settings, clock=lambda: NOW)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, mint_token, world)
+    app.state.store.close()
+    app.state.fulfilment.engine.dispose()
+
+
+@pytest.fixture
+def signing_event() -> Callable[..., Delivery]:
+    """`signing_event(type name, **data)`: a golden message of signing with its data changed."""
+    return golden
+
+
+@pytest.fixture
+def world_on() -> Iterator[Callable[[Settings], World]]:
+    """`world_on(settings)`: a world on other settings (another back end, say), signed like `seeded`."""
+    worlds: list[World] = []
+
+    def make(settings: Settings) -> World:
+        worlds.append(World(settings))
+        worlds[-1].sign()
+        return worlds[-1]
+
+    yield make
+    for world in worlds:
+        world.close()
