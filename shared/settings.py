@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
 
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
 
+    simulated_clock: bool = Field(
+        default=False, description="Requests may set their time (X-Simulated-Time): the simulation; never production"
+    )
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=0.05, gt=0, le=10)
     command_batch_size: int = Field(default=256, ge=1, le=10_000)
@@ -66,6 +69,8 @@ class ServiceSettings(BaseSettings):
             raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session timeout")
         if self.environment == "production" and self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
             raise ValueError("set PSEUDONYM_KEY: the development key is refused in production")
+        if self.environment == "production" and self.simulated_clock:
+            raise ValueError("SIMULATED_CLOCK lets callers backdate facts: refused in production")
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production needs DATABASE_URL=postgresql://…, not SQLite")
         return self

@@ -88,3 +88,13 @@ def test_production_settings_are_accepted_when_complete() -> None:
         database_url="postgresql://svc:pw@db:5432/fdcs",
     )
     assert settings.database_url.startswith("postgresql")
+
+
+def test_production_refuses_a_simulated_clock() -> None:
+    with pytest.raises(ValidationError):
+        ServiceSettings(
+            environment="production",
+            pseudonym_key="real-secret",  # type: ignore[arg-type]
+            database_url="postgresql://svc:pw@db:5432/fdcs",
+            simulated_clock=True,
+        )

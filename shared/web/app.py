@@ -15,6 +15,7 @@ from shared.eventstore import EventStore
 from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.auth import TokenVerifier
+from shared.web.simulation import SimulatedTime, simulated
 
 Clock = Callable[[], datetime]
 
@@ -42,9 +43,11 @@ def service_app(  # noqa: PLR0913
     clock: Clock = utc_now,
     readiness: Callable[[], object] | None = None,
     closers: Sequence[Callable[[], object]] = (),
+    simulated_clock: bool = False,
 ) -> FastAPI:
     """`readiness` checks the service's dependencies (defaults to reading the store);
-    `closers` release what else the app holds (engines) when it stops."""
+    `closers` release what else the app holds (engines) when it stops; `simulated_clock`
+    lets a request say what time it is (`X-Simulated-Time`, development and tests only)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -65,7 +68,9 @@ def service_app(  # noqa: PLR0913
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.verifier, app.state.store, app.state.processor = verifier, store, processor
-    app.state.clock = clock
+    app.state.clock = simulated(clock) if simulated_clock else clock
+    if simulated_clock:
+        app.add_middleware(SimulatedTime)
     problems.install(app)
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
     for router in routers:

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         store,
         CommandProcessor(store, settings.command_batch_size),
         clock,
+        simulated_clock=settings.simulated_clock,
     )
     zone = settings.timezone
     app.state.zone = zone

@@ -59,6 +59,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
         store,
         CommandProcessor(store, settings.command_batch_size),
         clock,
+        simulated_clock=settings.simulated_clock,
     )
     app.state.zone = settings.timezone
     app.state.engine = engine = engine_for(settings)

@@ -52,6 +52,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
         store,
         CommandProcessor(store, settings.command_batch_size),
         clock,
+        simulated_clock=settings.simulated_clock,
     )
     catalogue = load_catalogue(settings.catalogue_file)
     starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())

@@ -1,0 +1,49 @@
+"""A simulated clock for development and tests: `X-Simulated-Time` sets a request's "now".
+
+The simulation drives a year through the APIs in minutes; each request says which moment
+of that year it happens at, so contracts, visits and referrals carry their simulated
+times. Production refuses the setting (`SIMULATED_CLOCK`), so no caller can backdate a fact.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from shared.web.problems import problem
+
+HEADER = b"x-simulated-time"
+_now: ContextVar[datetime | None] = ContextVar("simulated_now", default=None)
+
+
+def simulated(clock: Any) -> Any:
+    """The app's clock, answering the request's simulated time when it has one."""
+    return lambda: _now.get() or clock()
+
+
+class SimulatedTime:
+    """ASGI middleware: installed only when the setting allows it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raw = next((v for k, v in scope.get("headers", ()) if k == HEADER), None) if scope["type"] == "http" else None
+        if raw is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            moment = datetime.fromisoformat(raw.decode())
+            if moment.tzinfo is None:
+                raise ValueError("no time zone")
+        except ValueError:
+            await problem(400, "bad-simulated-time", "X-Simulated-Time must be an ISO time with its zone")(
+                scope, receive, send
+            )
+            return
+        token = _now.set(moment)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _now.reset(token)
