@@ -1,5 +1,11 @@
-"""Billing's settings (environment variables)."""
+"""Billing's settings (environment variables, e.g. FEE_RULES_FILE, SETTLEMENT_PERIOD_MONTHS)."""
 
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from billing.adapters.fee_rules_file import DEFAULT
 from shared.settings import ServiceSettings
 
 
@@ -7,3 +13,7 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     database_url: str = "sqlite:///.local/billing.db"
     database_schema: str = "billing"
+    fee_rules_file: Path = Field(default=DEFAULT, description="Fee rules per area and year (JSON)")
+    settlement_period_months: Literal[1, 2, 3, 4, 6, 12] = Field(default=1, description="Length of a settlement period")
+    consumer_group: str = Field(default="billing.inbound", description="Reads contracts and appraisal results")
+    view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")

@@ -57,7 +57,10 @@ def test_a_contract_year_is_split_between_its_payers() -> None:
 
     assert opened == account.ContractOpened(terms(), NOW)
     assert year == account.YearCharged(
-        1, date(2026, 1, 1), date(2026, 12, 31), "2026-01",
+        1,
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        "2026-01",
         {"insurance_fund": 21900, "public_health_fund": 9125, "resident": 5475},
     )
 
@@ -89,7 +92,10 @@ def test_an_early_end_refunds_the_unused_days_pro_rata_per_payer() -> None:
 
     # 90 of 365 days used: 275 days, 27500 fen, back to the payers in their proportions
     assert refund == account.YearRefunded(
-        1, date(2026, 3, 31), 275, "2026-04",
+        1,
+        date(2026, 3, 31),
+        275,
+        "2026-04",
         {"insurance_fund": -16500, "public_health_fund": -6875, "resident": -4125},
     )
     assert ended == account.ContractEnded("death", date(2026, 3, 31))
@@ -101,7 +107,9 @@ def test_years_not_started_are_cancelled_in_their_own_period_and_a_full_term_ref
     events = account.end_contract(three, "moved_away", date(2026, 12, 31), date(2027, 1, 3), MONTHLY)
     expired = account.end_contract(given(*charged(terms())), "expired", date(2026, 12, 31), date(2027, 1, 1), MONTHLY)
 
-    refunds = {e.contract_year: (e.period, sum(e.refunds.values())) for e in events if isinstance(e, account.YearRefunded)}
+    refunds = {
+        e.contract_year: (e.period, sum(e.refunds.values())) for e in events if isinstance(e, account.YearRefunded)
+    }
     assert refunds == {2: ("2027-01", -36500), 3: ("2028-01", -36500)}
     assert expired == [account.ContractEnded("expired", date(2026, 12, 31))]
 
@@ -133,8 +141,17 @@ REF = ledger.LedgerRef("CHC-1", "440106", "insurance_fund", "MIB-1")
 
 def charge(contract_id: str, period: str, amount: int, team: str = "T1") -> ledger.ChargeBooked:
     return ledger.ChargeBooked(
-        REF, f"{contract_id}/1", contract_id, "r_abcdefghijklmnopqrstuvwxyz", team, 1, period, period, amount,
-        "annual_fee", NOW,
+        REF,
+        f"{contract_id}/1",
+        contract_id,
+        "r_abcdefghijklmnopqrstuvwxyz",
+        team,
+        1,
+        period,
+        period,
+        amount,
+        "annual_fee",
+        NOW,
     )
 
 
@@ -171,7 +188,9 @@ def test_closing_settles_due_withheld_and_payable_once() -> None:
 
 
 def test_a_late_charge_goes_into_the_next_open_period_as_an_adjustment() -> None:
-    closed = apply(a_ledger(charge("c1", "2026-01", 10000)), settle(a_ledger(charge("c1", "2026-01", 10000)), "2026-01"))
+    closed = apply(
+        a_ledger(charge("c1", "2026-01", 10000)), settle(a_ledger(charge("c1", "2026-01", 10000)), "2026-01")
+    )
 
     late = ledger.book(closed, charge("c2", "2026-01", -2000), MONTHLY)
     settled = settle(apply(closed, [late]), "2026-02")[0]

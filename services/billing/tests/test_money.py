@@ -30,8 +30,11 @@ def test_the_shares_add_up_to_the_fee_and_stay_within_a_fen_of_their_quota(fee: 
 @given(fee=st.integers(min_value=0, max_value=5_000_000), a=st.integers(0, 100), b=st.integers(0, 100))
 def test_a_rule_splits_every_fee_exactly_whoever_pays(fee: int, a: int, b: int) -> None:
     insurance, public_health = Fraction(a), Fraction(min(b, 100 - a))
-    rule = FeeRule("44", 2026, {"insurance_fund": insurance, "public_health_fund": public_health,
-                                "resident": 100 - insurance - public_health})
+    rule = FeeRule(
+        "44",
+        2026,
+        {"insurance_fund": insurance, "public_health_fund": public_health, "resident": 100 - insurance - public_health},
+    )
     for insured in (True, False):
         for assisted in (True, False):
             parts = rule.split_fee(fee, insured, assisted)

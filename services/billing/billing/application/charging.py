@@ -26,7 +26,11 @@ class Charging:
             found = session.load(ACCOUNTS, terms.contract_id).state
             try:
                 events = account.open_contract(
-                    found, terms, lambda year: self.rules.for_(terms.area_code, year), self.calendar, session.context.now
+                    found,
+                    terms,
+                    lambda year: self.rules.for_(terms.area_code, year),
+                    self.calendar,
+                    session.context.now,
                 )
             except DomainError as refused:
                 return _refuse(session, terms.contract_id, refused)

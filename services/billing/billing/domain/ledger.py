@@ -119,9 +119,7 @@ def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar) -> ChargeBook
     return replace(charge, period=calendar.next(closed), reason="late_adjustment")
 
 
-def settle(
-    ledger: Ledger, through: str, withheld_share: Callable[[str], Fraction], now: datetime
-) -> list[object]:
+def settle(ledger: Ledger, through: str, withheld_share: Callable[[str], Fraction], now: datetime) -> list[object]:
     """Settle every open period up to `through`; nothing when they are closed already."""
     if ledger.closed_through is not None and through <= ledger.closed_through:
         return []
@@ -217,7 +215,9 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
     e = event
-    paid = set(_pot(ledger, AppraisalResult("", None, e.appraisal_period, e.subject_kind, e.subject_id, "", Fraction(0))))
+    paid = set(
+        _pot(ledger, AppraisalResult("", None, e.appraisal_period, e.subject_kind, e.subject_id, "", Fraction(0)))
+    )
     return replace(
         ledger,
         withheld=tuple(w for w in ledger.withheld if w not in paid),
