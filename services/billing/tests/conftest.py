@@ -85,5 +85,12 @@ def settings(service_settings: Callable[..., Any]) -> Settings:
 @pytest.fixture
 def billing(settings: Settings, mint_token: Callable[..., str]) -> Iterator[Billing]:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
-    with TestClient(create_app(settings, clock=lambda: clock[0]), raise_server_exceptions=False) as client:
-        yield Billing(settings, client, mint_token, clock)
+    app = create_app(settings, clock=lambda: clock[0])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        harness = Billing(settings, client, mint_token, clock)
+        yield harness
+    # Other suites share the server: give back every connection this test opened.
+    for store in (harness.store, app.state.store):
+        store.close()
+    for engine in (harness.view.engine, app.state.engine):
+        engine.dispose()

@@ -49,9 +49,11 @@ class Settlement:
                 found = session.load(LEDGERS, key).state
                 assert found is not None
                 event = ledger.release(found, result, self._release_rule(found.ref, result), session.context.now)
-                if event is not None:
-                    session.record(LEDGERS, key, event)
-                    released.append({"release_id": event.release_id, "released_fen": event.released_fen})
+                if event is None:
+                    session.record(LEDGERS, key, ledger.AppraisalNoted(result.result_id))
+                    continue
+                session.record(LEDGERS, key, event)
+                released.append({"release_id": event.release_id, "released_fen": event.released_fen})
             return {"appraisal_result_id": result.result_id, "releases": released}
 
         return Work(handle, reads=[(BOOKS, BOOK)])

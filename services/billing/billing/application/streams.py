@@ -17,6 +17,7 @@ for event_class in (
     ledger.PeriodSettled,
     ledger.LedgerClosed,
     ledger.WithheldReleased,
+    ledger.AppraisalNoted,
     book.LedgerRegistered,
     book.PeriodsClosed,
 ):

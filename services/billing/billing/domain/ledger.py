@@ -96,6 +96,14 @@ class WithheldReleased:
 
 
 @dataclass(frozen=True)
+class AppraisalNoted:
+    """A result that released nothing from this ledger, recorded all the same: the decision
+    rests on the ledger's state, and writing it makes a decision on stale state conflict."""
+
+    appraisal_result_id: str
+
+
+@dataclass(frozen=True)
 class Withheld:
     period: str
     team_id: str
@@ -210,6 +218,8 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
             return replace(ledger, closed_through=through)
         case WithheldReleased() if ledger is not None:
             return _released(ledger, event)
+        case AppraisalNoted() if ledger is not None:
+            return ledger
     raise ValueError(f"{type(event).__name__} does not apply to ledger {ledger}")
 
 
