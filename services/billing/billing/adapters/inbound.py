@@ -15,7 +15,7 @@ from billing.application.charging import Charging
 from billing.application.commands import ChargeContract, EndContract, ReleaseWithheld
 from billing.application.settlement import Settlement
 from billing.domain.account import ContractTerms
-from billing.domain.ledger import AppraisalResult
+from billing.domain.release import AppraisalResult
 from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import context_for_event
 from shared.contracts import appraisal, signing

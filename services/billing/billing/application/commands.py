@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from billing.domain.account import ContractTerms
-from billing.domain.ledger import AppraisalResult
+from billing.domain.release import AppraisalResult
 
 
 @dataclass(frozen=True)

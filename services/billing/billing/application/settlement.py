@@ -7,7 +7,7 @@ from typing import Any
 
 from billing.application.commands import ClosePeriods, ReleaseWithheld
 from billing.application.streams import BOOK, BOOKS, LEDGERS
-from billing.domain import book, ledger
+from billing.domain import book, ledger, release
 from billing.domain.errors import NoFeeRule
 from billing.domain.fee_rules import FeeRules, ReleaseRule
 from billing.domain.periods import Calendar, appraisal_year
@@ -48,7 +48,7 @@ class Settlement:
             for key in session.load(BOOKS, BOOK).state.of_institution(result.institution_id):
                 found = session.load(LEDGERS, key).state
                 assert found is not None
-                event = ledger.release(found, result, self._release_rule(found.ref, result), session.context.now)
+                event = release.release(found, result, self._release_rule(found.ref, result), session.context.now)
                 if event is None:
                     session.record(LEDGERS, key, ledger.AppraisalNoted(result.result_id))
                     continue
@@ -67,7 +67,7 @@ class Settlement:
 
         return share
 
-    def _release_rule(self, ref: ledger.LedgerRef, result: ledger.AppraisalResult) -> ReleaseRule:
+    def _release_rule(self, ref: ledger.LedgerRef, result: release.AppraisalResult) -> ReleaseRule:
         try:
             return self.rules.for_(ref.area_code, appraisal_year(result.period)).release
         except NoFeeRule:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
 
-from billing.domain.fee_rules import Payer, ReleaseRule
+from billing.domain.fee_rules import Payer
 from billing.domain.money import part_of
 from billing.domain.periods import Calendar, within
 
@@ -161,47 +161,10 @@ def _settlement(ledger: Ledger, period: str, share: Fraction, now: datetime) -> 
     )
 
 
-@dataclass(frozen=True)
-class AppraisalResult:
-    result_id: str
-    restates_result_id: str | None
-    period: str
-    subject_kind: str
-    subject_id: str
-    institution_id: str
-    score: Fraction
-
-
-def release(ledger: Ledger, result: AppraisalResult, rule: ReleaseRule, now: datetime) -> WithheldReleased | None:
-    """Pay out the withheld pot of the appraised period (and subject), by the score."""
-    if result.subject_kind != rule.subject_kind:
-        return None
-    release_id = f"rl-{result.period}-{result.subject_id}-{ledger.ref.key}"
-    earlier = ledger.releases.get(release_id)
-    if earlier is not None:  # a restatement (or a second result): re-decide the same pot
-        pot = earlier.withheld_fen
-    else:
-        pot = sum(w.amount_fen for w in _pot(ledger, result))
-        if pot == 0:
-            return None
-    released = part_of(pot, rule.fraction(result.score))
-    return WithheldReleased(
-        ledger.ref,
-        release_id,
-        result.result_id,
-        result.period,
-        result.subject_kind,
-        result.subject_id,
-        pot,
-        released,
-        pot - released,
-        now,
-    )
-
-
-def _pot(ledger: Ledger, result: AppraisalResult) -> list[Withheld]:
-    team = result.subject_id if result.subject_kind == "team" else None
-    return [w for w in ledger.withheld if within(result.period, w.period) and team in (None, w.team_id)]
+def withheld_pot(ledger: Ledger, appraisal_period: str, subject_kind: str, subject_id: str) -> list[Withheld]:
+    """What is still withheld for an appraised period (and team, when teams are appraised)."""
+    team = subject_id if subject_kind == "team" else None
+    return [w for w in ledger.withheld if within(appraisal_period, w.period) and team in (None, w.team_id)]
 
 
 def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
@@ -224,10 +187,7 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
 
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
-    e = event
-    paid = set(
-        _pot(ledger, AppraisalResult("", None, e.appraisal_period, e.subject_kind, e.subject_id, "", Fraction(0)))
-    )
+    paid = set(withheld_pot(ledger, event.appraisal_period, event.subject_kind, event.subject_id))
     return replace(
         ledger,
         withheld=tuple(w for w in ledger.withheld if w not in paid),
