@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -47,14 +49,18 @@ async def fee_rule_in_force(
     return {
         "area_prefix": rule.area_prefix,
         "year": rule.year,
-        "shares_percent": {p: str(float(s)) for p, s in rule.shares.items()},
-        "withheld_percent": {p: str(float(w)) for p, w in rule.withheld.items()},
+        "shares_percent": {payer: _percent(share) for payer, share in rule.shares.items()},
+        "withheld_percent": {payer: _percent(share) for payer, share in rule.withheld.items()},
         "release": {
             "subject_kind": rule.release.subject_kind,
-            "none_below": str(float(rule.release.none_below)),
-            "full_at": str(float(rule.release.full_at)),
+            "none_below": _percent(rule.release.none_below),
+            "full_at": _percent(rule.release.full_at),
         },
     }
+
+
+def _percent(value: Fraction) -> str:
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 @router.post(
@@ -68,9 +74,7 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     access.may_close_periods(who)
     settlement: Settlement = request.app.state.settlement
     today = body.as_of or _today(request)
-    period = body.period or settlement.calendar.period_of(
-        settlement.calendar.first_day(settlement.calendar.period_of(today)) - timedelta(days=1)
-    )
+    period = body.period or settlement.calendar.last_over(today)
     command = ClosePeriods(settlement.calendar.check(period), today)
     work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
     return respond(await run_command(request, who, key, work), 200)

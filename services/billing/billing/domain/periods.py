@@ -44,6 +44,10 @@ class Calendar:
         month = first.month - 1 + self.months
         return f"{first.year + month // 12:04d}-{month % 12 + 1:02d}"
 
+    def last_over(self, today: date) -> str:
+        """The latest period that is over by `today` (the one before today's)."""
+        return self.period_of(self.first_day(self.period_of(today)) - timedelta(days=1))
+
     def last_day(self, period: str) -> date:
         return self.first_day(self.next(period)) - timedelta(days=1)
 
