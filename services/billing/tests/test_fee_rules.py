@@ -39,14 +39,3 @@ def test_a_rule_whose_shares_do_not_add_up_to_the_fee_stops_the_service_at_start
 
     with pytest.raises(InvalidFeeRule):
         load_fee_rules(tmp_path / "rules.json")
-
-
-def test_the_scheduler_closes_the_last_period_over_by_its_date(billing: Billing) -> None:
-    billing.deliver(billing.signed("c1"))
-    headers = {**billing.admin, "Idempotency-Key": "cron-2026-02-01"}
-
-    closed = billing.client.post("/settlement-periods/close", json={"as_of": "2026-02-01"}, headers=headers)
-
-    assert closed.status_code == 200, closed.text
-    assert closed.json()["closed_through"] == "2026-01"
-    assert billing.get("/settlement-periods").json() == {"closed_through": "2026-01", "ledgers": 4}
