@@ -23,12 +23,14 @@ PATIENT = 180  # seconds: five suites share two cores
 def test_a_bureau_receives_its_own_settlements_and_they_match_the_view(
     platform: Processes, run_id: str, mint_token: Callable[..., str], test_environment: dict[str, str]
 ) -> None:
-    signing = platform.start("serve", "signing", DATABASE_SCHEMA=f"signing_b{run_id}")
-    platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_b{run_id}")
+    small = {"DATABASE_POOL_SIZE": "2"}  # the test server's connections are shared with other suites
+    signing = platform.start("serve", "signing", DATABASE_SCHEMA=f"signing_b{run_id}", **small)
+    platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_b{run_id}", **small)
     billing_settings = {
         "DATABASE_SCHEMA": f"billing_{run_id}",
         "CONSUMER_GROUP": f"billing-in-{run_id}",
         "VIEW_CONSUMER_GROUP": f"billing-view-{run_id}",
+        **small,
     }
     billing = platform.start("serve", "billing", **billing_settings)
     platform.start("relay", "billing", **billing_settings)
