@@ -34,7 +34,7 @@ SERVICES = {
     s.name: s
     for s in (
         Service("signing", "signing", "signing.settings.SigningSettings", relays=True),
-        Service("referral", "referral", "referral.settings.Settings"),
+        Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
         Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", projects=True),
         Service("health-records", "health_records", "health_records.settings.Settings"),

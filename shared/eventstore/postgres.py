@@ -23,7 +23,7 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventS
         user=unquote(parts.username or "postgres"),
         password=unquote(parts.password or ""),
         schema=schema,
-        pool_size=pool_size,
+        pool_size=1,  # opened at start; the rest on demand, so idle services hold few connections
         max_overflow=pool_size,
         originator_id_type="text",
     )
@@ -106,6 +106,9 @@ class BatchPath:
         if conn is None or conn.closed:
             conn = self._conns[loop] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         return conn
+
+    async def aclose(self) -> None:
+        await self._reset()
 
     async def _reset(self) -> None:
         conn = self._conns.pop(asyncio.get_running_loop(), None)

@@ -101,6 +101,13 @@ class EventStore:
         with suppress(Exception):
             self._recorder.datastore.close()  # type: ignore[attr-defined]  # both recorders have one
 
+    async def aclose(self) -> None:
+        """Close from the event loop: the batch path's connection of this loop, then the pool."""
+        closing = getattr(self.batch_path, "aclose", None)
+        if closing is not None:
+            await closing()
+        self.close()
+
 
 def group(stream_ids: Sequence[str], rows: list[Row]) -> dict[str, list[RecordedEvent]]:
     found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in stream_ids}

@@ -36,6 +36,7 @@ def create_app(settings: AppraisalSettings | None = None) -> FastAPI:
         [http.router],
         verifier_for(settings),
         readiness=partial(ping, engine),
+        closers=[engine.dispose],
     )
     app.state.contracts_signed = ContractsSignedByTeam(engine)
     return app
