@@ -47,7 +47,7 @@ def applications(settings: Settings) -> tuple[Charging, Settlement]:
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
-    store = store_for(settings)
+    store, engine = store_for(settings), engine_for(settings)
     app = service_app(
         "Billing",
         "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
@@ -56,11 +56,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         store,
         CommandProcessor(store, settings.command_batch_size),
         clock,
+        closers=[engine.dispose],
     )
     app.state.zone = settings.timezone
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
     app.state.settlement = applications(settings)[1]
-    app.state.engine = engine_for(settings)
+    app.state.engine = engine
     return app
 
 

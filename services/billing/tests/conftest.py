@@ -89,8 +89,7 @@ def billing(settings: Settings, mint_token: Callable[..., str]) -> Iterator[Bill
     with TestClient(app, raise_server_exceptions=False) as client:
         harness = Billing(settings, client, mint_token, clock)
         yield harness
-    # Other suites share the server: give back every connection this test opened.
-    for store in (harness.store, app.state.store):
-        store.close()
-    for engine in (harness.view.engine, app.state.engine):
-        engine.dispose()
+    # Other suites share the server: give back the connections the harness opened (the
+    # app closes its own when it stops).
+    harness.store.close()
+    harness.view.engine.dispose()
