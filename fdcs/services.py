@@ -33,7 +33,7 @@ class Service:
 SERVICES = {
     s.name: s
     for s in (
-        Service("signing", "signing", "signing.settings.SigningSettings", relays=True),
+        Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
         Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", projects=True),

@@ -80,7 +80,7 @@ def test_a_setting_left_unset_is_caught(rendered: Rendered) -> None:
     found = policy.settings_violations(objects)
     assert found == [
         f"signing-{process} ({role} signing) does not set CATALOGUE_FILE"
-        for process, role in (("api", "serve"), ("relay", "relay"), ("migrate", "migrate"))
+        for process, role in (("api", "serve"), ("projection", "project"), ("relay", "relay"), ("migrate", "migrate"))
     ]
 
 

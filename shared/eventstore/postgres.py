@@ -100,15 +100,15 @@ class BatchPath:
             await self._reset()
             raise
 
+    async def close(self) -> None:
+        await self._reset()
+
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         loop = asyncio.get_running_loop()
         conn = self._conns.get(loop)
         if conn is None or conn.closed:
             conn = self._conns[loop] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         return conn
-
-    async def aclose(self) -> None:
-        await self._reset()
 
     async def _reset(self) -> None:
         conn = self._conns.pop(asyncio.get_running_loop(), None)

@@ -58,7 +58,7 @@ def service_app(  # noqa: PLR0913
         yield
         if processor is not None:
             await processor.stop()
-        if store is not None:
+        if store is not None:  # the loop ends here: so do its connections (else held until exit)
             await store.aclose()
         for close in closers:
             close()
