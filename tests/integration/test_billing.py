@@ -1,6 +1,7 @@
-"""Billing end to end: contracts signed over HTTP with the real signing service, charged by
-billing from the contracts stream, a period closed, and a Kafka consumer acting as one
-insurance bureau receiving its own FeeSettled events, whose totals match the settlement view.
+"""Billing end to end: contracts signed (and one terminated) over HTTP with the real signing
+service, charged (and refunded) by billing from the contracts stream, a period closed, and a
+Kafka consumer acting as one insurance bureau receiving its own FeeSettled events, whose
+totals match the settlement view.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ def test_a_bureau_receives_its_own_settlements_and_they_match_the_view(
     contracts = sign(signing, admin, run_id, institution, [bureau, bureau, bureau, other])
     for contract_id in contracts:
         eventually(lambda c=contract_id: charged(billing, admin, c), timeout=PATIENT)
+    ended = httpx.post(
+        f"{signing}/contracts/{contracts[0]}/termination",
+        headers=admin | {"Idempotency-Key": f"end-{run_id}"},
+        json={"reason": "death", "last_day": "2026-01-31"},
+    )
+    assert ended.status_code == 200, ended.text
+    # 22 of 365 days used: 12000 * 343 / 365 = 11277 fen back, in the period the death became known
+    assert sum(eventually(lambda: refunds(billing, admin, contracts[0]), timeout=PATIENT).values()) == -11277
     closed = httpx.post(
         f"{billing}/settlement-periods/close",
         headers=admin | {"Idempotency-Key": f"close-{run_id}"},
@@ -105,6 +114,13 @@ def sign(signing: str, admin: dict[str, str], run_id: str, institution: str, bur
 def charged(billing: str, admin: dict[str, str], contract_id: str) -> bool:
     answer = httpx.get(f"{billing}/contracts/{contract_id}/account", headers=admin)
     return answer.status_code == 200 and bool(answer.json()["years"])
+
+
+def refunds(billing: str, admin: dict[str, str], contract_id: str) -> dict[str, int]:
+    refunded: dict[str, int] = httpx.get(f"{billing}/contracts/{contract_id}/account", headers=admin).json()["years"][
+        0
+    ]["refunds"]
+    return refunded
 
 
 def _type(message: Any) -> str:
