@@ -35,7 +35,7 @@ SERVICES = {
     for s in (
         Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
-        Service("billing", "billing", "billing.settings.Settings"),
+        Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", projects=True),
         Service("health-records", "health_records", "health_records.settings.Settings", relays=True, projects=True),
     )

@@ -101,3 +101,21 @@ def allows(user: Obj, resource_type: str, name: str, operation: str) -> bool:
         if rule.get("type", "allow") == "allow" and resource["type"] == resource_type and matches and granted:
             return True
     return False
+
+
+def mounted_files(workload: Obj, container: Obj, objects: list[Obj], into: Path) -> dict[str, str]:
+    """The container's ConfigMap volumes written under `into`, as {mount path: local folder}, so
+    a process started outside the pod (a test) reads the files the pod would."""
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes") or []}
+    local: dict[str, str] = {}
+    for mount in container.get("volumeMounts") or []:
+        ref = volumes.get(mount["name"], {}).get("configMap")
+        config_map = named(objects, "ConfigMap", ref["name"]) if ref else None
+        if config_map is None:
+            continue
+        folder = into / mount["name"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_name, content in (config_map.get("data") or {}).items():
+            (folder / file_name).write_text(content)
+        local[mount["mountPath"]] = str(folder)
+    return local

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from deploy.tests.kafka_policy import topic_violations
-from deploy.tests.manifests import Obj, SecretRef, allows, environment, named
+from deploy.tests.manifests import Obj, SecretRef, allows, environment, mounted_files, named
 from deploy.tests.policy import platform_processes
 from fdcs.services import SERVICES
 from shared.contracts.topics import dead_letters
@@ -23,11 +23,17 @@ IMAGE_PACKAGES = "/opt/fdcs/lib/python3.11/site-packages/"  # where the Dockerfi
 SECRET_VALUES = {"uri": "postgresql://app:secret@db-rw:5432/app", "password": "secret", "key": "a-provincial-key"}
 
 
-def _settings_of(service: str, env: dict[str, str | SecretRef], **overrides: str) -> ServiceSettings:
-    """Read from the environment, as the process reads them when it starts."""
+def _settings_of(
+    service: str, env: dict[str, str | SecretRef], mounts: dict[str, str] | None = None, **overrides: str
+) -> ServiceSettings:
+    """Read from the environment, as the process reads them when it starts; paths into the
+    pod's mounted files (`mounts`: mount path → local copy) point at the local copies."""
     with pytest.MonkeyPatch.context() as process:
         for name, value in env.items():
-            process.setenv(name, SECRET_VALUES[value.key] if isinstance(value, SecretRef) else _here(value))
+            value = SECRET_VALUES[value.key] if isinstance(value, SecretRef) else _here(value)
+            for mount_path, local in (mounts or {}).items():
+                value = value.replace(mount_path, local, 1) if value.startswith(mount_path) else value
+            process.setenv(name, value)
         for name, value in overrides.items():
             process.setenv(name.upper(), value)
         return SERVICES[service].settings()
@@ -54,6 +60,7 @@ def test_what_the_workers_consume_is_declared_and_granted(
         settings = _settings_of(
             service,
             environment(container, objects),
+            mounted_files(workload, container, objects, tmp_path / workload["metadata"]["name"]),
             environment="test",
             database_url=f"sqlite:///{tmp_path}/{service}.db",
             kafka_bootstrap_servers=kafka_bootstrap,

@@ -1,17 +1,105 @@
-"""Wiring of Billing. Its domain is still to be built: for now it serves its health endpoints."""
+"""Wiring of billing: its store, rules, read models, the HTTP app, the relay and the workers."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy import Connection, Engine
 
+from billing.adapters import http, http_view
+from billing.adapters.fee_rules_file import load_fee_rules
+from billing.adapters.inbound import Inbound
+from billing.adapters.publishing import to_public
+from billing.adapters.settlement_view import SettlementView
+from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
+from billing.application.charging import Charging
+from billing.application.settlement import Settlement
+from billing.domain.periods import Calendar
 from billing.settings import Settings
-from shared.web.app import service_app, verifier_for
+from shared.commands import CommandProcessor
+from shared.contracts import topics
+from shared.eventstore import EventStore, RecordedEvent, open_store
+from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.readmodels import LogFollower, open_engine
+from shared.web.app import Clock, service_app, utc_now, verifier_for
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def store_for(settings: Settings) -> EventStore:
+    return open_store(
+        settings.database_url, settings.database_schema, settings.database_pool_size, settings.database_create_tables
+    )
+
+
+def engine_for(settings: Settings) -> Engine:
+    return open_engine(
+        settings.database_url,
+        settings.database_schema,
+        METADATA,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
+    )
+
+
+def applications(settings: Settings) -> tuple[Charging, Settlement]:
+    _, rules = load_fee_rules(settings.fee_rules_file)
+    calendar = Calendar(settings.settlement_period_months)
+    return Charging(rules, calendar), Settlement(rules, calendar)
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
-    return service_app("Billing", "Contract fees split between payers, settled per period.", [], verifier_for(settings))
+    store, engine = store_for(settings), engine_for(settings)
+    app = service_app(
+        "Billing",
+        "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
+        [http.router, http_view.router],
+        verifier_for(settings),
+        store,
+        CommandProcessor(store, settings.command_batch_size),
+        clock,
+        closers=[engine.dispose],
+        simulated_clock=settings.simulated_clock,
+    )
+    app.state.zone = settings.timezone
+    app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
+    app.state.settlement = applications(settings)[1]
+    app.state.engine = engine
+    return app
+
+
+def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
+    return Relay(
+        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
+    )
+
+
+def create_workers(
+    settings: Settings, store: EventStore | None = None, engine: Engine | None = None
+) -> list[KafkaSubscription | LogFollower]:
+    """What `python -m fdcs project billing` runs: contracts and appraisal results become
+    commands; the settlement view follows the public stream; the bureaus' feed, the log."""
+    store, engine = store or store_for(settings), engine or engine_for(settings)
+    charging, settlement = applications(settings)
+    inbound = Inbound(CommandProcessor(store, settings.command_batch_size), charging, settlement, settings.timezone)
+    view = SettlementView(engine, settlement.calendar, settings.timezone)
+    inputs = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name]
+    return [
+        KafkaSubscription(settings, settings.consumer_group, inputs, inbound.handle, KafkaPublisher(settings)),
+        KafkaSubscription(
+            settings, settings.view_consumer_group, [topics.SETTLEMENTS.name], view.apply, KafkaPublisher(settings)
+        ),
+        bureau_feed(store, engine),
+    ]
+
+
+def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:
+    """The bureaus' HTTP feed: the same messages the relay sends to their topics."""
+
+    def add(conn: Connection, events: list[RecordedEvent]) -> None:
+        BUREAU_FEED.add(conn, [m for e in events for m in to_public(e)])
+
+    return LogFollower(store, engine, POSITIONS, "bureau-feed", add)  # type: ignore[arg-type]
 
 
 def migrate(settings: Settings) -> None:
-    """Nothing to create yet: the service keeps no state so far."""
+    store_for(settings).close()
+    engine_for(settings).dispose()

@@ -1,5 +1,10 @@
-"""Billing's settings (environment variables)."""
+"""Billing's settings (environment variables, e.g. FEE_RULES_FILE, SETTLEMENT_PERIOD_MONTHS)."""
 
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from billing.adapters.fee_rules_file import DEFAULT
 from shared.settings import ServiceSettings
 
 
@@ -7,3 +12,14 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     database_url: str = "sqlite:///.local/billing.db"
     database_schema: str = "billing"
+    fee_rules_file: Path = Field(default=DEFAULT, description="Fee rules per area and year (JSON)")
+    settlement_period_months: int = Field(default=1, description="Length of a settlement period: 1, 2, 3, 4, 6 or 12")
+    consumer_group: str = Field(default="billing.inbound", description="Reads contracts and appraisal results")
+    view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
+
+    @field_validator("settlement_period_months")
+    @classmethod
+    def _tiles_the_year(cls, months: int) -> int:
+        if months < 1 or 12 % months:
+            raise ValueError("a settlement period is 1, 2, 3, 4, 6 or 12 months, so that periods tile the year")
+        return months

@@ -1,0 +1,97 @@
+"""Billing's HTTP API for its commands and rules: request → command → handler → response."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from billing.adapters.fee_rules_file import FeeRulesFile
+from billing.adapters.schemas import PeriodClose, PeriodsClosed, SettlementBook
+from billing.application import access
+from billing.application.commands import ClosePeriods
+from billing.application.settlement import Settlement
+from billing.application.streams import ACCOUNTS, BOOK, BOOKS
+from billing.application.views import account_view
+from billing.domain.errors import UnknownContract
+from billing.domain.fee_rules import FeeRules
+from shared.web.auth import CurrentPrincipal
+from shared.web.commands import IdempotencyKey, present, respond, run_command
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
+}
+router = APIRouter(tags=["billing"], responses=PROBLEMS)
+
+
+def _today(request: Request) -> date:
+    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
+    return local
+
+
+@router.get("/fee-rules", response_model=FeeRulesFile, summary="The fee rules of this deployment")
+async def fee_rules(request: Request, who: CurrentPrincipal) -> FeeRulesFile:
+    published: FeeRulesFile = request.app.state.fee_rules_file
+    return published
+
+
+@router.get("/fee-rules/in-force", summary="The rule that splits fees in an area in a year")
+async def fee_rule_in_force(
+    request: Request, who: CurrentPrincipal, area_code: str = Query(pattern=r"^\d{6,12}$"), year: int = Query()
+) -> dict[str, Any]:
+    rules: FeeRules = request.app.state.rules
+    rule = rules.for_(area_code, year)
+    return {
+        "area_prefix": rule.area_prefix,
+        "year": rule.year,
+        "shares_percent": {payer: _percent(share) for payer, share in rule.shares.items()},
+        "withheld_percent": {payer: _percent(share) for payer, share in rule.withheld.items()},
+        "release": {
+            "subject_kind": rule.release.subject_kind,
+            "none_below": _percent(rule.release.none_below),
+            "full_at": _percent(rule.release.full_at),
+        },
+    }
+
+
+def _percent(value: Fraction) -> str:
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+@router.post(
+    "/settlement-periods/close",
+    response_model=PeriodsClosed,
+    summary="Close settlement periods (the scheduler's command)",
+    description="Settles every open period up to `period` for every payer and institution: due, withheld "
+    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing.",
+)
+async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
+    access.may_close_periods(who)
+    settlement: Settlement = request.app.state.settlement
+    today = body.as_of or _today(request)
+    period = body.period or settlement.calendar.last_over(today)
+    command = ClosePeriods(settlement.calendar.check(period), today)
+    work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
+    return respond(await run_command(request, who, key, work), 200)
+
+
+@router.get("/settlement-periods", response_model=SettlementBook, summary="How far periods are closed")
+async def settlement_book(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    book, _ = await asyncio.to_thread(lambda: BOOKS.fold(request.app.state.store.read(BOOKS.stream_id(BOOK))))
+    return {"closed_through": book.closed_through, "ledgers": len(book.ledgers)}
+
+
+@router.get("/contracts/{contract_id}/account", summary="A contract's charges and refunds per payer")
+async def contract_account(contract_id: str, request: Request, who: CurrentPrincipal) -> Response:
+    store = request.app.state.store
+    found, version = await asyncio.to_thread(lambda: ACCOUNTS.fold(store.read(ACCOUNTS.stream_id(contract_id))))
+    if version == 0:
+        raise UnknownContract(f"billing knows no contract {contract_id}")
+    terms = found.terms
+    access.may_read_account(who, terms.institution_id if terms else None, terms.area_code if terms else None)
+    return present(account_view(contract_id, found, version))

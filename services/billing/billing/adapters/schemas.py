@@ -1,0 +1,87 @@
+"""Request and response bodies of the billing API (documented in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PeriodClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}$",
+        description="Close every period up to this one (its first month); defaults to the last one over by as_of",
+        examples=["2026-03"],
+    )
+    as_of: date | None = Field(default=None, description="The day the close runs for; defaults to today")
+
+
+class PeriodsClosed(BaseModel):
+    closed_through: str | None
+    already_closed: bool
+    settlements: int = Field(description="FeeSettled events this close produced")
+    payable_fen: int
+    withheld_fen: int
+
+
+class SettlementBook(BaseModel):
+    closed_through: str | None
+    ledgers: int = Field(description="Payer and institution ledgers known")
+
+
+class FigureRow(BaseModel):
+    period: str
+    payer: str
+    bureau_id: str | None
+    institution_id: str
+    area_code: str
+    contracts_charged: int
+    due_fen: int
+    settled_fen: int = Field(description="Payable: due - withheld + adjustments")
+    withheld_fen: int
+    released_fen: int = Field(description="Withheld shares released in this period")
+    adjusted_fen: int
+
+
+class Figures(BaseModel):
+    rows: list[FigureRow]
+    totals: dict[str, int]
+
+
+class ChargeRow(BaseModel):
+    charge_id: str
+    contract_id: str
+    resident_ref: str
+    contract_year: int
+    period: str
+    amount_fen: int
+    reason: str
+    payer: str
+    bureau_id: str | None
+    institution_id: str
+    area_code: str
+
+
+class Charges(BaseModel):
+    items: list[ChargeRow]
+    contracts: int
+    total_fen: int
+
+
+class Reconciliation(BaseModel):
+    scope: dict[str, str | None]
+    fee_settled_events: int
+    fee_settled_totals: dict[str, int]
+    view_totals: dict[str, int]
+    mismatched: list[dict[str, Any]]
+    unsettled: list[dict[str, Any]] = Field(description="Charges in periods not settled yet")
+    balanced: bool
+
+
+class FeedPage(BaseModel):
+    items: list[dict[str, Any]] = Field(description="Each with its position and the CloudEvents envelope")
+    next_after: int = Field(description="Pass as `after` to read on; keep it durably")

@@ -1,0 +1,57 @@
+"""Who may see and do what in billing: the one place these decisions are made.
+
+A bureau sees only its own figures, an official those of their area, an institution
+(its doctors) its own; administrators everything. Periods are closed by the scheduler,
+as an administrator.
+"""
+
+from __future__ import annotations
+
+from billing.application.scope import Scope
+from shared.domain import Forbidden
+from shared.principal import Principal
+
+
+def may_close_periods(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("periods are closed by the scheduler (an administrator)")
+
+
+def may_read_account(who: Principal, institution_id: str | None, area_code: str | None) -> None:
+    if who.role == "admin":
+        return
+    if who.role == "official" and area_code is not None and area_code.startswith(who.area_code or "\x00"):
+        return
+    if who.role == "family_doctor" and institution_id is not None and who.institution_id == institution_id:
+        return
+    raise Forbidden("a contract's account is for its institution and the officials of its area")
+
+
+def may_read_feed(who: Principal, bureau_id: str) -> None:
+    if who.role == "admin" or (who.role == "insurance_bureau" and who.bureau_id == bureau_id):
+        return
+    raise Forbidden("a bureau reads only its own feed")
+
+
+def view_scope(who: Principal, asked: Scope) -> Scope:
+    """The figures the caller asked for, narrowed to what the caller may see."""
+    if who.role == "admin":
+        return asked
+    if who.role == "insurance_bureau" and who.bureau_id and asked.bureau_id in (None, who.bureau_id):
+        return Scope(asked.period, who.bureau_id, asked.institution_id, asked.area_prefix, "insurance_fund")
+    if who.role == "official" and who.area_code and _within(asked.area_prefix, who.area_code):
+        return Scope(
+            asked.period,
+            asked.bureau_id,
+            asked.institution_id,
+            max(asked.area_prefix, who.area_code, key=len),
+            asked.payer,
+        )
+    if who.role == "family_doctor" and who.institution_id and asked.institution_id in (None, who.institution_id):
+        return Scope(asked.period, asked.bureau_id, who.institution_id, asked.area_prefix, asked.payer)
+    raise Forbidden("a bureau sees its own figures, an official their area's, an institution its own")
+
+
+def _within(asked: str, own: str) -> bool:
+    """An official asks for their own area, a part of it, or (by default) all of it."""
+    return asked == "" or asked.startswith(own)

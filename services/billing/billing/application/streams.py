@@ -1,0 +1,29 @@
+"""How billing's aggregates are kept in its store: stream prefixes, event names, folds."""
+
+from __future__ import annotations
+
+from billing.domain import account, book, ledger
+from shared.eventstore.streams import EventTypes, StreamType
+
+EVENTS = EventTypes("billing")
+for event_class in (
+    account.ContractOpened,
+    account.YearCharged,
+    account.YearRefunded,
+    account.ContractEnded,
+    account.ChargingRefused,
+    ledger.LedgerOpened,
+    ledger.ChargeBooked,
+    ledger.PeriodSettled,
+    ledger.LedgerClosed,
+    ledger.WithheldReleased,
+    ledger.AppraisalNoted,
+    book.LedgerRegistered,
+    book.PeriodsClosed,
+):
+    EVENTS.register(event_class)
+
+ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(), account.evolve, EVENTS)
+LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
+BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS)
+BOOK = "settlement"  # the one settlement book of a deployment

@@ -1,0 +1,53 @@
+"""The settlement book: which ledgers exist and how far periods are closed.
+
+Closing is one decision for all ledgers: a charge to a ledger that did not exist yet
+registers it here, so a close and a new ledger never miss each other (both write here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from billing.domain.errors import PeriodNotOver
+from billing.domain.periods import Calendar
+
+
+@dataclass(frozen=True)
+class LedgerRegistered:
+    ledger_key: str
+    institution_id: str
+
+
+@dataclass(frozen=True)
+class PeriodsClosed:
+    through: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class Book:
+    closed_through: str | None = None
+    ledgers: dict[str, str] = field(default_factory=dict)  # ledger key → institution
+
+    def of_institution(self, institution_id: str) -> list[str]:
+        return [key for key, institution in self.ledgers.items() if institution == institution_id]
+
+
+def close(book: Book, period: str, today: date, calendar: Calendar, now: datetime) -> PeriodsClosed | None:
+    """Close every period up to `period` once it is over; None if it is closed already."""
+    calendar.check(period)
+    if book.closed_through is not None and period <= book.closed_through:
+        return None
+    if calendar.last_day(period) >= today:
+        raise PeriodNotOver(f"period {period} runs until {calendar.last_day(period)}: close it after that")
+    return PeriodsClosed(period, now)
+
+
+def evolve(book: Book, event: object) -> Book:
+    match event:
+        case LedgerRegistered(ledger_key=key, institution_id=institution):
+            return replace(book, ledgers={**book.ledgers, key: institution})
+        case PeriodsClosed(through=through):
+            return replace(book, closed_through=through)
+    raise ValueError(f"{type(event).__name__} does not apply to the settlement book")

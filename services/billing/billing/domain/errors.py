@@ -1,0 +1,30 @@
+"""Billing's refusals: each names the rule, so a client can act on it."""
+
+from shared.domain import DomainError
+
+
+class InvalidPeriod(DomainError):
+    code = "invalid-period"
+
+
+class PeriodNotOver(DomainError):
+    kind = "conflict"
+    code = "period-not-over"
+
+
+class NoFeeRule(DomainError):
+    code = "no-fee-rule"
+
+
+class InvalidFeeRule(DomainError):
+    code = "invalid-fee-rule"
+
+
+class UnknownContract(DomainError):
+    kind = "not_found"
+    code = "unknown-contract"
+
+
+class ContractAlreadyOpened(DomainError):
+    kind = "conflict"
+    code = "contract-already-opened"

@@ -1,0 +1,195 @@
+"""A ledger: what one payer owes one institution (the insurance fund: per bureau).
+
+Charges are booked into the period they belong to; a charge for a period already closed
+goes into the next open period as an adjustment, so a closed period is never rewritten.
+Closing settles each open period up to the one closed: due, withheld pending appraisal,
+adjustments, payable. The withheld part is released later, in proportion to the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from fractions import Fraction
+
+from billing.domain.fee_rules import Payer
+from billing.domain.money import part_of
+from billing.domain.periods import Calendar, within
+
+
+@dataclass(frozen=True)
+class LedgerRef:
+    institution_id: str
+    area_code: str
+    payer: Payer
+    bureau_id: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.institution_id}~{self.payer}~{self.bureau_id or '-'}"
+
+
+@dataclass(frozen=True)
+class LedgerOpened:
+    ledger: LedgerRef
+    closed_through: str | None
+
+
+@dataclass(frozen=True)
+class ChargeBooked:
+    """One payer's part of a contract year (or its refund), in a settlement period."""
+
+    ledger: LedgerRef
+    charge_id: str
+    contract_id: str
+    resident_ref: str
+    team_id: str
+    contract_year: int
+    period: str
+    origin_period: str
+    amount_fen: int
+    reason: str  # annual_fee, pro_rata_refund, late_adjustment
+    booked_at: datetime
+
+    @property
+    def late(self) -> bool:
+        return self.period != self.origin_period
+
+
+@dataclass(frozen=True)
+class PeriodSettled:
+    ledger: LedgerRef
+    settlement_id: str
+    period: str
+    contracts_charged: int
+    due_fen: int
+    withheld_fen: int
+    adjustments_fen: int
+    payable_fen: int
+    withheld_by_team: dict[str, int]
+    settled_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerClosed:
+    """Every period up to `through` is closed for this ledger (settled or empty)."""
+
+    through: str
+
+
+@dataclass(frozen=True)
+class WithheldReleased:
+    """A withheld pot paid out by an appraisal result; a restatement re-decides the same
+    pot (same `release_id`) with the new score."""
+
+    ledger: LedgerRef
+    release_id: str
+    appraisal_result_id: str
+    appraisal_period: str
+    subject_kind: str
+    subject_id: str
+    withheld_fen: int
+    released_fen: int
+    forfeited_fen: int
+    released_at: datetime
+
+
+@dataclass(frozen=True)
+class AppraisalNoted:
+    """A result that released nothing from this ledger, recorded all the same: the decision
+    rests on the ledger's state, and writing it makes a decision on stale state conflict."""
+
+    appraisal_result_id: str
+
+
+@dataclass(frozen=True)
+class Withheld:
+    period: str
+    team_id: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Ledger:
+    ref: LedgerRef
+    closed_through: str | None = None
+    open_charges: tuple[ChargeBooked, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
+    releases: dict[str, WithheldReleased] = field(default_factory=dict)
+
+
+def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar) -> ChargeBooked:
+    """The charge in its own period, or as an adjustment in the next open one if that is closed."""
+    closed = ledger.closed_through
+    if closed is None or charge.origin_period > closed:
+        return charge
+    return replace(charge, period=calendar.next(closed), reason="late_adjustment")
+
+
+def settle(ledger: Ledger, through: str, withheld_share: Callable[[str], Fraction], now: datetime) -> list[object]:
+    """Settle every open period up to `through`; nothing when they are closed already."""
+    if ledger.closed_through is not None and through <= ledger.closed_through:
+        return []
+    periods = sorted({c.period for c in ledger.open_charges if c.period <= through})
+    settled: list[object] = [_settlement(ledger, p, withheld_share(p), now) for p in periods]
+    return [*settled, LedgerClosed(through)]
+
+
+def _settlement(ledger: Ledger, period: str, share: Fraction, now: datetime) -> PeriodSettled:
+    charges = [c for c in ledger.open_charges if c.period == period]
+    due_by_team: dict[str, int] = {}
+    for c in charges:
+        if not c.late:
+            due_by_team[c.team_id] = due_by_team.get(c.team_id, 0) + c.amount_fen
+    withheld = {team: max(0, part_of(due, share)) for team, due in due_by_team.items()}
+    withheld = {team: amount for team, amount in withheld.items() if amount}
+    due = sum(due_by_team.values())
+    adjustments = sum(c.amount_fen for c in charges if c.late)
+    held = sum(withheld.values())
+    return PeriodSettled(
+        ledger=ledger.ref,
+        settlement_id=f"st-{period}-{ledger.ref.key}",
+        period=period,
+        contracts_charged=len({c.contract_id for c in charges}),
+        due_fen=due,
+        withheld_fen=held,
+        adjustments_fen=adjustments,
+        payable_fen=due - held + adjustments,
+        withheld_by_team=withheld,
+        settled_at=now,
+    )
+
+
+def withheld_pot(ledger: Ledger, appraisal_period: str, subject_kind: str, subject_id: str) -> list[Withheld]:
+    """What is still withheld for an appraised period (and team, when teams are appraised)."""
+    team = subject_id if subject_kind == "team" else None
+    return [w for w in ledger.withheld if within(appraisal_period, w.period) and team in (None, w.team_id)]
+
+
+def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
+    match event:
+        case LedgerOpened(ledger=ref, closed_through=closed):
+            return Ledger(ref, closed)
+        case ChargeBooked() if ledger is not None:
+            return replace(ledger, open_charges=(*ledger.open_charges, event))
+        case PeriodSettled(period=p, withheld_by_team=held) if ledger is not None:
+            rest = tuple(c for c in ledger.open_charges if c.period != p)
+            new = tuple(Withheld(p, team, amount) for team, amount in held.items())
+            return replace(ledger, open_charges=rest, withheld=ledger.withheld + new)
+        case LedgerClosed(through=through) if ledger is not None:
+            return replace(ledger, closed_through=through)
+        case WithheldReleased() if ledger is not None:
+            return _released(ledger, event)
+        case AppraisalNoted() if ledger is not None:
+            return ledger
+    raise ValueError(f"{type(event).__name__} does not apply to ledger {ledger}")
+
+
+def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
+    paid = set(withheld_pot(ledger, event.appraisal_period, event.subject_kind, event.subject_id))
+    return replace(
+        ledger,
+        withheld=tuple(w for w in ledger.withheld if w not in paid),
+        releases={**ledger.releases, event.release_id: event},
+    )

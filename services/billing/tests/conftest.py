@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from billing.adapters.inbound import Inbound
+from billing.adapters.settlement_view import SettlementView, replay
+from billing.bootstrap import applications, create_app, engine_for, store_for
+from billing.settings import Settings
+from shared.commands import CommandProcessor
+from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import Delivery
+
+FIXTURES = Path(topics.__file__).with_name("fixtures")
+
+
+def golden(type_name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / f"{type_name}.json").read_text())
+    return loaded
+
+
+def resident(name: str) -> str:
+    return "r_" + base64.b32encode(hashlib.sha256(name.encode()).digest()).decode().lower()[:26]
+
+
+def event(type_name: str, **data: Any) -> Envelope:
+    """The golden message of a type, with a fresh id and the given fields changed."""
+    message = golden(type_name)
+    return Envelope.model_validate(message | {"id": str(uuid.uuid4()), "data": message["data"] | data})
+
+
+def signed(contract_id: str, **data: Any) -> Envelope:
+    return event("signing.ContractSigned.v1", contract_id=contract_id, resident_ref=resident(contract_id), **data)
+
+
+class Billing:
+    """Billing as its users and its inputs see it: the HTTP API, and events arriving."""
+
+    golden = staticmethod(golden)
+    resident = staticmethod(resident)
+    event = staticmethod(event)
+    signed = staticmethod(signed)
+
+    def __init__(self, settings: Settings, client: TestClient, mint: Callable[..., str], clock: list[datetime]) -> None:
+        self.settings, self.client, self._mint, self.clock = settings, client, mint, clock
+        self.store = store_for(settings)
+        charging, settlement = applications(settings)
+        processor = CommandProcessor(self.store)
+        self.inbound = Inbound(processor, charging, settlement, settings.timezone, clock=lambda: clock[0])
+        self.view = SettlementView(engine_for(settings), settlement.calendar, settings.timezone)
+        self.admin = self.as_("admin")
+
+    def as_(self, role: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._mint(role, **claims)}"}
+
+    def deliver(self, *envelopes: Envelope) -> None:
+        self.inbound.handle([Delivery(e, parse_event(e), "test") for e in envelopes])
+
+    def close(self, period: str, as_of: str, who: dict[str, str] | None = None, key: str | None = None) -> Any:
+        headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}
+        return self.client.post("/settlement-periods/close", json={"period": period, "as_of": as_of}, headers=headers)
+
+    def build_view(self) -> None:
+        self.view.rebuild(replay(self.store))
+
+    def get(self, path: str, who: dict[str, str] | None = None, **params: Any) -> Any:
+        return self.client.get(path, params=params, headers=who or self.admin)
+
+
+@pytest.fixture
+def settings(service_settings: Callable[..., Any]) -> Settings:
+    settings: Settings = service_settings(Settings)
+    return settings
+
+
+@pytest.fixture
+def billing(settings: Settings, mint_token: Callable[..., str]) -> Iterator[Billing]:
+    clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
+    app = create_app(settings, clock=lambda: clock[0])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        harness = Billing(settings, client, mint_token, clock)
+        yield harness
+    # Other suites share the server: give back the connections the harness opened (the
+    # app closes its own when it stops).
+    harness.store.close()
+    harness.view.engine.dispose()

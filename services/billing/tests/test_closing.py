@@ -1,0 +1,83 @@
+"""Closing settlement periods over HTTP, on PostgreSQL: once, in order, late events adjusted."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+Billing = Any  # the `billing` fixture (conftest.Billing)
+
+
+def test_closing_a_period_twice_changes_nothing(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"), billing.signed("c2"))
+
+    first = billing.close("2026-01", "2026-02-01")
+    log_after_first = billing.store.last_position()
+    again = billing.close("2026-01", "2026-02-03")
+    replayed = billing.close("2026-01", "2026-02-01", key="close-jan")
+    replayed_again = billing.close("2026-01", "2026-02-01", key="close-jan")
+
+    assert first.status_code == 200, first.text
+    assert first.json() == {
+        "closed_through": "2026-01",
+        "already_closed": False,
+        "settlements": 4,
+        "payable_fen": 36000 - (18000 + 9000) * 3 // 10,
+        "withheld_fen": 8100,
+    }
+    assert again.json()["already_closed"] is True and again.json()["settlements"] == 0
+    assert replayed_again.headers.get("Idempotent-Replayed") == "true" and replayed_again.json() == replayed.json()
+    assert billing.store.last_position() == log_after_first + 2  # only the two receipts
+
+
+def test_a_late_event_for_a_closed_period_is_an_adjustment_of_the_next_one(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"))
+    billing.close("2026-01", "2026-02-01")
+
+    billing.deliver(billing.signed("late", starts_on="2026-01-20", ends_on="2027-01-19"))
+    billing.close("2026-02", "2026-03-01")
+    billing.build_view()
+
+    rows = billing.get("/settlement-view/figures", period="2026", payer="insurance_fund").json()["rows"]
+    assert [(r["period"], r["due_fen"], r["adjusted_fen"], r["contracts_charged"]) for r in rows] == [
+        ("2026-01", 9000, 0, 1),
+        ("2026-02", 0, 9000, 1),
+    ]
+    late = billing.get("/settlement-view/charges", period="2026-02", payer="insurance_fund").json()
+    assert [(c["contract_id"], c["reason"]) for c in late["items"]] == [("late", "late_adjustment")]
+
+
+def test_closing_is_refused_for_a_period_not_over_and_for_other_callers(billing: Billing) -> None:
+    cases = {
+        "period-not-over": billing.close("2026-02", "2026-02-28"),
+        "invalid-period": billing.close("2026-13", "2027-02-01"),
+        "forbidden": billing.close("2026-01", "2026-02-01", who=billing.as_("official", area="44")),
+    }
+
+    for code, response in cases.items():
+        assert 400 <= response.status_code < 500, (code, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"] == f"/problems/{code}"
+
+
+def test_the_scheduler_closes_the_last_period_over_by_its_date(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"))
+    headers = {**billing.admin, "Idempotency-Key": "cron-2026-02-01"}
+
+    closed = billing.client.post("/settlement-periods/close", json={"as_of": "2026-02-01"}, headers=headers)
+
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["closed_through"] == "2026-01"
+    assert billing.get("/settlement-periods").json() == {"closed_through": "2026-01", "ledgers": 4}
+
+
+def test_two_closes_at_once_settle_the_period_once(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"), billing.signed("c2"))
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: billing.close("2026-01", "2026-02-01"), range(4)))
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert sorted(a.json()["already_closed"] for a in answers) == [False, True, True, True]
+    settled = [e for e in billing.store.read_log(0, 10_000) if e.type == "billing.PeriodSettled.v1"]
+    assert len(settled) == 4  # one per payer of the institution

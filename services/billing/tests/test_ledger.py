@@ -1,0 +1,128 @@
+"""Given/when/then on ledgers and the settlement book: closing, late adjustments, withheld release."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from billing.domain import book, ledger, release
+from billing.domain.errors import PeriodNotOver
+from billing.domain.fee_rules import ReleaseRule
+from billing.domain.periods import Calendar, within
+
+NOW = datetime(2026, 1, 6, 2, tzinfo=UTC)
+MONTHLY = Calendar(1)
+
+REF = ledger.LedgerRef("CHC-1", "440106", "insurance_fund", "MIB-1")
+
+
+def charge(contract_id: str, period: str, amount: int, team: str = "T1") -> ledger.ChargeBooked:
+    return ledger.ChargeBooked(
+        REF,
+        f"{contract_id}/1",
+        contract_id,
+        "r_abcdefghijklmnopqrstuvwxyz",
+        team,
+        1,
+        period,
+        period,
+        amount,
+        "annual_fee",
+        NOW,
+    )
+
+
+def a_ledger(*events: object) -> ledger.Ledger:
+    state: ledger.Ledger | None = None
+    for event in (ledger.LedgerOpened(REF, None), *events):
+        state = ledger.evolve(state, event)
+    assert state is not None
+    return state
+
+
+def settle(state: ledger.Ledger, through: str) -> list[object]:
+    return ledger.settle(state, through, lambda _: Fraction(30, 100), NOW)
+
+
+def apply(state: ledger.Ledger, events: Iterable[object]) -> ledger.Ledger:
+    for event in events:
+        state = ledger.evolve(state, event)  # type: ignore[assignment]
+    return state
+
+
+def test_closing_settles_due_withheld_and_payable_once() -> None:
+    state = a_ledger(charge("c1", "2026-01", 10000), charge("c2", "2026-01", 5000), charge("c3", "2026-02", 7000))
+
+    events = settle(state, "2026-01")
+    again = settle(apply(state, events), "2026-01")
+
+    settled = events[0]
+    assert isinstance(settled, ledger.PeriodSettled)
+    assert (settled.period, settled.contracts_charged, settled.due_fen) == ("2026-01", 2, 15000)
+    assert (settled.withheld_fen, settled.adjustments_fen, settled.payable_fen) == (4500, 0, 10500)
+    assert events[1:] == [ledger.LedgerClosed("2026-01")]
+    assert again == []
+
+
+def test_a_late_charge_goes_into_the_next_open_period_as_an_adjustment() -> None:
+    closed = apply(
+        a_ledger(charge("c1", "2026-01", 10000)), settle(a_ledger(charge("c1", "2026-01", 10000)), "2026-01")
+    )
+
+    late = ledger.book(closed, charge("c2", "2026-01", -2000), MONTHLY)
+    settled = settle(apply(closed, [late]), "2026-02")[0]
+
+    assert (late.period, late.origin_period, late.reason) == ("2026-02", "2026-01", "late_adjustment")
+    assert isinstance(settled, ledger.PeriodSettled)
+    assert (settled.due_fen, settled.withheld_fen, settled.adjustments_fen, settled.payable_fen) == (0, 0, -2000, -2000)
+
+
+def result(score: str, kind: str = "institution", subject: str = "CHC-1", restates: str | None = None) -> Any:
+    rid = f"ar-{score}"
+    return release.AppraisalResult(rid, restates, "2026", kind, subject, "CHC-1", Fraction(score))
+
+
+def test_the_withheld_share_is_released_in_proportion_to_the_score_and_restated_on_the_same_pot() -> None:
+    state = a_ledger(charge("c1", "2026-01", 10000, "T1"), charge("c2", "2026-02", 20000, "T2"))
+    state = apply(state, settle(state, "2026-02"))
+    rule = ReleaseRule(none_below=Fraction(60))
+
+    first = release.release(state, result("86.00"), rule, NOW)
+    assert first is not None
+    restated = release.release(apply(state, [first]), result("50", restates=first.appraisal_result_id), rule, NOW)
+
+    assert (first.withheld_fen, first.released_fen, first.forfeited_fen) == (9000, 7740, 1260)
+    assert restated is not None and restated.release_id == first.release_id
+    assert (restated.withheld_fen, restated.released_fen, restated.forfeited_fen) == (9000, 0, 9000)
+
+
+def test_a_team_result_releases_only_that_teams_withheld_share_when_the_rule_says_so() -> None:
+    state = a_ledger(charge("c1", "2026-01", 10000, "T1"), charge("c2", "2026-01", 20000, "T2"))
+    state = apply(state, settle(state, "2026-01"))
+    by_team = ReleaseRule(subject_kind="team")
+
+    t2 = release.release(state, result("100", "team", "T2"), by_team, NOW)
+
+    assert t2 is not None and (t2.withheld_fen, t2.released_fen) == (6000, 6000)
+    assert release.release(state, result("100"), by_team, NOW) is None  # institution results do not apply
+
+
+def test_a_period_closes_only_after_it_is_over_and_only_once() -> None:
+    closed = book.evolve(book.Book(), book.PeriodsClosed("2026-02", NOW))
+
+    with pytest.raises(PeriodNotOver):
+        book.close(book.Book(), "2026-03", date(2026, 3, 31), MONTHLY, NOW)
+    assert book.close(book.Book(), "2026-03", date(2026, 4, 1), MONTHLY, NOW) == book.PeriodsClosed("2026-03", NOW)
+    assert book.close(closed, "2026-01", date(2026, 4, 1), MONTHLY, NOW) is None
+
+
+def test_periods_follow_the_configured_length() -> None:
+    quarterly = Calendar(3)
+    assert quarterly.period_of(date(2026, 5, 20)) == "2026-04"
+    assert quarterly.next("2026-10") == "2027-01"
+    assert quarterly.last_day("2026-04") == date(2026, 6, 30)
+    assert within("2026-H1", "2026-04") and not within("2026-H1", "2026-07") and within("2026", "2026-12")
