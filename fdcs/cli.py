@@ -24,6 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         sub = _add(commands, name, help_, action)
         sub.add_argument("service", choices=sorted(SERVICES))
+    simulate = _add(commands, "simulate", "drive a county's year through the platform's APIs", _simulate)
+    simulate.add_argument("--residents", type=int, default=20_000)
+    simulate.add_argument("--year", type=int, default=2026)
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.add_argument("--concurrency", type=int, default=16)
+    simulate.add_argument("--fresh", action="store_true", help="start again instead of resuming")
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(commands, "contracts", "write the public events' JSON Schemas", _contracts)
     _add(commands, "keys", "create the development JWT key pair", lambda _: _keys())
@@ -38,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--hours", type=float, default=12)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the progress bar
     result: int = args.action(args) or 0
     return result
 
@@ -107,6 +114,12 @@ def _migrate(args: argparse.Namespace) -> None:
     settings = service.settings(database_create_tables=True)
     service.bootstrap().migrate(settings)
     logging.info("%s: tables are in place in %s", service.name, settings.database_schema)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from fdcs.simulation.runner import main as run
+
+    return run(args.residents, args.year, args.seed, args.concurrency, args.fresh)
 
 
 def _topics(_: argparse.Namespace) -> None:

@@ -39,7 +39,13 @@ def run_platform() -> int:
     broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
     for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
         service.bootstrap().migrate(service.settings(database_create_tables=True))
-    env = {**os.environ, **FAST_GROUPS, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DATABASE_CREATE_TABLES": "false"}
+    env = {
+        **os.environ,
+        **FAST_GROUPS,
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "DATABASE_CREATE_TABLES": "false",
+        "SIMULATED_CLOCK": "true",
+    }
     ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap), topics.ALL)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:

@@ -1,0 +1,242 @@
+"""What people do through the platform's APIs: sign, serve, refer, rate, renew, leave."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from fdcs.simulation import people
+from fdcs.simulation.area import County, Team
+from fdcs.simulation.life import Life
+from fdcs.simulation.platform import Platform, Refused
+from fdcs.simulation.population import Resident
+from fdcs.simulation.state import Held, State
+
+CHINA = timezone(timedelta(hours=8))
+FULL = {"/problems/team-full", "/problems/doctor-full"}
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), CHINA)
+
+
+class Acts:
+    def __init__(  # noqa: PLR0913
+        self,
+        platform: Platform,
+        county: County,
+        residents: list[Resident],
+        lives: list[Life],
+        state: State,
+        start: date,
+    ) -> None:
+        self.platform, self.county, self.residents, self.lives = platform, county, residents, lives
+        self.state, self.start = state, start
+        self.teams = {t.team_id: t for t in county.teams}
+        self.township_teams: dict[str, list[Team]] = {}
+        for team in county.teams:
+            self.township_teams.setdefault(team.area_code, []).append(team)
+
+    def day_of(self, d: date) -> int:
+        return (d - self.start).days
+
+    def rng(self, *parts: int | str) -> random.Random:
+        return random.Random(f"{self.state.seed}:" + ":".join(map(str, parts)))
+
+    async def register_teams(self) -> None:
+        for team in self.county.teams:
+            members = [{"member_id": d, "role": "family_doctor", "resident_cap": team.doctor_cap} for d in team.doctors]
+            members += [{"member_id": m, "role": role} for m, role in team.others]
+            body = {
+                "team_id": team.team_id,
+                "name": team.name,
+                "institution_id": team.institution_id,
+                "institution_kind": team.institution_kind,
+                "area_code": team.area_code,
+                "members": members,
+                "resident_cap": team.cap,
+            }
+            await self.platform.call(
+                "signing", "POST", "/teams", people.ADMIN, at(self.start, 8), body, step=f"team-{team.team_id}"
+            )
+        self.state.count("teams", len(self.county.teams))
+
+    async def sign(self, person: Resident, d: date) -> None:
+        life = self.lives[person.serial]
+        teams = self.township_teams[person.township_code]
+        first = self.rng("team", person.serial).randrange(len(teams))
+        for team in teams[first:] + teams[:first]:
+            doctor_id = team.doctors[person.serial % len(team.doctors)]
+            tags = people.key_populations(person, d)
+            body: dict[str, Any] = {
+                "resident": {
+                    "identity_number": person.identity_number,
+                    "name": person.name,
+                    "area_code": person.township_code,
+                    "key_populations": tags,
+                    "medical_assistance": person.assistance,
+                    "insurance_bureau_id": self.county.bureau_id,
+                },
+                "team_id": team.team_id,
+                "doctor_id": doctor_id,
+                "packages": people.packages(tags),
+                "term_years": life.term_years,
+                "starts_on": d.isoformat(),
+            }
+            if life.combined:
+                body["combined_signing"] = {
+                    "secondary_hospital_id": self.county.secondary_hospitals[0],
+                    "tertiary_hospital_id": self.county.tertiary_hospitals[0],
+                }
+            try:
+                signed = await self.platform.call(
+                    "signing",
+                    "POST",
+                    "/contracts",
+                    people.doctor(team, doctor_id),
+                    at(d, 9),
+                    body,
+                    step=f"sign-{person.serial}-{team.team_id}",
+                )
+            except Refused as refused:
+                if refused.problem.get("type") in FULL:
+                    continue
+                self.state.count(f"refused {refused.problem.get('type')}")
+                return
+            self.hold(person, signed, 1)
+            self.state.count("contracts signed")
+            return
+        self.state.count("no team with room")
+
+    def hold(self, person: Resident, contract: dict[str, Any], number: int) -> None:
+        held = Held(
+            contract["contract_id"],
+            contract["resident_ref"],
+            contract["team_id"],
+            contract["doctor_id"],
+            contract["starts_on"],
+            contract["ends_on"],
+            number,
+        )
+        self.state.contracts[str(person.serial)] = held
+        starts = date.fromisoformat(held.starts_on)
+        self.state.plan(self.day_of(max(starts, self.start)) + 3, "plan", person.serial, held.contract_id, 0)
+        life = self.lives[person.serial]
+        if life.rates_on_day >= 0:
+            self.state.plan(self.day_of(starts) + life.rates_on_day, "rate", person.serial, held.contract_id)
+        if life.renews:
+            lead = self.rng("renew", person.serial, number).randrange(3, 40)
+            self.state.plan(
+                self.day_of(date.fromisoformat(held.ends_on)) - lead, "renew", person.serial, held.contract_id
+            )
+
+    def current(self, serial: int, contract_id: str | None = None) -> Held | None:
+        held = self.state.contracts.get(str(serial))
+        if held is None or str(serial) in self.state.gone:
+            return None
+        return held if contract_id in (None, held.contract_id) else None
+
+    async def renew(self, person: Resident, contract_id: str, d: date) -> None:
+        held = self.current(person.serial, contract_id)
+        if held is None:
+            return
+        team = self.teams[held.team_id]
+        new_start = date.fromisoformat(held.ends_on) + timedelta(days=1)
+        tags = people.key_populations(person, new_start)
+        body = {"key_populations": tags, "packages": people.packages(tags)}
+        try:
+            renewed = await self.platform.call(
+                "signing",
+                "POST",
+                f"/contracts/{contract_id}/renewal",
+                people.doctor(team, held.doctor_id),
+                at(d, 11),
+                body,
+                step=f"renew-{contract_id}",
+            )
+        except Refused as refused:
+            self.state.count(f"renewal refused {refused.problem.get('type')}")
+            return
+        self.hold(person, renewed, held.number + 1)
+        self.state.count("contracts renewed")
+
+    async def leave(self, person: Resident, reason: str, d: date) -> None:
+        """Death or moving away ends the contract; a switch moves it to another team nearby."""
+        held = self.current(person.serial)
+        if held is None or date.fromisoformat(held.starts_on) > d:
+            return
+        team = self.teams[held.team_id]
+        if reason == "switched_team":
+            await self._switch(person, held, d)
+            return
+        try:
+            await self.platform.call(
+                "signing",
+                "POST",
+                f"/contracts/{held.contract_id}/termination",
+                people.doctor(team, held.doctor_id),
+                at(d, 15),
+                {"reason": reason, "last_day": d.isoformat()},
+                step=f"end-{held.contract_id}",
+            )
+        except Refused as refused:
+            self.state.count(f"termination refused {refused.problem.get('type')}")
+            return
+        self.state.gone[str(person.serial)] = reason
+        self.state.count(f"contracts ended: {reason}")
+
+    async def _switch(self, person: Resident, held: Held, d: date) -> None:
+        others = [t for t in self.township_teams[person.township_code] if t.team_id != held.team_id]
+        if not others:
+            return
+        team = others[person.serial % len(others)]
+        try:
+            switched = await self.platform.call(
+                "signing",
+                "POST",
+                f"/contracts/{held.contract_id}/switch",
+                people.resident(held.resident_ref),
+                at(d, 16),
+                {"team_id": team.team_id, "doctor_id": team.doctors[0], "starts_on": d.isoformat()},
+                step=f"switch-{held.contract_id}",
+            )
+        except Refused as refused:
+            self.state.count(f"switch refused {refused.problem.get('type')}")
+            return
+        self.hold(person, switched, held.number + 1)
+        self.state.count("contracts switched")
+
+    async def daily_jobs(self, d: date) -> None:
+        """What the CronJobs do at the end of each day: expire contracts and unanswered referrals."""
+        n = self.day_of(d)
+        await self.platform.call(
+            "signing",
+            "POST",
+            "/contracts/expiries",
+            people.ADMIN,
+            at(d, 23, 30),
+            {"as_of": d.isoformat(), "limit": 5000},
+            step=f"expiries-{n}",
+        )
+        await self.platform.call(
+            "referral",
+            "POST",
+            "/referrals/expire",
+            people.ADMIN,
+            at(d, 23, 40),
+            {"as_of": at(d, 23, 40).isoformat(), "limit": 5000},
+            step=f"referral-expiry-{n}",
+        )
+        if d.day == 1:
+            last_month = d - timedelta(days=1)
+            await self.platform.call(
+                "billing",
+                "POST",
+                "/settlement-periods/close",
+                people.ADMIN,
+                at(d, 2),
+                {"period": f"{last_month:%Y-%m}"},
+                step=f"close-{last_month:%Y-%m}",
+            )
+            self.state.count("periods closed")

@@ -1,0 +1,242 @@
+"""The care a contract brings: the plan's visits (some teams serve less), ratings, referrals."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from fdcs.simulation import people
+from fdcs.simulation.acts import Acts, at
+from fdcs.simulation.platform import Refused
+from fdcs.simulation.population import Resident
+
+UNITS = {
+    "systolic_bp": "mmHg",
+    "diastolic_bp": "mmHg",
+    "fasting_glucose": "mmol/L",
+    "hba1c": "%",
+    "weight": "kg",
+    "height": "cm",
+    "heart_rate": "bpm",
+    "temperature": "°C",
+}
+DEPARTMENTS = {
+    "hypertension": "cardiology",
+    "diabetes": "endocrinology",
+    "tuberculosis": "respiratory medicine",
+    "severe_mental_disorder": "psychiatry",
+    "elderly": "geriatrics",
+}
+
+
+class Referral(NamedTuple):
+    referral_id: str
+    serial: int
+    hospital: str
+    department: str
+
+
+class Care(Acts):
+    async def plan(self, person: Resident, contract_id: str, attempt: int, d: date) -> None:
+        """The doctor reads the resident's plan and books its visits for the contract year."""
+        held = self.current(person.serial, contract_id)
+        if held is None:
+            return
+        team = self.teams[held.team_id]
+        try:
+            plan = await self.platform.call(
+                "health-records",
+                "GET",
+                f"/residents/{held.resident_ref}/plan",
+                people.doctor(team, held.doctor_id),
+                at(d, 8),
+            )
+        except Refused:  # the record opens when signing's event arrives: look again tomorrow
+            if attempt < 5:
+                self.state.plan(self.day_of(d) + 1, "plan", person.serial, contract_id, attempt + 1)
+            return
+        self._book_visits(person, held.contract_id, plan["services"], team.quality, d)
+
+    def _book_visits(
+        self, person: Resident, contract_id: str, services: list[dict[str, Any]], quality: float, d: date
+    ) -> None:
+        held = self.current(person.serial, contract_id)
+        assert held is not None
+        rng = self.rng("visits", person.serial, held.number)
+        starts, ends = date.fromisoformat(held.starts_on), date.fromisoformat(held.ends_on)
+        first_year_end = min(ends, starts + timedelta(days=364))
+        done = 0.35 + 0.6 * quality * (0.7 + 0.3 * person.engagement)  # some teams serve less
+        visits: dict[date, tuple[list[str], set[str]]] = {}
+        for service in services:
+            times = int(service["times_per_year"])
+            for k in range(times):
+                day = starts + timedelta(days=int((k + rng.uniform(0.15, 0.85)) * 365 / times))
+                if day <= d or day > first_year_end or rng.random() > done:
+                    continue
+                month = date(day.year, day.month, 1)  # one visit a month covers what is due in it
+                items, kinds = visits.setdefault(month, ([], set()))
+                items.append(service["item_code"])
+                kinds.update(service["measurements"])
+        for month, (items, kinds) in visits.items():
+            day = max(month + timedelta(days=rng.randrange(25)), d + timedelta(days=1))
+            self.state.plan(
+                self.day_of(day),
+                "visit",
+                person.serial,
+                contract_id,
+                items,
+                self._measure(person, sorted(kinds), quality, rng),
+            )
+
+    @staticmethod
+    def _measure(person: Resident, kinds: list[str], quality: float, rng: random.Random) -> list[list[Any]]:
+        controlled = rng.random() < 0.4 + 0.45 * quality
+        hypertensive = "hypertension" in person.key_populations
+        diabetic = "diabetes" in person.key_populations
+        values = {
+            "systolic_bp": rng.gauss(128, 8) if controlled or not hypertensive else rng.gauss(152, 10),
+            "diastolic_bp": rng.gauss(80, 5) if controlled or not hypertensive else rng.gauss(95, 6),
+            "fasting_glucose": rng.gauss(5.6, 0.4) if controlled or not diabetic else rng.gauss(8.6, 1.1),
+            "weight": rng.gauss(62, 9),
+            "height": rng.gauss(162, 8),
+            "hba1c": rng.gauss(6.3, 0.6),
+            "heart_rate": rng.gauss(74, 8),
+            "temperature": rng.gauss(36.6, 0.2),
+        }
+        return [[k, round(values[k], 1), UNITS[k]] for k in kinds]
+
+    async def visit(
+        self, person: Resident, contract_id: str, items: list[str], measured: list[list[Any]], d: date
+    ) -> None:
+        held = self.current(person.serial, contract_id)
+        if held is None or d > date.fromisoformat(held.ends_on):
+            return
+        team = self.teams[held.team_id]
+        body = {
+            "member_id": held.doctor_id,
+            "place": "home" if person.serial % 4 == 0 else "clinic",
+            "fulfils": items,
+            "occurred_at": at(d, 10).isoformat(),
+            "measurements": [{"kind": k, "value": v, "unit": u} for k, v, u in measured],
+        }
+        try:
+            await self.platform.call(
+                "health-records",
+                "POST",
+                f"/residents/{held.resident_ref}/visits",
+                people.doctor(team, held.doctor_id),
+                at(d, 10),
+                body,
+                step=f"visit-{contract_id}-{d.isoformat()}",
+            )
+        except Refused as refused:
+            self.state.count(f"visit refused {refused.problem.get('type')}")
+            return
+        self.state.count("visits")
+
+    async def rate(self, person: Resident, contract_id: str, d: date) -> None:
+        held = self.current(person.serial, contract_id)
+        if held is None:
+            return
+        rng, quality = self.rng("rate", person.serial, held.number), self.teams[held.team_id].quality
+        scores = [max(1, min(5, round(rng.gauss(2.2 + 2.8 * quality, 0.8)))) for _ in range(3)]
+        body = {"team_id": held.team_id, "ability": scores[0], "attitude": scores[1], "responsiveness": scores[2]}
+        try:
+            await self.platform.call(
+                "health-records",
+                "POST",
+                f"/residents/{held.resident_ref}/ratings",
+                people.resident(held.resident_ref),
+                at(d, 20),
+                body,
+                step=f"rate-{contract_id}",
+            )
+        except Refused as refused:
+            self.state.count(f"rating refused {refused.problem.get('type')}")
+            return
+        self.state.count("ratings")
+
+    async def refer(self, person: Resident, d: date) -> None:
+        held = self.current(person.serial)
+        if held is None or date.fromisoformat(held.starts_on) > d:
+            return
+        rng, life = self.rng("refer", person.serial, self.day_of(d)), self.lives[person.serial]
+        condition = next((t for t in person.key_populations if t in DEPARTMENTS), "elderly")
+        hospitals = list(self.county.secondary_hospitals + self.county.tertiary_hospitals)
+        chosen = {self.county.secondary_hospitals[0], self.county.tertiary_hospitals[0]} if life.combined else set()
+        hospital = rng.choice(sorted(chosen)) if chosen and rng.random() < 0.6 else rng.choice(hospitals)
+        priority = "green_channel" if hospital in chosen and rng.random() < 0.4 else rng.choice(["routine", "urgent"])
+        body = {
+            "patient": {"identity_number": person.identity_number, "name": person.name},
+            "hospital_id": hospital,
+            "department": DEPARTMENTS[condition],
+            "priority": priority,
+            "reason": f"{condition.replace('_', ' ')} needs a specialist's review",
+            "clinical_summary": "Not controlled on the current treatment; see the attached record.",
+        }
+        team = self.teams[held.team_id]
+        try:
+            issued = await self.platform.call(
+                "referral",
+                "POST",
+                "/referrals",
+                people.doctor(team, held.doctor_id),
+                at(d, 14),
+                body,
+                step=f"refer-{person.serial}-{self.day_of(d)}",
+            )
+        except Refused as refused:
+            self.state.count(f"referral refused {refused.problem.get('type')}")
+            return
+        self.state.count("referrals issued")
+        self._answer(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition], d, rng)
+
+    def _answer(
+        self, referral_id: str, serial: int, hospital: str, department: str, d: date, rng: random.Random
+    ) -> None:
+        """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
+        draw, n = rng.random(), self.day_of(d)
+        if draw < 0.85:
+            self.state.plan(n + rng.choice((0, 1, 1, 2, 3)), "ref", referral_id, "accept", serial, hospital, department)
+        elif draw < 0.93:
+            self.state.plan(n + rng.randrange(2), "ref", referral_id, "decline", serial, hospital, department)
+
+    async def referral_step(self, referral: Referral, step: str, d: date) -> None:
+        referral_id, serial, hospital, department = referral
+        rng, n = self.rng("step", referral_id, step), self.day_of(d)
+        path, who, body, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), {}, None
+        if step == "accept":
+            seen = rng.randrange(1, 8)
+            body = {
+                "appointment_at": at(d + timedelta(days=seen), 9).isoformat(),
+                "department": department,
+                "doctor": f"Dr {rng.choice('WLZCY')}",
+            }
+            follow = (n + seen + rng.randrange(4), "complete")
+        elif step == "decline":
+            body = {"reason": "no appointment available this week; please refer elsewhere"}
+        elif step == "complete":
+            body = {"summary_kind": rng.choice(("consultation", "discharge")), "summary": "Treatment adjusted."}
+            follow = (n, "down-refer") if rng.random() < 0.4 else None
+        elif step == "down-refer":
+            body = {
+                "purpose": rng.choice(("rehabilitation", "follow_up")),
+                "instructions": "Weekly checks for a month.",
+            }
+            follow = (n + rng.randrange(1, 4), "acknowledge-down-referral")
+        else:
+            held = self.current(serial)
+            if held is None:
+                return
+            who = people.doctor(self.teams[held.team_id], held.doctor_id)
+        try:
+            await self.platform.call(
+                "referral", "POST", path, who, at(d, 11 if step == "accept" else 16), body, step=f"{step}-{referral_id}"
+            )
+        except Refused as refused:
+            self.state.count(f"referral {step} refused {refused.problem.get('type')}")
+            return
+        self.state.count(f"referrals {step}")
+        if follow is not None:
+            self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department)

@@ -1,0 +1,83 @@
+"""The platform as its users reach it: the public HTTP APIs, with each actor's bearer token.
+
+Every call carries an idempotency key derived from the run's seed and the step, so an
+interrupted run resumed later repeats what it had sent and the platform replays it; and
+each call carries the simulated moment it happens at (`X-Simulated-Time`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from fdcs.devkeys import KEYS, ensure_keys, mint
+
+PORTS = {"signing": 8001, "referral": 8002, "billing": 8003, "appraisal": 8004, "health-records": 8005}
+RETRIED = {502, 503, 504}
+
+
+class Refused(Exception):
+    """The platform said no (a 4xx problem): part of life, the simulation carries on."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(f"{status} {problem.get('type')}: {problem.get('detail')}")
+        self.status, self.problem = status, problem
+
+
+class Platform:
+    def __init__(self, urls: dict[str, str], seed: int, keys: Path = KEYS) -> None:
+        ensure_keys(keys)
+        self._urls, self._seed, self._keys = urls, seed, keys
+        self._tokens: dict[tuple[tuple[str, str], ...], str] = {}
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        self._http = httpx.AsyncClient(timeout=60, limits=limits)
+        self.requests = 0
+
+    @classmethod
+    def local(cls, seed: int, host: str = "127.0.0.1") -> Platform:
+        return cls({s: f"http://{host}:{p}" for s, p in PORTS.items()}, seed)
+
+    def token(self, **claims: str | None) -> str:
+        key = tuple(sorted((k, v) for k, v in claims.items() if v))
+        if key not in self._tokens:
+            self._tokens[key] = mint(dict(key), folder=self._keys, hours=24)
+        return self._tokens[key]
+
+    async def call(  # noqa: PLR0913
+        self,
+        service: str,
+        method: str,
+        path: str,
+        who: Mapping[str, str | None],
+        at: datetime,
+        body: Any = None,
+        step: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self.token(**who)}", "X-Simulated-Time": at.isoformat()}
+        if step is not None:
+            headers["Idempotency-Key"] = f"sim-{self._seed}-{step}"
+        for attempt in range(8):
+            try:
+                answer = await self._http.request(
+                    method, self._urls[service] + path, json=body, headers=headers, params=params
+                )
+            except httpx.TransportError:
+                answer = None
+            self.requests += 1
+            if answer is not None and answer.status_code not in RETRIED:
+                break
+            await asyncio.sleep(min(0.2 * 2**attempt, 5))
+        else:
+            raise RuntimeError(f"{service} {method} {path}: the platform did not answer")
+        if answer.status_code >= 400:
+            raise Refused(answer.status_code, answer.json() if answer.content else {})
+        return answer.json() if answer.content else None
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,47 @@
+"""The year in a few lines, read back from the platform's own views (not the simulation's counts)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fdcs.simulation import people
+from fdcs.simulation.acts import at
+from fdcs.simulation.platform import Platform
+from fdcs.simulation.state import State
+
+TARGETS = "national targets by 2035: 75% overall, 85% for key populations"
+
+
+async def summarise(platform: Platform, state: State) -> str:
+    from datetime import date
+
+    year_end = at(date(state.year, 12, 31), 23, 59)
+    lines = [
+        f"Simulated {state.residents:,} residents through {state.year} (seed {state.seed}): "
+        f"{platform.requests:,} requests."
+    ]
+    lines += [f"  {what}: {n:,}" for what, n in sorted(state.counts.items()) if not what.startswith("refused")]
+    money = await platform.call(
+        "billing", "GET", "/settlement-view/figures", people.ADMIN, year_end, params={"period": str(state.year)}
+    )
+    lines.append(f"Money in {state.year}, by payer (yuan):")
+    lines += _per_payer(money["rows"])
+    lines.append(await _appraisal(platform, state, year_end))
+    return "\n".join(lines)
+
+
+def _per_payer(rows: list[dict[str, Any]]) -> list[str]:
+    due: dict[str, int] = defaultdict(int)
+    withheld: dict[str, int] = defaultdict(int)
+    for row in rows:
+        due[row["payer"]] += row["due_fen"]
+        withheld[row["payer"]] += row["withheld_fen"]
+    return [
+        f"  {payer:<20} due {due[payer] / 100:>14,.2f}   withheld {withheld[payer] / 100:>12,.2f}"
+        for payer in sorted(due)
+    ]
+
+
+async def _appraisal(platform: Platform, state: State, when: Any) -> str:
+    return f"Coverage against the {TARGETS}: see the appraisal view."

@@ -1,0 +1,91 @@
+"""A county's year, day by day: each day's acts run concurrently, one resident's in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from functools import partial
+
+from fdcs.simulation.care import Care, Referral
+from fdcs.simulation.population import Resident
+
+Act = Callable[[], Awaitable[None]]
+
+
+class Year(Care):
+    """From 1 April of the year before (the contracts already running when the year starts)
+    to 31 December of the year; the appraisal and the money are for the year itself."""
+
+    _calendar: dict[int, list[tuple[str, Resident]]]
+
+    @property
+    def days(self) -> int:
+        return (date(self.state.year, 12, 31) - self.start).days + 1
+
+    async def run_day(self, n: int, concurrency: int) -> None:
+        d = self.start + timedelta(days=n)
+        if n == 0:
+            await self.register_teams()
+        await self._run_all(self._acts_of(n, d), concurrency)
+        agenda, done = self.state.agenda.get(str(n), []), 0
+        while done < len(agenda):  # what today's acts booked for later today, too
+            todo, done = agenda[done:], len(agenda)
+            await self._run_all([self._agenda_act(entry, d) for entry in todo], concurrency)
+        await self.daily_jobs(d)
+        # Only now is the day over: an interrupted day keeps its agenda and runs again in full
+        # on resuming (what it had sent is replayed by the platform: same idempotency keys).
+        self.state.agenda.pop(str(n), None)
+
+    @staticmethod
+    async def _run_all(acts: list[tuple[int, Act]], concurrency: int) -> None:
+        queues: dict[int, list[Act]] = defaultdict(list)
+        for serial, act in acts:
+            queues[serial].append(act)
+        limit = asyncio.Semaphore(concurrency)
+
+        async def in_order(steps: list[Act]) -> None:
+            async with limit:
+                for step in steps:
+                    await step()
+
+        await asyncio.gather(*(in_order(steps) for steps in queues.values()))
+
+    def calendar(self) -> dict[int, list[tuple[str, Resident]]]:
+        """The days people's lives bring something: signing, leaving, a referral."""
+        days: dict[int, list[tuple[str, Resident]]] = defaultdict(list)
+        for person, life in zip(self.residents, self.lives, strict=True):
+            if life.signs_on is not None:
+                days[self.day_of(life.signs_on)].append(("sign", person))
+            if life.ends is not None:
+                days[self.day_of(life.ends[0])].append((life.ends[1], person))
+            for n in life.referral_days:
+                days[n].append(("refer", person))
+        return days
+
+    def _acts_of(self, n: int, d: date) -> list[tuple[int, Act]]:
+        acts: list[tuple[int, Act]] = []
+        for what, person in self._calendar.get(n, []):
+            if what == "sign":
+                if self.current(person.serial) is None and str(person.serial) not in self.state.gone:
+                    acts.append((person.serial, partial(self.sign, person, d)))
+            elif what == "refer":
+                acts.append((person.serial, partial(self.refer, person, d)))
+            else:
+                acts.append((person.serial, partial(self.leave, person, what, d)))
+        return acts
+
+    def _agenda_act(self, entry: list[object], d: date) -> tuple[int, Act]:
+        kind, *args = entry
+        person: Resident = self.residents[int(args[0] if kind != "ref" else args[2])]  # type: ignore[call-overload]
+        if kind == "plan":
+            return person.serial, lambda: self.plan(person, str(args[1]), int(args[2]), d)  # type: ignore[call-overload]
+        if kind == "visit":
+            return person.serial, lambda: self.visit(person, str(args[1]), args[2], args[3], d)  # type: ignore[arg-type]
+        if kind == "rate":
+            return person.serial, lambda: self.rate(person, str(args[1]), d)
+        if kind == "renew":
+            return person.serial, lambda: self.renew(person, str(args[1]), d)
+        referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]))
+        return person.serial, partial(self.referral_step, referral, str(args[1]), d)
