@@ -190,17 +190,16 @@ class Care(Acts):
             self.state.count(f"referral refused {refused.problem.get('type')}")
             return
         self.state.count("referrals issued")
-        self._answer(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition], d, rng)
+        self._answer(Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition]), d, rng)
 
-    def _answer(
-        self, referral_id: str, serial: int, hospital: str, department: str, d: date, rng: random.Random
-    ) -> None:
+    def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
         """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
         draw, n = rng.random(), self.day_of(d)
+        entry = (referral.referral_id, referral.serial, referral.hospital, referral.department)
         if draw < 0.85:
-            self.state.plan(n + rng.choice((0, 1, 1, 2, 3)), "ref", referral_id, "accept", serial, hospital, department)
+            self.state.plan(n + rng.choice((0, 1, 1, 2, 3)), "ref", entry[0], "accept", *entry[1:])
         elif draw < 0.93:
-            self.state.plan(n + rng.randrange(2), "ref", referral_id, "decline", serial, hospital, department)
+            self.state.plan(n + rng.randrange(2), "ref", entry[0], "decline", *entry[1:])
 
     async def referral_step(self, referral: Referral, step: str, d: date) -> None:
         referral_id, serial, hospital, department = referral
