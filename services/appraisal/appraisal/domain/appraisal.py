@@ -3,16 +3,18 @@ through a window, with the cases behind each figure and the scores they give."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appraisal.domain.cases import Case
-from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.catalogue import SCORED_LEVELS, CatalogueVersion
 from appraisal.domain.errors import UnknownStratum
 from appraisal.domain.facts import Facts
 from appraisal.domain.figures import Figure, measure
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.periods import Window
+from appraisal.domain.results import IndicatorResult, SubjectResult
 from appraisal.domain.scoring import Score, score
 from appraisal.domain.strata import Stratum, Subjects, known_subjects, stratum_id
 
@@ -59,3 +61,27 @@ def appraise(catalogue: CatalogueVersion, facts: Facts, window: Window) -> Appra
         for figure in measure(i, METHODS[i.method], list(cases[i.id]), subjects, facts.register, window.period.year)
     ]
     return Appraisal(catalogue, window, subjects, tuple(figures), tuple(score(catalogue, figures, subjects)), cases)
+
+
+def drafts(appraisal: Appraisal) -> list[SubjectResult]:
+    """Each team's and institution's result, with the figures it was scored on (ids come when published)."""
+    figures: dict[Stratum, list[IndicatorResult]] = defaultdict(list)
+    for f in appraisal.figures:
+        if f.stratum.level in SCORED_LEVELS and not f.stratum.key_population:
+            figures[f.stratum].append(IndicatorResult(f.indicator_id, f.numerator, f.denominator, f.value, f.points))
+    return [
+        SubjectResult(
+            "",
+            s.subject.level,
+            s.subject.id,
+            s.institution_id,
+            s.area_code,
+            s.score,
+            s.grade,
+            s.rank_in_county,
+            s.rank_in_city,
+            s.dimensions,
+            tuple(figures[s.subject]),
+        )
+        for s in appraisal.scores
+    ]

@@ -47,3 +47,7 @@ class InvalidPopulation(DomainError):
 
 class PopulationNotRecorded(NotFound):
     code = "population-not-recorded"
+
+
+class ReasonRequired(DomainError):
+    code = "reason-required"

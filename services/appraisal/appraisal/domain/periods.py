@@ -69,3 +69,8 @@ class Window:
     def last_seen(self) -> date:
         """The last day of the period the appraisal can have seen (the period may still run)."""
         return min(self.period.last, self.day(self.as_of))
+
+    @property
+    def over(self) -> bool:
+        """The period had ended by the as-of time: only then is a result final enough to publish."""
+        return self.day(self.as_of) > self.period.last

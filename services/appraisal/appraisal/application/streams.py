@@ -1,0 +1,24 @@
+"""How appraisal's own aggregates are kept in its store: stream prefixes, event names, folds."""
+
+from __future__ import annotations
+
+from appraisal.domain import population, results
+from shared.eventstore.streams import EventTypes, StreamType
+
+EVENTS = EventTypes("appraisal")
+for event_class in (
+    results.PeriodPublished,
+    results.PeriodRestated,
+    results.ResultPublished,
+    results.ResultRestated,
+    population.PopulationRecorded,
+):
+    EVENTS.register(event_class)
+
+PERIODS: StreamType[results.PeriodResults] = StreamType("period", results.PeriodResults(), results.evolve, EVENTS)
+RESULTS: StreamType[results.ResultPublished | None] = StreamType("result", None, results.evolve_result, EVENTS)
+POPULATION: StreamType[population.PopulationRecorded | None] = StreamType("population", None, population.evolve, EVENTS)
+
+
+def population_key(year: int, area_code: str) -> str:
+    return f"{year}-{area_code}"
