@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.appraisal_events import BASIC, HYPERTENSION, rated, ref, referred, registered, signed, visited
+from tests.appraisal_events import R1, R2, T1, rated, ref, two_teams_in_2026
 
 Api = Any  # the `api` fixture (conftest.Api)
-T1, T2 = ("T1", "I1", "440106"), ("T2", "I2", "440107")
-R1, R2, R3 = ref(1), ref(2), ref(3)
 
 
 def fed(api: Api) -> Api:
-    """Two teams in two counties of one city, with a year of contracts, visits, ratings and a referral."""
-    api.feed(
-        registered(T1, None),
-        registered(T2, None),
-        signed("c1", R1, T1, "2025-03-01", "2026-02-28", (BASIC, HYPERTENSION), ("hypertension",)),
-        signed("c2", R2, T1, "2026-01-10", "2027-01-09"),
-        signed("c3", R3, T2, "2026-02-01", "2027-01-31"),
-        visited("v1", R1, "c1", T1, "2025-04-01", "health_assessment"),
-        rated("s1", R1, T1, "2026-06-01", (5, 5, 5)),
-        rated("s2", R2, T1, "2026-06-02", (2, 3, 3)),
-        *referred("R1", R1, T1, "2026-05-01T09:00:00+08:00", "2026-05-01T15:00:00+08:00"),
-    )
+    api.feed(*two_teams_in_2026())
     return api
 
 
