@@ -136,16 +136,23 @@ T1, T2 = ("T1", "I1", "440106"), ("T2", "I2", "440107")
 R1, R2, R3 = ref(1), ref(2), ref(3)
 
 
-def two_teams_in_2026() -> list[Delivery]:
+def two_teams_in_2026(t1: tuple[str, str, str] = T1, t2: tuple[str, str, str] = T2) -> list[Delivery]:
     """Two teams in two counties of one city, with a year of contracts, visits, ratings and a referral."""
     return [
-        registered(T1, None),
-        registered(T2, None),
-        signed("c1", R1, T1, "2025-03-01", "2026-02-28", (BASIC, HYPERTENSION), ("hypertension",)),
-        signed("c2", R2, T1, "2026-01-10", "2027-01-09"),
-        signed("c3", R3, T2, "2026-02-01", "2027-01-31"),
-        visited("v1", R1, "c1", T1, "2025-04-01", "health_assessment"),
-        rated("s1", R1, T1, "2026-06-01", (5, 5, 5)),
-        rated("s2", R2, T1, "2026-06-02", (2, 3, 3)),
-        *referred("R1", R1, T1, "2026-05-01T09:00:00+08:00", "2026-05-01T15:00:00+08:00"),
+        registered(t1, None),
+        registered(t2, None),
+        signed("c1", R1, t1, "2025-03-01", "2026-02-28", (BASIC, HYPERTENSION), ("hypertension",)),
+        signed("c2", R2, t1, "2026-01-10", "2027-01-09"),
+        signed("c3", R3, t2, "2026-02-01", "2027-01-31"),
+        visited("v1", R1, "c1", t1, "2025-04-01", "health_assessment"),
+        rated("s1", R1, t1, "2026-06-01", (5, 5, 5)),
+        rated("s2", R2, t1, "2026-06-02", (2, 3, 3)),
+        *referred("R1", R1, t1, "2026-05-01T09:00:00+08:00", "2026-05-01T15:00:00+08:00"),
     ]
+
+
+def teams_of_a_city_of_its_own() -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """Two teams in a city no other test uses (the broker's topics are shared by the session)."""
+    run = uuid.uuid4().hex[:6]
+    city = f"45{int(run, 16) % 100:02d}"
+    return (f"T1-{run}", f"I1-{run}", f"{city}01"), (f"T2-{run}", f"I2-{run}", f"{city}02")
