@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Request, Response
 from appraisal.adapters.http_view import PROBLEMS
 from appraisal.adapters.schemas import PopulationIn, PopulationPublic
 from appraisal.application.publication import record_population
+from appraisal.application.records import population_view
 from appraisal.application.streams import POPULATION, population_key
-from appraisal.application.views import population_view
 from appraisal.domain.errors import PopulationNotRecorded
 from shared.eventstore import EventStore
 from shared.web.auth import CurrentPrincipal

@@ -11,15 +11,8 @@ from fastapi import APIRouter, Query, Request
 from appraisal.adapters.schemas import AreaPrefix, AsOf, Dimension, DrillDownPublic, FiguresPublic, Level, ScoresPublic
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
-from appraisal.application.views import (
-    Filters,
-    case_view,
-    catalogue_view,
-    figure_view,
-    figures_view,
-    indicator_view,
-    scores_view,
-)
+from appraisal.application.records import catalogue_view, indicator_view
+from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
 from appraisal.domain.errors import UnknownStratum
 from appraisal.domain.periods import Period
 from appraisal.domain.strata import Stratum

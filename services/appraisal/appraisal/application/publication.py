@@ -8,9 +8,9 @@ from typing import Any
 
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
+from appraisal.application.records import population_view, publication_view
 from appraisal.application.streams import PERIODS, POPULATION, RESULTS, population_key
-from appraisal.application.views import population_view, publication_view
-from appraisal.domain import population, results
+from appraisal.domain import population, publication, results
 from appraisal.domain.appraisal import drafts
 from appraisal.domain.errors import PeriodNotOver
 from appraisal.domain.periods import Period
@@ -31,7 +31,7 @@ class Publications:
 
         def handle(session: Session) -> dict[str, Any]:
             state, _ = session.load(PERIODS, period.code)
-            decided = results.publish(state, period.code, found, basis, session.context.now)
+            decided = publication.publish(state, period.code, found, basis, session.context.now)
             return _record(session, period.code, decided)
 
         return Work(handle, reads=[(PERIODS, period.code)])
@@ -45,7 +45,7 @@ class Publications:
 
         def handle(session: Session) -> dict[str, Any]:
             state, _ = session.load(PERIODS, period.code, expected_version=expected)
-            decided = results.restate(state, period.code, found, basis, reason, session.context.now)
+            decided = publication.restate(state, period.code, found, basis, reason, session.context.now)
             return _record(session, period.code, decided)
 
         return Work(handle, reads=[(PERIODS, period.code)])
@@ -62,7 +62,7 @@ def _basis(appraised: Appraised) -> results.Basis:
     return results.Basis(0, a.catalogue.version, a.window.as_of, appraised.positions)
 
 
-def _record(session: Session, period: str, decided: results.Decided) -> dict[str, Any]:
+def _record(session: Session, period: str, decided: publication.Decided) -> dict[str, Any]:
     event, published = decided
     _, version = session.record(PERIODS, period, event)
     for r in published:

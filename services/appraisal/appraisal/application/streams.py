@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appraisal.domain import population, results
+from appraisal.domain import population, publication, results
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS = EventTypes("appraisal")
@@ -15,8 +15,10 @@ for event_class in (
 ):
     EVENTS.register(event_class)
 
-PERIODS: StreamType[results.PeriodResults] = StreamType("period", results.PeriodResults(), results.evolve, EVENTS)
-RESULTS: StreamType[results.ResultPublished | None] = StreamType("result", None, results.evolve_result, EVENTS)
+PERIODS: StreamType[publication.PeriodResults] = StreamType(
+    "period", publication.PeriodResults(), publication.evolve, EVENTS
+)
+RESULTS: StreamType[results.ResultPublished | None] = StreamType("result", None, publication.evolve_result, EVENTS)
 POPULATION: StreamType[population.PopulationRecorded | None] = StreamType("population", None, population.evolve, EVENTS)
 
 

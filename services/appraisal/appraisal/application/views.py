@@ -1,4 +1,4 @@
-"""What the API shows of publications, population figures, figures, scores and cases (JSON-able)."""
+"""What the API shows of an appraisal: figures (filtered), scores, and the cases behind a figure."""
 
 from __future__ import annotations
 
@@ -8,46 +8,8 @@ from typing import Any
 
 from appraisal.domain.appraisal import Appraisal
 from appraisal.domain.cases import Case
-from appraisal.domain.catalogue import Catalogue, Indicator
 from appraisal.domain.figures import Figure
-from appraisal.domain.population import PopulationRecorded
-from appraisal.domain.results import Basis, PeriodPublished, PeriodRestated, ResultPublished, ResultRestated
 from appraisal.domain.scoring import Score
-
-
-def publication_view(
-    event: PeriodPublished | PeriodRestated, published: list[ResultPublished], version: int
-) -> dict[str, Any]:
-    restated = sum(isinstance(r, ResultRestated) for r in published)
-    return {
-        "period": event.period,
-        "version": version,
-        "published_at": (event.published_at if isinstance(event, PeriodPublished) else event.restated_at).isoformat(),
-        "reason": event.reason if isinstance(event, PeriodRestated) else None,
-        "results_published": len(published) - restated,
-        "results_restated": restated,
-    } | basis_view(event.basis)
-
-
-def basis_view(basis: Basis) -> dict[str, Any]:
-    return {
-        "revision": basis.revision,
-        "catalogue_version": basis.catalogue_version,
-        "computed_as_of": basis.computed_as_of.isoformat(),
-        "positions": [{"topic": p.topic, "partition": p.partition, "offset": p.offset} for p in basis.positions],
-    }
-
-
-def population_view(figure: PopulationRecorded, version: int) -> dict[str, Any]:
-    return {
-        "year": figure.year,
-        "area_code": figure.area_code,
-        "population": figure.population,
-        "key_population": figure.key_population,
-        "by_key_population": dict(figure.by_key_population),
-        "recorded_at": figure.recorded_at.isoformat(),
-        "version": version,
-    }
 
 
 @dataclass(frozen=True)
@@ -75,8 +37,8 @@ def figures_view(appraisal: Appraisal, only: Filters) -> list[dict[str, Any]]:
                     "indicator_id": f.indicator_id,
                     "title": indicator.title,
                     "dimension": indicator.dimension,
-                    "weight": _text(indicator.weight),
-                    "target": _text(indicator.target),
+                    "weight": as_text(indicator.weight),
+                    "target": as_text(indicator.target),
                 }
                 | figure_view(appraisal, f)
             )
@@ -91,8 +53,8 @@ def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:
         "key_population": f.stratum.key_population or None,
         "numerator": f.numerator,
         "denominator": f.denominator,
-        "value": _text(f.value),
-        "points": _text(f.points),
+        "value": as_text(f.value),
+        "points": as_text(f.points),
     }
 
 
@@ -125,11 +87,11 @@ def score_view(s: Score) -> dict[str, Any]:
         "subject_id": s.subject.id,
         "institution_id": s.institution_id,
         "area_code": s.area_code,
-        "score": _text(s.score),
+        "score": as_text(s.score),
         "grade": s.grade,
         "rank_in_county": s.rank_in_county,
         "rank_in_city": s.rank_in_city,
-        "dimensions": {d: _text(v) for d, v in s.dimensions},
+        "dimensions": {d: as_text(v) for d, v in s.dimensions},
     }
 
 
@@ -146,35 +108,5 @@ def case_view(c: Case) -> dict[str, Any]:
     }
 
 
-def _text(value: Decimal | None) -> str | None:
+def as_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def catalogue_view(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """Every version with its period in force, grades and indicators, formulas in words."""
-    return [
-        {
-            "version": v.version,
-            "valid_from": v.valid_from.isoformat(),
-            "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-            "source": v.source,
-            "grades": {"excellent": _text(v.grades.excellent), "qualified": _text(v.grades.qualified)},
-            "indicators": [indicator_view(i) for i in v.indicators],
-        }
-        for v in catalogue.versions
-    ]
-
-
-def indicator_view(i: Indicator) -> dict[str, Any]:
-    numbers = {"weight": i.weight, "target": i.target, "lower": i.lower, "upper": i.upper, "ceiling": i.ceiling}
-    return {
-        "id": i.id,
-        "title": i.title,
-        "dimension": i.dimension,
-        "numerator": i.numerator,
-        "denominator": i.denominator,
-        "exclusions": list(i.exclusions),
-        "formula": i.formula,
-        "strata": list(i.strata),
-        "parameters": dict(i.parameters),
-    } | {name: _text(value) for name, value in numbers.items()}
