@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from tests.appraisal_events import again, delivered, topic_of
-from tests.appraisal_facts import CATALOGUE, ZONE, window
 
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
@@ -21,6 +19,8 @@ from appraisal.domain.appraisal import appraise
 from appraisal.domain.periods import Period
 from appraisal.domain.results import StreamPosition
 from appraisal.settings import AppraisalSettings
+from services.appraisal.tests.appraisal_events import again, delivered, topic_of
+from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE, window
 from shared.messaging import Delivery
 
 WHERE = f.Where("T-440106-001", "CHC-440106-01", "440106")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.appraisal_events import R1, R2, T1, rated, ref, two_teams_in_2026
+from services.appraisal.tests.appraisal_events import R1, R2, T1, rated, ref, two_teams_in_2026
 
 Api = Any  # the `api` fixture (conftest.Api)
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.appraisal_facts import DIABETES, HYPERTENSION, T1, T2, contract, figure, ratio, team, visit, why
-
 from appraisal.domain.facts import Facts
+from services.appraisal.tests.appraisal_facts import (
+    DIABETES,
+    HYPERTENSION,
+    T1,
+    T2,
+    contract,
+    figure,
+    ratio,
+    team,
+    visit,
+    why,
+)
 
 HTN = ("hypertension",)
 

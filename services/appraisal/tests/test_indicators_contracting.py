@@ -9,9 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.appraisal_facts import T1, T2, T3, contract, figure, population, ratio, team, terminated
-
 from appraisal.domain.facts import Facts
+from services.appraisal.tests.appraisal_facts import T1, T2, T3, contract, figure, population, ratio, team, terminated
 
 
 def test_contracts_signed_counts_signings_and_renewals_on_the_local_day() -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.appraisal_facts import (
+from appraisal.domain.facts import Facts
+from services.appraisal.tests.appraisal_facts import (
     BASIC,
     DIABETES,
     HYPERTENSION,
@@ -21,8 +22,6 @@ from tests.appraisal_facts import (
     visit,
     why,
 )
-
-from appraisal.domain.facts import Facts
 
 
 def renewals() -> Facts:

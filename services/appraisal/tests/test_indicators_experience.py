@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.appraisal_facts import T1, T2, appraised, at, care, figure, rating, ratio, step, team, why
-
 from appraisal.domain.facts import Facts
+from services.appraisal.tests.appraisal_facts import T1, T2, appraised, at, care, figure, rating, ratio, step, team, why
 
 
 def hours_after(start: datetime, hours: float) -> datetime:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.appraisal_events import T1, rated, ref, two_teams_in_2026
-
 from appraisal.adapters.publishing import to_public
 from appraisal.application.streams import RESULTS
 from appraisal.bootstrap import SUBSCRIBED
+from services.appraisal.tests.appraisal_events import T1, rated, ref, two_teams_in_2026
 from shared.contracts import Envelope, parse_event, topics
 from shared.contracts.appraisal import AppraisalPublished, AppraisalRestated
 

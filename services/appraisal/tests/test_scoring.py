@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from tests.appraisal_facts import CATALOGUE, T1, T2, at, contract, rating, step, team, window
 
 from appraisal.adapters.catalogue_file import DEFAULT, load_catalogue
 from appraisal.domain.appraisal import appraise
@@ -18,6 +17,7 @@ from appraisal.domain.errors import InvalidPeriod, NoCatalogueInForce
 from appraisal.domain.facts import Facts, Where
 from appraisal.domain.periods import Period
 from appraisal.domain.scoring import Score
+from services.appraisal.tests.appraisal_facts import CATALOGUE, T1, T2, at, contract, rating, step, team, window
 
 T3 = Where("T3", "I2", "440107")
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from tests.appraisal_events import teams_of_a_city_of_its_own, two_teams_in_2026
 
 from appraisal.adapters.catalogue_file import load_catalogue
 from appraisal.adapters.facts_projection import FactsProjection
@@ -22,6 +21,7 @@ from appraisal.application.views import Filters, figures_view, scores_view
 from appraisal.bootstrap import SUBSCRIBED, create_relay, create_workers, engine_for
 from appraisal.domain.periods import Period
 from appraisal.settings import AppraisalSettings
+from services.appraisal.tests.appraisal_events import teams_of_a_city_of_its_own, two_teams_in_2026
 from shared.contracts import topics
 from shared.messaging import Delivery, KafkaPublisher, Message, ensure_topics
 from shared.testing.kafka import eventually, read_topic
