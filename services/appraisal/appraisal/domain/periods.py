@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
 
 from appraisal.domain.errors import InvalidPeriod
 
@@ -65,7 +66,7 @@ class Window:
     def within(self, instant: datetime) -> bool:
         return self.period.first <= self.day(instant) <= self.period.last
 
-    @property
+    @cached_property
     def last_seen(self) -> date:
         """The last day of the period the appraisal can have seen (the period may still run)."""
         return min(self.period.last, self.day(self.as_of))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from appraisal.domain.facts import Facts, PopulationFigure, TeamFact, Where
 
@@ -17,7 +18,9 @@ class Stratum:
     """Empty for the whole stratum."""
 
 
+@lru_cache(maxsize=65_536)
 def stratum_id(level: str, where: Where) -> str:
+    """Cached: an appraisal asks it of the same few teams and areas for every case."""
     area = where.area_code
     match level:
         case "team":
