@@ -6,7 +6,6 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic_core import to_json
 
 from appraisal.adapters.http_view import PROBLEMS
 from appraisal.adapters.results_view import PublishedResults
@@ -17,7 +16,7 @@ from appraisal.application.streams import PERIODS
 from appraisal.domain.errors import ResultNotFound
 from appraisal.domain.periods import Period
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
 
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1"])]
 router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | {409: {"description": "Refused by a rule"}})
@@ -66,7 +65,7 @@ async def period_publications(period: PeriodPath, request: Request, who: Current
     state, version = PERIODS.fold(stream)
     body = {"period": period, "revision": state.revision, "version": version}
     body["publications"] = await asyncio.to_thread(_results(request).publications, period)
-    return Response(_json(body), 200, {"ETag": f'"{version}"'}, media_type="application/json")
+    return present(body)
 
 
 @router.get("/periods/{period}/results", response_model=list[ResultPublic], summary="The results that stand")
@@ -103,7 +102,3 @@ def _publications(request: Request) -> Publications:
 
 def _results(request: Request) -> PublishedResults:
     return request.app.state.results  # type: ignore[no-any-return]
-
-
-def _json(body: dict[str, Any]) -> bytes:
-    return to_json(body)
