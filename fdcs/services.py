@@ -33,8 +33,8 @@ class Service:
 SERVICES = {
     s.name: s
     for s in (
-        Service("signing", "signing", "signing.settings.SigningSettings", relays=True),
-        Service("referral", "referral", "referral.settings.Settings"),
+        Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
+        Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
         Service("billing", "billing", "billing.settings.Settings"),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", relays=True, projects=True),
         Service("health-records", "health_records", "health_records.settings.Settings"),

@@ -5,7 +5,9 @@ of those a second. So commands wait in a queue while the previous batch commits,
 are decided one after another against the batch's in-memory state (the second signing
 for a team sees the first one's place taken) and appended in a single transaction.
 If the append conflicts (another process wrote the same stream), every command of the
-batch is run again alone against fresh state, so nothing is lost or decided twice.
+batch is run again alone against fresh state, so nothing is lost or decided twice; a
+command refused on cached state is decided again on fresh state, since its refusal
+appended nothing that would have caught a stale entry.
 """
 
 from __future__ import annotations
@@ -122,8 +124,17 @@ class CommandProcessor:
             decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
         else:
             staging.remember(self._cache)
+            if staging.read_cache:  # a refusal appends nothing, so nothing verified its cached state
+                decided = [await self._refused_again(p, o) for p, o in zip(batch, decided, strict=True)]
         for pending, outcome in zip(batch, decided, strict=True):
             pending.outcome = outcome
+
+    async def _refused_again(self, pending: _Pending, outcome: Outcome | BaseException) -> Outcome | BaseException:
+        """Decide a refused command again on fresh state, after its batch committed: another
+        process may have changed a stream this one read from its cache (and only read)."""
+        if not isinstance(outcome, BaseException):
+            return outcome
+        return await asyncio.to_thread(self._run_alone, pending)
 
     def _run_alone(self, pending: _Pending, attempts: int = 5) -> Outcome | BaseException:
         for _ in range(attempts):

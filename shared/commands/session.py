@@ -58,11 +58,13 @@ class Staging:
         self.states: dict[str, Loaded[Any]] = {}
         self.events: list[NewEvent] = []
         self.receipts: dict[str, dict[str, Any]] = {}
+        self.read_cache = False  # some decision rests on a cached state no append has verified yet
 
     def load(self, kind: StreamType[S], stream_id: str) -> Loaded[S]:
         found = self.states.get(stream_id)
         if found is None and self.cache is not None:
             found = self.cache.get(stream_id)
+            self.read_cache = self.read_cache or found is not None
         if found is None:
             found = Loaded(*kind.fold(self.store.read(stream_id)))
             self.states[stream_id] = found

@@ -13,6 +13,9 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
     cls.TYPE: cls
     for cls in (
         signing.TeamRegistered,
+        signing.TeamMemberJoined,
+        signing.TeamMemberLeft,
+        signing.ResidentCapChanged,
         signing.ContractSigned,
         signing.ContractRenewed,
         signing.ContractTerminated,

@@ -44,6 +44,37 @@ class TeamRegistered(PublicEvent):
     registered_at: AwareDatetime
 
 
+class TeamMemberJoined(PublicEvent):
+    """A member joins a team (a doctor then takes residents up to their own cap)."""
+
+    TYPE: ClassVar[str] = "signing.TeamMemberJoined.v1"
+
+    team_id: str
+    member: TeamMember
+    joined_at: AwareDatetime
+
+
+class TeamMemberLeft(PublicEvent):
+    """A member leaves a team (a doctor only once no resident is contracted with them)."""
+
+    TYPE: ClassVar[str] = "signing.TeamMemberLeft.v1"
+
+    team_id: str
+    member_id: str
+    left_at: AwareDatetime
+
+
+class ResidentCapChanged(PublicEvent):
+    """The most residents a team (`member_id` null), or one of its doctors, may hold."""
+
+    TYPE: ClassVar[str] = "signing.ResidentCapChanged.v1"
+
+    team_id: str
+    member_id: str | None = Field(description="The doctor whose cap changed; null for the team's")
+    resident_cap: int = Field(ge=1)
+    changed_at: AwareDatetime
+
+
 class PackageItem(_Part):
     """A service the package promises, and how often a year (what the health plan is made of)."""
 

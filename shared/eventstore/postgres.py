@@ -23,7 +23,7 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventS
         user=unquote(parts.username or "postgres"),
         password=unquote(parts.password or ""),
         schema=schema,
-        pool_size=pool_size,
+        pool_size=1,  # opened at start; the rest on demand, so idle services hold few connections
         max_overflow=pool_size,
         originator_id_type="text",
     )
@@ -99,6 +99,9 @@ class BatchPath:
         except psycopg.OperationalError:
             await self._reset()
             raise
+
+    async def close(self) -> None:
+        await self._reset()
 
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         loop = asyncio.get_running_loop()

@@ -36,6 +36,8 @@ class BatchPath(Protocol):
 
     async def append(self, events: Sequence[NewEvent]) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class EventStore:
     """Streams of one service: append with an expected version, read a stream, tail the log."""
@@ -97,9 +99,18 @@ class EventStore:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{self._schema}:{name}",))
             yield
 
+    async def close_batch_path(self) -> None:
+        """Close this event loop's batch connection (an app shutting down); it reopens on demand."""
+        await self.batch_path.close()
+
     def close(self) -> None:
         with suppress(Exception):
             self._recorder.datastore.close()  # type: ignore[attr-defined]  # both recorders have one
+
+    async def aclose(self) -> None:
+        """Close from the event loop: the batch path's connection of this loop, then the pool."""
+        await self.close_batch_path()
+        self.close()
 
 
 def group(stream_ids: Sequence[str], rows: list[Row]) -> dict[str, list[RecordedEvent]]:
@@ -120,6 +131,9 @@ class _Threaded:
 
     async def append(self, events: Sequence[NewEvent]) -> None:
         await asyncio.to_thread(self._store.append, events)
+
+    async def close(self) -> None:
+        pass
 
 
 def plain_url(url: str) -> str:

@@ -61,6 +61,15 @@ class KafkaSubscription:
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
 
+    @property
+    def group(self) -> str:
+        """The consumer group (deployment grants it and declares its dead-letter topic)."""
+        return self._group
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._topics)
+
     def run(self, stop: threading.Event) -> None:
         try:
             ensure_topics(self._settings, [dead_letters(self._group)])

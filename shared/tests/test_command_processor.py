@@ -165,3 +165,33 @@ def test_a_refused_command_does_not_spoil_its_batch(store: EventStore) -> None:
 
     assert isinstance(second, RuntimeError)
     assert first.result["taken"] == 1 and third.result["taken"] == 1
+
+
+class BoxEmpty(DomainError):
+    code = "box-empty"
+
+
+def join_someone(box: str, who: str) -> Any:
+    """Take a place only next to someone: refused while the box is empty."""
+
+    def handle(session: Session) -> dict[str, Any]:
+        taken, _ = session.load(BOXES, box)
+        if taken == 0:
+            raise BoxEmpty(f"nobody is in box {box} yet")
+        taken, version = session.record(BOXES, box, PlaceTaken(who))
+        return {"taken": taken, "version": version}
+
+    return handle
+
+
+def test_a_refusal_is_not_decided_on_a_state_another_process_has_changed(store: EventStore) -> None:
+    """A refusal appends nothing, so a stale cached state would never conflict: the command
+    is decided again on fresh state (a consumer's process wrote what the API's process read)."""
+    api, consumer = CommandProcessor(store), CommandProcessor(store)
+    with pytest.raises(BoxEmpty):
+        api.execute_now(join_someone("b1", "a"), context())  # the API now caches an empty box
+
+    consumer.execute_now(take_place("b1", "b"), context())
+    joined = api.execute_now(join_someone("b1", "a"), context())
+
+    assert joined.result == {"taken": 2, "version": 2}

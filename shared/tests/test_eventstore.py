@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -52,3 +53,15 @@ def test_a_reader_keeps_its_position(store: EventStore) -> None:
     store.track("relay", 9)
     assert store.tracked("relay") == 9
     assert store.tracked("other") == 0
+
+
+def test_the_batch_path_closes_its_connection_and_reopens_on_demand(store: EventStore) -> None:
+    async def append_close_append() -> None:
+        await store.append_async([event("a", 1)])
+        await store.close_batch_path()
+        await store.append_async([event("a", 2)])
+        await store.close_batch_path()
+
+    asyncio.run(append_close_append())
+
+    assert [e.version for e in store.read("a")] == [1, 2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -41,8 +41,10 @@ def service_app(  # noqa: PLR0913
     processor: CommandProcessor | None = None,
     clock: Clock = utc_now,
     readiness: Callable[[], object] | None = None,
+    closers: Sequence[Callable[[], object]] = (),
 ) -> FastAPI:
-    """`readiness` checks the service's dependencies (defaults to reading the store)."""
+    """`readiness` checks the service's dependencies (defaults to reading the store);
+    `closers` release what else the app holds (engines) when it stops."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +58,10 @@ def service_app(  # noqa: PLR0913
         yield
         if processor is not None:
             await processor.stop()
+        if store is not None:  # the loop ends here: so do its connections (else held until exit)
+            await store.aclose()
+        for close in closers:
+            close()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.verifier, app.state.store, app.state.processor = verifier, store, processor

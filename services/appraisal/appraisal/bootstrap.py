@@ -61,6 +61,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         CommandProcessor(store, settings.command_batch_size),
         clock,
         readiness=partial(ping, engine),
+        closers=[engine.dispose],
     )
     app.state.engine = engine
     app.state.appraising = Appraising(load_catalogue(settings.catalogue_file), FactsReader(engine), settings.timezone)

@@ -1,19 +1,91 @@
-"""Wiring of Referral. Its domain is still to be built: for now it serves its health endpoints."""
+"""Wiring of referral: its store and read models, the HTTP app, the relay and the workers."""
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+from functools import partial
+from typing import Protocol
+
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
-from referral.settings import Settings
-from shared.web.app import service_app, verifier_for
+from referral.adapters import http, http_reads
+from referral.adapters.contracts_inbound import ContractsFromSigning
+from referral.adapters.publishing import HospitalTopics, to_public
+from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
+from referral.application.referrals import Referrals
+from referral.settings import ReferralSettings
+from shared.commands import CommandProcessor
+from shared.contracts import topics
+from shared.eventstore import EventStore, open_store
+from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.pseudonyms import resident_ref
+from shared.readmodels import open_engine
+from shared.web.app import Clock, service_app, utc_now, verifier_for
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    return service_app(
-        "Referral", "Up- and down-referrals between family doctors and hospitals.", [], verifier_for(settings)
+class Worker(Protocol):
+    def run(self, stop: threading.Event) -> None: ...
+
+
+def store_for(settings: ReferralSettings) -> EventStore:
+    return open_store(
+        settings.database_url,
+        settings.database_schema,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
     )
 
 
-def migrate(settings: Settings) -> None:
-    """Nothing to create yet: the service keeps no state so far."""
+def engine_for(settings: ReferralSettings) -> Engine:
+    return open_engine(
+        settings.database_url,
+        settings.database_schema,
+        METADATA,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
+    )
+
+
+def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now) -> FastAPI:
+    settings = settings or ReferralSettings()
+    store = store_for(settings)
+    app = service_app(
+        "Referral",
+        "Up- and down-referrals between family doctors and hospitals; hospitals follow their own.",
+        [http.router, http_reads.router],
+        verifier_for(settings),
+        store,
+        CommandProcessor(store, settings.command_batch_size),
+        clock,
+    )
+    app.state.zone = settings.timezone
+    app.state.engine = engine = engine_for(settings)
+    app.state.overview = ReferralOverview(engine)
+    app.state.referrals = Referrals(timedelta(hours=settings.referral_answer_hours))
+    app.state.pseudonymise = partial(resident_ref, key=settings.pseudonym_key.get_secret_value())
+    return app
+
+
+def create_relay(settings: ReferralSettings, store: EventStore | None = None) -> Relay:
+    publisher = HospitalTopics(KafkaPublisher(settings), settings)
+    return Relay(store or store_for(settings), publisher, to_public, batch_size=settings.relay_batch_size)
+
+
+def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[Worker]:
+    """What `python -m fdcs project referral` runs: the contracts consumer and the log followers."""
+    store, engine = store_for(settings), engine_for(settings)
+    contracts = ContractsFromSigning(CommandProcessor(store, settings.command_batch_size), clock)
+    return [
+        KafkaSubscription(
+            settings, settings.consumer_group, [topics.CONTRACTS.name], contracts.handle, KafkaPublisher(settings)
+        ),
+        feed_follower(store, engine),
+        overview_follower(store, engine),
+    ]
+
+
+def migrate(settings: ReferralSettings) -> None:
+    store_for(settings).close()
+    engine_for(settings).dispose()

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore, open_store
 from shared.messaging import KafkaPublisher, Relay
+from shared.readmodels import LogFollower, open_engine
 from shared.web.app import Clock, service_app, utc_now, verifier_for
-from signing.adapters import http
 from signing.adapters.catalogue_file import load_catalogue
+from signing.adapters.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
+from signing.adapters.http import ROUTERS
 from signing.adapters.publishing import to_public
+from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
+from signing.application.starting import Starts
+from signing.application.teams import Teams
 from signing.settings import SigningSettings
 
 
@@ -24,20 +30,34 @@ def store_for(settings: SigningSettings) -> EventStore:
     )
 
 
+def engine_for(settings: SigningSettings) -> Engine:
+    return open_engine(
+        settings.index_url,
+        settings.database_schema,
+        METADATA,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
+    )
+
+
 def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SigningSettings()
     store = store_for(settings)
     app = service_app(
         "Signing",
-        "Family doctor teams, service packages and residents' contracts.",
-        [http.router],
+        "Family doctor teams, service packages and residents' contracts: signing, renewal, "
+        "switching, termination and expiry.",
+        ROUTERS,
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
         clock,
     )
-    app.state.zone = settings.timezone
-    app.state.signing = Signing(load_catalogue(settings.catalogue_file), settings.pseudonym_key.get_secret_value())
+    catalogue = load_catalogue(settings.catalogue_file)
+    starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())
+    app.state.zone, app.state.doctor_cap = settings.timezone, settings.doctor_resident_cap
+    app.state.catalogue, app.state.index = catalogue, ContractIndex(engine_for(settings))
+    app.state.teams, app.state.signing, app.state.lifecycle = Teams(), Signing(starts), Lifecycle(starts)
     return app
 
 
@@ -47,5 +67,18 @@ def create_relay(settings: SigningSettings, store: EventStore | None = None) -> 
     )
 
 
+def index_follower(
+    settings: SigningSettings, store: EventStore | None = None, engine: Engine | None = None
+) -> LogFollower:
+    """Keeps the contract index up with the log (also for tests that want to read their writes)."""
+    return LogFollower(store or store_for(settings), engine or engine_for(settings), POSITIONS, FOLLOWER, apply)
+
+
+def create_workers(settings: SigningSettings) -> list[LogFollower]:
+    """What `python -m fdcs project signing` runs."""
+    return [index_follower(settings)]
+
+
 def migrate(settings: SigningSettings) -> None:
     store_for(settings).close()
+    engine_for(settings).dispose()

@@ -11,7 +11,12 @@ Api = Any  # the `api` fixture (conftest.Api)
 def test_a_signed_contract_reads_back_with_its_version_as_etag(api: Api) -> None:
     api.register_team("T1")
 
-    signed = api.post("/contracts", api.contract_body("T1", packages=["basic", "hypertension"]))
+    signed = api.post(
+        "/contracts",
+        api.contract_body(
+            "T1", packages=["basic", "hypertension"], resident=api.resident(1, key_populations=["hypertension"])
+        ),
+    )
     read = api.client.get(signed.headers["Location"], headers=api.admin)
 
     assert signed.status_code == 201, signed.text
@@ -105,3 +110,24 @@ def test_concurrent_signings_fill_a_team_exactly_to_its_cap(api: Api) -> None:
     assert statuses.count(201) == places
     assert set(statuses) == {201, 409}
     assert api.client.get("/teams/T1", headers=api.admin).json()["places_taken"] == places
+
+
+def test_responses_match_their_documented_models(api: Api) -> None:
+    from signing.adapters.schemas.contracts import AgreementPublic, ContractPublic
+    from signing.adapters.schemas.lifecycle import ContractPage, ExpiryReport
+    from signing.adapters.schemas.teams import PackageOffer, TeamPublic
+
+    team = api.register_team("T1").json()
+    combined = {"secondary_hospital_id": "H2", "tertiary_hospital_id": "H3"}
+    contract = api.sign("T1", serial=1, combined_signing=combined)
+    members = [{"resident": api.resident(2)}, {"resident": api.resident(3)}]
+    agreement = api.post("/agreements", {"kind": "family", "team_id": "T1", "packages": ["basic"], "members": members})
+    page = api.search(team_id="T1").json()
+    expiry = api.post("/contracts/expiries", {"as_of": "2026-03-01"}).json()
+
+    TeamPublic.model_validate(team)
+    ContractPublic.model_validate(contract)
+    AgreementPublic.model_validate(agreement.json())
+    assert len(ContractPage.model_validate(page).items) == 3
+    ExpiryReport.model_validate(expiry)
+    [PackageOffer.model_validate(p) for p in api.get("/packages").json()]

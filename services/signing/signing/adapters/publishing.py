@@ -2,6 +2,8 @@
 
 A public event takes only the fields its contract names: the resident's identity number
 and name stay in signing's store; the public events carry the pseudonymous ref.
+Places, enrolments, agreements and a renewed contract's continuation stay internal:
+the public `ContractRenewed` names the contract it continues.
 """
 
 from __future__ import annotations
@@ -21,24 +23,54 @@ SOURCE = "/fdcs/signing"
 P = TypeVar("P", bound=PublicEvent)
 
 
+TEAM_EVENTS = (team.TeamRegistered, team.MemberJoined, team.MemberLeft, team.CapChanged)
+CONTRACT_EVENTS = (contract.ContractSigned, contract.ContractTerminated, contract.ContractExpired)
+
+
 def to_public(recorded: RecordedEvent) -> list[Message]:
     if not EVENTS.knows(recorded.type):
         return []  # command receipts stay inside the service
-    match EVENTS.decode(recorded.type, recorded.data):
-        case team.TeamRegistered() as e:
-            event: PublicEvent = _public(public.TeamRegistered, e)
-            return [public_message(SOURCE, recorded, event, topics.TEAMS, e.team_id)]
-        case contract.ContractSigned(resident=r) as e:
-            event = _public(
-                public.ContractSigned,
-                e,
-                resident_area_code=r.area_code,
-                insurance_bureau_id=r.insurance_bureau_id,
-                key_populations=r.key_populations,
-                medical_assistance=r.medical_assistance,
-            )
-            return [public_message(SOURCE, recorded, event, topics.CONTRACTS, e.contract_id)]
-    return []  # places and enrolments are internal bookkeeping
+    event = EVENTS.decode(recorded.type, recorded.data)
+    if isinstance(event, TEAM_EVENTS):
+        return [public_message(SOURCE, recorded, _team_event(event), topics.TEAMS, event.team_id)]
+    if isinstance(event, CONTRACT_EVENTS):
+        return [public_message(SOURCE, recorded, _contract_event(event), topics.CONTRACTS, event.contract_id)]
+    return []  # places, enrolments, agreements, continuations
+
+
+def _contract_event(event: object) -> PublicEvent:
+    match event:
+        case contract.ContractRenewed(resident=r, signed_at=at):
+            return _public(public.ContractRenewed, event, renewed_at=at, **_resident(r))
+        case contract.ContractSigned(resident=r):
+            return _public(public.ContractSigned, event, **_resident(r))
+        case contract.ContractTerminated():
+            return _public(public.ContractTerminated, event)
+        case contract.ContractExpired():
+            return _public(public.ContractExpired, event)
+    raise TypeError(f"no public event for {type(event).__name__}")
+
+
+def _team_event(event: object) -> PublicEvent:
+    match event:
+        case team.TeamRegistered():
+            return _public(public.TeamRegistered, event)
+        case team.MemberJoined(member=m):
+            return _public(public.TeamMemberJoined, event, member=asdict(m))
+        case team.MemberLeft():
+            return _public(public.TeamMemberLeft, event)
+        case team.CapChanged():
+            return _public(public.ResidentCapChanged, event)
+    raise TypeError(f"no public event for {type(event).__name__}")
+
+
+def _resident(r: contract.ResidentParty) -> dict[str, Any]:
+    return {
+        "resident_area_code": r.area_code,
+        "insurance_bureau_id": r.insurance_bureau_id,
+        "key_populations": r.key_populations,
+        "medical_assistance": r.medical_assistance,
+    }
 
 
 def _public(model: type[P], internal: Any, **extra: Any) -> P:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from shared.eventstore.streams import EventTypes, StreamType
-from signing.domain import contract, enrolment, team
+from signing.domain import agreement, contract, enrolment, team
 
 EVENTS = EventTypes("signing")
 for event_class in (
     team.TeamRegistered,
+    team.MemberJoined,
+    team.MemberLeft,
+    team.CapChanged,
     team.PlaceTaken,
     team.PlaceReleased,
     contract.ContractSigned,
+    contract.ContractRenewed,
+    contract.ContractContinued,
+    contract.ContractTerminated,
+    contract.ContractExpired,
     enrolment.ResidentEnrolled,
     enrolment.ResidentReleased,
+    agreement.AgreementConcluded,
 ):
     EVENTS.register(event_class)
 
 TEAMS: StreamType[team.Team | None] = StreamType("team", None, team.evolve, EVENTS)
 CONTRACTS: StreamType[contract.Contract | None] = StreamType("contract", None, contract.evolve, EVENTS)
 ENROLMENTS: StreamType[enrolment.Enrolment] = StreamType("enrolment", enrolment.Enrolment(), enrolment.evolve, EVENTS)
+AGREEMENTS: StreamType[agreement.Agreement | None] = StreamType("agreement", None, agreement.evolve, EVENTS)

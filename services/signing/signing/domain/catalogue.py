@@ -41,3 +41,8 @@ class Catalogue:
         if not offers:
             raise PackageNotOffered(f"package {code!r} is not offered in area {area_code} on {on}")
         return max(offers, key=lambda p: len(p.area_prefix))
+
+    def offered_in(self, area_code: str, on: date) -> list[Package]:
+        """Every package offered in the area on that date, each as its most local entry."""
+        codes = dict.fromkeys(p.code for p in self.packages if p.offered(area_code, on))
+        return [self.offer(code, area_code, on) for code in codes]

@@ -1,13 +1,14 @@
-"""A resident's contract with a team: its parties, packages, term and state."""
+"""A resident's contract with a team: its parties, packages, term, lineage and state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from signing.domain.errors import InvalidTerm
+from signing.domain.errors import InvalidCombinedSigning, InvalidTerm
 
 TERMS = (1, 2, 3)
+AGREEMENT_KINDS = ("individual", "family", "community")
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,14 @@ class ContractedPackage:
 
 @dataclass(frozen=True)
 class CombinedSigning:
+    """ "1+1+1": the resident also names one secondary and one tertiary hospital."""
+
     secondary_hospital_id: str
     tertiary_hospital_id: str
+
+    def __post_init__(self) -> None:
+        if self.secondary_hospital_id == self.tertiary_hospital_id:
+            raise InvalidCombinedSigning("combined signing names two different hospitals")
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,63 @@ class ContractSigned:
 
 
 @dataclass(frozen=True)
+class ContractRenewed(ContractSigned):
+    """The start of a contract that continues another one: the lineage names it."""
+
+    renews_contract_id: str
+
+
+@dataclass(frozen=True)
+class ContractContinued:
+    """Recorded on the renewed contract: which contract continues it."""
+
+    contract_id: str
+    by_contract_id: str
+    continued_at: datetime
+
+
+@dataclass(frozen=True)
+class ContractTerminated:
+    contract_id: str
+    resident_ref: str
+    team_id: str
+    institution_id: str
+    area_code: str
+    reason: str
+    last_day: date
+    replaced_by_contract_id: str | None
+    terminated_at: datetime
+
+
+@dataclass(frozen=True)
+class ContractExpired:
+    contract_id: str
+    resident_ref: str
+    team_id: str
+    institution_id: str
+    area_code: str
+    last_day: date
+    expired_at: datetime
+
+
+@dataclass(frozen=True)
 class Contract:
+    """`status`: active, renewed (in force to its end, continued by `successor_id`),
+    terminated or expired. `last_day` is the last day it covers."""
+
     signed: ContractSigned
     status: str = "active"
+    last_day: date | None = None
+    successor_id: str | None = None
+    termination_reason: str | None = None
+
+    @property
+    def contract_id(self) -> str:
+        return self.signed.contract_id
+
+    @property
+    def renews_contract_id(self) -> str | None:
+        return self.signed.renews_contract_id if isinstance(self.signed, ContractRenewed) else None
 
 
 def term_end(starts_on: date, term_years: int) -> date:
@@ -77,7 +138,22 @@ def term_end(starts_on: date, term_years: int) -> date:
 
 
 def evolve(contract: Contract | None, event: object) -> Contract:
+    if isinstance(event, ContractSigned):
+        return Contract(event, last_day=event.ends_on)
+    if contract is None:
+        raise ValueError(f"{type(event).__name__} does not apply before a contract is signed")
     match event:
-        case ContractSigned():
-            return Contract(event)
-    raise ValueError(f"{type(event).__name__} does not apply to contract {contract}")
+        case ContractContinued(by_contract_id=successor):
+            status = "renewed" if contract.status == "active" else contract.status
+            return replace(contract, status=status, successor_id=successor)
+        case ContractTerminated():
+            return replace(
+                contract,
+                status="terminated",
+                last_day=event.last_day,
+                successor_id=event.replaced_by_contract_id or contract.successor_id,
+                termination_reason=event.reason,
+            )
+        case ContractExpired():
+            return replace(contract, status="expired", last_day=event.last_day)
+    raise ValueError(f"{type(event).__name__} does not apply to contract {contract.contract_id}")

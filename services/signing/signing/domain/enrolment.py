@@ -28,6 +28,18 @@ def enrol(enrolment: Enrolment, contract_id: str) -> ResidentEnrolled:
     return ResidentEnrolled(contract_id)
 
 
+def release(enrolment: Enrolment, contract_id: str) -> list[ResidentReleased]:
+    """Free the resident when `contract_id` ends (nothing to do if another one holds them)."""
+    return [ResidentReleased(contract_id)] if enrolment.active_contract_id == contract_id else []
+
+
+def transfer(enrolment: Enrolment, from_id: str, to_id: str) -> list[ResidentEnrolled | ResidentReleased]:
+    """From one contract to the one that renews or replaces it, in one step."""
+    if enrolment.active_contract_id != from_id:
+        raise AlreadyContracted(f"the resident's active contract is {enrolment.active_contract_id}, not {from_id}")
+    return [ResidentReleased(from_id), ResidentEnrolled(to_id)]
+
+
 def evolve(enrolment: Enrolment, event: object) -> Enrolment:
     match event:
         case ResidentEnrolled(contract_id=contract_id):

@@ -7,9 +7,49 @@ class UnknownTeam(DomainError):
     code = "unknown-team"
 
 
+class TeamNotFound(NotFound):
+    code = "team-not-found"
+
+
 class TeamAlreadyRegistered(DomainError):
     kind = "conflict"
     code = "team-already-registered"
+
+
+class InvalidTeamComposition(DomainError):
+    code = "invalid-team-composition"
+
+
+class DuplicateMember(DomainError):
+    code = "duplicate-member"
+
+
+class MemberAlreadyInTeam(DomainError):
+    kind = "conflict"
+    code = "member-already-in-team"
+
+
+class NotATeamMember(DomainError):
+    code = "not-a-team-member"
+
+
+class SingleDoctorSubject(DomainError):
+    code = "single-doctor-subject"
+
+
+class MemberHasResidents(DomainError):
+    kind = "conflict"
+    code = "member-has-residents"
+
+
+class LastContractingDoctor(DomainError):
+    kind = "conflict"
+    code = "last-contracting-doctor"
+
+
+class CapBelowContracted(DomainError):
+    kind = "conflict"
+    code = "cap-below-contracted"
 
 
 class TeamFull(DomainError):
@@ -35,6 +75,14 @@ class PackageNotOffered(DomainError):
     code = "package-not-offered"
 
 
+class PackageNotForResident(DomainError):
+    code = "package-not-for-resident"
+
+
+class KeyPopulationMismatch(DomainError):
+    code = "key-population-mismatch"
+
+
 class InvalidTerm(DomainError):
     code = "invalid-term"
 
@@ -43,5 +91,55 @@ class InvalidIdentityNumber(DomainError):
     code = "invalid-identity-number"
 
 
+class InvalidCombinedSigning(DomainError):
+    code = "invalid-combined-signing"
+
+
+class InvalidAgreement(DomainError):
+    code = "invalid-agreement"
+
+
 class ContractNotFound(NotFound):
     code = "contract-not-found"
+
+
+class AgreementNotFound(NotFound):
+    code = "agreement-not-found"
+
+
+class ContractNotActive(DomainError):
+    kind = "conflict"
+    code = "contract-not-active"
+
+
+class ContractWasRenewed(DomainError):
+    """The contract was renewed: act on the contract that continues it."""
+
+    kind = "conflict"
+    code = "contract-renewed"
+
+
+class ContractNotRenewable(DomainError):
+    kind = "conflict"
+    code = "contract-not-renewable"
+
+
+class RenewalNotOpen(DomainError):
+    code = "renewal-not-open"
+
+
+class ContractNotEnded(DomainError):
+    kind = "conflict"
+    code = "contract-not-ended"
+
+
+class InvalidLastDay(DomainError):
+    code = "invalid-last-day"
+
+
+class InvalidTerminationReason(DomainError):
+    code = "invalid-termination-reason"
+
+
+class SameTeam(DomainError):
+    code = "same-team"

@@ -35,3 +35,13 @@ def with_check_digit(first17: str) -> str:
     """Complete 17 digits (area, birth date, sequence) with their check digit."""
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return first17 + _CHECK[total % 11]
+
+
+def is_male(canonical: str) -> bool:
+    """The 17th character is a sequence number: odd for men, even for women."""
+    return int(canonical[16]) % 2 == 1
+
+
+def age_on(canonical: str, day: date) -> int:
+    born = birth_date(canonical)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -1,0 +1,77 @@
+"""The settings the manifests give each process are ones its settings class accepts, and
+what its workers consume (from the code) is declared and granted in Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from deploy.tests.kafka_policy import topic_violations
+from deploy.tests.manifests import Obj, SecretRef, allows, environment, named
+from deploy.tests.policy import platform_processes
+from fdcs.services import SERVICES
+from shared.contracts.topics import dead_letters
+from shared.messaging import KafkaSubscription
+from shared.settings import ServiceSettings
+
+Rendered = Callable[[str], list[Obj]]
+# What the Secrets would hold: CloudNativePG's app URI, Strimzi's password, the province's key.
+SECRET_VALUES = {"uri": "postgresql://app:secret@db-rw:5432/app", "password": "secret", "key": "a-provincial-key"}
+
+
+def _settings_of(service: str, env: dict[str, str | SecretRef], **overrides: str) -> ServiceSettings:
+    """Read from the environment, as the process reads them when it starts."""
+    with pytest.MonkeyPatch.context() as process:
+        for name, value in env.items():
+            process.setenv(name, SECRET_VALUES[value.key] if isinstance(value, SecretRef) else value)
+        for name, value in overrides.items():
+            process.setenv(name.upper(), value)
+        return SERVICES[service].settings()
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_process_accepts_the_settings_the_manifests_give_it(rendered: Rendered, overlay: str) -> None:
+    objects = rendered(overlay)
+    for _, container, _, service in platform_processes(objects):
+        settings = _settings_of(service, environment(container, objects))
+        assert settings.environment == "production"
+        assert settings.database_create_tables is False
+        assert settings.kafka_security_protocol == "SASL_SSL"
+
+
+def test_what_the_workers_consume_is_declared_and_granted(
+    rendered: Rendered, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    objects = rendered("overlays/prod")
+    checked = 0
+    for workload, container, role, service in platform_processes(objects):
+        if role != "project":
+            continue
+        settings = _settings_of(
+            service,
+            environment(container, objects),
+            environment="test",
+            database_url=f"sqlite:///{tmp_path}/{service}.db",
+            kafka_bootstrap_servers=kafka_bootstrap,
+            kafka_security_protocol="PLAINTEXT",
+        )
+        subscriptions = [
+            w for w in SERVICES[service].bootstrap().create_workers(settings) if isinstance(w, KafkaSubscription)
+        ]
+        user = named(objects, "KafkaUser", service)
+        assert user is not None, f"no KafkaUser for {service}"
+        checked += len(subscriptions)
+        for subscription in subscriptions:
+            assert topic_violations(objects, [subscription.group]) == []
+            assert _ungranted(user, subscription) == [], f"{workload['metadata']['name']}: {service} lacks ACLs"
+    assert checked, "no projection consumes Kafka: nothing was checked"
+
+
+def _ungranted(user: Obj, subscription: KafkaSubscription) -> list[str]:
+    wanted = [("topic", t, "Read") for t in subscription.topics] + [
+        ("group", subscription.group, "Read"),
+        ("topic", dead_letters(subscription.group).name, "Write"),
+    ]
+    return [f"{op} {kind} {name}" for kind, name, op in wanted if not allows(user, kind, name, op)]

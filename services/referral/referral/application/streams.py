@@ -1,0 +1,27 @@
+"""How referral's aggregates are kept in its store: stream prefixes, event names, folds."""
+
+from __future__ import annotations
+
+from referral.domain import contracts, referral
+from shared.eventstore.streams import EventTypes, StreamType
+
+EVENTS = EventTypes("referral")
+for event_class in (
+    referral.ReferralIssued,
+    referral.ReferralAccepted,
+    referral.ReferralDeclined,
+    referral.ReferralCompleted,
+    referral.DownReferralIssued,
+    referral.DownReferralAcknowledged,
+    referral.ReferralCancelled,
+    referral.ReferralExpired,
+    contracts.ContractNoted,
+    contracts.ContractEnded,
+    contracts.ResidentReferred,
+):
+    EVENTS.register(event_class)
+
+REFERRALS: StreamType[referral.Referral | None] = StreamType("referral", None, referral.evolve, EVENTS)
+RESIDENTS: StreamType[contracts.ResidentContracts] = StreamType(
+    "resident", contracts.ResidentContracts(), contracts.evolve, EVENTS
+)

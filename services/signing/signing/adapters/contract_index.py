@@ -1,0 +1,173 @@
+"""The contract index: which contracts a team, a resident, an area holds, by status and end.
+
+A read model of signing's own log (`shared.readmodels.LogFollower`): each batch of events
+and the follower's position are written in one transaction, so it is exact and rebuildable.
+It answers searches and the daily expiry job; a single contract is read from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+
+from shared.eventstore import RecordedEvent
+from shared.readmodels import Positions
+from signing.application.queries import ContractQuery
+from signing.application.streams import EVENTS
+from signing.domain.contract import ContractContinued, ContractExpired, ContractSigned, ContractTerminated
+
+METADATA = MetaData()
+POSITIONS = Positions(METADATA)
+FOLLOWER = "contract-index"
+INDEX = Table(
+    "contract_index",
+    METADATA,
+    Column("contract_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("agreement_id", String(64), nullable=False, index=True),
+    Column("agreement_kind", String(16), nullable=False),
+    Column("resident_ref", String(40), nullable=False, index=True),
+    Column("resident_name", String(100), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("doctor_id", String(64)),
+    Column("institution_id", String(64), nullable=False),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("key_populations", String(200), nullable=False),
+    Column("packages", String(500), nullable=False),
+    Column("term_years", Integer, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("renews_contract_id", String(64)),
+    Column("replaces_contract_id", String(64)),
+    Column("successor_id", String(64)),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Index("contract_index_team_end", "team_id", "ends_on", "contract_id"),
+    Index("contract_index_status_end", "status", "ends_on", "contract_id"),
+)
+LISTS = ("key_populations", "packages")
+
+
+def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    """Apply a batch of the log in order; consecutive signings go in one INSERT."""
+    rows: list[dict[str, Any]] = []
+    for recorded in events:
+        if not EVENTS.knows(recorded.type):
+            continue
+        event = EVENTS.decode(recorded.type, recorded.data)
+        if isinstance(event, ContractSigned):
+            rows.append(_row(event, recorded.version))
+            continue
+        change = _change(event)
+        if change:
+            _flush(conn, rows)
+            key = INDEX.c.contract_id == recorded.stream_id.removeprefix("contract-")
+            conn.execute(update(INDEX).where(key).values(version=recorded.version, **change))
+    _flush(conn, rows)
+
+
+def _change(event: object) -> dict[str, Any] | None:
+    match event:
+        case ContractContinued(by_contract_id=successor):
+            return {"status": "renewed", "successor_id": successor}
+        case ContractTerminated(last_day=last_day, replaced_by_contract_id=successor):
+            return {"status": "terminated", "last_day": last_day} | ({"successor_id": successor} if successor else {})
+        case ContractExpired():
+            return {"status": "expired"}
+    return None
+
+
+def _flush(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(INDEX), rows)
+        rows.clear()
+
+
+def _row(e: ContractSigned, version: int) -> dict[str, Any]:
+    return {
+        "contract_id": e.contract_id,
+        "version": version,
+        "status": "active",
+        "agreement_id": e.agreement_id,
+        "agreement_kind": e.agreement_kind,
+        "resident_ref": e.resident_ref,
+        "resident_name": e.resident.name,
+        "team_id": e.team_id,
+        "doctor_id": e.doctor_id,
+        "institution_id": e.institution_id,
+        "area_code": e.area_code,
+        "key_populations": ",".join(e.resident.key_populations),
+        "packages": ",".join(p.code for p in e.packages),
+        "term_years": e.term_years,
+        "starts_on": e.starts_on,
+        "ends_on": e.ends_on,
+        "last_day": e.ends_on,
+        "renews_contract_id": getattr(e, "renews_contract_id", None),
+        "replaces_contract_id": e.replaces_contract_id,
+        "successor_id": None,
+        "signed_at": e.signed_at,
+    }
+
+
+class ContractIndex:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def search(self, q: ContractQuery) -> list[dict[str, Any]]:
+        """Up to `q.limit` + 1 contracts (one more tells whether another page follows)."""
+        filters = [
+            column == value
+            for column, value in (
+                (INDEX.c.team_id, q.team_id),
+                (INDEX.c.doctor_id, q.doctor_id),
+                (INDEX.c.resident_ref, q.resident_ref),
+                (INDEX.c.agreement_id, q.agreement_id),
+                (INDEX.c.status, q.status),
+            )
+            if value is not None
+        ]
+        if q.area:
+            filters.append(INDEX.c.area_code.startswith(q.area))
+        if q.ends_by:
+            filters.append(INDEX.c.ends_on <= q.ends_by)
+        if q.after:
+            filters.append(tuple_(INDEX.c.ends_on, INDEX.c.contract_id) > tuple_(*q.after))
+        query = select(INDEX).where(*filters).order_by(INDEX.c.ends_on, INDEX.c.contract_id).limit(q.limit + 1)
+        with self.engine.connect() as conn:
+            return [_public(dict(r._mapping)) for r in conn.execute(query)]
+
+    def due_to_expire(self, as_of: date, limit: int) -> list[dict[str, Any]]:
+        """Active contracts whose last day is before `as_of`, oldest first."""
+        query = (
+            select(INDEX.c.contract_id, INDEX.c.team_id, INDEX.c.resident_ref)
+            .where(INDEX.c.status == "active", INDEX.c.ends_on < as_of)
+            .order_by(INDEX.c.ends_on, INDEX.c.contract_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    signed_at = row["signed_at"]  # SQLite keeps no zone; the store's times are UTC
+    zoned = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+    return row | {name: [x for x in row[name].split(",") if x] for name in LISTS} | {"signed_at": zoned}
