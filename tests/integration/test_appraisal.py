@@ -23,6 +23,7 @@ from shared.testing.processes import Processes
 from signing.domain.identity import with_check_digit
 
 CHINA = ZoneInfo("Asia/Shanghai")
+BORN = {1: 1941, 2: 1982, 3: 1983}  # signing tags residents of 65 and over as elderly: r1 only
 
 
 def started_a_year_ago(today: date) -> date:
@@ -62,7 +63,7 @@ class Platform:
 
     def sign(self, serial: int, starts_on: date, packages: list[str], tags: list[str]) -> dict[str, Any]:
         resident = {
-            "identity_number": with_check_digit(f"44010619{60 + serial}0101{serial:03d}"),
+            "identity_number": with_check_digit(f"440106{BORN[serial]}0101{serial:03d}"),
             "name": "Resident",
             "area_code": self.area + "001",
             "key_populations": tags,

@@ -41,9 +41,10 @@ def engine_for(settings: AppraisalSettings) -> Engine:
 
 
 def store_for(settings: AppraisalSettings) -> EventStore:
+    """In a schema of its own: a rebuild drops the views' schema, never the events."""
     return open_store(
         settings.database_url,
-        settings.database_schema,
+        settings.events_schema,
         settings.database_pool_size,
         create=settings.database_create_tables,
     )
@@ -64,7 +65,9 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         closers=[engine.dispose],
     )
     app.state.engine = engine
-    app.state.appraising = Appraising(load_catalogue(settings.catalogue_file), FactsReader(engine), settings.timezone)
+    app.state.appraising = Appraising(
+        load_catalogue(settings.catalogue_file), FactsReader(engine, settings.timezone), settings.timezone
+    )
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)
     app.state.contracts_signed = ContractsSignedByTeam(engine)

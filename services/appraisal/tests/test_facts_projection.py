@@ -58,7 +58,7 @@ def every_kind() -> list[Delivery]:
 def test_every_public_event_becomes_the_fact_the_indicators_read(engine: Engine) -> None:
     FactsProjection(engine).apply(every_kind())
 
-    got = FactsReader(engine).snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).facts
+    got = FactsReader(engine, ZONE).snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).facts
 
     assert got.teams == (f.TeamFact(WHERE, (2000,)),)
     basic = (f.Item("health_record_update", 1), f.Item("health_assessment", 1), f.Item("health_education", 2))
@@ -94,7 +94,7 @@ def test_a_fact_counts_only_from_the_time_its_source_recorded_it(engine: Engine)
         "signing.ContractTerminated", "2027-02-01T09:00:00+08:00", contract_id="c1", last_day="2026-06-30"
     )
     FactsProjection(engine).apply([signed, late_end])
-    reader = FactsReader(engine)
+    reader = FactsReader(engine, ZONE)
 
     before = reader.snapshot(datetime(2027, 1, 15, tzinfo=ZONE), YEAR).facts.contracts
     after = reader.snapshot(datetime(2027, 3, 1, tzinfo=ZONE), YEAR).facts.contracts
@@ -106,7 +106,7 @@ def test_a_fact_counts_only_from_the_time_its_source_recorded_it(engine: Engine)
 
 def test_redelivered_events_change_nothing_and_a_rebuild_equals_the_live_view(engine: Engine) -> None:
     story = every_kind()
-    projection, reader = FactsProjection(engine), FactsReader(engine)
+    projection, reader = FactsProjection(engine), FactsReader(engine, ZONE)
     projection.apply(story[:4])
     projection.apply([again(d) for d in story[2:7]] + story[4:7])  # overlapping, duplicated
     projection.apply([*story[7:], again(story[0])])
@@ -126,7 +126,7 @@ def test_the_positions_applied_are_kept_per_partition(engine: Engine) -> None:
     story = every_kind()
     FactsProjection(engine).apply(story)
 
-    positions = FactsReader(engine).snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).positions
+    positions = FactsReader(engine, ZONE).snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).positions
 
     furthest: dict[str, int] = {}
     for d in story:
@@ -135,3 +135,24 @@ def test_the_positions_applied_are_kept_per_partition(engine: Engine) -> None:
     assert {p.topic for p in positions} == {
         topic_of(t) for t in ("signing.TeamRegistered", "signing.x", "health_records.x", "referral.x")
     }
+
+
+def test_a_teams_capacity_follows_its_doctors_and_caps_until_the_period_ends(engine: Engine) -> None:
+    FactsProjection(engine).apply(
+        [
+            delivered("signing.TeamRegistered"),  # doc-1 (2000), a nurse, a public health doctor
+            delivered("signing.TeamMemberJoined"),  # doc-2, a general practitioner (1500), on 2 March 2026
+            delivered("signing.ResidentCapChanged"),  # doc-1 to 2200 on 1 April 2026
+            delivered("signing.TeamMemberLeft"),  # the nurse on 30 September 2026
+            delivered("signing.TeamMemberLeft", "2027-02-01T09:00:00+08:00", member_id="doc-1",
+                      left_at="2027-02-01T09:00:00+08:00"),
+        ]
+    )  # fmt: skip
+    reader = FactsReader(engine, ZONE)
+
+    def caps(period: str, as_of: str) -> tuple[int | None, ...]:
+        return reader.snapshot(datetime.fromisoformat(as_of), Period.parse(period)).facts.teams[0].doctor_caps
+
+    assert caps("2026", "2026-03-15T00:00:00+08:00") == (2000, 1500)  # what was known in March
+    assert caps("2026", "2027-03-01T00:00:00+08:00") == (2200, 1500)  # doc-1 left after the period
+    assert caps("2027", "2027-03-01T00:00:00+08:00") == (1500,)

@@ -53,7 +53,8 @@ def projecting(settings: AppraisalSettings) -> Iterator[Engine]:
 
 def view(engine: Engine, area: str) -> dict[str, Any]:
     """What the API would show of the area's 2026 appraisal as of 15 January 2027."""
-    appraising = Appraising(load_catalogue(), FactsReader(engine), AppraisalSettings().timezone)
+    zone = AppraisalSettings().timezone
+    appraising = Appraising(load_catalogue(), FactsReader(engine, zone), zone)
     a = appraising.appraise(Period.parse("2026"), AS_OF, AS_OF, area).appraisal
     return {"figures": figures_view(a, Filters(area, key_population="*")), "scores": scores_view(a, Filters(area))}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from psycopg.types.json import set_json_loads
@@ -20,6 +20,7 @@ from appraisal.adapters.facts_tables import (
     RATINGS,
     REFERRAL_STEPS,
     STREAM_POSITIONS,
+    TEAM_CHANGES,
     TEAMS,
     VISITS,
 )
@@ -34,16 +35,17 @@ YEAR = timedelta(days=366)
 
 
 class FactsReader:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, zone: tzinfo) -> None:
+        self._engine, self._zone = engine, zone
 
     def snapshot(self, as_of: datetime, period: Period, area: str = "") -> Snapshot:
         """The facts an appraisal of `period` needs, for teams in `area` (and residents living there)."""
         known = as_of.astimezone(UTC)
         since = datetime.combine(period.first, time(), UTC) - timedelta(days=1)  # a day's margin for zones
+        until = datetime.combine(period.last + timedelta(days=1), time(), self._zone).astimezone(UTC)
         with self._consistent() as conn:
             facts = f.Facts(
-                teams=_teams(conn, known, area),
+                teams=_teams(conn, known, area, until),
                 contracts=_contracts(conn, known, period, area),
                 # a contract year that ends in the period began up to a year before it
                 visits=_rows(conn, _visit, _known(VISITS, known, area, VISITS.c.occurred_at >= since - YEAR)),
@@ -78,10 +80,32 @@ def _known(table: Table, known: datetime, area: str, *more: Any) -> Select[Any]:
     return query.order_by(table.c.event_id)
 
 
-def _teams(conn: Connection, known: datetime, area: str) -> tuple[f.TeamFact, ...]:
-    in_order = _known(TEAMS, known, area).order_by(None).order_by(TEAMS.c.known_at, TEAMS.c.event_id)
-    latest = {r.team_id: r for r in conn.execute(in_order)}
-    return tuple(f.TeamFact(_where(r), tuple(r.doctor_caps)) for _, r in sorted(latest.items()))
+def _teams(conn: Connection, known: datetime, area: str, until: datetime) -> tuple[f.TeamFact, ...]:
+    """Each team as registered, with the doctors who joined or left and the caps that changed
+    before `until` (the period's end), as far as they were known by then."""
+    registered = _known(TEAMS, known, area).order_by(None).order_by(TEAMS.c.known_at, TEAMS.c.event_id)
+    members = {r.team_id: (_where(r), {m["member_id"]: m for m in r.members}) for r in conn.execute(registered)}
+    changes = select(TEAM_CHANGES).where(
+        TEAM_CHANGES.c.known_at <= known,
+        TEAM_CHANGES.c.changed_at < until,
+        TEAM_CHANGES.c.team_id.in_(registered.with_only_columns(TEAMS.c.team_id)),
+    )
+    for r in conn.execute(changes.order_by(TEAM_CHANGES.c.changed_at, TEAM_CHANGES.c.event_id)):
+        _change(members[r.team_id][1], r)
+    return tuple(f.TeamFact(where, _doctor_caps(team)) for _, (where, team) in sorted(members.items()))
+
+
+def _change(team: dict[str, dict[str, Any]], r: Any) -> None:
+    if r.change == "joined":
+        team[r.member_id] = {"member_id": r.member_id, "role": r.role, "resident_cap": r.resident_cap}
+    elif r.change == "left":
+        team.pop(r.member_id, None)
+    elif r.member_id in team:  # a doctor's cap; the team's own cap is signing's limit, not capacity
+        team[r.member_id] = team[r.member_id] | {"resident_cap": r.resident_cap}
+
+
+def _doctor_caps(team: dict[str, dict[str, Any]]) -> tuple[int | None, ...]:
+    return tuple(m["resident_cap"] for _, m in sorted(team.items()) if m["role"] in f.CONTRACTING_ROLES)
 
 
 def _contracts(conn: Connection, known: datetime, period: Period, area: str) -> tuple[f.ContractFact, ...]:

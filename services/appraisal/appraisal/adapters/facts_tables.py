@@ -41,7 +41,19 @@ TEAMS = Table(
     Column("team_id", String(64), nullable=False, index=True),
     Column("institution_id", String(64), nullable=False),
     Column("area_code", String(12), nullable=False, index=True),
-    Column("doctor_caps", JSON, nullable=False),
+    Column("members", JSON, nullable=False),  # member_id, role, resident_cap
+    Column("known_at", DateTime(timezone=True), nullable=False),
+)
+TEAM_CHANGES = Table(
+    "fact_team_changes",
+    METADATA,
+    Column("event_id", String(100), primary_key=True),
+    Column("team_id", String(64), nullable=False, index=True),
+    Column("change", String(10), nullable=False),  # joined, left, cap
+    Column("member_id", String(64)),  # none: the team's own cap changed
+    Column("role", String(40)),
+    Column("resident_cap", Integer),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("known_at", DateTime(timezone=True), nullable=False),
 )
 CONTRACT_STARTS = _fact(
@@ -101,4 +113,14 @@ STREAM_POSITIONS = Table(
     Column("partition", Integer, primary_key=True),
     Column("offset", BigInteger, nullable=False),
 )
-FACT_TABLES = (TEAMS, CONTRACT_STARTS, CONTRACT_ENDS, VISITS, RATINGS, REFERRAL_STEPS, CARE, STREAM_POSITIONS)
+FACT_TABLES = (
+    TEAMS,
+    TEAM_CHANGES,
+    CONTRACT_STARTS,
+    CONTRACT_ENDS,
+    VISITS,
+    RATINGS,
+    REFERRAL_STEPS,
+    CARE,
+    STREAM_POSITIONS,
+)
