@@ -139,8 +139,8 @@ def refer(p: Platform, contract: dict[str, Any]) -> None:
 
 
 def a_year_of_service(p: Platform, year: str, first_day: date) -> None:
-    """A team with a doctor capped at 10; three residents whose one-year contracts end today;
-    three visits, three ratings and a referral; the county's population register."""
+    """A team with a doctor capped at 10; three residents whose one-year contracts end today,
+    one renewed; three visits, three ratings and a referral; the county's population register."""
     member = {"member_id": "doc-1", "role": "family_doctor", "resident_cap": 10}
     team = p.team | {"name": "Team", "institution_kind": "community_health_centre", "resident_cap": 10}
     p.command(f"{p.signing}/teams", team | {"members": [member]})
@@ -148,6 +148,7 @@ def a_year_of_service(p: Platform, year: str, first_day: date) -> None:
     c1 = p.sign(1, first_day, ["basic", "hypertension"], ["hypertension", "elderly"])
     c2 = p.sign(2, first_day, ["basic"], [])
     c3 = p.sign(3, first_day, ["basic"], [])
+    p.command(f"{p.signing}/contracts/{c1['contract_id']}/renewal", {})  # from tomorrow
     start = datetime.combine(first_day, datetime.min.time(), CHINA)
     visit(p, c1, start + timedelta(days=10, hours=10), ["health_assessment"])  # v1, in the contract year
     visit(p, c1, datetime.now(UTC) - timedelta(minutes=2), ["hypertension_follow_up"], bp=(128, 82))  # v2
@@ -166,10 +167,10 @@ def test_signings_visits_a_referral_and_ratings_give_the_expected_indicators(
     a_year_of_service(p, year, started_a_year_ago(today))
 
     expected = {
-        "contracts_signed": "3",
+        "contracts_signed": "4",  # three signings and c1's renewal, all signed today
         "workload": "0.3000",  # 3 residents ÷ the doctor's cap of 10
         "effective_contracting": "0.6667",  # the years ending today: c1 (v1), c2 (v3); c3 had no service
-        "renewal_rate": "0.0000",  # three terms ended today, none renewed
+        "renewal_rate": "0.3333",  # three terms end today: c1's is renewed
         "package_fulfilment": "0.1765",  # (2 of c1's 9 items + 1 of c2's 4 + 0 of c3's 4) ÷ 17
         "hypertension_follow_up": "0.0000",  # r1: 1 follow-up this year, 4 required
         "hypertension_control": "1.0000",  # r1's last reading 128/82
