@@ -36,7 +36,7 @@ SERVICES = {
         Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
         Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True),
-        Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", projects=True),
+        Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", relays=True, projects=True),
         Service("health-records", "health_records", "health_records.settings.Settings", relays=True, projects=True),
     )
 }

@@ -96,7 +96,8 @@ def test_a_missing_network_policy_is_caught(rendered: Rendered) -> None:
     objects = _without(_prod(rendered), "NetworkPolicy", "appraisal")
     # Their egress stays denied but for DNS (the platform's policy), their ingress opens.
     assert policy.network_violations(objects) == [
-        f"appraisal-{process}: no NetworkPolicy restricts its ingress" for process in ("api", "projection", "migrate")
+        f"appraisal-{process}: no NetworkPolicy restricts its ingress"
+        for process in ("api", "projection", "relay", "migrate")
     ]
 
 

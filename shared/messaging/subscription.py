@@ -33,9 +33,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """A decoded event and where it was read: a reader that records the positions it applied
+    can tell which part of each stream a figure was computed from (-1: not read from Kafka)."""
+
     envelope: Envelope
     event: PublicEvent
     topic: str
+    partition: int = -1
+    offset: int = -1
 
 
 Handle = Callable[[Sequence[Delivery]], None]
@@ -106,7 +111,8 @@ class KafkaSubscription:
                 continue
             try:
                 envelope = Envelope.decode(message.value())
-                deliveries.append(Delivery(envelope, parse_event(envelope), message.topic()))
+                event = parse_event(envelope)
+                deliveries.append(Delivery(envelope, event, message.topic(), message.partition(), message.offset()))
             except (ValidationError, ValueError) as reason:
                 rejected.append(self._dead_letter(message, reason))
         return deliveries, rejected

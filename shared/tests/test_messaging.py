@@ -129,6 +129,7 @@ def test_undecodable_messages_go_to_the_dead_letter_topic_and_the_rest_is_handle
         worker.join()
 
     assert [d.envelope.id for d in handled] == [golden["id"]]
+    assert handled[0].partition >= 0 and handled[0].offset >= 0, "each delivery says where it was read"
     reasons = {m.key().decode(): dict(m.headers())["dlq-reason"].decode() for m in dead}
     assert set(reasons) == {"k1", "k2"}
     assert "term_years" in reasons["k2"]

@@ -1,4 +1,4 @@
-"""Wiring of appraisal: its read models, the HTTP app and the projection's subscription."""
+"""Wiring of appraisal: its store and read models, the HTTP app, the relay and the workers."""
 
 from __future__ import annotations
 
@@ -7,14 +7,27 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from appraisal.adapters import http
-from appraisal.adapters.read_model import METADATA, ContractsSignedByTeam
+from appraisal.adapters import http, http_population, http_results, http_view, own_views
+from appraisal.adapters.catalogue_file import load_catalogue
+from appraisal.adapters.contracts_signed import ContractsSignedByTeam
+from appraisal.adapters.facts_projection import FactsProjection
+from appraisal.adapters.facts_reader import FactsReader
+from appraisal.adapters.facts_tables import FOLLOWERS, METADATA
+from appraisal.adapters.publishing import to_public
+from appraisal.adapters.results_view import PublishedResults
+from appraisal.application.appraising import Appraising
+from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings
+from shared.commands import CommandProcessor
 from shared.contracts import topics
-from shared.messaging import KafkaPublisher, KafkaSubscription
-from shared.readmodels import open_engine
+from shared.eventstore import EventStore, open_store
+from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.readmodels import LogFollower, open_engine
 from shared.readmodels.database import ping
-from shared.web.app import service_app, verifier_for
+from shared.web.app import Clock, service_app, utc_now, verifier_for
+
+SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.REFERRALS)
+ROUTERS = [http.router, http_view.router, http_results.router, http_population.router]
 
 
 def engine_for(settings: AppraisalSettings) -> Engine:
@@ -27,30 +40,63 @@ def engine_for(settings: AppraisalSettings) -> Engine:
     )
 
 
-def create_app(settings: AppraisalSettings | None = None) -> FastAPI:
+def store_for(settings: AppraisalSettings) -> EventStore:
+    """In a schema of its own: a rebuild drops the views' schema, never the events."""
+    return open_store(
+        settings.database_url,
+        settings.events_schema,
+        settings.database_pool_size,
+        create=settings.database_create_tables,
+    )
+
+
+def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or AppraisalSettings()
-    engine = engine_for(settings)
+    engine, store = engine_for(settings), store_for(settings)
     app = service_app(
         "Appraisal",
-        "Performance appraisal of family doctor teams, from the event streams.",
-        [http.router],
+        "Performance appraisal of family doctor teams and institutions, from the event streams.",
+        ROUTERS,
         verifier_for(settings),
+        store,
+        CommandProcessor(store, settings.command_batch_size),
+        clock,
         readiness=partial(ping, engine),
         closers=[engine.dispose],
+        simulated_clock=settings.simulated_clock,
     )
+    app.state.engine = engine
+    app.state.appraising = Appraising(
+        load_catalogue(settings.catalogue_file), FactsReader(engine, settings.timezone), settings.timezone
+    )
+    app.state.publications = Publications(app.state.appraising)
+    app.state.results = PublishedResults(engine)
     app.state.contracts_signed = ContractsSignedByTeam(engine)
     return app
 
 
-def create_workers(settings: AppraisalSettings, engine: Engine | None = None) -> list[KafkaSubscription]:
-    """What `python -m fdcs project appraisal` runs: the projections of the public streams."""
-    view = ContractsSignedByTeam(engine or engine_for(settings))
-    return [
-        KafkaSubscription(
-            settings, settings.consumer_group, [topics.CONTRACTS.name], view.apply, KafkaPublisher(settings)
-        )
-    ]
+def create_relay(settings: AppraisalSettings, store: EventStore | None = None) -> Relay:
+    return Relay(
+        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
+    )
+
+
+def own_views_follower(settings: AppraisalSettings, engine: Engine, store: EventStore | None = None) -> LogFollower:
+    """Published results and the population register, followed from appraisal's own log."""
+    return LogFollower(store or store_for(settings), engine, FOLLOWERS, own_views.FOLLOWER, own_views.apply)
+
+
+def create_workers(settings: AppraisalSettings, engine: Engine | None = None) -> list[KafkaSubscription | LogFollower]:
+    """What `python -m fdcs project appraisal` runs: the facts from the public streams, and
+    the views of appraisal's own events."""
+    engine = engine or engine_for(settings)
+    facts = FactsProjection(engine)
+    consumer = KafkaSubscription(
+        settings, settings.consumer_group, [t.name for t in SUBSCRIBED], facts.apply, KafkaPublisher(settings)
+    )
+    return [consumer, own_views_follower(settings, engine)]
 
 
 def migrate(settings: AppraisalSettings) -> None:
     engine_for(settings).dispose()
+    store_for(settings).close()

@@ -1,10 +1,28 @@
-"""Appraisal's settings (environment variables)."""
+"""Appraisal's settings (environment variables, e.g. DATABASE_URL, CONSUMER_GROUP, CATALOGUE_FILE)."""
 
+from pathlib import Path
+
+from pydantic import Field
+
+from appraisal.adapters.catalogue_file import DEFAULT
 from shared.settings import ServiceSettings
 
 
 class AppraisalSettings(ServiceSettings):
     http_port: int = 8004
     database_url: str = "sqlite:///.local/appraisal.db"
-    database_schema: str = "appraisal"
-    consumer_group: str = "appraisal.contracts-signed"
+    database_schema: str = Field(default="appraisal", description="The views: disposable, rebuilt from the streams")
+    event_store_schema: str = Field(
+        default="",
+        pattern=r"^([a-z_][a-z0-9_]{0,62})?$",
+        description="Appraisal's own events (published results, the population register), never dropped "
+        "by a rebuild of the views; empty: DATABASE_SCHEMA + '_events'",
+    )
+    consumer_group: str = Field(
+        default="appraisal.contracts-signed", description="The first slice's name, kept: deployed offsets carry over"
+    )
+    catalogue_file: Path = DEFAULT
+
+    @property
+    def events_schema(self) -> str:
+        return self.event_store_schema or f"{self.database_schema}_events"

@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from appraisal.adapters.read_model import ContractsSignedByTeam
+from appraisal.adapters.contracts_signed import ContractsSignedByTeam
+from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.bootstrap import create_app, engine_for
 from appraisal.settings import AppraisalSettings
 from shared.contracts import Envelope, parse_event, topics
@@ -27,11 +28,12 @@ def signed(team_id: str, area: str = "440106") -> Delivery:
 
 
 def test_each_signing_counts_once_however_often_it_is_delivered(service_settings: Callable[..., Any]) -> None:
-    view = ContractsSignedByTeam(engine_for(service_settings(AppraisalSettings)))
+    engine = engine_for(service_settings(AppraisalSettings))
+    view, facts = ContractsSignedByTeam(engine), FactsProjection(engine)
     a1, a2, b1 = signed("A"), signed("A"), signed("B", area="440107")
 
-    view.apply([a1, a2, a1])
-    view.apply([a2, b1])
+    facts.apply([a1, a2, a1])
+    facts.apply([a2, b1])
 
     assert view.for_team("A") == {
         "team_id": "A",
@@ -47,7 +49,7 @@ def test_figures_are_read_by_the_team_and_the_officials_of_its_area(
     service_settings: Callable[..., Any], mint_token: Callable[..., str]
 ) -> None:
     settings = service_settings(AppraisalSettings)
-    ContractsSignedByTeam(engine_for(settings)).apply([signed("A")])
+    FactsProjection(engine_for(settings)).apply([signed("A")])
 
     def get(path: str, role: str, **claims: Any) -> int:
         with TestClient(create_app(settings)) as client:

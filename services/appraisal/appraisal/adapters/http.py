@@ -1,4 +1,4 @@
-"""Appraisal's HTTP API over its read models."""
+"""The first slice's figure over HTTP: how many contracts each team has signed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from appraisal.adapters.read_model import ContractsSignedByTeam
+from appraisal.adapters.contracts_signed import ContractsSignedByTeam
 from appraisal.application import access
 from shared.domain import NotFound
 from shared.web.auth import CurrentPrincipal

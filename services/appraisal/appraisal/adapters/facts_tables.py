@@ -1,0 +1,126 @@
+"""Appraisal's own tables of the facts other services published: one row per event, with the
+time its source recorded it (`known_at`, the envelope's time), so an appraisal can be
+recomputed as of any moment from the same rows, and the Kafka positions applied so far."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Integer, MetaData, String, Table
+
+from shared.readmodels import AppliedEvents, Positions
+
+METADATA = MetaData()
+APPLIED = AppliedEvents(METADATA)
+FOLLOWERS = Positions(METADATA)  # how far the own-log followers got (see own_views)
+
+
+def _id(name: str) -> Column[str]:
+    return Column(name, String(100), nullable=False, index=True)
+
+
+def _fact(name: str, *columns: Column[Any]) -> Table:
+    """A fact table: the event's id, what the fact says, who is accountable, when it was known."""
+    return Table(
+        name,
+        METADATA,
+        Column("event_id", String(100), primary_key=True),
+        *columns,
+        Column("resident_ref", String(40), nullable=False, index=True),
+        Column("team_id", String(64), nullable=False, index=True),
+        Column("institution_id", String(64), nullable=False),
+        Column("area_code", String(12), nullable=False, index=True),
+        Column("known_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+TEAMS = Table(
+    "fact_teams",
+    METADATA,
+    Column("event_id", String(100), primary_key=True),
+    Column("team_id", String(64), nullable=False, index=True),
+    Column("institution_id", String(64), nullable=False),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("members", JSON, nullable=False),  # member_id, role, resident_cap
+    Column("known_at", DateTime(timezone=True), nullable=False),
+)
+TEAM_CHANGES = Table(
+    "fact_team_changes",
+    METADATA,
+    Column("event_id", String(100), primary_key=True),
+    Column("team_id", String(64), nullable=False, index=True),
+    Column("change", String(10), nullable=False),  # joined, left, cap
+    Column("member_id", String(64)),  # none: the team's own cap changed
+    Column("role", String(40)),
+    Column("resident_cap", Integer),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("known_at", DateTime(timezone=True), nullable=False),
+)
+CONTRACT_STARTS = _fact(
+    "fact_contract_starts",
+    _id("contract_id"),
+    Column("kind", String(10), nullable=False),  # signed or renewed
+    Column("renews_contract_id", String(100)),
+    Column("resident_area_code", String(12), nullable=False, index=True),
+    Column("items", JSON, nullable=False),
+    Column("key_populations", JSON, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False, index=True),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+CONTRACT_ENDS = _fact(
+    "fact_contract_ends",
+    _id("contract_id"),
+    Column("kind", String(10), nullable=False),  # terminated or expired
+    Column("reason", String(40)),
+    Column("last_day", Date, nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+)
+VISITS = _fact(
+    "fact_visits",
+    _id("visit_id"),
+    Column("contract_id", String(100), index=True),
+    Column("fulfils", JSON, nullable=False),
+    Column("measurements", JSON, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+)
+RATINGS = _fact(
+    "fact_ratings",
+    _id("rating_id"),
+    Column("ability", Integer, nullable=False),
+    Column("attitude", Integer, nullable=False),
+    Column("responsiveness", Integer, nullable=False),
+    Column("rated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+REFERRAL_STEPS = _fact(
+    "fact_referral_steps",
+    _id("referral_id"),
+    Column("step", String(20), nullable=False),
+    Column("priority", String(20)),
+    Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("step_at", DateTime(timezone=True), nullable=False),
+)
+CARE = _fact(
+    "fact_care",
+    _id("ref"),
+    Column("kind", String(20), nullable=False),  # long_prescription, sickbed_admitted, sickbed_discharged
+    Column("occurred_on", Date, nullable=False, index=True),
+)
+STREAM_POSITIONS = Table(
+    "stream_positions",
+    METADATA,
+    Column("topic", String(249), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+)
+FACT_TABLES = (
+    TEAMS,
+    TEAM_CHANGES,
+    CONTRACT_STARTS,
+    CONTRACT_ENDS,
+    VISITS,
+    RATINGS,
+    REFERRAL_STEPS,
+    CARE,
+    STREAM_POSITIONS,
+)

@@ -1,0 +1,116 @@
+"""The live appraisal over HTTP: the catalogue, figures with filters, scores, and the drill-down."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from appraisal.adapters.schemas import AreaPrefix, AsOf, Dimension, DrillDownPublic, FiguresPublic, Level, ScoresPublic
+from appraisal.application import access
+from appraisal.application.appraising import Appraised, Appraising
+from appraisal.application.records import catalogue_view, indicator_view
+from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
+from appraisal.domain.errors import UnknownStratum
+from appraisal.domain.periods import Period
+from appraisal.domain.strata import Stratum
+from shared.web.auth import CurrentPrincipal
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
+}
+PeriodQuery = Annotated[str, Query(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1"])]
+router = APIRouter(tags=["appraisal"], responses=PROBLEMS)
+
+
+@router.get("/catalogue", summary="The indicator catalogue: every version, each indicator with its formula (public)")
+async def catalogue(request: Request) -> list[dict[str, Any]]:
+    return catalogue_view(_appraising(request).catalogue)
+
+
+@router.get("/indicators", response_model=FiguresPublic, summary="Indicator figures of a period, live")
+async def indicators(  # noqa: PLR0913
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    as_of: AsOf = None,
+    area: AreaPrefix = None,
+    team: str | None = None,
+    institution: str | None = None,
+    level: Level | None = None,
+    dimension: Dimension | None = None,
+    indicator: str | None = None,
+    key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
+) -> dict[str, Any]:
+    scope = access.view_scope(who, area, team)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area)
+    only = Filters(scope.area, scope.team, institution, level, dimension, indicator, key_population)
+    return _basis(appraised) | {"figures": figures_view(appraised.appraisal, only)}
+
+
+@router.get("/scores", response_model=ScoresPublic, summary="Scores, grades and ranks of a period, live")
+async def scores(  # noqa: PLR0913
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    as_of: AsOf = None,
+    area: AreaPrefix = None,
+    team: str | None = None,
+    institution: str | None = None,
+    level: Annotated[Level | None, Query(pattern="^(team|institution)$")] = None,
+) -> dict[str, Any]:
+    scope = access.view_scope(who, area, team)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area)
+    only = Filters(scope.area, scope.team, institution, level)
+    return _basis(appraised) | {"scores": scores_view(appraised.appraisal, only)}
+
+
+@router.get(
+    "/indicators/{indicator_id}/cases",
+    response_model=DrillDownPublic,
+    summary="Which residents are behind a figure, and why (officials of the area)",
+)
+async def cases(  # noqa: PLR0913
+    indicator_id: str,
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    level: Level,
+    stratum: str,
+    key_population: str | None = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, access.drill_down_area(who))
+    a, wanted = appraised.appraisal, Stratum(level, stratum, key_population or "")
+    found = [f for f in a.figures if f.indicator_id == indicator_id and f.stratum == wanted]
+    shown = a.drill_down(indicator_id, wanted)
+    if not found:
+        raise UnknownStratum(f"no {indicator_id} figure for {level} {stratum} in {period}")
+    access.may_drill_down(who, a.subjects.area_of(wanted))
+    return _basis(appraised) | {
+        "indicator": indicator_view(a.catalogue.indicator(indicator_id)),
+        "figure": figure_view(a, found[0]),
+        "cases": [case_view(c) for c in shown],
+    }
+
+
+def _appraising(request: Request) -> Appraising:
+    return request.app.state.appraising  # type: ignore[no-any-return]
+
+
+def _appraise(request: Request, period: str, as_of: datetime | None, area: str) -> Appraised:
+    now: datetime = request.app.state.clock()
+    return _appraising(request).appraise(Period.parse(period), as_of or now, now, area)
+
+
+def _basis(appraised: Appraised) -> dict[str, Any]:
+    a = appraised.appraisal
+    return {
+        "period": a.window.period.code,
+        "catalogue_version": a.catalogue.version,
+        "as_of": a.window.as_of,
+        "positions": [vars(p) for p in appraised.positions],
+    }

@@ -1,0 +1,137 @@
+"""Request and response bodies of the appraisal API (documented in OpenAPI with examples)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.vocabulary import AreaCode, KeyPopulation
+
+PeriodCode = Annotated[str, Field(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1", "2026-Q3"])]
+AreaPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$", examples=["4401"], description="Area code prefix")]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="Only facts recorded by then (default: now); the same as-of gives the same figures"),
+]
+Level = Literal["team", "institution", "county", "city", "province"]
+Dimension = Literal["contracted_services", "effective_contracting", "effective_performance", "service_effect"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PublicationCreate(_In):
+    as_of: AwareDatetime = Field(description="The facts recorded by then; the period must be over by then")
+
+
+class RestatementCreate(PublicationCreate):
+    reason: str = Field(min_length=1, max_length=500, examples=["Late visits of December were recorded"])
+
+
+class PopulationIn(_In):
+    population: int = Field(ge=0, examples=[1_250_000])
+    key_population: int = Field(ge=0, description="Residents with any key-population tag, each once")
+    by_key_population: dict[KeyPopulation, Annotated[int, Field(ge=0)]] = Field(default={})
+
+
+class PopulationPublic(PopulationIn):
+    year: int
+    area_code: AreaCode
+    recorded_at: AwareDatetime
+    version: int
+
+
+class Position(BaseModel):
+    topic: str
+    partition: int
+    offset: int
+
+
+class PublicationPublic(BaseModel):
+    period: str
+    revision: int
+    version: int
+    catalogue_version: str
+    computed_as_of: AwareDatetime
+    positions: list[Position]
+    published_at: AwareDatetime
+    reason: str | None
+    results_published: int
+    results_restated: int
+
+
+class FigurePublic(BaseModel):
+    indicator_id: str
+    title: str
+    dimension: Dimension
+    weight: str
+    target: str | None
+    level: Level
+    stratum_id: str
+    area_code: str
+    key_population: str | None
+    numerator: int
+    denominator: int | None = Field(description="None for a count, or when the register has no figure")
+    value: str | None = Field(description="numerator ÷ denominator to 4 places; None when the denominator is empty")
+    points: str | None
+
+
+class ScorePublic(BaseModel):
+    subject_kind: Literal["team", "institution"]
+    subject_id: str
+    institution_id: str
+    area_code: str
+    score: str
+    grade: Literal["excellent", "qualified", "unqualified"]
+    rank_in_county: int
+    rank_in_city: int
+    dimensions: dict[str, str | None]
+
+
+class ViewPublic(BaseModel):
+    period: str
+    catalogue_version: str
+    as_of: AwareDatetime
+    positions: list[Position] = Field(description="How far each stream had been applied when computed")
+
+
+class FiguresPublic(ViewPublic):
+    figures: list[FigurePublic]
+
+
+class ScoresPublic(ViewPublic):
+    scores: list[ScorePublic]
+
+
+class CasePublic(BaseModel):
+    resident_ref: str
+    about: str = Field(description="The contract (year), referral or rating the case is about")
+    team_id: str
+    in_numerator: int
+    in_denominator: int
+    excluded: bool
+    why: str
+
+
+class DrillDownPublic(ViewPublic):
+    indicator: dict[str, Any]
+    figure: dict[str, Any]
+    cases: list[CasePublic]
+
+
+class ResultPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    result_id: str
+    period: str
+    subject_kind: str
+    subject_id: str
+    score: str
+    grade: str
+    rank_in_county: int
+    rank_in_city: int
+    catalogue_version: str
+    published_at: AwareDatetime

@@ -1,0 +1,112 @@
+"""What the API shows of an appraisal: figures (filtered), scores, and the cases behind a figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from appraisal.domain.appraisal import Appraisal
+from appraisal.domain.cases import Case
+from appraisal.domain.figures import Figure
+from appraisal.domain.scoring import Score
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which figures to show: inside an area, of a team or institution, at a level, of a dimension."""
+
+    area: str = ""
+    team: str | None = None
+    institution: str | None = None
+    level: str | None = None
+    dimension: str | None = None
+    indicator: str | None = None
+    key_population: str | None = None
+    """None: whole strata only; "*": every key population too; else that one."""
+
+
+def figures_view(appraisal: Appraisal, only: Filters) -> list[dict[str, Any]]:
+    indicators = {i.id: i for i in appraisal.catalogue.indicators}
+    shown = []
+    for f in appraisal.figures:
+        indicator = indicators[f.indicator_id]
+        if _wanted(appraisal, f, only) and only.dimension in (None, indicator.dimension):
+            shown.append(
+                {
+                    "indicator_id": f.indicator_id,
+                    "title": indicator.title,
+                    "dimension": indicator.dimension,
+                    "weight": as_text(indicator.weight),
+                    "target": as_text(indicator.target),
+                }
+                | figure_view(appraisal, f)
+            )
+    return shown
+
+
+def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:
+    return {
+        "level": f.stratum.level,
+        "stratum_id": f.stratum.id,
+        "area_code": appraisal.subjects.area_of(f.stratum),
+        "key_population": f.stratum.key_population or None,
+        "numerator": f.numerator,
+        "denominator": f.denominator,
+        "value": as_text(f.value),
+        "points": as_text(f.points),
+    }
+
+
+def _wanted(appraisal: Appraisal, f: Figure, only: Filters) -> bool:
+    s, subjects = f.stratum, appraisal.subjects
+    return (
+        subjects.area_of(s).startswith(only.area)
+        and (only.team is None or (s.level, s.id) == ("team", only.team))
+        and (only.institution is None or subjects.where(s).institution_id == only.institution)
+        and only.level in (None, s.level)
+        and only.indicator in (None, f.indicator_id)
+        and (only.key_population == "*" or (only.key_population or "") == s.key_population)
+    )
+
+
+def scores_view(appraisal: Appraisal, only: Filters) -> list[dict[str, Any]]:
+    return [
+        score_view(s)
+        for s in appraisal.scores
+        if s.area_code.startswith(only.area)
+        and only.level in (None, s.subject.level)
+        and (only.team is None or (s.subject.level, s.subject.id) == ("team", only.team))
+        and only.institution in (None, s.institution_id)
+    ]
+
+
+def score_view(s: Score) -> dict[str, Any]:
+    return {
+        "subject_kind": s.subject.level,
+        "subject_id": s.subject.id,
+        "institution_id": s.institution_id,
+        "area_code": s.area_code,
+        "score": as_text(s.score),
+        "grade": s.grade,
+        "rank_in_county": s.rank_in_county,
+        "rank_in_city": s.rank_in_city,
+        "dimensions": {d: as_text(v) for d, v in s.dimensions},
+    }
+
+
+def case_view(c: Case) -> dict[str, Any]:
+    """A pseudonymous resident ref and why they count: the drill-down of a figure."""
+    return {
+        "resident_ref": c.resident_ref,
+        "about": c.about,
+        "team_id": c.where.team_id,
+        "in_numerator": c.numerator,
+        "in_denominator": c.denominator,
+        "excluded": c.excluded,
+        "why": c.why,
+    }
+
+
+def as_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,56 @@
+"""Number of contracted services: contracts signed, coverage, key-population coverage, workload."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from appraisal.domain.cases import Case, counted
+from appraisal.domain.facts import ContractFact, Facts, Where
+from appraisal.domain.indicators.residents import under_contract
+from appraisal.domain.periods import Window
+
+
+def contracts_signed(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+    """Every contract that started in the period, a new signing or a renewal, by its signing day."""
+    return [
+        counted(
+            c.where,
+            c.resident_ref,
+            c.contract_id,
+            f"{'renewed' if c.renews else 'signed'} on {window.day(c.signed_at)}",
+            c.key_populations,
+        )
+        for c in sorted(facts.contracts, key=lambda c: c.contract_id)
+        if window.within(c.signed_at)
+    ]
+
+
+def coverage(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+    """Each resident under contract in the period, counted once, where they live."""
+    return [_where_they_live(contracts[-1]) for contracts in under_contract(facts, window).values()]
+
+
+def key_population_coverage(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+    """Each resident under contract in the period carrying any key-population tag, where they live."""
+    return [
+        _where_they_live(contracts[-1])
+        for contracts in under_contract(facts, window).values()
+        if contracts[-1].key_populations
+    ]
+
+
+def workload(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+    """Each resident under contract with the team on the last day the appraisal sees."""
+    day = window.last_seen
+    return [
+        counted(c.where, c.resident_ref, c.contract_id, f"under contract on {day}", c.key_populations)
+        for c in sorted(facts.contracts, key=lambda c: c.contract_id)
+        if c.in_force(day, day)
+    ]
+
+
+def _where_they_live(c: ContractFact) -> Case:
+    lives = Where(c.where.team_id, c.where.institution_id, c.resident_area_code)
+    why = f"contract {c.contract_id} in force {c.starts_on} to {c.last_day}; lives in {c.resident_area_code}"
+    return counted(lives, c.resident_ref, c.contract_id, why, c.key_populations)

@@ -1,0 +1,77 @@
+"""Appraisal periods ("2026", "2026-H1", "2026-Q3") and the window an appraisal looks through."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
+
+from appraisal.domain.errors import InvalidPeriod
+
+_CODE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>H[12]|Q[1-4]))?$")
+_MONTHS = {"H": 6, "Q": 3}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year, half or quarter, reckoned in local days from `first` to `last`."""
+
+    code: str
+    first: date
+    last: date
+    months: int
+
+    @property
+    def year(self) -> int:
+        return self.first.year
+
+    @classmethod
+    def parse(cls, code: str) -> Period:
+        found = _CODE.match(code)
+        if found is None:
+            raise InvalidPeriod(f"a period is a year (2026), a half (2026-H1) or a quarter (2026-Q3), not {code!r}")
+        year, part = int(found["year"]), found["part"]
+        months = 12 if part is None else _MONTHS[part[0]]
+        start_month = 1 if part is None else (int(part[1]) - 1) * months + 1
+        first = date(year, start_month, 1)
+        return cls(code, first, _month_after(first, months) - timedelta(days=1), months)
+
+
+def _month_after(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, 1)
+
+
+def anniversary(day: date, years: int) -> date:
+    """The same day `years` later; 29 February falls on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What an appraisal looks at: a period, only the facts recorded by `as_of`, and the
+    zone in which instants become days. The same window over the same facts gives the same result."""
+
+    period: Period
+    as_of: datetime
+    zone: tzinfo
+
+    def day(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+    def within(self, instant: datetime) -> bool:
+        return self.period.first <= self.day(instant) <= self.period.last
+
+    @cached_property
+    def last_seen(self) -> date:
+        """The last day of the period the appraisal can have seen (the period may still run)."""
+        return min(self.period.last, self.day(self.as_of))
+
+    @property
+    def over(self) -> bool:
+        """The period had ended by the as-of time: only then is a result final enough to publish."""
+        return self.day(self.as_of) > self.period.last

@@ -1,0 +1,87 @@
+"""Strata: the team, institution, county, city and province a figure is about, and the
+key population it is narrowed to; and every subject the appraisal knows at each level."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from appraisal.domain.facts import Facts, PopulationFigure, TeamFact, Where
+
+
+@dataclass(frozen=True, order=True)
+class Stratum:
+    level: str
+    id: str
+    key_population: str = ""
+    """Empty for the whole stratum."""
+
+
+@lru_cache(maxsize=65_536)
+def stratum_id(level: str, where: Where) -> str:
+    """Cached: an appraisal asks it of the same few teams and areas for every case."""
+    area = where.area_code
+    match level:
+        case "team":
+            return where.team_id
+        case "institution":
+            return where.institution_id
+        case "county":
+            return area[:6]
+        case "city":
+            return area[:4] + "00"
+        case "province":
+            return area[:2] + "0000"
+    raise ValueError(f"unknown level {level!r}")
+
+
+def area_prefix(area_code: str) -> str:
+    """The prefix every area inside this one starts with: 440100 (a city) → 4401."""
+    code = area_code
+    while len(code) > 2 and code.endswith("00") and len(code) <= 6:
+        code = code[:-2]
+    return code
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """Every team, institution and area the appraisal knows, and where each belongs."""
+
+    wheres: dict[Stratum, Where] = field(default_factory=dict)
+    teams: dict[str, TeamFact] = field(default_factory=dict)
+
+    def at(self, level: str) -> list[Stratum]:
+        return sorted(s for s in self.wheres if s.level == level)
+
+    def where(self, stratum: Stratum) -> Where:
+        return self.wheres.get(Stratum(stratum.level, stratum.id), Where("", "", stratum.id))
+
+    def area_of(self, stratum: Stratum) -> str:
+        """The county a team or institution is ranked in; an area's own code."""
+        return self.where(stratum).area_code[:6]
+
+    def teams_in(self, stratum: Stratum) -> list[TeamFact]:
+        return [t for t in self.teams.values() if stratum_id(stratum.level, t.where) == stratum.id]
+
+
+def known_subjects(facts: Facts, wheres: Iterable[Where]) -> Subjects:
+    """Every registered team (with no case, its figures are zero or not applicable), every
+    team met in a case, their institutions, and the areas of both and of the register."""
+    teams = {t.where.team_id: t for t in sorted(facts.teams, key=lambda t: t.where)}
+    known: dict[Stratum, Where] = {}
+    for where in sorted({*(t.where for t in teams.values()), *wheres}):
+        known.setdefault(Stratum("team", where.team_id), where)
+        known.setdefault(Stratum("institution", where.institution_id), Where("", where.institution_id, where.area_code))
+        for level in ("county", "city", "province"):
+            code = stratum_id(level, where)
+            known.setdefault(Stratum(level, code), Where("", "", code))
+    for figure in facts.register:
+        known.setdefault(_register_stratum(figure), Where("", "", figure.area_code[:6]))
+    return Subjects(known, teams)
+
+
+def _register_stratum(figure: PopulationFigure) -> Stratum:
+    code = figure.area_code[:6]
+    level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
+    return Stratum(level, code)

@@ -1,0 +1,137 @@
+"""The live view over HTTP on PostgreSQL: filters, scope, drill-down, the register, problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.appraisal.tests.appraisal_events import R1, R2, T1, rated, ref, two_teams_in_2026
+
+Api = Any  # the `api` fixture (conftest.Api)
+
+
+def fed(api: Api) -> Api:
+    api.feed(*two_teams_in_2026())
+    return api
+
+
+def values(figures: list[dict[str, Any]]) -> dict[tuple[str, str, str], str | None]:
+    return {(f["indicator_id"], f["level"], f["stratum_id"]): f["value"] for f in figures}
+
+
+def test_figures_are_filtered_by_period_area_team_and_dimension(api: Api) -> None:
+    fed(api)
+
+    effect = api.figures(area="440106", dimension="service_effect")
+    t1 = values(api.figures(team="T1"))
+
+    assert {f["dimension"] for f in effect} == {"service_effect"}
+    assert {(f["level"], f["stratum_id"]) for f in effect} == {
+        ("team", "T1"),
+        ("institution", "I1"),
+        ("county", "440106"),
+    }
+    assert t1[("satisfaction", "team", "T1")] == "0.5000"  # s1 mean 5, s2 mean 2.67
+    assert t1[("referral_timeliness", "team", "T1")] == "1.0000"  # accepted after 6 h, green channel 24 h
+    assert t1[("effective_contracting", "team", "T1")] == "1.0000"  # c1's year ended 28 Feb, v1 delivered
+    assert t1[("contracts_signed", "team", "T1")] == "1"  # c2; c1 was signed in 2025
+    city = values(api.figures(area="4401", level="city", indicator="contracts_signed"))
+    assert city == {("contracts_signed", "city", "440100"): "2"}
+    assert values(api.figures(team="T1", period="2025", indicator="contracts_signed")) == {
+        ("contracts_signed", "team", "T1"): "1"
+    }
+
+
+def test_the_same_as_of_gives_the_same_figures_and_an_earlier_one_knows_less(api: Api) -> None:
+    fed(api)
+    march = {"team": "T1", "as_of": "2026-03-01T00:00:00+08:00"}
+
+    first = api.figures(**march)
+    api.feed(rated("s3", ref(4), T1, "2026-02-20", (5, 5, 5), known="2026-12-01T09:00:00+08:00"))  # recorded late
+
+    assert api.figures(**march) == first
+    assert values(first)[("satisfaction", "team", "T1")] is None  # no rating was known by then
+    assert values(api.figures(team="T1"))[("satisfaction", "team", "T1")] == "0.6667"
+
+
+def test_each_caller_sees_only_their_scope(api: Api) -> None:
+    fed(api)
+    doctor, official = api.as_("family_doctor", team="T1"), api.as_("official", area="4401")
+
+    assert {f["stratum_id"] for f in api.figures(doctor)} == {"T1"}
+    assert api.get("/indicators", doctor, period="2026", team="T2").status_code == 403
+    assert api.get("/indicators", api.as_("official", area="4402"), period="2026", area="440106").status_code == 403
+    assert api.get("/indicators", api.as_("resident", resident=R1), period="2026").status_code == 403
+    assert api.client.get("/indicators", params={"period": "2026"}).status_code == 401
+    assert {f["area_code"][:4] for f in api.figures(official)} == {"4401"}
+    assert api.get("/scores", official, period="2026", level="team").json()["scores"][0]["rank_in_city"] == 1
+
+
+def test_an_official_sees_which_residents_are_behind_a_figure_and_why(api: Api) -> None:
+    fed(api)
+    official = api.as_("official", area="440106")
+
+    answer = api.get("/indicators/satisfaction/cases", official, period="2026", level="team", stratum="T1")
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["figure"]["value"] == "0.5000"
+    assert "formula" in body["indicator"] and body["indicator"]["exclusions"]
+    assert [(c["resident_ref"], c["about"], c["in_numerator"], c["why"]) for c in body["cases"]] == [
+        (R1, "s1", 1, "mean 5.00 (5, 5, 5)"),
+        (R2, "s2", 0, "mean 2.67 (2, 3, 3)"),
+    ]
+    doctor = api.as_("family_doctor", team="T1")
+    assert (
+        api.get("/indicators/satisfaction/cases", doctor, period="2026", level="team", stratum="T1").status_code == 403
+    )
+    other = api.as_("official", area="440107")
+    assert api.get("/indicators/satisfaction/cases", other, period="2026", level="team", stratum="T1").status_code in (
+        403,
+        404,
+    )
+    assert api.get("/indicators/guesswork/cases", period="2026", level="team", stratum="T1").status_code == 404
+
+
+def test_the_population_register_is_recorded_with_versions_and_feeds_coverage(api: Api) -> None:
+    fed(api)
+    figures = {"population": 1000, "key_population": 100, "by_key_population": {"hypertension": 40}}
+
+    recorded = api.put("/population-register/2026/440106", figures)
+    stale = api.put("/population-register/2026/440106", figures | {"population": 900}, **{"If-Match": '"0"'})
+    too_many = api.put("/population-register/2026/440107", figures | {"key_population": 2000})
+    api.own_views.catch_up()
+    coverage = api.figures(indicator="coverage", level="county", area="440106")
+
+    assert (recorded.status_code, recorded.headers["ETag"]) == (200, '"1"'), recorded.text
+    assert api.get("/population-register/2026/440106").json()["population"] == 1000
+    assert (stale.status_code, too_many.status_code) == (412, 422)
+    assert too_many.json()["type"] == "/problems/invalid-population"
+    assert [(f["numerator"], f["denominator"], f["value"]) for f in coverage] == [(2, 1000, "0.0020")]
+    assert api.get("/population-register/2026/440199").status_code == 404
+
+
+def test_bad_requests_are_problems_never_a_500(api: Api) -> None:
+    fed(api)
+
+    cases = {
+        "invalid-request": api.get("/indicators", period="2026-13"),
+        "as-of-in-the-future": api.get("/indicators", period="2026", as_of="2027-02-01T00:00:00+08:00"),
+        "no-catalogue-in-force": api.get("/indicators", period="2019"),
+        "unknown-stratum": api.get("/indicators/coverage/cases", period="2026", level="team", stratum="T1"),
+    }
+
+    for code, answer in cases.items():
+        assert answer.status_code in (404, 422), (code, answer.status_code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == f"/problems/{code}"
+
+
+def test_the_catalogue_is_public_with_every_formula(api: Api) -> None:
+    answer = api.client.get("/catalogue")
+
+    assert answer.status_code == 200
+    versions = {v["version"]: v for v in answer.json()}
+    assert set(versions) == {"2025.1", "2026.1"}
+    effective = next(i for i in versions["2026.1"]["indicators"] if i["id"] == "effective_contracting")
+    assert "Our own definition" in effective["numerator"] and effective["formula"]
+    assert sum(float(i["weight"]) for i in versions["2026.1"]["indicators"]) == 100
