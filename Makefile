@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
+# The dashboard's browser test drives Debian's Chromium (never a browser a tool downloads).
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint unit bench token contracts clean
@@ -18,7 +20,11 @@ $(READY): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-run: $(READY) ## the whole platform on embedded defaults (SQLite stores, embedded Kafka broker)
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the dashboard's browser test"
+	apt-get install -y -q chromium > /dev/null || sudo apt-get install -y -q chromium > /dev/null
+
+run: $(READY) ## the whole platform, a dashboard and a small simulated county (SIMULATE_RESIDENTS=0: none)
 	$(PY) -m fdcs run
 
 test: lint unit ## lint, type-check, then every test against PostgreSQL and a Kafka broker
@@ -28,7 +34,7 @@ lint: $(READY) ## ruff and mypy (strict)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-unit: $(READY) ## the tests only (pytest); PostgreSQL from DATABASE_URL, broker started by the session
+unit: $(READY) $(CHROMIUM) ## the tests only (pytest); PostgreSQL from DATABASE_URL, broker started by the session
 	$(PY) -m pytest
 
 bench: $(READY) ## durable signing commands/s over HTTP against raw PostgreSQL inserts/s

@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--concurrency", type=int, default=16)
     simulate.add_argument("--fresh", action="store_true", help="start again instead of resuming")
+    _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(commands, "contracts", "write the public events' JSON Schemas", _contracts)
     _add(commands, "keys", "create the development JWT key pair", lambda _: _keys())
@@ -81,6 +82,23 @@ def _serve(args: argparse.Namespace) -> None:
         http="httptools",
         access_log=False,
         log_level=settings.log_level.lower(),
+    )
+
+
+def _dashboard(_: argparse.Namespace) -> None:
+    import uvicorn
+
+    from fdcs.dashboard.settings import DashboardSettings
+
+    settings = DashboardSettings()
+    uvicorn.run(
+        "fdcs.dashboard.bootstrap:create_app",
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
     )
 
 

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from fdcs.devkeys import ensure_keys
+from fdcs.devkeys import ensure_keys, mint
 from fdcs.services import SERVICES
 from shared.contracts import topics
 from shared.messaging import ensure_topics
@@ -47,7 +47,8 @@ def run_platform() -> int:
         "SIMULATED_CLOCK": "true",
     }
     ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap), topics.ALL)
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []  # watched: one exiting stops all
+    background: list[tuple[str, subprocess.Popen[bytes]]] = []  # the simulation ends on its own
     try:
         print(f"{'kafka':<15} {broker.bootstrap}  (embedded Tansu, in memory)")
         for service in SERVICES.values():
@@ -56,14 +57,44 @@ def run_platform() -> int:
             port = service.settings().http_port
             _wait_ready(port)
             print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
+        children += _dashboard(env)
         _print_help()
+        background += _simulate_in_background(env)
         return _watch(children)
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop(children)
+        _stop(background + children)
         broker.stop()
         print("stopped everything")
+
+
+def _dashboard(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    log = open(LOGS / "dashboard.log", "ab")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fdcs", "dashboard"], env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    _wait_ready(8000)
+    official = mint({"sub": "dev-official", "role": "official", "area": "44"})
+    print(f"{'dashboard':<15} http://127.0.0.1:8000/#token={official}")
+    return [("dashboard", process)]
+
+
+def _simulate_in_background(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    """A small county's year, so the dashboard has something to show; SIMULATE_RESIDENTS=0 turns it off."""
+    residents = int(os.environ.get("SIMULATE_RESIDENTS", "2000"))
+    if residents <= 0:
+        return []
+    log = open(LOGS / "simulation.log", "ab")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fdcs", "simulate", "--residents", str(residents)],
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    print(f"simulating a county of {residents:,} residents in the background: {LOGS}/simulation.log")
+    return [("simulation", process)]
 
 
 def _start(name: str, env: dict[str, str], relays: bool, projects: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:

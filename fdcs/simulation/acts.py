@@ -61,6 +61,53 @@ class Acts:
                 "signing", "POST", "/teams", people.ADMIN, at(self.start, 8), body, step=f"team-{team.team_id}"
             )
         self.state.count("teams", len(self.county.teams))
+        await self.register_population()
+
+    async def register_population(self) -> None:
+        """The population register of the county, per year: reference data the coverage divides by."""
+        for year in (self.state.year - 1, self.state.year):
+            on = date(year, 7, 1)
+            tags = [people.key_populations(p, on) for p in self.residents]
+            by_tag: dict[str, int] = {}
+            for person_tags in tags:
+                for tag in person_tags:
+                    by_tag[tag] = by_tag.get(tag, 0) + 1
+            body = {
+                "population": len(self.residents),
+                "key_population": sum(1 for t in tags if t),
+                "by_key_population": by_tag,
+            }
+            await self.platform.call(
+                "appraisal",
+                "PUT",
+                f"/population-register/{year}/{self.county.code}",
+                people.ADMIN,
+                at(self.start, 8),
+                body,
+                step=f"population-{year}",
+            )
+
+    async def finish(self) -> None:
+        """After the year: December's settlement, then the appraisal published in January."""
+        year = self.state.year
+        await self.platform.call(
+            "billing",
+            "POST",
+            "/settlement-periods/close",
+            people.ADMIN,
+            at(date(year + 1, 1, 1), 2),
+            {"period": f"{year}-12"},
+            step=f"close-{year}-12",
+        )
+        await self.platform.call(
+            "appraisal",
+            "POST",
+            f"/periods/{year}/publication",
+            people.ADMIN,
+            at(date(year + 1, 1, 5), 9),
+            {"as_of": at(date(year + 1, 1, 5), 9).isoformat()},
+            step=f"publish-{year}",
+        )
 
     async def sign(self, person: Resident, d: date) -> None:
         life = self.lives[person.serial]

@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass
 
+COUNTY = "440183"  # the simulated county's administrative division code
 DOCTOR_CAP = 2000
 VILLAGE_DOCTOR_CAP = 800
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fdcs.simulation.area import county
+from fdcs.simulation.area import COUNTY, county
 from fdcs.simulation.life import life
 from fdcs.simulation.platform import Platform
 from fdcs.simulation.population import residents
@@ -23,7 +23,6 @@ from fdcs.simulation.summary import summarise
 from fdcs.simulation.year import Year
 
 CHECKPOINTS = Path(".local/simulation")
-COUNTY = "440183"
 
 
 async def simulate(  # noqa: PLR0913
@@ -34,13 +33,14 @@ async def simulate(  # noqa: PLR0913
     concurrency: int = 16,
     fresh: bool = False,
     quiet: bool = False,
+    checkpoints: Path = CHECKPOINTS,
 ) -> State:
     rng = random.Random(seed)
     area = county(COUNTY, n, rng)
     people = residents(n, list(area.townships), year, rng)
     start = date(year - 1, 4, 1)
     lives = [life(p, seed, start, year) for p in people]
-    checkpoint = CHECKPOINTS / f"seed-{seed}-{n}-{year}.json"
+    checkpoint = checkpoints / f"seed-{seed}-{n}-{year}.json"
     state = State.load(checkpoint) if checkpoint.exists() and not fresh else State(seed, n, year)
     sim = Year(platform, area, people, lives, state, start)
     sim._calendar = sim.calendar()
@@ -55,6 +55,7 @@ async def simulate(  # noqa: PLR0913
             rate = (platform.requests - sent_before) / max(time.monotonic() - started, 1e-6)
             bar.set_postfix_str(f"{rate:,.0f} req/s, {platform.requests:,} requests")
             bar.update(1)
+        await sim.finish()
     finally:  # after a whole day, or in the middle of one: that day then runs again in full
         bar.close()
         state.save(checkpoint)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fdcs.simulation import people
 from fdcs.simulation.acts import at
+from fdcs.simulation.area import COUNTY
 from fdcs.simulation.platform import Platform
 from fdcs.simulation.state import State
 
@@ -44,4 +45,28 @@ def _per_payer(rows: list[dict[str, Any]]) -> list[str]:
 
 
 async def _appraisal(platform: Platform, state: State, when: Any) -> str:
-    return f"Coverage against the {TARGETS}: see the appraisal view."
+    params = {"period": str(state.year), "area": COUNTY}
+    county = await platform.call(
+        "appraisal", "GET", "/indicators", people.ADMIN, when, params=params | {"level": "county"}
+    )
+    value = {f["indicator_id"]: f["value"] for f in county["figures"] if not f.get("key_population")}
+    scores = (
+        await platform.call("appraisal", "GET", "/scores", people.ADMIN, when, params=params | {"level": "team"})
+    )["scores"]
+    ranked = sorted((s for s in scores if s["score"] is not None), key=lambda s: s["rank_in_county"])
+    lines = [
+        f"Coverage at the end of {state.year} ({TARGETS}):",
+        f"  overall {_percent(value.get('coverage'))}, "
+        f"key populations {_percent(value.get('key_population_coverage'))}",
+    ]
+    if ranked:
+        best, worst = ranked[0], ranked[-1]
+        lines.append(
+            f"Best team: {best['subject_id']} ({best['score']}, {best['grade']}); "
+            f"worst: {worst['subject_id']} ({worst['score']}, {worst['grade']})"
+        )
+    return "\n".join(lines)
+
+
+def _percent(value: str | None) -> str:
+    return "n/a" if value is None else f"{float(value):.1%}"

@@ -26,15 +26,25 @@ class Processes:
 
     def start(self, role: str, service: str, **settings: str) -> str | None:
         """Start `python -m fdcs <role> <service>`; for `serve`, returns its URL once ready."""
+        return self._start([role, service], f"{service}.{role}", role == "serve", settings)
+
+    def start_dashboard(self, appraisal_url: str, billing_url: str) -> str:
+        url = self._start(
+            ["dashboard"], "dashboard.serve", True, {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url}
+        )
+        assert url is not None
+        return url
+
+    def _start(self, arguments: list[str], name: str, serves: bool, settings: dict[str, str]) -> str | None:
         env = {**self._env, **settings}
         port = None
-        if role == "serve":
+        if serves:
             port = free_port()
             env["HTTP_PORT"] = str(port)
-        log = open(self._logs / f"{service}.{role}.log", "ab")  # noqa: SIM115
+        log = open(self._logs / f"{name}.log", "ab")  # noqa: SIM115
         self._running.append(
             subprocess.Popen(
-                [sys.executable, "-m", "fdcs", role, service],
+                [sys.executable, "-m", "fdcs", *arguments],
                 env=env,
                 stdout=log,
                 stderr=log,
@@ -45,10 +55,10 @@ class Processes:
         if port is None:
             return None
         url = f"http://127.0.0.1:{port}"
-        self._wait_ready(url, service)
+        self._wait_ready(url, name)
         return url
 
-    def _wait_ready(self, url: str, service: str, timeout: float = 30) -> None:
+    def _wait_ready(self, url: str, name: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._running[-1].poll() is not None:
@@ -59,8 +69,8 @@ class Processes:
                         return
             except OSError:
                 time.sleep(0.1)
-        log = (self._logs / f"{service}.serve.log").read_text()[-3000:]
-        raise RuntimeError(f"{service} did not become ready at {url}:\n{log}")
+        log = (self._logs / f"{name}.log").read_text()[-3000:]
+        raise RuntimeError(f"{name} did not become ready at {url}:\n{log}")
 
     def stop(self) -> None:
         for process in self._running:

@@ -1,0 +1,1 @@
+"""The officials' and insurance bureau's dashboard: appraisal and settlement at a glance."""

@@ -1,0 +1,118 @@
+"""What the page shows, gathered from the appraisal and billing APIs with the caller's own token.
+
+The dashboard holds no data and no credentials of its own: every figure comes from the
+services, which decide what this caller may see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import httpx
+
+TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction")
+TARGETS = {"coverage": 0.75, "key_population_coverage": 0.85, "satisfaction": 0.85}  # 2022 opinions, by 2035
+
+
+class Sources:
+    def __init__(self, http: httpx.AsyncClient, appraisal: str, billing: str) -> None:
+        self._http, self._appraisal, self._billing = http, appraisal, billing
+
+    async def get(self, base: str, path: str, token: str, **params: Any) -> Any:
+        answer = await self._http.get(base + path, params=params, headers={"Authorization": token})
+        if answer.status_code >= 400:
+            return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
+        return answer.json()
+
+    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+        a, b = self._appraisal, self._billing
+        series, scores, figures, money, balance = await asyncio.gather(
+            self.get(
+                a,
+                "/indicators/series",
+                token,
+                period=period,
+                area=area[:6],
+                level="county",
+                indicator=["coverage", "key_population_coverage"],
+                step="month",
+            ),
+            self.get(a, "/scores", token, period=period, area=area, level="team"),
+            self.get(a, "/indicators", token, period=period, area=area, level="team"),
+            self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
+            self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
+        )
+        return {
+            "period": period,
+            "area": area,
+            "targets": TARGETS,
+            "coverage": _coverage(series),
+            "teams": _teams(scores, figures),
+            "settlement": _settlement(money),
+            "reconciliation": _reconciliation(balance),
+        }
+
+
+def _coverage(series: Any) -> dict[str, Any]:
+    if "points" not in series:
+        return {"months": [], "coverage": [], "key_population_coverage": [], "error": series.get("error")}
+    months, lines = [], defaultdict(list)
+    for point in series["points"]:
+        months.append(point["as_of"][:7])
+        values = {f["indicator_id"]: f["value"] for f in point["figures"] if not f.get("key_population")}
+        for indicator in ("coverage", "key_population_coverage"):
+            lines[indicator].append(_number(values.get(indicator)))
+    return {"months": months, **lines}
+
+
+def _teams(scores: Any, figures: Any) -> list[dict[str, Any]]:
+    values: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for f in figures.get("figures", []):
+        if f["indicator_id"] in TEAM_INDICATORS and not f.get("key_population"):
+            values[f["stratum_id"]][f["indicator_id"]] = _number(f["value"])
+    rows = [
+        {
+            "team_id": s["subject_id"],
+            "institution_id": s["institution_id"],
+            "area_code": s["area_code"],
+            "score": _number(s["score"]),
+            "grade": s["grade"],
+            "rank": s["rank_in_county"],
+            "dimensions": {d: _number(v) for d, v in s["dimensions"].items()},
+            **values.get(s["subject_id"], {}),
+        }
+        for s in scores.get("scores", [])
+    ]
+    return sorted(rows, key=lambda r: r["rank"])
+
+
+def _settlement(money: Any) -> dict[str, Any]:
+    due: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    totals = {"due": 0, "withheld": 0, "released": 0, "adjusted": 0, "settled": 0}
+    for row in money.get("rows", []):
+        due[row["payer"]][row["period"]] += row["due_fen"]
+        for key in totals:
+            totals[key] += row[f"{key}_fen"]
+    periods = sorted({p for per_payer in due.values() for p in per_payer})
+    return {
+        "periods": periods,
+        "due_by_payer": {payer: [by[p] for p in periods] for payer, by in due.items()},
+        "totals_fen": totals,
+    }
+
+
+def _reconciliation(balance: Any) -> dict[str, Any]:
+    if "balanced" not in balance:
+        return {"balanced": None}
+    return {
+        "balanced": balance["balanced"],
+        "fee_settled_events": balance["fee_settled_events"],
+        "mismatched": len(balance["mismatched"]),
+        "unsettled": len(balance["unsettled"]),
+    }
+
+
+def _number(text: str | None) -> float | None:
+    return None if text is None else float(text)
