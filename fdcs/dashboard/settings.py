@@ -1,12 +1,19 @@
-"""The dashboard's settings: where the appraisal and billing APIs answer."""
+"""The dashboard's settings: where the appraisal and billing APIs answer. It has no store, no
+Kafka and no keys, so it reads none of the services' settings."""
+
+from typing import Literal
 
 from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.settings import ServiceSettings
 
+class DashboardSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-class DashboardSettings(ServiceSettings):
-    http_port: int = 8000
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
     appraisal_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://")
     billing_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
     refresh_seconds: float = Field(default=5, gt=0, le=600, description="How often the page asks for new figures")
