@@ -52,6 +52,9 @@ def consumer_config(s: ServiceSettings, group: str) -> dict[str, Any]:
         "session.timeout.ms": s.kafka_session_timeout_ms,
         "heartbeat.interval.ms": s.kafka_heartbeat_interval_ms,
         "fetch.wait.max.ms": s.kafka_fetch_wait_max_ms,
+        # A topic created after the consumer subscribed (a new partner's) is noticed within
+        # seconds rather than librdkafka's default five minutes.
+        "topic.metadata.refresh.interval.ms": 10_000,
     }
 
 

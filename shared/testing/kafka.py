@@ -21,6 +21,7 @@ def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], t
             "session.timeout.ms": 2000,
             "heartbeat.interval.ms": 500,
             "fetch.wait.max.ms": 50,
+            "topic.metadata.refresh.interval.ms": 500,  # the topic may appear after we subscribed
         }
     )
     consumer.subscribe([topic])

@@ -17,26 +17,20 @@ from billing.domain.periods import Calendar
 from billing.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
-from shared.eventstore import EventStore, RecordedEvent, open_store
+from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.readmodels import LogFollower, open_engine
+from shared.messaging.partner_topics import PartnerTopics
+from shared.readmodels import LogFollower
 from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.wiring import service_engine, service_store
 
 
 def store_for(settings: Settings) -> EventStore:
-    return open_store(
-        settings.database_url, settings.database_schema, settings.database_pool_size, settings.database_create_tables
-    )
+    return service_store(settings)
 
 
 def engine_for(settings: Settings) -> Engine:
-    return open_engine(
-        settings.database_url,
-        settings.database_schema,
-        METADATA,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_engine(settings, METADATA)
 
 
 def applications(settings: Settings) -> tuple[Charging, Settlement]:
@@ -67,9 +61,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
 
 
 def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
-    return Relay(
-        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
-    )
+    bureaus = PartnerTopics(KafkaPublisher(settings), settings, topics.BUREAU_PREFIX, topics.bureau)
+    return Relay(store or store_for(settings), bureaus, to_public, batch_size=settings.relay_batch_size)
 
 
 def create_workers(

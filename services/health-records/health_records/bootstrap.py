@@ -17,30 +17,20 @@ from health_records.application.records import Records
 from health_records.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
-from shared.eventstore import EventStore, open_store
+from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.readmodels import LogFollower, open_engine
+from shared.readmodels import LogFollower
 from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.wiring import service_engine, service_store
 
 
 def store_for(settings: Settings) -> EventStore:
-    return open_store(
-        settings.database_url,
-        settings.database_schema,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_store(settings)
 
 
 def engine_for(settings: Settings) -> Engine:
     """The read models live beside the store, in the service's own schema."""
-    return open_engine(
-        settings.database_url,
-        settings.database_schema,
-        METADATA,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_engine(settings, METADATA)
 
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:

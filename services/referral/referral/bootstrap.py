@@ -12,17 +12,18 @@ from sqlalchemy import Engine
 
 from referral.adapters import http, http_reads
 from referral.adapters.contracts_inbound import ContractsFromSigning
-from referral.adapters.publishing import HospitalTopics, to_public
+from referral.adapters.publishing import to_public
 from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
 from referral.application.referrals import Referrals
 from referral.settings import ReferralSettings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
-from shared.eventstore import EventStore, open_store
+from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.messaging.partner_topics import PartnerTopics
 from shared.pseudonyms import resident_ref
-from shared.readmodels import open_engine
 from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.wiring import service_engine, service_store
 
 
 class Worker(Protocol):
@@ -30,22 +31,11 @@ class Worker(Protocol):
 
 
 def store_for(settings: ReferralSettings) -> EventStore:
-    return open_store(
-        settings.database_url,
-        settings.database_schema,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_store(settings)
 
 
 def engine_for(settings: ReferralSettings) -> Engine:
-    return open_engine(
-        settings.database_url,
-        settings.database_schema,
-        METADATA,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_engine(settings, METADATA)
 
 
 def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now) -> FastAPI:
@@ -70,7 +60,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
 
 
 def create_relay(settings: ReferralSettings, store: EventStore | None = None) -> Relay:
-    publisher = HospitalTopics(KafkaPublisher(settings), settings)
+    publisher = PartnerTopics(KafkaPublisher(settings), settings, topics.HOSPITAL_PREFIX, topics.hospital)
     return Relay(store or store_for(settings), publisher, to_public, batch_size=settings.relay_batch_size)
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from referral.adapters.publishing import HospitalTopics, to_public
+from referral.adapters.publishing import to_public
 from referral.settings import ReferralSettings
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import KafkaPublisher, Relay
+from shared.messaging.partner_topics import PartnerTopics
 from shared.testing.kafka import read_topic
 
 Api = Any  # the `api` fixture (conftest.Api)
@@ -89,7 +90,8 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     of_a = [lifecycle(api, team, a)["referral_id"] for _ in range(2)]
     of_b = lifecycle(api, team, b)["referral_id"]
     kafka = KafkaPublisher(settings)
-    relay = Relay(api.store, HospitalTopics(kafka, settings), to_public)  # as create_relay wires it
+    hospitals = PartnerTopics(kafka, settings, topics.HOSPITAL_PREFIX, topics.hospital)
+    relay = Relay(api.store, hospitals, to_public)  # as create_relay wires it
     while relay.relay_once():
         pass
     kafka.close()

@@ -6,10 +6,11 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from shared.commands import CommandProcessor
-from shared.eventstore import EventStore, open_store
+from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, Relay
-from shared.readmodels import LogFollower, open_engine
+from shared.readmodels import LogFollower
 from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.wiring import service_engine, service_store
 from signing.adapters.catalogue_file import load_catalogue
 from signing.adapters.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
 from signing.adapters.http import ROUTERS
@@ -22,22 +23,11 @@ from signing.settings import SigningSettings
 
 
 def store_for(settings: SigningSettings) -> EventStore:
-    return open_store(
-        settings.database_url,
-        settings.database_schema,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_store(settings)
 
 
 def engine_for(settings: SigningSettings) -> Engine:
-    return open_engine(
-        settings.index_url,
-        settings.database_schema,
-        METADATA,
-        settings.database_pool_size,
-        create=settings.database_create_tables,
-    )
+    return service_engine(settings, METADATA, settings.index_url)
 
 
 def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) -> FastAPI:

@@ -8,7 +8,6 @@ hospital's Kafka user may read. The patient's identity stays in this service's s
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -17,9 +16,8 @@ from referral.domain import referral
 from shared.contracts import PublicEvent, topics
 from shared.contracts import referral as public
 from shared.eventstore import RecordedEvent
-from shared.messaging import Message, Publisher, ensure_topics
+from shared.messaging import Message
 from shared.messaging.outbound import public_message
-from shared.settings import ServiceSettings
 
 SOURCE = "/fdcs/referral"
 log = logging.getLogger(__name__)
@@ -54,23 +52,3 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
 def _own_fields(model: type[PublicEvent], internal: Any) -> dict[str, Any]:
     """The fields the contract names, and no others (the patient, who acted)."""
     return {k: v for k, v in asdict(internal).items() if k in model.model_fields and k != "routing"}
-
-
-class HospitalTopics:
-    """Publishes, first creating the topic of a hospital it has not published to yet: a
-    referral to a newly onboarded hospital must not stall the relay on a missing topic."""
-
-    def __init__(self, publisher: Publisher, settings: ServiceSettings) -> None:
-        self._publisher, self._settings = publisher, settings
-        self._known: set[str] = set()
-
-    def publish(self, messages: Sequence[Message]) -> None:
-        new = {m.topic for m in messages if m.topic.startswith(topics.HOSPITAL_PREFIX)} - self._known
-        if new:
-            prefix = len(topics.HOSPITAL_PREFIX)
-            try:
-                ensure_topics(self._settings, [topics.hospital(name[prefix:]) for name in sorted(new)])
-            except Exception as refused:  # without the Create right, the topics must exist already
-                log.warning("could not ensure hospital topics %s: %s", sorted(new), refused)
-        self._publisher.publish(messages)
-        self._known |= new
