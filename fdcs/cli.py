@@ -155,13 +155,13 @@ def _contracts(_: argparse.Namespace) -> None:
 
 
 def _keys() -> None:
-    from fdcs.devkeys import ensure_keys
+    from shared.devkeys import ensure_keys
 
     print(ensure_keys())
 
 
 def _token(args: argparse.Namespace) -> None:
-    from fdcs.devkeys import ensure_keys, mint
+    from shared.devkeys import ensure_keys, mint
 
     ensure_keys()
     resident = args.resident

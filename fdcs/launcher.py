@@ -13,9 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from fdcs.devkeys import ensure_keys, mint
 from fdcs.services import SERVICES
 from shared.contracts import topics
+from shared.devkeys import ensure_keys, mint
 from shared.messaging import ensure_topics
 from shared.messaging.embedded import EmbeddedBroker, free_port
 from shared.settings import ServiceSettings

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from fdcs.devkeys import KEYS, ensure_keys, mint
+from shared.devkeys import KEYS, ensure_keys, mint
 
 PORTS = {"signing": 8001, "referral": 8002, "billing": 8003, "appraisal": 8004, "health-records": 8005}
 RETRIED = {502, 503, 504}

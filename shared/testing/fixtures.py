@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from fdcs.devkeys import ensure_keys, mint
+from shared.devkeys import ensure_keys, mint
 from shared.messaging.embedded import EmbeddedBroker
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"

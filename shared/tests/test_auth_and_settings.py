@@ -58,7 +58,7 @@ def test_expired_foreign_or_roleless_tokens_are_refused(
 
 
 def test_a_token_signed_with_another_key_is_refused(verifier: TokenVerifier, tmp_path: Path) -> None:
-    from fdcs.devkeys import ensure_keys
+    from shared.devkeys import ensure_keys
 
     ensure_keys(tmp_path)
     with pytest.raises(Problem):

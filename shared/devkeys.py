@@ -1,4 +1,4 @@
-"""Development signing keys and tokens. Production verifies tokens of the real identity
+"""Development signing keys and tokens (make run, the tests, the simulation). Production verifies tokens of the real identity
 provider and never sees a private key; these exist so a newcomer can call the APIs."""
 
 from __future__ import annotations
