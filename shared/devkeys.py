@@ -1,5 +1,7 @@
-"""Development signing keys and tokens (make run, the tests, the simulation). Production verifies tokens of the real identity
-provider and never sees a private key; these exist so a newcomer can call the APIs."""
+"""Development signing keys and tokens, for make run, the tests and the simulation.
+
+Production verifies the real identity provider's tokens and never sees a private key;
+these exist so a newcomer can call the APIs."""
 
 from __future__ import annotations
 
