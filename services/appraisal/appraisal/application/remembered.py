@@ -53,7 +53,7 @@ class Memory(Generic[V]):
 
     def __init__(self, size: int) -> None:
         self._size, self._entries = size, OrderedDict[tuple[Hashable, datetime], Remembered[V]]()
-        self._lock, self._computing = threading.Lock(), dict[Hashable, threading.Lock]()
+        self._lock, self._computing = threading.Lock(), dict[Hashable, tuple[threading.Lock, int]]()
 
     def recall(self, key: Hashable, as_of: datetime, known_since: KnownSince) -> V | None:
         with self._lock:
@@ -79,9 +79,18 @@ class Memory(Generic[V]):
     def computing(self, key: Hashable) -> Iterator[None]:
         """One computation of a key at a time: polls arriving meanwhile wait, then find it remembered."""
         with self._lock:
-            lock = self._computing.setdefault(key, threading.Lock())
-        with lock:
-            yield
+            lock, waiting = self._computing.get(key) or (threading.Lock(), 0)
+            self._computing[key] = (lock, waiting + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, waiting = self._computing[key]
+                if waiting == 1:
+                    del self._computing[key]  # keys come from requests: keep none no one waits on
+                else:
+                    self._computing[key] = (lock, waiting - 1)
 
 
 _paused = 0
