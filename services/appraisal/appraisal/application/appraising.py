@@ -52,7 +52,7 @@ class Appraised:
 
 
 class Appraising:
-    def __init__(self, catalogue: Catalogue, facts: FactsSource, zone: tzinfo, remembered: int = 8) -> None:
+    def __init__(self, catalogue: Catalogue, facts: FactsSource, zone: tzinfo, remembered: int = 4) -> None:
         self.catalogue, self._facts, self._zone = catalogue, facts, zone
         self._appraisals = Memory[Appraised](remembered)
         self._measures = Memory[Measured](remembered * 32)  # figures only: much smaller
