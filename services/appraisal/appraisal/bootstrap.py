@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from appraisal.adapters import http, http_population, http_results, http_view, own_views
+from appraisal.adapters import http, http_population, http_results, http_series, http_view, own_views
 from appraisal.adapters.catalogue_file import load_catalogue
 from appraisal.adapters.contracts_signed import ContractsSignedByTeam
 from appraisal.adapters.facts_projection import FactsProjection
@@ -27,7 +27,7 @@ from shared.readmodels.database import ping
 from shared.web.app import Clock, service_app, utc_now, verifier_for
 
 SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.REFERRALS)
-ROUTERS = [http.router, http_view.router, http_results.router, http_population.router]
+ROUTERS = [http.router, http_series.router, http_view.router, http_results.router, http_population.router]
 
 
 def engine_for(settings: AppraisalSettings) -> Engine:
@@ -67,7 +67,10 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
     )
     app.state.engine = engine
     app.state.appraising = Appraising(
-        load_catalogue(settings.catalogue_file), FactsReader(engine, settings.timezone), settings.timezone
+        load_catalogue(settings.catalogue_file),
+        FactsReader(engine, settings.timezone),
+        settings.timezone,
+        settings.remembered_appraisals,
     )
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)

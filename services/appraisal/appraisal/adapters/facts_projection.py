@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, Table, case, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from appraisal.adapters.fact_rows import fact_of
+from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
 from shared.messaging import Delivery
 
@@ -36,10 +37,12 @@ class FactsProjection:
             for table, values in rows.items():
                 conn.execute(insert(table), values)
             _advance(conn, deliveries)
+            if rows:  # last: the version's row lock is held only until the commit
+                record_change(conn, min(row["known_at"] for values in rows.values() for row in values))
 
     def forget_everything(self) -> None:
-        """Empty the facts, the applied ids and the positions: a rebuild then replays the
-        streams from the beginning (with a new consumer group) into empty tables."""
+        """Empty the facts, the applied ids, the positions and the version: a rebuild then replays
+        the streams from the beginning (with a new consumer group) into empty tables."""
         with self._engine.begin() as conn:
             for table in FACT_TABLES:
                 conn.execute(delete(table))

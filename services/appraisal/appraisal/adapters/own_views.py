@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, DateTime, Integer, Numeric, String, Table, Text, select
+from sqlalchemy import JSON, Column, Connection, DateTime, Integer, Numeric, String, Table, Text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import METADATA
 from appraisal.application.streams import EVENTS
-from appraisal.domain.facts import PopulationFigure
 from appraisal.domain.population import PopulationRecorded
 from appraisal.domain.results import IndicatorResult, PeriodPublished, PeriodRestated, ResultPublished, ResultRestated
 from shared.eventstore import RecordedEvent
@@ -68,7 +68,9 @@ OWN_VIEWS = (RESULTS, BASES, REGISTER)
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
-    """Add what each event says; inserting what is already there changes nothing."""
+    """Add what each event says; inserting what is already there changes nothing. A register
+    figure changes coverage: it is a change of the facts an appraisal reads."""
+    registered = []
     for recorded in events:
         if not EVENTS.knows(recorded.type):
             continue  # command receipts
@@ -79,6 +81,9 @@ def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
                 _insert(conn, BASES, _basis_row(e))
             case PopulationRecorded() as e:
                 _insert(conn, REGISTER, _register_row(e, recorded.version))
+                registered.append(_utc(e.recorded_at))
+    if registered:
+        record_change(conn, min(registered))
 
 
 def _insert(conn: Connection, table: Table, row: dict[str, Any]) -> None:
@@ -147,16 +152,3 @@ def _register_row(e: PopulationRecorded, version: int) -> dict[str, Any]:
 def _utc(instant: datetime) -> datetime:
     """Stored in UTC: SQLite keeps no zone, and comparisons must agree on both back ends."""
     return instant.astimezone(UTC)
-
-
-def register_as_of(conn: Connection, known: datetime, year: int) -> tuple[PopulationFigure, ...]:
-    """Each area's latest figure for the year recorded by `known`."""
-    t = REGISTER
-    query = select(t).where(t.c.year == year, t.c.recorded_at <= _utc(known)).order_by(t.c.area_code, t.c.version)
-    latest = {r.area_code: r for r in conn.execute(query)}
-    return tuple(
-        PopulationFigure(
-            r.area_code, r.year, r.population, r.key_population, tuple(sorted(r.by_key_population.items()))
-        )
-        for r in latest.values()
-    )

@@ -106,6 +106,17 @@ class ScoresPublic(ViewPublic):
     scores: list[ScorePublic]
 
 
+class PointPublic(BaseModel):
+    as_of: AwareDatetime = Field(description="The end of a month (local time), or now for the month still running")
+    figures: list[FigurePublic]
+
+
+class SeriesPublic(BaseModel):
+    period: str
+    catalogue_version: str
+    points: list[PointPublic] = Field(description="One per month of the period begun by now, in order")
+
+
 class CasePublic(BaseModel):
     resident_ref: str
     about: str = Field(description="The contract (year), referral or rating the case is about")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from appraisal.domain.appraisal import Appraisal
 from appraisal.domain.cases import Case
+from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.figures import Figure
 from appraisal.domain.scoring import Score
+from appraisal.domain.strata import Subjects
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,18 @@ class Filters:
 
 
 def figures_view(appraisal: Appraisal, only: Filters) -> list[dict[str, Any]]:
-    indicators = {i.id: i for i in appraisal.catalogue.indicators}
+    return shown_figures(appraisal.catalogue, appraisal.subjects, appraisal.figures, only)
+
+
+def shown_figures(
+    catalogue: CatalogueVersion, subjects: Subjects, figures: Iterable[Figure], only: Filters
+) -> list[dict[str, Any]]:
+    """The figures wanted, each with what the catalogue says of its indicator."""
+    indicators = {i.id: i for i in catalogue.indicators}
     shown = []
-    for f in appraisal.figures:
+    for f in figures:
         indicator = indicators[f.indicator_id]
-        if _wanted(appraisal, f, only) and only.dimension in (None, indicator.dimension):
+        if _wanted(subjects, f, only) and only.dimension in (None, indicator.dimension):
             shown.append(
                 {
                     "indicator_id": f.indicator_id,
@@ -40,16 +50,20 @@ def figures_view(appraisal: Appraisal, only: Filters) -> list[dict[str, Any]]:
                     "weight": as_text(indicator.weight),
                     "target": as_text(indicator.target),
                 }
-                | figure_view(appraisal, f)
+                | _figure(subjects, f)
             )
     return shown
 
 
 def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:
+    return _figure(appraisal.subjects, f)
+
+
+def _figure(subjects: Subjects, f: Figure) -> dict[str, Any]:
     return {
         "level": f.stratum.level,
         "stratum_id": f.stratum.id,
-        "area_code": appraisal.subjects.area_of(f.stratum),
+        "area_code": subjects.area_of(f.stratum),
         "key_population": f.stratum.key_population or None,
         "numerator": f.numerator,
         "denominator": f.denominator,
@@ -58,8 +72,8 @@ def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:
     }
 
 
-def _wanted(appraisal: Appraisal, f: Figure, only: Filters) -> bool:
-    s, subjects = f.stratum, appraisal.subjects
+def _wanted(subjects: Subjects, f: Figure, only: Filters) -> bool:
+    s = f.stratum
     return (
         subjects.area_of(s).startswith(only.area)
         and (only.team is None or (s.level, s.id) == ("team", only.team))

@@ -4,15 +4,17 @@ through a window, with the cases behind each figure and the scores they give."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from appraisal.domain.cases import Case
-from appraisal.domain.catalogue import SCORED_LEVELS, CatalogueVersion
+from appraisal.domain.catalogue import SCORED_LEVELS, CatalogueVersion, Indicator
 from appraisal.domain.errors import UnknownStratum
 from appraisal.domain.facts import Facts
 from appraisal.domain.figures import Figure, measure
 from appraisal.domain.indicators import METHODS
+from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Window
 from appraisal.domain.results import IndicatorResult, SubjectResult
 from appraisal.domain.scoring import Score, score
@@ -29,6 +31,8 @@ class Appraisal:
     figures: tuple[Figure, ...]
     scores: tuple[Score, ...]
     cases: Mapping[str, tuple[Case, ...]]
+    steady_until: datetime | None = None
+    """A later as-of over the same facts gives the same figures until then (None: for ever)."""
 
     def drill_down(self, indicator_id: str, stratum: Stratum) -> list[Case]:
         """The cases behind one figure: who is in the numerator and denominator, who was excluded, and why."""
@@ -45,22 +49,57 @@ class Appraisal:
 
 def appraise(catalogue: CatalogueVersion, facts: Facts, window: Window) -> Appraisal:
     """Pure: the same catalogue, facts and window give the same appraisal, every time."""
-    cases = {i.id: tuple(METHODS[i.method].compute(facts, window, i.parameters)) for i in catalogue.indicators}
-    subjects = known_subjects(
-        facts,
-        (
-            c.where
-            for i in catalogue.indicators
-            if METHODS[i.method].denominator not in _WHERE_THEY_LIVE
-            for c in cases[i.id]
-        ),
-    )
+    seen = Seen(facts, window)
+    cases = {i.id: tuple(METHODS[i.method].compute(seen, i.parameters)) for i in catalogue.indicators}
+    subjects = _subjects(catalogue.indicators, cases, facts)
     figures = [
         figure
         for i in catalogue.indicators
         for figure in measure(i, METHODS[i.method], list(cases[i.id]), subjects, facts.register, window.period.year)
     ]
-    return Appraisal(catalogue, window, subjects, tuple(figures), tuple(score(catalogue, figures, subjects)), cases)
+    scores = tuple(score(catalogue, figures, subjects))
+    return Appraisal(
+        catalogue, window, subjects, tuple(figures), scores, cases, steady_until(catalogue.indicators, seen)
+    )
+
+
+def measured(catalogue: CatalogueVersion, facts: Facts, window: Window, indicator_ids: Collection[str]) -> Measured:
+    """Only these indicators' figures, as `appraise` gives them, for a series asking a few at many
+    moments; the strata known are those of the teams, the register and these indicators' own cases."""
+    indicators = [catalogue.indicator(i) for i in sorted(set(indicator_ids))]
+    seen = Seen(facts, window)
+    cases = {i.id: tuple(METHODS[i.method].compute(seen, i.parameters)) for i in indicators}
+    subjects = _subjects(indicators, cases, facts)
+    figures = [
+        f
+        for i in indicators
+        for f in measure(i, METHODS[i.method], list(cases[i.id]), subjects, facts.register, window.period.year)
+    ]
+    return Measured(subjects, tuple(figures), steady_until(indicators, seen))
+
+
+@dataclass(frozen=True)
+class Measured:
+    subjects: Subjects
+    figures: tuple[Figure, ...]
+    steady_until: datetime | None
+
+
+def _subjects(indicators: Collection[Indicator], cases: Mapping[str, tuple[Case, ...]], facts: Facts) -> Subjects:
+    return known_subjects(
+        facts,
+        (c.where for i in indicators if METHODS[i.method].denominator not in _WHERE_THEY_LIVE for c in cases[i.id]),
+    )
+
+
+def steady_until(indicators: Collection[Indicator], seen: Seen) -> datetime | None:
+    """Until when a later as-of over the same facts appraises the same: the next day while the
+    period runs (the day the window sees moves on), or when a method's cases next turn."""
+    turns = [seen.window.next_day]
+    for i in indicators:
+        method = METHODS[i.method]
+        turns.append(method.turns(seen, i.parameters) if method.turns else None)
+    return min((t for t in turns if t is not None), default=None)
 
 
 def drafts(appraisal: Appraisal) -> list[SubjectResult]:

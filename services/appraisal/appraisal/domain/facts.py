@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 CONTRACTING_ROLES = frozenset({"family_doctor", "general_practitioner", "chinese_medicine_doctor"})
 
 
-@dataclass(frozen=True, order=True)
-class Where:
-    """Who is accountable for a fact: the team, its institution and its area."""
+class Where(NamedTuple):
+    """Who is accountable for a fact: the team, its institution and its area (a named tuple:
+    an appraisal hashes and compares it for every case, and a tuple does that in C)."""
 
     team_id: str
     institution_id: str

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Indicator
-from appraisal.domain.facts import PopulationFigure
+from appraisal.domain.facts import PopulationFigure, Where
 from appraisal.domain.indicators import Method
 from appraisal.domain.strata import Stratum, Subjects, area_prefix, stratum_id
 
@@ -35,42 +34,46 @@ def measure(  # noqa: PLR0913
     register: tuple[PopulationFigure, ...],
     year: int,
 ) -> list[Figure]:
-    groups = strata_of(indicator, cases, subjects)
     figures = []
-    for stratum, members in sorted(groups.items()):
-        numerator = sum(c.numerator for c in members)
-        denominator = _denominator(indicator, method, stratum, members, subjects, register, year)
+    for stratum, (numerator, denominator_of_cases) in sorted(totals(indicator, cases, subjects).items()):
+        denominator = _denominator(indicator, method, stratum, denominator_of_cases, subjects, register, year)
         value = _value(numerator, denominator, counted=method.denominator == "none")
         figures.append(Figure(indicator.id, stratum, numerator, denominator, value, indicator.points(value)))
     return figures
 
 
-def strata_of(indicator: Indicator, cases: list[Case], subjects: Subjects) -> dict[Stratum, list[Case]]:
-    """Each case under every stratum of the indicator it falls in; known subjects with no case too."""
-    groups: dict[Stratum, list[Case]] = defaultdict(list)
+def totals(indicator: Indicator, cases: list[Case], subjects: Subjects) -> dict[Stratum, tuple[int, int]]:
+    """The cases' numerators and denominators added up under every stratum of the indicator
+    they fall in; known subjects with no case too (0/0). Cases of one team and the same key
+    populations fall in the same strata, so they are added up once per such group first."""
+    groups: dict[tuple[Where, tuple[str, ...]], tuple[int, int]] = {}
+    for c in cases:
+        n, d = groups.get((c.where, c.key_populations), (0, 0))
+        groups[(c.where, c.key_populations)] = (n + c.numerator, d + c.denominator)
+    added: dict[Stratum, tuple[int, int]] = {}
     for level in indicator.levels:
         for known in subjects.at(level):
-            groups[known] = []
-        for case in cases:
-            whole = Stratum(level, stratum_id(level, case.where))
-            groups[whole].append(case)
-            for tag in case.key_populations if indicator.by_key_population else ():
-                groups[Stratum(level, whole.id, tag)].append(case)
-    return groups
+            added[known] = (0, 0)
+        for (where, tags), sums in groups.items():
+            whole = Stratum(level, stratum_id(level, where))
+            for stratum in (whole, *(Stratum(level, whole.id, t) for t in tags if indicator.by_key_population)):
+                n, d = added.get(stratum, (0, 0))
+                added[stratum] = (n + sums[0], d + sums[1])
+    return added
 
 
 def _denominator(  # noqa: PLR0913
     indicator: Indicator,
     method: Method,
     stratum: Stratum,
-    cases: list[Case],
+    denominator_of_cases: int,
     subjects: Subjects,
     register: tuple[PopulationFigure, ...],
     year: int,
 ) -> int | None:
     match method.denominator:
         case "cases":
-            return sum(c.denominator for c in cases)
+            return denominator_of_cases
         case "population" | "key_population":
             return registered(register, stratum, year, method.denominator)
         case "capacity":

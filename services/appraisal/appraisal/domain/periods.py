@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 
 from appraisal.domain.errors import InvalidPeriod
@@ -36,6 +36,11 @@ class Period:
         start_month = 1 if part is None else (int(part[1]) - 1) * months + 1
         first = date(year, start_month, 1)
         return cls(code, first, _month_after(first, months) - timedelta(days=1), months)
+
+    def month_ends(self, zone: tzinfo) -> list[datetime]:
+        """The last instant of each month of the period, in local time: a series' points."""
+        firsts = [_month_after(self.first, k) for k in range(1, self.months + 1)]
+        return [datetime.combine(first, time(), zone) - timedelta(microseconds=1) for first in firsts]
 
 
 def _month_after(day: date, months: int) -> date:
@@ -70,6 +75,12 @@ class Window:
     def last_seen(self) -> date:
         """The last day of the period the appraisal can have seen (the period may still run)."""
         return min(self.period.last, self.day(self.as_of))
+
+    @property
+    def next_day(self) -> datetime | None:
+        """When the next local day begins, if the period still runs: what the window sees moves on."""
+        today = self.day(self.as_of)
+        return datetime.combine(today + timedelta(days=1), time(), self.zone) if today <= self.period.last else None
 
     @property
     def over(self) -> bool:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from appraisal.domain.cases import Case
-from appraisal.domain.facts import Facts
 from appraisal.domain.indicators import chronic, contracting, effective, experience
-from appraisal.domain.periods import Window
+from appraisal.domain.indicators.residents import Seen
 
 Denominator = Literal["cases", "population", "key_population", "capacity", "none"]
-Compute = Callable[[Facts, Window, Mapping[str, Any]], list[Case]]
+Compute = Callable[[Seen, Mapping[str, Any]], list[Case]]
+Turns = Callable[[Seen, Mapping[str, Any]], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Method:
     denominator: Denominator
     parameters: tuple[str, ...] = ()
     """The parameters the catalogue must give it."""
+    turns: Turns | None = None
+    """Beyond the day the window sees, when the passage of time alone next changes its cases
+    (a later as-of with the same facts): None when only new facts or a new day can."""
 
 
 _CHRONIC = ("key_population", "new_contract_days")
@@ -39,7 +43,9 @@ METHODS: dict[str, Method] = {
     "package_fulfilment": Method(effective.package_fulfilment, "cases"),
     "follow_up": Method(chronic.follow_up, "cases", (*_CHRONIC, "item", "follow_ups_per_year")),
     "control": Method(chronic.control, "cases", (*_CHRONIC, "below")),
-    "referral_timeliness": Method(experience.referral_timeliness, "cases", ("target_hours",)),
+    "referral_timeliness": Method(
+        experience.referral_timeliness, "cases", ("target_hours",), experience.timeliness_turns
+    ),
     "satisfaction": Method(experience.satisfaction, "cases", ("good_from",)),
     "long_prescriptions": Method(experience.long_prescriptions, "none"),
     "family_sickbeds": Method(experience.family_sickbeds, "none"),

@@ -8,17 +8,17 @@ from math import ceil
 from typing import Any
 
 from appraisal.domain.cases import Case, excluded, met, missed
-from appraisal.domain.facts import ContractFact, Facts, VisitFact
-from appraisal.domain.indicators.residents import newly_contracted, under_contract, visits_in_period
+from appraisal.domain.facts import ContractFact, VisitFact
+from appraisal.domain.indicators.residents import Seen, newly_contracted
 from appraisal.domain.periods import Window
 
 
-def follow_up(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
+def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Patients followed up as often as the period requires (per year x months ÷ 12, rounded up)."""
+    window, visits = seen.window, seen.visits_in_period
     required = ceil(int(p["follow_ups_per_year"]) * window.period.months / 12)
-    visits = visits_in_period(facts, window)
     cases = []
-    for resident, contracts in _patients(facts, window, p).items():
+    for resident, contracts in _patients(seen, p).items():
         c = contracts[-1]
         if (late := newly_contracted(contracts, window, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
@@ -29,12 +29,12 @@ def follow_up(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
     return cases
 
 
-def control(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
+def control(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Patients whose last reading in the period is below every limit; no reading is not controlled."""
     limits: Mapping[str, float] = p["below"]
-    visits = visits_in_period(facts, window)
+    window, visits = seen.window, seen.visits_in_period
     cases = []
-    for resident, contracts in _patients(facts, window, p).items():
+    for resident, contracts in _patients(seen, p).items():
         c = contracts[-1]
         if (late := newly_contracted(contracts, window, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
@@ -43,9 +43,9 @@ def control(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
     return cases
 
 
-def _patients(facts: Facts, window: Window, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]:
+def _patients(seen: Seen, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]:
     tag = p["key_population"]
-    return {r: cs for r, cs in under_contract(facts, window).items() if tag in cs[-1].key_populations}
+    return {r: cs for r, cs in seen.under_contract.items() if tag in cs[-1].key_populations}
 
 
 def _last_reading(visits: list[VisitFact], limits: Mapping[str, float]) -> VisitFact | None:

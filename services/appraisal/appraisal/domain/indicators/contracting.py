@@ -6,46 +6,41 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.domain.cases import Case, counted
-from appraisal.domain.facts import ContractFact, Facts, Where
-from appraisal.domain.indicators.residents import under_contract
-from appraisal.domain.periods import Window
+from appraisal.domain.facts import ContractFact, Where
+from appraisal.domain.indicators.residents import Seen
 
 
-def contracts_signed(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def contracts_signed(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Every contract that started in the period, a new signing or a renewal, by its signing day."""
     return [
         counted(
             c.where,
             c.resident_ref,
             c.contract_id,
-            f"{'renewed' if c.renews else 'signed'} on {window.day(c.signed_at)}",
+            f"{'renewed' if c.renews else 'signed'} on {seen.window.day(c.signed_at)}",
             c.key_populations,
         )
-        for c in sorted(facts.contracts, key=lambda c: c.contract_id)
-        if window.within(c.signed_at)
+        for c in seen.contracts
+        if seen.window.within(c.signed_at)
     ]
 
 
-def coverage(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each resident under contract in the period, counted once, where they live."""
-    return [_where_they_live(contracts[-1]) for contracts in under_contract(facts, window).values()]
+    return [_where_they_live(c) for c in seen.managing]
 
 
-def key_population_coverage(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def key_population_coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each resident under contract in the period carrying any key-population tag, where they live."""
-    return [
-        _where_they_live(contracts[-1])
-        for contracts in under_contract(facts, window).values()
-        if contracts[-1].key_populations
-    ]
+    return [_where_they_live(c) for c in seen.managing if c.key_populations]
 
 
-def workload(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def workload(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each resident under contract with the team on the last day the appraisal sees."""
-    day = window.last_seen
+    day = seen.window.last_seen
     return [
         counted(c.where, c.resident_ref, c.contract_id, f"under contract on {day}", c.key_populations)
-        for c in sorted(facts.contracts, key=lambda c: c.contract_id)
+        for c in seen.contracts
         if c.in_force(day, day)
     ]
 

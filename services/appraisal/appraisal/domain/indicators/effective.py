@@ -6,16 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.domain.cases import Case, excluded, met, missed
-from appraisal.domain.facts import ContractFact, Facts, VisitFact, Where
-from appraisal.domain.indicators.residents import ContractYear, visits_by_contract, years_ended
+from appraisal.domain.facts import ContractFact, VisitFact, Where
+from appraisal.domain.indicators.residents import ContractYear, Seen
 from appraisal.domain.periods import Window
 
 
-def renewal_rate(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def renewal_rate(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Contracts whose term ended in the period: renewed, or not; those terminated early never reached expiry."""
-    renewed_by = {c.renews: c.contract_id for c in facts.contracts if c.renews is not None}
+    window = seen.window
+    renewed_by = {c.renews: c.contract_id for c in seen.facts.contracts if c.renews is not None}
     cases = []
-    for c in sorted(facts.contracts, key=lambda c: c.contract_id):
+    for c in seen.contracts:
         if not window.period.first <= c.ends_on <= window.last_seen:
             continue
         args = (c.where, c.resident_ref, c.contract_id)
@@ -33,11 +34,11 @@ def renewal_rate(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Cas
     return cases
 
 
-def effective_contracting(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def effective_contracting(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """A completed contract year is effective when at least one package service was delivered in it."""
-    visits = visits_by_contract(facts)
+    visits, window = seen.visits_by_contract, seen.window
     cases = []
-    for year in years_ended(facts, window):
+    for year in seen.years_ended:
         c, args = year.contract, _args(year)
         codes = {item.code for item in c.items}
         delivered = [v for v in visits.get(c.contract_id, []) if _in_year(v, year, window) and codes & set(v.fulfils)]
@@ -52,12 +53,12 @@ def effective_contracting(facts: Facts, window: Window, _: Mapping[str, Any]) ->
     return cases
 
 
-def package_fulfilment(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
+def package_fulfilment(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Items delivered ÷ items due in each completed contract year (extra visits of one item
     do not make up for another; an item in several packages is due as often as the most asks)."""
-    visits = visits_by_contract(facts)
+    visits, window = seen.visits_by_contract, seen.window
     cases = []
-    for year in years_ended(facts, window):
+    for year in seen.years_ended:
         c, args = year.contract, _args(year)
         if _cut_short(year):
             cases.append(excluded(*args, f"{year.label} cut short on {c.last_day}", c.key_populations))

@@ -8,27 +8,47 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from appraisal.domain.cases import Case, counted, excluded, met, missed
-from appraisal.domain.facts import Facts, RatingFact, ReferralStep
-from appraisal.domain.periods import Window
+from appraisal.domain.facts import RatingFact, ReferralStep
+from appraisal.domain.indicators.residents import Seen
 
 
-def referral_timeliness(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
+def referral_timeliness(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Referrals issued in the period that the hospital accepted within the target for their priority."""
+    targets = p["target_hours"]
+    return [_timeliness(referral_id, life, seen.window.as_of, targets) for referral_id, life in _lives(seen).items()]
+
+
+def timeliness_turns(seen: Seen, p: Mapping[str, Any]) -> datetime | None:
+    """When the next pending referral's target passes: from then it counts as missed, with no new fact."""
+    targets, as_of = p["target_hours"], seen.window.as_of
+    deadlines = [
+        life[0].issued_at + timedelta(hours=_target(life, targets)[1])
+        for life in _lives(seen).values()
+        if not {s.step for s in life} & _ANSWERED
+    ]
+    return min((d for d in deadlines if d > as_of), default=None)
+
+
+_ANSWERED = {"accepted", "cancelled", "declined", "expired"}
+
+
+def _lives(seen: Seen) -> dict[str, list[ReferralStep]]:
+    """Each referral issued in the period, with the steps known of it in the order they happened."""
     steps: dict[str, list[ReferralStep]] = defaultdict(list)
-    for step in facts.referrals:
+    for step in seen.facts.referrals:
         steps[step.referral_id].append(step)
-    cases = []
-    for referral_id in sorted(steps):
-        life = sorted(steps[referral_id], key=lambda s: (s.at, s.step))
-        if window.within(life[0].issued_at):
-            cases.append(_timeliness(referral_id, life, window.as_of, p["target_hours"]))
-    return cases
+    lives = {r: sorted(steps[r], key=lambda s: (s.at, s.step)) for r in sorted(steps)}
+    return {r: life for r, life in lives.items() if seen.window.within(life[0].issued_at)}
+
+
+def _target(life: list[ReferralStep], targets: Mapping[str, int]) -> tuple[str, int]:
+    priority = next((s.priority for s in life if s.step == "issued" and s.priority), "routine")
+    return priority, int(targets[priority])
 
 
 def _timeliness(referral_id: str, life: list[ReferralStep], as_of: datetime, targets: Mapping[str, int]) -> Case:
     first, did = life[0], {s.step: s for s in reversed(life)}  # the earliest of each step
-    priority = next((s.priority for s in life if s.step == "issued" and s.priority), "routine")
-    hours = int(targets[priority])
+    priority, hours = _target(life, targets)
     args = (first.where, first.resident_ref, referral_id)
     if "accepted" in did:
         took = _hours(did["accepted"].at - first.issued_at)
@@ -48,11 +68,13 @@ def _hours(span: timedelta) -> str:
     return f"{span.total_seconds() / 3600:.1f}"
 
 
-def satisfaction(facts: Facts, window: Window, p: Mapping[str, Any]) -> list[Case]:
+def satisfaction(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Ratings in the period whose mean of ability, attitude and responsiveness is at least `good_from`;
     only each resident's last rating of a team counts, so a few residents cannot outweigh the rest."""
     good_from = int(p["good_from"])
-    rated = sorted((r for r in facts.ratings if window.within(r.rated_at)), key=lambda r: (r.rated_at, r.rating_id))
+    rated = sorted(
+        (r for r in seen.facts.ratings if seen.window.within(r.rated_at)), key=lambda r: (r.rated_at, r.rating_id)
+    )
     last = {(r.resident_ref, r.where.team_id): r for r in rated}
     cases = []
     for r in rated:
@@ -71,17 +93,18 @@ def _mean(r: RatingFact) -> str:
     return f"{(r.ability + r.attitude + r.responsiveness) / 3:.2f}"
 
 
-def long_prescriptions(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
-    return _care(facts, window, "long_prescription", "long prescription issued")
+def long_prescriptions(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
+    return _care(seen, "long_prescription", "long prescription issued")
 
 
-def family_sickbeds(facts: Facts, window: Window, _: Mapping[str, Any]) -> list[Case]:
-    return _care(facts, window, "sickbed_admitted", "family sickbed opened")
+def family_sickbeds(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
+    return _care(seen, "sickbed_admitted", "family sickbed opened")
 
 
-def _care(facts: Facts, window: Window, kind: str, what: str) -> list[Case]:
+def _care(seen: Seen, kind: str, what: str) -> list[Case]:
+    window = seen.window
     return [
         counted(f.where, f.resident_ref, f.ref, f"{what} on {f.on}")
-        for f in sorted(facts.care, key=lambda f: f.ref)
+        for f in sorted(seen.facts.care, key=lambda f: f.ref)
         if f.kind == kind and window.period.first <= f.on <= window.last_seen
     ]

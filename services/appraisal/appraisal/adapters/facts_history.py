@@ -1,0 +1,123 @@
+"""The facts read once with the time each became known, so the facts known at any moment up
+to then come from the same rows: one read for a snapshot, and for every point of a series."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from itertools import compress
+from typing import Any, Generic, TypeVar
+
+from appraisal.domain import facts as f
+
+T = TypeVar("T")
+Known = tuple[datetime, T]
+"""A fact and when its source recorded it."""
+
+
+class Knowns(Generic[T]):
+    """Facts in the order they were read, and when each became known."""
+
+    def __init__(self, rows: Iterable[Known[T]]) -> None:
+        pairs = list(rows)
+        self.known_at, self.facts = tuple(k for k, _ in pairs), tuple(f for _, f in pairs)
+        self._ticks = [_ticks(k) for k in self.known_at]  # integers compare much faster than aware times
+        self._latest = max(self._ticks, default=None)
+
+    def by(self, moment: datetime) -> tuple[T, ...]:
+        """Those known by `moment`, in the same order (a series asks this at every point)."""
+        m = _ticks(moment)
+        if self._latest is None or self._latest <= m:
+            return self.facts
+        return tuple(compress(self.facts, [known_at <= m for known_at in self._ticks]))
+
+
+def _ticks(instant: datetime) -> int:
+    """Microseconds since 1970, exactly."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team_id: str
+    where: f.Where
+    members: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    team_id: str
+    change: str  # joined, left, cap
+    member_id: str | None
+    role: str | None
+    resident_cap: int | None
+
+
+@dataclass(frozen=True)
+class FactsHistory:
+    """Every list in the order the facts are read: each moment keeps the rows known by then."""
+
+    teams: Knowns[TeamRow]
+    """Registrations, earliest known first: a team's latest known registration counts."""
+    changes: Knowns[TeamChange]
+    """Joined, left and cap changes before the period's end, in the order they happened."""
+    contracts: Knowns[f.ContractFact]
+    """Latest known first, so a contract's earliest known start wins."""
+    endings: Knowns[tuple[str, f.Ending]]
+    """Latest ended first, so a contract's earliest known ending wins."""
+    visits: Knowns[f.VisitFact]
+    ratings: Knowns[f.RatingFact]
+    referrals: Knowns[f.ReferralStep]
+    care: Knowns[f.CareFact]
+    register: Knowns[f.PopulationFigure]
+    """By area and version: an area's latest known figure counts."""
+    later: tuple[datetime, ...] = ()
+    """When every row read, and the earliest one not read (known after the read's moment), became known."""
+
+    def as_of(self, moment: datetime) -> f.Facts:
+        return f.Facts(
+            teams=self._teams(moment),
+            contracts=self._contracts(moment),
+            visits=self.visits.by(moment),
+            ratings=self.ratings.by(moment),
+            referrals=self.referrals.by(moment),
+            care=self.care.by(moment),
+            register=tuple({p.area_code: p for p in self.register.by(moment)}.values()),
+        )
+
+    def next_known(self, moment: datetime) -> datetime | None:
+        """The earliest time after `moment` a fact recorded so far becomes known."""
+        i = bisect_right(self.later, moment)
+        return self.later[i] if i < len(self.later) else None
+
+    def _teams(self, moment: datetime) -> tuple[f.TeamFact, ...]:
+        registered = {t.team_id: t for t in self.teams.by(moment)}
+        members = {i: {m["member_id"]: m for m in t.members} for i, t in registered.items()}
+        for c in self.changes.by(moment):
+            if c.team_id in members:
+                _change(members[c.team_id], c)
+        return tuple(f.TeamFact(registered[i].where, _doctor_caps(members[i])) for i in sorted(members))
+
+    def _contracts(self, moment: datetime) -> tuple[f.ContractFact, ...]:
+        started = {c.contract_id: c for c in self.contracts.by(moment)}
+        endings = {i: e for i, e in self.endings.by(moment) if i in started}
+        return tuple(replace(c, ending=endings[i]) if i in endings else c for i, c in sorted(started.items()))
+
+
+def _change(team: dict[str, dict[str, Any]], c: TeamChange) -> None:
+    member = c.member_id or ""  # none: the team's own cap, signing's limit, not capacity
+    if c.change == "joined":
+        team[member] = {"member_id": c.member_id, "role": c.role, "resident_cap": c.resident_cap}
+    elif c.change == "left":
+        team.pop(member, None)
+    elif member in team:  # a doctor's cap
+        team[member] = team[member] | {"resident_cap": c.resident_cap}
+
+
+def _doctor_caps(team: dict[str, dict[str, Any]]) -> tuple[int | None, ...]:
+    return tuple(m["resident_cap"] for _, m in sorted(team.items()) if m["role"] in f.CONTRACTING_ROLES)
