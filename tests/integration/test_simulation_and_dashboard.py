@@ -79,14 +79,15 @@ def _browse(url: str, token: str) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1700})
         page.goto(f"{url}/#token={token}")
         drawn = "(id) => { const c = Chart.getChart(id); return c && c.data.datasets.some(d => d.data.some(v => v)); }"
-        for chart in ("dimensions", "fulfilment", "satisfaction", "settlement", "withheld"):
+        for chart in ("coverage", "dimensions", "fulfilment", "satisfaction", "settlement", "withheld"):
             page.wait_for_function(f"() => ({drawn})('{chart}')", timeout=60_000)
         assert page.locator("#ranking tbody tr").count() > 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-2026.png"), full_page=True)
         before = page.evaluate("() => JSON.stringify(Chart.getChart('settlement').data.labels)")
         page.select_option("#period", "2025")
         page.wait_for_function(
             f"() => JSON.stringify(Chart.getChart('settlement').data.labels) !== {before!r}", timeout=60_000
         )
         assert page.evaluate("() => Chart.getChart('settlement').data.labels.every(l => l.startsWith('2025'))")
-        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-2025.png"), full_page=True)
         browser.close()
