@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -178,6 +179,16 @@ class Acts:
                 self.day_of(date.fromisoformat(held.ends_on)) - lead, "renew", person.serial, held.contract_id
             )
 
+    async def tally(self, what: str, call: Awaitable[Any]) -> Any:
+        """Make the call and count it as `what`, or as refused with the problem's type (then None)."""
+        try:
+            result = await call
+        except Refused as refused:
+            self.state.count(f"{what}: refused {refused.problem.get('type')}")
+            return None
+        self.state.count(what)
+        return {} if result is None else result  # None means refused; an empty answer is done
+
     def current(self, serial: int, contract_id: str | None = None) -> Held | None:
         held = self.state.contracts.get(str(serial))
         if held is None or str(serial) in self.state.gone:
@@ -192,8 +203,9 @@ class Acts:
         new_start = date.fromisoformat(held.ends_on) + timedelta(days=1)
         tags = people.key_populations(person, new_start)
         body = {"key_populations": tags, "packages": people.packages(tags)}
-        try:
-            renewed = await self.platform.call(
+        renewed = await self.tally(
+            "contracts renewed",
+            self.platform.call(
                 "signing",
                 "POST",
                 f"/contracts/{contract_id}/renewal",
@@ -201,12 +213,10 @@ class Acts:
                 at(d, 11),
                 body,
                 step=f"renew-{contract_id}",
-            )
-        except Refused as refused:
-            self.state.count(f"renewal refused {refused.problem.get('type')}")
-            return
-        self.hold(person, renewed, held.number + 1)
-        self.state.count("contracts renewed")
+            ),
+        )
+        if renewed is not None:
+            self.hold(person, renewed, held.number + 1)
 
     async def leave(self, person: Resident, reason: str, d: date) -> None:
         """Death or moving away ends the contract; a switch moves it to another team nearby."""
@@ -217,8 +227,9 @@ class Acts:
         if reason == "switched_team":
             await self._switch(person, held, d)
             return
-        try:
-            await self.platform.call(
+        ended = await self.tally(
+            f"contracts ended: {reason}",
+            self.platform.call(
                 "signing",
                 "POST",
                 f"/contracts/{held.contract_id}/termination",
@@ -226,20 +237,19 @@ class Acts:
                 at(d, 15),
                 {"reason": reason, "last_day": d.isoformat()},
                 step=f"end-{held.contract_id}",
-            )
-        except Refused as refused:
-            self.state.count(f"termination refused {refused.problem.get('type')}")
-            return
-        self.state.gone[str(person.serial)] = reason
-        self.state.count(f"contracts ended: {reason}")
+            ),
+        )
+        if ended is not None:
+            self.state.gone[str(person.serial)] = reason
 
     async def _switch(self, person: Resident, held: Held, d: date) -> None:
         others = [t for t in self.township_teams[person.township_code] if t.team_id != held.team_id]
         if not others:
             return
         team = others[person.serial % len(others)]
-        try:
-            switched = await self.platform.call(
+        switched = await self.tally(
+            "contracts switched",
+            self.platform.call(
                 "signing",
                 "POST",
                 f"/contracts/{held.contract_id}/switch",
@@ -247,12 +257,10 @@ class Acts:
                 at(d, 16),
                 {"team_id": team.team_id, "doctor_id": team.doctors[0], "starts_on": d.isoformat()},
                 step=f"switch-{held.contract_id}",
-            )
-        except Refused as refused:
-            self.state.count(f"switch refused {refused.problem.get('type')}")
-            return
-        self.hold(person, switched, held.number + 1)
-        self.state.count("contracts switched")
+            ),
+        )
+        if switched is not None:
+            self.hold(person, switched, held.number + 1)
 
     async def daily_jobs(self, d: date) -> None:
         """What the CronJobs do at the end of each day: expire contracts and unanswered referrals."""

@@ -120,8 +120,9 @@ class Care(Acts):
             "occurred_at": at(d, 10).isoformat(),
             "measurements": [{"kind": k, "value": v, "unit": u} for k, v, u in measured],
         }
-        try:
-            await self.platform.call(
+        await self.tally(
+            "visits",
+            self.platform.call(
                 "health-records",
                 "POST",
                 f"/residents/{held.resident_ref}/visits",
@@ -129,11 +130,8 @@ class Care(Acts):
                 at(d, 10),
                 body,
                 step=f"visit-{contract_id}-{d.isoformat()}",
-            )
-        except Refused as refused:
-            self.state.count(f"visit refused {refused.problem.get('type')}")
-            return
-        self.state.count("visits")
+            ),
+        )
 
     async def rate(self, person: Resident, contract_id: str, d: date) -> None:
         held = self.current(person.serial, contract_id)
@@ -142,8 +140,9 @@ class Care(Acts):
         rng, quality = self.rng("rate", person.serial, held.number), self.teams[held.team_id].quality
         scores = [max(1, min(5, round(rng.gauss(2.2 + 2.8 * quality, 0.8)))) for _ in range(3)]
         body = {"team_id": held.team_id, "ability": scores[0], "attitude": scores[1], "responsiveness": scores[2]}
-        try:
-            await self.platform.call(
+        await self.tally(
+            "ratings",
+            self.platform.call(
                 "health-records",
                 "POST",
                 f"/residents/{held.resident_ref}/ratings",
@@ -151,11 +150,8 @@ class Care(Acts):
                 at(d, 20),
                 body,
                 step=f"rate-{contract_id}",
-            )
-        except Refused as refused:
-            self.state.count(f"rating refused {refused.problem.get('type')}")
-            return
-        self.state.count("ratings")
+            ),
+        )
 
     async def refer(self, person: Resident, d: date) -> None:
         held = self.current(person.serial)
@@ -176,8 +172,9 @@ class Care(Acts):
             "clinical_summary": "Not controlled on the current treatment; see the attached record.",
         }
         team = self.teams[held.team_id]
-        try:
-            issued = await self.platform.call(
+        issued = await self.tally(
+            "referrals issued",
+            self.platform.call(
                 "referral",
                 "POST",
                 "/referrals",
@@ -185,11 +182,10 @@ class Care(Acts):
                 at(d, 14),
                 body,
                 step=f"refer-{person.serial}-{self.day_of(d)}",
-            )
-        except Refused as refused:
-            self.state.count(f"referral refused {refused.problem.get('type')}")
+            ),
+        )
+        if issued is None:
             return
-        self.state.count("referrals issued")
         self._answer(Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition]), d, rng)
 
     def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
@@ -229,13 +225,11 @@ class Care(Acts):
             if held is None:
                 return
             who = people.doctor(self.teams[held.team_id], held.doctor_id)
-        try:
-            await self.platform.call(
+        done = await self.tally(
+            f"referrals {step}",
+            self.platform.call(
                 "referral", "POST", path, who, at(d, 11 if step == "accept" else 16), body, step=f"{step}-{referral_id}"
-            )
-        except Refused as refused:
-            self.state.count(f"referral {step} refused {refused.problem.get('type')}")
-            return
-        self.state.count(f"referrals {step}")
-        if follow is not None:
+            ),
+        )
+        if done is not None and follow is not None:
             self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department)
