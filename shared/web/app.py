@@ -6,9 +6,9 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
@@ -22,6 +22,13 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def today(request: Request) -> date:
+    """The date where the service runs (its TIMEZONE), by the app's clock: what "today" means
+    for a term's start, a deadline or a period."""
+    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
+    return local
 
 
 def verifier_for(settings: ServiceSettings) -> TokenVerifier:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -19,6 +18,7 @@ from billing.application.streams import ACCOUNTS, BOOK, BOOKS
 from billing.application.views import account_view
 from billing.domain.errors import UnknownContract
 from billing.domain.fee_rules import FeeRules
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, present, respond, run_command
 
@@ -27,11 +27,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
 }
 router = APIRouter(tags=["billing"], responses=PROBLEMS)
-
-
-def _today(request: Request) -> date:
-    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
-    return local
 
 
 @router.get("/fee-rules", response_model=FeeRulesFile, summary="The fee rules of this deployment")
@@ -73,9 +68,9 @@ def _percent(value: Fraction) -> str:
 async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_close_periods(who)
     settlement: Settlement = request.app.state.settlement
-    today = body.as_of or _today(request)
-    period = body.period or settlement.calendar.last_over(today)
-    command = ClosePeriods(settlement.calendar.check(period), today)
+    on = body.as_of or today(request)
+    period = body.period or settlement.calendar.last_over(on)
+    command = ClosePeriods(settlement.calendar.check(period), on)
     work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
     return respond(await run_command(request, who, key, work), 200)
 

@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
@@ -38,11 +37,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 ResidentRef = Annotated[
     str, Path(pattern=r"^r_[a-z2-7]{26}$", description="The resident's pseudonymous ref", examples=["r_" + "a" * 26])
 ]
-
-
-def today(request: Request) -> date:
-    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
-    return local
 
 
 def queries(request: Request) -> Queries:

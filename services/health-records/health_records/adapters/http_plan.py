@@ -9,13 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from health_records.adapters.fulfilment_view import FulfilmentView
-from health_records.adapters.http_common import PROBLEMS, CommandCall, ResidentRef, logged_read, queries, records, today
+from health_records.adapters.http_common import PROBLEMS, CommandCall, ResidentRef, logged_read, queries, records
 from health_records.adapters.schemas_in import PlanRevision
 from health_records.adapters.schemas_out import FulfilmentPublic, PlanPublic, ResidentFulfilmentPublic
 from health_records.application import access
 from health_records.application.commands import RevisePlan
 from health_records.domain.errors import RecordNotFound
 from health_records.domain.plan import PlannedService
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import respond
 

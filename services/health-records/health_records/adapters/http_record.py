@@ -15,7 +15,6 @@ from health_records.adapters.http_common import (
     logged_read,
     queries,
     records,
-    today,
 )
 from health_records.adapters.schemas_in import (
     AllergyIn,
@@ -37,6 +36,7 @@ from health_records.application.commands import (
     ResolveCondition,
 )
 from health_records.domain.record_events import Allergy, BasicInformation, Condition, FamilyHistory, RecentInformation
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import respond
 

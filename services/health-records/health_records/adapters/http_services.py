@@ -13,7 +13,6 @@ from health_records.adapters.http_common import (
     delivery,
     logged_read,
     queries,
-    today,
 )
 from health_records.adapters.schemas_in import (
     DischargeIn,
@@ -35,6 +34,7 @@ from health_records.domain.feedback import Rating
 from health_records.domain.prescriptions import Prescription
 from health_records.domain.sickbeds import Admission
 from health_records.domain.visits import VisitReport
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import respond
 

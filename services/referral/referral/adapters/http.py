@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -17,6 +16,7 @@ from referral.application.referrals import Referrals
 from referral.domain.lifecycle import Appointment, Draft
 from referral.domain.referral import Patient
 from shared.principal import Principal
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
 
@@ -38,11 +38,6 @@ router = APIRouter(tags=["referral"], responses=PROBLEMS)
 
 def _referrals(request: Request) -> Referrals:
     return request.app.state.referrals  # type: ignore[no-any-return]
-
-
-def _today(request: Request) -> date:
-    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
-    return local
 
 
 @router.post(
@@ -67,7 +62,7 @@ async def issue(body: s.ReferralCreate, request: Request, who: CurrentPrincipal,
         reason=body.reason,
         clinical_summary=body.clinical_summary,
     )
-    work = _referrals(request).issue(who, c.IssueReferral(draft, _today(request)))
+    work = _referrals(request).issue(who, c.IssueReferral(draft, today(request)))
     outcome = await run_command(request, who, key, work)
     return respond(outcome, 201, f"/referrals/{outcome.result['referral_id']}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -36,11 +35,6 @@ _PROBLEMS = {
         422, "package-not-offered", "Invalid, or refused by a rule (package not offered, bad identity number…)"
     ),
 }
-
-
-def today(request: Request) -> date:
-    local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
-    return local
 
 
 def store(request: Request) -> EventStore:

@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, present, respond, run_command
 from signing.adapters.http import common
@@ -63,7 +64,7 @@ async def sign_contract(body: ContractCreate, request: Request, who: CurrentPrin
         doctor_id=body.doctor_id,
         package_codes=codes(body.packages),
         term_years=body.term_years,
-        starts_on=body.starts_on or common.today(request),
+        starts_on=body.starts_on or today(request),
         combined_signing=combined(body.combined_signing),
     )
     outcome = await run_command(request, who, key, common.signing(request).sign_contract(who, command))
@@ -107,7 +108,7 @@ async def sign_agreement(
             for m in body.members
         ),
         term_years=body.term_years,
-        starts_on=body.starts_on or common.today(request),
+        starts_on=body.starts_on or today(request),
         combined_signing=combined(body.combined_signing),
     )
     outcome = await run_command(request, who, key, common.signing(request).sign_agreement(who, command))

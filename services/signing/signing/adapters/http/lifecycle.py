@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from shared.commands import Outcome
 from shared.domain import DomainError
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
 from signing.adapters.http import common
@@ -56,9 +57,7 @@ async def renew(  # noqa: PLR0913
     if_match: IfMatch = None,
 ) -> Response:
     old, _ = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
-    command = RenewContract(
-        contract_id, str(uuid.uuid4()), _changes(body), common.today(request), expected_version(if_match)
-    )
+    command = RenewContract(contract_id, str(uuid.uuid4()), _changes(body), today(request), expected_version(if_match))
     outcome = await run_command(request, who, key, common.lifecycle(request).renew(who, command, old))
     return respond(outcome, 201, f"/contracts/{outcome.result['contract_id']}")
 
@@ -82,7 +81,7 @@ async def switch(  # noqa: PLR0913
     store = common.store(request)
     old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
     previous = await asyncio.to_thread(queries.predecessor, store, old)
-    starts_on = body.starts_on or common.today(request)
+    starts_on = body.starts_on or today(request)
     command = SwitchTeam(
         contract_id, str(uuid.uuid4()), body.team_id, starts_on, _changes(body), expected_version(if_match)
     )
@@ -107,9 +106,7 @@ async def terminate(  # noqa: PLR0913
     store = common.store(request)
     old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
     previous = await asyncio.to_thread(queries.predecessor, store, old)
-    command = TerminateContract(
-        contract_id, body.reason, body.last_day, common.today(request), expected_version(if_match)
-    )
+    command = TerminateContract(contract_id, body.reason, body.last_day, today(request), expected_version(if_match))
     work = common.lifecycle(request).terminate(who, command, old, previous)
     return respond(await run_command(request, who, key, work), 200)
 

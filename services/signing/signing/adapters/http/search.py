@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.problems import Problem
 from signing.adapters.http import common
@@ -48,7 +49,7 @@ async def search_contracts(  # noqa: PLR0913
         team_id, doctor_id, resident_ref, agreement_id, area, status, after=_after(cursor), limit=limit
     )
     if expiring_within_days is not None:
-        ends_by = common.today(request) + timedelta(days=expiring_within_days)
+        ends_by = today(request) + timedelta(days=expiring_within_days)
         query = replace(query, status="active", ends_by=ends_by)
     found = await asyncio.to_thread(common.index(request).search, access.contract_scope(who, query))
     page, more = found[:limit], len(found) > limit

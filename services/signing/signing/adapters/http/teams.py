@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
 from signing.adapters.http import common
@@ -137,5 +138,5 @@ async def list_packages(
     on: Annotated[date | None, Query(examples=["2026-03-01"])] = None,
 ) -> list[dict[str, Any]]:
     catalogue = common.catalogue(request)
-    packages = catalogue.packages if area is None else catalogue.offered_in(area, on or common.today(request))
+    packages = catalogue.packages if area is None else catalogue.offered_in(area, on or today(request))
     return [package_view(p) for p in packages]
