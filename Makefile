@@ -7,6 +7,7 @@ PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
 # The dashboard's browser test drives Debian's Chromium (never a browser a tool downloads).
 CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint unit bench token contracts clean
@@ -20,9 +21,11 @@ $(READY): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# A fresh machine may have no package index yet: update it first.
 $(CHROMIUM):
 	@echo "installing Debian's chromium for the dashboard's browser test"
-	apt-get install -y -q chromium > /dev/null || sudo apt-get install -y -q chromium > /dev/null
+	$(SUDO) apt-get update -q > /dev/null
+	$(SUDO) apt-get install -y -q chromium > /dev/null
 
 run: $(READY) ## the whole platform, a dashboard and a small simulated county (SIMULATE_RESIDENTS=0: none)
 	$(PY) -m fdcs run

@@ -15,12 +15,12 @@ A benchmark, not a test: it asserts nothing and prints figures.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,9 @@ from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
 from appraisal.bootstrap import engine_for, own_views_follower  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
-from fdcs.devkeys import ensure_keys, mint  # noqa: E402
+from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.messaging.embedded import free_port  # noqa: E402
+from shared.servers.postgres import postgres  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 
 COUNTY = "440183"
@@ -140,7 +141,8 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--polls", type=int, default=5)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    servers = ExitStack()  # PostgreSQL: DATABASE_URL's, or one of our own for this run
+    server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
     name = f"fdcs_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -167,6 +169,7 @@ def main() -> None:
         processes.stop()
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        servers.close()
 
 
 if __name__ == "__main__":

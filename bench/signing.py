@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,6 +29,7 @@ sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir(
 
 from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.messaging.embedded import free_port  # noqa: E402
+from shared.servers.postgres import postgres  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 from signing.domain.identity import with_check_digit  # noqa: E402
 
@@ -148,7 +149,8 @@ def main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    servers = ExitStack()  # PostgreSQL: DATABASE_URL's, or one of our own for this run
+    server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
     name = f"fdcs_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -178,6 +180,7 @@ def main() -> None:
         processes.stop()
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        servers.close()
 
 
 async def rounds(

@@ -1,6 +1,7 @@
-"""`make run`: the embedded broker, every service, relay and projection, as child processes.
+"""`make run`: PostgreSQL, a Kafka broker, every service, relay and projection, as child processes.
 
-One line per service says where it listens; Ctrl-C stops everything it started.
+One line per service says where it listens; Ctrl-C stops everything it started. PostgreSQL
+keeps its data in `.local/postgres/run` between runs; a DATABASE_URL given wins over it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
 
 from fdcs.services import SERVICES
 from shared.contracts import topics
 from shared.devkeys import ensure_keys, mint
 from shared.messaging import ensure_topics
 from shared.messaging.embedded import EmbeddedBroker, free_port
+from shared.servers.postgres import EmbeddedPostgres
 from shared.settings import ServiceSettings
 
 LOGS = Path(".local/logs")
+POSTGRES = Path(".local/postgres/run")
 # Measured on the embedded broker: groups join in ~1 s with these, 5-23 s with defaults.
 FAST_GROUPS = {
     "KAFKA_SESSION_TIMEOUT_MS": "2000",
@@ -36,6 +42,8 @@ def run_platform() -> int:
         signal.signal(signum, _interrupt)
     LOGS.mkdir(parents=True, exist_ok=True)
     ensure_keys()
+    postgres, database_url = _postgres()
+    os.environ["DATABASE_URL"] = database_url  # read by every service's settings, here and in the children
     broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
     for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
         service.bootstrap().migrate(service.settings(database_create_tables=True))
@@ -50,6 +58,8 @@ def run_platform() -> int:
     children: list[tuple[str, subprocess.Popen[bytes]]] = []  # watched: one exiting stops all
     background: list[tuple[str, subprocess.Popen[bytes]]] = []  # the simulation ends on its own
     try:
+        where = f"embedded, data in {postgres.data_dir}" if postgres else "DATABASE_URL"
+        print(f"{'postgresql':<15} 127.0.0.1:{urlsplit(database_url).port}  ({where})")
         print(f"{'kafka':<15} {broker.bootstrap}  (embedded Tansu, in memory)")
         for service in SERVICES.values():
             children += _start(service.name, env, service.relays, service.projects)
@@ -66,6 +76,8 @@ def run_platform() -> int:
     finally:
         _stop(background + children)
         broker.stop()
+        if postgres:
+            postgres.stop()
         print("stopped everything")
 
 

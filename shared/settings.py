@@ -1,7 +1,8 @@
 """Settings every service reads from its environment; bad values stop it at start.
 
-Each service subclasses `ServiceSettings` with its own defaults (port, schema, SQLite file).
-Defaults are the embedded ones `make run` uses; production sets every value (deploy/k8s).
+Each service subclasses `ServiceSettings` with its own defaults (port, schema). Defaults are
+the ones `make run` uses, which also sets DATABASE_URL to the PostgreSQL it starts;
+production sets every value (deploy/k8s).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ class ServiceSettings(BaseSettings):
     http_workers: int = Field(default=1, ge=1, le=64, description="Processes per pod; scale pods instead")
 
     database_url: str = Field(
-        default="sqlite:///.local/store.db",
-        description="postgresql://user:password@host:port/db or sqlite:///path",
-        pattern=r"^(postgresql(\+psycopg)?|postgres|sqlite)://",
+        default="",
+        description="postgresql://user:password@host:port/db (`make run` and the tests start their own)",
+        pattern=r"^((postgresql(\+psycopg)?|postgres)://.*)?$",
     )
     database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     database_pool_size: int = Field(default=5, ge=1, le=100)
@@ -69,8 +70,8 @@ class ServiceSettings(BaseSettings):
             raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session timeout")
         if self.environment == "production" and self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
             raise ValueError("set PSEUDONYM_KEY: the development key is refused in production")
+        if self.environment == "production" and not self.database_url:
+            raise ValueError("set DATABASE_URL: production has no embedded PostgreSQL")
         if self.environment == "production" and self.simulated_clock:
             raise ValueError("SIMULATED_CLOCK lets callers backdate facts: refused in production")
-        if self.environment == "production" and self.database_url.startswith("sqlite"):
-            raise ValueError("production needs DATABASE_URL=postgresql://…, not SQLite")
         return self

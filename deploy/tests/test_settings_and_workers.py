@@ -4,6 +4,7 @@ what its workers consume (from the code) is declared and granted in Kafka."""
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_every_process_accepts_the_settings_the_manifests_give_it(rendered: Rend
 
 
 def test_what_the_workers_consume_is_declared_and_granted(
-    rendered: Rendered, kafka_bootstrap: str, tmp_path: Path
+    rendered: Rendered, kafka_bootstrap: str, postgres_url: str, tmp_path: Path
 ) -> None:
     objects = rendered("overlays/prod")
     checked = 0
@@ -62,7 +63,8 @@ def test_what_the_workers_consume_is_declared_and_granted(
             environment(container, objects),
             mounted_files(workload, container, objects, tmp_path / workload["metadata"]["name"]),
             environment="test",
-            database_url=f"sqlite:///{tmp_path}/{service}.db",
+            database_url=postgres_url,
+            database_schema=f"workers_{uuid.uuid4().hex[:8]}",
             kafka_bootstrap_servers=kafka_bootstrap,
             kafka_security_protocol="PLAINTEXT",
         )

@@ -33,16 +33,7 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventS
     recorder = PostgresProcessRecorder(datastore)
     if create:
         recorder.create_table()
-    path = BatchPath(plain_url(url), recorder)
-
-    def select_many(ids: list[str]) -> list[Row]:
-        with datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(path.select, (ids,), prepare=True)
-            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in cursor.fetchall()]
-
-    store = EventStore(recorder, url, schema, select_many)
-    store.batch_path = path
-    return store
+    return EventStore(recorder, url, schema, BatchPath(plain_url(url), recorder))
 
 
 class BatchPath:
@@ -56,7 +47,7 @@ class BatchPath:
 
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
         schema, table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
-        self._conninfo = conninfo
+        self._conninfo, self._datastore = conninfo, recorder.datastore
         self._lock: list[Composed] = list(recorder.lock_table_statements)  # type: ignore[arg-type]
         self._notify = SQL("NOTIFY {}").format(Identifier(recorder.channel_name))
         self._insert = SQL(
@@ -78,6 +69,11 @@ class BatchPath:
         except psycopg.OperationalError:
             await self._reset()
             raise
+
+    def select_many_now(self, stream_ids: list[str]) -> list[Row]:
+        with self._datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(self.select, (stream_ids,), prepare=True)
+            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in cursor.fetchall()]
 
     async def append(self, events: Sequence[NewEvent]) -> None:
         columns = (

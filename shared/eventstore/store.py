@@ -1,6 +1,6 @@
 """The event store of one service, on the `eventsourcing` library's recorders.
 
-Why this library: its PostgreSQL and SQLite recorders give optimistic appends (a unique
+Why this library: its PostgreSQL recorder gives optimistic appends (a unique
 (stream, version) key), a gap-free notification log for the relay (writers take a table
 lock, so positions commit in order), and position tracking, all well tested upstream.
 We use its recorders and tables; our domain stays plain Python. One thing is our own:
@@ -12,8 +12,7 @@ synchronous path, run from a thread beside the HTTP server, was the bottleneck.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Protocol
 
@@ -34,6 +33,9 @@ class BatchPath(Protocol):
 
     async def select_many(self, stream_ids: list[str]) -> list[Row]: ...
 
+    def select_many_now(self, stream_ids: list[str]) -> list[Row]:
+        """The same, from a thread outside the event loop."""
+
     async def append(self, events: Sequence[NewEvent]) -> None: ...
 
     async def close(self) -> None:
@@ -43,12 +45,9 @@ class BatchPath(Protocol):
 class EventStore:
     """Streams of one service: append with an expected version, read a stream, tail the log."""
 
-    def __init__(
-        self, recorder: ProcessRecorder, url: str, schema: str, select_many: Callable[[list[str]], list[Row]]
-    ) -> None:
+    def __init__(self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath) -> None:
         self._recorder, self._url, self._schema = recorder, url, schema
-        self._select_many = select_many
-        self.batch_path: BatchPath = _Threaded(self)
+        self.batch_path = batch_path
 
     def read(self, stream_id: str, after: int = 0) -> list[RecordedEvent]:
         stored = self._recorder.select_events(stream_id, gt=after or None)
@@ -56,7 +55,7 @@ class EventStore:
 
     def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         """Several streams in one query (a batch of commands loads what it needs at once)."""
-        return group(stream_ids, self._select_many(list(stream_ids)) if stream_ids else [])
+        return group(stream_ids, self.batch_path.select_many_now(list(stream_ids)) if stream_ids else [])
 
     async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         return group(stream_ids, await self.batch_path.select_many(list(stream_ids)) if stream_ids else [])
@@ -92,10 +91,7 @@ class EventStore:
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
         """Be the only holder of `name` for this store (one relay at a time), waiting if
-        another process holds it; on SQLite the single process is already alone."""
-        if not self._url.startswith("postgres"):
-            yield
-            return
+        another process holds it; the lock goes with the connection if the process dies."""
         with psycopg.connect(plain_url(self._url), autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{self._schema}:{name}",))
             yield
@@ -119,22 +115,6 @@ def group(stream_ids: Sequence[str], rows: list[Row]) -> dict[str, list[Recorded
     for stream_id, version, type_, state in rows:
         found[stream_id].append(RecordedEvent.decode(stream_id, version, type_, bytes(state)))
     return found
-
-
-class _Threaded:
-    """The batch path of back ends without an async driver (SQLite): the sync calls in a thread."""
-
-    def __init__(self, store: EventStore) -> None:
-        self._store = store
-
-    async def select_many(self, stream_ids: list[str]) -> list[Row]:
-        return await asyncio.to_thread(self._store._select_many, stream_ids)
-
-    async def append(self, events: Sequence[NewEvent]) -> None:
-        await asyncio.to_thread(self._store.append, events)
-
-    async def close(self) -> None:
-        pass
 
 
 def plain_url(url: str) -> str:

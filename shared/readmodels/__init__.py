@@ -1,8 +1,8 @@
 """Read models: tables built from public events, each named for the question it answers.
 
-They live in the consuming service's own database (SQLAlchemy Core, so the same code runs
-on PostgreSQL and SQLite) and record the ids of the events they applied in the same
-transaction as the change, so a redelivered event changes nothing.
+They live in the consuming service's own PostgreSQL schema (SQLAlchemy Core) and record
+the ids of the events they applied in the same transaction as the change, so a redelivered
+event changes nothing.
 """
 
 from shared.readmodels.database import open_engine

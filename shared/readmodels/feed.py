@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, String, Table, Text, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, Text, select
+from sqlalchemy.dialects.postgresql import insert
 
 from shared.messaging.publisher import Message
 
@@ -25,7 +25,7 @@ class PartnerFeed:
         self.table = Table(
             f"feed_{name}",
             metadata,
-            Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Column("position", BigInteger, primary_key=True, autoincrement=True),
             Column("partner_id", String(64), nullable=False, index=True),
             Column("event_id", String(100), nullable=False, unique=True),
             Column("envelope", Text, nullable=False),
@@ -43,8 +43,7 @@ class PartnerFeed:
             if m.topic.startswith(self.topic_prefix)
         ]
         if rows:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(self.table).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
+            conn.execute(insert(self.table).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
 
     def page(self, conn: Connection, partner_id: str, after: int, limit: int) -> dict[str, Any]:
         t = self.table

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 from shared.eventstore import EventStore, RecordedEvent
 
@@ -33,8 +33,7 @@ class Positions:
         return int(found or 0)
 
     def set(self, conn: Connection, follower: str, position: int) -> None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(self.table).values(follower=follower, position=position)
+        statement = insert(self.table).values(follower=follower, position=position)
         conn.execute(statement.on_conflict_do_update(index_elements=["follower"], set_={"position": position}))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Column, Connection, MetaData, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 
 class AppliedEvents:
@@ -24,9 +24,8 @@ class AppliedEvents:
         fresh = list(dict.fromkeys(event_ids))
         if not fresh:
             return set()
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         statement = (
-            dialect.insert(self.table)
+            insert(self.table)
             .values([{"reader": reader, "event_id": event_id} for event_id in fresh])
             .on_conflict_do_nothing()
             .returning(self.table.c.event_id)

@@ -1,7 +1,8 @@
-"""Pytest fixtures for real servers: PostgreSQL (DATABASE_URL) and the embedded Kafka broker.
+"""Pytest fixtures for real servers: PostgreSQL and Kafka, started by the session itself.
 
-Tests never skip for a missing server: PostgreSQL must be reachable (the session stops
-with a message saying how to start it) and the broker is started here, once per session.
+Tests never skip for a missing server. PostgreSQL is the embedded one (`shared.servers`)
+unless DATABASE_URL names a server, where the session must be able to create databases
+(it stops with a message saying so if it cannot).
 """
 
 from __future__ import annotations
@@ -18,23 +19,35 @@ import pytest
 
 from shared.devkeys import ensure_keys, mint
 from shared.messaging.embedded import EmbeddedBroker
+from shared.servers.postgres import EmbeddedPostgres, postgres
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-START_HINT = (
-    "PostgreSQL is not reachable at {url} ({error}). Start it, e.g. "
-    "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, "
-    "or point DATABASE_URL at a server where this user may create databases."
+ROOT = Path(__file__).resolve().parents[2]
+UNREACHABLE = (
+    "PostgreSQL is not reachable at the DATABASE_URL given ({error}). Unset DATABASE_URL to let "
+    "the tests start their own, or point it at a server where this user may create databases."
 )
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
+    """The server's URL: DATABASE_URL if given, else an embedded server of this session's own."""
+    folder = ROOT / ".local" / "postgres"
+    for left in folder.glob("test-*/"):  # a killed session's server (named by its pid)
+        if not Path(f"/proc/{left.name.removeprefix('test-')}").exists():
+            EmbeddedPostgres(left).stop_leftover()
+            EmbeddedPostgres(left).remove()
+    with postgres(folder / f"test-{os.getpid()}", keep=False) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
     """A database of its own for this test session, dropped at the end."""
-    server = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    server = postgres_server
     try:
         admin = psycopg.connect(server, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
-        pytest.exit(START_HINT.format(url=server, error=str(error).strip()), returncode=3)
+        pytest.exit(UNREACHABLE.format(error=str(error).strip()), returncode=3)
     name = f"fdcs_test_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     yield server.rsplit("/", 1)[0] + "/" + name

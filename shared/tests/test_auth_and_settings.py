@@ -72,7 +72,8 @@ def test_a_token_signed_with_another_key_is_refused(verifier: TokenVerifier, tmp
         {"kafka_session_timeout_ms": 1000, "kafka_heartbeat_interval_ms": 500},
         {"http_port": 0},
         {"environment": "production", "database_url": "postgresql://db/x"},
-        {"environment": "production", "pseudonym_key": "real-secret", "database_url": "sqlite:///x.db"},
+        {"database_url": "sqlite:///x.db"},
+        {"environment": "production", "pseudonym_key": "real-secret"},  # no DATABASE_URL
         {"timezone": "Mars/Olympus"},
     ],
 )

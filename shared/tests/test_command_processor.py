@@ -217,14 +217,14 @@ def test_a_refusal_made_on_a_stale_cache_is_decided_again_on_the_store(store: Ev
     assert (retried.result, retried.replayed) == (first.result, True)
 
 
-def test_a_processor_gives_its_connection_back_when_it_stops(postgres_url: str, pg_store: EventStore) -> None:
+def test_a_processor_gives_its_connection_back_when_it_stops(postgres_url: str, store: EventStore) -> None:
     def connections() -> int:
         with psycopg.connect(postgres_url) as conn:
             found = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
             return int(found.fetchone()[0])  # type: ignore[index]
 
     async def serve() -> tuple[int, int]:
-        processor = CommandProcessor(pg_store)
+        processor = CommandProcessor(store)
         processor.start()
         await processor.execute(take_place("b1", "x"), context())
         serving = connections()
@@ -232,7 +232,7 @@ def test_a_processor_gives_its_connection_back_when_it_stops(postgres_url: str, 
         return serving, connections()
 
     serving, stopped = asyncio.run(serve())
-    threaded = CommandProcessor(pg_store)
+    threaded = CommandProcessor(store)
     threaded.execute_now(take_place("b1", "y"), context())
     before_close = connections()
     threaded.close()

@@ -62,19 +62,19 @@ def append(store: EventStore, stream: str, versions: range) -> None:
 
 
 def test_the_relay_publishes_the_log_in_order_and_records_its_position(
-    pg_store: EventStore, settings: ServiceSettings, topic: Topic
+    store: EventStore, settings: ServiceSettings, topic: Topic
 ) -> None:
-    append(pg_store, "a", range(1, 4))
-    append(pg_store, "b", range(1, 3))
+    append(store, "a", range(1, 4))
+    append(store, "b", range(1, 3))
 
-    Relay(pg_store, KafkaPublisher(settings), enveloped(topic)).relay_once()
+    Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
 
     got = read_topic(settings.kafka_bootstrap_servers, topic.name, lambda ms: len(ms) >= 5)
     per_stream: dict[str, list[int]] = {}
     for m in got:
         per_stream.setdefault(m.key().decode(), []).append(json.loads(m.value())["data"]["v"])
     assert per_stream == {"a": [1, 2, 3], "b": [1, 2]}
-    assert pg_store.tracked("kafka-relay") == pg_store.last_position()
+    assert store.tracked("kafka-relay") == store.last_position()
 
 
 class CrashAfterPublishing(EventStore):
@@ -88,13 +88,13 @@ class CrashAfterPublishing(EventStore):
 
 
 def test_a_crash_before_recording_republishes_the_same_event_ids(
-    pg_store: EventStore, settings: ServiceSettings, topic: Topic
+    store: EventStore, settings: ServiceSettings, topic: Topic
 ) -> None:
-    append(pg_store, "a", range(1, 3))
+    append(store, "a", range(1, 3))
     with pytest.raises(ConnectionError):
-        Relay(CrashAfterPublishing(pg_store), KafkaPublisher(settings), enveloped(topic)).relay_once()
+        Relay(CrashAfterPublishing(store), KafkaPublisher(settings), enveloped(topic)).relay_once()
 
-    Relay(pg_store, KafkaPublisher(settings), enveloped(topic)).relay_once()
+    Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
 
     got = read_topic(settings.kafka_bootstrap_servers, topic.name, lambda ms: len(ms) >= 4)
     ids = [json.loads(m.value())["id"] for m in got]

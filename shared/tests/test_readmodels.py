@@ -1,4 +1,4 @@
-"""Read models: own-log followers and partner feeds, on both back ends."""
+"""Read models: own-log followers and partner feeds."""
 
 from __future__ import annotations
 
@@ -6,22 +6,20 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent, open_store
 from shared.messaging import Message
 from shared.readmodels import LogFollower, PartnerFeed, Positions, open_engine
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def backends(request: pytest.FixtureRequest, postgres_url: str, schema: str, tmp_path: Path) -> tuple[str, str]:
-    if request.param == "postgresql":
-        return postgres_url, postgres_url
-    return f"sqlite:///{tmp_path}/store.db", f"sqlite:///{tmp_path}/views.db"
+@pytest.fixture
+def backends(postgres_url: str) -> tuple[str, str]:
+    """The store's and the views' URLs (the same server, as in production)."""
+    return postgres_url, postgres_url
 
 
 METADATA = MetaData()
@@ -31,10 +29,9 @@ FEED = PartnerFeed(METADATA, "hospitals", "fdcs.test.hospital.")
 
 
 def count(conn: Connection, events: Sequence[RecordedEvent]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for e in events:
-        insert = dialect.insert(COUNTS).values(stream=e.stream_id, n=1)
-        conn.execute(insert.on_conflict_do_update(index_elements=["stream"], set_={"n": COUNTS.c.n + 1}))
+        statement = insert(COUNTS).values(stream=e.stream_id, n=1)
+        conn.execute(statement.on_conflict_do_update(index_elements=["stream"], set_={"n": COUNTS.c.n + 1}))
 
 
 def append(store: EventStore, stream: str, versions: range) -> None:

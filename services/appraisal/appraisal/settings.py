@@ -10,7 +10,6 @@ from shared.settings import ServiceSettings
 
 class AppraisalSettings(ServiceSettings):
     http_port: int = 8004
-    database_url: str = "sqlite:///.local/appraisal.db"
     database_schema: str = Field(default="appraisal", description="The views: disposable, rebuilt from the streams")
     event_store_schema: str = Field(
         default="",

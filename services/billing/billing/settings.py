@@ -10,7 +10,6 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     http_port: int = 8003
-    database_url: str = "sqlite:///.local/billing.db"
     database_schema: str = "billing"
     fee_rules_file: Path = Field(default=DEFAULT, description="Fee rules per area and year (JSON)")
     settlement_period_months: int = Field(default=1, description="Length of a settlement period: 1, 2, 3, 4, 6 or 12")

@@ -10,7 +10,6 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     http_port: int = 8005
-    database_url: str = "sqlite:///.local/health_records.db"
     database_schema: str = "health_records"
     consumer_group: str = "health_records.contracts"
     plan_norms_file: Path = DEFAULT

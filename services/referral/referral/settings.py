@@ -7,7 +7,6 @@ from shared.settings import ServiceSettings
 
 class ReferralSettings(ServiceSettings):
     http_port: int = 8002
-    database_url: str = "sqlite:///.local/referral.db"
     database_schema: str = "referral"
     consumer_group: str = Field(default="referral.contracts", description="Reads signing's contract events")
     referral_answer_hours: int = Field(

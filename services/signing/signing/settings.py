@@ -10,20 +10,13 @@ from signing.adapters.catalogue_file import DEFAULT
 
 class SigningSettings(ServiceSettings):
     http_port: int = 8001
-    database_url: str = "sqlite:///.local/signing.db"
     database_schema: str = "signing"
     catalogue_file: Path = DEFAULT
     doctor_resident_cap: int = Field(
         default=2000, ge=1, le=100_000, description="A contracting doctor's cap when their team names none"
     )
-    index_database_url: str = Field(
-        default="", description="The contract index's database; default DATABASE_URL (SQLite: a file beside it)"
-    )
+    index_database_url: str = Field(default="", description="The contract index's database; default DATABASE_URL")
 
     @property
     def index_url(self) -> str:
-        if self.index_database_url:
-            return self.index_database_url
-        if self.database_url.startswith("sqlite"):  # its own file: two writers never wait on one lock
-            return self.database_url.removesuffix(".db") + "-index.db"
-        return self.database_url
+        return self.index_database_url or self.database_url

@@ -137,7 +137,7 @@ def register(conn: Connection, known: datetime, year: int) -> list[Known[f.Popul
 
 
 def aware(instant: datetime) -> datetime:
-    """SQLite gives back naive times; they were written in UTC."""
+    """Columns without a zone give back naive times; they were written in UTC."""
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 

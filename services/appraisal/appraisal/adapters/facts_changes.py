@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.facts_tables import FACTS_CHANGES, FACTS_VERSION
 from appraisal.application.remembered import Mark
@@ -20,10 +20,9 @@ EVERYTHING = datetime.min.replace(tzinfo=UTC)
 
 def record_change(conn: Connection, earliest_known_at: datetime) -> None:
     """In the batch's transaction; the version's row lock orders concurrent batches."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     t = FACTS_VERSION
     bump = (
-        dialect.insert(t)
+        insert(t)
         .values(name="facts", epoch=uuid.uuid4().hex, version=1)
         .on_conflict_do_update(index_elements=["name"], set_={"version": t.c.version + 1})
         .returning(t.c.version)

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, case, delete, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Table, case, delete
+from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.fact_rows import fact_of
 from appraisal.adapters.facts_changes import record_change
@@ -55,9 +55,8 @@ def _advance(conn: Connection, deliveries: Sequence[Delivery]) -> None:
     for d in deliveries:
         if d.offset >= 0:
             furthest[(d.topic, d.partition)] = max(d.offset, furthest.get((d.topic, d.partition), -1))
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     t = STREAM_POSITIONS
     for (topic, partition), offset in sorted(furthest.items()):
-        statement = dialect.insert(t).values(topic=topic, partition=partition, offset=offset)
+        statement = insert(t).values(topic=topic, partition=partition, offset=offset)
         later = case((statement.excluded.offset > t.c.offset, statement.excluded.offset), else_=t.c.offset)
         conn.execute(statement.on_conflict_do_update(index_elements=["topic", "partition"], set_={"offset": later}))

@@ -77,7 +77,7 @@ class FactsReader:
 
     @contextmanager
     def _consistent(self) -> Iterator[Connection]:
-        """One snapshot for every query (PostgreSQL's repeatable read; SQLite's read transaction)."""
+        """One snapshot for every query (PostgreSQL's repeatable read)."""
         with self._engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")

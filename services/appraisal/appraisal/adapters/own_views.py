@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, DateTime, Integer, Numeric, String, Table, Text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import METADATA
@@ -87,8 +87,7 @@ def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
 
 
 def _insert(conn: Connection, table: Table, row: dict[str, Any]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).values(row).on_conflict_do_nothing())
+    conn.execute(insert(table).values(row).on_conflict_do_nothing())
 
 
 def _result_row(e: ResultPublished) -> dict[str, Any]:
@@ -150,5 +149,5 @@ def _register_row(e: PopulationRecorded, version: int) -> dict[str, Any]:
 
 
 def _utc(instant: datetime) -> datetime:
-    """Stored in UTC: SQLite keeps no zone, and comparisons must agree on both back ends."""
+    """Stored in UTC, so comparisons agree whatever zone an instant came in."""
     return instant.astimezone(UTC)

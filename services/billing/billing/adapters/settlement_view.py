@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 from billing.adapters.publishing import to_public
 from billing.adapters.tables import APPLIED, CHARGES, RELEASES, SETTLEMENTS, VIEW_TABLES
@@ -63,9 +63,8 @@ class SettlementView:
 
 
 def _upsert(conn: Connection, table: Table, key: str, row: dict[str, object]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(row)
-    conn.execute(insert.on_conflict_do_update(index_elements=[key], set_={k: v for k, v in row.items() if k != key}))
+    statement = insert(table).values(row)
+    conn.execute(statement.on_conflict_do_update(index_elements=[key], set_={k: v for k, v in row.items() if k != key}))
 
 
 def replay(store: EventStore, page: int = 1000) -> Iterable[Delivery]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 
 from referral.adapters.publishing import to_public
 from referral.application.streams import EVENTS
@@ -56,7 +56,6 @@ def overview_follower(store: EventStore, engine: Engine) -> LogFollower:
 
 
 def _apply_overview(conn: Connection, events: Sequence[RecordedEvent]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for recorded in events:
         fact = EVENTS.decode(recorded.type, recorded.data) if EVENTS.knows(recorded.type) else None
         if not isinstance(fact, r.FACTS):
@@ -64,8 +63,8 @@ def _apply_overview(conn: Connection, events: Sequence[RecordedEvent]) -> None:
         row = {"version": recorded.version, "status": _STATUS[type(fact)], **_columns(fact)}
         referral_id = fact.routing.referral_id
         if isinstance(fact, r.ReferralIssued):
-            insert = dialect.insert(OVERVIEW).values(referral_id=referral_id, **row)
-            conn.execute(insert.on_conflict_do_nothing(index_elements=["referral_id"]))
+            statement = insert(OVERVIEW).values(referral_id=referral_id, **row)
+            conn.execute(statement.on_conflict_do_nothing(index_elements=["referral_id"]))
         else:  # the log is in commit order: the row is there
             conn.execute(update(OVERVIEW).where(OVERVIEW.c.referral_id == referral_id).values(**row))
 
@@ -136,4 +135,4 @@ def _public_row(row: Any) -> dict[str, Any]:
 
 
 def _utc_read(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite keeps UTC without a zone
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # a column without a zone keeps UTC

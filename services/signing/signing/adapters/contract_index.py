@@ -168,6 +168,6 @@ class ContractIndex:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    signed_at = row["signed_at"]  # SQLite keeps no zone; the store's times are UTC
+    signed_at = row["signed_at"]  # a column without a zone; the store's times are UTC
     zoned = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
     return row | {name: [x for x in row[name].split(",") if x] for name in LISTS} | {"signed_at": zoned}

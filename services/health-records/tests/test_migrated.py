@@ -1,10 +1,9 @@
-"""The service on the embedded back end `make run` uses: store and read model in one SQLite file."""
+"""The service on tables the migrate Job created, as `make run` and production run it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,12 +14,11 @@ from health_records.settings import Settings
 BP = [{"kind": "systolic_bp", "value": 132, "unit": "mmHg"}, {"kind": "diastolic_bp", "value": 84, "unit": "mmHg"}]
 
 
-def test_records_visits_and_fulfilment_on_sqlite(
-    tmp_path: Path, service_settings: Callable[..., Any], world_on: Callable[..., Any], mint_token: Callable[..., str]
+def test_records_visits_and_fulfilment_once_migrated(
+    service_settings: Callable[..., Any], world_on: Callable[..., Any], mint_token: Callable[..., str]
 ) -> None:
-    url = f"sqlite:///{tmp_path}/health_records.db"
-    migrate(service_settings(Settings, database_url=url))  # as `make run` does before starting the processes
-    settings = service_settings(Settings, database_url=url, database_create_tables=False)
+    migrate(service_settings(Settings))  # as `make run` does before starting the processes
+    settings = service_settings(Settings, database_create_tables=False)
     world = world_on(settings)
     doctor = {"Authorization": f"Bearer {mint_token('family_doctor', sub='doc-1', team='T1')}"}
     visit = {"member_id": "doc-1", "place": "clinic", "fulfils": ["hypertension_follow_up"], "measurements": BP}

@@ -1,0 +1,1 @@
+"""Servers the project starts itself for `make run` and the tests (never in production)."""
