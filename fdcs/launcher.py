@@ -12,21 +12,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
-
-from fdcs.services import SERVICES
-from shared.contracts import topics
+from fdcs.services import SERVICES, Service
+from fdcs.simulation.area import partners
 from shared.devkeys import ensure_keys, mint
-from shared.messaging import ensure_topics
-from shared.messaging.embedded import EmbeddedBroker, free_port
-from shared.servers.postgres import EmbeddedPostgres
-from shared.settings import ServiceSettings
+from shared.servers.broker import PlatformKafka, platform_kafka
+from shared.servers.postgres import new_database, postgres
 
-LOGS = Path(".local/logs")
-POSTGRES = Path(".local/postgres/run")
+DATA = Path(".local")
+LOGS = DATA / "logs"
 # Measured on the embedded broker: groups join in ~1 s with these, 5-23 s with defaults.
 FAST_GROUPS = {
     "KAFKA_SESSION_TIMEOUT_MS": "2000",
@@ -42,43 +39,51 @@ def run_platform() -> int:
         signal.signal(signum, _interrupt)
     LOGS.mkdir(parents=True, exist_ok=True)
     ensure_keys()
-    postgres, database_url = _postgres()
-    os.environ["DATABASE_URL"] = database_url  # read by every service's settings, here and in the children
-    broker = EmbeddedBroker(9092 if _port_free(9092) else free_port(), LOGS / "broker.log").start()
-    for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
-        service.bootstrap().migrate(service.settings(database_create_tables=True))
-    env = {
-        **os.environ,
-        **FAST_GROUPS,
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "DATABASE_CREATE_TABLES": "false",
-        "SIMULATED_CLOCK": "true",
-    }
-    ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap), topics.ALL)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []  # watched: one exiting stops all
     background: list[tuple[str, subprocess.Popen[bytes]]] = []  # the simulation ends on its own
-    try:
-        where = f"embedded, data in {postgres.data_dir}" if postgres else "DATABASE_URL"
-        print(f"{'postgresql':<15} 127.0.0.1:{urlsplit(database_url).port}  ({where})")
-        print(f"{'kafka':<15} {broker.bootstrap}  (embedded Tansu, in memory)")
-        for service in SERVICES.values():
-            children += _start(service.name, env, service.relays, service.projects)
-        for service in SERVICES.values():
-            port = service.settings().http_port
-            _wait_ready(port)
-            print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
-        children += _dashboard(env)
-        _print_help()
-        background += _simulate_in_background(env)
-        return _watch(children)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        _stop(background + children)
-        broker.stop()
-        if postgres:
-            postgres.stop()
-        print("stopped everything")
+    with ExitStack() as servers:  # stopped last, after every process that uses them
+        try:
+            kafka = _servers(servers)
+            for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
+                service.bootstrap().migrate(service.settings(database_create_tables=True))
+            env = {**os.environ, **FAST_GROUPS, "DATABASE_CREATE_TABLES": "false", "SIMULATED_CLOCK": "true"}
+            for service in SERVICES.values():
+                children += _start(service, env | kafka.environment(service.name))
+            for service in SERVICES.values():
+                port = service.settings().http_port
+                _wait_ready(port)
+                print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
+            children += _dashboard(env)
+            _print_help()
+            background += _simulate_in_background(env)
+            return _watch(children)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop(background + children)
+            print("stopping the servers", flush=True)
+    print("stopped everything")
+    return 0
+
+
+def _servers(servers: ExitStack) -> PlatformKafka:
+    """PostgreSQL and Kafka, each stopped when `servers` closes; DATABASE_URL set for all."""
+    started = time.monotonic()
+    database = new_database(servers.enter_context(postgres(DATA / "postgres" / "run")), "fdcs")
+    os.environ["DATABASE_URL"] = database  # every service's settings read it, here and in the children
+    print(f"{'postgresql':<15} 127.0.0.1:{urlsplit(database).port}  ({time.monotonic() - started:.1f} s)")
+    kafka = servers.enter_context(platform_kafka(DATA / "kafka" / "run", 9092 if _port_free(9092) else None))
+    _onboard_the_simulated_partners(kafka)
+    print(f"{'kafka':<15} {kafka.bootstrap}  ({kafka.name}; {time.monotonic() - started:.1f} s)")
+    return kafka
+
+
+def _onboard_the_simulated_partners(kafka: PlatformKafka) -> None:
+    """The simulated county's hospitals and bureau, as provincial IT onboards partners."""
+    secondary, tertiary, bureau = partners()
+    for hospital in secondary + tertiary:
+        kafka.onboard("hospital", hospital)
+    kafka.onboard("bureau", bureau)
 
 
 def _dashboard(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
@@ -109,15 +114,15 @@ def _simulate_in_background(env: dict[str, str]) -> list[tuple[str, subprocess.P
     return [("simulation", process)]
 
 
-def _start(name: str, env: dict[str, str], relays: bool, projects: bool) -> list[tuple[str, subprocess.Popen[bytes]]]:
-    roles = ["serve"] + (["relay"] if relays else []) + (["project"] if projects else [])
+def _start(service: Service, env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
+    roles = ["serve"] + (["relay"] if service.relays else []) + (["project"] if service.projects else [])
     started = []
     for role in roles:
-        log = open(LOGS / f"{name}.{role}.log", "ab")  # noqa: SIM115
+        log = open(LOGS / f"{service.name}.{role}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "fdcs", role, name], env=env, stdout=log, stderr=log, start_new_session=True
+            [sys.executable, "-m", "fdcs", role, service.name], env=env, stdout=log, stderr=log, start_new_session=True
         )
-        started.append((f"{name} {role}", process))
+        started.append((f"{service.name} {role}", process))
     return started
 
 

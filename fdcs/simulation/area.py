@@ -52,9 +52,14 @@ def county(code: str, residents: int, rng: random.Random) -> County:
         urban = i < max(1, len(townships) * 2 // 5)
         teams += _centre_teams(township, urban, per_township, rng)
         teams += _village_teams(township, 0 if urban else 2, rng)
-    return County(
-        code, townships, tuple(teams), (f"H2-{code}-county", f"H2-{code}-tcm"), (f"H3-{code[:4]}-city",), f"MIB-{code}"
-    )
+    secondary, tertiary, bureau = partners(code)
+    return County(code, townships, tuple(teams), secondary, tertiary, bureau)
+
+
+def partners(code: str = COUNTY) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The county's secondary and tertiary hospitals and its insurance bureau: the partners
+    provincial IT onboards (each with its own topic and Kafka user)."""
+    return (f"H2-{code}-county", f"H2-{code}-tcm"), (f"H3-{code[:4]}-city",), f"MIB-{code}"
 
 
 def _centre_teams(township: str, urban: bool, people: float, rng: random.Random) -> list[Team]:
