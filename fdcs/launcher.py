@@ -73,12 +73,12 @@ def _servers(servers: ExitStack) -> PlatformKafka:
     os.environ["DATABASE_URL"] = database  # every service's settings read it, here and in the children
     print(f"{'postgresql':<15} 127.0.0.1:{urlsplit(database).port}  ({time.monotonic() - started:.1f} s)")
     kafka = servers.enter_context(platform_kafka(DATA / "kafka" / "run", 9092 if _port_free(9092) else None))
-    _onboard_the_simulated_partners(kafka)
+    onboard_simulated_partners(kafka)
     print(f"{'kafka':<15} {kafka.bootstrap}  ({kafka.name}; {time.monotonic() - started:.1f} s)")
     return kafka
 
 
-def _onboard_the_simulated_partners(kafka: PlatformKafka) -> None:
+def onboard_simulated_partners(kafka: PlatformKafka) -> None:
     """The simulated county's hospitals and bureau, as provincial IT onboards partners."""
     secondary, tertiary, bureau = partners()
     for hospital in secondary + tertiary:

@@ -16,6 +16,7 @@ from deploy.tests.policy import platform_processes
 from fdcs.services import SERVICES
 from shared.contracts.topics import dead_letters
 from shared.messaging import KafkaSubscription
+from shared.servers.broker import PlatformKafka
 from shared.settings import ServiceSettings
 
 Rendered = Callable[[str], list[Obj]]
@@ -51,7 +52,7 @@ def test_every_process_accepts_the_settings_the_manifests_give_it(rendered: Rend
 
 
 def test_what_the_workers_consume_is_declared_and_granted(
-    rendered: Rendered, kafka_bootstrap: str, postgres_url: str, tmp_path: Path
+    rendered: Rendered, broker: PlatformKafka, postgres_url: str, tmp_path: Path
 ) -> None:
     objects = rendered("overlays/prod")
     checked = 0
@@ -65,8 +66,7 @@ def test_what_the_workers_consume_is_declared_and_granted(
             environment="test",
             database_url=postgres_url,
             database_schema=f"workers_{uuid.uuid4().hex[:8]}",
-            kafka_bootstrap_servers=kafka_bootstrap,
-            kafka_security_protocol="PLAINTEXT",
+            **{key.lower(): value for key, value in broker.environment(service).items()},
         )
         subscriptions = [
             w for w in SERVICES[service].bootstrap().create_workers(settings) if isinstance(w, KafkaSubscription)

@@ -58,7 +58,7 @@ class PlatformKafka:
         }
 
     def settings(self, user: str | None = None) -> ServiceSettings:
-        return ServiceSettings(**{k.lower(): v for k, v in self.environment(user).items()})
+        return ServiceSettings.model_validate({k.lower(): v for k, v in self.environment(user).items()})
 
     def client(self, user: str | None = None) -> dict[str, Any]:
         """confluent-kafka settings for `user` (None: the super user)."""

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from shared.devkeys import ensure_keys, mint
-from shared.messaging.embedded import EmbeddedBroker
+from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import EmbeddedPostgres, postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,18 +62,20 @@ def schema() -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if given:
-        yield given
-        return
-    broker = EmbeddedBroker(log_file=tmp_path_factory.mktemp("broker") / "broker.log").start()
-    yield broker.bootstrap
-    # Kafka clients the tests left behind (apps freeze the collector) would keep calling a
-    # broker that is gone, filling the end of the run with connection errors: free them first.
-    gc.unfreeze()
-    gc.collect()
-    broker.stop()
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformKafka]:
+    """Apache Kafka with the manifests' users, ACLs and topics (Tansu where Java is absent)."""
+    with platform_kafka(tmp_path_factory.mktemp("kafka")) as started:
+        yield started
+        # Kafka clients the tests left behind (apps freeze the collector) would keep calling a
+        # broker that is gone, filling the end of the run with connection errors: free them first.
+        gc.unfreeze()
+        gc.collect()
+
+
+@pytest.fixture(scope="session")
+def kafka_client(broker: PlatformKafka) -> dict[str, Any]:
+    """confluent-kafka settings of the harness's super user (to read any topic, create topics)."""
+    return broker.client()
 
 
 @pytest.fixture(scope="session")
@@ -94,12 +96,13 @@ def mint_token(jwt_keys: Path) -> Callable[..., str]:
 
 
 @pytest.fixture(scope="session")
-def test_environment(postgres_url: str, kafka_bootstrap: str, jwt_keys: Path) -> dict[str, str]:
-    """Settings every service under test reads (as environment variables or overrides)."""
+def test_environment(postgres_url: str, broker: PlatformKafka, jwt_keys: Path) -> dict[str, str]:
+    """Settings every service under test reads (as environment variables or overrides); a
+    process started as a service (`Processes`) runs as that service's Kafka user instead."""
     return {
         "ENVIRONMENT": "test",
         "DATABASE_URL": postgres_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        **broker.environment(),
         "KAFKA_SESSION_TIMEOUT_MS": "2000",
         "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "KAFKA_FETCH_WAIT_MAX_MS": "50",

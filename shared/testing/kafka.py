@@ -10,12 +10,19 @@ from typing import Any
 from confluent_kafka import Consumer, Producer
 
 
-def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 20) -> list[Any]:
-    """Messages of `topic` from the beginning, once `until(messages)` holds."""
+def read_topic(
+    client: dict[str, Any],
+    topic: str,
+    until: Callable[[list[Any]], bool],
+    timeout: float = 20,
+    group: str = "test",
+) -> list[Any]:
+    """Messages of `topic` from the beginning, once `until(messages)` holds; `client` is the
+    reader's confluent-kafka settings (a partner reads in a group named after itself)."""
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
+        client
+        | {
+            "group.id": f"{group}.{uuid.uuid4().hex}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
             "session.timeout.ms": 2000,
@@ -37,8 +44,8 @@ def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], t
     raise AssertionError(f"{topic}: condition not met within {timeout}s; got {len(seen)} messages")
 
 
-def produce_raw(bootstrap: str, topic: str, messages: list[tuple[str, bytes]]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+def produce_raw(client: dict[str, Any], topic: str, messages: list[tuple[str, bytes]]) -> None:
+    producer = Producer(client | {"acks": "all"})
     for key, value in messages:
         producer.produce(topic, key=key.encode(), value=value)
     assert producer.flush(10) == 0

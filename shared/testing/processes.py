@@ -9,24 +9,37 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
+from shared.contracts.topics import dead_letters
 from shared.messaging.embedded import free_port
+from shared.servers.broker import PlatformKafka
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class Processes:
-    """Each service's API, relay and projection as its own OS process, as in production."""
+    """Each service's API, relay and projection as its own OS process, as in production:
+    with a broker, each runs as its service's own Kafka user, with the manifests' ACLs."""
 
-    def __init__(self, environment: dict[str, str], logs: Path) -> None:
+    def __init__(self, environment: dict[str, str], logs: Path, broker: PlatformKafka | None = None) -> None:
         roots = [str(ROOT)] + [str(p) for p in sorted((ROOT / "services").iterdir()) if p.is_dir()]
         self._env = {**os.environ, **environment, "PYTHONPATH": os.pathsep.join(roots)}
-        self._logs = logs
+        self._logs, self.broker = logs, broker
         self._running: list[subprocess.Popen[bytes]] = []
 
     def start(self, role: str, service: str, **settings: str) -> str | None:
         """Start `python -m fdcs <role> <service>`; for `serve`, returns its URL once ready."""
+        if self.broker:
+            settings = self.broker.environment(service) | settings
+            groups = [v for k, v in settings.items() if k.endswith("CONSUMER_GROUP")]
+            self.broker.declare(*(dead_letters(group) for group in groups))  # as deployment declares them
         return self._start([role, service], f"{service}.{role}", role == "serve", settings)
+
+    def kafka_client(self) -> dict[str, Any]:
+        """The harness's super user, to read any topic (a partner reads as itself instead)."""
+        assert self.broker is not None, "these processes were started without a broker"
+        return self.broker.client()
 
     def start_dashboard(self, appraisal_url: str, billing_url: str) -> str:
         url = self._start(

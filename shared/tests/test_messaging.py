@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,20 +16,34 @@ from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
+from shared.messaging.embedded import EmbeddedBroker
+from shared.messaging.kafka import client_config
+from shared.servers.broker import PlatformKafka
 from shared.settings import ServiceSettings
 from shared.testing.kafka import eventually, produce_raw, read_topic
 
 GOLDEN = Path(topics.__file__).with_name("fixtures") / "signing.ContractSigned.v1.json"
 
 
+@pytest.fixture(scope="module")
+def tansu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformKafka]:
+    embedded = EmbeddedBroker(log_file=tmp_path_factory.mktemp("tansu") / "broker.log").start()
+    yield PlatformKafka(embedded.bootstrap, embedded)
+    embedded.stop()
+
+
+@pytest.fixture(params=["apache", "tansu"])
+def kafka(request: pytest.FixtureRequest) -> PlatformKafka:
+    """The compatibility suite: the same tests on Apache Kafka and on the fallback `make run`
+    uses where Java is absent, so the fallback stays honest."""
+    found: PlatformKafka = request.getfixturevalue("broker" if request.param == "apache" else "tansu")
+    return found
+
+
 @pytest.fixture
-def settings(kafka_bootstrap: str) -> ServiceSettings:
-    return ServiceSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-        kafka_fetch_wait_max_ms=50,
-    )
+def settings(kafka: PlatformKafka) -> ServiceSettings:
+    fast = {"kafka_session_timeout_ms": 2000, "kafka_heartbeat_interval_ms": 500, "kafka_fetch_wait_max_ms": 50}
+    return kafka.settings().model_copy(update=fast)
 
 
 @pytest.fixture
@@ -69,7 +83,7 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
 
     Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
 
-    got = read_topic(settings.kafka_bootstrap_servers, topic.name, lambda ms: len(ms) >= 5)
+    got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 5)
     per_stream: dict[str, list[int]] = {}
     for m in got:
         per_stream.setdefault(m.key().decode(), []).append(json.loads(m.value())["data"]["v"])
@@ -96,7 +110,7 @@ def test_a_crash_before_recording_republishes_the_same_event_ids(
 
     Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
 
-    got = read_topic(settings.kafka_bootstrap_servers, topic.name, lambda ms: len(ms) >= 4)
+    got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 4)
     ids = [json.loads(m.value())["id"] for m in got]
     assert len(ids) == 4 and len(set(ids)) == 2, "republished, never lost, same ids to deduplicate on"
 
@@ -107,7 +121,7 @@ def test_undecodable_messages_go_to_the_dead_letter_topic_and_the_rest_is_handle
     golden = json.loads(GOLDEN.read_text())
     bad_data = {**golden, "id": "bad-data", "data": {**golden["data"], "term_years": 9}}
     produce_raw(
-        settings.kafka_bootstrap_servers,
+        client_config(settings),
         topic.name,
         [
             ("k1", b"{not json"),
@@ -123,7 +137,7 @@ def test_undecodable_messages_go_to_the_dead_letter_topic_and_the_rest_is_handle
     worker.start()
     try:
         eventually(lambda: handled)
-        dead = read_topic(settings.kafka_bootstrap_servers, topics.dead_letters(group).name, lambda ms: len(ms) >= 2)
+        dead = read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 2)
     finally:
         stop.set()
         worker.join()
@@ -137,7 +151,7 @@ def test_undecodable_messages_go_to_the_dead_letter_topic_and_the_rest_is_handle
 
 def test_a_failing_handler_gets_the_batch_again(settings: ServiceSettings, topic: Topic) -> None:
     golden = json.loads(GOLDEN.read_text())
-    produce_raw(settings.kafka_bootstrap_servers, topic.name, [("k", json.dumps(golden).encode())])
+    produce_raw(client_config(settings), topic.name, [("k", json.dumps(golden).encode())])
     attempts: list[int] = []
 
     def flaky(batch: Sequence[Delivery]) -> None:

@@ -5,17 +5,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.contracts import topics
-from shared.messaging import ensure_topics
-from shared.settings import ServiceSettings
+from shared.servers.broker import PlatformKafka
 from shared.testing.processes import Processes
 
 
 @pytest.fixture(scope="module")
-def platform(test_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
-    """Real processes of the platform on the test servers; logs kept under pytest's tmp dir."""
-    ensure_topics(ServiceSettings(kafka_bootstrap_servers=test_environment["KAFKA_BOOTSTRAP_SERVERS"]), topics.ALL)
-    processes = Processes(test_environment, tmp_path_factory.mktemp("logs"))
+def platform(
+    test_environment: dict[str, str], broker: PlatformKafka, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Processes]:
+    """Real processes of the platform on the test servers, each service as its own Kafka user;
+    logs kept under pytest's tmp dir."""
+    processes = Processes(test_environment, tmp_path_factory.mktemp("logs"), broker)
     yield processes
     processes.stop()
 

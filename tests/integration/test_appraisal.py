@@ -43,14 +43,14 @@ def previous_quarter(today: date) -> str:
 class Platform:
     """The processes of this test and the calls it makes on them."""
 
-    def __init__(self, processes: Processes, run_id: str, mint: Callable[..., str], bootstrap: str) -> None:
+    def __init__(self, processes: Processes, run_id: str, mint: Callable[..., str], kafka: dict[str, Any]) -> None:
         signing, appraisal = {"DATABASE_SCHEMA": f"signing_{run_id}"}, {"DATABASE_SCHEMA": f"appraisal_{run_id}"}
         self.signing = processes.start("serve", "signing", **signing)
         processes.start("relay", "signing", **signing)
         self.appraisal = processes.start("serve", "appraisal", **appraisal)
-        processes.start("project", "appraisal", **appraisal, CONSUMER_GROUP=f"appraisal-{run_id}")
+        processes.start("project", "appraisal", **appraisal, CONSUMER_GROUP=f"appraisal.it-{run_id}")
         processes.start("relay", "appraisal", **appraisal)
-        self.bootstrap, self.run_id = bootstrap, run_id
+        self.kafka, self.run_id = kafka, run_id
         self.area = f"46{int(run_id, 16) % 10_000:04d}"
         self.team = {"team_id": f"T-{run_id}", "institution_id": f"CHC-{run_id}", "area_code": self.area}
         self.admin = {"Authorization": f"Bearer {mint('admin')}"}
@@ -83,7 +83,7 @@ class Platform:
             causationid=str(uuid.uuid4()),
             data=event.model_dump(mode="json"),
         )
-        produce_raw(self.bootstrap, topic.name, [(key, envelope.encode())])
+        produce_raw(self.kafka, topic.name, [(key, envelope.encode())])
 
     def figures(self, **params: str) -> dict[str, str | None]:
         """Each indicator's value in the view, read as an official would."""
@@ -161,7 +161,7 @@ def a_year_of_service(p: Platform, year: str, first_day: date) -> None:
 def test_signings_visits_a_referral_and_ratings_give_the_expected_indicators(
     platform: Processes, run_id: str, mint_token: Callable[..., str], test_environment: dict[str, str]
 ) -> None:
-    p = Platform(platform, run_id, mint_token, test_environment["KAFKA_BOOTSTRAP_SERVERS"])
+    p = Platform(platform, run_id, mint_token, platform.kafka_client())
     today = datetime.now(CHINA).date()
     year = str(today.year)
     a_year_of_service(p, year, started_a_year_ago(today))
@@ -191,7 +191,7 @@ def test_signings_visits_a_referral_and_ratings_give_the_expected_indicators(
     assert publication["results_published"] >= 2
     mine = f"ar-{quarter}-team-{p.team['team_id']}"
     results = read_topic(
-        p.bootstrap, topics.APPRAISAL_RESULTS.name, lambda ms: any(mine in m.value().decode() for m in ms), timeout=90
+        p.kafka, topics.APPRAISAL_RESULTS.name, lambda ms: any(mine in m.value().decode() for m in ms), timeout=90
     )
     event = next(json.loads(m.value()) for m in results if mine in m.value().decode())
     assert (event["type"], event["data"]["subject_id"]) == ("appraisal.AppraisalPublished.v1", p.team["team_id"])

@@ -13,10 +13,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from shared.contracts import topics
-from shared.messaging import ensure_topics
 from shared.pseudonyms import resident_ref
-from shared.settings import DEV_PSEUDONYM_KEY, ServiceSettings
+from shared.settings import DEV_PSEUDONYM_KEY
 from shared.testing.kafka import eventually
 from shared.testing.processes import Processes
 from signing.domain.identity import with_check_digit
@@ -34,7 +32,7 @@ class Platform:
         for service in ("signing", "health-records", "referral", "appraisal"):
             own = {"DATABASE_SCHEMA": f"{service.replace('-', '_')}_x_{run_id}"}
             self.url[service] = processes.start("serve", service, **own)
-            processes.start("project", service, **own, CONSUMER_GROUP=f"{service}-x-{run_id}")
+            processes.start("project", service, **own, CONSUMER_GROUP=f"{service.replace('-', '_')}.x-{run_id}")
             if service != "appraisal":
                 processes.start("relay", service, **own)
         self.area, self.hospital = f"47{int(run_id, 16) % 10_000:04d}", f"H3-x-{run_id}"
@@ -111,9 +109,9 @@ def started_a_year_ago(today: date) -> date:
 def test_signings_visits_ratings_and_a_referral_over_http_give_the_expected_indicators(
     platform: Processes, run_id: str, mint_token: Callable[..., str], test_environment: dict[str, str]
 ) -> None:
-    kafka = ServiceSettings(kafka_bootstrap_servers=test_environment["KAFKA_BOOTSTRAP_SERVERS"])
     p = Platform(platform, run_id, mint_token)
-    ensure_topics(kafka, [topics.hospital(p.hospital)])  # the hospital's onboarding
+    assert platform.broker is not None
+    platform.broker.onboard("hospital", p.hospital)  # as provincial IT onboards a hospital
     today = datetime.now(CHINA).date()
     year, first_day = str(today.year), started_a_year_ago(today)  # the contracts' year ends today
     member = {"member_id": "doc-1", "role": "family_doctor", "resident_cap": 10}

@@ -29,14 +29,17 @@ def test_a_bureau_receives_its_own_settlements_and_they_match_the_view(
     platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_b{run_id}", **small)
     billing_settings = {
         "DATABASE_SCHEMA": f"billing_{run_id}",
-        "CONSUMER_GROUP": f"billing-in-{run_id}",
-        "VIEW_CONSUMER_GROUP": f"billing-view-{run_id}",
+        "CONSUMER_GROUP": f"billing.in-{run_id}",
+        "VIEW_CONSUMER_GROUP": f"billing.view-{run_id}",
         **small,
     }
     billing = platform.start("serve", "billing", **billing_settings)
     platform.start("relay", "billing", **billing_settings)
     platform.start("project", "billing", **billing_settings)
     institution, bureau, other = f"CHC-{run_id}", f"MIB-{run_id}", f"MIB-{run_id}-x"
+    assert platform.broker is not None
+    as_bureau_on_kafka = platform.broker.onboard("bureau", bureau)  # as provincial IT onboards a bureau
+    platform.broker.onboard("bureau", other)
     admin = {"Authorization": f"Bearer {mint_token('admin')}"}
     as_bureau = {"Authorization": f"Bearer {mint_token('insurance_bureau', bureau=bureau)}"}
 
@@ -58,11 +61,12 @@ def test_a_bureau_receives_its_own_settlements_and_they_match_the_view(
     )
     assert closed.status_code == 200, closed.text
 
-    received = read_topic(
-        test_environment["KAFKA_BOOTSTRAP_SERVERS"],
+    received = read_topic(  # as the bureau reads: its own user, its own group
+        platform.broker.client(as_bureau_on_kafka),
         topics.bureau(bureau).name,
         lambda ms: any(_type(m) == "billing.FeeSettled.v1" for m in ms),
         timeout=PATIENT,
+        group=as_bureau_on_kafka,
     )
     events = [json.loads(m.value()) for m in received]
     settled = [e["data"] for e in events if e["type"] == "billing.FeeSettled.v1"]

@@ -25,7 +25,9 @@ def test_a_contract_signed_over_http_is_counted_by_the_appraisal_view(
     signing = platform.start("serve", "signing", DATABASE_SCHEMA=f"signing_{run_id}")
     platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_{run_id}")
     appraisal = platform.start("serve", "appraisal", DATABASE_SCHEMA=f"appraisal_{run_id}")
-    platform.start("project", "appraisal", DATABASE_SCHEMA=f"appraisal_{run_id}", CONSUMER_GROUP=f"appraisal-{run_id}")
+    platform.start(
+        "project", "appraisal", DATABASE_SCHEMA=f"appraisal_{run_id}", CONSUMER_GROUP=f"appraisal.it-{run_id}"
+    )
     team_id = f"T-{run_id}"
     admin = {"Authorization": f"Bearer {mint_token('admin')}"}
     doctor = {"Authorization": f"Bearer {mint_token('family_doctor', team=team_id)}"}
@@ -63,7 +65,7 @@ def test_a_contract_signed_over_http_is_counted_by_the_appraisal_view(
     assert eventually(lambda: counted() == len(IDENTITIES))
 
     mine = read_topic(
-        test_environment["KAFKA_BOOTSTRAP_SERVERS"],
+        platform.kafka_client(),
         topics.CONTRACTS.name,
         lambda ms: sum(json.loads(m.value())["data"]["team_id"] == team_id for m in ms) == 3,
     )

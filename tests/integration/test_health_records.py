@@ -26,7 +26,7 @@ def test_a_contract_signed_over_http_opens_a_record_whose_visits_reach_kafka_wit
 ) -> None:
     signing = platform.start("serve", "signing", DATABASE_SCHEMA=f"signing_{run_id}")
     platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_{run_id}")
-    own = {"DATABASE_SCHEMA": f"health_records_{run_id}", "CONSUMER_GROUP": f"health-records-{run_id}"}
+    own = {"DATABASE_SCHEMA": f"health_records_{run_id}", "CONSUMER_GROUP": f"health_records.it-{run_id}"}
     records = platform.start("serve", "health-records", **own)
     platform.start("relay", "health-records", **own)
     platform.start("project", "health-records", **own)
@@ -46,7 +46,7 @@ def test_a_contract_signed_over_http_opens_a_record_whose_visits_reach_kafka_wit
     assert typo["type"] == "/problems/implausible-measurement"
 
     mine = read_topic(
-        test_environment["KAFKA_BOOTSTRAP_SERVERS"],
+        platform.kafka_client(),
         topics.HEALTH_SERVICES.name,
         lambda ms: any(m.key() == ref.encode() for m in ms),
         timeout=60,

@@ -11,8 +11,6 @@ from typing import Any
 import httpx
 
 from shared.contracts import topics
-from shared.messaging import ensure_topics
-from shared.settings import ServiceSettings
 from shared.testing.kafka import eventually, read_topic
 from shared.testing.processes import Processes
 from signing.domain.identity import with_check_digit
@@ -23,14 +21,14 @@ IDENTITY = with_check_digit("44010619560301123")
 def test_a_referral_issued_over_http_reaches_the_hospital_s_kafka_consumer(
     platform: Processes, run_id: str, mint_token: Callable[..., str], test_environment: dict[str, str]
 ) -> None:
-    bootstrap = test_environment["KAFKA_BOOTSTRAP_SERVERS"]
     team_id, hospital_id = f"TR-{run_id}", f"H3-{run_id}"
-    ensure_topics(ServiceSettings(kafka_bootstrap_servers=bootstrap), [topics.hospital(hospital_id)])  # onboarding
+    assert platform.broker is not None
+    hospital_user = platform.broker.onboard("hospital", hospital_id)  # as provincial IT onboards a hospital
     signing = platform.start("serve", "signing", DATABASE_SCHEMA=f"signing_r_{run_id}")
     platform.start("relay", "signing", DATABASE_SCHEMA=f"signing_r_{run_id}")
     referral = platform.start("serve", "referral", DATABASE_SCHEMA=f"referral_{run_id}")
     platform.start("relay", "referral", DATABASE_SCHEMA=f"referral_{run_id}")
-    platform.start("project", "referral", DATABASE_SCHEMA=f"referral_{run_id}", CONSUMER_GROUP=f"referral-{run_id}")
+    platform.start("project", "referral", DATABASE_SCHEMA=f"referral_{run_id}", CONSUMER_GROUP=f"referral.it-{run_id}")
     admin = {"Authorization": f"Bearer {mint_token('admin')}"}
     doctor = {"Authorization": f"Bearer {mint_token('family_doctor', sub='doc-1', team=team_id)}"}
     hospital = {"Authorization": f"Bearer {mint_token('hospital', hospital=hospital_id)}"}
@@ -43,10 +41,11 @@ def test_a_referral_issued_over_http_reaches_the_hospital_s_kafka_consumer(
         return answer if answer.status_code == 201 else None
 
     issued = eventually(refer, timeout=60).json()
-    received = read_topic(
-        bootstrap,
+    received = read_topic(  # as the hospital reads: its own user, its own group
+        platform.broker.client(hospital_user),
         topics.hospital(hospital_id).name,
         lambda ms: any(m.key().decode() == issued["referral_id"] for m in ms),
+        group=hospital_user,
     )
     message = json.loads(received[-1].value())
     patient = httpx.get(f"{referral}/referrals/{issued['referral_id']}", headers=hospital).json()["patient"]

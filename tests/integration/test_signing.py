@@ -92,7 +92,7 @@ def test_sign_renew_switch_terminate_and_expire_publish_their_events(
         ("signing.ContractTerminated.v1", leaving),
         ("signing.ContractExpired.v1", lapsing),
     }
-    ours = read_events(test_environment, topics.CONTRACTS.name, {team_a, team_b}, expected)
+    ours = read_events(platform, topics.CONTRACTS.name, {team_a, team_b}, expected)
     by_id = {(e["type"], e["subject"]): e["data"] for e in ours}
     assert by_id[("signing.ContractRenewed.v1", renewal)]["renews_contract_id"] == ending_soon
     assert by_id[("signing.ContractTerminated.v1", moving)]["replaced_by_contract_id"] == switched
@@ -100,11 +100,11 @@ def test_sign_renew_switch_terminate_and_expire_publish_their_events(
     assert by_id[("signing.ContractTerminated.v1", leaving)]["reason"] == "moved_away"
     assert not any(number in json.dumps(e) for e in ours for number in IDENTITIES), "identities stay in signing"
     team_events = {("signing.TeamRegistered.v1", team_a), ("signing.TeamMemberJoined.v1", team_a)}
-    read_events(test_environment, topics.TEAMS.name, {team_a}, team_events)
+    read_events(platform, topics.TEAMS.name, {team_a}, team_events)
 
 
 def read_events(
-    environment: dict[str, str], topic: str, teams: set[str], expected: set[tuple[str, str]]
+    platform: Processes, topic: str, teams: set[str], expected: set[tuple[str, str]]
 ) -> list[dict[str, Any]]:
     """This run's events on `topic`, once every expected (type, subject) arrived."""
 
@@ -113,7 +113,7 @@ def read_events(
         return [e for e in decoded if e["data"]["team_id"] in teams]
 
     found = read_topic(
-        environment["KAFKA_BOOTSTRAP_SERVERS"],
+        platform.kafka_client(),
         topic,
         lambda ms: expected <= {(e["type"], e["subject"]) for e in ours(ms)},
     )

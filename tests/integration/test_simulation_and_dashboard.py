@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fdcs.launcher import onboard_simulated_partners
 from fdcs.simulation.platform import Platform
 from fdcs.simulation.runner import simulate
 from fdcs.simulation.summary import summarise
@@ -26,9 +27,12 @@ def county(
     platform: Processes, run_id: str, jwt_keys: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     urls: dict[str, str] = {}
+    assert platform.broker is not None
+    onboard_simulated_partners(platform.broker)
     for service in SERVICES:
         schema = {"DATABASE_SCHEMA": f"{service.replace('-', '_')}_{run_id}", "SIMULATED_CLOCK": "true"}
-        groups = {"CONSUMER_GROUP": f"{service}-{run_id}", "VIEW_CONSUMER_GROUP": f"{service}-view-{run_id}"}
+        own = service.replace("-", "_")
+        groups = {"CONSUMER_GROUP": f"{own}.sim-{run_id}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run_id}"}
         urls[service] = str(platform.start("serve", service, **schema))
         platform.start("relay", service, **schema)
         platform.start("project", service, **schema, **groups)

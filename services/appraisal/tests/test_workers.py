@@ -82,7 +82,7 @@ def test_the_live_projection_and_a_rebuild_from_scratch_show_the_same(service_se
     direct.dispose()
 
 
-def test_published_results_reach_the_results_topic(api: Api, kafka_bootstrap: str) -> None:
+def test_published_results_reach_the_results_topic(api: Api, kafka_client: dict[str, Any]) -> None:
     t1, t2 = teams_of_a_city_of_its_own()
     api.feed(*two_teams_in_2026(t1, t2))
     published = api.post("/periods/2026/publication", {"as_of": "2027-01-15T00:00:00+08:00"})
@@ -95,7 +95,7 @@ def test_published_results_reach_the_results_topic(api: Api, kafka_bootstrap: st
     def mine(ms: list[Any]) -> list[dict[str, Any]]:
         return [json.loads(m.value()) for m in ms if m.key().decode() in {t1[0], t2[0], t1[1], t2[1]}]
 
-    got = mine(read_topic(kafka_bootstrap, topics.APPRAISAL_RESULTS.name, lambda ms: len(mine(ms)) == 4, timeout=60))
+    got = mine(read_topic(kafka_client, topics.APPRAISAL_RESULTS.name, lambda ms: len(mine(ms)) == 4, timeout=60))
     assert {e["type"] for e in got} == {"appraisal.AppraisalPublished.v1"}
     subjects = {("team", t1[0]), ("team", t2[0]), ("institution", t1[1]), ("institution", t2[1])}
     assert {e["data"]["result_id"] for e in got} == {f"ar-2026-{kind}-{subject}" for kind, subject in subjects}

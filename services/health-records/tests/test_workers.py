@@ -23,7 +23,7 @@ TEAM_FIXTURE, SIGNED_FIXTURE = "signing.TeamRegistered.v1", "signing.ContractSig
 
 
 def test_contracts_on_kafka_open_records_once_and_the_view_follows(
-    settings: Settings, kafka_bootstrap: str, signing_event: Callable[..., Any]
+    settings: Settings, kafka_client: dict[str, Any], signing_event: Callable[..., Any]
 ) -> None:
     golden = signing_event
     run = uuid.uuid4().hex[:8]
@@ -35,9 +35,9 @@ def test_contracts_on_kafka_open_records_once_and_the_view_follows(
         "signing.ContractExpired.v1", resident_ref=ref, team_id=team_id, contract_id=f"c-{run}", last_day="2027-01-05"
     )
     ensure_topics(settings, [topics.CONTRACTS, topics.TEAMS])
-    produce_raw(kafka_bootstrap, topics.TEAMS.name, [(team_id, team.envelope.encode())])
+    produce_raw(kafka_client, topics.TEAMS.name, [(team_id, team.envelope.encode())])
     produce_raw(
-        kafka_bootstrap, topics.CONTRACTS.name, [(f"c-{run}", m.envelope.encode()) for m in (signed, signed, ended)]
+        kafka_client, topics.CONTRACTS.name, [(f"c-{run}", m.envelope.encode()) for m in (signed, signed, ended)]
     )
     stop = threading.Event()
     workers = [threading.Thread(target=w.run, args=(stop,)) for w in create_workers(settings)]

@@ -16,7 +16,7 @@ Api = Any  # the `api` fixture (conftest.Api)
 
 
 def test_a_contract_signed_then_terminated_opens_then_closes_referrals(
-    api: Api, team: str, service_settings: Callable[..., Any], kafka_bootstrap: str
+    api: Api, team: str, service_settings: Callable[..., Any], kafka_client: dict[str, Any]
 ) -> None:
     settings: ReferralSettings = service_settings(
         ReferralSettings, consumer_group=f"referral-{uuid.uuid4().hex[:8]}", database_pool_size=1
@@ -27,7 +27,7 @@ def test_a_contract_signed_then_terminated_opens_then_closes_referrals(
     worker.start()
     try:
         signed = api.signed(7, team)
-        produce_raw(kafka_bootstrap, topics.CONTRACTS.name, [(team, signed.envelope.encode())])
+        produce_raw(kafka_client, topics.CONTRACTS.name, [(team, signed.envelope.encode())])
         assert eventually(lambda: api.refer(team, 7).status_code == 201)
 
         ended = api.contract_event(
@@ -37,7 +37,7 @@ def test_a_contract_signed_then_terminated_opens_then_closes_referrals(
             team_id=team,
             last_day="2026-03-31",
         )
-        produce_raw(kafka_bootstrap, topics.CONTRACTS.name, [(team, ended.envelope.encode())] * 2)  # redelivered
+        produce_raw(kafka_client, topics.CONTRACTS.name, [(team, ended.envelope.encode())] * 2)  # redelivered
         assert eventually(lambda: api.refer(team, 7).status_code == 422)
     finally:
         stop.set()

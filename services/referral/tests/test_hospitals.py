@@ -83,7 +83,7 @@ def test_a_feed_reader_stopped_midway_resumes_with_no_gap_and_no_duplicate(api: 
 
 
 def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
-    api: Api, team: str, settings: ReferralSettings, kafka_bootstrap: str
+    api: Api, team: str, settings: ReferralSettings, kafka_client: dict[str, Any]
 ) -> None:
     a, b = f"HA-{uuid.uuid4().hex[:8]}", f"HB-{uuid.uuid4().hex[:8]}"
     api.contract(api.signed(1, team))
@@ -98,13 +98,13 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     api.catch_up()
     as_b = api.hospital(b)
 
-    on_b = read_topic(kafka_bootstrap, topics.hospital(b).name, lambda ms: len(ms) >= 3)
-    on_a = read_topic(kafka_bootstrap, topics.hospital(a).name, lambda ms: len(ms) >= 6)
+    on_b = read_topic(kafka_client, topics.hospital(b).name, lambda ms: len(ms) >= 3)
+    on_a = read_topic(kafka_client, topics.hospital(a).name, lambda ms: len(ms) >= 6)
     feed_b = api.get(f"/hospitals/{b}/feed?after=0&limit=1000", as_b).json()["items"]
     listed_b = api.get(f"/hospitals/{b}/referrals", as_b).json()
 
     assert {m.key().decode() for m in on_b} == {of_b} and len(on_b) == 3
-    described = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(topics.hospital(b).name, timeout=10)
+    described = AdminClient(kafka_client).list_topics(topics.hospital(b).name, timeout=10)
     assert len(described.topics[topics.hospital(b).name].partitions) == 3  # created by the relay, as declared
     assert {m.key().decode() for m in on_a} == set(of_a) and len(on_a) == 6
     assert {item["event"]["subject"] for item in feed_b} == {of_b}
