@@ -9,6 +9,7 @@ that with `sha256sum *.jar` in the copied libs directory after changing the pom)
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import secrets
@@ -74,11 +75,21 @@ def install(libs: Path = LIBS, timeout: float = 600) -> Path:
     """Fetch the pinned jars with Maven (its ~/.m2 cache first) unless they are already here."""
     if _verified(libs):
         return libs
-    fetched = libs.with_name(f"libs.{os.getpid()}")
-    shutil.rmtree(fetched, ignore_errors=True)
+    libs.parent.mkdir(parents=True, exist_ok=True)
+    # Test processes started together must not replace the jars one of them is running from.
+    with (libs.parent / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _verified(libs):
+            _fetch(libs, timeout)
+    return libs
+
+
+def _fetch(libs: Path, timeout: float) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise RuntimeError("Maven (mvn) is needed to fetch the Kafka broker's jars")
+    fetched = libs.with_name("libs.fetching")
+    shutil.rmtree(fetched, ignore_errors=True)
     command = [mvn, "-q", "-B", "--strict-checksums", "-f", str(MANIFEST / "pom.xml")]
     command += ["dependency:copy-dependencies", f"-DoutputDirectory={fetched}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -88,7 +99,6 @@ def install(libs: Path = LIBS, timeout: float = 600) -> Path:
         raise RuntimeError(f"the fetched Kafka jars in {fetched} do not match {MANIFEST / 'jars.sha256'}")
     shutil.rmtree(libs, ignore_errors=True)
     fetched.rename(libs)
-    return libs
 
 
 def _verified(libs: Path) -> bool:
