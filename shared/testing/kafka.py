@@ -33,15 +33,17 @@ def read_topic(
     )
     consumer.subscribe([topic])
     seen: list[Any] = []
+    errors: set[str] = set()  # an authorization error, say, must not pass for an empty topic
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            seen += [m for m in consumer.consume(500, timeout=0.2) if m.error() is None]
+            for m in consumer.consume(500, timeout=0.2):
+                (errors.add(str(m.error())) if m.error() else seen.append(m))
             if until(seen):
                 return seen
     finally:
         consumer.close()
-    raise AssertionError(f"{topic}: condition not met within {timeout}s; got {len(seen)} messages")
+    raise AssertionError(f"{topic}: condition not met within {timeout}s; got {len(seen)} messages; errors {errors}")
 
 
 def produce_raw(client: dict[str, Any], topic: str, messages: list[tuple[str, bytes]]) -> None:
