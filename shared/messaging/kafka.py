@@ -6,7 +6,7 @@ Code speaks the Kafka protocol only: the same settings serve Apache Kafka on Str
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
@@ -58,8 +58,10 @@ def consumer_config(s: ServiceSettings, group: str) -> dict[str, Any]:
     }
 
 
-def ensure_topics(s: ServiceSettings, topics: Iterable[Topic], timeout: float = 15) -> None:
+def ensure_topics(s: ServiceSettings, topics: Sequence[Topic], timeout: float = 15) -> None:
     """Create missing topics explicitly (auto-created ones get the broker's defaults)."""
+    if not topics:
+        return
     admin = AdminClient(client_config(s))
     wanted = [
         NewTopic(

@@ -1,0 +1,29 @@
+"""Every benchmark also runs at a tiny size here, so none can rot unnoticed (figures come
+from `bench/`, never from a test: these assert only that it ran and was answered)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.load import LoadSettings, run_levels
+from shared.testing.processes import Processes
+
+
+def test_the_load_generator_runs_its_mix_against_the_real_processes(
+    platform: Processes, run_id: str, jwt_keys: Path
+) -> None:
+    urls = {}
+    for service in ("signing", "health-records"):
+        own = {"DATABASE_SCHEMA": f"{service.replace('-', '_')}_load_{run_id}"}
+        urls[service] = str(platform.start("serve", service, **own))
+        platform.start("relay", service, **own)
+    platform.start(
+        "project", "health-records", DATABASE_SCHEMA=f"health_records_load_{run_id}",
+        CONSUMER_GROUP=f"health_records.load-{run_id}",
+    )  # fmt: skip
+
+    results = run_levels(LoadSettings.tiny(urls["signing"], urls["health-records"], keys=jwt_keys))
+
+    assert [r.clients for r in results] == [2, 4]
+    assert all(r.requests > 0 and not r.errors for r in results), [(r.clients, r.errors) for r in results]
+    assert {op for r in results for op in r.operations} >= {"sign", "read", "visit"}
