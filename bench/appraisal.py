@@ -36,7 +36,7 @@ from appraisal.bootstrap import engine_for, own_views_follower  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
-from shared.messaging.embedded import free_port  # noqa: E402
+from shared.servers import free_port  # noqa: E402
 from shared.servers.postgres import postgres  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
 from shared.devkeys import ensure_keys, mint  # noqa: E402
-from shared.messaging.embedded import free_port  # noqa: E402
+from shared.servers import free_port  # noqa: E402
 from shared.servers.postgres import postgres  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 from signing.domain.identity import with_check_digit  # noqa: E402

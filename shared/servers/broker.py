@@ -20,10 +20,10 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from shared.contracts.topics import Topic
-from shared.messaging.embedded import EmbeddedBroker
 from shared.messaging.kafka import client_config, ensure_topics
 from shared.servers import kafka
 from shared.servers.principals import K8S, MANIFESTS, PARTNER_TOPICS, Partner, partner_acls, partner_user, principals
+from shared.servers.tansu import EmbeddedBroker
 from shared.settings import ServiceSettings
 
 

@@ -41,7 +41,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 )
 
 from shared.contracts.topics import Topic
-from shared.messaging.embedded import free_port
+from shared.servers import free_port
 
 VERSION = "4.4.0"
 MANIFEST = Path(__file__).resolve().parent / "kafka"

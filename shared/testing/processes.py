@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.contracts.topics import dead_letters
-from shared.messaging.embedded import free_port
+from shared.servers import free_port
 from shared.servers.broker import PlatformKafka
 
 ROOT = Path(__file__).resolve().parents[2]

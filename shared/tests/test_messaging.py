@@ -16,9 +16,9 @@ from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
-from shared.messaging.embedded import EmbeddedBroker
 from shared.messaging.kafka import client_config
 from shared.servers.broker import PlatformKafka
+from shared.servers.tansu import EmbeddedBroker
 from shared.settings import ServiceSettings
 from shared.testing.kafka import eventually, produce_raw, read_topic
 

