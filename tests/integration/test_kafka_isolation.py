@@ -1,0 +1,167 @@
+"""The broker keeps partners and services apart, checked with their own credentials.
+
+A refusal must reach the client as an authorization error, never as an empty read: each
+partner case runs with confluent-kafka (subscribe, as the services read) and kafka-python
+(assign: its subscribe only logs the refusal, see the last test), and the partner reads its
+own topic too, so the credentials are shown to work. Users, ACLs and topics are the manifests'.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import kafka
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from shared.contracts import topics
+from shared.contracts.topics import Topic
+from shared.messaging.kafka import producer_config
+from shared.servers.broker import PlatformKafka, declared_topics
+from shared.servers.principals import PARTNER_TOPICS, Partner, principals
+from shared.testing.kafka import produce_raw
+
+TIMEOUT = 15  # seconds any one read or write may take
+SERVICES = sorted(user for user in principals() if not user.startswith(("hospital-", "bureau-")))
+DEAD_LETTERS = [t.name for t in declared_topics() if t.name.startswith("fdcs.deadletter.")]
+TOPIC_REFUSED, GROUP_REFUSED = "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED"
+
+
+@dataclass(frozen=True)
+class Partners:
+    """Two partners of a kind, each with one message on its topic; `user` acts, `other` is the victim."""
+
+    user: str
+    own: Topic
+    other_user: str
+    other: Topic
+
+
+@pytest.fixture(scope="module", params=["hospital", "bureau"])
+def partners(request: pytest.FixtureRequest, broker: PlatformKafka) -> Iterator[Partners]:
+    assert broker.enforces_acls, f"these tests need Apache Kafka with ACLs, not {broker.name}"
+    kind: Partner = request.param
+    ids = [f"{kind[0]}{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    users = [broker.onboard(kind, i) for i in ids]
+    for i in ids:
+        produce_raw(broker.client(), PARTNER_TOPICS[kind](i).name, [(i, i.encode())])
+    yield Partners(users[0], PARTNER_TOPICS[kind](ids[0]), users[1], PARTNER_TOPICS[kind](ids[1]))
+
+
+def read_confluent(broker: PlatformKafka, user: str, topic: Topic, group: str) -> bytes | str:
+    """The first message's value, or the name of the first error the consumer reports."""
+    consumer = Consumer(broker.client(user) | {"group.id": group, "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic.name])
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if (message := consumer.poll(0.5)) is not None:
+                return message.error().name() if message.error() else message.value()
+    finally:
+        consumer.close()
+    raise AssertionError(f"{user} reading {topic.name} in group {group}: neither a message nor an error")
+
+
+def kafka_python(broker: PlatformKafka, user: str, group: str) -> kafka.KafkaConsumer:
+    return kafka.KafkaConsumer(
+        bootstrap_servers=broker.bootstrap,
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_plain_username=user,
+        sasl_plain_password=broker.passwords[user],
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        request_timeout_ms=TIMEOUT * 1000,
+    )
+
+
+def read_kafka_python(broker: PlatformKafka, user: str, topic: Topic, group: str) -> bytes | str:
+    """As above; assign() accepts any topic, the refusal is raised from poll()."""
+    consumer = kafka_python(broker, user, group)
+    consumer.assign([kafka.TopicPartition(topic.name, p) for p in range(topic.partitions)])
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if records := consumer.poll(500):
+                return next(iter(records.values()))[0].value
+    except kafka.errors.AuthorizationError as refused:  # e.g. TopicAuthorizationFailedError
+        return str(refused.message)
+    finally:
+        consumer.close()
+    raise AssertionError(f"{user} reading {topic.name} in group {group}: neither a message nor an error")
+
+
+@pytest.mark.parametrize("read", [read_confluent, read_kafka_python], ids=["confluent", "kafka-python"])
+@pytest.mark.parametrize("case", ["own topic", "other's topic", "other's group"])
+def test_a_partner_reads_its_own_topic_in_its_own_groups_only(
+    broker: PlatformKafka, partners: Partners, read: Any, case: str
+) -> None:
+    p, suffix = partners, f".isolation-{uuid.uuid4().hex[:6]}"
+    topic, group, expected = {
+        "own topic": (p.own, p.user + suffix, p.own.name.rsplit(".", 1)[1].encode()),
+        "other's topic": (p.other, p.user + suffix, TOPIC_REFUSED),
+        "other's group": (p.own, p.other_user + suffix, GROUP_REFUSED),
+    }[case]
+    got = read(broker, p.user, topic, group)
+    assert got == expected, f"{p.user} reading {topic.name} in group {group}: got {got!r}, expected {expected!r}"
+
+
+def write(broker: PlatformKafka, user: str, names: list[str], idempotent: bool = True) -> dict[str, str | None]:
+    """Each topic's delivery outcome (None: written, else the error's name), as `user` produces
+    one message to each with production's settings (acks=all, idempotent)."""
+    outcome: dict[str, str | None] = {}
+    config = producer_config(broker.settings(user)) | {"message.timeout.ms": TIMEOUT * 1000}
+    producer = Producer(config | {"enable.idempotence": idempotent})
+    for name in names:
+        on_delivery = lambda error, _m, name=name: outcome.__setitem__(name, error and error.name())  # noqa: E731
+        producer.produce(name, b"isolation", key=b"isolation", on_delivery=on_delivery)
+    assert producer.flush(TIMEOUT + 5) == 0, f"{user}: messages still undelivered"
+    return outcome
+
+
+def service_of(topic: str) -> str:
+    """fdcs.health_records.services -> health-records; fdcs.deadletter.billing.inbound -> billing."""
+    parts = topic.split(".")
+    return (parts[2] if parts[1] == "deadletter" else parts[1]).replace("_", "-")
+
+
+@pytest.mark.parametrize("user", SERVICES)
+def test_a_service_writes_only_its_own_streams_and_dead_letters_and_creates_no_topic(
+    broker: PlatformKafka, user: str
+) -> None:
+    # Its own streams are read by other tests from the beginning: a stray message there would
+    # break them, so its write is shown on a new topic of its prefix, as the manifests grant.
+    scratch = Topic(f"fdcs.{user.replace('-', '_')}.isolation-{uuid.uuid4().hex[:6]}", key="", partitions=1)
+    broker.declare(scratch)
+    names = [scratch.name] + [t.name for t in topics.ALL if service_of(t.name) != user] + DEAD_LETTERS
+    expected = {name: None if service_of(name) == user else TOPIC_REFUSED for name in names}
+    assert write(broker, user, names) == expected, f"{user}: which topics it may write"
+    new = NewTopic(f"fdcs.{user.replace('-', '_')}.isolation-{uuid.uuid4().hex[:6]}", num_partitions=1)
+    admin = AdminClient(broker.client(user))  # kept until the future is done: dropping it cancels it
+    with pytest.raises(KafkaException) as refused:
+        admin.create_topics([new], request_timeout=TIMEOUT)[new.topic].result(TIMEOUT)
+    assert refused.value.args[0].name() == TOPIC_REFUSED, f"{user} creating {new.topic}: {refused.value}"
+
+
+def test_a_partner_cannot_write_even_its_own_topic(broker: PlatformKafka, partners: Partners) -> None:
+    # Idempotent, the producer would fail before any topic: CLUSTER_AUTHORIZATION_FAILED (InitProducerId).
+    got = write(broker, partners.user, [partners.own.name], idempotent=False)
+    assert got == {partners.own.name: TOPIC_REFUSED}, f"{partners.user} writing its own topic: {got}"
+
+
+def test_kafka_python_subscribe_hides_the_refusal(broker: PlatformKafka, partners: Partners) -> None:
+    """Why kafka-python reads by assign() above: subscribed to a forbidden topic, its consumer
+    only logs "not authorized" and polls nothing (an empty read), so a partner must not rely on it."""
+    consumer = kafka_python(broker, partners.user, f"{partners.user}.isolation")
+    consumer.subscribe([partners.other.name])
+    try:
+        assert not any(consumer.poll(500) for _ in range(6)), f"{partners.user} read {partners.other.name}"
+        assert consumer.partitions_for_topic(partners.other.name) == set()
+    finally:
+        consumer.close()
