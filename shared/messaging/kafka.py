@@ -72,6 +72,8 @@ def ensure_topics(s: ServiceSettings, topics: Sequence[Topic], timeout: float = 
         )
         for t in topics
     ]
+    if not wanted:  # confluent-kafka refuses an empty list (a process consuming nothing declares none)
+        return
     for future in admin.create_topics(wanted, request_timeout=timeout).values():
         try:
             future.result(timeout)

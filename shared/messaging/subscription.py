@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import Consumer, KafkaError, KafkaException
 from pydantic import ValidationError
 
 from shared.contracts.base import PublicEvent
@@ -99,7 +99,13 @@ class KafkaSubscription:
                 log.exception("handler failed (%d in a row); retrying the batch", failures)
                 stop.wait(min(0.1 * 2**failures, 5.0))
         if not stop.is_set():
-            self._consumer.commit(asynchronous=False)
+            try:
+                self._consumer.commit(asynchronous=False)
+            except KafkaException as failed:
+                # The broker was away long enough for the group to forget this member, say: the
+                # consumer rejoins on its next poll, and a later commit covers this batch or the
+                # batch comes again from the committed offsets (the handler deduplicates).
+                log.warning("commit failed, carrying on: %s", failed)
 
     def _decode(self, raw: list[Any]) -> tuple[list[Delivery], list[Message]]:
         deliveries: list[Delivery] = []
