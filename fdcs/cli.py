@@ -109,7 +109,7 @@ def _relay(args: argparse.Namespace) -> None:
     stop = _stop_on_signals()
     store = relay.store
     with store.exclusive("kafka-relay"):
-        logging.info("%s relay publishing from %s", service.name, settings.database_url)
+        logging.info("%s relay publishing from schema %s", service.name, settings.database_schema)
         relay.run(stop, settings.relay_idle_seconds)
 
 

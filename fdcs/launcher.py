@@ -42,6 +42,7 @@ def run_platform() -> int:
     children: list[tuple[str, subprocess.Popen[bytes]]] = []  # watched: one exiting stops all
     background: list[tuple[str, subprocess.Popen[bytes]]] = []  # the simulation ends on its own
     with ExitStack() as servers:  # stopped last, after every process that uses them
+        servers.callback(print, "stopped everything")
         try:
             kafka = _servers(servers)
             for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
@@ -62,8 +63,6 @@ def run_platform() -> int:
         finally:
             _stop(background + children)
             print("stopping the servers", flush=True)
-    print("stopped everything")
-    return 0
 
 
 def _servers(servers: ExitStack) -> PlatformKafka:

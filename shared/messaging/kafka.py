@@ -20,6 +20,7 @@ def client_config(s: ServiceSettings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "bootstrap.servers": s.kafka_bootstrap_servers,
         "security.protocol": s.kafka_security_protocol,
+        "log_level": 4,  # warnings and worse: librdkafka's notices fill a terminal with nothing to act on
     }
     if s.kafka_security_protocol.startswith("SASL"):
         config |= {
@@ -59,10 +60,12 @@ def consumer_config(s: ServiceSettings, group: str) -> dict[str, Any]:
 
 
 def ensure_topics(s: ServiceSettings, topics: Sequence[Topic], timeout: float = 15) -> None:
-    """Create missing topics explicitly (auto-created ones get the broker's defaults)."""
-    if not topics:
-        return
+    """Create the topics that are missing (auto-created ones would get the broker's defaults).
+
+    Only what is missing: the broker checks the Create right before it checks existence, so
+    a service user (who may not create) asking for a declared topic would be refused."""
     admin = AdminClient(client_config(s))
+    existing = admin.list_topics(timeout=timeout).topics if topics else {}
     wanted = [
         NewTopic(
             t.name,
@@ -71,8 +74,9 @@ def ensure_topics(s: ServiceSettings, topics: Sequence[Topic], timeout: float = 
             config={"cleanup.policy": "compact"} if t.compacted else {},
         )
         for t in topics
+        if t.name not in existing
     ]
-    if not wanted:  # confluent-kafka refuses an empty list (a process consuming nothing declares none)
+    if not wanted:  # confluent-kafka refuses an empty list
         return
     for future in admin.create_topics(wanted, request_timeout=timeout).values():
         try:
