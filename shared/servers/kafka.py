@@ -25,14 +25,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AclBinding,
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
-    NewTopic,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -40,7 +39,6 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     UserScramCredentialUpsertion,
 )
 
-from shared.contracts.topics import Topic
 from shared.servers import free_port
 
 VERSION = "4.4.0"
@@ -201,20 +199,6 @@ class ApacheKafka:
                 future.result(timeout)
         self._wait_until_visible(admin, user.name, len(acls), timeout)
         return user
-
-    def create_topics(self, *topics: Topic, timeout: float = 30) -> None:
-        """Create what is missing, as the harness: services may not create topics."""
-        wanted = [
-            NewTopic(t.name, num_partitions=t.partitions, config={"cleanup.policy": "compact"} if t.compacted else {})
-            for t in topics
-        ]
-        admin = self._admin_client()  # kept until the futures are done: dropping it cancels them
-        for future in admin.create_topics(wanted, request_timeout=timeout).values():
-            try:
-                future.result(timeout)
-            except KafkaException as failure:
-                if failure.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                    raise
 
     def _admin_client(self) -> AdminClient:
         return AdminClient(self.client_config(self.admin))

@@ -99,6 +99,11 @@ def mint_token(jwt_keys: Path) -> Callable[..., str]:
 def test_environment(postgres_url: str, broker: PlatformKafka, jwt_keys: Path) -> dict[str, str]:
     """Settings every service under test reads (as environment variables or overrides); a
     process started as a service (`Processes`) runs as that service's Kafka user instead."""
+    return services_environment(postgres_url, broker, jwt_keys)
+
+
+def services_environment(postgres_url: str, broker: PlatformKafka, jwt_keys: Path) -> dict[str, str]:
+    """What a service under test reads, on these servers (a test with a broker of its own too)."""
     return {
         "ENVIRONMENT": "test",
         "DATABASE_URL": postgres_url,

@@ -10,6 +10,8 @@ import pytest
 from confluent_kafka import Consumer, KafkaError, Message, Producer
 
 from shared.contracts import topics
+from shared.contracts.topics import Topic
+from shared.servers.broker import PlatformKafka
 from shared.servers.kafka import ApacheKafka, Credentials
 from shared.servers.principals import partner_acls, partner_user, principals
 
@@ -17,9 +19,14 @@ from shared.servers.principals import partner_acls, partner_user, principals
 @pytest.fixture(scope="module")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApacheKafka]:
     broker = ApacheKafka(tmp_path_factory.mktemp("kafka")).start()
-    broker.create_topics(topics.REFERRALS, topics.CONTRACTS)
+    create_topics(broker, topics.REFERRALS, topics.CONTRACTS)
     yield broker
     broker.stop()
+
+
+def create_topics(kafka: ApacheKafka, *made: Topic) -> None:
+    """As the harness does (PlatformKafka.declare): services may not create topics."""
+    PlatformKafka(kafka.bootstrap, kafka).declare(*made)
 
 
 def produce(kafka: ApacheKafka, user: Credentials, topic: str, value: bytes) -> KafkaError | None:
@@ -58,7 +65,7 @@ def test_a_service_writes_its_own_stream_and_not_another_services(kafka: ApacheK
 
 def test_a_hospital_reads_its_own_topic_and_is_refused_another_hospitals(kafka: ApacheKafka) -> None:
     mine, theirs = topics.hospital("h9000001"), topics.hospital("h9000002")
-    kafka.create_topics(mine, theirs)
+    create_topics(kafka, mine, theirs)
     assert produce(kafka, kafka.admin, mine.name, b"for h9000001") is None
     assert produce(kafka, kafka.admin, theirs.name, b"for h9000002") is None
     user = partner_user("hospital", "h9000001")
@@ -85,7 +92,7 @@ def test_a_wrong_password_is_refused(kafka: ApacheKafka) -> None:
 
 def test_what_was_acknowledged_survives_a_crash(kafka: ApacheKafka) -> None:
     topic = topics.Topic("fdcs.referral.durable", key="k", partitions=1)
-    kafka.create_topics(topic)
+    create_topics(kafka, topic)
     assert produce(kafka, kafka.admin, topic.name, b"acknowledged") is None
 
     kafka.kill()

@@ -23,6 +23,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from shared.contracts import topics
 from shared.servers.broker import PlatformKafka, platform_kafka
+from shared.testing.fixtures import services_environment
 from shared.testing.kafka import eventually, read_topic
 from shared.testing.processes import Processes
 from signing.domain.identity import with_check_digit
@@ -41,15 +42,7 @@ def urls(
     faulty: PlatformKafka, postgres_url: str, jwt_keys: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """signing (API and relay) and appraisal (projection and API) on the faulty broker."""
-    environment = {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": postgres_url,
-        **faulty.environment(),
-        "KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "KAFKA_FETCH_WAIT_MAX_MS": "50",
-        "AUTH_JWT_PUBLIC_KEY_FILE": str(jwt_keys / "public.pem"),
-    }
+    environment = services_environment(postgres_url, faulty, jwt_keys)
     processes, run = Processes(environment, tmp_path_factory.mktemp("logs"), faulty), uuid.uuid4().hex[:8]
     signing, appraisal = {"DATABASE_SCHEMA": f"signing_{run}"}, {"DATABASE_SCHEMA": f"appraisal_{run}"}
     try:
