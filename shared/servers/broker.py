@@ -41,7 +41,7 @@ class PlatformKafka:
     def name(self) -> str:
         if isinstance(self.server, kafka.ApacheKafka):
             return f"Apache Kafka {kafka.VERSION}, SCRAM users and ACLs from deploy/k8s"
-        return "embedded Tansu, in memory, no ACLs (no Java here)"
+        return "embedded Tansu: in memory, no users, no ACLs (the fallback without Java)"
 
     def environment(self, user: str | None = None) -> dict[str, str]:
         """The KAFKA_* settings of a process running as `user` (None: the harness's super user)."""
@@ -106,8 +106,9 @@ def platform_kafka(folder: Path, port: int | None = None) -> Iterator[PlatformKa
 def _prepared(platform: PlatformKafka) -> PlatformKafka:
     """The manifests' users (each with a password of this run) and topics."""
     if isinstance(platform.server, kafka.ApacheKafka):
-        for user, acls in principals(MANIFESTS).items():
-            platform.passwords[user] = platform.server.add_user(user, secrets.token_hex(16), acls).password
+        users = principals(MANIFESTS)
+        platform.passwords |= {user: secrets.token_hex(16) for user in users}
+        platform.server.add_users(users, platform.passwords)
     platform.declare(*declared_topics())
     return platform
 
