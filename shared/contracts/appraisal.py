@@ -31,9 +31,10 @@ class AppraisalPublished(PublicEvent):
 
 
 class AppraisalRestated(AppraisalPublished):
-    """A correction after publication: a new result that names the one it restates."""
+    """A correction after publication: a new result that names the one it restates.
 
-    TYPE: ClassVar[str] = "appraisal.AppraisalRestated.v1"
+    v2 dropped v1's free-text `reason`: it stays with the period, read over appraisal's API."""
+
+    TYPE: ClassVar[str] = "appraisal.AppraisalRestated.v2"
 
     restates_result_id: str
-    reason: str

@@ -2,8 +2,11 @@
 
 Every event goes to `fdcs.referral.referrals` (key: referral id; the appraisal reads it)
 and to the topic of the hospital it concerns, `fdcs.referral.hospital.<hospital id>`, which
-only that hospital's Kafka user may read. They carry the pseudonymous `resident_ref`; the
-hospital reads the patient's identity over the API, authenticated as itself.
+only that hospital's Kafka user may read. They carry the pseudonymous `resident_ref`, codes
+and times only: the patient's identity and every text a doctor writes (reason, clinical
+summary, department, doctor, outcome summary, instructions) stay in referral's store, and
+the hospital reads them over the API (`GET /referrals/{id}`), authenticated as itself.
+The v2 events are v1 without those texts (see the upcasters in `registry.py`).
 """
 
 from __future__ import annotations
@@ -29,48 +32,40 @@ class _ReferralFact(PublicEvent):
 
 
 class ReferralIssued(_ReferralFact):
-    TYPE: ClassVar[str] = "referral.ReferralIssued.v1"
+    TYPE: ClassVar[str] = "referral.ReferralIssued.v2"
 
     issued_by: str = Field(description="The referring doctor (team member id)")
-    department: str
     priority: Priority
     combined_signing: bool = Field(description="The hospital is the resident's '1+1+1' choice: priority applies")
-    reason: str
-    clinical_summary: str
     expires_at: AwareDatetime
 
 
 class ReferralAccepted(_ReferralFact):
-    TYPE: ClassVar[str] = "referral.ReferralAccepted.v1"
+    TYPE: ClassVar[str] = "referral.ReferralAccepted.v2"
 
-    department: str
-    doctor: str
     appointment_at: AwareDatetime
     accepted_at: AwareDatetime
 
 
 class ReferralDeclined(_ReferralFact):
-    TYPE: ClassVar[str] = "referral.ReferralDeclined.v1"
+    TYPE: ClassVar[str] = "referral.ReferralDeclined.v2"
 
-    reason: str
     declined_at: AwareDatetime
 
 
 class ReferralCompleted(_ReferralFact):
-    TYPE: ClassVar[str] = "referral.ReferralCompleted.v1"
+    TYPE: ClassVar[str] = "referral.ReferralCompleted.v2"
 
     summary_kind: Literal["discharge", "consultation"]
-    summary: str
     completed_at: AwareDatetime
 
 
 class DownReferralIssued(_ReferralFact):
     """The hospital sends the resident back to the family doctor for rehabilitation or follow-up."""
 
-    TYPE: ClassVar[str] = "referral.DownReferralIssued.v1"
+    TYPE: ClassVar[str] = "referral.DownReferralIssued.v2"
 
     purpose: Literal["rehabilitation", "follow_up"]
-    instructions: str
     down_referred_at: AwareDatetime
 
 
@@ -82,9 +77,8 @@ class DownReferralAcknowledged(_ReferralFact):
 
 
 class ReferralCancelled(_ReferralFact):
-    TYPE: ClassVar[str] = "referral.ReferralCancelled.v1"
+    TYPE: ClassVar[str] = "referral.ReferralCancelled.v2"
 
-    reason: str
     cancelled_at: AwareDatetime
 
 

@@ -43,7 +43,27 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
 
 # old type name → function giving (newer type name, newer data); applied until current.
 Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
-UPCASTERS: dict[str, Upcaster] = {}
+
+
+def _dropping(newer: str, *free_text: str) -> Upcaster:
+    def upcast(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return newer, {k: v for k, v in data.items() if k not in free_text}
+
+    return upcast
+
+
+# v2 of these carries no free text: a doctor or an official writes names, phones and
+# identity numbers into any text field, so texts stay in their service, read over its API.
+UPCASTERS: dict[str, Upcaster] = {
+    "signing.TeamRegistered.v1": _dropping("signing.TeamRegistered.v2", "name"),
+    "referral.ReferralIssued.v1": _dropping("referral.ReferralIssued.v2", "department", "reason", "clinical_summary"),
+    "referral.ReferralAccepted.v1": _dropping("referral.ReferralAccepted.v2", "department", "doctor"),
+    "referral.ReferralDeclined.v1": _dropping("referral.ReferralDeclined.v2", "reason"),
+    "referral.ReferralCompleted.v1": _dropping("referral.ReferralCompleted.v2", "summary"),
+    "referral.DownReferralIssued.v1": _dropping("referral.DownReferralIssued.v2", "instructions"),
+    "referral.ReferralCancelled.v1": _dropping("referral.ReferralCancelled.v2", "reason"),
+    "appraisal.AppraisalRestated.v1": _dropping("appraisal.AppraisalRestated.v2", "reason"),
+}
 
 
 class UnknownEventType(ValueError):

@@ -27,8 +27,14 @@ def rendered() -> dict[str, str]:
 
 
 def write(folder: Path = FOLDER) -> list[Path]:
+    """Write every current schema and remove those of retired versions (their messages are
+    upcast on reading: partners generate consumers for the current versions only)."""
+    current = rendered()
+    for stale in folder.glob("*.schema.json"):
+        if stale.name not in current:
+            stale.unlink()
     written = []
-    for name, text in rendered().items():
+    for name, text in current.items():
         (folder / name).write_text(text)
         written.append(folder / name)
     return written

@@ -30,12 +30,13 @@ class TeamMember(_Part):
 
 
 class TeamRegistered(PublicEvent):
-    """A family doctor team (or a single contracting doctor) starts taking contracts."""
+    """A family doctor team (or a single contracting doctor) starts taking contracts.
 
-    TYPE: ClassVar[str] = "signing.TeamRegistered.v1"
+    v2 dropped v1's `name`: written by hand, it often names the doctor; read it over the API."""
+
+    TYPE: ClassVar[str] = "signing.TeamRegistered.v2"
 
     team_id: str
-    name: str
     institution_id: str
     institution_kind: InstitutionKind
     area_code: AreaCode

@@ -41,6 +41,10 @@ class Processes:
         assert self.broker is not None, "these processes were started without a broker"
         return self.broker.client()
 
+    def logs(self) -> dict[str, str]:
+        """What each process wrote (stdout and stderr), by `<service>.<role>`."""
+        return {log.stem: log.read_text(errors="replace") for log in sorted(self._logs.glob("*.log"))}
+
     def start_dashboard(self, appraisal_url: str, billing_url: str) -> str:
         url = self._start(
             ["dashboard"], "dashboard.serve", True, {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url}

@@ -127,12 +127,11 @@ def refer(p: Platform, contract: dict[str, Any]) -> None:
     issued = now - timedelta(minutes=30)
     for event in (
         ReferralIssued(
-            **common, issued_at=issued, issued_by="doc-1", department="cardiology", priority="green_channel",
-            combined_signing=False, reason="BP uncontrolled", clinical_summary="-", expires_at=now + timedelta(days=7),
+            **common, issued_at=issued, issued_by="doc-1", priority="green_channel", combined_signing=False,
+            expires_at=now + timedelta(days=7),
         ),
         ReferralAccepted(
-            **common, issued_at=issued, department="cardiology", doctor="Dr Wang",
-            appointment_at=now + timedelta(days=1), accepted_at=now - timedelta(minutes=10),
+            **common, issued_at=issued, appointment_at=now + timedelta(days=1), accepted_at=now - timedelta(minutes=10),
         ),
     ):  # fmt: skip
         p.produce(topics.REFERRALS, referral_id, event, "/fdcs/referral")

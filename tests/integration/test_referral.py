@@ -57,14 +57,14 @@ def test_a_referral_issued_over_http_reaches_the_hospital_s_kafka_consumer(
     feed = eventually(lambda: _feed(referral, hospital_id, hospital, 2))
 
     assert (message["type"], message["data"]["priority"], message["data"]["combined_signing"]) == (
-        "referral.ReferralIssued.v1",
+        "referral.ReferralIssued.v2",
         "green_channel",
         True,
     )
     assert IDENTITY not in received[-1].value().decode(), "the identity stays in the API"
     assert patient["identity_number"] == IDENTITY
     assert accepted.status_code == 200, accepted.text
-    assert [item["event"]["type"] for item in feed] == ["referral.ReferralIssued.v1", "referral.ReferralAccepted.v1"]
+    assert [item["event"]["type"] for item in feed] == ["referral.ReferralIssued.v2", "referral.ReferralAccepted.v2"]
 
 
 def referral_to(hospital_id: str) -> dict[str, Any]:

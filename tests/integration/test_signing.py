@@ -99,7 +99,7 @@ def test_sign_renew_switch_terminate_and_expire_publish_their_events(
     assert by_id[("signing.ContractSigned.v1", switched)]["replaces_contract_id"] == moving
     assert by_id[("signing.ContractTerminated.v1", leaving)]["reason"] == "moved_away"
     assert not any(number in json.dumps(e) for e in ours for number in IDENTITIES), "identities stay in signing"
-    team_events = {("signing.TeamRegistered.v1", team_a), ("signing.TeamMemberJoined.v1", team_a)}
+    team_events = {("signing.TeamRegistered.v2", team_a), ("signing.TeamMemberJoined.v1", team_a)}
     read_events(platform, topics.TEAMS.name, {team_a}, team_events)
 
 

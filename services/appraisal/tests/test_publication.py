@@ -130,3 +130,14 @@ def test_results_become_public_events_keyed_by_subject(api: Api) -> None:
 def _figure(result: dict[str, Any], indicator: str) -> tuple[int, int]:
     found = next(i for i in result["indicators"] if i["indicator_id"] == indicator)
     return found["numerator"], found["denominator"]
+
+
+def test_the_restatement_s_reason_stays_in_appraisal_and_is_read_over_its_api(api: Api) -> None:
+    written = "Complaint of Zhang Sanfeng, 13700765765, 110105198002027653"
+    published(api)
+    restated(api, reason=written)
+
+    sent = [m.value.decode() for e in api.client.app.state.store.read_log(0, 10_000) for m in to_public(e)]
+
+    assert not any(part in message for message in sent for part in written.split(", "))
+    assert api.get(f"/results/{RESULT_T1}-r1").json()["reason"] == written

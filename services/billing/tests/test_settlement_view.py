@@ -88,7 +88,7 @@ def test_the_withheld_share_is_released_by_the_score_and_a_restatement_redecides
     result = {"institution_id": "CHC-440106-01", "subject_id": "CHC-440106-01", "period": "2026"}
 
     billing.deliver(billing.event("appraisal.AppraisalPublished.v1", score="86.00", **result))
-    billing.deliver(billing.event("appraisal.AppraisalRestated.v1", score="50.00", **result))
+    billing.deliver(billing.event("appraisal.AppraisalRestated.v2", score="50.00", **result))
     billing.build_view()
     released = [
         parse_event(Envelope.decode(m.value))

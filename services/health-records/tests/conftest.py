@@ -47,7 +47,7 @@ def team_registered(team_id: str = "T1") -> Delivery:
         {"member_id": "doc-1", "role": "family_doctor", "resident_cap": 2000},
         {"member_id": "nurse-1", "role": "community_nurse"},
     ]
-    return golden("signing.TeamRegistered.v1", team_id=team_id, institution_id="CHC-1", members=members)
+    return golden("signing.TeamRegistered.v2", team_id=team_id, institution_id="CHC-1", members=members)
 
 
 def contract_signed(ref: str = REF, team_id: str = "T1", **data: Any) -> Delivery:

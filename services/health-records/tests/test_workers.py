@@ -19,7 +19,7 @@ from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
 from shared.testing.kafka import eventually, produce_raw
 
-TEAM_FIXTURE, SIGNED_FIXTURE = "signing.TeamRegistered.v1", "signing.ContractSigned.v1"
+TEAM_FIXTURE, SIGNED_FIXTURE = "signing.TeamRegistered.v2", "signing.ContractSigned.v1"
 
 
 def test_contracts_on_kafka_open_records_once_and_the_view_follows(

@@ -54,6 +54,20 @@ def test_every_event_goes_to_the_referrals_topic_and_to_its_hospital_s_topic_und
     assert not any(api.identity(1) in m.value.decode() or "Li Hua" in m.value.decode() for m in messages)
 
 
+def test_what_doctors_write_stays_in_the_service_and_the_hospital_reads_it_over_the_api(api: Api, team: str) -> None:
+    api.contract(api.signed(1, team))
+    referral = lifecycle(api, team, "H3-4401")
+    written = ["Uncontrolled hypertension", "BP 168/102", "cardiology", "Dr Wang", "Titrated; review"]
+
+    sent = [m.value.decode() for e in api.store.read_log(0, 10_000) for m in to_public(e)]
+    read = api.get(f"/referrals/{referral['referral_id']}", api.hospital("H3-4401")).json()
+
+    assert [text for text in written if any(text in message for message in sent)] == []
+    assert read["clinical_summary"] == "BP 168/102 on amlodipine and losartan."
+    assert read["appointment"]["doctor"] == "Dr Wang"
+    assert read["outcome"]["summary"] == "Titrated; review in a month"
+
+
 def test_a_feed_reader_stopped_midway_resumes_with_no_gap_and_no_duplicate(api: Api, team: str) -> None:
     hospital = f"H-{uuid.uuid4().hex[:8]}"
     api.contract(api.signed(1, team))

@@ -86,7 +86,7 @@ def test_team_events_are_published_keyed_by_team() -> None:
 
     assert [(t, k) for t, k, _, _ in out] == [(topics.TEAMS.name, "T1")] * 4
     assert [kind for _, _, kind, _ in out] == [
-        "signing.TeamRegistered.v1",
+        "signing.TeamRegistered.v2",
         "signing.TeamMemberJoined.v1",
         "signing.TeamMemberLeft.v1",
         "signing.ResidentCapChanged.v1",

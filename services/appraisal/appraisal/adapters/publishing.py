@@ -1,7 +1,7 @@
 """The one place appraisal's internal events become public events (relayed to Kafka).
 
 Every result published or restated becomes `appraisal.AppraisalPublished.v1` or
-`appraisal.AppraisalRestated.v1` on `fdcs.appraisal.results`, keyed by its subject, so
+`appraisal.AppraisalRestated.v2` on `fdcs.appraisal.results`, keyed by its subject, so
 billing sees one team's or institution's results in order. Periods' bookkeeping and the
 population register stay inside.
 """
@@ -48,5 +48,5 @@ def _public(e: ResultPublished) -> public.AppraisalPublished:
         "published_at": e.published_at,
     }
     if isinstance(e, ResultRestated):
-        return public.AppraisalRestated(**fields, restates_result_id=e.restates_result_id, reason=e.reason)
+        return public.AppraisalRestated(**fields, restates_result_id=e.restates_result_id)
     return public.AppraisalPublished(**fields)
