@@ -79,6 +79,7 @@ def service_app(  # noqa: PLR0913
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.verifier, app.state.store, app.state.processor = verifier, store, processor
     app.state.clock = simulated(clock) if simulated_clock else clock
+    app.state.real_clock = clock  # what no request can set: for the logs a simulated time must not hide
     if simulated_clock:
         app.add_middleware(SimulatedTime)
     problems.install(app)
