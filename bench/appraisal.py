@@ -162,8 +162,10 @@ def main() -> None:
         facts, _ = load(settings, year)
         service = processes.start("serve", "appraisal")
         assert service is not None
-        register(service, mint({"sub": "bench", "role": "admin"}, folder=keys), settings, year)
-        official = mint({"sub": "bench", "role": "official", "area": COUNTY[:4]}, folder=keys, hours=2)
+        register(service, mint({"sub": "bench", "role": "admin", "simulation": True}, folder=keys), settings, year)
+        official = mint(
+            {"sub": "bench", "role": "official", "area": COUNTY[:4], "simulation": True}, folder=keys, hours=2
+        )
         measure(Dashboard(service, official, args.year), facts, year, args.polls)
     finally:
         processes.stop()

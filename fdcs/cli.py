@@ -68,37 +68,33 @@ def _run(_: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from shared.web.serving import serve
 
     service = SERVICES[args.service]
     settings = service.settings()
-    uvicorn.run(
+    serve(
         service.app_factory,
-        factory=True,
-        host=settings.http_host,
-        port=settings.http_port,
-        workers=settings.http_workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level=settings.log_level.lower(),
+        settings.http_host,
+        settings.http_port,
+        settings.http_read_seconds,
+        settings.http_keep_alive_seconds,
+        settings.http_workers,
+        settings.log_level.lower(),
     )
 
 
 def _dashboard(_: argparse.Namespace) -> None:
-    import uvicorn
-
     from fdcs.dashboard.settings import DashboardSettings
+    from shared.web.serving import serve
 
     settings = DashboardSettings()
-    uvicorn.run(
+    serve(
         "fdcs.dashboard.bootstrap:create_app",
-        factory=True,
-        host=settings.http_host,
-        port=settings.http_port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
+        settings.http_host,
+        settings.http_port,
+        settings.http_read_seconds,
+        settings.http_keep_alive_seconds,
+        log_level=settings.log_level.lower(),
     )
 
 

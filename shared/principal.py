@@ -19,3 +19,4 @@ class Principal:
     bureau_id: str | None = None
     area_code: str | None = None
     resident_ref: str | None = None
+    simulation: bool = False  # the simulation's own token: may set the simulated clock where it is on

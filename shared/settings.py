@@ -26,6 +26,13 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     http_workers: int = Field(default=1, ge=1, le=64, description="Processes per pod; scale pods instead")
+    http_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, le=1 << 30, description="A request body's limit, unless its route sets its own"
+    )
+    http_read_seconds: float = Field(
+        default=15, gt=0, le=600, description="How long a client may take to send a whole request once it starts"
+    )
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=600, description="How long an idle connection stays")
 
     database_url: str = Field(
         default="",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,9 +12,12 @@ from fastapi import FastAPI, Header, Query
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from fdcs.dashboard.answers import Answers
 from fdcs.dashboard.overview import Sources
 from fdcs.dashboard.settings import DashboardSettings
 from shared.web import problems
+from shared.web.auth import TokenVerifier
+from shared.web.bounds import YEAR
 from shared.web.problems import Problem
 
 STATIC = Path(__file__).with_name("static")
@@ -23,7 +25,16 @@ STATIC = Path(__file__).with_name("static")
 
 def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     settings = settings or DashboardSettings()
-    answers: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+    answers = Answers(settings.cache_entries, settings.cache_seconds)
+    # The identity provider's public key, as the services verify with: a forged or garbage
+    # token is refused here, costing no call to the services (asking them once per token
+    # and remembering the refusal would still cost one call per new garbage token).
+    verifier = TokenVerifier.from_file(
+        settings.auth_jwt_public_key_file,
+        list(settings.auth_jwt_algorithms),
+        settings.auth_jwt_issuer,
+        settings.auth_jwt_audience,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,6 +43,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Dashboard", description="Appraisal and settlement at a glance.", lifespan=lifespan)
+    app.state.answers = answers
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -46,19 +58,21 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     @app.get("/api/overview", summary="The figures of the page, for the caller's own scope")
     async def overview(
         authorization: Annotated[str | None, Header()] = None,
-        period: Annotated[str, Query(pattern=r"^\d{4}$")] = "2026",
+        period: Annotated[str, Query(pattern=rf"^{YEAR}$")] = "2026",
         area: Annotated[str, Query(pattern=r"^\d{6}(\d{3})?$")] = "440183",
     ) -> dict[str, Any]:
-        if not authorization:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise Problem(
                 401, "missing-token", "sign in: the page needs your bearer token", {"WWW-Authenticate": "Bearer"}
             )
-        key = (authorization, period, area)
-        cached = answers.get(key)
-        if cached and time.monotonic() - cached[0] < settings.cache_seconds:
-            return cached[1]
-        fresh: dict[str, Any] = await app.state.sources.overview(authorization, period, area)
-        answers[key] = (time.monotonic(), fresh)
+        verifier.verify(token.strip())
+        key = (token.strip(), period, area)
+        cached: dict[str, Any] | None = answers.get(key)
+        if cached is not None:
+            return cached
+        fresh: dict[str, Any] = await app.state.sources.overview(f"Bearer {token.strip()}", period, area)
+        answers.put(key, fresh)
         return fresh
 
     @app.get("/health/live", include_in_schema=False)

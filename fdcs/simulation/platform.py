@@ -45,7 +45,8 @@ class Platform:
     def token(self, **claims: str | None) -> str:
         key = tuple(sorted((k, v) for k, v in claims.items() if v))
         if key not in self._tokens:
-            self._tokens[key] = mint(dict(key), folder=self._keys, hours=24)
+            # The simulation's own tokens: the only ones the services let set X-Simulated-Time.
+            self._tokens[key] = mint({**dict(key), "simulation": True}, folder=self._keys, hours=24)
         return self._tokens[key]
 
     async def call(  # noqa: PLR0913

@@ -99,3 +99,15 @@ def test_production_refuses_a_simulated_clock() -> None:
             database_url="postgresql://svc:pw@db:5432/fdcs",
             simulated_clock=True,
         )
+
+
+@pytest.mark.parametrize(
+    "claims", [{"team": 7}, {"team": ["T1", "T2"]}, {"hospital": {"id": "H1"}}, {"area": 44}, {"resident": "r" * 201}]
+)
+def test_a_scope_claim_that_is_not_a_short_string_is_an_invalid_token(
+    verifier: TokenVerifier, jwt_keys: Path, claims: dict[str, object]
+) -> None:
+    with pytest.raises(Problem) as refused:
+        verifier.verify(token(jwt_keys, **claims))
+
+    assert (refused.value.status, refused.value.code) == (401, "invalid-token")

@@ -15,6 +15,7 @@ from shared.eventstore import EventStore
 from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.auth import TokenVerifier
+from shared.web.guard import Door, Guard
 from shared.web.simulation import SimulatedTime, simulated
 
 Clock = Callable[[], datetime]
@@ -51,10 +52,12 @@ def service_app(  # noqa: PLR0913
     readiness: Callable[[], object] | None = None,
     closers: Sequence[Callable[[], object]] = (),
     simulated_clock: bool = False,
+    max_body_bytes: int = 1_048_576,
 ) -> FastAPI:
     """`readiness` checks the service's dependencies (defaults to reading the store);
     `closers` release what else the app holds (engines) when it stops; `simulated_clock`
-    lets a request say what time it is (`X-Simulated-Time`, development and tests only)."""
+    lets the simulation's requests say what time it is (`X-Simulated-Time`, development and
+    tests only); `max_body_bytes` limits a request's body where its route sets no limit."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -76,12 +79,15 @@ def service_app(  # noqa: PLR0913
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.verifier, app.state.store, app.state.processor = verifier, store, processor
     app.state.clock = simulated(clock) if simulated_clock else clock
+    app.state.real_clock = clock  # what no request can set: for the logs a simulated time must not hide
     if simulated_clock:
         app.add_middleware(SimulatedTime)
     problems.install(app)
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
     for router in routers:
         app.include_router(router)
+    # Outermost, so the token and the body's size are checked before anything reads the body.
+    app.add_middleware(Guard, door=Door.of(app.routes, max_body_bytes), verifier=verifier)
     return app
 
 

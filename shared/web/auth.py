@@ -2,7 +2,8 @@
 
 Claims: `sub`, `role`, and the role's scope: `team` and `institution` (family doctor),
 `hospital`, `bureau` (insurance bureau), `area` (health commission official), `resident`
-(the resident's pseudonymous ref). What each role may do is decided by each service's
+(the resident's pseudonymous ref), each a string; `simulation: true` marks the simulation's
+own tokens (the only ones that may set a simulated clock). What each role may do is decided by each service's
 access rules, in one module; this only says who the caller is.
 """
 
@@ -34,7 +35,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if claims.get("role") not in ROLES:
         raise jwt.InvalidTokenError(f"unknown role {claims.get('role')!r}")
     scope = {field: claims[claim] for claim, field in CLAIMS.items() if claims.get(claim)}
-    return Principal(subject=str(claims["sub"]), role=claims["role"], **scope)
+    strange = sorted(claim for claim, field in CLAIMS.items() if field in scope and not _text(scope[field]))
+    if strange or not _text(claims["sub"]):
+        raise jwt.InvalidTokenError(f"claims {strange or ['sub']} must be short strings")
+    simulation = claims.get("simulation", False) is True
+    return Principal(subject=claims["sub"], role=claims["role"], simulation=simulation, **scope)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200
 
 
 class TokenVerifier:

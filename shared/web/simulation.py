@@ -2,7 +2,9 @@
 
 The simulation drives a year through the APIs in minutes; each request says which moment
 of that year it happens at, so contracts, visits and referrals carry their simulated
-times. Production refuses the setting (`SIMULATED_CLOCK`), so no caller can backdate a fact.
+times. Production refuses the setting (`SIMULATED_CLOCK`); where it is on, only the
+simulation's own tokens (claim `simulation: true`) may set the time, so no other caller can
+backdate a fact, and the moment must fall within the platform's dates.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
+from shared.principal import Principal
+from shared.web.bounds import EARLIEST, LATEST
 from shared.web.problems import problem
 
 HEADER = b"x-simulated-time"
@@ -33,17 +37,29 @@ class SimulatedTime:
         if raw is None:
             await self.app(scope, receive, send)
             return
-        try:
-            moment = datetime.fromisoformat(raw.decode())
-            if moment.tzinfo is None:
-                raise ValueError("no time zone")
-        except ValueError:
-            await problem(400, "bad-simulated-time", "X-Simulated-Time must be an ISO time with its zone")(
+        who: Principal | None = scope.get("state", {}).get("principal")
+        if who is None or not who.simulation:
+            await problem(403, "simulated-time-forbidden", "only the simulation may set X-Simulated-Time")(
                 scope, receive, send
             )
+            return
+        moment = _moment(raw)
+        if moment is None:
+            detail = f"X-Simulated-Time must be an ISO time with its zone, from {EARLIEST} to {LATEST}"
+            await problem(400, "bad-simulated-time", detail)(scope, receive, send)
             return
         token = _now.set(moment)
         try:
             await self.app(scope, receive, send)
         finally:
             _now.reset(token)
+
+
+def _moment(raw: bytes) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw.decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if moment.tzinfo is None or not EARLIEST <= moment.date() <= LATEST:
+        return None
+    return moment

@@ -64,6 +64,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         readiness=partial(ping, engine),
         closers=[engine.dispose],
         simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
     )
     app.state.engine = engine
     app.state.appraising = Appraising(

@@ -34,7 +34,9 @@ def a_year_of_signings(api: Api) -> Api:
         delivered("signing.ContractSigned", "2026-08-10T09:00:00+08:00", **late.event.model_dump(mode="json")),
     )  # c5: signed on 1 May, recorded on 10 August
     counts = {"population": 1000, "key_population": 100, "by_key_population": {"hypertension": 40, "elderly": 50}}
-    answer = api.put("/population-register/2026/440106", counts, **{"X-Simulated-Time": "2026-01-01T09:00:00+08:00"})
+    simulation = api.as_("admin", simulation=True)  # only the simulation's token may set the time
+    moment = {"X-Simulated-Time": "2026-01-01T09:00:00+08:00"}
+    answer = api.put("/population-register/2026/440106", counts, **simulation, **moment)
     assert answer.status_code == 200, answer.text
     api.own_views.catch_up()
     return api

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         clock,
         closers=[engine.dispose],
         simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
     )
     app.state.zone = settings.timezone
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)

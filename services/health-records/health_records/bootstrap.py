@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         CommandProcessor(store, settings.command_batch_size),
         clock,
         simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
     )
     zone = settings.timezone
     app.state.zone = zone

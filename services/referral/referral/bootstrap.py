@@ -50,6 +50,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
         CommandProcessor(store, settings.command_batch_size),
         clock,
         simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
     )
     app.state.zone = settings.timezone
     app.state.engine = engine = engine_for(settings)

@@ -43,6 +43,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
         CommandProcessor(store, settings.command_batch_size),
         clock,
         simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
     )
     catalogue = load_catalogue(settings.catalogue_file)
     starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())

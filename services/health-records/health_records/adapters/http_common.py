@@ -57,7 +57,8 @@ async def logged_read(
     """Run the query (it decides access); log a professional's read before answering."""
     view = await asyncio.to_thread(query)
     if access.logs_reads(who):
-        await run_command(request, who, f"read:{uuid.uuid4()}", records(request).log_read(who, ref, what))
+        log = records(request).log_read(who, ref, what, request.app.state.real_clock())
+        await run_command(request, who, f"read:{uuid.uuid4()}", log)
     if "version" in view:
         return present(view)
     return Response(to_json(view), 200, media_type="application/json")

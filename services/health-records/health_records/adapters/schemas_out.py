@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from health_records.adapters.schemas_in import (
     AllergyIn,
@@ -124,6 +124,7 @@ class ReadPublic(BaseModel):
     institution_id: str | None
     what: str
     read_at: datetime
+    recorded_at: datetime | None = Field(description="The real time of the read, where read_at was simulated")
 
 
 class ItemFulfilmentPublic(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,11 +79,13 @@ class Records:
         return Work(handle, reads=[(CARE, ref), (PLANS, ref)])
 
     @staticmethod
-    def log_read(who: Principal, ref: str, what: str) -> Work:
-        """A professional read the record (access was decided by the query that read it)."""
+    def log_read(who: Principal, ref: str, what: str, really_at: datetime) -> Work:
+        """A professional read the record (access was decided by the query that read it), at
+        the platform's time and at `really_at`, the real time, which no request can set."""
 
         def handle(session: Session) -> dict[str, Any]:
-            read = RecordRead(who.subject, who.role, who.team_id, who.institution_id, what, session.context.now)
+            now = session.context.now
+            read = RecordRead(who.subject, who.role, who.team_id, who.institution_id, what, now, really_at)
             _, version = session.record(READS, ref, read)
             return {"logged": version}
 

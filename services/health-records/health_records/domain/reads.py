@@ -13,7 +13,8 @@ class RecordRead:
     team_id: str | None
     institution_id: str | None
     what: str  # record, history, plan, visits, sickbeds, prescriptions, fulfilment
-    read_at: datetime
+    read_at: datetime  # the platform's time, which the simulation may set
+    recorded_at: datetime | None = None  # the real time (reads logged before it was kept have none)
 
 
 def evolve(log: tuple[RecordRead, ...], event: object) -> tuple[RecordRead, ...]:
