@@ -249,3 +249,20 @@ def test_a_renewal_for_a_term_outside_one_to_three_years_is_refused(api: Api) ->
     refused = api.post(f"/contracts/{old['contract_id']}/renewal", {"term_years": 0})
 
     assert (refused.status_code, refused.json()["type"]) == (422, "/problems/invalid-term")
+
+
+def test_the_expiry_job_refuses_a_day_that_has_not_come(api: Api) -> None:
+    api.register_team("T1")
+    running = api.sign("T1")
+    api.search()
+
+    far = api.post("/contracts/expiries", {"as_of": "9999-12-31"})
+    next_year = api.post("/contracts/expiries", {"as_of": "2027-03-01"})
+    year_one = api.post("/contracts/expiries", {"as_of": "0001-01-01"})
+    today = api.post("/contracts/expiries", {"as_of": "2026-03-01"})  # the clock's day in China
+
+    assert (far.status_code, far.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert (next_year.status_code, next_year.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert year_one.status_code == 422
+    assert (today.status_code, today.json()["expired"]) == (200, [])
+    assert api.get(f"/contracts/{running['contract_id']}").json()["status"] == "active"
