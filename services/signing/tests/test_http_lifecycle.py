@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+
+from fastapi.testclient import TestClient
+
+from signing.bootstrap import create_app
+from signing.settings import SigningSettings
 
 Api = Any  # the `api` fixture (conftest.Api)
 
@@ -266,3 +272,23 @@ def test_the_expiry_job_refuses_a_day_that_has_not_come(api: Api) -> None:
     assert year_one.status_code == 422
     assert (today.status_code, today.json()["expired"]) == (200, [])
     assert api.get(f"/contracts/{running['contract_id']}").json()["status"] == "active"
+
+
+def test_the_expiry_job_takes_today_from_the_simulated_clock_where_it_is_allowed(
+    service_settings: Callable[..., Any], mint_token: Callable[..., str]
+) -> None:
+    settings = service_settings(SigningSettings, database_pool_size=2, simulated_clock=True)
+    app = create_app(settings, clock=lambda: datetime(2026, 3, 1, 4, tzinfo=UTC))
+    admin = {"Authorization": f"Bearer {mint_token('admin')}", "Idempotency-Key": "daily-2027-03-01"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        refused = client.post("/contracts/expiries", json={"as_of": "2027-03-01"}, headers=admin)
+        simulated = client.post(
+            "/contracts/expiries",
+            json={"as_of": "2027-03-01"},
+            headers=admin | {"Idempotency-Key": "sim-2027-03-01", "X-Simulated-Time": "2027-03-01T09:00:00+08:00"},
+        )
+    app.state.store.close()
+    app.state.index.engine.dispose()
+
+    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert (simulated.status_code, simulated.json()["expired"]) == (200, [])
