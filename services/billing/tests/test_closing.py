@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
@@ -13,6 +14,7 @@ def test_closing_a_period_twice_changes_nothing(billing: Billing) -> None:
 
     first = billing.close("2026-01", "2026-02-01")
     log_after_first = billing.store.last_position()
+    billing.clock[0] = datetime(2026, 2, 3, 2, tzinfo=UTC)
     again = billing.close("2026-01", "2026-02-03")
     replayed = billing.close("2026-01", "2026-02-01", key="close-jan")
     replayed_again = billing.close("2026-01", "2026-02-01", key="close-jan")
@@ -35,6 +37,7 @@ def test_a_late_event_for_a_closed_period_is_an_adjustment_of_the_next_one(billi
     billing.close("2026-01", "2026-02-01")
 
     billing.deliver(billing.signed("late", starts_on="2026-01-20", ends_on="2027-01-19"))
+    billing.clock[0] = datetime(2026, 3, 1, 2, tzinfo=UTC)
     billing.close("2026-02", "2026-03-01")
     billing.build_view()
 
@@ -49,8 +52,8 @@ def test_a_late_event_for_a_closed_period_is_an_adjustment_of_the_next_one(billi
 
 def test_closing_is_refused_for_a_period_not_over_and_for_other_callers(billing: Billing) -> None:
     cases = {
-        "period-not-over": billing.close("2026-02", "2026-02-28"),
-        "invalid-period": billing.close("2026-13", "2027-02-01"),
+        "period-not-over": billing.close("2026-02", "2026-02-01"),
+        "invalid-period": billing.close("2026-13", "2026-02-01"),
         "forbidden": billing.close("2026-01", "2026-02-01", who=billing.as_("official", area="44")),
     }
 
@@ -81,3 +84,36 @@ def test_two_closes_at_once_settle_the_period_once(billing: Billing) -> None:
     assert sorted(a.json()["already_closed"] for a in answers) == [False, True, True, True]
     settled = [e for e in billing.store.read_log(0, 10_000) if e.type == "billing.PeriodSettled.v1"]
     assert len(settled) == 4  # one per payer of the institution
+
+
+def test_closing_refuses_a_day_or_a_period_that_has_not_come(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"))
+
+    cases = {
+        "far": billing.close("9999-12", "2026-02-01"),
+        "running": billing.close("2026-02", "2026-02-01"),
+        "as_of_ahead": billing.close("2026-02", "2026-03-01"),
+        "default_ahead": billing.client.post(
+            "/settlement-periods/close",
+            json={"as_of": "9999-12-31"},
+            headers={**billing.admin, "Idempotency-Key": "cron-9999"},
+        ),
+        "year_one": billing.close("2026-01", "0001-01-01"),
+    }
+    untouched = billing.get("/settlement-periods").json()["closed_through"]
+    today = billing.close("2026-01", "2026-02-01")
+
+    types = {name: (r.status_code, r.json().get("type")) for name, r in cases.items()}
+    assert types == {
+        "far": (422, "/problems/period-not-over"),
+        "running": (422, "/problems/period-not-over"),
+        "as_of_ahead": (422, "/problems/as-of-in-the-future"),
+        "default_ahead": (422, "/problems/as-of-in-the-future"),
+        "year_one": (422, "/problems/invalid-request"),
+    }
+    assert untouched is None
+    assert (today.status_code, today.json()["closed_through"], today.json()["already_closed"]) == (
+        200,
+        "2026-01",
+        False,
+    )

@@ -3,7 +3,6 @@ validated by the FHIR model library: its structure, cardinalities and required v
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +34,7 @@ def referral_in(api: Api, team: str, status: str, clock: Clock) -> dict[str, Any
         assert api.post(f"{path}/{name}", {"reason": "no bed"}, who).status_code == 200
     if status == "expired":
         api.catch_up()
-        as_of = (clock.now + timedelta(days=8)).isoformat()
+        as_of = clock.advance(days=8).isoformat()
         assert api.post("/referrals/expire", {"as_of": as_of}, api.admin).json()["expired"]
     order = ["accepted", "completed", "down_referred", "down_referral_acknowledged"]
     for step, body in list(STEPS.items())[: order.index(status) + 1 if status in order else 0]:

@@ -184,6 +184,7 @@ def test_the_scheduled_job_expires_what_was_not_accepted_in_time(api: Api, team:
     later = api.issued(team, 1)
     api.catch_up()
     week = NOW + timedelta(hours=168)
+    clock.now = week
 
     early = api.post("/referrals/expire", {"as_of": (week - timedelta(minutes=1)).isoformat()}, api.admin)
     due = api.post("/referrals/expire", {"as_of": week.isoformat()}, api.admin)
@@ -225,3 +226,20 @@ def _body(api: Api, serial: int) -> dict[str, Any]:
         "reason": "HbA1c 9.1% on metformin",
         "clinical_summary": "Type 2 diabetes for 6 years.",
     }
+
+
+def test_the_scheduled_job_refuses_a_moment_that_has_not_come(api: Api, team: str, clock: Clock) -> None:
+    api.contract(api.signed(1, team))
+    waiting = api.issued(team, 1)
+    api.catch_up()
+
+    far = api.post("/referrals/expire", {"as_of": "9999-12-31T00:00:00+08:00"}, api.admin)
+    next_week = api.post("/referrals/expire", {"as_of": (NOW + timedelta(days=8)).isoformat()}, api.admin)
+    year_one = api.post("/referrals/expire", {"as_of": "0001-01-01T00:00:00+00:00"}, api.admin)
+    now = api.post("/referrals/expire", {"as_of": clock.now.isoformat()}, api.admin)
+
+    assert (far.status_code, far.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert (next_week.status_code, next_week.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert year_one.status_code == 422
+    assert (now.status_code, now.json()["expired"]) == (200, [])
+    assert api.get(f"/referrals/{waiting['referral_id']}", api.doctor(team)).json()["status"] == "issued"

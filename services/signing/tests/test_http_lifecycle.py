@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+
+from fastapi.testclient import TestClient
+
+from signing.bootstrap import create_app
+from signing.settings import SigningSettings
 
 Api = Any  # the `api` fixture (conftest.Api)
 
@@ -61,6 +67,7 @@ def test_an_expired_contract_renewed_late_starts_on_the_day_agreed(api: Api) -> 
     api.register_team("T1")
     old = api.sign("T1")
     api.search()  # the index has the contract
+    api.clock.to(date(2027, 3, 1))
     assert api.post("/contracts/expiries", {"as_of": "2027-03-01"}).json()["expired"] == [old["contract_id"]]
     api.clock.to(date(2027, 3, 20))
 
@@ -181,6 +188,7 @@ def test_the_expiry_job_expires_what_ended_before_its_date_and_is_repeatable(api
     one_year = api.sign("T1", serial=1)
     two_years = api.sign("T1", serial=2, term_years=2)
     api.search()
+    api.clock.to(date(2027, 3, 2))
 
     early = api.post("/contracts/expiries", {"as_of": "2027-02-28"})
     run = api.post("/contracts/expiries", {"as_of": "2027-03-01"}, key="daily-2027-03-01")
@@ -207,7 +215,7 @@ def test_the_lifecycle_is_kept_to_the_callers_scope(api: Api) -> None:
 
     assert (
         api.post(f"/contracts/{old['contract_id']}/termination", {"reason": "death"}, who=other_doctor).status_code
-        == 403
+        == 404
     )
     assert (
         api.post(f"/contracts/{old['contract_id']}/termination", {"reason": "death"}, who=the_resident).status_code
@@ -216,10 +224,8 @@ def test_the_lifecycle_is_kept_to_the_callers_scope(api: Api) -> None:
     assert (
         api.post("/contracts/expiries", {"as_of": "2027-03-01"}, who=api.as_("official", area="44")).status_code == 403
     )
-    assert api.post(f"/contracts/{old['contract_id']}/switch", {"team_id": "T2"}, who=other_doctor).status_code == 403
-    moved = api.post(
-        f"/contracts/{old['contract_id']}/switch", {"team_id": "T2"}, who=api.as_("family_doctor", team="T2")
-    )
+    assert api.post(f"/contracts/{old['contract_id']}/switch", {"team_id": "T2"}, who=other_doctor).status_code == 404
+    moved = api.post(f"/contracts/{old['contract_id']}/switch", {"team_id": "T2"}, who=the_resident)
     assert moved.status_code == 201
     assert api.post("/contracts/nope/termination", {"reason": "death"}).status_code == 404
 
@@ -249,3 +255,40 @@ def test_a_renewal_for_a_term_outside_one_to_three_years_is_refused(api: Api) ->
     refused = api.post(f"/contracts/{old['contract_id']}/renewal", {"term_years": 0})
 
     assert (refused.status_code, refused.json()["type"]) == (422, "/problems/invalid-term")
+
+
+def test_the_expiry_job_refuses_a_day_that_has_not_come(api: Api) -> None:
+    api.register_team("T1")
+    running = api.sign("T1")
+    api.search()
+
+    far = api.post("/contracts/expiries", {"as_of": "9999-12-31"})
+    next_year = api.post("/contracts/expiries", {"as_of": "2027-03-01"})
+    year_one = api.post("/contracts/expiries", {"as_of": "0001-01-01"})
+    today = api.post("/contracts/expiries", {"as_of": "2026-03-01"})  # the clock's day in China
+
+    assert (far.status_code, far.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert (next_year.status_code, next_year.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert year_one.status_code == 422
+    assert (today.status_code, today.json()["expired"]) == (200, [])
+    assert api.get(f"/contracts/{running['contract_id']}").json()["status"] == "active"
+
+
+def test_the_expiry_job_takes_today_from_the_simulated_clock_where_it_is_allowed(
+    service_settings: Callable[..., Any], mint_token: Callable[..., str]
+) -> None:
+    settings = service_settings(SigningSettings, database_pool_size=2, simulated_clock=True)
+    app = create_app(settings, clock=lambda: datetime(2026, 3, 1, 4, tzinfo=UTC))
+    admin = {"Authorization": f"Bearer {mint_token('admin')}", "Idempotency-Key": "daily-2027-03-01"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        refused = client.post("/contracts/expiries", json={"as_of": "2027-03-01"}, headers=admin)
+        simulated = client.post(
+            "/contracts/expiries",
+            json={"as_of": "2027-03-01"},
+            headers=admin | {"Idempotency-Key": "sim-2027-03-01", "X-Simulated-Time": "2027-03-01T09:00:00+08:00"},
+        )
+    app.state.store.close()
+    app.state.index.engine.dispose()
+
+    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/as-of-in-the-future")
+    assert (simulated.status_code, simulated.json()["expired"]) == (200, [])

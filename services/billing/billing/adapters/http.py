@@ -16,6 +16,7 @@ from billing.application.commands import ClosePeriods
 from billing.application.settlement import Settlement
 from billing.application.streams import ACCOUNTS, BOOK, BOOKS
 from billing.application.views import account_view
+from billing.domain.book import closing_day
 from billing.domain.errors import UnknownContract
 from billing.domain.fee_rules import FeeRules
 from shared.web.app import today
@@ -63,12 +64,13 @@ def _percent(value: Fraction) -> str:
     response_model=PeriodsClosed,
     summary="Close settlement periods (the scheduler's command)",
     description="Settles every open period up to `period` for every payer and institution: due, withheld "
-    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing.",
+    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing; "
+    "a period not over, or an `as_of` later than today, is refused (422).",
 )
 async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_close_periods(who)
     settlement: Settlement = request.app.state.settlement
-    on = body.as_of or today(request)
+    on = closing_day(body.as_of, today(request))
     period = body.period or settlement.calendar.last_over(on)
     command = ClosePeriods(settlement.calendar.check(period), on)
     work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)

@@ -17,7 +17,9 @@ class PeriodClose(BaseModel):
         description="Close every period up to this one (its first month); defaults to the last one over by as_of",
         examples=["2026-03"],
     )
-    as_of: date | None = Field(default=None, description="The day the close runs for; defaults to today")
+    as_of: date | None = Field(
+        default=None, ge=date(2000, 1, 1), description="The day the close runs for; defaults to today, never later"
+    )
 
 
 class PeriodsClosed(BaseModel):

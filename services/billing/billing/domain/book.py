@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from billing.domain.errors import PeriodNotOver
+from billing.domain.errors import AsOfInTheFuture, PeriodNotOver
 from billing.domain.periods import Calendar
 
 
@@ -39,9 +39,17 @@ def close(book: Book, period: str, today: date, calendar: Calendar, now: datetim
     calendar.check(period)
     if book.closed_through is not None and period <= book.closed_through:
         return None
-    if calendar.last_day(period) >= today:
-        raise PeriodNotOver(f"period {period} runs until {calendar.last_day(period)}: close it after that")
+    if period >= calendar.period_of(today):  # "YYYY-MM" strings order as the periods do
+        raise PeriodNotOver(f"period {period} is not over on {today}: close it after its last day")
     return PeriodsClosed(period, now)
+
+
+def closing_day(as_of: date | None, today: date) -> date:
+    """The day a close runs for: today by default, never a day that has not come (a later
+    one would settle months that have not happened)."""
+    if as_of is not None and as_of > today:
+        raise AsOfInTheFuture(f"as_of {as_of} is later than today ({today}): close only what is over")
+    return as_of or today
 
 
 def evolve(book: Book, event: object) -> Book:

@@ -8,8 +8,13 @@ class InvalidPeriod(DomainError):
 
 
 class PeriodNotOver(DomainError):
-    kind = "conflict"
     code = "period-not-over"
+
+
+class AsOfInTheFuture(DomainError):
+    """A scheduled job acts only on what is over."""
+
+    code = "as-of-in-the-future"
 
 
 class NoFeeRule(DomainError):

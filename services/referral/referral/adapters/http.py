@@ -127,10 +127,12 @@ async def cancel(referral_id: str, body: s.ReasonIn, caller: StepCaller) -> Resp
     "/referrals/expire",
     response_model=s.Expired,
     summary="Scheduled: expire referrals not accepted in time",
-    description="Run by a CronJob with an administrator's token; `as_of` is the moment it runs for.",
+    description="Run by a CronJob with an administrator's token; `as_of` is the moment it runs for, "
+    "now at the latest (422 as-of-in-the-future).",
 )
 async def expire(body: s.ExpiryRun, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
+    as_of = Referrals.expiry_run(who, body.as_of, request.app.state.clock())
     overview: ReferralOverview = request.app.state.overview
-    due = await asyncio.to_thread(overview.overdue, body.as_of, body.limit)
-    work = Referrals.expire_overdue(who, c.ExpireOverdue(tuple(due), body.as_of))
+    due = await asyncio.to_thread(overview.overdue, as_of, body.limit)
+    work = Referrals.expire_overdue(who, c.ExpireOverdue(tuple(due), as_of))
     return respond(await run_command(request, who, key, work), 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -55,7 +56,9 @@ class DownReferralIn(_In):
 
 
 class ExpiryRun(_In):
-    as_of: AwareDatetime = Field(description="Expire what was still unanswered at this moment")
+    as_of: AwareDatetime = Field(
+        ge=datetime(2000, 1, 1, tzinfo=UTC), description="Expire what was still unanswered at this moment (not later)"
+    )
     limit: int = Field(default=500, ge=1, le=5000, description="At most this many in one run; run again if more")
 
 

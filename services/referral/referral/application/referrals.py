@@ -63,6 +63,12 @@ class Referrals:
         return Work(handle, reads=[(REFERRALS, referral_id)])
 
     @staticmethod
+    def expiry_run(who: Principal, as_of: datetime, now: datetime) -> datetime:
+        """Checked before the job lists what is overdue."""
+        access.may_run_schedules(who)
+        return lifecycle.expiry_run(as_of, now)
+
+    @staticmethod
     def expire_overdue(who: Principal, command: ExpireOverdue) -> Work:
         """Expire each listed referral still unanswered at `as_of`; others are left alone
         (accepted meanwhile, say), so the job may list candidates from a lagging view."""

@@ -35,3 +35,9 @@ class AppointmentBeforeAcceptance(DomainError):
 
 class NotYetDue(DomainError):
     code = "referral-not-yet-due"
+
+
+class AsOfInTheFuture(DomainError):
+    """A scheduled job acts only on what is over."""
+
+    code = "as-of-in-the-future"

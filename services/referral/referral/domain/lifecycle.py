@@ -16,6 +16,7 @@ from referral.domain.contracts import ResidentContracts
 from referral.domain.errors import (
     AnswerOverdue,
     AppointmentBeforeAcceptance,
+    AsOfInTheFuture,
     GreenChannelUnavailable,
     IllegalTransition,
     NotYetDue,
@@ -137,6 +138,14 @@ def expire(referral: Referral, as_of: datetime) -> ReferralExpired:
     if as_of < referral.issued.expires_at:
         raise NotYetDue(f"referral {referral.routing.referral_id} is open until {referral.issued.expires_at}")
     return ReferralExpired(referral.routing, referral.issued.expires_at)
+
+
+def expiry_run(as_of: datetime, now: datetime) -> datetime:
+    """The moment the expiry job runs for, once it has come: a later one would expire referrals
+    that may still be accepted."""
+    if as_of > now:
+        raise AsOfInTheFuture(f"as_of {as_of.isoformat()} is later than now: expire only what is overdue")
+    return as_of
 
 
 def _require(referral: Referral, status: Status, step: str) -> None:

@@ -2,6 +2,8 @@
 
 Doctors act for their own team, residents for themselves, officials (the health
 commission) within their area, administrators everywhere; the daily jobs run as admin.
+A caller who may not read a contract (or an agreement) is told it does not exist, before
+any other check: a 403, a version or an id would confirm what they should not learn.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from shared.domain import Forbidden
 from shared.principal import Principal
 from signing.application.queries import ContractQuery
 from signing.domain.contract import Contract
+from signing.domain.errors import AgreementNotFound, ContractNotFound
 
 
 def may_register_team(who: Principal, area_code: str) -> None:
@@ -40,20 +43,24 @@ def may_sign_agreement(who: Principal, team_id: str, resident_refs: Sequence[str
 
 
 def may_renew(who: Principal, contract: Contract) -> None:
+    may_read_contract(who, contract)
     s = contract.signed
     if who.role == "admin" or _of_team(who, s.team_id) or _is(who, s.resident_ref):
         return
     raise Forbidden("a contract is renewed by its resident or its team")
 
 
-def may_switch(who: Principal, contract: Contract, new_team_id: str) -> None:
-    """The resident chooses another team; that team's doctor may sign them over."""
-    if who.role == "admin" or _of_team(who, new_team_id) or _is(who, contract.signed.resident_ref):
+def may_switch(who: Principal, contract: Contract) -> None:
+    """The resident's own choice, or their team handing them over: never the receiving team alone."""
+    may_read_contract(who, contract)
+    s = contract.signed
+    if who.role == "admin" or _of_team(who, s.team_id) or _is(who, s.resident_ref):
         return
-    raise Forbidden("a switch is made by the resident, or by a doctor of the team they switch to")
+    raise Forbidden("a switch is made by the resident, or by a doctor of the team they leave")
 
 
 def may_terminate(who: Principal, contract: Contract, reason: str) -> None:
+    may_read_contract(who, contract)
     s = contract.signed
     if who.role == "admin" or _of_team(who, s.team_id) or _in_area(who, s.area_code):
         return
@@ -68,20 +75,18 @@ def may_run_schedules(who: Principal) -> None:
 
 
 def may_read_contract(who: Principal, contract: Contract) -> None:
+    if not reads(who, contract):
+        raise ContractNotFound(f"no contract {contract.contract_id}")  # as for an id that does not exist
+
+
+def reads(who: Principal, contract: Contract) -> bool:
     s = contract.signed
-    if who.role == "admin" or _in_area(who, s.area_code) or _of_team(who, s.team_id) or _is(who, s.resident_ref):
-        return
-    raise Forbidden("this contract is not yours to read")
+    return who.role == "admin" or _in_area(who, s.area_code) or _of_team(who, s.team_id) or _is(who, s.resident_ref)
 
 
-def may_read_agreement(who: Principal, contracts: Sequence[Contract]) -> None:
-    for contract in contracts:
-        try:
-            may_read_contract(who, contract)
-            return
-        except Forbidden:
-            continue
-    raise Forbidden("this agreement is not yours to read")
+def may_read_agreement(who: Principal, agreement_id: str, contracts: Sequence[Contract]) -> None:
+    if not any(reads(who, contract) for contract in contracts):
+        raise AgreementNotFound(f"no agreement {agreement_id}")  # as for an id that does not exist
 
 
 def contract_scope(who: Principal, query: ContractQuery) -> ContractQuery:

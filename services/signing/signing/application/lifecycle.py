@@ -58,7 +58,7 @@ class Lifecycle:
         return Work(handle, reads=ending.streams(old, start.team_id))
 
     def switch(self, who: Principal, c: SwitchTeam, old: Contract, predecessor: Contract | None) -> Work:
-        access.may_switch(who, old, c.team_id)
+        access.may_switch(who, old)
         if c.team_id == old.signed.team_id and c.changes.doctor_id == old.signed.doctor_id:
             raise SameTeam(f"contract {old.contract_id} is already with team {c.team_id} and that doctor")
         start = self._continuation(old, c.new_contract_id, c.team_id, c.starts_on, c.changes)

@@ -11,10 +11,11 @@ from shared.principal import Principal
 from signing.application import access
 from signing.application.commands import AgreementMember, SignAgreement, SignContract
 from signing.application.starting import Start, Starts
-from signing.application.streams import AGREEMENTS, ENROLMENTS, TEAMS
+from signing.application.streams import AGREEMENTS, CONTRACTS, ENROLMENTS, TEAMS
 from signing.application.views import agreement_view, contract_view
 from signing.domain import agreement, enrolment
 from signing.domain.contract import Contract
+from signing.domain.errors import AlreadyContracted
 
 T = TypeVar("T")
 
@@ -42,7 +43,7 @@ class Signing:
         )
 
         def handle(session: Session) -> dict[str, Any]:
-            return contract_view(*self._sign(session, start))
+            return contract_view(*self._sign(session, who, start))
 
         return Work(handle, reads=[(TEAMS, c.team_id), (ENROLMENTS, ref)])
 
@@ -55,7 +56,7 @@ class Signing:
         def handle(session: Session) -> dict[str, Any]:
             views = []
             for number, start in enumerate(starts, 1):
-                views.append(contract_view(*_as_member(number, self._sign, session, start)))
+                views.append(contract_view(*_as_member(number, self._sign, session, who, start)))
             contract_ids = tuple(s.contract_id for s in starts)
             concluded = agreement.AgreementConcluded(
                 c.agreement_id, c.kind, c.team_id, c.community, contract_ids, session.context.now
@@ -66,8 +67,8 @@ class Signing:
 
         return Work(handle, reads=[(TEAMS, c.team_id), *((ENROLMENTS, ref) for ref in refs)])
 
-    def _sign(self, session: Session, start: Start) -> tuple[Contract, int]:
-        enrolled = enrolment.enrol(session.load(ENROLMENTS, start.resident_ref).state, start.contract_id)
+    def _sign(self, session: Session, who: Principal, start: Start) -> tuple[Contract, int]:
+        enrolled = _enrol(session, who, start)
         contract, version = self.starts.start(session, start)
         session.record(ENROLMENTS, start.resident_ref, enrolled)
         assert contract is not None
@@ -89,6 +90,18 @@ class Signing:
             ends_on=self.starts.ends_on(c.starts_on, c.term_years),
             combined_signing=c.combined_signing,
         )
+
+
+def _enrol(session: Session, who: Principal, start: Start) -> enrolment.ResidentEnrolled:
+    """Only a caller who may read the resident's contract learns which one it is."""
+    held = session.load(ENROLMENTS, start.resident_ref).state
+    try:
+        return enrolment.enrol(held, start.contract_id)
+    except AlreadyContracted:
+        existing, _ = session.load(CONTRACTS, held.active_contract_id or "")
+        if existing is not None and access.reads(who, existing):
+            raise AlreadyContracted(f"the resident already has active contract {existing.contract_id}") from None
+        raise
 
 
 def _as_member(number: int, step: Callable[..., T], *args: Any) -> T:

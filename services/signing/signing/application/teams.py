@@ -49,10 +49,11 @@ class Teams:
         """Load the team (at the version the caller read), let the rule decide, record it."""
 
         def handle(session: Session) -> dict[str, Any]:
-            current, _ = session.load(TEAMS, team_id, expected)
+            current, _ = session.load(TEAMS, team_id)
             if current is None:
                 raise TeamNotFound(f"no team {team_id} is registered")
             access.may_change_team(who, current.registration.area_code)
+            session.load(TEAMS, team_id, expected)  # the version only to whom may change it
             changed, version = session.record(TEAMS, team_id, decide(current, session.context.now))
             assert changed is not None
             return team_view(changed, version)

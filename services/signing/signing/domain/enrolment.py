@@ -24,7 +24,7 @@ class Enrolment:
 
 def enrol(enrolment: Enrolment, contract_id: str) -> ResidentEnrolled:
     if enrolment.active_contract_id is not None:
-        raise AlreadyContracted(f"the resident already has active contract {enrolment.active_contract_id}")
+        raise AlreadyContracted("the resident already has an active contract")  # whose, the caller may not know
     return ResidentEnrolled(contract_id)
 
 
@@ -36,7 +36,7 @@ def release(enrolment: Enrolment, contract_id: str) -> list[ResidentReleased]:
 def transfer(enrolment: Enrolment, from_id: str, to_id: str) -> list[ResidentEnrolled | ResidentReleased]:
     """From one contract to the one that renews or replaces it, in one step."""
     if enrolment.active_contract_id != from_id:
-        raise AlreadyContracted(f"the resident's active contract is {enrolment.active_contract_id}, not {from_id}")
+        raise AlreadyContracted(f"the resident's active contract is not {from_id}")
     return [ResidentReleased(from_id), ResidentEnrolled(to_id)]
 
 

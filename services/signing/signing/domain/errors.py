@@ -133,6 +133,12 @@ class ContractNotEnded(DomainError):
     code = "contract-not-ended"
 
 
+class AsOfInTheFuture(DomainError):
+    """A scheduled job acts only on what is over."""
+
+    code = "as-of-in-the-future"
+
+
 class InvalidLastDay(DomainError):
     code = "invalid-last-day"
 

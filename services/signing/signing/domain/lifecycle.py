@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from signing.domain.contract import Contract, ContractContinued, ContractExpired, ContractTerminated
 from signing.domain.errors import (
+    AsOfInTheFuture,
     ContractNotActive,
     ContractNotEnded,
     ContractNotRenewable,
@@ -73,6 +74,13 @@ def expire(contract: Contract, as_of: date, at: datetime) -> ContractExpired:
     if as_of <= s.ends_on:
         raise ContractNotEnded(f"contract {s.contract_id} covers up to {s.ends_on}")
     return ContractExpired(s.contract_id, s.resident_ref, s.team_id, s.institution_id, s.area_code, s.ends_on, at)
+
+
+def expiry_run(as_of: date, today: date) -> date:
+    """The day the expiry job runs for, once it has come: a later one would end running contracts."""
+    if as_of > today:
+        raise AsOfInTheFuture(f"as_of {as_of} is later than today ({today}): expire only what is over")
+    return as_of
 
 
 def _check_active(contract: Contract) -> None:

@@ -124,5 +124,5 @@ async def sign_agreement(
 )
 async def get_agreement(agreement_id: str, request: Request, who: CurrentPrincipal) -> Response:
     found, version, contracts = await asyncio.to_thread(queries.agreement, common.store(request), agreement_id)
-    access.may_read_agreement(who, [c for c, _ in contracts])
+    access.may_read_agreement(who, agreement_id, [c for c, _ in contracts])
     return present(agreement_view(found, version, [contract_view(c, v) for c, v in contracts]))

@@ -25,6 +25,7 @@ from signing.adapters.schemas.lifecycle import (
 )
 from signing.application import access, queries
 from signing.application.commands import Changes, ExpireContract, RenewContract, SwitchTeam, TerminateContract
+from signing.domain.lifecycle import expiry_run
 
 router = APIRouter(tags=["lifecycle"], responses=common.problems(404, 409, 412))
 
@@ -115,21 +116,23 @@ async def terminate(  # noqa: PLR0913
     "/contracts/expiries",
     response_model=ExpiryReport,
     summary="The daily job: expire the active contracts whose last day is before `as_of`",
-    description="Run by a CronJob as an administrator; tests choose `as_of`. Each contract is its own "
-    "command (keyed by this request's key and the contract), so a repeat changes nothing.",
+    description="Run by a CronJob as an administrator; tests choose `as_of`, never later than today "
+    "(422 as-of-in-the-future). Each contract is its own command (keyed by this request's key and the "
+    "contract), so a repeat changes nothing.",
 )
 async def expire(body: ExpiryRun, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> ExpiryReport:
     access.may_run_schedules(who)
-    due = await asyncio.to_thread(common.index(request).due_to_expire, body.as_of, body.limit)
+    as_of = expiry_run(body.as_of, today(request))
+    due = await asyncio.to_thread(common.index(request).due_to_expire, as_of, body.limit)
     work = common.lifecycle(request).expire
     outcomes = await asyncio.gather(
         *(
-            run_command(request, who, f"{key}:{d['contract_id']}", work(who, ExpireContract(as_of=body.as_of, **d)))
+            run_command(request, who, f"{key}:{d['contract_id']}", work(who, ExpireContract(as_of=as_of, **d)))
             for d in due
         ),
         return_exceptions=True,
     )
-    report = ExpiryReport(as_of=body.as_of, expired=[], skipped=[], more=len(due) == body.limit)
+    report = ExpiryReport(as_of=as_of, expired=[], skipped=[], more=len(due) == body.limit)
     for d, outcome in zip(due, outcomes, strict=True):
         if isinstance(outcome, Outcome):
             report.expired.append(d["contract_id"])

@@ -50,7 +50,9 @@ class TerminationCreate(In):
 class ExpiryRun(In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2027-03-01"}]})
 
-    as_of: date = Field(description="Contracts whose last day is before this date expire")
+    as_of: date = Field(
+        ge=date(2000, 1, 1), description="Contracts whose last day is before this date expire; today at the latest"
+    )
     limit: int = Field(default=500, ge=1, le=5000, description="Most contracts expired by this call")
 
 
