@@ -19,6 +19,8 @@ from shared.devkeys import KEYS, ensure_keys, mint
 
 PORTS = {"signing": 8001, "referral": 8002, "billing": 8003, "appraisal": 8004, "health-records": 8005}
 RETRIED = {502, 503, 504}
+# A command whose streams kept changing under it was not done (no receipt): the problem says to retry.
+RACE_LOST = "/problems/concurrent-update"
 
 
 class Refused(Exception):
@@ -71,7 +73,7 @@ class Platform:
             except httpx.TransportError:
                 answer = None
             self.requests += 1
-            if answer is not None and answer.status_code not in RETRIED:
+            if answer is not None and answer.status_code not in RETRIED and not _race_lost(answer):
                 break
             await asyncio.sleep(min(0.2 * 2**attempt, 5))
         else:
@@ -82,3 +84,11 @@ class Platform:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _race_lost(answer: httpx.Response) -> bool:
+    return (
+        answer.status_code == 409
+        and answer.headers.get("content-type", "").startswith("application/problem+json")
+        and answer.json().get("type") == RACE_LOST
+    )

@@ -279,7 +279,8 @@ def test_the_expiry_job_takes_today_from_the_simulated_clock_where_it_is_allowed
 ) -> None:
     settings = service_settings(SigningSettings, database_pool_size=2, simulated_clock=True)
     app = create_app(settings, clock=lambda: datetime(2026, 3, 1, 4, tzinfo=UTC))
-    admin = {"Authorization": f"Bearer {mint_token('admin')}", "Idempotency-Key": "daily-2027-03-01"}
+    simulation = mint_token("admin", simulation=True)  # only the simulation's tokens may set the time
+    admin = {"Authorization": f"Bearer {simulation}", "Idempotency-Key": "daily-2027-03-01"}
     with TestClient(app, raise_server_exceptions=False) as client:
         refused = client.post("/contracts/expiries", json={"as_of": "2027-03-01"}, headers=admin)
         simulated = client.post(
