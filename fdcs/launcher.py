@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from fdcs.services import SERVICES, Service
@@ -22,6 +24,7 @@ from shared.devkeys import ensure_keys, mint
 from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import new_database, postgres
 
+T = TypeVar("T")
 DATA = Path(".local")
 LOGS = DATA / "logs"
 # Measured on the embedded broker: groups join in ~1 s with these, 5-23 s with defaults.
@@ -45,8 +48,6 @@ def run_platform() -> int:
         servers.callback(print, "stopped everything")
         try:
             kafka = _servers(servers)
-            for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
-                service.bootstrap().migrate(service.settings(database_create_tables=True))
             env = {**os.environ, **FAST_GROUPS, "DATABASE_CREATE_TABLES": "false", "SIMULATED_CLOCK": "true"}
             for service in SERVICES.values():
                 children += _start(service, env | kafka.environment(service.name))
@@ -66,15 +67,33 @@ def run_platform() -> int:
 
 
 def _servers(servers: ExitStack) -> PlatformKafka:
-    """PostgreSQL and Kafka, each stopped when `servers` closes; DATABASE_URL set for all."""
+    """PostgreSQL with the stores migrated, and Kafka with the partners onboarded, each stopped
+    when `servers` closes; DATABASE_URL set for all. Kafka's JVM starts meanwhile, in a thread."""
     started = time.monotonic()
+    kafka_starting = _in_background(servers, platform_kafka(DATA / "kafka" / "run", 9092 if _port_free(9092) else None))
     database = new_database(servers.enter_context(postgres(DATA / "postgres" / "run")), "fdcs")
     os.environ["DATABASE_URL"] = database  # every service's settings read it, here and in the children
     print(f"{'postgresql':<15} 127.0.0.1:{urlsplit(database).port}  ({time.monotonic() - started:.1f} s)")
-    kafka = servers.enter_context(platform_kafka(DATA / "kafka" / "run", 9092 if _port_free(9092) else None))
+    for service in SERVICES.values():  # as the migrate Job does in production, before anything starts
+        service.bootstrap().migrate(service.settings(database_create_tables=True))
+    kafka = kafka_starting.result()
     onboard_simulated_partners(kafka)
     print(f"{'kafka':<15} {kafka.bootstrap}  ({kafka.name}; {time.monotonic() - started:.1f} s)")
     return kafka
+
+
+def _in_background(servers: ExitStack, server: AbstractContextManager[T]) -> Future[T]:
+    """Enter `server` in a thread, so it starts while others do; it leaves with `servers`."""
+    pool = ThreadPoolExecutor(1)
+    entered = pool.submit(server.__enter__)
+
+    def leave() -> None:
+        if entered.exception() is None:  # waits for the start to end, however it ends
+            server.__exit__(None, None, None)
+        pool.shutdown()
+
+    servers.callback(leave)
+    return entered
 
 
 def onboard_simulated_partners(kafka: PlatformKafka) -> None:
