@@ -8,9 +8,10 @@ from shared.commands.errors import (
     PreconditionFailed,
 )
 from shared.commands.processor import CommandProcessor, Outcome, Work
-from shared.commands.session import Session
+from shared.commands.session import ANY_VERSION, Session
 
 __all__ = [
+    "ANY_VERSION",
     "CommandContext",
     "CommandError",
     "CommandProcessor",

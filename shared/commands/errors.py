@@ -9,7 +9,7 @@ class PreconditionFailed(CommandError):
     """The caller said which version it expected (If-Match), and the stream is at another."""
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
-        super().__init__(f"{stream_id} is at version {actual}, not {expected}")
+        super().__init__(f"{stream_id} is at version {actual}, not {expected}" if expected >= 0 else f"no {stream_id}")
         self.expected, self.actual = expected, actual
 
 

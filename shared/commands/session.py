@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 from pydantic_core import from_json, to_json
 
@@ -109,6 +109,10 @@ class Staging:
             cache.put(stream_id, Loaded(to_json(receipt), 1))
 
 
+ANY_VERSION: Final = -1
+"""Expect any version, as long as the stream exists (`If-Match: *`, RFC 9110 13.1.1)."""
+
+
 class Session:
     """Handed to a command handler: `load` aggregates, `record` the events it decides."""
 
@@ -122,7 +126,7 @@ class Session:
     def load(self, kind: StreamType[S], key: str, expected_version: int | None = None) -> Loaded[S]:
         stream_id = kind.stream_id(key)
         loaded = self._states.get(stream_id) or self._staging.load(kind, stream_id)
-        if expected_version is not None and loaded.version != expected_version:
+        if expected_version is not None and not _matches(expected_version, loaded.version):
             raise PreconditionFailed(stream_id, expected_version, loaded.version)
         return loaded
 
@@ -157,3 +161,7 @@ class Session:
         c = self.context
         self._counter += 1
         return EventMeta(f"{self._command_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor)
+
+
+def _matches(expected: int, actual: int) -> bool:
+    return actual > 0 if expected == ANY_VERSION else actual == expected

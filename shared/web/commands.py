@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Header, Request, Response
 from pydantic_core import to_json
 
-from shared.commands import CommandContext, CommandProcessor, Outcome, Work
+from shared.commands import ANY_VERSION, CommandContext, CommandProcessor, Outcome, Work
 from shared.commands.context import fingerprint
 from shared.commands.processor import Handler
 from shared.principal import Principal
@@ -26,9 +27,15 @@ IdempotencyKey = Annotated[
         examples=["3f7c1a52-9d0e-4a8c-a1a4-6f0d3c2b9e11"],
     ),
 ]
+# A version is a count of events: 18 ASCII digits are more than any stream reaches, and `isdigit`
+# would let "²" through to int().
+_ETAG = re.compile(r'(W/)?(?P<quote>"?)(?P<version>[0-9]{1,18})(?P=quote)')
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="The ETag you read: the update fails with 412 if it changed"),
+    Header(
+        alias="If-Match",
+        description='The ETag you read: the update fails with 412 if it changed; "*": whatever version stands',
+    ),
 ]
 
 
@@ -48,12 +55,15 @@ async def run_command(request: Request, principal: Principal, key: str, handler:
 
 
 def expected_version(if_match: str | None) -> int | None:
+    """The version the caller read; `*` (any current version: the resource must exist) is ANY_VERSION."""
     if if_match is None:
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise Problem(400, "bad-if-match", 'If-Match must be an ETag this API issued, like "3"')
-    return int(tag)
+    if if_match.strip() == "*":
+        return ANY_VERSION
+    found = _ETAG.fullmatch(if_match.strip())
+    if found is None:
+        raise Problem(400, "bad-if-match", 'If-Match must be "*" or an ETag this API issued, like "3"')
+    return int(found["version"])
 
 
 def etag(version: int) -> str:

@@ -53,7 +53,7 @@ def test_a_late_event_for_a_closed_period_is_an_adjustment_of_the_next_one(billi
 def test_closing_is_refused_for_a_period_not_over_and_for_other_callers(billing: Billing) -> None:
     cases = {
         "period-not-over": billing.close("2026-02", "2026-02-01"),
-        "invalid-period": billing.close("2026-13", "2026-02-01"),
+        "invalid-request": billing.close("2026-13", "2026-02-01"),  # no 13th month, at the door
         "forbidden": billing.close("2026-01", "2026-02-01", who=billing.as_("official", area="44")),
     }
 
@@ -105,7 +105,7 @@ def test_closing_refuses_a_day_or_a_period_that_has_not_come(billing: Billing) -
 
     types = {name: (r.status_code, r.json().get("type")) for name, r in cases.items()}
     assert types == {
-        "far": (422, "/problems/period-not-over"),
+        "far": (422, "/problems/invalid-request"),  # no period of year 9999 exists
         "running": (422, "/problems/period-not-over"),
         "as_of_ahead": (422, "/problems/as-of-in-the-future"),
         "default_ahead": (422, "/problems/as-of-in-the-future"),

@@ -16,9 +16,10 @@ from appraisal.application.streams import PERIODS
 from appraisal.domain.errors import ResultNotFound
 from appraisal.domain.periods import Period
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import YEAR_OR_PART
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
 
-PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1"])]
+PeriodPath = Annotated[str, Path(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
 router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | {409: {"description": "Refused by a rule"}})
 
 

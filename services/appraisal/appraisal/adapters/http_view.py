@@ -17,12 +17,13 @@ from appraisal.domain.errors import UnknownStratum
 from appraisal.domain.periods import Period
 from appraisal.domain.strata import Stratum
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import YEAR_OR_PART
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
     for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
 }
-PeriodQuery = Annotated[str, Query(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1"])]
+PeriodQuery = Annotated[str, Query(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
 router = APIRouter(tags=["appraisal"], responses=PROBLEMS)
 
 

@@ -8,13 +8,16 @@ from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.vocabulary import AreaCode, KeyPopulation
+from shared.web.bounds import YEAR_OR_PART, BusinessMoment
 
-PeriodCode = Annotated[str, Field(pattern=r"^\d{4}(-(H[12]|Q[1-4]))?$", examples=["2026", "2026-H1", "2026-Q3"])]
+PeriodCode = Annotated[str, Field(pattern=YEAR_OR_PART, examples=["2026", "2026-H1", "2026-Q3"])]
 AreaPrefix = Annotated[str | None, Query(pattern=r"^\d{2,12}$", examples=["4401"], description="Area code prefix")]
 AsOf = Annotated[
-    AwareDatetime | None,
+    BusinessMoment | None,
     Query(description="Only facts recorded by then (default: now); the same as-of gives the same figures"),
 ]
+People = Annotated[int, Field(ge=0, le=200_000_000)]
+"""A count of residents: no area the register covers (a province at most) has more than 200 million."""
 Level = Literal["team", "institution", "county", "city", "province"]
 Dimension = Literal["contracted_services", "effective_contracting", "effective_performance", "service_effect"]
 
@@ -24,7 +27,7 @@ class _In(BaseModel):
 
 
 class PublicationCreate(_In):
-    as_of: AwareDatetime = Field(description="The facts recorded by then; the period must be over by then")
+    as_of: BusinessMoment = Field(description="The facts recorded by then; the period must be over by then")
 
 
 class RestatementCreate(PublicationCreate):
@@ -32,9 +35,9 @@ class RestatementCreate(PublicationCreate):
 
 
 class PopulationIn(_In):
-    population: int = Field(ge=0, examples=[1_250_000])
-    key_population: int = Field(ge=0, description="Residents with any key-population tag, each once")
-    by_key_population: dict[KeyPopulation, Annotated[int, Field(ge=0)]] = Field(default={})
+    population: People = Field(examples=[1_250_000])
+    key_population: People = Field(description="Residents with any key-population tag, each once")
+    by_key_population: dict[KeyPopulation, People] = Field(default={})
 
 
 class PopulationPublic(PopulationIn):

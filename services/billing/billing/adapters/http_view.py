@@ -13,12 +13,13 @@ from billing.adapters.tables import BUREAU_FEED
 from billing.application import access
 from billing.application.scope import Scope
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import YEAR_OR_MONTH, Position
 
 router = APIRouter(prefix="", tags=["settlement view"])
 
 
 def _asked(
-    period: Annotated[str, Query(pattern=r"^\d{4}(-\d{2})?$", description="2026-03, or 2026 for the year")] = "",
+    period: Annotated[str, Query(pattern=YEAR_OR_MONTH, description="2026-03, or 2026 for the year")] = "",
     bureau_id: str | None = None,
     institution_id: str | None = None,
     area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = "",
@@ -60,7 +61,7 @@ async def bureau_feed(
     bureau_id: str,
     request: Request,
     who: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0, description="The last position you kept; 0 from the start")] = 0,
+    after: Annotated[Position, Query(description="The last position you kept; 0 from the start")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     access.may_read_feed(who, bureau_id)

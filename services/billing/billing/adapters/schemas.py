@@ -7,13 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.bounds import MONTH_ONLY
+
 
 class PeriodClose(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str | None = Field(
         default=None,
-        pattern=r"^\d{4}-\d{2}$",
+        pattern=MONTH_ONLY,
         description="Close every period up to this one (its first month); defaults to the last one over by as_of",
         examples=["2026-03"],
     )

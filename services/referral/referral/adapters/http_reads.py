@@ -16,6 +16,7 @@ from referral.application.referrals import Referrals
 from referral.application.views import referral_view
 from referral.domain.referral import Status
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import Position
 from shared.web.commands import present
 
 router = APIRouter(tags=["referral reads"], responses=PROBLEMS)
@@ -78,7 +79,7 @@ async def hospital_feed(
     hospital_id: str,
     request: Request,
     who: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[Position, Query()] = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
     access.may_read_hospital(who, hospital_id)

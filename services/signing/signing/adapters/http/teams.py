@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import BusinessDate
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
 from signing.adapters.http import common
 from signing.adapters.schemas.teams import CapChange, MemberIn, PackageOffer, TeamCreate, TeamPublic
@@ -135,7 +135,7 @@ async def list_packages(
     request: Request,
     who: CurrentPrincipal,
     area: Annotated[str | None, Query(pattern=r"^\d{6}(\d{3}(\d{3})?)?$", examples=["440106"])] = None,
-    on: Annotated[date | None, Query(examples=["2026-03-01"])] = None,
+    on: Annotated[BusinessDate | None, Query(examples=["2026-03-01"])] = None,
 ) -> list[dict[str, Any]]:
     catalogue = common.catalogue(request)
     packages = catalogue.packages if area is None else catalogue.offered_in(area, on or today(request))

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.vocabulary import AreaCode, Fen, KeyPopulation, PackageCode
+from shared.web.bounds import BusinessDate
 from signing.adapters.schemas import In
 
 TeamId = Field(min_length=1, max_length=64, examples=["T-440106-001"])
@@ -59,7 +60,7 @@ class ContractCreate(In):
     doctor_id: str | None = Field(default=None, examples=["doc-1"])
     packages: list[PackageCode] = Packages
     term_years: int = Field(default=1, examples=[1], description="1, 2 or 3 years")
-    starts_on: date | None = Field(default=None, description="Defaults to today")
+    starts_on: BusinessDate | None = Field(default=None, description="Defaults to today")
     combined_signing: CombinedSigningIn | None = None
 
 
@@ -106,7 +107,7 @@ class AgreementCreate(In):
     members: list[AgreementMemberIn] = Field(min_length=2, max_length=1000)
     packages: list[PackageCode] = Packages
     term_years: int = 1
-    starts_on: date | None = Field(default=None, description="Defaults to today")
+    starts_on: BusinessDate | None = Field(default=None, description="Defaults to today")
     combined_signing: CombinedSigningIn | None = None
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.vocabulary import KeyPopulation, PackageCode
+from shared.web.bounds import EARLIEST, BusinessDate
 from signing.adapters.schemas import In
 from signing.adapters.schemas.contracts import CombinedSigningIn
 
@@ -37,21 +38,24 @@ class SwitchCreate(_Changes):
     )
 
     team_id: str = Field(min_length=1, max_length=64, examples=["T-440106-002"])
-    starts_on: date | None = Field(default=None, description="The new contract's first day; defaults to today")
+    starts_on: BusinessDate | None = Field(default=None, description="The new contract's first day; defaults to today")
 
 
 class TerminationCreate(In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "moved_away", "last_day": "2026-06-30"}]})
 
     reason: Literal["resident_request", "death", "moved_away"]
-    last_day: date | None = Field(default=None, description="The last day covered; defaults to today, never later")
+    last_day: BusinessDate | None = Field(
+        default=None, description="The last day covered; defaults to today, never later"
+    )
 
 
 class ExpiryRun(In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2027-03-01"}]})
 
+    # Not bounded above here: the job refuses a day to come itself, and says so.
     as_of: date = Field(
-        ge=date(2000, 1, 1), description="Contracts whose last day is before this date expire; today at the latest"
+        ge=EARLIEST, description="Contracts whose last day is before this date expire; today at the latest"
     )
     limit: int = Field(default=500, ge=1, le=5000, description="Most contracts expired by this call")
 
