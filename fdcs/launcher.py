@@ -25,14 +25,10 @@ from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import new_database, postgres
 
 T = TypeVar("T")
+Running = list[tuple[str, subprocess.Popen[bytes]]]  # what the launcher started, by name
 DATA = Path(".local")
 LOGS = DATA / "logs"
 # Measured on the embedded broker: groups join in ~1 s with these, 5-23 s with defaults.
-FAST_GROUPS = {
-    "KAFKA_SESSION_TIMEOUT_MS": "2000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-    "KAFKA_FETCH_WAIT_MAX_MS": "50",
-}
 
 
 def run_platform() -> int:
@@ -42,22 +38,22 @@ def run_platform() -> int:
         signal.signal(signum, _interrupt)
     LOGS.mkdir(parents=True, exist_ok=True)
     ensure_keys()
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []  # watched: one exiting stops all
-    background: list[tuple[str, subprocess.Popen[bytes]]] = []  # the simulation ends on its own
+    children: Running = []  # watched: one exiting stops all
+    background: Running = []  # the simulation ends on its own
     with ExitStack() as servers:  # stopped last, after every process that uses them
         servers.callback(print, "stopped everything")
         try:
             kafka = _servers(servers)
-            env = {**os.environ, **FAST_GROUPS, "DATABASE_CREATE_TABLES": "false", "SIMULATED_CLOCK": "true"}
+            env = {**os.environ, **kafka.timing(), "DATABASE_CREATE_TABLES": "false", "SIMULATED_CLOCK": "true"}
             for service in SERVICES.values():
-                children += _start(service, env | kafka.environment(service.name))
+                _start(service, env | kafka.environment(service.name), children)
             for service in SERVICES.values():
                 port = service.settings().http_port
                 _wait_ready(port)
                 print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
-            children += _dashboard(env)
+            _dashboard(env, children)
             _print_help()
-            background += _simulate_in_background(env)
+            _simulate_in_background(env, background)
             return _watch(children)
         except KeyboardInterrupt:
             return 0
@@ -104,51 +100,46 @@ def onboard_simulated_partners(kafka: PlatformKafka) -> None:
     kafka.onboard("bureau", bureau)
 
 
-def _dashboard(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
-    log = open(LOGS / "dashboard.log", "ab")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fdcs", "dashboard"], env=env, stdout=log, stderr=log, start_new_session=True
-    )
+def _spawn(name: str, arguments: list[str], env: dict[str, str], running: Running) -> None:
+    """`python -m fdcs <arguments>`, listed in `running` before Ctrl-C can come between the two
+    (an unlisted child would outlive the platform)."""
+    log = open(LOGS / f"{name.replace(' ', '.')}.log", "ab")  # noqa: SIM115
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fdcs", *arguments], env=env, stdout=log, stderr=log, start_new_session=True
+        )
+        running.append((name, process))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _dashboard(env: dict[str, str], running: Running) -> None:
+    _spawn("dashboard", ["dashboard"], env, running)
     _wait_ready(8000)
     official = mint({"sub": "dev-official", "role": "official", "area": "44"})
     print(f"{'dashboard':<15} http://127.0.0.1:8000/#token={official}")
-    return [("dashboard", process)]
 
 
-def _simulate_in_background(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
+def _simulate_in_background(env: dict[str, str], running: Running) -> None:
     """A small county's year, so the dashboard has something to show; SIMULATE_RESIDENTS=0 turns it off."""
     residents = int(os.environ.get("SIMULATE_RESIDENTS", "2000"))
-    if residents <= 0:
-        return []
-    log = open(LOGS / "simulation.log", "ab")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fdcs", "simulate", "--residents", str(residents)],
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    print(f"simulating a county of {residents:,} residents in the background: {LOGS}/simulation.log")
-    return [("simulation", process)]
+    if residents > 0:
+        _spawn("simulation", ["simulate", "--residents", str(residents)], env, running)
+        print(f"simulating a county of {residents:,} residents in the background: {LOGS}/simulation.log")
 
 
-def _start(service: Service, env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
+def _start(service: Service, env: dict[str, str], running: Running) -> None:
     roles = ["serve"] + (["relay"] if service.relays else []) + (["project"] if service.projects else [])
-    started = []
     for role in roles:
-        log = open(LOGS / f"{service.name}.{role}.log", "ab")  # noqa: SIM115
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fdcs", role, service.name], env=env, stdout=log, stderr=log, start_new_session=True
-        )
-        started.append((f"{service.name} {role}", process))
-    return started
+        _spawn(f"{service.name} {role}", [role, service.name], env, running)
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _watch(children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
+def _watch(children: Running) -> int:
     while True:
         for name, process in children:
             if process.poll() is not None:
@@ -157,7 +148,7 @@ def _watch(children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
         time.sleep(0.5)
 
 
-def _stop(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+def _stop(children: Running) -> None:
     for _, process in children:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

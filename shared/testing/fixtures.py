@@ -108,9 +108,7 @@ def services_environment(postgres_url: str, broker: PlatformKafka, jwt_keys: Pat
         "ENVIRONMENT": "test",
         "DATABASE_URL": postgres_url,
         **broker.environment(),
-        "KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "KAFKA_FETCH_WAIT_MAX_MS": "50",
+        **broker.timing(),
         "AUTH_JWT_PUBLIC_KEY_FILE": str(jwt_keys / "public.pem"),
     }
 
