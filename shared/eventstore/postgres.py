@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -27,13 +28,23 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventS
         max_overflow=pool_size,
         originator_id_type="text",
     )
-    if create:
-        with datastore.transaction(commit=True) as cursor:
-            cursor.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
     recorder = PostgresProcessRecorder(datastore)
     if create:
-        recorder.create_table()
+        with creating(url, schema):
+            with datastore.transaction(commit=True) as cursor:
+                cursor.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+            recorder.create_table()
     return EventStore(recorder, url, schema, BatchPath(plain_url(url), recorder))
+
+
+@contextmanager
+def creating(url: str, schema: str) -> Iterator[None]:
+    """One process at a time creates a schema's tables: an API, its relay and its workers
+    starting together would otherwise race in PostgreSQL's catalogue ("tuple concurrently
+    updated"), and the loser would exit. The lock goes with its connection."""
+    with psycopg.connect(plain_url(url), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"fdcs-create:{schema}",))
+        yield
 
 
 class BatchPath:

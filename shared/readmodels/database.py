@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, MetaData, create_engine, text
 
+from shared.eventstore.postgres import creating
+
 
 def open_engine(url: str, schema: str, metadata: MetaData, pool_size: int = 5, create: bool = True) -> Engine:
     """Tables are declared without a schema; they land in `schema`."""
@@ -14,9 +16,10 @@ def open_engine(url: str, schema: str, metadata: MetaData, pool_size: int = 5, c
         schema_translate_map={None: schema}
     )
     if create:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        metadata.create_all(engine)
+        with creating(url, schema):
+            with engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            metadata.create_all(engine)
     return engine
 
 

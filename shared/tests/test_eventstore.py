@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, Table
 
-from shared.eventstore import EventMeta, EventStore, NewEvent, StreamConflict
+from shared.eventstore import EventMeta, EventStore, NewEvent, StreamConflict, open_store
+from shared.readmodels import open_engine
 
 META = EventMeta("e", datetime(2026, 1, 5, 9, 30, tzinfo=UTC), "corr", "cause", "tester")
 
@@ -65,3 +68,16 @@ def test_the_batch_path_closes_its_connection_and_reopens_on_demand(store: Event
     asyncio.run(append_close_append())
 
     assert [e.version for e in store.read("a")] == [1, 2]
+
+
+def test_processes_starting_together_create_the_tables_once(postgres_url: str, schema: str) -> None:
+    """An API, its relay and its workers start at once, each creating tables at start."""
+    views = MetaData()
+    Table("counted", views, Column("n", Integer, primary_key=True))
+    with ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(lambda _: open_store(postgres_url, schema), range(6)))
+        engines = list(pool.map(lambda _: open_engine(postgres_url, schema, views), range(6)))
+    for store in stores:
+        store.close()
+    for engine in engines:
+        engine.dispose()
