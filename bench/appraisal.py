@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
@@ -37,7 +36,7 @@ from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.servers import free_port  # noqa: E402
-from shared.servers.postgres import postgres  # noqa: E402
+from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 
 COUNTY = "440183"
@@ -143,10 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     servers = ExitStack()  # PostgreSQL: DATABASE_URL's, or one of our own for this run
     server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
-    name = f"fdcs_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = server.rsplit("/", 1)[0] + "/" + name
+    url = servers.enter_context(scratch_database(server, "fdcs_bench"))
     keys = ROOT / ".local" / "bench-jwt"
     ensure_keys(keys)
     environment = {
@@ -169,8 +165,6 @@ def main() -> None:
         measure(Dashboard(service, official, args.year), facts, year, args.polls)
     finally:
         processes.stop()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         servers.close()
 
 

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir(
 
 from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.servers import free_port  # noqa: E402
-from shared.servers.postgres import postgres  # noqa: E402
+from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 from signing.domain.identity import with_check_digit  # noqa: E402
 
@@ -151,10 +151,7 @@ def main() -> None:
         pass
     servers = ExitStack()  # PostgreSQL: DATABASE_URL's, or one of our own for this run
     server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
-    name = f"fdcs_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = server.rsplit("/", 1)[0] + "/" + name
+    url = servers.enter_context(scratch_database(server, "fdcs_bench"))
     keys = ROOT / ".local" / "bench-jwt"
     ensure_keys(keys)
     token = mint({"sub": "bench", "role": "admin"}, folder=keys, hours=2)
@@ -178,8 +175,6 @@ def main() -> None:
         report(asyncio.run(rounds(url, load, args.rounds, args.seconds)))
     finally:
         processes.stop()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         servers.close()
 
 

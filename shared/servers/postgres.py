@@ -189,6 +189,18 @@ def postgres(folder: Path, keep: bool = True) -> Iterator[str]:
             server.remove()
 
 
+@contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new database of its own on the server (a test session's, a benchmark's), dropped after."""
+    name = f"{prefix}_{secrets.token_hex(5)}"
+    url = new_database(server_url, name)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def new_database(server_url: str, name: str) -> str:
     """Create database `name` on the server (if missing) and return its URL."""
     with psycopg.connect(server_url, autocommit=True) as admin:

@@ -19,7 +19,7 @@ import pytest
 
 from shared.devkeys import ensure_keys, mint
 from shared.servers.broker import PlatformKafka, platform_kafka
-from shared.servers.postgres import EmbeddedPostgres, postgres
+from shared.servers.postgres import EmbeddedPostgres, postgres, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = (
@@ -43,16 +43,12 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A database of its own for this test session, dropped at the end."""
-    server = postgres_server
     try:
-        admin = psycopg.connect(server, autocommit=True, connect_timeout=5)
+        psycopg.connect(postgres_server, connect_timeout=5).close()
     except psycopg.OperationalError as error:
         pytest.exit(UNREACHABLE.format(error=str(error).strip()), returncode=3)
-    name = f"fdcs_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    yield server.rsplit("/", 1)[0] + "/" + name
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_database(postgres_server, "fdcs_test") as url:
+        yield url
 
 
 @pytest.fixture
