@@ -1,8 +1,9 @@
-"""What every service's domain may share: the shape of a refusal. Standard library only."""
+"""What every service's domain may share: the shape of a refusal, the mark of personal data.
+Standard library only."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 
 class DomainError(Exception):
@@ -22,3 +23,16 @@ class Forbidden(DomainError):
 
     kind = "forbidden"
     code = "forbidden"
+
+
+class PersonalData:
+    """Marks a field as a resident's personal data (a name, an identity number, a phone, an
+    address, text a person wrote): the store keeps it encrypted with the resident's key,
+    so erasing the resident makes every stored copy unreadable."""
+
+    def __repr__(self) -> str:
+        return "PERSONAL"
+
+
+PERSONAL = PersonalData()
+Personal = Annotated[str, PERSONAL]

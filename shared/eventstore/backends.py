@@ -5,11 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from shared.eventstore.postgres import open_postgres
+from shared.eventstore.sealing import PersonalFields
 from shared.eventstore.store import EventStore
 
 
-def open_store(url: str, schema: str, pool_size: int = 5, create: bool = True) -> EventStore:
-    """PostgreSQL (`postgresql://…/db`): production's, or the one `make run` and the tests start."""
+def open_store(
+    url: str, schema: str, pool_size: int = 5, create: bool = True, personal: PersonalFields | None = None
+) -> EventStore:
+    """PostgreSQL (`postgresql://…/db`): production's, or the one `make run` and the tests start.
+    With `personal`, the store seals its events' personal fields with their residents' keys."""
     if urlsplit(url).scheme.split("+")[0] not in ("postgresql", "postgres"):
         raise ValueError("the event store needs DATABASE_URL=postgresql://…")
-    return open_postgres(url, schema, pool_size, create)
+    return open_postgres(url, schema, pool_size, create, personal)

@@ -12,10 +12,12 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Composed, Identifier
 
 from shared.eventstore.records import NewEvent
+from shared.eventstore.sealing import PersonalFields, Sealer
 from shared.eventstore.store import EventStore, Row, StreamConflict, plain_url
+from shared.eventstore.vault import Vault
 
 
-def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventStore:
+def open_postgres(url: str, schema: str, pool_size: int, create: bool, personal: PersonalFields | None) -> EventStore:
     parts = urlsplit(url)
     datastore = PostgresDatastore(
         dbname=parts.path.lstrip("/") or "postgres",
@@ -29,12 +31,16 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool) -> EventS
         originator_id_type="text",
     )
     recorder = PostgresProcessRecorder(datastore)
+    batch_path = BatchPath(plain_url(url), recorder)
+    vault = Vault(schema, personal.master_key, datastore, batch_path.connection) if personal else None
     if create:
         with creating(url, schema):
             with datastore.transaction(commit=True) as cursor:
                 cursor.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+                if vault:
+                    cursor.execute(vault.create)
             recorder.create_table()
-    return EventStore(recorder, url, schema, BatchPath(plain_url(url), recorder))
+    return EventStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
 
 
 @contextmanager
@@ -109,6 +115,10 @@ class BatchPath:
 
     async def close(self) -> None:
         await self._reset()
+
+    async def connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+        """This event loop's connection (autocommit), opened on demand."""
+        return await self._connection()
 
     async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ import psycopg
 from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
 
 from shared.eventstore.records import NewEvent, RecordedEvent
+from shared.eventstore.sealing import Sealer
 
 Row = tuple[str, int, str, bytes]
 
@@ -45,25 +46,32 @@ class BatchPath(Protocol):
 class EventStore:
     """Streams of one service: append with an expected version, read a stream, tail the log."""
 
-    def __init__(self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath) -> None:
+    def __init__(
+        self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath, sealer: Sealer | None = None
+    ) -> None:
         self._recorder, self._url, self._schema = recorder, url, schema
-        self.batch_path = batch_path
+        self.batch_path, self.sealer = batch_path, sealer
 
     def read(self, stream_id: str, after: int = 0) -> list[RecordedEvent]:
         stored = self._recorder.select_events(stream_id, gt=after or None)
-        return [RecordedEvent.decode(str(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+        return self._open(
+            [RecordedEvent.decode(str(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+        )
 
     def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         """Several streams in one query (a batch of commands loads what it needs at once)."""
-        return group(stream_ids, self.batch_path.select_many_now(list(stream_ids)) if stream_ids else [])
+        rows = self.batch_path.select_many_now(list(stream_ids)) if stream_ids else []
+        return group(stream_ids, self._open(decoded(rows)))
 
     async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
-        return group(stream_ids, await self.batch_path.select_many(list(stream_ids)) if stream_ids else [])
+        events = decoded(await self.batch_path.select_many(list(stream_ids)) if stream_ids else [])
+        return group(stream_ids, await self.sealer.open_async(events) if self.sealer else events)
 
     def append(self, events: Sequence[NewEvent]) -> None:
         """Append atomically; every event's version must be the next one of its stream."""
         if not events:
             return
+        events = self.sealer.seal(events) if self.sealer else events
         stored = [StoredEvent(e.stream_id, e.version, e.type, e.encode()) for e in events]
         try:
             self._recorder.insert_events(stored)
@@ -72,11 +80,16 @@ class EventStore:
 
     async def append_async(self, events: Sequence[NewEvent]) -> None:
         if events:
-            await self.batch_path.append(events)
+            await self.batch_path.append(await self.sealer.seal_async(events) if self.sealer else events)
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         notes = self._recorder.select_notifications(after + 1, limit)
-        return [RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id) for n in notes]
+        return self._open(
+            [RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id) for n in notes]
+        )
+
+    def _open(self, events: list[RecordedEvent]) -> list[RecordedEvent]:
+        return self.sealer.open(events) if self.sealer else events
 
     def last_position(self) -> int:
         return self._recorder.max_notification_id() or 0
@@ -110,10 +123,14 @@ class EventStore:
         self.close()
 
 
-def group(stream_ids: Sequence[str], rows: list[Row]) -> dict[str, list[RecordedEvent]]:
+def decoded(rows: list[Row]) -> list[RecordedEvent]:
+    return [RecordedEvent.decode(stream_id, version, type_, bytes(state)) for stream_id, version, type_, state in rows]
+
+
+def group(stream_ids: Sequence[str], events: list[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
     found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in stream_ids}
-    for stream_id, version, type_, state in rows:
-        found[stream_id].append(RecordedEvent.decode(stream_id, version, type_, bytes(state)))
+    for event in events:
+        found[event.stream_id].append(event)
     return found
 
 

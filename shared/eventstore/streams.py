@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
+from shared.eventstore.personal import Path, personal_paths
 from shared.eventstore.records import RecordedEvent
 
 S = TypeVar("S")
@@ -26,13 +27,16 @@ class EventTypes:
         self._by_class: dict[type, tuple[str, TypeAdapter[Any]]] = {}
         self._by_name: dict[str, tuple[type, TypeAdapter[Any], int]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._personal: dict[str, tuple[Path, ...]] = {}
 
     def register(self, cls: type, version: int = 1, upcasters: Mapping[int, Upcaster] | None = None) -> None:
         name = f"{self._prefix}.{cls.__name__}"
         adapter: TypeAdapter[Any] = TypeAdapter(cls)
         self._by_class[cls] = (f"{name}.v{version}", adapter)
+        paths = personal_paths(cls)
         for old in range(1, version + 1):
             self._by_name[f"{name}.v{old}"] = (cls, adapter, old)
+            self._personal[f"{name}.v{old}"] = paths
         for old, upcast in (upcasters or {}).items():
             self._upcasters[(name, old)] = upcast
 
@@ -47,6 +51,10 @@ class EventTypes:
         for old in range(version, current):
             data = self._upcasters[(name, old)](data)
         return adapter.validate_python(data)
+
+    def personal_paths(self, type_name: str) -> tuple[Path, ...]:
+        """Where an event of this type holds personal data (none for a type not registered)."""
+        return self._personal.get(type_name, ())
 
     def knows(self, type_name: str) -> bool:
         return type_name in self._by_name

@@ -1,0 +1,85 @@
+"""The residents' keys (one per resident, the "subject"), kept beside the store, never in it.
+
+A key is made on first use and kept wrapped by the service's master key. Erasing a
+resident deletes the key and keeps a tombstone (when, why): whatever was sealed with the
+key no longer opens, and nothing is sealed for that resident again. Keys are read for a
+whole batch of subjects in one query, without a cache, so an erasure is seen by every
+replica at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
+
+from shared.eventstore.cipher import new_key, seal, unseal
+
+Keys = dict[str, bytes | None]  # None: the resident was erased
+AsyncConnect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[object, ...]]]]
+ERASURE_REASONS = ("resident_request", "administrator_decision", "deceased")
+
+
+class Vault:
+    def __init__(self, schema: str, master: bytes, datastore: PostgresDatastore, connect: AsyncConnect) -> None:
+        self._master, self._datastore, self._connect = master, datastore, connect
+        table = (Identifier(schema), Identifier("personal_keys"))
+        self.create = SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} (subject text PRIMARY KEY, wrapped_key bytea, "
+            "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
+        ).format(*table)
+        self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%s)").format(*table)
+        self._insert = SQL(
+            "INSERT INTO {}.{} (subject, wrapped_key, created_at) "
+            "SELECT * , now() FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (subject) DO NOTHING"
+        ).format(*table)
+        self._erase = SQL(
+            "INSERT INTO {0}.{1} AS p (subject, wrapped_key, created_at, erased_at, erased_reason) "
+            "VALUES (%s, NULL, %s, %s, %s) ON CONFLICT (subject) DO UPDATE SET wrapped_key = NULL, "
+            "erased_at = coalesce(p.erased_at, excluded.erased_at), "
+            "erased_reason = coalesce(p.erased_reason, excluded.erased_reason)"
+        ).format(*table)
+
+    def keys(self, subjects: Sequence[str], create: bool) -> Keys:
+        """The subjects' keys; with `create`, a subject without one (and not erased) gets one."""
+        wanted = sorted(set(subjects))
+        with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+            found = self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
+            missing = [s for s in wanted if s not in found]
+            if create and missing:
+                cur.execute(self._insert, self._fresh(missing))
+                found |= self._unwrap(cur.execute(self._select, (missing,)).fetchall())
+        return found
+
+    async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
+        wanted = sorted(set(subjects))
+        conn = await self._connect()
+        found = self._unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
+        missing = [s for s in wanted if s not in found]
+        if create and missing:
+            await conn.execute(self._insert, self._fresh(missing))
+            found |= self._unwrap(await (await conn.execute(self._select, (missing,))).fetchall())
+        return found
+
+    def erase(self, subject: str, reason: str, at: datetime) -> None:
+        """Shred the subject's key (or, if it has none yet, make sure it never gets one)."""
+        with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(self._erase, (subject, at, at, reason))
+
+    def _fresh(self, subjects: list[str]) -> tuple[list[str], list[bytes]]:
+        return subjects, [seal(self._master, _place(s), new_key()) for s in subjects]
+
+    def _unwrap(self, rows: Sequence[tuple[object, ...]]) -> Keys:
+        keys: Keys = {}
+        for subject, wrapped in rows:
+            assert isinstance(subject, str) and (wrapped is None or isinstance(wrapped, bytes | memoryview))
+            keys[subject] = None if wrapped is None else unseal(self._master, _place(subject), bytes(wrapped))
+        return keys
+
+
+def _place(subject: str) -> str:
+    return f"personal-key:{subject}"
