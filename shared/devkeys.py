@@ -15,6 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEYS = Path(".local/jwt")
+# Wraps the residents' personal-data keys in development and tests (base64 of 32 bytes);
+# production sets PERSONAL_DATA_KEY from its secret store and refuses this one.
+DEV_PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWs="
 
 
 def ensure_keys(folder: Path = KEYS) -> Path:

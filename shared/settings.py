@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.devkeys import DEV_PERSONAL_DATA_KEY
+from shared.eventstore.cipher import master_key
+
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
 
 
@@ -63,6 +66,10 @@ class ServiceSettings(BaseSettings):
     auth_jwt_audience: str = "fdcs"
 
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    personal_data_key: SecretStr = Field(
+        default=SecretStr(DEV_PERSONAL_DATA_KEY),
+        description="Base64 of 32 bytes: wraps each resident's key for their personal data at rest",
+    )
 
     simulated_clock: bool = Field(
         default=False, description="Requests may set their time (X-Simulated-Time): the simulation; never production"
@@ -77,6 +84,9 @@ class ServiceSettings(BaseSettings):
             raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session timeout")
         if self.environment == "production" and self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
             raise ValueError("set PSEUDONYM_KEY: the development key is refused in production")
+        if self.environment == "production" and self.personal_data_key.get_secret_value() == DEV_PERSONAL_DATA_KEY:
+            raise ValueError("set PERSONAL_DATA_KEY: the development key is refused in production")
+        master_key(self.personal_data_key.get_secret_value())  # 32 bytes of base64, or stop at start
         if self.environment == "production" and not self.database_url:
             raise ValueError("set DATABASE_URL: production has no embedded PostgreSQL")
         if self.environment == "production" and self.simulated_clock:

@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Engine, MetaData
 
+from shared.commands.session import RECEIPT_TYPE
 from shared.eventstore import EventStore, open_store
+from shared.eventstore.cipher import master_key
+from shared.eventstore.personal import Path
+from shared.eventstore.sealing import PersonalFields, SubjectOf, resident_ref_in
+from shared.eventstore.streams import EventTypes
 from shared.readmodels import open_engine
 from shared.settings import ServiceSettings
 
+RECEIPT_PATHS: tuple[Path, ...] = (("result",),)
+UNATTRIBUTED = "unattributed"
 
-def service_store(settings: ServiceSettings, schema: str | None = None) -> EventStore:
+
+def service_store(
+    settings: ServiceSettings,
+    schema: str | None = None,
+    events: EventTypes | None = None,
+    subject_of: SubjectOf = resident_ref_in,
+) -> EventStore:
+    """With `events`, the store seals the personal fields their classes mark, each with the
+    key of the resident `subject_of` finds (by default the event's `resident_ref`)."""
+    key = settings.personal_data_key.get_secret_value()
+    personal = PersonalFields(master_key(key), _with_receipts(events), _or_receipt(subject_of)) if events else None
     return open_store(
         settings.database_url,
         schema or settings.database_schema,
         settings.database_pool_size,
         create=settings.database_create_tables,
+        personal=personal,
     )
+
+
+def _with_receipts(events: EventTypes) -> Callable[[str], tuple[Path, ...]]:
+    """A command's receipt keeps its result for replays: a view of what it changed, which may
+    show personal data, so the whole result is sealed."""
+    return lambda type_name: RECEIPT_PATHS if type_name == RECEIPT_TYPE else events.personal_paths(type_name)
+
+
+def _or_receipt(subject_of: SubjectOf) -> SubjectOf:
+    """A receipt's resident is the one its result names; a result naming none (a team's, say)
+    is sealed with a key that is never erased, so it too is unreadable at rest."""
+
+    def subject(stream_id: str, data: dict[str, Any]) -> str | None:
+        if stream_id.startswith("receipt-"):
+            return resident_ref_in(stream_id, data) or UNATTRIBUTED
+        return subject_of(stream_id, data)
+
+    return subject
 
 
 def service_engine(settings: ServiceSettings, metadata: MetaData, url: str | None = None) -> Engine:

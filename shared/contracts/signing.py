@@ -1,4 +1,5 @@
-"""Public events of the signing service (topics `fdcs.signing.teams`, `fdcs.signing.contracts`)."""
+"""Public events of the signing service (topics `fdcs.signing.teams`, `fdcs.signing.contracts`;
+a resident's erasure travels on the contracts topic, keyed by the resident)."""
 
 from __future__ import annotations
 
@@ -168,3 +169,13 @@ class ContractExpired(PublicEvent):
     area_code: AreaCode
     last_day: date
     expired_at: AwareDatetime
+
+
+class ResidentErased(PublicEvent):
+    """A resident's personal data was erased (at their request or an administrator's decision):
+    every service shreds its own key for the resident. Their contracts, referrals and money stay."""
+
+    TYPE: ClassVar[str] = "signing.ResidentErased.v1"
+
+    resident_ref: ResidentRef
+    erased_at: AwareDatetime

@@ -1,7 +1,8 @@
 """Sealing personal values at the store's boundary: sealed on append, opened on read.
 
 The domain, projections, the relay and the HTTP reads see plain values; the database
-holds each personal value as `{"sealed": "<base64>"}`, encrypted with its resident's key.
+holds each personal value as `{"sealed": "<base64>", "for": "<resident_ref>"}`, encrypted
+with its resident's key.
 """
 
 from __future__ import annotations
@@ -10,23 +11,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pydantic_core import from_json, to_json
+
 from shared.eventstore.cipher import ERASED, open_text, seal_text
 from shared.eventstore.personal import Path, rewrite, values_at
 from shared.eventstore.records import NewEvent, RecordedEvent
 from shared.eventstore.vault import Keys, Vault
 
 SubjectOf = Callable[[str, dict[str, Any]], str | None]
-SEALED = "sealed"
+SEALED, FOR = "sealed", "for"
+ERASED_JSON = {"erased": True}  # a sealed JSON value (a command's result) once its resident is erased
 Event = NewEvent | RecordedEvent
 
 
 def resident_ref_in(stream_id: str, data: dict[str, Any]) -> str | None:
-    """Whose data an event holds: the `resident_ref` in it, at the top or one level down."""
-    found = data.get("resident_ref")
-    if isinstance(found, str):
-        return found
-    nested = (v.get("resident_ref") for v in data.values() if isinstance(v, dict))
-    return next((ref for ref in nested if isinstance(ref, str)), None)
+    """Whose data an event holds: the `resident_ref` in it, nearest the top (`routing.resident_ref`,
+    a command's `result.resident_ref`)."""
+    level = [data]
+    for _ in range(3):
+        found = next((d["resident_ref"] for d in level if isinstance(d.get("resident_ref"), str)), None)
+        if found:
+            return str(found)
+        level = [v for d in level for v in d.values() if isinstance(v, dict)]
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,24 +50,22 @@ class Sealer:
         self.vault, self._fields = vault, fields
 
     def seal(self, events: Sequence[NewEvent]) -> list[NewEvent]:
-        subjects = self._subjects(events, lambda v: True)
+        subjects = self._subjects(events)
         keys = self.vault.keys(list(subjects.values()), create=True) if subjects else {}
         return self._sealed(events, subjects, keys)
 
     async def seal_async(self, events: Sequence[NewEvent]) -> list[NewEvent]:
-        subjects = self._subjects(events, lambda v: True)
+        subjects = self._subjects(events)
         keys = await self.vault.keys_async(list(subjects.values()), create=True) if subjects else {}
         return self._sealed(events, subjects, keys)
 
     def open(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        subjects = self._subjects(events, _is_sealed)
-        keys = self.vault.keys(list(subjects.values()), create=False) if subjects else {}
-        return self._opened(events, subjects, keys)
+        subjects = self._sealed_for(events)
+        return self._opened(events, self.vault.keys(subjects, create=False) if subjects else {})
 
     async def open_async(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        subjects = self._subjects(events, _is_sealed)
-        keys = await self.vault.keys_async(list(subjects.values()), create=False) if subjects else {}
-        return self._opened(events, subjects, keys)
+        subjects = self._sealed_for(events)
+        return self._opened(events, await self.vault.keys_async(subjects, create=False) if subjects else {})
 
     def seal_texts(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
         """(subject, place, text) sealed one by one, for a read model that copies personal text."""
@@ -71,12 +76,12 @@ class Sealer:
         keys = self.vault.keys([s for s, _, _ in items], create=False) if items else {}
         return [open_text(keys.get(s), place, sealed) for s, place, sealed in items]
 
-    def _subjects(self, events: Sequence[Event], holds: Callable[[Any], bool]) -> dict[int, str]:
-        """Whose key each event with a personal value (sealed or to seal) needs, by position."""
+    def _subjects(self, events: Sequence[NewEvent]) -> dict[int, str]:
+        """Whose key each event with a personal value needs, by position."""
         found: dict[int, str] = {}
         for n, e in enumerate(events):
             paths = self._fields.paths_of(e.type)
-            if paths and any(holds(v) for v in values_at(e.data, paths)):
+            if paths and values_at(e.data, paths):
                 subject = self._fields.subject_of(e.stream_id, e.data)
                 if subject is None:
                     raise ValueError(f"{e.type} holds personal data but names no resident to seal it for")
@@ -89,30 +94,48 @@ class Sealer:
             data = rewrite(
                 e.data,
                 self._fields.paths_of(e.type),
-                lambda where, v: _sealed_value(key, f"{e.stream_id}/{where}", v),
+                lambda where, v: _sealed_value(key, subjects[n], f"{e.stream_id}/{where}", v),
             )
             return replace(e, data=data)
 
         return [sealed(n, e) if n in subjects else e for n, e in enumerate(events)]
 
-    def _opened(self, events: Sequence[RecordedEvent], subjects: dict[int, str], keys: Keys) -> list[RecordedEvent]:
-        def opened(n: int, e: RecordedEvent) -> RecordedEvent:
-            key = keys.get(subjects[n])
-            data = rewrite(
-                e.data,
-                self._fields.paths_of(e.type),
-                lambda where, v: open_text(key, f"{e.stream_id}/{where}", v[SEALED]) if _is_sealed(v) else v,
-            )
+    def _sealed_for(self, events: Sequence[RecordedEvent]) -> list[str]:
+        """The subjects whose keys the sealed values of `events` need."""
+        found = (v for e in events for v in values_at(e.data, self._fields.paths_of(e.type)))
+        return [v[FOR] for v in found if _is_sealed(v)]
+
+    def _opened(self, events: Sequence[RecordedEvent], keys: Keys) -> list[RecordedEvent]:
+        def opened(e: RecordedEvent) -> RecordedEvent:
+            paths = self._fields.paths_of(e.type)
+            if not any(_is_sealed(v) for v in values_at(e.data, paths)):
+                return e
+            data = rewrite(e.data, paths, lambda where, v: _opened_value(keys, f"{e.stream_id}/{where}", v))
             return replace(e, data=data)
 
-        return [opened(n, e) if n in subjects else e for n, e in enumerate(events)]
+        return [opened(e) for e in events]
 
 
-def _sealed_value(key: bytes | None, place: str, value: Any) -> Any:
-    if not isinstance(value, str):
+def _sealed_value(key: bytes | None, subject: str, place: str, value: Any) -> Any:
+    """A text is sealed as itself; anything else (a command's whole result) as its JSON. The
+    sealed value names its resident: whose key opens it, whatever else it hides."""
+    if _is_sealed(value):
         return value
-    return ERASED if key is None else {SEALED: seal_text(key, place, value)}
+    if isinstance(value, str):
+        return ERASED if key is None else {SEALED: seal_text(key, place, value), FOR: subject}
+    if key is None:
+        return ERASED_JSON
+    return {SEALED: seal_text(key, place, to_json(value).decode()), FOR: subject, "json": True}
+
+
+def _opened_value(keys: Keys, place: str, value: Any) -> Any:
+    if not _is_sealed(value):
+        return value
+    key = keys.get(value[FOR])
+    if not value.get("json"):
+        return open_text(key, place, value[SEALED])
+    return ERASED_JSON if key is None else from_json(open_text(key, place, value[SEALED]))
 
 
 def _is_sealed(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get(SEALED), str)
+    return isinstance(value, dict) and isinstance(value.get(SEALED), str) and isinstance(value.get(FOR), str)

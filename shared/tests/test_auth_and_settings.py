@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
@@ -65,6 +66,9 @@ def test_a_token_signed_with_another_key_is_refused(verifier: TokenVerifier, tmp
         verifier.verify(token(tmp_path))
 
 
+REAL_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -74,6 +78,8 @@ def test_a_token_signed_with_another_key_is_refused(verifier: TokenVerifier, tmp
         {"environment": "production", "database_url": "postgresql://db/x"},
         {"database_url": "sqlite:///x.db"},
         {"environment": "production", "pseudonym_key": "real-secret"},  # no DATABASE_URL
+        {"environment": "production", "pseudonym_key": "real-secret", "database_url": "postgresql://db/x"},  # dev key
+        {"personal_data_key": "c2hvcnQ="},  # not 32 bytes
         {"timezone": "Mars/Olympus"},
     ],
 )
@@ -86,6 +92,7 @@ def test_production_settings_are_accepted_when_complete() -> None:
     settings = ServiceSettings(
         environment="production",
         pseudonym_key="real-secret",  # type: ignore[arg-type]
+        personal_data_key=REAL_KEY,  # type: ignore[arg-type]
         database_url="postgresql://svc:pw@db:5432/fdcs",
     )
     assert settings.database_url.startswith("postgresql")
@@ -96,6 +103,7 @@ def test_production_refuses_a_simulated_clock() -> None:
         ServiceSettings(
             environment="production",
             pseudonym_key="real-secret",  # type: ignore[arg-type]
+            personal_data_key=REAL_KEY,  # type: ignore[arg-type]
             database_url="postgresql://svc:pw@db:5432/fdcs",
             simulated_clock=True,
         )

@@ -14,6 +14,7 @@ from health_records.application.delivery import Delivery
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
 from health_records.application.records import Records
+from health_records.application.streams import EVENTS, resident_of
 from health_records.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
@@ -25,7 +26,7 @@ from shared.wiring import service_engine, service_store
 
 
 def store_for(settings: Settings) -> EventStore:
-    return service_store(settings)
+    return service_store(settings, events=EVENTS, subject_of=resident_of)
 
 
 def engine_for(settings: Settings) -> Engine:

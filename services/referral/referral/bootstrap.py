@@ -15,6 +15,7 @@ from referral.adapters.contracts_inbound import ContractsFromSigning
 from referral.adapters.publishing import to_public
 from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
 from referral.application.referrals import Referrals
+from referral.application.streams import EVENTS
 from referral.settings import ReferralSettings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
@@ -31,7 +32,7 @@ class Worker(Protocol):
 
 
 def store_for(settings: ReferralSettings) -> EventStore:
-    return service_store(settings)
+    return service_store(settings, events=EVENTS)
 
 
 def engine_for(settings: ReferralSettings) -> Engine:

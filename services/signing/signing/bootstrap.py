@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
+from shared.eventstore.sealing import Sealer
 from shared.messaging import KafkaPublisher, Relay
 from shared.readmodels import LogFollower
 from shared.web.app import Clock, service_app, utc_now, verifier_for
@@ -18,16 +21,22 @@ from signing.adapters.publishing import to_public
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
 from signing.application.starting import Starts
+from signing.application.streams import EVENTS
 from signing.application.teams import Teams
 from signing.settings import SigningSettings
 
 
 def store_for(settings: SigningSettings) -> EventStore:
-    return service_store(settings)
+    return service_store(settings, events=EVENTS)
 
 
 def engine_for(settings: SigningSettings) -> Engine:
     return service_engine(settings, METADATA, settings.index_url)
+
+
+def sealer_of(store: EventStore) -> Sealer:
+    assert store.sealer is not None, "signing's store seals personal data"
+    return store.sealer
 
 
 def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) -> FastAPI:
@@ -48,7 +57,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
     catalogue = load_catalogue(settings.catalogue_file)
     starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())
     app.state.zone, app.state.doctor_cap = settings.timezone, settings.doctor_resident_cap
-    app.state.catalogue, app.state.index = catalogue, ContractIndex(engine_for(settings))
+    app.state.catalogue, app.state.index = catalogue, ContractIndex(engine_for(settings), sealer_of(store))
     app.state.teams, app.state.signing, app.state.lifecycle = Teams(), Signing(starts), Lifecycle(starts)
     return app
 
@@ -63,7 +72,8 @@ def index_follower(
     settings: SigningSettings, store: EventStore | None = None, engine: Engine | None = None
 ) -> LogFollower:
     """Keeps the contract index up with the log (also for tests that want to read their writes)."""
-    return LogFollower(store or store_for(settings), engine or engine_for(settings), POSITIONS, FOLLOWER, apply)
+    store = store or store_for(settings)
+    return LogFollower(store, engine or engine_for(settings), POSITIONS, FOLLOWER, partial(apply, sealer_of(store)))
 
 
 def create_workers(settings: SigningSettings) -> list[LogFollower]:

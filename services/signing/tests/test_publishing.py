@@ -9,7 +9,7 @@ from shared.contracts import Envelope, parse_event, topics
 from shared.eventstore import EventMeta, RecordedEvent
 from signing.adapters.publishing import to_public
 from signing.application.streams import EVENTS
-from signing.domain import agreement, contract, enrolment, team
+from signing.domain import agreement, contract, enrolment, erasure, team
 from signing.domain.contract import ContractedItem, ContractedPackage, ResidentParty
 
 AT = datetime(2026, 3, 1, 2, tzinfo=UTC)
@@ -103,3 +103,12 @@ def test_bookkeeping_stays_inside_the_service() -> None:
     assert [published(e, "x-1") for e in inside] == [[], [], [], []]
     receipt = RecordedEvent("receipt-1", 1, "command.Receipt.v1", {}, EventMeta("e", AT, "c", "c", "a"), 1)
     assert to_public(receipt) == []
+
+
+def test_an_erasure_is_published_keyed_by_resident_without_its_reason_or_who_asked() -> None:
+    erased = erasure.ResidentErased(SIGNED.resident_ref, "deceased", "admin-7", AT)
+
+    [(topic, key, kind, public)] = published(erased, f"erasure-{SIGNED.resident_ref}")
+
+    assert (topic, key, kind) == (topics.CONTRACTS.name, SIGNED.resident_ref, "signing.ResidentErased.v1")
+    assert public.model_dump() == {"resident_ref": SIGNED.resident_ref, "erased_at": AT}

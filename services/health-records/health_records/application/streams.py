@@ -5,7 +5,10 @@ All of them are keyed by the resident's pseudonymous ref, but rosters (by team).
 
 from __future__ import annotations
 
+from typing import Any
+
 from health_records.domain import care, care_events, plan, reads, record, record_events, roster
+from shared.eventstore.sealing import resident_ref_in
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS_PREFIX = "health_records"
@@ -37,3 +40,9 @@ CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENT
 PLANS: StreamType[plan.ManagementPlan | None] = StreamType("plan", None, plan.evolve, EVENTS)
 READS: StreamType[tuple[reads.RecordRead, ...]] = StreamType("reads", (), reads.evolve, EVENTS)
 ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, roster.evolve, EVENTS)
+
+
+def resident_of(stream_id: str, data: dict[str, Any]) -> str | None:
+    """Whose personal data an event holds: its resident's ref, else its stream's (a record's
+    events do not repeat the resident they are about)."""
+    return resident_ref_in(stream_id, data) or stream_id.partition("-")[2]

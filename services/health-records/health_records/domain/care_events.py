@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from shared.domain import Personal
+
 
 @dataclass(frozen=True)
 class ContractedItem:
@@ -73,7 +75,7 @@ class VisitCompleted:
     place: str  # clinic, home, family_sickbed, online
     fulfils: tuple[str, ...]
     measurements: tuple[Measurement, ...]
-    summary: str  # the clinical note: stays in this service
+    summary: Personal  # the clinical note: stays in this service
     occurred_at: datetime
     occurred_on: date  # the local date, for contract years and plans
 
@@ -85,7 +87,7 @@ class LongPrescriptionIssued:
     member_id: str
     condition: str  # hypertension, diabetes, other_chronic
     days: int
-    medicines: tuple[str, ...]
+    medicines: tuple[Personal, ...]
     issued_on: date
 
 
@@ -93,7 +95,7 @@ class LongPrescriptionIssued:
 class FamilySickbedAdmitted:
     sickbed_id: str
     under: Delivered
-    reason: str
+    reason: Personal
     admitted_on: date
 
 
@@ -117,6 +119,6 @@ class ServiceRated:
     rating_id: str
     under: Delivered
     scores: Scores
-    comment: str | None  # never leaves the service
+    comment: Personal | None  # never leaves the service
     rated_at: datetime
     rated_on: date

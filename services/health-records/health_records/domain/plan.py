@@ -15,6 +15,7 @@ from health_records.domain.care_events import ContractStarted
 from health_records.domain.errors import BelowContract, InvalidPlan
 from health_records.domain.measurements import RANGES
 from health_records.domain.norms import PlanNorms
+from shared.domain import Personal
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class PlanDrawn:
 @dataclass(frozen=True)
 class PlanRevised:
     services: tuple[PlannedService, ...]
-    reason: str
+    reason: Personal  # as the doctor wrote it
     revised_at: datetime
 
 

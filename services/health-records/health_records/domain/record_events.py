@@ -5,30 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from shared.domain import Personal
+
 
 @dataclass(frozen=True)
 class BasicInformation:
-    name: str
+    name: Personal
     sex: str
     birth_date: date
-    identity_number: str | None = None
-    phone: str | None = None
-    address: str | None = None
+    identity_number: Personal | None = None
+    phone: Personal | None = None
+    address: Personal | None = None
     blood_type: str | None = None
-    emergency_contact: str | None = None
+    emergency_contact: Personal | None = None
 
 
 @dataclass(frozen=True)
 class Condition:
     code: str
-    name: str
+    name: Personal  # as the doctor wrote it
     diagnosed_on: date
 
 
 @dataclass(frozen=True)
 class Allergy:
-    substance: str
-    reaction: str
+    substance: Personal
+    reaction: Personal
     severity: str
 
 
@@ -36,13 +38,13 @@ class Allergy:
 class FamilyHistory:
     relative: str
     code: str
-    name: str
+    name: Personal
 
 
 @dataclass(frozen=True)
 class RecentInformation:
     kind: str  # hospitalisation, surgery, medication, examination, other
-    summary: str
+    summary: Personal
     occurred_on: date
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from shared.domain import Personal
+
 Priority = Literal["routine", "urgent", "green_channel"]
 Status = Literal[
     "issued",
@@ -38,9 +40,9 @@ class Routing:
 class Patient:
     """Who the hospital will treat: supplied by the referring doctor, kept in this store only."""
 
-    identity_number: str
-    name: str
-    phone: str | None = None
+    identity_number: Personal
+    name: Personal
+    phone: Personal | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class ReferralIssued:
     department: str
     priority: Priority
     combined_signing: bool
-    reason: str
-    clinical_summary: str
+    reason: Personal
+    clinical_summary: Personal
     expires_at: datetime
 
 
@@ -69,7 +71,7 @@ class ReferralAccepted:
 @dataclass(frozen=True)
 class ReferralDeclined:
     routing: Routing
-    reason: str
+    reason: Personal
     declined_by: str
     declined_at: datetime
 
@@ -78,7 +80,7 @@ class ReferralDeclined:
 class ReferralCompleted:
     routing: Routing
     summary_kind: Literal["discharge", "consultation"]
-    summary: str
+    summary: Personal
     completed_by: str
     completed_at: datetime
 
@@ -87,7 +89,7 @@ class ReferralCompleted:
 class DownReferralIssued:
     routing: Routing
     purpose: Literal["rehabilitation", "follow_up"]
-    instructions: str
+    instructions: Personal
     down_referred_by: str
     down_referred_at: datetime
 
@@ -102,7 +104,7 @@ class DownReferralAcknowledged:
 @dataclass(frozen=True)
 class ReferralCancelled:
     routing: Routing
-    reason: str
+    reason: Personal
     cancelled_by: str
     cancelled_at: datetime
 

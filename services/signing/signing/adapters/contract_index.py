@@ -3,6 +3,8 @@
 A read model of signing's own log (`shared.readmodels.LogFollower`): each batch of events
 and the follower's position are written in one transaction, so it is exact and rebuildable.
 It answers searches and the daily expiry job; a single contract is read from the store.
+The resident's name is kept sealed with the resident's key, as in the store, so erasing
+the resident makes it unreadable here too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     insert,
     select,
     tuple_,
@@ -29,6 +32,7 @@ from sqlalchemy import (
 )
 
 from shared.eventstore import RecordedEvent
+from shared.eventstore.sealing import Sealer
 from shared.readmodels import Positions
 from signing.application.queries import ContractQuery
 from signing.application.streams import EVENTS
@@ -46,7 +50,7 @@ INDEX = Table(
     Column("agreement_id", String(64), nullable=False, index=True),
     Column("agreement_kind", String(16), nullable=False),
     Column("resident_ref", String(40), nullable=False, index=True),
-    Column("resident_name", String(100), nullable=False),
+    Column("resident_name", Text, nullable=False),  # sealed
     Column("team_id", String(64), nullable=False),
     Column("doctor_id", String(64)),
     Column("institution_id", String(64), nullable=False),
@@ -67,9 +71,9 @@ INDEX = Table(
 LISTS = ("key_populations", "packages")
 
 
-def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+def apply(sealer: Sealer, conn: Connection, events: Sequence[RecordedEvent]) -> None:
     """Apply a batch of the log in order; consecutive signings go in one INSERT."""
-    rows: list[dict[str, Any]] = []
+    rows = Rows(sealer)
     for recorded in events:
         if not EVENTS.knows(recorded.type):
             continue
@@ -79,10 +83,10 @@ def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
             continue
         change = _change(event)
         if change:
-            _flush(conn, rows)
+            rows.flush(conn)
             key = INDEX.c.contract_id == recorded.stream_id.removeprefix("contract-")
             conn.execute(update(INDEX).where(key).values(version=recorded.version, **change))
-    _flush(conn, rows)
+    rows.flush(conn)
 
 
 def _change(event: object) -> dict[str, Any] | None:
@@ -96,10 +100,23 @@ def _change(event: object) -> dict[str, Any] | None:
     return None
 
 
-def _flush(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(INDEX), rows)
-        rows.clear()
+class Rows(list[dict[str, Any]]):
+    """New contracts waiting to be inserted, their residents' names sealed in one go."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        super().__init__()
+        self._sealer = sealer
+
+    def flush(self, conn: Connection) -> None:
+        if not self:
+            return
+        names = self._sealer.seal_texts([(r["resident_ref"], _place(r), r["resident_name"]) for r in self])
+        conn.execute(insert(INDEX), [r | {"resident_name": name} for r, name in zip(self, names, strict=True)])
+        self.clear()
+
+
+def _place(row: dict[str, Any]) -> str:
+    return f"contract_index/{row['contract_id']}/resident_name"
 
 
 def _row(e: ContractSigned, version: int) -> dict[str, Any]:
@@ -129,8 +146,8 @@ def _row(e: ContractSigned, version: int) -> dict[str, Any]:
 
 
 class ContractIndex:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, sealer: Sealer) -> None:
+        self.engine, self._sealer = engine, sealer
 
     def search(self, q: ContractQuery) -> list[dict[str, Any]]:
         """Up to `q.limit` + 1 contracts (one more tells whether another page follows)."""
@@ -153,7 +170,9 @@ class ContractIndex:
             filters.append(tuple_(INDEX.c.ends_on, INDEX.c.contract_id) > tuple_(*q.after))
         query = select(INDEX).where(*filters).order_by(INDEX.c.ends_on, INDEX.c.contract_id).limit(q.limit + 1)
         with self.engine.connect() as conn:
-            return [_public(dict(r._mapping)) for r in conn.execute(query)]
+            found = [dict(r._mapping) for r in conn.execute(query)]
+        names = self._sealer.open_texts([(r["resident_ref"], _place(r), r["resident_name"]) for r in found])
+        return [_public(r | {"resident_name": name}) for r, name in zip(found, names, strict=True)]
 
     def due_to_expire(self, as_of: date, limit: int) -> list[dict[str, Any]]:
         """Active contracts whose last day is before `as_of`, oldest first."""

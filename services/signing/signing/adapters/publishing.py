@@ -3,7 +3,9 @@
 A public event takes only the fields its contract names: the resident's identity number
 and name stay in signing's store; the public events carry the pseudonymous ref.
 Places, enrolments, agreements and a renewed contract's continuation stay internal:
-the public `ContractRenewed` names the contract it continues.
+the public `ContractRenewed` names the contract it continues. A resident's erasure goes
+on the contracts topic (which every service that keeps residents' data reads), keyed by
+the resident.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from shared.eventstore import RecordedEvent
 from shared.messaging import Message
 from shared.messaging.outbound import public_message
 from signing.application.streams import EVENTS
-from signing.domain import contract, team
+from signing.domain import contract, erasure, team
 
 SOURCE = "/fdcs/signing"
 P = TypeVar("P", bound=PublicEvent)
@@ -35,6 +37,9 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
         return [public_message(SOURCE, recorded, _team_event(event), topics.TEAMS, event.team_id)]
     if isinstance(event, CONTRACT_EVENTS):
         return [public_message(SOURCE, recorded, _contract_event(event), topics.CONTRACTS, event.contract_id)]
+    if isinstance(event, erasure.ResidentErased):  # the reason and who asked stay in the audit
+        erased = public.ResidentErased(resident_ref=event.resident_ref, erased_at=event.erased_at)
+        return [public_message(SOURCE, recorded, erased, topics.CONTRACTS, event.resident_ref)]
     return []  # places, enrolments, agreements, continuations
 
 

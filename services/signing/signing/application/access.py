@@ -69,6 +69,13 @@ def may_terminate(who: Principal, contract: Contract, reason: str) -> None:
     raise Forbidden("a contract is terminated by its team, an official of its area, or its resident on request")
 
 
+def may_erase(who: Principal, resident_ref: str) -> None:
+    """A resident's data is erased at their own request, or by an administrator's decision."""
+    if who.role == "admin" or _is(who, resident_ref):
+        return
+    raise Forbidden("a resident's personal data is erased by the resident or an administrator")
+
+
 def may_run_schedules(who: Principal) -> None:
     if who.role != "admin":
         raise Forbidden("scheduled jobs run as an administrator")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.eventstore.streams import EventTypes, StreamType
-from signing.domain import agreement, contract, enrolment, team
+from signing.domain import agreement, contract, enrolment, erasure, team
 
 EVENTS = EventTypes("signing")
 for event_class in (
@@ -21,6 +21,7 @@ for event_class in (
     enrolment.ResidentEnrolled,
     enrolment.ResidentReleased,
     agreement.AgreementConcluded,
+    erasure.ResidentErased,
 ):
     EVENTS.register(event_class)
 
@@ -28,3 +29,4 @@ TEAMS: StreamType[team.Team | None] = StreamType("team", None, team.evolve, EVEN
 CONTRACTS: StreamType[contract.Contract | None] = StreamType("contract", None, contract.evolve, EVENTS)
 ENROLMENTS: StreamType[enrolment.Enrolment] = StreamType("enrolment", enrolment.Enrolment(), enrolment.evolve, EVENTS)
 AGREEMENTS: StreamType[agreement.Agreement | None] = StreamType("agreement", None, agreement.evolve, EVENTS)
+ERASURES: StreamType[erasure.ResidentErased | None] = StreamType("erasure", None, erasure.evolve, EVENTS)

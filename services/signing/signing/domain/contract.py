@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from shared.domain import Personal
 from signing.domain.errors import InvalidCombinedSigning, InvalidTerm
 
 TERMS = (1, 2, 3)
@@ -13,8 +14,8 @@ AGREEMENT_KINDS = ("individual", "family", "community")
 
 @dataclass(frozen=True)
 class ResidentParty:
-    identity_number: str
-    name: str
+    identity_number: Personal
+    name: Personal
     area_code: str
     key_populations: tuple[str, ...] = ()
     medical_assistance: bool = False

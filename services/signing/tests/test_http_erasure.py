@@ -1,0 +1,93 @@
+"""Erasing a resident: their key is shredded, their contracts stay, their name reads erased.
+
+Before: the resident's name and identity number are nowhere in the schema's tables in
+clear (store, receipts, contract index), yet the API shows them to whom may read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+import psycopg
+from psycopg import sql
+
+from shared.eventstore.cipher import ERASED
+from signing.settings import SigningSettings
+
+TEAM = "T-erase"
+Api = Any  # the `api` fixture (conftest.Api)
+
+
+def _signed(api: Api) -> tuple[dict[str, Any], dict[str, str]]:
+    api.register_team(TEAM)
+    body = api.sign(TEAM, 7)
+    return body, api.as_("resident", resident=body["resident_ref"])
+
+
+def dump(settings: SigningSettings) -> str:
+    """Every row of every table of the service's schema, as text: a backup's view."""
+    schema = settings.database_schema
+    with psycopg.connect(settings.database_url.replace("+psycopg", "")) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
+        rows = [
+            conn.execute(sql.SQL("SELECT t::text FROM {}.{} AS t").format(sql.Identifier(schema), sql.Identifier(t)))
+            for (t,) in tables
+        ]
+        return "\n".join(str(r) for cursor in rows for r in cursor.fetchall())
+
+
+def test_a_resident_s_name_and_identity_are_sealed_at_rest_but_shown_to_their_readers(
+    api: Api, settings: SigningSettings
+) -> None:
+    body, _ = _signed(api)
+    api.search(team_id=TEAM)  # the index has caught up
+
+    at_rest = dump(settings)
+    assert body["resident_ref"] in at_rest
+    assert [s for s in ("Resident 7", api.identity(7)) if s in at_rest] == []
+    assert api.get(f"/contracts/{body['contract_id']}").json()["resident_name"] == "Resident 7"
+    assert api.search(team_id=TEAM).json()["items"][0]["resident_name"] == "Resident 7"
+
+
+def test_only_the_resident_or_an_administrator_may_erase_and_only_for_a_listed_reason(api: Api) -> None:
+    body, _ = _signed(api)
+    path = f"/residents/{body['resident_ref']}/erasure"
+    other = api.as_("resident", resident="r_" + "b" * 26)
+    doctor = api.as_("family_doctor", team=TEAM)
+
+    assert api.post(path, {"reason": "resident_request"}, other).status_code == 403
+    assert api.post(path, {"reason": "resident_request"}, doctor).status_code == 403
+    assert api.post(path, {"reason": "felt like it"}).status_code == 422
+    assert api.post("/residents/not-a-ref/erasure", {"reason": "deceased"}).status_code == 422
+    assert api.get(f"/contracts/{body['contract_id']}").json()["resident_name"] == "Resident 7"
+
+
+def test_after_erasure_the_contract_stays_and_the_resident_s_data_reads_erased(
+    api: Api, settings: SigningSettings
+) -> None:
+    body, resident = _signed(api)
+    before = api.get(f"/contracts/{body['contract_id']}").json()
+    path = f"/residents/{body['resident_ref']}/erasure"
+
+    erased = api.post(path, {"reason": "resident_request"}, resident, key="erase-1")
+    again = api.post(path, {"reason": "resident_request"}, resident, key="erase-1")
+    later = api.post(path, {"reason": "deceased"})
+
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["reason"] == "resident_request"
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == erased.json()
+    assert later.json() == erased.json()  # erased once: the first erasure stands
+    after = api.get(f"/contracts/{body['contract_id']}").json()
+    assert after == before | {"resident_name": ERASED}
+    assert api.search(team_id=TEAM).json()["items"][0]["resident_name"] == ERASED
+    assert "Resident 7" not in dump(settings)
+    audit = api.client.app.state.store.read(f"erasure-{body['resident_ref']}")
+    assert [(e.type, e.data["reason"], e.meta.actor) for e in audit] == [
+        ("signing.ResidentErased.v1", "resident_request", resident_subject(resident))
+    ]
+
+
+def resident_subject(who: dict[str, str]) -> str:
+    return str(jwt.decode(who["Authorization"].split()[1], options={"verify_signature": False})["sub"])
