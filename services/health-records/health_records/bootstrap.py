@@ -14,10 +14,11 @@ from health_records.application.delivery import Delivery
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
 from health_records.application.records import Records
-from health_records.application.streams import EVENTS, resident_of
+from health_records.application.streams import ERASURES, EVENTS, resident_of
 from health_records.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
+from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower
@@ -68,7 +69,8 @@ def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubs
     commands, and the fulfilment read model following the service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
-    events = SigningEvents(inbound, CommandProcessor(store, settings.command_batch_size), clock)
+    processor = CommandProcessor(store, settings.command_batch_size)
+    events = SigningEvents(inbound, processor, Erasures(store, processor, ERASURES), clock)
     contracts = KafkaSubscription(
         settings,
         settings.consumer_group,

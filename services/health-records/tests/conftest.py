@@ -16,12 +16,14 @@ from health_records.adapters.norms_file import load_norms
 from health_records.application.commands import CompleteVisit
 from health_records.application.delivery import Delivery as Services
 from health_records.application.inbound import Inbound
+from health_records.application.streams import ERASURES
 from health_records.bootstrap import create_app, engine_for, store_for
 from health_records.domain.care_events import Measurement
 from health_records.domain.visits import VisitReport
 from health_records.settings import Settings
 from shared.commands import CommandContext, CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
+from shared.erasure import Erasures
 from shared.messaging import Delivery
 from shared.principal import Principal
 from shared.pseudonyms import resident_ref
@@ -68,7 +70,8 @@ class World:
         self.settings, self.ref = settings, REF
         self.store = store_for(settings)
         self.processor = CommandProcessor(self.store)
-        self.events = SigningEvents(Inbound(load_norms()), self.processor, clock=lambda: NOW)
+        erasures = Erasures(self.store, self.processor, ERASURES)
+        self.events = SigningEvents(Inbound(load_norms()), self.processor, erasures, clock=lambda: NOW)
         engine = engine_for(settings)
         self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
 

@@ -15,10 +15,11 @@ from referral.adapters.contracts_inbound import ContractsFromSigning
 from referral.adapters.publishing import to_public
 from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
 from referral.application.referrals import Referrals
-from referral.application.streams import EVENTS
+from referral.application.streams import ERASURES, EVENTS
 from referral.settings import ReferralSettings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
+from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
@@ -69,7 +70,8 @@ def create_relay(settings: ReferralSettings, store: EventStore | None = None) ->
 def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[Worker]:
     """What `python -m fdcs project referral` runs: the contracts consumer and the log followers."""
     store, engine = store_for(settings), engine_for(settings)
-    contracts = ContractsFromSigning(CommandProcessor(store, settings.command_batch_size), clock)
+    processor = CommandProcessor(store, settings.command_batch_size)
+    contracts = ContractsFromSigning(processor, Erasures(store, processor, ERASURES), clock)
     return [
         KafkaSubscription(
             settings, settings.consumer_group, [topics.CONTRACTS.name], contracts.handle, KafkaPublisher(settings)

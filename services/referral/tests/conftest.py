@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 
 from referral.adapters.contracts_inbound import ContractsFromSigning
 from referral.adapters.read_models import feed_follower, overview_follower
+from referral.application.streams import ERASURES
 from referral.bootstrap import create_app, engine_for, store_for
 from referral.settings import ReferralSettings
 from shared.commands import CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
+from shared.erasure import Erasures
 from shared.messaging import Delivery
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
@@ -86,7 +88,8 @@ class Api:
         self.client, self._mint = client, mint
         # The other processes' work (the consumer, the followers), on connections of their own.
         self.store, self.engine = store_for(settings), engine_for(settings)
-        self._contracts = ContractsFromSigning(CommandProcessor(self.store), lambda: NOW)
+        processor = CommandProcessor(self.store)
+        self._contracts = ContractsFromSigning(processor, Erasures(self.store, processor, ERASURES), lambda: NOW)
         self._followers = [feed_follower(self.store, self.engine), overview_follower(self.store, self.engine)]
         self.admin = self.as_("admin")
 

@@ -18,6 +18,7 @@ from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import context_for_event
 from shared.contracts import signing
 from shared.domain import DomainError
+from shared.erasure import Erasures
 from shared.messaging import Delivery
 from shared.web.app import Clock, utc_now
 
@@ -26,11 +27,16 @@ ACTOR = "signing"
 
 
 class SigningEvents:
-    def __init__(self, inbound: Inbound, processor: CommandProcessor, clock: Clock = utc_now) -> None:
-        self._inbound, self._processor, self._clock = inbound, processor, clock
+    def __init__(
+        self, inbound: Inbound, processor: CommandProcessor, erasures: Erasures, clock: Clock = utc_now
+    ) -> None:
+        self._inbound, self._processor, self._erasures, self._clock = inbound, processor, erasures, clock
 
     def handle(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
+            if isinstance(delivery.event, signing.ResidentErased):
+                self._erasures.follow(delivery.envelope, delivery.event, self._clock)
+                continue
             work = self._work(delivery.event)
             if work is None:
                 continue

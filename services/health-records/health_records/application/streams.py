@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from health_records.domain import care, care_events, plan, reads, record, record_events, roster
+from shared.erasure import erasures
 from shared.eventstore.sealing import resident_ref_in
 from shared.eventstore.streams import EventTypes, StreamType
 
@@ -40,6 +41,7 @@ CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENT
 PLANS: StreamType[plan.ManagementPlan | None] = StreamType("plan", None, plan.evolve, EVENTS)
 READS: StreamType[tuple[reads.RecordRead, ...]] = StreamType("reads", (), reads.evolve, EVENTS)
 ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, roster.evolve, EVENTS)
+ERASURES = erasures(EVENTS)
 
 
 def resident_of(stream_id: str, data: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import context_for_event
 from shared.contracts import PublicEvent
 from shared.contracts import signing as public
+from shared.erasure import Erasures
 from shared.messaging import Delivery
 from shared.web.app import Clock
 
@@ -18,11 +19,14 @@ ACTOR = "signing"
 
 
 class ContractsFromSigning:
-    def __init__(self, processor: CommandProcessor, clock: Clock) -> None:
-        self._processor, self._clock = processor, clock
+    def __init__(self, processor: CommandProcessor, erasures: Erasures, clock: Clock) -> None:
+        self._processor, self._erasures, self._clock = processor, erasures, clock
 
     def handle(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
+            if isinstance(delivery.event, public.ResidentErased):
+                self._erasures.follow(delivery.envelope, delivery.event, self._clock)
+                continue
             work = command_for(delivery.event)
             if work is not None:
                 self._processor.execute_now(work, context_for_event(delivery.envelope, ACTOR, self._clock()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from referral.domain import contracts, referral
+from shared.erasure import erasures
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS = EventTypes("referral")
@@ -25,3 +26,4 @@ REFERRALS: StreamType[referral.Referral | None] = StreamType("referral", None, r
 RESIDENTS: StreamType[contracts.ResidentContracts] = StreamType(
     "resident", contracts.ResidentContracts(), contracts.evolve, EVENTS
 )
+ERASURES = erasures(EVENTS)
