@@ -21,7 +21,6 @@ from shared.eventstore.vault import Keys, Vault
 SubjectOf = Callable[[str, dict[str, Any]], str | None]
 SEALED, FOR = "sealed", "for"
 ERASED_JSON = {"erased": True}  # a sealed JSON value (a command's result) once its resident is erased
-Event = NewEvent | RecordedEvent
 
 
 def resident_ref_in(stream_id: str, data: dict[str, Any]) -> str | None:
@@ -124,7 +123,7 @@ def _sealed_value(key: bytes | None, subject: str, place: str, value: Any) -> An
     if isinstance(value, str):
         return ERASED if key is None else {SEALED: seal_text(key, place, value), FOR: subject}
     if key is None:
-        return ERASED_JSON
+        return dict(ERASED_JSON)
     return {SEALED: seal_text(key, place, to_json(value).decode()), FOR: subject, "json": True}
 
 
@@ -134,7 +133,7 @@ def _opened_value(keys: Keys, place: str, value: Any) -> Any:
     key = keys.get(value[FOR])
     if not value.get("json"):
         return open_text(key, place, value[SEALED])
-    return ERASED_JSON if key is None else from_json(open_text(key, place, value[SEALED]))
+    return dict(ERASED_JSON) if key is None else from_json(open_text(key, place, value[SEALED]))
 
 
 def _is_sealed(value: Any) -> bool:

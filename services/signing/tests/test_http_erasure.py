@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
+from fastapi.testclient import TestClient
 
 from shared.eventstore.cipher import ERASED
 from shared.testing.dumps import database_dump, found_in
+from signing.bootstrap import create_app
 from signing.settings import SigningSettings
 
 TEAM = "T-erase"
@@ -76,6 +78,21 @@ def test_after_erasure_the_contract_stays_and_the_resident_s_data_reads_erased(
     assert [(e.type, e.data["reason"], e.meta.actor) for e in audit] == [
         ("signing.ResidentErased.v1", "resident_request", resident_subject(resident))
     ]
+
+
+def test_a_repeated_erasure_answers_the_first_one_after_a_restart(api: Api, settings: SigningSettings) -> None:
+    body, _ = _signed(api)
+    path = f"/residents/{body['resident_ref']}/erasure"
+    first = api.post(path, {"reason": "deceased"}, key="erase-2")
+
+    restarted = create_app(settings, clock=api.clock)  # no cache: the receipt is read from the store
+    with TestClient(restarted) as client:
+        again = client.post(path, json={"reason": "deceased"}, headers=api.admin | {"Idempotency-Key": "erase-2"})
+    restarted.state.store.close()
+    restarted.state.index.engine.dispose()
+
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (200, "true")
+    assert again.json() == first.json() and first.json()["reason"] == "deceased"
 
 
 def resident_subject(who: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from shared.commands import Outcome
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
 from signing.adapters.http import common
@@ -36,8 +37,10 @@ async def erase(
     resident_ref: Ref, body: ErasureCreate, request: Request, who: CurrentPrincipal, key: IdempotencyKey
 ) -> Response:
     access.may_erase(who, resident_ref)
-    vault = common.store(request).sealer
-    assert vault is not None, "signing's store seals personal data"
+    store = common.store(request)
+    assert store.sealer is not None, "signing's store seals personal data"
     clock: Callable[[], datetime] = request.app.state.clock
-    await asyncio.to_thread(vault.vault.erase, resident_ref, body.reason, clock())
-    return respond(await run_command(request, who, key, erasing.erase(who, resident_ref, body.reason)), 200)
+    await asyncio.to_thread(store.sealer.vault.erase, resident_ref, body.reason, clock())
+    outcome = await run_command(request, who, key, erasing.erase(who, resident_ref, body.reason))
+    answer = await asyncio.to_thread(erasing.recorded, store, resident_ref)
+    return respond(Outcome(answer, outcome.replayed), 200)
