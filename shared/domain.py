@@ -36,3 +36,4 @@ class PersonalData:
 
 PERSONAL = PersonalData()
 Personal = Annotated[str, PERSONAL]
+ERASED = "[erased]"  # what a personal value reads as once its resident has been erased

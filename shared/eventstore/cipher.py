@@ -13,7 +13,10 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-ERASED = "[erased]"  # what a personal value reads as once its resident has been erased
+from shared.domain import ERASED
+
+__all__ = ["ERASED", "SealBroken", "master_key", "new_key", "open_text", "seal", "seal_text", "unseal"]
+
 NONCE_BYTES = 12
 KEY_BYTES = 32
 

@@ -5,6 +5,7 @@ clear (store, receipts, contract index), yet the API shows them to whom may read
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import jwt
@@ -74,6 +75,9 @@ def test_after_erasure_the_contract_stays_and_the_resident_s_data_reads_erased(
     assert after == before | {"resident_name": ERASED}
     assert api.search(team_id=TEAM).json()["items"][0]["resident_name"] == ERASED
     assert found_in(dump(settings), ["Resident 7", api.identity(7)]) == []
+    api.clock.to(date.fromisoformat(body["ends_on"]) - timedelta(days=10))  # renewal open
+    renewal = api.post(f"/contracts/{body['contract_id']}/renewal", {})
+    assert (renewal.status_code, renewal.json()["type"]) == (409, "/problems/resident-erased")
     audit = api.client.app.state.store.read(f"erasure-{body['resident_ref']}")
     assert [(e.type, e.data["reason"], e.meta.actor) for e in audit] == [
         ("signing.ResidentErased.v1", "resident_request", resident_subject(resident))

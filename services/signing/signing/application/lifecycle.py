@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.commands import Session, Work
+from shared.domain import ERASED
 from shared.principal import Principal
 from signing.application import access, ending
 from signing.application.commands import Changes, ExpireContract, RenewContract, SwitchTeam, TerminateContract
@@ -19,7 +20,7 @@ from signing.application.starting import Start, Starts
 from signing.application.streams import CONTRACTS, ENROLMENTS, TEAMS
 from signing.domain import enrolment, lifecycle
 from signing.domain.contract import Contract
-from signing.domain.errors import InvalidLastDay, InvalidTerminationReason, SameTeam
+from signing.domain.errors import InvalidLastDay, InvalidTerminationReason, ResidentErased, SameTeam
 from signing.domain.populations import without_age_tags
 
 
@@ -110,6 +111,8 @@ class Lifecycle:
     def _continuation(self, old: Contract, contract_id: str, team_id: str, starts_on: date, ch: Changes) -> Start:
         """The contract that follows `old`: the same resident and terms, except the changes."""
         s = old.signed
+        if s.resident.identity_number == ERASED:
+            raise ResidentErased(f"the resident of {old.contract_id} was erased")
         declared = (
             ch.key_populations if ch.key_populations is not None else without_age_tags(s.resident.key_populations)
         )

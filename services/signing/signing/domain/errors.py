@@ -149,3 +149,11 @@ class InvalidTerminationReason(DomainError):
 
 class SameTeam(DomainError):
     code = "same-team"
+
+
+class ResidentErased(DomainError):
+    """The resident's personal data was erased: their contract cannot continue without them
+    signing again in person."""
+
+    kind = "conflict"
+    code = "resident-erased"
