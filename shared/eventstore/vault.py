@@ -21,7 +21,6 @@ from shared.eventstore.cipher import new_key, seal, unseal
 
 Keys = dict[str, bytes | None]  # None: the resident was erased
 AsyncConnect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[object, ...]]]]
-ERASURE_REASONS = ("resident_request", "administrator_decision", "deceased")
 
 
 class Vault:

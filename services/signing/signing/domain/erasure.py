@@ -29,6 +29,3 @@ def erase(done: ResidentErased | None, resident_ref: str, reason: str, by: str, 
 
 def evolve(done: ResidentErased | None, event: object) -> ResidentErased | None:
     return event if isinstance(event, ResidentErased) else done
-
-
-REASONS: tuple[ErasureReason, ...] = ("resident_request", "administrator_decision", "deceased")
