@@ -3,6 +3,7 @@ what its workers consume (from the code) is declared and granted in Kafka."""
 
 from __future__ import annotations
 
+import base64
 import importlib
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ Rendered = Callable[[str], list[Obj]]
 IMAGE_PACKAGES = "/opt/fdcs/lib/python3.11/site-packages/"  # where the Dockerfile installs the platform
 # What the Secrets would hold: CloudNativePG's app URI, Strimzi's password, the province's key.
 SECRET_VALUES = {"uri": "postgresql://app:secret@db-rw:5432/app", "password": "secret", "key": "a-provincial-key"}
+SECRETS_BY_NAME = {"fdcs-personal-data-key": base64.b64encode(bytes(range(32))).decode()}  # 32 bytes
 
 
 def _settings_of(
@@ -32,7 +34,10 @@ def _settings_of(
     pod's mounted files (`mounts`: mount path → local copy) point at the local copies."""
     with pytest.MonkeyPatch.context() as process:
         for name, value in env.items():
-            value = SECRET_VALUES[value.key] if isinstance(value, SecretRef) else _here(value)
+            if isinstance(value, SecretRef):
+                value = SECRETS_BY_NAME.get(value.name) or SECRET_VALUES[value.key]
+            else:
+                value = _here(value)
             for mount_path, local in (mounts or {}).items():
                 value = value.replace(mount_path, local, 1) if value.startswith(mount_path) else value
             process.setenv(name, value)

@@ -109,7 +109,7 @@ def read_events(
 
     def ours(messages: list[Any]) -> list[dict[str, Any]]:
         decoded = [json.loads(m.value()) for m in messages]
-        return [e for e in decoded if e["data"]["team_id"] in teams]
+        return [e for e in decoded if e["data"].get("team_id") in teams]  # erasures name no team
 
     found = read_topic(
         platform.kafka_client(),
