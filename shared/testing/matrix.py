@@ -20,8 +20,11 @@ from fastapi.testclient import TestClient
 from shared.devkeys import ensure_keys, mint
 from shared.principal import ROLES
 
-Expect = Literal["denied", "scoped", "allowed", "public"]
+Expect = Literal["denied", "refused", "scoped", "allowed", "public"]
 DENIED: Expect = "denied"  # 401 without a valid token; 403 or 404 for a role; nothing of the other party
+# A caller who may ask, or may read the resource, but whom a rule refuses this (a 4xx, not 401):
+# a hospital's step asked by an administrator, a doctor referring a resident of another team.
+REFUSED: Expect = "refused"
 SCOPED: Expect = "scoped"  # served (2xx), with nothing of the other party in it
 ALLOWED: Expect = "allowed"  # any answer but a refusal of access or a server error (an administrator; a directory)
 PUBLIC: Expect = "public"  # served to anyone, with or without a token
@@ -85,7 +88,7 @@ def check(world: World, route: str, caller: str, expect: Expect) -> list[str]:
     wrong = _status(caller, expect, status)
     if wrong:
         return [f"{wrong}, got {status} {answer.text[:300]}"]
-    private = expect in (DENIED, SCOPED)
+    private = expect in (DENIED, REFUSED, SCOPED)
     failures = [f"leaks {s!r}: {answer.text[:300]}" for s in leaked(world, answer, sent)] if private else []
     if expect == DENIED:
         failures += ["an ETag on a refusal"] if "etag" in answer.headers else []
@@ -98,6 +101,8 @@ def _status(caller: str, expect: Expect, status: int) -> str | None:
         return None if 200 <= status < 300 else "expected to be served"
     if expect == ALLOWED:
         return None if status not in (401, 403) else "expected to be allowed"
+    if expect == REFUSED:
+        return None if 400 <= status < 500 and status != 401 else "expected a refusal"
     wanted = (401,) if caller in ("anonymous", "forged") else (403, 404)
     return None if status in wanted else f"expected {' or '.join(map(str, wanted))}"
 
