@@ -90,5 +90,6 @@ async def contract_account(contract_id: str, request: Request, who: CurrentPrinc
     if version == 0:
         raise UnknownContract(f"billing knows no contract {contract_id}")
     terms = found.terms
-    access.may_read_account(who, terms.institution_id if terms else None, terms.area_code if terms else None)
+    institution, area = (terms.institution_id, terms.area_code) if terms else (None, None)
+    access.may_read_account(who, contract_id, institution, area)
     return present(account_view(contract_id, found, version))
