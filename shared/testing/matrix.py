@@ -56,6 +56,8 @@ class World:
     secrets: set[str]  # the victim's ids and data: never in a refusal, nor in a scoped answer
     bodies: dict[str, Any] = field(default_factory=dict)  # "METHOD /template" -> a plausible body
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)  # "METHOD /template" -> query
+    # "METHOD /template" -> queries naming the victim, which a scoped caller may send to look past its scope
+    probes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def routes(client: TestClient) -> dict[str, APIRoute]:
@@ -80,8 +82,12 @@ def run(world: World, rules: Rules) -> tuple[int, list[str]]:
         if caller == "admin" and _position(world) != before:
             failures.append(f"the refused callers changed the store: its log moved from {before} to {_position(world)}")
         for route in sorted(rules):
+            expect = rules[route][caller]
             cases += 1
-            failures += [f"{route} as {caller}: {f}" for f in check(world, route, caller, rules[route][caller])]
+            failures += [f"{route} as {caller}: {f}" for f in check(world, route, caller, expect)]
+            for asked in world.probes.get(route, []) if expect == SCOPED else []:
+                cases += 1
+                failures += [f"{route} {asked} as {caller}: {f}" for f in probe(world, route, caller, asked)]
     return cases, failures
 
 
@@ -104,6 +110,14 @@ def check(world: World, route: str, caller: str, expect: Expect) -> list[str]:
         failures += ["an ETag on a refusal"] if "etag" in answer.headers else []
         failures += _same_as_for_nothing(world, route, caller, answer)
     return failures
+
+
+def probe(world: World, route: str, caller: str, asked: dict[str, Any]) -> list[str]:
+    """A scoped caller asking for the other party by name is refused, or served nothing of it."""
+    answer, sent = call(world, route, caller, world.params, world.queries.get(route, {}) | asked)
+    if answer.status_code not in (403, 404) and not 200 <= answer.status_code < 300:
+        return [f"expected a refusal or nothing of the other party, got {answer.status_code} {answer.text[:300]}"]
+    return [f"leaks {s!r}: {answer.text[:300]}" for s in leaked(world, answer, sent)]
 
 
 def _status(caller: str, expect: Expect, status: int) -> str | None:
@@ -136,15 +150,18 @@ def _type(answer: Any) -> str:
         return ""
 
 
-def call(world: World, route: str, caller: str, params: dict[str, str]) -> tuple[Any, str]:
-    """The route called by the caller with these path parameters; and what the request itself said."""
+def call(
+    world: World, route: str, caller: str, params: dict[str, str], query: dict[str, Any] | None = None
+) -> tuple[Any, str]:
+    """The route called by the caller with these path parameters (and query, else the world's);
+    and what the request itself said."""
     method, template = route.split(" ", 1)
     path = template.format(**{name: params[name] for name in _names(template)})
     headers = dict(world.callers.get(caller, {}))
     body = world.bodies.get(route)
     if method in ("POST", "PUT", "DELETE", "PATCH"):
         headers |= {"Idempotency-Key": str(uuid.uuid4()), "If-Match": STALE}
-    query = world.queries.get(route, {})
+    query = world.queries.get(route, {}) if query is None else query
     answer = world.client.request(method, path, headers=headers, json=body, params=query)
     return answer, f"{path} {query} {body}"
 

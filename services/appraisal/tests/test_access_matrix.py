@@ -21,6 +21,8 @@ FIGURES = only(family_doctor=SCOPED, official=SCOPED, admin=ALLOWED)
 AS_OF = {"as_of": "2027-01-15T00:00:00+08:00"}
 TA, TB = ("Team-A", "Institution-A", "440106"), ("Team-B", "Institution-B", "440107")
 A_RESULT = "ar-2026-team-Team-A"
+SEARCHES = ["GET /indicators", "GET /scores", "GET /indicators/series", "GET /periods/{period}/results"]
+ASKING_FOR_A = [{"team": "Team-A"}, {"area": "440106"}, {"area": "44"}, {"institution": "Institution-A"}]
 
 RULES: Rules = {
     "GET /health/live": public(),
@@ -84,6 +86,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "GET /indicators/{indicator_id}/cases": period | {"level": "team", "stratum": "Team-A"},
             "GET /contracts-signed": {"area": "440106"},
         },
+        probes={route: ASKING_FOR_A for route in SEARCHES},
     )
 
 

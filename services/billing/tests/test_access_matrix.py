@@ -35,6 +35,8 @@ RULES: Rules = {
     "GET /bureaus/{bureau_id}/feed": ADMIN,
 }
 A = {"institution_id": "CHC-A", "area_code": "440106", "insurance_bureau_id": "MIB-A", "team_id": "T-A"}
+VIEWS = ["GET /settlement-view/figures", "GET /settlement-view/charges", "GET /settlement-view/reconciliation"]
+ASKING_FOR_A = [{"bureau_id": "MIB-A"}, {"institution_id": "CHC-A"}, {"area_code": "440106"}, {"area_code": "44"}]
 B = {"institution_id": "CHC-B", "area_code": "440304", "insurance_bureau_id": "MIB-B", "team_id": "T-B"}
 
 
@@ -62,6 +64,7 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
         secrets={victim, billing.resident(victim), "CHC-A", "MIB-A", "T-A"},
         bodies={"POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"}},
         queries={"GET /fee-rules/in-force": {"area_code": "440304", "year": 2026}},
+        probes={route: ASKING_FOR_A for route in VIEWS},
     )
 
 

@@ -84,6 +84,15 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "POST /contracts/{contract_id}/termination": {"reason": "resident_request"},
             "POST /contracts/expiries": {"as_of": "2026-03-01"},
         },
+        probes={
+            "GET /contracts": [
+                {"team_id": "TA"},
+                {"resident_ref": victim["resident_ref"]},
+                {"agreement_id": agreement["agreement_id"]},
+                {"area": "440106"},
+                {"area": "44"},
+            ]
+        },
     )
 
 
