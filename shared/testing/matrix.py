@@ -176,11 +176,11 @@ def leaked(world: World, answer: Any, sent: str) -> list[str]:
     return sorted(s for s in world.secrets if s in text and s not in sent)
 
 
-def callers(mint: Any, forged: str, claims: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def callers(mint_token: Any, forged: str, claims: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Each caller's headers: a token of each role with these claims (the other party's scope),
     none for "anonymous", and for "forged" an administrator's token signed by another key."""
     made = {"anonymous": {}, "forged": _bearer(forged)}
-    return made | {role: _bearer(mint(role, **claims.get(role, {}))) for role in ROLES}
+    return made | {role: _bearer(mint_token(role, **claims.get(role, {}))) for role in ROLES}
 
 
 def forged_token(folder: Path) -> str:
