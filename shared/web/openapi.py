@@ -1,11 +1,11 @@
 """The OpenAPI tells every problem a route can answer, not only those its service thought of.
 
 The shared plumbing answers problems of its own on every route of a shape: a secured route
-401 and 403, a route with a body 400 (not JSON), 413 (too large) and 422, a route naming
-something in its path 404, a command (Idempotency-Key) 409 (a race lost) and 422 (the key
-reused), an update (If-Match) 400 and 412. Each is documented here as problem+json with its
-schema (FastAPI documents a 422 as plain JSON of another shape); what a service documented
-itself (a description, an example) stays.
+401 and 403, a route with parameters or a body 400 (a NUL character, not JSON) and 422, a body
+413 (too large), a route naming something in its path 404, a command (Idempotency-Key) 409 (a
+race lost) and 422 (the key reused), an update (If-Match) 400 and 412. Each is documented here
+as problem+json with its schema (FastAPI documents a 422 as plain JSON of another shape); what
+a service documented itself (a description, an example) stays.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PROBLEM_SCHEMA = {
 }
 _REF = {"$ref": "#/components/schemas/Problem"}
 _TEXT = {
-    400: "Malformed request (body, If-Match, cursor)",
+    400: "Malformed request (body, If-Match, cursor, a NUL character)",
     401: "No valid bearer token",
     403: "Not allowed for this caller",
     404: "Not found",
@@ -73,7 +73,7 @@ def _document(operation: dict[str, Any]) -> None:
 
 def _problems_of(operation: dict[str, Any]) -> set[int]:
     headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
-    problems = {422} if operation.get("parameters") or "requestBody" in operation else set()
+    problems = {400, 422} if operation.get("parameters") or "requestBody" in operation else set()
     if operation.get("security"):
         problems |= {401, 403}
     if "requestBody" in operation:
