@@ -28,8 +28,8 @@ from schemathesis.generation.feedback import NO_FEEDBACK
 from schemathesis.python import asgi
 
 EXAMPLES = 25
-"""Schema-valid requests per operation (and a third as many invalid ones): about a minute for the
-five services on a 2-core machine."""
+"""Schema-valid requests per operation (and a third as many invalid ones): about 2,500 requests
+and 45 s for the five services on the 2-core development machine."""
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -48,12 +48,6 @@ class Tally:
     failures: dict[str, str] = field(default_factory=dict)
     statuses: Counter[int] = field(default_factory=Counter)
 
-    def add(self, other: Tally) -> None:
-        self.requests += other.requests
-        self.server_errors += other.server_errors
-        self.failures.update(other.failures)
-        self.statuses.update(other.statuses)
-
     def summary(self) -> str:
         answered = ", ".join(f"{status}: {count}" for status, count in sorted(self.statuses.items()))
         return (
@@ -68,9 +62,9 @@ class Tally:
 class Fuzzer:
     """An app served in process (its lifespan started once), with a client to seed it first."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, client: requests.Session) -> None:
         self.schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-        self.client: requests.Session = asgi.get_client(app).__enter__()
+        self.client = client
 
     def run(self, callers: Sequence[Mapping[str, str]], known: Mapping[str, str], examples: int = EXAMPLES) -> Tally:
         tally = Tally()
@@ -150,8 +144,8 @@ def bearer(token: str) -> dict[str, str]:
 @contextmanager
 def fuzzing(app: Any) -> Iterator[Fuzzer]:
     """The app's lifespan runs while the block does (its store and processor are then closed)."""
-    fuzzer = Fuzzer(app)
     try:
-        yield fuzzer
+        with asgi.get_client(app) as client:
+            yield Fuzzer(app, client)
     finally:
         asgi.shutdown_lifespans()

@@ -30,10 +30,12 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
         )
         assert closed.status_code == 200, closed.text
         harness.build_view()
-        bureau_feed(harness.store, engine_for(settings)).catch_up()
+        feed_engine = engine_for(settings)
+        bureau_feed(harness.store, feed_engine).catch_up()
         known = {"contract_id": "c1", "bureau_id": BUREAU, "period": "2026-01", "area_code": "440106"}
         tally = fuzzer.run([admin, bureau], known)
     harness.store.close()
     harness.view.engine.dispose()
+    feed_engine.dispose()
     fuzz_report("billing", tally)
     assert tally.server_errors == 0 and not tally.failures, tally.verdict()
