@@ -20,6 +20,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         signing.ContractRenewed,
         signing.ContractTerminated,
         signing.ContractExpired,
+        signing.ContractReinstated,
         health_records.VisitCompleted,
         health_records.LongPrescriptionIssued,
         health_records.FamilySickbedAdmitted,
