@@ -17,6 +17,13 @@ class ChargeContract:
 
 
 @dataclass(frozen=True)
+class ReinstateContract:
+    """A wrongly expired contract is in force again."""
+
+    contract_id: str
+
+
+@dataclass(frozen=True)
 class EndContract:
     """A contract ended: early (terminated) or at its term (expired)."""
 

@@ -11,6 +11,7 @@ for event_class in (
     account.YearCharged,
     account.YearRefunded,
     account.ContractEnded,
+    account.ContractReinstated,
     account.ChargingRefused,
     ledger.LedgerOpened,
     ledger.ChargeBooked,
