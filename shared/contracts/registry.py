@@ -36,6 +36,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         referral.ReferralExpired,
         billing.ContractCharged,
         billing.FeeSettled,
+        billing.SettlementReversed,
         billing.WithheldReleased,
         appraisal.AppraisalPublished,
         appraisal.AppraisalRestated,

@@ -17,6 +17,11 @@ def may_close_periods(who: Principal) -> None:
         raise Forbidden("periods are closed by the scheduler (an administrator)")
 
 
+def may_reopen_periods(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("a closed period is reopened by an administrator")
+
+
 def may_read_account(who: Principal, institution_id: str | None, area_code: str | None) -> None:
     if who.role == "admin":
         return

@@ -39,6 +39,14 @@ class ReleaseWithheld:
 
 
 @dataclass(frozen=True)
+class ReopenPeriods:
+    """Reopen `period` and every later closed one (an operator's correction)."""
+
+    period: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClosePeriods:
     """Close every period up to `period`, on `today` (the scheduler's as_of)."""
 

@@ -17,10 +17,13 @@ for event_class in (
     ledger.ChargeBooked,
     ledger.PeriodSettled,
     ledger.LedgerClosed,
+    ledger.SettlementReversed,
+    ledger.LedgerReopened,
     ledger.WithheldReleased,
     ledger.AppraisalNoted,
     book.LedgerRegistered,
     book.PeriodsClosed,
+    book.PeriodsReopened,
 ):
     EVENTS.register(event_class)
 
