@@ -18,6 +18,11 @@ def may_close_periods(who: Principal) -> None:
         raise Forbidden("periods are closed by the scheduler (an administrator)")
 
 
+def may_reopen_periods(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("a closed period is reopened by an administrator")
+
+
 def may_read_account(who: Principal, contract_id: str, institution_id: str | None, area_code: str | None) -> None:
     """A caller who may not read the account is told billing knows no such contract, as for an id
     it does not know: a 403 would tell them the contract exists."""

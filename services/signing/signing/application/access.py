@@ -69,6 +69,14 @@ def may_terminate(who: Principal, contract: Contract, reason: str) -> None:
     raise Forbidden("a contract is terminated by its team, an official of its area, or its resident on request")
 
 
+def may_reinstate(who: Principal, contract: Contract) -> None:
+    """Undoing a job's mistake is for those who answer for the jobs: an administrator, or an
+    official of the contract's area (who may also terminate it)."""
+    may_read_contract(who, contract)
+    if not _governs(who, contract.signed.area_code):
+        raise Forbidden("a contract is reinstated by an administrator or an official of its area")
+
+
 def may_run_schedules(who: Principal) -> None:
     if who.role != "admin":
         raise Forbidden("scheduled jobs run as an administrator")
