@@ -27,6 +27,7 @@ RULES: Rules = {
     "GET /fee-rules/in-force": EVERYONE,
     "GET /settlement-periods": EVERYONE,
     "POST /settlement-periods/close": ADMIN,
+    "POST /settlement-periods/{period}/reopening": ADMIN,
     "GET /contracts/{contract_id}/account": ADMIN,
     # With no scope asked, each sees its own: a bureau its settlements, an official the area's.
     "GET /settlement-view/figures": VIEW,
@@ -59,10 +60,13 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
     return World(
         client=billing.client,
         callers=callers(mint_token, forged_token(tmp_path), claims),
-        params={"contract_id": victim, "bureau_id": "MIB-A"},
+        params={"contract_id": victim, "bureau_id": "MIB-A", "period": "2026-01"},
         unknown={"contract_id": str(uuid.uuid4())},
         secrets={victim, billing.resident(victim), "CHC-A", "MIB-A", "T-A"},
-        bodies={"POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"}},
+        bodies={
+            "POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"},
+            "POST /settlement-periods/{period}/reopening": {"reason": "operator_error"},
+        },
         queries={"GET /fee-rules/in-force": {"area_code": "440304", "year": 2026}},
         probes={route: ASKING_FOR_A for route in VIEWS},
     )

@@ -38,6 +38,7 @@ RULES: Rules = {
     "POST /contracts/{contract_id}/switch": ADMIN,
     "POST /contracts/{contract_id}/termination": ADMIN,
     "POST /contracts/expiries": ADMIN,
+    "POST /contracts/{contract_id}/reinstatement": ADMIN,  # and an official of the contract's own area
 }
 OTHER = {  # the other party: team B (in another city), resident 2, hospital H2, bureau B2
     "resident": {},
@@ -83,6 +84,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "POST /contracts/{contract_id}/switch": {"team_id": "TB"},
             "POST /contracts/{contract_id}/termination": {"reason": "resident_request"},
             "POST /contracts/expiries": {"as_of": "2026-03-01"},
+            "POST /contracts/{contract_id}/reinstatement": {"reason": "operator_error"},
         },
         probes={
             "GET /contracts": [
