@@ -57,6 +57,29 @@ class FeeSettled(PublicEvent):
     settled_at: AwareDatetime
 
 
+class SettlementReversed(PublicEvent):
+    """A settlement undone: an administrator reopened its period (it was closed by mistake).
+    The figures are the settlement's, negated, so the sum over a payer's stream stays exact;
+    closing the period again settles it anew (a new `settlement_id`)."""
+
+    TYPE: ClassVar[str] = "billing.SettlementReversed.v1"
+
+    reversal_id: str
+    reverses_settlement_id: str
+    period: Period = Field(pattern=r"^\d{4}-\d{2}$")
+    payer: Payer
+    bureau_id: str | None
+    institution_id: str
+    area_code: AreaCode
+    contracts_charged: int = Field(le=0)
+    due_fen: int
+    withheld_fen: int = Field(le=0)
+    adjustments_fen: int
+    payable_fen: int
+    reason: Literal["closed_too_early", "wrong_period", "operator_error"]
+    reversed_at: AwareDatetime
+
+
 class WithheldReleased(PublicEvent):
     """After an appraisal result, the withheld share is paid in proportion to the score."""
 

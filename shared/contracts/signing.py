@@ -179,3 +179,23 @@ class ResidentErased(PublicEvent):
 
     resident_ref: ResidentRef
     erased_at: AwareDatetime
+
+
+ReinstatementReason = Literal["wrong_run_date", "clock_error", "operator_error"]
+
+
+class ContractReinstated(PublicEvent):
+    """An expiry undone (an operator's mistake: the job ran for a day not yet come, a wrong
+    clock): the contract is in force again to `last_day`, its term's end. Whoever followed
+    the `ContractExpired` of this contract undoes what it did."""
+
+    TYPE: ClassVar[str] = "signing.ContractReinstated.v1"
+
+    contract_id: str
+    resident_ref: ResidentRef
+    team_id: str
+    institution_id: str
+    area_code: AreaCode
+    reason: ReinstatementReason
+    last_day: date = Field(description="The last day the contract covers again: its term's end")
+    reinstated_at: AwareDatetime

@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -20,6 +20,9 @@ import pytest
 from shared.devkeys import ensure_keys, mint
 from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import EmbeddedPostgres, postgres, scratch_database
+
+if TYPE_CHECKING:  # the fuzzer (Schemathesis) is imported by the tests that fuzz, not by every session
+    from shared.testing.fuzz import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = (
@@ -89,6 +92,26 @@ def mint_token(jwt_keys: Path) -> Callable[..., str]:
         return mint({"sub": sub or f"test-{role}", "role": role, **claims}, folder=jwt_keys)
 
     return _mint
+
+
+FUZZED = pytest.StashKey[list[tuple[str, "Tally"]]]()
+
+
+@pytest.fixture
+def fuzz_report(request: pytest.FixtureRequest) -> Callable[[str, Tally], None]:
+    """`fuzz_report("signing", tally)`: what a fuzzer sent, shown in the session's summary."""
+    return lambda service, tally: request.config.stash.setdefault(FUZZED, []).append((service, tally))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """What the API fuzzers sent and what broke, at the end of every run that fuzzed (no -s needed)."""
+    lines = config.stash.get(FUZZED, [])
+    if lines:
+        terminalreporter.write_sep("-", "API fuzzing (Schemathesis)")
+        for service, tally in lines:
+            terminalreporter.write_line(f"{service}: {tally.summary()}")
+        requests, errors = sum(t.requests for _, t in lines), sum(t.server_errors for _, t in lines)
+        terminalreporter.write_line(f"all: {requests} requests, {errors} server errors")
 
 
 @pytest.fixture(scope="session")

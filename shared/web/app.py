@@ -16,6 +16,7 @@ from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.auth import TokenVerifier
 from shared.web.guard import Door, Guard
+from shared.web.openapi import documenting_problems
 from shared.web.simulation import SimulatedTime, simulated
 
 Clock = Callable[[], datetime]
@@ -82,6 +83,7 @@ def service_app(  # noqa: PLR0913
     app.state.real_clock = clock  # what no request can set: for the logs a simulated time must not hide
     if simulated_clock:
         app.add_middleware(SimulatedTime)
+    app.openapi = documenting_problems(app)  # type: ignore[method-assign]
     problems.install(app)
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
     for router in routers:

@@ -70,6 +70,8 @@ class Guard:
         try:
             if not self.door.is_public(scope):
                 scope.setdefault("state", {})["principal"] = self.verifier.verify(_bearer(scope))
+            if _has_nul(scope):
+                raise Problem(400, "nul-character", "the path and the query may not contain a NUL character")
             limit = self.door.limit(scope)
             if int(_header(scope, b"content-length") or 0) > limit:
                 raise _too_large(limit)
@@ -112,6 +114,12 @@ class _Limited:
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, "body-too-large", f"the request body may be at most {limit} bytes")
+
+
+def _has_nul(scope: dict[str, Any]) -> bool:
+    """No text a service keeps or looks up may hold NUL (PostgreSQL refuses it: a 500 deep in a query)."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

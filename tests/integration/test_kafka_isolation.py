@@ -3,7 +3,8 @@
 A refusal must reach the client as an authorization error, never as an empty read: each
 partner case runs with confluent-kafka (subscribe, as the services read) and kafka-python
 (assign: its subscribe only logs the refusal, see the last test), and the partner reads its
-own topic too, so the credentials are shown to work. Users, ACLs and topics are the manifests'.
+own topic too, so the credentials are shown to work. A partner reads no service's stream or dead
+letters and writes nowhere. Users, ACLs and topics are the manifests'.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shared.testing.kafka import produce_raw
 TIMEOUT = 15  # seconds any one read or write may take
 SERVICES = sorted(user for user in principals() if not user.startswith(("hospital-", "bureau-")))
 DEAD_LETTERS = [t.name for t in declared_topics() if t.name.startswith("fdcs.deadletter.")]
+INTERNAL = declared_topics()  # every service's streams and dead letters, as the manifests declare them
 TOPIC_REFUSED, GROUP_REFUSED = "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED"
 
 
@@ -42,7 +44,7 @@ class Partners:
     other: Topic
 
 
-@pytest.fixture(scope="module", params=["hospital", "bureau"])
+@pytest.fixture(scope="module", params=sorted(PARTNER_TOPICS))  # every kind of partner the manifests know
 def partners(request: pytest.FixtureRequest, broker: PlatformKafka) -> Iterator[Partners]:
     assert broker.enforces_acls, f"these tests need Apache Kafka with ACLs, not {broker.name}"
     kind: Partner = request.param
@@ -149,10 +151,17 @@ def test_a_service_writes_only_its_own_streams_and_dead_letters_and_creates_no_t
     assert refused.value.args[0].name() == TOPIC_REFUSED, f"{user} creating {new.topic}: {refused.value}"
 
 
-def test_a_partner_cannot_write_even_its_own_topic(broker: PlatformKafka, partners: Partners) -> None:
+@pytest.mark.parametrize("topic", INTERNAL, ids=[t.name for t in INTERNAL])
+def test_a_partner_reads_no_internal_topic(broker: PlatformKafka, partners: Partners, topic: Topic) -> None:
+    got = read_confluent(broker, partners.user, topic, f"{partners.user}.isolation-{uuid.uuid4().hex[:6]}")
+    assert got == TOPIC_REFUSED, f"{partners.user} reading {topic.name}: got {got!r}"
+
+
+def test_a_partner_writes_nowhere_not_even_its_own_topic(broker: PlatformKafka, partners: Partners) -> None:
     # Idempotent, the producer would fail before any topic: CLUSTER_AUTHORIZATION_FAILED (InitProducerId).
-    got = write(broker, partners.user, [partners.own.name], idempotent=False)
-    assert got == {partners.own.name: TOPIC_REFUSED}, f"{partners.user} writing its own topic: {got}"
+    names = [partners.own.name, partners.other.name, *(t.name for t in INTERNAL)]
+    got = write(broker, partners.user, names, idempotent=False)
+    assert got == dict.fromkeys(names, TOPIC_REFUSED), f"{partners.user}: which topics it may write"
 
 
 def test_kafka_python_subscribe_hides_the_refusal(broker: PlatformKafka, partners: Partners) -> None:

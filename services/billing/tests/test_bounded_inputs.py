@@ -39,3 +39,9 @@ def test_a_position_past_any_feed_is_422(billing: Billing, after: int) -> None:
 
     refused(billing.client, read, 422, "invalid-request")
     assert billing.get(f"/bureaus/{BUREAU}/feed", bureau, after=2**63 - 1).json()["items"] == []
+
+
+@pytest.mark.parametrize("view", ["figures", "charges", "reconciliation"])
+def test_a_nul_character_in_the_query_is_400_not_a_database_error(billing: Billing, view: str) -> None:
+    """PostgreSQL refuses NUL in text: the fuzzer's `payer=%00…` was a 500."""
+    refused(billing.client, billing.get(f"/settlement-view/{view}", payer="\x00x"), 400, "nul-character")

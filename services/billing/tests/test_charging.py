@@ -69,6 +69,35 @@ def test_a_termination_refunds_each_payer_pro_rata_by_day(billing: Billing) -> N
     assert sum(year["refunds"].values()) == -13562
 
 
+def test_a_reinstated_contract_is_refunded_when_it_really_ends_early(billing: Billing) -> None:
+    ref = billing.resident("c1")
+    billing.deliver(billing.signed("c1"))
+    wrongly_expired = billing.event(
+        "signing.ContractExpired.v1", contract_id="c1", resident_ref=ref, last_day="2027-01-05"
+    )
+    reinstated = billing.event(
+        "signing.ContractReinstated.v1", contract_id="c1", resident_ref=ref, last_day="2027-01-05"
+    )
+    billing.deliver(wrongly_expired)
+    expired = billing.get("/contracts/c1/account").json()
+
+    billing.deliver(reinstated, reinstated)
+    reopened = billing.get("/contracts/c1/account")
+    billing.deliver(
+        billing.event(
+            "signing.ContractTerminated.v1",
+            contract_id="c1",
+            resident_ref=ref,
+            last_day="2026-04-05",
+            terminated_at="2026-04-06T09:00:00+08:00",
+        )
+    )
+
+    assert (expired["ended"]["reason"], expired["years"][0]["refunds"]) == ("expired", {})  # an expiry moves no money
+    assert (reopened.json()["ended"], reopened.headers["ETag"]) == (None, '"4"')  # reinstated once
+    assert sum(billing.get("/contracts/c1/account").json()["years"][0]["refunds"].values()) == -13562
+
+
 def test_an_event_billing_cannot_act_on_is_kept_on_the_account_not_lost(billing: Billing) -> None:
     billing.deliver(
         billing.event("signing.ContractTerminated.v1", contract_id="ghost", resident_ref=billing.resident("ghost"))

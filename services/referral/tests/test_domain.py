@@ -9,7 +9,7 @@ from functools import reduce
 import pytest
 
 from referral.domain import contracts, lifecycle
-from referral.domain.contracts import ContractEnded, ContractNoted, Coverage, ResidentContracts
+from referral.domain.contracts import ContractEnded, ContractNoted, ContractReinstated, Coverage, ResidentContracts
 from referral.domain.errors import (
     AnswerOverdue,
     AppointmentBeforeAcceptance,
@@ -106,6 +106,20 @@ def test_contract_facts_are_noted_once() -> None:
     assert contracts.note(known, COVERAGE) == []
     assert contracts.end(known, "c-1", date(2026, 3, 31)) == []
     assert contracts.end(known, "c-1", date(2026, 3, 1)) == [ContractEnded("c-1", date(2026, 3, 1))]
+
+
+def test_a_reinstated_contract_is_known_as_if_it_had_never_expired() -> None:
+    wrongly_expired = given_contracts(ContractNoted(COVERAGE), ContractEnded("c-1", COVERAGE.ends_on))
+
+    undone = contracts.reinstate(wrongly_expired, "c-1")
+
+    assert undone == [ContractReinstated("c-1")]
+    assert given_contracts(ContractNoted(COVERAGE), ContractEnded("c-1", COVERAGE.ends_on), *undone) == given_contracts(
+        ContractNoted(COVERAGE)
+    )
+    assert contracts.reinstate(given_contracts(ContractNoted(COVERAGE)), "c-1") == []  # told twice: once
+    terminated_later = given_contracts(ContractNoted(COVERAGE), ContractEnded("c-1", COVERAGE.ends_on), *undone)
+    assert contracts.end(terminated_later, "c-1", COVERAGE.ends_on) == [ContractEnded("c-1", COVERAGE.ends_on)]
 
 
 def test_the_green_channel_is_open_at_the_resident_s_combined_signing_hospitals_only() -> None:

@@ -57,6 +57,9 @@ def test_contract_events_are_published_keyed_by_contract() -> None:
     [(_, _, renewal_kind, renewal)] = published(renewed, "contract-c2")
     [(_, _, _, ended)] = published(terminated, "contract-c1")
     [(_, _, expiry_kind, _)] = published(expired, "contract-c1")
+    ref = SIGNED.resident_ref
+    undone = contract.ContractReinstated("c1", ref, "T1", "CHC-1", "440106", "clock_error", SIGNED.ends_on, AT)
+    [(_, reinstated_key, _, reinstated)] = published(undone, "contract-c1")
 
     assert (topic, key, kind) == (topics.CONTRACTS.name, "c1", "signing.ContractSigned.v1")
     assert signed.model_dump(mode="json")["key_populations"] == ["elderly"]
@@ -70,6 +73,12 @@ def test_contract_events_are_published_keyed_by_contract() -> None:
         "switched_team",
         "c3",
         "signing.ContractExpired.v1",
+    )
+    assert (reinstated_key, reinstated.TYPE, reinstated.reason, reinstated.last_day) == (
+        "c1",
+        "signing.ContractReinstated.v1",
+        "clock_error",
+        SIGNED.ends_on,
     )
 
 

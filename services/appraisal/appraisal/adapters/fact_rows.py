@@ -55,6 +55,9 @@ def fact_of(d: Delivery) -> tuple[Table, dict[str, Any]] | None:
             return CONTRACT_STARTS, known | _where(e) | _started(e)
         case signing.ContractTerminated() | signing.ContractExpired():
             return CONTRACT_ENDS, known | _where(e) | _ended(e)
+        case signing.ContractReinstated():
+            undone = {"contract_id": e.contract_id, "kind": "reinstated", "reason": e.reason, "last_day": e.last_day}
+            return CONTRACT_ENDS, known | _where(e) | undone | {"ended_at": _utc(e.reinstated_at)}
         case care.VisitCompleted():
             measured = [m.model_dump(mode="json") for m in e.measurements]
             visit = {

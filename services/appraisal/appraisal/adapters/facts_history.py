@@ -105,8 +105,23 @@ class FactsHistory:
 
     def _contracts(self, moment: datetime) -> tuple[f.ContractFact, ...]:
         started = {c.contract_id: c for c in self.contracts.by(moment)}
-        endings = {i: e for i, e in self.endings.by(moment) if i in started}
+        endings = _endings(self.endings.by(moment), started)
         return tuple(replace(c, ending=endings[i]) if i in endings else c for i, c in sorted(started.items()))
+
+
+def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, Any]) -> dict[str, f.Ending]:
+    """Each contract's earliest known ending, unless a reinstatement known since undid it (an
+    expiry the job made too early): then the contract runs on as if it had never expired."""
+    endings: dict[str, f.Ending] = {}
+    for i, e in reversed(latest_first):
+        if i not in started:
+            continue
+        if e.kind == "reinstated":
+            if i in endings and endings[i].kind == "expired":
+                del endings[i]
+        else:
+            endings.setdefault(i, e)
+    return endings
 
 
 def _change(team: dict[str, dict[str, Any]], c: TeamChange) -> None:

@@ -71,7 +71,7 @@ CONTRACT_STARTS = _fact(
 CONTRACT_ENDS = _fact(
     "fact_contract_ends",
     _id("contract_id"),
-    Column("kind", String(10), nullable=False),  # terminated or expired
+    Column("kind", String(10), nullable=False),  # terminated, expired, or reinstated (an expiry undone)
     Column("reason", String(40)),
     Column("last_day", Date, nullable=False),
     Column("ended_at", DateTime(timezone=True), nullable=False),

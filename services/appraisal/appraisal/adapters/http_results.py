@@ -88,7 +88,7 @@ async def result(result_id: str, request: Request, who: CurrentPrincipal) -> dic
     if found is None:
         raise ResultNotFound(f"no published result {result_id}")
     team = found["subject_id"] if found["subject_kind"] == "team" else "\x00"
-    access.may_read_team(who, team, found["area_code"])
+    access.may_read_result(who, result_id, team, found["area_code"])
     return found
 
 

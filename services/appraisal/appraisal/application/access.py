@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from appraisal.domain.errors import ResultNotFound
 from shared.domain import Forbidden
 from shared.principal import Principal
 
@@ -24,6 +25,15 @@ def may_read_team(who: Principal, team_id: str, area_code: str | None) -> None:
     if who.role == "family_doctor" and who.team_id == team_id:
         return
     raise Forbidden("these figures are for the team itself and the officials of its area")
+
+
+def may_read_result(who: Principal, result_id: str, team_id: str, area_code: str) -> None:
+    """A result the caller may not read is one they are told does not exist, as for an unknown
+    id: a 403 would confirm that the team (or institution) was appraised."""
+    try:
+        may_read_team(who, team_id, area_code)
+    except Forbidden:
+        raise ResultNotFound(f"no published result {result_id}") from None
 
 
 def area_scope(who: Principal, requested: str) -> str:

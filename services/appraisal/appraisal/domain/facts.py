@@ -37,7 +37,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Ending:
-    kind: str  # "terminated" or "expired"
+    kind: str  # "terminated" or "expired" (a reinstatement, its undoing, never reaches the domain)
     last_day: date
     reason: str | None = None
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from billing.adapters.fee_rules_file import FeeRulesFile
-from billing.adapters.schemas import PeriodClose, PeriodsClosed, SettlementBook
+from billing.adapters.schemas import PeriodClose, PeriodReopening, PeriodsClosed, PeriodsReopened, SettlementBook
 from billing.application import access
-from billing.application.commands import ClosePeriods
+from billing.application.commands import ClosePeriods, ReopenPeriods
 from billing.application.settlement import Settlement
 from billing.application.streams import ACCOUNTS, BOOK, BOOKS
 from billing.application.views import account_view
@@ -21,6 +21,7 @@ from billing.domain.errors import UnknownContract
 from billing.domain.fee_rules import FeeRules
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import MONTH_ONLY
 from shared.web.commands import IdempotencyKey, present, respond, run_command
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -77,6 +78,31 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     return respond(await run_command(request, who, key, work), 200)
 
 
+@router.post(
+    "/settlement-periods/{period}/reopening",
+    response_model=PeriodsReopened,
+    summary="Correct a wrongly closed period: reverse its settlements and open it again",
+    description="An administrator's correction. Every settlement of the period and of the later closed ones is "
+    "reversed by a SettlementReversed (its figures negated, naming it) on the same topics and feeds as the "
+    "settlement; the charges are open again and the next close settles them under a new settlement id. "
+    "409 period-not-closed for an open period; 409 withheld-already-released when an appraisal result has "
+    "paid out a withheld share of those settlements (restate the appraisal instead).",
+    responses={409: {"description": "Refused by the book's state", "content": {"application/problem+json": {}}}},
+)
+async def reopen_periods(
+    body: PeriodReopening,
+    request: Request,
+    who: CurrentPrincipal,
+    key: IdempotencyKey,
+    period: str = Path(pattern=MONTH_ONLY, examples=["2026-03"]),
+) -> Response:
+    access.may_reopen_periods(who)
+    settlement: Settlement = request.app.state.settlement
+    command = ReopenPeriods(settlement.calendar.check(period), body.reason)
+    work = await asyncio.to_thread(settlement.reopen_periods, command, request.app.state.store)
+    return respond(await run_command(request, who, key, work), 200)
+
+
 @router.get("/settlement-periods", response_model=SettlementBook, summary="How far periods are closed")
 async def settlement_book(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
     book, _ = await asyncio.to_thread(lambda: BOOKS.fold(request.app.state.store.read(BOOKS.stream_id(BOOK))))
@@ -90,5 +116,6 @@ async def contract_account(contract_id: str, request: Request, who: CurrentPrinc
     if version == 0:
         raise UnknownContract(f"billing knows no contract {contract_id}")
     terms = found.terms
-    access.may_read_account(who, terms.institution_id if terms else None, terms.area_code if terms else None)
+    institution, area = (terms.institution_id, terms.area_code) if terms else (None, None)
+    access.may_read_account(who, contract_id, institution, area)
     return present(account_view(contract_id, found, version))

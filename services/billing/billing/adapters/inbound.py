@@ -12,7 +12,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from billing.application.charging import Charging
-from billing.application.commands import ChargeContract, EndContract, ReleaseWithheld
+from billing.application.commands import ChargeContract, EndContract, ReinstateContract, ReleaseWithheld
 from billing.application.settlement import Settlement
 from billing.domain.account import ContractTerms
 from billing.domain.release import AppraisalResult
@@ -51,6 +51,8 @@ class Inbound:
                 return self._end(e.contract_id, e.reason, e.last_day, e.terminated_at)
             case signing.ContractExpired() as e:
                 return self._end(e.contract_id, "expired", e.last_day, e.expired_at)
+            case signing.ContractReinstated() as e:
+                return self._charging.reinstate_contract(ReinstateContract(e.contract_id))
             case appraisal.AppraisalPublished() as e:
                 return self._settlement.release_withheld(ReleaseWithheld(result(e)))
         return None

@@ -23,11 +23,14 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
         return []  # command receipts stay inside the service
     internal = EVENTS.decode(recorded.type, recorded.data)
     event = _public(internal)
-    if event is None or not isinstance(internal, ledger.ChargeBooked | ledger.PeriodSettled | ledger.WithheldReleased):
+    if event is None or not isinstance(internal, _PUBLISHED):
         return []  # accounts, ledger openings and the book are internal bookkeeping
     ref = internal.ledger
     wanted = [topics.SETTLEMENTS] + ([topics.bureau(ref.bureau_id)] if ref.bureau_id else [])
     return [public_message(SOURCE, recorded, event, topic, ref.institution_id) for topic in wanted]
+
+
+_PUBLISHED = ledger.ChargeBooked | ledger.PeriodSettled | ledger.SettlementReversed | ledger.WithheldReleased
 
 
 def _public(internal: object) -> PublicEvent | None:
@@ -54,6 +57,20 @@ def _public(internal: object) -> PublicEvent | None:
                 adjustments_fen=e.adjustments_fen,
                 payable_fen=e.payable_fen,
                 settled_at=e.settled_at,
+                **_parties(ref),
+            )
+        case ledger.SettlementReversed(ledger=ref) as e:
+            return public.SettlementReversed(
+                reversal_id=e.reversal_id,
+                reverses_settlement_id=e.reverses_settlement_id,
+                period=e.period,
+                contracts_charged=e.contracts_charged,
+                due_fen=e.due_fen,
+                withheld_fen=e.withheld_fen,
+                adjustments_fen=e.adjustments_fen,
+                payable_fen=e.payable_fen,
+                reason=e.reason,
+                reversed_at=e.reversed_at,
                 **_parties(ref),
             )
         case ledger.WithheldReleased(ledger=ref) as e:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,21 @@ class PeriodsClosed(BaseModel):
     already_closed: bool
     settlements: int = Field(description="FeeSettled events this close produced")
     payable_fen: int
+    withheld_fen: int
+
+
+class PeriodReopening(BaseModel):
+    """Why a closed period is reopened: a code (it travels to the bureaus), never text."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "closed_too_early"}]})
+
+    reason: Literal["closed_too_early", "wrong_period", "operator_error"]
+
+
+class PeriodsReopened(BaseModel):
+    closed_through: str = Field(description="The book is closed through the period before the one reopened")
+    reversals: int = Field(description="SettlementReversed events: one per settlement undone")
+    payable_fen: int = Field(description="The reversed settlements' payable, negated")
     withheld_fen: int
 
 

@@ -2,7 +2,8 @@
 
 Each charge, settlement and release is kept as it was published, keyed by its own id,
 with the applied event ids claimed in the same transaction: a redelivery changes nothing,
-a restated release replaces the earlier one (same release id), and a rebuild from scratch
+a restated release replaces the earlier one (same release id), a reversed settlement leaves
+it (its period was reopened; the next close settles it anew), and a rebuild from scratch
 (replaying the stream, or billing's own log through the same `to_public`) gives the same figures.
 """
 
@@ -18,7 +19,7 @@ from billing.adapters.publishing import to_public
 from billing.adapters.tables import APPLIED, CHARGES, RELEASES, SETTLEMENTS, VIEW_TABLES
 from billing.domain.periods import Calendar
 from shared.contracts import Envelope, parse_event, topics
-from shared.contracts.billing import ContractCharged, FeeSettled, WithheldReleased
+from shared.contracts.billing import ContractCharged, FeeSettled, SettlementReversed, WithheldReleased
 from shared.eventstore import EventStore
 from shared.messaging import Delivery
 
@@ -43,6 +44,8 @@ class SettlementView:
                 _upsert(conn, CHARGES, "charge_id", event.model_dump(exclude={"charged_at"}))
             case FeeSettled():
                 _upsert(conn, SETTLEMENTS, "settlement_id", event.model_dump(exclude={"settled_at"}))
+            case SettlementReversed(reverses_settlement_id=undone):  # the view shows what stands
+                conn.execute(delete(SETTLEMENTS).where(SETTLEMENTS.c.settlement_id == undone))
             case WithheldReleased(released_at=at):
                 period = self._calendar.period_of(at.astimezone(self._zone).date())
                 _upsert(conn, RELEASES, "release_id", event.model_dump() | {"period": period})

@@ -8,6 +8,7 @@ as an administrator.
 from __future__ import annotations
 
 from billing.application.scope import Scope
+from billing.domain.errors import UnknownContract
 from shared.domain import Forbidden
 from shared.principal import Principal
 
@@ -17,14 +18,21 @@ def may_close_periods(who: Principal) -> None:
         raise Forbidden("periods are closed by the scheduler (an administrator)")
 
 
-def may_read_account(who: Principal, institution_id: str | None, area_code: str | None) -> None:
+def may_reopen_periods(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("a closed period is reopened by an administrator")
+
+
+def may_read_account(who: Principal, contract_id: str, institution_id: str | None, area_code: str | None) -> None:
+    """A caller who may not read the account is told billing knows no such contract, as for an id
+    it does not know: a 403 would tell them the contract exists."""
     if who.role == "admin":
         return
     if who.role == "official" and area_code is not None and area_code.startswith(who.area_code or "\x00"):
         return
     if who.role == "family_doctor" and institution_id is not None and who.institution_id == institution_id:
         return
-    raise Forbidden("a contract's account is for its institution and the officials of its area")
+    raise UnknownContract(f"billing knows no contract {contract_id}")
 
 
 def may_read_feed(who: Principal, bureau_id: str) -> None:

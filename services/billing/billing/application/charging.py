@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.application.commands import ChargeContract, EndContract
+from billing.application.commands import ChargeContract, EndContract, ReinstateContract
 from billing.application.postings import Posting, ledger_reads, post
 from billing.application.streams import ACCOUNTS
 from billing.application.views import account_view
@@ -64,6 +64,19 @@ class Charging:
             return _view(session, c.contract_id)
 
         return Work(handle, reads=[(ACCOUNTS, c.contract_id)])
+
+    @staticmethod
+    def reinstate_contract(command: ReinstateContract) -> Work:
+        def handle(session: Session) -> dict[str, Any]:
+            found = session.load(ACCOUNTS, command.contract_id).state
+            try:
+                events = account.reinstate(found)
+            except DomainError as refused:
+                return _refuse(session, command.contract_id, refused)
+            session.record(ACCOUNTS, command.contract_id, *events)
+            return _view(session, command.contract_id)
+
+        return Work(handle, reads=[(ACCOUNTS, command.contract_id)])
 
 
 def _refuse(session: Session, contract_id: str, refused: DomainError) -> dict[str, Any]:

@@ -17,6 +17,13 @@ class ChargeContract:
 
 
 @dataclass(frozen=True)
+class ReinstateContract:
+    """A wrongly expired contract is in force again."""
+
+    contract_id: str
+
+
+@dataclass(frozen=True)
 class EndContract:
     """A contract ended: early (terminated) or at its term (expired)."""
 
@@ -29,6 +36,14 @@ class EndContract:
 @dataclass(frozen=True)
 class ReleaseWithheld:
     result: AppraisalResult
+
+
+@dataclass(frozen=True)
+class ReopenPeriods:
+    """Reopen `period` and every later closed one (an operator's correction)."""
+
+    period: str
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from billing.application.commands import ClosePeriods, ReleaseWithheld
+from billing.application.commands import ClosePeriods, ReleaseWithheld, ReopenPeriods
 from billing.application.streams import BOOK, BOOKS, LEDGERS
-from billing.domain import book, ledger, release
+from billing.domain import book, ledger, release, reopening
 from billing.domain.errors import NoFeeRule
 from billing.domain.fee_rules import FeeRules, ReleaseRule
 from billing.domain.periods import Calendar, appraisal_year
@@ -38,6 +38,30 @@ class Settlement:
             return _closed(closing.through, already=False, settled=settled)
 
         known = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0].ledgers if store else {}
+        return Work(handle, reads=[(BOOKS, BOOK), *((LEDGERS, key) for key in known)])
+
+    def reopen_periods(self, command: ReopenPeriods, store: EventStore) -> Work:
+        """Every ledger's settlements from the period on reversed, or none (one transaction)."""
+
+        def handle(session: Session) -> dict[str, Any]:
+            the_book = session.load(BOOKS, BOOK).state
+            reopened = book.reopen(the_book, command.period, command.reason, self.calendar, session.context.now)
+            session.record(BOOKS, BOOK, reopened)
+            reversed_: list[ledger.SettlementReversed] = []
+            for key in the_book.ledgers:
+                found = session.load(LEDGERS, key).state
+                assert found is not None
+                events = reopening.reverse(found, reopened)
+                session.record(LEDGERS, key, *events)
+                reversed_ += [e for e in events if isinstance(e, ledger.SettlementReversed)]
+            return {
+                "closed_through": reopened.through,
+                "reversals": len(reversed_),
+                "payable_fen": sum(r.payable_fen for r in reversed_),
+                "withheld_fen": sum(r.withheld_fen for r in reversed_),
+            }
+
+        known = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0].ledgers
         return Work(handle, reads=[(BOOKS, BOOK), *((LEDGERS, key) for key in known)])
 
     def release_withheld(self, command: ReleaseWithheld) -> Work:

@@ -11,15 +11,19 @@ for event_class in (
     account.YearCharged,
     account.YearRefunded,
     account.ContractEnded,
+    account.ContractReinstated,
     account.ChargingRefused,
     ledger.LedgerOpened,
     ledger.ChargeBooked,
     ledger.PeriodSettled,
     ledger.LedgerClosed,
+    ledger.SettlementReversed,
+    ledger.LedgerReopened,
     ledger.WithheldReleased,
     ledger.AppraisalNoted,
     book.LedgerRegistered,
     book.PeriodsClosed,
+    book.PeriodsReopened,
 ):
     EVENTS.register(event_class)
 

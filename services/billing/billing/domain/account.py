@@ -70,6 +70,15 @@ class ContractEnded:
 
 
 @dataclass(frozen=True)
+class ContractReinstated:
+    """Signing undid a wrong expiry: the account is open again, so a real ending later is
+    refunded. Undoing the expiry moves no money: an expiry ends a contract on its term's last
+    day, so it refunded nothing."""
+
+    last_day: date
+
+
+@dataclass(frozen=True)
 class ChargingRefused:
     """An incoming event billing could not act on (no fee rule, unknown contract): kept
     on the account, so it is seen and can be acted on, instead of blocking the stream."""
@@ -128,6 +137,15 @@ def end_contract(account: Account, reason: str, last_day: date, known_on: date, 
     return [*refunds, ContractEnded(reason, last_day)]
 
 
+def reinstate(account: Account) -> list[ContractReinstated]:
+    """Undo a noted expiry (nothing to undo if none was noted: told twice, or ended otherwise)."""
+    if account.terms is None:
+        raise UnknownContract("billing has not charged this contract")
+    if account.ended is None or account.ended.reason != "expired":
+        return []
+    return [ContractReinstated(account.terms.ends_on)]
+
+
 def _refund(year: YearCharged, last_day: date, known_on: date, calendar: Calendar) -> YearRefunded | None:
     if last_day >= year.ends_on or not year.shares:
         return None
@@ -151,6 +169,8 @@ def evolve(account: Account, event: object) -> Account:
             return replace(account, refunded={**account.refunded, n: event})
         case ContractEnded():
             return replace(account, ended=event)
+        case ContractReinstated():
+            return replace(account, ended=None)
         case ChargingRefused():
             return replace(account, refusals=(*account.refusals, event))
     raise ValueError(f"{type(event).__name__} does not apply to a contract account")

@@ -7,10 +7,12 @@ registers it here, so a close and a new ledger never miss each other (both write
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from billing.domain.errors import AsOfInTheFuture, PeriodNotOver
+from billing.domain.errors import AsOfInTheFuture, InvalidReopeningReason, PeriodNotClosed, PeriodNotOver
 from billing.domain.periods import Calendar
+
+REOPENING_REASONS = ("closed_too_early", "wrong_period", "operator_error")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,17 @@ class LedgerRegistered:
 class PeriodsClosed:
     through: str
     closed_at: datetime
+
+
+@dataclass(frozen=True)
+class PeriodsReopened:
+    """An operator's correction: `period` and every later one are open again; the book is
+    closed through the period before (`through`). See `reopening.py`."""
+
+    period: str
+    through: str
+    reason: str
+    reopened_at: datetime
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,16 @@ def close(book: Book, period: str, today: date, calendar: Calendar, now: datetim
     return PeriodsClosed(period, now)
 
 
+def reopen(book: Book, period: str, reason: str, calendar: Calendar, now: datetime) -> PeriodsReopened:
+    calendar.check(period)
+    if reason not in REOPENING_REASONS:
+        raise InvalidReopeningReason(f"a period is reopened for one of {', '.join(REOPENING_REASONS)}")
+    if book.closed_through is None or period > book.closed_through:
+        raise PeriodNotClosed(f"period {period} is not closed (closed through {book.closed_through})")
+    before = calendar.period_of(calendar.first_day(period) - timedelta(days=1))
+    return PeriodsReopened(period, before, reason, now)
+
+
 def closing_day(as_of: date | None, today: date) -> date:
     """The day a close runs for: today by default, never a day that has not come (a later
     one would settle months that have not happened)."""
@@ -57,5 +80,7 @@ def evolve(book: Book, event: object) -> Book:
         case LedgerRegistered(ledger_key=key, institution_id=institution):
             return replace(book, ledgers={**book.ledgers, key: institution})
         case PeriodsClosed(through=through):
+            return replace(book, closed_through=through)
+        case PeriodsReopened(through=through):
             return replace(book, closed_through=through)
     raise ValueError(f"{type(event).__name__} does not apply to the settlement book")

@@ -33,3 +33,19 @@ class UnknownContract(DomainError):
 class ContractAlreadyOpened(DomainError):
     kind = "conflict"
     code = "contract-already-opened"
+
+
+class PeriodNotClosed(DomainError):
+    kind = "conflict"
+    code = "period-not-closed"
+
+
+class WithheldAlreadyReleased(DomainError):
+    """Money an appraisal result paid out is not taken back by reopening a period."""
+
+    kind = "conflict"
+    code = "withheld-already-released"
+
+
+class InvalidReopeningReason(DomainError):
+    code = "invalid-reopening-reason"

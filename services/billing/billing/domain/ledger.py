@@ -79,6 +79,31 @@ class LedgerClosed:
 
 
 @dataclass(frozen=True)
+class SettlementReversed:
+    """A settlement undone because its period was reopened: its figures negated, naming it,
+    so the sum of a payer's settlements stays exact. Its charges are open again."""
+
+    ledger: LedgerRef
+    reversal_id: str
+    reverses_settlement_id: str
+    period: str
+    contracts_charged: int
+    due_fen: int
+    withheld_fen: int
+    adjustments_fen: int
+    payable_fen: int
+    reason: str
+    reversed_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerReopened:
+    """The periods after `through` are open again."""
+
+    through: str
+
+
+@dataclass(frozen=True)
 class WithheldReleased:
     """A withheld pot paid out by an appraisal result; a restatement re-decides the same
     pot (same `release_id`) with the new score."""
@@ -117,6 +142,9 @@ class Ledger:
     open_charges: tuple[ChargeBooked, ...] = ()
     withheld: tuple[Withheld, ...] = ()
     releases: dict[str, WithheldReleased] = field(default_factory=dict)
+    settlements: dict[str, PeriodSettled] = field(default_factory=dict)  # by period, until reversed
+    settled_charges: tuple[ChargeBooked, ...] = ()  # what they settled, reopened with them
+    reversals: dict[str, int] = field(default_factory=dict)  # by period: names the next settlement
 
 
 def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar) -> ChargeBooked:
@@ -149,7 +177,7 @@ def _settlement(ledger: Ledger, period: str, share: Fraction, now: datetime) -> 
     held = sum(withheld.values())
     return PeriodSettled(
         ledger=ledger.ref,
-        settlement_id=f"st-{period}-{ledger.ref.key}",
+        settlement_id=f"st-{period}-{ledger.ref.key}" + (f"-r{n}" if (n := ledger.reversals.get(period)) else ""),
         period=period,
         contracts_charged=len({c.contract_id for c in charges}),
         due_fen=due,
@@ -173,17 +201,41 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
             return Ledger(ref, closed)
         case ChargeBooked() if ledger is not None:
             return replace(ledger, open_charges=(*ledger.open_charges, event))
-        case PeriodSettled(period=p, withheld_by_team=held) if ledger is not None:
-            rest = tuple(c for c in ledger.open_charges if c.period != p)
-            new = tuple(Withheld(p, team, amount) for team, amount in held.items())
-            return replace(ledger, open_charges=rest, withheld=ledger.withheld + new)
-        case LedgerClosed(through=through) if ledger is not None:
+        case PeriodSettled() if ledger is not None:
+            return _settled(ledger, event)
+        case SettlementReversed() if ledger is not None:
+            return _reversed(ledger, event)
+        case LedgerClosed(through=through) | LedgerReopened(through=through) if ledger is not None:
             return replace(ledger, closed_through=through)
         case WithheldReleased() if ledger is not None:
             return _released(ledger, event)
         case AppraisalNoted() if ledger is not None:
             return ledger
     raise ValueError(f"{type(event).__name__} does not apply to ledger {ledger}")
+
+
+def _settled(ledger: Ledger, event: PeriodSettled) -> Ledger:
+    p = event.period
+    new = tuple(Withheld(p, team, amount) for team, amount in event.withheld_by_team.items())
+    return replace(
+        ledger,
+        open_charges=tuple(c for c in ledger.open_charges if c.period != p),
+        withheld=ledger.withheld + new,
+        settlements={**ledger.settlements, p: event},
+        settled_charges=ledger.settled_charges + tuple(c for c in ledger.open_charges if c.period == p),
+    )
+
+
+def _reversed(ledger: Ledger, event: SettlementReversed) -> Ledger:
+    p = event.period
+    return replace(
+        ledger,
+        open_charges=ledger.open_charges + tuple(c for c in ledger.settled_charges if c.period == p),
+        withheld=tuple(w for w in ledger.withheld if w.period != p),
+        settlements={k: s for k, s in ledger.settlements.items() if k != p},
+        settled_charges=tuple(c for c in ledger.settled_charges if c.period != p),
+        reversals={**ledger.reversals, p: ledger.reversals.get(p, 0) + 1},
+    )
 
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from health_records.application.commands import NoteContractEnded, NoteContractStarted, NoteRoster
+from health_records.application.commands import (
+    NoteContractEnded,
+    NoteContractReinstated,
+    NoteContractStarted,
+    NoteRoster,
+)
 from health_records.application.inbound import Inbound
 from health_records.domain.care_events import ContractedItem, ContractedPackage, ContractStarted
 from health_records.domain.roster import RosterNoted, TeamMember
@@ -54,6 +59,9 @@ class SigningEvents:
                 reason = event.reason if isinstance(event, signing.ContractTerminated) else "expired"
                 ended = NoteContractEnded(event.resident_ref, event.contract_id, reason, event.last_day)
                 return self._inbound.note_contract_ended(ended)
+            case signing.ContractReinstated():
+                undone = NoteContractReinstated(event.resident_ref, event.contract_id, event.last_day)
+                return self._inbound.note_contract_reinstated(undone)
             case signing.TeamRegistered():
                 members = tuple(TeamMember(m.member_id, m.role) for m in event.members)
                 return self._inbound.note_roster(NoteRoster(RosterNoted(event.team_id, event.institution_id, members)))

@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Column, Connection, Date, Engine, Integer, MetaD
 from sqlalchemy import update as sql_update
 
 from health_records.application.streams import EVENTS, EVENTS_PREFIX, PLANS
-from health_records.domain.care_events import ContractEnded, ContractStarted, VisitCompleted
+from health_records.domain.care_events import ContractEnded, ContractReinstated, ContractStarted, VisitCompleted
 from health_records.domain.fulfilment import Planned, contract_year, fulfilment
 from health_records.domain.plan import PlanDrawn, PlannedService, PlanRevised
 from shared.eventstore import EventStore, RecordedEvent
@@ -51,7 +51,7 @@ DELIVERED = Table(
 TABLES = (CONTRACTS, PLANNED, DELIVERED)
 APPLIES = {
     f"{EVENTS_PREFIX}.{cls.__name__}.v1"
-    for cls in (ContractStarted, ContractEnded, PlanDrawn, PlanRevised, VisitCompleted)
+    for cls in (ContractStarted, ContractEnded, ContractReinstated, PlanDrawn, PlanRevised, VisitCompleted)
 }
 
 
@@ -66,7 +66,10 @@ def _apply(conn: Connection, stream_id: str, event: object) -> None:
         case ContractStarted() as s:
             row = {"contract_id": s.contract_id, "resident_ref": s.resident_ref, "team_id": s.team_id}
             conn.execute(CONTRACTS.insert().values(row | {"starts_on": s.starts_on, "last_day": s.ends_on}))
-        case ContractEnded(contract_id=contract_id, last_day=last_day):
+        case (
+            ContractEnded(contract_id=contract_id, last_day=last_day)
+            | ContractReinstated(contract_id=contract_id, last_day=last_day)
+        ):
             conn.execute(sql_update(CONTRACTS).where(CONTRACTS.c.contract_id == contract_id).values(last_day=last_day))
         case PlanDrawn(services=services) | PlanRevised(services=services):
             _replan(conn, stream_id.removeprefix(f"{PLANS.prefix}-"), services)

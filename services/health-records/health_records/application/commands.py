@@ -35,6 +35,13 @@ class NoteContractEnded:
 
 
 @dataclass(frozen=True)
+class NoteContractReinstated:
+    resident_ref: str
+    contract_id: str
+    last_day: date
+
+
+@dataclass(frozen=True)
 class NoteRoster:
     roster: RosterNoted
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from health_records.application.commands import NoteContractEnded, NoteContractStarted, NoteRoster
+from health_records.application.commands import (
+    NoteContractEnded,
+    NoteContractReinstated,
+    NoteContractStarted,
+    NoteRoster,
+)
 from health_records.application.streams import CARE, PLANS, RECORDS, ROSTERS
 from health_records.domain import contracts, plan, record, roster
 from health_records.domain.norms import PlanNorms
@@ -41,6 +46,18 @@ class Inbound:
             ended = contracts.note_ended(care, command.contract_id, command.reason, command.last_day)
             session.record(CARE, ref, *ended)
             return {"resident_ref": ref, "contract_id": command.contract_id, "noted": bool(ended)}
+
+        return Work(handle, reads=[(CARE, ref)])
+
+    @staticmethod
+    def note_contract_reinstated(command: NoteContractReinstated) -> Work:
+        ref = command.resident_ref
+
+        def handle(session: Session) -> dict[str, Any]:
+            care = session.load(CARE, ref).state
+            undone = contracts.note_reinstated(care, command.contract_id, command.last_day)
+            session.record(CARE, ref, *undone)
+            return {"resident_ref": ref, "contract_id": command.contract_id, "noted": bool(undone)}
 
         return Work(handle, reads=[(CARE, ref)])
 

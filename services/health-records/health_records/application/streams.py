@@ -24,6 +24,7 @@ for event_class in (
     record_events.RecentInformationRecorded,
     care_events.ContractStarted,
     care_events.ContractEnded,
+    care_events.ContractReinstated,
     care_events.VisitCompleted,
     care_events.LongPrescriptionIssued,
     care_events.FamilySickbedAdmitted,

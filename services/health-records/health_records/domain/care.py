@@ -13,6 +13,7 @@ from typing import Any
 
 from health_records.domain.care_events import (
     ContractEnded,
+    ContractReinstated,
     ContractStarted,
     Delivered,
     FamilySickbedAdmitted,
@@ -94,6 +95,16 @@ def _ended(care: Care, e: ContractEnded) -> Care:
     )
 
 
+def _reinstated(care: Care, e: ContractReinstated) -> Care:
+    return replace(
+        care,
+        contracts=tuple(
+            replace(c, last_day=e.last_day, end_reason=None) if c.started.contract_id == e.contract_id else c
+            for c in care.contracts
+        ),
+    )
+
+
 def _discharged(care: Care, e: FamilySickbedDischarged) -> Care:
     return replace(
         care,
@@ -107,6 +118,7 @@ def _discharged(care: Care, e: FamilySickbedDischarged) -> Care:
 _APPLY: dict[type, Callable[[Care, Any], Care]] = {
     ContractStarted: lambda care, e: replace(care, contracts=(*care.contracts, CareContract(e, e.ends_on))),
     ContractEnded: _ended,
+    ContractReinstated: _reinstated,
     VisitCompleted: lambda care, e: replace(care, visits=(*care.visits, e)),
     LongPrescriptionIssued: lambda care, e: replace(care, prescriptions=(*care.prescriptions, e)),
     FamilySickbedAdmitted: lambda care, e: replace(care, sickbeds=(*care.sickbeds, Sickbed(e))),

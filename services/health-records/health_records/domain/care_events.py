@@ -49,6 +49,14 @@ class ContractEnded:
 
 
 @dataclass(frozen=True)
+class ContractReinstated:
+    """Signing undid a wrong expiry: the contract covers its days again, to `last_day`."""
+
+    contract_id: str
+    last_day: date
+
+
+@dataclass(frozen=True)
 class Delivered:
     """Under which contract, by which team, a service was delivered."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from referral.application.commands import EndContract, NoteContract
-from referral.application.contracts import end_contract, note_contract
+from referral.application.commands import EndContract, NoteContract, ReinstateContract
+from referral.application.contracts import end_contract, note_contract, reinstate_contract
 from referral.domain.contracts import Coverage
 from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import context_for_event
@@ -48,4 +48,6 @@ def command_for(event: PublicEvent) -> Work | None:
             return note_contract(NoteContract(event.resident_ref, coverage))
         case public.ContractTerminated() | public.ContractExpired():
             return end_contract(EndContract(event.resident_ref, event.contract_id, event.last_day))
+        case public.ContractReinstated():
+            return reinstate_contract(ReinstateContract(event.resident_ref, event.contract_id))
     return None  # teams, and whatever else shares the topic

@@ -68,6 +68,14 @@ class NoteContract:
 
 
 @dataclass(frozen=True)
+class ReinstateContract:
+    """From signing: a wrongly expired contract is in force again."""
+
+    resident_ref: str
+    contract_id: str
+
+
+@dataclass(frozen=True)
 class EndContract:
     """From signing: a contract ended (terminated, or expired unrenewed)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from referral.application.commands import EndContract, NoteContract
+from referral.application.commands import EndContract, NoteContract, ReinstateContract
 from referral.application.streams import RESIDENTS
 from referral.domain import contracts
 from shared.commands import Session, Work
@@ -15,6 +15,15 @@ def note_contract(command: NoteContract) -> Work:
         known, _ = session.load(RESIDENTS, command.resident_ref)
         session.record(RESIDENTS, command.resident_ref, *contracts.note(known, command.coverage))
         return {"contract_id": command.coverage.contract_id}
+
+    return Work(handle, reads=[(RESIDENTS, command.resident_ref)])
+
+
+def reinstate_contract(command: ReinstateContract) -> Work:
+    def handle(session: Session) -> dict[str, Any]:
+        known, _ = session.load(RESIDENTS, command.resident_ref)
+        session.record(RESIDENTS, command.resident_ref, *contracts.reinstate(known, command.contract_id))
+        return {"contract_id": command.contract_id}
 
     return Work(handle, reads=[(RESIDENTS, command.resident_ref)])
 

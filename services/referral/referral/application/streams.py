@@ -18,6 +18,7 @@ for event_class in (
     referral.ReferralExpired,
     contracts.ContractNoted,
     contracts.ContractEnded,
+    contracts.ContractReinstated,
     contracts.ResidentReferred,
 ):
     EVENTS.register(event_class)

@@ -36,6 +36,13 @@ class ContractEnded:
 
 
 @dataclass(frozen=True)
+class ContractReinstated:
+    """Signing undid a wrong expiry: the contract runs to its term's end again."""
+
+    contract_id: str
+
+
+@dataclass(frozen=True)
 class ResidentReferred:
     """Recorded with every referral, so the decision is appended against this stream's
     latest version: a contract change committed meanwhile makes it conflict and re-run."""
@@ -67,12 +74,18 @@ def end(contracts: ResidentContracts, contract_id: str, last_day: date) -> list[
     return [] if known is not None and known <= last_day else [ContractEnded(contract_id, last_day)]
 
 
+def reinstate(contracts: ResidentContracts, contract_id: str) -> list[ContractReinstated]:
+    return [ContractReinstated(contract_id)] if contract_id in contracts.ended else []
+
+
 def evolve(contracts: ResidentContracts, event: object) -> ResidentContracts:
     match event:
         case ContractNoted(coverage=c):
             return replace(contracts, contracts={**contracts.contracts, c.contract_id: c})
         case ContractEnded(contract_id=contract_id, last_day=last_day):
             return replace(contracts, ended={**contracts.ended, contract_id: last_day})
+        case ContractReinstated(contract_id=contract_id):
+            return replace(contracts, ended={i: d for i, d in contracts.ended.items() if i != contract_id})
         case ResidentReferred():
             return replace(contracts, referrals=contracts.referrals + 1)
     raise ValueError(f"{type(event).__name__} does not apply to a resident's contracts")

@@ -36,7 +36,13 @@ from shared.eventstore.sealing import Sealer
 from shared.readmodels import Positions
 from signing.application.queries import ContractQuery
 from signing.application.streams import EVENTS
-from signing.domain.contract import ContractContinued, ContractExpired, ContractSigned, ContractTerminated
+from signing.domain.contract import (
+    ContractContinued,
+    ContractExpired,
+    ContractReinstated,
+    ContractSigned,
+    ContractTerminated,
+)
 
 METADATA = MetaData()
 POSITIONS = Positions(METADATA)
@@ -97,6 +103,8 @@ def _change(event: object) -> dict[str, Any] | None:
             return {"status": "terminated", "last_day": last_day} | ({"successor_id": successor} if successor else {})
         case ContractExpired():
             return {"status": "expired"}
+        case ContractReinstated(last_day=last_day):
+            return {"status": "active", "last_day": last_day}
     return None
 
 

@@ -26,7 +26,12 @@ P = TypeVar("P", bound=PublicEvent)
 
 
 TEAM_EVENTS = (team.TeamRegistered, team.MemberJoined, team.MemberLeft, team.CapChanged)
-CONTRACT_EVENTS = (contract.ContractSigned, contract.ContractTerminated, contract.ContractExpired)
+CONTRACT_EVENTS = (
+    contract.ContractSigned,
+    contract.ContractTerminated,
+    contract.ContractExpired,
+    contract.ContractReinstated,
+)
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
@@ -53,6 +58,8 @@ def _contract_event(event: object) -> PublicEvent:
             return _public(public.ContractTerminated, event)
         case contract.ContractExpired():
             return _public(public.ContractExpired, event)
+        case contract.ContractReinstated():
+            return _public(public.ContractReinstated, event)
     raise TypeError(f"no public event for {type(event).__name__}")
 
 

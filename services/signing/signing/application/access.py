@@ -76,6 +76,14 @@ def may_erase(who: Principal, resident_ref: str) -> None:
     raise Forbidden("a resident's personal data is erased by the resident or an administrator")
 
 
+def may_reinstate(who: Principal, contract: Contract) -> None:
+    """Undoing a job's mistake is for those who answer for the jobs: an administrator, or an
+    official of the contract's area (who may also terminate it)."""
+    may_read_contract(who, contract)
+    if not _governs(who, contract.signed.area_code):
+        raise Forbidden("a contract is reinstated by an administrator or an official of its area")
+
+
 def may_run_schedules(who: Principal) -> None:
     if who.role != "admin":
         raise Forbidden("scheduled jobs run as an administrator")

@@ -119,3 +119,11 @@ class ExpireContract:
     team_id: str
     resident_ref: str
     as_of: date
+
+
+@dataclass(frozen=True)
+class ReinstateContract:
+    contract_id: str
+    reason: str
+    today: date
+    expected_version: int | None = None

@@ -18,6 +18,7 @@ for event_class in (
     contract.ContractContinued,
     contract.ContractTerminated,
     contract.ContractExpired,
+    contract.ContractReinstated,
     enrolment.ResidentEnrolled,
     enrolment.ResidentReleased,
     agreement.AgreementConcluded,

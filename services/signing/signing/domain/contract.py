@@ -108,6 +108,21 @@ class ContractExpired:
 
 
 @dataclass(frozen=True)
+class ContractReinstated:
+    """An expiry undone: the job expired the contract before its term was over (an operator's
+    mistake), so it is in force again, to the same last day; `reason` is a code, never text."""
+
+    contract_id: str
+    resident_ref: str
+    team_id: str
+    institution_id: str
+    area_code: str
+    reason: str
+    last_day: date
+    reinstated_at: datetime
+
+
+@dataclass(frozen=True)
 class Contract:
     """`status`: active, renewed (in force to its end, continued by `successor_id`),
     terminated or expired. `last_day` is the last day it covers."""
@@ -157,4 +172,6 @@ def evolve(contract: Contract | None, event: object) -> Contract:
             )
         case ContractExpired():
             return replace(contract, status="expired", last_day=event.last_day)
+        case ContractReinstated():
+            return replace(contract, status="active", last_day=event.last_day)
     raise ValueError(f"{type(event).__name__} does not apply to contract {contract.contract_id}")

@@ -157,3 +157,35 @@ class ResidentErased(DomainError):
 
     kind = "conflict"
     code = "resident-erased"
+
+
+class InvalidReinstatementReason(DomainError):
+    code = "invalid-reinstatement-reason"
+
+
+class ContractNotExpired(DomainError):
+    """Only an expiry is undone by reinstating: other endings were somebody's decision."""
+
+    kind = "conflict"
+    code = "contract-not-expired"
+
+
+class ExpiryStands(DomainError):
+    """The term is over now: the expiry was early at worst, and stands."""
+
+    kind = "conflict"
+    code = "expiry-stands"
+
+
+class ContractContinuedSince(DomainError):
+    """A renewal continued the expired contract: undoing the expiry would cover days twice."""
+
+    kind = "conflict"
+    code = "contract-continued-since"
+
+
+class ResidentContractedSince(DomainError):
+    """The resident holds another contract now: one active contract per resident."""
+
+    kind = "conflict"
+    code = "resident-contracted-since"

@@ -1,5 +1,5 @@
-"""Signing's HTTP API: teams and packages, contracts and agreements, the lifecycle, searches, erasure."""
+"""Signing's HTTP API: teams and packages, contracts and agreements, the lifecycle and its undo, searches, erasure."""
 
-from signing.adapters.http import contracts, lifecycle, residents, search, teams
+from signing.adapters.http import contracts, lifecycle, reinstatement, residents, search, teams
 
-ROUTERS = [teams.router, search.router, contracts.router, lifecycle.router, residents.router]
+ROUTERS = [teams.router, search.router, contracts.router, lifecycle.router, reinstatement.router, residents.router]

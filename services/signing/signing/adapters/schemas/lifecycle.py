@@ -50,6 +50,17 @@ class TerminationCreate(In):
     )
 
 
+class ReinstatementCreate(In):
+    """Why an expiry is undone: a code, never text (it travels on the public event)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "wrong_run_date"}]})
+
+    reason: Literal["wrong_run_date", "clock_error", "operator_error"] = Field(
+        description="wrong_run_date: the job ran for a day not yet come; clock_error: the scheduler's "
+        "clock was wrong; operator_error: any other mistake of whoever ran it"
+    )
+
+
 class ExpiryRun(In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2027-03-01"}]})
 

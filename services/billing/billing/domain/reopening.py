@@ -1,0 +1,49 @@
+"""Correcting a wrongly closed period the way accounting does: nothing settled is rewritten.
+
+Reopening a period reverses every settlement of it and of the periods closed after it (the
+close that settled them was one decision), each by a compensating `SettlementReversed` with
+its figures negated, and moves the book back to the period before: the charges are open
+again, and closing again settles them under a new settlement id. A settlement whose withheld
+share an appraisal result has already released is not reversed: that money was paid out, and
+only the release's own restatement re-decides it.
+"""
+
+from __future__ import annotations
+
+from billing.domain.book import PeriodsReopened
+from billing.domain.errors import WithheldAlreadyReleased
+from billing.domain.ledger import Ledger, LedgerReopened, PeriodSettled, SettlementReversed, Withheld
+
+
+def reverse(ledger: Ledger, reopened: PeriodsReopened) -> list[object]:
+    """The reversals of this ledger's settlements from the reopened period on, then its reopening."""
+    undone = [s for p, s in sorted(ledger.settlements.items()) if p >= reopened.period]
+    for settlement in undone:
+        if not _still_withheld(ledger, settlement):
+            raise WithheldAlreadyReleased(
+                f"the withheld share of {settlement.settlement_id} was released: restate the appraisal instead"
+            )
+    reversals: list[object] = [_reversal(s, reopened) for s in undone]
+    if ledger.closed_through is not None and ledger.closed_through >= reopened.period:
+        reversals.append(LedgerReopened(reopened.through))
+    return reversals
+
+
+def _still_withheld(ledger: Ledger, s: PeriodSettled) -> bool:
+    return all(Withheld(s.period, team, amount) in ledger.withheld for team, amount in s.withheld_by_team.items())
+
+
+def _reversal(s: PeriodSettled, reopened: PeriodsReopened) -> SettlementReversed:
+    return SettlementReversed(
+        ledger=s.ledger,
+        reversal_id=f"rv-{s.settlement_id}",
+        reverses_settlement_id=s.settlement_id,
+        period=s.period,
+        contracts_charged=-s.contracts_charged,
+        due_fen=-s.due_fen,
+        withheld_fen=-s.withheld_fen,
+        adjustments_fen=-s.adjustments_fen,
+        payable_fen=-s.payable_fen,
+        reason=reopened.reason,
+        reversed_at=reopened.reopened_at,
+    )

@@ -1,0 +1,84 @@
+"""Billing's authorization matrix: every route × every caller, each scoped to the other party
+(institution B's doctor, bureau B, an official of area B, resident B, another hospital) and
+aimed at contract A of institution A, area A and bureau A. See `shared.testing.matrix`."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from billing.bootstrap import bureau_feed, engine_for
+from shared.principal import ROLES
+from shared.testing import matrix
+from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only, public
+
+Billing = Any  # the `billing` fixture (conftest.Billing)
+ADMIN = only(admin=ALLOWED)
+EVERYONE = only(**dict.fromkeys(ROLES, SCOPED))  # rules and how far periods are closed: nobody's figures
+VIEW = only(insurance_bureau=SCOPED, official=SCOPED, family_doctor=SCOPED, admin=ALLOWED)
+
+RULES: Rules = {
+    "GET /health/live": public(),
+    "GET /health/ready": public(),
+    "GET /fee-rules": EVERYONE,
+    "GET /fee-rules/in-force": EVERYONE,
+    "GET /settlement-periods": EVERYONE,
+    "POST /settlement-periods/close": ADMIN,
+    "POST /settlement-periods/{period}/reopening": ADMIN,
+    "GET /contracts/{contract_id}/account": ADMIN,
+    # With no scope asked, each sees its own: a bureau its settlements, an official the area's.
+    "GET /settlement-view/figures": VIEW,
+    "GET /settlement-view/charges": VIEW,
+    "GET /settlement-view/reconciliation": VIEW,
+    "GET /bureaus/{bureau_id}/feed": ADMIN,
+}
+A = {"institution_id": "CHC-A", "area_code": "440106", "insurance_bureau_id": "MIB-A", "team_id": "T-A"}
+VIEWS = ["GET /settlement-view/figures", "GET /settlement-view/charges", "GET /settlement-view/reconciliation"]
+ASKING_FOR_A = [{"bureau_id": "MIB-A"}, {"institution_id": "CHC-A"}, {"area_code": "440106"}, {"area_code": "44"}]
+B = {"institution_id": "CHC-B", "area_code": "440304", "insurance_bureau_id": "MIB-B", "team_id": "T-B"}
+
+
+@pytest.fixture
+def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
+    victim, own = str(uuid.uuid4()), str(uuid.uuid4())
+    billing.deliver(billing.signed(victim, **A), billing.signed(own, **B))
+    assert billing.close("2026-01", "2026-02-01").status_code == 200
+    billing.build_view()
+    engine = engine_for(billing.settings)
+    bureau_feed(billing.store, engine).catch_up()
+    engine.dispose()
+    claims = {
+        "resident": {"resident": billing.resident(own)},
+        "family_doctor": {"team": "T-B", "institution": "CHC-B"},
+        "hospital": {"hospital": "H2"},
+        "insurance_bureau": {"bureau": "MIB-B"},
+        "official": {"area": "440304"},
+    }
+    return World(
+        client=billing.client,
+        callers=callers(mint_token, forged_token(tmp_path), claims),
+        params={"contract_id": victim, "bureau_id": "MIB-A", "period": "2026-01"},
+        unknown={"contract_id": str(uuid.uuid4())},
+        secrets={victim, billing.resident(victim), "CHC-A", "MIB-A", "T-A"},
+        bodies={
+            "POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"},
+            "POST /settlement-periods/{period}/reopening": {"reason": "operator_error"},
+        },
+        queries={"GET /fee-rules/in-force": {"area_code": "440304", "year": 2026}},
+        probes={route: ASKING_FOR_A for route in VIEWS},
+    )
+
+
+def test_every_route_has_its_expectations(billing: Billing) -> None:
+    assert matrix.unclassified(billing.client, RULES) == []
+
+
+def test_no_caller_reaches_another_partys_money(world: World, record_property: Any) -> None:
+    cases, failures = matrix.run(world, RULES)
+
+    record_property("matrix_cases", cases)
+    print(f"billing: {cases} route × caller cases")
+    assert failures == [], "\n".join(failures)

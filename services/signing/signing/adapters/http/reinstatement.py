@@ -1,0 +1,41 @@
+"""An operator's undo over HTTP: reinstate a contract the expiry job ended too early."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response
+
+from shared.web.app import today
+from shared.web.auth import CurrentPrincipal
+from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from signing.adapters.http import common
+from signing.adapters.schemas.contracts import ContractPublic
+from signing.adapters.schemas.lifecycle import ReinstatementCreate
+from signing.application import queries, reinstatement
+from signing.application.commands import ReinstateContract
+
+router = APIRouter(tags=["lifecycle"], responses=common.problems(404, 409, 412))
+
+
+@router.post(
+    "/contracts/{contract_id}/reinstatement",
+    response_model=ContractPublic,
+    summary="Undo a wrong expiry: the contract is in force again, to the same last day",
+    description="By an administrator or an official of the contract's area, while the contract's term is "
+    "still running (409 expiry-stands after it), if no renewal continues it (409 contract-continued-since) "
+    "and its resident holds no other contract (409 resident-contracted-since). It takes back its team "
+    "place (409 team-full when none is left) and publishes `signing.ContractReinstated.v1`, which every "
+    "follower of `ContractExpired` follows to undo it.",
+)
+async def reinstate(  # noqa: PLR0913
+    contract_id: str,
+    body: ReinstatementCreate,
+    request: Request,
+    who: CurrentPrincipal,
+    key: IdempotencyKey,
+    if_match: IfMatch = None,
+) -> Response:
+    old, _ = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
+    command = ReinstateContract(contract_id, body.reason, today(request), expected_version(if_match))
+    return respond(await run_command(request, who, key, reinstatement.reinstate(who, command, old)), 200)
