@@ -39,6 +39,7 @@ RULES: Rules = {
     "POST /contracts/{contract_id}/termination": ADMIN,
     "POST /contracts/expiries": ADMIN,
     "POST /contracts/{contract_id}/reinstatement": ADMIN,  # and an official of the contract's own area
+    "POST /residents/{resident_ref}/erasure": ADMIN,  # and the resident themself
 }
 OTHER = {  # the other party: team B (in another city), resident 2, hospital H2, bureau B2
     "resident": {},
@@ -69,8 +70,13 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "member_id": "nurse-1",
             "contract_id": victim["contract_id"],
             "agreement_id": agreement["agreement_id"],
+            "resident_ref": victim["resident_ref"],
         },
-        unknown={"contract_id": str(uuid.uuid4()), "agreement_id": str(uuid.uuid4())},
+        unknown={
+            "contract_id": str(uuid.uuid4()),
+            "agreement_id": str(uuid.uuid4()),
+            "resident_ref": "r_" + "a" * 26,
+        },
         secrets={victim["contract_id"], victim["resident_ref"], "Resident 1", "Resident 3", api.identity(1)}
         | {agreement["agreement_id"], *member_refs},
         bodies={
@@ -85,6 +91,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "POST /contracts/{contract_id}/termination": {"reason": "resident_request"},
             "POST /contracts/expiries": {"as_of": "2026-03-01"},
             "POST /contracts/{contract_id}/reinstatement": {"reason": "operator_error"},
+            "POST /residents/{resident_ref}/erasure": {"reason": "resident_request"},
         },
         probes={
             "GET /contracts": [
