@@ -76,47 +76,52 @@ def moment(offset: int, minutes: int) -> datetime:
 
 
 _LAG = st.sampled_from([timedelta(0), timedelta(0), timedelta(minutes=5), timedelta(days=3), timedelta(days=40)])
-_DAY = st.integers(-400, 420)
+_DAY = st.one_of(st.integers(-10, 370), st.integers(-400, 420))  # mostly in the periods of 2026
 _MINUTES = st.sampled_from([0, 1, 600, 1439])
 _WHERE = st.sampled_from([T1, T2, T3])
 
 
 @st.composite
 def resident(draw: st.DrawFn, ref: str) -> Rows:
-    rows, starts = Rows(), draw(_DAY)
+    rows, starts = (
+        Rows(),
+        draw(st.sampled_from([-400, -300, -200, -120, -60, 0, 45, 100, 200])) + draw(st.integers(0, 30)),
+    )
     previous: f.ContractFact | None = None
-    for k in range(draw(st.integers(0, 3))):
+    for k in range(draw(st.sampled_from([0, 1, 1, 2, 3]))):
         first = day(starts)
         tags = tuple(t for t in TAGS if draw(st.booleans()))
         items = BASIC + (HYPERTENSION if "hypertension" in tags else ()) + (DIABETES if "diabetes" in tags else ())
-        renews = previous.contract_id if previous and draw(st.booleans()) else None
+        renews = previous.contract_id if previous and draw(st.sampled_from([True, True, False])) else None
         where = previous.where if previous and renews and draw(st.booleans()) else draw(_WHERE)
         ends = first.replace(year=first.year + draw(st.sampled_from([1, 1, 2]))) - timedelta(days=1)
         signed = moment(starts - draw(st.integers(0, 20)), 600)
         c = f.ContractFact(f"{ref}-c{k}", ref, where.area_code + "001", where, items, tags, first, ends, signed, renews)
         rows.contracts.append((signed + draw(_LAG), c))
-        last = draw(st.one_of(st.none(), st.integers(0, (ends - first).days)))
+        last = draw(st.integers(0, (ends - first).days)) if draw(st.integers(0, 2)) == 0 else None
         if last is not None:
             kind = "expired" if day(starts + last) == ends and draw(st.booleans()) else "terminated"
             ending = f.Ending(kind, day(starts + last), None if kind == "expired" else "moved_away")
             rows.endings.append((moment(starts + last, 1380) + draw(_LAG), (c.contract_id, ending)))
         starts, previous = starts + (ends - first).days + 1 if last is None else starts + last + 1, c
-    ids = [c.contract_id for _, c in rows.contracts]
-    for k in range(draw(st.integers(0, 6))):
-        at = moment(draw(_DAY), draw(_MINUTES))
-        contract = draw(st.sampled_from([None, *ids]))
+    contracts = [c for _, c in rows.contracts]
+    for k in range(draw(st.integers(0, 8))):
+        under = draw(st.sampled_from([None, *contracts]))  # mostly a visit in the contract's term
+        offset = (under.starts_on - FIRST).days + draw(st.integers(-10, 400)) if under else draw(_DAY)
+        at, contract = moment(offset, draw(_MINUTES)), under.contract_id if under else None
         fulfils = tuple(code for code in CODES if draw(st.booleans()))
         readings = draw(st.sampled_from([(), ("systolic_bp", "diastolic_bp"), ("fasting_glucose",)]))
-        measured = tuple(f.Measurement(kind, draw(st.sampled_from([5.5, 7.5, 85, 95, 130, 150]))) for kind in readings)
+        measured = tuple(f.Measurement(kind, draw(st.sampled_from([5.5, 7.5, 80, 95, 120, 150]))) for kind in readings)
         visit = f.VisitFact(f"{ref}-v{k}", ref, contract, draw(_WHERE), fulfils, measured, at)
         rows.visits.append((at + draw(_LAG), visit))
-    for k in range(draw(st.integers(0, 2))):
+    for k in range(draw(st.integers(0, 3))):
         at = moment(draw(_DAY), draw(_MINUTES))
-        scores = draw(st.tuples(*[st.integers(1, 5)] * 3))
-        rows.ratings.append((at + draw(_LAG), f.RatingFact(f"{ref}-s{k}", ref, draw(_WHERE), *scores, at)))
+        scores = draw(st.tuples(*[st.integers(2, 5)] * 3))
+        where = draw(st.sampled_from([T1, T1, T2]))  # a later rating of the same team supersedes
+        rows.ratings.append((at + draw(_LAG), f.RatingFact(f"{ref}-s{k}", ref, where, *scores, at)))
     for k in range(draw(st.integers(0, 2))):
         rows.referrals += draw(referral(f"{ref}-x{k}", ref))
-    for k in range(draw(st.integers(0, 2))):
+    for k in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["long_prescription", "sickbed_admitted", "sickbed_discharged"]))
         on = draw(_DAY)
         rows.care.append((moment(on, 720) + draw(_LAG), f.CareFact(kind, f"{ref}-p{k}", ref, draw(_WHERE), day(on))))
