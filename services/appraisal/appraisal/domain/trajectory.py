@@ -57,24 +57,31 @@ def _follow(
     """Ask the methods at each turn (and at the turns they name), and keep when each case began and ended."""
     pending, last, found = list(turns), None, []
     heapify(pending)
-    held: dict[tuple[str, Case, int], datetime] = {}
+    held: dict[str, dict[tuple[Case, int], datetime]] = {i.id: {} for i in indicators}
+    answered: dict[str, list[Case]] = {i.id: [] for i in indicators}
     while pending:
         moment = heappop(pending)
         if moment == last:
             continue
         last, window = moment, Window(period, moment, zone)
-        seen, now = Seen(history.as_of(moment), window), set[tuple[str, Case, int]]()
+        seen = Seen(history.as_of(moment), window)
         for i in indicators:
             method = METHODS[i.method]
             cases = method.compute(seen, i.parameters)
-            now.update((i.id, c, k) for c, n in Counter(cases).items() for k in range(n))
             if method.turns is not None and (turn := method.turns(seen, i.parameters)) is not None:
                 heappush(pending, turn)
             if method.names_the_day and cases and window.next_day is not None:
                 heappush(pending, window.next_day)
-        found += [Segment(key[0], key[1], held.pop(key), moment) for key in held.keys() - now]
-        held |= {key: moment for key in now - held.keys()}
-    return found + [Segment(key[0], key[1], began) for key, began in held.items()]
+            if cases != answered[i.id]:  # most turns change a few indicators' cases, if any
+                answered[i.id], was, now = cases, held[i.id], _numbered(cases)
+                found += [Segment(i.id, key[0], was.pop(key), moment) for key in was.keys() - now]
+                was |= {key: moment for key in now - was.keys()}
+    return found + [Segment(i, key[0], began) for i, was in held.items() for key, began in was.items()]
+
+
+def _numbered(cases: list[Case]) -> set[tuple[Case, int]]:
+    """Each case, and which of its equals it is (a method could count one thing twice)."""
+    return {(c, k) for c, n in Counter(cases).items() for k in range(n)}
 
 
 def _turns(history: ResidentHistory, period: Period, zone: tzinfo, since: datetime) -> list[datetime]:
