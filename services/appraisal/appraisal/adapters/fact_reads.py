@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic_core import from_json
 from sqlalchemy import Column, Connection, Select, String, Table, cast, select
 
-from appraisal.adapters.facts_history import Known, TeamChange, TeamRow
+from appraisal.adapters.facts_history import TeamChange, TeamRow
 from appraisal.adapters.facts_tables import (
     CARE,
     CONTRACT_ENDS,
@@ -27,6 +27,7 @@ from appraisal.adapters.facts_tables import (
 )
 from appraisal.adapters.own_views import REGISTER
 from appraisal.domain import facts as f
+from appraisal.domain.known import Known
 from appraisal.domain.periods import Period
 
 T = TypeVar("T")

@@ -4,42 +4,12 @@ to then come from the same rows: one read for a snapshot, and for every point of
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from itertools import compress
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from appraisal.domain import facts as f
-
-T = TypeVar("T")
-Known = tuple[datetime, T]
-"""A fact and when its source recorded it."""
-
-
-class Knowns(Generic[T]):
-    """Facts in the order they were read, and when each became known."""
-
-    def __init__(self, rows: Iterable[Known[T]]) -> None:
-        pairs = list(rows)
-        self.known_at, self.facts = tuple(k for k, _ in pairs), tuple(f for _, f in pairs)
-        self._ticks = [_ticks(k) for k in self.known_at]  # integers compare much faster than aware times
-        self._latest = max(self._ticks, default=None)
-
-    def by(self, moment: datetime) -> tuple[T, ...]:
-        """Those known by `moment`, in the same order (a series asks this at every point)."""
-        m = _ticks(moment)
-        if self._latest is None or self._latest <= m:
-            return self.facts
-        return tuple(compress(self.facts, [known_at <= m for known_at in self._ticks]))
-
-
-def _ticks(instant: datetime) -> int:
-    """Microseconds since 1970, exactly."""
-    return (instant - _EPOCH) // timedelta(microseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from appraisal.domain.known import Knowns, with_endings
 
 
 @dataclass(frozen=True)
@@ -104,24 +74,7 @@ class FactsHistory:
         return tuple(f.TeamFact(registered[i].where, _doctor_caps(members[i])) for i in sorted(members))
 
     def _contracts(self, moment: datetime) -> tuple[f.ContractFact, ...]:
-        started = {c.contract_id: c for c in self.contracts.by(moment)}
-        endings = _endings(self.endings.by(moment), started)
-        return tuple(replace(c, ending=endings[i]) if i in endings else c for i, c in sorted(started.items()))
-
-
-def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, Any]) -> dict[str, f.Ending]:
-    """Each contract's earliest known ending, unless a reinstatement known since undid it (an
-    expiry the job made too early): then the contract runs on as if it had never expired."""
-    endings: dict[str, f.Ending] = {}
-    for i, e in reversed(latest_first):
-        if i not in started:
-            continue
-        if e.kind == "reinstated":
-            if i in endings and endings[i].kind == "expired":
-                del endings[i]
-        else:
-            endings.setdefault(i, e)
-    return endings
+        return with_endings(self.contracts.by(moment), self.endings.by(moment))
 
 
 def _change(team: dict[str, dict[str, Any]], c: TeamChange) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, union_all
 
 from appraisal.adapters import fact_reads as reads
 from appraisal.adapters.facts_changes import current_mark, known_since
-from appraisal.adapters.facts_history import FactsHistory, Knowns
+from appraisal.adapters.facts_history import FactsHistory
 from appraisal.adapters.facts_tables import (
     CARE,
     CONTRACT_ENDS,
@@ -28,6 +28,7 @@ from appraisal.adapters.facts_tables import (
 from appraisal.adapters.own_views import REGISTER
 from appraisal.application.appraising import Snapshot
 from appraisal.application.remembered import Mark
+from appraisal.domain.known import Knowns
 from appraisal.domain.periods import Period
 from appraisal.domain.results import StreamPosition
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Indicator
@@ -50,16 +51,30 @@ def totals(indicator: Indicator, cases: list[Case], subjects: Subjects) -> dict[
     for c in cases:
         n, d = groups.get((c.where, c.key_populations), (0, 0))
         groups[(c.where, c.key_populations)] = (n + c.numerator, d + c.denominator)
-    added: dict[Stratum, tuple[int, int]] = {}
-    for level in indicator.levels:
-        for known in subjects.at(level):
-            added[known] = (0, 0)
-        for (where, tags), sums in groups.items():
-            whole = Stratum(level, stratum_id(level, where))
-            for stratum in (whole, *(Stratum(level, whole.id, t) for t in tags if indicator.by_key_population)):
-                n, d = added.get(stratum, (0, 0))
-                added[stratum] = (n + sums[0], d + sums[1])
+    added: dict[Stratum, tuple[int, int]] = {
+        known: (0, 0) for level in indicator.levels for known in subjects.at(level)
+    }
+    for (where, tags), sums in groups.items():
+        for stratum in case_strata(indicator, where, tags):
+            n, d = added.get(stratum, (0, 0))
+            added[stratum] = (n + sums[0], d + sums[1])
     return added
+
+
+def case_strata(indicator: Indicator, where: Where, key_populations: tuple[str, ...]) -> tuple[Stratum, ...]:
+    """Every stratum a case of the indicator is added up under: its team's (or, for a case
+    counted where the resident lives, its area's) at each level the indicator is reported
+    by, and narrowed to each of its key populations when the indicator is reported by them."""
+    return _strata(indicator.levels, indicator.by_key_population, where, key_populations)
+
+
+@lru_cache(maxsize=65_536)
+def _strata(levels: tuple[str, ...], by_tag: bool, where: Where, tags: tuple[str, ...]) -> tuple[Stratum, ...]:
+    strata: list[Stratum] = []
+    for level in levels:
+        whole = Stratum(level, stratum_id(level, where))
+        strata += (whole, *(Stratum(level, whole.id, t) for t in tags if by_tag))
+    return tuple(strata)
 
 
 def _denominator(  # noqa: PLR0913

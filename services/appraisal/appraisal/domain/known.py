@@ -1,0 +1,95 @@
+"""Facts with the time each became known, and the facts known by a moment: what the
+appraisal's window sees of them (a fact counts from the instant its source recorded it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from itertools import compress
+from typing import Generic, TypeVar
+
+from appraisal.domain import facts as f
+
+T = TypeVar("T")
+Known = tuple[datetime, T]
+"""A fact and when its source recorded it."""
+
+
+class Knowns(Generic[T]):
+    """Facts in the order they were read, and when each became known."""
+
+    def __init__(self, rows: Iterable[Known[T]] = ()) -> None:
+        pairs = list(rows)
+        self.known_at, self.facts = tuple(k for k, _ in pairs), tuple(f for _, f in pairs)
+        self._ticks = [_ticks(k) for k in self.known_at]  # integers compare much faster than aware times
+        self._latest = max(self._ticks, default=None)
+
+    def by(self, moment: datetime) -> tuple[T, ...]:
+        """Those known by `moment`, in the same order (a series asks this at every point)."""
+        m = _ticks(moment)
+        if self._latest is None or self._latest <= m:
+            return self.facts
+        return tuple(compress(self.facts, [known_at <= m for known_at in self._ticks]))
+
+
+def _ticks(instant: datetime) -> int:
+    """Microseconds since 1970, exactly."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def with_endings(
+    starts: Iterable[f.ContractFact], endings: Iterable[tuple[str, f.Ending]]
+) -> tuple[f.ContractFact, ...]:
+    """Each contract as its start and its ending make it, by id: a start and an ending are
+    separate facts, each known from its own time. Given latest known starts first and
+    latest ended endings first, a contract's earliest known start and earliest ending win."""
+    started = {c.contract_id: c for c in starts}
+    ended = _endings(tuple(endings), started)
+    return tuple(replace(c, ending=ended[i]) if i in ended else c for i, c in sorted(started.items()))
+
+
+def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, f.ContractFact]) -> dict[str, f.Ending]:
+    """Each contract's earliest known ending, unless a reinstatement known since undid it (an
+    expiry the job made too early): then the contract runs on as if it had never expired."""
+    endings: dict[str, f.Ending] = {}
+    for i, e in reversed(latest_first):
+        if i not in started:
+            continue
+        if e.kind == "reinstated":
+            if i in endings and endings[i].kind == "expired":
+                del endings[i]
+        else:
+            endings.setdefault(i, e)
+    return endings
+
+
+@dataclass(frozen=True)
+class ResidentHistory:
+    """One resident's facts (the cases of every indicator are each of one resident), in the
+    order the facts reader gives them: contract starts latest known first, endings latest ended first."""
+
+    contracts: Knowns[f.ContractFact]
+    endings: Knowns[tuple[str, f.Ending]]
+    visits: Knowns[f.VisitFact]
+    ratings: Knowns[f.RatingFact]
+    referrals: Knowns[f.ReferralStep]
+    care: Knowns[f.CareFact]
+
+    def as_of(self, moment: datetime) -> f.Facts:
+        return f.Facts(
+            contracts=with_endings(self.contracts.by(moment), self.endings.by(moment)),
+            visits=self.visits.by(moment),
+            ratings=self.ratings.by(moment),
+            referrals=self.referrals.by(moment),
+            care=self.care.by(moment),
+        )
+
+    @property
+    def known_at(self) -> tuple[datetime, ...]:
+        """Every moment a fact of the resident became known."""
+        rows = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
+        return tuple(sorted({at for facts in rows for at in facts.known_at}))
