@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Callable
 
 from referral.adapters.contracts_inbound import ContractsFromSigning
+from referral.application.streams import ERASURES
 from referral.bootstrap import create_app, store_for
 from referral.settings import ReferralSettings
 from shared.commands import CommandProcessor
+from shared.erasure import Erasures
 from shared.testing.fuzz import bearer, fuzzing
 
 from .conftest import NOW, Clock, identity, ref, signed
@@ -19,7 +21,8 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
     settings: ReferralSettings, mint_token: Callable[..., str], fuzz_report: Callable[..., None]
 ) -> None:
     store = store_for(settings)
-    ContractsFromSigning(CommandProcessor(store), lambda: NOW).handle([signed(1, "FZ1")])
+    processor = CommandProcessor(store)
+    ContractsFromSigning(processor, Erasures(store, processor, ERASURES), lambda: NOW).handle([signed(1, "FZ1")])
     store.close()
     doctor = bearer(mint_token("family_doctor", sub="doc-1", team="FZ1", institution="CHC-1"))
     hospital = bearer(mint_token("hospital", sub="H3-desk", hospital="H3-4401"))
