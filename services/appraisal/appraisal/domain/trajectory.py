@@ -3,10 +3,10 @@
 Every case is of one resident, so the cases of an appraisal are the union of each
 resident's. A resident's cases, as a function of the appraisal's as-of time, change only
 when one of its facts becomes known, when the day the window sees reaches a date its facts
-name (a contract's start, its last day, a contract year's end, a day of care), when a
-method's own turn comes (a referral's deadline), or, for a method whose cases name the day,
-every day while it has cases. The methods are asked at those instants, and only there: they
-stay the rules, and the segments give their answer at every as-of, exactly.
+name (a contract's start, its last day, a contract year's end, a day of care), or when a
+method's own turn comes (a referral's deadline). The methods are asked at those instants,
+and only there: they stay the rules, and the segments give their answer at every as-of,
+exactly. (So no case may name the day seen itself: it would change every day.)
 """
 
 from __future__ import annotations
@@ -44,10 +44,7 @@ def segments(
     catalogue: CatalogueVersion, period: Period, zone: tzinfo, history: ResidentHistory, since: datetime
 ) -> tuple[Segment, ...]:
     """The resident's cases of every indicator of the version, at every as-of from `since` on."""
-    turns = _turns(history, period, zone, since)
-    by_day = [i for i in catalogue.indicators if METHODS[i.method].names_the_day]
-    by_events = [i for i in catalogue.indicators if not METHODS[i.method].names_the_day]
-    found = [*_follow(by_events, history, period, zone, turns), *_follow(by_day, history, period, zone, turns)]
+    found = _follow(catalogue.indicators, history, period, zone, _turns(history, period, zone, since))
     return tuple(sorted(found, key=lambda s: (s.valid_from, s.indicator_id, s.case.about, s.case.why)))
 
 
@@ -70,8 +67,6 @@ def _follow(
             cases = method.compute(seen, i.parameters)
             if method.turns is not None and (turn := method.turns(seen, i.parameters)) is not None:
                 heappush(pending, turn)
-            if method.names_the_day and cases and window.next_day is not None:
-                heappush(pending, window.next_day)
             if cases != answered[i.id]:  # most turns change a few indicators' cases, if any
                 answered[i.id], was, now = cases, held[i.id], _numbered(cases)
                 found += [Segment(i.id, key[0], was.pop(key), moment) for key in was.keys() - now]

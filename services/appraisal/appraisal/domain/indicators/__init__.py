@@ -30,8 +30,6 @@ class Method:
     turns: Turns | None = None
     """Beyond the day the window sees, when the passage of time alone next changes its cases
     (a later as-of with the same facts): None when only new facts or a new day can."""
-    names_the_day: bool = False
-    """Its cases say which day the window sees, so while it has any they change every day."""
 
 
 _CHRONIC = ("key_population", "new_contract_days")
@@ -39,7 +37,7 @@ METHODS: dict[str, Method] = {
     "contracts_signed": Method(contracting.contracts_signed, "none"),
     "coverage": Method(contracting.coverage, "population"),
     "key_population_coverage": Method(contracting.key_population_coverage, "key_population"),
-    "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",), names_the_day=True),
+    "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",)),
     "renewal_rate": Method(effective.renewal_rate, "cases"),
     "effective_contracting": Method(effective.effective_contracting, "cases"),
     "package_fulfilment": Method(effective.package_fulfilment, "cases"),
