@@ -135,6 +135,14 @@ def test_workloads_drill_down_names_the_contracts_term_so_a_case_holds_while_it_
     assert cases("2027-01-15") == {"c1": "in force 2026-01-01 to 2026-12-31"}
 
 
+def test_workload_of_a_period_not_begun_counts_no_one() -> None:
+    facts = Facts(teams=(team(T1, None),), contracts=(contract("c1", "r_1", starts="2026-01-01"),))
+
+    # as of 15 December 2026 nothing of 2027 has been seen: c1 is in force, but not yet in 2027
+    assert ratio(figure("workload", facts, period="2027", as_of="2026-12-15")) == (0, 2000, "0.0000")
+    assert ratio(figure("workload", facts, period="2026", as_of="2026-12-15")) == (1, 2000, "0.0005")
+
+
 def test_workload_over_the_cap_earns_nothing() -> None:
     full = Facts(teams=(team(T3, 2),), contracts=tuple(contract(f"c{i}", f"r_{i}", "2026-01-01", T3) for i in (1, 2)))
     over = Facts(

@@ -81,7 +81,7 @@ def _numbered(cases: list[Case]) -> set[tuple[Case, int]]:
 
 def _turns(history: ResidentHistory, period: Period, zone: tzinfo, since: datetime) -> list[datetime]:
     """`since`, then every later moment a fact became known or the window's day reaches a date the facts name."""
-    days = {period.last + timedelta(days=1)}
+    days = {period.first, period.last + timedelta(days=1)}
     for c in history.contracts.facts:
         days |= {c.starts_on, c.ends_on, *_years_last_days(c)}
     days |= {e.last_day for _, e in history.endings.facts}

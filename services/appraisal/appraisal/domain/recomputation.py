@@ -1,0 +1,42 @@
+"""A resident's cases and figure changes anew once new facts of theirs are known: in every
+period of every year their facts name, under the catalogue version in force for it, from the
+earliest time a new fact was known on (what held before stays as it was)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from appraisal.domain.catalogue import Catalogue
+from appraisal.domain.deltas import Delta, deltas
+from appraisal.domain.errors import NoCatalogueInForce
+from appraisal.domain.known import ResidentHistory
+from appraisal.domain.periods import Period, periods_of
+from appraisal.domain.trajectory import Segment, segments, spliced
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    period: Period
+    segments: tuple[Segment, ...]
+    """All of the resident's segments in the period, the kept ones and the new."""
+    deltas: list[Delta]
+
+
+def recomputed(
+    catalogue: Catalogue,
+    zone: tzinfo,
+    history: ResidentHistory,
+    since: datetime,
+    stored: Mapping[str, Sequence[Segment]],
+) -> Iterator[Recomputed]:
+    """`stored`: the resident's segments by period code, as computed before the new facts."""
+    for year in sorted(history.years(zone)):
+        for period in periods_of(year):
+            try:
+                version = catalogue.for_period(period)
+            except NoCatalogueInForce:
+                continue  # no appraisal of such a period exists
+            old, new = stored.get(period.code, ()), segments(version, period, zone, history, since)
+            yield Recomputed(period, spliced(old, new, since), deltas(version, old, new, since))

@@ -1,0 +1,85 @@
+"""A resident recomputed each time new facts of theirs become known, in every period of every
+year (under that year's catalogue version), is the appraisal of each of those periods: the
+cases holding at an as-of are those `appraise` finds, the changes by then add up to its
+figures, and a period left out has no case of theirs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from appraisal.domain.appraisal import appraise
+from appraisal.domain.cases import Case
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.deltas import Delta
+from appraisal.domain.errors import NoCatalogueInForce
+from appraisal.domain.figures import totals
+from appraisal.domain.periods import Period, Window, periods_of
+from appraisal.domain.recomputation import recomputed
+from appraisal.domain.strata import Stratum, Subjects
+from appraisal.domain.trajectory import Segment
+from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+from services.appraisal.tests.resident_histories import Rows, as_of_times, resident
+
+Figures = dict[tuple[str, Stratum], tuple[int, int]]
+
+
+@st.composite
+def lives(draw: st.DrawFn) -> tuple[Rows, list[datetime]]:
+    rows = draw(resident("r0"))
+    return rows, draw(as_of_times(Period.parse("2026"), rows.known_at))
+
+
+@given(lives())
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
+    case: tuple[Rows, list[datetime]],
+) -> None:
+    rows, moments = case
+    stored: dict[str, tuple[Segment, ...]] = {}
+    changes: dict[str, list[Delta]] = {}
+    for since in sorted(set(rows.known_at)):
+        for r in recomputed(CATALOGUE, ZONE, rows.history(known_by=since), since, stored):
+            stored[r.period.code] = r.segments
+            changes.setdefault(r.period.code, []).extend(r.deltas)
+    for version, period in _appraised_periods():
+        for as_of in moments:
+            oracle = appraise(version, rows.history().as_of(as_of), Window(period, as_of, ZONE))
+            expected = Counter((i, c) for i, cases in oracle.cases.items() for c in cases)
+            holding = Counter((s.indicator_id, s.case) for s in stored.get(period.code, ()) if s.holds_at(as_of))
+            assert holding == expected, (period.code, as_of)
+            assert _added_up(changes.get(period.code, []), as_of) == _figures(version, oracle.cases), (period, as_of)
+
+
+def _appraised_periods() -> list[tuple[CatalogueVersion, Period]]:
+    """Every period of the years the histories reach that a catalogue version is in force for."""
+    found = []
+    for period in (p for year in (2024, 2025, 2026, 2027) for p in periods_of(year)):
+        try:
+            found.append((CATALOGUE.for_period(period), period))
+        except NoCatalogueInForce:
+            continue
+    return found
+
+
+def _figures(version: CatalogueVersion, cases: Mapping[str, tuple[Case, ...]]) -> Figures:
+    """What `figures.totals` adds up, without the empty strata."""
+    found: Figures = {}
+    for indicator in version.indicators:
+        for stratum, sums in totals(indicator, list(cases[indicator.id]), Subjects()).items():
+            if sums != (0, 0):
+                found[(indicator.id, stratum)] = sums
+    return found
+
+
+def _added_up(changes: list[Delta], as_of: datetime) -> Figures:
+    found: Figures = {}
+    for d in changes:
+        if d.instant <= as_of:
+            was = found.get((d.indicator_id, d.stratum), (0, 0))
+            found[(d.indicator_id, d.stratum)] = (was[0] + d.numerator, was[1] + d.denominator)
+    return {key: sums for key, sums in found.items() if sums != (0, 0)}
