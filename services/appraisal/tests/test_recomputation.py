@@ -1,5 +1,6 @@
-"""A resident recomputed each time new facts of theirs become known, in every period of every
-year (under that year's catalogue version), is the appraisal of each of those periods: the
+"""A resident recomputed each time new facts of theirs become known (only the indicators that
+read facts of those kinds), in every period of every year (under that year's catalogue
+version), is the appraisal of each of those periods: the
 cases holding at an as-of are those `appraise` finds, the changes by then add up to its
 figures, and a period left out has no case of theirs."""
 
@@ -18,11 +19,12 @@ from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.deltas import Delta
 from appraisal.domain.errors import NoCatalogueInForce
 from appraisal.domain.figures import totals
+from appraisal.domain.known import KINDS
 from appraisal.domain.periods import Period, Window, periods_of
 from appraisal.domain.recomputation import recomputed
 from appraisal.domain.strata import Stratum, Subjects
 from appraisal.domain.trajectory import Segment
-from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+from services.appraisal.tests.appraisal_facts import CATALOGUE, T1, ZONE, at, rating
 from services.appraisal.tests.resident_histories import Rows, as_of_times, resident
 
 Figures = dict[tuple[str, Stratum], tuple[int, int]]
@@ -43,7 +45,8 @@ def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
     stored: dict[str, tuple[Segment, ...]] = {}
     changes: dict[str, list[Delta]] = {}
     for since in sorted(set(rows.known_at)):
-        for r in recomputed(CATALOGUE, ZONE, rows.history(known_by=since), since, stored):
+        kinds = {kind for kind in KINDS if any(at == since for at, _ in getattr(rows, kind))}
+        for r in recomputed(CATALOGUE, ZONE, rows.history(known_by=since), since, stored, kinds):
             stored[r.period.code] = r.segments
             changes.setdefault(r.period.code, []).extend(r.deltas)
     for version, period in _appraised_periods():
@@ -83,3 +86,18 @@ def _added_up(changes: list[Delta], as_of: datetime) -> Figures:
             was = found.get((d.indicator_id, d.stratum), (0, 0))
             found[(d.indicator_id, d.stratum)] = (was[0] + d.numerator, was[1] + d.denominator)
     return {key: sums for key, sums in found.items() if sums != (0, 0)}
+
+
+def test_only_the_indicators_reading_the_new_facts_kinds_are_recomputed() -> None:
+    known = at("2026-01-10", 21)
+    rows = Rows(ratings=[(known, rating("s1", "r0", "2026-01-10", (5, 5, 5)))])
+    stale = Segment("coverage", Case(T1, "r0", "c0", 1, 0, "kept as it was, no contract"), at("2026-01-01"))
+
+    found = {
+        r.period.code: r for r in recomputed(CATALOGUE, ZONE, rows.history(), known, {"2026": [stale]}, {"ratings"})
+    }
+
+    # a rating changes satisfaction only: coverage's segment stays, though these facts alone do not give it
+    assert stale in found["2026"].segments
+    assert {s.indicator_id for s in found["2026"].segments} == {"coverage", "satisfaction"}
+    assert {d.indicator_id for d in found["2026"].deltas} == {"satisfaction"}

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.case_rows import row_of, segment_of, segments_query
 from appraisal.adapters.cases_tables import RESIDENT_CASES, STRATUM_DELTAS
-from appraisal.adapters.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS
+from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
 from appraisal.domain.deltas import Delta
@@ -40,10 +40,10 @@ class CasesProjection:
 
     def apply(self, conn: Connection, rows: Rows) -> None:
         """After the batch's new fact rows are inserted, in the same transaction."""
-        since = _touched(conn, rows)
-        if not since:
+        touched = _touched(conn, rows)
+        if not touched:
             return
-        refs = sorted(since)
+        refs = sorted(touched)
         conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
                      {"refs": refs})  # fmt: skip
         stored = _stored(conn, refs)
@@ -51,7 +51,8 @@ class CasesProjection:
         added: list[dict[str, Any]] = []
         changes: Changes = {}
         for ref, history in histories(conn, refs).items():
-            for r in recomputed(self._catalogue, self._zone, history, since[ref], _segments(stored[ref])):
+            since, kinds = touched[ref]
+            for r in recomputed(self._catalogue, self._zone, history, since, _segments(stored[ref]), kinds):
                 ids = stored[ref].get(r.period.code, {})
                 kept = Counter({s: len(held) for s, held in ids.items()})
                 for s in r.segments:
@@ -65,25 +66,32 @@ class CasesProjection:
         _write(conn, gone, added, changes)
 
 
-def _touched(conn: Connection, rows: Rows) -> dict[str, datetime]:
-    """Each resident a new fact is of, and the earliest time one of them was known. An ending
-    is of its contract's resident (as the facts reader pairs them), once that contract is known."""
-    since: dict[str, datetime] = {}
+def _touched(conn: Connection, rows: Rows) -> dict[str, tuple[datetime, set[str]]]:
+    """Each resident a new fact is of, the earliest time one of them was known, and their
+    kinds. An ending is of its contract's resident (as the facts reader pairs them), once
+    that contract is known."""
+    touched: dict[str, tuple[datetime, set[str]]] = {}
 
-    def touch(ref: str, at: datetime) -> None:
-        since[ref] = min(at, since.get(ref, at))
+    def touch(ref: str, at: datetime, kind: str) -> None:
+        since, kinds = touched.get(ref, (at, set()))
+        touched[ref] = (min(at, since), kinds | {kind})
 
     for table, values in rows.items():
-        if table is not CONTRACT_ENDS and "resident_ref" in table.c:
+        if table is not CONTRACT_ENDS and table in _KINDS:
             for row in values:
-                touch(row["resident_ref"], row["known_at"])
+                touch(row["resident_ref"], row["known_at"], _KINDS[table])
     ended = {row["contract_id"]: row["known_at"] for row in rows.get(CONTRACT_ENDS, [])}
     if ended:
         t = CONTRACT_STARTS
         whose = select(t.c.contract_id, t.c.resident_ref).where(t.c.contract_id.in_(list(ended)))
         for contract_id, ref in conn.execute(whose):
-            touch(ref, ended[contract_id])
-    return since
+            touch(ref, ended[contract_id], "endings")
+    return touched
+
+
+_KINDS = {CONTRACT_STARTS: "contracts", CONTRACT_ENDS: "endings", VISITS: "visits", RATINGS: "ratings",
+          REFERRAL_STEPS: "referrals", CARE: "care"}  # fmt: skip
+"""The kind of facts (as a resident's history names them) each table holds."""
 
 
 def _stored(conn: Connection, refs: list[str]) -> dict[str, dict[str, dict[Segment, list[int]]]]:

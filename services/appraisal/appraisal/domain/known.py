@@ -67,6 +67,10 @@ def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, 
     return endings
 
 
+KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care")
+"""The kinds of a resident's facts (the fields of a history)."""
+
+
 @dataclass(frozen=True)
 class ResidentHistory:
     """One resident's facts (the cases of every indicator are each of one resident), in the

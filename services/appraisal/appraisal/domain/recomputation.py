@@ -4,14 +4,15 @@ earliest time a new fact was known on (what held before stays as it was)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.deltas import Delta, deltas
 from appraisal.domain.errors import NoCatalogueInForce
-from appraisal.domain.known import ResidentHistory
+from appraisal.domain.indicators import METHODS
+from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, periods_of
 from appraisal.domain.trajectory import Segment, segments, spliced
 
@@ -24,19 +25,29 @@ class Recomputed:
     deltas: list[Delta]
 
 
-def recomputed(
+def recomputed(  # noqa: PLR0913
     catalogue: Catalogue,
     zone: tzinfo,
     history: ResidentHistory,
     since: datetime,
     stored: Mapping[str, Sequence[Segment]],
+    kinds: Collection[str] = KINDS,
 ) -> Iterator[Recomputed]:
-    """`stored`: the resident's segments by period code, as computed before the new facts."""
+    """`stored`: the resident's segments by period code, as computed before the new facts;
+    `kinds`: those of the new facts. Only the indicators reading one of them are recomputed:
+    the others' segments, computed over facts that did not change, hold at every as-of as
+    they were (the passage of time was already in them)."""
     for year in sorted(history.years(zone)):
         for period in periods_of(year):
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            old, new = stored.get(period.code, ()), segments(version, period, zone, history, since)
-            yield Recomputed(period, spliced(old, new, since), deltas(version, old, new, since))
+            chosen = [i for i in version.indicators if METHODS[i.method].reads & set(kinds)]
+            if not chosen:
+                continue
+            ids = {i.id for i in chosen}
+            old = [s for s in stored.get(period.code, ()) if s.indicator_id in ids]
+            kept = tuple(s for s in stored.get(period.code, ()) if s.indicator_id not in ids)
+            new = segments(version, period, zone, history, since, chosen)
+            yield Recomputed(period, (*kept, *spliced(old, new, since)), deltas(version, old, new, since))

@@ -40,11 +40,17 @@ class Segment:
         return self.valid_from <= moment and (self.valid_to is None or moment < self.valid_to)
 
 
-def segments(
-    catalogue: CatalogueVersion, period: Period, zone: tzinfo, history: ResidentHistory, since: datetime
+def segments(  # noqa: PLR0913
+    catalogue: CatalogueVersion,
+    period: Period,
+    zone: tzinfo,
+    history: ResidentHistory,
+    since: datetime,
+    indicators: Sequence[Indicator] | None = None,
 ) -> tuple[Segment, ...]:
-    """The resident's cases of every indicator of the version, at every as-of from `since` on."""
-    found = _follow(catalogue.indicators, history, period, zone, _turns(history, period, zone, since))
+    """The resident's cases of every indicator of the version (or of these), at every as-of from `since` on."""
+    chosen = catalogue.indicators if indicators is None else indicators
+    found = _follow(chosen, history, period, zone, _turns(history, period, zone, since))
     return tuple(sorted(found, key=lambda s: (s.valid_from, s.indicator_id, s.case.about, s.case.why)))
 
 
