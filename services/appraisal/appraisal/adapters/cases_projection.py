@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, text
+from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.case_rows import row_of, segment_of, segments_query
@@ -109,10 +109,10 @@ def _segments(by_period: Mapping[str, Mapping[Segment, list[int]]]) -> dict[str,
 def _areas(version: CatalogueVersion, segments: Iterable[Segment]) -> dict[Stratum, str]:
     """The area each stratum is in: a team's or institution's, as its cases name it; an area's own code."""
     found: dict[Stratum, str] = {}
-    for s in segments:
-        for stratum in case_strata(version.indicator(s.indicator_id), s.case.where, s.case.key_populations):
+    for indicator_id, where, tags in {(s.indicator_id, s.case.where, s.case.key_populations) for s in segments}:
+        for stratum in case_strata(version.indicator(indicator_id), where, tags):
             whole = Stratum(stratum.level, stratum.id)
-            found[whole] = s.case.where.area_code if whole.level in ("team", "institution") else whole.id
+            found[whole] = where.area_code if whole.level in ("team", "institution") else whole.id
     return found
 
 
@@ -132,16 +132,16 @@ def _write(conn: Connection, gone: list[int], added: list[dict[str, Any]], chang
         conn.execute(delete(RESIDENT_CASES).where(RESIDENT_CASES.c.id.in_(gone)))
     if added:
         conn.execute(insert(RESIDENT_CASES), added)
-    columns = ("period", "indicator_id", "level", "stratum_id", "key_population", "instant")
-    values = [
-        dict(zip(columns, key, strict=True)) | {"d_numerator": n, "d_denominator": d, "area_code": area}
-        for key, (n, d, area) in sorted(changes.items())
-        if n or d
-    ]
-    if values:
-        t, statement = STRATUM_DELTAS, insert(STRATUM_DELTAS)
+    rows = [(*key, area, n, d) for key, (n, d, area) in sorted(changes.items()) if n or d]
+    if rows:
+        t = STRATUM_DELTAS
+        names = ("period", "indicator_id", "level", "stratum_id", "key_population", "instant", "area_code",
+                 "d_numerator", "d_denominator")  # fmt: skip
+        columns = zip(names, zip(*rows, strict=True), strict=True)
+        arrays = (bindparam(None, list(values), ARRAY(t.c[name].type)) for name, values in columns)
+        statement = insert(t).from_select(names, select(*map(func.unnest, arrays)))  # one statement for them all
         added_up = {
             "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
             "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
         }
-        conn.execute(statement.on_conflict_do_update(index_elements=list(columns), set_=added_up), values)
+        conn.execute(statement.on_conflict_do_update(index_elements=names[:6], set_=added_up))

@@ -86,13 +86,15 @@ def _numbered(cases: list[Case]) -> set[tuple[Case, int]]:
 
 
 def _turns(history: ResidentHistory, period: Period, zone: tzinfo, since: datetime) -> list[datetime]:
-    """`since`, then every later moment a fact became known or the window's day reaches a date the facts name."""
-    days = {period.first, period.last + timedelta(days=1)}
+    """`since`, then every later moment a fact became known or the window's day reaches a date
+    the facts name, until the day after the period's last: from then on the day seen stays its last."""
+    after = period.last + timedelta(days=1)
+    days = {period.first, after}
     for c in history.contracts.facts:
         days |= {c.starts_on, c.ends_on, *_years_last_days(c)}
     days |= {e.last_day for _, e in history.endings.facts}
     days |= {f.on for f in history.care.facts}
-    starts = {datetime.combine(d, time(), zone) for day in days for d in (day, day + timedelta(days=1))}
+    starts = {datetime.combine(d, time(), zone) for day in days for d in (day, day + timedelta(days=1)) if d <= after}
     return sorted({since, *(t for t in (*history.known_at, *starts) if t > since)})
 
 
