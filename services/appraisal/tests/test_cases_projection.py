@@ -90,7 +90,11 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
                 assert totals_at(conn, code, as_of) == figures_of(expected), (code, as_of)
                 holding = {i: Counter(cases) for i, cases in cases_at(conn, code, as_of).items()}
             assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
-    assert figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
+    final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
+    assert final
+    in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
+    with engine.connect() as conn:  # a team or institution by its area, an area by its code
+        assert totals_at(conn, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
 
 
 def test_a_late_fact_changes_the_figures_only_from_when_it_was_known(engine: Engine) -> None:
