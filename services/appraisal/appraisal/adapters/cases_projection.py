@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
@@ -24,7 +24,7 @@ from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
 from appraisal.domain.deltas import Delta
 from appraisal.domain.figures import case_strata
-from appraisal.domain.recomputation import recomputed
+from appraisal.domain.recomputation import Arrived, recomputed
 from appraisal.domain.strata import Stratum
 from appraisal.domain.trajectory import Segment
 
@@ -40,7 +40,7 @@ class CasesProjection:
 
     def apply(self, conn: Connection, rows: Rows) -> None:
         """After the batch's new fact rows are inserted, in the same transaction."""
-        touched = _touched(conn, rows)
+        touched = _touched(conn, rows, self._zone)
         if not touched:
             return
         refs = sorted(touched)
@@ -51,8 +51,7 @@ class CasesProjection:
         added: list[dict[str, Any]] = []
         changes: Changes = {}
         for ref, history in histories(conn, refs).items():
-            since, kinds = touched[ref]
-            for r in recomputed(self._catalogue, self._zone, history, since, _segments(stored[ref]), kinds):
+            for r in recomputed(self._catalogue, self._zone, history, touched[ref], _segments(stored[ref])):
                 ids = stored[ref].get(r.period.code, {})
                 kept = Counter({s: len(held) for s, held in ids.items()})
                 for s in r.segments:
@@ -66,32 +65,42 @@ class CasesProjection:
         _write(conn, gone, added, changes)
 
 
-def _touched(conn: Connection, rows: Rows) -> dict[str, tuple[datetime, set[str]]]:
-    """Each resident a new fact is of, the earliest time one of them was known, and their
-    kinds. An ending is of its contract's resident (as the facts reader pairs them), once
-    that contract is known."""
-    touched: dict[str, tuple[datetime, set[str]]] = {}
+def _touched(conn: Connection, rows: Rows, zone: tzinfo) -> dict[str, Arrived]:
+    """Each resident a new fact is of, and what is new of them. An ending is of its contract's
+    resident (as the facts reader pairs them), once that contract is known."""
+    found: dict[str, Arrived] = {}
 
-    def touch(ref: str, at: datetime, kind: str) -> None:
-        since, kinds = touched.get(ref, (at, set()))
-        touched[ref] = (min(at, since), kinds | {kind})
+    def touch(ref: str, at: datetime, kind: str, day: date | None) -> None:
+        was = found.get(ref, Arrived(at, frozenset(), frozenset()))
+        days = None if was.days is None or day is None else was.days | {day}
+        found[ref] = Arrived(min(at, was.since), was.kinds | {kind}, days)
 
     for table, values in rows.items():
         if table is not CONTRACT_ENDS and table in _KINDS:
+            kind, named = _KINDS[table]
             for row in values:
-                touch(row["resident_ref"], row["known_at"], _KINDS[table])
-    ended = {row["contract_id"]: row["known_at"] for row in rows.get(CONTRACT_ENDS, [])}
+                day = None if named is None else _day(row[named], zone)
+                touch(row["resident_ref"], row["known_at"], kind, day)
+    ended: dict[str, datetime] = {}
+    for row in rows.get(CONTRACT_ENDS, []):
+        ended[row["contract_id"]] = min(row["known_at"], ended.get(row["contract_id"], row["known_at"]))
     if ended:
         t = CONTRACT_STARTS
         whose = select(t.c.contract_id, t.c.resident_ref).where(t.c.contract_id.in_(list(ended)))
         for contract_id, ref in conn.execute(whose):
-            touch(ref, ended[contract_id], "endings")
-    return touched
+            touch(ref, ended[contract_id], "endings", None)
+    return found
 
 
-_KINDS = {CONTRACT_STARTS: "contracts", CONTRACT_ENDS: "endings", VISITS: "visits", RATINGS: "ratings",
-          REFERRAL_STEPS: "referrals", CARE: "care"}  # fmt: skip
-"""The kind of facts (as a resident's history names them) each table holds."""
+_KINDS = {CONTRACT_STARTS: ("contracts", None), CONTRACT_ENDS: ("endings", None), VISITS: ("visits", "occurred_at"),
+          RATINGS: ("ratings", "rated_at"), REFERRAL_STEPS: ("referrals", "issued_at"),
+          CARE: ("care", "occurred_on")}  # fmt: skip
+"""The kind of facts (as a resident's history names them) each table holds, and the column
+of the day such a fact names (none for contracts and their endings: they reach every period)."""
+
+
+def _day(value: date | datetime, zone: tzinfo) -> date:
+    return value.astimezone(zone).date() if isinstance(value, datetime) else value
 
 
 def _stored(conn: Connection, refs: list[str]) -> dict[str, dict[str, dict[Segment, list[int]]]]:

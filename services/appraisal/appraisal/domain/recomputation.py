@@ -4,9 +4,9 @@ earliest time a new fact was known on (what held before stays as it was)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.deltas import Delta, deltas
@@ -18,6 +18,25 @@ from appraisal.domain.trajectory import Segment, segments, spliced
 
 
 @dataclass(frozen=True)
+class Arrived:
+    """What is new of a resident: the earliest time one of the new facts became known, their
+    kinds and, unless one is a contract or its ending, the days they name."""
+
+    since: datetime
+    kinds: frozenset[str] = frozenset(KINDS)
+    days: frozenset[date] | None = None
+
+    def reaches(self, period: Period) -> bool:
+        """A visit, rating, referral or day of care counts in the periods holding its day; a visit
+        also in the one where the contract year it fell in ends, less than a year later (one
+        reach for them all: a few more periods for the rarer kinds, one rule to check)."""
+        return self.days is None or any(day <= period.last and period.first <= day + _YEAR for day in self.days)
+
+
+_YEAR = timedelta(days=366)
+
+
+@dataclass(frozen=True)
 class Recomputed:
     period: Period
     segments: tuple[Segment, ...]
@@ -25,25 +44,25 @@ class Recomputed:
     deltas: list[Delta]
 
 
-def recomputed(  # noqa: PLR0913
+def recomputed(
     catalogue: Catalogue,
     zone: tzinfo,
     history: ResidentHistory,
-    since: datetime,
+    arrived: Arrived,
     stored: Mapping[str, Sequence[Segment]],
-    kinds: Collection[str] = KINDS,
 ) -> Iterator[Recomputed]:
-    """`stored`: the resident's segments by period code, as computed before the new facts;
-    `kinds`: those of the new facts. Only the indicators reading one of them are recomputed:
-    the others' segments, computed over facts that did not change, hold at every as-of as
-    they were (the passage of time was already in them)."""
+    """`stored`: the resident's segments by period code, as computed before the new facts.
+    Only the periods the new facts reach, and there only the indicators reading their kinds,
+    are recomputed: the others' segments, computed over facts that did not change, hold at
+    every as-of as they were (the passage of time was already in them)."""
+    since = arrived.since
     for year in sorted(history.years(zone)):
-        for period in periods_of(year):
+        for period in filter(arrived.reaches, periods_of(year)):
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            chosen = [i for i in version.indicators if METHODS[i.method].reads & set(kinds)]
+            chosen = [i for i in version.indicators if METHODS[i.method].reads & arrived.kinds]
             if not chosen:
                 continue
             ids = {i.id for i in chosen}
