@@ -35,6 +35,8 @@ Changes = dict[DeltaKey, tuple[int, int, str]]
 
 
 class CasesProjection:
+    """Given to `FactsProjection`, which calls it with each batch's new fact rows."""
+
     def __init__(self, catalogue: Catalogue, zone: tzinfo) -> None:
         self._catalogue, self._zone = catalogue, zone
 
@@ -125,9 +127,7 @@ def _areas(version: CatalogueVersion, segments: Iterable[Segment]) -> dict[Strat
     return found
 
 
-def _add(
-    changes: dict[DeltaKey, tuple[int, int, str]], period: str, deltas: list[Delta], areas: dict[Stratum, str]
-) -> None:
+def _add(changes: Changes, period: str, deltas: list[Delta], areas: dict[Stratum, str]) -> None:
     for d in deltas:
         s = d.stratum
         key = (period, d.indicator_id, s.level, s.id, s.key_population, d.instant)
