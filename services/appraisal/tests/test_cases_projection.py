@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +96,27 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
     in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
     with engine.connect() as conn:  # a team or institution by its area, an area by its code
         assert totals_at(conn, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
+
+
+def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:
+    story, _ = county_year()
+    contracts = [d for d in story if d.topic != topics.HEALTH_SERVICES.name]
+    services = [d for d in story if d.topic == topics.HEALTH_SERVICES.name]  # the same residents' visits and ratings
+
+    def worker(stream: list[Delivery]) -> None:
+        projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+        for batch in batches(stream, 10):
+            projection.apply(batch)
+
+    with ThreadPoolExecutor(2) as both:
+        list(both.map(worker, (contracts, services)))
+
+    for as_of in map(datetime.fromisoformat, AS_OF):
+        expected = oracle(engine, Period.parse("2026"), as_of)
+        with engine.connect() as conn:
+            assert totals_at(conn, "2026", as_of) == figures_of(expected), as_of
+            holding = {i: Counter(cases) for i, cases in cases_at(conn, "2026", as_of).items()}
+        assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, as_of
 
 
 def test_a_late_fact_changes_the_figures_only_from_when_it_was_known(engine: Engine) -> None:
