@@ -10,7 +10,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from appraisal.domain.facts import Facts
-from services.appraisal.tests.appraisal_facts import T1, T2, T3, contract, figure, population, ratio, team, terminated
+from appraisal.domain.strata import Stratum
+from services.appraisal.tests.appraisal_facts import (
+    T1,
+    T2,
+    T3,
+    appraised,
+    contract,
+    figure,
+    population,
+    ratio,
+    team,
+    terminated,
+)
 
 
 def test_contracts_signed_counts_signings_and_renewals_on_the_local_day() -> None:
@@ -103,6 +115,32 @@ def test_workload_is_residents_under_contract_against_the_doctors_caps() -> None
     assert figure("workload", facts, stratum="T3").points == Decimal("4.00")
     # I1 is T1 and T2: 2 ÷ 2500
     assert ratio(figure("workload", facts, "institution", "I1")) == (2, 2500, "0.0008")
+
+
+def test_workloads_drill_down_names_the_contracts_term_so_a_case_holds_while_it_is_in_force() -> None:
+    facts = Facts(
+        contracts=(
+            contract("c1", "r_1", starts="2026-01-01"),
+            terminated(contract("c4", "r_4", starts="2026-02-01"), "2026-11-30"),
+        )
+    )
+
+    def cases(as_of: str) -> dict[str, str]:
+        found = appraised(facts, as_of=as_of).drill_down("workload", Stratum("team", "T1"))
+        return {c.about: c.why for c in found}
+
+    # the same cases on 15 May and 15 June: the day seen is not part of them
+    in_may = {"c1": "in force 2026-01-01 to 2026-12-31", "c4": "in force 2026-02-01 to 2026-11-30"}
+    assert cases("2026-05-15") == cases("2026-06-15") == in_may
+    assert cases("2027-01-15") == {"c1": "in force 2026-01-01 to 2026-12-31"}
+
+
+def test_workload_of_a_period_not_begun_counts_no_one() -> None:
+    facts = Facts(teams=(team(T1, None),), contracts=(contract("c1", "r_1", starts="2026-01-01"),))
+
+    # as of 15 December 2026 nothing of 2027 has been seen: c1 is in force, but not yet in 2027
+    assert ratio(figure("workload", facts, period="2027", as_of="2026-12-15")) == (0, 2000, "0.0000")
+    assert ratio(figure("workload", facts, period="2026", as_of="2026-12-15")) == (1, 2000, "0.0005")
 
 
 def test_workload_over_the_cap_earns_nothing() -> None:

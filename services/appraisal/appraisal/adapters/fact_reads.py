@@ -28,7 +28,6 @@ from appraisal.adapters.facts_tables import (
 from appraisal.adapters.own_views import REGISTER
 from appraisal.domain import facts as f
 from appraisal.domain.known import Known
-from appraisal.domain.periods import Period
 
 T = TypeVar("T")
 
@@ -57,14 +56,14 @@ def team_changes(
     return [(aware(r[0]), TeamChange(*r[1:])) for r in conn.execute(query.order_by(t.c.changed_at, t.c.event_id))]
 
 
-def contracts(conn: Connection, known: datetime, period: Period, area: str) -> list[Known[f.ContractFact]]:
-    """Contracts not over before the period began, with teams in the area or residents living
-    there; latest known first (a contract's earliest known start wins)."""
+def contracts(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.ContractFact]]:
+    """Contracts with teams in the area or residents living there; latest known first (a
+    contract's earliest known start wins)."""
     t, wheres = CONTRACT_STARTS, _Wheres()
     query = select(t.c.known_at, t.c.contract_id, t.c.resident_ref, t.c.resident_area_code, t.c.team_id,
                    t.c.institution_id, t.c.area_code, _text(t.c["items"]), _text(t.c.key_populations), t.c.starts_on,
                    t.c.ends_on, t.c.signed_at, t.c.renews_contract_id)  # fmt: skip
-    query = query.where(t.c.known_at <= known, t.c.ends_on >= period.first)
+    query = query.where(t.c.known_at <= known, *more)
     if area:
         query = query.where(t.c.area_code.startswith(area) | t.c.resident_area_code.startswith(area))
     return [
@@ -79,10 +78,13 @@ def _contract(r: Any, wheres: _Wheres) -> f.ContractFact:
                           aware(r[11]), r[12])  # fmt: skip
 
 
-def endings(conn: Connection, known: datetime, contract_ids: Collection[str]) -> list[Known[tuple[str, f.Ending]]]:
+def endings(
+    conn: Connection, known: datetime, contract_ids: Collection[str], *more: Any
+) -> list[Known[tuple[str, f.Ending]]]:
     """How these contracts ended; latest ended first (a contract's earliest known ending wins)."""
     t = CONTRACT_ENDS
-    query = select(t.c.known_at, t.c.contract_id, t.c.kind, t.c.last_day, t.c.reason).where(t.c.known_at <= known)
+    query = select(t.c.known_at, t.c.contract_id, t.c.kind, t.c.last_day, t.c.reason)
+    query = query.where(t.c.known_at <= known, *more)
     rows = conn.execute(query.order_by(t.c.ended_at.desc(), t.c.event_id))
     return [(aware(r[0]), (r[1], f.Ending(r[2], r[3], r[4]))) for r in rows if r[1] in contract_ids]
 

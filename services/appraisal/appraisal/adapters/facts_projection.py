@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, case, delete
 from sqlalchemy.dialects.postgresql import insert
 
+from appraisal.adapters.cases_projection import CasesProjection
+from appraisal.adapters.cases_tables import CASES_TABLES
 from appraisal.adapters.fact_rows import fact_of
 from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
@@ -23,8 +25,9 @@ READER = "appraisal-facts"
 
 
 class FactsProjection:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, cases: CasesProjection | None = None) -> None:
+        """`cases`: the step keeping the residents' cases and the strata's changes, if any."""
+        self._engine, self._cases = engine, cases
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         with self._engine.begin() as conn:
@@ -36,15 +39,18 @@ class FactsProjection:
                     rows[fact[0]].append(fact[1])
             for table, values in rows.items():
                 conn.execute(insert(table), values)
+            if self._cases is not None:
+                self._cases.apply(conn, rows)
             _advance(conn, deliveries)
             if rows:  # last: the version's row lock is held only until the commit
                 record_change(conn, min(row["known_at"] for values in rows.values() for row in values))
 
     def forget_everything(self) -> None:
-        """Empty the facts, the applied ids, the positions and the version: a rebuild then replays
-        the streams from the beginning (with a new consumer group) into empty tables."""
+        """Empty the facts and what was projected of them, the applied ids, the positions and the
+        version: a rebuild then replays the streams from the beginning (with a new consumer group)
+        into empty tables."""
         with self._engine.begin() as conn:
-            for table in FACT_TABLES:
+            for table in (*FACT_TABLES, *CASES_TABLES):
                 conn.execute(delete(table))
             conn.execute(delete(APPLIED.table).where(APPLIED.table.c.reader == READER))
 

@@ -61,7 +61,7 @@ class FactsReader:
         since = datetime.combine(period.first, time(), UTC) - timedelta(days=1)  # a day's margin for zones
         until = datetime.combine(period.last + timedelta(days=1), time(), self._zone).astimezone(UTC)
         teams = Knowns(reads.teams(conn, known, area))
-        contracts = Knowns(reads.contracts(conn, known, period, area))
+        contracts = Knowns(reads.contracts(conn, known, area, CONTRACT_STARTS.c.ends_on >= period.first))
         history = FactsHistory(
             teams=teams,
             changes=Knowns(reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})),

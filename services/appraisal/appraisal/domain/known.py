@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import compress
 from typing import Generic, TypeVar
 
@@ -67,6 +67,10 @@ def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, 
     return endings
 
 
+KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care")
+"""The kinds of a resident's facts (the fields of a history)."""
+
+
 @dataclass(frozen=True)
 class ResidentHistory:
     """One resident's facts (the cases of every indicator are each of one resident), in the
@@ -93,3 +97,12 @@ class ResidentHistory:
         """Every moment a fact of the resident became known."""
         rows = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
         return tuple(sorted({at for facts in rows for at in facts.known_at}))
+
+    def years(self, zone: tzinfo) -> set[int]:
+        """Every year a fact of the resident names a day of: only those years' periods can have its cases."""
+        found = {e.last_day.year for _, e in self.endings.facts}
+        for c in self.contracts.facts:
+            found |= {*range(c.starts_on.year, c.ends_on.year + 1), c.signed_at.astimezone(zone).year}
+        instants = [v.occurred_at for v in self.visits.facts] + [r.rated_at for r in self.ratings.facts]
+        found |= {at.astimezone(zone).year for at in instants + [s.issued_at for s in self.referrals.facts]}
+        return found | {c.on.year for c in self.care.facts}

@@ -43,6 +43,11 @@ class Period:
         return [datetime.combine(first, time(), zone) - timedelta(microseconds=1) for first in firsts]
 
 
+def periods_of(year: int) -> tuple[Period, ...]:
+    """Every period of a year: the year, its halves, its quarters."""
+    return tuple(Period.parse(f"{year}{part}") for part in ("", "-H1", "-H2", "-Q1", "-Q2", "-Q3", "-Q4"))
+
+
 def _month_after(day: date, months: int) -> date:
     index = day.month - 1 + months
     return date(day.year + index // 12, index % 12 + 1, 1)

@@ -3,10 +3,10 @@
 Every case is of one resident, so the cases of an appraisal are the union of each
 resident's. A resident's cases, as a function of the appraisal's as-of time, change only
 when one of its facts becomes known, when the day the window sees reaches a date its facts
-name (a contract's start, its last day, a contract year's end, a day of care), when a
-method's own turn comes (a referral's deadline), or, for a method whose cases name the day,
-every day while it has cases. The methods are asked at those instants, and only there: they
-stay the rules, and the segments give their answer at every as-of, exactly.
+name (a contract's start, its last day, a contract year's end, a day of care), or when a
+method's own turn comes (a referral's deadline). The methods are asked at those instants,
+and only there: they stay the rules, and the segments give their answer at every as-of,
+exactly. (So no case may name the day seen itself: it would change every day.)
 """
 
 from __future__ import annotations
@@ -40,14 +40,17 @@ class Segment:
         return self.valid_from <= moment and (self.valid_to is None or moment < self.valid_to)
 
 
-def segments(
-    catalogue: CatalogueVersion, period: Period, zone: tzinfo, history: ResidentHistory, since: datetime
+def segments(  # noqa: PLR0913
+    catalogue: CatalogueVersion,
+    period: Period,
+    zone: tzinfo,
+    history: ResidentHistory,
+    since: datetime,
+    indicators: Sequence[Indicator] | None = None,
 ) -> tuple[Segment, ...]:
-    """The resident's cases of every indicator of the version, at every as-of from `since` on."""
-    turns = _turns(history, period, zone, since)
-    by_day = [i for i in catalogue.indicators if METHODS[i.method].names_the_day]
-    by_events = [i for i in catalogue.indicators if not METHODS[i.method].names_the_day]
-    found = [*_follow(by_events, history, period, zone, turns), *_follow(by_day, history, period, zone, turns)]
+    """The resident's cases of every indicator of the version (or of these), at every as-of from `since` on."""
+    chosen = catalogue.indicators if indicators is None else indicators
+    found = _follow(chosen, history, period, zone, _turns(history, period, zone, since))
     return tuple(sorted(found, key=lambda s: (s.valid_from, s.indicator_id, s.case.about, s.case.why)))
 
 
@@ -70,8 +73,6 @@ def _follow(
             cases = method.compute(seen, i.parameters)
             if method.turns is not None and (turn := method.turns(seen, i.parameters)) is not None:
                 heappush(pending, turn)
-            if method.names_the_day and cases and window.next_day is not None:
-                heappush(pending, window.next_day)
             if cases != answered[i.id]:  # most turns change a few indicators' cases, if any
                 answered[i.id], was, now = cases, held[i.id], _numbered(cases)
                 found += [Segment(i.id, key[0], was.pop(key), moment) for key in was.keys() - now]
@@ -85,13 +86,15 @@ def _numbered(cases: list[Case]) -> set[tuple[Case, int]]:
 
 
 def _turns(history: ResidentHistory, period: Period, zone: tzinfo, since: datetime) -> list[datetime]:
-    """`since`, then every later moment a fact became known or the window's day reaches a date the facts name."""
-    days = {period.last + timedelta(days=1)}
+    """`since`, then every later moment a fact became known or the window's day reaches a date
+    the facts name, until the day after the period's last: from then on the day seen stays its last."""
+    after = period.last + timedelta(days=1)
+    days = {period.first, after}
     for c in history.contracts.facts:
         days |= {c.starts_on, c.ends_on, *_years_last_days(c)}
     days |= {e.last_day for _, e in history.endings.facts}
     days |= {f.on for f in history.care.facts}
-    starts = {datetime.combine(d, time(), zone) for day in days for d in (day, day + timedelta(days=1))}
+    starts = {datetime.combine(d, time(), zone) for day in days for d in (day, day + timedelta(days=1)) if d <= after}
     return sorted({since, *(t for t in (*history.known_at, *starts) if t > since)})
 
 

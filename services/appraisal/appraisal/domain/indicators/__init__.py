@@ -15,6 +15,7 @@ from typing import Any, Literal
 from appraisal.domain.cases import Case
 from appraisal.domain.indicators import chronic, contracting, effective, experience
 from appraisal.domain.indicators.residents import Seen
+from appraisal.domain.known import KINDS
 
 Denominator = Literal["cases", "population", "key_population", "capacity", "none"]
 Compute = Callable[[Seen, Mapping[str, Any]], list[Case]]
@@ -30,25 +31,31 @@ class Method:
     turns: Turns | None = None
     """Beyond the day the window sees, when the passage of time alone next changes its cases
     (a later as-of with the same facts): None when only new facts or a new day can."""
-    names_the_day: bool = False
-    """Its cases say which day the window sees, so while it has any they change every day."""
+    reads: frozenset[str] = frozenset(KINDS)
+    """The kinds of a resident's facts its cases depend on: a new fact of another kind changes none."""
 
 
 _CHRONIC = ("key_population", "new_contract_days")
+_CONTRACTS = frozenset({"contracts", "endings"})
+_DELIVERED = _CONTRACTS | {"visits"}
 METHODS: dict[str, Method] = {
-    "contracts_signed": Method(contracting.contracts_signed, "none"),
-    "coverage": Method(contracting.coverage, "population"),
-    "key_population_coverage": Method(contracting.key_population_coverage, "key_population"),
-    "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",), names_the_day=True),
-    "renewal_rate": Method(effective.renewal_rate, "cases"),
-    "effective_contracting": Method(effective.effective_contracting, "cases"),
-    "package_fulfilment": Method(effective.package_fulfilment, "cases"),
-    "follow_up": Method(chronic.follow_up, "cases", (*_CHRONIC, "item", "follow_ups_per_year")),
-    "control": Method(chronic.control, "cases", (*_CHRONIC, "below")),
+    "contracts_signed": Method(contracting.contracts_signed, "none", reads=_CONTRACTS),
+    "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS),
+    "key_population_coverage": Method(contracting.key_population_coverage, "key_population", reads=_CONTRACTS),
+    "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",), reads=_CONTRACTS),
+    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS),
+    "effective_contracting": Method(effective.effective_contracting, "cases", reads=_DELIVERED),
+    "package_fulfilment": Method(effective.package_fulfilment, "cases", reads=_DELIVERED),
+    "follow_up": Method(chronic.follow_up, "cases", (*_CHRONIC, "item", "follow_ups_per_year"), reads=_DELIVERED),
+    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_DELIVERED),
     "referral_timeliness": Method(
-        experience.referral_timeliness, "cases", ("target_hours",), experience.timeliness_turns
+        experience.referral_timeliness,
+        "cases",
+        ("target_hours",),
+        experience.timeliness_turns,
+        reads=frozenset({"referrals"}),
     ),
-    "satisfaction": Method(experience.satisfaction, "cases", ("good_from",)),
-    "long_prescriptions": Method(experience.long_prescriptions, "none"),
-    "family_sickbeds": Method(experience.family_sickbeds, "none"),
+    "satisfaction": Method(experience.satisfaction, "cases", ("good_from",), reads=frozenset({"ratings"})),
+    "long_prescriptions": Method(experience.long_prescriptions, "none", reads=frozenset({"care"})),
+    "family_sickbeds": Method(experience.family_sickbeds, "none", reads=frozenset({"care"})),
 }

@@ -36,12 +36,15 @@ def key_population_coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 
 def workload(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
-    """Each resident under contract with the team on the last day the appraisal sees."""
+    """Each resident under contract with the team on the last day the appraisal sees. Its
+    drill-down names the contract's term, not the day: a case then changes only when the day
+    seen enters or leaves the term, not every day. Before the period begins the appraisal has
+    seen none of its days, so no one yet (else a period's cases would depend on every year before it)."""
     day = seen.window.last_seen
     return [
-        counted(c.where, c.resident_ref, c.contract_id, f"under contract on {day}", c.key_populations)
+        counted(c.where, c.resident_ref, c.contract_id, f"in force {c.starts_on} to {c.last_day}", c.key_populations)
         for c in seen.contracts
-        if c.in_force(day, day)
+        if c.in_force(day, day) and day >= seen.window.period.first
     ]
 
 

@@ -1,0 +1,98 @@
+"""The projected appraisal's cost: a county's year of public events fed in batches through
+the facts projection, without and with the step that keeps `resident_cases` and
+`stratum_deltas` (each into a database of its own, in one run); then the projection's read of
+a whole period's figures (`totals_at`) and the trajectory of one resident's period. Prints
+figures, asserts nothing.
+
+    .venv/bin/python bench/appraisal_projection.py --residents 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
+
+from appraisal.adapters.cases_projection import CasesProjection  # noqa: E402
+from appraisal.adapters.cases_reads import totals_at  # noqa: E402
+from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
+from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
+from appraisal.adapters.resident_reads import histories  # noqa: E402
+from appraisal.bootstrap import engine_for  # noqa: E402
+from appraisal.domain.periods import Period  # noqa: E402
+from appraisal.domain.trajectory import segments  # noqa: E402
+from appraisal.settings import AppraisalSettings  # noqa: E402
+from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
+from shared.messaging import Delivery  # noqa: E402
+from shared.servers.postgres import postgres, scratch_database  # noqa: E402
+
+COUNTY = "440183"
+BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
+TABLES = ("resident_cases", "stratum_deltas")
+
+
+def fed(url: str, deliveries: list[Delivery], step: bool, size: int) -> tuple[float, AppraisalSettings]:
+    settings = AppraisalSettings(database_url=url, database_schema="appraisal")
+    engine = engine_for(settings)
+    cases = CasesProjection(load_catalogue(settings.catalogue_file), CHINA) if step else None
+    projection, started = FactsProjection(engine, cases), time.perf_counter()
+    for batch in batches(deliveries, size):
+        projection.apply(batch)
+    took = time.perf_counter() - started
+    engine.dispose()
+    return len(deliveries) / took, settings
+
+
+def timed(n: int, read: Callable[[], object]) -> list[float]:
+    found = []
+    for _ in range(n):
+        started = time.perf_counter()
+        read()
+        found.append(time.perf_counter() - started)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    deliveries = Year(COUNTY, args.residents, 2026).deliveries()
+    print(f"{args.residents} residents, {len(deliveries)} events, batches of {args.batch}")
+    with ExitStack() as servers:
+        server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
+        bare, _ = fed(servers.enter_context(scratch_database(server, "fdcs_bench")), deliveries, False, args.batch)
+        print(f"  facts only:              {bare:>8.0f} events/s")
+        full, settings = fed(
+            servers.enter_context(scratch_database(server, "fdcs_bench")), deliveries, True, args.batch
+        )
+        print(f"  facts and projected cases: {full:>6.0f} events/s")
+        engine = engine_for(settings)
+        with engine.connect() as conn:
+            as_of = datetime(2027, 1, 10, tzinfo=CHINA)
+            counted = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
+            print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, counted, strict=True)))
+            reads = timed(7, lambda: totals_at(conn, "2026", as_of))
+            print(f"  totals_at 2026, the county: {statistics.median(reads) * 1000:.0f} ms median of 7")
+            refs = [
+                r for (r,) in conn.exec_driver_sql("SELECT DISTINCT resident_ref FROM appraisal.fact_contract_starts")
+            ]
+            lives = histories(conn, refs[:500])
+        version, period = load_catalogue(settings.catalogue_file).for_period(Period.parse("2026")), Period.parse("2026")
+        took = timed(1, lambda: [segments(version, period, CHINA, h, BEGINNING) for h in lives.values()])[0]
+        print(
+            f"  one resident's 2026 trajectory from nothing: {took / len(lives) * 1000:.2f} ms ({len(lives)} residents)"
+        )
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

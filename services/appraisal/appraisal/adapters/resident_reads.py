@@ -1,0 +1,44 @@
+"""The facts of a few residents, every one known so far, as each resident's history: one
+query per fact table for all of them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from appraisal.adapters import fact_reads as reads
+from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
+from appraisal.domain.known import Known, Knowns, ResidentHistory
+
+EVER = datetime.max.replace(tzinfo=UTC)
+
+
+def histories(conn: Connection, refs: Collection[str]) -> dict[str, ResidentHistory]:
+    """In the facts reader's order, so each history is what an appraisal reads of the resident."""
+    contracts = reads.contracts(conn, EVER, "", _of(CONTRACT_STARTS, refs))
+    whose = {c.contract_id: c.resident_ref for _, c in contracts}
+    endings = reads.endings(conn, EVER, whose.keys(), CONTRACT_ENDS.c.contract_id.in_(list(whose)))
+    kinds = (
+        _by_resident(contracts, lambda c: c.resident_ref),
+        _by_resident(endings, lambda e: whose[e[0]]),
+        _by_resident(reads.visits(conn, EVER, "", _of(VISITS, refs)), lambda v: v.resident_ref),
+        _by_resident(reads.ratings(conn, EVER, "", _of(RATINGS, refs)), lambda r: r.resident_ref),
+        _by_resident(reads.referral_steps(conn, EVER, "", _of(REFERRAL_STEPS, refs)), lambda s: s.resident_ref),
+        _by_resident(reads.care(conn, EVER, "", _of(CARE, refs)), lambda c: c.resident_ref),
+    )
+    return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
+
+
+def _of(t: Table, refs: Collection[str]) -> Any:
+    return t.c.resident_ref.in_(list(refs))
+
+
+def _by_resident(rows: list[Known[Any]], resident: Any) -> dict[str, list[Known[Any]]]:
+    found: dict[str, list[Known[Any]]] = defaultdict(list)
+    for row in rows:
+        found[resident(row[1])].append(row)
+    return found

@@ -1,0 +1,157 @@
+"""The projected appraisal on PostgreSQL: a county's year of events fed through the facts
+projection in batches (late-known facts, endings of contracts started batches before, a
+batch delivered twice) gives, at every as-of, the figures and the drill-down `appraise`
+computes from the facts then known."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from appraisal.adapters.cases_projection import CasesProjection
+from appraisal.adapters.cases_reads import Totals, cases_at, totals_at
+from appraisal.adapters.cases_tables import RESIDENT_CASES, STRATUM_DELTAS
+from appraisal.adapters.facts_projection import FactsProjection
+from appraisal.adapters.facts_reader import FactsReader
+from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
+from appraisal.bootstrap import engine_for
+from appraisal.domain.appraisal import Appraisal, appraise
+from appraisal.domain.figures import totals
+from appraisal.domain.periods import Period, Window
+from appraisal.settings import AppraisalSettings
+from bench.appraisal_year import Year, batches
+from services.appraisal.tests.appraisal_events import again
+from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+from shared.contracts import topics
+from shared.messaging import Delivery
+
+COUNTY = "440183"
+LATE = timedelta(days=40)
+
+
+@pytest.fixture
+def engine(service_settings: Callable[..., Any]) -> Iterator[Engine]:
+    made = engine_for(service_settings(AppraisalSettings))
+    yield made
+    made.dispose()
+
+
+def county_year() -> tuple[list[Delivery], list[Delivery]]:
+    """A small county's year in the order its facts became known, and those of them (every
+    seventh visit and rating) recorded 40 days late, so known after facts that happened later."""
+    deliveries = Year(COUNTY, 60, 2026, seed=11).deliveries()
+    chosen = {d.envelope.id for d in deliveries[::7] if d.topic == topics.HEALTH_SERVICES.name}
+    story = [_known_later(d) if d.envelope.id in chosen else d for d in deliveries]
+    return sorted(story, key=lambda d: d.envelope.time), [d for d in story if d.envelope.id in chosen]
+
+
+def _known_later(d: Delivery) -> Delivery:
+    return replace(d, envelope=d.envelope.model_copy(update={"time": d.envelope.time + LATE}))
+
+
+def oracle(engine: Engine, period: Period, as_of: datetime) -> Appraisal:
+    facts = FactsReader(engine, ZONE).snapshot(as_of, period).facts
+    return appraise(CATALOGUE.for_period(period), facts, Window(period, as_of, ZONE))
+
+
+def figures_of(appraisal: Appraisal) -> Totals:
+    """Today's figures' numerators and denominators, without the strata where nothing counts."""
+    found: Totals = {}
+    for i in appraisal.catalogue.indicators:
+        added = totals(i, list(appraisal.cases[i.id]), appraisal.subjects)
+        if kept := {stratum: sums for stratum, sums in added.items() if sums != (0, 0)}:
+            found[i.id] = kept
+    return found
+
+
+AS_OF = ("2026-02-01T00:00:00+08:00", "2026-06-30T23:59:59+08:00", "2026-07-01T00:00:00+08:00",
+         "2026-11-15T10:00:00+08:00", "2027-01-10T09:00:00+08:00", "2027-03-01T00:00:00+08:00")  # fmt: skip
+PERIODS = ("2026", "2026-H2", "2026-Q1", "2025-Q4", "2027")
+
+
+def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engine: Engine) -> None:
+    story, late = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    for batch in batches(story, 40):  # a contract's expiry comes batches after its signing
+        projection.apply(batch)
+
+    assert late and any(type(d.event).__name__ == "ContractExpired" for d in story)
+    for code in PERIODS:
+        period = Period.parse(code)
+        for as_of in map(datetime.fromisoformat, AS_OF):
+            expected = oracle(engine, period, as_of)
+            with engine.connect() as conn:
+                assert totals_at(conn, code, as_of) == figures_of(expected), (code, as_of)
+                holding = {i: Counter(cases) for i, cases in cases_at(conn, code, as_of).items()}
+            assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
+    final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
+    assert final
+    in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
+    with engine.connect() as conn:  # a team or institution by its area, an area by its code
+        assert totals_at(conn, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
+
+
+def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:
+    story, _ = county_year()
+    contracts = [d for d in story if d.topic != topics.HEALTH_SERVICES.name]
+    services = [d for d in story if d.topic == topics.HEALTH_SERVICES.name]  # the same residents' visits and ratings
+
+    def worker(stream: list[Delivery]) -> None:
+        projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+        for batch in batches(stream, 10):
+            projection.apply(batch)
+
+    with ThreadPoolExecutor(2) as both:
+        list(both.map(worker, (contracts, services)))
+
+    for as_of in map(datetime.fromisoformat, AS_OF):
+        expected = oracle(engine, Period.parse("2026"), as_of)
+        with engine.connect() as conn:
+            assert totals_at(conn, "2026", as_of) == figures_of(expected), as_of
+            holding = {i: Counter(cases) for i, cases in cases_at(conn, "2026", as_of).items()}
+        assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, as_of
+
+
+def test_a_late_fact_changes_the_figures_only_from_when_it_was_known(engine: Engine) -> None:
+    story, late = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    projection.apply([d for d in story if d not in late])
+    first_known = min(d.envelope.time for d in late) - timedelta(microseconds=1)
+    after = datetime.fromisoformat(AS_OF[-1])
+    with engine.connect() as conn:
+        then, later = totals_at(conn, "2026", first_known), totals_at(conn, "2026", after)
+
+    projection.apply(late)
+
+    with engine.connect() as conn:
+        assert totals_at(conn, "2026", first_known) == then
+        assert totals_at(conn, "2026", after) != later
+        assert totals_at(conn, "2026", after) == figures_of(oracle(engine, Period.parse("2026"), after))
+
+
+def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
+    story, _ = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    for batch in batches(story, 100):
+        projection.apply(batch)
+    kept = _projected(engine)
+
+    projection.apply([again(d) for d in story[50:150]])
+
+    assert _projected(engine) == kept
+
+
+def _projected(engine: Engine) -> tuple[list[Any], list[Any]]:
+    c = RESIDENT_CASES.c
+    with engine.connect() as conn:
+        cases = conn.execute(select(*(col for col in RESIDENT_CASES.c if col is not c.id)).order_by(c.resident_ref,
+                             c.period, c.indicator_id, c.about, c.valid_from, c.why)).all()  # fmt: skip
+        deltas = conn.execute(select(STRATUM_DELTAS).order_by(*STRATUM_DELTAS.primary_key)).all()
+    return [tuple(r) for r in cases], [tuple(r) for r in deltas]
