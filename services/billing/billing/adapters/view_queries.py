@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, case, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select, true, tuple_
 
-from billing.adapters.tables import CHARGES, RELEASES, SETTLEMENTS
+from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
 
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
@@ -15,10 +15,17 @@ FIGURES = ("contracts_charged", "due_fen", "settled_fen", "withheld_fen", "relea
 
 def where(table: Table, scope: Scope) -> list[ColumnElement[bool]]:
     c = table.c
-    clauses = [c.period.startswith(scope.period, autoescape=True), c.area_code.startswith(scope.area_prefix)]
+    clauses = [_period(c.period, scope.period), c.area_code.startswith(scope.area_prefix)]
     clauses += [c.bureau_id == scope.bureau_id] if scope.bureau_id else []
     clauses += [c.institution_id == scope.institution_id] if scope.institution_id else []
     return clauses + ([c.payer == scope.payer] if scope.payer else [])
+
+
+def _period(column: ColumnElement[str], period: str) -> ColumnElement[bool]:
+    """A month, or a year's months (a range, so an index on the period serves it)."""
+    if len(period) == len("2026"):
+        return column.between(f"{period}-01", f"{period}-12")
+    return column == period if period else true()
 
 
 def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
@@ -44,41 +51,54 @@ def _row(rows: dict[tuple[Any, ...], dict[str, Any]], source: Any) -> dict[str, 
     return rows.setdefault(key, dict(zip(GROUP, key, strict=True)) | dict.fromkeys(FIGURES, 0))
 
 
-def charges(engine: Engine, scope: Scope) -> dict[str, Any]:
-    """The contracts behind a figure: every charge of the scope, oldest contract first."""
-    query = select(CHARGES).where(*where(CHARGES, scope)).order_by(CHARGES.c.contract_id, CHARGES.c.charge_id)
+DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
+
+
+def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: int) -> dict[str, Any]:
+    """The contracts behind a figure, a page at a time: by institution, period, payer and
+    contract, from `after` (the last charge of the previous page), and the scope's count of
+    contracts charged and total, from the totals (contracts count per period, payer and
+    institution, as the settlements count them)."""
+    order = [CHARGES.c[k] for k in DRILL_DOWN]
+    query = select(CHARGES).where(*where(CHARGES, scope)).order_by(*order).limit(limit + 1)
+    if after is not None:
+        query = query.where(tuple_(*order) > tuple_(*after))
     with engine.connect() as conn:
         items = [dict(r) for r in conn.execute(query).mappings()]
+        totals = _charged(conn, scope)
+    page, more = items[:limit], len(items) > limit
     return {
-        "items": items,
-        "contracts": len({i["contract_id"] for i in items}),
-        "total_fen": sum(i["amount_fen"] for i in items),
+        "items": page,
+        "contracts": sum(int(t["contracts_charged"]) for t in totals.values()),
+        "total_fen": sum(int(t["due_fen"]) + int(t["adjustments_fen"]) for t in totals.values()),
+        "next": tuple(page[-1][k] for k in DRILL_DOWN) if more else None,
     }
+
+
+def _charged(conn: Connection, scope: Scope) -> dict[tuple[Any, ...], Any]:
+    """The charges' sums of each group in the scope (one row per group, never a charge)."""
+    t = CHARGE_TOTALS.c
+    query = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), t.charges > 0).order_by(*(t[g] for g in GROUP))
+    found = {}
+    for row in conn.execute(query).mappings():
+        group = dict(row) | {"bureau_id": row["bureau_id"] or None}  # stored as '' in the key
+        found[_key(group)] = group
+    return found
+
+
+def _key(row: Any) -> tuple[Any, ...]:
+    return tuple(row[g] for g in GROUP)
 
 
 def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
     """The view's totals against the sum of the FeeSettled events, and each settlement
-    against the ContractCharged events it settled."""
+    against the sums of the ContractCharged events it settled (kept as they were applied)."""
     s = SETTLEMENTS.c
     sums = [func.coalesce(func.sum(col), 0) for col in (s.due_fen, s.withheld_fen, s.adjustments_fen, s.payable_fen)]
-    late = CHARGES.c.reason == "late_adjustment"
-    by_group = (
-        select(
-            *(CHARGES.c[g] for g in GROUP),
-            func.sum(case((late, 0), else_=CHARGES.c.amount_fen)).label("due_fen"),
-            func.sum(case((late, CHARGES.c.amount_fen), else_=0)).label("adjustments_fen"),
-            func.count(func.distinct(CHARGES.c.contract_id)).label("contracts_charged"),
-        )
-        .where(*where(CHARGES, scope))
-        .group_by(*(CHARGES.c[g] for g in GROUP))
-    )
     with engine.connect() as conn:
         count, *totals = conn.execute(select(func.count(), *sums).where(*where(SETTLEMENTS, scope))).one()
-        settled = {
-            tuple(r[g] for g in GROUP): r
-            for r in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings()
-        }
-        charged = {tuple(r[g] for g in GROUP): r for r in conn.execute(by_group).mappings()}
+        settled = {_key(r): r for r in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings()}
+        charged = _charged(conn, scope)
     view = figures(engine, scope)["totals"]
     events = dict(zip(("due_fen", "withheld_fen", "adjustments_fen", "payable_fen"), map(int, totals), strict=True))
     mismatched = [_label(k) for k, r in settled.items() if not _agrees(r, charged.get(k))]
