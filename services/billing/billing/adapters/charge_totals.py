@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, exists, func, literal, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, Select, String, all_, any_, case, delete, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from billing.adapters.tables import CHARGE_TOTALS, CHARGES
 
@@ -38,12 +38,22 @@ def book(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def _add(conn: Connection, ids: list[str], sign: int) -> None:
     """Add (or, with -1, take away) the sums of the stored charges `ids` to their groups' totals."""
+    statement = insert(CHARGE_TOTALS).from_select([*GROUP, *SUMS], _sums(ids, sign))
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(GROUP), set_={s: CHARGE_TOTALS.c[s] + statement.excluded[s] for s in SUMS}
+        )
+    )
+
+
+def _sums(ids: list[str], sign: int) -> Select[Any]:
     mine, other = CHARGES.alias("mine"), CHARGES.alias("other")
+    batch = literal(ids, ARRAY(String))  # one array parameter: one statement for any batch
     same_group = [other.c[g] == mine.c[g] for g in GROUP if g != "bureau_id"]
     elsewhere = exists().where(
         other.c.contract_id == mine.c.contract_id,
         other.c.bureau_id.is_not_distinct_from(mine.c.bureau_id),
-        other.c.charge_id.not_in(ids),
+        other.c.charge_id != all_(batch),
         *same_group,
     )
     late = mine.c.reason == "late_adjustment"
@@ -55,20 +65,14 @@ def _add(conn: Connection, ids: list[str], sign: int) -> None:
             case((late, mine.c.amount_fen), else_=0).label("adjustments_fen"),
             case((elsewhere, None), else_=mine.c.contract_id).label("new_contract"),
         )
-        .where(mine.c.charge_id.in_(ids))
+        .where(mine.c.charge_id == any_(batch))
         .subquery()
     )
     keys = [charges.c[g] for g in GROUP]
-    sums = select(
+    return select(
         *keys,
         (literal(sign) * func.count()).label("charges"),
         (literal(sign) * func.sum(charges.c.due_fen)).label("due_fen"),
         (literal(sign) * func.sum(charges.c.adjustments_fen)).label("adjustments_fen"),
         (literal(sign) * func.count(func.distinct(charges.c.new_contract))).label("contracts_charged"),
     ).group_by(*keys)
-    statement = insert(CHARGE_TOTALS).from_select([*GROUP, *SUMS], sums)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(GROUP), set_={s: CHARGE_TOTALS.c[s] + statement.excluded[s] for s in SUMS}
-        )
-    )

@@ -63,14 +63,16 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
     query = select(CHARGES).where(*where(CHARGES, scope)).order_by(*order).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
+    t = CHARGE_TOTALS.c
+    sums = select(*(func.coalesce(func.sum(f), 0) for f in (t.contracts_charged, t.due_fen + t.adjustments_fen)))
     with engine.connect() as conn:
         items = [dict(r) for r in conn.execute(query).mappings()]
-        totals = _charged(conn, scope)
+        contracts, total = conn.execute(sums.where(*where(CHARGE_TOTALS, scope))).one()
     page, more = items[:limit], len(items) > limit
     return {
         "items": page,
-        "contracts": sum(int(t["contracts_charged"]) for t in totals.values()),
-        "total_fen": sum(int(t["due_fen"]) + int(t["adjustments_fen"]) for t in totals.values()),
+        "contracts": int(contracts),
+        "total_fen": int(total),
         "next": tuple(page[-1][k] for k in DRILL_DOWN) if more else None,
     }
 
