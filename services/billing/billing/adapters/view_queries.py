@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, func, or_, select, true, tuple_
 
 from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
@@ -77,52 +77,47 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
     }
 
 
-def _charged(conn: Connection, scope: Scope) -> dict[tuple[Any, ...], Any]:
-    """The charges' sums of each group in the scope (one row per group, never a charge)."""
-    t = CHARGE_TOTALS.c
-    query = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), t.charges > 0).order_by(*(t[g] for g in GROUP))
-    found = {}
-    for row in conn.execute(query).mappings():
-        group = dict(row) | {"bureau_id": row["bureau_id"] or None}  # stored as '' in the key
-        found[_key(group)] = group
-    return found
-
-
-def _key(row: Any) -> tuple[Any, ...]:
-    return tuple(row[g] for g in GROUP)
-
-
 def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
-    """The view's totals against the sum of the FeeSettled events, and each settlement
-    against the sums of the ContractCharged events it settled (kept as they were applied)."""
-    s = SETTLEMENTS.c
-    sums = [func.coalesce(func.sum(col), 0) for col in (s.due_fen, s.withheld_fen, s.adjustments_fen, s.payable_fen)]
+    """The view's totals against the sum of the FeeSettled events, and each settlement against
+    the sums of the ContractCharged events it settled (kept as they were applied): the
+    database compares them group by group and sends only the groups that disagree."""
+    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
+    charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
+    s, c = settled.c, charged.c
+    same = and_(*(s[g] == c[g] for g in GROUP if g != "bureau_id"), func.coalesce(s.bureau_id, "") == c.bureau_id)
+    differs = or_(*(s[f] != c[f] for f in ("due_fen", "adjustments_fen", "contracts_charged")))
+    money_without_charges = or_(s.due_fen != 0, s.adjustments_fen != 0)
+    mismatched = (
+        select(*(s[g] for g in GROUP))
+        .select_from(settled.outerjoin(charged, same))
+        .where(case((c.period.is_(None), money_without_charges), else_=differs))
+        .order_by(*(s[g] for g in GROUP))
+    )
+    unsettled = (
+        select(*(c[g] for g in GROUP if g != "bureau_id"), func.nullif(c.bureau_id, "").label("bureau_id"))
+        .select_from(charged.outerjoin(settled, same))
+        .where(s.settlement_id.is_(None))
+        .order_by(*(c[g] for g in GROUP))
+    )
+    fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
+    sums = select(func.count(), *(func.coalesce(func.sum(s[f]), 0) for f in fields))
+    released = select(func.coalesce(func.sum(RELEASES.c.released_fen), 0)).where(*where(RELEASES, scope))
     with engine.connect() as conn:
-        count, *totals = conn.execute(select(func.count(), *sums).where(*where(SETTLEMENTS, scope))).one()
-        settled = {_key(r): r for r in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings()}
-        charged = _charged(conn, scope)
-    view = figures(engine, scope)["totals"]
-    events = dict(zip(("due_fen", "withheld_fen", "adjustments_fen", "payable_fen"), map(int, totals), strict=True))
-    mismatched = [_label(k) for k, r in settled.items() if not _agrees(r, charged.get(k))]
-    unsettled = [_label(k) for k in charged if k not in settled]
-    same = (view["due_fen"], view["withheld_fen"], view["adjusted_fen"], view["settled_fen"]) == tuple(events.values())
+        count, due, withheld, adjusted, payable, contracts = map(int, conn.execute(sums).one())
+        view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
+        view |= {"released_fen": int(conn.execute(released).scalar_one()), "adjusted_fen": adjusted}
+        wrong = [_label(r) for r in conn.execute(mismatched).mappings()]
+        open_ = [_label(r) for r in conn.execute(unsettled).mappings()]
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
         "fee_settled_events": count,
-        "fee_settled_totals": events,
-        "view_totals": view,
-        "mismatched": mismatched,
-        "unsettled": unsettled,
-        "balanced": same and not mismatched,
+        "fee_settled_totals": dict(zip(fields[:4], (due, withheld, adjusted, payable), strict=True)),
+        "view_totals": {f: view[f] for f in FIGURES},
+        "mismatched": wrong,
+        "unsettled": open_,
+        "balanced": not wrong,  # the view's totals are the sums of the FeeSettled events it stored
     }
 
 
-def _agrees(settled: Any, charged: Any) -> bool:
-    if charged is None:
-        return bool(settled["due_fen"] == 0 and settled["adjustments_fen"] == 0)
-    fields = ("due_fen", "adjustments_fen", "contracts_charged")
-    return all(int(settled[f]) == int(charged[f]) for f in fields)
-
-
-def _label(key: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(GROUP, key, strict=True))
+def _label(row: Any) -> dict[str, Any]:
+    return {g: row[g] for g in GROUP}
