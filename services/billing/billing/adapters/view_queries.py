@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, case, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, except_, func, or_, select, true, tuple_
 
 from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
@@ -93,12 +93,12 @@ def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
         .where(case((c.period.is_(None), money_without_charges), else_=differs))
         .order_by(*(s[g] for g in GROUP))
     )
-    unsettled = (
-        select(*(c[g] for g in GROUP if g != "bureau_id"), func.nullif(c.bureau_id, "").label("bureau_id"))
-        .select_from(charged.outerjoin(settled, same))
-        .where(s.settlement_id.is_(None))
-        .order_by(*(c[g] for g in GROUP))
-    )
+    # A set difference, hashed: no settlement is looked up charge total by charge total.
+    settled_groups = select(*(func.coalesce(s[g], "") if g == "bureau_id" else s[g] for g in GROUP))
+    left = except_(select(*(c[g] for g in GROUP)), settled_groups).subquery()
+    unsettled = select(
+        *(func.nullif(left.c[g], "").label(g) if g == "bureau_id" else left.c[g] for g in GROUP)
+    ).order_by(*(left.c[g] for g in GROUP))
     fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
     sums = select(func.count(), *(func.coalesce(func.sum(s[f]), 0) for f in fields))
     released = select(func.coalesce(func.sum(RELEASES.c.released_fen), 0)).where(*where(RELEASES, scope))
