@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, case, except_, func, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Subquery,
+    Table,
+    and_,
+    case,
+    except_,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
@@ -83,31 +97,15 @@ def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
     database compares them group by group and sends only the groups that disagree."""
     settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
     charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
-    s, c = settled.c, charged.c
-    same = and_(*(s[g] == c[g] for g in GROUP if g != "bureau_id"), func.coalesce(s.bureau_id, "") == c.bureau_id)
-    differs = or_(*(s[f] != c[f] for f in ("due_fen", "adjustments_fen", "contracts_charged")))
-    money_without_charges = or_(s.due_fen != 0, s.adjustments_fen != 0)
-    mismatched = (
-        select(*(s[g] for g in GROUP))
-        .select_from(settled.outerjoin(charged, same))
-        .where(case((c.period.is_(None), money_without_charges), else_=differs))
-        .order_by(*(s[g] for g in GROUP))
-    )
-    # A set difference, hashed: no settlement is looked up charge total by charge total.
-    settled_groups = select(*(func.coalesce(s[g], "") if g == "bureau_id" else s[g] for g in GROUP))
-    left = except_(select(*(c[g] for g in GROUP)), settled_groups).subquery()
-    unsettled = select(
-        *(func.nullif(left.c[g], "").label(g) if g == "bureau_id" else left.c[g] for g in GROUP)
-    ).order_by(*(left.c[g] for g in GROUP))
     fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
-    sums = select(func.count(), *(func.coalesce(func.sum(s[f]), 0) for f in fields))
+    sums = select(func.count(), *(func.coalesce(func.sum(settled.c[f]), 0) for f in fields))
     released = select(func.coalesce(func.sum(RELEASES.c.released_fen), 0)).where(*where(RELEASES, scope))
     with engine.connect() as conn:
         count, due, withheld, adjusted, payable, contracts = map(int, conn.execute(sums).one())
         view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
         view |= {"released_fen": int(conn.execute(released).scalar_one()), "adjusted_fen": adjusted}
-        wrong = [_label(r) for r in conn.execute(mismatched).mappings()]
-        open_ = [_label(r) for r in conn.execute(unsettled).mappings()]
+        wrong = [_label(r) for r in conn.execute(_mismatched(settled, charged)).mappings()]
+        open_ = [_label(r) for r in conn.execute(_unsettled(settled, charged)).mappings()]
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
         "fee_settled_events": count,
@@ -117,6 +115,31 @@ def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
         "unsettled": open_,
         "balanced": not wrong,  # the view's totals are the sums of the FeeSettled events it stored
     }
+
+
+def _mismatched(settled: Subquery, charged: Subquery) -> Select[Any]:
+    """Each settlement whose due, adjustments or contracts are not its group's charges'
+    (money settled where nothing was charged, too)."""
+    s, c = settled.c, charged.c
+    same = and_(*(s[g] == c[g] for g in GROUP if g != "bureau_id"), func.coalesce(s.bureau_id, "") == c.bureau_id)
+    differs = or_(*(s[f] != c[f] for f in ("due_fen", "adjustments_fen", "contracts_charged")))
+    money_without_charges = or_(s.due_fen != 0, s.adjustments_fen != 0)
+    return (
+        select(*(s[g] for g in GROUP))
+        .select_from(settled.outerjoin(charged, same))
+        .where(case((c.period.is_(None), money_without_charges), else_=differs))
+        .order_by(*(s[g] for g in GROUP))
+    )
+
+
+def _unsettled(settled: Subquery, charged: Subquery) -> Select[Any]:
+    """The groups charged and not settled: a set difference, hashed, so that no plan looks
+    settlements up one charge total at a time."""
+    s, c = settled.c, charged.c
+    settled_groups = select(*(func.coalesce(s[g], "") if g == "bureau_id" else s[g] for g in GROUP))
+    left = except_(select(*(c[g] for g in GROUP)), settled_groups).subquery()
+    stored = (func.nullif(left.c[g], "").label(g) if g == "bureau_id" else left.c[g] for g in GROUP)  # '' in the key
+    return select(*stored).order_by(*(left.c[g] for g in GROUP))
 
 
 def _label(row: Any) -> dict[str, Any]:
