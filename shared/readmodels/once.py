@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Connection, MetaData, String, Table
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Column, Connection, MetaData, String, Table, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 
 class AppliedEvents:
@@ -24,9 +24,11 @@ class AppliedEvents:
         fresh = list(dict.fromkeys(event_ids))
         if not fresh:
             return set()
+        # The ids as one array parameter: the same statement for any batch, compiled once.
+        ids = select(literal(reader, String), func.unnest(literal(fresh, ARRAY(String))))
         statement = (
             insert(self.table)
-            .values([{"reader": reader, "event_id": event_id} for event_id in fresh])
+            .from_select(["reader", "event_id"], ids)
             .on_conflict_do_nothing()
             .returning(self.table.c.event_id)
         )

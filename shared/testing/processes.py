@@ -36,6 +36,10 @@ class Processes:
             self.broker.declare(*(dead_letters(group) for group in groups))  # as deployment declares them
         return self._start([role, service], f"{service}.{role}", role == "serve", settings)
 
+    def pids(self) -> list[int]:
+        """The processes started, in order (a benchmark reads their memory)."""
+        return [process.pid for process in self._running]
+
     def kafka_client(self) -> dict[str, Any]:
         """The harness's super user, to read any topic (a partner reads as itself instead)."""
         assert self.broker is not None, "these processes were started without a broker"

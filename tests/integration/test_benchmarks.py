@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bench import settlement_view
 from bench.load import LoadSettings, run_levels
+from billing.settings import Settings as BillingSettings
 from shared.testing.processes import Processes
 
 
@@ -51,3 +55,22 @@ def test_each_benchmark_runs_at_a_tiny_size(script: str, postgres_server: str) -
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip(), "a benchmark prints its figures"
+
+
+def test_the_settlement_view_benchmark_loads_two_tiny_cities_and_reads_them_over_http(
+    platform: Processes, run_id: str, service_settings: Callable[..., Any], mint_token: Callable[..., str]
+) -> None:
+    token, size = mint_token("official", area=settlement_view.CITY), settlement_view.Size.tiny()
+
+    def serve(schema: str) -> settlement_view.Api:
+        url = platform.start("serve", "billing", DATABASE_SCHEMA=f"{schema}_{run_id}")
+        assert url is not None
+        return settlement_view.Api(url, platform.pids()[-1], token)
+
+    def settings(schema: str) -> BillingSettings:
+        return service_settings(BillingSettings, database_schema=f"{schema}_{run_id}")  # type: ignore[no-any-return]
+
+    steps = settlement_view.run(size, settings, serve, say=lambda _: None)
+
+    assert [s["charges"] for s in steps] == [size.first, size.charges]
+    assert all(s["rows"] > 0 and s["rss_mb"] > 0 and s["events_per_second"] > 0 for s in steps)

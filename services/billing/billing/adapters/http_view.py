@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +16,7 @@ from billing.application import access
 from billing.application.scope import Scope
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_MONTH, Position
+from shared.web.problems import Problem
 
 router = APIRouter(prefix="", tags=["settlement view"])
 
@@ -42,9 +45,39 @@ async def figures(request: Request, scope: AllowedScope) -> dict[str, Any]:
     return await asyncio.to_thread(view_queries.figures, request.app.state.engine, scope)
 
 
-@router.get("/settlement-view/charges", response_model=Charges, summary="The contracts behind a figure")
-async def charges(request: Request, scope: AllowedScope) -> dict[str, Any]:
-    return await asyncio.to_thread(view_queries.charges, request.app.state.engine, scope)
+@router.get(
+    "/settlement-view/charges",
+    response_model=Charges,
+    summary="The contracts behind a figure (paged)",
+    description="Charges by institution, period, payer and contract; pass `next_cursor` as `cursor` for the "
+    "next page. `contracts` and `total_fen` are the whole scope's, on every page.",
+)
+async def charges(
+    request: Request,
+    scope: AllowedScope,
+    cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> dict[str, Any]:
+    found = await asyncio.to_thread(view_queries.charges, request.app.state.engine, scope, _after(cursor), limit)
+    last = found.pop("next")
+    return found | {"next_cursor": _cursor(last) if last else None}
+
+
+def _cursor(last: tuple[str, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(last).encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[str, ...] | None:
+    if cursor is None:
+        return None
+    try:
+        last = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        last = None
+    keys = last if isinstance(last, list) and len(last) == len(view_queries.DRILL_DOWN) else [None]
+    if not all(isinstance(k, str) and "\x00" not in k for k in keys):  # PostgreSQL refuses a NUL
+        raise Problem(400, "bad-cursor", "cursor must be a next_cursor this API returned")
+    return tuple(keys)
 
 
 @router.get(

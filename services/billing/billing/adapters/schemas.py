@@ -86,9 +86,10 @@ class ChargeRow(BaseModel):
 
 
 class Charges(BaseModel):
-    items: list[ChargeRow]
-    contracts: int
-    total_fen: int
+    items: list[ChargeRow] = Field(description="One page, by institution, period, payer and contract")
+    contracts: int = Field(description="Of the whole scope: contracts charged, per period, payer and institution")
+    total_fen: int = Field(description="Of the whole scope")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class Reconciliation(BaseModel):

@@ -1,10 +1,11 @@
 """The medical-insurance settlement view, built from the public billing stream.
 
-Each charge, settlement and release is kept as it was published, keyed by its own id,
-with the applied event ids claimed in the same transaction: a redelivery changes nothing,
-a restated release replaces the earlier one (same release id), a reversed settlement leaves
-it (its period was reopened; the next close settles it anew), and a rebuild from scratch
-(replaying the stream, or billing's own log through the same `to_public`) gives the same figures.
+Each charge, settlement and release is kept as it was published, keyed by its own id, the
+charges' sums per group beside them (`charge_totals`), with the applied event ids claimed in
+the same transaction: a redelivery changes nothing, a restated release replaces the earlier
+one (same release id), a reversed settlement leaves it (its period was reopened; the next
+close settles it anew), and a rebuild from scratch (replaying the stream, or billing's own
+log through the same `to_public`) gives the same figures.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.dialects.postgresql import insert
 
+from billing.adapters import charge_totals
 from billing.adapters.publishing import to_public
-from billing.adapters.tables import APPLIED, CHARGES, RELEASES, SETTLEMENTS, VIEW_TABLES
+from billing.adapters.tables import APPLIED, RELEASES, SETTLEMENTS, VIEW_TABLES
 from billing.domain.periods import Calendar
 from shared.contracts import Envelope, parse_event, topics
 from shared.contracts.billing import ContractCharged, FeeSettled, SettlementReversed, WithheldReleased
@@ -33,15 +35,19 @@ class SettlementView:
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         with self.engine.begin() as conn:
             fresh = APPLIED.claim(conn, READER, [d.envelope.id for d in deliveries])
+            charged: list[dict[str, object]] = []  # stored together: charges touch no other table
             for d in deliveries:
-                if d.envelope.id in fresh:
+                if d.envelope.id not in fresh:
+                    continue
+                fresh.discard(d.envelope.id)  # the same event twice in one batch
+                if isinstance(d.event, ContractCharged):
+                    charged.append(d.event.model_dump(exclude={"charged_at"}))
+                else:
                     self._apply_one(conn, d.event)
-                    fresh.discard(d.envelope.id)  # the same event twice in one batch
+            charge_totals.book(conn, charged)
 
     def _apply_one(self, conn: Connection, event: object) -> None:
         match event:
-            case ContractCharged():
-                _upsert(conn, CHARGES, "charge_id", event.model_dump(exclude={"charged_at"}))
             case FeeSettled():
                 _upsert(conn, SETTLEMENTS, "settlement_id", event.model_dump(exclude={"settled_at"}))
             case SettlementReversed(reverses_settlement_id=undone):  # the view shows what stands

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table
 
 from shared.contracts import topics
 from shared.readmodels import AppliedEvents, PartnerFeed, Positions
@@ -33,6 +33,22 @@ CHARGES = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("reason", String(30), nullable=False),
     *_parties(),
+    # The drill-down's order: one institution's charges of a period and payer are one range of it.
+    Index("view_charges_drill_down", "institution_id", "period", "payer", "contract_id", "charge_id"),
+)
+CHARGE_TOTALS = Table(
+    "view_charge_totals",
+    METADATA,
+    Column("period", String(7), primary_key=True),
+    Column("payer", String(30), primary_key=True),
+    Column("bureau_id", String(64), primary_key=True, comment="'' for a payer without a bureau (a key has no null)"),
+    Column("institution_id", String(64), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("charges", BigInteger, nullable=False),
+    Column("due_fen", BigInteger, nullable=False, comment="Charges of the period, refunds deducted"),
+    Column("adjustments_fen", BigInteger, nullable=False, comment="Late charges of earlier periods"),
+    Column("contracts_charged", BigInteger, nullable=False, comment="Distinct contracts among the charges"),
+    comment="The charges summed as the settlement view applies them, so no read sums charges",
 )
 SETTLEMENTS = Table(
     "view_settlements",
@@ -59,4 +75,4 @@ RELEASES = Table(
     Column("released_at", DateTime(timezone=True), nullable=False),
     *_parties(),
 )
-VIEW_TABLES = (CHARGES, SETTLEMENTS, RELEASES)
+VIEW_TABLES = (CHARGES, CHARGE_TOTALS, SETTLEMENTS, RELEASES)

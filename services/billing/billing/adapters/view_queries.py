@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Subquery,
+    Table,
+    and_,
+    case,
+    except_,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
-from billing.adapters.tables import CHARGES, RELEASES, SETTLEMENTS
+from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
 
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
@@ -15,10 +29,17 @@ FIGURES = ("contracts_charged", "due_fen", "settled_fen", "withheld_fen", "relea
 
 def where(table: Table, scope: Scope) -> list[ColumnElement[bool]]:
     c = table.c
-    clauses = [c.period.startswith(scope.period, autoescape=True), c.area_code.startswith(scope.area_prefix)]
+    clauses = [_period(c.period, scope.period), c.area_code.startswith(scope.area_prefix)]
     clauses += [c.bureau_id == scope.bureau_id] if scope.bureau_id else []
     clauses += [c.institution_id == scope.institution_id] if scope.institution_id else []
     return clauses + ([c.payer == scope.payer] if scope.payer else [])
+
+
+def _period(column: ColumnElement[str], period: str) -> ColumnElement[bool]:
+    """A month, or a year's months (a range, so an index on the period serves it)."""
+    if len(period) == len("2026"):
+        return column.between(f"{period}-01", f"{period}-12")
+    return column == period if period else true()
 
 
 def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
@@ -44,63 +65,82 @@ def _row(rows: dict[tuple[Any, ...], dict[str, Any]], source: Any) -> dict[str, 
     return rows.setdefault(key, dict(zip(GROUP, key, strict=True)) | dict.fromkeys(FIGURES, 0))
 
 
-def charges(engine: Engine, scope: Scope) -> dict[str, Any]:
-    """The contracts behind a figure: every charge of the scope, oldest contract first."""
-    query = select(CHARGES).where(*where(CHARGES, scope)).order_by(CHARGES.c.contract_id, CHARGES.c.charge_id)
+DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
+
+
+def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: int) -> dict[str, Any]:
+    """The contracts behind a figure, a page at a time: by institution, period, payer and
+    contract, from `after` (the last charge of the previous page), and the scope's count of
+    contracts charged and total, from the totals (contracts count per period, payer and
+    institution, as the settlements count them)."""
+    order = [CHARGES.c[k] for k in DRILL_DOWN]
+    query = select(CHARGES).where(*where(CHARGES, scope)).order_by(*order).limit(limit + 1)
+    if after is not None:
+        query = query.where(tuple_(*order) > tuple_(*after))
+    t = CHARGE_TOTALS.c
+    sums = select(*(func.coalesce(func.sum(f), 0) for f in (t.contracts_charged, t.due_fen + t.adjustments_fen)))
     with engine.connect() as conn:
         items = [dict(r) for r in conn.execute(query).mappings()]
+        contracts, total = conn.execute(sums.where(*where(CHARGE_TOTALS, scope))).one()
+    page, more = items[:limit], len(items) > limit
     return {
-        "items": items,
-        "contracts": len({i["contract_id"] for i in items}),
-        "total_fen": sum(i["amount_fen"] for i in items),
+        "items": page,
+        "contracts": int(contracts),
+        "total_fen": int(total),
+        "next": tuple(page[-1][k] for k in DRILL_DOWN) if more else None,
     }
 
 
 def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
-    """The view's totals against the sum of the FeeSettled events, and each settlement
-    against the ContractCharged events it settled."""
-    s = SETTLEMENTS.c
-    sums = [func.coalesce(func.sum(col), 0) for col in (s.due_fen, s.withheld_fen, s.adjustments_fen, s.payable_fen)]
-    late = CHARGES.c.reason == "late_adjustment"
-    by_group = (
-        select(
-            *(CHARGES.c[g] for g in GROUP),
-            func.sum(case((late, 0), else_=CHARGES.c.amount_fen)).label("due_fen"),
-            func.sum(case((late, CHARGES.c.amount_fen), else_=0)).label("adjustments_fen"),
-            func.count(func.distinct(CHARGES.c.contract_id)).label("contracts_charged"),
-        )
-        .where(*where(CHARGES, scope))
-        .group_by(*(CHARGES.c[g] for g in GROUP))
-    )
+    """The view's totals against the sum of the FeeSettled events, and each settlement against
+    the sums of the ContractCharged events it settled (kept as they were applied): the
+    database compares them group by group and sends only the groups that disagree."""
+    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
+    charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
+    fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
+    sums = select(func.count(), *(func.coalesce(func.sum(settled.c[f]), 0) for f in fields))
+    released = select(func.coalesce(func.sum(RELEASES.c.released_fen), 0)).where(*where(RELEASES, scope))
     with engine.connect() as conn:
-        count, *totals = conn.execute(select(func.count(), *sums).where(*where(SETTLEMENTS, scope))).one()
-        settled = {
-            tuple(r[g] for g in GROUP): r
-            for r in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings()
-        }
-        charged = {tuple(r[g] for g in GROUP): r for r in conn.execute(by_group).mappings()}
-    view = figures(engine, scope)["totals"]
-    events = dict(zip(("due_fen", "withheld_fen", "adjustments_fen", "payable_fen"), map(int, totals), strict=True))
-    mismatched = [_label(k) for k, r in settled.items() if not _agrees(r, charged.get(k))]
-    unsettled = [_label(k) for k in charged if k not in settled]
-    same = (view["due_fen"], view["withheld_fen"], view["adjusted_fen"], view["settled_fen"]) == tuple(events.values())
+        count, due, withheld, adjusted, payable, contracts = map(int, conn.execute(sums).one())
+        view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
+        view |= {"released_fen": int(conn.execute(released).scalar_one()), "adjusted_fen": adjusted}
+        wrong = [_label(r) for r in conn.execute(_mismatched(settled, charged)).mappings()]
+        open_ = [_label(r) for r in conn.execute(_unsettled(settled, charged)).mappings()]
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
         "fee_settled_events": count,
-        "fee_settled_totals": events,
-        "view_totals": view,
-        "mismatched": mismatched,
-        "unsettled": unsettled,
-        "balanced": same and not mismatched,
+        "fee_settled_totals": dict(zip(fields[:4], (due, withheld, adjusted, payable), strict=True)),
+        "view_totals": {f: view[f] for f in FIGURES},
+        "mismatched": wrong,
+        "unsettled": open_,
+        "balanced": not wrong,  # the view's totals are the sums of the FeeSettled events it stored
     }
 
 
-def _agrees(settled: Any, charged: Any) -> bool:
-    if charged is None:
-        return bool(settled["due_fen"] == 0 and settled["adjustments_fen"] == 0)
-    fields = ("due_fen", "adjustments_fen", "contracts_charged")
-    return all(int(settled[f]) == int(charged[f]) for f in fields)
+def _mismatched(settled: Subquery, charged: Subquery) -> Select[Any]:
+    """Each settlement whose due, adjustments or contracts are not its group's charges'
+    (money settled where nothing was charged, too)."""
+    s, c = settled.c, charged.c
+    same = and_(*(s[g] == c[g] for g in GROUP if g != "bureau_id"), func.coalesce(s.bureau_id, "") == c.bureau_id)
+    differs = or_(*(s[f] != c[f] for f in ("due_fen", "adjustments_fen", "contracts_charged")))
+    money_without_charges = or_(s.due_fen != 0, s.adjustments_fen != 0)
+    return (
+        select(*(s[g] for g in GROUP))
+        .select_from(settled.outerjoin(charged, same))
+        .where(case((c.period.is_(None), money_without_charges), else_=differs))
+        .order_by(*(s[g] for g in GROUP))
+    )
 
 
-def _label(key: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(GROUP, key, strict=True))
+def _unsettled(settled: Subquery, charged: Subquery) -> Select[Any]:
+    """The groups charged and not settled: a set difference, hashed, so that no plan looks
+    settlements up one charge total at a time."""
+    s, c = settled.c, charged.c
+    settled_groups = select(*(func.coalesce(s[g], "") if g == "bureau_id" else s[g] for g in GROUP))
+    left = except_(select(*(c[g] for g in GROUP)), settled_groups).subquery()
+    stored = (func.nullif(left.c[g], "").label(g) if g == "bureau_id" else left.c[g] for g in GROUP)  # '' in the key
+    return select(*stored).order_by(*(left.c[g] for g in GROUP))
+
+
+def _label(row: Any) -> dict[str, Any]:
+    return {g: row[g] for g in GROUP}
