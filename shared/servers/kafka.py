@@ -155,12 +155,30 @@ class ApacheKafka:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        self._pid_file.write_text(str(self._process.pid))
         try:
             self._wait_until_ready(timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "kafka.pid"
+
+    def stop_leftover(self) -> None:
+        """A broker a killed session left running on this data directory is killed (only if that
+        PID is still a Kafka of this directory: a PID may have been reused since)."""
+        if not self._pid_file.exists():
+            return
+        pid = int(self._pid_file.read_text())
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if b"kafka.Kafka" in command and str(self.data_dir).encode() in command:
+            os.killpg(pid, signal.SIGKILL)
 
     def stop(self, timeout: float = 30) -> None:
         """A clean shutdown by PID (its whole process group); SIGKILL if it takes too long."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 from shared.devkeys import ensure_keys, mint
 from shared.servers.broker import PlatformKafka, platform_kafka
+from shared.servers.kafka import ApacheKafka
 from shared.servers.postgres import EmbeddedPostgres, postgres, scratch_database
 
 if TYPE_CHECKING:  # the fuzzer (Schemathesis) is imported by the tests that fuzz, not by every session
@@ -61,14 +63,23 @@ def schema() -> str:
 
 
 @pytest.fixture(scope="session")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformKafka]:
+def broker() -> Iterator[PlatformKafka]:
     """Apache Kafka with the manifests' users, ACLs and topics (Tansu where Java is absent)."""
-    with platform_kafka(tmp_path_factory.mktemp("kafka")) as started:
-        yield started
-        # Kafka clients the tests left behind (apps freeze the collector) would keep calling a
-        # broker that is gone, filling the end of the run with connection errors: free them first.
-        gc.unfreeze()
-        gc.collect()
+    folder = ROOT / ".local" / "kafka"
+    for left in folder.glob("test-*/"):  # a killed session's broker (named by its pid)
+        if not Path(f"/proc/{left.name.removeprefix('test-')}").exists():
+            ApacheKafka(left).stop_leftover()
+            shutil.rmtree(left, ignore_errors=True)
+    own = folder / f"test-{os.getpid()}"
+    try:
+        with platform_kafka(own) as started:
+            yield started
+            # Kafka clients the tests left behind (apps freeze the collector) would keep calling a
+            # broker that is gone, filling the end of the run with connection errors: free them first.
+            gc.unfreeze()
+            gc.collect()
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

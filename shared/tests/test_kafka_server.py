@@ -3,7 +3,10 @@ error, never an empty read, where production would refuse it."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +103,20 @@ def test_what_was_acknowledged_survives_a_crash(kafka: ApacheKafka) -> None:
 
     after = first_event(kafka, kafka.admin, "harness.durability", topic.name)
     assert after.error() is None and after.value() == b"acknowledged"
+
+
+def test_a_broker_a_killed_session_left_behind_is_stopped_and_nothing_else(tmp_path: Path) -> None:
+    left = ApacheKafka(tmp_path / "left").start()
+    pid = int((tmp_path / "left" / "kafka.pid").read_text())
+
+    (tmp_path / "reused").mkdir()
+    (tmp_path / "reused" / "kafka.pid").write_text(str(os.getpid()))  # a PID reused by another process
+    ApacheKafka(tmp_path / "reused").stop_leftover()
+    ApacheKafka(tmp_path / "left").stop_leftover()  # the next session, finding it
+
+    for _ in range(100):
+        if left._process is not None and left._process.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert left._process is not None and left._process.poll() is not None, f"broker {pid} still runs"
+    left.stop()  # only reaps
