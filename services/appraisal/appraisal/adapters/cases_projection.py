@@ -23,6 +23,7 @@ from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
 from appraisal.domain.deltas import Delta
+from appraisal.domain.facts import Where
 from appraisal.domain.figures import case_strata
 from appraisal.domain.recomputation import Arrived, recomputed
 from appraisal.domain.strata import Stratum
@@ -52,6 +53,7 @@ class CasesProjection:
         gone: list[int] = []
         added: list[dict[str, Any]] = []
         changes: Changes = {}
+        strata: StrataAreas = {}
         for ref, history in histories(conn, refs).items():
             for r in recomputed(self._catalogue, self._zone, history, touched[ref], _segments(stored[ref])):
                 ids = stored[ref].get(r.period.code, {})
@@ -63,7 +65,7 @@ class CasesProjection:
                         added.append(row_of(r.period.code, s))
                 gone += [i for s, n in kept.items() for i in ids[s][:n]]
                 version = self._catalogue.for_period(r.period)
-                _add(changes, r.period.code, r.deltas, _areas(version, [*ids, *r.segments]))
+                _add(changes, r.period.code, r.deltas, _areas(version, r.period.code, [*ids, *r.segments], strata))
         _write(conn, gone, added, changes)
 
 
@@ -117,13 +119,30 @@ def _segments(by_period: Mapping[str, Mapping[Segment, list[int]]]) -> dict[str,
     return {code: [s for s, ids in held.items() for _ in ids] for code, held in by_period.items()}
 
 
-def _areas(version: CatalogueVersion, segments: Iterable[Segment]) -> dict[Stratum, str]:
-    """The area each stratum is in: a team's or institution's, as its cases name it; an area's own code."""
+StrataAreas = dict[tuple[str, str, Where, tuple[str, ...]], dict[Stratum, str]]
+"""Per period (whose catalogue version is always the same), indicator, where and key populations
+of a case: the areas of its strata."""
+
+
+def _areas(
+    version: CatalogueVersion, period: str, segments: Iterable[Segment], known: StrataAreas
+) -> dict[Stratum, str]:
+    """The area each stratum is in: a team's or institution's, as its cases name it; an area's own code.
+    `known` keeps each kind of case's answer for the batch: most residents share a team and periods."""
     found: dict[Stratum, str] = {}
     for indicator_id, where, tags in {(s.indicator_id, s.case.where, s.case.key_populations) for s in segments}:
-        for stratum in case_strata(version.indicator(indicator_id), where, tags):
-            whole = Stratum(stratum.level, stratum.id)
-            found[whole] = where.area_code if whole.level in ("team", "institution") else whole.id
+        key = (period, indicator_id, where, tags)
+        if (areas := known.get(key)) is None:
+            areas = known[key] = _case_areas(version, indicator_id, where, tags)
+        found |= areas
+    return found
+
+
+def _case_areas(version: CatalogueVersion, indicator: str, where: Where, tags: tuple[str, ...]) -> dict[Stratum, str]:
+    found: dict[Stratum, str] = {}
+    for stratum in case_strata(version.indicator(indicator), where, tags):
+        whole = Stratum(stratum.level, stratum.id)
+        found[whole] = where.area_code if whole.level in ("team", "institution") else whole.id
     return found
 
 

@@ -4,7 +4,7 @@ appraisal's window sees of them (a fact counts from the instant its source recor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import compress
 from typing import Generic, TypeVar
@@ -82,15 +82,19 @@ class ResidentHistory:
     ratings: Knowns[f.RatingFact]
     referrals: Knowns[f.ReferralStep]
     care: Knowns[f.CareFact]
+    _seen: dict[datetime, f.Facts] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """The facts known by each moment asked: every period of the resident's years asks the same moments."""
 
     def as_of(self, moment: datetime) -> f.Facts:
-        return f.Facts(
-            contracts=with_endings(self.contracts.by(moment), self.endings.by(moment)),
-            visits=self.visits.by(moment),
-            ratings=self.ratings.by(moment),
-            referrals=self.referrals.by(moment),
-            care=self.care.by(moment),
-        )
+        if (found := self._seen.get(moment)) is None:
+            found = self._seen[moment] = f.Facts(
+                contracts=with_endings(self.contracts.by(moment), self.endings.by(moment)),
+                visits=self.visits.by(moment),
+                ratings=self.ratings.by(moment),
+                referrals=self.referrals.by(moment),
+                care=self.care.by(moment),
+            )
+        return found
 
     @property
     def known_at(self) -> tuple[datetime, ...]:
