@@ -1,0 +1,63 @@
+"""What one resident's cases of an indicator add up to, from an as-of on, over facts that no
+longer change: a fact known at `since` changes the figures by the difference between these
+sums over the facts with it and over the facts before it (when every other fact of the
+resident was known before it, the common case).
+
+A method may state its own steps (`Method.steps`): only the day the window sees moves on, so
+they follow from the few days its cases turn on. Otherwise they come from asking the method
+at its turns (`sampled`). A property test holds the two to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from appraisal.domain.ahead import Ahead, Step
+from appraisal.domain.catalogue import CatalogueVersion, Indicator
+from appraisal.domain.facts import Facts, Where
+from appraisal.domain.indicators import METHODS
+from appraisal.domain.known import Knowns, ResidentHistory
+from appraisal.domain.trajectory import segments
+
+Net = dict[tuple[datetime, Where, tuple[str, ...]], tuple[int, int]]
+"""Steps added up per as-of, team (or area) and key populations."""
+
+
+def sampled(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead: Ahead) -> list[Step]:
+    """The steps, by asking the method at every turn of a history where all the facts were known at `since`."""
+    known = ahead.since
+    history = ResidentHistory(
+        Knowns((known, c) for c in facts.contracts),  # their endings already in them
+        Knowns(()),
+        *(Knowns((known, x) for x in kind) for kind in (facts.visits, facts.ratings, facts.referrals, facts.care)),
+    )
+    out: list[Step] = []
+    for s in segments(version, ahead.period, ahead.zone, history, known, [indicator]):
+        c = s.case
+        out.append((max(s.valid_from, known), c.where, c.key_populations, c.numerator, c.denominator))
+        if s.valid_to is not None:
+            out.append((s.valid_to, c.where, c.key_populations, -c.numerator, -c.denominator))
+    return out
+
+
+def steps_of(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead: Ahead) -> list[Step]:
+    method = METHODS[indicator.method]
+    if method.steps is None:
+        return sampled(version, indicator, facts, ahead)
+    return method.steps(facts, ahead, indicator.parameters)
+
+
+def net(steps: Iterable[Step], sign: int = 1, into: Net | None = None) -> Net:
+    """The steps added up per as-of, team and key populations, with what adds up to nothing left out."""
+    found: Net = {} if into is None else into
+    for at, where, tags, n, d in steps:
+        was = found.get((at, where, tags), (0, 0))
+        found[(at, where, tags)] = (was[0] + sign * n, was[1] + sign * d)
+    return {key: sums for key, sums in found.items() if sums != (0, 0)}
+
+
+def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, after: Facts, ahead: Ahead) -> Net:
+    """What the facts known at `since` change from then on: the steps with them less the steps before."""
+    return net(steps_of(version, indicator, before, ahead), -1, net(steps_of(version, indicator, after, ahead)))
+
