@@ -36,7 +36,7 @@ from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 
 COUNTY = "440183"
 BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
-TABLES = ("resident_cases", "stratum_deltas")
+TABLES = ("stratum_deltas",)
 
 
 def fed(url: str, deliveries: list[Delivery], step: bool, size: int) -> tuple[float, AppraisalSettings]:

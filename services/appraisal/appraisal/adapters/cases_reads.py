@@ -1,16 +1,22 @@
 """Reading the projected appraisal at an as-of: each stratum's figure is the sum of its
-changes by then, and the drill-down is the residents' cases holding then."""
+changes by then; the drill-down asks the methods about the residents' facts known then."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, tzinfo
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select, union
 
-from appraisal.adapters.case_rows import segment_of, segments_query
-from appraisal.adapters.cases_tables import RESIDENT_CASES, STRATUM_DELTAS
+from appraisal.adapters.cases_tables import STRATUM_DELTAS
+from appraisal.adapters.facts_tables import CARE, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
+from appraisal.adapters.resident_reads import histories
 from appraisal.domain.cases import Case
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.indicators import METHODS
+from appraisal.domain.indicators.residents import Seen
+from appraisal.domain.periods import Period, Window
 from appraisal.domain.strata import Stratum
 
 Totals = dict[str, dict[Stratum, tuple[int, int]]]
@@ -33,14 +39,21 @@ def totals_at(conn: Connection, period: str, as_of: datetime, area_prefix: str =
     return dict(found)
 
 
-def cases_at(conn: Connection, period: str, as_of: datetime) -> dict[str, list[Case]]:
-    """Per indicator, every resident's case holding at the as-of."""
-    t = RESIDENT_CASES
-    query = segments_query().where(
-        t.c.period == period, t.c.valid_from <= as_of, or_(t.c.valid_to.is_(None), t.c.valid_to > as_of)
-    )
+def residents(conn: Connection) -> list[str]:
+    """Everyone a fact is of."""
+    tables = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
+    return sorted(conn.execute(union(*(select(t.c.resident_ref) for t in tables))).scalars())
+
+
+def cases_at(  # noqa: PLR0913
+    conn: Connection, version: CatalogueVersion, period: Period, as_of: datetime, zone: tzinfo, refs: Collection[str]
+) -> dict[str, list[Case]]:
+    """Per indicator, these residents' cases at the as-of: each case is of one resident, so
+    theirs are what `appraise` finds of them over everyone's facts."""
+    window = Window(period, as_of, zone)
     found: dict[str, list[Case]] = defaultdict(list)
-    for r in conn.execute(query):
-        s = segment_of(r)
-        found[s.indicator_id].append(s.case)
-    return dict(found)
+    for history in histories(conn, refs).values():
+        seen = Seen(history.as_of(as_of), window)
+        for i in version.indicators:
+            found[i.id] += METHODS[i.method].compute(seen, i.parameters)
+    return {i: cases for i, cases in found.items() if cases}

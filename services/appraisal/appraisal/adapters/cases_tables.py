@@ -1,34 +1,13 @@
-"""The appraisal kept current as facts arrive: each resident's cases with the as-of interval
-each holds in (the drill-down's rows), and the changes they make to each stratum's figures,
-by the instant from which they count (a figure as of T is the sum of the changes by T)."""
+"""The appraisal kept current as facts arrive: the changes the residents' cases make to each
+stratum's figures, by the instant from which they count (a figure as of T is the sum of the
+changes by T)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table
 
 from appraisal.adapters.facts_tables import METADATA
 
-RESIDENT_CASES = Table(
-    "resident_cases",
-    METADATA,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("period", String(10), nullable=False),
-    Column("indicator_id", String(64), nullable=False),
-    Column("resident_ref", String(40), nullable=False, index=True),
-    Column("about", String(200), nullable=False),
-    Column("team_id", String(64), nullable=False),
-    Column("institution_id", String(64), nullable=False),
-    Column("area_code", String(12), nullable=False),
-    Column("key_populations", JSON, nullable=False),
-    Column("numerator", Integer, nullable=False),
-    Column("denominator", Integer, nullable=False),
-    Column("excluded", Boolean, nullable=False),
-    Column("why", Text, nullable=False),
-    Column("valid_from", DateTime(timezone=True), nullable=False),
-    Column("valid_to", DateTime(timezone=True)),  # none: it holds on
-    Index("resident_cases_by_team", "period", "indicator_id", "team_id", "valid_from"),
-    Index("resident_cases_by_area", "period", "indicator_id", "area_code", "valid_from"),
-)
 STRATUM_DELTAS = Table(
     "stratum_deltas",
     METADATA,
@@ -43,4 +22,4 @@ STRATUM_DELTAS = Table(
     Column("d_denominator", BigInteger, nullable=False),
     Index("stratum_deltas_by_area", "period", "area_code", "instant"),
 )
-CASES_TABLES = (RESIDENT_CASES, STRATUM_DELTAS)
+CASES_TABLES = (STRATUM_DELTAS,)

@@ -17,24 +17,29 @@ from appraisal.domain.known import Known, Knowns, ResidentHistory
 EVER = datetime.max.replace(tzinfo=UTC)
 
 
-def histories(conn: Connection, refs: Collection[str]) -> dict[str, ResidentHistory]:
-    """In the facts reader's order, so each history is what an appraisal reads of the resident."""
-    contracts = reads.contracts(conn, EVER, "", _of(CONTRACT_STARTS, refs))
+def histories(conn: Connection, refs: Collection[str], without: Collection[str] = ()) -> dict[str, ResidentHistory]:
+    """In the facts reader's order, so each history is what an appraisal reads of the resident.
+    `without`: the ids of events whose facts to leave out (a batch's own, to see the facts before it)."""
+
+    def of(t: Table) -> Any:
+        found = t.c.resident_ref.in_(list(refs))
+        return found & t.c.event_id.notin_(list(without)) if without else found
+
+    contracts = reads.contracts(conn, EVER, "", of(CONTRACT_STARTS))
     whose = {c.contract_id: c.resident_ref for _, c in contracts}
-    endings = reads.endings(conn, EVER, whose.keys(), CONTRACT_ENDS.c.contract_id.in_(list(whose)))
+    ended: Any = CONTRACT_ENDS.c.contract_id.in_(list(whose))
+    if without:
+        ended &= CONTRACT_ENDS.c.event_id.notin_(list(without))
+    endings = reads.endings(conn, EVER, whose.keys(), ended)
     kinds = (
         _by_resident(contracts, lambda c: c.resident_ref),
         _by_resident(endings, lambda e: whose[e[0]]),
-        _by_resident(reads.visits(conn, EVER, "", _of(VISITS, refs)), lambda v: v.resident_ref),
-        _by_resident(reads.ratings(conn, EVER, "", _of(RATINGS, refs)), lambda r: r.resident_ref),
-        _by_resident(reads.referral_steps(conn, EVER, "", _of(REFERRAL_STEPS, refs)), lambda s: s.resident_ref),
-        _by_resident(reads.care(conn, EVER, "", _of(CARE, refs)), lambda c: c.resident_ref),
+        _by_resident(reads.visits(conn, EVER, "", of(VISITS)), lambda v: v.resident_ref),
+        _by_resident(reads.ratings(conn, EVER, "", of(RATINGS)), lambda r: r.resident_ref),
+        _by_resident(reads.referral_steps(conn, EVER, "", of(REFERRAL_STEPS)), lambda s: s.resident_ref),
+        _by_resident(reads.care(conn, EVER, "", of(CARE)), lambda c: c.resident_ref),
     )
     return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
-
-
-def _of(t: Table, refs: Collection[str]) -> Any:
-    return t.c.resident_ref.in_(list(refs))
 
 
 def _by_resident(rows: list[Known[Any]], resident: Any) -> dict[str, list[Known[Any]]]:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, tzinfo
 
 from appraisal.domain.facts import Where
 from appraisal.domain.periods import Period
+
 Step = tuple[datetime, Where, tuple[str, ...], int, int]
 """From this as-of on, the cases of this team (or area) and key populations add this much
 more numerator and denominator (less, when negative)."""

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.figures import case_strata
-from appraisal.domain.strata import Stratum
+from appraisal.domain.strata import Stratum, area_of
 from appraisal.domain.trajectory import Segment
 
 
@@ -20,13 +20,15 @@ class Delta(NamedTuple):
     instant: datetime
     numerator: int
     denominator: int
+    area: str = ""
+    """The area the stratum is in (`strata.area_of`): an area's figures are read by it."""
 
 
 def deltas(catalogue: CatalogueVersion, old: Iterable[Segment], new: Iterable[Segment], since: datetime) -> list[Delta]:
     """The change from a resident's old segments to its new ones, from `since` on (both are
     taken as holding from `since` at the earliest; what held before it stays as it was)."""
     indicators = {i.id: i for i in catalogue.indicators}
-    changes: dict[tuple[str, Stratum, datetime], tuple[int, int]] = {}
+    changes: dict[tuple[str, Stratum, datetime], tuple[int, int, str]] = {}
     for sign, segments in ((-1, old), (1, new)):
         for s in segments:
             n, d = s.case.numerator * sign, s.case.denominator * sign
@@ -34,7 +36,8 @@ def deltas(catalogue: CatalogueVersion, old: Iterable[Segment], new: Iterable[Se
                 continue
             edges = [(max(s.valid_from, since), 1)] + ([(s.valid_to, -1)] if s.valid_to is not None else [])
             for stratum in case_strata(indicators[s.indicator_id], s.case.where, s.case.key_populations):
+                area = area_of(stratum.level, s.case.where)
                 for at, way in edges:
-                    was = changes.get((s.indicator_id, stratum, at), (0, 0))
-                    changes[(s.indicator_id, stratum, at)] = (was[0] + way * n, was[1] + way * d)
-    return sorted(Delta(*key, n, d) for key, (n, d) in changes.items() if n or d)
+                    was = changes.get((s.indicator_id, stratum, at), (0, 0, area))
+                    changes[(s.indicator_id, stratum, at)] = (was[0] + way * n, was[1] + way * d, area)
+    return sorted(Delta(*key, n, d, area) for key, (n, d, area) in changes.items() if n or d)

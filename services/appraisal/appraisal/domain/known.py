@@ -96,6 +96,11 @@ class ResidentHistory:
             )
         return found
 
+    def known_from(self, moment: datetime) -> int:
+        """How many of the facts were known at or after `moment`."""
+        rows = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
+        return sum(at >= moment for facts in rows for at in facts.known_at)
+
     @property
     def known_at(self) -> tuple[datetime, ...]:
         """Every moment a fact of the resident became known."""

@@ -1,20 +1,33 @@
-"""A resident's cases and figure changes anew once new facts of theirs are known: in every
-period of every year their facts name, under the catalogue version in force for it, from the
-earliest time a new fact was known on (what held before stays as it was)."""
+"""What a resident's new facts change in the figures, in every period of every year their
+facts name (under the catalogue version in force for it), from the time they were known on:
+changes per indicator, stratum and instant (`deltas.Delta`). Only the periods the new facts
+reach, and there only the indicators reading their kinds, can change.
+
+- `in_turn`: every other fact of the resident was known before the new ones (facts arrive as
+  they happen: the common case). Then, one known instant at a time, the change is each
+  method's steps over the facts with the new ones less its steps over the facts before them.
+- `late`: a new fact was recorded after others of the resident known since. Then the
+  resident's trajectory before and with the new facts is asked anew from when it was known.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from appraisal.domain.catalogue import Catalogue
+from appraisal.domain.ahead import Ahead
+from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
 from appraisal.domain.deltas import Delta, deltas
 from appraisal.domain.errors import NoCatalogueInForce
+from appraisal.domain.figures import case_strata
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, periods_of
-from appraisal.domain.trajectory import Segment, segments, spliced
+from appraisal.domain.steps import changed
+from appraisal.domain.strata import area_of
+from appraisal.domain.trajectory import segments
 
 
 @dataclass(frozen=True)
@@ -34,39 +47,47 @@ class Arrived:
 
 
 _YEAR = timedelta(days=366)
+_TICK = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True)
-class Recomputed:
-    period: Period
-    segments: tuple[Segment, ...]
-    """All of the resident's segments in the period, the kept ones and the new."""
-    deltas: list[Delta]
+Changes = dict[str, list[Delta]]
+"""Per period code, the changes to its figures."""
 
 
-def recomputed(
-    catalogue: Catalogue,
-    zone: tzinfo,
-    history: ResidentHistory,
-    arrived: Arrived,
-    stored: Mapping[str, Sequence[Segment]],
-) -> Iterator[Recomputed]:
-    """`stored`: the resident's segments by period code, as computed before the new facts.
-    Only the periods the new facts reach, and there only the indicators reading their kinds,
-    are recomputed: the others' segments, computed over facts that did not change, hold at
-    every as-of as they were (the passage of time was already in them)."""
-    since = arrived.since
+def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrivals: Sequence[Arrived]) -> Changes:
+    """`arrivals`: the new facts by the instant they were known, in order; every other fact of
+    `history` known before the first."""
+    found: Changes = defaultdict(list)
+    for arrived in arrivals:
+        before, now = history.as_of(arrived.since - _TICK), history.as_of(arrived.since)
+        for version, period, chosen in _reached(catalogue, zone, history, arrived):
+            ahead, into = Ahead(period, zone, arrived.since), found[period.code]
+            for i in chosen:
+                for (at, where, tags), (n, d) in changed(version, i, before, now, ahead).items():
+                    into += [Delta(i.id, s, at, n, d, area_of(s.level, where)) for s in case_strata(i, where, tags)]
+    return found
+
+
+def late(
+    catalogue: Catalogue, zone: tzinfo, before: ResidentHistory, after: ResidentHistory, arrived: Arrived
+) -> Changes:
+    """`before`: the resident's facts without the new ones; `after`: with them."""
+    found: Changes = defaultdict(list)
+    for version, period, chosen in _reached(catalogue, zone, after, arrived):
+        old = segments(version, period, zone, before, arrived.since, chosen)
+        new = segments(version, period, zone, after, arrived.since, chosen)
+        found[period.code] += deltas(version, old, new, arrived.since)
+    return found
+
+
+def _reached(
+    catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrived: Arrived
+) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
     for year in sorted(history.years(zone)):
         for period in filter(arrived.reaches, periods_of(year)):
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            chosen = [i for i in version.indicators if METHODS[i.method].reads & arrived.kinds]
-            if not chosen:
-                continue
-            ids = {i.id for i in chosen}
-            old = [s for s in stored.get(period.code, ()) if s.indicator_id in ids]
-            kept = tuple(s for s in stored.get(period.code, ()) if s.indicator_id not in ids)
-            new = segments(version, period, zone, history, since, chosen)
-            yield Recomputed(period, (*kept, *spliced(old, new, since)), deltas(version, old, new, since))
+            if chosen := [i for i in version.indicators if METHODS[i.method].reads & arrived.kinds]:
+                yield version, period, chosen

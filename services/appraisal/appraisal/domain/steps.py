@@ -28,9 +28,12 @@ def sampled(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead
     """The steps, by asking the method at every turn of a history where all the facts were known at `since`."""
     known = ahead.since
     history = ResidentHistory(
-        Knowns((known, c) for c in facts.contracts),  # their endings already in them
-        Knowns(()),
-        *(Knowns((known, x) for x in kind) for kind in (facts.visits, facts.ratings, facts.referrals, facts.care)),
+        Knowns((known, c) for c in facts.contracts),  # their endings already in them,
+        Knowns((known, (c.contract_id, c.ending)) for c in facts.contracts if c.ending),  # and the days they turn on
+        Knowns((known, v) for v in facts.visits),
+        Knowns((known, r) for r in facts.ratings),
+        Knowns((known, s) for s in facts.referrals),
+        Knowns((known, c) for c in facts.care),
     )
     out: list[Step] = []
     for s in segments(version, ahead.period, ahead.zone, history, known, [indicator]):
@@ -60,4 +63,3 @@ def net(steps: Iterable[Step], sign: int = 1, into: Net | None = None) -> Net:
 def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, after: Facts, ahead: Ahead) -> Net:
     """What the facts known at `since` change from then on: the steps with them less the steps before."""
     return net(steps_of(version, indicator, before, ahead), -1, net(steps_of(version, indicator, after, ahead)))
-

@@ -36,6 +36,11 @@ def stratum_id(level: str, where: Where) -> str:
     raise ValueError(f"unknown level {level!r}")
 
 
+def area_of(level: str, where: Where) -> str:
+    """The area a stratum of a case is in: a team's or institution's, as the case names it; an area's own code."""
+    return where.area_code if level in ("team", "institution") else stratum_id(level, where)
+
+
 def area_prefix(area_code: str) -> str:
     """The prefix every area inside this one starts with: 440100 (a city) → 4401."""
     code = area_code

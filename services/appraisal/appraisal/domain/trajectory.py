@@ -11,9 +11,9 @@ exactly. (So no case may name the day seen itself: it would change every day.)
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from heapq import heapify, heappop, heappush
 
@@ -104,24 +104,3 @@ def _years_last_days(c: ContractFact) -> list[date]:
         last_days.append(start - timedelta(days=1))
         k += 1
     return last_days
-
-
-def spliced(old: Iterable[Segment], new: Iterable[Segment], since: datetime) -> tuple[Segment, ...]:
-    """A resident's segments once those from `since` on are computed anew: the old ones
-    before `since`, then the new ones; a case holding on across `since` stays one segment."""
-    before = [
-        replace(s, valid_to=since) if s.valid_to is None or s.valid_to > since else s
-        for s in old
-        if s.valid_from < since
-    ]
-    ending_at_since: dict[tuple[str, Case], list[Segment]] = defaultdict(list)
-    for s in before:
-        if s.valid_to == since:
-            ending_at_since[(s.indicator_id, s.case)].append(s)
-    joined = []
-    for s in new:
-        if s.valid_from == since and (earlier := ending_at_since.get((s.indicator_id, s.case))):
-            s = replace(s, valid_from=earlier.pop().valid_from)
-        joined.append(s)
-    kept = [s for s in before if s.valid_to != since] + [s for ss in ending_at_since.values() for s in ss]
-    return tuple(sorted((*kept, *joined), key=lambda s: (s.valid_from, s.indicator_id, s.case.about, s.case.why)))

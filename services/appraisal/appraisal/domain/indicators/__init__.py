@@ -43,7 +43,7 @@ class Method:
 
 
 def unchanging(compute: Compute) -> Steps:
-    """The steps of a method whose cases only new facts change, never the passing days: its cases at `since`, for ever."""
+    """The steps of a method whose cases only new facts change, not the passing days: its cases at `since`, for ever."""
 
     def steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
         out: list[Step] = []
