@@ -98,8 +98,8 @@ def _follow_ups(visits: list[VisitFact], p: Mapping[str, Any]) -> int:
 
 
 def _last_reading(visits: list[VisitFact], limits: Mapping[str, float]) -> VisitFact | None:
-    readings = [v for v in visits if set(limits) <= {m.kind for m in v.measurements}]
-    return readings[-1] if readings else None
+    kinds = set(limits)
+    return next((v for v in reversed(visits) if kinds <= {m.kind for m in v.measurements}), None)
 
 
 def _values(visit: VisitFact, limits: Mapping[str, float]) -> dict[str, float]:
