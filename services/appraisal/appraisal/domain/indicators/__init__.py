@@ -67,8 +67,14 @@ METHODS: dict[str, Method] = {
     "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS),
     "effective_contracting": Method(effective.effective_contracting, "cases", reads=_DELIVERED),
     "package_fulfilment": Method(effective.package_fulfilment, "cases", reads=_DELIVERED),
-    "follow_up": Method(chronic.follow_up, "cases", (*_CHRONIC, "item", "follow_ups_per_year"), reads=_DELIVERED),
-    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_DELIVERED),
+    "follow_up": Method(
+        chronic.follow_up,
+        "cases",
+        (*_CHRONIC, "item", "follow_ups_per_year"),
+        reads=_DELIVERED,
+        steps=chronic.follow_up_steps,
+    ),
+    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_DELIVERED, steps=chronic.control_steps),
     "referral_timeliness": Method(
         experience.referral_timeliness,
         "cases",

@@ -1,32 +1,43 @@
 """Follow-up and control of chronic patients (hypertension, diabetes): the same rules,
-parameterised by the catalogue (which tag, which service item, which readings and limits)."""
+parameterised by the catalogue (which tag, which service item, which readings and limits).
+
+A patient's outcome rests on their visits in the period, which the passing days do not
+change; the days only bring the period's contracts into view, each on its first day, and
+with them the managing contract (the patient's team, and whether they carry the tag)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from math import ceil
 from typing import Any
 
+from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
-from appraisal.domain.facts import ContractFact, VisitFact
-from appraisal.domain.indicators.residents import Seen, newly_contracted
-from appraisal.domain.periods import Window
+from appraisal.domain.facts import ContractFact, Facts, VisitFact
+from appraisal.domain.indicators.residents import Seen, newly_contracted, under_contract, visits_in
+from appraisal.domain.periods import Period, Window
 
 
 def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Patients followed up as often as the period requires (per year x months ÷ 12, rounded up)."""
     window, visits = seen.window, seen.visits_in_period
-    required = ceil(int(p["follow_ups_per_year"]) * window.period.months / 12)
+    required = _required(window.period, p)
     cases = []
     for resident, contracts in _patients(seen, p).items():
         c = contracts[-1]
-        if (late := newly_contracted(contracts, window, int(p["new_contract_days"]))) is not None:
+        if (late := newly_contracted(contracts, window.period, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
             continue
-        done = sum(p["item"] in v.fulfils for v in visits.get(resident, []))
+        done = _follow_ups(visits.get(resident, []), p)
         outcome = met if done >= required else missed
         cases.append(outcome(c.where, resident, c.contract_id, f"{done} follow-ups in the period, {required} required"))
     return cases
+
+
+def follow_up_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
+    required = _required(ahead.period, p)
+    return _steps(facts, ahead, p, lambda visits: _follow_ups(visits, p) >= required)
 
 
 def control(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
@@ -36,11 +47,21 @@ def control(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     cases = []
     for resident, contracts in _patients(seen, p).items():
         c = contracts[-1]
-        if (late := newly_contracted(contracts, window, int(p["new_contract_days"]))) is not None:
+        if (late := newly_contracted(contracts, window.period, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
             continue
         cases.append(_judge(c, _last_reading(visits.get(resident, []), limits), limits, window))
     return cases
+
+
+def control_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
+    limits: Mapping[str, float] = p["below"]
+
+    def controlled(visits: list[VisitFact]) -> bool:
+        reading = _last_reading(visits, limits)
+        return reading is not None and _below(_values(reading, limits), limits)
+
+    return _steps(facts, ahead, p, controlled)
 
 
 def _patients(seen: Seen, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]:
@@ -48,22 +69,61 @@ def _patients(seen: Seen, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]
     return {r: cs for r, cs in seen.under_contract.items() if tag in cs[-1].key_populations}
 
 
+def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: Callable[[list[VisitFact]], bool]) -> list[Step]:
+    """Each contract of the period manages from its first day until the next one's, and the
+    resident is a patient while it carries the tag. Care began on the first one's day, whenever
+    seen, so a late start excludes the resident throughout (an excluded case counts nothing)."""
+    tag, period = p["key_population"], ahead.period
+    out: list[Step] = []
+    if not any(tag in c.key_populations for c in facts.contracts):
+        return out  # most residents: never a patient
+    visits = visits_in(facts.visits, period, ahead.zone)
+    for resident, contracts in under_contract(facts.contracts, period.first, period.last).items():
+        if newly_contracted(contracts, period, int(p["new_contract_days"])) is not None:
+            continue
+        numerator = int(met_by(visits.get(resident, [])))
+        for c, after in zip(contracts, [*contracts[1:], None], strict=True):
+            if tag in c.key_populations:
+                until = None if after is None else after.starts_on - _DAY
+                ahead.holds(out, c.where, (), numerator, 1, c.starts_on, until)
+    return out
+
+
+def _required(period: Period, p: Mapping[str, Any]) -> int:
+    return ceil(int(p["follow_ups_per_year"]) * period.months / 12)
+
+
+def _follow_ups(visits: list[VisitFact], p: Mapping[str, Any]) -> int:
+    return sum(p["item"] in v.fulfils for v in visits)
+
+
 def _last_reading(visits: list[VisitFact], limits: Mapping[str, float]) -> VisitFact | None:
-    readings = [v for v in visits if set(limits) <= {m.kind for m in v.measurements}]
-    return readings[-1] if readings else None
+    kinds = set(limits)
+    return next((v for v in reversed(visits) if kinds <= {m.kind for m in v.measurements}), None)
+
+
+def _values(visit: VisitFact, limits: Mapping[str, float]) -> dict[str, float]:
+    return {m.kind: m.value for m in visit.measurements if m.kind in limits}
+
+
+def _below(values: Mapping[str, float], limits: Mapping[str, float]) -> bool:
+    return all(values[kind] < limit for kind, limit in limits.items())
 
 
 def _judge(c: ContractFact, visit: VisitFact | None, limits: Mapping[str, float], window: Window) -> Case:
     if visit is None:
         return missed(c.where, c.resident_ref, c.contract_id, "no reading in the period")
-    values = {m.kind: m.value for m in visit.measurements if m.kind in limits}
+    values = _values(visit, limits)
     shown = ", ".join(f"{kind} {values[kind]:g}" for kind in limits)
     bounds = "/".join(f"{limit:g}" for limit in limits.values())
     why = f"last reading {window.day(visit.occurred_at)} ({visit.visit_id}): {shown}"
-    if all(values[kind] < limit for kind, limit in limits.items()):
+    if _below(values, limits):
         return met(c.where, c.resident_ref, c.contract_id, f"{why}, below {bounds}")
     return missed(c.where, c.resident_ref, c.contract_id, f"{why}, not below {bounds}")
 
 
 def _late(began: object, p: Mapping[str, Any]) -> str:
     return f"care began {began}, fewer than {p['new_contract_days']} days before the period's end"
+
+
+_DAY = timedelta(days=1)

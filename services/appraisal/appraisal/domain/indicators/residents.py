@@ -4,12 +4,13 @@ contract, their visits, the contract years that ended. Each is worked out once p
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from functools import cached_property
 
 from appraisal.domain.facts import ContractFact, Facts, VisitFact
-from appraisal.domain.periods import Window, anniversary
+from appraisal.domain.periods import Period, Window, anniversary
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,7 @@ class Seen:
     def under_contract(self) -> dict[str, list[ContractFact]]:
         """Each resident with a contract in force on some day of the period seen so far,
         with those contracts in the order they started (the last one is the managing one)."""
-        first, last = self.window.period.first, self.window.last_seen
-        found: dict[str, list[ContractFact]] = defaultdict(list)
-        for c in self.facts.contracts:
-            if c.in_force(first, last):
-                found[c.resident_ref].append(c)
-        return {r: sorted(cs, key=lambda c: (c.starts_on, c.contract_id)) for r, cs in sorted(found.items())}
+        return under_contract(self.facts.contracts, self.window.period.first, self.window.last_seen)
 
     @cached_property
     def managing(self) -> list[ContractFact]:
@@ -55,11 +51,7 @@ class Seen:
     @cached_property
     def visits_in_period(self) -> dict[str, list[VisitFact]]:
         """Each resident's visits in the period, in the order they happened (one per visit id)."""
-        found: dict[str, dict[str, VisitFact]] = defaultdict(dict)
-        for v in self.facts.visits:
-            if self.window.within(v.occurred_at):
-                found[v.resident_ref].setdefault(v.visit_id, v)
-        return {r: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for r, vs in found.items()}
+        return visits_in(self.facts.visits, self.window.period, self.window.zone)
 
     @cached_property
     def visits_by_contract(self) -> dict[str, list[VisitFact]]:
@@ -88,8 +80,27 @@ class Seen:
         return tuple(years)
 
 
-def newly_contracted(contracts: list[ContractFact], window: Window, days: int) -> date | None:
+def under_contract(contracts: Iterable[ContractFact], first: date, last: date) -> dict[str, list[ContractFact]]:
+    """Each resident with a contract in force on some day from `first` to `last`, with those
+    contracts in the order they started (the last one is the managing one)."""
+    found: dict[str, list[ContractFact]] = defaultdict(list)
+    for c in contracts:
+        if c.in_force(first, last):
+            found[c.resident_ref].append(c)
+    return {r: sorted(cs, key=lambda c: (c.starts_on, c.contract_id)) for r, cs in sorted(found.items())}
+
+
+def visits_in(visits: Iterable[VisitFact], period: Period, zone: tzinfo) -> dict[str, list[VisitFact]]:
+    """Each resident's visits on the period's local days, in the order they happened (one per visit id)."""
+    found: dict[str, dict[str, VisitFact]] = defaultdict(dict)
+    for v in visits:
+        if period.first <= v.occurred_at.astimezone(zone).date() <= period.last:
+            found[v.resident_ref].setdefault(v.visit_id, v)
+    return {r: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for r, vs in found.items()}
+
+
+def newly_contracted(contracts: list[ContractFact], period: Period, days: int) -> date | None:
     """The day care began, if it began fewer than `days` before the period's end (too late
     to be followed up as the year requires: QOF's "registered in the last three months")."""
     began = min(c.starts_on for c in contracts)
-    return began if began > window.period.last - timedelta(days=days) else None
+    return began if began > period.last - timedelta(days=days) else None
