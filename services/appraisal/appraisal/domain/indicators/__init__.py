@@ -61,9 +61,20 @@ METHODS: dict[str, Method] = {
     "contracts_signed": Method(
         contracting.contracts_signed, "none", reads=_CONTRACTS, steps=unchanging(contracting.contracts_signed)
     ),
-    "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS),
-    "key_population_coverage": Method(contracting.key_population_coverage, "key_population", reads=_CONTRACTS),
-    "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",), reads=_CONTRACTS),
+    "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS, steps=contracting.coverage_steps),
+    "key_population_coverage": Method(
+        contracting.key_population_coverage,
+        "key_population",
+        reads=_CONTRACTS,
+        steps=contracting.key_population_coverage_steps,
+    ),
+    "workload": Method(
+        contracting.workload,
+        "capacity",
+        ("default_doctor_cap",),
+        reads=_CONTRACTS,
+        steps=contracting.workload_steps,
+    ),
     "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS),
     "effective_contracting": Method(effective.effective_contracting, "cases", reads=_DELIVERED),
     "package_fulfilment": Method(effective.package_fulfilment, "cases", reads=_DELIVERED),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, counted
-from appraisal.domain.facts import ContractFact, Where
+from appraisal.domain.facts import ContractFact, Facts, Where
 from appraisal.domain.indicators.residents import Seen
 
 
@@ -30,9 +32,17 @@ def coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     return [_where_they_live(c) for c in seen.managing]
 
 
+def coverage_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    return _managing_steps(facts, ahead, tagged_only=False)
+
+
 def key_population_coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each resident under contract in the period carrying any key-population tag, where they live."""
     return [_where_they_live(c) for c in seen.managing if c.key_populations]
+
+
+def key_population_coverage_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    return _managing_steps(facts, ahead, tagged_only=True)
 
 
 def workload(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -48,7 +58,38 @@ def workload(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     ]
 
 
+def workload_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """Each contract from the day seen reaches its start (or the period's first day, if later) through its last day."""
+    out: list[Step] = []
+    first = ahead.period.first
+    for c in facts.contracts:
+        ahead.holds(out, c.where, c.key_populations, 1, 0, max(c.starts_on, first), c.last_day)
+    return out
+
+
+def _managing_steps(facts: Facts, ahead: Ahead, *, tagged_only: bool) -> list[Step]:
+    """A contract lasting into the period is under contract once the day seen reaches its start,
+    and manages until the day seen reaches the start of the resident's next one (same start: the later id)."""
+    first = ahead.period.first
+    held = sorted(
+        (c for c in facts.contracts if c.last_day >= first), key=lambda c: (c.resident_ref, c.starts_on, c.contract_id)
+    )
+    out: list[Step] = []
+    for k, c in enumerate(held, 1):
+        if tagged_only and not c.key_populations:
+            continue
+        until: date | None = None
+        if k < len(held) and (after := held[k]).resident_ref == c.resident_ref:
+            until = after.starts_on - _DAY
+        lives = Where(c.where.team_id, c.where.institution_id, c.resident_area_code)
+        ahead.holds(out, lives, c.key_populations, 1, 0, c.starts_on, until)
+    return out
+
+
 def _where_they_live(c: ContractFact) -> Case:
     lives = Where(c.where.team_id, c.where.institution_id, c.resident_area_code)
     why = f"contract {c.contract_id} in force {c.starts_on} to {c.last_day}; lives in {c.resident_area_code}"
     return counted(lives, c.resident_ref, c.contract_id, why, c.key_populations)
+
+
+_DAY = date.resolution
