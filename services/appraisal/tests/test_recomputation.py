@@ -18,6 +18,7 @@ from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.deltas import Delta
 from appraisal.domain.errors import NoCatalogueInForce
 from appraisal.domain.figures import totals
+from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, Window, periods_of
 from appraisal.domain.recomputation import Arrived, in_turn, late
@@ -120,11 +121,14 @@ def test_only_the_indicators_reading_the_new_facts_kinds_change_in_the_periods_t
     assert all(d.instant == known for deltas in found.values() for d in deltas)
 
 
-def test_a_visit_reaches_the_periods_up_to_a_year_after_its_day() -> None:
+def test_a_visit_reaches_its_days_periods_and_for_its_contract_year_the_periods_a_year_after() -> None:
     visited = Arrived(at("2026-03-01"), frozenset({"visits"}), frozenset({date(2026, 3, 1)}))
-    reached = [p.code for year in (2025, 2026, 2027) for p in periods_of(year) if visited.reaches(p)]
+    periods = [p for year in (2025, 2026, 2027) for p in periods_of(year)]
+    counts_for = METHODS["package_fulfilment"].counts_for
 
-    # its own periods, and those where a contract year it fell in can end (by 2 March 2027)
-    assert reached == ["2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027", "2027-H1",
-                       "2027-Q1"]  # fmt: skip
-    assert all(Arrived(at("2026-03-01")).reaches(p) for year in (2025, 2027) for p in periods_of(year))
+    assert [p.code for p in periods if visited.reaches(p)] == ["2026", "2026-H1", "2026-Q1"]
+    # and where a contract year it fell in can end (by 2 March 2027)
+    assert [p.code for p in periods if visited.reaches(p, counts_for)] == ["2026", "2026-H1", "2026-H2", "2026-Q1",
+            "2026-Q2", "2026-Q3", "2026-Q4", "2027", "2027-H1", "2027-Q1"]  # fmt: skip
+    assert METHODS["follow_up"].counts_for == timedelta(0)
+    assert all(Arrived(at("2026-03-01")).reaches(p) for p in periods)

@@ -21,12 +21,13 @@ class Ahead:
     period: Period
     zone: tzinfo
     since: datetime
+    first_seen: date = field(init=False)
+    """The last day the window sees at `since` (before the period begins, a day before it)."""
     _midnights: dict[date, datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
-    def first_seen(self) -> date:
-        """The last day the window sees at `since` (before the period begins, a day before it)."""
-        return min(self.period.last, self.since.astimezone(self.zone).date())
+    def __post_init__(self) -> None:
+        # asked for every case held: worked out once
+        object.__setattr__(self, "first_seen", min(self.period.last, self.since.astimezone(self.zone).date()))
 
     def sees(self, day: date) -> datetime | None:
         """The first as-of from `since` on whose window has seen `day`: None if none ever does

@@ -22,7 +22,7 @@ from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
 from appraisal.domain.deltas import Delta, deltas
 from appraisal.domain.errors import NoCatalogueInForce
 from appraisal.domain.figures import case_strata
-from appraisal.domain.indicators import METHODS
+from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, periods_of
 from appraisal.domain.steps import changed
@@ -39,14 +39,11 @@ class Arrived:
     kinds: frozenset[str] = frozenset(KINDS)
     days: frozenset[date] | None = None
 
-    def reaches(self, period: Period) -> bool:
-        """A visit, rating, referral or day of care counts in the periods holding its day; a visit
-        also in the one where the contract year it fell in ends, less than a year later (one
-        reach for them all: a few more periods for the rarer kinds, one rule to check)."""
-        return self.days is None or any(day <= period.last and period.first <= day + _YEAR for day in self.days)
+    def reaches(self, period: Period, counts_for: timedelta = timedelta(0)) -> bool:
+        """Whether the new facts can change a case of the period, of a method counting a fact
+        for so long after its day (`Method.counts_for`); a contract or its ending reaches every period."""
+        return self.days is None or any(day <= period.last and period.first <= day + counts_for for day in self.days)
 
-
-_YEAR = timedelta(days=366)
 _TICK = timedelta(microseconds=1)
 
 
@@ -83,11 +80,19 @@ def late(
 def _reached(
     catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrived: Arrived
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
+    longest = max(METHODS[i].counts_for for i in METHODS)
     for year in sorted(history.years(zone)):
-        for period in filter(arrived.reaches, periods_of(year)):
+        for period in periods_of(year):
+            if not arrived.reaches(period, longest):
+                continue
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            if chosen := [i for i in version.indicators if METHODS[i.method].reads & arrived.kinds]:
+            chosen = [i for i in version.indicators if _reads(METHODS[i.method], arrived, period)]
+            if chosen:
                 yield version, period, chosen
+
+
+def _reads(method: Method, arrived: Arrived, period: Period) -> bool:
+    return bool(method.reads & arrived.kinds) and arrived.reaches(period, method.counts_for)

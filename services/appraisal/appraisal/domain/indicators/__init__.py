@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from appraisal.domain.ahead import Ahead, Step
@@ -37,6 +37,10 @@ class Method:
     (a later as-of with the same facts): None when only new facts or a new day can."""
     reads: frozenset[str] = frozenset(KINDS)
     """The kinds of a resident's facts its cases depend on: a new fact of another kind changes none."""
+    counts_for: timedelta = timedelta(0)
+    """How long after the day a fact names it may still change a case: none for most (a visit,
+    rating, referral or day of care counts in the periods holding its day), but a visit counts
+    in its contract year, which can end up to a year later."""
     steps: Steps | None = None
     """Its cases of one resident as steps from an as-of on, over facts that no longer change
     (`domain/steps.py`): stated for the frequent kinds of case, faster than asking it at every turn."""
