@@ -64,9 +64,13 @@ METHODS: dict[str, Method] = {
     "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS),
     "key_population_coverage": Method(contracting.key_population_coverage, "key_population", reads=_CONTRACTS),
     "workload": Method(contracting.workload, "capacity", ("default_doctor_cap",), reads=_CONTRACTS),
-    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS),
-    "effective_contracting": Method(effective.effective_contracting, "cases", reads=_DELIVERED),
-    "package_fulfilment": Method(effective.package_fulfilment, "cases", reads=_DELIVERED),
+    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS, steps=effective.renewal_steps),
+    "effective_contracting": Method(
+        effective.effective_contracting, "cases", reads=_DELIVERED, steps=effective.effective_steps
+    ),
+    "package_fulfilment": Method(
+        effective.package_fulfilment, "cases", reads=_DELIVERED, steps=effective.package_steps
+    ),
     "follow_up": Method(chronic.follow_up, "cases", (*_CHRONIC, "item", "follow_ups_per_year"), reads=_DELIVERED),
     "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_DELIVERED),
     "referral_timeliness": Method(
