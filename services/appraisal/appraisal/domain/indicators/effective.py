@@ -5,7 +5,7 @@ window has seen the day a term or contract year ends, and nothing later changes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, tzinfo
 from typing import Any
 
@@ -39,6 +39,7 @@ def renewal_rate(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 
 def renewal_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """renewal_rate's cases from an as-of on: each term ending in the period, from the day it ends."""
     renewed_by = _renewed_by(facts.contracts)
     out: list[Step] = []
     for c in facts.contracts:
@@ -66,6 +67,7 @@ def effective_contracting(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 
 def effective_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """effective_contracting's cases from an as-of on: each year, from the day it ends."""
     out: list[Step] = []
     for c, last, done in _years_ending(facts, ahead):
         ahead.holds(out, c.where, c.key_populations, int(bool(_package_services(c, done))), 1, first=last)
@@ -91,6 +93,7 @@ def package_fulfilment(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 
 def package_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """package_fulfilment's cases from an as-of on: each year, from the day it ends."""
     out: list[Step] = []
     for c, last, done in _years_ending(facts, ahead):
         due = _due(c)
@@ -102,16 +105,20 @@ def _renewed_by(contracts: Iterable[ContractFact]) -> dict[str, str]:
     return {c.renews: c.contract_id for c in contracts if c.renews is not None}
 
 
-def _years_ending(facts: Facts, ahead: Ahead) -> Iterator[tuple[ContractFact, date, list[VisitFact]]]:
+def _years_ending(facts: Facts, ahead: Ahead) -> list[tuple[ContractFact, date, list[VisitFact]]]:
     """Each contract year ending in the period and not cut short, by its last day, with the
     visits delivered in it: a year's case holds from the day the window sees it end."""
-    visits = by_contract(facts.visits)
-    for c in facts.contracts:
-        for first, last in contract_years(c):
-            if last > ahead.period.last:
-                break
-            if last >= ahead.period.first and not _cut_short(c, last):
-                yield c, last, _in_year(visits.get(c.contract_id, {}).values(), first, last, ahead.zone)
+    period = ahead.period
+    years = [
+        (c, first, last)
+        for c in facts.contracts
+        for first, last in contract_years(c)
+        if period.first <= last <= period.last and not _cut_short(c, last)
+    ]
+    visits = by_contract(facts.visits) if years else {}
+    return [
+        (c, last, _in_year(visits.get(c.contract_id, {}).values(), first, last, ahead.zone)) for c, first, last in years
+    ]
 
 
 def _package_services(c: ContractFact, visits: list[VisitFact]) -> list[VisitFact]:
@@ -128,7 +135,11 @@ def _due(c: ContractFact) -> dict[str, int]:
 
 def _delivered(due: dict[str, int], visits: list[VisitFact]) -> dict[str, int]:
     """Each item's visits, up to the times it is due."""
-    return {code: min(times, sum(code in v.fulfils for v in visits)) for code, times in due.items()}
+    done: dict[str, int] = {}
+    for v in visits:
+        for code in set(v.fulfils):
+            done[code] = done.get(code, 0) + 1
+    return {code: min(times, done.get(code, 0)) for code, times in due.items()}
 
 
 def _args(year: ContractYear) -> tuple[Where, str, str]:

@@ -94,11 +94,14 @@ def by_contract(visits: Iterable[VisitFact]) -> dict[str, dict[str, VisitFact]]:
 def contract_years(c: ContractFact) -> Iterator[tuple[date, date]]:
     """The first and last day of each year of a contract's term (the last one cut at the term's
     end) that began by the last day it covered: a terminated contract's later years never began."""
-    k, start = 0, c.starts_on
-    while start <= c.ends_on and (c.ending is None or start <= c.last_day):
+    k, start, covered = 0, c.starts_on, c.last_day
+    while start <= covered:
         following = anniversary(c.starts_on, k + 1)
-        yield start, min(following - timedelta(days=1), c.ends_on)
+        yield start, min(following - _DAY, c.ends_on)
         k, start = k + 1, following
+
+
+_DAY = timedelta(days=1)
 
 
 def newly_contracted(contracts: list[ContractFact], window: Window, days: int) -> date | None:
