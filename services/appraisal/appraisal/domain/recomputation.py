@@ -44,6 +44,7 @@ class Arrived:
         for so long after its day (`Method.counts_for`); a contract or its ending reaches every period."""
         return self.days is None or any(day <= period.last and period.first <= day + counts_for for day in self.days)
 
+
 _TICK = timedelta(microseconds=1)
 
 

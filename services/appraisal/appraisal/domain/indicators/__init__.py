@@ -61,6 +61,7 @@ def unchanging(compute: Compute) -> Steps:
 _CHRONIC = ("key_population", "new_contract_days")
 _CONTRACTS = frozenset({"contracts", "endings"})
 _DELIVERED = _CONTRACTS | {"visits"}
+_CONTRACT_YEAR = timedelta(days=366)  # a visit counts in its contract year, which ends less than a year after it
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
         contracting.contracts_signed, "none", reads=_CONTRACTS, steps=unchanging(contracting.contracts_signed)
@@ -79,9 +80,21 @@ METHODS: dict[str, Method] = {
         reads=_CONTRACTS,
         steps=contracting.workload_steps,
     ),
-    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS),
-    "effective_contracting": Method(effective.effective_contracting, "cases", reads=_DELIVERED),
-    "package_fulfilment": Method(effective.package_fulfilment, "cases", reads=_DELIVERED),
+    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS, steps=effective.renewal_steps),
+    "effective_contracting": Method(
+        effective.effective_contracting,
+        "cases",
+        reads=_DELIVERED,
+        counts_for=_CONTRACT_YEAR,
+        steps=effective.effective_steps,
+    ),
+    "package_fulfilment": Method(
+        effective.package_fulfilment,
+        "cases",
+        reads=_DELIVERED,
+        counts_for=_CONTRACT_YEAR,
+        steps=effective.package_steps,
+    ),
     "follow_up": Method(
         chronic.follow_up,
         "cases",

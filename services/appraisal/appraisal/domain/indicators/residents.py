@@ -4,7 +4,7 @@ contract, their visits, the contract years that ended. Each is worked out once p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from functools import cached_property
@@ -56,10 +56,7 @@ class Seen:
     @cached_property
     def visits_by_contract(self) -> dict[str, list[VisitFact]]:
         """Visits delivered under each contract (health-records names it), one per visit id."""
-        found: dict[str, dict[str, VisitFact]] = defaultdict(dict)
-        for v in self.facts.visits:
-            if v.contract_id is not None:
-                found[v.contract_id].setdefault(v.visit_id, v)
+        found = by_contract(self.facts.visits)
         return {c: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for c, vs in found.items()}
 
     @cached_property
@@ -69,14 +66,10 @@ class Seen:
         first, last_seen = self.window.period.first, self.window.last_seen
         years = []
         for c in self.contracts:
-            if c.ends_on < first:
-                continue
-            k = 0
-            while (start := anniversary(c.starts_on, k)) <= c.ends_on:
-                last = min(anniversary(c.starts_on, k + 1) - timedelta(days=1), c.ends_on)
-                if first <= last <= last_seen and (c.ending is None or start <= c.last_day):
-                    years.append(ContractYear(c, start, last))
-                k += 1
+            if c.ends_on >= first:
+                years += [
+                    ContractYear(c, start, last) for start, last in contract_years(c) if first <= last <= last_seen
+                ]
         return tuple(years)
 
 
@@ -97,6 +90,28 @@ def visits_in(visits: Iterable[VisitFact], period: Period, zone: tzinfo) -> dict
         if period.first <= v.occurred_at.astimezone(zone).date() <= period.last:
             found[v.resident_ref].setdefault(v.visit_id, v)
     return {r: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for r, vs in found.items()}
+
+
+def by_contract(visits: Iterable[VisitFact]) -> dict[str, dict[str, VisitFact]]:
+    """Visits delivered under each contract (health-records names it), one per visit id (the first given)."""
+    found: dict[str, dict[str, VisitFact]] = defaultdict(dict)
+    for v in visits:
+        if v.contract_id is not None:
+            found[v.contract_id].setdefault(v.visit_id, v)
+    return found
+
+
+def contract_years(c: ContractFact) -> Iterator[tuple[date, date]]:
+    """The first and last day of each year of a contract's term (the last one cut at the term's
+    end) that began by the last day it covered: a terminated contract's later years never began."""
+    k, start, covered = 0, c.starts_on, c.last_day
+    while start <= covered:
+        following = anniversary(c.starts_on, k + 1)
+        yield start, min(following - _DAY, c.ends_on)
+        k, start = k + 1, following
+
+
+_DAY = timedelta(days=1)
 
 
 def newly_contracted(contracts: list[ContractFact], period: Period, days: int) -> date | None:
