@@ -1,6 +1,6 @@
 """The projected appraisal's cost: a county's year of public events fed in batches through
 the facts projection, without and with the step that keeps `resident_cases` and
-`stratum_deltas` (each into a database of its own, in one run); then the projection's read of
+`case_changes` (each into a database of its own, in one run); then the projection's read of
 a whole period's figures (`totals_at`) and the trajectory of one resident's period. Prints
 figures, asserts nothing.
 
@@ -36,7 +36,7 @@ from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 
 COUNTY = "440183"
 BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
-TABLES = ("stratum_deltas",)
+TABLES = ("case_changes",)
 
 
 def fed(url: str, deliveries: list[Delivery], step: bool, size: int) -> tuple[float, AppraisalSettings]:
@@ -80,7 +80,8 @@ def main() -> None:
             as_of = datetime(2027, 1, 10, tzinfo=CHINA)
             counted = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
             print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, counted, strict=True)))
-            reads = timed(7, lambda: totals_at(conn, "2026", as_of))
+            version = load_catalogue(settings.catalogue_file).for_period(Period.parse("2026"))
+            reads = timed(7, lambda: totals_at(conn, version, "2026", as_of))
             print(f"  totals_at 2026, the county: {statistics.median(reads) * 1000:.0f} ms median of 7")
             refs = [
                 r for (r,) in conn.exec_driver_sql("SELECT DISTINCT resident_ref FROM appraisal.fact_contract_starts")

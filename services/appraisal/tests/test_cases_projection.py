@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.cases_projection import CasesProjection
 from appraisal.adapters.cases_reads import Totals, cases_at, residents, totals_at
-from appraisal.adapters.cases_tables import STRATUM_DELTAS
+from appraisal.adapters.cases_tables import CASE_CHANGES
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
 from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
@@ -74,6 +74,7 @@ def figures_of(appraisal: Appraisal) -> Totals:
 
 AS_OF = ("2026-02-01T00:00:00+08:00", "2026-06-30T23:59:59+08:00", "2026-07-01T00:00:00+08:00",
          "2026-11-15T10:00:00+08:00", "2027-01-10T09:00:00+08:00", "2027-03-01T00:00:00+08:00")  # fmt: skip
+VERSION = CATALOGUE.for_period(Period.parse("2026"))
 PERIODS = ("2026", "2026-H2", "2026-Q1", "2025-Q4", "2027")
 
 
@@ -89,14 +90,14 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
         for as_of in map(datetime.fromisoformat, AS_OF):
             expected = oracle(engine, period, as_of)
             with engine.connect() as conn:
-                assert totals_at(conn, code, as_of) == figures_of(expected), (code, as_of)
+                assert totals_at(conn, CATALOGUE.for_period(period), code, as_of) == figures_of(expected), (code, as_of)
                 holding = _cases(conn, period, as_of)
             assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
     final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
     assert final
     in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
     with engine.connect() as conn:  # a team or institution by its area, an area by its code
-        assert totals_at(conn, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
 
 
 def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:
@@ -115,7 +116,7 @@ def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engin
     for as_of in map(datetime.fromisoformat, AS_OF):
         expected = oracle(engine, Period.parse("2026"), as_of)
         with engine.connect() as conn:
-            assert totals_at(conn, "2026", as_of) == figures_of(expected), as_of
+            assert totals_at(conn, VERSION, "2026", as_of) == figures_of(expected), as_of
             holding = _cases(conn, Period.parse("2026"), as_of)
         assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, as_of
 
@@ -127,14 +128,14 @@ def test_a_late_fact_changes_the_figures_only_from_when_it_was_known(engine: Eng
     first_known = min(d.envelope.time for d in late) - timedelta(microseconds=1)
     after = datetime.fromisoformat(AS_OF[-1])
     with engine.connect() as conn:
-        then, later = totals_at(conn, "2026", first_known), totals_at(conn, "2026", after)
+        then, later = totals_at(conn, VERSION, "2026", first_known), totals_at(conn, VERSION, "2026", after)
 
     projection.apply(late)
 
     with engine.connect() as conn:
-        assert totals_at(conn, "2026", first_known) == then
-        assert totals_at(conn, "2026", after) != later
-        assert totals_at(conn, "2026", after) == figures_of(oracle(engine, Period.parse("2026"), after))
+        assert totals_at(conn, VERSION, "2026", first_known) == then
+        assert totals_at(conn, VERSION, "2026", after) != later
+        assert totals_at(conn, VERSION, "2026", after) == figures_of(oracle(engine, Period.parse("2026"), after))
 
 
 def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
@@ -151,7 +152,7 @@ def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
 
 def _projected(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(STRATUM_DELTAS).order_by(*STRATUM_DELTAS.primary_key))]
+        return [tuple(r) for r in conn.execute(select(CASE_CHANGES).order_by(*CASE_CHANGES.primary_key))]
 
 
 def _cases(conn: Connection, period: Period, as_of: datetime) -> dict[str, Counter[Case]]:

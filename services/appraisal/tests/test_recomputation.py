@@ -5,7 +5,6 @@ whether the facts arrive in the order they became known or some after facts know
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from random import Random
 
@@ -13,17 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.domain.appraisal import appraise
-from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
-from appraisal.domain.deltas import Delta
 from appraisal.domain.errors import NoCatalogueInForce
-from appraisal.domain.figures import totals
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, Window, periods_of
 from appraisal.domain.recomputation import Arrived, in_turn, late
-from appraisal.domain.strata import Stratum, Subjects
+from appraisal.domain.steps import Net
+from appraisal.domain.strata import Stratum
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE, at, rating
+from services.appraisal.tests.changes_added import add, added_by, figures_of
 from services.appraisal.tests.resident_histories import Rows, as_of_times, resident
 
 Figures = dict[tuple[str, Stratum], tuple[int, int]]
@@ -45,7 +43,7 @@ def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
     rows, moments = case
     instants = sorted(set(rows.known_at))
     applied = sorted(instants, key=lambda at: (at + timedelta(days=rng.choice((0, 0, 0, 50))), at))
-    changes: dict[str, list[Delta]] = {}
+    changes: dict[tuple[str, str], Net] = {}
     for k, since in enumerate(applied):
         seen = set(applied[: k + 1])
         after = _history(rows, seen)
@@ -53,12 +51,12 @@ def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
             found = in_turn(CATALOGUE, ZONE, after, [_arrived(rows, since)])
         else:
             found = late(CATALOGUE, ZONE, _history(rows, seen - {since}), after, _arrived(rows, since))
-        for code, deltas in found.items():
-            changes.setdefault(code, []).extend(deltas)
+        add(changes, found)
     for version, period in _appraised_periods():
         for as_of in moments:
             oracle = appraise(version, rows.history().as_of(as_of), Window(period, as_of, ZONE))
-            assert _added_up(changes.get(period.code, []), as_of) == _figures(version, oracle.cases), (period, as_of)
+            of_period = {i: net for (code, i), net in changes.items() if code == period.code}
+            assert added_by(version, of_period, as_of) == figures_of(version, oracle.cases), (period, as_of)
 
 
 def _history(rows: Rows, known: set[datetime]) -> ResidentHistory:
@@ -89,25 +87,6 @@ def _appraised_periods() -> list[tuple[CatalogueVersion, Period]]:
     return found
 
 
-def _figures(version: CatalogueVersion, cases: Mapping[str, tuple[Case, ...]]) -> Figures:
-    """What `figures.totals` adds up, without the empty strata."""
-    found: Figures = {}
-    for indicator in version.indicators:
-        for stratum, sums in totals(indicator, list(cases[indicator.id]), Subjects()).items():
-            if sums != (0, 0):
-                found[(indicator.id, stratum)] = sums
-    return found
-
-
-def _added_up(changes: list[Delta], as_of: datetime) -> Figures:
-    found: Figures = {}
-    for d in changes:
-        if d.instant <= as_of:
-            was = found.get((d.indicator_id, d.stratum), (0, 0))
-            found[(d.indicator_id, d.stratum)] = (was[0] + d.numerator, was[1] + d.denominator)
-    return {key: sums for key, sums in found.items() if sums != (0, 0)}
-
-
 def test_only_the_indicators_reading_the_new_facts_kinds_change_in_the_periods_they_reach() -> None:
     known = at("2026-01-10", 21)
     rows = Rows(ratings=[(known, rating("s1", "r0", "2026-01-10", (5, 5, 5)))])
@@ -116,9 +95,8 @@ def test_only_the_indicators_reading_the_new_facts_kinds_change_in_the_periods_t
     found = in_turn(CATALOGUE, ZONE, rows.history(), [arrived])
 
     # a rating changes satisfaction only, in the periods of the year its facts name that hold its day
-    assert sorted(p for p, deltas in found.items() if deltas) == ["2026", "2026-H1", "2026-Q1"]
-    assert {d.indicator_id for deltas in found.values() for d in deltas} == {"satisfaction"}
-    assert all(d.instant == known for deltas in found.values() for d in deltas)
+    assert sorted(found) == [("2026", "satisfaction"), ("2026-H1", "satisfaction"), ("2026-Q1", "satisfaction")]
+    assert all(at == known for change in found.values() for at, _, _ in change)
 
 
 def test_a_visit_reaches_its_days_periods_and_for_its_contract_year_the_periods_a_year_after() -> None:

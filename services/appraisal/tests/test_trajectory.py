@@ -5,7 +5,7 @@ its figures; and taking facts in one at a time, as they become known, gives the 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -13,13 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.domain.appraisal import appraise
-from appraisal.domain.cases import Case
-from appraisal.domain.deltas import Delta, deltas
-from appraisal.domain.figures import totals
 from appraisal.domain.periods import Period, Window
-from appraisal.domain.strata import Stratum, Subjects
+from appraisal.domain.steps import Net
+from appraisal.domain.strata import Stratum
 from appraisal.domain.trajectory import segments
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+from services.appraisal.tests.changes_added import add, added_by, figures_of, per_indicator
 from services.appraisal.tests.resident_histories import BEGINNING, PERIODS, Rows, as_of_times, merged, resident
 
 VERSION = CATALOGUE.for_period(Period.parse("2026"))
@@ -43,12 +42,14 @@ def test_the_segments_holding_at_an_as_of_are_the_appraisal_then(
 ) -> None:
     period, residents, moments = case
     trajectories = [segments(VERSION, period, ZONE, r.history(), BEGINNING) for r in residents]
-    changes = [d for t in trajectories for d in deltas(VERSION, (), t, BEGINNING)]
+    changes: dict[str, Net] = {}
+    for t in trajectories:
+        add(changes, per_indicator(t, BEGINNING))
     for as_of in moments:
         oracle = appraise(VERSION, merged(residents).history().as_of(as_of), Window(period, as_of, ZONE))
         holding = Counter((s.indicator_id, s.case) for t in trajectories for s in t if s.holds_at(as_of))
         assert holding == Counter((i, c) for i, cases in oracle.cases.items() for c in cases), as_of
-        assert _added_up(changes, as_of) == _figures(oracle.cases), as_of
+        assert added_by(VERSION, changes, as_of) == figures_of(VERSION, oracle.cases), as_of
 
 
 @given(appraisals())
@@ -59,37 +60,12 @@ def test_facts_taken_in_as_they_become_known_give_the_changes_of_a_rebuild(
     period, residents, _ = case
     for r in residents:
         rebuilt = segments(VERSION, period, ZONE, r.history(), BEGINNING)
-        changes: list[Delta] = []
+        changes: dict[str, Net] = {}
         for known_at in sorted(set(r.known_at)):
             old = segments(VERSION, period, ZONE, r.history(known_by=known_at - TICK), known_at)
             new = segments(VERSION, period, ZONE, r.history(known_by=known_at), known_at)
-            changes += deltas(VERSION, old, new, known_at)
-        assert _summed(changes) == _summed(deltas(VERSION, (), rebuilt, BEGINNING))
-
-
-def _figures(cases: Mapping[str, tuple[Case, ...]]) -> Figures:
-    """What `figures.totals` adds up, without the known subjects' empty strata."""
-    found: Figures = {}
-    for indicator in VERSION.indicators:
-        for stratum, sums in totals(indicator, list(cases[indicator.id]), Subjects()).items():
-            if sums != (0, 0):
-                found[(indicator.id, stratum)] = sums
-    return found
-
-
-def _added_up(changes: list[Delta], as_of: datetime) -> Figures:
-    """Every change by the as-of, per figure."""
-    return _net(((d.indicator_id, d.stratum), d.numerator, d.denominator) for d in changes if d.instant <= as_of)
-
-
-def _summed(changes: list[Delta]) -> dict[tuple[str, Stratum, datetime], tuple[int, int]]:
-    """The changes per figure and instant."""
-    return _net(((d.indicator_id, d.stratum, d.instant), d.numerator, d.denominator) for d in changes)
-
-
-def _net(changes: Iterable[tuple[K, int, int]]) -> dict[K, tuple[int, int]]:
-    found: dict[K, tuple[int, int]] = {}
-    for key, n, d in changes:
-        was = found.get(key, (0, 0))
-        found[key] = (was[0] + n, was[1] + d)
-    return {key: sums for key, sums in found.items() if sums != (0, 0)}
+            add(changes, per_indicator(old, known_at), -1)
+            add(changes, per_indicator(new, known_at))
+        assert {i: c for i, c in changes.items() if c} == {
+            i: c for i, c in per_indicator(rebuilt, BEGINNING).items() if c
+        }

@@ -1,4 +1,4 @@
-"""The projection step that keeps `stratum_deltas` current, in the transaction that inserts a
+"""The projection step that keeps `case_changes` current, in the transaction that inserts a
 batch's facts: what each resident's new facts change in the figures (`domain/recomputation.py`).
 
 Residents are locked in sorted order (a transaction-scoped advisory lock each), so workers
@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.cases_tables import STRATUM_DELTAS
+from appraisal.adapters.cases_tables import CASE_CHANGES
 from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Arrived, Changes, in_turn, late
 
 Rows = Mapping[Table, list[dict[str, Any]]]
-DeltaKey = tuple[str, str, str, str, str, datetime]  # period, indicator, level, stratum, key population, instant
+ChangeKey = tuple[str, str, str, str, str, str, datetime]
+"""Period, indicator, team, institution, area, key populations, instant."""
 
 
 class CasesProjection:
@@ -45,7 +46,7 @@ class CasesProjection:
         late_ones = [r for r in refs if after[r].known_from(news[r].since) != len(news[r].facts)]
         new_ids = [i for r in late_ones for i in news[r].event_ids]
         before = histories(conn, late_ones, without=new_ids) if late_ones else {}
-        changes: dict[DeltaKey, tuple[int, int, str]] = {}
+        changes: dict[ChangeKey, tuple[int, int]] = {}
         for ref in refs:
             if ref in before:
                 found = late(self._catalogue, self._zone, before[ref], after[ref], news[ref].arrived())
@@ -118,21 +119,20 @@ def _day(value: date | datetime, zone: tzinfo) -> date:
     return value.astimezone(zone).date() if isinstance(value, datetime) else value
 
 
-def _add(changes: dict[DeltaKey, tuple[int, int, str]], found: Changes) -> None:
-    for period, deltas in found.items():
-        for d in deltas:
-            s = d.stratum
-            key = (period, d.indicator_id, s.level, s.id, s.key_population, d.instant)
-            n, dd, _ = changes.get(key, (0, 0, ""))
-            changes[key] = (n + d.numerator, dd + d.denominator, d.area)
+def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:
+    for (period, indicator_id), net in found.items():
+        for (at, where, tags), (n, d) in net.items():
+            key = (period, indicator_id, *where, ",".join(tags), at)
+            was = changes.get(key, (0, 0))
+            changes[key] = (was[0] + n, was[1] + d)
 
 
-def _write(conn: Connection, changes: dict[DeltaKey, tuple[int, int, str]]) -> None:
-    """The deltas in sorted order: two workers adding to the same figure's rows lock them in the same order."""
-    rows = [(*key, area, n, d) for key, (n, d, area) in sorted(changes.items()) if n or d]
+def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
+    """In sorted order: two workers adding to the same rows lock them in the same order."""
+    rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
     if rows:
-        t = STRATUM_DELTAS
-        names = ("period", "indicator_id", "level", "stratum_id", "key_population", "instant", "area_code",
+        t = CASE_CHANGES
+        names = ("period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations", "instant",
                  "d_numerator", "d_denominator")  # fmt: skip
         columns = zip(names, zip(*rows, strict=True), strict=True)
         arrays = (bindparam(None, list(values), ARRAY(t.c[name].type)) for name, values in columns)
@@ -141,4 +141,4 @@ def _write(conn: Connection, changes: dict[DeltaKey, tuple[int, int, str]]) -> N
             "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
             "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
         }
-        conn.execute(statement.on_conflict_do_update(index_elements=names[:6], set_=added_up))
+        conn.execute(statement.on_conflict_do_update(index_elements=names[:7], set_=added_up))

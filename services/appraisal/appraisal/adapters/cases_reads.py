@@ -9,11 +9,13 @@ from datetime import datetime, tzinfo
 
 from sqlalchemy import Connection, func, select, union
 
-from appraisal.adapters.cases_tables import STRATUM_DELTAS
+from appraisal.adapters.cases_tables import CASE_CHANGES
 from appraisal.adapters.facts_tables import CARE, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.facts import Where
+from appraisal.domain.figures import added_up
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Period, Window
@@ -23,20 +25,34 @@ Totals = dict[str, dict[Stratum, tuple[int, int]]]
 """Per indicator, each stratum's numerator and denominator (as `figures.totals` adds them up)."""
 
 
-def totals_at(conn: Connection, period: str, as_of: datetime, area_prefix: str = "") -> Totals:
-    """Strata in the area (a team or institution by its area) with something counted by the as-of."""
-    t = STRATUM_DELTAS
-    strata = (t.c.indicator_id, t.c.level, t.c.stratum_id, t.c.key_population)
+def totals_at(conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, area: str = "") -> Totals:
+    """Each stratum in the area (a team or institution by its area) with something counted by the as-of."""
+    t = CASE_CHANGES
+    by = (t.c.indicator_id, t.c.team_id, t.c.institution_id, t.c.area_code, t.c.key_populations)
     query = (
-        select(*strata, func.sum(t.c.d_numerator), func.sum(t.c.d_denominator))
-        .where(t.c.period == period, t.c.instant <= as_of, t.c.area_code.startswith(area_prefix))
-        .group_by(*strata)
+        select(*by, func.sum(t.c.d_numerator), func.sum(t.c.d_denominator))
+        .where(t.c.period == period, t.c.instant <= as_of, t.c.area_code.startswith(area))
+        .group_by(*by)
     )
-    found: Totals = defaultdict(dict)
-    for indicator_id, level, stratum_id, key_population, n, d in conn.execute(query):
-        if n or d:
-            found[indicator_id][Stratum(level, stratum_id, key_population)] = (int(n), int(d))
-    return dict(found)
+    groups: dict[str, list[tuple[Where, tuple[str, ...], int, int]]] = defaultdict(list)
+    for indicator_id, team, institution, area_code, tags, n, d in conn.execute(query):
+        groups[indicator_id].append((Where(team, institution, area_code), _tags(tags), int(n), int(d)))
+    found: Totals = {}
+    for indicator_id, counted in groups.items():
+        added = added_up(version.indicator(indicator_id), counted)
+        inside = {s: sums for s, sums in added.items() if sums != (0, 0) and _inside(s, area)}
+        if inside:
+            found[indicator_id] = inside
+    return found
+
+
+def _tags(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(",")) if joined else ()
+
+
+def _inside(stratum: Stratum, area: str) -> bool:
+    """A team or institution by its area (as its cases name it), an area by its code."""
+    return stratum.id.startswith(area) if stratum.level not in ("team", "institution") else True
 
 
 def residents(conn: Connection) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -54,10 +55,20 @@ def totals(indicator: Indicator, cases: list[Case], subjects: Subjects) -> dict[
     added: dict[Stratum, tuple[int, int]] = {
         known: (0, 0) for level in indicator.levels for known in subjects.at(level)
     }
-    for (where, tags), sums in groups.items():
+    return added_up(indicator, ((*group, *sums) for group, sums in groups.items()), added)
+
+
+def added_up(
+    indicator: Indicator,
+    groups: Iterable[tuple[Where, tuple[str, ...], int, int]],
+    into: dict[Stratum, tuple[int, int]] | None = None,
+) -> dict[Stratum, tuple[int, int]]:
+    """Counts of cases of a team (or area) and key populations added up under every stratum they fall in."""
+    added = {} if into is None else into
+    for where, tags, numerator, denominator in groups:
         for stratum in case_strata(indicator, where, tags):
             n, d = added.get(stratum, (0, 0))
-            added[stratum] = (n + sums[0], d + sums[1])
+            added[stratum] = (n + numerator, d + denominator)
     return added
 
 

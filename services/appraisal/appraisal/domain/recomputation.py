@@ -1,7 +1,8 @@
 """What a resident's new facts change in the figures, in every period of every year their
 facts name (under the catalogue version in force for it), from the time they were known on:
-changes per indicator, stratum and instant (`deltas.Delta`). Only the periods the new facts
-reach, and there only the indicators reading their kinds, can change.
+per period and indicator, the changes by instant, team (or area) and key populations (a
+`steps.Net`; the strata follow from them). Only the periods the new facts reach, and there
+only the indicators reading their kinds, can change.
 
 - `in_turn`: every other fact of the resident was known before the new ones (facts arrive as
   they happen: the common case). Then, one known instant at a time, the change is each
@@ -12,21 +13,17 @@ reach, and there only the indicators reading their kinds, can change.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from appraisal.domain.ahead import Ahead
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
-from appraisal.domain.deltas import Delta, deltas
 from appraisal.domain.errors import NoCatalogueInForce
-from appraisal.domain.figures import case_strata
 from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, periods_of
-from appraisal.domain.steps import changed
-from appraisal.domain.strata import area_of
+from appraisal.domain.steps import Net, changed, held, net
 from appraisal.domain.trajectory import segments
 
 
@@ -48,21 +45,21 @@ class Arrived:
 _TICK = timedelta(microseconds=1)
 
 
-Changes = dict[str, list[Delta]]
-"""Per period code, the changes to its figures."""
+Changes = dict[tuple[str, str], Net]
+"""Per period code and indicator, the changes to its figures."""
 
 
 def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrivals: Sequence[Arrived]) -> Changes:
     """`arrivals`: the new facts by the instant they were known, in order; every other fact of
     `history` known before the first."""
-    found: Changes = defaultdict(list)
+    found: Changes = {}
     for arrived in arrivals:
         before, now = history.as_of(arrived.since - _TICK), history.as_of(arrived.since)
         for version, period, chosen in _reached(catalogue, zone, history, arrived):
-            ahead, into = Ahead(period, zone, arrived.since), found[period.code]
+            ahead = Ahead(period, zone, arrived.since)
             for i in chosen:
-                for (at, where, tags), (n, d) in changed(version, i, before, now, ahead).items():
-                    into += [Delta(i.id, s, at, n, d, area_of(s.level, where)) for s in case_strata(i, where, tags)]
+                if change := changed(version, i, before, now, ahead):
+                    _add(found, (period.code, i.id), change)
     return found
 
 
@@ -70,12 +67,22 @@ def late(
     catalogue: Catalogue, zone: tzinfo, before: ResidentHistory, after: ResidentHistory, arrived: Arrived
 ) -> Changes:
     """`before`: the resident's facts without the new ones; `after`: with them."""
-    found: Changes = defaultdict(list)
+    changes: Changes = {}
+    since = arrived.since
     for version, period, chosen in _reached(catalogue, zone, after, arrived):
-        old = segments(version, period, zone, before, arrived.since, chosen)
-        new = segments(version, period, zone, after, arrived.since, chosen)
-        found[period.code] += deltas(version, old, new, arrived.since)
-    return found
+        old = segments(version, period, zone, before, since, chosen)
+        new = segments(version, period, zone, after, since, chosen)
+        for i in chosen:
+            was, now = ([s for s in found if s.indicator_id == i.id] for found in (old, new))
+            if change := net(held(was, since), -1, net(held(now, since))):
+                _add(changes, (period.code, i.id), change)
+    return changes
+
+
+def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
+    if key in found:
+        change = net(((*k, *sums) for k, sums in change.items()), 1, found[key])
+    found[key] = change
 
 
 def _reached(

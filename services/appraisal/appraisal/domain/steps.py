@@ -18,7 +18,7 @@ from appraisal.domain.catalogue import CatalogueVersion, Indicator
 from appraisal.domain.facts import Facts, Where
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import Knowns, ResidentHistory
-from appraisal.domain.trajectory import segments
+from appraisal.domain.trajectory import Segment, segments
 
 Net = dict[tuple[datetime, Where, tuple[str, ...]], tuple[int, int]]
 """Steps added up per as-of, team (or area) and key populations."""
@@ -35,10 +35,17 @@ def sampled(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead
         Knowns((known, s) for s in facts.referrals),
         Knowns((known, c) for c in facts.care),
     )
+    return held(segments(version, ahead.period, ahead.zone, history, known, [indicator]), known)
+
+
+def held(found: Iterable[Segment], since: datetime) -> list[Step]:
+    """Segments as steps from `since` on: each adds its case's counts from when it begins to hold, until it ends."""
     out: list[Step] = []
-    for s in segments(version, ahead.period, ahead.zone, history, known, [indicator]):
+    for s in found:
         c = s.case
-        out.append((max(s.valid_from, known), c.where, c.key_populations, c.numerator, c.denominator))
+        if s.valid_to is not None and s.valid_to <= since:
+            continue
+        out.append((max(s.valid_from, since), c.where, c.key_populations, c.numerator, c.denominator))
         if s.valid_to is not None:
             out.append((s.valid_to, c.where, c.key_populations, -c.numerator, -c.denominator))
     return out
@@ -62,4 +69,5 @@ def net(steps: Iterable[Step], sign: int = 1, into: Net | None = None) -> Net:
 
 def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, after: Facts, ahead: Ahead) -> Net:
     """What the facts known at `since` change from then on: the steps with them less the steps before."""
-    return net(steps_of(version, indicator, before, ahead), -1, net(steps_of(version, indicator, after, ahead)))
+    old, new = steps_of(version, indicator, before, ahead), steps_of(version, indicator, after, ahead)
+    return {} if old == new else net(old, -1, net(new))  # most new facts change most indicators not at all
