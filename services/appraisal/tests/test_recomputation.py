@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from appraisal.domain.appraisal import appraise
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.errors import NoCatalogueInForce
+from appraisal.domain.facts import Facts
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, Window, periods_of
-from appraisal.domain.recomputation import Arrived, in_turn, late
+from appraisal.domain.recomputation import in_turn, late, reach
 from appraisal.domain.steps import Net
 from appraisal.domain.strata import Stratum
-from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE, at, rating
+from services.appraisal.tests.appraisal_facts import BASIC, CATALOGUE, ZONE, at, contract, rating, visit
 from services.appraisal.tests.changes_added import add, added_by, figures_of
 from services.appraisal.tests.resident_histories import Rows, as_of_times, resident
 
@@ -34,7 +35,7 @@ def lives(draw: st.DrawFn) -> tuple[Rows, list[datetime]]:
 
 
 @given(lives(), st.randoms(use_true_random=False))
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None, derandomize=True)
 def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
     case: tuple[Rows, list[datetime]], rng: Random
 ) -> None:
@@ -48,9 +49,9 @@ def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
         seen = set(applied[: k + 1])
         after = _history(rows, seen)
         if max(applied[:k], default=since) <= since:
-            found = in_turn(CATALOGUE, ZONE, after, [_arrived(rows, since)])
+            found = in_turn(CATALOGUE, ZONE, after, [since])
         else:
-            found = late(CATALOGUE, ZONE, _history(rows, seen - {since}), after, _arrived(rows, since))
+            found = late(CATALOGUE, ZONE, _history(rows, seen - {since}), after, since)
         add(changes, found)
     for version, period in _appraised_periods():
         for as_of in moments:
@@ -63,17 +64,6 @@ def _history(rows: Rows, known: set[datetime]) -> ResidentHistory:
     """The resident's facts known at these instants only (those applied so far)."""
     kept = Rows(**{kind: [r for r in getattr(rows, kind) if r[0] in known] for kind in KINDS})
     return kept.history()
-
-
-def _arrived(rows: Rows, since: datetime) -> Arrived:
-    """The facts known at `since`: their kinds and, unless one is a contract or an ending, their days."""
-    new = {kind: [f for at, f in getattr(rows, kind) if at == since] for kind in KINDS}
-    kinds = frozenset(kind for kind, facts in new.items() if facts)
-    if kinds & {"contracts", "endings"}:
-        return Arrived(since, kinds)
-    instants = [v.occurred_at for v in new["visits"]] + [r.rated_at for r in new["ratings"]]
-    days = {at.astimezone(ZONE).date() for at in instants + [s.issued_at for s in new["referrals"]]}
-    return Arrived(since, kinds, frozenset(days | {c.on for c in new["care"]}))
 
 
 def _appraised_periods() -> list[tuple[CatalogueVersion, Period]]:
@@ -90,23 +80,33 @@ def _appraised_periods() -> list[tuple[CatalogueVersion, Period]]:
 def test_only_the_indicators_reading_the_new_facts_kinds_change_in_the_periods_they_reach() -> None:
     known = at("2026-01-10", 21)
     rows = Rows(ratings=[(known, rating("s1", "r0", "2026-01-10", (5, 5, 5)))])
-    arrived = Arrived(known, frozenset({"ratings"}), frozenset({date(2026, 1, 10)}))
 
-    found = in_turn(CATALOGUE, ZONE, rows.history(), [arrived])
+    found = in_turn(CATALOGUE, ZONE, rows.history(), [known])
 
     # a rating changes satisfaction only, in the periods of the year its facts name that hold its day
     assert sorted(found) == [("2026", "satisfaction"), ("2026-H1", "satisfaction"), ("2026-Q1", "satisfaction")]
     assert all(at == known for change in found.values() for at, _, _ in change)
 
 
-def test_a_visit_reaches_its_days_periods_and_for_its_contract_year_the_periods_a_year_after() -> None:
-    visited = Arrived(at("2026-03-01"), frozenset({"visits"}), frozenset({date(2026, 3, 1)}))
+def test_a_visit_reaches_its_days_periods_and_for_a_contract_year_those_holding_the_years_end() -> None:
+    c = contract("c1", "r0", starts="2025-07-01", items=BASIC)
+    before = Facts(contracts=(c,))
+    after = Facts(contracts=(c,), visits=(visit("v1", "r0", "c1", "2026-03-01", "health_assessment"),))
+    reached = reach(before, after, ZONE)
     periods = [p for year in (2025, 2026, 2027) for p in periods_of(year)]
-    counts_for = METHODS["package_fulfilment"].counts_for
 
-    assert [p.code for p in periods if visited.reaches(p)] == ["2026", "2026-H1", "2026-Q1"]
-    # and where a contract year it fell in can end (by 2 March 2027)
-    assert [p.code for p in periods if visited.reaches(p, counts_for)] == ["2026", "2026-H1", "2026-H2", "2026-Q1",
-            "2026-Q2", "2026-Q3", "2026-Q4", "2027", "2027-H1", "2027-Q1"]  # fmt: skip
-    assert METHODS["follow_up"].counts_for == timedelta(0)
-    assert all(Arrived(at("2026-03-01")).reaches(p) for p in periods)
+    assert reached.kinds == {"visits"}
+    assert [p.code for p in periods if reached.of(METHODS["follow_up"], p)] == ["2026", "2026-H1", "2026-Q1"]
+    # the contract year it fell in ends on 30 June 2026
+    assert [p.code for p in periods if reached.of(METHODS["package_fulfilment"], p)] == ["2026", "2026-H1", "2026-Q2"]
+    assert not any(reached.of(METHODS["coverage"], p) for p in periods)
+
+
+def test_a_renewal_reaches_its_term_and_the_end_of_the_contract_it_renews() -> None:
+    old = contract("c1", "r0", starts="2025-01-01")
+    new = contract("c2", "r0", starts="2026-04-01", renews="c1", signed="2026-03-20")
+    reached = reach(Facts(contracts=(old,)), Facts(contracts=(old, new)), ZONE)
+
+    assert reached.spans == ((date(2026, 3, 20), date(2027, 3, 31)), (date(2025, 12, 31), date(2025, 12, 31)))
+    assert reached.of(METHODS["renewal_rate"], Period.parse("2025-Q4"))
+    assert not reached.of(METHODS["renewal_rate"], Period.parse("2025-Q3"))

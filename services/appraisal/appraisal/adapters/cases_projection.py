@@ -9,9 +9,9 @@ anything of the resident is read, so each sees the facts the one before it commi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Table, bindparam, func, select, text
@@ -21,7 +21,7 @@ from appraisal.adapters.cases_tables import CASE_CHANGES
 from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
-from appraisal.domain.recomputation import Arrived, Changes, in_turn, late
+from appraisal.domain.recomputation import Changes, in_turn, late
 
 Rows = Mapping[Table, list[dict[str, Any]]]
 ChangeKey = tuple[str, str, str, str, str, str, datetime]
@@ -36,67 +36,48 @@ class CasesProjection:
 
     def apply(self, conn: Connection, rows: Rows) -> None:
         """After the batch's new fact rows are inserted, in the same transaction."""
-        news = _news(conn, rows, self._zone)
+        news = _news(conn, rows)
         if not news:
             return
         refs = sorted(news)
         conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
                      {"refs": refs})  # fmt: skip
         after = histories(conn, refs)
-        late_ones = [r for r in refs if after[r].known_from(news[r].since) != len(news[r].facts)]
+        late_ones = [r for r in refs if after[r].known_from(min(news[r].known_at)) != len(news[r].known_at)]
         new_ids = [i for r in late_ones for i in news[r].event_ids]
         before = histories(conn, late_ones, without=new_ids) if late_ones else {}
         changes: dict[ChangeKey, tuple[int, int]] = {}
         for ref in refs:
+            instants = sorted(set(news[ref].known_at))
             if ref in before:
-                found = late(self._catalogue, self._zone, before[ref], after[ref], news[ref].arrived())
+                found = late(self._catalogue, self._zone, before[ref], after[ref], instants[0])
             else:
-                found = in_turn(self._catalogue, self._zone, after[ref], news[ref].in_turn())
+                found = in_turn(self._catalogue, self._zone, after[ref], instants)
             _add(changes, found)
         _write(conn, changes)
 
 
 @dataclass
 class _News:
-    """A resident's facts in the batch: when each was known, its kind and the day it names."""
+    """A resident's facts in the batch: when each was known, and the events they came in."""
 
-    facts: list[tuple[datetime, str, date | None]] = field(default_factory=list)
+    known_at: list[datetime] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
 
-    @property
-    def since(self) -> datetime:
-        return min(at for at, _, _ in self.facts)
 
-    def arrived(self) -> Arrived:
-        return _arrived(self.facts)
-
-    def in_turn(self) -> list[Arrived]:
-        by_instant: dict[datetime, list[tuple[datetime, str, date | None]]] = defaultdict(list)
-        for fact in self.facts:
-            by_instant[fact[0]].append(fact)
-        return [_arrived(facts) for _, facts in sorted(by_instant.items())]
-
-
-def _arrived(facts: Iterable[tuple[datetime, str, date | None]]) -> Arrived:
-    at, kinds, days = zip(*facts, strict=True)
-    named = None if None in days else frozenset(d for d in days if d is not None)
-    return Arrived(min(at), frozenset(kinds), named)
-
-
-def _news(conn: Connection, rows: Rows, zone: tzinfo) -> dict[str, _News]:
+def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
     """Each resident a new fact is of, and those facts. An ending is of its contract's
     resident (as the facts reader pairs them), once that contract is known."""
     found: dict[str, _News] = defaultdict(_News)
 
-    def add(ref: str, row: dict[str, Any], kind: str, day: date | None) -> None:
-        found[ref].facts.append((row["known_at"], kind, day))
+    def add(ref: str, row: dict[str, Any]) -> None:
+        found[ref].known_at.append(row["known_at"])
         found[ref].event_ids.append(row["event_id"])
 
     for table, values in rows.items():
-        if table is not CONTRACT_ENDS and table in _KINDS:
-            kind, named = _KINDS[table]
+        if table in _OF_A_RESIDENT:
             for row in values:
-                add(row["resident_ref"], row, kind, None if named is None else _day(row[named], zone))
+                add(row["resident_ref"], row)
     ended = rows.get(CONTRACT_ENDS, [])
     if ended:
         t = CONTRACT_STARTS
@@ -104,19 +85,12 @@ def _news(conn: Connection, rows: Rows, zone: tzinfo) -> dict[str, _News]:
         whose = dict(conn.execute(query).all())
         for row in ended:
             if row["contract_id"] in whose:
-                add(whose[row["contract_id"]], row, "endings", None)
+                add(whose[row["contract_id"]], row)
     return dict(found)
 
 
-_KINDS = {CONTRACT_STARTS: ("contracts", None), CONTRACT_ENDS: ("endings", None), VISITS: ("visits", "occurred_at"),
-          RATINGS: ("ratings", "rated_at"), REFERRAL_STEPS: ("referrals", "issued_at"),
-          CARE: ("care", "occurred_on")}  # fmt: skip
-"""The kind of facts (as a resident's history names them) each table holds, and the column
-of the day such a fact names (none for contracts and their endings: they reach every period)."""
-
-
-def _day(value: date | datetime, zone: tzinfo) -> date:
-    return value.astimezone(zone).date() if isinstance(value, datetime) else value
+_OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
+"""The tables whose rows name their resident (an ending names its contract)."""
 
 
 def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:

@@ -13,33 +13,89 @@ only the indicators reading their kinds, can change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from appraisal.domain.ahead import Ahead
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
 from appraisal.domain.errors import NoCatalogueInForce
+from appraisal.domain.facts import Facts
 from appraisal.domain.indicators import METHODS, Method
-from appraisal.domain.known import KINDS, ResidentHistory
+from appraisal.domain.indicators.residents import contract_years
+from appraisal.domain.known import ResidentHistory
 from appraisal.domain.periods import Period, periods_of
 from appraisal.domain.steps import Net, changed, held, net
 from appraisal.domain.trajectory import segments
 
 
 @dataclass(frozen=True)
-class Arrived:
-    """What is new of a resident: the earliest time one of the new facts became known, their
-    kinds and, unless one is a contract or its ending, the days they name."""
+class Reach:
+    """Where new facts can change cases: the kinds of facts they are, and the periods
+    overlapping a span of days they name (a contract's term and its signing, an ending's lost
+    days, the day of a visit, rating, referral or care). A method whose cases are contract years
+    (`Method.by_contract_year`) counts a visit only in the periods holding the end of the year
+    the visit fell in; the other methods, only in those holding its day."""
 
-    since: datetime
-    kinds: frozenset[str] = frozenset(KINDS)
-    days: frozenset[date] | None = None
+    kinds: frozenset[str]
+    spans: tuple[tuple[date, date], ...] = ()
+    visit_days: tuple[date, ...] = ()
+    year_ends: tuple[date, ...] = ()
 
-    def reaches(self, period: Period, counts_for: timedelta = timedelta(0)) -> bool:
-        """Whether the new facts can change a case of the period, of a method counting a fact
-        for so long after its day (`Method.counts_for`); a contract or its ending reaches every period."""
-        return self.days is None or any(day <= period.last and period.first <= day + counts_for for day in self.days)
+    def of(self, method: Method, period: Period) -> bool:
+        if not method.reads & self.kinds:
+            return False
+        days = self.year_ends if method.by_contract_year else self.visit_days
+        first, last = period.first, period.last
+        return any(first <= day <= last for day in days) or any(a <= last and first <= b for a, b in self.spans)
+
+
+def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
+    """Of the facts in `after` that `before` lacks (a contract's ending, or its undoing, counts as new)."""
+    kinds, spans = _contracts(before, after, zone)
+    visits, visit_days, year_ends = set(before.visits), [], []
+    now = {c.contract_id: c for c in after.contracts}
+    for v in (v for v in after.visits if v not in visits):
+        day = v.occurred_at.astimezone(zone).date()
+        visit_days.append(day)
+        if v.contract_id in now:
+            year_ends += [last for first, last in contract_years(now[v.contract_id]) if first <= day <= last]
+    kinds |= {"visits"} if visit_days else set()
+    days = {
+        "ratings": [r.rated_at.astimezone(zone).date() for r in _new(before.ratings, after.ratings)],
+        "referrals": [s.issued_at.astimezone(zone).date() for s in _new(before.referrals, after.referrals)],
+        "care": [c.on for c in _new(before.care, after.care)],
+    }
+    kinds |= {kind for kind, named in days.items() if named}
+    spans += [(day, day) for named in days.values() for day in named]
+    return Reach(frozenset(kinds), tuple(spans), tuple(visit_days), tuple(year_ends))
+
+
+def _contracts(before: Facts, after: Facts, zone: tzinfo) -> tuple[set[str], list[tuple[date, date]]]:
+    """A new contract reaches its term, its signing and the end of the one it renews (whose
+    renewal it is); a new ending, or its undoing, the days between the last day covered and the term's end."""
+    kinds: set[str] = set()
+    spans: list[tuple[date, date]] = []
+    was, now = {c.contract_id: c for c in before.contracts}, {c.contract_id: c for c in after.contracts}
+    for c in after.contracts:
+        if (old := was.get(c.contract_id)) is None:
+            kinds.add("contracts")
+            spans.append((min(c.starts_on, c.signed_at.astimezone(zone).date()), c.ends_on))
+            if c.renews in now:
+                spans.append((now[c.renews].ends_on, now[c.renews].ends_on))
+        elif old.ending != c.ending:
+            kinds.add("endings")
+            spans.append((min(old.last_day, c.last_day), c.ends_on))
+    return kinds, spans
+
+
+def _new(before: Sequence[T], after: Sequence[T]) -> list[T]:
+    known = set(before)
+    return [x for x in after if x not in known]
+
+
+T = TypeVar("T", bound=Hashable)
 
 
 _TICK = timedelta(microseconds=1)
@@ -49,14 +105,13 @@ Changes = dict[tuple[str, str], Net]
 """Per period code and indicator, the changes to its figures."""
 
 
-def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrivals: Sequence[Arrived]) -> Changes:
-    """`arrivals`: the new facts by the instant they were known, in order; every other fact of
-    `history` known before the first."""
+def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, instants: Sequence[datetime]) -> Changes:
+    """`instants`: when the new facts were known, in order; every other fact of `history` known before the first."""
     found: Changes = {}
-    for arrived in arrivals:
-        before, now = history.as_of(arrived.since - _TICK), history.as_of(arrived.since)
-        for version, period, chosen in _reached(catalogue, zone, history, arrived):
-            ahead = Ahead(period, zone, arrived.since)
+    for since in instants:
+        before, now = history.as_of(since - _TICK), history.as_of(since)
+        for version, period, chosen in _reached(catalogue, zone, history, reach(before, now, zone)):
+            ahead = Ahead(period, zone, since)
             for i in chosen:
                 if change := changed(version, i, before, now, ahead):
                     _add(found, (period.code, i.id), change)
@@ -64,19 +119,22 @@ def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arriva
 
 
 def late(
-    catalogue: Catalogue, zone: tzinfo, before: ResidentHistory, after: ResidentHistory, arrived: Arrived
+    catalogue: Catalogue, zone: tzinfo, before: ResidentHistory, after: ResidentHistory, since: datetime
 ) -> Changes:
-    """`before`: the resident's facts without the new ones; `after`: with them."""
+    """`before`: the resident's facts without the new ones; `after`: with them, the earliest known at `since`."""
     changes: Changes = {}
-    since = arrived.since
-    for version, period, chosen in _reached(catalogue, zone, after, arrived):
-        old = segments(version, period, zone, before, since, chosen)
-        new = segments(version, period, zone, after, since, chosen)
+    new = reach(before.as_of(_EVER), after.as_of(_EVER), zone)
+    for version, period, chosen in _reached(catalogue, zone, after, new):
+        old_ones = segments(version, period, zone, before, since, chosen)
+        new_ones = segments(version, period, zone, after, since, chosen)
         for i in chosen:
-            was, now = ([s for s in found if s.indicator_id == i.id] for found in (old, new))
+            was, now = ([s for s in found if s.indicator_id == i.id] for found in (old_ones, new_ones))
             if change := net(held(was, since), -1, net(held(now, since))):
                 _add(changes, (period.code, i.id), change)
     return changes
+
+
+_EVER = datetime.max.replace(tzinfo=UTC)
 
 
 def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
@@ -86,21 +144,13 @@ def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
 
 
 def _reached(
-    catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, arrived: Arrived
+    catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, new: Reach
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
-    longest = max(METHODS[i].counts_for for i in METHODS)
     for year in sorted(history.years(zone)):
         for period in periods_of(year):
-            if not arrived.reaches(period, longest):
-                continue
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            chosen = [i for i in version.indicators if _reads(METHODS[i.method], arrived, period)]
-            if chosen:
+            if chosen := [i for i in version.indicators if new.of(METHODS[i.method], period)]:
                 yield version, period, chosen
-
-
-def _reads(method: Method, arrived: Arrived, period: Period) -> bool:
-    return bool(method.reads & arrived.kinds) and arrived.reaches(period, method.counts_for)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from appraisal.domain.ahead import Ahead, Step
@@ -37,10 +37,9 @@ class Method:
     (a later as-of with the same facts): None when only new facts or a new day can."""
     reads: frozenset[str] = frozenset(KINDS)
     """The kinds of a resident's facts its cases depend on: a new fact of another kind changes none."""
-    counts_for: timedelta = timedelta(0)
-    """How long after the day a fact names it may still change a case: none for most (a visit,
-    rating, referral or day of care counts in the periods holding its day), but a visit counts
-    in its contract year, which can end up to a year later."""
+    by_contract_year: bool = False
+    """Its cases are contract years, each in the period holding its last day: a visit counts in
+    the year it fell in, which may end in a later period than the visit's day."""
     steps: Steps | None = None
     """Its cases of one resident as steps from an as-of on, over facts that no longer change
     (`domain/steps.py`): stated for the frequent kinds of case, faster than asking it at every turn."""
@@ -61,7 +60,6 @@ def unchanging(compute: Compute) -> Steps:
 _CHRONIC = ("key_population", "new_contract_days")
 _CONTRACTS = frozenset({"contracts", "endings"})
 _DELIVERED = _CONTRACTS | {"visits"}
-_CONTRACT_YEAR = timedelta(days=366)  # a visit counts in its contract year, which ends less than a year after it
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
         contracting.contracts_signed, "none", reads=_CONTRACTS, steps=unchanging(contracting.contracts_signed)
@@ -85,14 +83,14 @@ METHODS: dict[str, Method] = {
         effective.effective_contracting,
         "cases",
         reads=_DELIVERED,
-        counts_for=_CONTRACT_YEAR,
+        by_contract_year=True,
         steps=effective.effective_steps,
     ),
     "package_fulfilment": Method(
         effective.package_fulfilment,
         "cases",
         reads=_DELIVERED,
-        counts_for=_CONTRACT_YEAR,
+        by_contract_year=True,
         steps=effective.package_steps,
     ),
     "follow_up": Method(
