@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cached_property
+from functools import cache, cached_property
 
 from appraisal.domain.errors import InvalidPeriod
 
@@ -43,6 +43,7 @@ class Period:
         return [datetime.combine(first, time(), zone) - timedelta(microseconds=1) for first in firsts]
 
 
+@cache
 def periods_of(year: int) -> tuple[Period, ...]:
     """Every period of a year: the year, its halves, its quarters."""
     return tuple(Period.parse(f"{year}{part}") for part in ("", "-H1", "-H2", "-Q1", "-Q2", "-Q3", "-Q4"))

@@ -44,11 +44,17 @@ class Reach:
     year_ends: tuple[date, ...] = ()
 
     def of(self, method: Method, period: Period) -> bool:
-        if not method.reads & self.kinds:
-            return False
-        days = self.year_ends if method.by_contract_year else self.visit_days
+        return bool(method.reads & self.kinds) and self.within(period)[2 if method.by_contract_year else 1]
+
+    def within(self, period: Period) -> tuple[bool, bool, bool]:
+        """Whether a span, a span or a visit's day, a span or a visit's year's end falls in the period."""
         first, last = period.first, period.last
-        return any(first <= day <= last for day in days) or any(a <= last and first <= b for a, b in self.spans)
+        spanned = any(a <= last and first <= b for a, b in self.spans)
+        return (
+            spanned,
+            spanned or any(first <= day <= last for day in self.visit_days),
+            spanned or any(first <= day <= last for day in self.year_ends),
+        )
 
 
 def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
@@ -148,9 +154,17 @@ def _reached(
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
     for year in sorted(history.years(zone)):
         for period in periods_of(year):
+            _, days, year_ends = new.within(period)
+            if not (days or year_ends):
+                continue
             try:
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            if chosen := [i for i in version.indicators if new.of(METHODS[i.method], period)]:
+            chosen = [
+                i
+                for i in version.indicators
+                if (m := METHODS[i.method]).reads & new.kinds and (year_ends if m.by_contract_year else days)
+            ]
+            if chosen:
                 yield version, period, chosen
