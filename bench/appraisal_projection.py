@@ -1,6 +1,6 @@
 """The projected appraisal's cost: a county's year of public events fed in batches through
-the facts projection, without and with the step that keeps `resident_cases` and
-`case_changes` (each into a database of its own, in one run); then the projection's read of
+the facts projection, without and with the step that keeps `case_changes` (each into a
+database of its own, in one run); then the projection's read of
 a whole period's figures (`totals_at`) and the trajectory of one resident's period. Prints
 figures, asserts nothing.
 
