@@ -69,5 +69,10 @@ def net(steps: Iterable[Step], sign: int = 1, into: Net | None = None) -> Net:
 
 def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, after: Facts, ahead: Ahead) -> Net:
     """What the facts known at `since` change from then on: the steps with them less the steps before."""
-    old, new = steps_of(version, indicator, before, ahead), steps_of(version, indicator, after, ahead)
+    old = steps_of(version, indicator, before, ahead) if _any(before) else []  # a new resident: nothing before
+    new = steps_of(version, indicator, after, ahead)
     return {} if old == new else net(old, -1, net(new))  # most new facts change most indicators not at all
+
+
+def _any(facts: Facts) -> bool:
+    return bool(facts.contracts or facts.visits or facts.ratings or facts.referrals or facts.care)
