@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.signing.tests.signed import SIGNED
 from signing.domain import contract, enrolment, lifecycle
 from signing.domain.contract import (
     ContractContinued,
     ContractExpired,
     ContractSigned,
     ContractTerminated,
-    ResidentParty,
 )
 from signing.domain.errors import (
     AlreadyContracted,
@@ -27,24 +27,6 @@ from signing.domain.errors import (
 from signing.domain.lifecycle import Ending
 
 AT = datetime(2026, 6, 1, 2, tzinfo=UTC)
-SIGNED = ContractSigned(
-    contract_id="c1",
-    agreement_id="c1",
-    agreement_kind="individual",
-    resident_ref="r_1",
-    resident=ResidentParty("440106197001010011", "Li", "440106"),
-    team_id="T1",
-    doctor_id="doc-1",
-    institution_id="CHC-1",
-    area_code="440106",
-    packages=(),
-    term_years=1,
-    starts_on=date(2026, 3, 1),
-    ends_on=date(2027, 2, 28),
-    combined_signing=None,
-    replaces_contract_id=None,
-    signed_at=AT,
-)
 RENEWAL = contract.ContractRenewed(
     **vars(replace(SIGNED, contract_id="c2", starts_on=date(2027, 3, 1), ends_on=date(2028, 2, 29))),
     renews_contract_id="c1",

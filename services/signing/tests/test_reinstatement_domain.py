@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.signing.tests.signed import SIGNED
 from signing.domain import contract, enrolment
 from signing.domain.contract import (
     ContractContinued,
     ContractExpired,
     ContractReinstated,
-    ContractSigned,
     ContractTerminated,
-    ResidentParty,
 )
 from signing.domain.errors import (
     ContractContinuedSince,
@@ -26,24 +25,6 @@ from signing.domain.errors import (
 from signing.domain.reinstatement import reinstate
 
 AT = datetime(2026, 6, 2, 2, tzinfo=UTC)
-SIGNED = ContractSigned(
-    contract_id="c1",
-    agreement_id="c1",
-    agreement_kind="individual",
-    resident_ref="r_1",
-    resident=ResidentParty("440106197001010011", "Li", "440106"),
-    team_id="T1",
-    doctor_id="doc-1",
-    institution_id="CHC-1",
-    area_code="440106",
-    packages=(),
-    term_years=1,
-    starts_on=date(2026, 3, 1),
-    ends_on=date(2027, 2, 28),
-    combined_signing=None,
-    replaces_contract_id=None,
-    signed_at=AT,
-)
 TODAY = date(2026, 6, 2)
 WRONGLY_EXPIRED = ContractExpired("c1", "r_1", "T1", "CHC-1", "440106", SIGNED.ends_on, AT)
 FREE = enrolment.Enrolment()
