@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.cases_projection import CasesProjection
 from appraisal.adapters.cases_reads import Totals, cases_at, residents, totals_at
-from appraisal.adapters.cases_tables import CASE_CHANGES
+from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
 from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
@@ -89,15 +89,18 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
         period = Period.parse(code)
         for as_of in map(datetime.fromisoformat, AS_OF):
             expected = oracle(engine, period, as_of)
-            with engine.connect() as conn:
-                assert totals_at(conn, CATALOGUE.for_period(period), code, as_of) == figures_of(expected), (code, as_of)
+            with engine.begin() as conn:
+                assert totals_at(conn, CATALOGUE.for_period(period), code, as_of, ZONE) == figures_of(expected), (
+                    code,
+                    as_of,
+                )
                 holding = _cases(conn, period, as_of)
             assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
     final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
     assert final
     in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
-    with engine.connect() as conn:  # a team or institution by its area, an area by its code
-        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), COUNTY) == in_the_county
+    with engine.begin() as conn:  # a team or institution by its area, an area by its code
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == in_the_county
 
 
 def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:
@@ -115,8 +118,8 @@ def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engin
 
     for as_of in map(datetime.fromisoformat, AS_OF):
         expected = oracle(engine, Period.parse("2026"), as_of)
-        with engine.connect() as conn:
-            assert totals_at(conn, VERSION, "2026", as_of) == figures_of(expected), as_of
+        with engine.begin() as conn:
+            assert totals_at(conn, VERSION, "2026", as_of, ZONE) == figures_of(expected), as_of
             holding = _cases(conn, Period.parse("2026"), as_of)
         assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, as_of
 
@@ -127,15 +130,21 @@ def test_a_late_fact_changes_the_figures_only_from_when_it_was_known(engine: Eng
     projection.apply([d for d in story if d not in late])
     first_known = min(d.envelope.time for d in late) - timedelta(microseconds=1)
     after = datetime.fromisoformat(AS_OF[-1])
-    with engine.connect() as conn:
-        then, later = totals_at(conn, VERSION, "2026", first_known), totals_at(conn, VERSION, "2026", after)
+    with engine.begin() as conn:
+        then, later = totals_at(conn, VERSION, "2026", first_known, ZONE), totals_at(conn, VERSION, "2026", after, ZONE)
+
+    with engine.begin() as conn:
+        assert {before for _, before in _kept(conn)} == {_midnight(first_known), _midnight(after)}
 
     projection.apply(late)
 
-    with engine.connect() as conn:
-        assert totals_at(conn, VERSION, "2026", first_known) == then
-        assert totals_at(conn, VERSION, "2026", after) != later
-        assert totals_at(conn, VERSION, "2026", after) == figures_of(oracle(engine, Period.parse("2026"), after))
+    with engine.begin() as conn:
+        kept = _kept(conn)
+        assert totals_at(conn, VERSION, "2026", first_known, ZONE) == then
+        assert totals_at(conn, VERSION, "2026", after, ZONE) != later
+        assert totals_at(conn, VERSION, "2026", after, ZONE) == figures_of(oracle(engine, Period.parse("2026"), after))
+    # the totals kept by the midnight after the late facts' first instant were dropped, the earlier kept
+    assert kept and all(before <= first_known for _, before in kept)
 
 
 def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
@@ -150,8 +159,18 @@ def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
     assert _projected(engine) == kept
 
 
+def _kept(conn: Connection) -> set[tuple[str, datetime]]:
+    """The midnights whose totals are kept, per period."""
+    t = CASE_TOTALS
+    return {(p, before) for p, before in conn.execute(select(t.c.period, t.c.before).distinct())}
+
+
+def _midnight(moment: datetime) -> datetime:
+    return datetime.combine(moment.astimezone(ZONE).date(), time(), ZONE)
+
+
 def _projected(engine: Engine) -> list[Any]:
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         return [tuple(r) for r in conn.execute(select(CASE_CHANGES).order_by(*CASE_CHANGES.primary_key))]
 
 

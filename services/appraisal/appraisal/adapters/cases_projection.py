@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Table, bindparam, func, select, text
+from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.cases_tables import CASE_CHANGES
+from appraisal.adapters.cases_reads import lock_totals
+from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
 from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
@@ -105,6 +106,10 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
     """In sorted order: two workers adding to the same rows lock them in the same order."""
     rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
     if rows:
+        earliest: dict[str, datetime] = {}
+        for period, *_, instant, _n, _d in rows:
+            earliest[period] = min(instant, earliest.get(period, instant))
+        lock_totals(conn, earliest)
         t = CASE_CHANGES
         names = ("period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations", "instant",
                  "d_numerator", "d_denominator")  # fmt: skip
@@ -116,3 +121,15 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
             "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
         }
         conn.execute(statement.on_conflict_do_update(index_elements=names[:7], set_=added_up))
+        _forget_totals(conn, earliest)
+
+
+def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:
+    """Totals kept before a midnight no longer hold once a change comes for an instant before it."""
+    t = CASE_TOTALS
+    periods, instants = zip(*sorted(earliest.items()), strict=True)
+    changed = select(
+        func.unnest(bindparam("periods", list(periods), ARRAY(t.c.period.type))).label("period"),
+        func.unnest(bindparam("instants", list(instants), ARRAY(t.c.before.type))).label("earliest"),
+    ).subquery()
+    conn.execute(delete(t).where(t.c.period == changed.c.period, t.c.before > changed.c.earliest))
