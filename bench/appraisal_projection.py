@@ -64,13 +64,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--with-step-only", action="store_true", help="skip the run of the facts alone")
     args = parser.parse_args()
     deliveries = Year(COUNTY, args.residents, 2026).deliveries()
     print(f"{args.residents} residents, {len(deliveries)} events, batches of {args.batch}")
     with ExitStack() as servers:
         server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
-        bare, _ = fed(servers.enter_context(scratch_database(server, "fdcs_bench")), deliveries, False, args.batch)
-        print(f"  facts only:              {bare:>8.0f} events/s")
+        if not args.with_step_only:
+            bare, _ = fed(servers.enter_context(scratch_database(server, "fdcs_bench")), deliveries, False, args.batch)
+            print(f"  facts only:              {bare:>8.0f} events/s")
         full, settings = fed(
             servers.enter_context(scratch_database(server, "fdcs_bench")), deliveries, True, args.batch
         )
