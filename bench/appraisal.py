@@ -30,8 +30,14 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
+from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
 from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
-from appraisal.bootstrap import engine_for, own_views_follower  # noqa: E402
+from appraisal.adapters.facts_reader import FactsReader  # noqa: E402
+from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
+from appraisal.application.appraising import Appraising  # noqa: E402
+from appraisal.bootstrap import engine_for, facts_projection, own_views_follower  # noqa: E402
+from appraisal.domain.appraisal import Appraisal, appraise  # noqa: E402
+from appraisal.domain.periods import Period, Window  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
@@ -79,7 +85,7 @@ class Dashboard:
 
 def load(settings: AppraisalSettings, year: Year) -> tuple[FactsProjection, dict[str, int]]:
     engine = engine_for(settings)
-    facts, started = FactsProjection(engine), time.perf_counter()
+    facts, started = facts_projection(settings, engine), time.perf_counter()
     deliveries = year.deliveries()
     counts: dict[str, int] = {}
     for d in deliveries:
@@ -87,7 +93,9 @@ def load(settings: AppraisalSettings, year: Year) -> tuple[FactsProjection, dict
         counts[name] = counts.get(name, 0) + 1
     for batch in batches(deliveries):
         facts.apply(batch)
-    print(f"loaded {len(deliveries)} events in {time.perf_counter() - started:.0f} s: {dict(sorted(counts.items()))}")
+    took = time.perf_counter() - started
+    print(f"loaded {len(deliveries)} events in {took:.0f} s ({len(deliveries) / took:.0f}/s, projected as they came):")
+    print(f"  {dict(sorted(counts.items()))}")
     return facts, counts
 
 
@@ -134,6 +142,38 @@ def measure(dashboard: Dashboard, facts: FactsProjection, year: Year, n: int) ->
     show("(6) /scores as of 1 July (known later: no change)", [dashboard.scores(**past)])
 
 
+def side_by_side(settings: AppraisalSettings, year: Year, n: int) -> None:
+    """In this process, alternated: the county's appraisal read from the projection (what the API
+    does) against computing it from the facts (what it did before: the reference)."""
+    engine, as_of, period = (
+        engine_for(settings),
+        datetime(year.year + 1, 1, 10, tzinfo=CHINA),
+        Period.parse(str(year.year)),
+    )
+    catalogue = load_catalogue()
+    projected = Appraising(catalogue, FiguresReader(engine, CHINA), CHINA)
+    reference = FactsReader(engine, CHINA)
+
+    def read() -> Appraisal:
+        return projected.appraise(period, as_of, as_of, COUNTY).appraisal
+
+    def computed() -> Appraisal:
+        facts = reference.snapshot(as_of, period, COUNTY[:4]).facts
+        return appraise(catalogue.for_period(period), facts, Window(period, as_of, CHINA))
+
+    times: dict[str, list[float]] = {"read": [], "computed": []}
+    for _ in range(max(n, 1)):
+        for name, run in (("read", read), ("computed", computed)):
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    same = read().figures == computed().figures
+    r, c = statistics.median(times["read"]), statistics.median(times["computed"])
+    print(f"the county's whole appraisal in process, median of {max(n, 1)} alternated (figures equal: {same}):")
+    print(f"  read from the projection {r * 1000:.0f} ms; computed from the facts {c * 1000:.0f} ms: {c / r:.1f}x")
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=20_000)
@@ -156,6 +196,7 @@ def main() -> None:
     try:
         year = Year(COUNTY, args.residents, args.year)
         facts, _ = load(settings, year)
+        side_by_side(settings, year, args.polls)
         service = processes.start("serve", "appraisal")
         assert service is not None
         register(service, mint({"sub": "bench", "role": "admin", "simulation": True}, folder=keys), settings, year)

@@ -8,11 +8,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from appraisal.adapters import http, http_population, http_results, http_series, http_view, own_views
+from appraisal.adapters.cases_projection import CasesProjection
 from appraisal.adapters.catalogue_file import load_catalogue
 from appraisal.adapters.contracts_signed import ContractsSignedByTeam
 from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.adapters.facts_reader import FactsReader
 from appraisal.adapters.facts_tables import FOLLOWERS, METADATA
+from appraisal.adapters.figures_reader import FiguresReader
 from appraisal.adapters.publishing import to_public
 from appraisal.adapters.results_view import PublishedResults
 from appraisal.application.appraising import Appraising
@@ -68,10 +69,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
     )
     app.state.engine = engine
     app.state.appraising = Appraising(
-        load_catalogue(settings.catalogue_file),
-        FactsReader(engine, settings.timezone),
-        settings.timezone,
-        settings.remembered_appraisals,
+        load_catalogue(settings.catalogue_file), FiguresReader(engine, settings.timezone), settings.timezone
     )
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)
@@ -85,6 +83,11 @@ def create_relay(settings: AppraisalSettings, store: EventStore | None = None) -
     )
 
 
+def facts_projection(settings: AppraisalSettings, engine: Engine) -> FactsProjection:
+    """The facts from the public streams, and in the same transaction what they change in the figures."""
+    return FactsProjection(engine, CasesProjection(load_catalogue(settings.catalogue_file), settings.timezone))
+
+
 def own_views_follower(settings: AppraisalSettings, engine: Engine, store: EventStore | None = None) -> LogFollower:
     """Published results and the population register, followed from appraisal's own log."""
     return LogFollower(store or store_for(settings), engine, FOLLOWERS, own_views.FOLLOWER, own_views.apply)
@@ -94,7 +97,7 @@ def create_workers(settings: AppraisalSettings, engine: Engine | None = None) ->
     """What `python -m fdcs project appraisal` runs: the facts from the public streams, and
     the views of appraisal's own events."""
     engine = engine or engine_for(settings)
-    facts = FactsProjection(engine)
+    facts = facts_projection(settings, engine)
     consumer = KafkaSubscription(
         settings, settings.consumer_group, [t.name for t in SUBSCRIBED], facts.apply, KafkaPublisher(settings)
     )

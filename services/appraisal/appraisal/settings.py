@@ -21,13 +21,6 @@ class AppraisalSettings(ServiceSettings):
         default="appraisal.contracts-signed", description="The first slice's name, kept: deployed offsets carry over"
     )
     catalogue_file: Path = DEFAULT
-    remembered_appraisals: int = Field(
-        default=4,
-        ge=0,
-        le=64,
-        description="Appraisals kept in memory between polls while no new fact could change them "
-        "(about 35 MB each for a county of 20,000 residents); 0: compute every request",
-    )
 
     @property
     def events_schema(self) -> str:

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
-from appraisal.domain.figures import added_up, totals
+from appraisal.domain.figures import added_up, grouped, totals
 from appraisal.domain.steps import Net, held, net
 from appraisal.domain.strata import Stratum, Subjects
 from appraisal.domain.trajectory import Segment
@@ -21,7 +21,7 @@ def figures_of(version: CatalogueVersion, cases: Mapping[str, Sequence[Case]]) -
     """What `figures.totals` adds up, without the known subjects' empty strata."""
     found: Figures = {}
     for indicator in version.indicators:
-        for stratum, sums in totals(indicator, list(cases.get(indicator.id, ())), Subjects()).items():
+        for stratum, sums in totals(indicator, grouped(cases.get(indicator.id, ())), Subjects()).items():
             if sums != (0, 0):
                 found[(indicator.id, stratum)] = sums
     return found

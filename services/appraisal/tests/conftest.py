@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.bootstrap import create_app, own_views_follower
+from appraisal.bootstrap import create_app, facts_projection, own_views_follower
 from appraisal.settings import AppraisalSettings
 from shared.messaging import Delivery
 
@@ -23,7 +22,7 @@ class Api:
         self.client, self.settings, self._mint = client, settings, mint
         self.admin = self.as_("admin")
         state = client.app.state  # type: ignore[attr-defined]
-        self.facts = FactsProjection(state.engine)
+        self.facts = facts_projection(settings, state.engine)
         self.own_views = own_views_follower(settings, state.engine, state.store)
 
     def as_(self, role: str, **claims: Any) -> dict[str, str]:

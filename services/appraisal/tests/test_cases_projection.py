@@ -9,14 +9,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.cases_projection import CasesProjection
-from appraisal.adapters.cases_reads import Totals, cases_at, residents, totals_at
+from appraisal.adapters.cases_reads import cases_at, groups_at, keep, residents
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
@@ -24,8 +24,10 @@ from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables 
 from appraisal.bootstrap import engine_for
 from appraisal.domain.appraisal import Appraisal, appraise
 from appraisal.domain.cases import Case
-from appraisal.domain.figures import totals
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.figures import added_up, grouped, totals
 from appraisal.domain.periods import Period, Window
+from appraisal.domain.strata import Stratum
 from appraisal.settings import AppraisalSettings
 from bench.appraisal_year import Year, batches
 from services.appraisal.tests.appraisal_events import again
@@ -62,13 +64,30 @@ def oracle(engine: Engine, period: Period, as_of: datetime) -> Appraisal:
     return appraise(CATALOGUE.for_period(period), facts, Window(period, as_of, ZONE))
 
 
+Totals = dict[str, dict[Stratum, tuple[int, int]]]
+
+
 def figures_of(appraisal: Appraisal) -> Totals:
     """Today's figures' numerators and denominators, without the strata where nothing counts."""
     found: Totals = {}
     for i in appraisal.catalogue.indicators:
-        added = totals(i, list(appraisal.cases[i.id]), appraisal.subjects)
+        added = totals(i, grouped(appraisal.cases[i.id]), appraisal.subjects)
         if kept := {stratum: sums for stratum, sums in added.items() if sums != (0, 0)}:
             found[i.id] = kept
+    return found
+
+
+def totals_at(  # noqa: PLR0913
+    conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str = ""
+) -> Totals:
+    """The projection's figures as `figures_of` states them: the totals kept by the midnight,
+    then the groups read and added up into strata."""
+    keep(conn, period, as_of, zone)
+    found: Totals = {}
+    for indicator_id, groups in groups_at(conn, period, as_of, zone, area).items():
+        added = added_up(version.indicator(indicator_id), groups)
+        if kept := {stratum: sums for stratum, sums in added.items() if sums != (0, 0)}:
+            found[indicator_id] = kept
     return found
 
 
@@ -98,9 +117,9 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
             assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
     final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
     assert final
-    in_the_county = {i: {s: v for s, v in f.items() if s.level not in ("city", "province")} for i, f in final.items()}
-    with engine.begin() as conn:  # a team or institution by its area, an area by its code
-        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == in_the_county
+    with engine.begin() as conn:  # every group is in the county: so are its city's and province's
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == final
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, "440184") == {}
 
 
 def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:

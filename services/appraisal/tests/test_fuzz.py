@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.bootstrap import create_app
+from appraisal.bootstrap import create_app, facts_projection
 from appraisal.settings import AppraisalSettings
 from services.appraisal.tests.appraisal_events import R1, T1, two_teams_in_2026
 from shared.testing.fuzz import bearer, fuzzing
@@ -18,7 +17,7 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
     settings: AppraisalSettings, mint_token: Callable[..., str], fuzz_report: Callable[..., None]
 ) -> None:
     app = create_app(settings, clock=lambda: NOW)
-    FactsProjection(app.state.engine).apply(two_teams_in_2026())
+    facts_projection(settings, app.state.engine).apply(two_teams_in_2026())
     admin = bearer(mint_token("admin"))
     official = bearer(mint_token("official", area="440106"))
     with fuzzing(app) as fuzzer:

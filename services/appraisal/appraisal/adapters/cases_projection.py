@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.cases_reads import lock_totals
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
-from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
+from appraisal.adapters.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, OF_A_RESIDENT
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
@@ -76,7 +76,7 @@ def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
         found[ref].event_ids.append(row["event_id"])
 
     for table, values in rows.items():
-        if table in _OF_A_RESIDENT:
+        if table in OF_A_RESIDENT:
             for row in values:
                 add(row["resident_ref"], row)
     ended = rows.get(CONTRACT_ENDS, [])
@@ -88,10 +88,6 @@ def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
             if row["contract_id"] in whose:
                 add(whose[row["contract_id"]], row)
     return dict(found)
-
-
-_OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
-"""The tables whose rows name their resident (an ending names its contract)."""
 
 
 def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:

@@ -1,6 +1,6 @@
-"""Reading the projected appraisal at an as-of: each stratum's figure is the sum of its
-changes by then (the totals kept by that day's midnight, and that day's changes); the
-drill-down asks the methods about the residents' facts known then."""
+"""Reading the projected appraisal at an as-of: each group of cases is the sum of its changes
+by then (the totals kept by that day's midnight, and that day's changes); the drill-down
+asks the methods about the facts known then of the residents of a stratum, a page at a time."""
 
 from __future__ import annotations
 
@@ -9,53 +9,74 @@ from collections.abc import Collection
 from datetime import datetime, time, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, text, true, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union,
+    union_all,
+)
 
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
-from appraisal.adapters.facts_tables import CARE, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
+from appraisal.adapters.facts_tables import CONTRACT_STARTS, OF_A_RESIDENT
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.facts import Where
-from appraisal.domain.figures import added_up
+from appraisal.domain.figures import Group
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Period, Window
-from appraisal.domain.strata import Stratum
+from appraisal.domain.strata import Stratum, area_prefix
 
-Totals = dict[str, dict[Stratum, tuple[int, int]]]
-"""Per indicator, each stratum's numerator and denominator (as `figures.totals` adds them up)."""
+Groups = dict[str, list[Group]]
+"""Per indicator, its cases added up per team (or area) and key populations."""
 
 
-def totals_at(  # noqa: PLR0913
-    conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str = ""
-) -> Totals:
-    """Each stratum in the area (a team or institution by its area) with something counted by
-    the as-of: the totals kept by the as-of's local midnight (kept now if no read asked for
-    them yet) and that day's changes by the as-of. Call it in a transaction: it may write."""
-    midnight = datetime.combine(as_of.astimezone(zone).date(), time(), zone)
-    kept(conn, period, midnight)
+def groups_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str = "") -> Groups:
+    """The groups of cases in the area (by the team's area, or the resident's where counted
+    there) by the as-of: the latest totals kept by the as-of's local midnight, and the changes
+    from them to the as-of. Read only: `keep` the midnight's totals first, so a read adds up a
+    day's changes at most."""
     c, t = CASE_CHANGES, CASE_TOTALS
+    latest = conn.execute(
+        select(func.max(t.c.before)).where(t.c.period == period, t.c.before <= _midnight(as_of, zone))
+    ).scalar()
+    since = c.c.instant >= latest if latest is not None else true()
     query = union_all(
         select(*_group(t), t.c.numerator, t.c.denominator).where(
-            t.c.period == period, t.c.before == midnight, t.c.area_code.startswith(area)
+            t.c.period == period, t.c.before == latest, t.c.area_code.startswith(area)
         ),
         select(*_group(c), c.c.d_numerator, c.c.d_denominator).where(
-            c.c.period == period, c.c.instant >= midnight, c.c.instant <= as_of, c.c.area_code.startswith(area)
+            c.c.period == period, since, c.c.instant <= as_of, c.c.area_code.startswith(area)
         ),
     ).subquery()
     by = _group(query)
-    groups: dict[str, list[tuple[Where, tuple[str, ...], int, int]]] = defaultdict(list)
-    summed = select(*by, func.sum(query.c.numerator), func.sum(query.c.denominator)).group_by(*by)
+    n, d = func.sum(query.c.numerator), func.sum(query.c.denominator)
+    summed = select(*by, n, d).group_by(*by).having((n != 0) | (d != 0))
+    found: Groups = defaultdict(list)
+    wheres: dict[tuple[str, str, str], Where] = {}
     for r in conn.execute(summed):
-        groups[r[0]].append((Where(r[1], r[2], r[3]), _tags(r[4]), int(r[5]), int(r[6])))
-    found: Totals = {}
-    for indicator_id, counted in groups.items():
-        added = added_up(version.indicator(indicator_id), counted)
-        inside = {s: sums for s, sums in added.items() if sums != (0, 0) and _inside(s, area)}
-        if inside:
-            found[indicator_id] = inside
-    return found
+        where = wheres.setdefault((r[1], r[2], r[3]), Where(r[1], r[2], r[3]))
+        found[r[0]].append((where, _tags(r[4]), int(r[5]), int(r[6])))
+    return dict(found)
+
+
+def keep(conn: Connection, period: str, as_of: datetime, zone: tzinfo) -> None:
+    """The totals by the as-of's local midnight, kept if no read kept them yet (in a
+    transaction of its own, before the read: it may write)."""
+    kept(conn, period, _midnight(as_of, zone))
+
+
+def _midnight(as_of: datetime, zone: tzinfo) -> datetime:
+    return datetime.combine(as_of.astimezone(zone).date(), time(), zone)
 
 
 def kept(conn: Connection, period: str, before: datetime) -> None:
@@ -103,15 +124,33 @@ def _tags(joined: str) -> tuple[str, ...]:
     return tuple(joined.split(",")) if joined else ()
 
 
-def _inside(stratum: Stratum, area: str) -> bool:
-    """A team or institution by its area (as its cases name it), an area by its code."""
-    return stratum.id.startswith(area) if stratum.level not in ("team", "institution") else True
-
-
 def residents(conn: Connection) -> list[str]:
     """Everyone a fact is of."""
-    tables = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
-    return sorted(conn.execute(union(*(select(t.c.resident_ref) for t in tables))).scalars())
+    return sorted(conn.execute(union(*(select(t.c.resident_ref) for t in OF_A_RESIDENT))).scalars())
+
+
+def residents_in(conn: Connection, stratum: Stratum, after: str, limit: int) -> list[str]:
+    """The next residents after `after` (by ref) with a fact of the stratum's team or
+    institution, or in its area, or living there: everyone with a case in the stratum (a
+    case is of a team or area one of its resident's facts names), and maybe some with none."""
+    pages = []
+    for t in OF_A_RESIDENT:
+        query = select(t.c.resident_ref).where(_of(t, stratum), t.c.resident_ref > after)
+        pages.append(query.distinct().order_by(t.c.resident_ref).limit(limit).subquery().select())
+    found = union(*pages).subquery()
+    return list(conn.execute(select(found.c.resident_ref).order_by(found.c.resident_ref).limit(limit)).scalars())
+
+
+def _of(t: Table, stratum: Stratum) -> ColumnElement[bool]:
+    match stratum.level:
+        case "team":
+            return t.c.team_id == stratum.id
+        case "institution":
+            return t.c.institution_id == stratum.id
+    prefix = area_prefix(stratum.id)
+    if t is CONTRACT_STARTS:
+        return or_(t.c.area_code.startswith(prefix), t.c.resident_area_code.startswith(prefix))
+    return t.c.area_code.startswith(prefix)
 
 
 def cases_at(  # noqa: PLR0913

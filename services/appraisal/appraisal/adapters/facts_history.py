@@ -3,8 +3,7 @@ to then come from the same rows: one read for a snapshot, and for every point of
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,24 +29,23 @@ class TeamChange:
 
 @dataclass(frozen=True)
 class FactsHistory:
-    """Every list in the order the facts are read: each moment keeps the rows known by then."""
+    """Every list in the order the facts are read: each moment keeps the rows known by then
+    (those not read are empty: the figures read only the teams and the register)."""
 
-    teams: Knowns[TeamRow]
+    teams: Knowns[TeamRow] = field(default_factory=Knowns)
     """Registrations, earliest known first: a team's latest known registration counts."""
-    changes: Knowns[TeamChange]
+    changes: Knowns[TeamChange] = field(default_factory=Knowns)
     """Joined, left and cap changes before the period's end, in the order they happened."""
-    contracts: Knowns[f.ContractFact]
+    contracts: Knowns[f.ContractFact] = field(default_factory=Knowns)
     """Latest known first, so a contract's earliest known start wins."""
-    endings: Knowns[tuple[str, f.Ending]]
+    endings: Knowns[tuple[str, f.Ending]] = field(default_factory=Knowns)
     """Latest ended first, so a contract's earliest known ending wins."""
-    visits: Knowns[f.VisitFact]
-    ratings: Knowns[f.RatingFact]
-    referrals: Knowns[f.ReferralStep]
-    care: Knowns[f.CareFact]
-    register: Knowns[f.PopulationFigure]
+    visits: Knowns[f.VisitFact] = field(default_factory=Knowns)
+    ratings: Knowns[f.RatingFact] = field(default_factory=Knowns)
+    referrals: Knowns[f.ReferralStep] = field(default_factory=Knowns)
+    care: Knowns[f.CareFact] = field(default_factory=Knowns)
+    register: Knowns[f.PopulationFigure] = field(default_factory=Knowns)
     """By area and version: an area's latest known figure counts."""
-    later: tuple[datetime, ...] = ()
-    """When every row read, and the earliest one not read (known after the read's moment), became known."""
 
     def as_of(self, moment: datetime) -> f.Facts:
         return f.Facts(
@@ -59,11 +57,6 @@ class FactsHistory:
             care=self.care.by(moment),
             register=tuple({p.area_code: p for p in self.register.by(moment)}.values()),
         )
-
-    def next_known(self, moment: datetime) -> datetime | None:
-        """The earliest time after `moment` a fact recorded so far becomes known."""
-        i = bisect_right(self.later, moment)
-        return self.later[i] if i < len(self.later) else None
 
     def _teams(self, moment: datetime) -> tuple[f.TeamFact, ...]:
         registered = {t.team_id: t for t in self.teams.by(moment)}

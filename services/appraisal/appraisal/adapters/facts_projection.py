@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert
 from appraisal.adapters.cases_projection import CasesProjection
 from appraisal.adapters.cases_tables import CASES_TABLES
 from appraisal.adapters.fact_rows import fact_of
-from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
 from shared.messaging import Delivery
 
@@ -42,8 +41,6 @@ class FactsProjection:
             if self._cases is not None:
                 self._cases.apply(conn, rows)
             _advance(conn, deliveries)
-            if rows:  # last: the version's row lock is held only until the commit
-                record_change(conn, min(row["known_at"] for values in rows.values() for row in values))
 
     def forget_everything(self) -> None:
         """Empty the facts and what was projected of them, the applied ids, the positions and the

@@ -113,19 +113,6 @@ STREAM_POSITIONS = Table(
     Column("partition", Integer, primary_key=True),
     Column("offset", BigInteger, nullable=False),
 )
-FACTS_VERSION = Table(
-    "facts_version",
-    METADATA,
-    Column("name", String(20), primary_key=True),
-    Column("epoch", String(32), nullable=False),  # a new one when the facts start again from nothing
-    Column("version", BigInteger, nullable=False),
-)
-FACTS_CHANGES = Table(
-    "facts_changes",
-    METADATA,
-    Column("version", BigInteger, primary_key=True, autoincrement=False),
-    Column("earliest_known_at", DateTime(timezone=True), nullable=False),  # of the facts it added
-)
 FACT_TABLES = (
     TEAMS,
     TEAM_CHANGES,
@@ -136,6 +123,6 @@ FACT_TABLES = (
     REFERRAL_STEPS,
     CARE,
     STREAM_POSITIONS,
-    FACTS_VERSION,
-    FACTS_CHANGES,
 )
+OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
+"""The tables whose rows name their resident (an ending names its contract)."""

@@ -13,7 +13,6 @@ from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
 from appraisal.application.records import catalogue_view, indicator_view
 from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
-from appraisal.domain.errors import UnknownStratum
 from appraisal.domain.periods import Period
 from appraisal.domain.strata import Stratum
 from shared.web.auth import CurrentPrincipal
@@ -72,7 +71,10 @@ async def scores(  # noqa: PLR0913
 @router.get(
     "/indicators/{indicator_id}/cases",
     response_model=DrillDownPublic,
-    summary="Which residents are behind a figure, and why (officials of the area)",
+    summary="Which residents are behind a figure, and why (officials of the area), a page at a time",
+    description="The cases of up to `limit` residents, by resident ref after `after`; a page may hold fewer "
+    "cases than that (a resident may have none in the figure). `next_after` is the `after` of the next page, "
+    "absent on the last.",
 )
 async def cases(  # noqa: PLR0913
     indicator_id: str,
@@ -80,21 +82,22 @@ async def cases(  # noqa: PLR0913
     who: CurrentPrincipal,
     period: PeriodQuery,
     level: Level,
-    stratum: str,
-    key_population: str | None = None,
+    stratum: Annotated[str, Query(max_length=64)],
+    key_population: Annotated[str | None, Query(max_length=64)] = None,
     as_of: AsOf = None,
+    after: Annotated[str, Query(max_length=40, description="The last resident ref of the page before")] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, access.drill_down_area(who))
-    a, wanted = appraised.appraisal, Stratum(level, stratum, key_population or "")
-    found = [f for f in a.figures if f.indicator_id == indicator_id and f.stratum == wanted]
-    shown = a.drill_down(indicator_id, wanted)
-    if not found:
-        raise UnknownStratum(f"no {indicator_id} figure for {level} {stratum} in {period}")
-    access.may_drill_down(who, a.subjects.area_of(wanted))
-    return _basis(appraised) | {
+    now: datetime = request.app.state.clock()
+    wanted = Stratum(level, stratum, key_population or "")
+    drill_down, period_ = _appraising(request).drill_down, Period.parse(period)
+    found = await asyncio.to_thread(drill_down, who, period_, as_of or now, now, indicator_id, wanted, after, limit)
+    a = found.appraised.appraisal
+    return _basis(found.appraised) | {
         "indicator": indicator_view(a.catalogue.indicator(indicator_id)),
-        "figure": figure_view(a, found[0]),
-        "cases": [case_view(c) for c in shown],
+        "figure": figure_view(a, found.figure),
+        "cases": [case_view(c) for c in found.cases],
+        "next_after": found.next_after,
     }
 
 

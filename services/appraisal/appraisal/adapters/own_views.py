@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, Connection, DateTime, Integer, Numeric, String, Table, Text
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.facts_changes import record_change
 from appraisal.adapters.facts_tables import METADATA
 from appraisal.application.streams import EVENTS
 from appraisal.domain.population import PopulationRecorded
@@ -68,9 +67,7 @@ OWN_VIEWS = (RESULTS, BASES, REGISTER)
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
-    """Add what each event says; inserting what is already there changes nothing. A register
-    figure changes coverage: it is a change of the facts an appraisal reads."""
-    registered = []
+    """Add what each event says; inserting what is already there changes nothing."""
     for recorded in events:
         if not EVENTS.knows(recorded.type):
             continue  # command receipts
@@ -81,9 +78,6 @@ def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
                 _insert(conn, BASES, _basis_row(e))
             case PopulationRecorded() as e:
                 _insert(conn, REGISTER, _register_row(e, recorded.version))
-                registered.append(_utc(e.recorded_at))
-    if registered:
-        record_change(conn, min(registered))
 
 
 def _insert(conn: Connection, table: Table, row: dict[str, Any]) -> None:

@@ -134,6 +134,7 @@ class DrillDownPublic(ViewPublic):
     indicator: dict[str, Any]
     figure: dict[str, Any]
     cases: list[CasePublic]
+    next_after: str | None = None
 
 
 class ResultPublic(BaseModel):

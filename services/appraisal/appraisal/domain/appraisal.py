@@ -4,15 +4,14 @@ through a window, with the cases behind each figure and the scores they give."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import SCORED_LEVELS, CatalogueVersion, Indicator
 from appraisal.domain.errors import UnknownStratum
-from appraisal.domain.facts import Facts
-from appraisal.domain.figures import Figure, measure
+from appraisal.domain.facts import Facts, PopulationFigure, TeamFact
+from appraisal.domain.figures import Figure, Group, grouped, measure
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Window
@@ -24,82 +23,76 @@ _WHERE_THEY_LIVE = ("population", "key_population")  # these cases' area is the 
 
 
 @dataclass(frozen=True)
+class Counted:
+    """What an appraisal is computed from once the cases are added up: per indicator, its
+    groups of cases (`figures.grouped`), and the teams and register known."""
+
+    groups: Mapping[str, Sequence[Group]]
+    teams: tuple[TeamFact, ...]
+    register: tuple[PopulationFigure, ...]
+
+
+@dataclass(frozen=True)
 class Appraisal:
     catalogue: CatalogueVersion
     window: Window
     subjects: Subjects
     figures: tuple[Figure, ...]
     scores: tuple[Score, ...]
-    cases: Mapping[str, tuple[Case, ...]]
-    steady_until: datetime | None = None
-    """A later as-of over the same facts gives the same figures until then (None: for ever)."""
+    cases: Mapping[str, tuple[Case, ...]] = field(default_factory=dict)
+    """Computed from the facts (`appraise`): every case; from counts (`from_counts`): none."""
 
     def drill_down(self, indicator_id: str, stratum: Stratum) -> list[Case]:
         """The cases behind one figure: who is in the numerator and denominator, who was excluded, and why."""
-        indicator = self.catalogue.indicator(indicator_id)
-        if stratum.level not in indicator.levels or (stratum.key_population and not indicator.by_key_population):
-            raise UnknownStratum(f"{indicator_id} is not reported by {stratum.level} or that key population")
-        return [
-            c
-            for c in self.cases[indicator_id]
-            if stratum_id(stratum.level, c.where) == stratum.id
-            and (not stratum.key_population or stratum.key_population in c.key_populations)
-        ]
+        return in_stratum(self.catalogue.indicator(indicator_id), stratum, self.cases[indicator_id])
 
 
 def appraise(catalogue: CatalogueVersion, facts: Facts, window: Window) -> Appraisal:
-    """Pure: the same catalogue, facts and window give the same appraisal, every time."""
+    """Pure: the same catalogue, facts and window give the same appraisal, every time. The
+    reference the projection is tested against: its counts must give the same figures."""
     seen = Seen(facts, window)
     cases = {i.id: tuple(METHODS[i.method].compute(seen, i.parameters)) for i in catalogue.indicators}
-    subjects = _subjects(catalogue.indicators, cases, facts)
-    figures = [
-        figure
-        for i in catalogue.indicators
-        for figure in measure(i, METHODS[i.method], list(cases[i.id]), subjects, facts.register, window.period.year)
-    ]
-    scores = tuple(score(catalogue, figures, subjects))
-    return Appraisal(
-        catalogue, window, subjects, tuple(figures), scores, cases, steady_until(catalogue.indicators, seen)
+    counted = Counted({i: grouped(c) for i, c in cases.items()}, facts.teams, facts.register)
+    appraisal = from_counts(catalogue, window, counted)
+    return replace(appraisal, cases=cases)
+
+
+def from_counts(
+    catalogue: CatalogueVersion, window: Window, counted: Counted, indicator_ids: Collection[str] | None = None
+) -> Appraisal:
+    """The figures and scores the counts give. Only some indicators (a series): their figures,
+    no scores; the strata known are those of the teams, the register and these indicators' cases."""
+    if indicator_ids is None:
+        indicators: Sequence[Indicator] = catalogue.indicators
+    else:
+        indicators = [catalogue.indicator(i) for i in sorted(set(indicator_ids))]
+    wheres = (
+        g[0]
+        for i in indicators
+        if METHODS[i.method].denominator not in _WHERE_THEY_LIVE
+        for g in counted.groups.get(i.id, ())
     )
-
-
-def measured(catalogue: CatalogueVersion, facts: Facts, window: Window, indicator_ids: Collection[str]) -> Measured:
-    """Only these indicators' figures, as `appraise` gives them, for a series asking a few at many
-    moments; the strata known are those of the teams, the register and these indicators' own cases."""
-    indicators = [catalogue.indicator(i) for i in sorted(set(indicator_ids))]
-    seen = Seen(facts, window)
-    cases = {i.id: tuple(METHODS[i.method].compute(seen, i.parameters)) for i in indicators}
-    subjects = _subjects(indicators, cases, facts)
+    subjects = known_subjects(counted.teams, counted.register, wheres)
+    year = window.period.year
     figures = [
         f
         for i in indicators
-        for f in measure(i, METHODS[i.method], list(cases[i.id]), subjects, facts.register, window.period.year)
+        for f in measure(i, METHODS[i.method], counted.groups.get(i.id, ()), subjects, counted.register, year)
     ]
-    return Measured(subjects, tuple(figures), steady_until(indicators, seen))
+    scores = tuple(score(catalogue, figures, subjects)) if indicator_ids is None else ()
+    return Appraisal(catalogue, window, subjects, tuple(figures), scores)
 
 
-@dataclass(frozen=True)
-class Measured:
-    subjects: Subjects
-    figures: tuple[Figure, ...]
-    steady_until: datetime | None
-
-
-def _subjects(indicators: Collection[Indicator], cases: Mapping[str, tuple[Case, ...]], facts: Facts) -> Subjects:
-    return known_subjects(
-        facts,
-        (c.where for i in indicators if METHODS[i.method].denominator not in _WHERE_THEY_LIVE for c in cases[i.id]),
-    )
-
-
-def steady_until(indicators: Collection[Indicator], seen: Seen) -> datetime | None:
-    """Until when a later as-of over the same facts appraises the same: the next day while the
-    period runs (the day the window sees moves on), or when a method's cases next turn."""
-    turns = [seen.window.next_day]
-    for i in indicators:
-        method = METHODS[i.method]
-        turns.append(method.turns(seen, i.parameters) if method.turns else None)
-    return min((t for t in turns if t is not None), default=None)
+def in_stratum(indicator: Indicator, stratum: Stratum, cases: Iterable[Case]) -> list[Case]:
+    """The cases of an indicator that fall in a stratum (those its figure adds up)."""
+    if stratum.level not in indicator.levels or (stratum.key_population and not indicator.by_key_population):
+        raise UnknownStratum(f"{indicator.id} is not reported by {stratum.level} or that key population")
+    return [
+        c
+        for c in cases
+        if stratum_id(stratum.level, c.where) == stratum.id
+        and (not stratum.key_population or stratum.key_population in c.key_populations)
+    ]
 
 
 def drafts(appraisal: Appraisal) -> list[SubjectResult]:

@@ -28,39 +28,49 @@ class Figure:
     points: Decimal | None
 
 
+Group = tuple[Where, tuple[str, ...], int, int]
+"""The cases of one team (or, counted where the residents live, one area) with the same key
+populations, added up: where, key populations, numerator, denominator."""
+
+
 def measure(  # noqa: PLR0913
     indicator: Indicator,
     method: Method,
-    cases: list[Case],
+    groups: Iterable[Group],
     subjects: Subjects,
     register: tuple[PopulationFigure, ...],
     year: int,
 ) -> list[Figure]:
     figures = []
-    for stratum, (numerator, denominator_of_cases) in sorted(totals(indicator, cases, subjects).items()):
+    for stratum, (numerator, denominator_of_cases) in sorted(totals(indicator, groups, subjects).items()):
         denominator = _denominator(indicator, method, stratum, denominator_of_cases, subjects, register, year)
         value = _value(numerator, denominator, counted=method.denominator == "none")
         figures.append(Figure(indicator.id, stratum, numerator, denominator, value, indicator.points(value)))
     return figures
 
 
-def totals(indicator: Indicator, cases: list[Case], subjects: Subjects) -> dict[Stratum, tuple[int, int]]:
-    """The cases' numerators and denominators added up under every stratum of the indicator
-    they fall in; known subjects with no case too (0/0). Cases of one team and the same key
-    populations fall in the same strata, so they are added up once per such group first."""
+def grouped(cases: Iterable[Case]) -> list[Group]:
+    """Cases of one team and the same key populations fall in the same strata: added up once
+    per such group. A group that counts nothing is left out, as the projection leaves it."""
     groups: dict[tuple[Where, tuple[str, ...]], tuple[int, int]] = {}
     for c in cases:
         n, d = groups.get((c.where, c.key_populations), (0, 0))
         groups[(c.where, c.key_populations)] = (n + c.numerator, d + c.denominator)
+    return [(*group, *sums) for group, sums in groups.items() if sums != (0, 0)]
+
+
+def totals(indicator: Indicator, groups: Iterable[Group], subjects: Subjects) -> dict[Stratum, tuple[int, int]]:
+    """The groups' numerators and denominators added up under every stratum of the indicator
+    they fall in; known subjects with no case too (0/0)."""
     added: dict[Stratum, tuple[int, int]] = {
         known: (0, 0) for level in indicator.levels for known in subjects.at(level)
     }
-    return added_up(indicator, ((*group, *sums) for group, sums in groups.items()), added)
+    return added_up(indicator, groups, added)
 
 
 def added_up(
     indicator: Indicator,
-    groups: Iterable[tuple[Where, tuple[str, ...], int, int]],
+    groups: Iterable[Group],
     into: dict[Stratum, tuple[int, int]] | None = None,
 ) -> dict[Stratum, tuple[int, int]]:
     """Counts of cases of a team (or area) and key populations added up under every stratum they fall in."""

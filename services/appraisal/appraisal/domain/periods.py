@@ -83,12 +83,6 @@ class Window:
         return min(self.period.last, self.day(self.as_of))
 
     @property
-    def next_day(self) -> datetime | None:
-        """When the next local day begins, if the period still runs: what the window sees moves on."""
-        today = self.day(self.as_of)
-        return datetime.combine(today + timedelta(days=1), time(), self.zone) if today <= self.period.last else None
-
-    @property
     def over(self) -> bool:
         """The period had ended by the as-of time: only then is a result final enough to publish."""
         return self.day(self.as_of) > self.period.last

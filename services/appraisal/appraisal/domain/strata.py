@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from appraisal.domain.facts import Facts, PopulationFigure, TeamFact, Where
+from appraisal.domain.facts import PopulationFigure, TeamFact, Where
 
 
 @dataclass(frozen=True, order=True)
@@ -70,10 +70,12 @@ class Subjects:
         return [t for t in self.teams.values() if stratum_id(stratum.level, t.where) == stratum.id]
 
 
-def known_subjects(facts: Facts, wheres: Iterable[Where]) -> Subjects:
+def known_subjects(
+    teams_known: Iterable[TeamFact], register: Iterable[PopulationFigure], wheres: Iterable[Where]
+) -> Subjects:
     """Every registered team (with no case, its figures are zero or not applicable), every
     team met in a case, their institutions, and the areas of both and of the register."""
-    teams = {t.where.team_id: t for t in sorted(facts.teams, key=lambda t: t.where)}
+    teams = {t.where.team_id: t for t in sorted(teams_known, key=lambda t: t.where)}
     known: dict[Stratum, Where] = {}
     for where in sorted({*(t.where for t in teams.values()), *wheres}):
         known.setdefault(Stratum("team", where.team_id), where)
@@ -81,7 +83,7 @@ def known_subjects(facts: Facts, wheres: Iterable[Where]) -> Subjects:
         for level in ("county", "city", "province"):
             code = stratum_id(level, where)
             known.setdefault(Stratum(level, code), Where("", "", code))
-    for figure in facts.register:
+    for figure in register:
         known.setdefault(_register_stratum(figure), Where("", "", figure.area_code[:6]))
     return Subjects(known, teams)
 

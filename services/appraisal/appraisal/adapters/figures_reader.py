@@ -1,0 +1,72 @@
+"""The projected appraisal as the application reads it (`appraising.FiguresSource`): the groups
+of cases by each moment, the teams and register known then and the stream positions, from one
+consistent snapshot; and the drill-down's residents and their cases."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import Connection, Engine, select
+
+from appraisal.adapters import fact_reads as reads
+from appraisal.adapters.cases_reads import cases_at, groups_at, keep, residents_in
+from appraisal.adapters.facts_history import FactsHistory
+from appraisal.adapters.facts_tables import STREAM_POSITIONS
+from appraisal.application.appraising import Read
+from appraisal.domain.appraisal import Counted
+from appraisal.domain.cases import Case
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.known import Knowns
+from appraisal.domain.periods import Period
+from appraisal.domain.results import StreamPosition
+from appraisal.domain.strata import Stratum
+
+
+class FiguresReader:
+    def __init__(self, engine: Engine, zone: tzinfo) -> None:
+        self._engine, self._zone = engine, zone
+
+    def counted(self, period: Period, moments: Sequence[datetime], area: str) -> Read:
+        """Each moment's midnight totals are kept first (each in a short transaction of its own:
+        it may write), then everything is read from one snapshot."""
+        for moment in moments:
+            with self._engine.begin() as conn:
+                keep(conn, period.code, moment, self._zone)
+        with self._consistent() as conn:
+            subjects = _subjects(conn, max(moments), period, area, self._zone)
+            counted = []
+            for moment in moments:
+                known = subjects.as_of(moment)
+                groups = groups_at(conn, period.code, moment, self._zone, area)
+                counted.append(Counted(groups, known.teams, known.register))
+            positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
+        return Read(counted, positions)
+
+    def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
+        with self._engine.connect() as conn:
+            return residents_in(conn, stratum, after, limit)
+
+    def cases(
+        self, version: CatalogueVersion, period: Period, as_of: datetime, refs: Collection[str]
+    ) -> dict[str, list[Case]]:
+        with self._engine.connect() as conn:
+            return cases_at(conn, version, period, as_of, self._zone, refs)
+
+    @contextmanager
+    def _consistent(self) -> Iterator[Connection]:
+        """One snapshot for every query (PostgreSQL's repeatable read)."""
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+
+def _subjects(conn: Connection, known: datetime, period: Period, area: str, zone: tzinfo) -> FactsHistory:
+    """The teams in the area (with their doctors' caps, as changed before the period's end)
+    and the register of the period's year, as known by `known`."""
+    until = datetime.combine(period.last + timedelta(days=1), time(), zone).astimezone(UTC)
+    teams = Knowns(reads.teams(conn, known, area))
+    changes = reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})
+    return FactsHistory(teams=teams, changes=Knowns(changes), register=Knowns(reads.register(conn, known, period.year)))
