@@ -1,8 +1,8 @@
 """The projected appraisal's cost: a county's year of public events fed in batches through
 the facts projection, without and with the step that keeps `case_changes` (each into a
-database of its own, in one run); then the projection's read of
-a whole period's figures (`totals_at`) and the trajectory of one resident's period. Prints
-figures, asserts nothing.
+database of its own, in one run); then the read of a whole period's counts
+(`FiguresReader.counted`), the figures and scores from them, and the trajectory of one
+resident's period. Prints figures, asserts nothing.
 
     .venv/bin/python bench/appraisal_projection.py --residents 3000
 """
@@ -22,12 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
 from appraisal.adapters.cases_projection import CasesProjection  # noqa: E402
-from appraisal.adapters.cases_reads import totals_at  # noqa: E402
 from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
 from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
+from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
 from appraisal.adapters.resident_reads import histories  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
-from appraisal.domain.periods import Period  # noqa: E402
+from appraisal.domain.appraisal import from_counts  # noqa: E402
+from appraisal.domain.periods import Period, Window  # noqa: E402
 from appraisal.domain.trajectory import segments  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
@@ -78,20 +79,22 @@ def main() -> None:
         )
         print(f"  facts and projected cases: {full:>6.0f} events/s")
         engine = engine_for(settings)
+        as_of, period = datetime(2027, 1, 10, 9, tzinfo=CHINA), Period.parse("2026")
+        version, reader = load_catalogue(settings.catalogue_file).for_period(period), FiguresReader(engine, CHINA)
+        first = timed(1, lambda: reader.counted(period, [as_of], ""))[0]
+        reads = timed(7, lambda: reader.counted(period, [as_of], ""))
+        counted = reader.counted(period, [as_of], "").counted[0]
+        figured = timed(7, lambda: from_counts(version, Window(period, as_of, CHINA), counted))
+        print(f"  2026's counts, the whole area: first read of the day {first * 1000:.0f} ms (keeps the totals by")
+        print(f"    its midnight), then {statistics.median(reads) * 1000:.0f} ms median of 7; figures and scores")
+        print(f"    from them {statistics.median(figured) * 1000:.0f} ms")
         with engine.begin() as conn:
-            as_of = datetime(2027, 1, 10, 9, tzinfo=CHINA)
-            version = load_catalogue(settings.catalogue_file).for_period(Period.parse("2026"))
-            first = timed(1, lambda: totals_at(conn, version, "2026", as_of, CHINA))[0]
-            reads = timed(7, lambda: totals_at(conn, version, "2026", as_of, CHINA))
-            print(f"  totals_at 2026, the county: first of the day {first * 1000:.0f} ms (keeps the totals by its")
-            print(f"    midnight), then {statistics.median(reads) * 1000:.0f} ms median of 7")
             counted = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
             print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, counted, strict=True)))
             refs = [
                 r for (r,) in conn.exec_driver_sql("SELECT DISTINCT resident_ref FROM appraisal.fact_contract_starts")
             ]
             lives = histories(conn, refs[:500])
-        version, period = load_catalogue(settings.catalogue_file).for_period(Period.parse("2026")), Period.parse("2026")
         took = timed(1, lambda: [segments(version, period, CHINA, h, BEGINNING) for h in lives.values()])[0]
         print(
             f"  one resident's 2026 trajectory from nothing: {took / len(lives) * 1000:.2f} ms ({len(lives)} residents)"
