@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         sub = _add(commands, name, help_, action)
         sub.add_argument("service", choices=sorted(SERVICES))
+    rebuild = _add(commands, "rebuild", "rebuild one service's view from its own event log", _rebuild)
+    rebuild.add_argument("service", choices=sorted(n for n, s in SERVICES.items() if s.rebuilds))
     simulate = _add(commands, "simulate", "drive a county's year through the platform's APIs", _simulate)
     simulate.add_argument("--residents", type=int, default=20_000)
     simulate.add_argument("--year", type=int, default=2026)
@@ -128,6 +130,14 @@ def _migrate(args: argparse.Namespace) -> None:
     settings = service.settings(database_create_tables=True)
     service.bootstrap().migrate(settings)
     logging.info("%s: tables are in place in %s", service.name, settings.database_schema)
+
+
+def _rebuild(args: argparse.Namespace) -> None:
+    service = SERVICES[args.service]
+    settings = service.settings()
+    logging.info("%s: rebuilding the view in %s from the event log", service.name, settings.database_schema)
+    service.bootstrap().rebuild(settings)
+    logging.info("%s: the view is rebuilt", service.name)
 
 
 def _simulate(args: argparse.Namespace) -> int:

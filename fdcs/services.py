@@ -16,6 +16,7 @@ class Service:
     settings_class: str
     relays: bool = False
     projects: bool = False
+    rebuilds: bool = False  # `python -m fdcs rebuild` replays its views from its own log
 
     def settings(self, **overrides: Any) -> ServiceSettings:
         module, cls = self.settings_class.rsplit(".", 1)
@@ -35,7 +36,7 @@ SERVICES = {
     for s in (
         Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
-        Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True),
+        Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True, rebuilds=True),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", relays=True, projects=True),
         Service("health-records", "health_records", "health_records.settings.Settings", relays=True, projects=True),
     )

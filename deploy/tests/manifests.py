@@ -13,7 +13,7 @@ import yaml
 
 K8S = Path(__file__).resolve().parents[1] / "k8s"
 OVERLAYS = ("dev", "prod")
-APPLIED_ON_PURPOSE = ("jobs/rebuild-appraisal",)
+APPLIED_ON_PURPOSE = ("jobs/rebuild-appraisal", "jobs/rebuild-billing")
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 Obj = dict[str, Any]

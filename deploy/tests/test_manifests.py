@@ -48,8 +48,9 @@ def test_the_installation_keeps_the_rule(
     assert rule(rendered(overlay)) == []
 
 
-def test_the_rebuild_job_keeps_the_container_and_network_rules(rendered: Rendered) -> None:
-    rebuild = rendered("jobs/rebuild-appraisal")
+@pytest.mark.parametrize("job", APPLIED_ON_PURPOSE)
+def test_the_rebuild_job_keeps_the_container_and_network_rules(rendered: Rendered, job: str) -> None:
+    rebuild = rendered(job)
     assert policy.container_violations(rebuild) == []
     assert policy.network_violations(rendered("overlays/prod") + rebuild) == []
 

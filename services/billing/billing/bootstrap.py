@@ -1,4 +1,4 @@
-"""Wiring of billing: its store, rules, read models, the HTTP app, the relay and the workers."""
+"""Wiring of billing: its store, rules, read models, the HTTP app, the relay, the workers and the view's rebuild."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from billing.adapters import http, http_view
 from billing.adapters.fee_rules_file import load_fee_rules
 from billing.adapters.inbound import Inbound
 from billing.adapters.publishing import to_public
-from billing.adapters.settlement_view import SettlementView
+from billing.adapters.settlement_view import SettlementView, replay
 from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.application.charging import Charging
 from billing.application.settlement import Settlement
@@ -92,6 +92,19 @@ def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:
         BUREAU_FEED.add(conn, [m for e in events for m in to_public(e)])
 
     return LogFollower(store, engine, POSITIONS, "bureau-feed", add)  # type: ignore[arg-type]
+
+
+def rebuild(settings: Settings) -> None:
+    """What `python -m fdcs rebuild billing` runs: the settlement view emptied and replayed from
+    billing's own log through the relay's `to_public`, so it needs neither the broker nor its
+    retention, and a database from before `charge_totals` gets its totals. Run it with the
+    projection stopped: the live consumer then skips what the rebuild applied."""
+    store, engine = store_for(settings), engine_for(settings)
+    try:
+        SettlementView(engine, Calendar(settings.settlement_period_months), settings.timezone).rebuild(replay(store))
+    finally:
+        store.close()
+        engine.dispose()
 
 
 def migrate(settings: Settings) -> None:

@@ -1,0 +1,82 @@
+"""Rebuilding the settlement view on a database from before its charge totals: `python -m fdcs
+rebuild billing` replays billing's own log, and every table comes out as the live view built it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from billing.adapters.settlement_view import replay
+from billing.adapters.tables import CHARGE_TOTALS, VIEW_TABLES
+from billing.bootstrap import migrate
+from fdcs.cli import main
+
+from .conftest import Billing
+
+Rows = dict[str, list[dict[str, Any]]]
+INSTITUTION = {"institution_id": "CHC-440106-01", "subject_id": "CHC-440106-01", "period": "2026"}
+
+
+def follow(billing: Billing, seen: int) -> int:
+    """What the live consumer does: apply what the relay published since, a few at a time."""
+    new = list(replay(billing.store))[seen:]
+    for start in range(0, len(new), 3):
+        billing.view.apply(new[start : start + 3])
+    return seen + len(new)
+
+
+def a_year_of_settlements(billing: Billing) -> None:
+    """Charges of two bureaus and the residents, a close reversed and made again, a late
+    adjustment, and a release restated: every table of the view, each kind of write."""
+    seen = 0
+    billing.deliver(billing.signed("c1"), billing.signed("c2"), billing.signed("c3", insurance_bureau_id="MIB-440107"))
+    seen = follow(billing, seen)
+    assert billing.close("2026-01", "2026-02-01").status_code == 200
+    reopening = {"Idempotency-Key": str(uuid.uuid4()), **billing.admin}
+    path, reason = "/settlement-periods/2026-01/reopening", {"reason": "closed_too_early"}
+    assert billing.client.post(path, json=reason, headers=reopening).status_code == 200
+    seen = follow(billing, seen)
+    billing.deliver(billing.signed("c4"))
+    assert billing.close("2026-01", "2026-02-01").status_code == 200
+    billing.deliver(billing.signed("late", starts_on="2026-01-20", ends_on="2027-01-19"))
+    seen = follow(billing, seen)
+    billing.deliver(billing.event("appraisal.AppraisalPublished.v1", score="86.00", **INSTITUTION))
+    billing.deliver(billing.event("appraisal.AppraisalRestated.v2", score="70.00", **INSTITUTION))
+    follow(billing, seen)
+
+
+def view(billing: Billing) -> Rows:
+    with billing.view.engine.connect() as conn:
+        return {
+            t.name: [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns)).mappings()]
+            for t in VIEW_TABLES
+        }
+
+
+def test_a_database_without_charge_totals_is_rebuilt_to_the_live_view_exactly(
+    billing: Billing, test_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_year_of_settlements(billing)
+    live = view(billing)
+    figures = billing.get("/settlement-view/figures", period="2026").json()
+    with billing.view.engine.begin() as conn:  # a database from before the totals: no such table
+        CHARGE_TOTALS.drop(conn)
+    migrate(billing.settings)  # the upgrade's migrate Job creates it, empty
+    before = view(billing)
+
+    for name, value in {**test_environment, "DATABASE_SCHEMA": billing.settings.database_schema}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["rebuild", "billing"]) == 0
+
+    assert before[CHARGE_TOTALS.name] == [] and before != live
+    assert {name: len(rows) for name, rows in live.items()} == {
+        "view_charges": 20,
+        "view_charge_totals": 9,
+        "view_settlements": 5,
+        "view_releases": 3,
+    }
+    assert view(billing) == live
+    assert billing.get("/settlement-view/figures", period="2026").json() == figures
