@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
-from appraisal.domain.figures import added_up, grouped, totals
+from appraisal.domain.figures import added_up, grouped
 from appraisal.domain.steps import Net, held, net
-from appraisal.domain.strata import Stratum, Subjects
+from appraisal.domain.strata import Stratum
 from appraisal.domain.trajectory import Segment
 
 K = TypeVar("K")
@@ -18,10 +18,10 @@ Figures = dict[tuple[str, Stratum], tuple[int, int]]
 
 
 def figures_of(version: CatalogueVersion, cases: Mapping[str, Sequence[Case]]) -> Figures:
-    """What `figures.totals` adds up, without the known subjects' empty strata."""
+    """What the figures add up, without the known subjects' empty strata."""
     found: Figures = {}
     for indicator in version.indicators:
-        for stratum, sums in totals(indicator, grouped(cases.get(indicator.id, ())), Subjects()).items():
+        for stratum, sums in added_up(indicator, grouped(cases.get(indicator.id, ()))).items():
             if sums != (0, 0):
                 found[(indicator.id, stratum)] = sums
     return found

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from appraisal.application.appraising import month_ends_until
-from appraisal.domain.appraisal import Counted, appraise, from_counts
+from appraisal.domain.appraisal import appraise, counts_of, from_counts
 from appraisal.domain.facts import Facts
-from appraisal.domain.figures import grouped
 from appraisal.domain.periods import Period, Window
 from services.appraisal.tests.appraisal_facts import (
     CATALOGUE,
@@ -49,8 +48,7 @@ def test_a_series_point_has_the_figures_the_whole_appraisal_has() -> None:
     wanted = {"coverage", "key_population_coverage", "hypertension_control"}
 
     whole = appraise(VERSION, facts, window)
-    counted = Counted({i: grouped(c) for i, c in whole.cases.items()}, facts.teams, facts.register)
-    some = from_counts(VERSION, window, counted, wanted)
+    some = from_counts(VERSION, window, counts_of(VERSION, whole.cases, facts), wanted)
 
     assert set(some.figures) == {f for f in whole.figures if f.indicator_id in wanted}
     assert {f.indicator_id for f in some.figures} == wanted

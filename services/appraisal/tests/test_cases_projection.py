@@ -5,7 +5,7 @@ computes from the facts then known."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -16,16 +16,17 @@ import pytest
 from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.cases_projection import CasesProjection
-from appraisal.adapters.cases_reads import cases_at, groups_at, keep, residents
+from appraisal.adapters.cases_reads import cases_at, counts_at, keep, residents
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
+from appraisal.adapters.figures_reader import FiguresReader
 from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
 from appraisal.bootstrap import engine_for
-from appraisal.domain.appraisal import Appraisal, appraise
+from appraisal.domain.appraisal import Appraisal, appraise, in_stratum
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
-from appraisal.domain.figures import added_up, grouped, totals
+from appraisal.domain.figures import added_up, grouped
 from appraisal.domain.periods import Period, Window
 from appraisal.domain.strata import Stratum
 from appraisal.settings import AppraisalSettings
@@ -71,7 +72,7 @@ def figures_of(appraisal: Appraisal) -> Totals:
     """Today's figures' numerators and denominators, without the strata where nothing counts."""
     found: Totals = {}
     for i in appraisal.catalogue.indicators:
-        added = totals(i, grouped(appraisal.cases[i.id]), appraisal.subjects)
+        added = added_up(i, grouped(appraisal.cases[i.id]))
         if kept := {stratum: sums for stratum, sums in added.items() if sums != (0, 0)}:
             found[i.id] = kept
     return found
@@ -81,12 +82,11 @@ def totals_at(  # noqa: PLR0913
     conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str = ""
 ) -> Totals:
     """The projection's figures as `figures_of` states them: the totals kept by the midnight,
-    then the groups read and added up into strata."""
+    then the counts read by stratum."""
     keep(conn, period, as_of, zone)
     found: Totals = {}
-    for indicator_id, groups in groups_at(conn, period, as_of, zone, area).items():
-        added = added_up(version.indicator(indicator_id), groups)
-        if kept := {stratum: sums for stratum, sums in added.items() if sums != (0, 0)}:
+    for indicator_id, counted in counts_at(conn, version, period, as_of, zone, area)[0].items():
+        if kept := {stratum: sums for stratum, sums in counted.items() if sums != (0, 0)}:
             found[indicator_id] = kept
     return found
 
@@ -120,6 +120,32 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
     with engine.begin() as conn:  # every group is in the county: so are its city's and province's
         assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == final
         assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, "440184") == {}
+
+
+def test_the_drill_down_pages_through_every_case_of_each_figure(engine: Engine) -> None:
+    story, _ = county_year()
+    facts_projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    for batch in batches(story, 100):
+        facts_projection.apply(batch)
+    period, as_of = Period.parse("2026"), datetime.fromisoformat(AS_OF[-2])
+    expected, reader = oracle(engine, period, as_of), FiguresReader(engine, ZONE)
+
+    paged: dict[Stratum, dict[str, list[Case]]] = {}  # every case of the residents paged through
+    for stratum in {f.stratum for f in expected.figures}:
+        found: dict[str, list[Case]] = defaultdict(list)
+        after: str | None = ""
+        while after is not None:
+            refs = reader.residents(stratum, after, 25)
+            for indicator_id, cases in reader.cases(expected.catalogue, period, as_of, refs).items():
+                found[indicator_id] += cases
+            after = refs[-1] if len(refs) == 25 else None
+        paged[stratum] = found
+
+    assert len(reader.residents(Stratum("county", COUNTY), "", 100)) > 25  # more than a page
+    for f in expected.figures:
+        indicator = expected.catalogue.indicator(f.indicator_id)
+        shown = in_stratum(indicator, f.stratum, paged[f.stratum].get(f.indicator_id, []))
+        assert Counter(shown) == Counter(expected.drill_down(f.indicator_id, f.stratum)), (f.indicator_id, f.stratum)
 
 
 def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:

@@ -92,6 +92,25 @@ def test_an_official_sees_which_residents_are_behind_a_figure_and_why(api: Api) 
     assert api.get("/indicators/guesswork/cases", period="2026", level="team", stratum="T1").status_code == 404
 
 
+def test_the_drill_down_comes_a_page_of_residents_at_a_time(api: Api) -> None:
+    fed(api)
+    asked = {"period": "2026", "level": "team", "stratum": "T1", "limit": 1}
+
+    first = api.get("/indicators/satisfaction/cases", **asked).json()
+    second = api.get("/indicators/satisfaction/cases", after=first["next_after"], **asked).json()
+    pages, after = [], ""
+    while after is not None:
+        page = api.get("/indicators/satisfaction/cases", after=after, **asked).json()
+        pages.append(page["cases"])
+        after = page["next_after"]
+
+    assert first["next_after"] == R1 and [c["resident_ref"] for c in first["cases"]] == [R1]
+    assert second["figure"] == first["figure"] and second["next_after"] > R1
+    assert [c["about"] for page in pages for c in page] == ["s1", "s2"]  # every case, once
+    too_many = api.get("/indicators/satisfaction/cases", **asked | {"limit": 5000})
+    assert too_many.status_code == 422 and too_many.headers["content-type"] == "application/problem+json"
+
+
 def test_the_population_register_is_recorded_with_versions_and_feeds_coverage(api: Api) -> None:
     fed(api)
     figures = {"population": 1000, "key_population": 100, "by_key_population": {"hypertension": 40}}

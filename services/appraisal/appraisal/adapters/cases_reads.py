@@ -23,28 +23,85 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import array
 
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
 from appraisal.adapters.facts_tables import CONTRACT_STARTS, OF_A_RESIDENT
 from appraisal.adapters.resident_reads import histories
+from appraisal.domain.appraisal import counted_by_team
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.facts import Where
-from appraisal.domain.figures import Group
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Period, Window
 from appraisal.domain.strata import Stratum, area_prefix
 
-Groups = dict[str, list[Group]]
-"""Per indicator, its cases added up per team (or area) and key populations."""
+Totals = dict[str, dict[Stratum, tuple[int, int]]]
+"""Per indicator, each stratum's numerator and denominator."""
 
 
-def groups_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str = "") -> Groups:
+def counts_at(  # noqa: PLR0913
+    conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str = "",
+    tagged: bool = True,
+) -> tuple[Totals, set[Where]]:  # fmt: skip
     """The groups of cases in the area (by the team's area, or the resident's where counted
-    there) by the as-of: the latest totals kept by the as-of's local midnight, and the changes
-    from them to the as-of. Read only: `keep` the midnight's totals first, so a read adds up a
-    day's changes at most."""
+    there) by the as-of, added up into strata by PostgreSQL; `tagged`: the key populations'
+    strata too. And where the cases counted by team are. Read only: `keep` the midnight's
+    totals first, so a read adds up a day's changes at most."""
+    expanded = _strata(_groups_at(conn, period, as_of, zone, area), tagged)
+    e = expanded.c
+    by = (e.indicator_id, e.level, e.code, e.kp, e.institution_id, e.area_code)
+    totals: Totals = defaultdict(dict)
+    wheres: set[Where] = set()
+    for row in conn.execute(select(*by, func.sum(e.n), func.sum(e.d)).group_by(*by)):
+        indicator_id, level, code, kp, institution_id, area_code, n, d = row
+        indicator = version.indicator(indicator_id)
+        if level == "team" and not kp and counted_by_team(indicator):
+            wheres.add(Where(code, institution_id, area_code))
+        if level in indicator.levels and (not kp or indicator.by_key_population):
+            was = totals[indicator_id].get(stratum := Stratum(level, code, kp), (0, 0))
+            totals[indicator_id][stratum] = (was[0] + int(n), was[1] + int(d))
+    return dict(totals), wheres
+
+
+def _strata(groups: Any, tagged: bool) -> Any:
+    """Each group under each stratum it falls in (`figures.case_strata`, at every level): a
+    team's with the institution and area of its cases, which make the team a known subject."""
+    g = groups.c
+    tags = func.string_to_array(func.nullif(g.key_populations, ""), ",")
+    key_population = (
+        func.unnest(func.array_cat(array([""]), tags) if tagged else array([""])).table_valued("kp").render_derived()
+    )
+    levels = {
+        "team": g.team_id,
+        "institution": g.institution_id,
+        "county": func.left(g.area_code, 6),
+        "city": func.left(g.area_code, 4) + "00",
+        "province": func.left(g.area_code, 2) + "0000",
+    }
+    none = literal("")
+    return union_all(
+        *(
+            select(
+                g.indicator_id,
+                literal(level).label("level"),
+                code.label("code"),
+                key_population.c.kp,
+                (g.institution_id if level == "team" else none).label("institution_id"),
+                (g.area_code if level == "team" else none).label("area_code"),
+                g.n,
+                g.d,
+            )
+            .select_from(groups)
+            .join(key_population, true())
+            for level, code in levels.items()
+        )
+    ).subquery()
+
+
+def _groups_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str) -> Any:
+    """Each group's sums by the as-of: the latest totals kept by its local midnight, and the changes since."""
     c, t = CASE_CHANGES, CASE_TOTALS
     latest = conn.execute(
         select(func.max(t.c.before)).where(t.c.period == period, t.c.before <= _midnight(as_of, zone))
@@ -60,13 +117,7 @@ def groups_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area
     ).subquery()
     by = _group(query)
     n, d = func.sum(query.c.numerator), func.sum(query.c.denominator)
-    summed = select(*by, n, d).group_by(*by).having((n != 0) | (d != 0))
-    found: Groups = defaultdict(list)
-    wheres: dict[tuple[str, str, str], Where] = {}
-    for r in conn.execute(summed):
-        where = wheres.setdefault((r[1], r[2], r[3]), Where(r[1], r[2], r[3]))
-        found[r[0]].append((where, _tags(r[4]), int(r[5]), int(r[6])))
-    return dict(found)
+    return select(*by, n.label("n"), d.label("d")).group_by(*by).having((n != 0) | (d != 0)).cte("groups")
 
 
 def keep(conn: Connection, period: str, as_of: datetime, zone: tzinfo) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters import fact_reads as reads
-from appraisal.adapters.cases_reads import cases_at, groups_at, keep, residents_in
+from appraisal.adapters.cases_reads import cases_at, counts_at, keep, residents_in
 from appraisal.adapters.facts_history import FactsHistory
 from appraisal.adapters.facts_tables import STREAM_POSITIONS
 from appraisal.application.appraising import Read
@@ -28,7 +28,9 @@ class FiguresReader:
     def __init__(self, engine: Engine, zone: tzinfo) -> None:
         self._engine, self._zone = engine, zone
 
-    def counted(self, period: Period, moments: Sequence[datetime], area: str) -> Read:
+    def counted(
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
+    ) -> Read:
         """Each moment's midnight totals are kept first (each in a short transaction of its own:
         it may write), then everything is read from one snapshot."""
         for moment in moments:
@@ -39,8 +41,8 @@ class FiguresReader:
             counted = []
             for moment in moments:
                 known = subjects.as_of(moment)
-                groups = groups_at(conn, period.code, moment, self._zone, area)
-                counted.append(Counted(groups, known.teams, known.register))
+                totals, wheres = counts_at(conn, version, period.code, moment, self._zone, area, tagged)
+                counted.append(Counted(totals, wheres, known.teams, known.register))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
         return Read(counted, positions)
 

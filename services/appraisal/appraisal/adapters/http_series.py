@@ -44,7 +44,7 @@ async def series(  # noqa: PLR0913
     key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
 ) -> dict[str, Any]:
     scope = access.view_scope(who, area, team)
-    found = await asyncio.to_thread(_series, request, period, indicator, scope.area)
+    found = await asyncio.to_thread(_series, request, period, indicator, scope.area, key_population is not None)
     only = Filters(scope.area, scope.team, institution, level, key_population=key_population)
     return {
         "period": period,
@@ -56,7 +56,7 @@ async def series(  # noqa: PLR0913
     }
 
 
-def _series(request: Request, period: str, indicators: list[str], area: str) -> Series:
+def _series(request: Request, period: str, indicators: list[str], area: str, tagged: bool) -> Series:
     appraising: Appraising = request.app.state.appraising
     now: datetime = request.app.state.clock()
-    return appraising.series(Period.parse(period), indicators, now, area)
+    return appraising.series(Period.parse(period), indicators, now, area, tagged)

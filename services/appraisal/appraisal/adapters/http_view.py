@@ -46,7 +46,7 @@ async def indicators(  # noqa: PLR0913
     key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
 ) -> dict[str, Any]:
     scope = access.view_scope(who, area, team)
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, key_population is not None)
     only = Filters(scope.area, scope.team, institution, level, dimension, indicator, key_population)
     return _basis(appraised) | {"figures": figures_view(appraised.appraisal, only)}
 
@@ -63,7 +63,7 @@ async def scores(  # noqa: PLR0913
     level: Annotated[Level | None, Query(pattern="^(team|institution)$")] = None,
 ) -> dict[str, Any]:
     scope = access.view_scope(who, area, team)
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, False)
     only = Filters(scope.area, scope.team, institution, level)
     return _basis(appraised) | {"scores": scores_view(appraised.appraisal, only)}
 
@@ -105,9 +105,9 @@ def _appraising(request: Request) -> Appraising:
     return request.app.state.appraising  # type: ignore[no-any-return]
 
 
-def _appraise(request: Request, period: str, as_of: datetime | None, area: str) -> Appraised:
+def _appraise(request: Request, period: str, as_of: datetime | None, area: str, tagged: bool) -> Appraised:
     now: datetime = request.app.state.clock()
-    return _appraising(request).appraise(Period.parse(period), as_of or now, now, area)
+    return _appraising(request).appraise(Period.parse(period), as_of or now, now, area, tagged)
 
 
 def _basis(appraised: Appraised) -> dict[str, Any]:

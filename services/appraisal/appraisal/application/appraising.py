@@ -33,9 +33,12 @@ class Read:
 
 
 class FiguresSource(Protocol):
-    def counted(self, period: Period, moments: Sequence[datetime], area: str) -> Read:
-        """The groups of cases in the area (by the team's area, or the resident's where counted
-        there), the teams there and the register, as known at each moment: from one snapshot."""
+    def counted(
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
+    ) -> Read:
+        """The cases in the area (by the team's area, or the resident's where counted there)
+        added up per stratum (`tagged`: the key populations' too), the teams there and the
+        register, as known at each moment: from one snapshot."""
         ...
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
@@ -74,20 +77,25 @@ class Appraising:
     def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo) -> None:
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
 
-    def appraise(self, period: Period, as_of: datetime, now: datetime, area: str = "") -> Appraised:
-        """Facts recorded later than `as_of` may still come, so a future as-of could change."""
+    def appraise(
+        self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
+    ) -> Appraised:
+        """`tagged`: the key populations' figures too (scores never need them). Facts recorded
+        later than `as_of` may still come, so a future as-of could change."""
         if as_of > now:
             raise AsOfInTheFuture(f"as_of {as_of.isoformat()} is later than now: its figures could still change")
         version = self.catalogue.for_period(period)
-        read = self._figures.counted(period, [as_of], ranked_within(area))
+        read = self._figures.counted(version, period, [as_of], ranked_within(area), tagged)
         return Appraised(from_counts(version, self._window(period, as_of), read.counted[0]), read.positions)
 
-    def series(self, period: Period, indicator_ids: Collection[str], now: datetime, area: str = "") -> Series:
+    def series(
+        self, period: Period, indicator_ids: Collection[str], now: datetime, area: str = "", tagged: bool = True
+    ) -> Series:
         """These indicators as of the end of each month of the period, up to now."""
         version = self.catalogue.for_period(period)
         ids = {version.indicator(i).id for i in indicator_ids}  # an unknown one is refused first
-        moments = month_ends_until(period, self._zone, now)
-        counted = self._figures.counted(period, moments, ranked_within(area)).counted if moments else []
+        moments, scope = month_ends_until(period, self._zone, now), ranked_within(area)
+        counted = self._figures.counted(version, period, moments, scope, tagged).counted if moments else []
         return Series(
             version,
             [(m, from_counts(version, self._window(period, m), c, ids)) for m, c in zip(moments, counted, strict=True)],
@@ -99,7 +107,7 @@ class Appraising:
     ) -> DrilledDown:  # fmt: skip
         """A figure and the cases behind it of the next `limit` residents (by ref) after `after`:
         for officials of the stratum's area only."""
-        appraised = self.appraise(period, as_of, now, access.drill_down_area(who))
+        appraised = self.appraise(period, as_of, now, access.drill_down_area(who), bool(stratum.key_population))
         a = appraised.appraisal
         indicator = a.catalogue.indicator(indicator_id)
         in_stratum(indicator, stratum, ())  # a stratum the indicator is not reported by is refused

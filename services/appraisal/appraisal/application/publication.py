@@ -51,7 +51,7 @@ class Publications:
         return Work(handle, reads=[(PERIODS, period.code)])
 
     def _final(self, period: Period, as_of: datetime, now: datetime) -> Appraised:
-        appraised = self._appraising.appraise(period, as_of, now)
+        appraised = self._appraising.appraise(period, as_of, now, tagged=False)  # scores and whole strata
         if not appraised.appraisal.window.over:
             raise PeriodNotOver(f"{period.code} runs until {period.last}: publish it once it is over")
         return appraised

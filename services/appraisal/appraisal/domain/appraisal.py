@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import SCORED_LEVELS, CatalogueVersion, Indicator
 from appraisal.domain.errors import UnknownStratum
-from appraisal.domain.facts import Facts, PopulationFigure, TeamFact
-from appraisal.domain.figures import Figure, Group, grouped, measure
+from appraisal.domain.facts import Facts, PopulationFigure, TeamFact, Where
+from appraisal.domain.figures import Figure, added_up, grouped, measure
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Window
@@ -24,10 +24,12 @@ _WHERE_THEY_LIVE = ("population", "key_population")  # these cases' area is the 
 
 @dataclass(frozen=True)
 class Counted:
-    """What an appraisal is computed from once the cases are added up: per indicator, its
-    groups of cases (`figures.grouped`), and the teams and register known."""
+    """What an appraisal is computed from once its cases are added up: per indicator, each
+    stratum's numerator and denominator (a stratum where nothing counts may be left out); the
+    teams, institutions and areas of the cases counted by team; the teams and register known."""
 
-    groups: Mapping[str, Sequence[Group]]
+    totals: Mapping[str, Mapping[Stratum, tuple[int, int]]]
+    wheres: Collection[Where]
     teams: tuple[TeamFact, ...]
     register: tuple[PopulationFigure, ...]
 
@@ -52,32 +54,36 @@ def appraise(catalogue: CatalogueVersion, facts: Facts, window: Window) -> Appra
     reference the projection is tested against: its counts must give the same figures."""
     seen = Seen(facts, window)
     cases = {i.id: tuple(METHODS[i.method].compute(seen, i.parameters)) for i in catalogue.indicators}
-    counted = Counted({i: grouped(c) for i, c in cases.items()}, facts.teams, facts.register)
-    appraisal = from_counts(catalogue, window, counted)
-    return replace(appraisal, cases=cases)
+    return replace(from_counts(catalogue, window, counts_of(catalogue, cases, facts)), cases=cases)
+
+
+def counts_of(catalogue: CatalogueVersion, cases: Mapping[str, Sequence[Case]], facts: Facts) -> Counted:
+    """The cases added up as the projection adds them up (`figures.grouped`)."""
+    groups = {i.id: grouped(cases.get(i.id, ())) for i in catalogue.indicators}
+    totals = {i.id: added_up(i, groups[i.id]) for i in catalogue.indicators}
+    wheres = {g[0] for i in catalogue.indicators if counted_by_team(i) for g in groups[i.id]}
+    return Counted(totals, wheres, facts.teams, facts.register)
+
+
+def counted_by_team(indicator: Indicator) -> bool:
+    """Not counted where the resident lives: a case's area is its team's."""
+    return METHODS[indicator.method].denominator not in _WHERE_THEY_LIVE
 
 
 def from_counts(
     catalogue: CatalogueVersion, window: Window, counted: Counted, indicator_ids: Collection[str] | None = None
 ) -> Appraisal:
-    """The figures and scores the counts give. Only some indicators (a series): their figures,
-    no scores; the strata known are those of the teams, the register and these indicators' cases."""
+    """The figures and scores the counts give; of some indicators only (a series): their figures, no scores."""
     if indicator_ids is None:
         indicators: Sequence[Indicator] = catalogue.indicators
     else:
         indicators = [catalogue.indicator(i) for i in sorted(set(indicator_ids))]
-    wheres = (
-        g[0]
-        for i in indicators
-        if METHODS[i.method].denominator not in _WHERE_THEY_LIVE
-        for g in counted.groups.get(i.id, ())
-    )
-    subjects = known_subjects(counted.teams, counted.register, wheres)
-    year = window.period.year
+    subjects = known_subjects(counted.teams, counted.register, counted.wheres)
+    year, totals = window.period.year, counted.totals
     figures = [
         f
         for i in indicators
-        for f in measure(i, METHODS[i.method], counted.groups.get(i.id, ()), subjects, counted.register, year)
+        for f in measure(i, METHODS[i.method], totals.get(i.id, {}), subjects, counted.register, year)
     ]
     scores = tuple(score(catalogue, figures, subjects)) if indicator_ids is None else ()
     return Appraisal(catalogue, window, subjects, tuple(figures), scores)

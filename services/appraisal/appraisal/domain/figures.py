@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -36,13 +36,15 @@ populations, added up: where, key populations, numerator, denominator."""
 def measure(  # noqa: PLR0913
     indicator: Indicator,
     method: Method,
-    groups: Iterable[Group],
+    counted: Mapping[Stratum, tuple[int, int]],
     subjects: Subjects,
     register: tuple[PopulationFigure, ...],
     year: int,
 ) -> list[Figure]:
+    """A figure for every stratum counted, and every known subject at the indicator's levels (0/0 if none)."""
+    added = {known: (0, 0) for level in indicator.levels for known in subjects.at(level)} | dict(counted)
     figures = []
-    for stratum, (numerator, denominator_of_cases) in sorted(totals(indicator, groups, subjects).items()):
+    for stratum, (numerator, denominator_of_cases) in sorted(added.items()):
         denominator = _denominator(indicator, method, stratum, denominator_of_cases, subjects, register, year)
         value = _value(numerator, denominator, counted=method.denominator == "none")
         figures.append(Figure(indicator.id, stratum, numerator, denominator, value, indicator.points(value)))
@@ -57,15 +59,6 @@ def grouped(cases: Iterable[Case]) -> list[Group]:
         n, d = groups.get((c.where, c.key_populations), (0, 0))
         groups[(c.where, c.key_populations)] = (n + c.numerator, d + c.denominator)
     return [(*group, *sums) for group, sums in groups.items() if sums != (0, 0)]
-
-
-def totals(indicator: Indicator, groups: Iterable[Group], subjects: Subjects) -> dict[Stratum, tuple[int, int]]:
-    """The groups' numerators and denominators added up under every stratum of the indicator
-    they fall in; known subjects with no case too (0/0)."""
-    added: dict[Stratum, tuple[int, int]] = {
-        known: (0, 0) for level in indicator.levels for known in subjects.at(level)
-    }
-    return added_up(indicator, groups, added)
 
 
 def added_up(
