@@ -151,7 +151,7 @@ def side_by_side(settings: AppraisalSettings, year: Year, n: int) -> None:
         Period.parse(str(year.year)),
     )
     catalogue = load_catalogue()
-    projected = Appraising(catalogue, FiguresReader(engine, CHINA), CHINA)
+    projected = Appraising(catalogue, FiguresReader(engine, CHINA), CHINA, kept=0)  # every read reads
     reference = FactsReader(engine, CHINA)
 
     def read() -> Appraisal:

@@ -81,9 +81,9 @@ def main() -> None:
         engine = engine_for(settings)
         as_of, period = datetime(2027, 1, 10, 9, tzinfo=CHINA), Period.parse("2026")
         version, reader = load_catalogue(settings.catalogue_file).for_period(period), FiguresReader(engine, CHINA)
-        first = timed(1, lambda: reader.counted(period, [as_of], ""))[0]
-        reads = timed(7, lambda: reader.counted(period, [as_of], ""))
-        counted = reader.counted(period, [as_of], "").counted[0]
+        first = timed(1, lambda: reader.counted(version, period, [as_of], ""))[0]
+        reads = timed(7, lambda: reader.counted(version, period, [as_of], ""))
+        counted = reader.counted(version, period, [as_of], "").counted[0]
         figured = timed(7, lambda: from_counts(version, Window(period, as_of, CHINA), counted))
         print(f"  2026's counts, the whole area: first read of the day {first * 1000:.0f} ms (keeps the totals by")
         print(f"    its midnight), then {statistics.median(reads) * 1000:.0f} ms median of 7; figures and scores")

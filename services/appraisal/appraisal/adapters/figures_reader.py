@@ -4,7 +4,7 @@ consistent snapshot; and the drill-down's residents and their cases."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
@@ -12,8 +12,10 @@ from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters import fact_reads as reads
 from appraisal.adapters.cases_reads import cases_at, counts_at, keep, residents_in
+from appraisal.adapters.cases_tables import CASE_CHANGES
 from appraisal.adapters.facts_history import FactsHistory
-from appraisal.adapters.facts_tables import STREAM_POSITIONS
+from appraisal.adapters.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
+from appraisal.adapters.own_views import REGISTER
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
@@ -44,7 +46,21 @@ class FiguresReader:
                 totals, wheres = counts_at(conn, version, period.code, moment, self._zone, area, tagged)
                 counted.append(Counted(totals, wheres, known.teams, known.register))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
-        return Read(counted, positions)
+            stamp = _stamp(conn)
+        return Read(counted, positions, stamp)
+
+    def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
+        c = CASE_CHANGES
+        changed = [
+            select(c.c.period).where(
+                c.c.period == period.code, c.c.instant > since, c.c.instant <= until, c.c.area_code.startswith(area)
+            ),
+            select(TEAMS.c.team_id).where(TEAMS.c.known_at > since, TEAMS.c.known_at <= until),
+            select(TEAM_CHANGES.c.team_id).where(TEAM_CHANGES.c.known_at > since, TEAM_CHANGES.c.known_at <= until),
+            select(REGISTER.c.area_code).where(REGISTER.c.recorded_at > since, REGISTER.c.recorded_at <= until),
+        ]
+        with self._consistent() as conn:
+            return _stamp(conn) == stamp and not any(conn.execute(query.limit(1)).first() for query in changed)
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
         with self._engine.connect() as conn:
@@ -63,6 +79,13 @@ class FiguresReader:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+
+
+def _stamp(conn: Connection) -> Hashable:
+    """How far the streams and appraisal's own log had been applied."""
+    streams = conn.execute(select(STREAM_POSITIONS).order_by(*STREAM_POSITIONS.primary_key)).all()
+    own = conn.execute(select(FOLLOWERS.table).order_by(FOLLOWERS.table.c.follower)).all()
+    return tuple(map(tuple, streams)), tuple(map(tuple, own))
 
 
 def _subjects(conn: Connection, known: datetime, period: Period, area: str, zone: tzinfo) -> FactsHistory:

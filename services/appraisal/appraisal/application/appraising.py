@@ -7,12 +7,13 @@ area) and key populations, kept current as facts arrive (`adapters/cases_project
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Hashable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Protocol
 
 from appraisal.application import access
+from appraisal.application.recent import Recent, Unchanged
 from appraisal.domain.appraisal import Appraisal, Counted, from_counts, in_stratum
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
@@ -30,6 +31,8 @@ class Read:
     """At each moment asked."""
     positions: tuple[StreamPosition, ...]
     """How far each stream had been applied when the counts were read."""
+    stamp: Hashable
+    """How far every source of facts had been applied (`unchanged` compares it with now)."""
 
 
 class FiguresSource(Protocol):
@@ -39,6 +42,11 @@ class FiguresSource(Protocol):
         """The cases in the area (by the team's area, or the resident's where counted there)
         added up per stratum (`tagged`: the key populations' too), the teams there and the
         register, as known at each moment: from one snapshot."""
+        ...
+
+    def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
+        """Nothing was applied since the read stamped so, and nothing counted in the area
+        changes at an instant in (since, until]: the counts as of both are the same."""
         ...
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
@@ -74,8 +82,10 @@ class DrilledDown:
 
 
 class Appraising:
-    def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo) -> None:
+    def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 32) -> None:
+        """`kept`: how many reads are kept for the polls that follow (`recent`)."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
+        self._appraised, self._points = Recent[Appraised](kept), Recent[Appraisal](kept * 12)
 
     def appraise(
         self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
@@ -84,9 +94,14 @@ class Appraising:
         later than `as_of` may still come, so a future as-of could change."""
         if as_of > now:
             raise AsOfInTheFuture(f"as_of {as_of.isoformat()} is later than now: its figures could still change")
-        version = self.catalogue.for_period(period)
-        read = self._figures.counted(version, period, [as_of], ranked_within(area), tagged)
-        return Appraised(from_counts(version, self._window(period, as_of), read.counted[0]), read.positions)
+        version, scope = self.catalogue.for_period(period), ranked_within(area)
+        key, unchanged = (period.code, version.version, scope, tagged), self._unchanged(period, scope)
+        if (found := self._appraised.recall(key, as_of, unchanged)) is not None:
+            return Appraised(replace(found.appraisal, window=self._window(period, as_of)), found.positions)
+        read = self._figures.counted(version, period, [as_of], scope, tagged)
+        appraised = Appraised(from_counts(version, self._window(period, as_of), read.counted[0]), read.positions)
+        self._appraised.keep(key, as_of, read.stamp, appraised)
+        return appraised
 
     def series(
         self, period: Period, indicator_ids: Collection[str], now: datetime, area: str = "", tagged: bool = True
@@ -95,11 +110,17 @@ class Appraising:
         version = self.catalogue.for_period(period)
         ids = {version.indicator(i).id for i in indicator_ids}  # an unknown one is refused first
         moments, scope = month_ends_until(period, self._zone, now), ranked_within(area)
-        counted = self._figures.counted(version, period, moments, scope, tagged).counted if moments else []
-        return Series(
-            version,
-            [(m, from_counts(version, self._window(period, m), c, ids)) for m, c in zip(moments, counted, strict=True)],
+        key, unchanged = (
+            (period.code, version.version, scope, tagged, tuple(sorted(ids))),
+            self._unchanged(period, scope),
         )
+        points = {m: self._points.recall(key, m, unchanged) for m in moments}
+        if missing := [m for m, point in points.items() if point is None]:  # past months' stay kept
+            read = self._figures.counted(version, period, missing, scope, tagged)
+            for m, counted in zip(missing, read.counted, strict=True):
+                points[m] = point = from_counts(version, self._window(period, m), counted, ids)
+                self._points.keep(key, m, read.stamp, point)
+        return Series(version, [(m, replace(p, window=self._window(period, m))) for m, p in points.items() if p])
 
     def drill_down(  # noqa: PLR0913
         self, who: Principal, period: Period, as_of: datetime, now: datetime, indicator_id: str, stratum: Stratum,
@@ -119,6 +140,9 @@ class Appraising:
         cases = self._figures.cases(a.catalogue, period, as_of, refs).get(indicator.id, [])
         more = refs[-1] if len(refs) == limit else None
         return DrilledDown(appraised, found[0], in_stratum(indicator, stratum, cases), more)
+
+    def _unchanged(self, period: Period, scope: str) -> Unchanged:
+        return lambda stamp, since, until: self._figures.unchanged(stamp, period, scope, since, until)
 
     def _window(self, period: Period, as_of: datetime) -> Window:
         return Window(period, as_of, self._zone)

@@ -1,0 +1,85 @@
+"""Reads kept for the polls that follow: a later as-of is answered from the read before it
+exactly while nothing it counts changed, and reads the projection again as soon as anything did."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from appraisal.adapters.figures_reader import FiguresReader
+from appraisal.application.appraising import Appraising, Read
+from appraisal.application.views import Filters, figures_view, scores_view
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.periods import Period
+from services.appraisal.tests.appraisal_events import R1, T1, rated, two_teams_in_2026
+from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+
+Api = Any  # the `api` fixture (conftest.Api)
+YEAR = Period.parse("2026")
+NOW = datetime.fromisoformat("2026-12-20T10:00:00+08:00")
+
+
+class CountingReader(FiguresReader):
+    reads = 0
+
+    def counted(
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
+    ) -> Read:
+        self.reads += 1
+        return super().counted(version, period, moments, area, tagged)
+
+
+@pytest.fixture
+def reader(api: Api) -> CountingReader:
+    api.feed(*two_teams_in_2026())
+    return CountingReader(api.client.app.state.engine, ZONE)
+
+
+def shown(appraising: Appraising, as_of: datetime) -> dict[str, Any]:
+    a = appraising.appraise(YEAR, as_of, as_of).appraisal
+    return {"as_of": a.window.as_of, "figures": figures_view(a, Filters()), "scores": scores_view(a, Filters())}
+
+
+def fresh(api: Api, as_of: datetime) -> dict[str, Any]:
+    return shown(Appraising(CATALOGUE, FiguresReader(api.client.app.state.engine, ZONE), ZONE), as_of)
+
+
+def test_polls_with_nothing_new_read_once_and_answer_what_reading_again_would(api: Api, reader: CountingReader) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    polls = [shown(appraising, NOW + timedelta(seconds=5 * i)) for i in range(4)]
+
+    assert reader.reads == 1
+    assert polls == [fresh(api, NOW + timedelta(seconds=5 * i)) for i in range(4)]
+
+
+def test_a_new_fact_is_read_at_once(api: Api, reader: CountingReader) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    before = shown(appraising, NOW)
+
+    api.feed(rated("s9", R1, T1, "2026-12-01", (1, 1, 1)))
+    after = shown(appraising, NOW + timedelta(seconds=5))
+
+    assert reader.reads == 2
+    assert after == fresh(api, NOW + timedelta(seconds=5)) and after["figures"] != before["figures"]
+
+
+def test_a_change_counted_between_the_two_as_ofs_is_read(api: Api, reader: CountingReader) -> None:
+    """c1's contract year ends on 28 February 2026: from midnight it counts as a year completed."""
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    last_day, next_day = (datetime.fromisoformat(f"2026-{d}T10:00:00+08:00") for d in ("02-28", "03-01"))
+    a, b = shown(appraising, last_day), shown(appraising, next_day)
+
+    assert reader.reads == 2 and a["figures"] != b["figures"]
+    assert b == fresh(api, next_day)
+
+
+def test_an_earlier_as_of_than_any_read_is_read(api: Api, reader: CountingReader) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    shown(appraising, NOW)
+
+    earlier = shown(appraising, NOW - timedelta(days=200))
+
+    assert reader.reads == 2 and earlier == fresh(api, NOW - timedelta(days=200))
