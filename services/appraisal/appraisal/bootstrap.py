@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from appraisal.adapters import http, http_population, http_results, http_series, http_view, own_views
 from appraisal.adapters.cases_projection import CasesProjection
+from appraisal.adapters.cases_tables import partition
 from appraisal.adapters.catalogue_file import load_catalogue
 from appraisal.adapters.contracts_signed import ContractsSignedByTeam
 from appraisal.adapters.facts_projection import FactsProjection
@@ -22,6 +23,7 @@ from appraisal.settings import AppraisalSettings
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, open_store
+from shared.eventstore.postgres import creating
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower, open_engine
 from shared.readmodels.database import ping
@@ -32,13 +34,17 @@ ROUTERS = [http.router, http_series.router, http_view.router, http_results.route
 
 
 def engine_for(settings: AppraisalSettings) -> Engine:
-    return open_engine(
+    engine = open_engine(
         settings.database_url,
         settings.database_schema,
         METADATA,
         settings.database_pool_size,
         create=settings.database_create_tables,
     )
+    if settings.database_create_tables:
+        with creating(settings.database_url, settings.database_schema), engine.begin() as conn:
+            partition(conn, settings.database_schema, settings.partition_cities)
+    return engine
 
 
 def store_for(settings: AppraisalSettings) -> EventStore:

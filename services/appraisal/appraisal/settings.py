@@ -7,6 +7,10 @@ from pydantic import Field
 from appraisal.adapters.catalogue_file import DEFAULT
 from shared.settings import ServiceSettings
 
+GUANGDONG = ("4401", "4402", "4403", "4404", "4405", "4406", "4407", "4408", "4409", "4412", "4413", "4414", "4415",
+             "4416", "4417", "4418", "4419", "4420", "4451", "4452", "4453")  # fmt: skip
+"""Guangdong's 21 cities (GB/T 2260)."""
+
 
 class AppraisalSettings(ServiceSettings):
     http_port: int = 8004
@@ -21,6 +25,11 @@ class AppraisalSettings(ServiceSettings):
         default="appraisal.contracts-signed", description="The first slice's name, kept: deployed offsets carry over"
     )
     catalogue_file: Path = DEFAULT
+    partition_cities: tuple[str, ...] = Field(
+        default=GUANGDONG,
+        description="The cities (first four digits of an area code) whose figures get a partition of their own; "
+        "the rest share one. List a city before its first fact arrives.",
+    )
 
     @property
     def events_schema(self) -> str:

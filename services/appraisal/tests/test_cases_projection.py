@@ -13,11 +13,11 @@ from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from appraisal.adapters.cases_projection import CasesProjection
 from appraisal.adapters.cases_reads import cases_at, counts_at, keep, residents
-from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
+from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS, CASES_TABLES
 from appraisal.adapters.facts_projection import FactsProjection
 from appraisal.adapters.facts_reader import FactsReader
 from appraisal.adapters.figures_reader import FiguresReader
@@ -146,6 +146,22 @@ def test_the_drill_down_pages_through_every_case_of_each_figure(engine: Engine) 
         indicator = expected.catalogue.indicator(f.indicator_id)
         shown = in_stratum(indicator, f.stratum, paged[f.stratum].get(f.indicator_id, []))
         assert Counter(shown) == Counter(expected.drill_down(f.indicator_id, f.stratum)), (f.indicator_id, f.stratum)
+
+
+def test_each_city_has_a_partition_of_its_own(engine: Engine) -> None:
+    story, _ = county_year()
+    FactsProjection(engine, CasesProjection(CATALOGUE, ZONE)).apply(story[:300])
+    as_of = datetime.fromisoformat(AS_OF[-1])
+    with engine.begin() as conn:
+        keep(conn, "2026", as_of, ZONE)
+        partition = literal_column("tableoid::regclass::text")
+        held = {
+            t.name: dict(conn.execute(select(partition, func.count()).select_from(t).group_by(partition)).all())
+            for t in CASES_TABLES
+        }
+
+    for table, rows in held.items():  # Guangzhou's, with the county in it
+        assert [p.split(".")[-1] for p in rows] == [f"{table}_4401"] and all(rows.values()), rows
 
 
 def test_two_workers_on_different_partitions_give_the_same_figures(engine: Engine) -> None:

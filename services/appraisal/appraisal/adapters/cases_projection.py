@@ -25,8 +25,8 @@ from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
 
 Rows = Mapping[Table, list[dict[str, Any]]]
-ChangeKey = tuple[str, str, str, str, str, str, datetime]
-"""Period, indicator, team, institution, area, key populations, instant."""
+ChangeKey = tuple[str, str, str, str, str, str, str, datetime]
+"""City, period, indicator, team, institution, area, key populations, instant."""
 
 
 class CasesProjection:
@@ -93,7 +93,7 @@ def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
 def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:
     for (period, indicator_id), net in found.items():
         for (at, where, tags), (n, d) in net.items():
-            key = (period, indicator_id, *where, ",".join(tags), at)
+            key = (where.area_code[:4], period, indicator_id, *where, ",".join(tags), at)
             was = changes.get(key, (0, 0))
             changes[key] = (was[0] + n, was[1] + d)
 
@@ -103,12 +103,12 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
     rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
     if rows:
         earliest: dict[str, datetime] = {}
-        for period, *_, instant, _n, _d in rows:
+        for _city, period, *_, instant, _n, _d in rows:
             earliest[period] = min(instant, earliest.get(period, instant))
         lock_totals(conn, earliest)
         t = CASE_CHANGES
-        names = ("period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations", "instant",
-                 "d_numerator", "d_denominator")  # fmt: skip
+        names = ("city", "period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations",
+                 "instant", "d_numerator", "d_denominator")  # fmt: skip
         columns = zip(names, zip(*rows, strict=True), strict=True)
         arrays = (bindparam(None, list(values), ARRAY(t.c[name].type)) for name, values in columns)
         statement = insert(t).from_select(names, select(*map(func.unnest, arrays)))  # one statement for them all
@@ -116,7 +116,7 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
             "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
             "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
         }
-        conn.execute(statement.on_conflict_do_update(index_elements=names[:7], set_=added_up))
+        conn.execute(statement.on_conflict_do_update(index_elements=names[:8], set_=added_up))
         _forget_totals(conn, earliest)
 
 

@@ -109,10 +109,10 @@ def _groups_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, are
     since = c.c.instant >= latest if latest is not None else true()
     query = union_all(
         select(*_group(t), t.c.numerator, t.c.denominator).where(
-            t.c.period == period, t.c.before == latest, t.c.area_code.startswith(area)
+            t.c.period == period, t.c.before == latest, *_inside(t, area)
         ),
         select(*_group(c), c.c.d_numerator, c.c.d_denominator).where(
-            c.c.period == period, since, c.c.instant <= as_of, c.c.area_code.startswith(area)
+            c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area)
         ),
     ).subquery()
     by = _group(query)
@@ -151,7 +151,7 @@ def kept(conn: Connection, period: str, before: datetime) -> None:
     by = _group(added)
     n, d = func.sum(added.c.numerator), func.sum(added.c.denominator)
     summed = select(literal(period), literal(before), *by, n, d).group_by(*by).having((n != 0) | (d != 0))
-    columns = ("period", "before", "indicator_id", "team_id", "institution_id", "area_code", "key_populations",
+    columns = ("period", "before", "city", "indicator_id", "team_id", "institution_id", "area_code", "key_populations",
                "numerator", "denominator")  # fmt: skip
     conn.execute(insert(t).from_select(columns, summed))
 
@@ -168,7 +168,12 @@ def lock_totals(conn: Connection, periods: Collection[str]) -> None:
 
 
 def _group(t: Any) -> tuple[Any, ...]:
-    return (t.c.indicator_id, t.c.team_id, t.c.institution_id, t.c.area_code, t.c.key_populations)
+    return (t.c.city, t.c.indicator_id, t.c.team_id, t.c.institution_id, t.c.area_code, t.c.key_populations)
+
+
+def _inside(t: Table, area: str) -> tuple[ColumnElement[bool], ...]:
+    """In the area; for an area inside a city, only in the city's partition."""
+    return (t.c.area_code.startswith(area), *((t.c.city == area[:4],) if len(area) >= 4 else ()))
 
 
 def _tags(joined: str) -> tuple[str, ...]:
