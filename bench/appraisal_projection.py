@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
@@ -61,6 +62,17 @@ def timed(n: int, read: Callable[[], object]) -> list[float]:
     return found
 
 
+def _sizes(conn: Any, events: int) -> str:
+    """The projection's tables (partitions summed) and the facts', in bytes per event: what a
+    year of a province's events needs (`deploy/k8s/README.md`)."""
+    query = """SELECT sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname LIKE 'case_%%'),
+                      sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname LIKE 'fact_%%')
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'appraisal' AND c.relkind = 'r'"""
+    cases, facts = conn.exec_driver_sql(query).one()
+    return f"changes and totals {cases / events:.0f} B, facts {facts / events:.0f} B"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=3000)
@@ -91,6 +103,7 @@ def main() -> None:
         with engine.begin() as conn:
             counted = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
             print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, counted, strict=True)))
+            print(f"  on disk, with indexes, per event: {_sizes(conn, len(deliveries))}")
             refs = [
                 r for (r,) in conn.exec_driver_sql("SELECT DISTINCT resident_ref FROM appraisal.fact_contract_starts")
             ]
