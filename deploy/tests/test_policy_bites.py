@@ -66,9 +66,9 @@ def test_removing_a_topic_the_code_uses_is_caught(rendered: Rendered) -> None:
 
 def test_removing_a_dead_letter_topic_or_changing_partitions_is_caught(rendered: Rendered) -> None:
     objects = _without(_prod(rendered), "KafkaTopic", "fdcs.deadletter.appraisal.contracts-signed")
-    (named(objects, "KafkaTopic", "fdcs.appraisal.results") or {})["spec"]["partitions"] = 12
+    (named(objects, "KafkaTopic", "fdcs.appraisal.results") or {})["spec"]["partitions"] = 3
     assert kafka_policy.topic_violations(objects) == [
-        "fdcs.appraisal.results: 12 partitions, the code says 6",
+        "fdcs.appraisal.results: 3 partitions, fewer than the code's 6",
         "no KafkaTopic for fdcs.deadletter.appraisal.contracts-signed",
     ]
 
