@@ -6,8 +6,9 @@ real topics, as signing's, health-records' and referral's relays do. Then:
   (1) projection: one worker (`python -m fdcs project appraisal`) into a fresh schema with a
       new consumer group, timed until the group has committed every partition's end (a batch is
       committed once projected); then two workers into another, likewise: events/s of each and
-      the ratio, each also the time to rebuild the appraisal from the city's events; and whether
-      the two schemas give the same figures;
+      the ratio, each also the time to rebuild the appraisal from the city's events; how much of
+      the time a worker waited on a lock (a resident another worker holds, say), sampled; and
+      whether the two schemas give the same figures;
   (2) reads over HTTP (`python -m fdcs serve appraisal` on the two workers' schema), as an
       official of the city, the population register recorded: GET /scores, /indicators?level=county
       and /indicators of the whole city for the year, each the first request after a new fact (a
@@ -42,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from confluent_kafka import Consumer, TopicPartition
+import psycopg
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
@@ -55,6 +57,7 @@ from appraisal.domain.periods import Period  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year  # noqa: E402
 from bench.settlement_view import percentiles, rss_mb  # noqa: E402
+from shared.contracts import topics  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.messaging import Delivery, KafkaPublisher, Message, ensure_topics  # noqa: E402
 from shared.messaging.kafka import client_config  # noqa: E402
@@ -65,6 +68,7 @@ from shared.testing.processes import Processes  # noqa: E402
 
 CITY = "4401"
 COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while produced
+WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
 Span = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) → the city's events: (first offset, end offset)
 
 
@@ -76,6 +80,7 @@ class Projected:
     events: int
     seconds: float  # from starting the workers to the last commit
     joined: float  # from starting the workers to the first commit (start-up, joining the group)
+    waiting: float  # the share of the time a worker waited on a lock, sampled (another's resident, say)
 
     @property
     def rate(self) -> float:
@@ -93,8 +98,11 @@ def city(residents: int, counties: int, year: int) -> list[Year]:
 
 
 def message(d: Delivery) -> Message:
-    """As the relays publish: the envelope, keyed by its subject (the aggregate)."""
-    return Message(d.topic, d.envelope.subject or d.envelope.id, d.envelope.encode())
+    """As the relays publish: the envelope keyed by its aggregate, and health records' services
+    and ratings by the resident (a resident's are then all in one partition, as in production)."""
+    by_resident = d.topic == topics.HEALTH_SERVICES.name
+    key = d.envelope.data["resident_ref"] if by_resident else d.envelope.subject or d.envelope.id
+    return Message(d.topic, str(key), d.envelope.encode())
 
 
 def produce(kafka: ServiceSettings, counties: list[Year]) -> None:
@@ -117,13 +125,18 @@ def ends(kafka: ServiceSettings) -> dict[tuple[str, int], int]:
     consumer = Consumer(client_config(kafka) | {"group.id": f"bench.ends.{uuid.uuid4().hex}"})
     try:
         described = consumer.list_topics(timeout=10).topics
-        return {
-            (t.name, p): consumer.get_watermark_offsets(TopicPartition(t.name, p), timeout=10)[1]
-            for t in SUBSCRIBED
-            for p in described[t.name].partitions
-        }
+        return {(t.name, p): _end(consumer, t.name, p) for t in SUBSCRIBED for p in described[t.name].partitions}
     finally:
         consumer.close()
+
+
+def _end(consumer: Consumer, topic: str, partition: int) -> int:
+    for _ in range(60):  # topics just created may have no leader for a few seconds
+        try:
+            return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1])
+        except KafkaException:
+            time.sleep(0.5)
+    return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1])
 
 
 class Group:
@@ -161,25 +174,28 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
     migrate(AppraisalSettings(database_url=url, database_schema=schema))  # else the workers race to create tables
     total, progress = sum(end - first for first, end in span.values()), Group(kafka, group)
     progress.start_at(span)
-    started, joined = time.monotonic(), 0.0
+    started, joined, waits, db = time.monotonic(), 0.0, [], psycopg.connect(url, autocommit=True)
     try:
         for _ in range(n):
             workers.start("project", "appraisal", DATABASE_SCHEMA=schema, CONSUMER_GROUP=group)
-        while not joined:
-            joined = (time.monotonic() - started) if progress.applied(span) else 0.0
-            if time.monotonic() - started > 300:
-                raise TimeoutError(f"no event applied in 300 s; logs: {workers.logs()}")
+        while (applied := progress.applied(span)) < total:
+            joined = joined or ((time.monotonic() - started) if applied else 0.0)
+            if time.monotonic() - started > (300 if not joined else 600 + total / 50):
+                raise TimeoutError(f"{applied} of {total} events applied; logs: {workers.logs()}")
+            waits.append(db.execute(WAITING).fetchone()[0])  # type: ignore[index]
             time.sleep(0.05)
-        progress.caught_up(span, timeout=600 + total / 50)
     finally:
         progress.close()
-    return Projected(n, schema, group, total, time.monotonic() - started, joined)
+        db.close()
+    waiting = statistics.mean(waits) / n if waits else 0.0
+    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting)
 
 
 def show(done: Projected, one: Projected | None = None) -> None:
     workers = f"{done.workers} worker{'s' if done.workers > 1 else ''}"
     print(f"  {workers}: {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s; "
-          f"{done.steady:,.0f}/s after the first commit, at {done.joined:.1f} s)")  # fmt: skip
+          f"{done.steady:,.0f}/s after the first commit, at {done.joined:.1f} s); waiting on a lock "
+          f"{done.waiting:.0%} of the time")  # fmt: skip
     if one:
         ratio, steady = done.rate / one.rate, done.steady / one.steady
         print(f"  2 workers against 1: {ratio:.2f}x ({steady:.2f}x after the first commit)")
