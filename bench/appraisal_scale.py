@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import threading
@@ -296,7 +297,7 @@ class Load:
             due, ratings = int(elapsed * self._rate), int(elapsed * 4) + 1
             batch = [self._visit(n) for n in range(self.visits, due)]
             batch += [self._rating(n) for n in range(len(self.rated), ratings)]
-            self.rated += [time.monotonic()] * (ratings - len(self.rated))  # before: the poller may count them
+            self.rated += [time.monotonic()] * (ratings - len(self.rated))  # stamped first: counted once sent
             publisher.publish([message(d) for d in batch])
             self.visits = due
             time.sleep(0.01)
@@ -340,8 +341,12 @@ def kafka_servers() -> Iterator[dict[str, str]]:
     if "KAFKA_BOOTSTRAP_SERVERS" in given:
         yield given
         return
-    with platform_kafka(ROOT / ".local" / "kafka" / f"bench-{os.getpid()}") as broker:
-        yield broker.environment() | broker.timing()
+    folder = ROOT / ".local" / "kafka" / f"bench-{os.getpid()}"
+    try:
+        with platform_kafka(folder) as broker:
+            yield broker.environment() | broker.timing()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
