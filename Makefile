@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit bench token contracts clean
+.PHONY: help run test lint unit bench bench-scale token contracts clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ unit: $(READY) $(CHROMIUM) ## the tests only (pytest); PostgreSQL from DATABASE_
 
 bench: $(READY) ## durable signing commands/s over HTTP against raw PostgreSQL inserts/s
 	$(PY) bench/signing.py
+
+bench-scale: $(READY) ## the appraisal of a city through Kafka, 1 and 2 workers (RESIDENTS=1000000; hours)
+	$(PY) bench/appraisal_scale.py --residents $(or $(RESIDENTS),1000000)
 
 token: $(READY) ## a development token: make token ROLE=admin (or ARGS="--role family_doctor --team T1")
 	@$(PY) -m fdcs token $(if $(ARGS),$(ARGS),--role $(or $(ROLE),admin))

@@ -37,8 +37,9 @@ Team = tuple[str, str, str]  # team, institution, township
 
 
 class Year:
-    def __init__(self, county: str, residents: int, year: int, seed: int = 7) -> None:
-        self.county, self.residents, self.year = county, residents, year
+    def __init__(self, county: str, residents: int, year: int, seed: int = 7, first: int = 0) -> None:
+        """`first`: the first resident's serial (the counties of one city must not share residents)."""
+        self.county, self.residents, self.year, self.serials = county, residents, year, first
         self.rng, self.first = random.Random(seed), date(year - 1, 4, 1)
         self.horizon = date(year, 12, 31)
         self.events: list[tuple[datetime, str, str, dict[str, Any]]] = []  # known at, type, key, data
@@ -83,7 +84,7 @@ class Year:
             return
         team = rng.choice([t for t in teams if t[2] == teams[serial % len(teams)][2]])
         starts = self.first + timedelta(days=rng.randrange(214 + 365 - 61))
-        who = {"resident_ref": ref(serial), "resident_area_code": team[2], "key_populations": tags}
+        who = {"resident_ref": ref(self.serials + serial), "resident_area_code": team[2], "key_populations": tags}
         packages = ["basic"] + [t for t in tags if t in PACKAGES]
         contract = self._sign(team, who, packages, starts, None)
         while contract is not None:
@@ -183,13 +184,24 @@ class Year:
             self._event(issued, "health_records.LongPrescriptionIssued", referral_id, team, **_of(who),
                         prescription_id=f"p-{referral_id}", issued_on=on.isoformat())  # fmt: skip
 
-    def late_visit(self, n: int) -> Delivery:
-        """One more fact, recorded after everything else: a visit on 30 December."""
-        team, at, visit = self.teams()[0], datetime(self.year, 12, 30, 15, tzinfo=CHINA), f"v-late-{n}"
-        data = {"resident_ref": ref(0), "team_id": team[0], "institution_id": team[1], "area_code": team[2],
-                "contract_id": None, "visit_id": visit, "fulfils": ["health_education"], "measurements": [],
-                "occurred_at": at.isoformat()}  # fmt: skip
+    def late_visit(self, n: int, resident: int = 0) -> Delivery:
+        """One more fact, recorded after everything else: a visit on 30 December (the first
+        resident's to the first team unless told another resident's)."""
+        teams, at, visit = self.teams(), datetime(self.year, 12, 30, 15, tzinfo=CHINA), f"v-late-{n}"
+        team = teams[resident % len(teams)]
+        data = {"resident_ref": ref(self.serials + resident), "team_id": team[0], "institution_id": team[1],
+                "area_code": team[2], "contract_id": None, "visit_id": visit, "fulfils": ["health_education"],
+                "measurements": [], "occurred_at": at.isoformat()}  # fmt: skip
         return _delivered(at, "health_records.VisitCompleted", visit, data, len(self.events) + n)
+
+    def late_rating(self, n: int, resident: int = 0) -> Delivery:
+        """One more rating of the first team (all fives), recorded after everything else: on 30 December.
+        Only a resident's last rating of a team counts: one of a resident who never rated it adds one."""
+        team, at, rating = self.teams()[0], datetime(self.year, 12, 30, 20, tzinfo=CHINA), f"rt-late-{n}"
+        data = {"resident_ref": ref(self.serials + resident), "team_id": team[0], "institution_id": team[1],
+                "area_code": team[2], "rating_id": rating, "ability": 5, "attitude": 5, "responsiveness": 5,
+                "rated_at": at.isoformat()}  # fmt: skip
+        return _delivered(at, "health_records.ServiceRated", rating, data, len(self.events) + n)
 
     def _event(self, known: datetime, kind: str, key: str, team: Team, **data: Any) -> None:
         if known.date() <= self.horizon:

@@ -15,6 +15,7 @@ import pytest
 from bench import settlement_view
 from bench.load import LoadSettings, run_levels
 from billing.settings import Settings as BillingSettings
+from shared.servers.broker import PlatformKafka
 from shared.testing.processes import Processes
 
 
@@ -74,3 +75,18 @@ def test_the_settlement_view_benchmark_loads_two_tiny_cities_and_reads_them_over
 
     assert [s["charges"] for s in steps] == [size.first, size.charges]
     assert all(s["rows"] > 0 and s["rss_mb"] > 0 and s["events_per_second"] > 0 for s in steps)
+
+
+def test_the_city_benchmark_projects_a_tiny_city_through_kafka_with_one_and_two_workers(
+    postgres_server: str, broker: PlatformKafka
+) -> None:
+    """On the session's PostgreSQL and broker (its schemas and consumer groups are its own; its
+    groups begin where the topics ended before it produced)."""
+    env = os.environ | {"DATABASE_URL": postgres_server, "LOG_LEVEL": "WARNING"}
+    env |= broker.environment() | broker.timing()
+    tiny = ["--residents", "300", "--repeats", "2", "--seconds", "2"]
+    run = subprocess.run(  # our own script
+        [sys.executable, str(BENCH / "appraisal_scale.py"), *tiny], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "2 workers against 1" in run.stdout and "visit to figure" in run.stdout, run.stdout

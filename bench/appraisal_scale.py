@@ -1,0 +1,421 @@
+"""The appraisal at a city's size, through Kafka and the real processes.
+
+Generates a synthetic city's year (--residents split between --counties counties 440103,
+440104, …, each a `Year` of its own seed and residents) and produces its public events to the
+real topics, as signing's, health-records' and referral's relays do. Then:
+  (1) projection: one worker (`python -m fdcs project appraisal`) into a fresh schema with a
+      new consumer group, timed until the group has committed every partition's end (a batch is
+      committed once projected); then two workers into another, likewise: events/s of each and
+      the ratio, each also the time to rebuild the appraisal from the city's events; how much of
+      the time a worker waited on a lock (a resident another worker holds, say), sampled; and
+      whether the two schemas give the same figures;
+  (2) reads over HTTP (`python -m fdcs serve appraisal` on the two workers' schema), as an
+      official of the city, the population register recorded: GET /scores, /indicators?level=county
+      and /indicators of the whole city for the year, each the first request after a new fact (a
+      visit produced and projected), then --repeats more; an as-of in the past likewise; the
+      API's memory (RSS) after the reads;
+  (3) visit to figure: visits produced at --rate a second for --seconds, and among them a rating
+      of one team every quarter second, while that team's satisfaction figure is polled: how long
+      from producing a rating to the first answer that counts it (a rating rather than a visit:
+      each one moves the figure by exactly one).
+PostgreSQL: DATABASE_URL's, or one of its own; Kafka: KAFKA_BOOTSTRAP_SERVERS' (with the other
+KAFKA_* settings given), or one of its own as the tests start it.
+A benchmark, not a test: it asserts nothing and prints figures.
+
+    make bench-scale                                  # 1,000,000 residents: hours, ~1.5 GB a county
+    .venv/bin/python bench/appraisal_scale.py --residents 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
+
+from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
+from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
+from appraisal.application.appraising import Appraising  # noqa: E402
+from appraisal.bootstrap import SUBSCRIBED, engine_for, migrate  # noqa: E402
+from appraisal.domain.periods import Period  # noqa: E402
+from appraisal.settings import AppraisalSettings  # noqa: E402
+from bench.appraisal_year import CHINA, Year  # noqa: E402
+from bench.settlement_view import percentiles, rss_mb  # noqa: E402
+from shared.contracts import topics  # noqa: E402
+from shared.devkeys import ensure_keys, mint  # noqa: E402
+from shared.messaging import Delivery, KafkaPublisher, Message, ensure_topics  # noqa: E402
+from shared.messaging.kafka import client_config  # noqa: E402
+from shared.servers.broker import platform_kafka  # noqa: E402
+from shared.servers.postgres import postgres, scratch_database  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
+from shared.testing.processes import Processes  # noqa: E402
+
+CITY = "4401"
+COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while produced
+WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+Span = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) → the city's events: (first offset, end offset)
+
+
+@dataclass(frozen=True)
+class Projected:
+    workers: int
+    schema: str
+    group: str
+    events: int
+    seconds: float  # from starting the workers to the last commit
+    joined: float  # from starting the workers to the first commit (start-up, joining the group)
+    waiting: float  # the share of the time a worker waited on a lock, sampled (another's resident, say)
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+    @property
+    def steady(self) -> float:
+        return self.events / max(self.seconds - self.joined, 1e-9)
+
+
+def city(residents: int, counties: int, year: int) -> list[Year]:
+    """The counties, residents split between them, each with its own seed and resident serials."""
+    sizes = [residents // counties + (i < residents % counties) for i in range(counties)]
+    return [Year(f"{CITY}{3 + i:02d}", n, year, seed=7 + i, first=sum(sizes[:i])) for i, n in enumerate(sizes)]
+
+
+def message(d: Delivery) -> Message:
+    """As the relays publish: the envelope keyed by its aggregate, and health records' services
+    and ratings by the resident (a resident's are then all in one partition, as in production)."""
+    by_resident = d.topic == topics.HEALTH_SERVICES.name
+    key = d.envelope.data["resident_ref"] if by_resident else d.envelope.subject or d.envelope.id
+    return Message(d.topic, str(key), d.envelope.encode())
+
+
+def produce(kafka: ServiceSettings, counties: list[Year]) -> None:
+    """Each county's year in turn; its events are let go once produced."""
+    publisher, events, started = KafkaPublisher(kafka, timeout=300), 0, time.perf_counter()
+    for county in counties:
+        deliveries = county.deliveries()
+        for start in range(0, len(deliveries), 20_000):
+            publisher.publish([message(d) for d in deliveries[start : start + 20_000]])
+        events += len(deliveries)
+        county.events.clear()
+        del deliveries
+    publisher.close()
+    took = time.perf_counter() - started
+    print(f"generated and produced {events:,} events of {len(counties)} counties in {took:.0f} s")
+
+
+def ends(kafka: ServiceSettings) -> dict[tuple[str, int], int]:
+    """Where each partition of the subscribed topics ends now."""
+    consumer = Consumer(client_config(kafka) | {"group.id": f"bench.ends.{uuid.uuid4().hex}"})
+    try:
+        described = consumer.list_topics(timeout=10).topics
+        return {(t.name, p): _end(consumer, t.name, p) for t in SUBSCRIBED for p in described[t.name].partitions}
+    finally:
+        consumer.close()
+
+
+def _end(consumer: Consumer, topic: str, partition: int) -> int:
+    for _ in range(60):  # topics just created may have no leader for a few seconds
+        try:
+            return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1])
+        except KafkaException:
+            time.sleep(0.5)
+    return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1])
+
+
+class Group:
+    """A consumer group's offsets, read and set without joining it: its workers commit a batch
+    once they projected it."""
+
+    def __init__(self, kafka: ServiceSettings, name: str) -> None:
+        self.name = name
+        self._consumer = Consumer(client_config(kafka) | {"group.id": name, "enable.auto.commit": False})
+
+    def start_at(self, span: Span) -> None:
+        """The new group begins with the city's events (the topics may hold others before)."""
+        self._consumer.commit(offsets=[TopicPartition(t, p, first) for (t, p), (first, _) in span.items()],
+                              asynchronous=False)  # fmt: skip
+
+    def applied(self, span: Span) -> int:
+        committed = self._consumer.committed([TopicPartition(t, p) for t, p in span], timeout=10)
+        return sum(max(0, tp.offset - span[tp.topic, tp.partition][0]) for tp in committed)
+
+    def caught_up(self, span: Span, timeout: float) -> None:
+        total, deadline = sum(end - first for first, end in span.values()), time.monotonic() + timeout
+        while self.applied(span) < total:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: {self.applied(span)} of {total} events applied in {timeout:.0f} s")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n: int) -> Projected:
+    """`n` workers into a fresh schema with a new consumer group, until every event is applied."""
+    tag = uuid.uuid4().hex[:6]
+    schema, group = f"appraisal_scale_{n}w_{tag}", f"appraisal.scale-{tag}-{n}w"
+    migrate(AppraisalSettings(database_url=url, database_schema=schema))  # else the workers race to create tables
+    total, progress = sum(end - first for first, end in span.values()), Group(kafka, group)
+    progress.start_at(span)
+    started, joined, waits, db = time.monotonic(), 0.0, [], psycopg.connect(url, autocommit=True)
+    try:
+        for _ in range(n):
+            workers.start("project", "appraisal", DATABASE_SCHEMA=schema, CONSUMER_GROUP=group)
+        while (applied := progress.applied(span)) < total:
+            joined = joined or ((time.monotonic() - started) if applied else 0.0)
+            if time.monotonic() - started > (300 if not joined else 600 + total / 50):
+                raise TimeoutError(f"{applied} of {total} events applied; logs: {workers.logs()}")
+            waits.append(db.execute(WAITING).fetchone()[0])  # type: ignore[index]
+            time.sleep(0.05)
+    finally:
+        progress.close()
+        db.close()
+    waiting = statistics.mean(waits) / n if waits else 0.0
+    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting)
+
+
+def show(done: Projected, one: Projected | None = None) -> None:
+    workers = f"{done.workers} worker{'s' if done.workers > 1 else ''}"
+    print(f"  {workers}: {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s; "
+          f"{done.steady:,.0f}/s after the first commit, at {done.joined:.1f} s); waiting on a lock "
+          f"{done.waiting:.0%} of the time")  # fmt: skip
+    if one:
+        ratio, steady = done.rate / one.rate, done.steady / one.steady
+        print(f"  2 workers against 1: {ratio:.2f}x ({steady:.2f}x after the first commit)")
+        print(f"  rebuilding the appraisal from the city's events: {one.seconds:.0f} s with 1 worker, "
+              f"{done.seconds:.0f} s with 2")  # fmt: skip
+
+
+def same_figures(url: str, *schemas: str, year: int) -> bool:
+    """The whole city's figures as of 1 October, read from each schema as the API reads them."""
+    as_of, found = datetime(year, 10, 1, tzinfo=CHINA), []
+    for schema in schemas:
+        engine = engine_for(AppraisalSettings(database_url=url, database_schema=schema, database_create_tables=False))
+        appraising = Appraising(load_catalogue(), FiguresReader(engine, CHINA), CHINA)
+        found.append(appraising.appraise(Period.parse(str(year)), as_of, as_of, CITY).appraisal.figures)
+        engine.dispose()
+    return all(f == found[0] for f in found)
+
+
+class Official:
+    """An official of the city reading the view; "now" is 10 January after the year plus the time elapsed."""
+
+    def __init__(self, url: str, token: str, year: int) -> None:
+        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        self.start, self.began = datetime(year + 1, 1, 10, 10, tzinfo=CHINA), time.monotonic()
+        self.year = str(year)
+
+    def get(self, path: str, **params: Any) -> tuple[float, Any]:
+        now = self.start + timedelta(seconds=time.monotonic() - self.began)
+        started = time.perf_counter()
+        answer = self.http.get(path, params={"period": self.year, "area": CITY} | params,
+                               headers={"X-Simulated-Time": now.isoformat()})  # fmt: skip
+        took = time.perf_counter() - started
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path} {params}: {answer.status_code} {answer.text[:500]}")
+        return took, answer.json()
+
+    def timed(self, path: str, **params: Any) -> float:
+        return self.get(path, **params)[0]
+
+
+def register(url: str, admin: str, official: Official, counties: list[Year]) -> None:
+    """Each county's population for the year, then wait until the workers projected the register."""
+    for county in counties:
+        body = {"population": county.residents, "key_population": county.tagged["any"],
+                "by_key_population": {t: n for t, n in county.tagged.items() if t != "any"}}  # fmt: skip
+        headers = {"Authorization": f"Bearer {admin}", "Idempotency-Key": str(uuid.uuid4())}
+        put = httpx.put(f"{url}/population-register/{county.year}/{county.county}", json=body, headers=headers)
+        put.raise_for_status()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        coverage = official.get("/indicators", level="county", indicator="coverage")[1]["figures"]
+        if len(coverage) == len(counties) and all(f["denominator"] for f in coverage):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the population register was not projected within 60 s")
+
+
+def reads(official: Official, fact: Callable[[], None], repeats: int, year: int) -> None:
+    past = {"as_of": f"{year}-07-01T00:00:00+08:00"}
+    asked = {"/scores": {}, "/indicators?level=county": {"level": "county"}, "/indicators": {}}
+    print(f"GET …?area={CITY}&period={year} as an official of the city, the first after a new fact, then {repeats}:")
+    for label, params in asked.items():
+        fact()
+        first = official.timed(label.split("?")[0], **params)
+        again = [official.timed(label.split("?")[0], **params) for _ in range(repeats)]
+        print(f"  {label:<26} first {first * 1000:7.0f} ms, then {percentiles(again)}")
+    print(f"the same as of 1 July (a past as-of), the first, then {repeats}:")
+    for label, params in asked.items():
+        first = official.timed(label.split("?")[0], **params, **past)
+        again = [official.timed(label.split("?")[0], **params, **past) for _ in range(repeats)]
+        print(f"  {label:<26} first {first * 1000:7.0f} ms, then {percentiles(again)}")
+
+
+class Load:
+    """Visits produced at `rate` a second, a rating of the county's first team every quarter
+    second among them; when each rating was handed to the producer."""
+
+    def __init__(self, kafka: ServiceSettings, county: Year, rate: int, seconds: float) -> None:
+        self._kafka, self._county, self._rate, self._seconds = kafka, county, rate, seconds
+        self.rated: list[float] = []
+        self.visits = 0
+        self._thread = threading.Thread(target=self._run)
+
+    def __enter__(self) -> Load:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._thread.join()
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        publisher, began = KafkaPublisher(self._kafka), time.monotonic()
+        while (elapsed := time.monotonic() - began) < self._seconds:
+            due, ratings = int(elapsed * self._rate), int(elapsed * 4) + 1
+            batch = [self._visit(n) for n in range(self.visits, due)]
+            batch += [self._rating(n) for n in range(len(self.rated), ratings)]
+            self.rated += [time.monotonic()] * (ratings - len(self.rated))  # stamped first: counted once sent
+            publisher.publish([message(d) for d in batch])
+            self.visits = due
+            time.sleep(0.01)
+        publisher.close()
+
+    def _rating(self, n: int) -> Delivery:
+        """By a resident from beyond the city (a serial no county has): the first to rate the team."""
+        return self._county.late_rating(100_000 + n, resident=10**9 + n)
+
+    def _visit(self, n: int) -> Delivery:
+        return self._county.late_visit(100_000 + n, resident=n * 7919 % self._county.residents)
+
+
+def latency(official: Official, kafka: ServiceSettings, county: Year, rate: int, seconds: float) -> None:
+    team = county.teams()[0]
+    scope = {"area": county.county, "team": team[0], "indicator": "satisfaction"}
+
+    def ratings() -> int:
+        figures = official.get("/indicators", **scope)[1]["figures"]
+        return int(next((f["denominator"] for f in figures if f["level"] == "team"), 0) or 0)
+
+    before, seen, polls = ratings(), [], []
+    with Load(kafka, county, rate, seconds) as load:
+        deadline = time.monotonic() + seconds + 120
+        while (not load.done or len(seen) < len(load.rated)) and time.monotonic() < deadline:
+            started = time.monotonic()
+            counted = ratings() - before
+            answered = time.monotonic()
+            polls.append(answered - started)
+            seen += [answered - at for at in load.rated[len(seen) : counted]]
+    every = statistics.median(polls) * 1000
+    print(f"visit to figure: {load.visits:,} visits in {seconds:.0f} s ({load.visits / seconds:,.0f}/s), among them "
+          f"{len(load.rated)} ratings of team {team[0]}; its satisfaction polled every {every:.0f} ms:")  # fmt: skip
+    print(f"  from producing a rating to the first answer counting it ({len(seen)} seen): {percentiles(seen)}")
+
+
+@contextmanager
+def kafka_servers() -> Iterator[dict[str, str]]:
+    """The KAFKA_* settings given, or those of a broker of our own (as the tests start it)."""
+    given = {k: v for k, v in os.environ.items() if k.startswith("KAFKA_")}
+    if "KAFKA_BOOTSTRAP_SERVERS" in given:
+        yield given
+        return
+    folder = ROOT / ".local" / "kafka" / f"bench-{os.getpid()}"
+    try:
+        with platform_kafka(folder) as broker:
+            yield broker.environment() | broker.timing()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument(
+        "--counties", type=int, default=0, help=f"default: one per {COUNTY_SIZE:,} residents, two at least"
+    )
+    parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--rate", type=int, default=500, help="visits a second for the visit-to-figure latency")
+    parser.add_argument("--seconds", type=float, default=20, help="how long; 0: not measured")
+    args = parser.parse_args()
+    counties = city(args.residents, args.counties or max(2, -(-args.residents // COUNTY_SIZE)), args.year)
+    teams = sum(len(c.teams()) for c in counties)
+    print(f"a city of {args.residents:,} residents in {len(counties)} counties, {teams} teams, year {args.year}")
+    servers = ExitStack()
+    server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
+    url = servers.enter_context(scratch_database(server, "fdcs_bench"))
+    kafka_env = servers.enter_context(kafka_servers())
+    kafka = ServiceSettings.model_validate({k.lower(): v for k, v in kafka_env.items()})
+    keys = ROOT / ".local" / "bench-jwt"
+    ensure_keys(keys)
+    environment = kafka_env | {
+        "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SIMULATED_CLOCK": "true",
+        "AUTH_JWT_PUBLIC_KEY_FILE": str(keys / "public.pem"),
+    }  # fmt: skip
+    logs = ROOT / "bench" / "results"
+    logs.mkdir(parents=True, exist_ok=True)
+    one, two, api = Processes(environment, logs), Processes(environment, logs), Processes(environment, logs)
+    try:
+        ensure_topics(kafka, SUBSCRIBED)
+        before = ends(kafka)
+        produce(kafka, counties)
+        span = {where: (before.get(where, 0), end) for where, end in ends(kafka).items()}
+        partitions = {t: sum(1 for topic, _ in span if topic == t.name) for t in SUBSCRIBED}
+        print("partitions: " + ", ".join(f"{t.name} {n}" for t, n in partitions.items()))
+        print("projection of the city's events into a fresh schema with a new consumer group:")
+        alone = project(one, kafka, url, span, 1)
+        show(alone)
+        one.stop()
+        pair = project(two, kafka, url, span, 2)
+        show(pair, alone)
+        same = same_figures(url, alone.schema, pair.schema, year=args.year)
+        print(f"  the same figures from both schemas (the city, as of 1 October): {same}")
+        service = api.start("serve", "appraisal", DATABASE_SCHEMA=pair.schema)
+        assert service is not None
+        official = Official(
+            service, mint({"sub": "bench", "role": "official", "area": CITY, "simulation": True}, folder=keys, hours=4),
+            args.year,
+        )  # fmt: skip
+        admin = mint({"sub": "bench", "role": "admin", "simulation": True}, folder=keys)
+        register(service, admin, official, counties)
+        progress, late = Group(kafka, pair.group), iter(range(1, 1_000_000))
+
+        def fact() -> None:
+            KafkaPublisher(kafka).publish([message(counties[0].late_visit(next(late)))])
+            progress.caught_up({where: (span[where][0], end) for where, end in ends(kafka).items()}, timeout=120)
+
+        reads(official, fact, args.repeats, args.year)
+        progress.close()
+        print(f"  API memory after the reads: {rss_mb(api.pids()[-1]):.0f} MB")
+        if args.seconds > 0:
+            latency(official, kafka, counties[0], args.rate, args.seconds)
+    finally:
+        for processes in (api, two, one):
+            processes.stop()
+        servers.close()
+
+
+if __name__ == "__main__":
+    main()
