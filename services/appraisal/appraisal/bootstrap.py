@@ -75,7 +75,10 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
     )
     app.state.engine = engine
     app.state.appraising = Appraising(
-        load_catalogue(settings.catalogue_file), FiguresReader(engine, settings.timezone), settings.timezone
+        load_catalogue(settings.catalogue_file),
+        FiguresReader(engine, settings.timezone),
+        settings.timezone,
+        settings.kept_reads,
     )
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)

@@ -25,6 +25,13 @@ class AppraisalSettings(ServiceSettings):
         default="appraisal.contracts-signed", description="The first slice's name, kept: deployed offsets carry over"
     )
     catalogue_file: Path = DEFAULT
+    kept_reads: int = Field(
+        default=8,
+        ge=0,
+        le=64,
+        description="Reads the API keeps for the polls that follow while nothing they count changed; each holds "
+        "an area's figures (about 500 bytes a figure: a city of 5,000 teams, about 45 MB); 0: none",
+    )
     partition_cities: tuple[str, ...] = Field(
         default=GUANGDONG,
         description="The cities (first four digits of an area code) whose figures get a partition of their own; "

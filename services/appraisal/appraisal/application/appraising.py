@@ -82,7 +82,7 @@ class DrilledDown:
 
 
 class Appraising:
-    def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 32) -> None:
+    def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 8) -> None:
         """`kept`: how many reads are kept for the polls that follow (`recent`)."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
         self._appraised, self._points = Recent[Appraised](kept), Recent[Appraisal](kept * 12)
