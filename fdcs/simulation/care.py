@@ -28,6 +28,9 @@ DEPARTMENTS = {
     "severe_mental_disorder": "psychiatry",
     "elderly": "geriatrics",
 }
+# A hospital may answer the day a referral is issued (its agenda runs after the referral): it
+# answers later that day than the doctor referred, or the referral service refuses the step.
+REFERRED_AT, ANSWERED_AT = 14, 16
 
 
 class Referral(NamedTuple):
@@ -179,7 +182,7 @@ class Care(Acts):
                 "POST",
                 "/referrals",
                 people.doctor(team, held.doctor_id),
-                at(d, 14),
+                at(d, REFERRED_AT),
                 body,
                 step=f"refer-{person.serial}-{self.day_of(d)}",
             ),
@@ -227,9 +230,7 @@ class Care(Acts):
             who = people.doctor(self.teams[held.team_id], held.doctor_id)
         done = await self.tally(
             f"referrals {step}",
-            self.platform.call(
-                "referral", "POST", path, who, at(d, 11 if step == "accept" else 16), body, step=f"{step}-{referral_id}"
-            ),
+            self.platform.call("referral", "POST", path, who, at(d, ANSWERED_AT), body, step=f"{step}-{referral_id}"),
         )
         if done is not None and follow is not None:
             self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department)

@@ -55,7 +55,7 @@ class Billing:
         self.store = store_for(settings)
         charging, settlement = applications(settings)
         processor = CommandProcessor(self.store)
-        self.inbound = Inbound(processor, charging, settlement, settings.timezone, clock=lambda: clock[0])
+        self.inbound = Inbound(processor, charging, settlement, settings.timezone)
         self.view = SettlementView(engine_for(settings), settlement.calendar, settings.timezone)
         self.admin = self.as_("admin")
 

@@ -17,12 +17,14 @@ from referral.domain.errors import (
     IllegalTransition,
     NotContracted,
     NotYetDue,
+    StepBeforePreviousStep,
 )
 from referral.domain.lifecycle import Appointment, Draft
 from referral.domain.referral import Patient, Referral, ReferralExpired, evolve
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
-WEEK = timedelta(days=7)
+DAY = timedelta(days=1)
+WEEK = 7 * DAY
 COVERAGE = Coverage("c-1", "T1", "CHC-1", "440106", date(2026, 1, 6), date(2027, 1, 5), ("H2", "H3"))
 
 
@@ -184,6 +186,45 @@ def test_only_a_down_referral_is_acknowledged() -> None:
     for steps in ([], [accepted], [accepted, completed]):
         with pytest.raises(IllegalTransition):
             lifecycle.acknowledge(given(*steps), "doc-1", T0 + timedelta(days=6))
+
+
+EARLIER = timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("steps", "step_before", "previous_at"),
+    [
+        ([], lambda r, at: lifecycle.accept(r, Appointment("cardiology", "Dr Wang", T0), "h", at), T0),
+        ([], lambda r, at: lifecycle.decline(r, "full", "h", at), T0),
+        ([], lambda r, at: lifecycle.cancel(r, "resolved", "doc-1", at), T0),
+        ([accepted], lambda r, at: lifecycle.complete(r, "discharge", "x", "h", at), T0 + timedelta(hours=3)),
+        ([accepted, completed], lambda r, at: lifecycle.down_refer(r, "follow_up", "x", "h", at), T0 + 5 * DAY),
+        (
+            [accepted, completed, down_referred],
+            lambda r, at: lifecycle.acknowledge(r, "doc-1", at),
+            T0 + timedelta(days=5, hours=1),
+        ),
+    ],
+)
+def test_no_step_is_stamped_earlier_than_the_step_before_it(
+    steps: list[Callable[[Referral], object]],
+    step_before: Callable[[Referral, datetime], object],
+    previous_at: datetime,
+) -> None:
+    referral = given(*steps)
+
+    with pytest.raises(StepBeforePreviousStep) as refused:
+        step_before(referral, previous_at - EARLIER)
+
+    assert previous_at.isoformat() in str(refused.value) and (previous_at - EARLIER).isoformat() in str(refused.value)
+    assert step_before(referral, previous_at) is not None  # at the same moment: in order
+
+
+def test_an_acceptance_stamped_before_the_referral_was_issued_is_refused_not_counted_negative() -> None:
+    appointment = Appointment("cardiology", "Dr Wang", T0 + timedelta(days=1))
+
+    with pytest.raises(StepBeforePreviousStep, match=r"cannot be accepted at .*: it was issued later"):
+        lifecycle.accept(given(), appointment, "h", T0 - timedelta(minutes=180))
 
 
 def test_a_referral_past_its_deadline_is_not_accepted_even_before_the_expiry_job_ran() -> None:

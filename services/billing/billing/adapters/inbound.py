@@ -2,6 +2,9 @@
 
 The event's id is the command's idempotency key (`context_for_event`), so a redelivered
 event changes nothing; a refusal is kept on the contract's account, never blocking the stream.
+The command happens when its event did (the envelope's `time`), not when the consumer reads it:
+a 2025 contract is charged in 2025 and a release follows its appraisal result, however late
+the consumer runs (a replay, a lag, the simulation's year driven in minutes).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import context_for_event
 from shared.contracts import appraisal, signing
 from shared.messaging import Delivery
-from shared.web.app import Clock, utc_now
 
 ACTOR = "billing"
 
@@ -32,16 +34,16 @@ class Inbound:
         charging: Charging,
         settlement: Settlement,
         zone: ZoneInfo,
-        clock: Clock = utc_now,
     ) -> None:
         self._processor, self._charging, self._settlement = processor, charging, settlement
-        self._zone, self._clock = zone, clock
+        self._zone = zone
 
     def handle(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
             work = self.command_for(delivery.event)
             if work is not None:
-                self._processor.execute_now(work, context_for_event(delivery.envelope, ACTOR, self._clock()))
+                envelope = delivery.envelope
+                self._processor.execute_now(work, context_for_event(envelope, ACTOR, envelope.time))
 
     def command_for(self, event: object) -> Work | None:
         match event:

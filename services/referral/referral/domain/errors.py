@@ -29,6 +29,13 @@ class AnswerOverdue(DomainError):
     code = "answer-overdue"
 
 
+class StepBeforePreviousStep(DomainError):
+    """A step stamped earlier than the referral's step before it (accepted before it was issued,
+    say): whoever sent it, the times would be impossible and every interval computed from them wrong."""
+
+    code = "step-before-previous-step"
+
+
 class AppointmentBeforeAcceptance(DomainError):
     code = "appointment-before-acceptance"
 

@@ -20,6 +20,7 @@ from referral.domain.errors import (
     GreenChannelUnavailable,
     IllegalTransition,
     NotYetDue,
+    StepBeforePreviousStep,
 )
 from referral.domain.referral import (
     DownReferralAcknowledged,
@@ -95,7 +96,7 @@ def issue(
 
 
 def accept(referral: Referral, appointment: Appointment, by: str, now: datetime) -> ReferralAccepted:
-    _require(referral, "issued", "accepted")
+    _require(referral, "issued", "accepted", now)
     if now >= referral.issued.expires_at:
         raise AnswerOverdue(f"the referral had to be accepted by {referral.issued.expires_at.isoformat()}")
     if appointment.at < now:
@@ -104,37 +105,37 @@ def accept(referral: Referral, appointment: Appointment, by: str, now: datetime)
 
 
 def decline(referral: Referral, reason: str, by: str, now: datetime) -> ReferralDeclined:
-    _require(referral, "issued", "declined")
+    _require(referral, "issued", "declined", now)
     return ReferralDeclined(referral.routing, reason, by, now)
 
 
 def complete(
     referral: Referral, kind: Literal["discharge", "consultation"], summary: str, by: str, now: datetime
 ) -> ReferralCompleted:
-    _require(referral, "accepted", "completed")
+    _require(referral, "accepted", "completed", now)
     return ReferralCompleted(referral.routing, kind, summary, by, now)
 
 
 def down_refer(
     referral: Referral, purpose: Literal["rehabilitation", "follow_up"], instructions: str, by: str, now: datetime
 ) -> DownReferralIssued:
-    _require(referral, "completed", "referred back down")
+    _require(referral, "completed", "referred back down", now)
     return DownReferralIssued(referral.routing, purpose, instructions, by, now)
 
 
 def acknowledge(referral: Referral, by: str, now: datetime) -> DownReferralAcknowledged:
-    _require(referral, "down_referred", "acknowledged as a down-referral")
+    _require(referral, "down_referred", "acknowledged as a down-referral", now)
     return DownReferralAcknowledged(referral.routing, by, now)
 
 
 def cancel(referral: Referral, reason: str, by: str, now: datetime) -> ReferralCancelled:
-    _require(referral, "issued", "cancelled")
+    _require(referral, "issued", "cancelled", now)
     return ReferralCancelled(referral.routing, reason, by, now)
 
 
 def expire(referral: Referral, as_of: datetime) -> ReferralExpired:
     """Expired at its deadline, whenever the job that notices it runs."""
-    _require(referral, "issued", "expired")
+    _require(referral, "issued", "expired", referral.issued.expires_at)
     if as_of < referral.issued.expires_at:
         raise NotYetDue(f"referral {referral.routing.referral_id} is open until {referral.issued.expires_at}")
     return ReferralExpired(referral.routing, referral.issued.expires_at)
@@ -148,9 +149,16 @@ def expiry_run(as_of: datetime, now: datetime) -> datetime:
     return as_of
 
 
-def _require(referral: Referral, status: Status, step: str) -> None:
+def _require(referral: Referral, status: Status, step: str, at: datetime) -> None:
+    """The step must follow from the referral's state, and at `at` no earlier than the step before it."""
+    referral_id = referral.routing.referral_id
     if referral.status != status:
         raise IllegalTransition(
-            f"referral {referral.routing.referral_id} is {referral.status}: only a referral that is {status} "
-            f"can be {step}"
+            f"referral {referral_id} is {referral.status}: only a referral that is {status} can be {step}"
+        )
+    previous, previous_at = referral.last_step
+    if at < previous_at:
+        raise StepBeforePreviousStep(
+            f"referral {referral_id} cannot be {step} at {at.isoformat()}: "
+            f"it was {previous} later, at {previous_at.isoformat()}"
         )

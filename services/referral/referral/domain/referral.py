@@ -143,6 +143,19 @@ class Referral:
     def routing(self) -> Routing:
         return self.issued.routing
 
+    @property
+    def last_step(self) -> tuple[str, datetime]:
+        """Its latest step and when it was taken: no later step may be stamped earlier."""
+        if self.acknowledged:
+            return "acknowledged", self.acknowledged.acknowledged_at
+        if self.down_referral:
+            return "referred back down", self.down_referral.down_referred_at
+        if self.completed:
+            return "completed", self.completed.completed_at
+        if self.accepted:
+            return "accepted", self.accepted.accepted_at
+        return "issued", self.routing.issued_at
+
 
 def evolve(referral: Referral | None, event: object) -> Referral:
     if isinstance(event, ReferralIssued):

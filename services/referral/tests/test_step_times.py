@@ -1,0 +1,81 @@
+"""No step is stamped before the step it follows, whoever sets its time: the app's clock, or the
+simulation's `X-Simulated-Time` (the simulation once accepted at 11:00 referrals issued at 14:00)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from referral.settings import ReferralSettings
+
+Api = Any  # the `api` fixture (conftest.Api)
+Clock = Any  # the `clock` fixture
+PROBLEM = "application/problem+json"
+ISSUED = "2026-04-01T14:00:00+08:00"
+
+
+@pytest.fixture
+def settings(service_settings: Callable[..., Any]) -> ReferralSettings:
+    """The simulation's setting: its tokens may say what time it is."""
+    settings: ReferralSettings = service_settings(ReferralSettings, database_pool_size=2, simulated_clock=True)
+    return settings
+
+
+def at(moment: str) -> dict[str, str]:
+    return {"X-Simulated-Time": moment}
+
+
+def simulated(api: Api, role: str, **claims: str) -> dict[str, str]:
+    return api.as_(role, simulation=True, **claims)  # type: ignore[no-any-return]
+
+
+def test_an_acceptance_stamped_before_the_referral_was_issued_is_refused(api: Api, team: str) -> None:
+    api.contract(api.signed(1, team))
+    doctor = simulated(api, "family_doctor", sub="doc-1", team=team, institution="CHC-440106-01")
+    hospital = simulated(api, "hospital", sub="H3-4401-desk", hospital="H3-4401")
+    body = {"appointment_at": "2026-04-03T09:00:00+08:00", "department": "cardiology", "doctor": "Dr Wang"}
+    issued = api.post("/referrals", _referral(api), doctor, **at(ISSUED))
+    path = f"/referrals/{issued.json()['referral_id']}/accept"
+
+    before = api.post(path, body, hospital, **at("2026-04-01T11:00:00+08:00"))
+    after = api.post(path, body, hospital, **at("2026-04-01T16:00:00+08:00"))
+
+    assert issued.status_code == 201, issued.text
+    assert before.status_code == 422 and before.headers["content-type"] == PROBLEM
+    problem = before.json()
+    assert (problem["type"], problem["title"]) == ("/problems/step-before-previous-step", "Step before previous step")
+    assert "2026-04-01T11:00:00+08:00" in problem["detail"] and ISSUED in problem["detail"]
+    assert after.status_code == 200, after.text
+    assert after.json()["timing"]["minutes_to_acceptance"] == 120
+
+
+def test_a_completion_stamped_before_the_acceptance_is_refused_by_the_clock_too(
+    api: Api, team: str, clock: Clock
+) -> None:
+    api.contract(api.signed(1, team))
+    referral = api.issued(team, 1)
+    clock.advance(hours=5)
+    assert api.accept(referral).status_code == 200
+    clock.advance(hours=-1)
+
+    completed = api.post(
+        f"/referrals/{referral['referral_id']}/complete",
+        {"summary_kind": "consultation", "summary": "BP 128/80"},
+        api.hospital("H3-4401"),
+    )
+    shown = api.get(f"/referrals/{referral['referral_id']}", api.hospital("H3-4401")).json()
+
+    assert (completed.status_code, completed.json()["type"]) == (422, "/problems/step-before-previous-step")
+    assert (shown["status"], shown["version"]) == ("accepted", 2)
+
+
+def _referral(api: Api) -> dict[str, Any]:
+    return {
+        "patient": {"identity_number": api.identity(1), "name": "Li Hua"},
+        "hospital_id": "H3-4401",
+        "department": "cardiology",
+        "reason": "Uncontrolled hypertension",
+        "clinical_summary": "BP 168/102.",
+    }
