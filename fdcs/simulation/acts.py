@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -16,6 +17,15 @@ from fdcs.simulation.state import Held, State
 
 CHINA = timezone(timedelta(hours=8))
 FULL = {"/problems/team-full", "/problems/doctor-full"}
+# What a service knows from another's events: a record signing opens, the team a contract gives
+# access to, a contract referral notes. The simulation's actors are always the right ones.
+KNOWN_LATER = {
+    "/problems/record-not-found",
+    "/problems/forbidden",
+    "/problems/not-under-contract",
+    "/problems/resident-not-contracted",
+}
+WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # seconds: about 13 in all
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -42,8 +52,10 @@ class Acts:
     def day_of(self, d: date) -> int:
         return (d - self.start).days
 
-    def rng(self, *parts: int | str) -> random.Random:
-        return random.Random(f"{self.state.seed}:" + ":".join(map(str, parts)))
+    def rng(self, purpose: str, *numbers: int) -> random.Random:
+        """A stream of draws named by the simulation's own numbers (serials, days, counters),
+        never by an id the platform assigns (those differ from run to run): numbers only."""
+        return random.Random(f"{self.state.seed}:{purpose}:" + ":".join(map(str, numbers)))
 
     async def register_teams(self) -> None:
         for team in self.county.teams:
@@ -167,7 +179,7 @@ class Acts:
             contract["ends_on"],
             number,
         )
-        self.state.contracts[str(person.serial)] = held
+        self.state.hold(person.serial, held)
         starts = date.fromisoformat(held.starts_on)
         self.state.plan(self.day_of(max(starts, self.start)) + 3, "plan", person.serial, held.contract_id, 0)
         life = self.lives[person.serial]
@@ -188,6 +200,32 @@ class Acts:
             return None
         self.state.count(what)
         return {} if result is None else result  # None means refused; an empty answer is done
+
+    async def once_known(  # noqa: PLR0913
+        self,
+        service: str,
+        method: str,
+        path: str,
+        who: Mapping[str, str | None],
+        when: datetime,
+        body: Any = None,
+        *,
+        step: str | None = None,
+        waits: tuple[float, ...] = WAITS,
+    ) -> Any:
+        """A call that needs another service's events: refused until they arrive, so asked
+        again for a while in real time. Letting simulated days pass instead would make what
+        the run does depend on how fast the platform is."""
+        for tried, wait in enumerate(waits):
+            try:
+                return await self.platform.call(service, method, path, who, when, body, step, again=tried > 0)
+            except Refused as refused:
+                if refused.problem.get("type") not in KNOWN_LATER:
+                    raise
+            await asyncio.sleep(wait)
+        if waits:
+            self.state.count("calls the platform had not caught up with in time")
+        return await self.platform.call(service, method, path, who, when, body, step, again=bool(waits))
 
     def current(self, serial: int, contract_id: str | None = None) -> Held | None:
         held = self.state.contracts.get(str(serial))
@@ -240,7 +278,7 @@ class Acts:
             ),
         )
         if ended is not None:
-            self.state.gone[str(person.serial)] = reason
+            self.state.leave(person.serial, reason)
 
     async def _switch(self, person: Resident, held: Held, d: date) -> None:
         others = [t for t in self.township_teams[person.township_code] if t.team_id != held.team_id]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import Acts, at
+from fdcs.simulation.acts import WAITS, Acts, at
 from fdcs.simulation.platform import Refused
 from fdcs.simulation.population import Resident
 
@@ -34,10 +34,11 @@ REFERRED_AT, ANSWERED_AT = 14, 16
 
 
 class Referral(NamedTuple):
-    referral_id: str
+    referral_id: str  # the platform's
     serial: int
     hospital: str
     department: str
+    issued: int  # the day: with the serial, the simulation's own name for the referral
 
 
 class Care(Acts):
@@ -47,15 +48,15 @@ class Care(Acts):
         if held is None:
             return
         team = self.teams[held.team_id]
-        try:
-            plan = await self.platform.call(
+        try:  # the record opens when signing's event arrives
+            plan = await self.once_known(
                 "health-records",
                 "GET",
                 f"/residents/{held.resident_ref}/plan",
                 people.doctor(team, held.doctor_id),
                 at(d, 8),
             )
-        except Refused:  # the record opens when signing's event arrives: look again tomorrow
+        except Refused:  # still not open: look again tomorrow
             if attempt < 5:
                 self.state.plan(self.day_of(d) + 1, "plan", person.serial, contract_id, attempt + 1)
             return
@@ -125,7 +126,7 @@ class Care(Acts):
         }
         await self.tally(
             "visits",
-            self.platform.call(
+            self.once_known(
                 "health-records",
                 "POST",
                 f"/residents/{held.resident_ref}/visits",
@@ -145,7 +146,7 @@ class Care(Acts):
         body = {"team_id": held.team_id, "ability": scores[0], "attitude": scores[1], "responsiveness": scores[2]}
         await self.tally(
             "ratings",
-            self.platform.call(
+            self.once_known(
                 "health-records",
                 "POST",
                 f"/residents/{held.resident_ref}/ratings",
@@ -175,9 +176,10 @@ class Care(Acts):
             "clinical_summary": "Not controlled on the current treatment; see the attached record.",
         }
         team = self.teams[held.team_id]
+        in_force = d <= date.fromisoformat(held.ends_on)  # then referral is to know the contract
         issued = await self.tally(
             "referrals issued",
-            self.platform.call(
+            self.once_known(
                 "referral",
                 "POST",
                 "/referrals",
@@ -185,24 +187,26 @@ class Care(Acts):
                 at(d, REFERRED_AT),
                 body,
                 step=f"refer-{person.serial}-{self.day_of(d)}",
+                waits=WAITS if in_force else (),
             ),
         )
         if issued is None:
             return
-        self._answer(Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition]), d, rng)
+        referral = Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition], self.day_of(d))
+        self._answer(referral, d, rng)
 
     def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
         """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
         draw, n = rng.random(), self.day_of(d)
-        entry = (referral.referral_id, referral.serial, referral.hospital, referral.department)
+        entry = (referral.referral_id, referral.serial, referral.hospital, referral.department, referral.issued)
         if draw < 0.85:
             self.state.plan(n + rng.choice((0, 1, 1, 2, 3)), "ref", entry[0], "accept", *entry[1:])
         elif draw < 0.93:
             self.state.plan(n + rng.randrange(2), "ref", entry[0], "decline", *entry[1:])
 
     async def referral_step(self, referral: Referral, step: str, d: date) -> None:
-        referral_id, serial, hospital, department = referral
-        rng, n = self.rng("step", referral_id, step), self.day_of(d)
+        referral_id, serial, hospital, department, issued = referral
+        rng, n = self.rng(f"referral {step}", serial, issued), self.day_of(d)
         path, who, body, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), {}, None
         if step == "accept":
             seen = rng.randrange(1, 8)
@@ -233,4 +237,4 @@ class Care(Acts):
             self.platform.call("referral", "POST", path, who, at(d, ANSWERED_AT), body, step=f"{step}-{referral_id}"),
         )
         if done is not None and follow is not None:
-            self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department)
+            self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department, issued)

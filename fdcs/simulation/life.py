@@ -79,7 +79,7 @@ def _referrals(rng: random.Random, resident: Resident, span: int) -> tuple[int, 
     if not CHRONIC & set(resident.key_populations):
         return ()
     expected = RATES["referral"] * span / 365
-    return tuple(sorted(rng.randrange(span) for _ in range(_poisson(rng, expected))))
+    return tuple(sorted({rng.randrange(span) for _ in range(_poisson(rng, expected))}))  # a day refers once
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -38,7 +38,8 @@ class Platform:
         self._tokens: dict[tuple[tuple[str, str], ...], str] = {}
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         self._http = httpx.AsyncClient(timeout=60, limits=limits)
-        self.requests = 0
+        self.requests = 0  # calls made, each once however often it was tried
+        self.retries = 0  # tries again of a call the platform was too busy for (not the same each run)
 
     @classmethod
     def local(cls, seed: int, host: str = "127.0.0.1") -> Platform:
@@ -61,18 +62,22 @@ class Platform:
         body: Any = None,
         step: str | None = None,
         params: dict[str, Any] | None = None,
+        again: bool = False,  # a call the platform had refused for want of events: one more try
     ) -> Any:
         headers = {"Authorization": f"Bearer {self.token(**who)}", "X-Simulated-Time": at.isoformat()}
         if step is not None:
             headers["Idempotency-Key"] = f"sim-{self._seed}-{step}"
+        self.retries += again
+        self.requests += not again
         for attempt in range(8):
+            if attempt:
+                self.retries += 1
             try:
                 answer = await self._http.request(
                     method, self._urls[service] + path, json=body, headers=headers, params=params
                 )
             except httpx.TransportError:
                 answer = None
-            self.requests += 1
             if answer is not None and answer.status_code not in RETRIED and not _race_lost(answer):
                 break
             await asyncio.sleep(min(0.2 * 2**attempt, 5))

@@ -1,7 +1,9 @@
 """`python -m fdcs simulate`: generate the county, then drive its year through the platform.
 
 Deterministic for a seed; shows progress with requests per second; Ctrl-C saves a
-checkpoint (`.local/simulation/seed-<n>.json`) that the next run resumes from.
+checkpoint (`.local/simulation/seed-<n>-….json`) that the next run resumes from: the
+checkpoint is the state at the start of the day it stopped in, so a resumed run does
+and counts what an uninterrupted one does.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fdcs.simulation.area import COUNTY, county
 from fdcs.simulation.life import life
 from fdcs.simulation.platform import Platform
 from fdcs.simulation.population import residents
-from fdcs.simulation.state import State
+from fdcs.simulation.state import OlderCheckpoint, State
 from fdcs.simulation.summary import summarise
 from fdcs.simulation.year import Year
 
@@ -44,20 +46,24 @@ async def simulate(  # noqa: PLR0913
     state = State.load(checkpoint) if checkpoint.exists() and not fresh else State(seed, n, year)
     sim = Year(platform, area, people, lives, state, start)
     sim._calendar = sim.calendar()
-    started, sent_before = time.monotonic(), platform.requests
+    started, sent = time.monotonic(), platform.requests
     bar = tqdm(total=sim.days, initial=state.next_day, unit="day", disable=quiet, desc=f"{year}")
     try:
         while state.next_day < sim.days:
             await sim.run_day(state.next_day, concurrency)
-            state.next_day += 1
+            state.day_done(platform.requests - sent)
+            sent = platform.requests
             if state.next_day % 10 == 0:
                 state.save(checkpoint)
-            rate = (platform.requests - sent_before) / max(time.monotonic() - started, 1e-6)
-            bar.set_postfix_str(f"{rate:,.0f} req/s, {platform.requests:,} requests")
+            rate = (platform.requests + platform.retries) / max(time.monotonic() - started, 1e-6)
+            bar.set_postfix_str(f"{rate:,.0f} req/s, {state.requests:,} requests")
             bar.update(1)
-        await sim.finish()
-    finally:  # after a whole day, or in the middle of one: that day then runs again in full
+        if state.next_day == sim.days:  # then December's settlement and the appraisal, once
+            await sim.finish()
+            state.day_done(platform.requests - sent)
+    finally:
         bar.close()
+        state.undo_day()  # stopped in the middle of a day: it runs again in full on resuming
         state.save(checkpoint)
     return state
 
@@ -68,12 +74,17 @@ def main(n: int, year: int, seed: int, concurrency: int, fresh: bool) -> int:
         try:
             state = await simulate(n, year, seed, platform, concurrency, fresh)
             print(await summarise(platform, state))
+            if platform.retries:  # not in the summary: how busy the platform was differs from run to run
+                print(f"({platform.retries:,} tried again: the platform was busy or behind)")
         finally:
             await platform.close()
         return 0
 
     try:
         return asyncio.run(run())
+    except OlderCheckpoint as older:
+        print(older)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: the next run with the same arguments resumes where this one stopped")
         return 130

@@ -1,4 +1,10 @@
-"""What the simulation has done so far, kept in a file so an interrupted run resumes."""
+"""What the simulation has done so far, kept in a file so an interrupted run resumes.
+
+A checkpoint is always taken between two days: what an interrupted day changed is undone
+first, and the day runs again in full on resuming (the platform replays what it had been
+sent: same idempotency keys). So a resumed run decides, sends and counts what an
+uninterrupted one does.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+LAYOUT = 2  # the checkpoint's shape: 2 names referrals by resident and day and keeps the request count
+
+
+class OlderCheckpoint(Exception):
+    """A checkpoint of an earlier simulation: it cannot be resumed (start again with --fresh)."""
 
 
 @dataclass
@@ -31,12 +43,51 @@ class State:
     gone: dict[str, str] = field(default_factory=dict)  # resident serial → why
     agenda: dict[str, list[list[Any]]] = field(default_factory=dict)  # day → [kind, args…]
     counts: dict[str, int] = field(default_factory=dict)
+    requests: int = 0  # sent through the last whole day, by this run and the runs it resumes
+    layout: int = LAYOUT
+
+    def __post_init__(self) -> None:
+        self._undo: list[tuple[str, str, Held | str | None]] = []  # what today changed, to undo it
+        self._counts_at_dawn = dict(self.counts)
 
     def plan(self, day: int, *entry: Any) -> None:
+        self._undo.append(("agenda", str(day), None))
         self.agenda.setdefault(str(day), []).append(list(entry))
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
+
+    def hold(self, serial: int, held: Held) -> None:
+        self._undo.append(("contracts", str(serial), self.contracts.get(str(serial))))
+        self.contracts[str(serial)] = held
+
+    def leave(self, serial: int, why: str) -> None:
+        self._undo.append(("gone", str(serial), self.gone.get(str(serial))))
+        self.gone[str(serial)] = why
+
+    def day_done(self, requests: int) -> None:
+        """The day is over (its agenda with it); what it changed stays."""
+        self.agenda.pop(str(self.next_day), None)
+        self.next_day += 1
+        self.requests += requests
+        self._undo.clear()
+        self._counts_at_dawn = dict(self.counts)
+
+    def undo_day(self) -> None:
+        """Back to the start of a day that was interrupted, so that it runs again in full."""
+        for kind, key, before in reversed(self._undo):
+            if kind == "agenda":
+                self.agenda[key].pop()
+                if not self.agenda[key]:
+                    del self.agenda[key]
+            else:
+                kept: dict[str, Any] = self.contracts if kind == "contracts" else self.gone
+                if before is None:
+                    del kept[key]
+                else:
+                    kept[key] = before
+        self._undo.clear()
+        self.counts = dict(self._counts_at_dawn)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,5 +98,7 @@ class State:
     @classmethod
     def load(cls, path: Path) -> State:
         raw = json.loads(path.read_text())
+        if raw.get("layout") != LAYOUT:
+            raise OlderCheckpoint(f"{path} is from an earlier simulation: run with --fresh to start again")
         raw["contracts"] = {k: Held(**v) for k, v in raw["contracts"].items()}
         return cls(**raw)

@@ -20,7 +20,7 @@ async def summarise(platform: Platform, state: State) -> str:
     year_end = at(date(state.year, 12, 31), 23, 59)
     lines = [
         f"Simulated {state.residents:,} residents through {state.year} (seed {state.seed}): "
-        f"{platform.requests:,} requests."
+        f"{state.requests:,} requests."
     ]
     lines += [f"  {what}: {n:,}" for what, n in sorted(state.counts.items()) if not what.startswith("refused")]
     money = await platform.call(

@@ -34,9 +34,6 @@ class Year(Care):
             todo, done = agenda[done:], len(agenda)
             await self._run_all([self._agenda_act(entry, d) for entry in todo], concurrency)
         await self.daily_jobs(d)
-        # Only now is the day over: an interrupted day keeps its agenda and runs again in full
-        # on resuming (what it had sent is replayed by the platform: same idempotency keys).
-        self.state.agenda.pop(str(n), None)
 
     @staticmethod
     async def _run_all(acts: list[tuple[int, Act]], concurrency: int) -> None:
@@ -50,7 +47,13 @@ class Year(Care):
                 for step in steps:
                     await step()
 
-        await asyncio.gather(*(in_order(steps) for steps in queues.values()))
+        running = [asyncio.ensure_future(in_order(steps)) for steps in queues.values()]
+        try:
+            await asyncio.gather(*running)
+        except BaseException:  # stopped: nothing goes on behind the checkpoint
+            for task in running:
+                task.cancel()
+            raise
 
     def calendar(self) -> dict[int, list[tuple[str, Resident]]]:
         """The days people's lives bring something: signing, leaving, a referral."""
@@ -87,5 +90,5 @@ class Year(Care):
             return person.serial, lambda: self.rate(person, str(args[1]), d)
         if kind == "renew":
             return person.serial, lambda: self.renew(person, str(args[1]), d)
-        referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]))
+        referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]), int(args[5]))  # type: ignore[call-overload]
         return person.serial, partial(self.referral_step, referral, str(args[1]), d)

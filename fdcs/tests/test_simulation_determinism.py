@@ -1,0 +1,143 @@
+"""A seed decides the whole run: what the simulation sends and counts, whatever ids the
+platform assigns, in whatever order its answers come, and across an interruption."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fdcs.simulation.platform import Platform, Refused
+from fdcs.simulation.runner import simulate
+from fdcs.simulation.state import State
+
+RESIDENTS, YEAR, SEED = 300, 2026, 10
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PLAN = {"services": [{"item_code": "follow-up", "times_per_year": 4, "measurements": ["systolic_bp", "weight"]}]}
+
+
+class PowerCut(Exception):
+    """The run stops in the middle of a day (as Ctrl-C would)."""
+
+
+class FakePlatform(Platform):
+    """Stands for the platform's APIs: new random ids on every run, answers in a shuffled
+    order, a record that opens a little late, replays by idempotency key; and it writes down
+    each call with the ids it assigned named by the call that made them."""
+
+    def __init__(self, keys: Path) -> None:
+        super().__init__({}, SEED, keys)
+        self.sent: list[str] = []
+        self.cut_after: tuple[str, int] | None = None  # (kind, n): gone after the nth call of a kind
+        self._kinds: Counter[str] = Counter()  # calls by the last part of their path
+        self._names: dict[str, str] = {}  # an id it assigned → the (named) call that made it
+        self._replies: dict[str, Any] = {}  # idempotency key → its answer
+        self._contracts: dict[str, dict[str, Any]] = {}
+        self._opened: set[str] = set()
+
+    async def call(  # noqa: PLR0913
+        self,
+        service: str,
+        method: str,
+        path: str,
+        who: Mapping[str, str | None],
+        at: datetime,
+        body: Any = None,
+        step: str | None = None,
+        params: dict[str, Any] | None = None,
+        again: bool = False,
+    ) -> Any:
+        for _ in range(random.randrange(3)):  # someone else's answer may come first
+            await asyncio.sleep(0)
+        if self.cut_after is not None and self._kinds[self.cut_after[0]] >= self.cut_after[1]:
+            raise PowerCut
+        self.retries += again
+        if not again:  # how often a call is tried again is the platform's doing
+            self.requests += 1
+            self._kinds[path.rsplit("/", 1)[-1]] += 1
+            self.sent.append(self._named([service, method, path, at.isoformat(), body, step]))
+        if step is not None and step in self._replies:
+            return self._replies[step]
+        answer = self._answer(method, path, body)
+        if step is not None:
+            self._replies[step] = answer
+            for value in (answer or {}).values():
+                if isinstance(value, str) and UUID.fullmatch(value) and value not in self._names:
+                    self._names[value] = f"<{self._named(step)}>"
+        return answer
+
+    def _named(self, value: Any) -> str:
+        return UUID.sub(lambda m: self._names.get(m.group(), "<unnamed>"), json.dumps(value, sort_keys=True))
+
+    def _answer(self, method: str, path: str, body: Any) -> Any:
+        parts = path.strip("/").split("/")
+        if method == "GET" and parts[-1] == "plan":
+            if parts[1] not in self._opened and random.random() < 0.3:  # signing's event not there yet
+                self._opened.add(parts[1])
+                raise Refused(404, {"type": "/problems/record-not-found"})
+            return PLAN
+        if path == "/contracts":
+            return self._contract(str(uuid.uuid4()), body["team_id"], body["doctor_id"], body["starts_on"])
+        if parts[0] == "contracts" and parts[-1] in ("renewal", "switch"):
+            old = self._contracts[parts[1]]
+            if parts[-1] == "switch":
+                return self._contract(old["resident_ref"], body["team_id"], body["doctor_id"], body["starts_on"])
+            starts = date.fromisoformat(old["ends_on"]) + timedelta(days=1)
+            return self._contract(old["resident_ref"], old["team_id"], old["doctor_id"], starts.isoformat())
+        if path == "/referrals":
+            return {"referral_id": str(uuid.uuid4())}
+        return {}
+
+    def _contract(self, resident_ref: str, team_id: str, doctor_id: str, starts_on: str) -> dict[str, Any]:
+        starts = date.fromisoformat(starts_on)
+        contract = {
+            "contract_id": str(uuid.uuid4()),
+            "resident_ref": resident_ref,
+            "team_id": team_id,
+            "doctor_id": doctor_id,
+            "starts_on": starts_on,
+            "ends_on": (starts.replace(year=starts.year + 1) - timedelta(days=1)).isoformat(),
+        }
+        self._contracts[contract["contract_id"]] = contract
+        return contract
+
+
+def run(platform: FakePlatform, checkpoints: Path, fresh: bool = True) -> State:
+    return asyncio.run(simulate(RESIDENTS, YEAR, SEED, platform, 8, fresh=fresh, quiet=True, checkpoints=checkpoints))
+
+
+def test_a_seed_sends_and_counts_the_same_whatever_ids_the_platform_assigns(tmp_path: Path) -> None:
+    first, second = FakePlatform(tmp_path / "keys"), FakePlatform(tmp_path / "keys")
+    one, other = run(first, tmp_path / "one"), run(second, tmp_path / "other")
+
+    assert sorted(first.sent) == sorted(second.sent)
+    assert one.counts == other.counts and one.requests == other.requests == len(first.sent)
+    assert one.counts["referrals complete"] > 5 and one.counts["visits"] > 100  # enough to tell
+
+
+def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    whole = FakePlatform(tmp_path / "keys")
+    uninterrupted = run(whole, tmp_path / "whole")
+    broken, stopped_on = FakePlatform(tmp_path / "keys"), []
+
+    for cut in (("contracts", 40), ("visits", 150), ("referrals", 3), ("visits", 400)):  # in the middle of days
+        broken.cut_after = cut
+        with pytest.raises(PowerCut):
+            run(broken, tmp_path / "broken", fresh=False)
+        stopped_on.append(State.load(next((tmp_path / "broken").glob("*.json"))).next_day)
+    broken.cut_after = None
+    resumed = run(broken, tmp_path / "broken", fresh=False)
+
+    assert 0 < stopped_on[0] < stopped_on[-1] < resumed.next_day
+    assert set(broken.sent) == set(whole.sent)  # the interrupted day again, and nothing else
+    assert resumed.counts == uninterrupted.counts
+    assert resumed.requests == uninterrupted.requests == len(whole.sent)

@@ -1,0 +1,128 @@
+"""A seed gives the same year on two platforms of its own, though the second run is stopped in
+the middle of a day and resumed: the same summary, read from the platform's views (billing's
+money, appraisal's coverage and ranking) and counting the whole run's requests.
+
+Each platform has a broker of its own: on a shared one, the second platform's projections
+would read the first one's events too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fdcs.launcher import onboard_simulated_partners
+from fdcs.simulation.platform import Platform
+from fdcs.simulation.runner import simulate
+from fdcs.simulation.state import State
+from fdcs.simulation.summary import summarise
+from shared.servers.broker import platform_kafka
+from shared.testing.fixtures import services_environment
+from shared.testing.processes import Processes
+
+RESIDENTS, YEAR, SEED = 30, 2026, 3
+SERVICES = ("signing", "health-records", "referral", "billing", "appraisal")
+
+
+class PowerCut(Exception):
+    """The run stops in the middle of a day (as Ctrl-C would)."""
+
+
+class StoppingPlatform(Platform):
+    """The real platform, until a number of calls: then the run stops."""
+
+    stop_after: int | None = None
+
+    async def call(  # noqa: PLR0913
+        self,
+        service: str,
+        method: str,
+        path: str,
+        who: Mapping[str, str | None],
+        at: datetime,
+        body: Any = None,
+        step: str | None = None,
+        params: dict[str, Any] | None = None,
+        again: bool = False,
+    ) -> Any:
+        if self.stop_after is not None and self.requests >= self.stop_after:
+            raise PowerCut
+        return await super().call(service, method, path, who, at, body, step, params, again)
+
+
+@contextmanager
+def county_platform(postgres_url: str, jwt_keys: Path, folder: Path) -> Iterator[dict[str, str]]:
+    with platform_kafka(folder / "kafka") as broker:
+        (folder / "logs").mkdir(parents=True)
+        processes = Processes(services_environment(postgres_url, broker, jwt_keys), folder / "logs", broker)
+        run = uuid.uuid4().hex[:8]
+        try:
+            onboard_simulated_partners(broker)
+            urls: dict[str, str] = {}
+            for service in SERVICES:
+                own = service.replace("-", "_")
+                schema = {"DATABASE_SCHEMA": f"{own}_{run}", "SIMULATED_CLOCK": "true"}
+                groups = {"CONSUMER_GROUP": f"{own}.sim-{run}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run}"}
+                urls[service] = str(processes.start("serve", service, **schema))
+                processes.start("relay", service, **schema)
+                processes.start("project", service, **schema, **groups)
+            yield urls
+        finally:
+            processes.stop()
+
+
+async def year(platform: Platform, checkpoints: Path) -> State:
+    try:
+        return await simulate(RESIDENTS, YEAR, SEED, platform, 8, quiet=True, checkpoints=checkpoints)
+    finally:
+        await platform.close()
+
+
+async def summary_once_settled(platform: Platform, state: State, within: float = 60) -> str:
+    """The summary once the views have read every event (two readings a while apart agree)."""
+    deadline, last = time.monotonic() + within, ""
+    try:
+        while time.monotonic() < deadline:
+            summary = await summarise(platform, state)
+            if summary == last:
+                return summary
+            last = summary
+            await asyncio.sleep(1.5)
+        raise AssertionError(f"the views kept changing for {within} s:\n{last}")
+    finally:
+        await platform.close()
+
+
+async def whole_year(urls: dict[str, str], keys: Path, checkpoints: Path) -> tuple[int, str]:
+    state = await year(Platform(urls, SEED, keys), checkpoints)
+    return state.requests, await summary_once_settled(Platform(urls, SEED, keys), state)
+
+
+async def stopped_and_resumed(urls: dict[str, str], keys: Path, checkpoints: Path, after: int) -> tuple[int, str]:
+    stopping = StoppingPlatform(urls, SEED, keys)
+    stopping.stop_after, stopped_on = after, -1
+    try:
+        await year(stopping, checkpoints)
+    except PowerCut:
+        stopped_on = State.load(next(checkpoints.glob("*.json"))).next_day
+    state = await year(Platform(urls, SEED, keys), checkpoints)
+    return stopped_on, await summary_once_settled(Platform(urls, SEED, keys), state)
+
+
+def test_a_seed_gives_the_same_year_on_another_platform_though_stopped_and_resumed(
+    postgres_url: str, jwt_keys: Path, tmp_path: Path
+) -> None:
+    with county_platform(postgres_url, jwt_keys, tmp_path / "one") as urls:
+        requests, whole = asyncio.run(whole_year(urls, jwt_keys, tmp_path / "one"))
+    with county_platform(postgres_url, jwt_keys, tmp_path / "two") as urls:
+        stopped_on, resumed = asyncio.run(stopped_and_resumed(urls, jwt_keys, tmp_path / "two", requests // 2))
+
+    assert "contracts signed" in whole and "Best team" in whole
+    assert 100 < stopped_on < 600  # in the middle of the run
+    assert resumed.splitlines() == whole.splitlines()
