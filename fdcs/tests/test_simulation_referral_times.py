@@ -44,7 +44,7 @@ def care() -> tuple[Care, RecordingPlatform]:
 def test_every_step_of_a_referral_on_the_day_it_is_issued_is_sent_after_it() -> None:
     simulated, platform = care()
     asyncio.run(simulated.refer(simulated.residents[0], DAY))
-    referral = Referral("ref-1", 0, "H3", "cardiology")
+    referral = Referral("ref-1", 0, "H3", "cardiology", simulated.day_of(DAY))
     for step in ("accept", "decline", "complete", "down-refer", "acknowledge-down-referral"):
         asyncio.run(simulated.referral_step(referral, step, DAY))
 
