@@ -52,6 +52,23 @@ def test_referral_timeliness_is_acceptance_within_the_target_for_the_priority() 
     assert ratio(figure("referral_timeliness", facts, stratum="T2")) == (0, 0, None)
 
 
+def test_an_acceptance_stamped_before_its_referral_was_issued_is_not_counted_as_timely() -> None:
+    """Referrals recorded before the referral service refused impossible times (issue 20)."""
+    issued = at("2026-04-01", 14)
+    facts = Facts(
+        teams=(team(T1, None),),
+        referrals=(
+            step("R8", "issued", issued, issued, "routine"),
+            step("R8", "accepted", issued, hours_after(issued, -3)),
+        ),
+    )
+
+    assert ratio(figure("referral_timeliness", facts)) == (0, 0, None)
+    assert why("referral_timeliness", facts) == {
+        "R8": "excluded: routine: accepted before it was issued, an impossible time"
+    }
+
+
 def test_satisfaction_counts_each_residents_last_rating_of_the_team() -> None:
     facts = Facts(
         teams=(team(T1, None), team(T2, None)),
