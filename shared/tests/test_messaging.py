@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from fdcs.cli import main
 from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
+from shared.messaging.dead_letters import dead_letters_of
 from shared.messaging.kafka import client_config
 from shared.servers.broker import PlatformKafka
 from shared.servers.tansu import EmbeddedBroker
@@ -209,8 +211,13 @@ def running(subscription: KafkaSubscription) -> tuple[threading.Event, threading
     return stop, worker
 
 
-def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(
-    settings: ServiceSettings, topic: Topic, caplog: pytest.LogCaptureFixture
+def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(  # noqa: PLR0913
+    kafka: PlatformKafka,
+    settings: ServiceSettings,
+    topic: Topic,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = settings.model_copy(update=FAST_RETRIES)
     produce_raw(client_config(settings), topic.name, events("good-1", "poison", "good-2"))
@@ -252,6 +259,17 @@ def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(
         stop.set()
         worker.join()
     assert again.applied == ["last"]
+
+    # An operator lists them: where from, how many attempts, why; never the payload.
+    for name, value in kafka.environment().items():
+        monkeypatch.setenv(name, value)
+    assert main(["dead-letters", group, "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "offset\tsource\tattempts\treason",
+        f"0\t{where}\t{headers['dlq-attempts']}\t{headers['dlq-reason']}",
+    ]
+    assert dead_letters_of(settings, f"never-{uuid.uuid4().hex[:8]}") == [], "a group with none has none"
 
 
 def test_a_transient_failure_is_retried_and_applied_without_dead_letters(
