@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--concurrency", type=int, default=16)
     simulate.add_argument("--fresh", action="store_true", help="start again instead of resuming")
+    letters = _add(commands, "dead-letters", "what a consumer group gave up on, where from and why", _dead_letters)
+    letters.add_argument("group", help="the consumer group, as in its CONSUMER_GROUP setting")
+    letters.add_argument("operation", choices=["list"])
     _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(commands, "contracts", "write the public events' JSON Schemas", _contracts)
@@ -151,6 +154,15 @@ def _topics(_: argparse.Namespace) -> None:
     from shared.settings import ServiceSettings
 
     ensure_topics(ServiceSettings(), topics.ALL)
+
+
+def _dead_letters(args: argparse.Namespace) -> None:
+    from shared.messaging.dead_letters import dead_letters_of
+    from shared.settings import ServiceSettings
+
+    print("offset\tsource\tattempts\treason")
+    for letter in dead_letters_of(ServiceSettings(), args.group):
+        print(letter.line())
 
 
 def _contracts(_: argparse.Namespace) -> None:

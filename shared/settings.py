@@ -77,6 +77,14 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=0.05, gt=0, le=10)
     command_batch_size: int = Field(default=256, ge=1, le=10_000)
+    consumer_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Tries of a failing batch, then of each of its events alone, before the event is dead-lettered",
+    )
+    consumer_retry_seconds: float = Field(default=0.1, gt=0, le=60, description="First wait before a retry; doubles")
+    consumer_retry_max_seconds: float = Field(default=5, gt=0, le=600, description="Longest wait between retries")
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

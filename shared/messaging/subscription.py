@@ -4,6 +4,12 @@ The handler receives decoded, validated events and must be idempotent: it record
 event ids it applied in the same transaction as its own write. Offsets are committed
 only after the handler succeeded, so a crash redelivers and never loses.
 
+A poison event never blocks its partition: a batch that keeps failing is tried again event
+by event, and an event that still fails after `consumer_max_attempts` goes to the group's
+dead-letter topic (reason, source and attempts in headers) and the consumer moves past it.
+An infrastructure failure (the database or the network away) is no reason to give up on an
+event: it is retried without bound, as every event would fail the same way.
+
 A plain consumer rather than faust-streaming: every consumer here writes its state to
 its own database in one transaction with the ids it applied, which faust's tables and
 changelog topics would only duplicate.
@@ -17,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from confluent_kafka import Consumer, KafkaError, KafkaException
 from pydantic import ValidationError
 
@@ -44,6 +52,27 @@ class Delivery:
 
 
 Handle = Callable[[Sequence[Delivery]], None]
+
+# Failures of what the handler stands on rather than of the event it was given: they say
+# nothing about the event, so they never send it to the dead letters.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,  # ConnectionError, TimeoutError among them
+    psycopg.OperationalError,  # a lost connection, a serialization failure or deadlock
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,  # the pool had no connection to give
+)
+
+
+class _Stopped(Exception):
+    """The worker was asked to stop while retrying: leave the batch uncommitted."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    reason: Exception
+    attempts: int
 
 
 class KafkaSubscription:
@@ -86,18 +115,13 @@ class KafkaSubscription:
             self._consumer.close()
 
     def _process(self, raw: list[Any], stop: threading.Event) -> None:
-        deliveries, rejected = self._decode(raw)
-        if rejected:
-            self._dead_letters.publish(rejected)
-        failures = 0
-        while deliveries and not stop.is_set():
-            try:
-                self._handle(deliveries)
-                break
-            except Exception:  # the database is down, say: keep the batch, try again
-                failures += 1
-                log.exception("handler failed (%d in a row); retrying the batch", failures)
-                stop.wait(min(0.1 * 2**failures, 5.0))
+        decoded, rejected = self._decode(raw)
+        try:
+            self._publish(rejected, stop)
+            poisoned = self._apply(decoded, stop)
+            self._publish([self._dead_letter(m, f.reason, f.attempts) for m, f in poisoned], stop)
+        except _Stopped:
+            return
         if not stop.is_set():
             try:
                 self._consumer.commit(asynchronous=False)
@@ -107,8 +131,62 @@ class KafkaSubscription:
                 # batch comes again from the committed offsets (the handler deduplicates).
                 log.warning("commit failed, carrying on: %s", failed)
 
-    def _decode(self, raw: list[Any]) -> tuple[list[Delivery], list[Message]]:
-        deliveries: list[Delivery] = []
+    def _apply(self, decoded: list[tuple[Delivery, Any]], stop: threading.Event) -> list[tuple[Any, _Failed]]:
+        """Apply the batch, else each event alone; returns the events that still fail, with why."""
+        if not decoded:
+            return []
+        failed = self._attempt([d for d, _ in decoded], stop)
+        if failed is None:
+            return []
+        if len(decoded) == 1:
+            return [(decoded[0][1], failed)]
+        # Alone, each event is its own transaction: the ones that succeed are applied once (the
+        # failed batch wrote nothing, or what it wrote is deduplicated by event id).
+        log.warning("a batch of %d failed %d times; trying each event alone", len(decoded), failed.attempts)
+        poisoned: list[tuple[Any, _Failed]] = []
+        for delivery, message in decoded:
+            alone = self._attempt([delivery], stop)
+            if alone is not None:
+                poisoned.append((message, _Failed(alone.reason, failed.attempts + alone.attempts)))
+        return poisoned
+
+    def _attempt(self, deliveries: list[Delivery], stop: threading.Event) -> _Failed | None:
+        """Hand the deliveries over until they succeed (None) or fail `consumer_max_attempts` times
+        for a reason of their own; infrastructure failures are retried without counting."""
+        attempts = transient = 0
+        while True:
+            try:
+                self._handle(deliveries)
+                return None
+            except TRANSIENT:  # the database is down, say: keep the batch, try again
+                transient += 1
+                log.exception("handler failed (%d in a row, infrastructure); retrying", transient)
+            except Exception as reason:
+                attempts += 1
+                log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
+                if attempts >= self._settings.consumer_max_attempts:
+                    return _Failed(reason, attempts)
+            self._back_off(attempts + transient, stop)
+
+    def _back_off(self, failures: int, stop: threading.Event) -> None:
+        first, most = self._settings.consumer_retry_seconds, self._settings.consumer_retry_max_seconds
+        if stop.wait(min(first * 2 ** (failures - 1), most)):
+            raise _Stopped
+
+    def _publish(self, dead: list[Message], stop: threading.Event) -> None:
+        """Nothing is committed past a dead letter the broker has not acknowledged."""
+        failures = 0
+        while dead:
+            try:
+                self._dead_letters.publish(dead)
+                return
+            except Exception:
+                failures += 1
+                log.exception("could not publish %d dead letters (%d in a row); retrying", len(dead), failures)
+                self._back_off(failures, stop)
+
+    def _decode(self, raw: list[Any]) -> tuple[list[tuple[Delivery, Any]], list[Message]]:
+        deliveries: list[tuple[Delivery, Any]] = []
         rejected: list[Message] = []
         for message in raw:
             if message.error() is not None:
@@ -118,18 +196,36 @@ class KafkaSubscription:
             try:
                 envelope = Envelope.decode(message.value())
                 event = parse_event(envelope)
-                deliveries.append(Delivery(envelope, event, message.topic(), message.partition(), message.offset()))
+                delivery = Delivery(envelope, event, message.topic(), message.partition(), message.offset())
+                deliveries.append((delivery, message))
             except (ValidationError, ValueError) as reason:
-                rejected.append(self._dead_letter(message, reason))
+                rejected.append(self._dead_letter(message, reason, attempts=0))
         return deliveries, rejected
 
-    def _dead_letter(self, message: Any, reason: Exception) -> Message:
+    def _dead_letter(self, message: Any, reason: Exception, attempts: int) -> Message:
+        """`attempts`: how many times the handler was given the event (0: it could not be decoded)."""
         key = (message.key() or b"").decode(errors="replace")
-        headers = [
-            ("dlq-reason", str(reason)[:2000].encode()),
+        why = _reason(reason) if attempts else str(reason)[:2000]
+        headers: list[tuple[str, str | bytes | None]] = [
+            ("dlq-reason", why.encode()),
             ("dlq-topic", message.topic().encode()),
             ("dlq-partition", str(message.partition()).encode()),
             ("dlq-offset", str(message.offset()).encode()),
+            ("dlq-attempts", str(attempts).encode()),
         ]
-        log.warning("dead-lettered %s@%s: %s", message.topic(), message.offset(), reason)
+        # Where and why, never the payload.
+        log.warning(
+            "dead-lettered %s[%s]@%s after %d attempts: %s",
+            message.topic(),
+            message.partition(),
+            message.offset(),
+            attempts,
+            why,
+        )
         return Message(self._dlq_topic, key, message.value() or b"", headers)
+
+
+def _reason(failure: Exception) -> str:
+    """The exception's type and message: handlers' events carry no personal data, and the
+    payload itself is never quoted."""
+    return f"{type(failure).__name__}: {failure}"[:2000]

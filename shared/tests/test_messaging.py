@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from fdcs.cli import main
 from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
+from shared.messaging.dead_letters import dead_letters_of
 from shared.messaging.kafka import client_config
 from shared.servers.broker import PlatformKafka
 from shared.servers.tansu import EmbeddedBroker
@@ -171,3 +173,140 @@ def test_a_failing_handler_gets_the_batch_again(settings: ServiceSettings, topic
         stop.set()
         worker.join()
     assert attempts[:3] == [1, 1, 1]
+
+
+FAST_RETRIES = {"consumer_max_attempts": 3, "consumer_retry_seconds": 0.01, "consumer_retry_max_seconds": 0.02}
+
+
+class Projection:
+    """A handler like the services': one transaction per call (all of the batch or nothing),
+    idempotent by event id; it raises on the events it is told are poison."""
+
+    def __init__(self, poison: set[str], flaky: dict[str, int] | None = None) -> None:
+        self.applied: list[str] = []
+        self.calls: list[list[str]] = []
+        self._poison, self._flaky = poison, flaky or {}
+
+    def handle(self, batch: Sequence[Delivery]) -> None:
+        ids = [d.envelope.id for d in batch]
+        self.calls.append(ids)
+        for i in ids:
+            if i in self._poison:
+                raise KeyError(f"no rule for event {i}")
+            if self._flaky.get(i, 0) > 0:
+                self._flaky[i] -= 1
+                raise RuntimeError("a rule not met yet")
+        self.applied += [i for i in ids if i not in self.applied]  # the commit
+
+
+def events(*ids: str) -> list[tuple[str, bytes]]:
+    golden = json.loads(GOLDEN.read_text())
+    return [("same-stream", json.dumps({**golden, "id": i}).encode()) for i in ids]
+
+
+def running(subscription: KafkaSubscription) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+    worker = threading.Thread(target=subscription.run, args=(stop,))
+    worker.start()
+    return stop, worker
+
+
+def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(  # noqa: PLR0913
+    kafka: PlatformKafka,
+    settings: ServiceSettings,
+    topic: Topic,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings.model_copy(update=FAST_RETRIES)
+    produce_raw(client_config(settings), topic.name, events("good-1", "poison", "good-2"))
+    projection = Projection(poison={"poison"})
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    subscription = KafkaSubscription(settings, group, [topic.name], projection.handle, KafkaPublisher(settings))
+    stop, worker = running(subscription)
+    try:
+        eventually(lambda: {"good-1", "good-2"} <= set(projection.applied))
+        dead = read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 1)
+        produce_raw(client_config(settings), topic.name, events("later"))
+        eventually(lambda: "later" in projection.applied)
+    finally:
+        stop.set()
+        worker.join()
+
+    assert projection.applied == ["good-1", "good-2", "later"], "each good event applied once, in order"
+    [letter] = dead
+    headers = {k: v.decode() for k, v in letter.headers()}
+    assert json.loads(letter.value())["id"] == "poison" and letter.key() == b"same-stream"
+    assert headers["dlq-reason"] == "KeyError: 'no rule for event poison'"
+    assert headers["dlq-topic"] == topic.name
+    assert int(headers["dlq-partition"]) >= 0
+    assert int(headers["dlq-offset"]) == 1, "the second message of its partition"
+    # 3 in its batch, then 3 alone (or only 3, if the broker happened to hand it over alone)
+    assert headers["dlq-attempts"] in {"3", "6"}
+    where = f"{topic.name}[{headers['dlq-partition']}]@1"
+    warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dead-lettered")]
+    assert warned == [f"dead-lettered {where} after {headers['dlq-attempts']} attempts: {headers['dlq-reason']}"]
+    assert "ContractSigned" not in " ".join(r.getMessage() for r in caplog.records), "never the payload"
+
+    # What was committed is past the poison: the group, started again, reads nothing old.
+    again = Projection(poison=set())
+    stop, worker = running(KafkaSubscription(settings, group, [topic.name], again.handle, KafkaPublisher(settings)))
+    try:
+        produce_raw(client_config(settings), topic.name, events("last"))
+        eventually(lambda: "last" in again.applied)
+    finally:
+        stop.set()
+        worker.join()
+    assert again.applied == ["last"]
+
+    # An operator lists them: where from, how many attempts, why; never the payload.
+    for name, value in kafka.environment().items():
+        monkeypatch.setenv(name, value)
+    assert main(["dead-letters", group, "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "offset\tsource\tattempts\treason",
+        f"0\t{where}\t{headers['dlq-attempts']}\t{headers['dlq-reason']}",
+    ]
+    assert dead_letters_of(settings, f"never-{uuid.uuid4().hex[:8]}") == [], "a group with none has none"
+
+
+def test_a_transient_failure_is_retried_and_applied_without_dead_letters(
+    settings: ServiceSettings, topic: Topic
+) -> None:
+    settings = settings.model_copy(update=FAST_RETRIES)
+    produce_raw(client_config(settings), topic.name, events("a", "b"))
+    projection = Projection(poison=set(), flaky={"b": 2})
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    subscription = KafkaSubscription(settings, group, [topic.name], projection.handle, KafkaPublisher(settings))
+    stop, worker = running(subscription)
+    try:
+        eventually(lambda: projection.applied == ["a", "b"])
+    finally:
+        stop.set()
+        worker.join()
+    assert sum("b" in call for call in projection.calls) == 3, "failed twice, then applied"
+    with pytest.raises(AssertionError, match="condition not met"):
+        read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 1, timeout=2)
+
+
+def test_an_infrastructure_failure_is_retried_beyond_the_attempts(settings: ServiceSettings, topic: Topic) -> None:
+    settings = settings.model_copy(update=FAST_RETRIES)
+    produce_raw(client_config(settings), topic.name, events("a"))
+    calls: list[int] = []
+
+    def database_away(batch: Sequence[Delivery]) -> None:
+        calls.append(len(batch))
+        if len(calls) <= 5:
+            raise ConnectionError("database restarting")
+
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    stop, worker = running(KafkaSubscription(settings, group, [topic.name], database_away, KafkaPublisher(settings)))
+    try:
+        eventually(lambda: len(calls) >= 6)
+    finally:
+        stop.set()
+        worker.join()
+    with pytest.raises(AssertionError, match="condition not met"):
+        read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 1, timeout=2)
