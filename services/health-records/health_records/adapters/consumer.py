@@ -45,7 +45,7 @@ class SigningEvents:
             work = self._work(delivery.event)
             if work is None:
                 continue
-            context = context_for_event(delivery.envelope, ACTOR, self._clock())
+            context = context_for_event(delivery.envelope, ACTOR, delivery.envelope.time)  # when it happened
             try:
                 self._processor.execute_now(work, context)
             except DomainError as refused:

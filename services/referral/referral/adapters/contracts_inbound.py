@@ -29,7 +29,8 @@ class ContractsFromSigning:
                 continue
             work = command_for(delivery.event)
             if work is not None:
-                self._processor.execute_now(work, context_for_event(delivery.envelope, ACTOR, self._clock()))
+                envelope = delivery.envelope  # the command happens when its event did, however late it is read
+                self._processor.execute_now(work, context_for_event(envelope, ACTOR, envelope.time))
 
 
 def command_for(event: PublicEvent) -> Work | None:
