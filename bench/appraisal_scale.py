@@ -99,11 +99,9 @@ def city(residents: int, counties: int, year: int) -> list[Year]:
 
 
 def message(d: Delivery) -> Message:
-    """As the relays publish: the envelope keyed by its aggregate, and health records' services
-    and ratings by the resident (a resident's are then all in one partition, as in production)."""
-    by_resident = d.topic == topics.HEALTH_SERVICES.name
-    key = d.envelope.data["resident_ref"] if by_resident else d.envelope.subject or d.envelope.id
-    return Message(d.topic, str(key), d.envelope.encode())
+    """As the relays publish: keyed by the topic's key (a resident's contracts, services and
+    referrals by the resident, so all in the same-numbered partitions, as in production)."""
+    return Message(d.topic, str(d.envelope.data[topics.by_name(d.topic).key]), d.envelope.encode())
 
 
 def produce(kafka: ServiceSettings, counties: list[Year]) -> None:

@@ -1,5 +1,11 @@
 """Every Kafka topic the platform uses, with its key and the events it carries.
 
+The key decides the order: events with one key are read in the order they were published.
+Contracts, health services and referrals are all keyed by the resident (`resident_ref`), with
+as many partitions each and the same partitioner (librdkafka's, in every relay): a resident's
+facts are then in the same-numbered partition of each topic, so the appraisal's workers, given
+the same partitions of every topic (the range assignor), each own whole residents.
+
 Deployment (`deploy/k8s`) declares a KafkaTopic for each; a test checks they agree.
 """
 
@@ -17,13 +23,19 @@ class Topic:
 
 
 TEAMS = Topic("fdcs.signing.teams", key="team_id")
-CONTRACTS = Topic("fdcs.signing.contracts", key="contract_id")
+CONTRACTS = Topic("fdcs.signing.contracts", key="resident_ref")
 HEALTH_SERVICES = Topic("fdcs.health_records.services", key="resident_ref")
-REFERRALS = Topic("fdcs.referral.referrals", key="referral_id")
+REFERRALS = Topic("fdcs.referral.referrals", key="resident_ref")
 SETTLEMENTS = Topic("fdcs.billing.settlements", key="institution_id")
 APPRAISAL_RESULTS = Topic("fdcs.appraisal.results", key="subject_id")
 
 ALL: tuple[Topic, ...] = (TEAMS, CONTRACTS, HEALTH_SERVICES, REFERRALS, SETTLEMENTS, APPRAISAL_RESULTS)
+
+
+def by_name(name: str) -> Topic:
+    """One of `ALL` (a test or a tool publishing as a relay does: the topic's key field names the key)."""
+    return next(t for t in ALL if t.name == name)
+
 
 # A partner reads only its own topic: a Kafka ACL on the prefix plus its id (see README).
 HOSPITAL_PREFIX = "fdcs.referral.hospital."

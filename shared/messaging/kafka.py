@@ -53,6 +53,9 @@ def consumer_config(s: ServiceSettings, group: str) -> dict[str, Any]:
         "session.timeout.ms": s.kafka_session_timeout_ms,
         "heartbeat.interval.ms": s.kafka_heartbeat_interval_ms,
         "fetch.wait.max.ms": s.kafka_fetch_wait_max_ms,
+        # The same-numbered partitions of every subscribed topic to one member: topics keyed alike
+        # (a resident's contracts, services and referrals) are then read by one worker.
+        "partition.assignment.strategy": "range",
         # A topic created after the consumer subscribed (a new partner's) is noticed within
         # seconds rather than librdkafka's default five minutes.
         "topic.metadata.refresh.interval.ms": 10_000,

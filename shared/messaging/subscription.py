@@ -21,11 +21,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import sqlalchemy.exc
-from confluent_kafka import Consumer, KafkaError, KafkaException
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
 from shared.contracts.base import PublicEvent
@@ -34,6 +35,7 @@ from shared.contracts.registry import parse_event
 from shared.contracts.topics import dead_letters
 from shared.messaging.kafka import consumer_config, ensure_topics
 from shared.messaging.publisher import Message, Publisher
+from shared.messaging.time_order import TimeOrder, Where
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Delivery:
 
 
 Handle = Callable[[Sequence[Delivery]], None]
+Offsets = list[TopicPartition] | None
 
 # Failures of what the handler stands on rather than of the event it was given: they say
 # nothing about the event, so they never send it to the dead letters.
@@ -84,8 +87,15 @@ class KafkaSubscription:
         handle: Handle,
         dead_letter_publisher: Publisher,
         batch_size: int = 500,
+        in_time_order: bool = False,
     ) -> None:
+        """`in_time_order`: hand the events of all partitions over in the order they were recorded
+        (`TimeOrder`), for a reader joining topics; else each partition's as they come."""
         self._settings, self._group = settings, group
+        self._order: TimeOrder[tuple[Delivery | None, Any]] | None = None
+        if in_time_order:
+            self._order = TimeOrder(limit=20 * batch_size, patience=_PATIENCE)
+        self._paused: set[Where] = set()
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
@@ -104,27 +114,97 @@ class KafkaSubscription:
             ensure_topics(self._settings, [dead_letters(self._group)])
         except Exception as refused:  # a service user may lack the right to create topics
             log.warning("could not ensure dead-letter topic %s: %s", self._dlq_topic, refused)
-        self._consumer = Consumer(consumer_config(self._settings, self._group))
-        self._consumer.subscribe(self._topics)
+        config = consumer_config(self._settings, self._group)
+        if self._order is None:
+            self._consumer = Consumer(config)
+            self._consumer.subscribe(self._topics)
+        else:  # the ends of partitions tell the order what may still come
+            self._consumer = Consumer(config | {"enable.partition.eof": True})
+            self._consumer.subscribe(self._topics, on_assign=self._assigned, on_revoke=self._revoked)
         try:
             while not stop.is_set():
                 raw = self._consumer.consume(self._batch_size, timeout=0.1)
-                if raw:
+                if self._order is not None:
+                    self._in_time_order(raw, stop)
+                elif raw:
                     self._process(raw, stop)
         finally:
             self._consumer.close()
+
+    def _assigned(self, _: Any, partitions: list[TopicPartition]) -> None:
+        assert self._order is not None
+        self._order.assign((p.topic, p.partition) for p in partitions)
+
+    def _revoked(self, _: Any, partitions: list[TopicPartition]) -> None:
+        """What waits of them is read again by their next owner, from the offsets committed."""
+        assert self._order is not None
+        wheres = {(p.topic, p.partition) for p in partitions}
+        self._order.forget(wheres)
+        self._paused -= wheres
+
+    def _in_time_order(self, raw: list[Any], stop: threading.Event) -> None:
+        assert self._order is not None
+        decoded, rejected = self._decode(raw)
+        try:
+            self._publish(rejected, stop)  # before anything past them is committed
+        except _Stopped:
+            return
+        known = {(m.topic(), m.partition(), m.offset()): d for d, m in decoded}
+        for message in raw:
+            where = (message.topic(), message.partition())
+            if message.error() is not None:
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    self._order.reached_end(where)
+            elif (d := known.get((*where, message.offset()))) is not None:
+                self._order.add(where, _ticks(d.envelope.time), (d, message))
+            else:  # dead-lettered already: it only moves the partition's committed offset on
+                self._order.add(where, None, (None, message))
+        released = self._order.release()
+        self._throttle()
+        if released:
+            self._process_released([item for _, item in released], stop)
+
+    def _throttle(self) -> None:
+        """Pause partitions far ahead of the others (their messages wait here), resume them once drained."""
+        assert self._order is not None
+        ahead, drained = self._order.crowded() - self._paused, self._paused & self._order.roomy()
+        if ahead:
+            self._consumer.pause([TopicPartition(t, p) for t, p in sorted(ahead)])
+        if drained:
+            self._consumer.resume([TopicPartition(t, p) for t, p in sorted(drained)])
+        self._paused = (self._paused | ahead) - drained
+
+    def _process_released(self, released: list[tuple[Delivery | None, Any]], stop: threading.Event) -> None:
+        following: dict[Where, int] = {}
+        for _, message in released:
+            where = (message.topic(), message.partition())
+            following[where] = max(following.get(where, 0), message.offset() + 1)
+        offsets = [TopicPartition(t, p, o) for (t, p), o in sorted(following.items())]
+        self._settle([(d, m) for d, m in released if d is not None], stop, offsets)
 
     def _process(self, raw: list[Any], stop: threading.Event) -> None:
         decoded, rejected = self._decode(raw)
         try:
             self._publish(rejected, stop)
+        except _Stopped:
+            return
+        self._settle(decoded, stop)
+
+    def _settle(
+        self, decoded: list[tuple[Delivery, Any]], stop: threading.Event, offsets: list[Any] | None = None
+    ) -> None:
+        """Apply, dead-letter what keeps failing, then commit `offsets` (default: where the consumer is)."""
+        try:
             poisoned = self._apply(decoded, stop)
             self._publish([self._dead_letter(m, f.reason, f.attempts) for m, f in poisoned], stop)
         except _Stopped:
             return
         if not stop.is_set():
             try:
-                self._consumer.commit(asynchronous=False)
+                if offsets is None:
+                    self._consumer.commit(asynchronous=False)
+                else:
+                    self._consumer.commit(offsets=offsets, asynchronous=False)
             except KafkaException as failed:
                 # The broker was away long enough for the group to forget this member, say: the
                 # consumer rejoins on its next poll, and a later commit covers this batch or the
@@ -223,6 +303,17 @@ class KafkaSubscription:
             why,
         )
         return Message(self._dlq_topic, key, message.value() or b"", headers)
+
+
+_PATIENCE = 1.0
+"""Seconds a partition with nothing read yet, not at its end, may hold the others back."""
+
+
+def _ticks(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _reason(failure: Exception) -> str:

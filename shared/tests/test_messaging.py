@@ -6,17 +6,19 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from fdcs.cli import main
 from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
+from shared.messaging import subscription as subscription_module
 from shared.messaging.dead_letters import dead_letters_of
 from shared.messaging.kafka import client_config
 from shared.servers.broker import PlatformKafka
@@ -310,3 +312,46 @@ def test_an_infrastructure_failure_is_retried_beyond_the_attempts(settings: Serv
         worker.join()
     with pytest.raises(AssertionError, match="condition not met"):
         read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 1, timeout=2)
+
+
+def test_in_time_order_the_events_of_several_topics_come_as_they_were_recorded(
+    settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One topic produced whole before the other (a backlog, as a rebuild reads it), read with
+    batches of 10, so partitions far ahead are paused and resumed: each event is handled once,
+    all in the order of their times, and every offset is committed."""
+    monkeypatch.setattr(subscription_module, "_PATIENCE", 10.0)  # however slow this machine fetches
+    first, second = (Topic(f"test.{uuid.uuid4().hex[:8]}", key="stream", partitions=2) for _ in range(2))
+    ensure_topics(settings, [first, second])
+    golden, start = json.loads(GOLDEN.read_text()), datetime(2026, 1, 1, tzinfo=UTC)
+
+    def at(n: int, stream: str) -> tuple[str, bytes]:
+        time = (start + timedelta(minutes=n)).isoformat()
+        return stream, json.dumps({**golden, "id": f"e{n}", "time": time}).encode()
+
+    produce_raw(client_config(settings), first.name, [at(n, f"s{n % 4}") for n in range(0, 300, 2)])
+    produce_raw(client_config(settings), second.name, [at(n, f"s{n % 4}") for n in range(1, 300, 2)])
+    handled: list[Delivery] = []
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    ordered = KafkaSubscription(
+        settings, group, [first.name, second.name], handled.extend, KafkaPublisher(settings), batch_size=10,
+        in_time_order=True,
+    )  # fmt: skip
+    stop, worker = running(ordered)
+    try:
+        eventually(lambda: len(handled) >= 300, timeout=60)
+        eventually(lambda: committed(settings, group, [first, second]) == 300, timeout=30)
+    finally:
+        stop.set()
+        worker.join()
+
+    assert [d.envelope.id for d in handled] == [f"e{n}" for n in range(300)]
+
+
+def committed(settings: ServiceSettings, group: str, of: list[Topic]) -> int:
+    consumer = Consumer(client_config(settings) | {"group.id": group})
+    try:
+        asked = [TopicPartition(t.name, p) for t in of for p in range(t.partitions)]
+        return sum(max(tp.offset, 0) for tp in consumer.committed(asked, timeout=10))
+    finally:
+        consumer.close()

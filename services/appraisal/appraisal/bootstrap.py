@@ -108,7 +108,12 @@ def create_workers(settings: AppraisalSettings, engine: Engine | None = None) ->
     engine = engine or engine_for(settings)
     facts = facts_projection(settings, engine)
     consumer = KafkaSubscription(
-        settings, settings.consumer_group, [t.name for t in SUBSCRIBED], facts.apply, KafkaPublisher(settings)
+        settings,
+        settings.consumer_group,
+        [t.name for t in SUBSCRIBED],
+        facts.apply,
+        KafkaPublisher(settings),
+        in_time_order=True,
     )
     return [consumer, own_views_follower(settings, engine)]
 

@@ -32,9 +32,9 @@ AS_OF = datetime.fromisoformat("2027-01-15T00:00:00+08:00")
 
 
 def produce(settings: AppraisalSettings, deliveries: list[Delivery]) -> None:
-    """As signing's, health-records' and referral's relays do: the envelope, keyed by aggregate."""
+    """As signing's, health-records' and referral's relays do: the envelope, keyed by the topic's key."""
     KafkaPublisher(settings).publish(
-        [Message(d.topic, d.envelope.subject or d.envelope.id, d.envelope.encode()) for d in deliveries]
+        [Message(d.topic, str(d.envelope.data[topics.by_name(d.topic).key]), d.envelope.encode()) for d in deliveries]
     )
 
 

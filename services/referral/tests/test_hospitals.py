@@ -36,7 +36,9 @@ def hospital_messages(api: Api, hospital_id: str) -> list[dict[str, Any]]:
     return [json.loads(m.value) for e in log for m in to_public(e) if m.topic == topic]
 
 
-def test_every_event_goes_to_the_referrals_topic_and_to_its_hospital_s_topic_under_one_id(api: Api, team: str) -> None:
+def test_every_event_goes_to_the_referrals_topic_by_resident_and_its_hospital_s_by_referral(
+    api: Api, team: str
+) -> None:
     api.contract(api.signed(1, team))
     referral = lifecycle(api, team, "H3-4401")
 
@@ -47,7 +49,9 @@ def test_every_event_goes_to_the_referrals_topic_and_to_its_hospital_s_topic_und
 
     assert set(by_topic) == {topics.REFERRALS.name, "fdcs.referral.hospital.H3-4401"}
     assert by_topic[topics.REFERRALS.name] == by_topic["fdcs.referral.hospital.H3-4401"]
-    assert {m.key for m in messages} == {referral["referral_id"]}
+    keys = {topic: {m.key for m in messages if m.topic == topic} for topic in by_topic}
+    assert keys == {topics.REFERRALS.name: {api.ref(1)}, "fdcs.referral.hospital.H3-4401": {referral["referral_id"]}}
+    assert {m["subject"] for m in by_topic[topics.REFERRALS.name]} == {referral["referral_id"]}
     events = [parse_event(Envelope.model_validate(m)) for m in by_topic[topics.REFERRALS.name]]
     assert [type(e).__name__ for e in events] == ["ReferralIssued", "ReferralAccepted", "ReferralCompleted"]
     assert all(e.resident_ref == api.ref(1) and e.issued_at == events[0].issued_at for e in events)  # type: ignore[attr-defined]

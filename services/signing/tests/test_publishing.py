@@ -35,6 +35,9 @@ SIGNED = contract.ContractSigned(
 DOCTOR = team.Member("doc-1", "family_doctor", 2000)
 
 
+subjects: list[str | None] = []
+
+
 def published(event: object, stream: str) -> list[tuple[str, str, str, object]]:
     type_name, data = EVENTS.encode(event)
     recorded = RecordedEvent(stream, 1, type_name, data, EventMeta("e1", AT, "corr", "cause", "actor"), 1)
@@ -42,11 +45,12 @@ def published(event: object, stream: str) -> list[tuple[str, str, str, object]]:
     for message in to_public(recorded):
         envelope = Envelope.model_validate_json(message.value)
         out.append((message.topic, message.key, envelope.type, parse_event(envelope)))
+        subjects.append(envelope.subject)
         assert IDENTITY not in message.value.decode() and "Li Hua" not in message.value.decode()
     return out
 
 
-def test_contract_events_are_published_keyed_by_contract() -> None:
+def test_contract_events_are_published_keyed_by_resident_about_their_contract() -> None:
     renewed = contract.ContractRenewed(**vars(replace(SIGNED, contract_id="c2")), renews_contract_id="c1")
     terminated = contract.ContractTerminated(
         "c1", SIGNED.resident_ref, "T1", "CHC-1", "440106", "switched_team", date(2026, 5, 31), "c3", AT
@@ -61,7 +65,8 @@ def test_contract_events_are_published_keyed_by_contract() -> None:
     undone = contract.ContractReinstated("c1", ref, "T1", "CHC-1", "440106", "clock_error", SIGNED.ends_on, AT)
     [(_, reinstated_key, _, reinstated)] = published(undone, "contract-c1")
 
-    assert (topic, key, kind) == (topics.CONTRACTS.name, "c1", "signing.ContractSigned.v1")
+    assert (topic, key, kind) == (topics.CONTRACTS.name, SIGNED.resident_ref, "signing.ContractSigned.v1")
+    assert subjects[-5:] == ["c1", "c2", "c1", "c1", "c1"]  # what each is about: its contract
     assert signed.model_dump(mode="json")["key_populations"] == ["elderly"]
     assert (signed.medical_assistance, signed.replaces_contract_id, signed.resident_area_code) == (
         True,
@@ -75,7 +80,7 @@ def test_contract_events_are_published_keyed_by_contract() -> None:
         "signing.ContractExpired.v1",
     )
     assert (reinstated_key, reinstated.TYPE, reinstated.reason, reinstated.last_day) == (
-        "c1",
+        SIGNED.resident_ref,
         "signing.ContractReinstated.v1",
         "clock_error",
         SIGNED.ends_on,

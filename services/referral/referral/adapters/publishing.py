@@ -43,8 +43,8 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
     model, routing = PUBLIC[type(internal)], internal.routing
     event = model.model_validate(asdict(routing) | _own_fields(model, internal))
     key = routing.referral_id
-    return [
-        public_message(SOURCE, recorded, event, topics.REFERRALS, key),
+    return [  # by the resident on the shared topic (with their contracts and services), by referral on a hospital's
+        public_message(SOURCE, recorded, event, topics.REFERRALS, routing.resident_ref, subject=key),
         public_message(SOURCE, recorded, event, topics.hospital(routing.hospital_id), key),
     ]
 

@@ -41,14 +41,25 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
     if isinstance(event, TEAM_EVENTS):
         return [public_message(SOURCE, recorded, _team_event(event), topics.TEAMS, event.team_id)]
     if isinstance(event, CONTRACT_EVENTS):
-        return [public_message(SOURCE, recorded, _contract_event(event), topics.CONTRACTS, event.contract_id)]
+        published = _contract_event(event)  # keyed by the resident: ordered with their erasure and other facts
+        key = published.resident_ref
+        return [public_message(SOURCE, recorded, published, topics.CONTRACTS, key, subject=event.contract_id)]
     if isinstance(event, erasure.ResidentErased):  # the reason and who asked stay in the audit
         erased = public.ResidentErased(resident_ref=event.resident_ref, erased_at=event.erased_at)
         return [public_message(SOURCE, recorded, erased, topics.CONTRACTS, event.resident_ref)]
     return []  # places, enrolments, agreements, continuations
 
 
-def _contract_event(event: object) -> PublicEvent:
+ContractFact = (
+    public.ContractSigned
+    | public.ContractRenewed
+    | public.ContractTerminated
+    | public.ContractExpired
+    | public.ContractReinstated
+)
+
+
+def _contract_event(event: object) -> ContractFact:
     match event:
         case contract.ContractRenewed(resident=r, signed_at=at):
             return _public(public.ContractRenewed, event, renewed_at=at, **_resident(r))
