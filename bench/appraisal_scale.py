@@ -270,7 +270,8 @@ def reads(official: Official, fact: Callable[[], None], repeats: int, year: int)
 
 class Load:
     """Visits produced at `rate` a second, a rating of the county's first team every quarter
-    second among them; when each rating was handed to the producer."""
+    second among them; when each rating was handed to the producer. Each recorded as it is
+    produced, as live events are: from 31 December, 9:00, on, by the time elapsed."""
 
     def __init__(self, kafka: ServiceSettings, county: Year, rate: int, seconds: float) -> None:
         self._kafka, self._county, self._rate, self._seconds = kafka, county, rate, seconds
@@ -291,22 +292,23 @@ class Load:
 
     def _run(self) -> None:
         publisher, began = KafkaPublisher(self._kafka), time.monotonic()
+        start = datetime(self._county.year, 12, 31, 9, tzinfo=CHINA)
         while (elapsed := time.monotonic() - began) < self._seconds:
-            due, ratings = int(elapsed * self._rate), int(elapsed * 4) + 1
-            batch = [self._visit(n) for n in range(self.visits, due)]
-            batch += [self._rating(n) for n in range(len(self.rated), ratings)]
+            due, ratings, at = int(elapsed * self._rate), int(elapsed * 4) + 1, start + timedelta(seconds=elapsed)
+            batch = [self._visit(n, at) for n in range(self.visits, due)]
+            batch += [self._rating(n, at) for n in range(len(self.rated), ratings)]
             self.rated += [time.monotonic()] * (ratings - len(self.rated))  # stamped first: counted once sent
             publisher.publish([message(d) for d in batch])
             self.visits = due
             time.sleep(0.01)
         publisher.close()
 
-    def _rating(self, n: int) -> Delivery:
+    def _rating(self, n: int, at: datetime) -> Delivery:
         """By a resident from beyond the city (a serial no county has): the first to rate the team."""
-        return self._county.late_rating(100_000 + n, resident=10**9 + n)
+        return self._county.late_rating(100_000 + n, resident=10**9 + n, at=at)
 
-    def _visit(self, n: int) -> Delivery:
-        return self._county.late_visit(100_000 + n, resident=n * 7919 % self._county.residents)
+    def _visit(self, n: int, at: datetime) -> Delivery:
+        return self._county.late_visit(100_000 + n, resident=n * 7919 % self._county.residents, at=at)
 
 
 def latency(official: Official, kafka: ServiceSettings, county: Year, rate: int, seconds: float) -> None:

@@ -184,20 +184,21 @@ class Year:
             self._event(issued, "health_records.LongPrescriptionIssued", referral_id, team, **_of(who),
                         prescription_id=f"p-{referral_id}", issued_on=on.isoformat())  # fmt: skip
 
-    def late_visit(self, n: int, resident: int = 0) -> Delivery:
-        """One more fact, recorded after everything else: a visit on 30 December (the first
-        resident's to the first team unless told another resident's)."""
-        teams, at, visit = self.teams(), datetime(self.year, 12, 30, 15, tzinfo=CHINA), f"v-late-{n}"
+    def late_visit(self, n: int, resident: int = 0, at: datetime | None = None) -> Delivery:
+        """One more fact, recorded after everything else: a visit on 30 December unless `at` (the
+        first resident's to the first team unless told another resident's)."""
+        teams, at, visit = self.teams(), at or datetime(self.year, 12, 30, 15, tzinfo=CHINA), f"v-late-{n}"
         team = teams[resident % len(teams)]
         data = {"resident_ref": ref(self.serials + resident), "team_id": team[0], "institution_id": team[1],
                 "area_code": team[2], "contract_id": None, "visit_id": visit, "fulfils": ["health_education"],
                 "measurements": [], "occurred_at": at.isoformat()}  # fmt: skip
         return _delivered(at, "health_records.VisitCompleted", visit, data, len(self.events) + n)
 
-    def late_rating(self, n: int, resident: int = 0) -> Delivery:
-        """One more rating of the first team (all fives), recorded after everything else: on 30 December.
-        Only a resident's last rating of a team counts: one of a resident who never rated it adds one."""
-        team, at, rating = self.teams()[0], datetime(self.year, 12, 30, 20, tzinfo=CHINA), f"rt-late-{n}"
+    def late_rating(self, n: int, resident: int = 0, at: datetime | None = None) -> Delivery:
+        """One more rating of the first team (all fives), recorded after everything else: on 30 December
+        unless `at`. Only a resident's last rating of a team counts: one of a resident who never rated it adds one."""
+        team, rating = self.teams()[0], f"rt-late-{n}"
+        at = at or datetime(self.year, 12, 30, 20, tzinfo=CHINA)
         data = {"resident_ref": ref(self.serials + resident), "team_id": team[0], "institution_id": team[1],
                 "area_code": team[2], "rating_id": rating, "ability": 5, "attitude": 5, "responsiveness": 5,
                 "rated_at": at.isoformat()}  # fmt: skip
