@@ -69,6 +69,8 @@ def events_page() -> str:
         "",
         "## Topics",
         "",
+        _docstring(topics),
+        "",
         "| topic | key | partitions | published by | read by |",
         "|---|---|---|---|---|",
     ]
