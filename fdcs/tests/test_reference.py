@@ -10,6 +10,8 @@ from fdcs import reference
 ROOT = reference.ROOT
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 URL = re.compile(r"^[a-z][a-z0-9+.-]*:")
+# A path from the repository's root in backticks (`shared/web/commands.py`, `services/<name>/tests/`).
+NAMED_PATH = re.compile(r"`((?:shared|services|fdcs|deploy|bench|docs|tests/integration)/[^`\s:]*)")
 
 
 def test_the_event_catalogue_and_the_settings_table_are_what_the_code_renders() -> None:
@@ -20,6 +22,17 @@ def test_the_event_catalogue_and_the_settings_table_are_what_the_code_renders() 
 def test_every_relative_link_in_the_markdown_resolves() -> None:
     broken = [f"{page.relative_to(ROOT)}: {target}" for page in _markdown_pages() for target in _broken_links(page)]
     assert broken == []
+
+
+def test_every_file_a_page_names_exists() -> None:
+    """The architecture walks real modules: a renamed or removed one fails here, not in a reader's hands."""
+    missing = [
+        f"{page.relative_to(ROOT)}: {path}"
+        for page in _markdown_pages()
+        for path in NAMED_PATH.findall(page.read_text())
+        if not any(ROOT.glob(re.sub(r"<[^>]+>|…", "*", path).rstrip("/")))
+    ]
+    assert missing == []
 
 
 def _markdown_pages() -> list[Path]:
