@@ -49,7 +49,7 @@ bench-scale: $(READY) ## the appraisal of a city through Kafka, 1 and 2 workers 
 token: $(READY) ## a development token: make token ROLE=admin (or ARGS="--role family_doctor --team T1")
 	@$(PY) -m fdcs token $(if $(ARGS),$(ARGS),--role $(or $(ROLE),admin))
 
-contracts: $(READY) ## regenerate the public events' JSON Schemas after changing a contract
+contracts: $(READY) ## regenerate the events' JSON Schemas, docs/events.md and docs/settings.md
 	$(PY) -m fdcs contracts
 
 clean: ## remove the environment and local data

@@ -37,7 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     letters.add_argument("operation", choices=["list"])
     _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
-    _add(commands, "contracts", "write the public events' JSON Schemas", _contracts)
+    _add(
+        commands,
+        "contracts",
+        "write the public events' JSON Schemas, the event catalogue and the settings table",
+        _contracts,
+    )
     _add(commands, "keys", "create the development JWT key pair", lambda _: _keys())
     token = _add(commands, "token", "mint a development bearer token", _token)
     token.add_argument(
@@ -166,9 +171,10 @@ def _dead_letters(args: argparse.Namespace) -> None:
 
 
 def _contracts(_: argparse.Namespace) -> None:
-    from shared.contracts.schemas import write
+    from fdcs import reference
+    from shared.contracts import schemas
 
-    for path in write():
+    for path in [*schemas.write(), *reference.write()]:
         print(path)
 
 

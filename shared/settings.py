@@ -23,11 +23,16 @@ DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-    environment: Literal["development", "test", "production"] = "development"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="`production` refuses the development keys, a missing DATABASE_URL and SIMULATED_CLOCK",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Lowest level logged")
     timezone: ZoneInfo = Field(default=ZoneInfo("Asia/Shanghai"), description="Where dates are reckoned")
-    http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8000, ge=1, le=65535)
+    http_host: str = Field(default="127.0.0.1", description="Address the API listens on")
+    http_port: int = Field(
+        default=8000, ge=1, le=65535, description="Port the API listens on (each service has its own)"
+    )
     http_workers: int = Field(default=1, ge=1, le=64, description="Processes per pod; scale pods instead")
     http_max_body_bytes: int = Field(
         default=1_048_576, ge=1024, le=1 << 30, description="A request body's limit, unless its route sets its own"
@@ -42,30 +47,53 @@ class ServiceSettings(BaseSettings):
         description="postgresql://user:password@host:port/db (`make run` and the tests start their own)",
         pattern=r"^((postgresql(\+psycopg)?|postgres)://.*)?$",
     )
-    database_schema: str = Field(default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_schema: str = Field(
+        default="public", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="The service's own schema: no other reads it"
+    )
+    database_pool_size: int = Field(default=5, ge=1, le=100, description="Connections for reads")
     database_create_tables: bool = Field(
         default=True, description="Create tables at start; production runs the migrate Job instead"
     )
 
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
-    kafka_sasl_username: str = ""
-    kafka_sasl_password: SecretStr = SecretStr("")
-    kafka_ssl_ca_location: str = ""
-    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000, le=300_000)
-    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100, le=100_000)
-    kafka_fetch_wait_max_ms: int = Field(default=500, ge=0, le=10_000)
-    kafka_enable_idempotence: bool = True
-    kafka_topic_replication: int = Field(default=1, ge=1, le=7)
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="The brokers, host:port, comma-separated"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="SASL_SSL for Strimzi listeners with TLS and SCRAM users"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", description="How the Kafka user authenticates"
+    )
+    kafka_sasl_username: str = Field(default="", description="The service's own Kafka user: its ACLs are its rights")
+    kafka_sasl_password: SecretStr = Field(default=SecretStr(""), description="The Kafka user's password")
+    kafka_ssl_ca_location: str = Field(default="", description="PEM file of the cluster's certificate authority")
+    kafka_session_timeout_ms: int = Field(
+        default=10_000, ge=1000, le=300_000, description="Consumer group session (`make run` and the tests: 2000)"
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        default=3_000, ge=100, le=100_000, description="At most a third of the session (`make run`, tests: 500)"
+    )
+    kafka_fetch_wait_max_ms: int = Field(
+        default=500, ge=0, le=10_000, description="Longest a fetch waits for data (`make run`, tests: 50)"
+    )
+    kafka_enable_idempotence: bool = Field(default=True, description="Idempotent producer, where the broker allows it")
+    kafka_topic_replication: int = Field(
+        default=1, ge=1, le=7, description="Replicas of the topics the platform creates itself"
+    )
 
-    auth_jwt_public_key_file: Path = Path(".local/jwt/public.pem")
-    auth_jwt_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]] = ["RS256"]
-    auth_jwt_issuer: str = "fdcs-dev"
-    auth_jwt_audience: str = "fdcs"
+    auth_jwt_public_key_file: Path = Field(
+        default=Path(".local/jwt/public.pem"), description="PEM public key of the identity provider"
+    )
+    auth_jwt_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]] = Field(
+        default=["RS256"], description="What a token may be signed with"
+    )
+    auth_jwt_issuer: str = Field(default="fdcs-dev", description="The `iss` a token must carry")
+    auth_jwt_audience: str = Field(default="fdcs", description="The `aud` a token must carry")
 
-    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr(DEV_PSEUDONYM_KEY),
+        description="Secret of the keyed hash making an identity number a `resident_ref`: the same in every service",
+    )
     personal_data_key: SecretStr = Field(
         default=SecretStr(DEV_PERSONAL_DATA_KEY),
         description="Base64 of 32 bytes: wraps each resident's key for their personal data at rest",
@@ -74,9 +102,11 @@ class ServiceSettings(BaseSettings):
     simulated_clock: bool = Field(
         default=False, description="Requests may set their time (X-Simulated-Time): the simulation; never production"
     )
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_idle_seconds: float = Field(default=0.05, gt=0, le=10)
-    command_batch_size: int = Field(default=256, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000, description="Most events the relay reads per round")
+    relay_idle_seconds: float = Field(
+        default=0.05, gt=0, le=10, description="The relay's wait when the log has no more"
+    )
+    command_batch_size: int = Field(default=256, ge=1, le=10_000, description="Most commands in one group commit")
     consumer_max_attempts: int = Field(
         default=5,
         ge=1,

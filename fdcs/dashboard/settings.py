@@ -16,8 +16,8 @@ class DashboardSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
-    appraisal_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://")
-    billing_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
+    appraisal_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://", description="The appraisal API")
+    billing_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://", description="The billing API")
     refresh_seconds: float = Field(default=5, gt=0, le=600, description="How often the page asks for new figures")
     cache_seconds: float = Field(default=4, ge=0, le=600, description="How long one answer serves the same question")
     cache_entries: int = Field(default=256, ge=1, le=100_000, description="How many answers the cache keeps at most")

@@ -37,7 +37,7 @@ def by_name(name: str) -> Topic:
     return next(t for t in ALL if t.name == name)
 
 
-# A partner reads only its own topic: a Kafka ACL on the prefix plus its id (see README).
+# A partner reads only its own topic: a Kafka ACL on the prefix plus its id (docs/security.md).
 HOSPITAL_PREFIX = "fdcs.referral.hospital."
 BUREAU_PREFIX = "fdcs.billing.bureau."
 

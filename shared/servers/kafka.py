@@ -291,7 +291,7 @@ class ApacheKafka:
             "share.coordinator.state.topic.min.isr": "1",
             "share.coordinator.state.topic.num.partitions": "1",
             "group.initial.rebalance.delay.ms": "0",
-            # The tests and `make run` use 2 s sessions (README, Kafka); the broker's floor is 6 s.
+            # The tests and `make run` use 2 s sessions (docs/architecture.md, Kafka); the broker's floor is 6 s.
             "group.min.session.timeout.ms": "1000",
             # Threads for two cores, not for a production machine.
             "num.network.threads": "2",

@@ -24,7 +24,9 @@ class AppraisalSettings(ServiceSettings):
     consumer_group: str = Field(
         default="appraisal.contracts-signed", description="The first slice's name, kept: deployed offsets carry over"
     )
-    catalogue_file: Path = DEFAULT
+    catalogue_file: Path = Field(
+        default=DEFAULT, description="The indicator catalogue: versions, formulas, weights, thresholds (JSON)"
+    )
     kept_reads: int = Field(
         default=8,
         ge=0,

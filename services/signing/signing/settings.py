@@ -11,7 +11,7 @@ from signing.adapters.catalogue_file import DEFAULT
 class SigningSettings(ServiceSettings):
     http_port: int = 8001
     database_schema: str = "signing"
-    catalogue_file: Path = DEFAULT
+    catalogue_file: Path = Field(default=DEFAULT, description="Packages, their fees and items per area and date (JSON)")
     doctor_resident_cap: int = Field(
         default=2000, ge=1, le=100_000, description="A contracting doctor's cap when their team names none"
     )

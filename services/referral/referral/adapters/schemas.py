@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.contracts.referral import Priority
 
 # A hospital's id names its Kafka topic and its consumer groups: letters, digits, - and _
-# only, so that a dot can end an ACL prefix (see README).
+# only, so that a dot can end an ACL prefix (see docs/security.md).
 HospitalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["H3-4401"])]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=64)]
