@@ -174,6 +174,7 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
     total, progress = sum(end - first for first, end in span.values()), Group(kafka, group)
     progress.start_at(span)
     started, joined, waits, db = time.monotonic(), 0.0, [], psycopg.connect(url, autocommit=True)
+    cpu = _cpu()
     try:
         for _ in range(n):
             workers.start("project", "appraisal", DATABASE_SCHEMA=schema, CONSUMER_GROUP=group)
@@ -187,14 +188,21 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
         progress.close()
         db.close()
     waiting = statistics.mean(waits) / n if waits else 0.0
-    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting)
+    idle, busy = (b - a for a, b in zip(cpu, _cpu(), strict=True))
+    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting, idle / (idle + busy))
+
+
+def _cpu() -> tuple[int, int]:
+    """The machine's idle and busy processor time so far, in ticks (Linux's /proc/stat)."""
+    user, nice, system, idle, iowait, *rest = map(int, Path("/proc/stat").read_text().split("\n")[0].split()[1:])
+    return idle + iowait, user + nice + system + sum(rest[:3])
 
 
 def show(done: Projected, one: Projected | None = None) -> None:
     workers = f"{done.workers} worker{'s' if done.workers > 1 else ''}"
     print(f"  {workers}: {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s; "
           f"{done.steady:,.0f}/s after the first commit, at {done.joined:.1f} s); waiting on a lock "
-          f"{done.waiting:.0%} of the time")  # fmt: skip
+          f"{done.waiting:.0%} of the time; the machine idle {done.idle:.0%}")  # fmt: skip
     if one:
         ratio, steady = done.rate / one.rate, done.steady / one.steady
         print(f"  2 workers against 1: {ratio:.2f}x ({steady:.2f}x after the first commit)")

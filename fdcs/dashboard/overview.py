@@ -89,16 +89,21 @@ def _teams(scores: Any, figures: Any) -> list[dict[str, Any]]:
 
 
 def _settlement(money: Any) -> dict[str, Any]:
+    """Settled months by payer, and apart the charges of months not settled yet (open)."""
     due: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    charged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals = {"due": 0, "withheld": 0, "released": 0, "adjusted": 0, "settled": 0}
     for row in money.get("rows", []):
         due[row["payer"]][row["period"]] += row["due_fen"]
         for key in totals:
             totals[key] += row[f"{key}_fen"]
-    periods = sorted({p for per_payer in due.values() for p in per_payer})
+    for row in money.get("open", {}).get("rows", []):
+        charged[row["payer"]][row["period"]] += row["due_fen"]
+    periods = sorted({p for by_payer in (due, charged) for per_payer in by_payer.values() for p in per_payer})
     return {
         "periods": periods,
-        "due_by_payer": {payer: [by[p] for p in periods] for payer, by in due.items()},
+        "due_by_payer": {payer: [by.get(p, 0) for p in periods] for payer, by in due.items()},
+        "open_by_payer": {payer: [by.get(p, 0) for p in periods] for payer, by in charged.items()},
         "totals_fen": totals,
     }
 

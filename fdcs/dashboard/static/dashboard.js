@@ -55,8 +55,13 @@ function render(o) {
   draw("satisfaction", "bar", teams, [bars("satisfied %", ofTeams(o, "satisfaction"), 3),
     { ...line("target 85%", teams.map(() => 85), 4, true), type: "line" }], { scales: { y: { min: 0, max: 100 } } });
   const s = o.settlement;
-  draw("settlement", "bar", s.periods, Object.entries(s.due_by_payer).map(([payer, due], i) => bars(payer.replaceAll("_", " "), due.map(yuan), i)),
-    { scales: { x: { stacked: true }, y: { stacked: true } } });
+  const payers = Object.keys({ ...s.due_by_payer, ...(s.open_by_payer || {}) }).sort();
+  const settled = Object.entries(s.due_by_payer).map(([payer, due]) =>
+    bars(`${payer.replaceAll("_", " ")}, settled`, due.map(yuan), payers.indexOf(payer)));
+  const open = Object.entries(s.open_by_payer || {}).map(([payer, due]) => ({  // a month still open: faded
+    ...bars(`${payer.replaceAll("_", " ")}, charged, not settled yet`, due.map(yuan), payers.indexOf(payer)),
+    backgroundColor: "rgba(128, 128, 128, 0.25)", borderDash: [4, 2], borderWidth: 1 }));
+  draw("settlement", "bar", s.periods, [...settled, ...open], { scales: { x: { stacked: true }, y: { stacked: true } } });
   const t = s.totals_fen;
   draw("withheld", "bar", ["due", "withheld", "released", "adjusted", "settled"],
     [bars("yuan", [t.due, t.withheld, t.released, t.adjusted, t.settled].map(yuan), 5)]);

@@ -138,3 +138,21 @@ def test_officials_see_their_area_and_institutions_their_own(billing: Billing) -
     assert len(rows(own)) == 5
     assert rows(own, institution_id="CHC-OTHER") == 403
     assert rows(billing.as_("resident", resident="r_x")) == 403
+
+
+def test_an_open_period_shows_what_is_charged_so_far_marked_not_settled_until_it_is_closed(billing: Billing) -> None:
+    billing.deliver(billing.signed("c1"), billing.signed("c2"))
+    billing.build_view()
+    bureau = billing.as_("insurance_bureau", bureau=MINE)
+
+    before = billing.get("/settlement-view/figures", bureau, period="2026-01").json()
+    assert billing.close("2026-01", "2026-02-01").status_code == 200
+    billing.build_view()
+    after = billing.get("/settlement-view/figures", bureau, period="2026-01").json()
+
+    assert before["rows"] == [] and before["totals"]["settled_fen"] == 0
+    [open_row] = before["open"]["rows"]
+    assert (open_row["settled"], open_row["contracts_charged"], open_row["due_fen"]) == (False, 2, 18000)
+    assert before["open"]["totals"] == {"contracts_charged": 2, "due_fen": 18000, "adjusted_fen": 0}
+    assert after["open"] == {"rows": [], "totals": {"contracts_charged": 0, "due_fen": 0, "adjusted_fen": 0}}
+    assert after["totals"]["due_fen"] == 18000 and after["totals"]["settled_fen"] == 12600

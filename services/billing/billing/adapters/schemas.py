@@ -66,9 +66,27 @@ class FigureRow(BaseModel):
     adjusted_fen: int
 
 
-class Figures(BaseModel):
-    rows: list[FigureRow]
+class OpenRow(BaseModel):
+    period: str
+    payer: str
+    bureau_id: str | None
+    institution_id: str
+    area_code: str
+    contracts_charged: int
+    due_fen: int = Field(description="Charged so far, refunds deducted")
+    adjusted_fen: int = Field(description="Late charges of earlier periods booked so far")
+    settled: bool = Field(False, description="Always false: not settled yet, the figures may still change")
+
+
+class OpenFigures(BaseModel):
+    rows: list[OpenRow]
     totals: dict[str, int]
+
+
+class Figures(BaseModel):
+    rows: list[FigureRow] = Field(description="What settlements stand for (closed periods)")
+    totals: dict[str, int]
+    open: OpenFigures = Field(description="Charges of groups not settled yet (an open period), marked not settled")
 
 
 class ChargeRow(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     case,
     except_,
     func,
+    literal,
     or_,
     select,
     true,
@@ -42,11 +43,16 @@ def _period(column: ColumnElement[str], period: str) -> ColumnElement[bool]:
     return column == period if period else true()
 
 
+OPEN = ("contracts_charged", "due_fen", "adjusted_fen")
+
+
 def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
     """Per period, payer, bureau and institution: contracts charged, due, settled (payable),
-    withheld, released and adjusted, with their totals."""
+    withheld, released and adjusted, with their totals; and apart, marked `settled: false`, the
+    groups charged and not settled yet (a period still open): what is booked there so far."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     with engine.connect() as conn:
+        unsettled = [dict(r) for r in conn.execute(_open_charges(scope)).mappings()]
         for s in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings():
             row = _row(rows, s)
             row["contracts_charged"] += s["contracts_charged"]
@@ -57,7 +63,28 @@ def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
         for r in conn.execute(select(RELEASES).where(*where(RELEASES, scope))).mappings():
             _row(rows, r)["released_fen"] += r["released_fen"]
     ordered = [rows[k] for k in sorted(rows, key=lambda k: tuple(str(v) for v in k))]
-    return {"rows": ordered, "totals": {f: sum(r[f] for r in ordered) for f in FIGURES}}
+    open_ = {"rows": unsettled, "totals": {f: sum(r[f] for r in unsettled) for f in OPEN}}
+    return {"rows": ordered, "totals": {f: sum(r[f] for r in ordered) for f in FIGURES}, "open": open_}
+
+
+def _open_charges(scope: Scope) -> Select[Any]:
+    """The charge totals of the groups no settlement stands for (those `reconciliation` calls unsettled)."""
+    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
+    charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
+    left = _unsettled(settled, charged).subquery()
+    t = CHARGE_TOTALS.c
+    same = [t[g] == func.coalesce(left.c[g], "") if g == "bureau_id" else t[g] == left.c[g] for g in GROUP]
+    return (
+        select(
+            *(left.c[g] for g in GROUP),
+            t.contracts_charged,
+            t.due_fen,
+            t.adjustments_fen.label("adjusted_fen"),
+            literal(False).label("settled"),
+        )
+        .select_from(left.join(CHARGE_TOTALS, and_(*same)))
+        .order_by(*(left.c[g] for g in GROUP))
+    )
 
 
 def _row(rows: dict[tuple[Any, ...], dict[str, Any]], source: Any) -> dict[str, Any]:
