@@ -189,7 +189,13 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
         db.close()
     waiting = statistics.mean(waits) / n if waits else 0.0
     idle, busy = (b - a for a, b in zip(cpu, _cpu(), strict=True))
-    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting, idle / (idle + busy))
+    peak = max(_peak_mb(pid) for pid in workers.pids())
+    return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting, idle / (idle + busy), peak)
+
+
+def _peak_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line.split()[1] for line in status if line.startswith("VmHWM:"))) / 1024
 
 
 def _cpu() -> tuple[int, int]:
@@ -202,7 +208,8 @@ def show(done: Projected, one: Projected | None = None) -> None:
     workers = f"{done.workers} worker{'s' if done.workers > 1 else ''}"
     print(f"  {workers}: {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s; "
           f"{done.steady:,.0f}/s after the first commit, at {done.joined:.1f} s); waiting on a lock "
-          f"{done.waiting:.0%} of the time; the machine idle {done.idle:.0%}")  # fmt: skip
+          f"{done.waiting:.0%} of the time; the machine idle {done.idle:.0%}; a worker's peak memory "
+          f"{done.peak_mb:.0f} MB")  # fmt: skip
     if one:
         ratio, steady = done.rate / one.rate, done.steady / one.steady
         print(f"  2 workers against 1: {ratio:.2f}x ({steady:.2f}x after the first commit)")

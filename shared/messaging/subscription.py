@@ -94,7 +94,7 @@ class KafkaSubscription:
         self._settings, self._group = settings, group
         self._order: TimeOrder[tuple[Delivery | None, Any]] | None = None
         if in_time_order:
-            self._order = TimeOrder(limit=20 * batch_size, patience=_PATIENCE)
+            self._order = TimeOrder(limit=4 * batch_size, patience=_PATIENCE)  # a few batches a partition
         self._paused: set[Where] = set()
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
