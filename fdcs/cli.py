@@ -32,9 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--concurrency", type=int, default=16)
     simulate.add_argument("--fresh", action="store_true", help="start again instead of resuming")
-    letters = _add(commands, "dead-letters", "what a consumer group gave up on, where from and why", _dead_letters)
+    letters = _add(commands, "dead-letters", "a consumer group's dead letters: list, replay or discard", _dead_letters)
     letters.add_argument("group", help="the consumer group, as in its CONSUMER_GROUP setting")
-    letters.add_argument("operation", choices=["list"])
+    letters.add_argument("operation", choices=["list", "replay", "discard"])
+    letters.add_argument(
+        "--offset", type=int, action="append", help="a letter (repeat; replay: default every open one)"
+    )
     _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(
@@ -161,13 +164,34 @@ def _topics(_: argparse.Namespace) -> None:
     ensure_topics(ServiceSettings(), topics.ALL)
 
 
-def _dead_letters(args: argparse.Namespace) -> None:
-    from shared.messaging.dead_letters import dead_letters_of
+def _dead_letters(args: argparse.Namespace) -> int:
+    """Run with the group's service's settings (its Kafka user may write the group's dead letters)."""
+    from shared.messaging import dead_letters as letters
     from shared.settings import ServiceSettings
 
-    print("offset\tsource\tattempts\treason")
-    for letter in dead_letters_of(ServiceSettings(), args.group):
-        print(letter.line())
+    service = next((s for s in SERVICES.values() if args.group.startswith(f"{s.package}.")), None)
+    settings = service.settings() if service else ServiceSettings()
+    if args.operation == "list":
+        print(letters.HEADING)
+        for letter in letters.dead_letters_of(settings, args.group):
+            print(letter.line())
+        return 0
+    if args.operation == "discard":
+        if not args.offset:
+            print("discard: name the letters with --offset")
+            return 2
+        print(f"discarded: {letters.discard(settings, args.group, args.offset)}")
+        return 0
+    workers = service.bootstrap().create_workers(settings) if service else []
+    handler = next((w.handle for w in workers if getattr(w, "group", None) == args.group), None)
+    if handler is None:
+        print(f"replay: no consumer of this platform reads as group {args.group!r}")
+        return 2
+    done, failed = letters.replay(settings, args.group, handler, args.offset)
+    print(f"replayed: {done}")
+    for offset, why in failed.items():
+        print(f"still failing: {offset}\t{why}")
+    return 1 if failed else 0
 
 
 def _contracts(_: argparse.Namespace) -> None:

@@ -109,6 +109,11 @@ class KafkaSubscription:
     def topics(self) -> list[str]:
         return list(self._topics)
 
+    @property
+    def handle(self) -> Handle:
+        """What the subscription hands its events to (a replay of dead letters uses it too)."""
+        return self._handle
+
     def run(self, stop: threading.Event) -> None:
         try:
             ensure_topics(self._settings, [dead_letters(self._group)])

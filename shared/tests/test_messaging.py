@@ -19,7 +19,7 @@ from shared.contracts.topics import Topic
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
 from shared.messaging import subscription as subscription_module
-from shared.messaging.dead_letters import dead_letters_of
+from shared.messaging.dead_letters import dead_letters_of, replay
 from shared.messaging.kafka import client_config
 from shared.servers.broker import PlatformKafka
 from shared.servers.tansu import EmbeddedBroker
@@ -268,10 +268,44 @@ def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(  # 
     assert main(["dead-letters", group, "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        "offset\tsource\tattempts\treason",
-        f"0\t{where}\t{headers['dlq-attempts']}\t{headers['dlq-reason']}",
+        "offset\tstatus\tsource\tattempts\treason",
+        f"0\topen\t{where}\t{headers['dlq-attempts']}\t{headers['dlq-reason']}",
     ]
     assert dead_letters_of(settings, f"never-{uuid.uuid4().hex[:8]}") == [], "a group with none has none"
+
+    # The cause fixed, the operator replays it: applied once, even when replayed again.
+    fixed = Projection(poison=set())
+    assert replay(settings, group, fixed.handle) == ([0], {})
+    assert replay(settings, group, fixed.handle) == ([], {})
+    assert fixed.applied == ["poison"] and [d.status for d in dead_letters_of(settings, group)] == ["replayed"]
+
+
+@pytest.mark.parametrize("kafka", ["apache"], indirect=True)  # the fallback misreports where its topics end
+def test_a_dead_letter_failing_again_stays_open_and_one_not_wanted_is_discarded(
+    kafka: PlatformKafka, settings: ServiceSettings, topic: Topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update=FAST_RETRIES)
+    produce_raw(client_config(settings), topic.name, events("poison-1", "poison-2"))
+    projection = Projection(poison={"poison-1", "poison-2"})
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    stop, worker = running(
+        KafkaSubscription(settings, group, [topic.name], projection.handle, KafkaPublisher(settings))
+    )
+    try:
+        eventually(lambda: len(dead_letters_of(settings, group)) == 2, timeout=30)
+    finally:
+        stop.set()
+        worker.join()
+
+    done, failed = replay(settings, group, Projection(poison={"poison-1", "poison-2"}).handle, offsets=[0])
+    for name, value in kafka.environment().items():
+        monkeypatch.setenv(name, value)
+    assert main(["dead-letters", group, "discard"]) == 2, "discarding needs the letters named"
+    assert main(["dead-letters", group, "discard", "--offset", "1"]) == 0
+    assert main(["dead-letters", group, "replay"]) == 2, "no consumer of the platform reads as a test group"
+
+    assert done == [] and failed == {0: "KeyError: 'no rule for event poison-1'"}
+    assert [(d.offset, d.status) for d in dead_letters_of(settings, group)] == [(0, "open"), (1, "discarded")]
 
 
 def test_a_transient_failure_is_retried_and_applied_without_dead_letters(
