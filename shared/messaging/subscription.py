@@ -33,7 +33,9 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.registry import parse_event
 from shared.contracts.topics import dead_letters
 from shared.messaging.kafka import consumer_config, ensure_topics
+from shared.messaging.lag import LagGauge
 from shared.messaging.publisher import Message, Publisher
+from shared.metrics import DEAD_LETTERS, EVENTS_APPLIED
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ class KafkaSubscription:
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
+        self._lag = LagGauge(group, settings.consumer_lag_seconds)
 
     @property
     def group(self) -> str:
@@ -111,6 +114,7 @@ class KafkaSubscription:
                 raw = self._consumer.consume(self._batch_size, timeout=0.1)
                 if raw:
                     self._process(raw, stop)
+                self._lag.measure(self._consumer)
         finally:
             self._consumer.close()
 
@@ -157,6 +161,7 @@ class KafkaSubscription:
         while True:
             try:
                 self._handle(deliveries)
+                EVENTS_APPLIED.labels(self._group).inc(len(deliveries))
                 return None
             except TRANSIENT:  # the database is down, say: keep the batch, try again
                 transient += 1
@@ -169,6 +174,7 @@ class KafkaSubscription:
             self._back_off(attempts + transient, stop)
 
     def _back_off(self, failures: int, stop: threading.Event) -> None:
+        self._lag.measure(self._consumer)  # a consumer stuck retrying shows its lag growing
         first, most = self._settings.consumer_retry_seconds, self._settings.consumer_retry_max_seconds
         if stop.wait(min(first * 2 ** (failures - 1), most)):
             raise _Stopped
@@ -179,6 +185,7 @@ class KafkaSubscription:
         while dead:
             try:
                 self._dead_letters.publish(dead)
+                DEAD_LETTERS.labels(self._group).inc(len(dead))
                 return
             except Exception:
                 failures += 1

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String,
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.eventstore import EventStore, RecordedEvent
+from shared.metrics import EVENTS_APPLIED
 
 log = logging.getLogger(__name__)
 Apply = Callable[[Connection, Sequence[RecordedEvent]], None]
@@ -51,6 +52,8 @@ class LogFollower:
             if events:
                 self._apply(conn, events)
                 self._positions.set(conn, self._name, events[-1].position or 0)
+        if events:
+            EVENTS_APPLIED.labels(self._name).inc(len(events))
         return len(events)
 
     def catch_up(self) -> None:
