@@ -50,7 +50,7 @@ def _scraped(workload: Obj, monitors: list[Obj], objects: list[Obj]) -> Iterator
     if len(ports) != 1:
         yield f"one of the ports {sorted(scraped)} must be its metrics endpoint, not {sorted(ports)}"
         return
-    (name, number), = ports.items()
+    ((name, number),) = ports.items()
     served = environment(next(containers(workload)), objects).get(PORT_SETTINGS[name])
     if str(served) != str(number):
         yield f"port {name} is {number} but the process serves metrics on {PORT_SETTINGS[name]}={served}"
