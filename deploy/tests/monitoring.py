@@ -18,7 +18,7 @@ README = K8S / "README.md"
 SEVERITIES = {"warning", "critical"}
 RUNBOOK_PARTS = ("What it means", "What to check", "What to do")
 PORT_SETTINGS = {"http": "HTTP_PORT", "metrics": "METRICS_PORT"}  # the port's name: where the process serves
-SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum", "_created"), "gauge": ("",)}
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
 # What each alert the platform must have is about: a metric its expression reads.
 REQUIRED = {
     "relay lag": "fdcs_relay_lag_positions",

@@ -80,8 +80,8 @@ def test_each_process_exposes_its_metrics_after_a_command(
 
     projection = f"http://127.0.0.1:{projection_port}"
     assert eventually(lambda: value(scrape(projection), "fdcs_projection_events_applied_total", group=group) >= 1)
-    lag = eventually(lambda: _lags(scrape(projection), group), timeout=30)
-    assert {topic for topic, _ in lag} >= {topics.TEAMS.name}
+    lagging = eventually(lambda: {t for t, _ in _lags(scrape(projection), group)} >= {topics.TEAMS.name}, timeout=30)
+    assert lagging, "the lag of each partition the group holds, teams' among them"
     assert value(scrape(projection), "fdcs_dead_letters_total", group=group) == 0
 
 
