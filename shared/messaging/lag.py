@@ -17,7 +17,6 @@ from confluent_kafka import KafkaException
 from shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
-NO_OFFSET = -1001  # librdkafka's OFFSET_INVALID: nothing committed, or not known yet
 
 
 class LagGauge:

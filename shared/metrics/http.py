@@ -10,14 +10,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.routing import BaseRoute, Match
 
 from shared.metrics import HTTP_SECONDS
+from shared.web.problems import problem
 
 UNMATCHED = "unmatched"
+PROXIED = {"x-forwarded-for", "forwarded", "x-real-ip"}
 # The method is the client's to choose: anything else is one label, not one per spelling.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -26,8 +28,12 @@ def metrics_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        """Counts and timings only: no label names a person, a team or an id."""
+    async def metrics(request: Request) -> Response:
+        """Counts and timings only: no label names a person, a team or an id. Still, for
+        Prometheus only: a request that came through a proxy (the ingress adds X-Forwarded-For,
+        which a client cannot take away) is answered as if there were no such page."""
+        if PROXIED & set(request.headers.keys()):
+            return problem(404, "not-found", "no such page")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -53,6 +53,12 @@ def test_requests_are_timed_by_route_template_and_status_and_scraped_without_a_t
     assert "R-123456" not in scrape.text and "R-654321" not in scrape.text
 
 
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+def test_metrics_are_not_served_through_the_ingress(client: TestClient, header: str) -> None:
+    """The ingress routes every path of an API's host; the scrape comes straight to the pod."""
+    assert client.get("/metrics", headers={header: "203.0.113.7"}).status_code == 404
+
+
 def test_paths_no_route_matches_and_unknown_methods_share_one_label(client: TestClient) -> None:
     unmatched = _seconds_count("other", "unmatched", "401")
 
