@@ -92,6 +92,8 @@ class KafkaSubscription:
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
         self._lag = LagGauge(group, settings.consumer_lag_seconds)
+        # At 0 from the start: a consumer stuck before applying anything still has a rate (of 0).
+        self._applied, self._dead_lettered = EVENTS_APPLIED.labels(group), DEAD_LETTERS.labels(group)
 
     @property
     def group(self) -> str:
@@ -161,7 +163,7 @@ class KafkaSubscription:
         while True:
             try:
                 self._handle(deliveries)
-                EVENTS_APPLIED.labels(self._group).inc(len(deliveries))
+                self._applied.inc(len(deliveries))
                 return None
             except TRANSIENT:  # the database is down, say: keep the batch, try again
                 transient += 1
@@ -185,7 +187,7 @@ class KafkaSubscription:
         while dead:
             try:
                 self._dead_letters.publish(dead)
-                DEAD_LETTERS.labels(self._group).inc(len(dead))
+                self._dead_lettered.inc(len(dead))
                 return
             except Exception:
                 failures += 1

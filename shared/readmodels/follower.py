@@ -44,6 +44,7 @@ class LogFollower:
     ) -> None:
         self._store, self._engine, self._positions = store, engine, positions
         self._name, self._apply, self._batch_size = name, apply, batch_size
+        self._applied = EVENTS_APPLIED.labels(name)  # at 0 from the start, so a stalled follower has a rate
 
     def follow_once(self) -> int:
         """Apply the next batch of the log; returns how many events it covered."""
@@ -53,7 +54,7 @@ class LogFollower:
                 self._apply(conn, events)
                 self._positions.set(conn, self._name, events[-1].position or 0)
         if events:
-            EVENTS_APPLIED.labels(self._name).inc(len(events))
+            self._applied.inc(len(events))
         return len(events)
 
     def catch_up(self) -> None:
