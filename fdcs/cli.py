@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from fdcs.services import SERVICES
 from shared.contracts import topics
+from shared.metrics.workers import serve_metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,6 +117,7 @@ def _relay(args: argparse.Namespace) -> None:
     settings = service.settings()
     relay = service.bootstrap().create_relay(settings)
     stop = _stop_on_signals()
+    serve_metrics(settings)  # the standby replica too: it shows it is up, and its lag of 0
     store = relay.store
     with store.exclusive("kafka-relay"):
         logging.info("%s relay publishing from schema %s", service.name, settings.database_schema)
@@ -125,10 +127,12 @@ def _relay(args: argparse.Namespace) -> None:
 def _project(args: argparse.Namespace) -> None:
     """The service's background workers (projections, consumers), each in its own thread."""
     service = SERVICES[args.service]
+    settings = service.settings()
     stop = _stop_on_signals()
+    serve_metrics(settings)
     workers = [
         threading.Thread(target=w.run, args=(stop,), name=type(w).__name__)
-        for w in service.bootstrap().create_workers(service.settings())
+        for w in service.bootstrap().create_workers(settings)
     ]
     for worker in workers:
         worker.start()

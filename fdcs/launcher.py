@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from fdcs.services import SERVICES, Service
 from fdcs.simulation.area import partners
 from shared.devkeys import ensure_keys, mint
+from shared.servers import free_port
 from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import new_database, postgres
 
@@ -132,7 +133,9 @@ def _simulate_in_background(env: dict[str, str], running: Running) -> None:
 def _start(service: Service, env: dict[str, str], running: Running) -> None:
     roles = ["serve"] + (["relay"] if service.relays else []) + (["project"] if service.projects else [])
     for role in roles:
-        _spawn(f"{service.name} {role}", [role, service.name], env, running)
+        # Workers serve /metrics on a port of their own (their log says which); APIs on theirs.
+        metrics = {} if role == "serve" else {"METRICS_PORT": str(free_port())}
+        _spawn(f"{service.name} {role}", [role, service.name], env | metrics, running)
 
 
 def _interrupt(*_: object) -> None:

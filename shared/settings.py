@@ -115,6 +115,12 @@ class ServiceSettings(BaseSettings):
     )
     consumer_retry_seconds: float = Field(default=0.1, gt=0, le=60, description="First wait before a retry; doubles")
     consumer_retry_max_seconds: float = Field(default=5, gt=0, le=600, description="Longest wait between retries")
+    consumer_lag_seconds: float = Field(
+        default=10, gt=0, le=3600, description="How often a consumer measures its lag (one broker round trip)"
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Relays and projections serve /metrics here (0: off); APIs on HTTP_PORT"
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

@@ -1,7 +1,7 @@
 """Health check of the one image, whatever role the container runs.
 
 Docker's HEALTHCHECK runs it without arguments; Kubernetes probes the API over HTTP and
-runs it as an exec probe for the workers (relay, projection), which serve no HTTP:
+runs it as an exec probe for the workers (relay, projection), which serve no HTTP but /metrics:
 
     python /opt/fdcs/healthcheck.py           the process is alive (serve: GET /health/live)
     python /opt/fdcs/healthcheck.py --ready   it can work (serve: GET /health/ready;

@@ -146,5 +146,15 @@ def _pod_network(workload: Obj, policies: list[Obj]) -> Iterator[str]:
 
 
 def _selects_pod(policy: Obj, pod_labels: dict[str, str]) -> bool:
-    match = policy["spec"]["podSelector"].get("matchLabels") or {}
-    return all(pod_labels.get(k) == v for k, v in match.items())
+    selector = policy["spec"]["podSelector"]
+    match = selector.get("matchLabels") or {}
+    return all(pod_labels.get(k) == v for k, v in match.items()) and all(
+        _meets(e, pod_labels) for e in selector.get("matchExpressions") or []
+    )
+
+
+def _meets(expression: Obj, pod_labels: dict[str, str]) -> bool:
+    key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
+    if operator in ("Exists", "DoesNotExist"):
+        return (key in pod_labels) == (operator == "Exists")
+    return (pod_labels.get(key) in values) == (operator == "In")

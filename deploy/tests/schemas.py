@@ -15,7 +15,7 @@ from deploy.tests.manifests import Obj
 
 KUBERNETES_VERSION = "1.30"  # the oldest release the manifests are written for
 CRD_SCHEMAS = Path(__file__).parent / "crd-schemas"
-OPERATOR_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io")
+OPERATOR_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com")
 
 
 def validation_errors(obj: Obj) -> list[str]:

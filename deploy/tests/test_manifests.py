@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.tests import kafka_policy, policy
+from deploy.tests import kafka_policy, monitoring, policy
 from deploy.tests.manifests import APPLIED_ON_PURPOSE, OVERLAYS, Obj, containers, environment, named
 from deploy.tests.schemas import validation_errors
 from signing.adapters.catalogue_file import load_catalogue
@@ -23,6 +23,8 @@ RULES = [
     policy.network_violations,
     kafka_policy.topic_violations,
     kafka_policy.acl_violations,
+    monitoring.scrape_violations,
+    monitoring.alert_violations,
 ]
 
 

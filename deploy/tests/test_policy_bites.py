@@ -93,8 +93,9 @@ def test_a_missing_relay_or_companion_is_caught(rendered: Rendered) -> None:
 
 
 def test_a_missing_network_policy_is_caught(rendered: Rendered) -> None:
-    objects = _without(_prod(rendered), "NetworkPolicy", "appraisal")
-    # Their egress stays denied but for DNS (the platform's policy), their ingress opens.
+    objects = _without(_without(_prod(rendered), "NetworkPolicy", "appraisal"), "NetworkPolicy", "fdcs-metrics")
+    # Their egress stays denied but for DNS (the platform's policy), their ingress opens (the
+    # scrape policy alone would still keep it to Prometheus: it goes too, to see the rule bite).
     assert policy.network_violations(objects) == [
         f"appraisal-{process}: no NetworkPolicy restricts its ingress"
         for process in ("api", "projection", "relay", "migrate")

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fdcs.dashboard.answers import Answers
 from fdcs.dashboard.overview import Sources
 from fdcs.dashboard.settings import DashboardSettings
+from shared.metrics.http import instrument
 from shared.web import problems
 from shared.web.auth import TokenVerifier
 from shared.web.bounds import YEAR
@@ -80,4 +81,5 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "up"}
 
+    instrument(app)
     return app

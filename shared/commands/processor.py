@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.commands.context import CommandContext
-from shared.commands.errors import ConcurrencyConflict, IdempotencyKeyReused
+from shared.commands.errors import CommandError, ConcurrencyConflict, IdempotencyKeyReused
 from shared.commands.session import RECEIPT_TYPE, Session, Staging, StreamCache
+from shared.domain import DomainError
 from shared.eventstore import EventStore, StreamConflict
 from shared.eventstore.streams import StreamType
+from shared.metrics import COMMAND_BATCH_SIZE, COMMAND_COMMIT_SECONDS, COMMANDS
 
 Handler = Callable[[Session], dict[str, Any]]
 
@@ -82,6 +85,7 @@ class CommandProcessor:
             if self._own_loop is None:  # the async connection belongs to the loop that made it
                 self._own_loop = asyncio.new_event_loop()
             self._own_loop.run_until_complete(self._run_batch_async([pending]))
+        _count(pending)
         if isinstance(pending.outcome, BaseException):
             raise pending.outcome
         assert pending.outcome is not None
@@ -120,14 +124,18 @@ class CommandProcessor:
                         pending.outcome = failure
                 for pending in batch:
                     _settle(pending)
+                    _count(pending)
 
     async def _run_batch_async(self, batch: list[_Pending]) -> None:
         """The fast path: load and append from the event loop, decide in between."""
         staging = Staging(self._store, self._cache)
         await staging.prefetch_async([read for pending in batch for read in pending.work.reads])
         decided = [_decide(staging, pending) for pending in batch]
+        COMMAND_BATCH_SIZE.observe(len(batch))
+        started = time.perf_counter()
         try:
             await self._store.append_async(staging.events)
+            COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
         except StreamConflict:
             self._cache.forget(list(staging.states))
             decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
@@ -179,6 +187,23 @@ def _decide(staging: Staging, pending: _Pending) -> Outcome | BaseException:
 
 def _work(work: Work | Handler) -> Work:
     return work if isinstance(work, Work) else Work(work)
+
+
+def _count(pending: _Pending) -> None:
+    outcome = pending.outcome
+    if isinstance(outcome, Outcome):
+        verdict = "replayed" if outcome.replayed else "accepted"
+    else:
+        verdict = "refused" if isinstance(outcome, DomainError | CommandError) else "failed"
+    COMMANDS.labels(command_type(pending.work.handle), verdict).inc()
+
+
+def command_type(handle: Handler) -> str:
+    """The handler's name as the code spells it (`Signing.sign_contract`): a bounded label, the
+    same for every command of its kind. Handlers are closures made by an application's method."""
+    function = getattr(handle, "func", handle)  # a functools.partial
+    name = str(getattr(function, "__qualname__", type(function).__name__))
+    return name.split(".<locals>", 1)[0]
 
 
 def _settle(pending: _Pending) -> None:

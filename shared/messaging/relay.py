@@ -7,12 +7,15 @@ deduplicate by event id); nothing is ever skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging.publisher import Message, Publisher
+from shared.metrics import RELAY_LAG, RELAY_PUBLISH_SECONDS, RELAY_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ class Relay:
         self.store, self._publisher, self._translate = store, publisher, translate
         self._name, self._batch_size = name, batch_size
         self._position: int | None = None
+        self._lag_measured = 0.0
 
     def relay_once(self) -> int:
         """Publish the next batch of the log; returns how many log entries it covered."""
@@ -38,15 +42,33 @@ class Relay:
             self._position = self.store.tracked(self._name)
         events = self.store.read_log(self._position, self._batch_size)
         if not events:
+            RELAY_LAG.set(0)  # the log ended where the relay stands
             return 0
         messages = [m for event in events for m in self._translate(event)]
         if messages:
+            started = time.perf_counter()
             self._publisher.publish(messages)
+            RELAY_PUBLISH_SECONDS.observe(time.perf_counter() - started)
         last = events[-1].position
         assert last is not None
         self.store.track(self._name, last)
         self._position = last
+        RELAY_PUBLISHED.inc(len(events))
+        self._measure_lag(last)
         return len(events)
+
+    def _measure_lag(self, published: int, every_seconds: float = 1.0) -> None:
+        """How far the log's end is ahead: one more query, so at most once a second."""
+        now = time.monotonic()
+        if now - self._lag_measured >= every_seconds:
+            self._lag_measured = now
+            RELAY_LAG.set(max(0, self.store.last_position() - published))
+
+    def _lag_while_failing(self) -> None:
+        """A relay that cannot publish must not keep showing the lag it had when it could."""
+        with contextlib.suppress(Exception):  # the store is down too: the lag is unknown, the alert stands
+            published = self._position if self._position is not None else self.store.tracked(self._name)
+            RELAY_LAG.set(max(0, self.store.last_position() - published))
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.05) -> None:
         """Relay until `stop` is set; one relay per store (the caller holds the store's lock)."""
@@ -58,6 +80,7 @@ class Relay:
             except Exception:
                 failures += 1
                 log.exception("relay %s failed (%d in a row); retrying", self._name, failures)
+                self._lag_while_failing()
                 self._position = None  # re-read what was really recorded
                 stop.wait(min(0.1 * 2**failures, 5.0))
                 continue

@@ -34,8 +34,10 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.registry import parse_event
 from shared.contracts.topics import dead_letters
 from shared.messaging.kafka import consumer_config, ensure_topics
+from shared.messaging.lag import LagGauge
 from shared.messaging.publisher import Message, Publisher
 from shared.messaging.time_order import TimeOrder, Where
+from shared.metrics import DEAD_LETTERS, EVENTS_APPLIED
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,9 @@ class KafkaSubscription:
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
+        self._lag = LagGauge(group, settings.consumer_lag_seconds)
+        # At 0 from the start: a consumer stuck before applying anything still has a rate (of 0).
+        self._applied, self._dead_lettered = EVENTS_APPLIED.labels(group), DEAD_LETTERS.labels(group)
 
     @property
     def group(self) -> str:
@@ -133,6 +138,7 @@ class KafkaSubscription:
                     self._in_time_order(raw, stop)
                 elif raw:
                     self._process(raw, stop)
+                self._lag.measure(self._consumer)
         finally:
             self._consumer.close()
 
@@ -242,6 +248,7 @@ class KafkaSubscription:
         while True:
             try:
                 self._handle(deliveries)
+                self._applied.inc(len(deliveries))
                 return None
             except TRANSIENT:  # the database is down, say: keep the batch, try again
                 transient += 1
@@ -254,6 +261,7 @@ class KafkaSubscription:
             self._back_off(attempts + transient, stop)
 
     def _back_off(self, failures: int, stop: threading.Event) -> None:
+        self._lag.measure(self._consumer)  # a consumer stuck retrying shows its lag growing
         first, most = self._settings.consumer_retry_seconds, self._settings.consumer_retry_max_seconds
         if stop.wait(min(first * 2 ** (failures - 1), most)):
             raise _Stopped
@@ -264,6 +272,7 @@ class KafkaSubscription:
         while dead:
             try:
                 self._dead_letters.publish(dead)
+                self._dead_lettered.inc(len(dead))
                 return
             except Exception:
                 failures += 1

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String,
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.eventstore import EventStore, RecordedEvent
+from shared.metrics import EVENTS_APPLIED
 
 log = logging.getLogger(__name__)
 Apply = Callable[[Connection, Sequence[RecordedEvent]], None]
@@ -43,6 +44,7 @@ class LogFollower:
     ) -> None:
         self._store, self._engine, self._positions = store, engine, positions
         self._name, self._apply, self._batch_size = name, apply, batch_size
+        self._applied = EVENTS_APPLIED.labels(name)  # at 0 from the start, so a stalled follower has a rate
 
     def follow_once(self) -> int:
         """Apply the next batch of the log; returns how many events it covered."""
@@ -51,6 +53,8 @@ class LogFollower:
             if events:
                 self._apply(conn, events)
                 self._positions.set(conn, self._name, events[-1].position or 0)
+        if events:
+            self._applied.inc(len(events))
         return len(events)
 
     def catch_up(self) -> None:

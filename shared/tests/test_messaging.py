@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from prometheus_client import REGISTRY
 
 from fdcs.cli import main
 from shared.contracts import Envelope, topics
@@ -84,6 +85,7 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
 ) -> None:
     append(store, "a", range(1, 4))
     append(store, "b", range(1, 3))
+    published = REGISTRY.get_sample_value("fdcs_relay_published_positions_total") or 0
 
     Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
 
@@ -93,6 +95,8 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
         per_stream.setdefault(m.key().decode(), []).append(json.loads(m.value())["data"]["v"])
     assert per_stream == {"a": [1, 2, 3], "b": [1, 2]}
     assert store.tracked("kafka-relay") == store.last_position()
+    assert REGISTRY.get_sample_value("fdcs_relay_published_positions_total") == published + 5
+    assert REGISTRY.get_sample_value("fdcs_relay_lag_positions") == 0
 
 
 class CrashAfterPublishing(EventStore):
@@ -213,6 +217,9 @@ def running(subscription: KafkaSubscription) -> tuple[threading.Event, threading
     return stop, worker
 
 
+COUNTERS = ("fdcs_dead_letters_total", "fdcs_projection_events_applied_total")
+
+
 def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(  # noqa: PLR0913
     kafka: PlatformKafka,
     settings: ServiceSettings,
@@ -250,6 +257,8 @@ def test_a_poison_event_goes_to_the_dead_letters_and_the_partition_moves_on(  # 
     warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dead-lettered")]
     assert warned == [f"dead-lettered {where} after {headers['dlq-attempts']} attempts: {headers['dlq-reason']}"]
     assert "ContractSigned" not in " ".join(r.getMessage() for r in caplog.records), "never the payload"
+    counted = {name: REGISTRY.get_sample_value(name, {"group": group}) for name in COUNTERS}
+    assert counted == {"fdcs_dead_letters_total": 1, "fdcs_projection_events_applied_total": 3}
 
     # What was committed is past the poison: the group, started again, reads nothing old.
     again = Projection(poison=set())

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
+from shared.metrics.http import Timed, metrics_router
 from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.auth import TokenVerifier
@@ -89,7 +90,9 @@ def service_app(  # noqa: PLR0913
     for router in routers:
         app.include_router(router)
     # Outermost, so the token and the body's size are checked before anything reads the body.
+    app.include_router(metrics_router())  # public: Door.of finds it needs no token
     app.add_middleware(Guard, door=Door.of(app.routes, max_body_bytes), verifier=verifier)
+    app.add_middleware(Timed, routes=app.routes)  # outside the guard: its refusals are timed too
     return app
 
 

@@ -48,7 +48,7 @@ READS = [
     f"GET {SERVICES}/long-prescriptions",
     f"GET {SERVICES}/sickbeds",
 ]
-RULES: Rules = {"GET /health/live": public(), "GET /health/ready": public()} | {
+RULES: Rules = {"GET /health/live": public(), "GET /health/ready": public(), "GET /metrics": public()} | {
     route: only() for route in [*READS, *BODIES]
 }
 
