@@ -65,6 +65,8 @@ def test_a_team_under_budget_keeps_its_share_of_the_surplus() -> None:
     assert f.surplus_fen == 6899
     assert (f.retained_fen, f.returned_fen) == (4139, 2760)  # 60% of 6899 = 4139.4; cap 7890 not reached
     assert (f.borne_fen, f.covered_fen) == (0, 0)
+    drill_down = spending(claims_of(UNDER, COVERAGES, 2026), 1, RULE).by_resident
+    assert drill_down == {"r_a": 25000, "r_b": 45000}  # r_c's March claim is before their contract
 
 
 def test_a_team_over_budget_bears_its_share_of_the_overspend_up_to_the_cap() -> None:

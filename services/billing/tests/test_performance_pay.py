@@ -4,11 +4,12 @@ good ratings 10%, key-population residents 20%; doctors count 1.2."""
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 from billing.adapters.capitation_rules_file import load_capitation_rules
 from billing.domain.capitation_rules import FACTORS
-from billing.domain.performance_pay import Contribution, distribute, pool
+from billing.domain.performance_pay import Activity, Contribution, Membership, contributions, distribute, pool
 
 _, RULES = load_capitation_rules()
 RULE = RULES.for_("440106", 2026).performance_pay
@@ -52,3 +53,26 @@ def test_a_factor_nobody_contributed_to_passes_its_weight_to_the_others() -> Non
 
 def test_nobody_contributed_leaves_the_pool_undistributed() -> None:
     assert distribute(100_000, Fraction(100), [member("D1", "family_doctor", 0, 0, 0, 0)], RULE).shares == ()
+
+
+def test_a_member_who_left_is_credited_for_the_days_they_were_a_member() -> None:
+    memberships = [
+        Membership("D1", "family_doctor", date(2020, 1, 1), None),
+        Membership("D2", "family_doctor", date(2024, 3, 1), date(2026, 6, 30)),
+        Membership("D3", "family_doctor", date(2027, 1, 1), None),  # joins next year: not in 2026
+    ]
+    activities = [
+        Activity("D1", "visits", date(2026, 3, 2), "r_1", key_population=True),
+        Activity("D1", "good_ratings", date(2026, 3, 2), "r_1", key_population=True),
+        Activity("D2", "visits", date(2026, 5, 4), "r_1", key_population=True),
+        Activity("D2", "follow_ups", date(2026, 6, 30), "r_2", key_population=True),
+        Activity("D2", "visits", date(2026, 7, 3), "r_3", key_population=False),  # after leaving: not D2's
+        Activity("D1", "visits", date(2025, 12, 31), "r_3", key_population=False),  # last year
+    ]
+
+    counted = {c.member_id: c.counts for c in contributions(memberships, activities, 2026)}
+
+    assert counted == {
+        "D1": {"visits": 1, "follow_ups": 0, "good_ratings": 1, "key_population_residents": 1},
+        "D2": {"visits": 1, "follow_ups": 1, "good_ratings": 0, "key_population_residents": 2},
+    }

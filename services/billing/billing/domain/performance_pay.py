@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
+from typing import Literal
 
 from billing.domain.capitation_rules import FACTORS, Factor, PerformancePayRule
 from billing.domain.money import part_of, split
@@ -26,6 +28,52 @@ class Contribution:
     member_id: str
     role: str
     counts: dict[Factor, int]
+
+
+@dataclass(frozen=True)
+class Membership:
+    member_id: str
+    role: str
+    joined_on: date
+    left_on: date | None  # the last day as a member; None while still one
+
+    def on(self, day: date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A visit, follow-up or good rating (> 3 of 5) credited to a member."""
+
+    member_id: str
+    factor: Literal["visits", "follow_ups", "good_ratings"]
+    on: date
+    resident_ref: str
+    key_population: bool  # the resident carries a key-population label
+
+
+def contributions(memberships: Iterable[Membership], activities: Iterable[Activity], year: int) -> list[Contribution]:
+    """Each member's counts for the year, only of days they were a member: one who left is
+    credited up to leaving. Key-population residents served are the distinct such residents
+    of their visits and follow-ups."""
+    members = {m.member_id: m for m in memberships if _during(m, year)}
+    counts: dict[str, dict[Factor, int]] = {m: dict.fromkeys(FACTORS, 0) for m in members}
+    served: dict[str, set[str]] = {m: set() for m in members}
+    for a in activities:
+        member = members.get(a.member_id)
+        if member is None or a.on.year != year or not member.on(a.on):
+            continue
+        counts[a.member_id][a.factor] += 1
+        if a.key_population and a.factor != "good_ratings":
+            served[a.member_id].add(a.resident_ref)
+    for m, refs in served.items():
+        counts[m]["key_population_residents"] = len(refs)
+    return [Contribution(m, members[m].role, counts[m]) for m in members]
+
+
+def _during(membership: Membership, year: int) -> bool:
+    left = membership.left_on or date(year, 12, 31)
+    return membership.joined_on <= date(year, 12, 31) and left >= date(year, 1, 1)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Spending:
     referred_care_fen: int
     referrals_completed: int
     referral_fees_fen: int
+    by_resident: dict[str, int]  # the claims of each resident: the drill-down
 
     @property
     def total_fen(self) -> int:
@@ -51,7 +52,10 @@ def spending(claims: Iterable[Claim], referrals_completed: int, rule: Capitation
     unique = {c.claim_id: c for c in reversed(list(claims))}  # the first arrival of an id wins
     own = sum(c.amount_fen for c in unique.values() if c.kind == "own_outpatient")
     referred = sum(c.amount_fen for c in unique.values() if c.kind == "referred_care")
-    return Spending(own, referred, referrals_completed, referrals_completed * rule.referral_fee_fen)
+    by_resident: dict[str, int] = {}
+    for c in unique.values():
+        by_resident[c.resident_ref] = by_resident.get(c.resident_ref, 0) + c.amount_fen
+    return Spending(own, referred, referrals_completed, referrals_completed * rule.referral_fee_fen, by_resident)
 
 
 @dataclass(frozen=True)
