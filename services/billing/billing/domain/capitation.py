@@ -19,7 +19,8 @@ from billing.domain.money import round_half_up, split
 
 @dataclass(frozen=True)
 class Coverage:
-    """A resident contracted to a team from `starts_on` to `ends_on` (the last day covered)."""
+    """A resident contracted to a team from `starts_on` to `ends_on` (the last day covered);
+    `area_code` is the team's, whose capitation rule applies."""
 
     resident_ref: str
     team_id: str
