@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, get_args, get_origin
@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 
 from fdcs.dashboard.settings import DashboardSettings
 from fdcs.services import SERVICES
-from shared.contracts import appraisal, billing, health_records, referral, signing, topics
+from shared.contracts import appraisal, billing, claims, health_records, referral, signing, topics
 from shared.contracts.registry import PUBLIC_EVENTS, UPCASTERS
 from shared.settings import ServiceSettings
 
@@ -33,6 +33,7 @@ _HEADER = "<!-- Written by `make contracts` (fdcs/reference.py) from the code: d
 _PARTNER_TOPICS = {
     topics.hospital: "that hospital's own Kafka user",
     topics.bureau: "that bureau's own Kafka user",
+    topics.claims: "billing (not yet: issue 19)",
     topics.dead_letters: "`python -m fdcs dead-letters <group> list`",
 }
 _PUBLISHERS: dict[str, ModuleType] = {
@@ -41,7 +42,10 @@ _PUBLISHERS: dict[str, ModuleType] = {
     "referral": referral,
     "billing": billing,
     "appraisal": appraisal,
+    "claims sources (partners)": claims,
 }
+# Topics partners write: who publishes them.
+_PARTNER_WRITERS: dict[Callable[[str], topics.Topic], str] = {topics.claims: "that source's own Kafka user"}
 
 
 def rendered() -> dict[Path, str]:
@@ -81,6 +85,7 @@ def events_page() -> str:
     for function, readers in _PARTNER_TOPICS.items():
         example = function("<consumer group>" if function is topics.dead_letters else "<id>")
         by = _names(published.get(function.__name__, [])) if function is not topics.dead_letters else "every consumer"
+        by = _PARTNER_WRITERS.get(function, by)
         lines.append(f"| `{example.name}` | `{example.key}` | {example.partitions} | {by} | {readers} |")
     lines += ["", *(f"- `{f.__name__}`: {_first_paragraph(f)}" for f in _PARTNER_TOPICS)]
     for service, module in _PUBLISHERS.items():

@@ -9,8 +9,14 @@ from deploy.tests.policy import platform_processes
 from fdcs.services import SERVICES
 from shared.contracts import topics
 
-PARTNER_TOPICS = {"hospital": topics.hospital, "bureau": topics.bureau}
-PARTNER_PREFIXES = {topics.HOSPITAL_PREFIX: topics.hospital, topics.BUREAU_PREFIX: topics.bureau}
+PARTNER_TOPICS = {"hospital": topics.hospital, "bureau": topics.bureau, "claims": topics.claims}
+PARTNER_PREFIXES = {
+    topics.HOSPITAL_PREFIX: topics.hospital,
+    topics.BUREAU_PREFIX: topics.bureau,
+    topics.CLAIMS_PREFIX: topics.claims,
+}
+# A hospital or bureau reads its own topic; a claims source writes its own (and reads nothing).
+PARTNER_OPERATIONS = {"hospital": {"Read", "Describe"}, "bureau": {"Read", "Describe"}, "claims": {"Write", "Describe"}}
 CHANGES = {"Write", "Create", "Delete", "Alter", "AlterConfigs", "All"}
 
 
@@ -80,17 +86,20 @@ def _partner(user: Obj) -> Iterator[str]:
     partner_id = user["metadata"]["labels"]["fdcs.gov.cn/partner-id"]
     own_topic = PARTNER_TOPICS[kind](partner_id).name
     name = user["metadata"]["name"]
-    if not allows(user, "topic", own_topic, "Read"):
-        yield f"partner {name} cannot read its topic {own_topic}"
+    allowed = PARTNER_OPERATIONS[kind]
+    reads = "Read" in allowed  # only a reader has consumer groups
+    needed = "Read" if reads else "Write"
+    if not allows(user, "topic", own_topic, needed):
+        yield f"partner {name} cannot {needed.lower()} its topic {own_topic}"
     for rule in acls(user):
         resource, operations = rule["resource"], set(rule["operations"])
         if resource["type"] == "topic" and (
             resource.get("patternType", "literal") != "literal" or resource["name"] != own_topic
         ):
             yield f"partner {name} may reach {resource['name']} ({resource.get('patternType')}), not only {own_topic}"
-        elif resource["type"] == "topic" and not operations <= {"Read", "Describe"}:
-            yield f"partner {name} may {sorted(operations)} on its topic: read only"
-        elif resource["type"] == "group" and not resource["name"].startswith(f"{kind}-{partner_id}."):
+        elif resource["type"] == "topic" and not operations <= allowed:
+            yield f"partner {name} may {sorted(operations)} on its topic: {needed.lower()} only"
+        elif resource["type"] == "group" and (not reads or not resource["name"].startswith(f"{kind}-{partner_id}.")):
             yield f"partner {name} may use the consumer group {resource['name']}"
         elif resource["type"] not in ("topic", "group"):
             yield f"partner {name} has a {resource['type']} ACL"

@@ -11,8 +11,9 @@ from shared.servers.principals import bindings, partner_acls, partner_user, prin
 
 def test_the_example_partners_are_what_the_helper_makes_for_their_ids() -> None:
     users = principals()
-    partners = [(name, kind) for name in users for kind in ("hospital", "bureau") if name.startswith(f"{kind}-")]
-    assert {kind for _, kind in partners} == {"hospital", "bureau"}, "an example of each kind of partner"
+    kinds = ("hospital", "bureau", "claims")
+    partners = [(name, kind) for name in users for kind in kinds if name.startswith(f"{kind}-")]
+    assert {kind for _, kind in partners} == set(kinds), "an example of each kind of partner"
     for name, kind in partners:
         partner_id = name.removeprefix(f"{kind}-")
         assert partner_user(kind, partner_id) == name
@@ -23,7 +24,7 @@ def test_the_partner_labels_name_the_same_partner(rendered: Callable[[str], list
     for user in (o for o in rendered("overlays/dev") if o["kind"] == "KafkaUser"):
         kind, partner_id = labels(user).get("fdcs.gov.cn/partner"), labels(user).get("fdcs.gov.cn/partner-id")
         if kind is not None:
-            assert kind in ("hospital", "bureau") and partner_id
+            assert kind in ("hospital", "bureau", "claims") and partner_id
             assert partner_user(kind, partner_id) == user["metadata"]["name"]
 
 

@@ -114,6 +114,19 @@ def test_a_partner_reading_by_prefix_is_caught(rendered: Rendered) -> None:
     ]
 
 
+def test_a_claims_source_reading_its_topic_or_any_group_is_caught(rendered: Rendered) -> None:
+    objects = rendered("overlays/dev")
+    source = named(objects, "KafkaUser", "claims-b4401") or {}
+    source["spec"]["authorization"]["acls"][0]["operations"] = ["Write", "Describe", "Read"]
+    source["spec"]["authorization"]["acls"].append(
+        {"resource": {"type": "group", "name": "claims-b4401.", "patternType": "prefix"}, "operations": ["Read"]}
+    )
+    assert kafka_policy.acl_violations(objects) == [
+        "partner claims-b4401 may ['Describe', 'Read', 'Write'] on its topic: write only",
+        "partner claims-b4401 may use the consumer group claims-b4401.",
+    ]
+
+
 def test_a_service_writing_another_services_topic_is_caught(rendered: Rendered) -> None:
     objects = _prod(rendered)
     billing = named(objects, "KafkaUser", "billing") or {}

@@ -3,17 +3,20 @@
 Insurance bureaus read `fdcs.billing.bureau.<bureau id>` (key: institution id, so one
 institution's settlements stay in order); only that bureau's Kafka user may read it. The
 other payers' settlements, and every charge, are on `fdcs.billing.settlements`.
+Capitation reconciliations and performance-pay distributions (issue 19) are declared for
+`fdcs.billing.settlements` too (key: institution id); billing does not publish them yet.
 Money is integer fen.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import PublicEvent
-from shared.contracts.vocabulary import AreaCode, ResidentRef
+from shared.contracts.vocabulary import AreaCode, MemberRole, ResidentRef
 
 Payer = Literal["insurance_fund", "public_health_fund", "resident", "local_finance", "medical_assistance"]
 Period = str  # "2026-03" for a monthly period
@@ -96,3 +99,78 @@ class WithheldReleased(PublicEvent):
     released_fen: int = Field(ge=0)
     forfeited_fen: int = Field(ge=0)
     released_at: AwareDatetime
+
+
+class CapitationFigures(BaseModel):
+    """A year's capitation figures (or their difference from the previous reconciliation)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    budget_fen: int = Field(description="Σ capitation over the residents' contracted days")
+    own_outpatient_fen: int
+    referred_care_fen: int
+    referral_fees_fen: int
+    spending_fen: int = Field(description="own outpatient + referred care + referral fees")
+    surplus_fen: int = Field(description="budget - spending; negative is an overspend")
+    retained_fen: int = Field(description="Of a surplus, kept by the team or institution")
+    returned_fen: int = Field(description="Of a surplus, back to the fund")
+    borne_fen: int = Field(description="Of an overspend, borne by the team or institution")
+    covered_fen: int = Field(description="Of an overspend, covered by the fund")
+
+
+class CapitationReconciled(PublicEvent):
+    """A team's or institution's year-end capitation reconciliation, or its restatement
+    when late claims arrive (the next `sequence`, with the difference from the previous)."""
+
+    TYPE: ClassVar[str] = "billing.CapitationReconciled.v1"
+
+    reconciliation_id: str
+    subject_kind: Literal["team", "institution"]
+    subject_id: str
+    institution_id: str
+    area_code: AreaCode
+    payer: Payer
+    bureau_id: str | None
+    year: int = Field(ge=2000, le=2100)
+    sequence: int = Field(ge=0, description="0 the first reconciliation; each restatement the next")
+    restates_reconciliation_id: str | None
+    residents: int = Field(ge=0, description="Residents contracted some day of the year")
+    referrals_completed: int = Field(ge=0)
+    figures: CapitationFigures
+    difference: CapitationFigures | None = Field(description="figures - the previous reconciliation's; null at 0")
+    reconciled_at: AwareDatetime
+
+
+class MemberShare(BaseModel):
+    """One member's share of the pool and the counts it was computed from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    member_id: str
+    role: MemberRole
+    visits: int = Field(ge=0)
+    follow_ups: int = Field(ge=0)
+    good_ratings: int = Field(ge=0)
+    key_population_residents: int = Field(ge=0)
+    amount_fen: int = Field(ge=0)
+
+
+class PerformancePayDistributed(PublicEvent):
+    """A team's performance-pay pool for a year, drawn from its contract-fee income by its
+    appraisal score and distributed to its members (also those who left) by contribution;
+    the shares add up to the pool unless nobody contributed (then all is undistributed)."""
+
+    TYPE: ClassVar[str] = "billing.PerformancePayDistributed.v1"
+
+    distribution_id: str
+    team_id: str
+    institution_id: str
+    area_code: AreaCode
+    year: int = Field(ge=2000, le=2100)
+    appraisal_result_id: str
+    score: Decimal = Field(ge=0, le=100, decimal_places=2)
+    contract_fee_income_fen: int = Field(ge=0)
+    pool_fen: int = Field(ge=0)
+    undistributed_fen: int = Field(ge=0)
+    shares: list[MemberShare]
+    distributed_at: AwareDatetime

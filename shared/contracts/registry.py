@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.contracts import appraisal, billing, health_records, referral, signing
+from shared.contracts import appraisal, billing, claims, health_records, referral, signing
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 
@@ -39,8 +39,11 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         billing.FeeSettled,
         billing.SettlementReversed,
         billing.WithheldReleased,
+        billing.CapitationReconciled,
+        billing.PerformancePayDistributed,
         appraisal.AppraisalPublished,
         appraisal.AppraisalRestated,
+        claims.ClaimRecorded,
     )
 }
 

@@ -40,6 +40,8 @@ def by_name(name: str) -> Topic:
 # A partner reads only its own topic: a Kafka ACL on the prefix plus its id (docs/security.md).
 HOSPITAL_PREFIX = "fdcs.referral.hospital."
 BUREAU_PREFIX = "fdcs.billing.bureau."
+# A claims source writes (never reads) only its own topic; billing reads them all by the prefix.
+CLAIMS_PREFIX = "fdcs.claims."
 
 
 def hospital(hospital_id: str) -> Topic:
@@ -50,6 +52,12 @@ def hospital(hospital_id: str) -> Topic:
 def bureau(bureau_id: str) -> Topic:
     """One insurance bureau's charges and settlements (key: institution id)."""
     return Topic(BUREAU_PREFIX + bureau_id, key="institution_id", partitions=3)
+
+
+def claims(source_id: str) -> Topic:
+    """The outpatient claims one source records (an insurance bureau's claims system, a
+    hospital): key resident ref, so a resident's claims stay in order."""
+    return Topic(CLAIMS_PREFIX + source_id, key="resident_ref", partitions=3)
 
 
 def dead_letters(consumer_group: str) -> Topic:

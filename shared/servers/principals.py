@@ -24,8 +24,8 @@ from shared.contracts import topics
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 MANIFESTS = (K8S / "base" / "kafka" / "users.yaml", *sorted((K8S / "components" / "example-partners").glob("*.yaml")))
 
-Partner = Literal["hospital", "bureau"]
-PARTNER_TOPICS = {"hospital": topics.hospital, "bureau": topics.bureau}
+Partner = Literal["hospital", "bureau", "claims"]
+PARTNER_TOPICS = {"hospital": topics.hospital, "bureau": topics.bureau, "claims": topics.claims}
 
 # Strimzi's names for resource types; its cluster resource is Kafka's single "kafka-cluster".
 RESOURCE_TYPES = {
@@ -73,8 +73,12 @@ def partner_user(kind: Partner, partner_id: str) -> str:
 def partner_acls(kind: Partner, partner_id: str) -> list[AclBinding]:
     """The ACLs of a partner written the way deploy/k8s/components/example-partners writes
     them, for partners the tests invent: its own topic (literal, never a prefix that would
-    match longer ids) to read, and consumer groups starting with its user name."""
+    match longer ids) to read, and consumer groups starting with its user name; a claims
+    source only writes its own topic."""
     user = partner_user(kind, partner_id)
+    own = {"type": "topic", "name": PARTNER_TOPICS[kind](partner_id).name, "patternType": "literal"}
+    if kind == "claims":
+        return bindings(user, [{"resource": own, "operations": ["Write", "Describe"]}])
     return bindings(
         user,
         [

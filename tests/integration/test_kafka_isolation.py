@@ -4,7 +4,8 @@ A refusal must reach the client as an authorization error, never as an empty rea
 partner case runs with confluent-kafka (subscribe, as the services read) and kafka-python
 (assign: its subscribe only logs the refusal, see the last test), and the partner reads its
 own topic too, so the credentials are shown to work. A partner reads no service's stream or dead
-letters and writes nowhere. Users, ACLs and topics are the manifests'.
+letters and writes nowhere; a claims source writes its own topic only (an idempotent producer
+needs nothing more) and reads nothing. Users, ACLs and topics are the manifests'.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from shared.servers.principals import PARTNER_TOPICS, Partner, principals
 from shared.testing.kafka import produce_raw
 
 TIMEOUT = 15  # seconds any one read or write may take
-SERVICES = sorted(user for user in principals() if not user.startswith(("hospital-", "bureau-")))
+SERVICES = sorted(user for user in principals() if not user.startswith(tuple(f"{k}-" for k in PARTNER_TOPICS)))
+READERS: list[Partner] = ["bureau", "hospital"]  # partners that read their topic; a claims source writes its own
 DEAD_LETTERS = [t.name for t in declared_topics() if t.name.startswith("fdcs.deadletter.")]
 INTERNAL = declared_topics()  # every service's streams and dead letters, as the manifests declare them
 TOPIC_REFUSED, GROUP_REFUSED = "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED"
@@ -44,15 +46,23 @@ class Partners:
     other: Topic
 
 
-@pytest.fixture(scope="module", params=sorted(PARTNER_TOPICS))  # every kind of partner the manifests know
+@pytest.fixture(scope="module", params=READERS)  # every kind of reading partner the manifests know
 def partners(request: pytest.FixtureRequest, broker: PlatformKafka) -> Iterator[Partners]:
+    yield _onboarded(broker, request.param)
+
+
+@pytest.fixture(scope="module")
+def claims_sources(broker: PlatformKafka) -> Partners:
+    return _onboarded(broker, "claims")
+
+
+def _onboarded(broker: PlatformKafka, kind: Partner) -> Partners:
     assert broker.enforces_acls, f"these tests need Apache Kafka with ACLs, not {broker.name}"
-    kind: Partner = request.param
     ids = [f"{kind[0]}{uuid.uuid4().hex[:10]}" for _ in range(2)]
     users = [broker.onboard(kind, i) for i in ids]
     for i in ids:
         produce_raw(broker.client(), PARTNER_TOPICS[kind](i).name, [(i, i.encode())])
-    yield Partners(users[0], PARTNER_TOPICS[kind](ids[0]), users[1], PARTNER_TOPICS[kind](ids[1]))
+    return Partners(users[0], PARTNER_TOPICS[kind](ids[0]), users[1], PARTNER_TOPICS[kind](ids[1]))
 
 
 def read_confluent(broker: PlatformKafka, user: str, topic: Topic, group: str) -> bytes | str:
@@ -174,3 +184,21 @@ def test_kafka_python_subscribe_hides_the_refusal(broker: PlatformKafka, partner
         assert consumer.partitions_for_topic(partners.other.name) == set()
     finally:
         consumer.close()
+
+
+def test_a_claims_source_writes_its_own_topic_only_and_billing_reads_it(
+    broker: PlatformKafka, claims_sources: Partners
+) -> None:
+    p = claims_sources
+    got = read_confluent(broker, "billing", p.own, f"billing.isolation-{uuid.uuid4().hex[:6]}")
+    assert got == p.own.name.rsplit(".", 1)[1].encode(), "billing reads every claims source's topic"
+    names = [p.own.name, p.other.name, *(t.name for t in INTERNAL)]
+    expected = {name: None if name == p.own.name else TOPIC_REFUSED for name in names}
+    assert write(broker, p.user, names) == expected, f"{p.user}: which topics it may write (idempotent)"
+
+
+@pytest.mark.parametrize("topic", ["own", "other"])
+def test_a_claims_source_reads_nothing(broker: PlatformKafka, claims_sources: Partners, topic: str) -> None:
+    p = claims_sources
+    got = read_confluent(broker, p.user, p.own if topic == "own" else p.other, f"{p.user}.isolation")
+    assert got in (TOPIC_REFUSED, GROUP_REFUSED), f"{p.user} reading its {topic} topic: got {got!r}"

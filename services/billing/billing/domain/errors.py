@@ -49,3 +49,11 @@ class WithheldAlreadyReleased(DomainError):
 
 class InvalidReopeningReason(DomainError):
     code = "invalid-reopening-reason"
+
+
+class NoCapitationRule(DomainError):
+    code = "no-capitation-rule"
+
+
+class InvalidCapitationRule(DomainError):
+    code = "invalid-capitation-rule"

@@ -6,9 +6,10 @@ exact (largest remainder), so the payers' shares always add up to the fee.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from billing.domain.errors import InvalidFeeRule, NoFeeRule
 from billing.domain.money import split
@@ -77,14 +78,29 @@ class FeeRules:
     rules: tuple[FeeRule, ...]
 
     def for_(self, area_code: str, year: int) -> FeeRule:
-        """The rule in force for an area in a year: for each area prefix its latest rule
-        of that year or before; of those, the most local one."""
-        latest: dict[str, FeeRule] = {}
-        for rule in self.rules:
-            if area_code.startswith(rule.area_prefix) and rule.year <= year:
-                known = latest.get(rule.area_prefix)
-                if known is None or known.year < rule.year:
-                    latest[rule.area_prefix] = rule
-        if not latest:
+        rule = in_force(self.rules, area_code, year)
+        if rule is None:
             raise NoFeeRule(f"no fee rule covers area {area_code} in {year}")
-        return latest[max(latest, key=len)]
+        return rule
+
+
+class AreaYearRule(Protocol):
+    @property
+    def area_prefix(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+
+
+R = TypeVar("R", bound=AreaYearRule)
+
+
+def in_force(rules: Iterable[R], area_code: str, year: int) -> R | None:
+    """The rule in force for an area in a year: for each area prefix its latest rule of that
+    year or before; of those, the most local one. Fee and capitation rules share this."""
+    latest: dict[str, R] = {}
+    for rule in rules:
+        if area_code.startswith(rule.area_prefix) and rule.year <= year:
+            known = latest.get(rule.area_prefix)
+            if known is None or known.year < rule.year:
+                latest[rule.area_prefix] = rule
+    return latest[max(latest, key=len)] if latest else None
