@@ -113,15 +113,24 @@ def _dashboard(_: argparse.Namespace) -> None:
 
 
 def _relay(args: argparse.Namespace) -> None:
+    import psycopg
+
     service = SERVICES[args.service]
     settings = service.settings()
     relay = service.bootstrap().create_relay(settings)
     stop = _stop_on_signals()
     serve_metrics(settings)  # the standby replica too: it shows it is up, and its lag of 0
     store = relay.store
-    with store.exclusive("kafka-relay"):
-        logging.info("%s relay publishing from schema %s", service.name, settings.database_schema)
-        relay.run(stop, settings.relay_idle_seconds)
+    while not stop.is_set():  # the lock is taken again after the database restarted, say
+        try:
+            with store.exclusive("kafka-relay") as held:
+                logging.info("%s relay publishing from schema %s", service.name, settings.database_schema)
+                relay.run(stop, settings.relay_idle_seconds, held)
+        except psycopg.OperationalError as away:
+            logging.warning(
+                "%s relay cannot take the store's lock: %s; trying again", service.name, type(away).__name__
+            )
+            stop.wait(1.0)
 
 
 def _project(args: argparse.Namespace) -> None:

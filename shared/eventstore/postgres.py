@@ -29,6 +29,8 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool, personal:
         pool_size=1,  # opened at start; the rest on demand, so idle services hold few connections
         max_overflow=pool_size,
         originator_id_type="text",
+        pre_ping=True,  # after the database restarted, a pooled connection is checked before use, not failed on
+        connect_timeout=2,  # the longest a call waits for a pooled connection (the database away, or all busy)
     )
     recorder = PostgresProcessRecorder(datastore)
     batch_path = BatchPath(plain_url(url), recorder)

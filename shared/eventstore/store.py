@@ -12,9 +12,11 @@ synchronous path, run from a thread beside the HTTP server, was the bottleneck.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
 import psycopg
 from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
@@ -51,9 +53,18 @@ class EventStore:
     ) -> None:
         self._recorder, self._url, self._schema = recorder, url, schema
         self.batch_path, self.sealer = batch_path, sealer
+        # Each call tried once: the library retries a lost connection ten times, each waiting up to
+        # the pool's timeout, which would hold a request about a minute while the database is away.
+        # Callers retry at their own level (the relay, consumers); the API answers 503 at once.
+        self._select_events = _once(recorder.select_events)
+        self._insert_events = _once(recorder.insert_events)
+        self._select_notifications = _once(recorder.select_notifications)
+        self._max_notification_id = _once(recorder.max_notification_id)
+        self._max_tracking_id = _once(recorder.max_tracking_id)
+        self._insert_tracking = _once(recorder.insert_tracking)
 
     def read(self, stream_id: str, after: int = 0) -> list[RecordedEvent]:
-        stored = self._recorder.select_events(stream_id, gt=after or None)
+        stored = self._select_events(stream_id, gt=after or None)
         return self._open(
             [RecordedEvent.decode(str(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
         )
@@ -74,7 +85,7 @@ class EventStore:
         events = self.sealer.seal(events) if self.sealer else events
         stored = [StoredEvent(e.stream_id, e.version, e.type, e.encode()) for e in events]
         try:
-            self._recorder.insert_events(stored)
+            self._insert_events(stored)
         except RecordConflictError as conflict:
             raise StreamConflict(str(conflict)) from conflict
 
@@ -83,7 +94,7 @@ class EventStore:
             await self.batch_path.append(await self.sealer.seal_async(events) if self.sealer else events)
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
-        notes = self._recorder.select_notifications(after + 1, limit)
+        notes = self._select_notifications(after + 1, limit)
         return self._open(
             [RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id) for n in notes]
         )
@@ -92,22 +103,29 @@ class EventStore:
         return self.sealer.open(events) if self.sealer else events
 
     def last_position(self) -> int:
-        return self._recorder.max_notification_id() or 0
+        return self._max_notification_id() or 0
 
     def tracked(self, reader: str) -> int:
         """How far `reader` (the relay, say) has got through the log."""
-        return self._recorder.max_tracking_id(reader) or 0
+        return self._max_tracking_id(reader) or 0
 
     def track(self, reader: str, position: int) -> None:
-        self._recorder.insert_tracking(Tracking(reader, position))
+        self._insert_tracking(Tracking(reader, position))
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """Be the only holder of `name` for this store (one relay at a time), waiting if
-        another process holds it; the lock goes with the connection if the process dies."""
-        with psycopg.connect(plain_url(self._url), autocommit=True) as conn:
+    def exclusive(self, name: str) -> Iterator[Callable[[], bool]]:
+        """Be the only holder of `name` for this store (one relay at a time), waiting if another
+        process holds it; the lock goes with the connection if the process dies. Yields `held()`:
+        whether the lock is still ours (its connection alive, checked at most once a second). A
+        database restart ends the connection and frees the lock for another replica: the holder
+        must then stop and take the lock again."""
+        conn = psycopg.connect(plain_url(self._url), autocommit=True)
+        try:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{self._schema}:{name}",))
-            yield
+            yield _Held(conn)
+        finally:
+            with suppress(psycopg.Error):
+                conn.close()
 
     async def close_batch_path(self) -> None:
         """Close this event loop's batch connection (an app shutting down); it reopens on demand."""
@@ -121,6 +139,26 @@ class EventStore:
         """Close from the event loop: the batch path's connection of this loop, then the pool."""
         await self.close_batch_path()
         self.close()
+
+
+class _Held:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn, self._checked, self._held = conn, time.monotonic(), True
+
+    def __call__(self) -> bool:
+        if self._held and time.monotonic() - self._checked >= 1.0:
+            self._checked = time.monotonic()
+            try:
+                self._conn.execute("SELECT 1")
+            except psycopg.Error:
+                self._held = False
+        return self._held
+
+
+def _once(method: Any) -> Any:
+    """The recorder's method without the library's retries (`functools.wraps` keeps the inner one)."""
+    inner = getattr(method, "__wrapped__", None)
+    return partial(inner, method.__self__) if inner is not None else method
 
 
 def decoded(rows: list[Row]) -> list[RecordedEvent]:

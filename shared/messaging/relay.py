@@ -70,10 +70,14 @@ class Relay:
             published = self._position if self._position is not None else self.store.tracked(self._name)
             RELAY_LAG.set(max(0, self.store.last_position() - published))
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.05) -> None:
-        """Relay until `stop` is set; one relay per store (the caller holds the store's lock)."""
+    def run(self, stop: threading.Event, idle_seconds: float = 0.05, held: Callable[[], bool] | None = None) -> None:
+        """Relay until `stop` is set, or `held()` says the store's lock was lost (one relay per
+        store: the caller holds the lock, and takes it again)."""
         failures = 0
         while not stop.is_set():
+            if held is not None and not held():
+                log.warning("relay %s lost the store's lock; it stops until it holds it again", self._name)
+                return
             try:
                 covered = self.relay_once()
                 failures = 0

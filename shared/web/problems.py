@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,8 +49,8 @@ def _invalid(exc: RequestValidationError) -> JSONResponse:
     return problem(422, "invalid-request", "the request does not match its schema", errors=errors)
 
 
-def _store_down(exc: PersistenceError) -> JSONResponse:
-    log.error("store unavailable: %s", exc)
+def _store_down(exc: Exception) -> JSONResponse:
+    log.error("store unavailable: %s", type(exc).__name__)  # its text may quote the statement's values
     return problem(503, "store-unavailable", "the service's store is unavailable; retry", {"Retry-After": "1"})
 
 
@@ -60,6 +62,11 @@ _RENDER: dict[type[Exception], Callable[[Any], JSONResponse]] = {
     ConcurrencyConflict: lambda e: problem(409, "concurrent-update", str(e)),
     IdempotencyKeyReused: lambda e: problem(422, "idempotency-key-reused", str(e)),
     PersistenceError: _store_down,
+    # The database away (shut down, restarting, unreachable) or the pool empty: as the store's own.
+    psycopg.OperationalError: _store_down,
+    sqlalchemy.exc.OperationalError: _store_down,
+    sqlalchemy.exc.InterfaceError: _store_down,
+    sqlalchemy.exc.TimeoutError: _store_down,
     HTTPException: lambda e: problem(e.status_code, "http-error", str(e.detail)),
 }
 
