@@ -129,7 +129,8 @@ class CommandProcessor:
     async def _run_batch_async(self, batch: list[_Pending]) -> None:
         """The fast path: load and append from the event loop, decide in between."""
         staging = Staging(self._store, self._cache)
-        await staging.prefetch_async([read for pending in batch for read in pending.work.reads])
+        reads = [read for pending in batch for read in pending.work.reads]
+        await staging.prefetch_async(reads, [pending.context.receipt_stream for pending in batch])
         decided = [_decide(staging, pending) for pending in batch]
         COMMAND_BATCH_SIZE.observe(len(batch))
         started = time.perf_counter()

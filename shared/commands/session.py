@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 from pydantic_core import from_json, to_json
@@ -58,6 +59,7 @@ class Staging:
         self.states: dict[str, Loaded[Any]] = {}
         self.events: list[NewEvent] = []
         self.receipts: dict[str, dict[str, Any]] = {}
+        self._stored_receipts: dict[str, dict[str, Any] | None] = {}  # read with the batch's streams
         self.read_cache = False  # some decision rests on a cached state no append has verified yet
 
     def load(self, kind: StreamType[S], stream_id: str) -> Loaded[S]:
@@ -75,9 +77,14 @@ class Staging:
         kinds = self._unknown(reads)
         self._fold(kinds, self.store.read_many(list(kinds)))
 
-    async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]]) -> None:
+    async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]], receipts: Sequence[str] = ()) -> None:
+        """The streams, and the receipts of the batch's keys this process has not cached (after a
+        restart, or once the cache let them go): all in one query."""
         kinds = self._unknown(reads)
-        self._fold(kinds, await self.store.read_many_async(list(kinds)))
+        unseen = [r for r in dict.fromkeys(receipts) if self.cache is None or self.cache.get(r) is None]
+        found = await self.store.read_many_async([*kinds, *unseen])
+        self._fold(kinds, {s: found[s] for s in kinds})
+        self._stored_receipts |= {r: found[r][0].data if found[r] else None for r in unseen}
 
     def _unknown(self, reads: list[tuple[StreamType[Any], str]]) -> dict[str, StreamType[Any]]:
         kinds = {kind.stream_id(key): kind for kind, key in reads}
@@ -93,6 +100,8 @@ class Staging:
         """The first outcome of a command, if this key was used before (batch, cache, store)."""
         if stream_id in self.receipts:
             return self.receipts[stream_id]
+        if stream_id in self._stored_receipts:
+            return self._stored_receipts[stream_id]
         if self.cache is not None:
             cached = self.cache.get(stream_id)
             # Not cached is not proof of absence: the store's unique key catches the rest.

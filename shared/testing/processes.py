@@ -27,6 +27,7 @@ class Processes:
         self._env = {**os.environ, **environment, "PYTHONPATH": os.pathsep.join(roots)}
         self._logs, self.broker = logs, broker
         self._running: list[subprocess.Popen[bytes]] = []
+        self._started: dict[str, tuple[int, list[str], bool, dict[str, str], int | None]] = {}
 
     def start(self, role: str, service: str, **settings: str) -> str | None:
         """Start `python -m fdcs <role> <service>`; for `serve`, returns its URL once ready."""
@@ -56,33 +57,52 @@ class Processes:
         assert url is not None
         return url
 
-    def _start(self, arguments: list[str], name: str, serves: bool, settings: dict[str, str]) -> str | None:
+    def crash(self, name: str) -> None:
+        """Kill `<service>.<role>` at once (SIGKILL, as a crash or an OOM kill would), then start
+        it again with the same settings, an API on the same port; returns once an API is ready."""
+        index, arguments, serves, settings, port = self._started[name]
+        os.killpg(self._running[index].pid, signal.SIGKILL)
+        self._running[index].wait(10)
+        self._start(arguments, name, serves, settings, port, index)
+
+    def _start(  # noqa: PLR0913
+        self,
+        arguments: list[str],
+        name: str,
+        serves: bool,
+        settings: dict[str, str],
+        port: int | None = None,
+        index: int | None = None,
+    ) -> str | None:
         env = {**self._env, **settings}
-        port = None
         if serves:
-            port = free_port()
+            port = port or free_port()
             env["HTTP_PORT"] = str(port)
         log = open(self._logs / f"{name}.log", "ab")  # noqa: SIM115
-        self._running.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "fdcs", *arguments],
-                env=env,
-                stdout=log,
-                stderr=log,
-                cwd=ROOT,
-                start_new_session=True,
-            )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fdcs", *arguments],
+            env=env,
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
+            start_new_session=True,
         )
-        if port is None:
+        if index is None:
+            index = len(self._running)
+            self._running.append(process)
+        else:
+            self._running[index] = process
+        self._started[name] = (index, arguments, serves, settings, port)
+        if not serves:
             return None
         url = f"http://127.0.0.1:{port}"
-        self._wait_ready(url, name)
+        self._wait_ready(url, name, index)
         return url
 
-    def _wait_ready(self, url: str, name: str, timeout: float = 90) -> None:
+    def _wait_ready(self, url: str, name: str, index: int, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._running[-1].poll() is not None:
+            if self._running[index].poll() is not None:
                 break
             try:
                 with urllib.request.urlopen(f"{url}/health/ready", timeout=1) as answer:

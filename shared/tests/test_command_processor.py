@@ -84,6 +84,22 @@ def test_repeating_a_command_replays_its_outcome_and_appends_nothing(store: Even
     assert len(store.read("box-b1")) == 1
 
 
+def test_a_key_replays_after_a_restart_even_where_the_command_would_now_be_refused(store: EventStore) -> None:
+    """A process that has not seen the key (restarted, or its cache let it go) finds the receipt
+    in the store: the repeated request gets its first outcome, not a refusal (the box is full now)."""
+    processor = CommandProcessor(store)
+    first = processor.execute_now(take_place("b1", "x"), context("key-1"))
+    for i in range(CAPACITY - 1):
+        processor.execute_now(take_place("b1", f"r{i}"), context())
+
+    async def after_restart() -> Any:
+        return await CommandProcessor(store).execute(take_place("b1", "x"), context("key-1"))
+
+    again = asyncio.run(after_restart())
+
+    assert (again.result, again.replayed) == (first.result, True)
+
+
 def test_a_key_is_scoped_to_its_caller_and_bound_to_its_request(store: EventStore) -> None:
     processor = CommandProcessor(store)
     processor.execute_now(take_place("b1", "x"), context("key-1", fingerprint="one"))
