@@ -60,13 +60,19 @@ class Capitation:
 
     def reconcile(self, year: int, today: date, store: EventStore) -> Work:
         """Every team's and institution's figures for a year that is over: a first reconciliation,
-        a restatement of changed figures (late claims), nothing for unchanged ones."""
+        a restatement of changed figures (late claims), nothing for unchanged ones.
+
+        The year and its residents are read from the store, not the processor's cache: claims
+        are noted by another process (the consumer), and a stream only read here would never
+        conflict to tell a cached state was stale. A claim noted while this runs is in the next
+        reconciliation; the year's stream, written here, conflicts if it moved meanwhile."""
         cy.check_over(year, today)
         key = str(year)
 
         def handle(session: Session) -> dict[str, Any]:
-            state = session.load(YEARS, key).state
-            residents = [session.load(RESIDENTS, ref).state for ref in sorted(state.residents)]
+            state = YEARS.fold(store.read(YEARS.stream_id(key)))[0]
+            found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(state.residents)])
+            residents = [RESIDENTS.fold(events)[0] for events in found.values()]
             recorded = cy.reconcile_year(year, state, residents, self.rules, session.context.now)
             if recorded:
                 session.record(YEARS, key, *recorded)
@@ -74,8 +80,7 @@ class Capitation:
                 "year": year,
                 "reconciled": sum(1 for r in recorded if r.sequence == 0),
                 "restated": sum(1 for r in recorded if r.sequence > 0),
-                "subjects": len(session.load(YEARS, key).state.latest),
+                "subjects": len(state.latest) + sum(1 for r in recorded if r.sequence == 0),
             }
 
-        known = YEARS.fold(store.read(YEARS.stream_id(key)))[0].residents
-        return Work(handle, reads=[(YEARS, key), *((RESIDENTS, ref) for ref in known)])
+        return Work(handle, reads=[(YEARS, key)])
