@@ -94,8 +94,15 @@ def _here(value: str) -> str:
 
 
 def _ungranted(user: Obj, subscription: KafkaSubscription) -> list[str]:
-    wanted = [("topic", t, "Read") for t in subscription.topics] + [
+    wanted = [("topic", _named_by(t), "Read") for t in subscription.topics] + [
         ("group", subscription.group, "Read"),
         ("topic", dead_letters(subscription.group).name, "Write"),
     ]
     return [f"{op} {kind} {name}" for kind, name, op in wanted if not allows(user, kind, name, op)]
+
+
+def _named_by(topic: str) -> str:
+    """A topic of a subscribed pattern (`^fdcs\\.claims\\..+`: every claims source's), or the topic."""
+    if not topic.startswith("^"):
+        return topic
+    return topic.removeprefix("^").removesuffix(".+").replace("\\.", ".") + "example"

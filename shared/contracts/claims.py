@@ -2,8 +2,8 @@
 hospitals and institutions that submit their outpatient claims.
 
 Each source writes only its own topic, `fdcs.claims.<source id>` (a literal Kafka ACL on
-that name for its user `claims-<source id>`), so billing will know who recorded a claim by the
-topic it came from (billing's consumer of these topics is not built yet: issue 19). A claim carries the pseudonymous
+that name for its user `claims-<source id>`), so billing knows who recorded a claim by the
+topic it came from (billing subscribes to the pattern of them all). A claim carries the pseudonymous
 `resident_ref` only: no name, identity number or diagnosis text. Money is integer fen.
 """
 

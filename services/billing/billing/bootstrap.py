@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
-from billing.adapters import http, http_view
+from billing.adapters import http, http_capitation, http_view
+from billing.adapters.capitation_rules_file import load_capitation_rules
 from billing.adapters.fee_rules_file import load_fee_rules
 from billing.adapters.inbound import Inbound
 from billing.adapters.publishing import to_public
 from billing.adapters.settlement_view import SettlementView, replay
 from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
+from billing.application.capitation import Capitation
 from billing.application.charging import Charging
 from billing.application.settlement import Settlement
 from billing.domain.periods import Calendar
@@ -39,13 +41,17 @@ def applications(settings: Settings) -> tuple[Charging, Settlement]:
     return Charging(rules, calendar), Settlement(rules, calendar)
 
 
+def capitation_for(settings: Settings) -> Capitation:
+    return Capitation(load_capitation_rules(settings.capitation_rules_file)[1])
+
+
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
     store, engine = store_for(settings), engine_for(settings)
     app = service_app(
         "Billing",
         "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
-        [http.router, http_view.router],
+        [http.router, http_view.router, http_capitation.router],
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app.state.zone = settings.timezone
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
     app.state.settlement = applications(settings)[1]
+    app.state.capitation = capitation_for(settings)
     app.state.engine = engine
     return app
 
@@ -69,13 +76,15 @@ def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
 def create_workers(
     settings: Settings, store: EventStore | None = None, engine: Engine | None = None
 ) -> list[KafkaSubscription | LogFollower]:
-    """What `python -m fdcs project billing` runs: contracts and appraisal results become
-    commands; the settlement view follows the public stream; the bureaus' feed, the log."""
+    """What `python -m fdcs project billing` runs: contracts, appraisal results, every claims
+    source's claims (by the topics' pattern) and completed referrals become commands; the
+    settlement view follows the public stream; the bureaus' feed, the log."""
     store, engine = store or store_for(settings), engine or engine_for(settings)
     charging, settlement = applications(settings)
-    inbound = Inbound(CommandProcessor(store, settings.command_batch_size), charging, settlement, settings.timezone)
+    processor = CommandProcessor(store, settings.command_batch_size)
+    inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
     view = SettlementView(engine, settlement.calendar, settings.timezone)
-    inputs = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name]
+    inputs = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
     return [
         KafkaSubscription(settings, settings.consumer_group, inputs, inbound.handle, KafkaPublisher(settings)),
         KafkaSubscription(
@@ -83,6 +92,11 @@ def create_workers(
         ),
         bureau_feed(store, engine),
     ]
+
+
+# Every claims source's topic, those added later too: the client subscribes to a pattern (a
+# name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
+CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
 
 
 def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from billing.adapters import capitation_rules_file
 from billing.adapters.fee_rules_file import DEFAULT
 from shared.settings import ServiceSettings
 
@@ -12,8 +13,13 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     database_schema: str = "billing"
     fee_rules_file: Path = Field(default=DEFAULT, description="Fee rules per area and year (JSON)")
+    capitation_rules_file: Path = Field(
+        default=capitation_rules_file.DEFAULT, description="Capitation rules per area and year (JSON)"
+    )
     settlement_period_months: int = Field(default=1, description="Length of a settlement period: 1, 2, 3, 4, 6 or 12")
-    consumer_group: str = Field(default="billing.inbound", description="Reads contracts and appraisal results")
+    consumer_group: str = Field(
+        default="billing.inbound", description="Reads contracts, appraisal results, claims and completed referrals"
+    )
     view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
 
     @field_validator("settlement_period_months")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from billing.adapters.inbound import Inbound
 from billing.adapters.settlement_view import SettlementView, replay
-from billing.bootstrap import applications, create_app, engine_for, store_for
+from billing.bootstrap import applications, capitation_for, create_app, engine_for, store_for
 from billing.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
@@ -55,19 +55,23 @@ class Billing:
         self.store = store_for(settings)
         charging, settlement = applications(settings)
         processor = CommandProcessor(self.store)
-        self.inbound = Inbound(processor, charging, settlement, settings.timezone)
+        self.inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
         self.view = SettlementView(engine_for(settings), settlement.calendar, settings.timezone)
         self.admin = self.as_("admin")
 
     def as_(self, role: str, **claims: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._mint(role, **claims)}"}
 
-    def deliver(self, *envelopes: Envelope) -> None:
-        self.inbound.handle([Delivery(e, parse_event(e), "test") for e in envelopes])
+    def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
+        self.inbound.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
 
     def close(self, period: str, as_of: str, who: dict[str, str] | None = None, key: str | None = None) -> Any:
         headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}
         return self.client.post("/settlement-periods/close", json={"period": period, "as_of": as_of}, headers=headers)
+
+    def reconcile(self, year: int, who: dict[str, str] | None = None, key: str | None = None) -> Any:
+        headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}
+        return self.client.post(f"/capitation-years/{year}/reconciliation", headers=headers)
 
     def build_view(self) -> None:
         self.view.rebuild(replay(self.store))

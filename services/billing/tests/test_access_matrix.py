@@ -35,6 +35,10 @@ RULES: Rules = {
     "GET /settlement-view/charges": VIEW,
     "GET /settlement-view/reconciliation": VIEW,
     "GET /bureaus/{bureau_id}/feed": ADMIN,
+    "POST /capitation-years/{year}/reconciliation": ADMIN,
+    # Each sees its own reconciliations (none of A's); A's residents are a 404 to all but the admin.
+    "GET /capitation-years/{year}/reconciliations": VIEW,
+    "GET /capitation-years/{year}/{subject_kind}/{subject_id}/residents": ADMIN,
 }
 A = {"institution_id": "CHC-A", "area_code": "440106", "insurance_bureau_id": "MIB-A", "team_id": "T-A"}
 VIEWS = ["GET /settlement-view/figures", "GET /settlement-view/charges", "GET /settlement-view/reconciliation"]
@@ -45,8 +49,11 @@ B = {"institution_id": "CHC-B", "area_code": "440304", "insurance_bureau_id": "M
 @pytest.fixture
 def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
     victim, own = str(uuid.uuid4()), str(uuid.uuid4())
+    last_year = {"starts_on": "2025-01-01", "ends_on": "2025-12-31"}
     billing.deliver(billing.signed(victim, **A), billing.signed(own, **B))
+    billing.deliver(billing.signed(f"{victim}-2025", **A, **last_year), billing.signed(f"{own}-2025", **B, **last_year))
     assert billing.close("2026-01", "2026-02-01").status_code == 200
+    assert billing.reconcile(2025).status_code == 200
     billing.build_view()
     engine = engine_for(billing.settings)
     bureau_feed(billing.store, engine).catch_up()
@@ -61,15 +68,23 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
     return World(
         client=billing.client,
         callers=callers(mint_token, forged_token(tmp_path), claims),
-        params={"contract_id": victim, "bureau_id": "MIB-A", "period": "2026-01"},
-        unknown={"contract_id": str(uuid.uuid4())},
-        secrets={victim, billing.resident(victim), "CHC-A", "MIB-A", "T-A"},
+        params={
+            "contract_id": victim,
+            "bureau_id": "MIB-A",
+            "period": "2026-01",
+            "year": "2025",
+            "subject_kind": "team",
+            "subject_id": "T-A",
+        },
+        unknown={"contract_id": str(uuid.uuid4()), "subject_id": "T-nobody"},
+        secrets={victim, billing.resident(victim), billing.resident(f"{victim}-2025"), "CHC-A", "MIB-A", "T-A"},
         bodies={
             "POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"},
             "POST /settlement-periods/{period}/reopening": {"reason": "operator_error"},
         },
         queries={"GET /fee-rules/in-force": {"area_code": "440304", "year": 2026}},
-        probes={route: ASKING_FOR_A for route in VIEWS},
+        probes={route: ASKING_FOR_A for route in VIEWS}
+        | {"GET /capitation-years/{year}/reconciliations": [{"institution_id": "CHC-A"}, {"area_code": "440106"}]},
     )
 
 

@@ -1,4 +1,5 @@
-"""Signing's contract events and appraisal's results, each turned into a local command.
+"""Signing's contract events, appraisal's results, the claims sources' claims and referral's
+completed referrals, each turned into a local command.
 
 The event's id is the command's idempotency key (`context_for_event`), so a redelivered
 event changes nothing; a refusal is kept on the contract's account, never blocking the stream.
@@ -9,19 +10,23 @@ the consumer runs (a replay, a lag, the simulation's year driven in minutes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from billing.application.capitation import Capitation
 from billing.application.charging import Charging
 from billing.application.commands import ChargeContract, EndContract, ReinstateContract, ReleaseWithheld
 from billing.application.settlement import Settlement
+from billing.application.streams import RESIDENTS
+from billing.domain import capitation_year as cy
 from billing.domain.account import ContractTerms
 from billing.domain.release import AppraisalResult
-from shared.commands import CommandProcessor, Work
+from shared.commands import CommandProcessor, Session, Work
 from shared.commands.inbound import context_for_event
-from shared.contracts import appraisal, signing
+from shared.contracts import appraisal, claims, referral, signing, topics
 from shared.messaging import Delivery
 
 ACTOR = "billing"
@@ -34,34 +39,84 @@ class Inbound:
         charging: Charging,
         settlement: Settlement,
         zone: ZoneInfo,
+        capitation: Capitation,
     ) -> None:
         self._processor, self._charging, self._settlement = processor, charging, settlement
-        self._zone = zone
+        self._zone, self._capitation = zone, capitation
 
     def handle(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
-            work = self.command_for(delivery.event)
+            work = self.command_for(delivery.event, delivery.topic)
             if work is not None:
                 envelope = delivery.envelope
                 self._processor.execute_now(work, context_for_event(envelope, ACTOR, envelope.time))
 
-    def command_for(self, event: object) -> Work | None:
+    def command_for(self, event: object, topic: str = "") -> Work | None:
         match event:
             case signing.ContractSigned() | signing.ContractRenewed():
-                return self._charging.charge_contract(ChargeContract(terms(event)))
+                charge = self._charging.charge_contract(ChargeContract(terms(event)))
+                noted = coverage(event)
+                return _also(charge, lambda s: self._capitation.note_coverage(s, noted), noted.resident_ref)
             case signing.ContractTerminated() as e:
-                return self._end(e.contract_id, e.reason, e.last_day, e.terminated_at)
+                return self._end(e.contract_id, e.resident_ref, e.reason, e.last_day, e.terminated_at)
             case signing.ContractExpired() as e:
-                return self._end(e.contract_id, "expired", e.last_day, e.expired_at)
+                return self._end(e.contract_id, e.resident_ref, "expired", e.last_day, e.expired_at)
             case signing.ContractReinstated() as e:
-                return self._charging.reinstate_contract(ReinstateContract(e.contract_id))
+                return self._reinstate(e)
             case appraisal.AppraisalPublished() as e:
                 return self._settlement.release_withheld(ReleaseWithheld(result(e)))
+            case claims.ClaimRecorded() as e:
+                return self._capitation.note_claim(claim(e, topic.removeprefix(topics.CLAIMS_PREFIX)))
+            case referral.ReferralCompleted() as e:
+                return self._capitation.charge_referral_fee(self._referral_fee(e))
         return None
 
-    def _end(self, contract_id: str, reason: str, last_day: date, at: datetime) -> Work:
+    def _reinstate(self, e: signing.ContractReinstated) -> Work:
+        reinstate = self._charging.reinstate_contract(ReinstateContract(e.contract_id))
+        ends = self._capitation.end_coverage  # covered to its term's end again
+        return _also(reinstate, lambda s: ends(s, e.resident_ref, e.contract_id, e.last_day), e.resident_ref)
+
+    def _end(self, contract_id: str, resident_ref: str, reason: str, last_day: date, at: datetime) -> Work:
         known_on = at.astimezone(self._zone).date()  # the day the ending became known, locally
-        return self._charging.end_contract(EndContract(contract_id, reason, last_day, known_on))
+        end = self._charging.end_contract(EndContract(contract_id, reason, last_day, known_on))
+        ends = self._capitation.end_coverage
+        return _also(end, lambda s: ends(s, resident_ref, contract_id, last_day), resident_ref)
+
+    def _referral_fee(self, e: referral.ReferralCompleted) -> cy.ReferralFeeCharged:
+        completed_on = e.completed_at.astimezone(self._zone).date()  # the fee's year is the local one
+        return cy.ReferralFeeCharged(e.referral_id, e.team_id, e.institution_id, e.area_code, completed_on)
+
+
+def _also(work: Work, then: Callable[[Session], None], resident_ref: str) -> Work:
+    """The work, then capitation's part of the same event, in one command (one idempotency key)."""
+
+    def handle(session: Session) -> dict[str, Any]:
+        done = work.handle(session)
+        then(session)
+        return done
+
+    return Work(handle, reads=[*work.reads, (RESIDENTS, resident_ref)])
+
+
+def coverage(e: signing.ContractSigned | signing.ContractRenewed) -> cy.CoverageNoted:
+    return cy.CoverageNoted(
+        resident_ref=e.resident_ref,
+        contract_id=e.contract_id,
+        team_id=e.team_id,
+        institution_id=e.institution_id,
+        area_code=e.area_code,
+        bureau_id=e.insurance_bureau_id,
+        key_populations=tuple(sorted(e.key_populations)),
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
+    )
+
+
+def claim(e: claims.ClaimRecorded, source: str) -> cy.ClaimNoted:
+    """The source is the topic the claim came from: a source writes only its own."""
+    return cy.ClaimNoted(
+        e.resident_ref, f"{source}/{e.claim_id}", e.institution_id, e.amount_fen, e.service_date, e.kind, e.referral_id
+    )
 
 
 def terms(e: signing.ContractSigned | signing.ContractRenewed) -> ContractTerms:

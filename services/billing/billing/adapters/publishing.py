@@ -2,13 +2,14 @@
 
 Every charge and settlement goes to `fdcs.billing.settlements` (key: institution id);
 those of the insurance fund also go to their bureau's own topic, `fdcs.billing.bureau.<id>`,
-keyed by institution too, so one institution's settlements reach a bureau in order.
+keyed by institution too, so one institution's settlements reach a bureau in order. A
+capitation reconciliation goes the same way (its bureau's topic when its residents share one).
 """
 
 from __future__ import annotations
 
 from billing.application.streams import EVENTS
-from billing.domain import ledger
+from billing.domain import capitation_year, ledger
 from shared.contracts import PublicEvent, topics
 from shared.contracts import billing as public
 from shared.eventstore import RecordedEvent
@@ -23,11 +24,16 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
         return []  # command receipts stay inside the service
     internal = EVENTS.decode(recorded.type, recorded.data)
     event = _public(internal)
+    if isinstance(internal, capitation_year.CapitationReconciliationRecorded) and event is not None:
+        return _to(recorded, event, internal.bureau_id, internal.institution_id)
     if event is None or not isinstance(internal, _PUBLISHED):
-        return []  # accounts, ledger openings and the book are internal bookkeeping
-    ref = internal.ledger
-    wanted = [topics.SETTLEMENTS] + ([topics.bureau(ref.bureau_id)] if ref.bureau_id else [])
-    return [public_message(SOURCE, recorded, event, topic, ref.institution_id) for topic in wanted]
+        return []  # accounts, ledger openings, the book and capitation's inputs are internal bookkeeping
+    return _to(recorded, event, internal.ledger.bureau_id, internal.ledger.institution_id)
+
+
+def _to(recorded: RecordedEvent, event: PublicEvent, bureau_id: str | None, institution_id: str) -> list[Message]:
+    wanted = [topics.SETTLEMENTS] + ([topics.bureau(bureau_id)] if bureau_id else [])
+    return [public_message(SOURCE, recorded, event, topic, institution_id) for topic in wanted]
 
 
 _PUBLISHED = ledger.ChargeBooked | ledger.PeriodSettled | ledger.SettlementReversed | ledger.WithheldReleased
@@ -84,7 +90,29 @@ def _public(internal: object) -> PublicEvent | None:
                 released_at=e.released_at,
                 **_parties(ref),
             )
+        case capitation_year.CapitationReconciliationRecorded() as e:
+            return reconciled(e)
     return None
+
+
+def reconciled(e: capitation_year.CapitationReconciliationRecorded) -> public.CapitationReconciled:
+    return public.CapitationReconciled(
+        reconciliation_id=e.reconciliation_id,
+        subject_kind=e.subject_kind,
+        subject_id=e.subject_id,
+        institution_id=e.institution_id,
+        area_code=e.area_code,
+        payer=e.payer,
+        bureau_id=e.bureau_id,
+        year=e.year,
+        sequence=e.sequence,
+        restates_reconciliation_id=e.restates_reconciliation_id,
+        residents=e.residents,
+        referrals_completed=e.referrals_completed,
+        figures=public.CapitationFigures(**vars(e.figures)),
+        difference=public.CapitationFigures(**vars(e.difference)) if e.difference else None,
+        reconciled_at=e.reconciled_at,
+    )
 
 
 def _parties(ref: ledger.LedgerRef) -> dict[str, str | None]:

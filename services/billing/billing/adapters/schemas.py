@@ -123,3 +123,56 @@ class Reconciliation(BaseModel):
 class FeedPage(BaseModel):
     items: list[dict[str, Any]] = Field(description="Each with its position and the CloudEvents envelope")
     next_after: int = Field(description="Pass as `after` to read on; keep it durably")
+
+
+class CapitationReconciling(BaseModel):
+    year: int
+    reconciled: int = Field(description="Teams and institutions reconciled for the first time")
+    restated: int = Field(description="Reconciliations restated (their figures changed since: late claims)")
+    subjects: int = Field(description="Teams and institutions reconciled for the year, all told")
+
+
+class CapitationFiguresOut(BaseModel):
+    budget_fen: int
+    own_outpatient_fen: int
+    referred_care_fen: int
+    referral_fees_fen: int
+    spending_fen: int
+    surplus_fen: int = Field(description="budget - spending; negative is an overspend")
+    retained_fen: int
+    returned_fen: int
+    borne_fen: int
+    covered_fen: int
+
+
+class CapitationRow(BaseModel):
+    reconciliation_id: str
+    subject_kind: Literal["team", "institution"]
+    subject_id: str
+    institution_id: str
+    area_code: str
+    bureau_id: str | None
+    year: int
+    sequence: int = Field(description="0 the first reconciliation; each restatement the next")
+    restates_reconciliation_id: str | None
+    residents: int
+    referrals_completed: int
+    figures: CapitationFiguresOut
+    difference: CapitationFiguresOut | None = Field(description="From the previous reconciliation; null at 0")
+
+
+class CapitationRows(BaseModel):
+    rows: list[CapitationRow] = Field(description="The latest reconciliation of each team and institution in scope")
+
+
+class ResidentRow(BaseModel):
+    resident_ref: str
+    contracted_days: int
+    budget_fen: int = Field(description="The resident's part of the budget (largest remainder: adds up to it)")
+    spending_fen: int = Field(description="The resident's claims charged to the subject")
+
+
+class CapitationResidents(BaseModel):
+    reconciliation_id: str
+    items: list[ResidentRow]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")

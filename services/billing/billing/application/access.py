@@ -8,6 +8,7 @@ as an administrator.
 from __future__ import annotations
 
 from billing.application.scope import Scope
+from billing.domain.capitation_year import CapitationReconciliationRecorded
 from billing.domain.errors import UnknownContract
 from shared.domain import Forbidden
 from shared.principal import Principal
@@ -63,3 +64,28 @@ def view_scope(who: Principal, asked: Scope) -> Scope:
 def _within(asked: str, own: str) -> bool:
     """An official asks for their own area, a part of it, or (by default) all of it."""
     return asked == "" or asked.startswith(own)
+
+
+def may_reconcile_capitation(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("a capitation year is reconciled by the scheduler (an administrator)")
+
+
+def sees_capitation(who: Principal, r: CapitationReconciliationRecorded) -> bool:
+    """An official sees their area's teams and institutions, a bureau those of its residents,
+    a doctor their own team's."""
+    match who.role:
+        case "admin":
+            return True
+        case "official":
+            return bool(who.area_code) and r.area_code.startswith(who.area_code or "")
+        case "insurance_bureau":
+            return who.bureau_id is not None and r.bureau_id == who.bureau_id
+        case "family_doctor":
+            return r.subject_kind == "team" and who.team_id is not None and r.subject_id == who.team_id
+    return False
+
+
+def may_read_capitation(who: Principal) -> None:
+    if who.role not in ("admin", "official", "insurance_bureau", "family_doctor"):
+        raise Forbidden("capitation figures are read by officials, bureaus and teams")

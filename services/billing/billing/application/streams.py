@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.domain import account, book, ledger
+from billing.domain import account, book, capitation_year, ledger
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS = EventTypes("billing")
@@ -24,6 +24,12 @@ for event_class in (
     book.LedgerRegistered,
     book.PeriodsClosed,
     book.PeriodsReopened,
+    capitation_year.CoverageNoted,
+    capitation_year.CoverageEnded,
+    capitation_year.ClaimNoted,
+    capitation_year.ResidentInYear,
+    capitation_year.ReferralFeeCharged,
+    capitation_year.CapitationReconciliationRecorded,
 ):
     EVENTS.register(event_class)
 
@@ -31,3 +37,10 @@ ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(),
 LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
 BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS)
 BOOK = "settlement"  # the one settlement book of a deployment
+# Capitation: a resident's coverages and claims, and a year's residents, referral fees and reconciliations.
+RESIDENTS: StreamType[capitation_year.ResidentCapitation] = StreamType(
+    "capitation-resident", capitation_year.ResidentCapitation(), capitation_year.evolve_resident, EVENTS
+)
+YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
+    "capitation-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
+)

@@ -57,3 +57,15 @@ class NoCapitationRule(DomainError):
 
 class InvalidCapitationRule(DomainError):
     code = "invalid-capitation-rule"
+
+
+class YearNotOver(DomainError):
+    """A year is reconciled once it is over."""
+
+    kind = "conflict"
+    code = "year-not-over"
+
+
+class UnknownReconciliation(DomainError):
+    kind = "not_found"
+    code = "unknown-reconciliation"

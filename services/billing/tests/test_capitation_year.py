@@ -1,0 +1,206 @@
+"""The capitation year through billing's inputs and API, on PostgreSQL: contracts, claims and
+completed referrals delivered as the consumer gets them, the year reconciled over HTTP.
+
+Worked by hand with the 2025 rule (18,000 fen per resident-year, elderly × 1.8; 60% of a
+surplus kept, capped at 10% of the budget; 30% of an overspend borne, capped at 5%; 2,000 fen
+per completed referral). Team T1 of CHC-1: resident a (adult) and b (elderly), the whole of
+2025; team T2 of CHC-1: resident c (adult), no claims.
+
+- T1: budget 18,000 + 32,400 = 50,400; spending 10,000 (a, own) + 15,000 (b, referred) +
+  2,000 (one referral) = 27,000; surplus 23,400, kept min(14,040, 5,040) = 5,040.
+- T2: budget 18,000, surplus 18,000, kept min(10,800, 1,800) = 1,800.
+- CHC-1: budget 68,400, spending 27,000, surplus 41,400, kept min(24,840, 6,840) = 6,840.
+- A late claim of 30,000 for a (2025-11-30): T1 overspends 6,600 and bears min(1,980, 2,520)
+  = 1,980; CHC-1's surplus is 11,400, kept 6,840 still. Both restated (sequence 1), T2 not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from billing.adapters.publishing import to_public
+from shared.contracts import topics
+
+Billing = Any  # the `billing` fixture (conftest.Billing)
+CLAIMS = topics.claims("b4401").name
+TEAM = {"institution_id": "CHC-1", "area_code": "440106", "insurance_bureau_id": "MIB-1"}
+WHOLE_2025 = {"starts_on": "2025-01-01", "ends_on": "2025-12-31"}
+
+
+def claim(billing: Billing, contract: str, amount: int, on: str, kind: str = "own_outpatient", **data: Any) -> Any:
+    fields = {"claim_id": f"clm-{uuid.uuid4()}", "institution_id": "CHC-1", "area_code": "440106"}
+    return billing.event(
+        "claims.ClaimRecorded.v1",
+        **fields | data,
+        resident_ref=billing.resident(contract),
+        amount_fen=amount,
+        service_date=on,
+        kind=kind,
+        referral_id=None,
+    )
+
+
+def year_2025(billing: Billing) -> dict[str, Any]:
+    """The contracts, claims and referral of 2025 delivered; the envelopes, to deliver again."""
+    signed = [
+        billing.signed("a", team_id="T1", key_populations=[], **TEAM, **WHOLE_2025),
+        billing.signed("b", team_id="T1", key_populations=["elderly"], **TEAM, **WHOLE_2025),
+        billing.signed("c", team_id="T2", key_populations=[], **TEAM, **WHOLE_2025),
+    ]
+    claims = [
+        claim(billing, "a", 10_000, "2025-03-01"),
+        claim(billing, "b", 15_000, "2025-06-01", "referred_care", institution_id="H3-4401"),
+        claim(billing, "a", 9_999, "2026-01-10"),  # 2026: another year's
+        claim(billing, "nobody", 7_777, "2025-04-01"),  # no contract: nobody's budget
+    ]
+    referral = billing.event(
+        "referral.ReferralCompleted.v2",
+        resident_ref=billing.resident("b"),
+        team_id="T1",
+        institution_id="CHC-1",
+        area_code="440106",
+        referral_id="ref-1",
+        completed_at="2025-05-06T11:00:00+08:00",
+    )
+    billing.deliver(*signed, referral)
+    billing.deliver(*claims, topic=CLAIMS)
+    return {"signed": signed, "claims": claims, "referral": referral}
+
+
+def rows(billing: Billing, who: dict[str, str] | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    answer = billing.get("/capitation-years/2025/reconciliations", who=who)
+    assert answer.status_code == 200, answer.text
+    return {(r["subject_kind"], r["subject_id"]): r for r in answer.json()["rows"]}
+
+
+def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_the_year(billing: Billing) -> None:
+    year_2025(billing)
+
+    first = billing.reconcile(2025)
+    figures = rows(billing)
+
+    assert first.status_code == 200, first.text
+    assert first.json() == {"year": 2025, "reconciled": 3, "restated": 0, "subjects": 3}
+    t1 = figures[("team", "T1")]
+    assert (t1["sequence"], t1["residents"], t1["referrals_completed"], t1["difference"]) == (0, 2, 1, None)
+    assert t1["figures"] == {
+        "budget_fen": 50_400,
+        "own_outpatient_fen": 10_000,
+        "referred_care_fen": 15_000,
+        "referral_fees_fen": 2_000,
+        "spending_fen": 27_000,
+        "surplus_fen": 23_400,
+        "retained_fen": 5_040,
+        "returned_fen": 18_360,
+        "borne_fen": 0,
+        "covered_fen": 0,
+    }
+    assert (figures[("team", "T2")]["figures"]["surplus_fen"], figures[("team", "T2")]["figures"]["retained_fen"]) == (
+        18_000,
+        1_800,
+    )
+    chc = figures[("institution", "CHC-1")]["figures"]
+    assert (chc["budget_fen"], chc["spending_fen"], chc["surplus_fen"], chc["retained_fen"]) == (
+        68_400,
+        27_000,
+        41_400,
+        6_840,
+    )
+
+    billing.deliver(claim(billing, "a", 30_000, "2025-11-30"), topic=CLAIMS)
+    late = billing.reconcile(2025)
+    restated = rows(billing)
+
+    assert late.json() == {"year": 2025, "reconciled": 0, "restated": 2, "subjects": 3}
+    t1 = restated[("team", "T1")]
+    assert (t1["sequence"], t1["restates_reconciliation_id"]) == (1, "capitation/team/T1/2025/0")
+    assert t1["difference"] == {
+        "budget_fen": 0,
+        "own_outpatient_fen": 30_000,
+        "referred_care_fen": 0,
+        "referral_fees_fen": 0,
+        "spending_fen": 30_000,
+        "surplus_fen": -30_000,
+        "retained_fen": -5_040,
+        "returned_fen": -18_360,
+        "borne_fen": 1_980,
+        "covered_fen": 4_620,
+    }
+    assert (t1["figures"]["surplus_fen"], t1["figures"]["borne_fen"], t1["figures"]["covered_fen"]) == (
+        -6_600,
+        1_980,
+        4_620,
+    )
+    chc = restated[("institution", "CHC-1")]
+    assert (chc["sequence"], chc["figures"]["retained_fen"], chc["difference"]["returned_fen"]) == (1, 6_840, -30_000)
+    assert restated[("team", "T2")]["sequence"] == 0
+
+    published = [m for e in billing.store.read_log(0, 100_000) for m in to_public(e)]
+    reconciled = [m for m in published if m.topic == topics.SETTLEMENTS.name and "Capitation" in m.value.decode()]
+    to_bureau = [m for m in published if m.topic == topics.bureau("MIB-1").name and "Capitation" in m.value.decode()]
+    assert len(reconciled) == len(to_bureau) == 5  # 3 reconciliations, 2 restatements
+
+
+def test_the_same_claims_and_referral_again_change_nothing(billing: Billing) -> None:
+    sent = year_2025(billing)
+    billing.reconcile(2025)
+    before = rows(billing)
+    log = billing.store.last_position()
+
+    billing.deliver(*sent["signed"], sent["referral"])
+    billing.deliver(*sent["claims"], topic=CLAIMS)
+    again = [billing.event("claims.ClaimRecorded.v1", **c.data) for c in sent["claims"]]  # new envelope ids
+    billing.deliver(*again, topic=CLAIMS)
+    redone = billing.reconcile(2025)
+
+    assert redone.json() == {"year": 2025, "reconciled": 0, "restated": 0, "subjects": 3}
+    assert rows(billing) == before
+    recorded = [e.type for e in billing.store.read_log(log, 10_000) if e.type.startswith("billing.")]
+    assert recorded == []  # only command receipts
+
+
+def test_each_caller_sees_its_own_and_the_residents_a_page_at_a_time(billing: Billing) -> None:
+    year_2025(billing)
+    billing.reconcile(2025)
+
+    seen = {
+        "doctor of T1": set(rows(billing, billing.as_("family_doctor", team="T1", institution="CHC-1"))),
+        "official of 4401": set(rows(billing, billing.as_("official", area="4401"))),
+        "official of 4403": set(rows(billing, billing.as_("official", area="4403"))),
+        "bureau MIB-1": set(rows(billing, billing.as_("insurance_bureau", bureau="MIB-1"))),
+        "bureau MIB-2": set(rows(billing, billing.as_("insurance_bureau", bureau="MIB-2"))),
+    }
+    everything = {("team", "T1"), ("team", "T2"), ("institution", "CHC-1")}
+    assert seen == {
+        "doctor of T1": {("team", "T1")},
+        "official of 4401": everything,
+        "official of 4403": set(),
+        "bureau MIB-1": everything,
+        "bureau MIB-2": set(),
+    }
+
+    path = "/capitation-years/2025/team/T1/residents"
+    first = billing.get(path, limit=1).json()
+    second = billing.get(path, limit=1, cursor=first["next_cursor"]).json()
+    items = {i["resident_ref"]: i for i in first["items"] + second["items"]}
+    assert second["next_cursor"] is None
+    assert {ref: (i["contracted_days"], i["budget_fen"], i["spending_fen"]) for ref, i in items.items()} == {
+        billing.resident("a"): (365, 18_000, 10_000),
+        billing.resident("b"): (365, 32_400, 15_000),
+    }
+    other_team = billing.as_("family_doctor", team="T2", institution="CHC-1")
+    assert billing.get(path, who=other_team).status_code == 404
+
+
+def test_a_year_not_over_is_refused(billing: Billing) -> None:
+    year_2025(billing)
+
+    running = billing.reconcile(2026)
+    by_an_official = billing.reconcile(2025, who=billing.as_("official", area="44"))
+
+    assert running.status_code == 409
+    assert running.headers["content-type"] == "application/problem+json"
+    assert running.json()["type"] == "/problems/year-not-over"
+    assert by_an_official.status_code == 403
+    assert billing.get("/capitation-years/2026/reconciliations").json() == {"rows": []}
