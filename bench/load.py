@@ -28,16 +28,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import dataclasses
 import json
 import random
 import secrets
+import ssl
 import statistics
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -188,11 +190,18 @@ async def client(load: Load, first: int, deadline: float, samples: list[Sample])
         samples.append((operation, status, time.perf_counter() - sent))
 
 
-async def run_level(load: Load, clients: int, round_: int) -> LevelResult:
+Connections = list[tuple[httpx.AsyncClient, httpx.AsyncClient]]  # per client: to signing, to health-records
+
+
+async def run_level(load: Load, connections: Connections, clients: int, round_: int) -> LevelResult:
+    """Each client on its own connections, as separate callers are: one pool shared by 128 clients
+    costs the load generator more than the platform (httpcore 1.0.9 scans its whole pool for each
+    queued request: at 128 clients most of a request's time was spent there, in this process)."""
     samples: list[Sample] = []
     started = time.monotonic()
     deadline = started + load.settings.seconds
-    await asyncio.gather(*(client(load, i, deadline, samples) for i in range(clients)))
+    own = (dataclasses.replace(load, signing=s, records=r) for s, r in connections[:clients])
+    await asyncio.gather(*(client(mine, i, deadline, samples) for i, mine in enumerate(own)))
     return summarise(clients, round_, time.monotonic() - started, samples)
 
 
@@ -289,17 +298,41 @@ async def measure(settings: LoadSettings) -> list[LevelResult]:
     async with (
         httpx.AsyncClient(base_url=settings.signing_url, headers=bearer, limits=pool, timeout=TIMEOUT) as signing,
         httpx.AsyncClient(base_url=settings.health_records_url, limits=pool, timeout=TIMEOUT) as records,
+        contextlib.AsyncExitStack() as stack,
     ):
         teams = await create_teams(signing, settings.teams)
         doctors = {t: mint({"sub": f"load-{t}", "role": "family_doctor", "team": t}, settings.keys, 4) for t in teams}
         load = Load(settings, signing, records, teams, doctors)
         await seed(load)
+        connections = await stack.enter_async_context(own_connections(settings, max(settings.levels), bearer))
         results = []
         for round_ in range(1, settings.rounds + 1):
             for clients in settings.levels:
-                results.append(await run_level(load, clients, round_))
+                results.append(await run_level(load, connections, clients, round_))
                 print("done:", row(results[-1]), file=sys.stderr, flush=True)  # progress; the table follows
         return results
+
+
+@contextlib.asynccontextmanager
+async def own_connections(settings: LoadSettings, count: int, bearer: dict[str, str]) -> AsyncIterator[Connections]:
+    """`count` pairs of clients of one connection each (one TLS context for all: each costs ms to make)."""
+    # Idle connections closed before the server would (HTTP_KEEP_ALIVE_SECONDS, 5 s): else a race.
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=2)
+    tls = ssl.create_default_context()
+    async with contextlib.AsyncExitStack() as stack:
+        yield [
+            (
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=settings.signing_url, headers=bearer, limits=one, timeout=TIMEOUT, verify=tls
+                    )
+                ),
+                await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=settings.health_records_url, limits=one, timeout=TIMEOUT, verify=tls)
+                ),
+            )
+            for _ in range(count)
+        ]
 
 
 def run_levels(settings: LoadSettings) -> list[LevelResult]:
