@@ -7,6 +7,10 @@ slot, first come first served; the rest, and those that waited too long, get a q
 problem with `Retry-After`, before anything reads their body or verifies their token.
 Probes and metrics are never refused: a busy pod is not a dead one.
 
+No per-caller rate (429) here: each process would count a caller's requests to it alone (of
+HTTP_WORKERS times replicas), so the limit would drift with the deployment; a per-caller rate
+belongs where every request passes, the ingress or gateway.
+
 A pure ASGI middleware (no task or stream per request, as BaseHTTPMiddleware would add).
 uvicorn's `--limit-concurrency` counts connections, answers in plain text without
 `Retry-After` and refuses the probes too, so it is not used.

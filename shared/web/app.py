@@ -22,6 +22,7 @@ from shared.web.openapi import documenting_problems
 from shared.web.simulation import SimulatedTime, simulated
 
 Clock = Callable[[], datetime]
+DEFAULT_CAPACITY = Capacity()
 
 
 def utc_now() -> datetime:
@@ -60,7 +61,7 @@ def service_app(  # noqa: PLR0913
     closers: Sequence[Callable[[], object]] = (),
     simulated_clock: bool = False,
     max_body_bytes: int = 1_048_576,
-    capacity: Capacity = Capacity(),
+    capacity: Capacity = DEFAULT_CAPACITY,
 ) -> FastAPI:
     """`readiness` checks the service's dependencies (defaults to reading the store);
     `closers` release what else the app holds (engines) when it stops; `simulated_clock`
