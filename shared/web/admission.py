@@ -13,7 +13,8 @@ belongs where every request passes, the ingress or gateway.
 
 A pure ASGI middleware (no task or stream per request, as BaseHTTPMiddleware would add).
 uvicorn's `--limit-concurrency` counts connections, answers in plain text without
-`Retry-After` and refuses the probes too, so it is not used.
+`Retry-After` and refuses the probes too, so it is not used; the rate limiters (slowapi,
+limits, asgi-ratelimit) count requests per unit of time, not requests in flight.
 """
 
 from __future__ import annotations
