@@ -97,8 +97,8 @@ def service_app(  # noqa: PLR0913
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
     for router in routers:
         app.include_router(router)
-    # The guard checks the token and the body's size before anything reads the body.
     app.include_router(metrics_router())  # public: Door.of finds it needs no token
+    # The guard checks the token and the body's size before anything reads the body.
     app.add_middleware(Guard, door=Door.of(app.routes, max_body_bytes), verifier=verifier)
     # Outside the guard: past capacity, a request costs no token verification either.
     app.add_middleware(Admission, capacity=capacity)
