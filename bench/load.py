@@ -2,6 +2,8 @@
 
 Each client sends one request, waits for the answer and sends the next, for a fixed time per
 level; each level prints requests/s, p50, p99 and the non-2xx answers by operation and status.
+Each client has its own connections, as separate callers do, and a client refused with 503 or
+429 waits its Retry-After before its next request (`--ignore-retry-after`: at once, a retry storm).
 
 The mix: each client repeats the cycle sign, read, visit, sign, read (40% / 40% / 20%):
   sign   POST /contracts on signing: a new resident (a valid, unique identity number), a fresh
@@ -28,16 +30,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import dataclasses
 import json
 import random
 import secrets
+import ssl
 import statistics
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,6 +71,7 @@ class LoadSettings:
     visit_lag: float = 10.0
     cycle: tuple[str, ...] = CYCLE
     keys: Path = ROOT / KEYS  # the keys the platform verifies tokens with (make run: .local/jwt)
+    honour_retry_after: bool = True  # a refused client waits as told (503/429), as the platform's callers should
 
     @classmethod
     def tiny(cls, signing_url: str, health_records_url: str, keys: Path = ROOT / KEYS) -> LoadSettings:
@@ -137,7 +142,7 @@ class Load:
     residents: Residents = field(default_factory=Residents)
     signed: Signed = field(default_factory=Signed)
 
-    async def sign(self) -> int:
+    async def sign(self) -> httpx.Response:
         body = {
             "resident": {"identity_number": self.residents.next(), "name": "Load Test", "area_code": AREA},
             "team_id": random.choice(self.teams),
@@ -146,27 +151,27 @@ class Load:
         answer = await self.signing.post("/contracts", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
         if answer.status_code == 201:
             self.signed.add(answer.json())
-        return answer.status_code
+        return answer
 
-    async def read(self) -> int:
+    async def read(self) -> httpx.Response:
         contract = self.signed.any()
         if contract is None:
             return await self.sign()
-        return (await self.signing.get(f"/contracts/{contract[0]}")).status_code
+        return await self.signing.get(f"/contracts/{contract[0]}")
 
-    async def visit(self) -> int:
+    async def visit(self) -> httpx.Response:
         contract = self.signed.older_than(self.settings.visit_lag)
         if contract is None:  # only before any resident is old enough; setup's residents are
             return await self.read()
         return await self.visit_of(contract[1], contract[2])
 
-    async def visit_of(self, resident_ref: str, team: str) -> int:
+    async def visit_of(self, resident_ref: str, team: str) -> httpx.Response:
         answer = await self.records.post(
             f"/residents/{resident_ref}/visits",
             json={"member_id": DOCTOR, "place": "clinic", "summary": "load test"},
             headers={"Idempotency-Key": str(uuid.uuid4()), "Authorization": f"Bearer {self.doctors[team]}"},
         )
-        return answer.status_code
+        return answer
 
 
 Sample = tuple[str, int | str, float]  # (operation, status or transport error, seconds)
@@ -174,7 +179,11 @@ Sample = tuple[str, int | str, float]  # (operation, status or transport error, 
 
 async def client(load: Load, first: int, deadline: float, samples: list[Sample]) -> None:
     """One closed-loop client; clients start at different places in the cycle so the mix holds at every instant."""
-    operations: dict[str, Callable[[], Awaitable[int]]] = {"sign": load.sign, "read": load.read, "visit": load.visit}
+    operations: dict[str, Callable[[], Awaitable[httpx.Response]]] = {
+        "sign": load.sign,
+        "read": load.read,
+        "visit": load.visit,
+    }
     cycle = load.settings.cycle
     step = first
     while time.monotonic() < deadline:
@@ -182,17 +191,27 @@ async def client(load: Load, first: int, deadline: float, samples: list[Sample])
         step += 1
         sent = time.perf_counter()
         try:
-            status: int | str = await operations[operation]()
+            answer = await operations[operation]()
         except httpx.HTTPError as error:
-            status = type(error).__name__
-        samples.append((operation, status, time.perf_counter() - sent))
+            samples.append((operation, type(error).__name__, time.perf_counter() - sent))
+            continue
+        samples.append((operation, answer.status_code, time.perf_counter() - sent))
+        if load.settings.honour_retry_after and answer.status_code in (429, 503):
+            await asyncio.sleep(min(float(answer.headers.get("Retry-After", "0")), deadline - time.monotonic()))
 
 
-async def run_level(load: Load, clients: int, round_: int) -> LevelResult:
+Connections = list[tuple[httpx.AsyncClient, httpx.AsyncClient]]  # per client: to signing, to health-records
+
+
+async def run_level(load: Load, connections: Connections, clients: int, round_: int) -> LevelResult:
+    """Each client on its own connections, as separate callers are: one pool shared by 128 clients
+    costs the load generator more than the platform (httpcore 1.0.9 scans its whole pool for each
+    queued request: at 128 clients most of a request's time was spent there, in this process)."""
     samples: list[Sample] = []
     started = time.monotonic()
     deadline = started + load.settings.seconds
-    await asyncio.gather(*(client(load, i, deadline, samples) for i in range(clients)))
+    own = (dataclasses.replace(load, signing=s, records=r) for s, r in connections[:clients])
+    await asyncio.gather(*(client(mine, i, deadline, samples) for i, mine in enumerate(own)))
     return summarise(clients, round_, time.monotonic() - started, samples)
 
 
@@ -276,7 +295,7 @@ async def seed(load: Load, timeout: float = 180) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"health-records never accepted visits for {len(pending)} signed residents")
         statuses = await asyncio.gather(*(load.visit_of(ref, team) for _, ref, team in pending))
-        pending = [c for c, status in zip(pending, statuses, strict=True) if status != 201]
+        pending = [c for c, answer in zip(pending, statuses, strict=True) if answer.status_code != 201]
         if pending:
             await asyncio.sleep(0.5)
 
@@ -289,17 +308,41 @@ async def measure(settings: LoadSettings) -> list[LevelResult]:
     async with (
         httpx.AsyncClient(base_url=settings.signing_url, headers=bearer, limits=pool, timeout=TIMEOUT) as signing,
         httpx.AsyncClient(base_url=settings.health_records_url, limits=pool, timeout=TIMEOUT) as records,
+        contextlib.AsyncExitStack() as stack,
     ):
         teams = await create_teams(signing, settings.teams)
         doctors = {t: mint({"sub": f"load-{t}", "role": "family_doctor", "team": t}, settings.keys, 4) for t in teams}
         load = Load(settings, signing, records, teams, doctors)
         await seed(load)
+        connections = await stack.enter_async_context(own_connections(settings, max(settings.levels), bearer))
         results = []
         for round_ in range(1, settings.rounds + 1):
             for clients in settings.levels:
-                results.append(await run_level(load, clients, round_))
+                results.append(await run_level(load, connections, clients, round_))
                 print("done:", row(results[-1]), file=sys.stderr, flush=True)  # progress; the table follows
         return results
+
+
+@contextlib.asynccontextmanager
+async def own_connections(settings: LoadSettings, count: int, bearer: dict[str, str]) -> AsyncIterator[Connections]:
+    """`count` pairs of clients of one connection each (one TLS context for all: each costs ms to make)."""
+    # Idle connections closed before the server would (HTTP_KEEP_ALIVE_SECONDS, 5 s): else a race.
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=2)
+    tls = ssl.create_default_context()
+    async with contextlib.AsyncExitStack() as stack:
+        yield [
+            (
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=settings.signing_url, headers=bearer, limits=one, timeout=TIMEOUT, verify=tls
+                    )
+                ),
+                await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=settings.health_records_url, limits=one, timeout=TIMEOUT, verify=tls)
+                ),
+            )
+            for _ in range(count)
+        ]
 
 
 def run_levels(settings: LoadSettings) -> list[LevelResult]:
@@ -374,6 +417,9 @@ def main() -> None:
     parser.add_argument("--keys", type=Path, default=LoadSettings.keys, help="folder of the development JWT keys")
     parser.add_argument("--tiny", action="store_true", help="about 1 s at 2 and 4 clients: does it still run?")
     parser.add_argument("--json", type=Path, help="also write every round's result to this file")
+    parser.add_argument(
+        "--ignore-retry-after", action="store_true", help="a refused client asks again at once (a retry storm)"
+    )
     args = parser.parse_args()
     if args.tiny:
         settings = LoadSettings.tiny(args.signing_url, args.health_records_url, args.keys)
@@ -384,7 +430,12 @@ def main() -> None:
         settings = LoadSettings(
             args.signing_url, args.health_records_url, levels, args.seconds, args.rounds, args.teams, args.visit_lag
         )
-        settings = dataclasses.replace(settings, cycle=tuple(args.mix.split(",")), keys=args.keys)
+        settings = dataclasses.replace(
+            settings,
+            cycle=tuple(args.mix.split(",")),
+            keys=args.keys,
+            honour_retry_after=not args.ignore_retry_after,
+        )
     results = run_levels(settings)
     print(table(results))
     if args.json:

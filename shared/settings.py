@@ -41,6 +41,15 @@ class ServiceSettings(BaseSettings):
         default=15, gt=0, le=600, description="How long a client may take to send a whole request once it starts"
     )
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=600, description="How long an idle connection stays")
+    http_max_in_flight: int = Field(
+        default=32, ge=1, le=10_000, description="Requests a process works on at once; beyond, they queue or get 503"
+    )
+    http_max_queued: int = Field(
+        default=32, ge=0, le=10_000, description="Requests that may wait for a free slot; beyond, 503 at once"
+    )
+    http_queue_timeout_ms: int = Field(
+        default=100, ge=0, le=60_000, description="Longest a request waits for a slot before its 503"
+    )
 
     database_url: str = Field(
         default="",

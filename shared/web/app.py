@@ -15,12 +15,14 @@ from shared.eventstore import EventStore
 from shared.metrics.http import Timed, metrics_router
 from shared.settings import ServiceSettings
 from shared.web import problems
+from shared.web.admission import Admission, Capacity
 from shared.web.auth import TokenVerifier
 from shared.web.guard import Door, Guard
 from shared.web.openapi import documenting_problems
 from shared.web.simulation import SimulatedTime, simulated
 
 Clock = Callable[[], datetime]
+DEFAULT_CAPACITY = Capacity()
 
 
 def utc_now() -> datetime:
@@ -43,6 +45,10 @@ def verifier_for(settings: ServiceSettings) -> TokenVerifier:
     )
 
 
+def capacity_of(settings: ServiceSettings) -> Capacity:
+    return Capacity(settings.http_max_in_flight, settings.http_max_queued, settings.http_queue_timeout_ms / 1000)
+
+
 def service_app(  # noqa: PLR0913
     title: str,
     description: str,
@@ -55,11 +61,13 @@ def service_app(  # noqa: PLR0913
     closers: Sequence[Callable[[], object]] = (),
     simulated_clock: bool = False,
     max_body_bytes: int = 1_048_576,
+    capacity: Capacity = DEFAULT_CAPACITY,
 ) -> FastAPI:
     """`readiness` checks the service's dependencies (defaults to reading the store);
     `closers` release what else the app holds (engines) when it stops; `simulated_clock`
     lets the simulation's requests say what time it is (`X-Simulated-Time`, development and
-    tests only); `max_body_bytes` limits a request's body where its route sets no limit."""
+    tests only); `max_body_bytes` limits a request's body where its route sets no limit;
+    `capacity` bounds the requests in flight (beyond it, 503 with Retry-After)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -89,10 +97,12 @@ def service_app(  # noqa: PLR0913
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
     for router in routers:
         app.include_router(router)
-    # Outermost, so the token and the body's size are checked before anything reads the body.
     app.include_router(metrics_router())  # public: Door.of finds it needs no token
+    # The guard checks the token and the body's size before anything reads the body.
     app.add_middleware(Guard, door=Door.of(app.routes, max_body_bytes), verifier=verifier)
-    app.add_middleware(Timed, routes=app.routes)  # outside the guard: its refusals are timed too
+    # Outside the guard: past capacity, a request costs no token verification either.
+    app.add_middleware(Admission, capacity=capacity)
+    app.add_middleware(Timed, routes=app.routes)  # outside the guard and admission: their refusals are timed too
     return app
 
 

@@ -27,7 +27,7 @@ from shared.eventstore.postgres import creating
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower, open_engine
 from shared.readmodels.database import ping
-from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 
 SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.REFERRALS)
 ROUTERS = [http.router, http_series.router, http_view.router, http_results.router, http_population.router]
@@ -72,6 +72,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         closers=[engine.dispose],
         simulated_clock=settings.simulated_clock,
         max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
     )
     app.state.engine = engine
     app.state.appraising = Appraising(

@@ -23,7 +23,7 @@ from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
 
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         closers=[engine.dispose],
         simulated_clock=settings.simulated_clock,
         max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
     )
     app.state.zone = settings.timezone
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)

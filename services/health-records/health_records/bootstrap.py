@@ -22,7 +22,7 @@ from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
 
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
         clock,
         simulated_clock=settings.simulated_clock,
         max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
     )
     zone = settings.timezone
     app.state.zone = zone

@@ -24,7 +24,7 @@ from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
 from shared.pseudonyms import resident_ref
-from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
 
 
@@ -53,6 +53,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
         clock,
         simulated_clock=settings.simulated_clock,
         max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
     )
     app.state.zone = settings.timezone
     app.state.engine = engine = engine_for(settings)

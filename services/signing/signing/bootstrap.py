@@ -12,7 +12,7 @@ from shared.eventstore import EventStore
 from shared.eventstore.sealing import Sealer
 from shared.messaging import KafkaPublisher, Relay
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, service_app, utc_now, verifier_for
+from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
 from signing.adapters.catalogue_file import load_catalogue
 from signing.adapters.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
@@ -53,6 +53,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
         clock,
         simulated_clock=settings.simulated_clock,
         max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
     )
     catalogue = load_catalogue(settings.catalogue_file)
     starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())

@@ -1,0 +1,103 @@
+"""Admission control: a bound on the requests a process works on at once, so overload is refused, not queued.
+
+Without it every request that arrives is started: past the machine's capacity they all slow
+down together, and throughput falls as clients are added (congestion collapse). Here at most
+`limit` requests are in flight; up to `queue` more wait, each at most `wait_seconds`, for a
+slot, first come first served; the rest, and those that waited too long, get a quick 503
+problem with `Retry-After`, before anything reads their body or verifies their token.
+Probes and metrics are never refused: a busy pod is not a dead one.
+
+No per-caller rate (429) here: each process would count a caller's requests to it alone (of
+HTTP_WORKERS times replicas), so the limit would drift with the deployment; a per-caller rate
+belongs where every request passes, the ingress or gateway.
+
+A pure ASGI middleware (no task or stream per request, as BaseHTTPMiddleware would add).
+uvicorn's `--limit-concurrency` counts connections, answers in plain text without
+`Retry-After` and refuses the probes too, so it is not used; the rate limiters (slowapi,
+limits, asgi-ratelimit) count requests per unit of time, not requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.web.problems import problem
+
+NEVER_SHED = ("/health/", "/metrics")
+RETRY_AFTER = "1"  # seconds: long against a request's time, short for a client to wait
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What one process takes on: `limit` requests in flight, `queue` more waiting `wait_seconds` at most."""
+
+    limit: int = 32
+    queue: int = 32
+    wait_seconds: float = 0.1
+
+
+class Admission:
+    """ASGI middleware, outermost: a request holds a slot from its start until its app returns,
+    however it ends (an answer, an error, a client that left, a cancelled task)."""
+
+    def __init__(self, app: Any, capacity: Capacity, never_shed: Sequence[str] = NEVER_SHED) -> None:
+        self.app, self.never_shed = app, tuple(never_shed)
+        self.limit, self.queue, self.wait_seconds = capacity.limit, capacity.queue, capacity.wait_seconds
+        self.in_flight = 0
+        self.shed = 0  # requests refused since the start
+        self._waiting: deque[asyncio.Future[bool]] = deque()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.never_shed):
+            await self.app(scope, receive, send)
+            return
+        if not await self._admit():
+            self.shed += 1
+            await _overloaded(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._release()
+
+    async def _admit(self) -> bool:
+        if self.in_flight < self.limit:  # then no one waits: a finishing request hands its slot to a waiter
+            self.in_flight += 1
+            return True
+        if len(self._waiting) >= self.queue or self.wait_seconds <= 0:
+            return False
+        turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        timer = asyncio.get_running_loop().call_later(self.wait_seconds, _resolve, turn, False)
+        try:
+            return await turn  # True: a finishing request handed its slot over
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled() and turn.result():
+                self._release()  # handed a slot, then cancelled before using it: pass it on
+            raise
+        finally:
+            timer.cancel()
+            if turn in self._waiting:  # timed out or cancelled while still in the line
+                self._waiting.remove(turn)
+
+    def _release(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(True)  # the slot passes straight on: in_flight stays
+                return
+        self.in_flight -= 1
+
+
+def _resolve(turn: asyncio.Future[bool], admitted: bool) -> None:
+    if not turn.done():
+        turn.set_result(admitted)
+
+
+async def _overloaded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    detail = "the service is at capacity; retry after the time in Retry-After"
+    await problem(503, "overloaded", detail, {"Retry-After": RETRY_AFTER})(scope, receive, send)
