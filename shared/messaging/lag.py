@@ -25,23 +25,28 @@ class LagGauge:
         self._measured = 0.0
         self._reported: set[tuple[str, int]] = set()
 
-    def measure(self, consumer: Any) -> None:
-        """At most once per interval; a broker that does not answer leaves the last figures."""
+    def measure(self, consumer: Any, fresh: bool = False) -> None:
+        """At most once per interval; a broker that does not answer leaves the last figures.
+        The ends of partitions are those the last fetches brought (no round trip a partition,
+        which would hold up the consumer's own loop), or, `fresh`, asked of the broker: a
+        consumer stuck retrying fetches no more, and has the time to ask."""
         now = time.monotonic()
         if consumer is None or now - self._measured < self._every:
             return
         self._measured = now
         try:
             held = consumer.assignment()  # empty while the group is (re)balancing
-            self._report(consumer.committed(held, timeout=self._timeout) if held else [], consumer)
+            self._report(consumer.committed(held, timeout=self._timeout) if held else [], consumer, fresh)
         except KafkaException as failed:
             log.warning("consumer lag of %s not measured: %s", self._group, failed)
 
-    def _report(self, committed: list[Any], consumer: Any) -> None:
+    def _report(self, committed: list[Any], consumer: Any, fresh: bool) -> None:
         held: set[tuple[str, int]] = set()
         for position in committed:
-            low, high = consumer.get_watermark_offsets(position, timeout=self._timeout, cached=False)
-            done = position.offset if position.offset >= 0 else low  # nothing committed: from the start
+            low, high = consumer.get_watermark_offsets(position, timeout=self._timeout, cached=not fresh)
+            if high < 0:
+                continue  # not fetched yet: its end is not known without asking
+            done = position.offset if position.offset >= 0 else max(low, 0)  # nothing committed: from the start
             CONSUMER_LAG.labels(self._group, position.topic, str(position.partition)).set(max(0, high - done))
             held.add((position.topic, position.partition))
         for topic, partition in self._reported - held:

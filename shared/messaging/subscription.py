@@ -261,7 +261,7 @@ class KafkaSubscription:
             self._back_off(attempts + transient, stop)
 
     def _back_off(self, failures: int, stop: threading.Event) -> None:
-        self._lag.measure(self._consumer)  # a consumer stuck retrying shows its lag growing
+        self._lag.measure(self._consumer, fresh=True)  # a consumer stuck retrying shows its lag growing
         first, most = self._settings.consumer_retry_seconds, self._settings.consumer_retry_max_seconds
         if stop.wait(min(first * 2 ** (failures - 1), most)):
             raise _Stopped
