@@ -1,6 +1,7 @@
 """Readings a resident's device sends: kept once per (device, kind, time), checked, compared.
 
-Plausible ranges catch a faulty sensor or a misplaced cuff, not illness: an implausible reading
+Plausible ranges (and a time not in the future) catch a faulty sensor, a misplaced cuff or a
+wrong clock, not illness: an implausible reading
 is kept, flagged, and never alerts (a systolic pressure of 20 is a broken cuff, not a patient).
 Targets are the resident's: only the key populations named by a target are alerted on.
 """
@@ -8,11 +9,12 @@ Targets are the resident's: only the key populations named by a target are alert
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from health_records.domain.care_events import Delivered
 
-MAX_BATCH = 500  # readings in one request: a day of a wearable's minutes comes in three
+MAX_BATCH = 500  # items in one request: a day of a wearable's minutes comes in three
+CLOCK_SKEW = timedelta(minutes=5)  # a reading from later than this is from a device with a wrong clock
 
 # kind -> (unit, lowest plausible, highest plausible)
 RANGES: dict[str, tuple[str, float, float]] = {
@@ -97,8 +99,9 @@ def plausible(r: Reading) -> bool:
 
 
 def record(device_id: str, resident_ref: str, r: Reading, received_at: datetime) -> ReadingRecorded:
+    implausible = not plausible(r) or r.measured_at > received_at + CLOCK_SKEW
     return ReadingRecorded(
-        device_id, resident_ref, r.kind, r.value, r.unit, r.measured_at, r.fasting, not plausible(r), received_at
+        device_id, resident_ref, r.kind, r.value, r.unit, r.measured_at, r.fasting, implausible, received_at
     )
 
 
