@@ -84,3 +84,21 @@ class ServiceRated(_ByTeam):
     attitude: int = Field(ge=1, le=5)
     responsiveness: int = Field(ge=1, le=5)
     rated_at: AwareDatetime
+
+
+class ReadingOutOfTarget(_ByTeam):
+    """A reading from a resident's device at or above their target: for the team's worklist.
+
+    Implausible readings (a faulty sensor) never alert. The reading's id is stable: a reading
+    sent again is not kept again, and does not alert again.
+    """
+
+    TYPE: ClassVar[str] = "health_records.ReadingOutOfTarget.v1"
+
+    reading_id: str = Field(description="`{device_id}:{kind}@{measured_at}`")
+    device_id: str
+    kind: Literal["systolic", "diastolic", "heart_rate", "glucose", "steps"]
+    value: float
+    unit: Literal["mmHg", "bpm", "mmol/L", "steps"]
+    measured_at: AwareDatetime
+    limit: float = Field(description="The target's bound the value reached, in `unit`")

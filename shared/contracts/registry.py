@@ -27,6 +27,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         health_records.FamilySickbedAdmitted,
         health_records.FamilySickbedDischarged,
         health_records.ServiceRated,
+        health_records.ReadingOutOfTarget,
         referral.ReferralIssued,
         referral.ReferralAccepted,
         referral.ReferralDeclined,

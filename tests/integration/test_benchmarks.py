@@ -44,6 +44,7 @@ TINY = {
     "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20"],
+    "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
 }
 
 

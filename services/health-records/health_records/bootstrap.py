@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from health_records.adapters import http_plan, http_record, http_services
+from health_records.adapters import http_devices, http_plan, http_record, http_services
 from health_records.adapters.consumer import SigningEvents
 from health_records.adapters.fulfilment_view import METADATA, FulfilmentView, follower
 from health_records.adapters.norms_file import load_norms
 from health_records.adapters.publishing import to_public
 from health_records.application.delivery import Delivery
+from health_records.application.devices import Devices
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
 from health_records.application.records import Records
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app = service_app(
         "Health records",
         "Residents' health records, management plans, visits and feedback.",
-        [http_record.router, http_plan.router, http_services.router],
+        [http_record.router, http_plan.router, http_services.router, http_devices.router],
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app.state.queries = Queries(store)
     app.state.records = Records(zone, settings.pseudonym_key.get_secret_value())
     app.state.delivery = Delivery(zone, settings.rating_window_days)
+    app.state.devices = Devices(zone)
     app.state.fulfilment = FulfilmentView(engine_for(settings))
     return app
 

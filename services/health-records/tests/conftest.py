@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,12 +14,14 @@ from fastapi.testclient import TestClient
 from health_records.adapters.consumer import SigningEvents
 from health_records.adapters.fulfilment_view import TABLES, FulfilmentView, follower
 from health_records.adapters.norms_file import load_norms
-from health_records.application.commands import CompleteVisit
+from health_records.application.commands import CompleteVisit, LinkDevice
 from health_records.application.delivery import Delivery as Services
+from health_records.application.devices import Devices, hash_secret
 from health_records.application.inbound import Inbound
 from health_records.application.streams import ERASURES
 from health_records.bootstrap import create_app, engine_for, store_for
 from health_records.domain.care_events import Measurement
+from health_records.domain.devices import DeviceLinked
 from health_records.domain.visits import VisitReport
 from health_records.settings import Settings
 from shared.commands import CommandContext, CommandProcessor
@@ -96,6 +99,15 @@ class World:
         work = Services(Settings().timezone, 90).complete_visit(doctor, CompleteVisit(self.ref, report))
         context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
         return self.processor.execute_now(work, context).result
+
+    def link_device(self, kind: str = "bp_monitor") -> Any:
+        """A device of the resident's, linked by their doctor; with its secret."""
+        secret = secrets.token_urlsafe(32)
+        linked = DeviceLinked(str(uuid.uuid4()), self.ref, kind, hash_secret(secret), "doc-1", NOW)
+        doctor = Principal("doc-1", "family_doctor", team_id="T1")
+        work = Devices(Settings().timezone).link_device(doctor, LinkDevice(self.ref, linked))
+        context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
+        return self.processor.execute_now(work, context).result | {"secret": secret}
 
 
 class Api:

@@ -35,6 +35,12 @@ BODIES: dict[str, Any] = {
     f"POST {SERVICES}/sickbeds": {"reason": "post-stroke care"},
     f"POST {SERVICES}/sickbeds/{{sickbed_id}}/discharge": {},
     f"POST {SERVICES}/ratings": {"team_id": "T1", "ability": 1, "attitude": 1, "responsiveness": 1},
+    f"POST {SERVICES}/devices": {"kind": "bp_monitor"},
+    f"DELETE {SERVICES}/devices/{{device_id}}": None,
+    # A person's token is not a device's credential: 401 if forged, else 403, for any device.
+    "POST /devices/{device_id}/readings": {
+        "readings": [{"kind": "systolic", "value": 150, "unit": "mmHg", "measured_at": "2026-04-10T07:30:00+08:00"}]
+    },
 }
 READS = [
     f"GET {RECORD}",
@@ -60,6 +66,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
     assert api.send("POST", "/record/conditions", condition).status_code == 201
     visit = api.send("POST", "/visits", {"member_id": "doc-1", "place": "clinic", "summary": NOTE}).json()
     sickbed = api.send("POST", "/sickbeds", {"reason": REASON}).json()
+    device = api.send("POST", "/devices", {"kind": "bp_monitor"}).json()
     claims = {
         "resident": {"resident": OTHER_REF},
         "family_doctor": {"sub": "doc-1", "team": "T2", "institution": "CHC-2"},
@@ -76,9 +83,12 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "code": "I10",
             "visit_id": visit["visit_id"],
             "sickbed_id": sickbed["sickbed_id"],
+            "device_id": device["device_id"],
         },
-        unknown={"resident_ref": NOBODY, "visit_id": str(uuid.uuid4()), "sickbed_id": str(uuid.uuid4())},
-        secrets={api.world.ref, visit["visit_id"], sickbed["sickbed_id"], NOTE, REASON, CONDITION},
+        unknown={"resident_ref": NOBODY, "visit_id": str(uuid.uuid4()), "sickbed_id": str(uuid.uuid4())}
+        | {"device_id": str(uuid.uuid4())},
+        secrets={api.world.ref, visit["visit_id"], sickbed["sickbed_id"], device["device_id"], device["secret"]}
+        | {NOTE, REASON, CONDITION},
         bodies=BODIES,
     )
 

@@ -18,11 +18,12 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
 ) -> None:
     world = seeded()
     visit = world.visit(fulfils=["hypertension_follow_up"], occurred="2026-04-09T10:00:00+08:00")
+    device = world.link_device()
     doctor = bearer(mint_token("family_doctor", sub="doc-1", team="T1", institution="CHC-1"))
     resident = bearer(mint_token("resident", resident=REF))
     app = create_app(settings, clock=lambda: NOW)
     with fuzzing(app) as fuzzer:
-        known = {"resident_ref": REF, "visit_id": visit["visit_id"], "team_id": "T1"}
+        known = {"resident_ref": REF, "visit_id": visit["visit_id"], "team_id": "T1", "device_id": device["device_id"]}
         tally = fuzzer.run([doctor, resident], known)
     fuzz_report("health-records", tally)
     assert tally.server_errors == 0 and not tally.failures, tally.verdict()

@@ -13,6 +13,7 @@ from typing import Any
 
 from health_records.application.streams import EVENTS
 from health_records.domain import care_events as internal
+from health_records.domain import readings
 from shared.contracts import PublicEvent, topics
 from shared.contracts import health_records as public
 from shared.eventstore import RecordedEvent
@@ -26,6 +27,7 @@ PUBLISHED: dict[type, type[PublicEvent]] = {
     internal.FamilySickbedAdmitted: public.FamilySickbedAdmitted,
     internal.FamilySickbedDischarged: public.FamilySickbedDischarged,
     internal.ServiceRated: public.ServiceRated,
+    readings.ReadingOutOfTarget: public.ReadingOutOfTarget,
 }
 
 

@@ -53,3 +53,8 @@ def may_act_as_resident(who: Principal, resident_ref: str) -> None:
 def may_read_team(who: Principal, team_id: str) -> None:
     if who.role != "family_doctor" or who.team_id != team_id:
         raise Forbidden("a team's figures are for the team itself")
+
+
+def may_manage_devices(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
+    """Linking and unlinking a device: the resident, or a doctor of the team in charge."""
+    may_read(who, resident_ref, care, today)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from health_records.domain.care_events import ContractStarted
+from health_records.domain.devices import DeviceLinked
 from health_records.domain.feedback import Rating
 from health_records.domain.plan import PlannedService
 from health_records.domain.prescriptions import Prescription
+from health_records.domain.readings import Reading
 from health_records.domain.record_events import (
     Allergy,
     BasicInformation,
@@ -133,3 +135,24 @@ class DischargeFromSickbed:
 class RateService:
     resident_ref: str
     rating: Rating
+
+
+@dataclass(frozen=True)
+class LinkDevice:
+    resident_ref: str
+    linked: DeviceLinked
+
+
+@dataclass(frozen=True)
+class UnlinkDevice:
+    resident_ref: str
+    device_id: str
+
+
+@dataclass(frozen=True)
+class RecordReadings:
+    """A device's batch; `resident_ref` is the one its credential was checked against."""
+
+    device_id: str
+    resident_ref: str
+    readings: tuple[Reading, ...]

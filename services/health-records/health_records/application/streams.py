@@ -1,13 +1,14 @@
 """How health records' aggregates are kept in its store: stream prefixes, event names, folds.
 
-All of them are keyed by the resident's pseudonymous ref, but rosters (by team).
+All of them are keyed by the resident's pseudonymous ref, but rosters (by team), devices (by
+device) and readings (by device and day; each event names its resident).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from health_records.domain import care, care_events, plan, reads, record, record_events, roster
+from health_records.domain import care, care_events, devices, plan, readings, reads, record, record_events, roster
 from shared.erasure import erasures
 from shared.eventstore.sealing import resident_ref_in
 from shared.eventstore.streams import EventTypes, StreamType
@@ -34,6 +35,10 @@ for event_class in (
     plan.PlanRevised,
     reads.RecordRead,
     roster.RosterNoted,
+    devices.DeviceLinked,
+    devices.DeviceUnlinked,
+    readings.ReadingRecorded,
+    readings.ReadingOutOfTarget,
 ):
     EVENTS.register(event_class)
 
@@ -42,6 +47,10 @@ CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENT
 PLANS: StreamType[plan.ManagementPlan | None] = StreamType("plan", None, plan.evolve, EVENTS)
 READS: StreamType[tuple[reads.RecordRead, ...]] = StreamType("reads", (), reads.evolve, EVENTS)
 ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, roster.evolve, EVENTS)
+DEVICES: StreamType[devices.Device | None] = StreamType("device", None, devices.evolve, EVENTS)
+# A device's readings, one stream per device and local day: a repeat is recognised without
+# reading the device's whole history, and late readings go to the day they were taken.
+READINGS: StreamType[frozenset[str]] = StreamType("readings", frozenset(), readings.evolve, EVENTS)
 ERASURES = erasures(EVENTS)
 
 

@@ -122,3 +122,21 @@ class RatedRecently(DomainError):
 
 class InvalidScore(DomainError):
     code = "invalid-score"
+
+
+class DeviceNotFound(NotFound):
+    code = "device-not-found"
+
+
+class NotAKeyPopulation(DomainError):
+    kind = "conflict"
+    code = "not-a-key-population"
+
+
+class DeviceNotLinked(DomainError):
+    kind = "conflict"
+    code = "device-not-linked"
+
+
+class InvalidReadings(DomainError):
+    code = "invalid-readings"

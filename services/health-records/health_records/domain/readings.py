@@ -1,0 +1,121 @@
+"""Readings a resident's device sends: kept once per (device, kind, time), checked, compared.
+
+Plausible ranges (and a time not in the future) catch a faulty sensor, a misplaced cuff or a
+wrong clock, not illness: an implausible reading
+is kept, flagged, and never alerts (a systolic pressure of 20 is a broken cuff, not a patient).
+Targets are the resident's: only the key populations named by a target are alerted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from health_records.domain.care_events import Delivered
+
+MAX_BATCH = 500  # items in one request: a day of a wearable's minutes comes in three
+CLOCK_SKEW = timedelta(minutes=5)  # a reading from later than this is from a device with a wrong clock
+
+# kind -> (unit, lowest plausible, highest plausible)
+RANGES: dict[str, tuple[str, float, float]] = {
+    "systolic": ("mmHg", 50, 300),
+    "diastolic": ("mmHg", 20, 200),
+    "heart_rate": ("bpm", 20, 250),
+    "glucose": ("mmol/L", 1.0, 40.0),
+    "steps": ("steps", 0, 100_000),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A reading at or above `limit` is out of target for a resident of `population`."""
+
+    population: str
+    kind: str
+    limit: float
+    fasting: bool | None  # glucose: only a fasting (True) or only a non-fasting (False) reading
+    source: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("hypertension", "systolic", 140, None, "Chinese hypertension guideline 2018; follow-up target < 140/90"),
+    Target("hypertension", "diastolic", 90, None, "Chinese hypertension guideline 2018; follow-up target < 140/90"),
+    Target("diabetes", "glucose", 7.0, True, "Chinese Diabetes Society guideline 2020: fasting 4.4-7.0 mmol/L"),
+    Target("diabetes", "glucose", 10.0, False, "Chinese Diabetes Society guideline 2020: non-fasting < 10.0 mmol/L"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: str
+    value: float
+    unit: str
+    measured_at: datetime
+    fasting: bool = False
+
+    @property
+    def key(self) -> str:
+        """What makes a reading the same reading, sent twice: its kind and the instant measured."""
+        return f"{self.kind}@{self.measured_at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ReadingRecorded:
+    device_id: str
+    resident_ref: str
+    kind: str
+    value: float
+    unit: str
+    measured_at: datetime
+    fasting: bool
+    implausible: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ReadingOutOfTarget:
+    reading_id: str
+    under: Delivered
+    device_id: str
+    kind: str
+    value: float
+    unit: str
+    measured_at: datetime
+    limit: float
+
+
+def evolve(seen: frozenset[str], event: object) -> frozenset[str]:
+    """A device-day's readings, by key: all a repeat needs to be recognised."""
+    if isinstance(event, ReadingRecorded):
+        return seen | {f"{event.kind}@{event.measured_at.isoformat()}"}
+    if isinstance(event, ReadingOutOfTarget):
+        return seen
+    raise ValueError(f"{type(event).__name__} does not apply to a device's readings")
+
+
+def plausible(r: Reading) -> bool:
+    unit, low, high = RANGES[r.kind]
+    return r.unit == unit and low <= r.value <= high  # written so that NaN is implausible
+
+
+def record(device_id: str, resident_ref: str, r: Reading, received_at: datetime) -> ReadingRecorded:
+    implausible = not plausible(r) or r.measured_at > received_at + CLOCK_SKEW
+    return ReadingRecorded(
+        device_id, resident_ref, r.kind, r.value, r.unit, r.measured_at, r.fasting, implausible, received_at
+    )
+
+
+def out_of_target(
+    recorded: ReadingRecorded, populations: frozenset[str], under: Delivered | None
+) -> ReadingOutOfTarget | None:
+    """An alert for the team in charge when the reading was taken, if it breaches one of the
+    resident's targets; none for an implausible reading, nor without a team to tell."""
+    if recorded.implausible or under is None:
+        return None
+    for t in TARGETS:
+        fits = t.fasting is None or t.fasting == recorded.fasting
+        if t.population in populations and t.kind == recorded.kind and fits and recorded.value >= t.limit:
+            reading_id = f"{recorded.device_id}:{recorded.kind}@{recorded.measured_at.isoformat()}"
+            r = recorded
+            return ReadingOutOfTarget(reading_id, under, r.device_id, r.kind, r.value, r.unit, r.measured_at, t.limit)
+    return None
