@@ -6,8 +6,11 @@ appraisal: a resident's contracts, services and referrals) does its cheapest wor
 resident's facts come in the order they were recorded, but reading a backlog librdkafka hands
 over thousands of one partition's messages at a time, so one topic runs months ahead of
 another. As Kafka Streams synchronises a task's partitions by timestamp, messages wait here per
-partition and leave in time order up to the *horizon*: the earliest of the latest times waiting
-in each partition that may hold more (not read to its end). Each partition's own order is kept.
+partition and leave in time order up to the *horizon*: the earliest of the latest times shown by
+each partition that may hold more (not read to its end). Each partition's own order is kept; a
+partition whose times go back (a producer's clock, or a backlog published county by county) only
+makes the order less exact, never stops it: the partition with the earliest latest time can
+always let its first message go.
 
 A partition that may hold more yet has nothing waiting holds everything back, for at most
 `patience` seconds (the fetch is on its way, or the partition is slow: then the others go on,
@@ -31,6 +34,7 @@ Where = tuple[str, int]
 @dataclass
 class _Partition(Generic[T]):
     waiting: deque[tuple[int, int, T]] = field(default_factory=deque)  # (time, arrival, item)
+    latest: int = -(2**63)  # the latest time it has shown: what it brings next is not assumed earlier
     at_end: bool = False
     empty_since: float = 0.0
 
@@ -58,7 +62,7 @@ class TimeOrder(Generic[T]):
         if at is None:
             at = partition.waiting[-1][0] if partition.waiting else -(2**63)
         partition.waiting.append((at, self._arrivals, item))
-        partition.at_end = False
+        partition.latest, partition.at_end = max(partition.latest, at), False
         self._arrivals += 1
 
     def reached_end(self, where: Where) -> None:
@@ -88,7 +92,7 @@ class TimeOrder(Generic[T]):
             if partition.at_end:
                 continue
             if partition.waiting:
-                latest = partition.waiting[-1][0]
+                latest = partition.latest  # not its last one's: a partition slightly out of order must not stall
             elif now - partition.empty_since < self._patience:
                 latest = -(2**63)  # it may bring something earlier than all that waits
             else:
@@ -103,6 +107,12 @@ class TimeOrder(Generic[T]):
     def roomy(self) -> set[Where]:
         """Partitions with fewer than half of `limit` waiting (a paused one may resume)."""
         return {w for w, p in self._partitions.items() if len(p.waiting) < self._limit // 2}
+
+    def state(self) -> str:
+        """For a log line: each partition's waiting count and whether at its end."""
+        return " ".join(
+            f"{t}[{n}]:{len(p.waiting)}{'E' if p.at_end else ''}" for (t, n), p in sorted(self._partitions.items())
+        )
 
     def __len__(self) -> int:
         return sum(len(p.waiting) for p in self._partitions.values())
