@@ -63,6 +63,9 @@ class FigureRow(BaseModel):
     settled_fen: int = Field(description="Payable: due - withheld + adjustments")
     withheld_fen: int
     released_fen: int = Field(description="Withheld shares released in this period")
+    forfeited_fen: int = Field(
+        description="Withheld shares not released (forfeited) in this period: the appraisal's score was too low"
+    )
     adjusted_fen: int
 
 
@@ -85,7 +88,7 @@ class OpenFigures(BaseModel):
 
 class Figures(BaseModel):
     rows: list[FigureRow] = Field(description="What settlements stand for (closed periods)")
-    totals: dict[str, int]
+    totals: dict[str, int] = Field(description="The rows' sums, by figure (each `*_fen` and `contracts_charged`)")
     open: OpenFigures = Field(description="Charges of groups not settled yet (an open period), marked not settled")
 
 
