@@ -25,11 +25,12 @@ from fdcs.simulation.summary import summarise
 from fdcs.simulation.year import Year
 
 CHECKPOINTS = Path(".local/simulation")
-# The run starts with the last quarter of the year before, so contracts are running when the
+# The run starts with the last month of the year before, so contracts are running when the
 # year starts. Each simulated day costs a few round trips even when nothing happens in it (the
-# daily jobs): with nine months before the year, as it had, no figure of the year showed on the
-# dashboard for two minutes and more; with three, the year begins within the first minute.
-LEAD_IN_FROM = (10, 1)
+# daily jobs: about half a second on a busy laptop): with nine months before the year, as it
+# had, no figure of the year showed on the dashboard for two minutes and more; with three, for
+# over a minute; with one, the year's figures start within the first half minute.
+LEAD_IN_FROM = (12, 1)
 
 
 async def simulate(  # noqa: PLR0913
