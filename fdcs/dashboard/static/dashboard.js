@@ -47,7 +47,7 @@ const TOOLTIP = {
 function draw(id, type, labels, datasets, scales) {
   for (const d of datasets) {  // the legend says when a series has gaps
     const gaps = d.reference ? 0 : d.data.filter((v) => !known(v)).length;
-    if (gaps && gaps < d.data.length) d.label += ` (no data for ${gaps})`;
+    if (gaps) d.label += gaps < d.data.length ? ` (no data for ${gaps})` : " (no data)";
   }
   const empty = !hasData(datasets);
   const panel = document.getElementById(id).closest("article");
