@@ -137,6 +137,10 @@ def _settlement(money: Any) -> dict[str, Any]:
         "open_by_payer": {payer: [by.get(p, 0) for p in periods] for payer, by in charged.items()},
         "totals_fen": totals,
         "open_totals_fen": {"charged": money.get("open", {}).get("totals", {}).get("due_fen", 0)},
+        "appraised_fen": {  # of the year's withheld shares, by its appraisal (booked the January after)
+            "released": money.get("released_for_period", {}).get("released_fen", 0),
+            "forfeited": money.get("released_for_period", {}).get("forfeited_fen", 0),
+        },
     }
 
 

@@ -33,6 +33,7 @@ ANSWERS: dict[str, Any] = {
     "/settlement-view/figures": {
         "rows": [MONEY | {"released_fen": 0, "forfeited_fen": 2700, "adjusted_fen": 0}],
         "open": {"rows": [], "totals": {"due_fen": 1200}},
+        "released_for_period": {"released_fen": 0, "forfeited_fen": 2700},
     },
     "/settlement-view/reconciliation": {"balanced": True, "fee_settled_events": 1, "mismatched": [], "unsettled": []},
     "/periods/2026/results": [
@@ -86,3 +87,4 @@ def test_the_withheld_money_forfeited_shows_with_its_amount() -> None:
 
     assert shown["settlement"]["totals_fen"]["forfeited"] == 2700
     assert shown["settlement"]["open_totals_fen"] == {"charged": 1200}
+    assert shown["settlement"]["appraised_fen"] == {"released": 0, "forfeited": 2700}

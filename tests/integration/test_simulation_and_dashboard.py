@@ -162,6 +162,11 @@ def _published_beside_live(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "dashboard-2026.png"), full_page=True)
     published = page.locator("#ranking tbody tr td:nth-child(5)").all_inner_texts()
     assert any(re.fullmatch(r"\d+\.\d", score) for score in published), published
+    # The simulated teams score low: the withheld share is forfeited, and the page says how much.
+    page.wait_for_function(
+        "() => /¥[\\d,.]+ of the withheld share was forfeited/.test(document.getElementById('forfeited').textContent)",
+        timeout=60_000,
+    )
 
 
 def _another_year(page: Page) -> None:

@@ -113,15 +113,18 @@ function settlement(s) {
     backgroundColor: "rgba(128, 128, 128, 0.25)", borderDash: [4, 2], borderWidth: 1 }));
   draw("settlement", "bar", s.periods, [...settled, ...open], axes("settlement month", "yuan", { stacked: true }));
   const t = s.totals_fen;
+  const a = s.appraised_fen ?? { released: 0, forfeited: 0 };
   const charged = s.open_totals_fen?.charged ?? 0;
-  const figures = ["due", "withheld", "released", "forfeited", "adjusted", "settled"];
-  const values = [...figures.map((f) => t[f]), charged];
-  const any = values.some((v) => v);  // all zero: nothing booked yet
-  draw("withheld", "bar", [...figures, "charged, not settled yet"],
-    [bars("yuan", any ? values.map(yuan) : [], 5)], axes("figure", "yuan"));
-  const note = document.getElementById("forfeited");
-  note.textContent = t.forfeited
-    ? `¥${yuan(t.forfeited).toLocaleString()} of the withheld share was forfeited: scores too low to release it`
+  const shown = {
+    due: t.due, withheld: t.withheld, "released by the year's appraisal": a.released,
+    "forfeited by the year's appraisal": a.forfeited, adjusted: t.adjusted, settled: t.settled,
+    "charged, not settled yet": charged,
+  };
+  const any = Object.values(shown).some((v) => v);  // all zero: nothing booked yet
+  draw("withheld", "bar", Object.keys(shown), [bars("yuan", any ? Object.values(shown).map(yuan) : [], 5)],
+    axes("figure", "yuan"));
+  document.getElementById("forfeited").textContent = a.forfeited
+    ? `¥${yuan(a.forfeited).toLocaleString()} of the withheld share was forfeited: scores too low to release it`
     : "";
 }
 

@@ -104,6 +104,8 @@ def test_the_withheld_share_is_released_by_the_score_and_a_restatement_redecides
     figures = billing.get("/settlement-view/figures", payer="insurance_fund", bureau_id=MINE).json()
     assert sum(r["released_fen"] for r in figures["rows"]) == 0
     assert sum(r["forfeited_fen"] for r in figures["rows"]) == figures["totals"]["forfeited_fen"] == 5400
+    of_2026 = billing.get("/settlement-view/figures", period="2026", payer="insurance_fund", bureau_id=MINE).json()
+    assert of_2026["released_for_period"] == {"released_fen": 0, "forfeited_fen": 5400}  # booked in 2027
 
 
 def test_a_bureau_sees_only_its_own_figures_and_feed(billing: Billing) -> None:

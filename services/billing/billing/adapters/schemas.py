@@ -90,6 +90,10 @@ class Figures(BaseModel):
     rows: list[FigureRow] = Field(description="What settlements stand for (closed periods)")
     totals: dict[str, int] = Field(description="The rows' sums, by figure (each `*_fen` and `contracts_charged`)")
     open: OpenFigures = Field(description="Charges of groups not settled yet (an open period), marked not settled")
+    released_for_period: dict[str, int] = Field(
+        description="`released_fen` and `forfeited_fen` of the withheld shares by the appraisal of the period's "
+        "year, whichever settlement period booked them (results are published the January after)"
+    )
 
 
 class ChargeRow(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -63,13 +64,25 @@ def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
             row["settled_fen"] += s["payable_fen"]
             row["withheld_fen"] += s["withheld_fen"]
             row["adjusted_fen"] += s["adjustments_fen"]
+        appraised = conn.execute(_released_for(scope)).one()
         for r in conn.execute(select(RELEASES).where(*where(RELEASES, scope))).mappings():
             row = _row(rows, r)
             row["released_fen"] += r["released_fen"]
             row["forfeited_fen"] += r["forfeited_fen"]
     ordered = [rows[k] for k in sorted(rows, key=lambda k: tuple(str(v) for v in k))]
     open_ = {"rows": unsettled, "totals": {f: sum(r[f] for r in unsettled) for f in OPEN}}
-    return {"rows": ordered, "totals": {f: sum(r[f] for r in ordered) for f in FIGURES}, "open": open_}
+    totals = {f: sum(r[f] for r in ordered) for f in FIGURES}
+    by_appraisal = {"released_fen": int(appraised[0]), "forfeited_fen": int(appraised[1])}
+    return {"rows": ordered, "totals": totals, "open": open_, "released_for_period": by_appraisal}
+
+
+def _released_for(scope: Scope) -> Select[Any]:
+    """What the appraisal of the scope's year released and forfeited of the withheld shares,
+    whichever settlement period booked it (a year's results are published the next January)."""
+    c = RELEASES.c
+    year = [c.appraisal_period.startswith(scope.period[:4])] if scope.period else []
+    sums = (func.coalesce(func.sum(c[f]), 0) for f in ("released_fen", "forfeited_fen"))
+    return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
 
 
 def _open_charges(scope: Scope) -> Select[Any]:
