@@ -158,7 +158,7 @@ def _charts_are_honest(page: Page) -> None:
 
 def _published_beside_live(page: Page) -> None:
     """Once the year is published, its results show beside the live ones."""
-    page.wait_for_function("() => document.getElementById('as-of').textContent.includes('published ')", timeout=60_000)
+    page.wait_for_function("() => /· published \\d/.test(document.getElementById('as-of').textContent)", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard-2026.png"), full_page=True)
     published = page.locator("#ranking tbody tr td:nth-child(5)").all_inner_texts()
     assert any(re.fullmatch(r"\d+\.\d", score) for score in published), published
