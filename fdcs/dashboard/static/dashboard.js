@@ -124,7 +124,7 @@ function settlement(s) {
   draw("withheld", "bar", Object.keys(shown), [bars("yuan", any ? Object.values(shown).map(yuan) : [], 5)],
     axes("figure", "yuan"));
   document.getElementById("forfeited").textContent = a.forfeited
-    ? `¥${yuan(a.forfeited).toLocaleString()} of the withheld share was forfeited: scores too low to release it`
+    ? `¥${yuan(a.forfeited).toLocaleString()} of the withheld share was forfeited: the year's scores fell short`
     : "";
 }
 
