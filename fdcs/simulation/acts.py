@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -30,17 +30,6 @@ WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # seconds: about 13 in all
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), CHINA)
-
-
-async def together(calls: Sequence[Awaitable[Any]]) -> None:
-    """Run the calls at once; stopped or failed, none goes on behind the checkpoint."""
-    running = [asyncio.ensure_future(c) for c in calls]
-    try:
-        await asyncio.gather(*running)
-    except BaseException:
-        for task in running:
-            task.cancel()
-        raise
 
 
 class Acts:
@@ -312,43 +301,35 @@ class Acts:
             self.hold(person, switched, held.number + 1)
 
     async def daily_jobs(self, d: date) -> None:
-        """What the CronJobs do at the end of each day: expire contracts and unanswered referrals;
-        on the first of a month, close the month before. Independent of one another: run together
-        (a small county's run is mostly waiting for answers, day after day)."""
+        """What the CronJobs do at the end of each day: expire contracts and unanswered referrals."""
         n = self.day_of(d)
-        jobs = [
-            self.platform.call(
-                "signing",
-                "POST",
-                "/contracts/expiries",
-                people.ADMIN,
-                at(d, 23, 30),
-                {"as_of": d.isoformat(), "limit": 5000},
-                step=f"expiries-{n}",
-            ),
-            self.platform.call(
-                "referral",
-                "POST",
-                "/referrals/expire",
-                people.ADMIN,
-                at(d, 23, 40),
-                {"as_of": at(d, 23, 40).isoformat(), "limit": 5000},
-                step=f"referral-expiry-{n}",
-            ),
-        ]
+        await self.platform.call(
+            "signing",
+            "POST",
+            "/contracts/expiries",
+            people.ADMIN,
+            at(d, 23, 30),
+            {"as_of": d.isoformat(), "limit": 5000},
+            step=f"expiries-{n}",
+        )
+        await self.platform.call(
+            "referral",
+            "POST",
+            "/referrals/expire",
+            people.ADMIN,
+            at(d, 23, 40),
+            {"as_of": at(d, 23, 40).isoformat(), "limit": 5000},
+            step=f"referral-expiry-{n}",
+        )
         if d.day == 1:
             last_month = d - timedelta(days=1)
-            jobs.append(
-                self.platform.call(
-                    "billing",
-                    "POST",
-                    "/settlement-periods/close",
-                    people.ADMIN,
-                    at(d, 2),
-                    {"period": f"{last_month:%Y-%m}"},
-                    step=f"close-{last_month:%Y-%m}",
-                )
+            await self.platform.call(
+                "billing",
+                "POST",
+                "/settlement-periods/close",
+                people.ADMIN,
+                at(d, 2),
+                {"period": f"{last_month:%Y-%m}"},
+                step=f"close-{last_month:%Y-%m}",
             )
-        await together(jobs)
-        if d.day == 1:
             self.state.count("periods closed")

@@ -27,9 +27,9 @@ from fdcs.simulation.year import Year
 CHECKPOINTS = Path(".local/simulation")
 # The run starts with the last month of the year before, so contracts are running when the
 # year starts. Each simulated day costs a few round trips even when nothing happens in it (the
-# daily jobs: about half a second on a busy laptop): with nine months before the year, as it
-# had, no figure of the year showed on the dashboard for two minutes and more; with three, for
-# over a minute; with one, the year's figures start within the first half minute.
+# daily jobs, one after the other: run together, a stopped and resumed run no longer summed up
+# the same): with nine months before the year, as it had, no figure of the year showed on the
+# dashboard for two minutes and more; with one, the year's figures start within the first minute.
 LEAD_IN_FROM = (12, 1)
 
 
