@@ -1,7 +1,9 @@
-"""What the page shows, gathered from the appraisal and billing APIs with the caller's own token.
+"""What the page shows, gathered from the appraisal, billing and signing APIs with the caller's own token.
 
 The dashboard holds no data and no credentials of its own: every figure comes from the
-services, which decide what this caller may see.
+services, which decide what this caller may see. A team's name comes from signing's team
+directory (any signed-in caller reads it): public events carry no hand-written text, so the
+appraisal knows teams by id only.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from typing import Any
 
 import httpx
 
+from fdcs.dashboard.answers import Answers
+
 TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction")
 TARGETS = {"coverage": 0.75, "key_population_coverage": 0.85, "satisfaction": 0.85}  # 2022 opinions, by 2035
 
 
 class Sources:
-    def __init__(self, http: httpx.AsyncClient, appraisal: str, billing: str) -> None:
-        self._http, self._appraisal, self._billing = http, appraisal, billing
+    def __init__(self, http: httpx.AsyncClient, appraisal: str, billing: str, signing: str) -> None:
+        self._http, self._appraisal, self._billing, self._signing = http, appraisal, billing, signing
+        self._names = Answers(4096, 300)  # a team's name rarely changes: asked again after 5 minutes
 
     async def get(self, base: str, path: str, token: str, **params: Any) -> Any:
         answer = await self._http.get(base + path, params=params, headers={"Authorization": token})
@@ -28,7 +33,7 @@ class Sources:
 
     async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
         a, b = self._appraisal, self._billing
-        series, scores, figures, money, balance = await asyncio.gather(
+        series, scores, figures, money, balance, published = await asyncio.gather(
             self.get(
                 a,
                 "/indicators/series",
@@ -43,16 +48,29 @@ class Sources:
             self.get(a, "/indicators", token, period=period, area=area, level="team"),
             self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
             self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
+            self.get(a, f"/periods/{period}/results", token, area=area, kind="team"),
         )
+        names = await self.team_names(token, [s["subject_id"] for s in scores.get("scores", [])])
         return {
             "period": period,
             "area": area,
             "targets": TARGETS,
+            "as_of": scores.get("as_of"),
             "coverage": _coverage(series),
-            "teams": _teams(scores, figures),
+            "teams": _teams(scores, figures, published if isinstance(published, list) else [], names),
             "settlement": _settlement(money),
             "reconciliation": _reconciliation(balance),
         }
+
+    async def team_names(self, token: str, team_ids: list[str]) -> dict[str, str]:
+        """Each team's name from signing's directory, remembered a while; a team it does not
+        answer for keeps its id."""
+        missing = [t for t in team_ids if self._names.get(t) is None]
+        found = await asyncio.gather(*(self.get(self._signing, f"/teams/{t}", token) for t in missing))
+        for team_id, team in zip(missing, found, strict=True):
+            if "name" in team:
+                self._names.put(team_id, team["name"])
+        return {t: self._names.get(t) or t for t in team_ids}
 
 
 def _coverage(series: Any) -> dict[str, Any]:
@@ -67,20 +85,26 @@ def _coverage(series: Any) -> dict[str, Any]:
     return {"months": months, **lines}
 
 
-def _teams(scores: Any, figures: Any) -> list[dict[str, Any]]:
+def _teams(scores: Any, figures: Any, published: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each team's live score, grade, rank and figures (None: no data, not 0), and beside them
+    the published result of the period, if one stands."""
     values: dict[str, dict[str, float | None]] = defaultdict(dict)
     for f in figures.get("figures", []):
         if f["indicator_id"] in TEAM_INDICATORS and not f.get("key_population"):
             values[f["stratum_id"]][f["indicator_id"]] = _number(f["value"])
+    results = {r["subject_id"]: r for r in published if r.get("subject_kind") == "team"}
     rows = [
         {
             "team_id": s["subject_id"],
+            "name": names.get(s["subject_id"], s["subject_id"]),
             "institution_id": s["institution_id"],
             "area_code": s["area_code"],
             "score": _number(s["score"]),
             "grade": s["grade"],
             "rank": s["rank_in_county"],
             "dimensions": {d: _number(v) for d, v in s["dimensions"].items()},
+            "published": _published(results.get(s["subject_id"])),
+            **dict.fromkeys(TEAM_INDICATORS),
             **values.get(s["subject_id"], {}),
         }
         for s in scores.get("scores", [])
@@ -88,11 +112,18 @@ def _teams(scores: Any, figures: Any) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["rank"])
 
 
+def _published(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {"score": _number(result["score"]), "grade": result["grade"], "published_at": result["published_at"]}
+
+
 def _settlement(money: Any) -> dict[str, Any]:
-    """Settled months by payer, and apart the charges of months not settled yet (open)."""
+    """Settled months by payer, and apart the charges of months not settled yet (open); the
+    totals of what settled (forfeited: withheld and not released, for a low score)."""
     due: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     charged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    totals = {"due": 0, "withheld": 0, "released": 0, "adjusted": 0, "settled": 0}
+    totals = {"due": 0, "withheld": 0, "released": 0, "forfeited": 0, "adjusted": 0, "settled": 0}
     for row in money.get("rows", []):
         due[row["payer"]][row["period"]] += row["due_fen"]
         for key in totals:
@@ -105,6 +136,11 @@ def _settlement(money: Any) -> dict[str, Any]:
         "due_by_payer": {payer: [by.get(p, 0) for p in periods] for payer, by in due.items()},
         "open_by_payer": {payer: [by.get(p, 0) for p in periods] for payer, by in charged.items()},
         "totals_fen": totals,
+        "open_totals_fen": {"charged": money.get("open", {}).get("totals", {}).get("due_fen", 0)},
+        "appraised_fen": {  # of the year's withheld shares, by its appraisal (booked the January after)
+            "released": money.get("released_for_period", {}).get("released_fen", 0),
+            "forfeited": money.get("released_for_period", {}).get("forfeited_fen", 0),
+        },
     }
 
 

@@ -1,4 +1,4 @@
-"""The dashboard's settings: where the appraisal and billing APIs answer, and the identity
+"""The dashboard's settings: where the appraisal, billing and signing APIs answer, and the identity
 provider's public key (the services' own) to refuse a bad token without asking them. It has
 no store, no Kafka and no secret, so it reads none of the services' settings."""
 
@@ -18,6 +18,9 @@ class DashboardSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     appraisal_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://", description="The appraisal API")
     billing_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://", description="The billing API")
+    signing_url: str = Field(
+        default="http://127.0.0.1:8001", pattern=r"^https?://", description="The signing API (the teams' names)"
+    )
     refresh_seconds: float = Field(default=5, gt=0, le=600, description="How often the page asks for new figures")
     cache_seconds: float = Field(default=4, ge=0, le=600, description="How long one answer serves the same question")
     cache_entries: int = Field(default=256, ge=1, le=100_000, description="How many answers the cache keeps at most")

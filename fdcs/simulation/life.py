@@ -26,6 +26,7 @@ RATES = {
     "move": 0.01,
     "switch": 0.006,
     "referral": 0.08,  # referrals a year per contracted resident with a chronic condition or aged 65+
+    "annual_review": 0.12,  # of those, referred for a specialist's review in the year's first weeks
 }
 CHRONIC = {"hypertension", "diabetes", "tuberculosis", "severe_mental_disorder", "elderly"}
 
@@ -52,7 +53,7 @@ def life(resident: Resident, seed: int, start: date, year: int) -> Life:
         renews=rng.random() < RATES["renew"] * (0.6 + 0.4 * resident.engagement),
         ends=_end(rng, resident, year),
         rates_on_day=rng.randrange(30, 330) if rng.random() < RATES["rate_service"] else -1,
-        referral_days=_referrals(rng, resident, span),
+        referral_days=_referrals(rng, resident, span, (date(year, 1, 2) - start).days),
     )
 
 
@@ -75,11 +76,16 @@ def _end(rng: random.Random, resident: Resident, year: int) -> tuple[date, str] 
     return None
 
 
-def _referrals(rng: random.Random, resident: Resident, span: int) -> tuple[int, ...]:
+def _referrals(rng: random.Random, resident: Resident, span: int, new_year: int) -> tuple[int, ...]:
+    """Days spread over the whole run, and for some an annual review in the year's first four
+    weeks: so the year's referral figures start with the year, not months into it."""
     if not CHRONIC & set(resident.key_populations):
         return ()
     expected = RATES["referral"] * span / 365
-    return tuple(sorted({rng.randrange(span) for _ in range(_poisson(rng, expected))}))  # a day refers once
+    days = {rng.randrange(span) for _ in range(_poisson(rng, expected))}
+    if rng.random() < RATES["annual_review"]:
+        days.add(new_year + rng.randrange(28))
+    return tuple(sorted(days))  # a day refers once
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

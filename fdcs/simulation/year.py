@@ -15,7 +15,7 @@ Act = Callable[[], Awaitable[None]]
 
 
 class Year(Care):
-    """From 1 April of the year before (the contracts already running when the year starts)
+    """From 1 December of the year before (the contracts already running when the year starts)
     to 31 December of the year; the appraisal and the money are for the year itself."""
 
     _calendar: dict[int, list[tuple[str, Resident]]]

@@ -50,10 +50,9 @@ class Processes:
         """What each process wrote (stdout and stderr), by `<service>.<role>`."""
         return {log.stem: log.read_text(errors="replace") for log in sorted(self._logs.glob("*.log"))}
 
-    def start_dashboard(self, appraisal_url: str, billing_url: str) -> str:
-        url = self._start(
-            ["dashboard"], "dashboard.serve", True, {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url}
-        )
+    def start_dashboard(self, appraisal_url: str, billing_url: str, signing_url: str) -> str:
+        urls = {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url, "SIGNING_URL": signing_url}
+        url = self._start(["dashboard"], "dashboard.serve", True, urls)
         assert url is not None
         return url
 

@@ -1,4 +1,5 @@
 // The dashboard: asks /api/overview (with the official's own token) and draws it with Chart.js.
+// No data is not zero: a missing figure stays a gap and says "no data"; an empty panel says so.
 "use strict";
 
 const COLOURS = ["#0d4f8b", "#1e8e3e", "#c77c02", "#8e24aa", "#c5221f", "#00838f", "#6d4c41"];
@@ -15,7 +16,43 @@ function token() {
   return sessionStorage.getItem("token");
 }
 
-function draw(id, type, labels, datasets, options = {}) {
+const known = (v) => v !== null && v !== undefined;
+const hasData = (datasets) => datasets.some((d) => !d.reference && d.data.some(known));
+const percent = (v) => (known(v) ? Math.round(v * 1000) / 10 : null);
+const yuan = (fen) => Math.round(fen) / 100;
+const words = (id) => id.replaceAll("_", " ");
+
+// Axis titles and units: every chart says what it counts and in what.
+function axes(x, y, { min, max, stacked = false } = {}) {
+  return {
+    x: { stacked, title: { display: true, text: x } },
+    y: { stacked, min, max, beginAtZero: true, title: { display: true, text: y } },
+  };
+}
+
+// A missing figure is a gap; the tooltip names what has no data for the point hovered.
+const TOOLTIP = {
+  mode: "index",
+  intersect: false,
+  callbacks: {
+    footer: (items) => {
+      if (!items.length) return "";
+      const { chart, dataIndex } = items[0];
+      const missing = chart.data.datasets.filter((d) => !d.reference && !known(d.data[dataIndex])).map((d) => d.label);
+      return missing.length ? `no data: ${missing.join(", ")}` : "";
+    },
+  },
+};
+
+function draw(id, type, labels, datasets, scales) {
+  for (const d of datasets) {  // the legend says when a series has gaps
+    const gaps = d.reference ? 0 : d.data.filter((v) => !known(v)).length;
+    if (gaps) d.label += gaps < d.data.length ? ` (no data for ${gaps})` : " (no data)";
+  }
+  const empty = !hasData(datasets);
+  const panel = document.getElementById(id).closest("article");
+  panel.classList.toggle("empty", empty);
+  panel.querySelector(".no-data").hidden = !empty;
   const chart = charts[id];
   if (chart) {
     chart.data.labels = labels;
@@ -25,14 +62,16 @@ function draw(id, type, labels, datasets, options = {}) {
   }
   charts[id] = new Chart(document.getElementById(id), {
     type, data: { labels, datasets },
-    options: { animation: false, responsive: true, plugins: { legend: { position: "bottom" } }, ...options },
+    options: {
+      animation: false, responsive: true, scales, interaction: { mode: "index", intersect: false },
+      plugins: { legend: { position: "bottom" }, tooltip: TOOLTIP },
+    },
   });
 }
 
-const percent = (v) => (v === null || v === undefined ? null : Math.round(v * 1000) / 10);
-const yuan = (fen) => Math.round(fen) / 100;
 const line = (label, data, i, dashed = false) => ({
-  label, data, borderColor: COLOURS[i], backgroundColor: COLOURS[i], borderDash: dashed ? [6, 4] : [], pointRadius: dashed ? 0 : 3,
+  label, data, borderColor: COLOURS[i], backgroundColor: COLOURS[i], borderDash: dashed ? [6, 4] : [],
+  pointRadius: dashed ? 0 : 3, spanGaps: false, reference: dashed,
 });
 const bars = (label, data, i) => ({ label, data, backgroundColor: COLOURS[i % COLOURS.length] });
 const ofTeams = (o, key) => o.teams.map((t) => percent(t[key]));
@@ -44,47 +83,87 @@ function render(o) {
     line("key-population coverage %", o.coverage.key_population_coverage.map(percent), 1),
     line("target 75%", months.map(() => 75), 0, true),
     line("target 85% (key populations)", months.map(() => 85), 1, true),
-  ], { scales: { y: { min: 0, max: 100 } } });
-  const teams = o.teams.map((t) => t.team_id);
-  draw("dimensions", "bar", teams, DIMENSIONS.map((d, i) => bars(d.replaceAll("_", " "), o.teams.map((t) => t.dimensions[d]), i)),
-    { scales: { x: { stacked: true }, y: { stacked: true } } });
+  ], axes("month", "% of the registered population", { min: 0, max: 100 }));
+  const teams = o.teams.map((t) => t.name);
+  // The score and its four parts on one 0–100 scale: side by side, never stacked.
+  draw("dimensions", "bar", teams, [
+    ...DIMENSIONS.map((d, i) => bars(words(d), o.teams.map((t) => t.dimensions[d] ?? null), i)),
+    { ...line("score", o.teams.map((t) => t.score), 4), type: "line", showLine: false, pointRadius: 6, pointStyle: "rectRot" },
+  ], axes("team", "points (0–100)", { min: 0, max: 100 }));
   draw("fulfilment", "bar", teams, [bars("package fulfilment %", ofTeams(o, "package_fulfilment"), 0),
-    bars("effective contracting %", ofTeams(o, "effective_contracting"), 1)], { scales: { y: { min: 0, max: 100 } } });
+    bars("effective contracting %", ofTeams(o, "effective_contracting"), 1)],
+  axes("team", "% of contracts", { min: 0, max: 100 }));
   draw("referrals", "bar", teams, [bars("accepted in time %", ofTeams(o, "referral_timeliness"), 2)],
-    { scales: { y: { min: 0, max: 100 } } });
+    axes("team", "% of referrals accepted in time", { min: 0, max: 100 }));
   draw("satisfaction", "bar", teams, [bars("satisfied %", ofTeams(o, "satisfaction"), 3),
-    { ...line("target 85%", teams.map(() => 85), 4, true), type: "line" }], { scales: { y: { min: 0, max: 100 } } });
-  const s = o.settlement;
-  const payers = Object.keys({ ...s.due_by_payer, ...(s.open_by_payer || {}) }).sort();
-  const settled = Object.entries(s.due_by_payer).map(([payer, due]) =>
-    bars(`${payer.replaceAll("_", " ")}, settled`, due.map(yuan), payers.indexOf(payer)));
-  const open = Object.entries(s.open_by_payer || {}).map(([payer, due]) => ({  // a month still open: faded
-    ...bars(`${payer.replaceAll("_", " ")}, charged, not settled yet`, due.map(yuan), payers.indexOf(payer)),
-    backgroundColor: "rgba(128, 128, 128, 0.25)", borderDash: [4, 2], borderWidth: 1 }));
-  draw("settlement", "bar", s.periods, [...settled, ...open], { scales: { x: { stacked: true }, y: { stacked: true } } });
-  const t = s.totals_fen;
-  draw("withheld", "bar", ["due", "withheld", "released", "adjusted", "settled"],
-    [bars("yuan", [t.due, t.withheld, t.released, t.adjusted, t.settled].map(yuan), 5)]);
-  ranking(o.teams);
+    { ...line("target 85%", teams.map(() => 85), 4, true), type: "line" }],
+  axes("team", "% of ratings satisfied", { min: 0, max: 100 }));
+  settlement(o.settlement);
+  ranking(o.teams, o.as_of);
   reconciliation(o.reconciliation);
   areas(o.teams);
 }
 
-function ranking(teams) {
+function settlement(s) {
+  const payers = Object.keys({ ...s.due_by_payer, ...(s.open_by_payer || {}) }).sort();
+  const settled = Object.entries(s.due_by_payer).map(([payer, due]) =>
+    bars(`${words(payer)}, settled`, due.map(yuan), payers.indexOf(payer)));
+  const open = Object.entries(s.open_by_payer || {}).map(([payer, due]) => ({  // a month still open: faded
+    ...bars(`${words(payer)}, charged, not settled yet`, due.map(yuan), payers.indexOf(payer)),
+    backgroundColor: "rgba(128, 128, 128, 0.25)", borderDash: [4, 2], borderWidth: 1 }));
+  draw("settlement", "bar", s.periods, [...settled, ...open], axes("settlement month", "yuan", { stacked: true }));
+  const t = s.totals_fen;
+  const a = s.appraised_fen ?? { released: 0, forfeited: 0 };
+  const charged = s.open_totals_fen?.charged ?? 0;
+  const shown = {
+    due: t.due, withheld: t.withheld, "released by the year's appraisal": a.released,
+    "forfeited by the year's appraisal": a.forfeited, adjusted: t.adjusted, settled: t.settled,
+    "charged, not settled yet": charged,
+  };
+  const any = Object.values(shown).some((v) => v);  // all zero: nothing booked yet
+  draw("withheld", "bar", Object.keys(shown), [bars("yuan", any ? Object.values(shown).map(yuan) : [], 5)],
+    axes("figure", "yuan"));
+  document.getElementById("forfeited").textContent = a.forfeited
+    ? `¥${yuan(a.forfeited).toLocaleString()} of the withheld share was forfeited: the year's scores fell short`
+    : "";
+}
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function grade(g) {
+  const td = document.createElement("td");
+  if (g) {
+    td.innerHTML = `<span class="grade ${g}"></span>`;
+    td.firstChild.textContent = g;
+  } else {
+    td.textContent = "–";
+  }
+  return td;
+}
+
+function ranking(teams, asOf) {
   const body = document.querySelector("#ranking tbody");
   body.replaceChildren(...teams.map((t) => {
     const row = document.createElement("tr");
-    for (const text of [t.rank, t.team_id, t.score === null ? "–" : t.score.toFixed(1)]) {
-      const cell = document.createElement("td");
-      cell.textContent = text;
-      row.append(cell);
-    }
-    const grade = document.createElement("td");
-    grade.innerHTML = `<span class="grade ${t.grade}"></span>`;
-    grade.firstChild.textContent = t.grade;
-    row.append(grade);
+    const published = t.published;
+    row.append(cell(t.rank), cell(t.name), cell(known(t.score) ? t.score.toFixed(1) : "no data"), grade(t.grade),
+      cell(published ? published.score.toFixed(1) : "not published", published ? "" : "muted"),
+      grade(published?.grade));
+    row.title = t.team_id;
     return row;
   }));
+  const when = asOf ? new Date(asOf).toLocaleString() : "–";
+  const publishedAt = teams.map((t) => t.published?.published_at).find(Boolean);
+  document.getElementById("as-of").textContent = `live, as of ${when}` +
+    (publishedAt ? ` · published ${new Date(publishedAt).toLocaleDateString()}` : " · no published result for this year yet");
+  const panel = document.getElementById("ranking").closest("article");
+  panel.classList.toggle("empty", !teams.length);
+  panel.querySelector(".no-data").hidden = teams.length > 0;
 }
 
 function reconciliation(r) {

@@ -58,6 +58,7 @@ def test_the_view_reconciles_with_the_fee_settled_events_of_a_bureau(billing: Bi
         "settled_fen": 12600,
         "withheld_fen": 5400,
         "released_fen": 0,
+        "forfeited_fen": 0,
         "adjusted_fen": 0,
     }
     assert reconciled["balanced"] is True and reconciled["fee_settled_events"] == len(settled)
@@ -100,8 +101,11 @@ def test_the_withheld_share_is_released_by_the_score_and_a_restatement_redecides
     # withheld 30% of 18000 = 5400: 86 releases 4644; restated to 50, below 60, it releases nothing
     assert [(r.withheld_fen, r.released_fen, r.forfeited_fen) for r in released] == [(5400, 4644, 756), (5400, 0, 5400)]
     assert len({r.release_id for r in released}) == 1
-    rows = billing.get("/settlement-view/figures", payer="insurance_fund", bureau_id=MINE).json()["rows"]
-    assert sum(r["released_fen"] for r in rows) == 0
+    figures = billing.get("/settlement-view/figures", payer="insurance_fund", bureau_id=MINE).json()
+    assert sum(r["released_fen"] for r in figures["rows"]) == 0
+    assert sum(r["forfeited_fen"] for r in figures["rows"]) == figures["totals"]["forfeited_fen"] == 5400
+    of_2026 = billing.get("/settlement-view/figures", period="2026", payer="insurance_fund", bureau_id=MINE).json()
+    assert of_2026["released_for_period"] == {"released_fen": 0, "forfeited_fen": 5400}  # booked in 2027
 
 
 def test_a_bureau_sees_only_its_own_figures_and_feed(billing: Billing) -> None:

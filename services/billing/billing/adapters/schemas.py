@@ -63,6 +63,9 @@ class FigureRow(BaseModel):
     settled_fen: int = Field(description="Payable: due - withheld + adjustments")
     withheld_fen: int
     released_fen: int = Field(description="Withheld shares released in this period")
+    forfeited_fen: int = Field(
+        description="Withheld shares not released (forfeited) in this period: the appraisal's score was too low"
+    )
     adjusted_fen: int
 
 
@@ -85,8 +88,12 @@ class OpenFigures(BaseModel):
 
 class Figures(BaseModel):
     rows: list[FigureRow] = Field(description="What settlements stand for (closed periods)")
-    totals: dict[str, int]
+    totals: dict[str, int] = Field(description="The rows' sums, by figure (each `*_fen` and `contracts_charged`)")
     open: OpenFigures = Field(description="Charges of groups not settled yet (an open period), marked not settled")
+    released_for_period: dict[str, int] = Field(
+        description="`released_fen` and `forfeited_fen` of the withheld shares by the appraisal of the period's "
+        "year, whichever settlement period booked them (results are published the January after)"
+    )
 
 
 class ChargeRow(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +26,9 @@ from billing.adapters.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENT
 from billing.application.scope import Scope
 
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
-FIGURES = ("contracts_charged", "due_fen", "settled_fen", "withheld_fen", "released_fen", "adjusted_fen")
+FIGURES = (
+    "contracts_charged", "due_fen", "settled_fen", "withheld_fen", "released_fen", "forfeited_fen", "adjusted_fen",
+)  # fmt: skip
 
 
 def where(table: Table, scope: Scope) -> list[ColumnElement[bool]]:
@@ -48,8 +51,9 @@ OPEN = ("contracts_charged", "due_fen", "adjusted_fen")
 
 def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
     """Per period, payer, bureau and institution: contracts charged, due, settled (payable),
-    withheld, released and adjusted, with their totals; and apart, marked `settled: false`, the
-    groups charged and not settled yet (a period still open): what is booked there so far."""
+    withheld, released, forfeited (withheld and kept back for a low score) and adjusted, with
+    their totals; and apart, marked `settled: false`, the groups charged and not settled yet
+    (a period still open): what is booked there so far."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     with engine.connect() as conn:
         unsettled = [dict(r) for r in conn.execute(_open_charges(scope)).mappings()]
@@ -60,11 +64,25 @@ def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
             row["settled_fen"] += s["payable_fen"]
             row["withheld_fen"] += s["withheld_fen"]
             row["adjusted_fen"] += s["adjustments_fen"]
+        appraised = conn.execute(_released_for(scope)).one()
         for r in conn.execute(select(RELEASES).where(*where(RELEASES, scope))).mappings():
-            _row(rows, r)["released_fen"] += r["released_fen"]
+            row = _row(rows, r)
+            row["released_fen"] += r["released_fen"]
+            row["forfeited_fen"] += r["forfeited_fen"]
     ordered = [rows[k] for k in sorted(rows, key=lambda k: tuple(str(v) for v in k))]
     open_ = {"rows": unsettled, "totals": {f: sum(r[f] for r in unsettled) for f in OPEN}}
-    return {"rows": ordered, "totals": {f: sum(r[f] for r in ordered) for f in FIGURES}, "open": open_}
+    totals = {f: sum(r[f] for r in ordered) for f in FIGURES}
+    by_appraisal = {"released_fen": int(appraised[0]), "forfeited_fen": int(appraised[1])}
+    return {"rows": ordered, "totals": totals, "open": open_, "released_for_period": by_appraisal}
+
+
+def _released_for(scope: Scope) -> Select[Any]:
+    """What the appraisal of the scope's year released and forfeited of the withheld shares,
+    whichever settlement period booked it (a year's results are published the next January)."""
+    c = RELEASES.c
+    year = [c.appraisal_period.startswith(scope.period[:4])] if scope.period else []
+    sums = (func.coalesce(func.sum(c[f]), 0) for f in ("released_fen", "forfeited_fen"))
+    return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
 
 
 def _open_charges(scope: Scope) -> Select[Any]:
@@ -126,11 +144,13 @@ def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
     charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
     fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
     sums = select(func.count(), *(func.coalesce(func.sum(settled.c[f]), 0) for f in fields))
-    released = select(func.coalesce(func.sum(RELEASES.c.released_fen), 0)).where(*where(RELEASES, scope))
+    releases = (func.coalesce(func.sum(RELEASES.c[f]), 0) for f in ("released_fen", "forfeited_fen"))
+    released = select(*releases).where(*where(RELEASES, scope))
     with engine.connect() as conn:
         count, due, withheld, adjusted, payable, contracts = map(int, conn.execute(sums).one())
         view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
-        view |= {"released_fen": int(conn.execute(released).scalar_one()), "adjusted_fen": adjusted}
+        kept, forfeited = map(int, conn.execute(released).one())
+        view |= {"released_fen": kept, "forfeited_fen": forfeited, "adjusted_fen": adjusted}
         wrong = [_label(r) for r in conn.execute(_mismatched(settled, charged)).mappings()]
         open_ = [_label(r) for r in conn.execute(_unsettled(settled, charged)).mappings()]
     return {
