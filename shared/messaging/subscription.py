@@ -99,7 +99,7 @@ class KafkaSubscription:
         if in_time_order:
             self._order = TimeOrder(limit=4 * batch_size, patience=_PATIENCE)  # a few batches a partition
         self._paused: set[Where] = set()
-        self._said = 0.0
+        self._said = self._released = 0.0
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
         self._dead_letters, self._dlq_topic = dead_letter_publisher, dead_letters(group).name
@@ -174,9 +174,14 @@ class KafkaSubscription:
                 self._order.add(where, None, (None, message))
         released = self._order.release()
         self._throttle()
-        if not released and len(self._order) and time.monotonic() - self._said > 10:
-            self._said = time.monotonic()
-            log.warning("in time order: nothing released; paused %s; %s", sorted(self._paused), self._order.state())
+        now = time.monotonic()
+        if released or not len(self._order):
+            self._released = now
+        elif now - self._released > 10 and now - self._said > 10:  # events wait, and none left for long
+            self._said = now
+            log.warning(
+                "in time order: nothing released for 10 s; paused %s; %s", sorted(self._paused), self._order.state()
+            )
         if released:
             self._process_released([item for _, item in released], stop)
 
