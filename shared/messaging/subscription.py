@@ -185,6 +185,18 @@ class KafkaSubscription:
         if released:
             self._process_released([item for _, item in released], stop)
 
+    def _watch(self, released: bool) -> None:
+        """A warning when events have waited 10 s and none could leave (with why: what waits where)."""
+        assert self._order is not None
+        now = time.monotonic()
+        if released or not len(self._order):
+            self._released = now
+        elif now - self._released > 10 and now - self._said > 10:
+            self._said = now
+            log.warning(
+                "in time order: none released for 10 s; paused %s; %s", sorted(self._paused), self._order.state()
+            )
+
     def _throttle(self) -> None:
         """Pause partitions far ahead of the others (their messages wait here), resume them once drained."""
         assert self._order is not None
