@@ -162,6 +162,15 @@ class KafkaSubscription:
             self._publish(rejected, stop)  # before anything past them is committed
         except _Stopped:
             return
+        self._wait_in_order(raw, decoded)
+        released = self._order.release()
+        self._throttle()
+        self._watch(bool(released))
+        if released:
+            self._process_released([item for _, item in released], stop)
+
+    def _wait_in_order(self, raw: list[Any], decoded: list[tuple[Delivery, Any]]) -> None:
+        assert self._order is not None
         known = {(m.topic(), m.partition(), m.offset()): d for d, m in decoded}
         for message in raw:
             where = (message.topic(), message.partition())
@@ -172,18 +181,6 @@ class KafkaSubscription:
                 self._order.add(where, _ticks(d.envelope.time), (d, message))
             else:  # dead-lettered already: it only moves the partition's committed offset on
                 self._order.add(where, None, (None, message))
-        released = self._order.release()
-        self._throttle()
-        now = time.monotonic()
-        if released or not len(self._order):
-            self._released = now
-        elif now - self._released > 10 and now - self._said > 10:  # events wait, and none left for long
-            self._said = now
-            log.warning(
-                "in time order: nothing released for 10 s; paused %s; %s", sorted(self._paused), self._order.state()
-            )
-        if released:
-            self._process_released([item for _, item in released], stop)
 
     def _watch(self, released: bool) -> None:
         """A warning when events have waited 10 s and none could leave (with why: what waits where)."""
