@@ -82,6 +82,8 @@ class Projected:
     seconds: float  # from starting the workers to the last commit
     joined: float  # from starting the workers to the first commit (start-up, joining the group)
     waiting: float  # the share of the time a worker waited on a lock, sampled (another's resident, say)
+    idle: float  # the share of the machine's processor time left idle meanwhile
+    peak_mb: float  # the largest worker's peak resident memory
 
     @property
     def rate(self) -> float:
