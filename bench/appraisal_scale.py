@@ -29,6 +29,7 @@ A benchmark, not a test: it asserts nothing and prints figures.
 from __future__ import annotations
 
 import argparse
+import heapq
 import os
 import shutil
 import statistics
@@ -68,6 +69,7 @@ from shared.settings import ServiceSettings  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 
 CITY = "4401"
+MERGED = 200_000  # residents up to which the counties' events are produced merged by time
 COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while produced
 WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
 Span = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) → the city's events: (first offset, end offset)
@@ -107,18 +109,28 @@ def message(d: Delivery) -> Message:
 
 
 def produce(kafka: ServiceSettings, counties: list[Year]) -> None:
-    """Each county's year in turn; its events are let go once produced."""
+    """As the relays publish: every county at once, so each partition's events come in the order
+    they were recorded (merged by time). Beyond `MERGED` residents, to hold one county's events at
+    a time, each county's year in turn: a partition's times then go back at each county's start,
+    which costs the projection some of its order (its events come late to one another)."""
     publisher, events, started = KafkaPublisher(kafka, timeout=300), 0, time.perf_counter()
+    merged = sum(c.residents for c in counties) <= MERGED
+    streams = [heapq.merge(*(c.deliveries() for c in counties), key=lambda d: d.envelope.time)] if merged else None
+    for stream in streams or (c.deliveries() for c in counties):
+        batch: list[Message] = []
+        for delivery in stream:
+            batch.append(message(delivery))
+            if len(batch) == 20_000:
+                publisher.publish(batch)
+                events, batch = events + len(batch), []
+        publisher.publish(batch)
+        events += len(batch)
     for county in counties:
-        deliveries = county.deliveries()
-        for start in range(0, len(deliveries), 20_000):
-            publisher.publish([message(d) for d in deliveries[start : start + 20_000]])
-        events += len(deliveries)
         county.events.clear()
-        del deliveries
     publisher.close()
     took = time.perf_counter() - started
-    print(f"generated and produced {events:,} events of {len(counties)} counties in {took:.0f} s")
+    order = "merged by time" if merged else "county by county"
+    print(f"generated and produced {events:,} events of {len(counties)} counties ({order}) in {took:.0f} s")
 
 
 def ends(kafka: ServiceSettings) -> dict[tuple[str, int], int]:

@@ -97,7 +97,7 @@ class KafkaSubscription:
         self._settings, self._group = settings, group
         self._order: TimeOrder[tuple[Delivery | None, Any]] | None = None
         if in_time_order:
-            self._order = TimeOrder(limit=4 * batch_size, patience=_PATIENCE)  # a few batches a partition
+            self._order = TimeOrder(budget=10 * batch_size, patience=_PATIENCE)
         self._paused: set[Where] = set()
         self._said = self._released = 0.0
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
@@ -131,7 +131,8 @@ class KafkaSubscription:
             self._consumer = Consumer(config)
             self._consumer.subscribe(self._topics)
         else:  # the ends of partitions tell the order what may still come
-            self._consumer = Consumer(config | {"enable.partition.eof": True})
+            # librdkafka's own prefetch bounded too (64 MB by default): what waits is mostly here.
+            self._consumer = Consumer(config | {"enable.partition.eof": True, "queued.max.messages.kbytes": 16384})
             self._consumer.subscribe(self._topics, on_assign=self._assigned, on_revoke=self._revoked)
         try:
             while not stop.is_set():

@@ -40,10 +40,11 @@ class _Partition(Generic[T]):
 
 
 class TimeOrder(Generic[T]):
-    """`limit`: the messages a partition may have waiting before it should be paused."""
+    """`budget`: the messages that may wait, shared between the partitions held (a partition with
+    its share or more should be paused): the memory it takes does not grow with the partitions."""
 
-    def __init__(self, limit: int, patience: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._limit, self._patience, self._clock = limit, patience, clock
+    def __init__(self, budget: int, patience: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._budget, self._patience, self._clock = budget, patience, clock
         self._partitions: dict[Where, _Partition[T]] = {}
         self._arrivals = 0
 
@@ -100,13 +101,17 @@ class TimeOrder(Generic[T]):
             horizon = latest if horizon is None else min(horizon, latest)
         return horizon
 
+    @property
+    def _share(self) -> int:
+        return max(2, self._budget // max(1, len(self._partitions)))
+
     def crowded(self) -> set[Where]:
-        """Partitions with `limit` messages or more waiting (to pause)."""
-        return {w for w, p in self._partitions.items() if len(p.waiting) >= self._limit}
+        """Partitions with their share of the budget or more waiting (to pause)."""
+        return {w for w, p in self._partitions.items() if len(p.waiting) >= self._share}
 
     def roomy(self) -> set[Where]:
-        """Partitions with fewer than half of `limit` waiting (a paused one may resume)."""
-        return {w for w, p in self._partitions.items() if len(p.waiting) < self._limit // 2}
+        """Partitions with less than half their share waiting (a paused one may resume)."""
+        return {w for w, p in self._partitions.items() if len(p.waiting) < self._share // 2}
 
     def state(self) -> str:
         """For a log line: each partition's waiting count and whether at its end."""

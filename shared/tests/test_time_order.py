@@ -21,7 +21,7 @@ class Clock:
 
 
 def test_nothing_leaves_past_what_a_partition_that_may_hold_more_has_shown() -> None:
-    order: TimeOrder[str] = TimeOrder(limit=100, patience=1.0, clock=Clock())
+    order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=Clock())
     order.assign([A, B])
     for at in (1, 5, 9):
         order.add(A, at, f"a{at}")
@@ -35,7 +35,7 @@ def test_nothing_leaves_past_what_a_partition_that_may_hold_more_has_shown() -> 
 
 def test_a_partition_with_nothing_to_show_holds_the_others_back_only_for_its_patience() -> None:
     clock = Clock()
-    order: TimeOrder[str] = TimeOrder(limit=100, patience=1.0, clock=clock)
+    order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=clock)
     order.assign([A, B])
     order.add(A, 3, "a3")
     clock.now = 0.9
@@ -45,7 +45,7 @@ def test_a_partition_with_nothing_to_show_holds_the_others_back_only_for_its_pat
 
 
 def test_an_item_without_a_time_leaves_with_the_one_before_it_and_each_partition_keeps_its_order() -> None:
-    order: TimeOrder[str] = TimeOrder(limit=100, patience=1.0, clock=Clock())
+    order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=Clock())
     order.add(A, 2, "a2")
     order.add(A, None, "undecodable")
     order.add(A, 1, "a1, recorded earlier but published later")
@@ -61,7 +61,7 @@ def test_an_item_without_a_time_leaves_with_the_one_before_it_and_each_partition
 
 
 def test_a_partition_far_ahead_is_crowded_until_half_drained() -> None:
-    order: TimeOrder[int] = TimeOrder(limit=4, patience=1.0, clock=Clock())
+    order: TimeOrder[int] = TimeOrder(budget=8, patience=1.0, clock=Clock())
     order.assign([A, B])
     for at in range(5):
         order.add(A, 10 + at, at)
@@ -76,7 +76,7 @@ def test_a_partition_far_ahead_is_crowded_until_half_drained() -> None:
 
 
 def test_a_partition_taken_away_forgets_what_waits_of_it() -> None:
-    order: TimeOrder[str] = TimeOrder(limit=100, patience=1.0, clock=Clock())
+    order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=Clock())
     order.add(A, 5, "a5")
     order.add(B, 1, "b1")
     order.forget([B])
@@ -97,7 +97,7 @@ def test_every_item_leaves_once_and_in_time_order(
 ) -> None:
     """Partitions each in time order, read in any interleaving, released at any moments: each
     item leaves exactly once, all in time order (a partition ends only once all of it is read)."""
-    order: TimeOrder[tuple[int, int]] = TimeOrder(limit=5, patience=10.0, clock=Clock())
+    order: TimeOrder[tuple[int, int]] = TimeOrder(budget=5 * len(streams), patience=10.0, clock=Clock())
     wheres = [("t", p) for p in range(len(streams))]
     order.assign(wheres)
     left = [list(enumerate(s)) for s in streams]
@@ -132,7 +132,7 @@ def test_every_item_leaves_once_and_in_time_order(
 def test_partitions_out_of_time_order_and_paused_when_crowded_never_stall(streams: list[list[int]], picks: Any) -> None:
     """Times going back within a partition, and partitions paused while crowded (nothing more is
     read from them): every item still leaves, each partition in its own order."""
-    order: TimeOrder[int] = TimeOrder(limit=3, patience=10.0, clock=Clock())
+    order: TimeOrder[int] = TimeOrder(budget=3 * len(streams), patience=10.0, clock=Clock())
     wheres = [("t", p) for p in range(len(streams))]
     order.assign(wheres)
     left, paused = [list(enumerate(s)) for s in streams], set()
