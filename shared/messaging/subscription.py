@@ -145,9 +145,13 @@ class KafkaSubscription:
         finally:
             self._consumer.close()
 
-    def _assigned(self, _: Any, partitions: list[TopicPartition]) -> None:
+    def _assigned(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        """Nothing of them waits here: none stays paused (librdkafka may keep a partition paused
+        across a rebalance that hands it back)."""
         assert self._order is not None
         self._order.assign((p.topic, p.partition) for p in partitions)
+        if partitions:
+            consumer.resume(partitions)
 
     def _revoked(self, _: Any, partitions: list[TopicPartition]) -> None:
         """What waits of them is read again by their next owner, from the offsets committed."""
