@@ -9,6 +9,7 @@ official writes, is checked beside its publication (services/appraisal/tests).""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -186,9 +187,15 @@ def _wait_until_relayed(
         read_topic(
             platform.kafka_client(),
             topic,
-            lambda ms, keys=keys, count=count: sum(m.key().decode() in keys for m in ms) >= count,  # type: ignore[misc]
+            lambda ms, keys=keys, count=count: sum(_subject(m) in keys for m in ms) >= count,  # type: ignore[misc]
             timeout=60,
         )
+
+
+def _subject(message: Any) -> str | None:
+    """What an event is about (its contract, referral, team or resident): keys are the residents'."""
+    subject: str | None = json.loads(message.value()).get("subject")
+    return subject
 
 
 def _feed(referral: str, hospital_id: str, hospital: dict[str, str]) -> str | None:
