@@ -33,6 +33,10 @@ LOGS = DATA / "logs"
 
 
 def run_platform() -> int:
+    if taken := [port for port in _fixed_ports() if not _port_free(port)]:
+        # Else this platform would wait on, and print, another's services (another `make run`).
+        print(f"ports {taken} are in use (another `make run`?): stop what holds them, then try again")
+        return 1
     # Ctrl-C, or a TERM from a supervisor; set explicitly because a shell starts a
     # background job with SIGINT ignored, and Python would keep it that way.
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -117,9 +121,9 @@ def _spawn(name: str, arguments: list[str], env: dict[str, str], running: Runnin
 
 def _dashboard(env: dict[str, str], running: Running) -> None:
     _spawn("dashboard", ["dashboard"], env, running)
-    _wait_ready(8000)
+    _wait_ready(port := _dashboard_port())
     official = mint({"sub": "dev-official", "role": "official", "area": "44"})
-    print(f"{'dashboard':<15} http://127.0.0.1:8000/#token={official}")
+    print(f"{'dashboard':<15} http://127.0.0.1:{port}/#token={official}")
 
 
 def _simulate_in_background(env: dict[str, str], running: Running) -> None:
@@ -173,6 +177,17 @@ def _wait_ready(port: int, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"nothing became ready on port {port}; see {LOGS}/")
+
+
+def _fixed_ports() -> list[int]:
+    """The APIs' ports and the dashboard's: the addresses `make run` prints."""
+    return [*(service.settings().http_port for service in SERVICES.values()), _dashboard_port()]
+
+
+def _dashboard_port() -> int:
+    from fdcs.dashboard.settings import DashboardSettings
+
+    return DashboardSettings().http_port
 
 
 def _port_free(port: int) -> bool:
