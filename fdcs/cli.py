@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import logging.config
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fdcs.services import SERVICES
+from shared import logs
 from shared.contracts import topics
 from shared.metrics.workers import serve_metrics
+
+if TYPE_CHECKING:
+    from shared.settings import ServiceSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,8 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         token.add_argument(f"--{claim}")
     token.add_argument("--hours", type=float, default=12)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the progress bar
+    # Plain lines for the tools a person runs; a service's processes switch to its LOG_FORMAT.
+    logging.config.dictConfig(logs.config("fdcs", fmt="text"))
     result: int = args.action(args) or 0
     return result
 
@@ -93,7 +99,7 @@ def _serve(args: argparse.Namespace) -> None:
         settings.http_read_seconds,
         settings.http_keep_alive_seconds,
         settings.http_workers,
-        settings.log_level.lower(),
+        logs.config(service.name, settings.log_level, settings.log_format),
     )
 
 
@@ -108,7 +114,7 @@ def _dashboard(_: argparse.Namespace) -> None:
         settings.http_port,
         settings.http_read_seconds,
         settings.http_keep_alive_seconds,
-        log_level=settings.log_level.lower(),
+        log_config=logs.config("dashboard", settings.log_level, settings.log_format),
     )
 
 
@@ -117,6 +123,7 @@ def _relay(args: argparse.Namespace) -> None:
 
     service = SERVICES[args.service]
     settings = service.settings()
+    _log_as(service.name, settings)
     relay = service.bootstrap().create_relay(settings)
     stop = _stop_on_signals()
     serve_metrics(settings)  # the standby replica too: it shows it is up, and its lag of 0
@@ -137,6 +144,7 @@ def _project(args: argparse.Namespace) -> None:
     """The service's background workers (projections, consumers), each in its own thread."""
     service = SERVICES[args.service]
     settings = service.settings()
+    _log_as(service.name, settings)
     stop = _stop_on_signals()
     serve_metrics(settings)
     workers = [
@@ -149,9 +157,14 @@ def _project(args: argparse.Namespace) -> None:
         worker.join()
 
 
+def _log_as(service: str, settings: ServiceSettings) -> None:
+    logging.config.dictConfig(logs.config(service, settings.log_level, settings.log_format))
+
+
 def _migrate(args: argparse.Namespace) -> None:
     service = SERVICES[args.service]
     settings = service.settings(database_create_tables=True)
+    _log_as(service.name, settings)
     service.bootstrap().migrate(settings)
     logging.info("%s: tables are in place in %s", service.name, settings.database_schema)
 
@@ -159,6 +172,7 @@ def _migrate(args: argparse.Namespace) -> None:
 def _rebuild(args: argparse.Namespace) -> None:
     service = SERVICES[args.service]
     settings = service.settings()
+    _log_as(service.name, settings)
     logging.info("%s: rebuilding the view in %s from the event log", service.name, settings.database_schema)
     service.bootstrap().rebuild(settings)
     logging.info("%s: the view is rebuilt", service.name)

@@ -28,6 +28,9 @@ class ServiceSettings(BaseSettings):
         description="`production` refuses the development keys, a missing DATABASE_URL and SIMULATED_CLOCK",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Lowest level logged")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="JSON lines with service and correlation, causation and trace ids; or plain text"
+    )
     timezone: ZoneInfo = Field(default=ZoneInfo("Asia/Shanghai"), description="Where dates are reckoned")
     http_host: str = Field(default="127.0.0.1", description="Address the API listens on")
     http_port: int = Field(

@@ -14,6 +14,7 @@ class DashboardSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     appraisal_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://", description="The appraisal API")

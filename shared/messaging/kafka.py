@@ -6,6 +6,7 @@ Code speaks the Kafka protocol only: the same settings serve Apache Kafka on Str
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +16,15 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 from shared.contracts.topics import Topic
 from shared.settings import ServiceSettings
 
+_LIBRDKAFKA = logging.getLogger("librdkafka")
+
 
 def client_config(s: ServiceSettings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "bootstrap.servers": s.kafka_bootstrap_servers,
         "security.protocol": s.kafka_security_protocol,
         "log_level": 4,  # warnings and worse: librdkafka's notices fill a terminal with nothing to act on
+        "logger": _LIBRDKAFKA,  # through Python's logging, so its lines are JSON like the rest
     }
     if s.kafka_security_protocol.startswith("SASL"):
         config |= {

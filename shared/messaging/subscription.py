@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ import sqlalchemy.exc
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
+from shared import logs
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 from shared.contracts.registry import parse_event
@@ -271,15 +273,18 @@ class KafkaSubscription:
         attempts = transient = 0
         while True:
             try:
-                self._handle(deliveries)
+                with _bound(deliveries):
+                    self._handle(deliveries)
                 self._applied.inc(len(deliveries))
                 return None
             except TRANSIENT:  # the database is down, say: keep the batch, try again
                 transient += 1
-                log.exception("handler failed (%d in a row, infrastructure); retrying", transient)
+                with _bound(deliveries):
+                    log.exception("handler failed (%d in a row, infrastructure); retrying", transient)
             except Exception as reason:
                 attempts += 1
-                log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
+                with _bound(deliveries):
+                    log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
                 if attempts >= self._settings.consumer_max_attempts:
                     return _Failed(reason, attempts)
             self._back_off(attempts + transient, stop)
@@ -345,6 +350,14 @@ class KafkaSubscription:
 
 _PATIENCE = 1.0
 """Seconds a partition with nothing read yet, not at its end, may hold the others back."""
+
+
+def _bound(deliveries: list[Delivery]) -> AbstractContextManager[None]:
+    """One event's ids for the lines logged while it is handled alone (a batch has many)."""
+    if len(deliveries) != 1:
+        return nullcontext()
+    envelope = deliveries[0].envelope
+    return logs.bound(correlation_id=envelope.correlationid, causation_id=envelope.id)
 
 
 def _ticks(at: datetime) -> int:

@@ -17,6 +17,7 @@ from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.admission import Admission, Capacity
 from shared.web.auth import TokenVerifier
+from shared.web.correlation import Correlated
 from shared.web.guard import Door, Guard
 from shared.web.openapi import documenting_problems
 from shared.web.simulation import SimulatedTime, simulated
@@ -103,6 +104,7 @@ def service_app(  # noqa: PLR0913
     # Outside the guard: past capacity, a request costs no token verification either.
     app.add_middleware(Admission, capacity=capacity)
     app.add_middleware(Timed, routes=app.routes)  # outside the guard and admission: their refusals are timed too
+    app.add_middleware(Correlated)  # outermost: every line logged for the request carries its ids
     return app
 
 

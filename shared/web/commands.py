@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Header, Request, Response
 from pydantic_core import to_json
 
+from shared import logs
 from shared.commands import ANY_VERSION, CommandContext, CommandProcessor, Outcome, Work
 from shared.commands.context import fingerprint
 from shared.commands.processor import Handler
@@ -47,7 +48,8 @@ async def run_command(request: Request, principal: Principal, key: str, handler:
         actor=principal.subject,
         idempotency_key=key,
         fingerprint=fingerprint(request.method, request.url.path, body),
-        correlation_id=request.headers.get("X-Correlation-Id") or str(uuid.uuid4()),
+        # Bound by the Correlated middleware; a plain id from the caller, never free text.
+        correlation_id=logs.current("correlation_id") or logs.correlation_id(request.headers.get("X-Correlation-Id")),
         causation_id=str(uuid.uuid4()),
         now=clock(),
     )

@@ -70,7 +70,7 @@ def serve(  # noqa: PLR0913
     read_seconds: float,
     keep_alive_seconds: int,
     workers: int = 1,
-    log_level: str = "info",
+    log_config: dict[str, Any] | None = None,
 ) -> None:
     """Serve the app factory `module:function` (uvloop, httptools with a read deadline)."""
     protocol = cast(type[asyncio.Protocol], partial(ReadDeadline, read_seconds=read_seconds))
@@ -84,5 +84,5 @@ def serve(  # noqa: PLR0913
         http=protocol,
         timeout_keep_alive=keep_alive_seconds,
         access_log=False,
-        log_level=log_level,
+        log_config=log_config,  # each worker process applies it: all log the same lines
     )

@@ -77,6 +77,17 @@ def test_no_name_phone_or_identity_written_anywhere_reaches_kafka_a_feed_or_a_lo
 
     assert len(everything[topics.hospital(hospital_id).name]) == 9, "the scan read the run's messages"
     assert {where: found for where, found in leaks.items() if found} == {}
+    assert _not_json_lines(platform.logs()) == {}, "every process logs JSON lines a pipeline can index"
+
+
+def _not_json_lines(logs: dict[str, str]) -> dict[str, list[str]]:
+    def is_json_line(line: str) -> bool:
+        try:
+            return {"time", "level", "service", "message"} <= json.loads(line).keys()
+        except ValueError:
+            return False
+
+    return {name: odd for name, text in logs.items() if (odd := [x for x in text.splitlines() if not is_json_line(x)])}
 
 
 def _start(platform: Processes, run_id: str) -> dict[str, str]:
