@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
+from fdcs import asyncapi
 from fdcs.dashboard.settings import DashboardSettings
 from fdcs.services import SERVICES
 from shared.contracts import appraisal, billing, claims, health_records, referral, signing, topics
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "docs" / "events.md"
 SETTINGS = ROOT / "docs" / "settings.md"
 CONTRACTS = ROOT / "shared" / "contracts"
+ASYNCAPI = CONTRACTS / "asyncapi.json"
 _HEADER = "<!-- Written by `make contracts` (fdcs/reference.py) from the code: do not edit by hand. -->\n\n"
 _PARTNER_TOPICS = {
     topics.hospital: "that hospital's own Kafka user",
@@ -49,7 +51,11 @@ _PARTNER_WRITERS: dict[Callable[[str], topics.Topic], str] = {topics.claims: "th
 
 
 def rendered() -> dict[Path, str]:
-    return {EVENTS: _HEADER + events_page(), SETTINGS: _HEADER + settings_page()}
+    return {
+        EVENTS: _HEADER + events_page(),
+        SETTINGS: _HEADER + settings_page(),
+        ASYNCAPI: asyncapi.rendered(*_topic_users()),
+    }
 
 
 def write() -> list[Path]:
@@ -70,6 +76,9 @@ def events_page() -> str:
         "envelope ([schema](../shared/contracts/schemas/envelope.schema.json)) whose `data` is the event;",
         "the key is the topic's key. A breaking change is a new version with an upcaster",
         "(`shared/contracts/registry.py`); see [CONTRIBUTING](../CONTRIBUTING.md).",
+        "",
+        "The same, machine-readable: the [AsyncAPI 3.0 document](../shared/contracts/asyncapi.json), which every",
+        "service also serves at `/asyncapi.json` (and each schema at `/schemas/<type>.schema.json`), no token needed.",
         "",
         "## Topics",
         "",

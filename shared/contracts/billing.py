@@ -3,8 +3,8 @@
 Insurance bureaus read `fdcs.billing.bureau.<bureau id>` (key: institution id, so one
 institution's settlements stay in order); only that bureau's Kafka user may read it. The
 other payers' settlements, and every charge, are on `fdcs.billing.settlements`.
-Capitation reconciliations and performance-pay distributions (issue 19) are declared for
-`fdcs.billing.settlements` too (key: institution id); billing does not publish them yet.
+Capitation reconciliations travel there too, and on the residents' bureau's topic (key:
+institution id); performance-pay distributions (issue 19) are declared but not yet published.
 Money is integer fen.
 """
 

@@ -17,6 +17,7 @@ from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.admission import Admission, Capacity
 from shared.web.auth import TokenVerifier
+from shared.web.contracts import contracts_router
 from shared.web.correlation import Correlated
 from shared.web.guard import Door, Guard
 from shared.web.openapi import documenting_problems
@@ -99,6 +100,7 @@ def service_app(  # noqa: PLR0913
     for router in routers:
         app.include_router(router)
     app.include_router(metrics_router())  # public: Door.of finds it needs no token
+    app.include_router(contracts_router())  # public too: what partners build their consumers from
     # The guard checks the token and the body's size before anything reads the body.
     app.add_middleware(Guard, door=Door.of(app.routes, max_body_bytes), verifier=verifier)
     # Outside the guard: past capacity, a request costs no token verification either.
