@@ -85,6 +85,12 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = Field(
         default=3_000, ge=100, le=100_000, description="At most a third of the session (`make run`, tests: 500)"
     )
+    kafka_max_poll_interval_ms: int = Field(
+        default=300_000,
+        ge=1000,
+        le=3_600_000,
+        description="Longest a consumer may go without polling before the group drops it (retries poll meanwhile)",
+    )
     kafka_fetch_wait_max_ms: int = Field(
         default=500, ge=0, le=10_000, description="Longest a fetch waits for data (`make run`, tests: 50)"
     )
@@ -138,6 +144,8 @@ class ServiceSettings(BaseSettings):
     def _coherent(self) -> Self:
         if self.kafka_heartbeat_interval_ms * 3 > self.kafka_session_timeout_ms:
             raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session timeout")
+        if self.kafka_max_poll_interval_ms < self.kafka_session_timeout_ms:
+            raise ValueError("kafka_max_poll_interval_ms must be at least the session timeout (librdkafka's rule)")
         if self.environment == "production" and self.pseudonym_key.get_secret_value() == DEV_PSEUDONYM_KEY:
             raise ValueError("set PSEUDONYM_KEY: the development key is refused in production")
         if self.environment == "production" and self.personal_data_key.get_secret_value() == DEV_PERSONAL_DATA_KEY:

@@ -57,6 +57,7 @@ def consumer_config(s: ServiceSettings, group: str) -> dict[str, Any]:
         "session.timeout.ms": s.kafka_session_timeout_ms,
         "heartbeat.interval.ms": s.kafka_heartbeat_interval_ms,
         "fetch.wait.max.ms": s.kafka_fetch_wait_max_ms,
+        "max.poll.interval.ms": s.kafka_max_poll_interval_ms,
         # The same-numbered partitions of every subscribed topic to one member: topics keyed alike
         # (a resident's contracts, services and referrals) are then read by one worker.
         "partition.assignment.strategy": "range",

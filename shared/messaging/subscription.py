@@ -101,6 +101,7 @@ class KafkaSubscription:
         if in_time_order:
             self._order = TimeOrder(budget=10 * batch_size, patience=_PATIENCE)
         self._paused: set[Where] = set()
+        self._revoked_while_retrying: set[Where] = set()
         self._said = self._released = 0.0
         self._consumer: Any = None  # made by run(): a subscription that never runs connects to nothing
         self._topics, self._handle, self._batch_size = list(topics), handle, batch_size
@@ -131,11 +132,10 @@ class KafkaSubscription:
         config = consumer_config(self._settings, self._group)
         if self._order is None:
             self._consumer = Consumer(config)
-            self._consumer.subscribe(self._topics)
         else:  # the ends of partitions tell the order what may still come
             # librdkafka's own prefetch bounded too (64 MB by default): what waits is mostly here.
             self._consumer = Consumer(config | {"enable.partition.eof": True, "queued.max.messages.kbytes": 16384})
-            self._consumer.subscribe(self._topics, on_assign=self._assigned, on_revoke=self._revoked)
+        self._consumer.subscribe(self._topics, on_assign=self._assigned, on_revoke=self._revoked)
         try:
             while not stop.is_set():
                 raw = self._consumer.consume(self._batch_size, timeout=0.1)
@@ -150,16 +150,17 @@ class KafkaSubscription:
     def _assigned(self, consumer: Any, partitions: list[TopicPartition]) -> None:
         """Nothing of them waits here: none stays paused (librdkafka may keep a partition paused
         across a rebalance that hands it back)."""
-        assert self._order is not None
-        self._order.assign((p.topic, p.partition) for p in partitions)
+        if self._order is not None:
+            self._order.assign((p.topic, p.partition) for p in partitions)
         if partitions:
             consumer.resume(partitions)
 
     def _revoked(self, _: Any, partitions: list[TopicPartition]) -> None:
         """What waits of them is read again by their next owner, from the offsets committed."""
-        assert self._order is not None
         wheres = {(p.topic, p.partition) for p in partitions}
-        self._order.forget(wheres)
+        self._revoked_while_retrying |= wheres
+        if self._order is not None:
+            self._order.forget(wheres)
         self._paused -= wheres
 
     def _in_time_order(self, raw: list[Any], stop: threading.Event) -> None:
@@ -271,6 +272,7 @@ class KafkaSubscription:
         """Hand the deliveries over until they succeed (None) or fail `consumer_max_attempts` times
         for a reason of their own; infrastructure failures are retried without counting."""
         attempts = transient = 0
+        self._revoked_while_retrying = set()
         while True:
             try:
                 with _bound(deliveries):
@@ -287,13 +289,52 @@ class KafkaSubscription:
                     log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
                 if attempts >= self._settings.consumer_max_attempts:
                     return _Failed(reason, attempts)
-            self._back_off(attempts + transient, stop)
+            self._back_off(attempts + transient, stop, deliveries)
 
-    def _back_off(self, failures: int, stop: threading.Event) -> None:
+    def _back_off(self, failures: int, stop: threading.Event, batch: Sequence[Delivery] = ()) -> None:
+        """Wait before the next attempt, polling meanwhile with the partitions paused, so that the
+        group keeps this member however long the retries last (past `max.poll.interval.ms`
+        without a poll, librdkafka leaves the group and the batch comes again from the last
+        commit). If a rebalance takes the batch's partitions away meanwhile, the batch is dropped
+        uncommitted: their new owner reads it again from the committed offsets."""
         self._lag.measure(self._consumer, fresh=True)  # a consumer stuck retrying shows its lag growing
         first, most = self._settings.consumer_retry_seconds, self._settings.consumer_retry_max_seconds
-        if stop.wait(min(first * 2 ** (failures - 1), most)):
-            raise _Stopped
+        until = time.monotonic() + min(first * 2 ** (failures - 1), most)
+        self._pause_all(True)
+        try:
+            while (left := until - time.monotonic()) > 0:
+                if stop.wait(min(left, _KEEP_ALIVE)):
+                    raise _Stopped
+                self._keep_alive()
+                if self._revoked_while_retrying & {(d.topic, d.partition) for d in batch}:
+                    raise _Stopped
+        finally:
+            self._pause_all(False)
+
+    def _pause_all(self, pause: bool) -> None:
+        """Pause every partition held, or resume those the time order has not paused itself."""
+        if self._consumer is None:  # a dead-letter replay hands events over without a consumer
+            return
+        held = {(p.topic, p.partition) for p in self._consumer.assignment()}
+        partitions = [TopicPartition(t, p) for t, p in sorted(held if pause else held - self._paused)]
+        if partitions:
+            (self._consumer.pause if pause else self._consumer.resume)(partitions)
+
+    def _keep_alive(self) -> None:
+        """A poll that takes nothing: the partitions are paused (what was fetched before the pause
+        is read again later; a partition handed over by a rebalance meanwhile is paused too)."""
+        if self._consumer is None:
+            return
+        first: dict[Where, int] = {}
+        for message in self._consumer.consume(self._batch_size, timeout=0):
+            where = (message.topic(), message.partition())
+            if message.error() is None:
+                first[where] = min(first.get(where, message.offset()), message.offset())
+            elif message.error().code() == KafkaError._PARTITION_EOF and self._order is not None:
+                self._order.reached_end(where)
+        for (topic, partition), offset in first.items():
+            self._consumer.seek(TopicPartition(topic, partition, offset))
+        self._pause_all(True)
 
     def _publish(self, dead: list[Message], stop: threading.Event) -> None:
         """Nothing is committed past a dead letter the broker has not acknowledged."""
@@ -348,6 +389,8 @@ class KafkaSubscription:
         return Message(self._dlq_topic, key, message.value() or b"", headers)
 
 
+_KEEP_ALIVE = 1.0
+"""Seconds between polls while a batch is retried (well within any max.poll.interval.ms)."""
 _PATIENCE = 1.0
 """Seconds a partition with nothing read yet, not at its end, may hold the others back."""
 

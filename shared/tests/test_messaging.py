@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -355,6 +356,49 @@ def test_an_infrastructure_failure_is_retried_beyond_the_attempts(settings: Serv
         worker.join()
     with pytest.raises(AssertionError, match="condition not met"):
         read_topic(client_config(settings), topics.dead_letters(group).name, lambda ms: len(ms) >= 1, timeout=2)
+
+
+def test_a_batch_retried_past_the_poll_interval_keeps_its_place_and_is_applied_once(
+    settings: ServiceSettings, topic: Topic
+) -> None:
+    """The database is away three times longer than the group waits for a poll: the consumer
+    keeps its membership while it retries, so the batch is applied once and committed."""
+    slow = {"kafka_max_poll_interval_ms": 2500, "consumer_retry_seconds": 0.5, "consumer_retry_max_seconds": 1}
+    settings = settings.model_copy(update=slow)
+    produce_raw(client_config(settings), topic.name, events("a", "b"))
+    applied: list[str] = []
+    first_call: list[float] = []
+
+    def database_away(batch: Sequence[Delivery]) -> None:
+        first_call.append(first_call[0] if first_call else time.monotonic())
+        if time.monotonic() - first_call[0] < 7.5:
+            raise ConnectionError("database restarting")
+        applied.extend(d.envelope.id for d in batch)
+
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    stop, worker = running(KafkaSubscription(settings, group, [topic.name], database_away, KafkaPublisher(settings)))
+    try:
+        eventually(lambda: applied == ["a", "b"], timeout=30)
+        produce_raw(client_config(settings), topic.name, events("c"))
+        eventually(lambda: applied == ["a", "b", "c"])
+        time.sleep(3)  # a consumer that had left the group would be handed a, b again by now
+    finally:
+        stop.set()
+        worker.join()
+    assert applied == ["a", "b", "c"]
+    assert _committed(settings, group, topic) == 3
+
+
+def _committed(settings: ServiceSettings, group: str, topic: Topic) -> int:
+    consumer = Consumer(client_config(settings) | {"group.id": group})
+    try:
+        return int(sum(max(p.offset, 0) for p in consumer.committed(_partitions(topic), timeout=10)))
+    finally:
+        consumer.close()
+
+
+def _partitions(topic: Topic) -> list[TopicPartition]:
+    return [TopicPartition(topic.name, p) for p in range(topic.partitions)]
 
 
 def test_in_time_order_the_events_of_several_topics_come_as_they_were_recorded(
