@@ -8,6 +8,7 @@ import logging.config
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fdcs.services import SERVICES
@@ -33,6 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("service", choices=sorted(SERVICES))
     rebuild = _add(commands, "rebuild", "rebuild one service's view from its own event log", _rebuild)
     rebuild.add_argument("service", choices=sorted(n for n, s in SERVICES.items() if s.rebuilds))
+    backup = _add(commands, "backup", "dump one service's store (pg_dump of its schema)", _backup)
+    restore = _add(commands, "restore", "restore one service's store from a dump; its processes stopped", _restore)
+    for sub in (backup, restore):
+        sub.add_argument("service", choices=sorted(SERVICES))
+        sub.add_argument("file", type=Path)
+    restore.add_argument("--margin-minutes", type=float, default=10, help="how far before the dump groups go back")
     simulate = _add(commands, "simulate", "drive a county's year through the platform's APIs", _simulate)
     simulate.add_argument("--residents", type=int, default=20_000)
     simulate.add_argument("--year", type=int, default=2026)
@@ -176,6 +183,27 @@ def _rebuild(args: argparse.Namespace) -> None:
     logging.info("%s: rebuilding the view in %s from the event log", service.name, settings.database_schema)
     service.bootstrap().rebuild(settings)
     logging.info("%s: the view is rebuilt", service.name)
+
+
+def _backup(args: argparse.Namespace) -> None:
+    from fdcs.backups import backup
+
+    service = SERVICES[args.service]
+    logging.info("%s: backed up to %s", service.name, backup(service.settings(), args.file))
+
+
+def _restore(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from fdcs.backups import restore
+
+    service = SERVICES[args.service]
+    done = restore(service, service.settings(), args.file, timedelta(minutes=args.margin_minutes))
+    logging.info("%s: restored the store as it was at %s", service.name, done.taken_at.isoformat())
+    for group, topics_ in done.replayed.items():
+        logging.info("%s: consumer group %s reads again %s", service.name, group, topics_ or "nothing")
+    for what, count in done.done_again.items():
+        logging.info("%s: %s: %d", service.name, what, count)
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -64,6 +64,26 @@ class Processes:
         self._running[index].wait(10)
         self._start(arguments, name, serves, settings, port, index)
 
+    def halt(self, name: str) -> None:
+        """Stop `<service>.<role>` as Kubernetes stops a pod (SIGTERM, then wait); `resume` starts it again."""
+        index = self._started[name][0]
+        os.killpg(self._running[index].pid, signal.SIGTERM)
+        self._running[index].wait(30)
+
+    def resume(self, name: str) -> None:
+        """Start a halted `<service>.<role>` with its settings (an API on its port); returns once an API is ready."""
+        index, arguments, serves, settings, port = self._started[name]
+        self._start(arguments, name, serves, settings, port, index)
+
+    def run(self, service: str, *arguments: str, **settings: str) -> str:
+        """Run `python -m fdcs <arguments>` to its end as `service` would (its Kafka user); its output."""
+        env = {**self._env, **(self.broker.environment(service) if self.broker else {}), **settings}
+        done = subprocess.run(
+            [sys.executable, "-m", "fdcs", *arguments], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"python -m fdcs {' '.join(arguments)}: {done.stdout}{done.stderr}"
+        return done.stdout + done.stderr
+
     def _start(  # noqa: PLR0913
         self,
         arguments: list[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from signing.adapters.catalogue_file import load_catalogue
 from signing.adapters.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
 from signing.adapters.http import ROUTERS
 from signing.adapters.publishing import to_public
+from signing.adapters.restoring import erase_again
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
 from signing.application.starting import Starts
@@ -80,6 +82,15 @@ def index_follower(
 def create_workers(settings: SigningSettings) -> list[LogFollower]:
     """What `python -m fdcs project signing` runs."""
     return [index_follower(settings)]
+
+
+def after_restore(settings: SigningSettings, since: datetime) -> dict[str, int]:
+    """What `python -m fdcs restore signing` does once the dump is back (fdcs/backups.py)."""
+    store = store_for(settings)
+    try:
+        return {"erasures done again": erase_again(settings, store, since, utc_now)}
+    finally:
+        store.close()
 
 
 def migrate(settings: SigningSettings) -> None:
