@@ -9,6 +9,7 @@ const SignIn = (() => {
   const PENDING = "fdcs.sign-in";
   let session = null;  // { accessToken, idToken, expiresAt }
   let discovered = null;
+  let leaving = false;  // one sign-in at a time: a second would overwrite the first's state
 
   const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -54,6 +55,17 @@ const SignIn = (() => {
   const redirectUri = (config) => `${location.origin}${config.redirect_path}`;
 
   async function begin(config) {
+    if (leaving) return;
+    leaving = true;
+    try {
+      await leave(config);
+    } catch (failure) {
+      leaving = false;
+      throw failure;
+    }
+  }
+
+  async function leave(config) {
     const provider = await discover(config.issuer);
     const pending = { state: random(24), nonce: random(24), verifier: random(48), back: location.pathname };
     sessionStorage.setItem(PENDING, JSON.stringify(pending));
