@@ -63,7 +63,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             raise Problem(
                 401, "missing-token", "sign in: the page needs your bearer token", {"WWW-Authenticate": "Bearer"}
             )
-        verifier.verify(token.strip())
+        await verifier.verify_async(token.strip())
         key = (token.strip(), period, area)
         cached: dict[str, Any] | None = answers.get(key)
         if cached is not None:

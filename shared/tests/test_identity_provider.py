@@ -4,6 +4,7 @@ refuse a forged, misdirected, expired or unknown one; a provider that does not a
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import time
@@ -196,6 +197,30 @@ def test_a_provider_that_does_not_answer_is_a_503_within_the_timeout() -> None:
     nobody = only(IdentityProvider(f"http://127.0.0.1:{free_port()}", "fdcs", ["RS256"]))  # nothing listens
     token = jwt.encode({"iss": nobody._provider.issuer, "sub": "x", "exp": time.time() + 60}, "k" * 32, "HS256")  # type: ignore[union-attr]
     assert refusal(nobody, token).status == 503
+
+
+def test_while_one_request_waits_for_a_silent_provider_the_others_are_answered() -> None:
+    """The keys are fetched in a worker thread: the event loop serves everyone else meanwhile."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        issuer = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        api = service_app("t", "t", [router], only(IdentityProvider(issuer, "fdcs", ["RS256"], timeout=1)))
+        token = jwt.encode({"iss": issuer, "sub": "x", "exp": time.time() + 60}, "k" * 32, "HS256")
+
+        async def both() -> tuple[int, int, float]:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as http:
+                started = time.monotonic()
+                waiting = asyncio.create_task(http.get("/me", headers={"Authorization": f"Bearer {token}"}))
+                await asyncio.sleep(0.05)
+                live = await http.get("/health/live")
+                live_took = time.monotonic() - started
+                return live.status_code, (await waiting).status_code, live_took
+
+        live, waited, live_took = asyncio.run(both())
+
+    assert (live, waited) == (200, 503)
+    assert live_took < 0.5  # not behind the 1 s wait
 
 
 def test_without_the_key_file_only_the_providers_tokens_pass(

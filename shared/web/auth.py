@@ -10,6 +10,7 @@ access rules, in one module; this only says who the caller is.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from pathlib import Path
 from time import time
@@ -67,6 +68,14 @@ class TokenVerifier:
         if provider is None:
             raise FileNotFoundError(f"JWT public key {path} not found (dev keys: python -m fdcs keys)")
         return cls(None, algorithms, issuer, audience, provider)
+
+    async def verify_async(self, token: str) -> Principal:
+        """`verify`, in a worker thread where it may have to fetch the provider's keys (bounded by
+        its timeout, but never on the event loop); a token seen before costs no thread."""
+        known = self._recent.get(token)
+        if self._provider is None or (known is not None and known[1] > time()):
+            return self.verify(token)
+        return await asyncio.to_thread(self.verify, token)
 
     def verify(self, token: str) -> Principal:
         known = self._recent.get(token)
@@ -141,7 +150,7 @@ async def _principal(
     if credentials is None:
         raise Problem(401, "missing-token", "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(credentials.credentials)
+    return await verifier.verify_async(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
