@@ -120,7 +120,9 @@ def _spawn(name: str, arguments: list[str], env: dict[str, str], running: Runnin
 
 
 def _dashboard(env: dict[str, str], running: Running) -> None:
-    _spawn("dashboard", ["dashboard"], env, running)
+    # A development platform: the official's token comes in the link it prints (production signs
+    # in with the province's identity provider instead; see deploy/k8s/README.md).
+    _spawn("dashboard", ["dashboard"], env | {"DASHBOARD_TOKEN_IN_LINK": "true"}, running)
     _wait_ready(port := _dashboard_port())
     official = mint({"sub": "dev-official", "role": "official", "area": "44"})
     print(f"{'dashboard':<15} http://127.0.0.1:{port}/#token={official}")

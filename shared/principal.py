@@ -7,6 +7,15 @@ from typing import Literal
 
 Role = Literal["resident", "family_doctor", "hospital", "insurance_bureau", "official", "admin"]
 ROLES: tuple[Role, ...] = ("resident", "family_doctor", "hospital", "insurance_bureau", "official", "admin")
+# A token's claims that scope a role, and the field each fills.
+CLAIMS = {
+    "team": "team_id",
+    "institution": "institution_id",
+    "hospital": "hospital_id",
+    "bureau": "bureau_id",
+    "area": "area_code",
+    "resident": "resident_ref",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,55 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.devkeys import DEV_PERSONAL_DATA_KEY
 from shared.eventstore.cipher import master_key
+from shared.principal import CLAIMS
 
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
 
 
-class ServiceSettings(BaseSettings):
+class IdentitySettings(BaseSettings):
+    """How a bearer token is verified: by the public key in a file (the default; `make run` mints
+    development tokens with its private half), and, where AUTH_OIDC_ISSUER is set, by the keys the
+    province's identity provider publishes (OpenID Connect discovery, JWKS). Read by every service
+    and by the dashboard."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    auth_jwt_public_key_file: Path = Field(
+        default=Path(".local/jwt/public.pem"),
+        description="PEM public key whose tokens carry AUTH_JWT_ISSUER; may be absent where AUTH_OIDC_ISSUER is set",
+    )
+    auth_jwt_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]] = Field(
+        default=["RS256"], description="What a token may be signed with"
+    )
+    auth_jwt_issuer: str = Field(default="fdcs-dev", description="The `iss` a token must carry")
+    auth_jwt_audience: str = Field(default="fdcs", description="The `aud` a token must carry")
+
+    auth_oidc_issuer: str = Field(
+        default="",
+        pattern=r"^(https?://\S+)?$",
+        description="The province's identity provider (its `iss`): its tokens are checked by the keys it publishes",
+    )
+    auth_oidc_audience: str = Field(default="fdcs", description="The `aud` the identity provider's tokens must carry")
+    auth_oidc_jwks_url: str = Field(
+        default="", pattern=r"^(https?://\S+)?$", description="Its key set (empty: the `jwks_uri` of its discovery)"
+    )
+    auth_oidc_claims: dict[str, str] = Field(
+        default={},
+        description="Which of its claims carries ours, as JSON, e.g. "
+        '{"role": "realm_access.roles", "area": "fdcs_area"}; a claim not named is read under its own name',
+    )
+    auth_oidc_timeout_seconds: float = Field(
+        default=5, gt=0, le=60, description="Longest wait for its discovery or key set (then 503, never a hang)"
+    )
+
+    @model_validator(mode="after")
+    def _known_claims(self) -> Self:
+        if strange := set(self.auth_oidc_claims) - {"sub", "role", *CLAIMS}:
+            raise ValueError(f"AUTH_OIDC_CLAIMS maps claims the platform does not read: {sorted(strange)}")
+        return self
+
+
+class ServiceSettings(IdentitySettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     environment: Literal["development", "test", "production"] = Field(
@@ -98,15 +142,6 @@ class ServiceSettings(BaseSettings):
     kafka_topic_replication: int = Field(
         default=1, ge=1, le=7, description="Replicas of the topics the platform creates itself"
     )
-
-    auth_jwt_public_key_file: Path = Field(
-        default=Path(".local/jwt/public.pem"), description="PEM public key of the identity provider"
-    )
-    auth_jwt_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]] = Field(
-        default=["RS256"], description="What a token may be signed with"
-    )
-    auth_jwt_issuer: str = Field(default="fdcs-dev", description="The `iss` a token must carry")
-    auth_jwt_audience: str = Field(default="fdcs", description="The `aud` a token must carry")
 
     pseudonym_key: SecretStr = Field(
         default=SecretStr(DEV_PSEUDONYM_KEY),

@@ -17,7 +17,7 @@ from fdcs.dashboard.overview import Sources
 from fdcs.dashboard.settings import DashboardSettings
 from shared.metrics.http import instrument
 from shared.web import problems
-from shared.web.auth import TokenVerifier
+from shared.web.auth import verifier_for
 from shared.web.bounds import YEAR
 from shared.web.problems import Problem
 
@@ -30,12 +30,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     # The identity provider's public key, as the services verify with: a forged or garbage
     # token is refused here, costing no call to the services (asking them once per token
     # and remembering the refusal would still cost one call per new garbage token).
-    verifier = TokenVerifier.from_file(
-        settings.auth_jwt_public_key_file,
-        list(settings.auth_jwt_algorithms),
-        settings.auth_jwt_issuer,
-        settings.auth_jwt_audience,
-    )
+    verifier = verifier_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,12 +44,13 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
+    @app.get(settings.dashboard_oidc_redirect_path, include_in_schema=False)  # the provider sends officials back here
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
-    @app.get("/api/settings", summary="How often the page refreshes")
-    async def page_settings() -> dict[str, float]:
-        return {"refresh_seconds": settings.refresh_seconds}
+    @app.get("/api/settings", summary="How often the page refreshes, and how an official signs in")
+    async def page_settings() -> dict[str, Any]:
+        return {"refresh_seconds": settings.refresh_seconds, **sign_in(settings)}
 
     @app.get("/api/overview", summary="The figures of the page, for the caller's own scope")
     async def overview(
@@ -67,7 +63,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             raise Problem(
                 401, "missing-token", "sign in: the page needs your bearer token", {"WWW-Authenticate": "Bearer"}
             )
-        verifier.verify(token.strip())
+        await verifier.verify_async(token.strip())
         key = (token.strip(), period, area)
         cached: dict[str, Any] | None = answers.get(key)
         if cached is not None:
@@ -83,3 +79,16 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
 
     instrument(app)
     return app
+
+
+def sign_in(settings: DashboardSettings) -> dict[str, Any]:
+    """What the page needs to sign in: public values only (a public client has no secret)."""
+    provider = None
+    if settings.dashboard_oidc_issuer:
+        provider = {
+            "issuer": settings.dashboard_oidc_issuer,
+            "client_id": settings.dashboard_oidc_client_id,
+            "redirect_path": settings.dashboard_oidc_redirect_path,
+            "scopes": settings.dashboard_oidc_scopes,
+        }
+    return {"sign_in": provider, "token_in_link": settings.dashboard_token_in_link}

@@ -52,6 +52,7 @@ class Processes:
 
     def start_dashboard(self, appraisal_url: str, billing_url: str, signing_url: str) -> str:
         urls = {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url, "SIGNING_URL": signing_url}
+        urls["DASHBOARD_TOKEN_IN_LINK"] = "true"  # the test opens it with `#token=`, as `make run` prints
         url = self._start(["dashboard"], "dashboard.serve", True, urls)
         assert url is not None
         return url

@@ -17,6 +17,7 @@ from shared.settings import ServiceSettings
 from shared.web import problems
 from shared.web.admission import Admission, Capacity
 from shared.web.auth import TokenVerifier
+from shared.web.auth import verifier_for as verifier_for  # where the services take it from
 from shared.web.contracts import contracts_router
 from shared.web.correlation import Correlated
 from shared.web.guard import Door, Guard
@@ -36,15 +37,6 @@ def today(request: Request) -> date:
     for a term's start, a deadline or a period."""
     local: date = request.app.state.clock().astimezone(request.app.state.zone).date()
     return local
-
-
-def verifier_for(settings: ServiceSettings) -> TokenVerifier:
-    return TokenVerifier.from_file(
-        settings.auth_jwt_public_key_file,
-        list(settings.auth_jwt_algorithms),
-        settings.auth_jwt_issuer,
-        settings.auth_jwt_audience,
-    )
 
 
 def capacity_of(settings: ServiceSettings) -> Capacity:

@@ -1,4 +1,5 @@
-"""Who is calling: a bearer JWT (OIDC-style claims) verified with the configured public key.
+"""Who is calling: a bearer JWT (OIDC-style claims) verified with the configured public key,
+or with the province's identity provider's published keys where one is configured (provider.py).
 
 Claims: `sub`, `role`, and the role's scope: `team` and `institution` (family doctor),
 `hospital`, `bureau` (insurance bureau), `area` (health commission official), `resident`
@@ -9,6 +10,7 @@ access rules, in one module; this only says who the caller is.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from pathlib import Path
 from time import time
@@ -18,17 +20,10 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.principal import ROLES, Principal
+from shared.principal import CLAIMS, ROLES, Principal
+from shared.settings import IdentitySettings
 from shared.web.problems import Problem
-
-CLAIMS = {
-    "team": "team_id",
-    "institution": "institution_id",
-    "hospital": "hospital_id",
-    "bureau": "bureau_id",
-    "area": "area_code",
-    "resident": "resident_ref",
-}
+from shared.web.provider import IdentityProvider
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -48,34 +43,52 @@ def _text(value: object) -> bool:
 
 class TokenVerifier:
     """Verifies signature, expiry, issuer and audience; remembers recent good tokens
-    until they expire, since a client sends the same token many times."""
+    until they expire, since a client sends the same token many times. A token's `iss` picks
+    how: the identity provider's published keys, or the public key (`public_key`, None where
+    only the provider's tokens are accepted); another issuer is refused."""
 
-    def __init__(self, public_key: str, algorithms: list[str], issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        public_key: str | None,
+        algorithms: list[str],
+        issuer: str,
+        audience: str,
+        provider: IdentityProvider | None = None,
+    ) -> None:
         self._key, self._algorithms = public_key, algorithms
-        self._issuer, self._audience = issuer, audience
+        self._issuer, self._audience, self._provider = issuer, audience, provider
         self._recent: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @classmethod
-    def from_file(cls, path: Path, algorithms: list[str], issuer: str, audience: str) -> TokenVerifier:
-        if not path.is_file():
+    def from_file(
+        cls, path: Path, algorithms: list[str], issuer: str, audience: str, provider: IdentityProvider | None = None
+    ) -> TokenVerifier:
+        if path.is_file():
+            return cls(path.read_text(), algorithms, issuer, audience, provider)
+        if provider is None:
             raise FileNotFoundError(f"JWT public key {path} not found (dev keys: python -m fdcs keys)")
-        return cls(path.read_text(), algorithms, issuer, audience)
+        return cls(None, algorithms, issuer, audience, provider)
+
+    async def verify_async(self, token: str) -> Principal:
+        """`verify`, in a worker thread where it may have to fetch the provider's keys (bounded by
+        its timeout, but never on the event loop); a token seen before costs no thread."""
+        known = self._recent.get(token)
+        if self._provider is None or (known is not None and known[1] > time()):
+            return self.verify(token)
+        return await asyncio.to_thread(self.verify, token)
 
     def verify(self, token: str) -> Principal:
         known = self._recent.get(token)
         if known is not None and known[1] > time():
             return known[0]
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=self._algorithms,
-                issuer=self._issuer,
-                audience=self._audience,
-                options={"require": ["exp", "sub", "role"]},
-            )
+            claims = self._claims(token)
             principal = principal_from_claims(claims)
-        except (jwt.InvalidTokenError, KeyError) as bad:
+        except jwt.PyJWKClientConnectionError as unreachable:
+            raise Problem(
+                503, "identity-provider-unavailable", f"cannot check the token now: {unreachable}", {"Retry-After": "5"}
+            ) from unreachable
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError, KeyError) as bad:
             raise Problem(
                 401,
                 "invalid-token",
@@ -85,10 +98,47 @@ class TokenVerifier:
         self._remember(token, principal, float(claims["exp"]))
         return principal
 
+    def _claims(self, token: str) -> dict[str, Any]:
+        # Read unverified only to choose the key; whichever is chosen verifies everything.
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        if self._provider is not None and issuer == self._provider.issuer:
+            return self._provider.claims_of(token)
+        if self._key is None or issuer != self._issuer:
+            raise jwt.InvalidIssuerError(f"unknown issuer {str(issuer)[:100]!r}")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            self._key,
+            algorithms=self._algorithms,
+            issuer=self._issuer,
+            audience=self._audience,
+            options={"require": ["exp", "sub", "role"]},
+        )
+        return claims
+
     def _remember(self, token: str, principal: Principal, expires: float) -> None:
         self._recent[token] = (principal, expires)
         if len(self._recent) > 10_000:
             self._recent.popitem(last=False)
+
+
+def verifier_for(settings: IdentitySettings) -> TokenVerifier:
+    provider = None
+    if settings.auth_oidc_issuer:
+        provider = IdentityProvider(
+            settings.auth_oidc_issuer,
+            settings.auth_oidc_audience,
+            list(settings.auth_jwt_algorithms),
+            settings.auth_oidc_claims,
+            settings.auth_oidc_jwks_url,
+            settings.auth_oidc_timeout_seconds,
+        )
+    return TokenVerifier.from_file(
+        settings.auth_jwt_public_key_file,
+        list(settings.auth_jwt_algorithms),
+        settings.auth_jwt_issuer,
+        settings.auth_jwt_audience,
+        provider,
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider")
@@ -100,7 +150,7 @@ async def _principal(
     if credentials is None:
         raise Problem(401, "missing-token", "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(credentials.credentials)
+    return await verifier.verify_async(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

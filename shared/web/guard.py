@@ -69,7 +69,7 @@ class Guard:
             return
         try:
             if not self.door.is_public(scope):
-                scope.setdefault("state", {})["principal"] = self.verifier.verify(_bearer(scope))
+                scope.setdefault("state", {})["principal"] = await self.verifier.verify_async(_bearer(scope))
             if _has_nul(scope):
                 raise Problem(400, "nul-character", "the path and the query may not contain a NUL character")
             limit = self.door.limit(scope)

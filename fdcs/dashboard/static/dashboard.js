@@ -1,19 +1,33 @@
 // The dashboard: asks /api/overview (with the official's own token) and draws it with Chart.js.
 // No data is not zero: a missing figure stays a gap and says "no data"; an empty panel says so.
+// The official signs in with the province's identity provider (signin.js); a token in the link
+// (`#token=`) or pasted is accepted only where the development setting allows it.
 "use strict";
 
 const COLOURS = ["#0d4f8b", "#1e8e3e", "#c77c02", "#8e24aa", "#c5221f", "#00838f", "#6d4c41"];
 const DIMENSIONS = ["contracted_services", "effective_contracting", "effective_performance", "service_effect"];
 const charts = {};
 let refreshSeconds = 5;
+let auth = { sign_in: null, token_in_link: false };
+let halted = false;  // a failed or ended sign-in waits for the official's click, never loops
 
-function token() {
+async function bearer() {
   const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
   if (fromLink) {
+    history.replaceState(null, "", location.pathname + location.search);  // never stays in the address bar
+    if (!auth.token_in_link) throw new Error("a token in the link is refused here: sign in");
     sessionStorage.setItem("token", fromLink);
-    history.replaceState(null, "", location.pathname); // the token does not stay in the address bar
   }
-  return sessionStorage.getItem("token");
+  const pasted = auth.token_in_link ? sessionStorage.getItem("token") : null;
+  if (pasted) return pasted;
+  return auth.sign_in ? SignIn.bearer(auth.sign_in) : null;
+}
+
+function halt(message) {
+  halted = true;
+  document.getElementById("status").textContent = message;
+  document.getElementById("sign-in").hidden = !auth.sign_in;
+  document.getElementById("sign-out").hidden = true;
 }
 
 const known = (v) => v !== null && v !== undefined;
@@ -182,15 +196,28 @@ function areas(teams) {
 }
 
 async function refresh() {
-  const bearer = token();
-  if (!bearer) {
-    document.getElementById("signin").hidden = false;
-    document.getElementById("status").textContent = "sign in to see the figures";
+  if (halted) return;
+  let token;
+  try {
+    token = await bearer();
+  } catch (failure) {
+    halt(`could not sign in: ${failure.message}`);
     return;
   }
+  if (!token) {
+    document.getElementById("signin").hidden = !auth.token_in_link;
+    document.getElementById("status").textContent = auth.sign_in || auth.token_in_link
+      ? "sign in to see the figures" : "sign-in is not configured (DASHBOARD_OIDC_ISSUER)";
+    return;
+  }
+  document.getElementById("sign-out").hidden = !SignIn.signedIn();
   const q = new URLSearchParams({ period: document.getElementById("period").value, area: document.getElementById("area").value });
   try {
-    const answer = await fetch(`/api/overview?${q}`, { headers: { Authorization: `Bearer ${bearer}` } });
+    const answer = await fetch(`/api/overview?${q}`, { headers: { Authorization: `Bearer ${token}` } });
+    if (answer.status === 401 && SignIn.signedIn()) {
+      halt(`your sign-in was refused: ${(await answer.json()).detail ?? ""}`);
+      return;
+    }
     if (!answer.ok) throw new Error(`${answer.status} ${(await answer.json()).detail ?? ""}`);
     const overview = await answer.json();
     render(overview);
@@ -202,10 +229,29 @@ async function refresh() {
 }
 
 document.getElementById("use-token").addEventListener("click", () => {
+  if (!auth.token_in_link) return;
   sessionStorage.setItem("token", document.getElementById("token").value.trim());
   document.getElementById("signin").hidden = true;
   refresh();
 });
+document.getElementById("sign-in").addEventListener("click", () => {
+  halted = false;
+  SignIn.begin(auth.sign_in).catch((failure) => halt(`could not sign in: ${failure.message}`));
+});
+document.getElementById("sign-out").addEventListener("click", async () => {
+  halted = true;
+  sessionStorage.setItem("fdcs.signed-out", "1");  // back from the provider: say so, don't sign in again at once
+  if (!(await SignIn.signOut(auth.sign_in).catch(() => false))) halt("signed out");
+});
 document.getElementById("filters").addEventListener("change", refresh);
-fetch("/api/settings").then((r) => r.json()).then((s) => { refreshSeconds = s.refresh_seconds; })
-  .finally(() => { refresh(); setInterval(refresh, refreshSeconds * 1000); });
+fetch("/api/settings").then((r) => r.json()).then((s) => {
+  refreshSeconds = s.refresh_seconds;
+  auth = { sign_in: s.sign_in, token_in_link: s.token_in_link };
+}).finally(() => {
+  if (sessionStorage.getItem("fdcs.signed-out")) {
+    sessionStorage.removeItem("fdcs.signed-out");
+    halt("signed out");
+  }
+  refresh();
+  setInterval(refresh, refreshSeconds * 1000);
+});

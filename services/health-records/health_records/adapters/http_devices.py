@@ -104,7 +104,7 @@ async def post_readings(device_id: DeviceId, request: Request, credential: Devic
 async def _device(request: Request, device_id: str, credential: str | None) -> Device:
     scheme, _, secret = (credential or "").partition(" ")
     if scheme.lower() == "bearer":  # a person's token: who they are decides 401 or 403
-        request.app.state.verifier.verify(secret.strip())
+        await request.app.state.verifier.verify_async(secret.strip())
         raise Problem(403, "not-a-device", "readings are posted by the device itself")
     if scheme.lower() != "device" or not secret.strip():
         raise Problem(401, "missing-device-credential", "a device credential is required", _CHALLENGE)
