@@ -29,13 +29,15 @@ class Processes:
         self._running: list[subprocess.Popen[bytes]] = []
         self._started: dict[str, tuple[int, list[str], bool, dict[str, str], int | None]] = {}
 
-    def start(self, role: str, service: str, **settings: str) -> str | None:
-        """Start `python -m fdcs <role> <service>`; for `serve`, returns its URL once ready."""
+    def start(self, role: str, service: str, replica: int = 0, **settings: str) -> str | None:
+        """Start `python -m fdcs <role> <service>`; for `serve`, returns its URL once ready.
+        It is named `<service>.<role>`, or `<service>.<role>.<replica>` for a further replica."""
         if self.broker:
             settings = self.broker.environment(service) | settings
             groups = [v for k, v in settings.items() if k.endswith("CONSUMER_GROUP")]
             self.broker.declare(*(dead_letters(group) for group in groups))  # as deployment declares them
-        return self._start([role, service], f"{service}.{role}", role == "serve", settings)
+        name = f"{service}.{role}" + (f".{replica}" if replica else "")
+        return self._start([role, service], name, role == "serve", settings)
 
     def pids(self) -> list[int]:
         """The processes started, in order (a benchmark reads their memory)."""
@@ -57,13 +59,14 @@ class Processes:
         assert url is not None
         return url
 
-    def crash(self, name: str) -> None:
+    def crash(self, name: str, restart: bool = True) -> None:
         """Kill `<service>.<role>` at once (SIGKILL, as a crash or an OOM kill would), then start
         it again with the same settings, an API on the same port; returns once an API is ready."""
         index, arguments, serves, settings, port = self._started[name]
         os.killpg(self._running[index].pid, signal.SIGKILL)
         self._running[index].wait(10)
-        self._start(arguments, name, serves, settings, port, index)
+        if restart:
+            self._start(arguments, name, serves, settings, port, index)
 
     def halt(self, name: str) -> None:
         """Stop `<service>.<role>` as Kubernetes stops a pod (SIGTERM, then wait); `resume` starts it again."""

@@ -5,7 +5,8 @@ settlement view). At the end nothing acknowledged is lost and nothing has taken 
 every signing answered 201 is counted once by appraisal and has one account in billing like
 every other's, and every idempotency key still replays the same contract.
 
-The broker and PostgreSQL have tests of their own (`test_broker_faults`, `test_database_outage`).
+The broker and PostgreSQL have tests of their own (`test_broker_faults`, `test_database_outage`), and
+so has the relay's standby replica (`test_relay_takeover`).
 """
 
 from __future__ import annotations
