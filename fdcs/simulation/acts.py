@@ -126,7 +126,7 @@ class Acts:
         month's acts are all done by now), then billing refuses the close until its consumer
         has applied it (409 inputs-not-caught-up), and it is asked again."""
         for service in FEEDING_BILLING:
-            await self._outbox_sent(service, when)
+            await self._outbox_sent(service)
         await self.once_known(
             "billing",
             "POST",
@@ -139,14 +139,14 @@ class Acts:
             known_later={INPUTS_NOT_IN},
         )
 
-    async def _outbox_sent(self, service: str, when: datetime) -> None:
-        outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, when)
+    async def _outbox_sent(self, service: str) -> None:
+        outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, None)
         end = outbox["log_end"]
         for wait in CLOSE_WAITS:
             if outbox["published_through"] >= end:
                 return
             await asyncio.sleep(wait)
-            outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, when, again=True)
+            outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, None, again=True)
         raise RuntimeError(f"{service} did not publish its events to Kafka: is its relay running?")
 
     async def sign(self, person: Resident, d: date) -> None:

@@ -53,7 +53,7 @@ class FakePlatform(Platform):
         method: str,
         path: str,
         who: Mapping[str, str | None],
-        at: datetime,
+        at: datetime | None,
         body: Any = None,
         step: str | None = None,
         params: dict[str, Any] | None = None,
@@ -67,7 +67,7 @@ class FakePlatform(Platform):
         if not again:  # how often a call is tried again is the platform's doing
             self.requests += 1
             self._kinds[path.rsplit("/", 1)[-1]] += 1
-            self.sent.append(self._named([service, method, path, at.isoformat(), body, step]))
+            self.sent.append(self._named([service, method, path, at and at.isoformat(), body, step]))
         if step is not None and step in self._replies:
             return self._replies[step]
         answer = self._answer(method, path, body)

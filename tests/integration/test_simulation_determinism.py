@@ -45,7 +45,7 @@ class StoppingPlatform(Platform):
         method: str,
         path: str,
         who: Mapping[str, str | None],
-        at: datetime,
+        at: datetime | None,
         body: Any = None,
         step: str | None = None,
         params: dict[str, Any] | None = None,

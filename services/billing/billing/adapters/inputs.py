@@ -13,8 +13,9 @@ period's end: a partition is in recorded order (a relay publishes its service's 
 so nothing of the period can follow that event. Kafka's own positions say this (the group's
 committed offset, the partition's end), so the consumer records nothing more for it; and the
 rule holds at a province's traffic too, where a partition is rarely drained but soon shows
-events after the period. Events still in another service's outbox are not on any partition:
-the close is run after the period (the CronJob at 02:00), when its relays have long sent them.
+events after the period. Events still in another service's outbox are on no partition yet: the
+scheduler closes hours after the period, when the relays have long sent them; a caller that
+closes at once (the simulation) first waits for their outboxes (`GET /health/outbox`).
 """
 
 from __future__ import annotations
