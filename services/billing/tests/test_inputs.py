@@ -14,6 +14,7 @@ from billing.adapters.inputs import InputPosition, KafkaInputs
 from billing.settings import Settings
 from shared.contracts import topics
 from shared.messaging import ensure_topics
+from shared.messaging.relay import RELAY
 from shared.testing.kafka import produce_raw
 
 from .conftest import Billing
@@ -85,3 +86,16 @@ def _commit(client: dict[str, Any], group: str, topic: str, partition: int, offs
         consumer.commit(offsets=[TopicPartition(topic, partition, offset)], asynchronous=False)
     finally:
         consumer.close()
+
+
+def test_the_outbox_read_says_how_far_the_relay_has_published_the_log(billing: Billing) -> None:
+    """What a caller closing right after the period waits on (the simulation): no event, positions only."""
+    billing.deliver(billing.signed("c1"), billing.signed("c2"))
+    end = billing.store.last_position()
+
+    before = billing.client.get("/health/outbox").json()  # public, as the other health reads
+    billing.store.track(RELAY, end)  # as the relay does once Kafka has the events
+    after = billing.client.get("/health/outbox").json()
+
+    assert end > 0 and before == {"log_end": end, "published_through": 0}
+    assert after == {"log_end": end, "published_through": end}
