@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -19,14 +19,12 @@ CHINA = timezone(timedelta(hours=8))
 FULL = {"/problems/team-full", "/problems/doctor-full"}
 # What a service knows from another's events: a record signing opens, the team a contract gives
 # access to, a contract referral notes. The simulation's actors are always the right ones.
-KNOWN_LATER = frozenset(
-    {
-        "/problems/record-not-found",
-        "/problems/forbidden",
-        "/problems/not-under-contract",
-        "/problems/resident-not-contracted",
-    }
-)
+KNOWN_LATER = {
+    "/problems/record-not-found",
+    "/problems/forbidden",
+    "/problems/not-under-contract",
+    "/problems/resident-not-contracted",
+}
 WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # seconds: about 13 in all
 # A close waits for billing's consumer (refused until then), and billing's inputs come from these.
 INPUTS_NOT_IN = "/problems/inputs-not-caught-up"
@@ -239,7 +237,7 @@ class Acts:
         *,
         step: str | None = None,
         waits: tuple[float, ...] = WAITS,
-        known_later: set[str] | frozenset[str] = KNOWN_LATER,
+        known_later: Collection[str] = KNOWN_LATER,
     ) -> Any:
         """A call that needs another service's events: refused until they arrive, so asked
         again for a while in real time. Letting simulated days pass instead would make what
