@@ -128,6 +128,8 @@ def _dashboard(_: argparse.Namespace) -> None:
 def _relay(args: argparse.Namespace) -> None:
     import psycopg
 
+    from shared.messaging.relay import RELAY
+
     service = SERVICES[args.service]
     settings = service.settings()
     _log_as(service.name, settings)
@@ -137,7 +139,7 @@ def _relay(args: argparse.Namespace) -> None:
     store = relay.store
     while not stop.is_set():  # the lock is taken again after the database restarted, say
         try:
-            with store.exclusive("kafka-relay") as held:
+            with store.exclusive(RELAY) as held:
                 logging.info("%s relay publishing from schema %s", service.name, settings.database_schema)
                 relay.run(stop, settings.relay_idle_seconds, held)
         except psycopg.OperationalError as away:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -26,6 +26,10 @@ KNOWN_LATER = {
     "/problems/resident-not-contracted",
 }
 WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # seconds: about 13 in all
+# A close waits for billing's consumer (refused until then), and billing's inputs come from these.
+INPUTS_NOT_IN = "/problems/inputs-not-caught-up"
+FEEDING_BILLING = ("signing", "referral", "appraisal")
+CLOSE_WAITS = (*WAITS, *(5.0,) * 57)  # up to 5 minutes more: a busy machine, a consumer far behind
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -103,15 +107,7 @@ class Acts:
     async def finish(self) -> None:
         """After the year: December's settlement, then the appraisal published in January."""
         year = self.state.year
-        await self.platform.call(
-            "billing",
-            "POST",
-            "/settlement-periods/close",
-            people.ADMIN,
-            at(date(year + 1, 1, 1), 2),
-            {"period": f"{year}-12"},
-            step=f"close-{year}-12",
-        )
+        await self.close(f"{year}-12", at(date(year + 1, 1, 1), 2))
         await self.platform.call(
             "appraisal",
             "POST",
@@ -121,6 +117,35 @@ class Acts:
             {"as_of": at(date(year + 1, 1, 5), 9).isoformat()},
             step=f"publish-{year}",
         )
+
+    async def close(self, period: str, when: datetime) -> None:
+        """A month's close, settling on everything the month brought, whatever the platform's
+        speed: first every service feeding billing has put on Kafka what it recorded (the
+        month's acts are all done by now), then billing refuses the close until its consumer
+        has applied it (409 inputs-not-caught-up), and it is asked again."""
+        for service in FEEDING_BILLING:
+            await self._outbox_sent(service)
+        await self.once_known(
+            "billing",
+            "POST",
+            "/settlement-periods/close",
+            people.ADMIN,
+            when,
+            {"period": period},
+            step=f"close-{period}",
+            waits=CLOSE_WAITS,
+            known_later={INPUTS_NOT_IN},
+        )
+
+    async def _outbox_sent(self, service: str) -> None:
+        outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, None)
+        end = outbox["log_end"]
+        for wait in CLOSE_WAITS:
+            if outbox["published_through"] >= end:
+                return
+            await asyncio.sleep(wait)
+            outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, None, again=True)
+        raise RuntimeError(f"{service} did not publish its events to Kafka: is its relay running?")
 
     async def sign(self, person: Resident, d: date) -> None:
         life = self.lives[person.serial]
@@ -212,6 +237,7 @@ class Acts:
         *,
         step: str | None = None,
         waits: tuple[float, ...] = WAITS,
+        known_later: Collection[str] = KNOWN_LATER,
     ) -> Any:
         """A call that needs another service's events: refused until they arrive, so asked
         again for a while in real time. Letting simulated days pass instead would make what
@@ -220,7 +246,7 @@ class Acts:
             try:
                 return await self.platform.call(service, method, path, who, when, body, step, again=tried > 0)
             except Refused as refused:
-                if refused.problem.get("type") not in KNOWN_LATER:
+                if refused.problem.get("type") not in known_later:
                     raise
             await asyncio.sleep(wait)
         if waits:
@@ -323,13 +349,5 @@ class Acts:
         )
         if d.day == 1:
             last_month = d - timedelta(days=1)
-            await self.platform.call(
-                "billing",
-                "POST",
-                "/settlement-periods/close",
-                people.ADMIN,
-                at(d, 2),
-                {"period": f"{last_month:%Y-%m}"},
-                step=f"close-{last_month:%Y-%m}",
-            )
+            await self.close(f"{last_month:%Y-%m}", at(d, 2))
             self.state.count("periods closed")

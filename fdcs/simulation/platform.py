@@ -58,13 +58,15 @@ class Platform:
         method: str,
         path: str,
         who: Mapping[str, str | None],
-        at: datetime,
+        at: datetime | None,
         body: Any = None,
         step: str | None = None,
         params: dict[str, Any] | None = None,
         again: bool = False,  # a call the platform had refused for want of events: one more try
     ) -> Any:
-        headers = {"Authorization": f"Bearer {self.token(**who)}", "X-Simulated-Time": at.isoformat()}
+        headers = {"Authorization": f"Bearer {self.token(**who)}"}
+        if at is not None:  # None: a public read (health), which no one may tell the time
+            headers["X-Simulated-Time"] = at.isoformat()
         if step is not None:
             headers["Idempotency-Key"] = f"sim-{self._seed}-{step}"
         self.retries += again

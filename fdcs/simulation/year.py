@@ -1,4 +1,5 @@
-"""A county's year, day by day: each day's acts run concurrently, one resident's in order."""
+"""A county's year, day by day: each day's acts run concurrently, one resident's in order (and one
+township's that take or free a team's places)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from fdcs.simulation.care import Care, Referral
 from fdcs.simulation.population import Resident
 
 Act = Callable[[], Awaitable[None]]
+# Whose acts run one after the other: a resident's (by serial), or, for acts that take or free a
+# team's places (signing, leaving, switching, renewing), a township's (by its code). Those compete
+# for the last place of a full team, and a township's residents sign only with its teams: in
+# resident-serial order, one after the other, who gets the place is the seed's doing, not the
+# order the platform's answers happen to come in. Townships still run side by side.
+Queue = int | str
 
 
 class Year(Care):
@@ -28,18 +35,22 @@ class Year(Care):
         d = self.start + timedelta(days=n)
         if n == 0:
             await self.register_teams()
-        await self._run_all(self._acts_of(n, d), concurrency)
+        acts = self._acts_of(n, d)
+        await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # places first
+        await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
         agenda, done = self.state.agenda.get(str(n), []), 0
         while done < len(agenda):  # what today's acts booked for later today, too
             todo, done = agenda[done:], len(agenda)
-            await self._run_all([self._agenda_act(entry, d) for entry in todo], concurrency)
+            acts = [self._agenda_act(entry, d) for entry in sorted(todo, key=lambda e: self._person_of(e).serial)]
+            await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
+            await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # renewals
         await self.daily_jobs(d)
 
     @staticmethod
-    async def _run_all(acts: list[tuple[int, Act]], concurrency: int) -> None:
-        queues: dict[int, list[Act]] = defaultdict(list)
-        for serial, act in acts:
-            queues[serial].append(act)
+    async def _run_all(acts: list[tuple[Queue, Act]], concurrency: int) -> None:
+        queues: dict[Queue, list[Act]] = defaultdict(list)
+        for queue, act in acts:
+            queues[queue].append(act)
         limit = asyncio.Semaphore(concurrency)
 
         async def in_order(steps: list[Act]) -> None:
@@ -67,28 +78,34 @@ class Year(Care):
                 days[n].append(("refer", person))
         return days
 
-    def _acts_of(self, n: int, d: date) -> list[tuple[int, Act]]:
-        acts: list[tuple[int, Act]] = []
-        for what, person in self._calendar.get(n, []):
+    def _acts_of(self, n: int, d: date) -> list[tuple[Queue, Act]]:
+        """Signing and leaving by township, in serial order (the calendar's); the rest by resident,
+        after them (a resident's signing is the first of their acts on a day, as in the calendar)."""
+        acts: list[tuple[Queue, Act]] = []
+        for what, person in sorted(self._calendar.get(n, []), key=lambda c: c[1].serial):
             if what == "sign":
                 if self.current(person.serial) is None and str(person.serial) not in self.state.gone:
-                    acts.append((person.serial, partial(self.sign, person, d)))
+                    acts.append((person.township_code, partial(self.sign, person, d)))
             elif what == "refer":
                 acts.append((person.serial, partial(self.refer, person, d)))
             else:
-                acts.append((person.serial, partial(self.leave, person, what, d)))
+                acts.append((person.township_code, partial(self.leave, person, what, d)))
         return acts
 
-    def _agenda_act(self, entry: list[object], d: date) -> tuple[int, Act]:
+    def _agenda_act(self, entry: list[object], d: date) -> tuple[Queue, Act]:
         kind, *args = entry
-        person: Resident = self.residents[int(args[0] if kind != "ref" else args[2])]  # type: ignore[call-overload]
+        person = self._person_of(entry)
         if kind == "plan":
             return person.serial, lambda: self.plan(person, str(args[1]), int(args[2]), d)  # type: ignore[call-overload]
         if kind == "visit":
             return person.serial, lambda: self.visit(person, str(args[1]), args[2], args[3], d)  # type: ignore[arg-type]
         if kind == "rate":
             return person.serial, lambda: self.rate(person, str(args[1]), d)
-        if kind == "renew":
-            return person.serial, lambda: self.renew(person, str(args[1]), d)
+        if kind == "renew":  # after the resident's other acts of the day, in serial order by township
+            return person.township_code, lambda: self.renew(person, str(args[1]), d)
         referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]), int(args[5]))  # type: ignore[call-overload]
         return person.serial, partial(self.referral_step, referral, str(args[1]), d)
+
+    def _person_of(self, entry: list[object]) -> Resident:
+        kind, *args = entry
+        return self.residents[int(args[0] if kind != "ref" else args[2])]  # type: ignore[call-overload]

@@ -44,13 +44,13 @@ ANSWERS: dict[str, Any] = {
 }
 
 
-def overview() -> tuple[dict[str, Any], list[str]]:
+def overview(answers: dict[str, Any] = ANSWERS) -> tuple[dict[str, Any], list[str]]:
     asked: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         asked.append(request.url.path)
         assert request.headers["Authorization"] == "Bearer t"  # the caller's own token, everywhere
-        return httpx.Response(200, json=ANSWERS[request.url.path])
+        return httpx.Response(200, json=answers[request.url.path])
 
     async def gather() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
@@ -69,6 +69,22 @@ def test_teams_are_named_and_no_data_stays_none_beside_a_zero() -> None:
     assert team["satisfaction"] == 0.0 and team["referral_timeliness"] is None
     assert team["dimensions"] == {"contracted_services": 80.0, "service_effect": None}
     assert asked.count("/teams/T-440183101-01") == 1  # the name is remembered a while
+
+
+def test_a_team_with_no_data_yet_has_no_live_score_not_0_and_comes_last() -> None:
+    new = SCORE | {"subject_id": "T-440183101-02", "score": None, "grade": None, "rank_in_county": 2}
+    new |= {"dimensions": {"contracted_services": None, "service_effect": None}}
+    answers = ANSWERS | {
+        "/scores": {"as_of": "2026-12-02T10:00:00+08:00", "scores": [new, SCORE]},  # as appraisal gives them
+        "/teams/T-440183101-02": {"team_id": "T-440183101-02", "name": "Village clinic 1"},
+    }
+
+    shown, _ = overview(answers)
+
+    assert [(t["name"], t["score"], t["grade"]) for t in shown["teams"]] == [
+        ("Township centre team 1", 71.5, "qualified"),
+        ("Village clinic 1", None, None),  # the page writes "no data"
+    ]
 
 
 def test_the_live_ranking_has_its_as_of_time_and_the_published_result_beside_it() -> None:

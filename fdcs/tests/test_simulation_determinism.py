@@ -22,6 +22,7 @@ from fdcs.simulation.state import State
 
 RESIDENTS, YEAR, SEED = 300, 2026, 10
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PLACES = 30  # a team's places on the fake platform: some teams fill up, and who gets their last place counts
 PLAN = {"services": [{"item_code": "follow-up", "times_per_year": 4, "measurements": ["systolic_bp", "weight"]}]}
 
 
@@ -31,8 +32,9 @@ class PowerCut(Exception):
 
 class FakePlatform(Platform):
     """Stands for the platform's APIs: new random ids on every run, answers in a shuffled
-    order, a record that opens a little late, replays by idempotency key; and it writes down
-    each call with the ids it assigned named by the call that made them."""
+    order, teams of a few places, a record that opens a little late, a close refused until
+    billing has caught up, replays by idempotency key; and it writes down each call with the
+    ids it assigned named by the call that made them."""
 
     def __init__(self, keys: Path) -> None:
         super().__init__({}, SEED, keys)
@@ -43,6 +45,7 @@ class FakePlatform(Platform):
         self._replies: dict[str, Any] = {}  # idempotency key → its answer
         self._contracts: dict[str, dict[str, Any]] = {}
         self._opened: set[str] = set()
+        self._taken: Counter[str] = Counter()  # places taken per team
 
     async def call(  # noqa: PLR0913
         self,
@@ -50,7 +53,7 @@ class FakePlatform(Platform):
         method: str,
         path: str,
         who: Mapping[str, str | None],
-        at: datetime,
+        at: datetime | None,
         body: Any = None,
         step: str | None = None,
         params: dict[str, Any] | None = None,
@@ -64,7 +67,7 @@ class FakePlatform(Platform):
         if not again:  # how often a call is tried again is the platform's doing
             self.requests += 1
             self._kinds[path.rsplit("/", 1)[-1]] += 1
-            self.sent.append(self._named([service, method, path, at.isoformat(), body, step]))
+            self.sent.append(self._named([service, method, path, at and at.isoformat(), body, step]))
         if step is not None and step in self._replies:
             return self._replies[step]
         answer = self._answer(method, path, body)
@@ -80,22 +83,43 @@ class FakePlatform(Platform):
 
     def _answer(self, method: str, path: str, body: Any) -> Any:
         parts = path.strip("/").split("/")
-        if method == "GET" and parts[-1] == "plan":
-            if parts[1] not in self._opened and random.random() < 0.3:  # signing's event not there yet
-                self._opened.add(parts[1])
-                raise Refused(404, {"type": "/problems/record-not-found"})
-            return PLAN
+        if parts[-1] in ("outbox", "close", "plan"):
+            return self._behind(parts)
         if path == "/contracts":
+            self._take_place(body["team_id"])
             return self._contract(str(uuid.uuid4()), body["team_id"], body["doctor_id"], body["starts_on"])
-        if parts[0] == "contracts" and parts[-1] in ("renewal", "switch"):
+        if parts[0] == "contracts" and parts[-1] in ("renewal", "switch", "termination"):
             old = self._contracts[parts[1]]
+            if parts[-1] == "termination":
+                self._taken[old["team_id"]] -= 1
+                return {}
             if parts[-1] == "switch":
+                self._take_place(body["team_id"])
+                self._taken[old["team_id"]] -= 1
                 return self._contract(old["resident_ref"], body["team_id"], body["doctor_id"], body["starts_on"])
             starts = date.fromisoformat(old["ends_on"]) + timedelta(days=1)
             return self._contract(old["resident_ref"], old["team_id"], old["doctor_id"], starts.isoformat())
         if path == "/referrals":
             return {"referral_id": str(uuid.uuid4())}
         return {}
+
+    def _take_place(self, team_id: str) -> None:
+        if self._taken[team_id] >= PLACES:
+            raise Refused(409, {"type": "/problems/team-full"})
+        self._taken[team_id] += 1
+
+    def _behind(self, parts: list[str]) -> Any:
+        """What depends on events reaching another service: there at once, or a little later."""
+        if parts[-1] == "outbox":  # a relay a little behind at times
+            return {"log_end": 7, "published_through": 7 if random.random() < 0.5 else 6}
+        if parts[-1] == "close":
+            if random.random() < 0.5:  # billing's consumer not there yet
+                raise Refused(409, {"type": "/problems/inputs-not-caught-up"})
+            return {}
+        if parts[1] not in self._opened and random.random() < 0.3:  # signing's event not there yet
+            self._opened.add(parts[1])
+            raise Refused(404, {"type": "/problems/record-not-found"})
+        return PLAN
 
     def _contract(self, resident_ref: str, team_id: str, doctor_id: str, starts_on: str) -> dict[str, Any]:
         starts = date.fromisoformat(starts_on)
@@ -122,6 +146,7 @@ def test_a_seed_sends_and_counts_the_same_whatever_ids_the_platform_assigns(tmp_
     assert sorted(first.sent) == sorted(second.sent)
     assert one.counts == other.counts and one.requests == other.requests == len(first.sent)
     assert one.counts["referrals complete"] > 5 and one.counts["visits"] > 100  # enough to tell
+    assert one.counts["no team with room"] > 5  # full teams: who took their last places is the seed's doing
 
 
 def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one_does(tmp_path: Path) -> None:
@@ -129,7 +154,7 @@ def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one
     uninterrupted = run(whole, tmp_path / "whole")
     broken, stopped_on = FakePlatform(tmp_path / "keys"), []
 
-    for cut in (("contracts", 40), ("visits", 150), ("referrals", 3), ("visits", 400)):  # in the middle of days
+    for cut in (("contracts", 40), ("visits", 150), ("referrals", 3), ("visits", 300)):  # in the middle of days
         broken.cut_after = cut
         with pytest.raises(PowerCut):
             run(broken, tmp_path / "broken", fresh=False)

@@ -20,6 +20,7 @@ from shared.metrics import RELAY_LAG, RELAY_PUBLISH_SECONDS, RELAY_PUBLISHED
 log = logging.getLogger(__name__)
 
 Translate = Callable[[RecordedEvent], list[Message]]
+RELAY = "kafka-relay"  # the relay's name for its position in the log (and for its lock)
 
 
 class Relay:
@@ -28,7 +29,7 @@ class Relay:
         store: EventStore,
         publisher: Publisher,
         translate: Translate,
-        name: str = "kafka-relay",
+        name: str = RELAY,
         batch_size: int = 500,
     ) -> None:
         self.store, self._publisher, self._translate = store, publisher, translate

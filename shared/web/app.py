@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
+from shared.messaging.relay import RELAY
 from shared.metrics.http import Timed, metrics_router
 from shared.settings import ServiceSettings
 from shared.web import problems
@@ -89,6 +90,7 @@ def service_app(  # noqa: PLR0913
     app.openapi = documenting_problems(app)  # type: ignore[method-assign]
     problems.install(app)
     app.include_router(_health_router(readiness or (store.last_position if store else None)))
+    app.include_router(_outbox_router(store))
     for router in routers:
         app.include_router(router)
     app.include_router(metrics_router())  # public: Door.of finds it needs no token
@@ -119,5 +121,21 @@ def _health_router(readiness: Callable[[], object] | None) -> APIRouter:
             response.status_code = 503
             return {"status": "unavailable", "reason": type(down).__name__}
         return {"status": "ready"}
+
+    return router
+
+
+def _outbox_router(store: EventStore | None) -> APIRouter:
+    router = APIRouter(prefix="/health", tags=["health"])
+    if store is None:  # a service without an event log (the dashboard) has no outbox
+        return router
+
+    @router.get("/outbox", summary="How far the relay has published the service's event log")
+    async def outbox() -> dict[str, int]:
+        """Positions only (no event): an operator, or a job that must not run before the events
+        recorded so far are on Kafka (a period's close, the simulation's), waits until
+        `published_through` reaches the `log_end` it read first."""
+        log_end, published = await asyncio.to_thread(lambda: (store.last_position(), store.tracked(RELAY)))
+        return {"log_end": log_end, "published_through": published}
 
     return router

@@ -49,7 +49,7 @@ def county(
         schema = {"DATABASE_SCHEMA": f"{service.replace('-', '_')}_{run_id}", "SIMULATED_CLOCK": "true"}
         own = service.replace("-", "_")
         groups = {"CONSUMER_GROUP": f"{own}.sim-{run_id}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run_id}"}
-        urls[service] = str(platform.start("serve", service, **schema))
+        urls[service] = str(platform.start("serve", service, **schema, **groups))  # billing's close reads its group
         platform.start("relay", service, **schema)
         platform.start("project", service, **schema, **groups)
     yield urls

@@ -27,6 +27,7 @@ ASKING_FOR_A = [{"team": "Team-A"}, {"area": "440106"}, {"area": "44"}, {"instit
 RULES: Rules = {
     "GET /health/live": public(),
     "GET /health/ready": public(),
+    "GET /health/outbox": public(),
     "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "GET /catalogue": public(),
     "GET /disclosure/{period}": public(),  # published for all to see: no token, no personal data

@@ -69,6 +69,23 @@ def test_an_acceptance_stamped_before_its_referral_was_issued_is_not_counted_as_
     }
 
 
+def test_a_referral_declined_before_it_was_issued_is_a_data_error_not_a_miss() -> None:
+    issued = at("2026-04-01", 14)
+    facts = Facts(
+        teams=(team(T1, None),),
+        referrals=(
+            step("R9", "issued", issued, issued, "urgent"),
+            step("R9", "declined", issued, hours_after(issued, -0.5)),
+            step("R9", "accepted", issued, hours_after(issued, 2)),  # met, were it not for the impossible step
+        ),
+    )
+
+    assert ratio(figure("referral_timeliness", facts)) == (0, 0, None)
+    assert why("referral_timeliness", facts) == {
+        "R9": "excluded: urgent: declined before it was issued, an impossible time"
+    }
+
+
 def test_satisfaction_counts_each_residents_last_rating_of_the_team() -> None:
     facts = Facts(
         teams=(team(T1, None), team(T2, None)),

@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from appraisal.adapters.catalogue_file import DEFAULT, load_catalogue
-from appraisal.domain.appraisal import appraise
+from appraisal.domain.appraisal import appraise, drafts
 from appraisal.domain.errors import InvalidPeriod, NoCatalogueInForce
 from appraisal.domain.facts import Facts, Where
 from appraisal.domain.periods import Period
@@ -81,6 +81,22 @@ def test_ranks_are_within_the_county_and_the_city_ties_sharing_a_place() -> None
         ("I1", "440106", 1),
         ("I2", "440107", 2),
     ]
+
+
+def test_a_team_with_nothing_recorded_yet_has_no_score_not_0_and_ranks_last() -> None:
+    """Its workload, 0 of its capacity, is no record of its work: the live ranking says "no data"."""
+    version = CATALOGUE.for_period(Period.parse("2026"))
+    new = Where("T4", "I1", "440106")
+    facts = replace(three_teams(), teams=(*three_teams().teams, team(new, 20)))
+    appraisal = appraise(version, facts, window())
+    got = {s.subject.id: s for s in appraisal.scores}
+
+    assert (got["T4"].score, got["T4"].grade) == (None, None)
+    assert {d for _, d in got["T4"].dimensions} == {None}
+    assert got["T4"].rank_in_county == 3 and got["T2"].rank_in_county == 1  # after T1 and T2, of 440106
+    assert got["T1"].score is not None and got["T1"].score < 60  # a poor team with residents keeps its score
+    published = {r.subject_id: r for r in drafts(appraisal)}["T4"]
+    assert (published.score, published.grade) == (Decimal("0.00"), "unqualified")  # a result carries a score
 
 
 def test_the_same_facts_and_window_give_the_same_appraisal_every_time() -> None:

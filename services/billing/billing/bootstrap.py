@@ -9,6 +9,7 @@ from billing.adapters import http, http_capitation, http_view
 from billing.adapters.capitation_rules_file import load_capitation_rules
 from billing.adapters.fee_rules_file import load_fee_rules
 from billing.adapters.inbound import Inbound
+from billing.adapters.inputs import KafkaInputs
 from billing.adapters.publishing import to_public
 from billing.adapters.settlement_view import SettlementView, replay
 from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app.state.settlement = applications(settings)[1]
     app.state.capitation = capitation_for(settings)
     app.state.engine = engine
+    app.state.inputs = KafkaInputs(settings, settings.consumer_group, INPUTS)
     return app
 
 
@@ -85,9 +87,8 @@ def create_workers(
     processor = CommandProcessor(store, settings.command_batch_size)
     inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
     view = SettlementView(engine, settlement.calendar, settings.timezone)
-    inputs = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
     return [
-        KafkaSubscription(settings, settings.consumer_group, inputs, inbound.handle, KafkaPublisher(settings)),
+        KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings)),
         KafkaSubscription(
             settings, settings.view_consumer_group, [topics.SETTLEMENTS.name], view.apply, KafkaPublisher(settings)
         ),
@@ -98,6 +99,7 @@ def create_workers(
 # Every claims source's topic, those added later too: the client subscribes to a pattern (a
 # name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
 CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
+INPUTS = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
 
 
 def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:

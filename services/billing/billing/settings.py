@@ -18,7 +18,8 @@ class Settings(ServiceSettings):
     )
     settlement_period_months: int = Field(default=1, description="Length of a settlement period: 1, 2, 3, 4, 6 or 12")
     consumer_group: str = Field(
-        default="billing.inbound", description="Reads contracts, appraisal results, claims and completed referrals"
+        default="billing.inbound",
+        description="Reads contracts, appraisal results, claims and completed referrals (a close waits for it)",
     )
     view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from billing.adapters.inbound import Inbound
+from billing.adapters.inputs import AllApplied
 from billing.adapters.settlement_view import SettlementView, replay
 from billing.bootstrap import applications, capitation_for, create_app, engine_for, store_for
 from billing.settings import Settings
@@ -90,6 +91,7 @@ def settings(service_settings: Callable[..., Any]) -> Settings:
 def billing(settings: Settings, mint_token: Callable[..., str]) -> Iterator[Billing]:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
     app = create_app(settings, clock=lambda: clock[0])
+    app.state.inputs = AllApplied()  # the harness hands billing its events itself (`deliver`)
     with TestClient(app, raise_server_exceptions=False) as client:
         harness = Billing(settings, client, mint_token, clock)
         yield harness

@@ -23,6 +23,7 @@ VIEW = only(insurance_bureau=SCOPED, official=SCOPED, family_doctor=SCOPED, admi
 RULES: Rules = {
     "GET /health/live": public(),
     "GET /health/ready": public(),
+    "GET /health/outbox": public(),
     "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "GET /fee-rules": EVERYONE,
     "GET /fee-rules/in-force": EVERYONE,

@@ -54,9 +54,12 @@ READS = [
     f"GET {SERVICES}/long-prescriptions",
     f"GET {SERVICES}/sickbeds",
 ]
-RULES: Rules = {"GET /health/live": public(), "GET /health/ready": public(), "GET /metrics": public()} | {
-    route: only() for route in [*READS, *BODIES]
-}
+RULES: Rules = {
+    "GET /health/live": public(),
+    "GET /health/ready": public(),
+    "GET /health/outbox": public(),
+    "GET /metrics": public(),
+} | {route: only() for route in [*READS, *BODIES]}
 
 
 @pytest.fixture

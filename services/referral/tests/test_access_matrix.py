@@ -22,6 +22,7 @@ TEAM_STEP = only(admin=REFUSED)  # … and only the referring team follows up
 RULES: Rules = {
     "GET /health/live": public(),
     "GET /health/ready": public(),
+    "GET /health/outbox": public(),
     "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     # Team B's doctor refers for their own team only: resident 1 is not theirs (422, as for nobody).
     "POST /referrals": only(family_doctor=REFUSED, admin=REFUSED),

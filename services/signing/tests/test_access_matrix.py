@@ -21,6 +21,7 @@ DIRECTORY = only(**dict.fromkeys(ROLES, ALLOWED))
 RULES: Rules = {
     "GET /health/live": public(),
     "GET /health/ready": public(),
+    "GET /health/outbox": public(),
     "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "POST /teams": ADMIN,
     # Teams and the catalogue are the directory residents choose from: any signed-in caller reads them.

@@ -87,9 +87,9 @@ class ScorePublic(BaseModel):
     subject_id: str
     institution_id: str
     area_code: str
-    score: str
-    grade: Literal["excellent", "qualified", "unqualified"]
-    rank_in_county: int
+    score: str | None = Field(description="None: no scored indicator applies to it yet (no data, not 0)")
+    grade: Literal["excellent", "qualified", "unqualified"] | None
+    rank_in_county: int = Field(description="Competition ranking by score; subjects with no score come last")
     rank_in_city: int
     dimensions: dict[str, str | None]
 

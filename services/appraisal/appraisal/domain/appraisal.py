@@ -16,7 +16,7 @@ from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Window
 from appraisal.domain.results import IndicatorResult, SubjectResult
-from appraisal.domain.scoring import Score, score
+from appraisal.domain.scoring import Score, publishable, score
 from appraisal.domain.strata import Stratum, Subjects, known_subjects, stratum_id
 
 _WHERE_THEY_LIVE = ("population", "key_population")  # these cases' area is the resident's, not the team's
@@ -114,8 +114,7 @@ def drafts(appraisal: Appraisal) -> list[SubjectResult]:
             s.subject.id,
             s.institution_id,
             s.area_code,
-            s.score,
-            s.grade,
+            *publishable(appraisal.catalogue, s),
             s.rank_in_county,
             s.rank_in_city,
             s.dimensions,

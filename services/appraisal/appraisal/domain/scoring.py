@@ -3,6 +3,12 @@
 score = 100 x Σ points ÷ Σ weights of the scored indicators that apply to the subject
 (an indicator whose denominator is empty for it does not apply: it neither helps nor
 hurts); the same formula per dimension gives the dimension scores. Ties share a rank.
+
+A subject of which nothing is recorded yet (a new team: no resident under contract, no
+service, rating or referral) has no score: no data, not 0, which would read as a team that
+failed at everything. Its workload (0 residents of its capacity) is the one figure it has,
+and capacity is the team's registration, not a record of its work. It ranks after the
+subjects that have a score (its published result is another matter: `publishable`).
 """
 
 from __future__ import annotations
@@ -16,14 +22,17 @@ from appraisal.domain.catalogue import DIMENSIONS, POINTS, SCORED_LEVELS, Catalo
 from appraisal.domain.figures import Figure
 from appraisal.domain.strata import Stratum, Subjects
 
+# Methods whose denominator is the subject's capacity (its registration), not something it did.
+OF_CAPACITY = frozenset({"workload"})
+
 
 @dataclass(frozen=True)
 class Score:
     subject: Stratum
     institution_id: str
     area_code: str
-    score: Decimal
-    grade: str
+    score: Decimal | None  # None: no data
+    grade: str | None
     rank_in_county: int
     rank_in_city: int
     dimensions: tuple[tuple[str, Decimal | None], ...]
@@ -32,11 +41,17 @@ class Score:
 def score(version: CatalogueVersion, figures: list[Figure], subjects: Subjects) -> list[Score]:
     scored = {i.id: i for i in version.indicators if i.scored}
     earned: dict[Stratum, list[tuple[Indicator, Decimal]]] = defaultdict(list)
+    counted: set[Stratum] = set()
     for f in figures:
         if f.indicator_id in scored and f.points is not None and not f.stratum.key_population:
-            earned[f.stratum].append((scored[f.indicator_id], f.points))
+            indicator = scored[f.indicator_id]
+            earned[f.stratum].append((indicator, f.points))
+            if f.numerator or (f.denominator and indicator.method not in OF_CAPACITY):
+                counted.add(f.stratum)
     unranked = [
         (s, _percent(earned[s]), tuple((d, _percent(earned[s], d)) for d in DIMENSIONS))
+        if s in counted
+        else (s, None, tuple((d, None) for d in DIMENSIONS))
         for level in SCORED_LEVELS
         for s in subjects.at(level)
     ]
@@ -47,14 +62,21 @@ def score(version: CatalogueVersion, figures: list[Figure], subjects: Subjects) 
             s,
             subjects.where(s).institution_id,
             subjects.area_of(s),
-            total or Decimal(0).quantize(POINTS),
-            version.grades.of(total or Decimal(0)),
+            total,
+            None if total is None else version.grades.of(total),
             county[s],
             city[s],
             dimensions,
         )
         for s, total, dimensions in unranked
     ]
+
+
+def publishable(version: CatalogueVersion, s: Score) -> tuple[Decimal, str]:
+    """The score and grade a published result carries: a subject with no data at publication
+    earned no points (0, and its grade), as it always has; the live ranking says "no data"."""
+    total = Decimal(0).quantize(POINTS) if s.score is None else s.score
+    return total, s.grade or version.grades.of(total)
 
 
 def _percent(earned: list[tuple[Indicator, Decimal]], dimension: str | None = None) -> Decimal | None:
@@ -69,8 +91,14 @@ Unranked = Sequence[tuple[Stratum, Decimal | None, tuple[tuple[str, Decimal | No
 
 
 def _ranks(unranked: Unranked, group: Callable[[Stratum], tuple[str, str]]) -> dict[Stratum, int]:
-    """Competition ranking (1, 2, 2, 4) by score, highest first, within each group."""
+    """Ranks by score within each group."""
     members: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for s, total, _ in unranked:
-        members[group(s)].append(total or Decimal(0))
-    return {s: 1 + sum(other > (total or 0) for other in members[group(s)]) for s, total, _ in unranked}
+        if total is not None:
+            members[group(s)].append(total)
+    return {s: _rank(total, members[group(s)]) for s, total, _ in unranked}
+
+
+def _rank(total: Decimal | None, scores: list[Decimal]) -> int:
+    """Competition ranking (1, 2, 2, 4), highest first; no score: after every score, tied."""
+    return 1 + (len(scores) if total is None else sum(other > total for other in scores))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from confluent_kafka import KafkaException
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from billing.adapters.fee_rules_file import FeeRulesFile
+from billing.adapters.inputs import Inputs
 from billing.adapters.schemas import PeriodClose, PeriodReopening, PeriodsClosed, PeriodsReopened, SettlementBook
 from billing.application import access
 from billing.application.commands import ClosePeriods, ReopenPeriods
@@ -23,6 +26,7 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import MONTH_ONLY
 from shared.web.commands import IdempotencyKey, present, respond, run_command
+from shared.web.problems import Problem
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -66,7 +70,13 @@ def _percent(value: Fraction) -> str:
     summary="Close settlement periods (the scheduler's command)",
     description="Settles every open period up to `period` for every payer and institution: due, withheld "
     "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing; "
-    "a period not over, or an `as_of` later than today, is refused (422).",
+    "a period not over, or an `as_of` later than today, is refused (422). Until billing has applied every "
+    "input event of the periods (contracts, appraisal results, referrals, claims), the close is refused with "
+    "409 inputs-not-caught-up and Retry-After: ask again.",
+    responses={
+        409: {"description": "Inputs not applied yet", "content": {"application/problem+json": {}}},
+        503: {"description": "Inputs' positions unknown", "content": {"application/problem+json": {}}},
+    },
 )
 async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_close_periods(who)
@@ -74,8 +84,25 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     on = closing_day(body.as_of, today(request))
     period = body.period or settlement.calendar.last_over(on)
     command = ClosePeriods(settlement.calendar.check(period), on)
+    if period <= settlement.calendar.last_over(on):  # else refused as not over, inputs or not
+        await _inputs_applied(request, settlement.calendar.last_day(period))
     work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
     return respond(await run_command(request, who, key, work), 200)
+
+
+async def _inputs_applied(request: Request, last_day: date) -> None:
+    """A close settles on every input of its periods or waits (`billing.adapters.inputs`)."""
+    inputs: Inputs = request.app.state.inputs
+    period_end = datetime.combine(last_day + timedelta(days=1), time(), request.app.state.zone)
+    try:
+        behind = await asyncio.to_thread(inputs.behind, period_end)
+    except KafkaException as unknown:
+        detail = f"billing could not read how far it has applied its inputs ({unknown}); retry"
+        raise Problem(503, "inputs-unknown", detail, {"Retry-After": "2"}) from unknown
+    if behind:
+        named = ", ".join(f"{p.topic}[{p.partition}] {p.applied} of {p.end}" for p in behind[:5])
+        detail = f"billing has not applied every input up to {period_end.isoformat()} yet ({named}); retry"
+        raise Problem(409, "inputs-not-caught-up", detail, {"Retry-After": "1"})
 
 
 @router.post(

@@ -50,8 +50,9 @@ def _timeliness(referral_id: str, life: list[ReferralStep], as_of: datetime, tar
     first, did = life[0], {s.step: s for s in reversed(life)}  # the earliest of each step
     priority, hours = _target(life, targets)
     args = (first.where, first.resident_ref, referral_id)
-    if "accepted" in did and did["accepted"].at < first.issued_at:  # the referral service now refuses these
-        return excluded(*args, f"{priority}: accepted before it was issued, an impossible time")
+    if early := [s.step for s in life if s.at < s.issued_at]:  # the referral service now refuses these
+        # A negative duration is a data error, not a fast answer: neither met nor missed.
+        return excluded(*args, f"{priority}: {early[0]} before it was issued, an impossible time")
     if "accepted" in did:
         took = _hours(did["accepted"].at - first.issued_at)
         outcome = met if did["accepted"].at <= first.issued_at + timedelta(hours=hours) else missed
