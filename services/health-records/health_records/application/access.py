@@ -58,3 +58,19 @@ def may_read_team(who: Principal, team_id: str) -> None:
 def may_manage_devices(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
     """Linking and unlinking a device: the resident, or a doctor of the team in charge."""
     may_read(who, resident_ref, care, today)
+
+
+def may_publish_schedules(who: Principal, institution_id: str) -> None:
+    """An institution's sessions are published by its own staff (their token names it)."""
+    if who.role != "family_doctor" or who.institution_id != institution_id:
+        raise Forbidden("an institution's schedules are published by its own staff")
+
+
+def may_book_for(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
+    """Booking, moving, cancelling: the resident themselves, or the team they are contracted with."""
+    may_read(who, resident_ref, care, today)
+
+
+def may_run_schedules(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("scheduled jobs run with an administrator's token")

@@ -187,3 +187,7 @@ class AppointmentClosed(DomainError):
 class NotStartedYet(DomainError):
     kind = "conflict"
     code = "appointment-not-started"
+
+
+class AsOfInFuture(DomainError):
+    code = "as-of-in-the-future"
