@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from health_records.adapters.appointment_book import follower
+from health_records.adapters.publishing import to_public
 from health_records.bootstrap import create_app
 from health_records.settings import Settings
+from shared.contracts import Envelope, parse_event, topics
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
 
@@ -176,3 +178,21 @@ def test_the_reminder_run_reminds_each_appointment_once_when_its_lead_time_is_ov
         booked
     ]
     assert clinic.post("/appointments/reminders", {"as_of": lead_over.isoformat()}, admin).json()["reminded"] == []
+
+
+def test_appointments_are_published_on_their_own_topic_keyed_by_the_resident_with_ids_and_times(
+    clinic: Clinic,
+) -> None:
+    booked = clinic.book(REF, SLOTS[0]).json()["appointment_id"]
+    to = {"doctor_id": "doc-1", "starts_at": SLOTS[1].isoformat()}
+    clinic.act(REF, booked, "reschedule", clinic.doctor, to)
+    clinic.act(REF, booked, "cancel", clinic.resident)
+
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    mine = [m for m in messages if m.topic == topics.APPOINTMENTS.name]
+    events = [parse_event(Envelope.decode(m.value)) for m in mine]
+    assert [type(e).__name__ for e in events] == ["AppointmentBooked", "AppointmentRescheduled", "AppointmentCancelled"]
+    assert {m.key for m in mine} == {REF} and all(e.appointment_id == booked for e in events)  # type: ignore[attr-defined]
+    assert events[1].starts_at == SLOTS[1] and events[1].previous_starts_at == SLOTS[0]  # type: ignore[attr-defined]
+    published = {Envelope.decode(m.value).type.split(".")[1] for m in messages}
+    assert not published & {"SessionsPublished", "PlaceTaken", "PlaceFreed"}  # the agendas stay inside
