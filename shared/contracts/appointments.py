@@ -22,7 +22,7 @@ class _Appointment(PublicEvent):
     doctor_id: str
     team_id: str
     institution_id: str
-    session_id: str = Field(description="`{doctor_id}:{session start}`")
+    session_id: str = Field(description="`{institution_id}/{doctor_id}:{session start}`")
     starts_at: AwareDatetime
     ends_at: AwareDatetime
 

@@ -42,8 +42,13 @@ BODIES: dict[str, Any] = {
     f"POST {SERVICES}/ratings": {"team_id": "T1", "ability": 1, "attitude": 1, "responsiveness": 1},
     f"POST {SERVICES}/devices": {"kind": "bp_monitor"},
     f"DELETE {SERVICES}/devices/{{device_id}}": None,
-    f"POST {SERVICES}/appointments": {"doctor_id": "doc-1", "starts_at": "2026-04-13T08:15:00+08:00"},
+    f"POST {SERVICES}/appointments": {
+        "institution_id": "CHC-1",
+        "doctor_id": "doc-1",
+        "starts_at": "2026-04-13T08:15:00+08:00",
+    },
     f"POST {SERVICES}/appointments/{{appointment_id}}/reschedule": {
+        "institution_id": "CHC-1",
         "doctor_id": "doc-1",
         "starts_at": "2026-04-13T08:30:00+08:00",
     },
@@ -70,7 +75,7 @@ READS = [
     f"GET {SERVICES}/appointments",
 ]
 # A doctor's free places are shown to anyone signed in; who booked them, to the doctor's team only.
-SLOTS = "GET /doctors/{doctor_id}/slots"
+SLOTS = "GET /institutions/{institution_id}/doctors/{doctor_id}/slots"
 RULES: Rules = {"GET /health/live": public(), "GET /health/ready": public(), "GET /metrics": public()} | {
     route: only() for route in [*READS, *BODIES]
 }
@@ -92,7 +97,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
     device = api.send("POST", "/devices", {"kind": "bp_monitor"}).json()
     published = api.client.post("/institutions/CHC-1/schedules", json=SCHEDULE, headers=_keyed(api.doctor))
     assert published.status_code == 201
-    booking = {"doctor_id": "doc-1", "starts_at": "2026-04-13T08:00:00+08:00"}
+    booking = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": "2026-04-13T08:00:00+08:00"}
     appointment = api.send("POST", "/appointments", booking, api.resident).json()
     claims = {
         "resident": {"resident": OTHER_REF},

@@ -50,7 +50,7 @@ def test_concurrent_bookings_take_exactly_the_slots_capacity(
 
     def book(n: int) -> Any:
         who = _headers(mint_token("resident", resident=RESIDENTS[n]))
-        body = {"doctor_id": "doc-1", "starts_at": SLOT}
+        body = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": SLOT}
         return two_pods[n % 2].post(f"/residents/{RESIDENTS[n]}/appointments", json=body, headers=who)
 
     with ThreadPoolExecutor(len(RESIDENTS)) as pool:
@@ -60,7 +60,7 @@ def test_concurrent_bookings_take_exactly_the_slots_capacity(
     print(f"capacity {capacity}: {dict(outcomes)}")
     assert sum(n for (status, _), n in outcomes.items() if status == 201) == capacity
     assert sum(n for (status, _), n in outcomes.items() if status == 409) == len(RESIDENTS) - capacity
-    agenda, _ = AGENDAS.fold(two_pods[1].app.state.store.read(AGENDAS.stream_id("doc-1:2026-04-13")))  # type: ignore[attr-defined]
+    agenda, _ = AGENDAS.fold(two_pods[1].app.state.store.read(AGENDAS.stream_id("CHC-1/doc-1:2026-04-13")))  # type: ignore[attr-defined]
     assert agenda is not None and len(agenda.taken) == capacity
     assert len({t.resident_ref for t in agenda.taken}) == capacity
     booked = [e for e in _log(two_pods[1]) if e.type == f"{EVENTS_PREFIX}.AppointmentBooked.v1"]

@@ -53,7 +53,7 @@ class Clinic(Api):
         return self.client.post(path, json=body, headers=sent)
 
     def book(self, ref: str, at: datetime, who: dict[str, str] | None = None) -> Any:
-        body = {"doctor_id": "doc-1", "starts_at": at.isoformat()}
+        body = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": at.isoformat()}
         return self.post(f"/residents/{ref}/appointments", body, who or self.as_("resident", resident=ref))
 
     def act(self, ref: str, appointment_id: str, step: str, who: dict[str, str], body: Any = None, **h: str) -> Any:
@@ -61,7 +61,9 @@ class Clinic(Api):
 
     def slots(self, who: dict[str, str] | None = None, day: str = "2026-04-13") -> Any:
         headers = who or self.resident
-        return self.client.get(f"/doctors/doc-1/slots?from={day}&to={day}", headers=headers).json()["sessions"]
+        return self.client.get(f"/institutions/CHC-1/doctors/doc-1/slots?from={day}&to={day}", headers=headers).json()[
+            "sessions"
+        ]
 
 
 @pytest.fixture
@@ -129,7 +131,7 @@ def test_a_slot_is_booked_once_and_a_resident_books_only_for_themselves(clinic: 
 
 def test_moving_and_cancelling_free_the_place_until_the_start(clinic: Clinic) -> None:
     booked = clinic.book(REF, SLOTS[0]).json()
-    to = {"doctor_id": "doc-1", "starts_at": SLOTS[2].isoformat()}
+    to = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": SLOTS[2].isoformat()}
     moved = clinic.act(REF, booked["appointment_id"], "reschedule", clinic.resident, to)
     assert moved.status_code == 200 and moved.json()["starts_at"] == SLOTS[2].isoformat()
     assert [s["free"] for s in clinic.slots()[0]["slots"]] == [1, 1, 0, 1]
@@ -184,7 +186,7 @@ def test_appointments_are_published_on_their_own_topic_keyed_by_the_resident_wit
     clinic: Clinic,
 ) -> None:
     booked = clinic.book(REF, SLOTS[0]).json()["appointment_id"]
-    to = {"doctor_id": "doc-1", "starts_at": SLOTS[1].isoformat()}
+    to = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": SLOTS[1].isoformat()}
     clinic.act(REF, booked, "reschedule", clinic.doctor, to)
     clinic.act(REF, booked, "cancel", clinic.resident)
 

@@ -67,12 +67,13 @@ async def publish_schedule(institution_id: InstitutionId, body: s.ScheduleCreate
 
 
 @router.get(
-    "/doctors/{doctor_id}/slots",
+    "/institutions/{institution_id}/doctors/{doctor_id}/slots",
     response_model=s.SlotsPublic,
     summary="A doctor's sessions and free places",
     description="Free places as counts; who booked them, to the doctor's team only. At most 31 days.",
 )
-async def slots(
+async def slots(  # noqa: PLR0913
+    institution_id: InstitutionId,
     doctor_id: DoctorId,
     request: Request,
     who: CurrentPrincipal,
@@ -80,7 +81,7 @@ async def slots(
     last: Annotated[date, Query(alias="to")],
 ) -> Response:
     now = request.app.state.clock()
-    view = await asyncio.to_thread(_views(request).slots, who, doctor_id, first, last, now)
+    view = await asyncio.to_thread(_views(request).slots, who, institution_id, doctor_id, first, last, now)
     return Response(to_json(view), 200, media_type="application/json")
 
 
@@ -88,7 +89,7 @@ async def slots(
 async def book(resident_ref: ResidentRef, body: s.AppointmentCreate, call: CommandCall) -> Response:
     """By the resident, or the team they are contracted with. 409 slot-full, reserved-for-contracted-residents
     (before the cut-off), already-booked (a place at that time already), slot-started."""
-    command = BookAppointment(resident_ref, str(uuid.uuid4()), body.doctor_id, body.starts_at)
+    command = BookAppointment(resident_ref, str(uuid.uuid4()), body.institution_id, body.doctor_id, body.starts_at)
     outcome = await call.run(_app(call.request).book(call.who, command))
     return respond(outcome, 201, f"{MINE.format(resident_ref=resident_ref)}/{outcome.result['appointment_id']}")
 
@@ -107,7 +108,9 @@ async def reschedule(
     resident_ref: ResidentRef, appointment_id: AppointmentId, body: s.AppointmentCreate, call: CommandCall
 ) -> Response:
     """To another slot, before it starts; the first place is freed in the same step."""
-    command = RescheduleAppointment(resident_ref, appointment_id, body.doctor_id, body.starts_at, call.expected_version)
+    command = RescheduleAppointment(
+        resident_ref, appointment_id, body.institution_id, body.doctor_id, body.starts_at, call.expected_version
+    )
     return respond(await call.run(_app(call.request).reschedule(call.who, command)), 200)
 
 

@@ -47,6 +47,7 @@ class SchedulePublished(BaseModel):
 
 
 class AppointmentCreate(_In):
+    institution_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["CHC-1"])
     doctor_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["doc-1"])
     starts_at: AwareDatetime = Field(description="The slot's start, as the doctor's slots list it")
 
@@ -92,6 +93,7 @@ class SessionPublic(BaseModel):
 
 
 class SlotsPublic(BaseModel):
+    institution_id: str
     doctor_id: str
     sessions: list[SessionPublic]
 

@@ -22,8 +22,9 @@ from shared.principal import Principal
 MAX_DAYS = 31  # of slots in one answer
 
 
-def agenda_key(doctor_id: str, day: date) -> str:
-    return f"{doctor_id}:{day.isoformat()}"
+def agenda_key(institution_id: str, doctor_id: str, day: date) -> str:
+    """Doctors' ids are their institution's (a staff number): the agenda is the institution's doctor's."""
+    return f"{institution_id}/{doctor_id}:{day.isoformat()}"
 
 
 def appointment_view(a: Appointment, version: int) -> dict[str, Any]:
@@ -61,16 +62,22 @@ class AppointmentViews:
             "version": version,
         }
 
-    def slots(self, who: Principal, doctor_id: str, first: date, last: date, now: datetime) -> dict[str, Any]:
+    def slots(  # noqa: PLR0913
+        self, who: Principal, institution_id: str, doctor_id: str, first: date, last: date, now: datetime
+    ) -> dict[str, Any]:
         if not 0 <= (last - first).days < MAX_DAYS:
             raise InvalidDates(f"from one day to {MAX_DAYS} days")
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        found = self.store.read_many([AGENDAS.stream_id(agenda_key(doctor_id, d)) for d in days])
+        found = self.store.read_many([AGENDAS.stream_id(agenda_key(institution_id, doctor_id, d)) for d in days])
         sessions = []
         for events in found.values():
             agenda, _ = AGENDAS.fold(events)
             sessions += [_session_view(who, agenda, s, now) for s in agenda.sessions] if agenda else []
-        return {"doctor_id": doctor_id, "sessions": sorted(sessions, key=lambda s: s["starts_at"])}
+        return {
+            "institution_id": institution_id,
+            "doctor_id": doctor_id,
+            "sessions": sorted(sessions, key=lambda s: s["starts_at"]),
+        }
 
 
 def _session_view(who: Principal, agenda: Agenda, s: Session, now: datetime) -> dict[str, Any]:

@@ -53,9 +53,11 @@ class Appointments:
                 raise Forbidden(f"team {s.team_id} belongs to another institution")
             roster.role_of(team, s.team_id, s.doctor_id)
             for day, published in days.items():
-                agenda = session.load(AGENDAS, agenda_key(s.doctor_id, day)).state
+                agenda = session.load(AGENDAS, agenda_key(s.institution_id, s.doctor_id, day)).state
                 session.record(
-                    AGENDAS, agenda_key(s.doctor_id, day), agendas.publish(agenda, s.doctor_id, day, (published,))
+                    AGENDAS,
+                    agenda_key(s.institution_id, s.doctor_id, day),
+                    agendas.publish(agenda, s.doctor_id, day, (published,)),
                 )
             return {
                 "schedule_id": s.schedule_id,
@@ -63,10 +65,13 @@ class Appointments:
                 "sessions": [p.session_id for p in days.values()],
             }
 
-        return Work(handle, reads=[(ROSTERS, s.team_id), *((AGENDAS, agenda_key(s.doctor_id, d)) for d in days)])
+        return Work(
+            handle,
+            reads=[(ROSTERS, s.team_id), *((AGENDAS, agenda_key(s.institution_id, s.doctor_id, d)) for d in days)],
+        )
 
     def book(self, who: Principal, c: BookAppointment) -> Work:
-        ref, key = c.resident_ref, agenda_key(c.doctor_id, self._day(c.starts_at))
+        ref, key = c.resident_ref, agenda_key(c.institution_id, c.doctor_id, self._day(c.starts_at))
         access.screen(who, ref)
 
         def handle(session: Session) -> dict[str, Any]:
@@ -80,7 +85,7 @@ class Appointments:
         return Work(handle, reads=[(CARE, ref), (AGENDAS, key), (APPOINTMENTS, ref)])
 
     def reschedule(self, who: Principal, c: RescheduleAppointment) -> Work:
-        ref, key = c.resident_ref, agenda_key(c.doctor_id, self._day(c.starts_at))
+        ref, key = c.resident_ref, agenda_key(c.institution_id, c.doctor_id, self._day(c.starts_at))
         access.screen(who, ref)
 
         def handle(session: Session) -> dict[str, Any]:
@@ -166,11 +171,11 @@ class Appointments:
     def _take(self, session: Session, slot: Slot, appointment_id: str, ref: str, contracted: bool) -> None:
         day = self._day(slot.starts_at)
         place = PlaceTaken(slot.doctor_id, day, slot.session_id, slot.starts_at, appointment_id, ref, contracted)
-        key = agenda_key(slot.doctor_id, day)
+        key = agenda_key(slot.institution_id, slot.doctor_id, day)
         session.record(AGENDAS, key, agendas.take(session.load(AGENDAS, key).state, place, session.context.now))
 
     def _free(self, session: Session, slot: Slot, appointment_id: str, ref: str) -> None:
-        key = agenda_key(slot.doctor_id, self._day(slot.starts_at))
+        key = agenda_key(slot.institution_id, slot.doctor_id, self._day(slot.starts_at))
         session.record(AGENDAS, key, *agendas.free(session.load(AGENDAS, key).state, appointment_id, ref))
 
     def _day(self, at: datetime) -> date:

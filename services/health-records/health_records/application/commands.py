@@ -170,6 +170,7 @@ class BookAppointment:
 
     resident_ref: str
     appointment_id: str
+    institution_id: str
     doctor_id: str
     starts_at: datetime
 
@@ -178,6 +179,7 @@ class BookAppointment:
 class RescheduleAppointment:
     resident_ref: str
     appointment_id: str
+    institution_id: str
     doctor_id: str
     starts_at: datetime
     expected_version: int | None = None

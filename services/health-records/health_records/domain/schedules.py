@@ -49,7 +49,7 @@ def sessions(schedule: WeeklySchedule, zone: ZoneInfo) -> dict[date, Session]:
 def _session(s: WeeklySchedule, day: date, zone: ZoneInfo) -> Session:
     starts_at = datetime.combine(day, s.starts, zone)
     return Session(
-        session_id=f"{s.doctor_id}:{starts_at.isoformat()}",
+        session_id=f"{s.institution_id}/{s.doctor_id}:{starts_at.isoformat()}",
         schedule_id=s.schedule_id,
         institution_id=s.institution_id,
         team_id=s.team_id,
