@@ -28,12 +28,16 @@ class _Appointment(PublicEvent):
 
 
 class AppointmentBooked(_Appointment):
-    """A place taken in a doctor's slot, by the resident or their team."""
+    """A place taken in a doctor's slot, by the resident or their team; or in a hospital clinic's
+    specialist source (`institution_id` the hospital's), by the family doctor for a referral."""
 
     TYPE: ClassVar[str] = "health_records.AppointmentBooked.v1"
 
     contracted: bool = Field(description="Contracted with the doctor's team: the reserved share was open to them")
     booked_at: AwareDatetime
+    referral_id: str | None = Field(
+        description="A hospital's specialist source: the up-referral the family doctor booked it for"
+    )
 
 
 class AppointmentRescheduled(_Appointment):

@@ -55,6 +55,8 @@ BODIES: dict[str, Any] = {
     f"POST {SERVICES}/appointments/{{appointment_id}}/cancel": None,
     f"POST {SERVICES}/appointments/{{appointment_id}}/attended": None,
     f"POST {SERVICES}/appointments/{{appointment_id}}/missed": None,
+    "POST /hospitals/{hospital_id}/sources": {"clinic_id": "cardiology-1", "weekdays": [2], "starts": "14:00"}
+    | {"ends": "15:00", "slot_minutes": 20, "first_day": "2026-04-14", "last_day": "2026-04-14"},
     "POST /institutions/{institution_id}/schedules": SCHEDULE | {"first_day": "2026-04-20", "last_day": "2026-04-20"},
     # A person's token is not a device's credential: 401 if forged, else 403, for any device.
     "POST /devices/{device_id}/readings": {
@@ -119,9 +121,11 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "appointment_id": appointment["appointment_id"],
             "institution_id": "CHC-1",
             "doctor_id": "doc-1",
+            "hospital_id": "H1",
         },
         unknown={"resident_ref": NOBODY, "visit_id": str(uuid.uuid4()), "sickbed_id": str(uuid.uuid4())}
-        | {"device_id": str(uuid.uuid4()), "appointment_id": str(uuid.uuid4()), "institution_id": "CHC-404"},
+        | {"device_id": str(uuid.uuid4()), "appointment_id": str(uuid.uuid4()), "institution_id": "CHC-404"}
+        | {"hospital_id": "H-404"},
         secrets={api.world.ref, visit["visit_id"], sickbed["sickbed_id"], device["device_id"], device["secret"]}
         | {appointment["appointment_id"]}
         | {NOTE, REASON, CONDITION},

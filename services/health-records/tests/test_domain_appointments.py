@@ -14,6 +14,7 @@ from health_records.domain.appointments import NONE, AppointmentBooked, Slot
 from health_records.domain.errors import (
     AlreadyBooked,
     AppointmentClosed,
+    ForReferralsOnly,
     InvalidSchedule,
     NoSuchSlot,
     NotStartedYet,
@@ -173,3 +174,11 @@ def test_one_reminder_when_the_lead_time_is_over_and_none_after_the_start() -> N
     reminded = appointments.evolve(booked(), due)["a1"]
     assert appointments.remind(reminded, lead, SLOT.starts_at - timedelta(minutes=1)) is None
     assert appointments.remind(a, lead, SLOT.starts_at) is None
+
+
+def test_a_specialist_sources_places_are_for_referrals_only() -> None:
+    source = Session(**{**vars(SESSION), "team_id": "", "reserved_percent": 0, "for_referrals": True})
+    with pytest.raises(ForReferralsOnly):
+        agendas.take(agenda(session=source), place(0, contracted=False), BEFORE)
+    referred = PlaceTaken(**{**vars(place(0, contracted=False)), "referral_id": "ref-1"})
+    assert agendas.take(agenda(session=source), referred, BEFORE).referral_id == "ref-1"

@@ -198,3 +198,34 @@ def test_appointments_are_published_on_their_own_topic_keyed_by_the_resident_wit
     assert events[1].starts_at == SLOTS[1] and events[1].previous_starts_at == SLOTS[0]  # type: ignore[attr-defined]
     published = {Envelope.decode(m.value).type.split(".")[1] for m in messages}
     assert not published & {"SessionsPublished", "PlaceTaken", "PlaceFreed"}  # the agendas stay inside
+
+
+SOURCE = {"clinic_id": "cardiology-1", "weekdays": [2], "starts": "14:00", "ends": "15:00", "slot_minutes": 20}
+SOURCE |= {"first_day": "2026-04-14", "last_day": "2026-04-14"}
+CARDIOLOGY = datetime(2026, 4, 14, 6, 0, tzinfo=UTC)  # 14:00 in China
+
+
+def test_a_hospital_opens_specialist_sources_that_family_doctors_book_for_referrals(clinic: Clinic) -> None:
+    hospital = clinic.as_("hospital", hospital="H1")
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.as_("hospital", hospital="H2")).status_code == 403
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.doctor).status_code == 403
+    assert clinic.post("/hospitals/H1/sources", SOURCE, hospital).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    by_resident = clinic.post(f"/residents/{REF}/appointments", body, clinic.resident)
+    assert (by_resident.status_code, by_resident.json()["type"].rsplit("/", 1)[-1]) == (409, "for-referrals-only")
+    referred = body | {"referral_id": "referral-1"}
+    assert clinic.post(f"/residents/{REF}/appointments", referred, clinic.resident).status_code == 403
+    booked = clinic.post(f"/residents/{REF}/appointments", referred, clinic.doctor)
+    assert booked.status_code == 201 and booked.json()["referral_id"] == "referral-1"
+
+    seen = clinic.client.get(
+        "/institutions/H1/doctors/cardiology-1/slots?from=2026-04-14&to=2026-04-14", headers=hospital
+    )
+    [session] = seen.json()["sessions"]
+    assert session["for_referrals"] is True
+    assert session["slots"][0]["booked"] == [
+        {"appointment_id": booked.json()["appointment_id"], "referral_id": "referral-1"}
+    ]
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    [event] = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
+    assert event.referral_id == "referral-1" and event.institution_id == "H1"  # type: ignore[attr-defined]

@@ -66,6 +66,25 @@ async def publish_schedule(institution_id: InstitutionId, body: s.ScheduleCreate
     return respond(outcome, 201)
 
 
+@router.post(
+    "/hospitals/{hospital_id}/sources",
+    status_code=201,
+    response_model=s.SchedulePublished,
+    summary="Open a specialist source to grassroots institutions",
+    description="By the hospital: weekly sessions of one of its clinics whose places only a family doctor "
+    "books, for an up-referral (409 for-referrals-only otherwise). Its slots are listed at "
+    "`/institutions/{hospital_id}/doctors/{clinic_id}/slots`.",
+)
+async def open_sources(hospital_id: InstitutionId, body: s.SourceCreate, call: CommandCall) -> Response:
+    source = WeeklySchedule(
+        str(uuid.uuid4()), hospital_id, "", body.clinic_id, tuple(body.weekdays), body.starts, body.ends,
+        body.slot_minutes, body.capacity, 0, 0, body.first_day, body.last_day, tuple(body.cancelled_days),
+        for_referrals=True,
+    )  # fmt: skip
+    outcome = await call.run(_app(call.request).open_sources(call.who, PublishSchedule(source)))
+    return respond(outcome, 201)
+
+
 @router.get(
     "/institutions/{institution_id}/doctors/{doctor_id}/slots",
     response_model=s.SlotsPublic,
@@ -89,7 +108,8 @@ async def slots(  # noqa: PLR0913
 async def book(resident_ref: ResidentRef, body: s.AppointmentCreate, call: CommandCall) -> Response:
     """By the resident, or the team they are contracted with. 409 slot-full, reserved-for-contracted-residents
     (before the cut-off), already-booked (a place at that time already), slot-started."""
-    command = BookAppointment(resident_ref, str(uuid.uuid4()), body.institution_id, body.doctor_id, body.starts_at)
+    place = body.institution_id, body.doctor_id, body.starts_at, body.referral_id
+    command = BookAppointment(resident_ref, str(uuid.uuid4()), *place)
     outcome = await call.run(_app(call.request).book(call.who, command))
     return respond(outcome, 201, f"{MINE.format(resident_ref=resident_ref)}/{outcome.result['appointment_id']}")
 
@@ -105,7 +125,7 @@ async def list_appointments(resident_ref: ResidentRef, request: Request, who: Cu
 
 @router.post(f"{MINE}/{{appointment_id}}/reschedule", response_model=s.AppointmentPublic, summary="Move it")
 async def reschedule(
-    resident_ref: ResidentRef, appointment_id: AppointmentId, body: s.AppointmentCreate, call: CommandCall
+    resident_ref: ResidentRef, appointment_id: AppointmentId, body: s.AppointmentMove, call: CommandCall
 ) -> Response:
     """To another slot, before it starts; the first place is freed in the same step."""
     command = RescheduleAppointment(

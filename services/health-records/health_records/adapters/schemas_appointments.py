@@ -40,16 +40,44 @@ class ScheduleCreate(_In):
     cancelled_days: list[date] = Field(default=[], max_length=92, description="Days the doctor does not sit")
 
 
+class SourceCreate(_In):
+    clinic_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The hospital's clinic or specialist",
+        examples=["cardiology-1"],
+    )
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 is Monday", examples=[[2]])
+    starts: time = Field(examples=["14:00"])
+    ends: time = Field(examples=["16:00"])
+    slot_minutes: int = Field(ge=5, le=240, examples=[20])
+    capacity: int = Field(default=1, ge=1, le=50)
+    first_day: date
+    last_day: date = Field(description="At most 92 days after `first_day`")
+    cancelled_days: list[date] = Field(default=[], max_length=92)
+
+
 class SchedulePublished(BaseModel):
     schedule_id: str
     doctor_id: str
     sessions: list[str]
 
 
-class AppointmentCreate(_In):
+class AppointmentMove(_In):
     institution_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["CHC-1"])
     doctor_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["doc-1"])
     starts_at: AwareDatetime = Field(description="The slot's start, as the doctor's slots list it")
+
+
+class AppointmentCreate(AppointmentMove):
+    referral_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="For a hospital's specialist source: the up-referral the place is for (family doctors only)",
+    )
 
 
 class AppointmentPublic(BaseModel):
@@ -64,6 +92,7 @@ class AppointmentPublic(BaseModel):
     contracted: bool = Field(description="Contracted with the doctor's team: may take a reserved place")
     status: str = Field(examples=["booked", "cancelled", "attended", "missed"])
     booked_at: datetime
+    referral_id: str | None = None
     version: int
 
 
@@ -78,7 +107,10 @@ class SlotPublic(BaseModel):
     capacity: int
     free: int = Field(description="Free places, for a resident contracted with the team")
     free_to_anyone: int = Field(description="Free places outside the reserve (all of them once released)")
-    booked: list[dict[str, str]] | None = Field(default=None, description="Who is expected: for the team only")
+    booked: list[dict[str, str | None]] | None = Field(
+        default=None,
+        description="Who is expected: for the team only (a specialist source's: its referrals, for the hospital)",
+    )
 
 
 class SessionPublic(BaseModel):
@@ -89,6 +121,7 @@ class SessionPublic(BaseModel):
     ends_at: datetime
     reserved: int
     released_at: datetime
+    for_referrals: bool = Field(description="A hospital's specialist source: booked by family doctors, for a referral")
     slots: list[SlotPublic]
 
 

@@ -71,6 +71,18 @@ def may_book_for(who: Principal, resident_ref: str, care: Care | None, today: da
     may_read(who, resident_ref, care, today)
 
 
+def may_open_sources(who: Principal, hospital_id: str) -> None:
+    """A hospital opens its own clinics' specialist sources to grassroots institutions."""
+    if who.role != "hospital" or who.hospital_id != hospital_id:
+        raise Forbidden("a hospital's specialist sources are opened by the hospital")
+
+
+def may_book_for_referral(who: Principal) -> None:
+    """A specialist source's place is booked by the family doctor who refers the resident."""
+    if who.role != "family_doctor":
+        raise Forbidden("a place for a referral is booked by the resident's family doctor")
+
+
 def may_run_schedules(who: Principal) -> None:
     if who.role != "admin":
         raise Forbidden("scheduled jobs run with an administrator's token")

@@ -41,6 +41,7 @@ def appointment_view(a: Appointment, version: int) -> dict[str, Any]:
         "contracted": a.contracted,
         "status": a.status,
         "booked_at": a.booked_at.isoformat(),
+        "referral_id": a.referral_id,
         "version": version,
     }
 
@@ -83,17 +84,17 @@ class AppointmentViews:
 def _session_view(who: Principal, agenda: Agenda, s: Session, now: datetime) -> dict[str, Any]:
     open_to_anyone = max(0, agenda.open_to_anyone(s))
     team = who.role == "family_doctor" and who.team_id == s.team_id
+    hospital = s.for_referrals and who.role == "hospital" and who.hospital_id == s.institution_id
     slots = []
     for at in s.slots():
         free = s.capacity - agenda.in_slot(at)
         slot = {"starts_at": at.isoformat(), "capacity": s.capacity, "free": free}
         slot["free_to_anyone"] = free if s.released(now) else min(free, open_to_anyone)
+        here = [t for t in agenda.taken if t.slot_at == at]
         if team:  # whom to expect: for the team only
-            slot["booked"] = [
-                {"appointment_id": t.appointment_id, "resident_ref": t.resident_ref}
-                for t in agenda.taken
-                if t.slot_at == at
-            ]
+            slot["booked"] = [{"appointment_id": t.appointment_id, "resident_ref": t.resident_ref} for t in here]
+        elif hospital:  # the referrals it will see: the referral tells it whom
+            slot["booked"] = [{"appointment_id": t.appointment_id, "referral_id": t.referral_id} for t in here]
         slots.append(slot)
     return {
         "session_id": s.session_id,
@@ -103,5 +104,6 @@ def _session_view(who: Principal, agenda: Agenda, s: Session, now: datetime) -> 
         "ends_at": s.ends_at.isoformat(),
         "reserved": s.reserved,
         "released_at": (s.starts_at - timedelta(minutes=s.cutoff_minutes)).isoformat(),
+        "for_referrals": s.for_referrals,
         "slots": slots,
     }

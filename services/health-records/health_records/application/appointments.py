@@ -8,7 +8,8 @@ same version, so the store lets one through and the other is decided again, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,12 +28,16 @@ from health_records.application.commands import (
 from health_records.application.streams import AGENDAS, APPOINTMENTS, CARE, ROSTERS
 from health_records.domain import agendas, appointments, roster, schedules
 from health_records.domain.agendas import Agenda, PlaceTaken
-from health_records.domain.appointments import AppointmentBooked, Slot
+from health_records.domain.appointments import Appointment, AppointmentBooked, Slot
 from health_records.domain.care import Care
 from health_records.domain.errors import AppointmentNotFound, AsOfInFuture, NoSuchSlot
+from health_records.domain.schedules import WeeklySchedule
 from shared.commands import Session, Work
 from shared.domain import Forbidden
+from shared.eventstore.streams import StreamType
 from shared.principal import Principal
+
+Read = tuple[StreamType[Any], str]
 
 
 @dataclass(frozen=True)
@@ -43,43 +48,50 @@ class Appointments:
     cutoff_minutes: int
 
     def publish_schedule(self, who: Principal, command: PublishSchedule) -> Work:
+        """A family doctor's weekly sessions, published by the staff of the doctor's institution."""
         s = command.schedule
         access.may_publish_schedules(who, s.institution_id)
-        days = schedules.sessions(s, self.zone)
 
-        def handle(session: Session) -> dict[str, Any]:
+        def doctor_of_the_institution(session: Session) -> None:
             team = session.load(ROSTERS, s.team_id).state
             if team is not None and team.institution_id != s.institution_id:
                 raise Forbidden(f"team {s.team_id} belongs to another institution")
             roster.role_of(team, s.team_id, s.doctor_id)
-            for day, published in days.items():
-                agenda = session.load(AGENDAS, agenda_key(s.institution_id, s.doctor_id, day)).state
-                session.record(
-                    AGENDAS,
-                    agenda_key(s.institution_id, s.doctor_id, day),
-                    agendas.publish(agenda, s.doctor_id, day, (published,)),
-                )
-            return {
-                "schedule_id": s.schedule_id,
-                "doctor_id": s.doctor_id,
-                "sessions": [p.session_id for p in days.values()],
-            }
 
-        return Work(
-            handle,
-            reads=[(ROSTERS, s.team_id), *((AGENDAS, agenda_key(s.institution_id, s.doctor_id, d)) for d in days)],
-        )
+        return self._publish(s, doctor_of_the_institution, [(ROSTERS, s.team_id)])
+
+    def open_sources(self, who: Principal, command: PublishSchedule) -> Work:
+        """A hospital clinic's specialist source: its places are for family doctors' referrals."""
+        s = command.schedule
+        access.may_open_sources(who, s.institution_id)
+        return self._publish(s, lambda _: None, [])
+
+    def _publish(self, s: WeeklySchedule, check: Callable[[Session], None], reads: list[Read]) -> Work:
+        days = schedules.sessions(s, self.zone)
+        keys = {day: agenda_key(s.institution_id, s.doctor_id, day) for day in days}
+
+        def handle(session: Session) -> dict[str, Any]:
+            check(session)
+            for day, published in days.items():
+                agenda = session.load(AGENDAS, keys[day]).state
+                session.record(AGENDAS, keys[day], agendas.publish(agenda, s.doctor_id, day, (published,)))
+            sessions = [p.session_id for p in days.values()]
+            return {"schedule_id": s.schedule_id, "doctor_id": s.doctor_id, "sessions": sessions}
+
+        return Work(handle, reads=[*reads, *((AGENDAS, key) for key in keys.values())])
 
     def book(self, who: Principal, c: BookAppointment) -> Work:
         ref, key = c.resident_ref, agenda_key(c.institution_id, c.doctor_id, self._day(c.starts_at))
         access.screen(who, ref)
+        if c.referral_id is not None:
+            access.may_book_for_referral(who)
 
         def handle(session: Session) -> dict[str, Any]:
             care, now = self._booker(session, who, ref), session.context.now
             slot, contracted = self._slot(session.load(AGENDAS, key).state, c.starts_at, care)
-            booked = AppointmentBooked(c.appointment_id, ref, slot, contracted, who.subject, now)
+            booked = AppointmentBooked(c.appointment_id, ref, slot, contracted, who.subject, now, c.referral_id)
             booked = appointments.book(session.load(APPOINTMENTS, ref).state, booked)
-            self._take(session, booked.slot, c.appointment_id, ref, contracted)
+            self._take(session, Appointment(c.appointment_id, ref, slot, contracted, now, referral_id=c.referral_id))
             return appointment_view(*_after(session.record(APPOINTMENTS, ref, booked), c.appointment_id))
 
         return Work(handle, reads=[(CARE, ref), (AGENDAS, key), (APPOINTMENTS, ref)])
@@ -94,7 +106,7 @@ class Appointments:
             slot, contracted = self._slot(session.load(AGENDAS, key).state, c.starts_at, care)
             moved = appointments.reschedule(mine, c.appointment_id, slot, contracted, who.subject, now)
             self._free(session, mine[c.appointment_id].slot, c.appointment_id, ref)
-            self._take(session, slot, c.appointment_id, ref, contracted)
+            self._take(session, replace(mine[c.appointment_id], slot=slot, contracted=contracted))
             return appointment_view(*_after(session.record(APPOINTMENTS, ref, moved), c.appointment_id))
 
         return Work(handle, reads=[(CARE, ref), (AGENDAS, key), (APPOINTMENTS, ref)])
@@ -168,9 +180,13 @@ class Appointments:
         contracted = care is not None and any(c.started.team_id == s.team_id and c.covers(day) for c in care.contracts)
         return slot, contracted
 
-    def _take(self, session: Session, slot: Slot, appointment_id: str, ref: str, contracted: bool) -> None:
-        day = self._day(slot.starts_at)
-        place = PlaceTaken(slot.doctor_id, day, slot.session_id, slot.starts_at, appointment_id, ref, contracted)
+    def _take(self, session: Session, a: Appointment) -> None:
+        """The appointment's place in its doctor's agenda."""
+        slot, day = a.slot, self._day(a.slot.starts_at)
+        place = PlaceTaken(
+            slot.doctor_id, day, slot.session_id, slot.starts_at, a.appointment_id, a.resident_ref, a.contracted,
+            a.referral_id,
+        )  # fmt: skip
         key = agenda_key(slot.institution_id, slot.doctor_id, day)
         session.record(AGENDAS, key, agendas.take(session.load(AGENDAS, key).state, place, session.context.now))
 

@@ -166,13 +166,15 @@ class PublishSchedule:
 
 @dataclass(frozen=True)
 class BookAppointment:
-    """The place at `starts_at` with the doctor, for the resident; the id comes with the request."""
+    """The place at `starts_at` with the doctor, for the resident; the id comes with the request.
+    A specialist source's place names the referral it is for."""
 
     resident_ref: str
     appointment_id: str
     institution_id: str
     doctor_id: str
     starts_at: datetime
+    referral_id: str | None = None
 
 
 @dataclass(frozen=True)

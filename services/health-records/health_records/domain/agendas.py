@@ -4,7 +4,8 @@ taken in the sessions' slots.
 One aggregate per doctor and day, so two bookings of the last place append at the same version
 of the same stream and the store lets one of them through. A share of each session's places is
 kept for residents contracted with the doctor's team until a cut-off before the session starts;
-from that moment on every free place is anyone's.
+from that moment on every free place is anyone's. A hospital's specialist source is an agenda
+too, whose places only a family doctor books, for a referral.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from itertools import pairwise
 
 from health_records.domain.errors import (
     AlreadyBooked,
+    ForReferralsOnly,
     NoSuchSlot,
     ReservedForContracted,
     SessionsOverlap,
@@ -35,6 +37,7 @@ class Session:
     capacity: int  # places in each slot
     reserved_percent: int  # of the session's places, kept for the team's contracted residents
     cutoff_minutes: int  # ...until this long before the session starts
+    for_referrals: bool = False  # a hospital's specialist source: booked by family doctors, for a referral
 
     def slots(self) -> list[datetime]:
         step = timedelta(minutes=self.slot_minutes)
@@ -69,6 +72,7 @@ class PlaceTaken:
     appointment_id: str
     resident_ref: str
     contracted: bool  # with the session's team, when booked: may hold a reserved place
+    referral_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ def take(agenda: Agenda | None, place: PlaceTaken, now: datetime) -> PlaceTaken:
         raise SlotStarted("the slot has started")
     if any(t.resident_ref == place.resident_ref and t.session_id == session.session_id for t in agenda.taken):
         raise AlreadyBooked("the resident already has a place in this session")
+    if session.for_referrals and place.referral_id is None:
+        raise ForReferralsOnly("a specialist source's places are booked by a family doctor for a referral")
     if agenda.in_slot(place.slot_at) >= session.capacity:
         raise SlotFull("no place left in this slot")
     if not place.contracted and not session.released(now) and agenda.open_to_anyone(session) <= 0:

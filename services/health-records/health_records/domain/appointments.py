@@ -41,6 +41,7 @@ class AppointmentBooked:
     contracted: bool
     booked_by: str
     booked_at: datetime
+    referral_id: str | None = None  # the up-referral a specialist source's slot was booked for
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Appointment:
     booked_at: datetime
     status: Status = "booked"
     reminded: bool = False
+    referral_id: str | None = None
 
 
 Appointments = MappingProxyType[str, Appointment]
@@ -109,7 +111,10 @@ _OUTCOME[AppointmentMissed] = "missed"
 def evolve(appointments: Appointments, event: object) -> Appointments:
     if isinstance(event, AppointmentBooked):
         e = event
-        return MappingProxyType({**appointments, e.appointment_id: Appointment(*_head(e), e.contracted, e.booked_at)})
+        booked = Appointment(
+            e.appointment_id, e.resident_ref, e.slot, e.contracted, e.booked_at, referral_id=e.referral_id
+        )
+        return MappingProxyType({**appointments, e.appointment_id: booked})
     found = appointments.get(getattr(event, "appointment_id", ""))
     if found is None:
         raise ValueError(f"{type(event).__name__} does not apply to a resident's appointments")
@@ -159,10 +164,6 @@ def remind(a: Appointment, lead: timedelta, as_of: datetime) -> AppointmentRemin
     if a.status != "booked" or a.reminded or not due_at <= as_of < a.slot.starts_at:
         return None
     return AppointmentReminderDue(a.appointment_id, a.resident_ref, a.slot, due_at)
-
-
-def _head(e: AppointmentBooked) -> tuple[str, str, Slot]:
-    return e.appointment_id, e.resident_ref, e.slot
 
 
 def _open(appointments: Appointments, appointment_id: str) -> Appointment:

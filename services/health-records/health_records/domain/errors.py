@@ -189,5 +189,10 @@ class NotStartedYet(DomainError):
     code = "appointment-not-started"
 
 
+class ForReferralsOnly(DomainError):
+    kind = "conflict"
+    code = "for-referrals-only"
+
+
 class AsOfInFuture(DomainError):
     code = "as-of-in-the-future"

@@ -33,6 +33,7 @@ class WeeklySchedule:
     first_day: date
     last_day: date
     cancelled_days: tuple[date, ...] = ()
+    for_referrals: bool = False  # a hospital's specialist source (no team: the hospital's clinic)
 
 
 def sessions(schedule: WeeklySchedule, zone: ZoneInfo) -> dict[date, Session]:
@@ -59,6 +60,7 @@ def _session(s: WeeklySchedule, day: date, zone: ZoneInfo) -> Session:
         capacity=s.capacity,
         reserved_percent=s.reserved_percent,
         cutoff_minutes=s.cutoff_minutes,
+        for_referrals=s.for_referrals,
     )
 
 
