@@ -26,6 +26,7 @@ from health_records.application.devices import Devices
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
 from health_records.application.records import Records
+from health_records.application.schedules import Schedules
 from health_records.application.streams import ERASURES, EVENTS, resident_of
 from health_records.settings import Settings
 from shared.commands import CommandProcessor
@@ -71,16 +72,19 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     engine = engine_for(settings)
     app.state.fulfilment = FulfilmentView(engine)
     app.state.appointments = appointments_for(settings)
+    app.state.schedules = schedules_for(settings)
     app.state.appointment_views = AppointmentViews(store, zone)
     app.state.to_remind = appointment_book.ToRemind(engine)
     return app
 
 
 def appointments_for(settings: Settings) -> Appointments:
-    lead = timedelta(minutes=settings.appointment_reminder_lead_minutes)
-    return Appointments(
-        settings.timezone, lead, settings.appointment_reserved_percent, settings.appointment_cutoff_minutes
-    )
+    return Appointments(settings.timezone, timedelta(minutes=settings.appointment_reminder_lead_minutes))
+
+
+def schedules_for(settings: Settings) -> Schedules:
+    s = settings
+    return Schedules(s.timezone, s.appointment_reserved_percent, s.appointment_cutoff_minutes)
 
 
 def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:

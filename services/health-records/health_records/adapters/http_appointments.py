@@ -24,6 +24,7 @@ from health_records.application.commands import (
     RemindDue,
     RescheduleAppointment,
 )
+from health_records.application.schedules import Schedules
 from health_records.domain.schedules import WeeklySchedule
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
@@ -40,6 +41,10 @@ def _app(request: Request) -> Appointments:
     return request.app.state.appointments  # type: ignore[no-any-return]
 
 
+def _schedules(request: Request) -> Schedules:
+    return request.app.state.schedules  # type: ignore[no-any-return]
+
+
 def _views(request: Request) -> AppointmentViews:
     return request.app.state.appointment_views  # type: ignore[no-any-return]
 
@@ -54,7 +59,7 @@ def _views(request: Request) -> AppointmentViews:
     "already sits then.",
 )
 async def publish_schedule(institution_id: InstitutionId, body: s.ScheduleCreate, call: CommandCall) -> Response:
-    defaults = _app(call.request)
+    defaults = _schedules(call.request)
     schedule = WeeklySchedule(
         str(uuid.uuid4()), institution_id, body.team_id, body.doctor_id, tuple(body.weekdays), body.starts,
         body.ends, body.slot_minutes, body.capacity,
@@ -62,7 +67,7 @@ async def publish_schedule(institution_id: InstitutionId, body: s.ScheduleCreate
         defaults.cutoff_minutes if body.cutoff_minutes is None else body.cutoff_minutes,
         body.first_day, body.last_day, tuple(body.cancelled_days),
     )  # fmt: skip
-    outcome = await call.run(_app(call.request).publish_schedule(call.who, PublishSchedule(schedule)))
+    outcome = await call.run(_schedules(call.request).publish_schedule(call.who, PublishSchedule(schedule)))
     return respond(outcome, 201)
 
 
@@ -81,7 +86,7 @@ async def open_sources(hospital_id: InstitutionId, body: s.SourceCreate, call: C
         body.slot_minutes, body.capacity, 0, 0, body.first_day, body.last_day, tuple(body.cancelled_days),
         for_referrals=True,
     )  # fmt: skip
-    outcome = await call.run(_app(call.request).open_sources(call.who, PublishSchedule(source)))
+    outcome = await call.run(_schedules(call.request).open_sources(call.who, PublishSchedule(source)))
     return respond(outcome, 201)
 
 

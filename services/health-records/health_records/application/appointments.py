@@ -1,5 +1,6 @@
-"""Handlers of appointments: an institution publishes its doctors' sessions; residents (or their
-team) book, move and cancel places; the team records whether the resident came; a job reminds.
+"""Handlers of appointments: residents (or their team) book, move and cancel places in a doctor's
+agenda (see `schedules.py` for how sessions are published); the team records whether the
+resident came; a job reminds.
 
 A booking writes the place in the doctor's agenda of that day and the appointment in the
 resident's list, in one append: two bookings of the last place both expect the agenda at the
@@ -8,7 +9,6 @@ same version, so the store lets one through and the other is decided again, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,65 +20,25 @@ from health_records.application.clock import today
 from health_records.application.commands import (
     BookAppointment,
     CancelAppointment,
-    PublishSchedule,
     RecordAppointmentOutcome,
     RemindDue,
     RescheduleAppointment,
 )
-from health_records.application.streams import AGENDAS, APPOINTMENTS, CARE, ROSTERS
-from health_records.domain import agendas, appointments, roster, schedules
+from health_records.application.streams import AGENDAS, APPOINTMENTS, CARE
+from health_records.domain import agendas, appointments
 from health_records.domain.agendas import Agenda, PlaceTaken
 from health_records.domain.appointments import Appointment, AppointmentBooked, Slot
 from health_records.domain.care import Care
 from health_records.domain.errors import AppointmentNotFound, AsOfInFuture, NoSuchSlot
-from health_records.domain.schedules import WeeklySchedule
 from shared.commands import Session, Work
 from shared.domain import Forbidden
-from shared.eventstore.streams import StreamType
 from shared.principal import Principal
-
-Read = tuple[StreamType[Any], str]
 
 
 @dataclass(frozen=True)
 class Appointments:
     zone: ZoneInfo
     reminder_lead: timedelta
-    reserved_percent: int  # for a schedule that does not say (an institution's setting)
-    cutoff_minutes: int
-
-    def publish_schedule(self, who: Principal, command: PublishSchedule) -> Work:
-        """A family doctor's weekly sessions, published by the staff of the doctor's institution."""
-        s = command.schedule
-        access.may_publish_schedules(who, s.institution_id)
-
-        def doctor_of_the_institution(session: Session) -> None:
-            team = session.load(ROSTERS, s.team_id).state
-            if team is not None and team.institution_id != s.institution_id:
-                raise Forbidden(f"team {s.team_id} belongs to another institution")
-            roster.role_of(team, s.team_id, s.doctor_id)
-
-        return self._publish(s, doctor_of_the_institution, [(ROSTERS, s.team_id)])
-
-    def open_sources(self, who: Principal, command: PublishSchedule) -> Work:
-        """A hospital clinic's specialist source: its places are for family doctors' referrals."""
-        s = command.schedule
-        access.may_open_sources(who, s.institution_id)
-        return self._publish(s, lambda _: None, [])
-
-    def _publish(self, s: WeeklySchedule, check: Callable[[Session], None], reads: list[Read]) -> Work:
-        days = schedules.sessions(s, self.zone)
-        keys = {day: agenda_key(s.institution_id, s.doctor_id, day) for day in days}
-
-        def handle(session: Session) -> dict[str, Any]:
-            check(session)
-            for day, published in days.items():
-                agenda = session.load(AGENDAS, keys[day]).state
-                session.record(AGENDAS, keys[day], agendas.publish(agenda, s.doctor_id, day, (published,)))
-            sessions = [p.session_id for p in days.values()]
-            return {"schedule_id": s.schedule_id, "doctor_id": s.doctor_id, "sessions": sessions}
-
-        return Work(handle, reads=[*reads, *((AGENDAS, key) for key in keys.values())])
 
     def book(self, who: Principal, c: BookAppointment) -> Work:
         ref, key = c.resident_ref, agenda_key(c.institution_id, c.doctor_id, self._day(c.starts_at))
