@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # a day beyond would overflow a cut-off or a zone
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+Moment = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2099, 12, 31, tzinfo=UTC)),
+]
+LocalTime = Annotated[time, AfterValidator(lambda t: t.replace(tzinfo=None))]  # the institution's wall clock
 
 
 class _In(BaseModel):
@@ -17,8 +24,10 @@ class ScheduleCreate(_In):
     team_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["T1"])
     doctor_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["doc-1"])
     weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 is Monday", examples=[[1, 3]])
-    starts: time = Field(description="Local time the session starts", examples=["08:00"])
-    ends: time = Field(description="Local time it ends: a whole number of slots after `starts`", examples=["11:30"])
+    starts: LocalTime = Field(description="Local time the session starts", examples=["08:00"])
+    ends: LocalTime = Field(
+        description="Local time it ends: a whole number of slots after `starts`", examples=["11:30"]
+    )
     slot_minutes: int = Field(ge=5, le=240, examples=[15])
     capacity: int = Field(default=1, ge=1, le=50, description="Places in each slot")
     reserved_percent: int | None = Field(
@@ -35,9 +44,9 @@ class ScheduleCreate(_In):
         description="How long before the session the reserved places are "
         "released to everyone (the institution's setting; the service's default if absent)",
     )
-    first_day: date
-    last_day: date = Field(description="At most 92 days after `first_day`")
-    cancelled_days: list[date] = Field(default=[], max_length=92, description="Days the doctor does not sit")
+    first_day: Day
+    last_day: Day = Field(description="At most 92 days after `first_day`")
+    cancelled_days: list[Day] = Field(default=[], max_length=92, description="Days the doctor does not sit")
 
 
 class SourceCreate(_In):
@@ -49,13 +58,13 @@ class SourceCreate(_In):
         examples=["cardiology-1"],
     )
     weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 is Monday", examples=[[2]])
-    starts: time = Field(examples=["14:00"])
-    ends: time = Field(examples=["16:00"])
+    starts: LocalTime = Field(examples=["14:00"])
+    ends: LocalTime = Field(examples=["16:00"])
     slot_minutes: int = Field(ge=5, le=240, examples=[20])
     capacity: int = Field(default=1, ge=1, le=50)
-    first_day: date
-    last_day: date = Field(description="At most 92 days after `first_day`")
-    cancelled_days: list[date] = Field(default=[], max_length=92)
+    first_day: Day
+    last_day: Day = Field(description="At most 92 days after `first_day`")
+    cancelled_days: list[Day] = Field(default=[], max_length=92)
 
 
 class SchedulePublished(BaseModel):
@@ -67,7 +76,7 @@ class SchedulePublished(BaseModel):
 class AppointmentMove(_In):
     institution_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["CHC-1"])
     doctor_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", examples=["doc-1"])
-    starts_at: AwareDatetime = Field(description="The slot's start, as the doctor's slots list it")
+    starts_at: Moment = Field(description="The slot's start, as the doctor's slots list it")
 
 
 class AppointmentCreate(AppointmentMove):
