@@ -90,7 +90,7 @@ def test_staff_publish_a_weekly_schedule_once(clinic: Clinic) -> None:
     assert clinic.publish(SCHEDULE, other_institution).status_code == 403
     not_a_member = clinic.publish(SCHEDULE | {"doctor_id": "doc-7", "weekdays": [6]})
     assert (not_a_member.status_code, not_a_member.json()["type"].rsplit("/", 1)[-1]) == (422, "not-a-team-member")
-    wall_clock = clinic.publish(SCHEDULE | {"weekdays": [6], "starts": "08:00+05:00", "ends": "09:00"})
+    wall_clock = clinic.publish(SCHEDULE | {"weekdays": [6], "starts": "08:00+05:00", "last_day": "2026-04-18"})
     assert wall_clock.json()["sessions"] == ["CHC-1/doc-1:2026-04-18T08:00:00+08:00"]  # the institution's time
     bad = clinic.publish(SCHEDULE | {"weekdays": [7], "slot_minutes": 25})
     assert (bad.status_code, bad.json()["type"].rsplit("/", 1)[-1]) == (422, "invalid-schedule")
