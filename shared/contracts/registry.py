@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.contracts import appraisal, billing, claims, health_records, referral, signing
+from shared.contracts import appointments, appraisal, billing, claims, health_records, referral, signing
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 
@@ -28,6 +28,12 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         health_records.FamilySickbedDischarged,
         health_records.ServiceRated,
         health_records.ReadingOutOfTarget,
+        appointments.AppointmentBooked,
+        appointments.AppointmentRescheduled,
+        appointments.AppointmentCancelled,
+        appointments.AppointmentAttended,
+        appointments.AppointmentMissed,
+        appointments.AppointmentReminderDue,
         referral.ReferralIssued,
         referral.ReferralAccepted,
         referral.ReferralDeclined,

@@ -25,11 +25,20 @@ class Topic:
 TEAMS = Topic("fdcs.signing.teams", key="team_id")
 CONTRACTS = Topic("fdcs.signing.contracts", key="resident_ref")
 HEALTH_SERVICES = Topic("fdcs.health_records.services", key="resident_ref")
+APPOINTMENTS = Topic("fdcs.health_records.appointments", key="resident_ref")
 REFERRALS = Topic("fdcs.referral.referrals", key="resident_ref")
 SETTLEMENTS = Topic("fdcs.billing.settlements", key="institution_id")
 APPRAISAL_RESULTS = Topic("fdcs.appraisal.results", key="subject_id")
 
-ALL: tuple[Topic, ...] = (TEAMS, CONTRACTS, HEALTH_SERVICES, REFERRALS, SETTLEMENTS, APPRAISAL_RESULTS)
+ALL: tuple[Topic, ...] = (
+    TEAMS,
+    CONTRACTS,
+    HEALTH_SERVICES,
+    APPOINTMENTS,
+    REFERRALS,
+    SETTLEMENTS,
+    APPRAISAL_RESULTS,
+)
 
 
 def by_name(name: str) -> Topic:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from health_records.adapters import http_devices, http_plan, http_record, http_services
+from health_records.adapters import (
+    appointment_book,
+    http_appointments,
+    http_devices,
+    http_plan,
+    http_record,
+    http_services,
+)
 from health_records.adapters.consumer import SigningEvents
 from health_records.adapters.fulfilment_view import METADATA, FulfilmentView, follower
 from health_records.adapters.norms_file import load_norms
 from health_records.adapters.publishing import to_public
+from health_records.application.appointment_views import AppointmentViews
+from health_records.application.appointments import Appointments
 from health_records.application.delivery import Delivery
 from health_records.application.devices import Devices
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
 from health_records.application.records import Records
+from health_records.application.schedules import Schedules
 from health_records.application.streams import ERASURES, EVENTS, resident_of
 from health_records.settings import Settings
 from shared.commands import CommandProcessor
@@ -42,7 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app = service_app(
         "Health records",
         "Residents' health records, management plans, visits and feedback.",
-        [http_record.router, http_plan.router, http_services.router, http_devices.router],
+        [http_record.router, http_plan.router, http_services.router, http_devices.router, http_appointments.router],
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
@@ -57,8 +69,22 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app.state.records = Records(zone, settings.pseudonym_key.get_secret_value())
     app.state.delivery = Delivery(zone, settings.rating_window_days)
     app.state.devices = Devices(zone)
-    app.state.fulfilment = FulfilmentView(engine_for(settings))
+    engine = engine_for(settings)
+    app.state.fulfilment = FulfilmentView(engine)
+    app.state.appointments = appointments_for(settings)
+    app.state.schedules = schedules_for(settings)
+    app.state.appointment_views = AppointmentViews(store, zone)
+    app.state.to_remind = appointment_book.ToRemind(engine)
     return app
+
+
+def appointments_for(settings: Settings) -> Appointments:
+    return Appointments(settings.timezone, timedelta(minutes=settings.appointment_reminder_lead_minutes))
+
+
+def schedules_for(settings: Settings) -> Schedules:
+    s = settings
+    return Schedules(s.timezone, s.appointment_reserved_percent, s.appointment_cutoff_minutes)
 
 
 def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
@@ -69,7 +95,7 @@ def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
 
 def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project health-records` runs: signing's events turned into
-    commands, and the fulfilment read model following the service's own log."""
+    commands, and the read models (fulfilment, appointments to remind) following the service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
@@ -81,7 +107,8 @@ def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubs
         events.handle,
         KafkaPublisher(settings),
     )
-    return [contracts, follower(store, engine_for(settings))]
+    engine = engine_for(settings)
+    return [contracts, follower(store, engine), appointment_book.follower(store, engine)]
 
 
 def migrate(settings: Settings) -> None:

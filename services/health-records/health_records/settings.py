@@ -18,3 +18,19 @@ class Settings(ServiceSettings):
     rating_window_days: int = Field(
         default=90, ge=0, le=730, description="How long after a contract's last day its resident may still rate"
     )
+    appointment_reserved_percent: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="Share of a session's places kept for the team's contracted residents, "
+        "for an institution whose schedule does not set it",
+    )
+    appointment_cutoff_minutes: int = Field(
+        default=24 * 60,
+        ge=0,
+        description="How long before a session its reserved places are released to everyone, "
+        "for an institution whose schedule does not set it",
+    )
+    appointment_reminder_lead_minutes: int = Field(
+        default=120, ge=1, le=7 * 24 * 60, description="How long before an appointment its reminder is due"
+    )

@@ -19,6 +19,11 @@ OTHER_REF = "r_" + "b" * 26  # resident 2, signed with team T2
 NOBODY = "r_" + "c" * 26
 NOTE, REASON, CONDITION = "Victim's visit note", "Victim's sickbed reason", "Victim's condition"
 DATE = {"occurred_on": "2026-03-01"}
+SCHEDULE = {"team_id": "T1", "doctor_id": "doc-1", "weekdays": [1], "starts": "08:00", "ends": "09:00"} | {
+    "slot_minutes": 15,
+    "first_day": "2026-04-13",
+    "last_day": "2026-04-13",
+}
 RECORD = "/residents/{resident_ref}/record"
 SERVICES = "/residents/{resident_ref}"
 BODIES: dict[str, Any] = {
@@ -37,6 +42,22 @@ BODIES: dict[str, Any] = {
     f"POST {SERVICES}/ratings": {"team_id": "T1", "ability": 1, "attitude": 1, "responsiveness": 1},
     f"POST {SERVICES}/devices": {"kind": "bp_monitor"},
     f"DELETE {SERVICES}/devices/{{device_id}}": None,
+    f"POST {SERVICES}/appointments": {
+        "institution_id": "CHC-1",
+        "doctor_id": "doc-1",
+        "starts_at": "2026-04-13T08:15:00+08:00",
+    },
+    f"POST {SERVICES}/appointments/{{appointment_id}}/reschedule": {
+        "institution_id": "CHC-1",
+        "doctor_id": "doc-1",
+        "starts_at": "2026-04-13T08:30:00+08:00",
+    },
+    f"POST {SERVICES}/appointments/{{appointment_id}}/cancel": None,
+    f"POST {SERVICES}/appointments/{{appointment_id}}/attended": None,
+    f"POST {SERVICES}/appointments/{{appointment_id}}/missed": None,
+    "POST /hospitals/{hospital_id}/sources": {"clinic_id": "cardiology-1", "weekdays": [2], "starts": "14:00"}
+    | {"ends": "15:00", "slot_minutes": 20, "first_day": "2026-04-14", "last_day": "2026-04-14"},
+    "POST /institutions/{institution_id}/schedules": SCHEDULE | {"first_day": "2026-04-20", "last_day": "2026-04-20"},
     # A person's token is not a device's credential: 401 if forged, else 403, for any device.
     "POST /devices/{device_id}/readings": {
         "readings": [{"kind": "systolic", "value": 150, "unit": "mmHg", "measured_at": "2026-04-10T07:30:00+08:00"}]
@@ -53,13 +74,22 @@ READS = [
     f"GET {SERVICES}/visits/{{visit_id}}",
     f"GET {SERVICES}/long-prescriptions",
     f"GET {SERVICES}/sickbeds",
+    f"GET {SERVICES}/appointments",
 ]
+# A doctor's free places are shown to anyone signed in; who booked them, to the doctor's team only.
+SLOTS = "GET /institutions/{institution_id}/doctors/{doctor_id}/slots"
 RULES: Rules = {
     "GET /health/live": public(),
     "GET /health/ready": public(),
     "GET /health/outbox": public(),
     "GET /metrics": public(),
 } | {route: only() for route in [*READS, *BODIES]}
+RULES[SLOTS] = only(**dict.fromkeys(("resident", "family_doctor", "hospital", "insurance_bureau"), matrix.SCOPED)) | {
+    "official": matrix.SCOPED,
+    "admin": matrix.SCOPED,
+}
+RULES["POST /appointments/reminders"] = only(admin=matrix.ALLOWED)
+BODIES["POST /appointments/reminders"] = {"as_of": "2026-04-10T02:00:00Z"}
 
 
 @pytest.fixture
@@ -70,6 +100,10 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
     visit = api.send("POST", "/visits", {"member_id": "doc-1", "place": "clinic", "summary": NOTE}).json()
     sickbed = api.send("POST", "/sickbeds", {"reason": REASON}).json()
     device = api.send("POST", "/devices", {"kind": "bp_monitor"}).json()
+    published = api.client.post("/institutions/CHC-1/schedules", json=SCHEDULE, headers=_keyed(api.doctor))
+    assert published.status_code == 201
+    booking = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": "2026-04-13T08:00:00+08:00"}
+    appointment = api.send("POST", "/appointments", booking, api.resident).json()
     claims = {
         "resident": {"resident": OTHER_REF},
         "family_doctor": {"sub": "doc-1", "team": "T2", "institution": "CHC-2"},
@@ -87,13 +121,24 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "visit_id": visit["visit_id"],
             "sickbed_id": sickbed["sickbed_id"],
             "device_id": device["device_id"],
+            "appointment_id": appointment["appointment_id"],
+            "institution_id": "CHC-1",
+            "doctor_id": "doc-1",
+            "hospital_id": "H1",
         },
         unknown={"resident_ref": NOBODY, "visit_id": str(uuid.uuid4()), "sickbed_id": str(uuid.uuid4())}
-        | {"device_id": str(uuid.uuid4())},
+        | {"device_id": str(uuid.uuid4()), "appointment_id": str(uuid.uuid4()), "institution_id": "CHC-404"}
+        | {"hospital_id": "H-404"},
         secrets={api.world.ref, visit["visit_id"], sickbed["sickbed_id"], device["device_id"], device["secret"]}
+        | {appointment["appointment_id"]}
         | {NOTE, REASON, CONDITION},
         bodies=BODIES,
+        queries={SLOTS: {"from": "2026-04-13", "to": "2026-04-13"}},
     )
+
+
+def _keyed(headers: dict[str, str]) -> dict[str, str]:
+    return headers | {"Idempotency-Key": str(uuid.uuid4())}
 
 
 def test_every_route_has_its_expectations(api: Api) -> None:

@@ -1,7 +1,7 @@
 """The one place health records' internal events become public events (relayed to Kafka).
 
-Only the services delivered and the ratings leave the service, keyed by the resident's
-pseudonymous ref, and only with the fields their contract names: the record itself
+Only the services delivered, the ratings and the appointments (on their own topic) leave the
+service, keyed by the resident's pseudonymous ref, and only with the fields their contract names: the record itself
 (identity number, phone, address, conditions), clinical notes, medicines, sickbed reasons
 and rating comments never do.
 """
@@ -12,9 +12,11 @@ from dataclasses import asdict
 from typing import Any
 
 from health_records.application.streams import EVENTS
+from health_records.domain import appointments as booking
 from health_records.domain import care_events as internal
 from health_records.domain import readings
 from shared.contracts import PublicEvent, topics
+from shared.contracts import appointments as public_appointments
 from shared.contracts import health_records as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
@@ -29,21 +31,35 @@ PUBLISHED: dict[type, type[PublicEvent]] = {
     internal.ServiceRated: public.ServiceRated,
     readings.ReadingOutOfTarget: public.ReadingOutOfTarget,
 }
+# A notification channel follows these on their own topic, without the services' volume.
+APPOINTMENTS: dict[type, type[PublicEvent]] = {
+    booking.AppointmentBooked: public_appointments.AppointmentBooked,
+    booking.AppointmentRescheduled: public_appointments.AppointmentRescheduled,
+    booking.AppointmentCancelled: public_appointments.AppointmentCancelled,
+    booking.AppointmentAttended: public_appointments.AppointmentAttended,
+    booking.AppointmentMissed: public_appointments.AppointmentMissed,
+    booking.AppointmentReminderDue: public_appointments.AppointmentReminderDue,
+}
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
     if not EVENTS.knows(recorded.type):
         return []  # command receipts stay inside the service
     event = EVENTS.decode(recorded.type, recorded.data)
-    model = PUBLISHED.get(type(event))
-    if model is None:
-        return []  # the record, plans, contracts noted, reads: internal
-    fields = _flat(asdict(event))  # type: ignore[call-overload]  # every published event is a dataclass
+    if type(event) in APPOINTMENTS:
+        model, topic = APPOINTMENTS[type(event)], topics.APPOINTMENTS
+        fields = _flat(asdict(event), "slot")  # type: ignore[call-overload]  # every published event is a dataclass
+    elif type(event) in PUBLISHED:
+        model, topic = PUBLISHED[type(event)], topics.HEALTH_SERVICES
+        fields = _flat(asdict(event), "under", "scores")  # type: ignore[call-overload]
+    else:
+        return []  # the record, plans, contracts noted, reads, agendas: internal
     published = model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
-    return [public_message(SOURCE, recorded, published, topics.HEALTH_SERVICES, fields["resident_ref"])]
+    return [public_message(SOURCE, recorded, published, topic, fields["resident_ref"])]
 
 
-def _flat(fields: dict[str, Any]) -> dict[str, Any]:
-    """Who it was delivered to and under which contract, and a rating's scores, at the top."""
-    under, scores = fields.pop("under"), fields.pop("scores", {})
-    return {**fields, **under, **scores}
+def _flat(fields: dict[str, Any], *nested: str) -> dict[str, Any]:
+    """Who it was delivered to and under which contract, a rating's scores, an appointment's slot:
+    at the top."""
+    inner = [fields.pop(name, None) or {} for name in nested]
+    return {k: v for part in (fields, *inner) for k, v in part.items()}

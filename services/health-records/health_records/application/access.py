@@ -58,3 +58,31 @@ def may_read_team(who: Principal, team_id: str) -> None:
 def may_manage_devices(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
     """Linking and unlinking a device: the resident, or a doctor of the team in charge."""
     may_read(who, resident_ref, care, today)
+
+
+def may_publish_schedules(who: Principal, institution_id: str) -> None:
+    """An institution's sessions are published by its own staff (their token names it)."""
+    if who.role != "family_doctor" or who.institution_id != institution_id:
+        raise Forbidden("an institution's schedules are published by its own staff")
+
+
+def may_book_for(who: Principal, resident_ref: str, care: Care | None, today: date) -> None:
+    """Booking, moving, cancelling: the resident themselves, or the team they are contracted with."""
+    may_read(who, resident_ref, care, today)
+
+
+def may_open_sources(who: Principal, hospital_id: str) -> None:
+    """A hospital opens its own clinics' specialist sources to grassroots institutions."""
+    if who.role != "hospital" or who.hospital_id != hospital_id:
+        raise Forbidden("a hospital's specialist sources are opened by the hospital")
+
+
+def may_book_for_referral(who: Principal) -> None:
+    """A specialist source's place is booked by the family doctor who refers the resident."""
+    if who.role != "family_doctor":
+        raise Forbidden("a place for a referral is booked by the resident's family doctor")
+
+
+def may_run_schedules(who: Principal) -> None:
+    if who.role != "admin":
+        raise Forbidden("scheduled jobs run with an administrator's token")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from health_records.domain.care_events import ContractStarted
 from health_records.domain.devices import DeviceLinked
@@ -19,6 +19,7 @@ from health_records.domain.record_events import (
     RecentInformation,
 )
 from health_records.domain.roster import RosterNoted
+from health_records.domain.schedules import WeeklySchedule
 from health_records.domain.sickbeds import Admission
 from health_records.domain.visits import VisitReport
 
@@ -156,3 +157,54 @@ class RecordReadings:
     device_id: str
     resident_ref: str
     readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class PublishSchedule:
+    schedule: WeeklySchedule
+
+
+@dataclass(frozen=True)
+class BookAppointment:
+    """The place at `starts_at` with the doctor, for the resident; the id comes with the request.
+    A specialist source's place names the referral it is for."""
+
+    resident_ref: str
+    appointment_id: str
+    institution_id: str
+    doctor_id: str
+    starts_at: datetime
+    referral_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RescheduleAppointment:
+    resident_ref: str
+    appointment_id: str
+    institution_id: str
+    doctor_id: str
+    starts_at: datetime
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    resident_ref: str
+    appointment_id: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordAppointmentOutcome:
+    resident_ref: str
+    appointment_id: str
+    attended: bool
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RemindDue:
+    """Remind the listed appointments whose lead time is over at `as_of` (others are left alone)."""
+
+    due: tuple[tuple[str, str], ...]  # (resident_ref, appointment_id)
+    as_of: datetime

@@ -1,14 +1,26 @@
 """How health records' aggregates are kept in its store: stream prefixes, event names, folds.
 
 All of them are keyed by the resident's pseudonymous ref, but rosters (by team), devices (by
-device) and readings (by device and day; each event names its resident).
+device), readings (by device and day; each event names its resident) and agendas (by doctor and day).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from health_records.domain import care, care_events, devices, plan, readings, reads, record, record_events, roster
+from health_records.domain import (
+    agendas,
+    appointments,
+    care,
+    care_events,
+    devices,
+    plan,
+    readings,
+    reads,
+    record,
+    record_events,
+    roster,
+)
 from shared.erasure import erasures
 from shared.eventstore.sealing import resident_ref_in
 from shared.eventstore.streams import EventTypes, StreamType
@@ -39,6 +51,15 @@ for event_class in (
     devices.DeviceUnlinked,
     readings.ReadingRecorded,
     readings.ReadingOutOfTarget,
+    agendas.SessionsPublished,
+    agendas.PlaceTaken,
+    agendas.PlaceFreed,
+    appointments.AppointmentBooked,
+    appointments.AppointmentRescheduled,
+    appointments.AppointmentCancelled,
+    appointments.AppointmentAttended,
+    appointments.AppointmentMissed,
+    appointments.AppointmentReminderDue,
 ):
     EVENTS.register(event_class)
 
@@ -51,6 +72,12 @@ DEVICES: StreamType[devices.Device | None] = StreamType("device", None, devices.
 # A device's readings, one stream per device and local day: a repeat is recognised without
 # reading the device's whole history, and late readings go to the day they were taken.
 READINGS: StreamType[frozenset[str]] = StreamType("readings", frozenset(), readings.evolve, EVENTS)
+# A doctor's sessions and places of one local day (`doctor_id:date`): the unit two bookings of the
+# last place race for. A resident's appointments, by their ref.
+AGENDAS: StreamType[agendas.Agenda | None] = StreamType("agenda", None, agendas.evolve, EVENTS)
+APPOINTMENTS: StreamType[appointments.Appointments] = StreamType(
+    "appointments", appointments.NONE, appointments.evolve, EVENTS
+)
 ERASURES = erasures(EVENTS)
 
 

@@ -140,3 +140,59 @@ class DeviceNotLinked(DomainError):
 
 class InvalidReadings(DomainError):
     code = "invalid-readings"
+
+
+class InvalidSchedule(DomainError):
+    code = "invalid-schedule"
+
+
+class SessionsOverlap(DomainError):
+    kind = "conflict"
+    code = "sessions-overlap"
+
+
+class NoSuchSlot(NotFound):
+    code = "slot-not-found"
+
+
+class SlotFull(DomainError):
+    kind = "conflict"
+    code = "slot-full"
+
+
+class ReservedForContracted(DomainError):
+    kind = "conflict"
+    code = "reserved-for-contracted-residents"
+
+
+class SlotStarted(DomainError):
+    kind = "conflict"
+    code = "slot-started"
+
+
+class AlreadyBooked(DomainError):
+    kind = "conflict"
+    code = "already-booked"
+
+
+class AppointmentNotFound(NotFound):
+    code = "appointment-not-found"
+
+
+class AppointmentClosed(DomainError):
+    kind = "conflict"
+    code = "appointment-closed"
+
+
+class NotStartedYet(DomainError):
+    kind = "conflict"
+    code = "appointment-not-started"
+
+
+class ForReferralsOnly(DomainError):
+    kind = "conflict"
+    code = "for-referrals-only"
+
+
+class AsOfInFuture(DomainError):
+    code = "as-of-in-the-future"

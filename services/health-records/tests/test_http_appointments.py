@@ -1,0 +1,233 @@
+"""Appointments through the HTTP API, on the real store: publishing schedules, the reserved share
+and its cut-off, booking, moving, cancelling, attended and missed, and the reminder run."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from health_records.adapters.appointment_book import follower
+from health_records.adapters.publishing import to_public
+from health_records.bootstrap import create_app
+from health_records.settings import Settings
+from shared.contracts import Envelope, parse_event, topics
+from shared.pseudonyms import resident_ref
+from shared.settings import DEV_PSEUDONYM_KEY
+
+from .conftest import NOW, OTHER_REF, REF, Api, World
+
+MONDAY_8 = datetime(2026, 4, 13, 0, 0, tzinfo=UTC)  # 08:00 in China; NOW is the Friday before
+SLOTS = [MONDAY_8 + timedelta(minutes=15 * i) for i in range(4)]
+CUTOFF = MONDAY_8 - timedelta(hours=24)
+SCHEDULE = {
+    "team_id": "T1",
+    "doctor_id": "doc-1",
+    "weekdays": [1, 2, 3, 4, 5],
+    "starts": "08:00",
+    "ends": "09:00",
+    "slot_minutes": 15,
+    "capacity": 1,
+    "reserved_percent": 50,
+    "cutoff_minutes": 24 * 60,
+    "first_day": "2026-04-13",
+    "last_day": "2026-04-17",
+}
+THIRD, FOURTH = (resident_ref(f"44010619800101{n:04d}", DEV_PSEUDONYM_KEY) for n in (1, 2))
+
+
+class Clinic(Api):
+    """The API with a clock the test moves, and the institution's schedule published."""
+
+    clock: list[datetime]
+
+    def publish(self, body: dict[str, Any] = SCHEDULE, who: dict[str, str] | None = None) -> Any:
+        return self.post("/institutions/CHC-1/schedules", body, who)
+
+    def post(self, path: str, body: Any, who: dict[str, str] | None = None, **headers: str) -> Any:
+        sent = {**(who or self.doctor), "Idempotency-Key": str(uuid.uuid4()), **headers}
+        return self.client.post(path, json=body, headers=sent)
+
+    def book(self, ref: str, at: datetime, who: dict[str, str] | None = None) -> Any:
+        body = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": at.isoformat()}
+        return self.post(f"/residents/{ref}/appointments", body, who or self.as_("resident", resident=ref))
+
+    def act(self, ref: str, appointment_id: str, step: str, who: dict[str, str], body: Any = None, **h: str) -> Any:
+        return self.post(f"/residents/{ref}/appointments/{appointment_id}/{step}", body, who, **h)
+
+    def slots(self, who: dict[str, str] | None = None, day: str = "2026-04-13") -> Any:
+        headers = who or self.resident
+        return self.client.get(f"/institutions/CHC-1/doctors/doc-1/slots?from={day}&to={day}", headers=headers).json()[
+            "sessions"
+        ]
+
+
+@pytest.fixture
+def clinic(settings: Settings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Clinic]:
+    clock = [NOW]
+    world, app = seeded(), create_app(settings, clock=lambda: clock[-1])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Clinic(client, mint_token, world)
+        api.clock = clock
+        assert api.publish().status_code == 201
+        yield api
+    app.state.store.close()
+    app.state.fulfilment.engine.dispose()
+
+
+def test_staff_publish_a_weekly_schedule_once(clinic: Clinic) -> None:
+    sessions = clinic.slots()
+    assert [s["starts_at"] for s in sessions] == ["2026-04-13T08:00:00+08:00"]
+    assert [s["free"] for s in sessions[0]["slots"]] == [1, 1, 1, 1] and sessions[0]["reserved"] == 2
+    again = clinic.publish()
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[-1]) == (409, "sessions-overlap")
+    assert clinic.publish(SCHEDULE, clinic.resident).status_code == 403
+    other_institution = clinic.as_("family_doctor", sub="doc-9", team="T9", institution="CHC-9")
+    assert clinic.publish(SCHEDULE, other_institution).status_code == 403
+    not_a_member = clinic.publish(SCHEDULE | {"doctor_id": "doc-7", "weekdays": [6]})
+    assert (not_a_member.status_code, not_a_member.json()["type"].rsplit("/", 1)[-1]) == (422, "not-a-team-member")
+    wall_clock = clinic.publish(SCHEDULE | {"weekdays": [6], "starts": "08:00+05:00", "last_day": "2026-04-18"})
+    assert wall_clock.json()["sessions"] == ["CHC-1/doc-1:2026-04-18T08:00:00+08:00"]  # the institution's time
+    bad = clinic.publish(SCHEDULE | {"weekdays": [7], "slot_minutes": 25})
+    assert (bad.status_code, bad.json()["type"].rsplit("/", 1)[-1]) == (422, "invalid-schedule")
+
+
+def test_the_reserve_holds_until_the_cut_off_then_is_released(clinic: Clinic) -> None:
+    clinic.world.sign(OTHER_REF, "T2")  # contracted, but with another team: not for T1's reserve
+    assert clinic.book(REF, SLOTS[0]).json()["contracted"] is True
+    assert clinic.book(OTHER_REF, SLOTS[1]).json()["contracted"] is False
+    assert clinic.book(THIRD, SLOTS[2]).status_code == 201  # the second open place
+    refused = clinic.book(FOURTH, SLOTS[3])
+    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[-1]) == (
+        409,
+        "reserved-for-contracted-residents",
+    )
+    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 0]
+    clinic.clock.append(CUTOFF)  # exactly the cut-off
+    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 1]
+    assert clinic.book(FOURTH, SLOTS[3]).status_code == 201
+
+
+def test_a_slot_is_booked_once_and_a_resident_books_only_for_themselves(clinic: Clinic) -> None:
+    first = clinic.book(REF, SLOTS[0])
+    assert first.status_code == 201 and first.headers["ETag"] == '"1"'
+    full = clinic.book(THIRD, SLOTS[0])
+    assert (full.status_code, full.json()["type"].rsplit("/", 1)[-1]) == (409, "slot-full")
+    assert clinic.book(REF, SLOTS[0] + timedelta(days=1)).status_code == 201  # Tuesday's session
+    same_session = clinic.book(REF, SLOTS[1])
+    assert (same_session.status_code, same_session.json()["type"].rsplit("/", 1)[-1]) == (409, "already-booked")
+    assert clinic.book(REF, SLOTS[2], clinic.as_("resident", resident=THIRD)).status_code == 403
+    by_team = clinic.book(REF, SLOTS[0] + timedelta(days=2), clinic.doctor)
+    assert by_team.status_code == 201
+    other_team = clinic.as_("family_doctor", sub="doc-2", team="T2", institution="CHC-1")
+    assert clinic.book(REF, SLOTS[0] + timedelta(days=3), other_team).status_code == 403
+    nowhere = clinic.book(REF, SLOTS[0] + timedelta(minutes=5))
+    assert (nowhere.status_code, nowhere.json()["type"].rsplit("/", 1)[-1]) == (404, "slot-not-found")
+    mine = clinic.client.get(f"/residents/{REF}/appointments", headers=clinic.resident).json()
+    assert len(mine["appointments"]) == 3 and mine["version"] == 3
+
+
+def test_moving_and_cancelling_free_the_place_until_the_start(clinic: Clinic) -> None:
+    booked = clinic.book(REF, SLOTS[0]).json()
+    to = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": SLOTS[2].isoformat()}
+    moved = clinic.act(REF, booked["appointment_id"], "reschedule", clinic.resident, to)
+    assert moved.status_code == 200 and moved.json()["starts_at"] == SLOTS[2].isoformat()
+    assert [s["free"] for s in clinic.slots()[0]["slots"]] == [1, 1, 0, 1]
+    stale = clinic.act(REF, booked["appointment_id"], "cancel", clinic.resident, **{"If-Match": '"1"'})
+    assert stale.status_code == 412
+    clinic.clock.append(SLOTS[2])
+    late = clinic.act(REF, booked["appointment_id"], "cancel", clinic.resident)
+    assert (late.status_code, late.json()["type"].rsplit("/", 1)[-1]) == (409, "slot-started")
+    clinic.clock.append(SLOTS[2] - timedelta(seconds=1))
+    cancelled = clinic.act(REF, booked["appointment_id"], "cancel", clinic.resident, **{"If-Match": '"2"'})
+    assert cancelled.json()["status"] == "cancelled" and [s["free"] for s in clinic.slots()[0]["slots"]] == [1] * 4
+
+
+def test_the_team_records_attended_or_missed_once_the_slot_has_started(clinic: Clinic) -> None:
+    first, second = (clinic.book(REF, at).json()["appointment_id"] for at in (SLOTS[0], SLOTS[0] + timedelta(days=1)))
+    early = clinic.act(REF, first, "attended", clinic.doctor)
+    assert (early.status_code, early.json()["type"].rsplit("/", 1)[-1]) == (409, "appointment-not-started")
+    clinic.clock.append(SLOTS[0])
+    assert clinic.act(REF, first, "attended", clinic.resident).status_code == 403
+    other_team = clinic.as_("family_doctor", sub="doc-2", team="T2", institution="CHC-1")
+    assert clinic.act(REF, first, "attended", other_team).status_code == 404
+    assert clinic.act(REF, first, "attended", clinic.doctor).json()["status"] == "attended"
+    again = clinic.act(REF, first, "missed", clinic.doctor)
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[-1]) == (409, "appointment-closed")
+    clinic.clock.append(SLOTS[0] + timedelta(days=1, hours=1))
+    assert clinic.act(REF, second, "missed", clinic.doctor).json()["status"] == "missed"
+    team_view = clinic.slots(clinic.doctor)[0]["slots"][0]["booked"]
+    assert (
+        team_view == [{"appointment_id": first, "resident_ref": REF}] and "booked" not in clinic.slots()[0]["slots"][0]
+    )
+
+
+def test_the_reminder_run_reminds_each_appointment_once_when_its_lead_time_is_over(clinic: Clinic) -> None:
+    booked = clinic.book(REF, SLOTS[0]).json()["appointment_id"]
+    clinic.book(REF, SLOTS[0] + timedelta(days=1))
+    follower(clinic.world.store, clinic.world.view.engine).catch_up()
+    admin = clinic.as_("admin")
+    lead_over = SLOTS[0] - timedelta(minutes=120)
+    clinic.clock.append(lead_over)
+    assert clinic.post("/appointments/reminders", {"as_of": lead_over.isoformat()}, clinic.resident).status_code == 403
+    future = clinic.post("/appointments/reminders", {"as_of": (lead_over + timedelta(seconds=1)).isoformat()}, admin)
+    assert (future.status_code, future.json()["type"].rsplit("/", 1)[-1]) == (422, "as-of-in-the-future")
+    early = clinic.post("/appointments/reminders", {"as_of": (lead_over - timedelta(seconds=1)).isoformat()}, admin)
+    assert early.json()["reminded"] == []
+    assert clinic.post("/appointments/reminders", {"as_of": lead_over.isoformat()}, admin).json()["reminded"] == [
+        booked
+    ]
+    assert clinic.post("/appointments/reminders", {"as_of": lead_over.isoformat()}, admin).json()["reminded"] == []
+
+
+def test_appointments_are_published_on_their_own_topic_keyed_by_the_resident_with_ids_and_times(
+    clinic: Clinic,
+) -> None:
+    booked = clinic.book(REF, SLOTS[0]).json()["appointment_id"]
+    to = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": SLOTS[1].isoformat()}
+    clinic.act(REF, booked, "reschedule", clinic.doctor, to)
+    clinic.act(REF, booked, "cancel", clinic.resident)
+
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    mine = [m for m in messages if m.topic == topics.APPOINTMENTS.name]
+    events = [parse_event(Envelope.decode(m.value)) for m in mine]
+    assert [type(e).__name__ for e in events] == ["AppointmentBooked", "AppointmentRescheduled", "AppointmentCancelled"]
+    assert {m.key for m in mine} == {REF} and all(e.appointment_id == booked for e in events)  # type: ignore[attr-defined]
+    assert events[1].starts_at == SLOTS[1] and events[1].previous_starts_at == SLOTS[0]  # type: ignore[attr-defined]
+    published = {Envelope.decode(m.value).type.split(".")[1] for m in messages}
+    assert not published & {"SessionsPublished", "PlaceTaken", "PlaceFreed"}  # the agendas stay inside
+
+
+SOURCE = {"clinic_id": "cardiology-1", "weekdays": [2], "starts": "14:00", "ends": "15:00", "slot_minutes": 20}
+SOURCE |= {"first_day": "2026-04-14", "last_day": "2026-04-14"}
+CARDIOLOGY = datetime(2026, 4, 14, 6, 0, tzinfo=UTC)  # 14:00 in China
+
+
+def test_a_hospital_opens_specialist_sources_that_family_doctors_book_for_referrals(clinic: Clinic) -> None:
+    hospital = clinic.as_("hospital", hospital="H1")
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.as_("hospital", hospital="H2")).status_code == 403
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.doctor).status_code == 403
+    assert clinic.post("/hospitals/H1/sources", SOURCE, hospital).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    by_resident = clinic.post(f"/residents/{REF}/appointments", body, clinic.resident)
+    assert (by_resident.status_code, by_resident.json()["type"].rsplit("/", 1)[-1]) == (409, "for-referrals-only")
+    referred = body | {"referral_id": "referral-1"}
+    assert clinic.post(f"/residents/{REF}/appointments", referred, clinic.resident).status_code == 403
+    booked = clinic.post(f"/residents/{REF}/appointments", referred, clinic.doctor)
+    assert booked.status_code == 201 and booked.json()["referral_id"] == "referral-1"
+
+    seen = clinic.client.get(
+        "/institutions/H1/doctors/cardiology-1/slots?from=2026-04-14&to=2026-04-14", headers=hospital
+    )
+    [session] = seen.json()["sessions"]
+    assert session["for_referrals"] is True
+    assert session["slots"][0]["booked"] == [
+        {"appointment_id": booked.json()["appointment_id"], "referral_id": "referral-1"}
+    ]
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    [event] = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
+    assert event.referral_id == "referral-1" and event.institution_id == "H1"  # type: ignore[attr-defined]
