@@ -45,6 +45,21 @@ def public() -> dict[str, Expect]:
     return dict.fromkeys(CALLERS, PUBLIC)
 
 
+# What every service's app serves to anyone (shared/web/app.py): probes, metrics, the contracts.
+PLATFORM: Rules = {
+    route: public()
+    for route in (
+        "GET /health/live",
+        "GET /health/ready",
+        "GET /health/outbox",
+        "GET /metrics",  # counts and timings: the victim's ids must not show (checked)
+        "GET /asyncapi.json",
+        "GET /schemas/{name}",
+    )
+}
+_PLATFORM_PARAMS = {"name": "envelope.schema.json"}
+
+
 @dataclass
 class World:
     """A service seeded with two of everything, as one party (the victim) and the other (the callers)."""
@@ -70,7 +85,7 @@ def routes(client: TestClient) -> dict[str, APIRoute]:
 def unclassified(client: TestClient, rules: Rules) -> list[str]:
     """Routes without expectations, and expectations for routes that are gone."""
     have = set(routes(client))
-    return sorted(have ^ set(rules))
+    return sorted(have ^ set(PLATFORM | rules))
 
 
 def run(world: World, rules: Rules) -> tuple[int, list[str]]:
@@ -78,6 +93,7 @@ def run(world: World, rules: Rules) -> tuple[int, list[str]]:
     failures: list[str] = []
     cases = 0
     before = _position(world)
+    rules = PLATFORM | rules
     for caller in CALLERS:
         if caller == "admin" and _position(world) != before:
             failures.append(f"the refused callers changed the store: its log moved from {before} to {_position(world)}")
@@ -156,7 +172,8 @@ def call(
     """The route called by the caller with these path parameters (and query, else the world's);
     and what the request itself said."""
     method, template = route.split(" ", 1)
-    path = template.format(**{name: params[name] for name in _names(template)})
+    given = _PLATFORM_PARAMS | params
+    path = template.format(**{name: given[name] for name in _names(template)})
     headers = dict(world.callers.get(caller, {}))
     body = world.bodies.get(route)
     if method in ("POST", "PUT", "DELETE", "PATCH"):

@@ -25,10 +25,6 @@ SEARCHES = ["GET /indicators", "GET /scores", "GET /indicators/series", "GET /pe
 ASKING_FOR_A = [{"team": "Team-A"}, {"area": "440106"}, {"area": "44"}, {"institution": "Institution-A"}]
 
 RULES: Rules = {
-    "GET /health/live": public(),
-    "GET /health/ready": public(),
-    "GET /health/outbox": public(),
-    "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "GET /catalogue": public(),
     "GET /disclosure/{period}": public(),  # published for all to see: no token, no personal data
     "GET /indicators": FIGURES,

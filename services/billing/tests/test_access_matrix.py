@@ -13,7 +13,7 @@ import pytest
 from billing.bootstrap import bureau_feed, engine_for
 from shared.principal import ROLES
 from shared.testing import matrix
-from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only, public
+from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
 ADMIN = only(admin=ALLOWED)
@@ -21,10 +21,6 @@ EVERYONE = only(**dict.fromkeys(ROLES, SCOPED))  # rules and how far periods are
 VIEW = only(insurance_bureau=SCOPED, official=SCOPED, family_doctor=SCOPED, admin=ALLOWED)
 
 RULES: Rules = {
-    "GET /health/live": public(),
-    "GET /health/ready": public(),
-    "GET /health/outbox": public(),
-    "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "GET /fee-rules": EVERYONE,
     "GET /fee-rules/in-force": EVERYONE,
     "GET /settlement-periods": EVERYONE,

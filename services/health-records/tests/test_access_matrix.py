@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.testing import matrix
-from shared.testing.matrix import Rules, World, callers, forged_token, only, public
+from shared.testing.matrix import Rules, World, callers, forged_token, only
 
 Api = Any  # the `api` fixture (conftest.Api)
 OTHER_REF = "r_" + "b" * 26  # resident 2, signed with team T2
@@ -78,12 +78,7 @@ READS = [
 ]
 # A doctor's free places are shown to anyone signed in; who booked them, to the doctor's team only.
 SLOTS = "GET /institutions/{institution_id}/doctors/{doctor_id}/slots"
-RULES: Rules = {
-    "GET /health/live": public(),
-    "GET /health/ready": public(),
-    "GET /health/outbox": public(),
-    "GET /metrics": public(),
-} | {route: only() for route in [*READS, *BODIES]}
+RULES: Rules = {route: only() for route in [*READS, *BODIES]}
 RULES[SLOTS] = only(**dict.fromkeys(("resident", "family_doctor", "hospital", "insurance_bureau"), matrix.SCOPED)) | {
     "official": matrix.SCOPED,
     "admin": matrix.SCOPED,

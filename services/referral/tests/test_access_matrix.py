@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.testing import matrix
-from shared.testing.matrix import ALLOWED, REFUSED, Rules, World, callers, forged_token, only, public
+from shared.testing.matrix import ALLOWED, REFUSED, Rules, World, callers, forged_token, only
 
 Api = Any  # the `api` fixture (conftest.Api)
 ADMIN = only(admin=ALLOWED)
@@ -20,10 +20,6 @@ HOSPITAL_STEP = only(admin=REFUSED)  # the administrator reads it, but only its 
 TEAM_STEP = only(admin=REFUSED)  # … and only the referring team follows up
 
 RULES: Rules = {
-    "GET /health/live": public(),
-    "GET /health/ready": public(),
-    "GET /health/outbox": public(),
-    "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     # Team B's doctor refers for their own team only: resident 1 is not theirs (422, as for nobody).
     "POST /referrals": only(family_doctor=REFUSED, admin=REFUSED),
     "POST /referrals/{referral_id}/accept": HOSPITAL_STEP,

@@ -12,17 +12,13 @@ import pytest
 
 from shared.principal import ROLES
 from shared.testing import matrix
-from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only, public
+from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only
 
 Api = Any  # the `api` fixture (conftest.Api)
 ADMIN = only(admin=ALLOWED)
 DIRECTORY = only(**dict.fromkeys(ROLES, ALLOWED))
 
 RULES: Rules = {
-    "GET /health/live": public(),
-    "GET /health/ready": public(),
-    "GET /health/outbox": public(),
-    "GET /metrics": public(),  # counts and timings: the victim's ids must not show (checked)
     "POST /teams": ADMIN,
     # Teams and the catalogue are the directory residents choose from: any signed-in caller reads them.
     "GET /teams/{team_id}": DIRECTORY,
