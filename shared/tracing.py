@@ -10,12 +10,14 @@ is off and a hop costs a test of one module variable: no span, no context, no ex
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Tracer, TracerProvider
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceFlags, Tracer, TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -24,6 +26,9 @@ from shared.settings import ServiceSettings
 
 Attributes = Mapping[str, AttributeValue]
 _W3C = TraceContextTextMapPropagator()
+# Version 00's layout; a later version may append fields after these (W3C Trace Context, 4.3).
+_TRACEPARENT = re.compile(r"(?!ff)[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?")
+MOST_LINKS = 128  # the SDK's default limit of links on a span
 _tracer: Tracer | None = None  # None: tracing is off
 
 
@@ -117,17 +122,26 @@ def remote(headers: Mapping[str, str]) -> Context | None:
 
 def parent_of(traceparent: str | None) -> Context | None:
     """The context a `traceparent` names (None: none, or not one)."""
-    return remote({"traceparent": traceparent}) if traceparent else None
+    found = _span_context(traceparent)
+    return trace.set_span_in_context(trace.NonRecordingSpan(found)) if found is not None else None
 
 
-def links_to(traceparents: Iterable[str | None]) -> list[Link]:
-    """Links to the distinct spans the traceparents name (a command's events share one)."""
-    found = (_span_context(parent_of(t)) for t in dict.fromkeys(traceparents) if t)
-    return [Link(c) for c in found if c is not None]
+def links_to(traceparents: Iterable[str | None], most: int = MOST_LINKS) -> list[Link]:
+    """Links to the distinct spans the traceparents name (a command's events share one), the
+    first `most` of them (a span keeps no more than 128 links)."""
+    found = (_span_context(t) for t in dict.fromkeys(traceparents) if t)
+    return [Link(c) for c in itertools.islice((c for c in found if c is not None), most)]
 
 
-def _span_context(context: Context | None) -> SpanContext | None:
-    return trace.get_current_span(context).get_span_context() if context is not None else None
+def _span_context(traceparent: str | None) -> SpanContext | None:
+    """Parsed here rather than by the propagator: a relay links hundreds at a time."""
+    found = _TRACEPARENT.fullmatch(traceparent) if traceparent else None
+    if found is None:
+        return None
+    trace_id, span_id, flags = int(found[1], 16), int(found[2], 16), int(found[3], 16)
+    if not trace_id or not span_id:
+        return None
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(flags))
 
 
 def consuming(group: str, traceparents: Sequence[str | None]) -> AbstractContextManager[Span | None]:
