@@ -144,17 +144,22 @@ def _span_context(traceparent: str | None) -> SpanContext | None:
     return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(flags))
 
 
-def consuming(group: str, traceparents: Sequence[str | None]) -> AbstractContextManager[Span | None]:
-    """A consumer group's span for handling a batch: a child of its event's span if it has one
-    event, else linked to each event's span."""
+def consuming(
+    group: str, traceparents: Sequence[str | None], kafka: bool = True
+) -> AbstractContextManager[Span | None]:
+    """A reader's span for applying a batch (a consumer group's from Kafka, else a follower's of
+    its own log): a child of the command's span if its events all come from one, else linked
+    to each command's span."""
     if _tracer is None:
         return nullcontext()
-    parent = parent_of(traceparents[0]) if len(traceparents) == 1 else None
-    links = [] if parent is not None else links_to(traceparents)
-    attributes: Attributes = {
-        "messaging.system": "kafka",
-        "messaging.operation.type": "process",
-        "messaging.consumer.group.name": group,
-        "messaging.batch.message_count": len(traceparents),
-    }
+    distinct = dict.fromkeys(traceparents)
+    parent = parent_of(next(iter(distinct))) if len(distinct) == 1 else None
+    links = [] if len(distinct) == 1 else links_to(distinct)
+    attributes: dict[str, AttributeValue] = {"messaging.batch.message_count": len(traceparents)}
+    if kafka:
+        attributes |= {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.consumer.group.name": group,
+        }
     return _current(_tracer, group, SpanKind.CONSUMER, parent, links, attributes)
