@@ -59,6 +59,7 @@ def test_a_relay_batch_links_to_at_most_what_a_span_keeps() -> None:
     many = [f"00-{n:032x}-{n:016x}-01" for n in range(1, 501)]
     assert len(tracing.links_to(many)) == tracing.MOST_LINKS
     assert tracing.links_to([f"ff-{A[3:]}", "00-" + "0" * 32 + "-b7ad6b7169203331-01"]) == [], "not traceparents"
+    assert tracing.remote({"traceparent": "garbage"}) is None and tracing.parent_of("00-zz") is None
 
 
 def test_a_command_run_by_a_consumer_is_a_child_of_its_span_and_stamps_its_events(
