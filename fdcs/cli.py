@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fdcs.services import SERVICES
-from shared import logs
+from shared import logs, tracing
 from shared.contracts import topics
 from shared.metrics.workers import serve_metrics
 
@@ -133,6 +133,7 @@ def _relay(args: argparse.Namespace) -> None:
     service = SERVICES[args.service]
     settings = service.settings()
     _log_as(service.name, settings)
+    tracing.configure(service.name, settings)
     relay = service.bootstrap().create_relay(settings)
     stop = _stop_on_signals()
     serve_metrics(settings)  # the standby replica too: it shows it is up, and its lag of 0
@@ -154,6 +155,7 @@ def _project(args: argparse.Namespace) -> None:
     service = SERVICES[args.service]
     settings = service.settings()
     _log_as(service.name, settings)
+    tracing.configure(service.name, settings)
     stop = _stop_on_signals()
     serve_metrics(settings)
     workers = [

@@ -3,6 +3,8 @@ causation and trace ids of the work at hand, so one request can be followed acro
 
 The ids live in context variables: the HTTP middleware binds a request's, a consumer binds an
 event's, and every line logged meanwhile carries them (asyncio copies the context into tasks).
+With tracing on, each span binds its own trace id as it starts (shared/tracing), so a line's
+`trace_id` finds its spans; off, it is the caller's `traceparent`'s, if any.
 A message that would carry personal data is the caller's bug, but identity numbers and mobile
 phone numbers are also scrubbed here (a driver's error can quote a row's values).
 """

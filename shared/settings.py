@@ -174,6 +174,15 @@ class ServiceSettings(IdentitySettings):
     metrics_port: int = Field(
         default=0, ge=0, le=65535, description="Relays and projections serve /metrics here (0: off); APIs on HTTP_PORT"
     )
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s]+)?$",
+        description="OpenTelemetry collector's OTLP/HTTP address (http://collector:4318): spans go to its /v1/traces; "
+        "empty: tracing off",
+    )
+    tracing_sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="Share of new traces kept; a trace begun by a caller keeps its choice"
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

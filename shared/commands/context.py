@@ -9,7 +9,8 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class CommandContext:
-    """`idempotency_key` names the command: repeating it replays the first outcome."""
+    """`idempotency_key` names the command: repeating it replays the first outcome;
+    `traceparent`, the command's span (set by the processor when tracing), goes with its events."""
 
     actor: str
     idempotency_key: str
@@ -17,6 +18,7 @@ class CommandContext:
     correlation_id: str
     causation_id: str
     now: datetime
+    traceparent: str | None = None
 
     @property
     def receipt_stream(self) -> str:

@@ -16,9 +16,12 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opentelemetry.trace import Span
+
+from shared import tracing
 from shared.commands.context import CommandContext
 from shared.commands.errors import CommandError, ConcurrencyConflict, IdempotencyKeyReused
 from shared.commands.session import RECEIPT_TYPE, Session, Staging, StreamCache
@@ -68,24 +71,32 @@ class CommandProcessor:
         """Run a command as part of the next batch; raises what the handler raised."""
         if self._wake is None:
             self.start()
-        pending = _Pending(_work(work), context, asyncio.get_running_loop().create_future())
-        self._queue.append(pending)
-        assert self._wake is not None
-        self._wake.set()
-        assert pending.future is not None
-        return await pending.future
+        work = _work(work)
+        with tracing.span(command_type(work.handle)) as span:  # from the queue to the outcome
+            pending = _Pending(work, _traced(context, span), asyncio.get_running_loop().create_future())
+            self._queue.append(pending)
+            assert self._wake is not None
+            self._wake.set()
+            assert pending.future is not None
+            try:
+                return await pending.future
+            finally:
+                _note(span, pending)
 
     def execute_now(self, work: Work | Handler, context: CommandContext) -> Outcome:
         """Run one command in the calling thread (consumers turning events into commands).
         A processor serves either an event loop (`execute`) or threads, never both."""
         if self._task is not None:
             raise RuntimeError("this processor runs batches in an event loop: use execute()")
-        pending = _Pending(_work(work), context)
-        with self._lock:
-            if self._own_loop is None:  # the async connection belongs to the loop that made it
-                self._own_loop = asyncio.new_event_loop()
-            self._own_loop.run_until_complete(self._run_batch_async([pending]))
-        _count(pending)
+        work = _work(work)
+        with tracing.span(command_type(work.handle)) as span:
+            pending = _Pending(work, _traced(context, span))
+            with self._lock:
+                if self._own_loop is None:  # the async connection belongs to the loop that made it
+                    self._own_loop = asyncio.new_event_loop()
+                self._own_loop.run_until_complete(self._run_batch_async([pending]))
+            _count(pending)
+            _note(span, pending)
         if isinstance(pending.outcome, BaseException):
             raise pending.outcome
         assert pending.outcome is not None
@@ -190,13 +201,29 @@ def _work(work: Work | Handler) -> Work:
     return work if isinstance(work, Work) else Work(work)
 
 
-def _count(pending: _Pending) -> None:
-    outcome = pending.outcome
+def _verdict(outcome: Outcome | BaseException | None) -> str:
     if isinstance(outcome, Outcome):
-        verdict = "replayed" if outcome.replayed else "accepted"
-    else:
-        verdict = "refused" if isinstance(outcome, DomainError | CommandError) else "failed"
-    COMMANDS.labels(command_type(pending.work.handle), verdict).inc()
+        return "replayed" if outcome.replayed else "accepted"
+    return "refused" if isinstance(outcome, DomainError | CommandError) else "failed"
+
+
+def _count(pending: _Pending) -> None:
+    COMMANDS.labels(command_type(pending.work.handle), _verdict(pending.outcome)).inc()
+
+
+def _traced(context: CommandContext, span: Span | None) -> CommandContext:
+    """The command's span goes with the events it records (their `traceparent`)."""
+    return context if span is None else replace(context, traceparent=tracing.traceparent(span))
+
+
+def _note(span: Span | None, pending: _Pending) -> None:
+    """The verdict on the command's span: a refusal is an answer, only a failure is an error."""
+    if span is not None:
+        verdict = _verdict(pending.outcome)
+        span.set_attribute("fdcs.command.verdict", verdict)
+        if verdict == "failed":
+            outcome = pending.outcome
+            tracing.failed(span, outcome if isinstance(outcome, BaseException) else "no outcome")
 
 
 def command_type(handle: Handler) -> str:

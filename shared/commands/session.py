@@ -169,7 +169,9 @@ class Session:
         # The command's id and a counter: unique, and cheaper than a uuid for each event.
         c = self.context
         self._counter += 1
-        return EventMeta(f"{self._command_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor)
+        return EventMeta(
+            f"{self._command_id}.{self._counter}", c.now, c.correlation_id, c.causation_id, c.actor, c.traceparent
+        )
 
 
 def _matches(expected: int, actual: int) -> bool:

@@ -10,7 +10,8 @@ CONTENT_TYPE = "application/cloudevents+json"
 
 
 class Envelope(BaseModel):
-    """CloudEvents attributes plus `correlationid` and `causationid` extensions.
+    """CloudEvents attributes plus `correlationid` and `causationid` extensions, and the
+    distributed-tracing extension's `traceparent` where the event was recorded in a trace.
 
     `id` is the event's own id, stable across re-publishing, so consumers deduplicate on it.
     """
@@ -26,6 +27,12 @@ class Envelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     correlationid: str
     causationid: str
+    # Never a reason to refuse an event: a consumer that cannot read it starts a trace of its own.
+    traceparent: str | None = Field(
+        default=None,
+        description="W3C trace context of the command that recorded the event (CloudEvents distributed tracing)",
+        examples=["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+    )
     data: dict[str, Any]
 
     def encode(self) -> bytes:

@@ -11,22 +11,28 @@ from pydantic_core import from_json, to_json
 
 @dataclass(frozen=True, slots=True)
 class EventMeta:
-    """Who and what caused an event; travels with it to Kafka as the envelope's attributes."""
+    """Who and what caused an event; travels with it to Kafka as the envelope's attributes.
+    `traceparent`: the W3C trace context of the command that recorded it (None: not traced;
+    events stored before tracing have none)."""
 
     event_id: str
     occurred_at: datetime
     correlation_id: str
     causation_id: str
     actor: str
+    traceparent: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        return {
+        meta = {
             "event_id": self.event_id,
             "occurred_at": self.occurred_at.isoformat(),
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id,
             "actor": self.actor,
         }
+        if self.traceparent is not None:  # stored only when traced: untraced events stay as they were
+            meta["traceparent"] = self.traceparent
+        return meta
 
     @classmethod
     def from_dict(cls, raw: dict[str, str]) -> EventMeta:
@@ -36,6 +42,7 @@ class EventMeta:
             correlation_id=raw["correlation_id"],
             causation_id=raw["causation_id"],
             actor=raw["actor"],
+            traceparent=raw.get("traceparent"),
         )
 
 

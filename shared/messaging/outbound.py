@@ -28,6 +28,7 @@ def public_message(  # noqa: PLR0913
         time=meta.occurred_at,
         correlationid=meta.correlation_id,
         causationid=meta.causation_id,
+        traceparent=meta.traceparent,
         data=event.model_dump(mode="json"),
     )
     return Message(topic.name, key, envelope.encode())

@@ -13,6 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from opentelemetry.trace import SpanKind
+
+from shared import tracing
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging.publisher import Message, Publisher
 from shared.metrics import RELAY_LAG, RELAY_PUBLISH_SECONDS, RELAY_PUBLISHED
@@ -47,9 +50,7 @@ class Relay:
             return 0
         messages = [m for event in events for m in self._translate(event)]
         if messages:
-            started = time.perf_counter()
-            self._publisher.publish(messages)
-            RELAY_PUBLISH_SECONDS.observe(time.perf_counter() - started)
+            self._publish(messages, events)
         last = events[-1].position
         assert last is not None
         self.store.track(self._name, last)
@@ -57,6 +58,20 @@ class Relay:
         RELAY_PUBLISHED.inc(len(events))
         self._measure_lag(last)
         return len(events)
+
+    def _publish(self, messages: list[Message], events: list[RecordedEvent]) -> None:
+        """One span for the batch, linked to the commands that recorded its events (their traces
+        go on with the envelopes' `traceparent`, not through this span)."""
+        links = tracing.links_to(e.meta.traceparent for e in events) if tracing.enabled() else []
+        attributes: tracing.Attributes = {"messaging.system": "kafka", "messaging.batch.message_count": len(messages)}
+        with tracing.span(f"{self._name} publish", SpanKind.PRODUCER, links=links, attributes=attributes) as span:
+            started = time.perf_counter()
+            try:
+                self._publisher.publish(messages)
+            except Exception as failure:
+                tracing.failed(span, failure)
+                raise
+            RELAY_PUBLISH_SECONDS.observe(time.perf_counter() - started)
 
     def _measure_lag(self, published: int, every_seconds: float = 1.0) -> None:
         """How far the log's end is ahead: one more query, so at most once a second."""

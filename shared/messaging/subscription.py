@@ -31,7 +31,7 @@ import sqlalchemy.exc
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
-from shared import logs
+from shared import logs, tracing
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 from shared.contracts.registry import parse_event
@@ -273,23 +273,31 @@ class KafkaSubscription:
         for a reason of their own; infrastructure failures are retried without counting."""
         attempts = transient = 0
         self._revoked_while_retrying = set()
+        traceparents = [d.envelope.traceparent for d in deliveries]
         while True:
-            try:
-                with _bound(deliveries):
-                    self._handle(deliveries)
-                self._applied.inc(len(deliveries))
-                return None
-            except TRANSIENT:  # the database is down, say: keep the batch, try again
-                transient += 1
-                with _bound(deliveries):
-                    log.exception("handler failed (%d in a row, infrastructure); retrying", transient)
-            except Exception as reason:
-                attempts += 1
-                with _bound(deliveries):
+            with _bound(deliveries), tracing.consuming(self._group, traceparents) as span:
+                reason = self._handled(deliveries)
+                if reason is None:
+                    self._applied.inc(len(deliveries))
+                    return None
+                tracing.failed(span, reason)
+                if isinstance(reason, TRANSIENT):  # the database is down, say: keep the batch, try again
+                    transient += 1
+                    log.error("handler failed (%d in a row, infrastructure); retrying", transient, exc_info=reason)
+                else:
+                    attempts += 1
                     log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
-                if attempts >= self._settings.consumer_max_attempts:
-                    return _Failed(reason, attempts)
+                    if attempts >= self._settings.consumer_max_attempts:
+                        return _Failed(reason, attempts)
             self._back_off(attempts + transient, stop, deliveries)
+
+    def _handled(self, deliveries: list[Delivery]) -> Exception | None:
+        """What the handler raised, if it did."""
+        try:
+            self._handle(deliveries)
+        except Exception as reason:
+            return reason
+        return None
 
     def _back_off(self, failures: int, stop: threading.Event, batch: Sequence[Delivery] = ()) -> None:
         """Wait before the next attempt, polling meanwhile with the partitions paused, so that the

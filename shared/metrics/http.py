@@ -51,7 +51,7 @@ class Timed:
 
     def __init__(self, app: Any, routes: Sequence[BaseRoute]) -> None:
         self.app = app
-        self.routes = [context.original_route for context in iter_route_contexts(routes)]  # routers unfolded
+        self.routes = unfolded(routes)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -68,13 +68,23 @@ class Timed:
         try:
             await self.app(scope, receive, noted)
         finally:
-            route = self._template(scope)
-            method = scope["method"] if scope["method"] in METHODS else "other"
-            HTTP_SECONDS.labels(method, route, str(status)).observe(time.perf_counter() - started)
+            route = template(self.routes, scope)
+            HTTP_SECONDS.labels(method_of(scope), route, str(status)).observe(time.perf_counter() - started)
 
-    def _template(self, scope: dict[str, Any]) -> str:
-        # The router leaves the route it chose in the scope; a request refused before routing
-        # (no token, too large) is matched here, as the router would have.
-        route = scope.get("route") or next((r for r in self.routes if r.matches(scope)[0] is Match.FULL), None)
-        path = getattr(route, "path", None)
-        return path if isinstance(path, str) else UNMATCHED
+
+def template(routes: Sequence[BaseRoute], scope: dict[str, Any]) -> str:
+    """The template of the route a request matched, or `unmatched`."""
+    # The router leaves the route it chose in the scope; a request refused before routing
+    # (no token, too large) is matched here, as the router would have.
+    route = scope.get("route") or next((r for r in routes if r.matches(scope)[0] is Match.FULL), None)
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED
+
+
+def method_of(scope: dict[str, Any]) -> str:
+    method: str = scope["method"]
+    return method if method in METHODS else "other"
+
+
+def unfolded(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    return [context.original_route for context in iter_route_contexts(routes)]  # routers unfolded

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from shared import tracing
 from shared.eventstore import EventStore, RecordedEvent
 from shared.metrics import EVENTS_APPLIED
 
@@ -51,8 +52,9 @@ class LogFollower:
         with self._engine.begin() as conn:
             events = self._store.read_log(self._positions.get(conn, self._name), self._batch_size)
             if events:
-                self._apply(conn, events)
-                self._positions.set(conn, self._name, events[-1].position or 0)
+                with tracing.consuming(self._name, [e.meta.traceparent for e in events], kafka=False):
+                    self._apply(conn, events)
+                    self._positions.set(conn, self._name, events[-1].position or 0)
         if events:
             self._applied.inc(len(events))
         return len(events)

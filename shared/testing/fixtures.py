@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from shared import tracing
 from shared.devkeys import ensure_keys, mint
 from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.kafka import ApacheKafka
@@ -152,3 +156,17 @@ def service_settings(test_environment: dict[str, str], schema: str) -> Callable[
         return cls(**{**values, "database_schema": schema, **overrides})
 
     return _settings
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on for the test, its spans kept in memory as they end (off again afterwards)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.install(None)
+        provider.shutdown()

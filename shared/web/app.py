@@ -24,6 +24,7 @@ from shared.web.correlation import Correlated
 from shared.web.guard import Door, Guard
 from shared.web.openapi import documenting_problems
 from shared.web.simulation import SimulatedTime, simulated
+from shared.web.traced import Traced
 
 Clock = Callable[[], datetime]
 DEFAULT_CAPACITY = Capacity()
@@ -100,6 +101,7 @@ def service_app(  # noqa: PLR0913
     # Outside the guard: past capacity, a request costs no token verification either.
     app.add_middleware(Admission, capacity=capacity)
     app.add_middleware(Timed, routes=app.routes)  # outside the guard and admission: their refusals are timed too
+    app.add_middleware(Traced, routes=app.routes)  # a request's span covers its wait for admission too
     app.add_middleware(Correlated)  # outermost: every line logged for the request carries its ids
     return app
 

@@ -20,6 +20,7 @@ from appraisal.adapters.results_view import PublishedResults
 from appraisal.application.appraising import Appraising
 from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings
+from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, open_store
@@ -59,6 +60,7 @@ def store_for(settings: AppraisalSettings) -> EventStore:
 
 def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or AppraisalSettings()
+    tracing.configure("appraisal", settings)  # in each worker process uvicorn starts
     engine, store = engine_for(settings), store_for(settings)
     app = service_app(
         "Appraisal",

@@ -18,6 +18,7 @@ from billing.application.charging import Charging
 from billing.application.settlement import Settlement
 from billing.domain.periods import Calendar
 from billing.settings import Settings
+from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
@@ -48,6 +49,7 @@ def capitation_for(settings: Settings) -> Capitation:
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
+    tracing.configure("billing", settings)  # in each worker process uvicorn starts
     store, engine = store_for(settings), engine_for(settings)
     app = service_app(
         "Billing",

@@ -29,6 +29,7 @@ from health_records.application.records import Records
 from health_records.application.schedules import Schedules
 from health_records.application.streams import ERASURES, EVENTS, resident_of
 from health_records.settings import Settings
+from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.erasure import Erasures
@@ -50,6 +51,7 @@ def engine_for(settings: Settings) -> Engine:
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
+    tracing.configure("health-records", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
     app = service_app(
         "Health records",

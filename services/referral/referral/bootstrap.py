@@ -17,6 +17,7 @@ from referral.adapters.read_models import METADATA, ReferralOverview, feed_follo
 from referral.application.referrals import Referrals
 from referral.application.streams import ERASURES, EVENTS
 from referral.settings import ReferralSettings
+from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.erasure import Erasures
@@ -42,6 +43,7 @@ def engine_for(settings: ReferralSettings) -> Engine:
 
 def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or ReferralSettings()
+    tracing.configure("referral", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
     app = service_app(
         "Referral",

@@ -8,6 +8,7 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from shared import tracing
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
 from shared.eventstore.sealing import Sealer
@@ -43,6 +44,7 @@ def sealer_of(store: EventStore) -> Sealer:
 
 def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SigningSettings()
+    tracing.configure("signing", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
     app = service_app(
         "Signing",
