@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import appraisal, billing, claims, health_records, referral, signing, topics
+from shared.contracts import appointments, appraisal, billing, claims, health_records, referral, signing, topics
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import CONTENT_TYPE, Envelope
 from shared.contracts.registry import PUBLIC_EVENTS
@@ -50,6 +50,7 @@ def channels() -> list[Channel]:
         Channel("teams", topics.TEAMS, _of(signing, lambda m: m in _TEAM_EVENTS)),
         Channel("contracts", topics.CONTRACTS, _of(signing, lambda m: m not in _TEAM_EVENTS)),
         Channel("healthServices", topics.HEALTH_SERVICES, _of(health_records)),
+        Channel("appointments", topics.APPOINTMENTS, _of(appointments)),
         Channel("referrals", topics.REFERRALS, _of(referral)),
         _partner("hospitalReferrals", topics.hospital, "hospitalId", _of(referral)),
         Channel("settlements", topics.SETTLEMENTS, _of(billing)),

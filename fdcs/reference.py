@@ -22,7 +22,7 @@ from pydantic.fields import FieldInfo
 from fdcs import asyncapi
 from fdcs.dashboard.settings import DashboardSettings
 from fdcs.services import SERVICES
-from shared.contracts import appraisal, billing, claims, health_records, referral, signing, topics
+from shared.contracts import appointments, appraisal, billing, claims, health_records, referral, signing, topics
 from shared.contracts.registry import PUBLIC_EVENTS, UPCASTERS
 from shared.settings import ServiceSettings
 
@@ -41,6 +41,7 @@ _PARTNER_TOPICS = {
 _PUBLISHERS: dict[str, ModuleType] = {
     "signing": signing,
     "health-records": health_records,
+    "health-records: appointments": appointments,
     "referral": referral,
     "billing": billing,
     "appraisal": appraisal,

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from fdcs import reference
+from shared.contracts.registry import PUBLIC_EVENTS
 
 ROOT = reference.ROOT
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -17,6 +18,11 @@ NAMED_PATH = re.compile(r"`((?:shared|services|fdcs|deploy|bench|docs|tests/inte
 def test_the_event_catalogue_and_the_settings_table_are_what_the_code_renders() -> None:
     for path, text in reference.rendered().items():
         assert path.read_text() == text, f"{path.relative_to(ROOT)} is stale: run `make contracts` and commit it"
+
+
+def test_the_catalogue_lists_every_public_event() -> None:
+    page = reference.EVENTS.read_text()
+    assert [t for t in PUBLIC_EVENTS if f"[{t}]" not in page] == []
 
 
 def test_every_relative_link_in_the_markdown_resolves() -> None:

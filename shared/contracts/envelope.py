@@ -16,7 +16,10 @@ class Envelope(BaseModel):
     `id` is the event's own id, stable across re-publishing, so consumers deduplicate on it.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A CloudEvents extension this version does not know (a later release's, a partner's) is
+    # ignored, not refused: an older consumer keeps reading while a rolling upgrade adds one.
+    # The event itself (`data`) stays strict: its model forbids unknown fields.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1)

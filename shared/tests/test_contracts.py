@@ -99,3 +99,9 @@ def test_the_envelope_requires_a_zoned_time() -> None:
     golden = json.loads((FIXTURES / "signing.TeamRegistered.v2.json").read_text())
     with pytest.raises(ValidationError):
         Envelope.model_validate(golden | {"time": "2026-01-05T09:30:00"})
+
+
+def test_an_envelope_with_an_extension_this_release_does_not_know_is_read_and_the_extension_dropped() -> None:
+    golden = json.loads((Path(schemas.FOLDER).with_name("fixtures") / "signing.ContractSigned.v1.json").read_text())
+    envelope = Envelope.decode(json.dumps(golden | {"partitionkey": "r_x", "dataref": "s3://elsewhere"}))
+    assert envelope.id == golden["id"] and "partitionkey" not in envelope.encode().decode()
