@@ -1,11 +1,15 @@
-"""`make bench`: durable signing commands over HTTP against the raw PostgreSQL ceiling.
+"""`make bench`: durable signing commands over HTTP against the raw PostgreSQL ceiling and
+against what a team might build instead.
 
 In one run on one machine, alternating rounds (the machines are noisy, so medians):
   (a) raw PostgreSQL single-insert transactions/s from 16 concurrent clients (psycopg);
-  (b) durable signing commands/s through the HTTP API from 16 concurrent clients,
+  (b) durable signing commands/s through the platform's HTTP API from 16 concurrent clients,
       with p50/p99 latency (each command: a contract, a team place and an enrolment,
       committed before the 201 is sent);
-  (c) b / a.
+  (c) the same rule as conventional CRUD (bench/peers/crud.py: FastAPI, SQLAlchemy, the team
+      row locked);
+  (d) the same rule on the eventsourcing library's default application (bench/peers/library.py);
+and the ratios b/a, b/c and b/d. Every server gets the same requests, token and worker count.
 A benchmark, not a test: it asserts nothing and prints figures.
 """
 
@@ -14,11 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -170,47 +178,92 @@ def main() -> None:
     try:
         service = processes.start("serve", "signing", HTTP_WORKERS=str(args.workers))
         assert service is not None
-        load = Load(int(service.rsplit(":", 1)[1]), token, register_teams(service, token))
-        asyncio.run(load.run(2))  # warm-up: connections, caches, prepared statements
-        report(asyncio.run(rounds(url, load, args.rounds, args.seconds)))
+        targets = {"ours": service}
+        for peer in PEERS:
+            peer_db = servers.enter_context(scratch_database(server, f"fdcs_bench_{peer}"))
+            targets[peer] = servers.enter_context(serving_peer(peer, peer_db, keys, args.workers, logs))
+        loads = {name: Load(_port(at), token, register_teams(at, token)) for name, at in targets.items()}
+        for load in loads.values():
+            asyncio.run(load.run(2))  # warm-up: connections, caches, prepared statements
+        report(asyncio.run(rounds(url, loads, args.rounds, args.seconds)))
     finally:
         processes.stop()
         servers.close()
 
 
-async def rounds(
-    url: str, load: Load, n: int, seconds: float
-) -> list[tuple[float, float, list[float], dict[int, int]]]:
+PEERS = ("crud", "library")
+Round = dict[str, tuple[float, list[float], dict[int, int]]]  # target → (rate, latencies, statuses)
+
+
+@contextmanager
+def serving_peer(peer: str, url: str, keys: Path, workers: int, logs: Path) -> Iterator[str]:
+    """A peer under uvicorn (httptools, uvloop, as ours), on its own database."""
+    port = free_port()
+    env = os.environ | {"DATABASE_URL": url, "AUTH_JWT_PUBLIC_KEY_FILE": str(keys / "public.pem")}
+    arguments = ["--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    with open(logs / f"peer-{peer}.log", "ab") as log:
+        server = subprocess.Popen(  # our own arguments
+            [sys.executable, "-m", "uvicorn", f"bench.peers.{peer}:create_app", *arguments, "--loop", "uvloop"],
+            env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_up(f"http://127.0.0.1:{port}", server)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def _wait_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/openapi.json", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start (see bench/results/peer-*.log)")
+
+
+async def rounds(url: str, loads: dict[str, Load], n: int, seconds: float) -> list[tuple[float, Round]]:
+    """Each round: the raw ceiling, then every target in turn."""
     results = []
     for _ in range(n):
         raw = await raw_inserts(url, seconds)
-        rate, latencies, statuses = await load.run(seconds)
-        results.append((raw, rate, latencies, statuses))
+        results.append((raw, {name: await load.run(seconds) for name, load in loads.items()}))
     return results
 
 
-def report(results: list[tuple[float, float, list[float], dict[int, int]]]) -> None:
-    print(
-        f"{'round':<6}{'(a) raw PG tx/s':>17}{'(b) signings/s':>16}{'p50 ms':>9}{'p99 ms':>9}{'(c) b/a':>9}  statuses"
-    )
-    for i, (raw, rate, lat, statuses) in enumerate(results, 1):
-        print(
-            f"{i:<6}{raw:>17.0f}{rate:>16.0f}{percentile(lat, 0.5):>9.1f}{percentile(lat, 0.99):>9.1f}"
-            f"{rate / raw:>9.2f}  {statuses}"
-        )
-    raw_med = statistics.median(r[0] for r in results)
-    rate_med = statistics.median(r[1] for r in results)
-    all_lat = [x for r in results for x in r[2]]
-    print(
-        f"{'median':<6}{raw_med:>17.0f}{rate_med:>16.0f}{percentile(all_lat, 0.5):>9.1f}"
-        f"{percentile(all_lat, 0.99):>9.1f}{statistics.median(r[1] / r[0] for r in results):>9.2f}"
-    )
+def report(results: list[tuple[float, Round]]) -> None:
+    names = list(results[0][1])
+    print(f"{'round':<6}{'(a) raw PG tx/s':>16}" + "".join(f"{name + ' /s':>14}" for name in names))
+    for i, (raw, by_target) in enumerate(results, 1):
+        print(f"{i:<6}{raw:>16.0f}" + "".join(f"{by_target[name][0]:>14.0f}" for name in names))
+    raw_med = statistics.median(raw for raw, _ in results)
     print(f"\n(a) raw PostgreSQL single-insert transactions/s, {CLIENTS} clients: {raw_med:.0f}")
-    print(
-        f"(b) durable signing commands/s over HTTP, {CLIENTS} clients: {rate_med:.0f} "
-        f"(p50 {percentile(all_lat, 0.5):.1f} ms, p99 {percentile(all_lat, 0.99):.1f} ms)"
-    )
-    print(f"(c) ratio b/a: {statistics.median(r[1] / r[0] for r in results):.2f}  (goal >= 1.0, p99 <= 50 ms)")
+    labels = {"ours": "(b) the platform's durable signings", "crud": "(c) CRUD peer", "library": "(d) library peer"}
+    for name in names:
+        rates = [by_target[name][0] for _, by_target in results]
+        latencies = [x for _, by_target in results for x in by_target[name][1]]
+        statuses: dict[int, int] = {}
+        for _, by_target in results:
+            for status, count in by_target[name][2].items():
+                statuses[status] = statuses.get(status, 0) + count
+        print(
+            f"{labels.get(name, name)}/s over HTTP, {CLIENTS} clients: {statistics.median(rates):.0f} "
+            f"(p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms) {statuses}"
+        )
+
+    def ratio(top: str, bottom: str) -> float:
+        return statistics.median(by_target[top][0] / by_target[bottom][0] for _, by_target in results)
+
+    print(f"ratio b/a: {statistics.median(t['ours'][0] / raw for raw, t in results):.2f}  (goal >= 1.0)")
+    print(f"ratio b/c: {ratio('ours', 'crud'):.2f}  (goal >= 3)")
+    print(f"ratio b/d: {ratio('ours', 'library'):.2f}")
 
 
 if __name__ == "__main__":
