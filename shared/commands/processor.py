@@ -28,7 +28,7 @@ from shared.commands.session import RECEIPT_TYPE, Session, Staging, StreamCache
 from shared.domain import DomainError
 from shared.eventstore import EventStore, StreamConflict
 from shared.eventstore.streams import StreamType
-from shared.metrics import COMMAND_BATCH_SIZE, COMMAND_COMMIT_SECONDS, COMMANDS
+from shared.metrics import COMMAND_BATCH_SIZE, COMMAND_COMMIT_SECONDS, COMMAND_CONFLICTS, COMMANDS
 
 Handler = Callable[[Session], dict[str, Any]]
 
@@ -149,6 +149,7 @@ class CommandProcessor:
             await self._store.append_async(staging.events)
             COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
         except StreamConflict:
+            COMMAND_CONFLICTS.inc()
             self._cache.forget(list(staging.states))
             decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
         else:
@@ -175,6 +176,7 @@ class CommandProcessor:
             try:
                 self._store.append(staging.events)
             except StreamConflict:
+                COMMAND_CONFLICTS.inc()
                 continue
             staging.remember(self._cache)
             return outcome

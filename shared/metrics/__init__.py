@@ -32,6 +32,11 @@ COMMAND_BATCH_SIZE = Histogram(
     "Commands decided against one state and committed in one transaction (group commit)",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
 )
+COMMAND_CONFLICTS = Counter(
+    "fdcs_command_conflicts",
+    "Appends that met another process's write to one of their streams (the commands are then decided "
+    "again on fresh state): how much the writers of one service contend",
+)
 COMMAND_COMMIT_SECONDS = Histogram(
     "fdcs_command_commit_seconds", "Time to append a batch's events in one transaction", buckets=LATENCY_BUCKETS
 )
@@ -69,6 +74,7 @@ __all__ = [
     "COMMANDS",
     "COMMAND_BATCH_SIZE",
     "COMMAND_COMMIT_SECONDS",
+    "COMMAND_CONFLICTS",
     "CONSUMER_LAG",
     "DEAD_LETTERS",
     "EVENTS_APPLIED",
