@@ -149,7 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=6)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="our API's processes, each count side by side"
+    )
     args = parser.parse_args()
     try:
         import uvloop
@@ -176,12 +178,14 @@ def main() -> None:
         logs,
     )
     try:
-        service = processes.start("serve", "signing", HTTP_WORKERS=str(args.workers))
-        assert service is not None
-        targets = {"ours": service}
+        targets = {}
+        for workers in args.workers:  # each on its own schema: the same store, fresh
+            own = {"HTTP_WORKERS": str(workers), "DATABASE_SCHEMA": f"signing_{workers}w"}
+            targets[f"ours {workers}w"] = processes.start("serve", "signing", replica=workers, **own) or ""
+        most = max(args.workers)  # the peers get the most processes ours gets
         for peer in PEERS:
             peer_db = servers.enter_context(scratch_database(server, f"fdcs_bench_{peer}"))
-            targets[peer] = servers.enter_context(serving_peer(peer, peer_db, keys, args.workers, logs))
+            targets[peer] = servers.enter_context(serving_peer(peer, peer_db, keys, most, logs))
         loads = {name: Load(_port(at), token, register_teams(at, token)) for name, at in targets.items()}
         for load in loads.values():
             asyncio.run(load.run(2))  # warm-up: connections, caches, prepared statements
@@ -245,7 +249,9 @@ def report(results: list[tuple[float, Round]]) -> None:
         print(f"{i:<6}{raw:>16.0f}" + "".join(f"{by_target[name][0]:>14.0f}" for name in names))
     raw_med = statistics.median(raw for raw, _ in results)
     print(f"\n(a) raw PostgreSQL single-insert transactions/s, {CLIENTS} clients: {raw_med:.0f}")
-    labels = {"ours": "(b) the platform's durable signings", "crud": "(c) CRUD peer", "library": "(d) library peer"}
+    labels = {"crud": "(c) CRUD peer", "library": "(d) library peer"}
+    ours = [name for name in names if name.startswith("ours")]
+    labels |= {name: f"(b) the platform's durable signings, {name.split()[1]}" for name in ours}
     for name in names:
         rates = [by_target[name][0] for _, by_target in results]
         latencies = [x for _, by_target in results for x in by_target[name][1]]
@@ -261,9 +267,12 @@ def report(results: list[tuple[float, Round]]) -> None:
     def ratio(top: str, bottom: str) -> float:
         return statistics.median(by_target[top][0] / by_target[bottom][0] for _, by_target in results)
 
-    print(f"ratio b/a: {statistics.median(t['ours'][0] / raw for raw, t in results):.2f}  (goal >= 1.0)")
-    print(f"ratio b/c: {ratio('ours', 'crud'):.2f}  (goal >= 3)")
-    print(f"ratio b/d: {ratio('ours', 'library'):.2f}")
+    best = ours[-1]  # the most processes, as the peers have
+    print(f"ratio b/a ({best}): {statistics.median(t[best][0] / raw for raw, t in results):.2f}  (goal >= 1.0)")
+    print(f"ratio b/c ({best}): {ratio(best, 'crud'):.2f}  (goal >= 3)")
+    print(f"ratio b/d ({best}): {ratio(best, 'library'):.2f}")
+    if len(ours) > 1:
+        print(f"ratio {ours[-1]} / {ours[0]}: {ratio(ours[-1], ours[0]):.2f}")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def test_the_load_generator_runs_its_mix_against_the_real_processes(
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 TINY = {
-    "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "2"],
+    "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "1", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
