@@ -254,10 +254,10 @@ def _dead_letters(args: argparse.Namespace) -> int:
 
 
 def _contracts(_: argparse.Namespace) -> None:
-    from fdcs import reference
+    from fdcs import reference, stored_events
     from shared.contracts import schemas
 
-    for path in [*schemas.write(), *reference.write()]:
+    for path in [*schemas.write(), *reference.write(), *stored_events.write()]:
         print(path)
 
 

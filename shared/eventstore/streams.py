@@ -18,27 +18,43 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 class EventTypes:
     """Stable, versioned names for a service's internal event classes (not Python paths).
 
-    A stored event is named `<name>.v<version>`; reading an older version runs its
-    upcasters in turn, so old streams keep loading after an event's shape changes.
+    A stored event is named `<service>.internal.<name>.v<version>`: `internal` keeps it apart
+    from the public event of the same name, which has another shape. `<name>` is the class's
+    name unless `stored_as` keeps an older one (a renamed class must: its streams hold the old
+    name; the golden file of each service's stored events makes a rename fail a test).
+    Reading an older version runs its upcasters in turn, so old streams keep loading after an
+    event's shape changes; events stored before `internal` was in the name still read.
     """
 
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
         self._by_class: dict[type, tuple[str, TypeAdapter[Any]]] = {}
         self._by_name: dict[str, tuple[type, TypeAdapter[Any], int]] = {}
-        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._upcasters: dict[tuple[type, int], Upcaster] = {}
         self._personal: dict[str, tuple[Path, ...]] = {}
 
-    def register(self, cls: type, version: int = 1, upcasters: Mapping[int, Upcaster] | None = None) -> None:
-        name = f"{self._prefix}.{cls.__name__}"
+    def register(
+        self,
+        cls: type,
+        version: int = 1,
+        upcasters: Mapping[int, Upcaster] | None = None,
+        stored_as: str | None = None,
+    ) -> None:
+        """`upcasters[n]` turns version n's data into version n + 1's: one for every older version."""
+        missing = [old for old in range(1, version) if old not in (upcasters or {})]
+        if missing:
+            raise ValueError(f"{cls.__name__} v{version} needs upcasters from versions {missing}")
+        name = stored_as or cls.__name__
         adapter: TypeAdapter[Any] = TypeAdapter(cls)
-        self._by_class[cls] = (f"{name}.v{version}", adapter)
+        self._by_class[cls] = (f"{self._prefix}.internal.{name}.v{version}", adapter)
         paths = personal_paths(cls)
         for old in range(1, version + 1):
-            self._by_name[f"{name}.v{old}"] = (cls, adapter, old)
-            self._personal[f"{name}.v{old}"] = paths
+            # The second name: how events were stored before `internal` (read, never written).
+            for stored in (f"{self._prefix}.internal.{name}.v{old}", f"{self._prefix}.{name}.v{old}"):
+                self._by_name[stored] = (cls, adapter, old)
+                self._personal[stored] = paths
         for old, upcast in (upcasters or {}).items():
-            self._upcasters[(name, old)] = upcast
+            self._upcasters[(cls, old)] = upcast
 
     def encode(self, event: object) -> tuple[str, dict[str, Any]]:
         type_name, adapter = self._by_class[type(event)]
@@ -46,10 +62,9 @@ class EventTypes:
 
     def decode(self, type_name: str, data: dict[str, Any]) -> object:
         cls, adapter, version = self._by_name[type_name]
-        name = type_name.rsplit(".v", 1)[0]
         current = int(self._by_class[cls][0].rsplit(".v", 1)[1])
         for old in range(version, current):
-            data = self._upcasters[(name, old)](data)
+            data = self._upcasters[(cls, old)](data)
         return adapter.validate_python(data)
 
     def personal_paths(self, type_name: str) -> tuple[Path, ...]:
@@ -58,6 +73,14 @@ class EventTypes:
 
     def knows(self, type_name: str) -> bool:
         return type_name in self._by_name
+
+    def names_of(self, *classes: type) -> frozenset[str]:
+        """Every name events of these classes may be stored under (each version, old names too)."""
+        return frozenset(name for name, (cls, _, _) in self._by_name.items() if cls in classes)
+
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """The current stored name of each class → the JSON Schema of what is stored."""
+        return {name: adapter.json_schema(mode="serialization") for name, adapter in self._by_class.values()}
 
 
 @dataclass(frozen=True)

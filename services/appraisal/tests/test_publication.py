@@ -91,7 +91,7 @@ def test_a_restatement_corrects_what_changed_and_keeps_the_original(api: Api) ->
     assert current == {"T1": f"{RESULT_T1}-r1", "I1": "ar-2026-institution-I1-r1", "T2": "ar-2026-team-T2",
                        "I2": "ar-2026-institution-I2"}  # fmt: skip
     stored = api.client.app.state.store.read(RESULTS.stream_id(RESULT_T1))
-    assert [e.type for e in stored] == ["appraisal.ResultPublished.v1"], "the original is never overwritten"
+    assert [e.type for e in stored] == ["appraisal.internal.ResultPublished.v1"], "the original is never overwritten"
 
 
 def test_a_restatement_needs_a_publication_a_fresh_version_and_a_reason(api: Api) -> None:

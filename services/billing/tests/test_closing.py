@@ -82,7 +82,7 @@ def test_two_closes_at_once_settle_the_period_once(billing: Billing) -> None:
 
     assert [a.status_code for a in answers] == [200] * 4
     assert sorted(a.json()["already_closed"] for a in answers) == [False, True, True, True]
-    settled = [e for e in billing.store.read_log(0, 10_000) if e.type == "billing.PeriodSettled.v1"]
+    settled = [e for e in billing.store.read_log(0, 10_000) if e.type == "billing.internal.PeriodSettled.v1"]
     assert len(settled) == 4  # one per payer of the institution
 
 

@@ -58,4 +58,4 @@ def test_after_erasure_the_record_and_its_history_read_erased(api: Api, settings
     history = api.get("/record/history")
     assert history.status_code == 200 and found_in(history.text, SECRETS) == []
     audit = api.world.store.read(f"erasure-{api.world.ref}")
-    assert [e.type for e in audit] == ["health_records.ErasureNoted.v1"]
+    assert [e.type for e in audit] == ["health_records.internal.ErasureNoted.v1"]

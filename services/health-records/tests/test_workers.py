@@ -52,7 +52,7 @@ def test_contracts_on_kafka_open_records_once_and_the_view_follows(
         for worker in workers:
             worker.join()
     assert [c.started.contract_id for c in care.contracts] == [f"c-{run}"], "delivered twice, noted once"
-    assert [e.type for e in store.read(RECORDS.stream_id(ref))] == ["health_records.RecordOpened.v1"]
+    assert [e.type for e in store.read(RECORDS.stream_id(ref))] == ["health_records.internal.RecordOpened.v1"]
     assert len(store.read(PLANS.stream_id(ref))) == 1
     store.close()
     view.engine.dispose()

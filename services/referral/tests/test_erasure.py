@@ -46,4 +46,4 @@ def test_after_erasure_the_referral_stays_and_its_personal_data_reads_erased(
     assert {k: after.json()[k] for k in unchanged} == {k: before[k] for k in unchanged}
     assert found_in(database_dump(settings.database_url, [settings.database_schema]), secrets) == []
     audit = api.store.read(f"erasure-{api.ref(1)}")
-    assert [e.type for e in audit] == ["referral.ErasureNoted.v1"]
+    assert [e.type for e in audit] == ["referral.internal.ErasureNoted.v1"]

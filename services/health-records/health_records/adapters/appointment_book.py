@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, Connection, DateTime, Engine, String, Table, delete, select
 
 from health_records.adapters.fulfilment_view import METADATA, POSITIONS
-from health_records.application.streams import EVENTS, EVENTS_PREFIX
+from health_records.application.streams import EVENTS
 from health_records.domain.appointments import (
     AppointmentAttended,
     AppointmentBooked,
@@ -34,7 +34,7 @@ TO_REMIND = Table(
 )
 TABLES = (TO_REMIND,)
 _CLOSING = (AppointmentCancelled, AppointmentAttended, AppointmentMissed, AppointmentReminderDue)
-APPLIES = {f"{EVENTS_PREFIX}.{c.__name__}.v1" for c in (AppointmentBooked, AppointmentRescheduled, *_CLOSING)}
+APPLIES = EVENTS.names_of(AppointmentBooked, AppointmentRescheduled, *_CLOSING)
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Connection, Date, Engine, Integer, MetaData, String, Table, delete, select
 from sqlalchemy import update as sql_update
 
-from health_records.application.streams import EVENTS, EVENTS_PREFIX, PLANS
+from health_records.application.streams import EVENTS, PLANS
 from health_records.domain.care_events import ContractEnded, ContractReinstated, ContractStarted, VisitCompleted
 from health_records.domain.fulfilment import Planned, contract_year, fulfilment
 from health_records.domain.plan import PlanDrawn, PlannedService, PlanRevised
@@ -49,10 +49,7 @@ DELIVERED = Table(
     Column("delivered_on", Date, nullable=False),
 )
 TABLES = (CONTRACTS, PLANNED, DELIVERED)
-APPLIES = {
-    f"{EVENTS_PREFIX}.{cls.__name__}.v1"
-    for cls in (ContractStarted, ContractEnded, ContractReinstated, PlanDrawn, PlanRevised, VisitCompleted)
-}
+APPLIES = EVENTS.names_of(ContractStarted, ContractEnded, ContractReinstated, PlanDrawn, PlanRevised, VisitCompleted)
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
