@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from health_records.application.streams import AGENDAS, EVENTS_PREFIX
+from health_records.application.streams import AGENDAS, EVENTS
 from health_records.bootstrap import create_app
+from health_records.domain.appointments import AppointmentBooked
 from health_records.settings import Settings
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
@@ -63,7 +64,7 @@ def test_concurrent_bookings_take_exactly_the_slots_capacity(
     agenda, _ = AGENDAS.fold(two_pods[1].app.state.store.read(AGENDAS.stream_id("CHC-1/doc-1:2026-04-13")))  # type: ignore[attr-defined]
     assert agenda is not None and len(agenda.taken) == capacity
     assert len({t.resident_ref for t in agenda.taken}) == capacity
-    booked = [e for e in _log(two_pods[1]) if e.type == f"{EVENTS_PREFIX}.AppointmentBooked.v1"]
+    booked = [e for e in _log(two_pods[1]) if e.type in EVENTS.names_of(AppointmentBooked)]
     assert len(booked) == capacity
 
 
