@@ -1,10 +1,10 @@
 """What every `EventStore` must do, as one test class each back end subclasses (as the
-`eventsourcing` library tests its recorders): the subclass says how to open a store.
+`eventsourcing` library tests its recorders), and the two back ends as mixins giving the
+fixture `stores`: a function opening a fresh store. A service's handler tests are written
+once, against `stores`, and run in memory and on PostgreSQL by two small subclasses:
 
-    class TestMemoryStore(EventStoreContract):
-        @pytest.fixture
-        def stores(self) -> Iterator[OpenStore]:
-            yield lambda personal=None: open_memory(personal)
+    class TestMemoryStore(InMemory, EventStoreContract): ...
+    class TestPostgresStore(OnPostgres, EventStoreContract): ...
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 
 from shared.commands import CommandContext, CommandProcessor, IdempotencyKeyReused, Session
 from shared.domain import Personal
-from shared.eventstore import EventMeta, EventStore, NewEvent, StreamConflict
+from shared.eventstore import EventMeta, EventStore, NewEvent, StreamConflict, open_memory, open_store
 from shared.eventstore.cipher import ERASED
 from shared.eventstore.sealing import PersonalFields
 from shared.eventstore.streams import EventTypes, StreamType
@@ -69,12 +69,32 @@ def context(key: str, fingerprint: str = "f") -> CommandContext:
     return CommandContext("tester", key, fingerprint, "corr", "cause", datetime(2026, 3, 1, tzinfo=UTC))
 
 
-class EventStoreContract:
-    """Subclasses provide the fixture `stores`: a function opening a fresh store."""
+class InMemory:
+    """Stores in this process's memory: no server, a test in milliseconds."""
 
     @pytest.fixture
-    def stores(self) -> Iterator[OpenStore]:
-        raise NotImplementedError("a subclass says how to open its store")
+    def stores(self) -> OpenStore:
+        return lambda personal=None: open_memory(personal)
+
+
+class OnPostgres:
+    """Stores on the session's PostgreSQL, each in a fresh schema, closed after the test."""
+
+    @pytest.fixture
+    def stores(self, postgres_url: str) -> Iterator[OpenStore]:
+        opened: list[EventStore] = []
+
+        def open_one(personal: PersonalFields | None = None) -> EventStore:
+            opened.append(open_store(postgres_url, f"t_{uuid.uuid4().hex[:12]}", personal=personal))
+            return opened[-1]
+
+        yield open_one
+        for store in opened:
+            store.close()
+
+
+class EventStoreContract:
+    """Subclasses provide the fixture `stores` (`InMemory`, `OnPostgres`)."""
 
     @pytest.fixture
     def store(self, stores: OpenStore) -> EventStore:

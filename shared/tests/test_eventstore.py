@@ -1,36 +1,20 @@
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import Column, Integer, MetaData, Table
 
 from shared.eventstore import EventStore, MemoryStore, open_memory, open_store
-from shared.eventstore.sealing import PersonalFields
 from shared.readmodels import open_engine
-from shared.testing.eventstore import EventStoreContract, OpenStore
+from shared.testing.eventstore import EventStoreContract, InMemory, OnPostgres
 
 
-class TestMemoryStore(EventStoreContract):
-    @pytest.fixture
-    def stores(self) -> Iterator[OpenStore]:
-        yield lambda personal=None: open_memory(personal)
+class TestMemoryStore(InMemory, EventStoreContract):
+    pass
 
 
-class TestPostgresStore(EventStoreContract):
-    @pytest.fixture
-    def stores(self, postgres_url: str) -> Iterator[OpenStore]:
-        opened: list[EventStore] = []
-
-        def open_one(personal: PersonalFields | None = None) -> EventStore:
-            opened.append(open_store(postgres_url, f"t_{uuid.uuid4().hex[:12]}", personal=personal))
-            return opened[-1]
-
-        yield open_one
-        for store in opened:
-            store.close()
+class TestPostgresStore(OnPostgres, EventStoreContract):
+    pass
 
 
 def test_both_stores_are_event_stores() -> None:
