@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from shared.commands import CommandContext, CommandProcessor, IdempotencyKeyReused, Session
+from shared.commands.processor import RECEIPT_TYPE
 from shared.domain import Personal
 from shared.eventstore import EventMeta, EventStore, NewEvent, StreamConflict, open_memory, open_store
 from shared.eventstore.cipher import ERASED
@@ -213,7 +214,7 @@ class EventStoreContract:
             CommandProcessor(store).execute_now(count("x"), context(key, fingerprint="other"))
 
         assert (first.result, again.result, again.replayed) == ({"n": 1, "version": 1}, first.result, True)
-        assert [e.type for e in store.read_log(0, 10)] == ["contract.Counted.v1", "command.Receipt.v1"]
+        assert [e.type for e in store.read_log(0, 10)] == [EVENTS.encode(Counted("x"))[0], RECEIPT_TYPE]
 
     def test_commands_racing_in_two_processes_each_count_once(self, store: EventStore) -> None:
         """A batch decided on a stale cached state conflicts, and each command runs again alone."""
