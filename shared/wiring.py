@@ -28,8 +28,8 @@ def service_store(
 ) -> EventStore:
     """With `events`, the store seals the personal fields their classes mark, each with the
     key of the resident `subject_of` finds (by default the event's `resident_ref`)."""
-    key = settings.personal_data_key.get_secret_value()
-    personal = PersonalFields(master_key(key), _with_receipts(events), _or_receipt(subject_of)) if events else None
+    key = master_key(settings.personal_data_key.get_secret_value())
+    personal = personal_fields(key, events, subject_of) if events else None
     return open_store(
         settings.database_url,
         schema or settings.database_schema,
@@ -37,6 +37,11 @@ def service_store(
         create=settings.database_create_tables,
         personal=personal,
     )
+
+
+def personal_fields(key: bytes, events: EventTypes, subject_of: SubjectOf = resident_ref_in) -> PersonalFields:
+    """Where a service's events (and the command receipts beside them) hold personal data, and whose."""
+    return PersonalFields(key, _with_receipts(events), _or_receipt(subject_of))
 
 
 def _with_receipts(events: EventTypes) -> Callable[[str], tuple[Path, ...]]:

@@ -111,13 +111,13 @@ class CommandProcessor:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = self._wake = None
-        await self._store.batch_path.close()
+        await self._store.close_batch_path()
 
     def close(self) -> None:
         """After `execute_now`: give back its event loop and that loop's connection."""
         with self._lock:
             if self._own_loop is not None:
-                self._own_loop.run_until_complete(self._store.batch_path.close())
+                self._own_loop.run_until_complete(self._store.close_batch_path())
                 self._own_loop.close()
                 self._own_loop = None
 

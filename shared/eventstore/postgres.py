@@ -13,11 +13,13 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
-from shared.eventstore.store import EventStore, Row, StreamConflict, plain_url
+from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_url
 from shared.eventstore.vault import Vault
 
 
-def open_postgres(url: str, schema: str, pool_size: int, create: bool, personal: PersonalFields | None) -> EventStore:
+def open_postgres(
+    url: str, schema: str, pool_size: int, create: bool, personal: PersonalFields | None
+) -> PostgresStore:
     parts = urlsplit(url)
     datastore = PostgresDatastore(
         dbname=parts.path.lstrip("/") or "postgres",
@@ -42,7 +44,7 @@ def open_postgres(url: str, schema: str, pool_size: int, create: bool, personal:
                 if vault:
                     cursor.execute(vault.create)
             recorder.create_table()
-    return EventStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
+    return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
 
 
 @contextmanager

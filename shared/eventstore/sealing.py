@@ -16,7 +16,7 @@ from pydantic_core import from_json, to_json
 from shared.eventstore.cipher import ERASED, open_text, seal_text
 from shared.eventstore.personal import Path, rewrite, values_at
 from shared.eventstore.records import NewEvent, RecordedEvent
-from shared.eventstore.vault import Keys, Vault
+from shared.eventstore.vault import Keys, KeyVault
 
 SubjectOf = Callable[[str, dict[str, Any]], str | None]
 SEALED, FOR = "sealed", "for"
@@ -45,7 +45,7 @@ class PersonalFields:
 
 
 class Sealer:
-    def __init__(self, vault: Vault, fields: PersonalFields) -> None:
+    def __init__(self, vault: KeyVault, fields: PersonalFields) -> None:
         self.vault, self._fields = vault, fields
 
     def seal(self, events: Sequence[NewEvent]) -> list[NewEvent]:

@@ -1,5 +1,10 @@
 """The event store of one service, on the `eventsourcing` library's recorders.
 
+`EventStore` is what application code, the command processor, the relay and the read
+models need of a store; `PostgresStore` (production's) and `memory.MemoryStore` (the
+library's in-memory recorder, for tests without a server) both provide it, through one
+`RecorderStore` so the two read, append, seal and tail the log with the same code.
+
 Why this library: its PostgreSQL recorder gives optimistic appends (a unique
 (stream, version) key), a gap-free notification log for the relay (writers take a table
 lock, so positions commit in order), and position tracking, all well tested upstream.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import partial
 from typing import Any, Protocol
 
@@ -45,13 +50,50 @@ class BatchPath(Protocol):
         """Give back the connection of the running event loop."""
 
 
-class EventStore:
+class EventStore(Protocol):
     """Streams of one service: append with an expected version, read a stream, tail the log."""
 
-    def __init__(
-        self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath, sealer: Sealer | None = None
-    ) -> None:
-        self._recorder, self._url, self._schema = recorder, url, schema
+    @property
+    def sealer(self) -> Sealer | None:
+        """Seals and opens personal data with its residents' keys (None: the store holds none)."""
+
+    def read(self, stream_id: str, after: int = 0) -> list[RecordedEvent]: ...
+
+    def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+
+    async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+
+    def append(self, events: Sequence[NewEvent]) -> None:
+        """Append atomically; every event's version must be the next one of its stream, else
+        `StreamConflict` and nothing is written."""
+
+    async def append_async(self, events: Sequence[NewEvent]) -> None: ...
+
+    def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
+        """Events after position `after`, in the log's gap-free order."""
+
+    def last_position(self) -> int: ...
+
+    def tracked(self, reader: str) -> int: ...
+
+    def track(self, reader: str, position: int) -> None: ...
+
+    def exclusive(self, name: str) -> AbstractContextManager[Callable[[], bool]]:
+        """Be the only holder of `name` for this store; yields whether it is still held."""
+
+    async def close_batch_path(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class RecorderStore:
+    """An `EventStore` over one of the library's process recorders and a batch path; the
+    back ends differ only in those two and in how `exclusive` holds a name."""
+
+    def __init__(self, recorder: ProcessRecorder, batch_path: BatchPath, sealer: Sealer | None = None) -> None:
+        self._recorder = recorder
         self.batch_path, self.sealer = batch_path, sealer
         # Each call tried once: the library retries a lost connection ten times, each waiting up to
         # the pool's timeout, which would hold a request about a minute while the database is away.
@@ -112,6 +154,29 @@ class EventStore:
     def track(self, reader: str, position: int) -> None:
         self._insert_tracking(Tracking(reader, position))
 
+    async def close_batch_path(self) -> None:
+        """Close this event loop's batch connection (an app shutting down); it reopens on demand."""
+        await self.batch_path.close()
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self._recorder.datastore.close()  # type: ignore[attr-defined]  # both recorders have one
+
+    async def aclose(self) -> None:
+        """Close from the event loop: the batch path's connection of this loop, then the pool."""
+        await self.close_batch_path()
+        self.close()
+
+
+class PostgresStore(RecorderStore):
+    """Production's store: the library's PostgreSQL recorder, with `BatchPath` on the hot path."""
+
+    def __init__(
+        self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath, sealer: Sealer | None = None
+    ) -> None:
+        super().__init__(recorder, batch_path, sealer)
+        self._url, self._schema = url, schema
+
     @contextmanager
     def exclusive(self, name: str) -> Iterator[Callable[[], bool]]:
         """Be the only holder of `name` for this store (one relay at a time), waiting if another
@@ -126,19 +191,6 @@ class EventStore:
         finally:
             with suppress(psycopg.Error):
                 conn.close()
-
-    async def close_batch_path(self) -> None:
-        """Close this event loop's batch connection (an app shutting down); it reopens on demand."""
-        await self.batch_path.close()
-
-    def close(self) -> None:
-        with suppress(Exception):
-            self._recorder.datastore.close()  # type: ignore[attr-defined]  # both recorders have one
-
-    async def aclose(self) -> None:
-        """Close from the event loop: the batch path's connection of this loop, then the pool."""
-        await self.close_batch_path()
-        self.close()
 
 
 class _Held:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
@@ -21,6 +22,18 @@ from shared.eventstore.cipher import new_key, seal, unseal
 
 Keys = dict[str, bytes | None]  # None: the resident was erased
 AsyncConnect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[object, ...]]]]
+
+
+class KeyVault(Protocol):
+    """Where the residents' keys are kept: `Vault` beside the PostgreSQL store, `MemoryVault` in tests."""
+
+    def keys(self, subjects: Sequence[str], create: bool) -> Keys:
+        """The subjects' keys; with `create`, a subject without one (and not erased) gets one."""
+
+    async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys: ...
+
+    def erase(self, subject: str, reason: str, at: datetime) -> None:
+        """Shred the subject's key (or, if it has none yet, make sure it never gets one)."""
 
 
 class Vault:
@@ -78,6 +91,28 @@ class Vault:
             assert isinstance(subject, str) and (wrapped is None or isinstance(wrapped, bytes | memoryview))
             keys[subject] = None if wrapped is None else unseal(self._master, _place(subject), bytes(wrapped))
         return keys
+
+
+class MemoryVault:
+    """The same keys in a dict of this process: made on first use, shredded for good on erasure."""
+
+    def __init__(self) -> None:
+        self._keys: Keys = {}
+        self.erased: dict[str, tuple[datetime, str]] = {}  # the tombstones: when, why
+
+    def keys(self, subjects: Sequence[str], create: bool) -> Keys:
+        wanted = sorted(set(subjects))
+        if create:
+            for subject in wanted:
+                self._keys.setdefault(subject, new_key())
+        return {s: self._keys[s] for s in wanted if s in self._keys}
+
+    async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
+        return self.keys(subjects, create)
+
+    def erase(self, subject: str, reason: str, at: datetime) -> None:
+        self._keys[subject] = None
+        self.erased.setdefault(subject, (at, reason))
 
 
 def _place(subject: str) -> str:

@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY
 from fdcs.cli import main
 from shared.contracts import Envelope, topics
 from shared.contracts.topics import Topic
-from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
+from shared.eventstore import EventMeta, EventStore, NewEvent, PostgresStore, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Message, Relay, ensure_topics
 from shared.messaging import subscription as subscription_module
 from shared.messaging.dead_letters import dead_letters_of, replay
@@ -100,7 +100,7 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
     assert REGISTRY.get_sample_value("fdcs_relay_lag_positions") == 0
 
 
-class CrashAfterPublishing(EventStore):
+class CrashAfterPublishing(PostgresStore):
     """The relay dies after the broker acknowledged, before it recorded its position."""
 
     def __init__(self, inner: EventStore) -> None:

@@ -15,11 +15,15 @@ from fastapi.testclient import TestClient
 from billing.adapters.inbound import Inbound
 from billing.adapters.inputs import AllApplied
 from billing.adapters.settlement_view import SettlementView, replay
+from billing.application.streams import ACCOUNTS
+from billing.application.views import account_view
 from billing.bootstrap import applications, capitation_for, create_app, engine_for, store_for
 from billing.settings import Settings
 from shared.commands import CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
+from shared.eventstore import EventStore
 from shared.messaging import Delivery
+from shared.testing.eventstore import OpenStore
 
 FIXTURES = Path(topics.__file__).with_name("fixtures")
 
@@ -79,6 +83,37 @@ class Billing:
 
     def get(self, path: str, who: dict[str, str] | None = None, **params: Any) -> Any:
         return self.client.get(path, params=params, headers=who or self.admin)
+
+
+class Handlers:
+    """Billing's command handlers behind its consumer, on a store alone: events arrive, commands
+    run through the processor, accounts are read back as the API shows them (no HTTP, no broker)."""
+
+    golden = staticmethod(golden)
+    resident = staticmethod(resident)
+    event = staticmethod(event)
+    signed = staticmethod(signed)
+
+    def __init__(self, store: EventStore, settings: Settings) -> None:
+        self.store, self.processor = store, CommandProcessor(store)
+        charging, settlement = applications(settings)
+        self.inbound = Inbound(self.processor, charging, settlement, settings.timezone, capitation_for(settings))
+
+    def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
+        self.inbound.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
+
+    def account(self, contract_id: str) -> dict[str, Any]:
+        """`GET /contracts/{id}/account`'s body (its `version` is the ETag)."""
+        found, version = ACCOUNTS.fold(self.store.read(ACCOUNTS.stream_id(contract_id)))
+        return account_view(contract_id, found, version)
+
+
+@pytest.fixture
+def handlers(stores: OpenStore) -> Iterator[Handlers]:
+    """Billing's handlers on the store of the test class (`InMemory` or `OnPostgres`)."""
+    harness = Handlers(stores(), Settings(environment="test"))
+    yield harness
+    harness.processor.close()
 
 
 @pytest.fixture
