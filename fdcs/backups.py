@@ -33,6 +33,7 @@ import psycopg
 
 from fdcs.services import Service
 from shared.eventstore.store import plain_url
+from shared.messaging import KafkaSubscription
 from shared.messaging.rewind import rewind
 from shared.servers.postgres import binaries
 from shared.settings import ServiceSettings
@@ -59,7 +60,7 @@ def backup(settings: ServiceSettings, to: Path) -> Path:
 def restore(service: Service, settings: ServiceSettings, dump: Path, margin: timedelta = MARGIN) -> Restored:
     taken_at = taken(dump)
     _refuse_while_relaying(settings)
-    workers = [w for w in service.bootstrap().create_workers(settings) if hasattr(w, "group")]
+    workers = [w for w in service.bootstrap().create_workers(settings) if isinstance(w, KafkaSubscription)]
     restored = Restored(taken_at)
     # One transaction: each object of the dump dropped and made again; if anything fails (a
     # table the dump does not know blocks dropping the schema, say), the store stays as it was.
@@ -75,9 +76,9 @@ def restore(service: Service, settings: ServiceSettings, dump: Path, margin: tim
     )
     for worker in workers:
         restored.replayed[worker.group] = rewind(settings, worker.group, worker.topics, taken_at - margin)
-    after = getattr(service.bootstrap(), "after_restore", None)
-    if after is not None:
-        restored.done_again = after(settings, taken_at - margin)
+    more = service.restoring()
+    if more is not None:
+        restored.done_again = more.after_restore(settings, taken_at - margin)
     return restored
 
 

@@ -185,7 +185,9 @@ def _rebuild(args: argparse.Namespace) -> None:
     settings = service.settings()
     _log_as(service.name, settings)
     logging.info("%s: rebuilding the view in %s from the event log", service.name, settings.database_schema)
-    service.bootstrap().rebuild(settings)
+    rebuilding = service.rebuilding()
+    assert rebuilding is not None, "the argument's choices are the services that rebuild"
+    rebuilding.rebuild(settings)
     logging.info("%s: the view is rebuilt", service.name)
 
 
@@ -225,6 +227,7 @@ def _topics(_: argparse.Namespace) -> None:
 
 def _dead_letters(args: argparse.Namespace) -> int:
     """Run with the group's service's settings (its Kafka user may write the group's dead letters)."""
+    from shared.messaging import KafkaSubscription
     from shared.messaging import dead_letters as letters
     from shared.settings import ServiceSettings
 
@@ -242,7 +245,7 @@ def _dead_letters(args: argparse.Namespace) -> int:
         print(f"discarded: {letters.discard(settings, args.group, args.offset)}")
         return 0
     workers = service.bootstrap().create_workers(settings) if service else []
-    handler = next((w.handle for w in workers if getattr(w, "group", None) == args.group), None)
+    handler = next((w.handle for w in workers if isinstance(w, KafkaSubscription) and w.group == args.group), None)
     if handler is None:
         print(f"replay: no consumer of this platform reads as group {args.group!r}")
         return 2

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from functools import partial
-from typing import Protocol
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -25,12 +23,9 @@ from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
 from shared.pseudonyms import resident_ref
+from shared.service_module import Worker
 from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
-
-
-class Worker(Protocol):
-    def run(self, stop: threading.Event) -> None: ...
 
 
 def store_for(settings: ReferralSettings) -> EventStore:
