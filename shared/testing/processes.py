@@ -72,7 +72,12 @@ class Processes:
         """Stop `<service>.<role>` as Kubernetes stops a pod (SIGTERM, then wait); `resume` starts it again."""
         index = self._started[name][0]
         os.killpg(self._running[index].pid, signal.SIGTERM)
-        self._running[index].wait(30)
+        try:
+            self._running[index].wait(30)
+        except subprocess.TimeoutExpired:  # as Kubernetes does after the grace period; the test says so
+            os.killpg(self._running[index].pid, signal.SIGKILL)
+            self._running[index].wait(10)
+            raise AssertionError(f"{name} did not stop within 30 s of SIGTERM") from None
 
     def resume(self, name: str) -> None:
         """Start a halted `<service>.<role>` with its settings (an API on its port); returns once an API is ready."""

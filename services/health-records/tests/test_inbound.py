@@ -15,7 +15,7 @@ Seeded = Callable[..., Any]
 
 
 def types(world: Any, stream_id: str) -> list[str]:
-    return [e.type.split(".")[1] for e in world.store.read(stream_id)]
+    return [e.type.rsplit(".", 2)[1] for e in world.store.read(stream_id)]
 
 
 def test_a_redelivered_event_changes_nothing(seeded: Seeded, signing_event: Callable[..., Any]) -> None:

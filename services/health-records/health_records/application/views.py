@@ -56,7 +56,7 @@ def history_view(events: list[RecordedEvent]) -> list[dict[str, Any]]:
     return [
         {
             "version": e.version,
-            "change": e.type.split(".")[1],
+            "change": e.type.rsplit(".", 2)[1],  # <service>[.internal].<Change>.v<n>
             "recorded_at": e.meta.occurred_at.isoformat(),
             "recorded_by": e.meta.actor,
             "data": e.data,
