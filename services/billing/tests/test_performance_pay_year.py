@@ -126,7 +126,7 @@ def test_a_team_pool_is_drawn_by_the_score_shared_by_contribution_and_restated_w
     team = billing.get("/performance-pay/2025/teams/T1").json()
     assert team["computed"]["contract_fee_income_fen"] == 36_000
     assert team["computed"]["pool_fen"] == 20_160
-    assert team["computed"]["pool_share"] == "14/25"  # 70% x 80/100
+    assert (team["computed"]["score"], team["computed"]["pool_share"]) == ("80.00", "14/25")  # 70% x 80/100
     t1 = shares(billing, "T1")
     assert {m: s["amount_fen"] for m, s in t1.items()} == {"D1": 13_916, "N1": 6_244}
     assert t1["D1"]["counts"] == {"visits": 3, "follow_ups": 1, "good_ratings": 1, "key_population_residents": 1}

@@ -5,11 +5,11 @@ how it was computed, and a team's distribution for the officials."""
 from __future__ import annotations
 
 import asyncio
-from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
+from billing.adapters.publishing import score_of
 from billing.adapters.schemas import MemberPerformancePay, PerformancePayDistributing, TeamPerformancePay
 from billing.application import access
 from billing.application.performance import PerformancePay
@@ -142,7 +142,7 @@ def _computed(request: Request, done: py.PerformancePayRecorded, role: str | Non
             totals[f] += n
     return {
         "contract_fee_income_fen": done.contract_fee_income_fen,
-        "score": str(float(Fraction(done.score))),
+        "score": str(score_of(done.score)),
         "pool_share": done.pool_share,
         "pool_fen": done.pool_fen,
         "undistributed_fen": done.undistributed_fen,

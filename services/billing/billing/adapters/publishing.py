@@ -103,8 +103,13 @@ def _public(internal: object) -> PublicEvent | None:
     return None
 
 
+def score_of(exact: str) -> Decimal:
+    """An exact score ("n/d") as the contract's two decimals."""
+    score = Fraction(exact)
+    return (Decimal(score.numerator) / Decimal(score.denominator)).quantize(Decimal("0.01"))
+
+
 def distributed(e: py.PerformancePayRecorded) -> public.PerformancePayDistributed:
-    score = Fraction(e.score)
     return public.PerformancePayDistributed(
         distribution_id=e.distribution_id,
         team_id=e.team_id,
@@ -114,7 +119,7 @@ def distributed(e: py.PerformancePayRecorded) -> public.PerformancePayDistribute
         appraisal_result_id=e.appraisal_result_id,
         sequence=e.sequence,
         restates_distribution_id=e.restates_distribution_id,
-        score=(Decimal(score.numerator) / Decimal(score.denominator)).quantize(Decimal("0.01")),
+        score=score_of(e.score),
         contract_fee_income_fen=e.contract_fee_income_fen,
         pool_fen=e.pool_fen,
         undistributed_fen=e.undistributed_fen,
