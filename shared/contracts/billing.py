@@ -4,7 +4,7 @@ Insurance bureaus read `fdcs.billing.bureau.<bureau id>` (key: institution id, s
 institution's settlements stay in order); only that bureau's Kafka user may read it. The
 other payers' settlements, and every charge, are on `fdcs.billing.settlements`.
 Capitation reconciliations travel there too, and on the residents' bureau's topic (key:
-institution id); performance-pay distributions (issue 19) are declared but not yet published.
+institution id); performance-pay distributions too (key: institution id), to the institution's stream.
 Money is integer fen.
 """
 
@@ -153,6 +153,7 @@ class MemberShare(BaseModel):
     good_ratings: int = Field(ge=0)
     key_population_residents: int = Field(ge=0)
     amount_fen: int = Field(ge=0)
+    difference_fen: int | None = Field(default=None, description="amount - the previous distribution's; null at 0")
 
 
 class PerformancePayDistributed(PublicEvent):
@@ -168,6 +169,8 @@ class PerformancePayDistributed(PublicEvent):
     area_code: AreaCode
     year: int = Field(ge=2000, le=2100)
     appraisal_result_id: str
+    sequence: int = Field(default=0, ge=0, description="0 the first distribution; each restatement the next")
+    restates_distribution_id: str | None = None
     score: Decimal = Field(ge=0, le=100, decimal_places=2)
     contract_fee_income_fen: int = Field(ge=0)
     pool_fen: int = Field(ge=0)

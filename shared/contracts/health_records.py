@@ -80,6 +80,10 @@ class ServiceRated(_ByTeam):
     TYPE: ClassVar[str] = "health_records.ServiceRated.v1"
 
     rating_id: str
+    member_id: str | None = Field(
+        default=None, description="The member who last served the resident for the team (credited in performance pay)"
+    )
+    member_role: MemberRole | None = None
     ability: int = Field(ge=1, le=5)
     attitude: int = Field(ge=1, le=5)
     responsiveness: int = Field(ge=1, le=5)

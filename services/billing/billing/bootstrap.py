@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
-from billing.adapters import http, http_capitation, http_view
+from billing.adapters import http, http_capitation, http_performance, http_view
 from billing.adapters.capitation_rules_file import load_capitation_rules
+from billing.adapters.contributions import Contributions
 from billing.adapters.fee_rules_file import load_fee_rules
 from billing.adapters.inbound import Inbound
 from billing.adapters.inputs import KafkaInputs
@@ -15,6 +16,7 @@ from billing.adapters.settlement_view import SettlementView, replay
 from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.application.capitation import Capitation
 from billing.application.charging import Charging
+from billing.application.performance import PerformancePay
 from billing.application.settlement import Settlement
 from billing.domain.periods import Calendar
 from billing.settings import Settings
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app = service_app(
         "Billing",
         "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
-        [http.router, http_view.router, http_capitation.router],
+        [http.router, http_view.router, http_capitation.router, http_performance.router],
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
     app.state.settlement = applications(settings)[1]
     app.state.capitation = capitation_for(settings)
+    app.state.performance_pay = PerformancePay(app.state.capitation.rules)
     app.state.engine = engine
     app.state.inputs = KafkaInputs(settings, settings.consumer_group, INPUTS)
     return app
@@ -83,7 +86,8 @@ def create_workers(
 ) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project billing` runs: contracts, appraisal results, every claims
     source's claims (by the topics' pattern) and completed referrals become commands; the
-    settlement view follows the public stream; the bureaus' feed, the log."""
+    settlement view follows the public stream; the members' services are credited to them
+    (performance pay, a group of its own); the bureaus' feed, the log."""
     store, engine = store or store_for(settings), engine or engine_for(settings)
     charging, settlement = applications(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
@@ -93,6 +97,13 @@ def create_workers(
         KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings)),
         KafkaSubscription(
             settings, settings.view_consumer_group, [topics.SETTLEMENTS.name], view.apply, KafkaPublisher(settings)
+        ),
+        KafkaSubscription(
+            settings,
+            settings.contributions_consumer_group,
+            [topics.HEALTH_SERVICES.name],
+            Contributions(processor, settings.timezone).handle,
+            KafkaPublisher(settings),
         ),
         bureau_feed(store, engine),
     ]

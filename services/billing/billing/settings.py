@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
         description="Reads contracts, appraisal results, claims and completed referrals (a close waits for it)",
     )
     view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
+    contributions_consumer_group: str = Field(
+        default="billing.contributions",
+        description="Reads health records' services: each team member's contributions, for performance pay",
+    )
 
     @field_validator("settlement_period_months")
     @classmethod

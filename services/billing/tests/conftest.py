@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from billing.adapters.contributions import Contributions
 from billing.adapters.inbound import Inbound
 from billing.adapters.inputs import AllApplied
 from billing.adapters.settlement_view import SettlementView, replay
@@ -61,6 +62,7 @@ class Billing:
         charging, settlement = applications(settings)
         processor = CommandProcessor(self.store)
         self.inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
+        self.contributions = Contributions(processor, settings.timezone)  # its own consumer group
         self.view = SettlementView(engine_for(settings), settlement.calendar, settings.timezone)
         self.admin = self.as_("admin")
 
@@ -68,7 +70,8 @@ class Billing:
         return {"Authorization": f"Bearer {self._mint(role, **claims)}"}
 
     def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
-        self.inbound.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
+        consumer = self.contributions if topic == topics.HEALTH_SERVICES.name else self.inbound
+        consumer.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
 
     def close(self, period: str, as_of: str, who: dict[str, str] | None = None, key: str | None = None) -> Any:
         headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}

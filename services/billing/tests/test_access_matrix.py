@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from billing.bootstrap import bureau_feed, engine_for
+from shared.contracts import topics
 from shared.principal import ROLES
 from shared.testing import matrix
-from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only
+from shared.testing.matrix import ALLOWED, REFUSED, SCOPED, Rules, World, callers, forged_token, only
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
 ADMIN = only(admin=ALLOWED)
@@ -36,6 +37,11 @@ RULES: Rules = {
     # Each sees its own reconciliations (none of A's); A's residents are a 404 to all but the admin.
     "GET /capitation-years/{year}/reconciliations": VIEW,
     "GET /capitation-years/{year}/{subject_kind}/{subject_id}/residents": ADMIN,
+    # An official of area B may ask, but no team of theirs is appraised: 409, nothing recorded.
+    "POST /performance-pay/{year}": only(official=REFUSED, admin=ALLOWED),
+    # A member sees their own share (B's doctor is not A's member), officials their area's.
+    "GET /performance-pay/{year}/members/{member_id}": ADMIN,
+    "GET /performance-pay/{year}/teams/{team_id}": ADMIN,
 }
 A = {"institution_id": "CHC-A", "area_code": "440106", "insurance_bureau_id": "MIB-A", "team_id": "T-A"}
 VIEWS = ["GET /settlement-view/figures", "GET /settlement-view/charges", "GET /settlement-view/reconciliation"]
@@ -51,6 +57,7 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
     billing.deliver(billing.signed(f"{victim}-2025", **A, **last_year), billing.signed(f"{own}-2025", **B, **last_year))
     assert billing.close("2026-01", "2026-02-01").status_code == 200
     assert billing.reconcile(2025).status_code == 200
+    _performance_pay(billing)
     billing.build_view()
     engine = engine_for(billing.settings)
     bureau_feed(billing.store, engine).catch_up()
@@ -72,9 +79,11 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
             "year": "2025",
             "subject_kind": "team",
             "subject_id": "T-A",
+            "team_id": "T-A",
+            "member_id": "M-A",
         },
-        unknown={"contract_id": str(uuid.uuid4()), "subject_id": "T-nobody"},
-        secrets={victim, billing.resident(victim), billing.resident(f"{victim}-2025"), "CHC-A", "MIB-A", "T-A"},
+        unknown={"contract_id": str(uuid.uuid4()), "subject_id": "T-nobody", "team_id": "T-nobody", "member_id": "M-0"},
+        secrets={victim, billing.resident(victim), billing.resident(f"{victim}-2025"), "CHC-A", "MIB-A", "T-A", "M-A"},
         bodies={
             "POST /settlement-periods/close": {"period": "2026-01", "as_of": "2026-02-01"},
             "POST /settlement-periods/{period}/reopening": {"reason": "operator_error"},
@@ -83,6 +92,24 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
         probes={route: ASKING_FOR_A for route in VIEWS}
         | {"GET /capitation-years/{year}/reconciliations": [{"institution_id": "CHC-A"}, {"area_code": "440106"}]},
     )
+
+
+def _performance_pay(billing: Billing) -> None:
+    """Team A's 2025 pool distributed to its member M-A: what B's callers must not reach."""
+    team = {k: A[k] for k in ("institution_id", "area_code", "team_id")}
+    served = billing.event(
+        "health_records.VisitCompleted.v1",
+        **team,
+        resident_ref=billing.resident("A-2025"),
+        member_id="M-A",
+        occurred_at="2025-03-01T10:00:00+08:00",
+    )
+    billing.deliver(served, topic=topics.HEALTH_SERVICES.name)
+    result = {"result_id": "ar-2025-T-A", "period": "2025", "subject_kind": "team", "subject_id": "T-A"}
+    where = {k: A[k] for k in ("institution_id", "area_code")}
+    billing.deliver(billing.event("appraisal.AppraisalPublished.v1", **result, score="90.00", **where))
+    answer = billing.client.post("/performance-pay/2025", headers={**billing.admin, "Idempotency-Key": "pp-2025"})
+    assert answer.status_code == 200, answer.text
 
 
 def test_every_route_has_its_expectations(billing: Billing) -> None:

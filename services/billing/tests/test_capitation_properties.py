@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from billing.domain import performance_year as py
 from billing.domain.capitation import Coverage, year_budget
 from billing.domain.capitation_rules import (
     FACTORS,
@@ -81,6 +82,9 @@ def test_the_residents_parts_add_up_to_the_budget_within_half_a_fen_of_exact(
     assert abs(budget.total_fen - exact) <= Fraction(1, 2)
 
 
+NOW = datetime(2026, 1, 20, tzinfo=UTC)
+
+
 @settings(max_examples=300, deadline=None)
 @given(rule=rules(), covered=coverages(), batches=st.lists(claims, min_size=1, max_size=5), referrals=st.integers(0, 9))
 def test_budget_less_spending_is_the_surplus_and_every_restatement_reconciles(
@@ -144,3 +148,40 @@ def _sum(first: Figures, differences: list[Figures]) -> Figures:
 def _days(c: Coverage) -> int:
     first, last = max(c.starts_on, date(2026, 1, 1)), min(c.ends_on, date(2026, 12, 31))
     return max(0, (last - first).days + 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rule=rules(),
+    income=st.integers(0, 50_000_000),
+    scores=st.lists(st.fractions(0, 100, max_denominator=100), min_size=1, max_size=4),
+    counts=st.lists(st.lists(st.integers(0, 2000), min_size=4, max_size=4), min_size=1, max_size=8),
+)
+def test_a_recorded_distribution_makes_its_pool_and_its_restatements_add_up_to_the_latest(
+    rule: CapitationRule, income: int, scores: list[Fraction], counts: list[list[int]]
+) -> None:
+    roles = ("community_nurse", "family_doctor", "general_practitioner")
+    members = {f"m{i}": py.MemberInTeamYear(f"m{i}", roles[i % 3], "CHC", "440106") for i in range(len(counts))}
+    team_counts = [
+        Contribution(m, members[m].role, dict(zip(FACTORS, c, strict=True)))
+        for m, c in zip(members, counts, strict=True)
+    ]
+    team, recorded = py.TeamYear(members=members), []
+    for k, score in enumerate(scores):
+        appraisal = py.TeamAppraised(f"ar-{k}", "2025", f"{score.numerator}/{score.denominator}", "CHC")
+        team = py.evolve_team(team, appraisal)
+        done = py.distribute_year("T", 2025, team, team_counts, income, rule.performance_pay, NOW)
+        if done is not None:
+            team = py.evolve_team(team, done)
+            recorded.append(done)
+
+    for r in recorded:
+        assert sum(s.amount_fen for s in r.shares) + r.undistributed_fen == r.pool_fen
+    first, latest = recorded[0], recorded[-1]
+    paid = {s.member_id: s.amount_fen for s in first.shares}
+    for r in recorded[1:]:
+        for s in r.shares:
+            assert s.difference_fen is not None
+            paid[s.member_id] += s.difference_fen
+    assert paid == {s.member_id: s.amount_fen for s in latest.shares}
+    assert [r.sequence for r in recorded] == list(range(len(recorded)))

@@ -12,7 +12,9 @@ from health_records.domain.care_events import (
     ContractedItem,
     ContractedPackage,
     ContractStarted,
+    Delivered,
     Scores,
+    VisitCompleted,
 )
 from health_records.domain.errors import (
     InFuture,
@@ -134,3 +136,24 @@ def test_a_resident_rates_a_team_once_a_month() -> None:
 def test_scores_are_one_to_five(score: int) -> None:
     with pytest.raises(InvalidScore):
         feedback.rate(given(), rating(ability=score), NOW, TODAY, 90)
+
+
+UNDER = Delivered(REF, "c1", "T1", "CHC-1", "440106")
+
+
+def test_a_rating_names_the_member_who_last_served_the_resident_for_the_team() -> None:
+    """Credited to them in performance pay (billing); none before any visit."""
+    served = [
+        VisitCompleted(f"v{n}", UNDER, member, role, "home", (), (), None, at, at.date())  # type: ignore[arg-type]
+        for n, (member, role, at) in enumerate(
+            [
+                ("doc-1", "family_doctor", NOW - timedelta(days=9)),
+                ("nurse-1", "community_nurse", NOW - timedelta(days=2)),
+            ]
+        )
+    ]
+
+    rated = feedback.rate(given(*served), rating(), NOW, TODAY, 90)
+
+    assert (rated.member_id, rated.member_role) == ("nurse-1", "community_nurse")
+    assert feedback.rate(given(), rating(), NOW, TODAY, 90).member_id is None

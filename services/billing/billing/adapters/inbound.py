@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from billing.application.capitation import Capitation
 from billing.application.charging import Charging
 from billing.application.commands import ChargeContract, EndContract, ReinstateContract, ReleaseWithheld
+from billing.application.performance import PerformancePay
 from billing.application.settlement import Settlement
 from billing.application.streams import RESIDENTS
 from billing.domain import capitation_year as cy
@@ -64,12 +65,23 @@ class Inbound:
             case signing.ContractReinstated() as e:
                 return self._reinstate(e)
             case appraisal.AppraisalPublished() as e:
-                return self._settlement.release_withheld(ReleaseWithheld(result(e)))
+                return self._appraised(result(e))
             case claims.ClaimRecorded() as e:
                 return self._capitation.note_claim(claim(e, topic.removeprefix(topics.CLAIMS_PREFIX)))
             case referral.ReferralCompleted() as e:
                 return self._capitation.charge_referral_fee(self._referral_fee(e))
         return None
+
+    def _appraised(self, found: AppraisalResult) -> Work:
+        """The withheld fees released, and a team's annual result noted for performance pay."""
+        release = self._settlement.release_withheld(ReleaseWithheld(found))
+
+        def handle(session: Session) -> dict[str, Any]:
+            done = release.handle(session)
+            PerformancePay.note_appraisal(session, found)
+            return done
+
+        return Work(handle, reads=release.reads)
 
     def _reinstate(self, e: signing.ContractReinstated) -> Work:
         reinstate = self._charging.reinstate_contract(ReinstateContract(e.contract_id))

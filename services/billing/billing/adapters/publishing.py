@@ -8,8 +8,12 @@ capitation reconciliation goes the same way (its bureau's topic when its residen
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 from billing.application.streams import EVENTS
 from billing.domain import capitation_year, ledger
+from billing.domain import performance_year as py
 from shared.contracts import PublicEvent, topics
 from shared.contracts import billing as public
 from shared.eventstore import RecordedEvent
@@ -26,6 +30,8 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
     event = _public(internal)
     if isinstance(internal, capitation_year.CapitationReconciliationRecorded) and event is not None:
         return _to(recorded, event, internal.bureau_id, internal.institution_id)
+    if isinstance(internal, py.PerformancePayRecorded) and event is not None:
+        return _to(recorded, event, None, internal.institution_id)  # the institution's key on the settlements topic
     if event is None or not isinstance(internal, _PUBLISHED):
         return []  # accounts, ledger openings, the book and capitation's inputs are internal bookkeeping
     return _to(recorded, event, internal.ledger.bureau_id, internal.ledger.institution_id)
@@ -92,7 +98,46 @@ def _public(internal: object) -> PublicEvent | None:
             )
         case capitation_year.CapitationReconciliationRecorded() as e:
             return reconciled(e)
+        case py.PerformancePayRecorded() as e:
+            return distributed(e)
     return None
+
+
+def score_of(exact: str) -> Decimal:
+    """An exact score ("n/d") as the contract's two decimals."""
+    score = Fraction(exact)
+    return (Decimal(score.numerator) / Decimal(score.denominator)).quantize(Decimal("0.01"))
+
+
+def distributed(e: py.PerformancePayRecorded) -> public.PerformancePayDistributed:
+    return public.PerformancePayDistributed(
+        distribution_id=e.distribution_id,
+        team_id=e.team_id,
+        institution_id=e.institution_id,
+        area_code=e.area_code,
+        year=e.year,
+        appraisal_result_id=e.appraisal_result_id,
+        sequence=e.sequence,
+        restates_distribution_id=e.restates_distribution_id,
+        score=score_of(e.score),
+        contract_fee_income_fen=e.contract_fee_income_fen,
+        pool_fen=e.pool_fen,
+        undistributed_fen=e.undistributed_fen,
+        shares=[
+            public.MemberShare(
+                member_id=s.member_id,
+                role=s.role,  # a role health records published
+                visits=s.visits,
+                follow_ups=s.follow_ups,
+                good_ratings=s.good_ratings,
+                key_population_residents=s.key_population_residents,
+                amount_fen=s.amount_fen,
+                difference_fen=s.difference_fen,
+            )
+            for s in e.shares
+        ],
+        distributed_at=e.distributed_at,
+    )
 
 
 def reconciled(e: capitation_year.CapitationReconciliationRecorded) -> public.CapitationReconciled:

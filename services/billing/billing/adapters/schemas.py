@@ -183,3 +183,55 @@ class CapitationResidents(BaseModel):
     reconciliation_id: str
     items: list[ResidentRow]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
+class PerformancePayDistributing(BaseModel):
+    year: int
+    distributed: int = Field(description="Teams whose pool was distributed for the first time")
+    restated: int = Field(description="Distributions restated (a restated appraisal, late contributions)")
+    unchanged: int = Field(description="Teams distributed before whose figures did not change")
+    awaiting_appraisal: list[str] = Field(description="Teams in scope whose annual appraisal is not published yet")
+    pool_fen: int = Field(description="Σ the pools recorded by this run")
+
+
+class MemberShareOut(BaseModel):
+    member_id: str
+    role: str
+    counts: dict[str, int] = Field(description="Visits, follow-ups, good ratings, key-population residents served")
+    quota_fen: str = Field(description="The exact share before rounding to the fen, as a fraction n/d")
+    amount_fen: int
+    difference_fen: int | None = Field(description="amount - the previous distribution's; null at the first")
+
+
+class HowComputed(BaseModel):
+    contract_fee_income_fen: int
+    score: str = Field(description="The team's annual appraisal score (0-100)")
+    pool_share: str = Field(description="Of the income into the pool: the rule's share x the score's scaling (n/d)")
+    pool_fen: int
+    undistributed_fen: int
+    factor_weights: dict[str, str] = Field(description="Each factor's share of the pool (n/d), as the rule says")
+    role_weight: str | None = Field(description="The member's role's weight (n/d); null for a team")
+    team_counts: dict[str, int] = Field(description="The team's totals of each factor")
+
+
+class MemberPerformancePay(BaseModel):
+    distribution_id: str
+    team_id: str
+    year: int
+    sequence: int
+    appraisal_result_id: str
+    share: MemberShareOut
+    computed: HowComputed
+
+
+class TeamPerformancePay(BaseModel):
+    distribution_id: str
+    team_id: str
+    institution_id: str
+    area_code: str
+    year: int
+    sequence: int
+    restates_distribution_id: str | None
+    appraisal_result_id: str
+    computed: HowComputed
+    shares: list[MemberShareOut]

@@ -89,3 +89,27 @@ def sees_capitation(who: Principal, r: CapitationReconciliationRecorded) -> bool
 def may_read_capitation(who: Principal) -> None:
     if who.role not in ("admin", "official", "insurance_bureau", "family_doctor"):
         raise Forbidden("capitation figures are read by officials, bureaus and teams")
+
+
+def may_distribute_performance_pay(who: Principal) -> None:
+    if who.role not in ("admin", "official") or (who.role == "official" and not who.area_code):
+        raise Forbidden("performance pay is distributed by an administrator or an official of the area")
+
+
+def acts_on_team(who: Principal, area_code: str) -> bool:
+    """An official acts on (and sees) their area's teams; an administrator on all."""
+    return who.role == "admin" or (
+        who.role == "official" and bool(who.area_code) and area_code.startswith(who.area_code or "")
+    )
+
+
+def may_read_performance_pay(who: Principal) -> None:
+    if who.role not in ("admin", "official", "family_doctor"):
+        raise Forbidden("performance pay is read by officials and by each member their own")
+
+
+def sees_member_share(who: Principal, team_id: str, area_code: str, member_id: str) -> bool:
+    """A member (the token's subject, of their team) sees their own share; officials their area's."""
+    if who.role == "family_doctor":
+        return who.subject == member_id and who.team_id == team_id
+    return acts_on_team(who, area_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billing.domain import account, book, capitation_year, ledger
+from billing.domain import performance_year as py
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS = EventTypes("billing")
@@ -30,6 +31,11 @@ for event_class in (
     capitation_year.ResidentInYear,
     capitation_year.ReferralFeeCharged,
     capitation_year.CapitationReconciliationRecorded,
+    py.ContributionNoted,
+    py.MemberInTeamYear,
+    py.TeamAppraised,
+    py.PerformancePayRecorded,
+    py.TeamInYear,
 ):
     EVENTS.register(event_class)
 
@@ -44,3 +50,7 @@ RESIDENTS: StreamType[capitation_year.ResidentCapitation] = StreamType(
 YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
     "capitation-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
 )
+# Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
+MEMBER_YEARS: StreamType[py.MemberYear] = StreamType("performance-member", py.MemberYear(), py.evolve_member, EVENTS)
+TEAM_YEARS: StreamType[py.TeamYear] = StreamType("performance-team", py.TeamYear(), py.evolve_team, EVENTS)
+PAY_YEARS: StreamType[py.PerformanceYear] = StreamType("performance-year", py.PerformanceYear(), py.evolve_year, EVENTS)

@@ -69,3 +69,15 @@ class YearNotOver(DomainError):
 class UnknownReconciliation(DomainError):
     kind = "not_found"
     code = "unknown-reconciliation"
+
+
+class AppraisalNotPublished(DomainError):
+    """Performance pay is drawn by the team's annual appraisal score: none published yet."""
+
+    kind = "conflict"
+    code = "appraisal-not-published"
+
+
+class UnknownDistribution(DomainError):
+    kind = "not_found"
+    code = "unknown-distribution"

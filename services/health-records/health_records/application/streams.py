@@ -42,7 +42,6 @@ for event_class in (
     care_events.LongPrescriptionIssued,
     care_events.FamilySickbedAdmitted,
     care_events.FamilySickbedDischarged,
-    care_events.ServiceRated,
     plan.PlanDrawn,
     plan.PlanRevised,
     reads.RecordRead,
@@ -62,6 +61,11 @@ for event_class in (
     appointments.AppointmentReminderDue,
 ):
     EVENTS.register(event_class)
+_SERVED_BY = ("member_id", "member_role")
+# v2 names the member who last served the resident (performance pay); v1 ratings named none.
+EVENTS.register(
+    care_events.ServiceRated, version=2, upcasters={1: lambda d: d | {"member_id": None, "member_role": None}}
+)
 
 RECORDS: StreamType[record.HealthRecord | None] = StreamType("record", None, record.evolve, EVENTS)
 CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENTS)

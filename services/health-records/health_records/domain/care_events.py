@@ -130,3 +130,7 @@ class ServiceRated:
     comment: Personal | None  # never leaves the service
     rated_at: datetime
     rated_on: date
+    # The member who last served the resident for the team: credited with the rating in
+    # performance pay (None before a visit, and in ratings recorded before this was kept).
+    member_id: str | None = None
+    member_role: str | None = None

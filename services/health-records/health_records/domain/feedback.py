@@ -32,7 +32,10 @@ def rate(care: Care, r: Rating, now: datetime, today: date, recent_days: int) ->
     last = max((x.rated_on for x in care.ratings if x.under.team_id == r.team_id), default=None)
     if last is not None and today - last < RATE_AGAIN_AFTER:
         raise RatedRecently(f"you rated this team on {last}; rate it again from {last + RATE_AGAIN_AFTER}")
-    return ServiceRated(r.rating_id, contract.delivered(), r.scores, r.comment or None, now, today)
+    served = [v for v in care.visits if v.under.team_id == r.team_id]
+    latest = max(served, key=lambda v: v.occurred_at, default=None)
+    member = (latest.member_id, latest.member_role) if latest else (None, None)
+    return ServiceRated(r.rating_id, contract.delivered(), r.scores, r.comment or None, now, today, *member)
 
 
 def _rateable(care: Care, team_id: str, today: date, recent_days: int) -> CareContract:

@@ -1,0 +1,155 @@
+"""Performance pay: members' contributions kept as billing's own events, the team's annual
+appraisal noted, and the year's distribution of each team's pool.
+
+A contribution is kept once by its public event's id, however often it arrives; the team's
+income is its contract-fee charges booked for the year, read from the ledgers of its
+institution at the time of distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from billing.application.streams import BOOK, BOOKS, EVENTS, LEDGERS, MEMBER_YEARS, PAY_YEARS, RESIDENTS, TEAM_YEARS
+from billing.domain import performance_year as py
+from billing.domain.capitation_rules import CapitationRules
+from billing.domain.errors import AppraisalNotPublished, NoCapitationRule
+from billing.domain.ledger import ChargeBooked
+from billing.domain.release import AppraisalResult
+from shared.commands import Session, Work
+from shared.eventstore import EventStore
+
+
+class PerformancePay:
+    def __init__(self, rules: CapitationRules) -> None:
+        self.rules = rules
+
+    @staticmethod
+    def credit(  # noqa: PLR0913
+        event_id: str,
+        year: int,
+        team_id: str,
+        member: py.MemberInTeamYear,
+        factor: py.Credited,
+        on: date,
+        resident_ref: str,
+    ) -> Work:
+        """A service credited to its member, once by the event's id; the member in the team's
+        year and the team in the year's index, once each."""
+        member_key = py.member_key(year, team_id, member.member_id)
+
+        def handle(session: Session) -> dict[str, Any]:
+            known = event_id in session.load(MEMBER_YEARS, member_key).state.credited
+            if not known:
+                session.record(MEMBER_YEARS, member_key, py.ContributionNoted(event_id, factor, on, resident_ref))
+                _enrol(session, year, team_id, member)
+            return {"event_id": event_id, "already_credited": known}
+
+        return Work(handle, reads=[(MEMBER_YEARS, member_key), (TEAM_YEARS, py.team_key(year, team_id))])
+
+    @staticmethod
+    def note_appraisal(session: Session, result: AppraisalResult) -> None:
+        """A team's annual result (period "2026"): what draws its pool. A restatement replaces it."""
+        if result.subject_kind != "team" or len(result.period) != 4:
+            return
+        year, team = int(result.period), result.subject_id
+        key = py.team_key(year, team)
+        if session.load(TEAM_YEARS, key).state.appraisal == (noted := _appraised(result)):
+            return
+        session.record(TEAM_YEARS, key, noted)
+        _index(session, year, team)
+
+    def distribute(self, year: int, today: date, store: EventStore, within: Callable[[py.TeamYear], bool]) -> Work:
+        """Every team of the year the caller may act on whose appraisal is published: a first
+        distribution, a restatement of a changed one, nothing for an unchanged one. 409 when
+        none of them has its appraisal published."""
+        py.check_over(year, today)
+        teams = sorted(PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].teams)
+
+        def handle(session: Session) -> dict[str, Any]:
+            # From the store, not the cache: the consumer (another process) enrols members.
+            found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
+            states = {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+            mine = {t: s for t, s in states.items() if within(s)}
+            ready = {t: s for t, s in mine.items() if s.appraisal is not None}
+            if not ready:
+                raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
+            recorded = []
+            for team_id, team in ready.items():
+                done = self._distribution(year, team_id, team, store, session)
+                if done is not None:
+                    session.record(TEAM_YEARS, py.team_key(year, team_id), done)
+                    recorded.append(done)
+            return {
+                "year": year,
+                "distributed": sum(1 for r in recorded if r.sequence == 0),
+                "restated": sum(1 for r in recorded if r.sequence > 0),
+                "unchanged": len(ready) - len(recorded),
+                "awaiting_appraisal": sorted(set(mine) - set(ready)),
+                "pool_fen": sum(r.pool_fen for r in recorded),
+            }
+
+        return Work(handle, reads=[(TEAM_YEARS, py.team_key(year, t)) for t in teams])
+
+    def _distribution(
+        self, year: int, team_id: str, team: py.TeamYear, store: EventStore, session: Session
+    ) -> py.PerformancePayRecorded | None:
+        """Read from the store, not the cache: contributions are noted by another process."""
+        keys = {m: MEMBER_YEARS.stream_id(py.member_key(year, team_id, m)) for m in sorted(team.members)}
+        found = store.read_many(list(keys.values()))
+        members = {m: MEMBER_YEARS.fold(found[key])[0] for m, key in keys.items()}
+        served = sorted({c.resident_ref for m in members.values() for c in m.credited.values()})
+        counted = py.member_contributions(year, team, members, _key_population(store, served, year))
+        try:
+            rule = self.rules.for_(team.area_code, year).performance_pay
+        except NoCapitationRule:
+            return None
+        income = contract_fee_income(store, team.institution_id or "", team_id, year)
+        return py.distribute_year(team_id, year, team, counted, income, rule, session.context.now)
+
+
+def contract_fee_income(store: EventStore, institution_id: str, team_id: str, year: int) -> int:
+    """Σ the team's contract-fee charges (refunds deducted) of the year's periods, every payer's."""
+    the_book = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0]
+    found = store.read_many([LEDGERS.stream_id(k) for k in the_book.of_institution(institution_id)])
+    total = 0
+    for events in found.values():
+        for recorded in events:
+            event = EVENTS.decode(recorded.type, recorded.data)
+            if isinstance(event, ChargeBooked) and event.team_id == team_id and event.origin_period[:4] == str(year):
+                total += event.amount_fen
+    return max(total, 0)
+
+
+def _key_population(store: EventStore, refs: list[str], year: int) -> list[str]:
+    """The residents served who carried a key-population label under a contract in the year."""
+    found = store.read_many([RESIDENTS.stream_id(ref) for ref in refs])
+    return [
+        ref
+        for ref in refs
+        if any(
+            c.key_populations and c.starts_on.year <= year <= c.ends_on.year
+            for c in RESIDENTS.fold(found[RESIDENTS.stream_id(ref)])[0].coverages.values()
+        )
+    ]
+
+
+def _enrol(session: Session, year: int, team_id: str, member: py.MemberInTeamYear) -> None:
+    key = py.team_key(year, team_id)
+    if session.load(TEAM_YEARS, key).state.members.get(member.member_id) != member:
+        session.record(TEAM_YEARS, key, member)
+        _index(session, year, team_id)
+
+
+def _index(session: Session, year: int, team_id: str) -> None:
+    if team_id not in session.load(PAY_YEARS, str(year)).state.teams:
+        session.record(PAY_YEARS, str(year), py.TeamInYear(team_id))
+
+
+def _appraised(result: AppraisalResult) -> py.TeamAppraised:
+    score = result.score
+    return py.TeamAppraised(
+        result.result_id, result.period, f"{score.numerator}/{score.denominator}", result.institution_id
+    )
