@@ -58,8 +58,8 @@ def overview_follower(store: EventStore, engine: Engine) -> LogFollower:
 def _apply_overview(conn: Connection, events: Sequence[RecordedEvent]) -> None:
     for recorded in events:
         fact = EVENTS.decode(recorded.type, recorded.data) if EVENTS.knows(recorded.type) else None
-        if not isinstance(fact, r.FACTS):
-            continue
+        if not isinstance(fact, r.FACTS) or isinstance(fact, r.SLOT_FACTS):
+            continue  # a slot booked or released leaves the status as it was
         row = {"version": recorded.version, "status": _STATUS[type(fact)], **_columns(fact)}
         referral_id = fact.routing.referral_id
         if isinstance(fact, r.ReferralIssued):
