@@ -97,7 +97,10 @@ def resident(draw: st.DrawFn, ref: str) -> Rows:
         items = BASIC + (HYPERTENSION if "hypertension" in tags else ()) + (DIABETES if "diabetes" in tags else ())
         renews = previous.contract_id if previous and draw(st.sampled_from([True, True, False])) else None
         where = previous.where if previous and renews and draw(st.booleans()) else draw(_WHERE)
-        ends = first.replace(year=first.year + draw(st.sampled_from([1, 1, 2]))) - timedelta(days=1)
+        years = draw(st.sampled_from([1, 1, 2]))  # a term from 29 February ends on the 28th's eve
+        ends = first.replace(year=first.year + years, day=min(first.day, 28 if first.month == 2 else 31)) - timedelta(
+            days=1
+        )
         signed = moment(starts - draw(st.integers(0, 20)), 600)
         c = f.ContractFact(f"{ref}-c{k}", ref, where.area_code + "001", where, items, tags, first, ends, signed, renews)
         rows.contracts.append((signed + draw(_LAG), c))
@@ -151,7 +154,7 @@ def appointment(
     steps = [f.AppointmentStep(appointment_id, "booked", ref, team, first, booked, contracted)]
     if moved:
         steps.append(f.AppointmentStep(appointment_id, "rescheduled", ref, team, slot, booked + timedelta(hours=1)))
-    end = draw(st.sampled_from(["attended", "attended", "missed", "cancelled", None]))
+    end = draw(st.sampled_from(["attended", "attended", "attended", "missed", "cancelled", None]))
     if end is not None:
         at = slot + timedelta(hours=1) if end != "cancelled" else booked + timedelta(hours=2)
         steps.append(f.AppointmentStep(appointment_id, end, ref, team, slot, at))
