@@ -19,6 +19,8 @@ TOPIC_OF = {
     "signing": topics.CONTRACTS,
     "health_records": topics.HEALTH_SERVICES,
     "referral": topics.REFERRALS,
+    **{f"health_records.Appointment{k}": topics.APPOINTMENTS for k in ("Booked", "Rescheduled", "Attended")},
+    **{f"health_records.Appointment{k}": topics.APPOINTMENTS for k in ("Cancelled", "Missed", "ReminderDue")},
 }
 _offsets = count()
 
