@@ -95,6 +95,10 @@ def test_a_booked_moved_then_cancelled_place_is_carried_then_released_and_the_ho
     assert slot["appointment_id"] == appointment_id and slot["starts_at"] == "2026-04-03T14:20:00+08:00"
     assert after_move["specialist_slot"]["starts_at"] == "2026-04-04T09:00:00+08:00"
     assert after_move["status"] == "issued"  # a slot is no step of the referral's lifecycle
+    api.catch_up()
+    [listed] = api.get(f"/hospitals/{HOSPITAL}/referrals", as_hospital).json()
+    now = api.get(path, as_hospital).json()["version"]
+    assert (listed["status"], listed["version"]) == ("issued", now) and now == 4  # If-Match from the list
     assert api.get(path, as_hospital).json()["specialist_slot"] is None
     events = hospital_events(api)
     names = [type(e).__name__ for e in events]
