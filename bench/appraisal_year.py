@@ -5,8 +5,10 @@ Shapes follow the simulation: townships of about 5,000 residents, centre teams o
 doctors capped at 2,000 and village clinics of one capped at 800; three in four residents
 sign a one-year contract between 1 April of the year before and October, most renew; one
 visit a month covers the package items due in it (some teams serve less); half the
-residents rate their team; one in sixteen is referred to hospital. Seeded: the same
-arguments give the same events.
+residents rate their team; one in sixteen is referred to hospital. About half the visits were
+booked some days ahead (a few moved), and some referrals carry a specialist-source place; those
+draw from a random generator of their own, so the other facts stay as they were. Seeded: the
+same arguments give the same events.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Year:
         """`first`: the first resident's serial (the counties of one city must not share residents)."""
         self.county, self.residents, self.year, self.serials = county, residents, year, first
         self.rng, self.first = random.Random(seed), date(year - 1, 4, 1)
+        self.booking = random.Random(seed + 1)  # appointments and specialist slots
         self.horizon = date(year, 12, 31)
         self.events: list[tuple[datetime, str, str, dict[str, Any]]] = []  # known at, type, key, data
         self.tagged: dict[str, int] = defaultdict(int)
@@ -149,6 +152,31 @@ class Year:
             self._event(_at(day, 10), "health_records.VisitCompleted", f"v-{uuid.UUID(int=rng.getrandbits(128))}",
                         team, **_of(who), contract_id=contract_id, visit_id=str(uuid.UUID(int=rng.getrandbits(128))),
                         fulfils=items, measurements=readings, occurred_at=_at(day, 10).isoformat())  # fmt: skip
+            if self.booking.random() < 0.5:
+                self._appointment(team, who, _at(day, 9))
+
+    def _appointment(self, team: Team, who: dict[str, Any], slot: datetime) -> None:
+        """Booked a few days ahead (a few first for another day, then moved), attended at the visit."""
+        rng, appointment_id = self.booking, str(uuid.UUID(int=self.booking.getrandbits(128)))
+        first = slot + timedelta(days=rng.choice((0, 0, 0, 0, -1, 2)))
+        booked = min(first, slot) - timedelta(days=rng.choice((0, 1, 2, 3, 5, 9)), hours=rng.randrange(1, 20))
+        common = _of(who) | {"appointment_id": appointment_id, "doctor_id": f"{team[0]}-doc0"}
+        self._booking(booked, "health_records.AppointmentBooked", team, first, **common, contracted=True,
+                      booked_at=booked.isoformat(), referral_id=None)  # fmt: skip
+        if first != slot:
+            moved = booked + timedelta(hours=2)
+            self._booking(moved, "health_records.AppointmentRescheduled", team, slot, **common, contracted=True,
+                          previous_starts_at=first.isoformat(), rescheduled_at=moved.isoformat())  # fmt: skip
+        came = slot + timedelta(hours=1, minutes=30)
+        self._booking(came, "health_records.AppointmentAttended", team, slot, **common, recorded_at=came.isoformat())
+
+    def _booking(self, known: datetime, kind: str, team: Team, slot: datetime, **data: Any) -> None:
+        """An appointment names its team and the slot, not the area."""
+        session = {"session_id": f"{team[1]}/{team[0]}-doc0:{slot.isoformat()}", "starts_at": slot.isoformat(),
+                   "ends_at": (slot + timedelta(minutes=15)).isoformat()}  # fmt: skip
+        if known.date() <= self.horizon:
+            self.events.append((known, kind, data["resident_ref"], {"team_id": team[0], "institution_id": team[1]}
+                                | session | data))  # fmt: skip
 
     def _rate(self, team: Team, who: dict[str, Any], contract_id: str, on: date, quality: float) -> None:
         if on > self.horizon:
@@ -167,6 +195,12 @@ class Year:
         self._event(issued, "referral.ReferralIssued", referral_id, team, **common, priority=priority,
                     expires_at=(issued + timedelta(days=7)).isoformat())  # fmt: skip
         draw, answered = rng.random(), issued + timedelta(hours=rng.choice((2, 20, 21, 45, 70)))
+        if self.booking.random() < 0.4:  # the family doctor booked a specialist-source place for it
+            booked, slot = issued + timedelta(minutes=20), _at(on + timedelta(days=self.booking.randrange(2, 10)), 9)
+            self._event(booked, "referral.SpecialistSlotBooked", referral_id, team, **common,
+                        appointment_id=f"a-{referral_id}", doctor_id="H3-4401-D017",
+                        session_id=f"H3-4401/H3-4401-D017:{slot.isoformat()}", starts_at=slot.isoformat(),
+                        ends_at=(slot + timedelta(minutes=20)).isoformat(), booked_at=booked.isoformat())  # fmt: skip
         if draw < 0.85:
             self._event(
                 answered, "referral.ReferralAccepted", referral_id, team, **common, accepted_at=answered.isoformat()
@@ -248,6 +282,7 @@ def _anniversary(day: date) -> date:
 _GOLDEN: dict[str, dict[str, Any]] = {}
 _TOPICS = {"signing.TeamRegistered": topics.TEAMS, "signing": topics.CONTRACTS,
            "health_records": topics.HEALTH_SERVICES, "referral": topics.REFERRALS}  # fmt: skip
+_TOPICS |= {f"health_records.Appointment{kind}": topics.APPOINTMENTS for kind in ("Booked", "Rescheduled", "Attended")}
 
 
 def _delivered(known: datetime, kind: str, key: str, data: dict[str, Any], offset: int) -> Delivery:

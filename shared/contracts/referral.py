@@ -86,3 +86,27 @@ class ReferralExpired(_ReferralFact):
     TYPE: ClassVar[str] = "referral.ReferralExpired.v1"
 
     expired_at: AwareDatetime
+
+
+class SpecialistSlotBooked(_ReferralFact):
+    """The family doctor booked a place in one of the hospital's specialist sources for this
+    referral (the priority appointment of an up-referral), or moved it to `starts_at`: the latest
+    one stands. Learnt from health records' `AppointmentBooked`/`AppointmentRescheduled`."""
+
+    TYPE: ClassVar[str] = "referral.SpecialistSlotBooked.v1"
+
+    appointment_id: str
+    doctor_id: str = Field(description="The hospital's doctor whose source it is")
+    session_id: str = Field(description="`{hospital_id}/{doctor_id}:{session start}`")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    booked_at: AwareDatetime
+
+
+class SpecialistSlotReleased(_ReferralFact):
+    """The place was cancelled: the referral carries no booked slot any more."""
+
+    TYPE: ClassVar[str] = "referral.SpecialistSlotReleased.v1"
+
+    appointment_id: str
+    released_at: AwareDatetime

@@ -42,6 +42,8 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         referral.DownReferralAcknowledged,
         referral.ReferralCancelled,
         referral.ReferralExpired,
+        referral.SpecialistSlotBooked,
+        referral.SpecialistSlotReleased,
         billing.ContractCharged,
         billing.FeeSettled,
         billing.SettlementReversed,

@@ -30,7 +30,7 @@ from shared.readmodels import LogFollower, open_engine
 from shared.readmodels.database import ping
 from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 
-SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.REFERRALS)
+SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.APPOINTMENTS, topics.REFERRALS)
 ROUTERS = [http.router, http_series.router, http_view.router, http_results.router, http_population.router]
 
 

@@ -19,6 +19,8 @@ TOPIC_OF = {
     "signing": topics.CONTRACTS,
     "health_records": topics.HEALTH_SERVICES,
     "referral": topics.REFERRALS,
+    **{f"health_records.Appointment{k}": topics.APPOINTMENTS for k in ("Booked", "Rescheduled", "Attended")},
+    **{f"health_records.Appointment{k}": topics.APPOINTMENTS for k in ("Cancelled", "Missed", "ReminderDue")},
 }
 _offsets = count()
 
@@ -132,18 +134,32 @@ def referred(referral_id: str, resident: str, team: tuple[str, str, str], issued
     ]
 
 
+def appointment(appointment_id: str, resident: str, team: tuple[str, str, str], booked: str, on: str) -> list[Delivery]:
+    """Booked on `booked` for 9:30 on `on`, and attended."""
+    slot, came = f"{on}T09:30:00+08:00", f"{on}T10:05:00+08:00"
+    common = {"appointment_id": appointment_id, "resident_ref": resident, "team_id": team[0], "institution_id": team[1]}
+    common |= {"session_id": f"{team[1]}/doc-1:{on}T08:00:00+08:00", "starts_at": slot}
+    common["ends_at"] = f"{on}T09:45:00+08:00"
+    at = f"{booked}T16:00:00+08:00"
+    return [
+        delivered("health_records.AppointmentBooked", at, **common, booked_at=at, contracted=True, referral_id=None),
+        delivered("health_records.AppointmentAttended", came, **common, recorded_at=came),
+    ]
+
+
 T1, T2 = ("T1", "I1", "440106"), ("T2", "I2", "440107")
 R1, R2, R3 = ref(1), ref(2), ref(3)
 
 
 def two_teams_in_2026(t1: tuple[str, str, str] = T1, t2: tuple[str, str, str] = T2) -> list[Delivery]:
-    """Two teams in two counties of one city, with a year of contracts, visits, ratings and a referral."""
+    """Two teams in two counties of one city, with a year of contracts, a booked visit, ratings and a referral."""
     return [
         registered(t1, None),
         registered(t2, None),
         signed("c1", R1, t1, "2025-03-01", "2026-02-28", (BASIC, HYPERTENSION), ("hypertension",)),
         signed("c2", R2, t1, "2026-01-10", "2027-01-09"),
         signed("c3", R3, t2, "2026-02-01", "2027-01-31"),
+        *appointment("a1", R1, t1, "2025-03-28", "2025-04-01"),
         visited("v1", R1, "c1", t1, "2025-04-01", "health_assessment"),
         rated("s1", R1, t1, "2026-06-01", (5, 5, 5)),
         rated("s2", R2, t1, "2026-06-02", (2, 3, 3)),

@@ -1,6 +1,8 @@
 """Random histories of residents for the trajectory's property tests: contracts signed,
 renewed, moved to another team, terminated or expired; visits with items and readings;
-ratings; referrals answered in time or late; care; each fact known when it happened or later."""
+ratings; referrals answered in time or late, some with a specialist slot booked; care; appointments
+booked, moved, attended (on a visit's day, or not), missed or cancelled; each fact known when it
+happened or later."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class Rows:
     ratings: list[Known[f.RatingFact]] = field(default_factory=list)
     referrals: list[Known[f.ReferralStep]] = field(default_factory=list)
     care: list[Known[f.CareFact]] = field(default_factory=list)
+    appointments: list[Known[f.AppointmentStep]] = field(default_factory=list)
 
     def history(self, known_by: datetime | None = None) -> ResidentHistory:
         """In the facts reader's order (latest known starts, latest endings first), those known by then."""
@@ -50,19 +53,19 @@ class Rows:
         return ResidentHistory(
             Knowns(sorted(by(self.contracts), key=lambda r: r[0], reverse=True)),
             Knowns(sorted(by(self.endings), key=lambda r: r[1][1].last_day, reverse=True)),
-            *(Knowns(by(rows)) for rows in (self.visits, self.ratings, self.referrals, self.care)),
+            *(Knowns(by(rows)) for rows in (self.visits, self.ratings, self.referrals, self.care, self.appointments)),
         )
 
     @property
     def known_at(self) -> list[datetime]:
-        kinds = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
+        kinds = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care, self.appointments)
         return sorted(k for rows in kinds for k, _ in rows)
 
 
 def merged(residents: list[Rows]) -> Rows:
     everyone = Rows()
     for r in residents:
-        for name in ("contracts", "endings", "visits", "ratings", "referrals", "care"):
+        for name in ("contracts", "endings", "visits", "ratings", "referrals", "care", "appointments"):
             getattr(everyone, name).extend(getattr(r, name))
     return everyone
 
@@ -94,7 +97,10 @@ def resident(draw: st.DrawFn, ref: str) -> Rows:
         items = BASIC + (HYPERTENSION if "hypertension" in tags else ()) + (DIABETES if "diabetes" in tags else ())
         renews = previous.contract_id if previous and draw(st.sampled_from([True, True, False])) else None
         where = previous.where if previous and renews and draw(st.booleans()) else draw(_WHERE)
-        ends = first.replace(year=first.year + draw(st.sampled_from([1, 1, 2]))) - timedelta(days=1)
+        years = draw(st.sampled_from([1, 1, 2]))  # a term from 29 February ends on the 28th's eve
+        ends = first.replace(year=first.year + years, day=min(first.day, 28 if first.month == 2 else 31)) - timedelta(
+            days=1
+        )
         signed = moment(starts - draw(st.integers(0, 20)), 600)
         c = f.ContractFact(f"{ref}-c{k}", ref, where.area_code + "001", where, items, tags, first, ends, signed, renews)
         rows.contracts.append((signed + draw(_LAG), c))
@@ -125,7 +131,34 @@ def resident(draw: st.DrawFn, ref: str) -> Rows:
         kind = draw(st.sampled_from(["long_prescription", "sickbed_admitted", "sickbed_discharged"]))
         on = draw(_DAY)
         rows.care.append((moment(on, 720) + draw(_LAG), f.CareFact(kind, f"{ref}-p{k}", ref, draw(_WHERE), day(on))))
+    visits = [v for _, v in rows.visits]
+    for k in range(draw(st.integers(0, 3))):
+        rows.appointments += draw(appointment(f"{ref}-a{k}", ref, draw(st.sampled_from([None, *visits]))))
     return rows
+
+
+@st.composite
+def appointment(
+    draw: st.DrawFn, appointment_id: str, ref: str, on: f.VisitFact | None
+) -> list[Known[f.AppointmentStep]]:
+    """Booked some days ahead, maybe moved, then attended, missed or cancelled; mostly the slot of a visit."""
+    if on is not None and draw(st.integers(0, 3)) > 0:
+        slot, team = on.occurred_at - timedelta(minutes=draw(st.sampled_from([0, 30]))), on.where.team_id
+    else:
+        slot, team = moment(draw(_DAY), draw(_MINUTES)), draw(_WHERE).team_id
+    moved = draw(st.sampled_from([timedelta(0), timedelta(0), timedelta(days=-2), timedelta(days=5)]))
+    first = slot + moved  # the slot first booked: a move brings it to `slot`
+    ahead = timedelta(days=draw(st.sampled_from([0, 1, 3, 10])), minutes=draw(st.sampled_from([5, 700])))
+    booked = min(slot, first) - ahead
+    contracted = draw(st.booleans())
+    steps = [f.AppointmentStep(appointment_id, "booked", ref, team, first, booked, contracted)]
+    if moved:
+        steps.append(f.AppointmentStep(appointment_id, "rescheduled", ref, team, slot, booked + timedelta(hours=1)))
+    end = draw(st.sampled_from(["attended", "attended", "attended", "missed", "cancelled", None]))
+    if end is not None:
+        at = slot + timedelta(hours=1) if end != "cancelled" else booked + timedelta(hours=2)
+        steps.append(f.AppointmentStep(appointment_id, end, ref, team, slot, at))
+    return [(s.at + draw(_LAG), s) for s in steps]
 
 
 @st.composite
@@ -133,7 +166,7 @@ def referral(draw: st.DrawFn, referral_id: str, ref: str) -> list[Known[f.Referr
     issued, where = moment(draw(_DAY), draw(_MINUTES)), draw(_WHERE)
     priority = draw(st.sampled_from([None, "routine", "urgent", "green_channel"]))
     steps = [(issued, f.ReferralStep(referral_id, "issued", ref, where, issued, issued, priority))]
-    answers = st.sampled_from(["accepted", "declined", "cancelled", "expired", "completed"])
+    answers = st.sampled_from(["accepted", "declined", "cancelled", "expired", "completed", "slot_booked"])
     for answer in draw(st.lists(answers, max_size=2)):
         at = issued + timedelta(hours=draw(st.sampled_from([1, 24, 30, 72, 100])))
         steps.append((at, f.ReferralStep(referral_id, answer, ref, where, issued, at)))

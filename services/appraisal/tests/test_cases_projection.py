@@ -117,6 +117,8 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
             assert holding == {i: Counter(cases) for i, cases in expected.cases.items() if cases}, (code, as_of)
     final = figures_of(oracle(engine, Period.parse("2026"), datetime.fromisoformat(AS_OF[-1])))
     assert final
+    second_half = figures_of(oracle(engine, Period.parse("2026-H2"), datetime.fromisoformat(AS_OF[-1])))
+    assert {"booked_visits", "waiting_days"} <= set(second_half)  # catalogue 2026.2's, from the appointments
     with engine.begin() as conn:  # every group is in the county: so are its city's and province's
         assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == final
         assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, "440184") == {}

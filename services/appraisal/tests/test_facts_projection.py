@@ -88,6 +88,31 @@ def test_every_public_event_becomes_the_fact_the_indicators_read(engine: Engine)
     ]
 
 
+def test_appointments_and_specialist_slots_become_the_steps_the_indicators_read(engine: Engine) -> None:
+    booked = delivered("health_records.AppointmentBooked")
+    moved = delivered("health_records.AppointmentRescheduled")
+    came = delivered("health_records.AppointmentAttended")
+    reminded = delivered("health_records.AppointmentReminderDue")  # nothing the appraisal counts
+    slot = delivered("referral.SpecialistSlotBooked")
+    FactsProjection(engine).apply([booked, moved, came, reminded, slot, delivered("health_records.VisitCompleted")])
+    reader = FactsReader(engine, ZONE)
+
+    got = reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).facts
+    in_area = reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR, "440106").facts
+    elsewhere = reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR, "440107").facts
+
+    appointment, team = "6a1f0c3e-2b4d-4e8f-9a7c-1d2e3f4a5b6c", WHERE.team_id
+    first = datetime(2026, 6, 8, 8, 15, tzinfo=ZONE)
+    assert sorted(got.appointments, key=lambda s: s.at) == [
+        f.AppointmentStep(appointment, "booked", REF, team, first, datetime(2026, 6, 2, 9, 12, 40, tzinfo=ZONE), True),
+        f.AppointmentStep(appointment, "rescheduled", REF, team, first, datetime(2026, 6, 3, 10, 5, tzinfo=ZONE), True),
+        f.AppointmentStep(appointment, "attended", REF, team, first, datetime(2026, 6, 8, 8, 41, tzinfo=ZONE)),
+    ]  # the golden messages' slots
+    assert in_area.appointments == got.appointments  # the resident's visit is in the area
+    assert elsewhere.appointments == ()
+    assert [(s.step, s.at) for s in got.referrals] == [("slot_booked", datetime(2026, 4, 1, 9, 5, tzinfo=ZONE))]
+
+
 def test_a_fact_counts_only_from_the_time_its_source_recorded_it(engine: Engine) -> None:
     signed = delivered("signing.ContractSigned", contract_id="c1", starts_on="2026-01-06", ends_on="2027-01-05")
     late_end = delivered(

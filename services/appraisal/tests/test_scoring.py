@@ -105,9 +105,10 @@ def test_the_same_facts_and_window_give_the_same_appraisal_every_time() -> None:
     assert appraise(version, three_teams(), window()) == appraise(version, three_teams(), window())
 
 
-def test_each_year_is_appraised_under_that_years_catalogue() -> None:
+def test_each_period_is_appraised_under_the_catalogue_in_force_on_its_first_day() -> None:
     assert CATALOGUE.for_period(Period.parse("2025-Q4")).version == "2025.1"
-    assert CATALOGUE.for_period(Period.parse("2026-H2")).version == "2026.1"
+    assert CATALOGUE.for_period(Period.parse("2026")).version == "2026.1"
+    assert CATALOGUE.for_period(Period.parse("2026-H2")).version == "2026.2"
     with pytest.raises(NoCatalogueInForce):
         CATALOGUE.for_period(Period.parse("2024"))
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from appraisal.domain.periods import Period
 from appraisal.settings import AppraisalSettings
 from services.appraisal.tests.appraisal_events import T1, T2, delivered, ref, registered, signed
+from services.appraisal.tests.appraisal_facts import CATALOGUE
 
 Api = Any  # the `api` fixture (conftest.Api)
 COVERAGE = {"period": "2026", "indicator": ["coverage", "key_population_coverage"], "level": "county"}
@@ -45,7 +47,9 @@ def a_year_of_signings(api: Api) -> Api:
 def points(api: Api, who: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
     answer = api.get("/indicators/series", who, **(COVERAGE | params))
     assert answer.status_code == 200, answer.text
-    assert (answer.json()["period"], answer.json()["catalogue_version"]) == (params.get("period", "2026"), "2026.1")
+    period = params.get("period", "2026")
+    version = CATALOGUE.for_period(Period.parse(period)).version  # 2027: 2026.2, in force since July 2026
+    assert (answer.json()["period"], answer.json()["catalogue_version"]) == (period, version)
     return answer.json()["points"]  # type: ignore[no-any-return]
 
 

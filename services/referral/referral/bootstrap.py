@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from referral.adapters import http, http_reads
+from referral.adapters.appointments_inbound import AppointmentsFromHealthRecords
 from referral.adapters.contracts_inbound import ContractsFromSigning
 from referral.adapters.publishing import to_public
 from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
@@ -20,7 +22,7 @@ from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.erasure import Erasures
 from shared.eventstore import EventStore
-from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
 from shared.pseudonyms import resident_ref
 from shared.service_module import Worker
@@ -66,14 +68,21 @@ def create_relay(settings: ReferralSettings, store: EventStore | None = None) ->
 
 
 def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[Worker]:
-    """What `python -m fdcs project referral` runs: the contracts consumer and the log followers."""
+    """What `python -m fdcs project referral` runs: the consumer of contracts and appointments,
+    and the log followers."""
     store, engine = store_for(settings), engine_for(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
     contracts = ContractsFromSigning(processor, Erasures(store, processor, ERASURES), clock)
+    appointments = AppointmentsFromHealthRecords(processor)
+
+    def handle(deliveries: Sequence[Delivery]) -> None:
+        """Each topic to its own: a resident's contracts and appointments need no common order."""
+        contracts.handle([d for d in deliveries if d.topic == topics.CONTRACTS.name])
+        appointments.handle([d for d in deliveries if d.topic == topics.APPOINTMENTS.name])
+
+    read = [topics.CONTRACTS.name, topics.APPOINTMENTS.name]
     return [
-        KafkaSubscription(
-            settings, settings.consumer_group, [topics.CONTRACTS.name], contracts.handle, KafkaPublisher(settings)
-        ),
+        KafkaSubscription(settings, settings.consumer_group, read, handle, KafkaPublisher(settings)),
         feed_follower(store, engine),
         overview_follower(store, engine),
     ]

@@ -8,7 +8,9 @@ from shared.settings import ServiceSettings
 class ReferralSettings(ServiceSettings):
     http_port: int = 8002
     database_schema: str = "referral"
-    consumer_group: str = Field(default="referral.contracts", description="Reads signing's contract events")
+    consumer_group: str = Field(
+        default="referral.contracts", description="Reads signing's contract events and health records' appointments"
+    )
     referral_answer_hours: int = Field(
         default=168, ge=1, le=24 * 90, description="A referral the hospital has not accepted within this expires"
     )

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.cases_reads import lock_totals
 from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS
-from appraisal.adapters.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, OF_A_RESIDENT
+from appraisal.adapters.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
 from appraisal.adapters.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
@@ -76,7 +76,7 @@ def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
         found[ref].event_ids.append(row["event_id"])
 
     for kind, values in rows.items():
-        if kind in OF_A_RESIDENT:
+        if kind in NAMING_A_RESIDENT:
             for row in values:
                 add(row["resident_ref"], row)
     ended = rows.get(CONTRACT_ENDS, [])

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Select, String, Table, cast, select
 
 from appraisal.adapters.facts_history import TeamChange, TeamRow
 from appraisal.adapters.facts_tables import (
+    APPOINTMENT_STEPS,
     CARE,
     CONTRACT_ENDS,
     CONTRACT_STARTS,
@@ -126,6 +127,17 @@ def care(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known
     columns = (t.c.kind, t.c.ref, t.c.resident_ref, *_at(t), t.c.occurred_on)
     query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
     return _read(conn, lambda r: f.CareFact(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], r[7]), query, t)
+
+
+def appointment_steps(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.AppointmentStep]]:
+    """An appointment names no area: in an area, those of the residents with a visit there (it counts beside one)."""
+    t = APPOINTMENT_STEPS
+    columns = (t.c.appointment_id, t.c.step, t.c.resident_ref, t.c.team_id, t.c.starts_at, t.c.step_at, t.c.contracted)
+    query = select(t.c.known_at, *columns).where(t.c.known_at <= known, *more)
+    if area:
+        visited = select(VISITS.c.resident_ref).where(VISITS.c.area_code.startswith(area))
+        query = query.where(t.c.resident_ref.in_(visited))
+    return _read(conn, lambda r: f.AppointmentStep(r[1], r[2], r[3], r[4], aware(r[5]), aware(r[6]), r[7]), query, t)
 
 
 def register(conn: Connection, known: datetime, year: int) -> list[Known[f.PopulationFigure]]:

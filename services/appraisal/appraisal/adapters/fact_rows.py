@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from appraisal.adapters.facts_tables import (
+    APPOINTMENT_STEPS,
     CARE,
     CONTRACT_ENDS,
     CONTRACT_STARTS,
@@ -18,6 +19,7 @@ from appraisal.adapters.facts_tables import (
     TEAMS,
     VISITS,
 )
+from shared.contracts import appointments as booking
 from shared.contracts import health_records as care
 from shared.contracts import referral, signing
 from shared.contracts.base import PublicEvent
@@ -32,6 +34,15 @@ _STEPS: dict[type[PublicEvent], tuple[str, str]] = {
     referral.ReferralExpired: ("expired", "expired_at"),
     referral.DownReferralIssued: ("down_issued", "down_referred_at"),
     referral.DownReferralAcknowledged: ("down_acknowledged", "acknowledged_at"),
+    referral.SpecialistSlotBooked: ("slot_booked", "booked_at"),
+    referral.SpecialistSlotReleased: ("slot_released", "released_at"),
+}
+_APPOINTMENT_STEPS: dict[type[PublicEvent], tuple[str, str]] = {  # reminders change nothing the appraisal counts
+    booking.AppointmentBooked: ("booked", "booked_at"),
+    booking.AppointmentRescheduled: ("rescheduled", "rescheduled_at"),
+    booking.AppointmentCancelled: ("cancelled", "cancelled_at"),
+    booking.AppointmentAttended: ("attended", "recorded_at"),
+    booking.AppointmentMissed: ("missed", "recorded_at"),
 }
 _CARE: dict[type[PublicEvent], tuple[str, str, str]] = {
     care.LongPrescriptionIssued: ("long_prescription", "prescription_id", "issued_on"),
@@ -94,13 +105,20 @@ def _team_fact(e: TeamEvent, known: dict[str, Any]) -> tuple[Table, dict[str, An
 
 
 def _referral_or_care(e: Any, known: dict[str, Any]) -> tuple[Table, dict[str, Any]] | None:
-    """Every referral event carries the referral and when it was issued; care events their day."""
+    """Every referral event carries the referral and when it was issued; an appointment its slot;
+    care events their day."""
     if type(e) in _STEPS:
         step, at = _STEPS[type(e)]
         priority = e.priority if isinstance(e, referral.ReferralIssued) else None
         values = {"referral_id": e.referral_id, "step": step, "priority": priority}
         times = {"issued_at": _utc(e.issued_at), "step_at": _utc(getattr(e, at))}
         return REFERRAL_STEPS, known | _where(e) | values | times
+    if type(e) in _APPOINTMENT_STEPS:
+        step, at = _APPOINTMENT_STEPS[type(e)]
+        values = {"appointment_id": e.appointment_id, "step": step, "resident_ref": e.resident_ref}
+        values["team_id"] = e.team_id
+        times = {"starts_at": _utc(e.starts_at), "step_at": _utc(getattr(e, at))}
+        return APPOINTMENT_STEPS, known | values | times | {"contracted": getattr(e, "contracted", False)}
     if type(e) in _CARE:
         kind, ref, on = _CARE[type(e)]
         return CARE, known | _where(e) | {"kind": kind, "ref": getattr(e, ref), "occurred_on": getattr(e, on)}

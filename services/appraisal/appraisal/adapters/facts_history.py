@@ -44,6 +44,7 @@ class FactsHistory:
     ratings: Knowns[f.RatingFact] = field(default_factory=Knowns)
     referrals: Knowns[f.ReferralStep] = field(default_factory=Knowns)
     care: Knowns[f.CareFact] = field(default_factory=Knowns)
+    appointments: Knowns[f.AppointmentStep] = field(default_factory=Knowns)
     register: Knowns[f.PopulationFigure] = field(default_factory=Knowns)
     """By area and version: an area's latest known figure counts."""
 
@@ -55,6 +56,7 @@ class FactsHistory:
             ratings=self.ratings.by(moment),
             referrals=self.referrals.by(moment),
             care=self.care.by(moment),
+            appointments=self.appointments.by(moment),
             register=tuple({p.area_code: p for p in self.register.by(moment)}.values()),
         )
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, select
 from appraisal.adapters import fact_reads as reads
 from appraisal.adapters.facts_history import FactsHistory
 from appraisal.adapters.facts_tables import (
+    APPOINTMENT_STEPS,
     CARE,
     CONTRACT_STARTS,
     RATINGS,
@@ -69,6 +70,7 @@ class FactsReader:
             ratings=Knowns(reads.ratings(conn, known, area, RATINGS.c.rated_at >= since)),
             referrals=Knowns(reads.referral_steps(conn, known, area, REFERRAL_STEPS.c.issued_at >= since)),
             care=Knowns(reads.care(conn, known, area, CARE.c.occurred_on >= period.first)),
+            appointments=Knowns(reads.appointment_steps(conn, known, area, APPOINTMENT_STEPS.c.starts_at >= since)),
             register=Knowns(reads.register(conn, known, period.year)),
         )
 

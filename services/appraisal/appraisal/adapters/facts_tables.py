@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
 
 from shared.readmodels import AppliedEvents, Positions
 
@@ -106,6 +106,19 @@ CARE = _fact(
     Column("kind", String(20), nullable=False),  # long_prescription, sickbed_admitted, sickbed_discharged
     Column("occurred_on", Date, nullable=False, index=True),
 )
+APPOINTMENT_STEPS = Table(  # an appointment names its team but no area: it counts only beside a visit, which does
+    "fact_appointment_steps",
+    METADATA,
+    Column("event_id", String(100), primary_key=True),
+    _id("appointment_id"),
+    Column("step", String(20), nullable=False),  # booked, rescheduled, cancelled, attended, missed
+    Column("resident_ref", String(40), nullable=False, index=True),
+    Column("team_id", String(64), nullable=False),
+    Column("contracted", Boolean, nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("step_at", DateTime(timezone=True), nullable=False),
+    Column("known_at", DateTime(timezone=True), nullable=False, index=True),
+)
 STREAM_POSITIONS = Table(
     "stream_positions",
     METADATA,
@@ -122,7 +135,10 @@ FACT_TABLES = (
     RATINGS,
     REFERRAL_STEPS,
     CARE,
+    APPOINTMENT_STEPS,
     STREAM_POSITIONS,
 )
 OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
-"""The tables whose rows name their resident (an ending names its contract)."""
+"""The tables whose rows name their resident (an ending names its contract) and a team or area."""
+NAMING_A_RESIDENT = (*OF_A_RESIDENT, APPOINTMENT_STEPS)
+"""Every table whose new rows may change their resident's cases."""

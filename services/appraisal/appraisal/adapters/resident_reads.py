@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 from appraisal.adapters import fact_reads as reads
-from appraisal.adapters.facts_tables import CARE, CONTRACT_ENDS, CONTRACT_STARTS, RATINGS, REFERRAL_STEPS, VISITS
+from appraisal.adapters.facts_tables import (
+    APPOINTMENT_STEPS,
+    CARE,
+    CONTRACT_ENDS,
+    CONTRACT_STARTS,
+    RATINGS,
+    REFERRAL_STEPS,
+    VISITS,
+)
 from appraisal.domain.known import Known, Knowns, ResidentHistory
 
 EVER = datetime.max.replace(tzinfo=UTC)
@@ -38,6 +46,7 @@ def histories(conn: Connection, refs: Collection[str], without: Collection[str] 
         _by_resident(reads.ratings(conn, EVER, "", of(RATINGS)), lambda r: r.resident_ref),
         _by_resident(reads.referral_steps(conn, EVER, "", of(REFERRAL_STEPS)), lambda s: s.resident_ref),
         _by_resident(reads.care(conn, EVER, "", of(CARE)), lambda c: c.resident_ref),
+        _by_resident(reads.appointment_steps(conn, EVER, "", of(APPOINTMENT_STEPS)), lambda a: a.resident_ref),
     )
     return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
 

@@ -102,7 +102,8 @@ class ReferralStep:
     """One event of a referral's life; each carries when the referral was issued."""
 
     referral_id: str
-    step: str  # issued, accepted, declined, completed, cancelled, expired, down_issued, down_acknowledged
+    step: str  # issued, accepted, declined, completed, cancelled, expired, down_issued, down_acknowledged,
+    # slot_booked, slot_released (a specialist-source place the family doctor booked for it)
     resident_ref: str
     where: Where
     issued_at: datetime
@@ -119,6 +120,19 @@ class CareFact:
     resident_ref: str
     where: Where
     on: date
+
+
+@dataclass(frozen=True)
+class AppointmentStep:
+    """One event of an appointment with a doctor's team (health records' appointments topic)."""
+
+    appointment_id: str
+    step: str  # booked, rescheduled, cancelled, attended, missed
+    resident_ref: str
+    team_id: str
+    starts_at: datetime  # the slot it was in after this step
+    at: datetime  # when the step was taken
+    contracted: bool = False  # booked (or moved) while contracted with the team
 
 
 @dataclass(frozen=True)
@@ -140,4 +154,5 @@ class Facts:
     ratings: tuple[RatingFact, ...] = ()
     referrals: tuple[ReferralStep, ...] = ()
     care: tuple[CareFact, ...] = ()
+    appointments: tuple[AppointmentStep, ...] = ()
     register: tuple[PopulationFigure, ...] = ()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import compress
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from appraisal.domain import facts as f
 
@@ -67,7 +67,7 @@ def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, 
     return endings
 
 
-KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care")
+KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care", "appointments")
 """The kinds of a resident's facts (the fields of a history)."""
 
 
@@ -82,6 +82,7 @@ class ResidentHistory:
     ratings: Knowns[f.RatingFact]
     referrals: Knowns[f.ReferralStep]
     care: Knowns[f.CareFact]
+    appointments: Knowns[f.AppointmentStep] = field(default_factory=Knowns)
     _seen: dict[datetime, f.Facts] = field(default_factory=dict, init=False, repr=False, compare=False)
     """The facts known by each moment asked: every period of the resident's years asks the same moments."""
 
@@ -93,19 +94,22 @@ class ResidentHistory:
                 ratings=self.ratings.by(moment),
                 referrals=self.referrals.by(moment),
                 care=self.care.by(moment),
+                appointments=self.appointments.by(moment),
             )
         return found
 
     def known_from(self, moment: datetime) -> int:
         """How many of the facts were known at or after `moment`."""
-        rows = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
-        return sum(at >= moment for facts in rows for at in facts.known_at)
+        return sum(at >= moment for facts in self._kinds for at in facts.known_at)
+
+    @property
+    def _kinds(self) -> tuple[Knowns[Any], ...]:
+        return (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care, self.appointments)
 
     @property
     def known_at(self) -> tuple[datetime, ...]:
         """Every moment a fact of the resident became known."""
-        rows = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care)
-        return tuple(sorted({at for facts in rows for at in facts.known_at}))
+        return tuple(sorted({at for facts in self._kinds for at in facts.known_at}))
 
     def years(self, zone: tzinfo) -> set[int]:
         """Every year a fact of the resident names a day of: only those years' periods can have its cases."""
@@ -114,4 +118,5 @@ class ResidentHistory:
             found |= {*range(c.starts_on.year, c.ends_on.year + 1), c.signed_at.astimezone(zone).year}
         instants = [v.occurred_at for v in self.visits.facts] + [r.rated_at for r in self.ratings.facts]
         found |= {at.astimezone(zone).year for at in instants + [s.issued_at for s in self.referrals.facts]}
+        found |= {at.astimezone(zone).year for s in self.appointments.facts for at in (s.at, s.starts_at)}
         return found | {c.on.year for c in self.care.facts}

@@ -21,7 +21,7 @@ from typing import TypeVar
 from appraisal.domain.ahead import Ahead
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
 from appraisal.domain.errors import NoCatalogueInForce
-from appraisal.domain.facts import Facts
+from appraisal.domain.facts import AppointmentStep, Facts
 from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.indicators.residents import contract_years
 from appraisal.domain.known import ResidentHistory
@@ -75,7 +75,17 @@ def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
     }
     kinds |= {kind for kind, named in days.items() if named}
     spans += [(day, day) for named in days.values() for day in named]
+    if booked := _new(before.appointments, after.appointments):
+        kinds.add("appointments")
+        spans += [_appointment_reach(s, zone) for s in booked]
     return Reach(frozenset(kinds), tuple(spans), tuple(visit_days), tuple(year_ends))
+
+
+def _appointment_reach(s: AppointmentStep, zone: tzinfo) -> tuple[date, date]:
+    """The visit an appointment step counts for is on the day of the slot attended, which a booking
+    or a move known late may not name: from the step's earlier day to a year past the later one."""
+    days = sorted(at.astimezone(zone).date() for at in (s.at, s.starts_at))
+    return days[0], days[1] + timedelta(days=366)
 
 
 def _contracts(before: Facts, after: Facts, zone: tzinfo) -> tuple[set[str], list[tuple[date, date]]]:

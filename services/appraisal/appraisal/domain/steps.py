@@ -34,6 +34,7 @@ def sampled(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead
         Knowns((known, r) for r in facts.ratings),
         Knowns((known, s) for s in facts.referrals),
         Knowns((known, c) for c in facts.care),
+        Knowns((known, a) for a in facts.appointments),
     )
     return held(segments(version, ahead.period, ahead.zone, history, known, [indicator]), known)
 
@@ -75,4 +76,4 @@ def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, afte
 
 
 def _any(facts: Facts) -> bool:
-    return bool(facts.contracts or facts.visits or facts.ratings or facts.referrals or facts.care)
+    return bool(facts.contracts or facts.visits or facts.ratings or facts.referrals or facts.care or facts.appointments)

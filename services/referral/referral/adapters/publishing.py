@@ -31,6 +31,8 @@ PUBLIC: dict[type, type[PublicEvent]] = {
     referral.DownReferralAcknowledged: public.DownReferralAcknowledged,
     referral.ReferralCancelled: public.ReferralCancelled,
     referral.ReferralExpired: public.ReferralExpired,
+    referral.SpecialistSlotBooked: public.SpecialistSlotBooked,
+    referral.SpecialistSlotReleased: public.SpecialistSlotReleased,
 }
 
 

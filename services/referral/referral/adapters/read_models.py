@@ -60,8 +60,11 @@ def _apply_overview(conn: Connection, events: Sequence[RecordedEvent]) -> None:
         fact = EVENTS.decode(recorded.type, recorded.data) if EVENTS.knows(recorded.type) else None
         if not isinstance(fact, r.FACTS):
             continue
-        row = {"version": recorded.version, "status": _STATUS[type(fact)], **_columns(fact)}
         referral_id = fact.routing.referral_id
+        if isinstance(fact, r.SLOT_FACTS):  # a slot booked or released leaves the status as it was
+            conn.execute(update(OVERVIEW).where(OVERVIEW.c.referral_id == referral_id).values(version=recorded.version))
+            continue
+        row = {"version": recorded.version, "status": _STATUS[type(fact)], **_columns(fact)}
         if isinstance(fact, r.ReferralIssued):
             statement = insert(OVERVIEW).values(referral_id=referral_id, **row)
             conn.execute(statement.on_conflict_do_nothing(index_elements=["referral_id"]))

@@ -78,6 +78,18 @@ class Timing(BaseModel):
     minutes_appointment_to_completion: int | None
 
 
+class SpecialistSlot(BaseModel):
+    """The place the family doctor booked for the referral in one of the hospital's specialist
+    sources (in health records, which owns it)."""
+
+    appointment_id: str
+    doctor_id: str
+    session_id: str
+    starts_at: str
+    ends_at: str
+    booked_at: str
+
+
 class ReferralPublic(BaseModel):
     referral_id: str
     version: int
@@ -95,6 +107,7 @@ class ReferralPublic(BaseModel):
     reason: str
     clinical_summary: str
     appointment: dict[str, Any] | None
+    specialist_slot: SpecialistSlot | None = None
     outcome: dict[str, Any] | None
     timing: Timing
 

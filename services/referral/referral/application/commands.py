@@ -8,6 +8,7 @@ from typing import Literal
 
 from referral.domain.contracts import Coverage
 from referral.domain.lifecycle import Appointment, Draft
+from referral.domain.specialist_slots import Place
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,18 @@ class EndContract:
     resident_ref: str
     contract_id: str
     last_day: date
+
+
+@dataclass(frozen=True)
+class CarrySlot:
+    """From health records: a specialist-source place booked for `referral_id` (None: moved)."""
+
+    place: Place
+    referral_id: str | None
+
+
+@dataclass(frozen=True)
+class ReleaseSlot:
+    """From health records: an appointment cancelled (a specialist place, if it was one)."""
+
+    appointment_id: str

@@ -28,6 +28,7 @@ def referral_view(referral: Referral, version: int) -> dict[str, Any]:
         "reason": i.reason,
         "clinical_summary": i.clinical_summary,
         "appointment": {"department": a.department, "doctor": a.doctor, "at": _iso(a.appointment_at)} if a else None,
+        "specialist_slot": _slot(referral),
         "outcome": _outcome(referral),
         "timing": timing_view(referral),
     }
@@ -49,6 +50,15 @@ def timing_view(referral: Referral) -> dict[str, Any]:
         "minutes_to_appointment": _minutes(issued_at, appointment_at),
         "minutes_appointment_to_completion": _minutes(appointment_at, completed_at),
     }
+
+
+def _slot(referral: Referral) -> dict[str, Any] | None:
+    """The specialist-source place booked for it in health records, if one is."""
+    s = referral.slot
+    if s is None:
+        return None
+    at = {"starts_at": _iso(s.starts_at), "ends_at": _iso(s.ends_at), "booked_at": _iso(s.booked_at)}
+    return {"appointment_id": s.appointment_id, "doctor_id": s.doctor_id, "session_id": s.session_id} | at
 
 
 def _outcome(referral: Referral) -> dict[str, Any] | None:

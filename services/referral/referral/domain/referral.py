@@ -115,8 +115,41 @@ class ReferralExpired:
     expired_at: datetime
 
 
+@dataclass(frozen=True)
+class SpecialistSlotBooked:
+    """The family doctor booked (or moved) a place in one of the hospital's specialist sources
+    for this referral: learnt from health records, which owns the place (see `specialist_slots.py`)."""
+
+    routing: Routing
+    appointment_id: str
+    doctor_id: str
+    session_id: str
+    starts_at: datetime
+    ends_at: datetime
+    booked_at: datetime
+
+
+@dataclass(frozen=True)
+class SpecialistSlotReleased:
+    """The place was cancelled: the referral carries no slot any more."""
+
+    routing: Routing
+    appointment_id: str
+    released_at: datetime
+
+
 Ending = ReferralDeclined | ReferralCancelled | ReferralExpired
-Fact = ReferralIssued | ReferralAccepted | ReferralCompleted | DownReferralIssued | DownReferralAcknowledged | Ending
+Slot = SpecialistSlotBooked | SpecialistSlotReleased
+SLOT_FACTS = (SpecialistSlotBooked, SpecialistSlotReleased)
+Fact = (
+    ReferralIssued
+    | ReferralAccepted
+    | ReferralCompleted
+    | DownReferralIssued
+    | DownReferralAcknowledged
+    | Ending
+    | Slot
+)
 FACTS = (
     ReferralIssued,
     ReferralAccepted,
@@ -126,6 +159,8 @@ FACTS = (
     ReferralDeclined,
     ReferralCancelled,
     ReferralExpired,
+    SpecialistSlotBooked,
+    SpecialistSlotReleased,
 )
 
 
@@ -138,6 +173,7 @@ class Referral:
     down_referral: DownReferralIssued | None = None
     acknowledged: DownReferralAcknowledged | None = None
     ended: Ending | None = None  # how it ended without being accepted
+    slot: SpecialistSlotBooked | None = None  # the specialist source's place booked for it, if any
 
     @property
     def routing(self) -> Routing:
@@ -162,6 +198,12 @@ def evolve(referral: Referral | None, event: object) -> Referral:
         return Referral(event)
     if referral is None:
         raise ValueError(f"{type(event).__name__} before the referral was issued")
+    if isinstance(event, SLOT_FACTS):  # the place it carries: no step of its lifecycle
+        return replace(referral, slot=event if isinstance(event, SpecialistSlotBooked) else None)
+    return _stepped(referral, event)
+
+
+def _stepped(referral: Referral, event: object) -> Referral:
     match event:
         case ReferralAccepted():
             return replace(referral, status="accepted", accepted=event)

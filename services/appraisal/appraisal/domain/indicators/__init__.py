@@ -15,7 +15,7 @@ from typing import Any, Literal
 from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case
 from appraisal.domain.facts import Facts
-from appraisal.domain.indicators import chronic, contracting, effective, experience
+from appraisal.domain.indicators import appointments, chronic, contracting, effective, experience
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.known import KINDS
 from appraisal.domain.periods import Window
@@ -60,6 +60,7 @@ def unchanging(compute: Compute) -> Steps:
 _CHRONIC = ("key_population", "new_contract_days")
 _CONTRACTS = frozenset({"contracts", "endings"})
 _DELIVERED = _CONTRACTS | {"visits"}
+_BOOKED = frozenset({"visits", "appointments"})
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
         contracting.contracts_signed, "none", reads=_CONTRACTS, steps=unchanging(contracting.contracts_signed)
@@ -114,6 +115,18 @@ METHODS: dict[str, Method] = {
         ("good_from",),
         reads=frozenset({"ratings"}),
         steps=unchanging(experience.satisfaction),
+    ),
+    "booked_visits": Method(
+        appointments.booked_visits, "cases", reads=_BOOKED, steps=unchanging(appointments.booked_visits)
+    ),
+    "waiting_days": Method(
+        appointments.waiting_days, "cases", reads=_BOOKED, steps=unchanging(appointments.waiting_days)
+    ),
+    "priority_appointments": Method(
+        appointments.priority_appointments,
+        "cases",
+        reads=frozenset({"referrals"}),
+        steps=unchanging(appointments.priority_appointments),
     ),
     "long_prescriptions": Method(experience.long_prescriptions, "none", reads=frozenset({"care"})),
     "family_sickbeds": Method(experience.family_sickbeds, "none", reads=frozenset({"care"})),

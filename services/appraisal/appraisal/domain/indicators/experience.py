@@ -15,7 +15,7 @@ from appraisal.domain.indicators.residents import Seen
 def referral_timeliness(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Referrals issued in the period that the hospital accepted within the target for their priority."""
     targets = p["target_hours"]
-    return [_timeliness(referral_id, life, seen.window.as_of, targets) for referral_id, life in _lives(seen).items()]
+    return [_timeliness(referral_id, life, seen.window.as_of, targets) for referral_id, life in lives(seen).items()]
 
 
 def timeliness_turns(seen: Seen, p: Mapping[str, Any]) -> datetime | None:
@@ -23,7 +23,7 @@ def timeliness_turns(seen: Seen, p: Mapping[str, Any]) -> datetime | None:
     targets, as_of = p["target_hours"], seen.window.as_of
     deadlines = [
         life[0].issued_at + timedelta(hours=_target(life, targets)[1])
-        for life in _lives(seen).values()
+        for life in lives(seen).values()
         if not {s.step for s in life} & _ANSWERED
     ]
     return min((d for d in deadlines if d > as_of), default=None)
@@ -32,13 +32,13 @@ def timeliness_turns(seen: Seen, p: Mapping[str, Any]) -> datetime | None:
 _ANSWERED = {"accepted", "cancelled", "declined", "expired"}
 
 
-def _lives(seen: Seen) -> dict[str, list[ReferralStep]]:
+def lives(seen: Seen) -> dict[str, list[ReferralStep]]:
     """Each referral issued in the period, with the steps known of it in the order they happened."""
     steps: dict[str, list[ReferralStep]] = defaultdict(list)
     for step in seen.facts.referrals:
         steps[step.referral_id].append(step)
-    lives = {r: sorted(steps[r], key=lambda s: (s.at, s.step)) for r in sorted(steps)}
-    return {r: life for r, life in lives.items() if seen.window.within(life[0].issued_at)}
+    ordered = {r: sorted(steps[r], key=lambda s: (s.at, s.step)) for r in sorted(steps)}
+    return {r: life for r, life in ordered.items() if seen.window.within(life[0].issued_at)}
 
 
 def _target(life: list[ReferralStep], targets: Mapping[str, int]) -> tuple[str, int]:
