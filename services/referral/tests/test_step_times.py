@@ -79,3 +79,22 @@ def _referral(api: Api) -> dict[str, Any]:
         "reason": "Uncontrolled hypertension",
         "clinical_summary": "BP 168/102.",
     }
+
+
+def test_a_referral_recorded_before_the_rule_with_an_acceptance_before_its_issue_shows_no_wait() -> None:
+    """Such referrals are still in stores (the simulation made them): their view says so."""
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from referral.application.views import timing_view
+
+    issued = datetime.fromisoformat(ISSUED)
+    old = SimpleNamespace(
+        routing=SimpleNamespace(issued_at=issued),
+        issued=SimpleNamespace(expires_at=issued + timedelta(days=7)),
+        accepted=SimpleNamespace(accepted_at=issued - timedelta(hours=3), appointment_at=issued + timedelta(days=2)),
+        completed=None,
+    )
+    timing = timing_view(old)  # type: ignore[arg-type]
+    assert (timing["minutes_to_acceptance"], timing["times_out_of_order"]) == (None, True)
+    assert timing["minutes_to_appointment"] == 48 * 60

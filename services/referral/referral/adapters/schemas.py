@@ -76,6 +76,9 @@ class Timing(BaseModel):
     minutes_to_acceptance: int | None
     minutes_to_appointment: int | None
     minutes_appointment_to_completion: int | None
+    times_out_of_order: bool = Field(
+        default=False, description="A step stamped before the one it follows (recorded before that was refused)"
+    )
 
 
 class SpecialistSlot(BaseModel):

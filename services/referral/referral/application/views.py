@@ -40,15 +40,20 @@ def timing_view(referral: Referral) -> dict[str, Any]:
     accepted_at = referral.accepted.accepted_at if referral.accepted else None
     appointment_at = referral.accepted.appointment_at if referral.accepted else None
     completed_at = referral.completed.completed_at if referral.completed else None
+    # A step stamped before the one it follows is refused since 2 December; a referral recorded
+    # earlier with one shows no wait to acceptance, and says why.
+    steps = [t for t in (issued_at, accepted_at, completed_at) if t is not None]
+    out_of_order = steps != sorted(steps)
     return {
         "issued_at": _iso(issued_at),
         "expires_at": _iso(referral.issued.expires_at),
         "accepted_at": _iso(accepted_at),
         "appointment_at": _iso(appointment_at),
         "completed_at": _iso(completed_at),
-        "minutes_to_acceptance": _minutes(issued_at, accepted_at),
+        "minutes_to_acceptance": None if out_of_order else _minutes(issued_at, accepted_at),
         "minutes_to_appointment": _minutes(issued_at, appointment_at),
         "minutes_appointment_to_completion": _minutes(appointment_at, completed_at),
+        "times_out_of_order": out_of_order,
     }
 
 
