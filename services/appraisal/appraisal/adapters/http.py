@@ -12,6 +12,7 @@ from appraisal.adapters.contracts_signed import ContractsSignedByTeam
 from appraisal.application import access
 from shared.domain import NotFound
 from shared.web.auth import CurrentPrincipal
+from shared.web.held import Held
 
 router = APIRouter(tags=["appraisal"])
 
@@ -23,8 +24,7 @@ class TeamContractsSigned(BaseModel):
     contracts_signed: int
 
 
-def _view(request: Request) -> ContractsSignedByTeam:
-    return request.app.state.contracts_signed  # type: ignore[no-any-return]
+_view = Held[ContractsSignedByTeam]("contracts_signed")
 
 
 @router.get(

@@ -18,6 +18,7 @@ from appraisal.domain.periods import Period
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
+from shared.web.held import Held
 
 PeriodPath = Annotated[str, Path(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
 router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | {409: {"description": "Refused by a rule"}})
@@ -97,9 +98,7 @@ async def disclosure(period: PeriodPath, request: Request, area: AreaPrefix = No
     return await asyncio.to_thread(_results(request).disclosure, period, area or "")
 
 
-def _publications(request: Request) -> Publications:
-    return request.app.state.publications  # type: ignore[no-any-return]
+_publications = Held[Publications]("publications")
 
 
-def _results(request: Request) -> PublishedResults:
-    return request.app.state.results  # type: ignore[no-any-return]
+_results = Held[PublishedResults]("results")

@@ -17,6 +17,7 @@ from appraisal.domain.periods import Period
 from appraisal.domain.strata import Stratum
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
+from shared.web.held import Held
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -101,8 +102,7 @@ async def cases(  # noqa: PLR0913
     }
 
 
-def _appraising(request: Request) -> Appraising:
-    return request.app.state.appraising  # type: ignore[no-any-return]
+_appraising = Held[Appraising]("appraising")
 
 
 def _appraise(request: Request, period: str, as_of: datetime | None, area: str, tagged: bool) -> Appraised:

@@ -29,6 +29,7 @@ from health_records.domain.schedules import WeeklySchedule
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.held import Held
 
 router = APIRouter(tags=["appointments"], responses=PROBLEMS)
 InstitutionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$", examples=["CHC-1"])]
@@ -37,16 +38,13 @@ AppointmentId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="Giv
 MINE = "/residents/{resident_ref}/appointments"
 
 
-def _app(request: Request) -> Appointments:
-    return request.app.state.appointments  # type: ignore[no-any-return]
+_app = Held[Appointments]("appointments")
 
 
-def _schedules(request: Request) -> Schedules:
-    return request.app.state.schedules  # type: ignore[no-any-return]
+_schedules = Held[Schedules]("schedules")
 
 
-def _views(request: Request) -> AppointmentViews:
-    return request.app.state.appointment_views  # type: ignore[no-any-return]
+_views = Held[AppointmentViews]("appointment_views")
 
 
 @router.post(

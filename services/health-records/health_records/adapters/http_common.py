@@ -20,6 +20,7 @@ from shared.commands import Outcome, Work
 from shared.principal import Principal
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, run_command
+from shared.web.held import Held
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -39,16 +40,13 @@ ResidentRef = Annotated[
 ]
 
 
-def queries(request: Request) -> Queries:
-    return request.app.state.queries  # type: ignore[no-any-return]
+queries = Held[Queries]("queries")
 
 
-def records(request: Request) -> Records:
-    return request.app.state.records  # type: ignore[no-any-return]
+records = Held[Records]("records")
 
 
-def delivery(request: Request) -> Delivery:
-    return request.app.state.delivery  # type: ignore[no-any-return]
+delivery = Held[Delivery]("delivery")
 
 
 async def logged_read(

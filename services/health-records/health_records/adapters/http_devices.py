@@ -27,6 +27,7 @@ from health_records.domain.devices import Device, DeviceLinked
 from health_records.domain.readings import MAX_BATCH
 from shared.principal import Principal
 from shared.web.commands import respond, run_command
+from shared.web.held import Held
 from shared.web.problems import Problem
 
 router = APIRouter(tags=["devices"], responses=PROBLEMS)
@@ -36,8 +37,7 @@ DeviceCredential = Annotated[
 ]
 
 
-def devices(request: Request) -> Devices:
-    return request.app.state.devices  # type: ignore[no-any-return]
+devices = Held[Devices]("devices")
 
 
 @router.post(

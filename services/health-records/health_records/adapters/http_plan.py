@@ -19,13 +19,13 @@ from health_records.domain.plan import PlannedService
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import respond
+from shared.web.held import Held
 
 router = APIRouter(tags=["plan"], responses=PROBLEMS)
 AsOf = Query(default=None, description="The date to reckon from; defaults to today", examples=["2026-06-30"])
 
 
-def _view(request: Request) -> FulfilmentView:
-    return request.app.state.fulfilment  # type: ignore[no-any-return]
+_view = Held[FulfilmentView]("fulfilment")
 
 
 @router.get("/residents/{resident_ref}/plan", response_model=PlanPublic, summary="A resident's health management plan")

@@ -19,6 +19,7 @@ from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from shared.web.held import Held
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -36,8 +37,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(tags=["referral"], responses=PROBLEMS)
 
 
-def _referrals(request: Request) -> Referrals:
-    return request.app.state.referrals  # type: ignore[no-any-return]
+_referrals = Held[Referrals]("referrals")
 
 
 @router.post(

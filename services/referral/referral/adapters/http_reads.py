@@ -18,6 +18,7 @@ from referral.domain.referral import Status
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import Position
 from shared.web.commands import present
+from shared.web.held import Held
 
 router = APIRouter(tags=["referral reads"], responses=PROBLEMS)
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -86,5 +87,4 @@ async def hospital_feed(
     return await asyncio.to_thread(feed_page, request.app.state.engine, hospital_id, after, limit)
 
 
-def _overview(request: Request) -> ReferralOverview:
-    return request.app.state.overview  # type: ignore[no-any-return]
+_overview = Held[ReferralOverview]("overview")

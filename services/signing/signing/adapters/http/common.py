@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from shared.eventstore import EventStore
+from shared.web.held import Held
 from signing.adapters.contract_index import ContractIndex
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
@@ -37,28 +38,22 @@ _PROBLEMS = {
 }
 
 
-def store(request: Request) -> EventStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+store = Held[EventStore]("store")
 
 
-def teams(request: Request) -> Teams:
-    return request.app.state.teams  # type: ignore[no-any-return]
+teams = Held[Teams]("teams")
 
 
-def signing(request: Request) -> Signing:
-    return request.app.state.signing  # type: ignore[no-any-return]
+signing = Held[Signing]("signing")
 
 
-def lifecycle(request: Request) -> Lifecycle:
-    return request.app.state.lifecycle  # type: ignore[no-any-return]
+lifecycle = Held[Lifecycle]("lifecycle")
 
 
-def catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue  # type: ignore[no-any-return]
+catalogue = Held[Catalogue]("catalogue")
 
 
-def index(request: Request) -> ContractIndex:
-    return request.app.state.index  # type: ignore[no-any-return]
+index = Held[ContractIndex]("index")
 
 
 def doctor_cap(request: Request) -> int:
