@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Header, Request, Response
+from fastapi import Depends, Header, Request, Response
 from pydantic_core import to_json
 
 from shared import logs
@@ -16,6 +17,7 @@ from shared.commands import ANY_VERSION, CommandContext, CommandProcessor, Outco
 from shared.commands.context import fingerprint
 from shared.commands.processor import Handler
 from shared.principal import Principal
+from shared.web.auth import CurrentPrincipal
 from shared.web.problems import Problem
 
 IdempotencyKey = Annotated[
@@ -89,3 +91,25 @@ def respond(outcome: Outcome, status: int, location: str | None = None) -> Respo
     if "version" in outcome.result:
         headers["ETag"] = etag(int(outcome.result["version"]))
     return Response(to_json(outcome.result), status, headers, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a command route needs besides its body: the request, the caller, the idempotency
+    key, and the version the caller read (If-Match), as one dependency."""
+
+    request: Request
+    who: Principal
+    key: str
+    expected: int | None = None
+
+    async def run(self, work: Handler | Work) -> Outcome:
+        return await run_command(self.request, self.who, self.key, work)
+
+
+def _versioned(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:
+    return Call(request, who, key, expected_version(if_match))
+
+
+VersionedCall = Annotated[Call, Depends(_versioned)]
+"""A command on something the caller read: If-Match names the version it expects."""

@@ -80,7 +80,7 @@ def test_after_erasure_the_contract_stays_and_the_resident_s_data_reads_erased(
     assert (renewal.status_code, renewal.json()["type"]) == (409, "/problems/resident-erased")
     audit = api.client.app.state.store.read(f"erasure-{body['resident_ref']}")
     assert [(e.type, e.data["reason"], e.meta.actor) for e in audit] == [
-        ("signing.ResidentErased.v1", "resident_request", resident_subject(resident))
+        ("signing.internal.ResidentErased.v1", "resident_request", resident_subject(resident))
     ]
 
 

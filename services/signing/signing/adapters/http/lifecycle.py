@@ -11,7 +11,7 @@ from shared.commands import Outcome
 from shared.domain import DomainError
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from shared.web.commands import IdempotencyKey, VersionedCall, respond, run_command
 from signing.adapters.http import common
 from signing.adapters.http.contracts import codes, combined
 from signing.adapters.schemas.contracts import ContractPublic
@@ -49,17 +49,11 @@ def _changes(body: RenewalCreate | SwitchCreate) -> Changes:
     description="Open from 90 days before the last day to 90 days after. The new contract names the "
     "one it renews; packages are priced from the catalogue in force on its first day.",
 )
-async def renew(  # noqa: PLR0913
-    contract_id: str,
-    body: RenewalCreate,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
+async def renew(contract_id: str, body: RenewalCreate, call: VersionedCall) -> Response:
+    request = call.request
     old, _ = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
-    command = RenewContract(contract_id, str(uuid.uuid4()), _changes(body), today(request), expected_version(if_match))
-    outcome = await run_command(request, who, key, common.lifecycle(request).renew(who, command, old))
+    command = RenewContract(contract_id, str(uuid.uuid4()), _changes(body), today(request), call.expected)
+    outcome = await call.run(common.lifecycle(request).renew(call.who, command, old))
     return respond(outcome, 201, f"/contracts/{outcome.result['contract_id']}")
 
 
@@ -71,22 +65,13 @@ async def renew(  # noqa: PLR0913
     description="The old contract is terminated (switched_team) on the day before the new one starts, "
     "and the new one names the contract it replaces.",
 )
-async def switch(  # noqa: PLR0913
-    contract_id: str,
-    body: SwitchCreate,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    store = common.store(request)
+async def switch(contract_id: str, body: SwitchCreate, call: VersionedCall) -> Response:
+    request, store = call.request, common.store(call.request)
     old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
     previous = await asyncio.to_thread(queries.predecessor, store, old)
     starts_on = body.starts_on or today(request)
-    command = SwitchTeam(
-        contract_id, str(uuid.uuid4()), body.team_id, starts_on, _changes(body), expected_version(if_match)
-    )
-    outcome = await run_command(request, who, key, common.lifecycle(request).switch(who, command, old, previous))
+    command = SwitchTeam(contract_id, str(uuid.uuid4()), body.team_id, starts_on, _changes(body), call.expected)
+    outcome = await call.run(common.lifecycle(request).switch(call.who, command, old, previous))
     return respond(outcome, 201, f"/contracts/{outcome.result['contract_id']}")
 
 
@@ -96,20 +81,12 @@ async def switch(  # noqa: PLR0913
     summary="Terminate a contract early: the resident's request, death, or moving away",
     description="Frees the team's place and the resident. `last_day` defaults to today.",
 )
-async def terminate(  # noqa: PLR0913
-    contract_id: str,
-    body: TerminationCreate,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    store = common.store(request)
+async def terminate(contract_id: str, body: TerminationCreate, call: VersionedCall) -> Response:
+    request, store = call.request, common.store(call.request)
     old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
     previous = await asyncio.to_thread(queries.predecessor, store, old)
-    command = TerminateContract(contract_id, body.reason, body.last_day, today(request), expected_version(if_match))
-    work = common.lifecycle(request).terminate(who, command, old, previous)
-    return respond(await run_command(request, who, key, work), 200)
+    command = TerminateContract(contract_id, body.reason, body.last_day, today(request), call.expected)
+    return respond(await call.run(common.lifecycle(request).terminate(call.who, command, old, previous)), 200)
 
 
 @router.post(

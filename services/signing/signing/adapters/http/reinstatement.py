@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from shared.web.app import today
-from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from shared.web.commands import VersionedCall, respond
 from signing.adapters.http import common
 from signing.adapters.schemas.contracts import ContractPublic
 from signing.adapters.schemas.lifecycle import ReinstatementCreate
@@ -28,14 +27,7 @@ router = APIRouter(tags=["lifecycle"], responses=common.problems(404, 409, 412))
     "place (409 team-full when none is left) and publishes `signing.ContractReinstated.v1`, which every "
     "follower of `ContractExpired` follows to undo it.",
 )
-async def reinstate(  # noqa: PLR0913
-    contract_id: str,
-    body: ReinstatementCreate,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    old, _ = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
-    command = ReinstateContract(contract_id, body.reason, today(request), expected_version(if_match))
-    return respond(await run_command(request, who, key, reinstatement.reinstate(who, command, old)), 200)
+async def reinstate(contract_id: str, body: ReinstatementCreate, call: VersionedCall) -> Response:
+    old, _ = await asyncio.to_thread(queries.contract, common.store(call.request), contract_id)
+    command = ReinstateContract(contract_id, body.reason, today(call.request), call.expected)
+    return respond(await call.run(reinstatement.reinstate(call.who, command, old)), 200)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import BusinessDate
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
+from shared.web.commands import IdempotencyKey, VersionedCall, present, respond, run_command
 from signing.adapters.http import common
 from signing.adapters.schemas.teams import CapChange, MemberIn, PackageOffer, TeamCreate, TeamPublic
 from signing.application import queries
@@ -66,11 +66,9 @@ async def get_team(team_id: str, request: Request, who: CurrentPrincipal) -> Res
     summary="A member joins the team",
     responses=common.problems(404, 409, 412),
 )
-async def join_team(  # noqa: PLR0913
-    team_id: str, body: MemberIn, request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None
-) -> Response:
-    command = JoinTeam(team_id, _member(body, request), expected_version(if_match))
-    return respond(await run_command(request, who, key, common.teams(request).join(who, command)), 200)
+async def join_team(team_id: str, body: MemberIn, call: VersionedCall) -> Response:
+    command = JoinTeam(team_id, _member(body, call.request), call.expected)
+    return respond(await call.run(common.teams(call.request).join(call.who, command)), 200)
 
 
 @router.delete(
@@ -79,11 +77,9 @@ async def join_team(  # noqa: PLR0913
     summary="A member leaves the team (a doctor once no resident is contracted with them)",
     responses=common.problems(404, 409, 412),
 )
-async def leave_team(  # noqa: PLR0913
-    team_id: str, member_id: str, request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None
-) -> Response:
-    command = LeaveTeam(team_id, member_id, expected_version(if_match))
-    return respond(await run_command(request, who, key, common.teams(request).leave(who, command)), 200)
+async def leave_team(team_id: str, member_id: str, call: VersionedCall) -> Response:
+    command = LeaveTeam(team_id, member_id, call.expected)
+    return respond(await call.run(common.teams(call.request).leave(call.who, command)), 200)
 
 
 @router.put(
@@ -92,16 +88,9 @@ async def leave_team(  # noqa: PLR0913
     summary="Change the most residents the team may hold",
     responses=common.problems(404, 409, 412),
 )
-async def change_team_cap(  # noqa: PLR0913
-    team_id: str,
-    body: CapChange,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    command = ChangeCap(team_id, None, body.resident_cap, expected_version(if_match))
-    return respond(await run_command(request, who, key, common.teams(request).change_cap(who, command)), 200)
+async def change_team_cap(team_id: str, body: CapChange, call: VersionedCall) -> Response:
+    command = ChangeCap(team_id, None, body.resident_cap, call.expected)
+    return respond(await call.run(common.teams(call.request).change_cap(call.who, command)), 200)
 
 
 @router.put(
@@ -110,17 +99,9 @@ async def change_team_cap(  # noqa: PLR0913
     summary="Change the most residents one of the team's doctors may hold",
     responses=common.problems(404, 409, 412),
 )
-async def change_doctor_cap(  # noqa: PLR0913
-    team_id: str,
-    member_id: str,
-    body: CapChange,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    command = ChangeCap(team_id, member_id, body.resident_cap, expected_version(if_match))
-    return respond(await run_command(request, who, key, common.teams(request).change_cap(who, command)), 200)
+async def change_doctor_cap(team_id: str, member_id: str, body: CapChange, call: VersionedCall) -> Response:
+    command = ChangeCap(team_id, member_id, body.resident_cap, call.expected)
+    return respond(await call.run(common.teams(call.request).change_cap(call.who, command)), 200)
 
 
 @router.get(
