@@ -3,7 +3,7 @@
 Insurance bureaus read `fdcs.billing.bureau.<bureau id>` (key: institution id, so one
 institution's settlements stay in order); only that bureau's Kafka user may read it. The
 other payers' settlements, and every charge, are on `fdcs.billing.settlements`.
-Capitation reconciliations travel there too, and on the residents' bureau's topic (key:
+Capitation advances and reconciliations travel there too, and on the residents' bureau's topic (key:
 institution id); performance-pay distributions too (key: institution id), to the institution's stream.
 Money is integer fen.
 """
@@ -139,6 +139,25 @@ class CapitationReconciled(PublicEvent):
     figures: CapitationFigures
     difference: CapitationFigures | None = Field(description="figures - the previous reconciliation's; null at 0")
     reconciled_at: AwareDatetime
+
+
+class CapitationAdvanced(PublicEvent):
+    """The insurance fund's monthly capitation advance to an institution: the rule's share of its
+    budget for the residents contracted with its teams in the month; the year-end reconciliation
+    nets the advances."""
+
+    TYPE: ClassVar[str] = "billing.CapitationAdvanced.v1"
+
+    advance_id: str
+    institution_id: str
+    area_code: AreaCode
+    payer: Payer
+    bureau_id: str | None
+    period: Period = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month advanced (YYYY-MM)")
+    residents: int = Field(ge=0, description="Residents contracted some day of the month")
+    budget_fen: int = Field(ge=0, description="The month's capitation budget")
+    advance_fen: int = Field(ge=0, description="The share of it advanced")
+    advanced_at: AwareDatetime
 
 
 class MemberShare(BaseModel):

@@ -49,6 +49,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         billing.SettlementReversed,
         billing.WithheldReleased,
         billing.CapitationReconciled,
+        billing.CapitationAdvanced,
         billing.PerformancePayDistributed,
         appraisal.AppraisalPublished,
         appraisal.AppraisalRestated,

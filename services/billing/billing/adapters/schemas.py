@@ -139,6 +139,13 @@ class CapitationReconciling(BaseModel):
     subjects: int = Field(description="Teams and institutions reconciled for the year, all told")
 
 
+class CapitationAdvancing(BaseModel):
+    year: int
+    month: int
+    advanced: int = Field(description="Institutions advanced the month by this call (0 when all were already)")
+    amount_fen: int = Field(description="The advances booked by this call, all told")
+
+
 class CapitationFiguresOut(BaseModel):
     budget_fen: int
     own_outpatient_fen: int

@@ -31,6 +31,7 @@ for event_class in (
     capitation_year.ResidentInYear,
     capitation_year.ReferralFeeCharged,
     capitation_year.CapitationReconciliationRecorded,
+    capitation_year.CapitationAdvanceBooked,
     py.ContributionNoted,
     py.MemberInTeamYear,
     py.TeamAppraised,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
+from billing.domain.advances import monthly_advance
 from billing.domain.capitation import Budget, Coverage, year_budget
 from billing.domain.capitation_rules import CapitationRules
 from billing.domain.errors import YearNotOver
@@ -131,9 +132,27 @@ class CapitationReconciliationRecorded:
 
 
 @dataclass(frozen=True)
+class CapitationAdvanceBooked:
+    """The insurance fund's advance of a month's capitation to an institution."""
+
+    advance_id: str
+    institution_id: str
+    area_code: str
+    payer: Payer
+    bureau_id: str | None
+    year: int
+    month: int
+    residents: int
+    budget_fen: int
+    amount_fen: int
+    booked_at: datetime
+
+
+@dataclass(frozen=True)
 class CapitationYear:
     residents: frozenset[str] = frozenset()
     referrals: dict[str, ReferralFeeCharged] = field(default_factory=dict)
+    advances: dict[tuple[str, int], CapitationAdvanceBooked] = field(default_factory=dict)  # by institution, month
     latest: dict[tuple[str, str], CapitationReconciliationRecorded] = field(default_factory=dict)  # by subject
 
 
@@ -145,6 +164,8 @@ def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
             return replace(state, referrals={**state.referrals, referral: event})
         case CapitationReconciliationRecorded(subject_kind=kind, subject_id=subject):
             return replace(state, latest={**state.latest, (kind, subject): event})
+        case CapitationAdvanceBooked(institution_id=institution, month=month):
+            return replace(state, advances={**state.advances, (institution, month): event})
     raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
 
 
@@ -182,6 +203,42 @@ def reconcile_year(
         if done is not None:
             recorded.append(_record(done, subject, rule.payer, previous, referrals, budget, spent, now))
     return recorded
+
+
+def advance_month(  # noqa: PLR0913
+    year: int,
+    month: int,
+    state: CapitationYear,
+    residents: Iterable[ResidentCapitation],
+    rules: CapitationRules,
+    now: datetime,
+) -> list[CapitationAdvanceBooked]:
+    """The month's advance to every institution with residents contracted in it, once each."""
+    noted = [r for r in residents if r.coverages]
+    booked = []
+    for subject in (s for s in _subjects(noted, year) if s.kind == "institution"):
+        if (subject.id, month) in state.advances:
+            continue  # booked already: an advance is paid once
+        rule = rules.for_(subject.area_code, year)
+        advance = monthly_advance(subject.coverages, rules, rule, year, month)
+        if advance.residents:
+            advance_id = f"capitation-advance/{subject.id}/{year}-{month:02d}"
+            booked.append(
+                CapitationAdvanceBooked(
+                    advance_id,
+                    subject.id,
+                    subject.area_code,
+                    rule.payer,
+                    subject.bureau_id,
+                    year,
+                    month,
+                    advance.residents,
+                    advance.budget_fen,
+                    advance.amount_fen,
+                    now,
+                )
+            )
+    return booked
 
 
 def _subjects(residents: list[ResidentCapitation], year: int) -> list[_Subject]:
