@@ -116,13 +116,18 @@ class CapitationFigures(BaseModel):
     returned_fen: int = Field(description="Of a surplus, back to the fund")
     borne_fen: int = Field(description="Of an overspend, borne by the team or institution")
     covered_fen: int = Field(description="Of an overspend, covered by the fund")
+    advanced_fen: int = Field(description="Paid ahead by the fund in the monthly advances (an institution's)")
+    balance_due_fen: int = Field(
+        description="budget - returned + covered - advanced: what the fund still owes (negative: is owed)"
+    )
 
 
 class CapitationReconciled(PublicEvent):
     """A team's or institution's year-end capitation reconciliation, or its restatement
-    when late claims arrive (the next `sequence`, with the difference from the previous)."""
+    when late claims arrive (the next `sequence`, with the difference from the previous); it
+    nets the monthly advances (v2: `advanced_fen`, `balance_due_fen`)."""
 
-    TYPE: ClassVar[str] = "billing.CapitationReconciled.v1"
+    TYPE: ClassVar[str] = "billing.CapitationReconciled.v2"
 
     reconciliation_id: str
     subject_kind: Literal["team", "institution"]

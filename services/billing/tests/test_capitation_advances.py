@@ -22,9 +22,11 @@ from hypothesis import strategies as st
 
 from billing.adapters.capitation_rules_file import load_capitation_rules
 from billing.adapters.publishing import to_public
+from billing.application.streams import EVENTS
 from billing.domain.advances import MONTHS, exact_month_budget, monthly_advance
 from billing.domain.capitation import Coverage, year_budget
 from billing.domain.capitation_rules import CapitationRules
+from billing.domain.capitation_year import CapitationReconciliationRecorded
 from billing.domain.money import round_half_up
 from shared.contracts import topics
 
@@ -125,3 +127,54 @@ def test_a_month_is_advanced_once_published_to_the_bureau_and_a_month_not_due_is
     assert {m.key for m in advanced} == {"CHC-1"}
     data = json.loads(advanced[0].value)["data"]
     assert (data["period"], data["residents"], data["budget_fen"], data["advance_fen"]) == ("2026-02", 1, 1534, 1381)
+
+
+def test_the_year_end_reconciliation_nets_the_twelve_advances(billing: Billing) -> None:
+    """2025 (18,000 fen a resident-year): one adult all year, no claims. The twelve advances are
+    16,200 (90%); the institution keeps 1,800 of its 18,000 surplus (capped at 10%), so the fund
+    owes it 1,800 in all, and having advanced 16,200, is owed 14,400 back."""
+    whole = {"starts_on": "2025-01-01", "ends_on": "2025-12-31"}
+    billing.deliver(billing.signed("a", team_id="T1", key_populations=[], **TEAM, **whole))
+
+    booked = [advance(billing, 2025, m).json()["amount_fen"] for m in MONTHS]
+    assert sum(booked) == 16_200
+    assert [advance(billing, 2025, m).json()["advanced"] for m in MONTHS] == [0] * 12
+    assert billing.reconcile(2025).status_code == 200
+
+    rows = billing.get("/capitation-years/2025/reconciliations").json()["rows"]
+    by_subject = {(r["subject_kind"], r["subject_id"]): r["figures"] for r in rows}
+    chc, team = by_subject[("institution", "CHC-1")], by_subject[("team", "T1")]
+    assert (chc["budget_fen"], chc["retained_fen"], chc["returned_fen"]) == (18_000, 1_800, 16_200)
+    assert (chc["advanced_fen"], chc["balance_due_fen"]) == (16_200, -14_400)
+    assert (team["advanced_fen"], team["balance_due_fen"]) == (0, 1_800)
+    assert billing.reconcile(2025).json()["restated"] == 0  # the advances netted once
+
+
+def test_a_reconciliation_stored_before_the_advances_reads_as_nothing_advanced() -> None:
+    figures = dict.fromkeys(["own_outpatient_fen", "referred_care_fen", "referral_fees_fen", "retained_fen"], 0)
+    v1 = figures | {"budget_fen": 100, "spending_fen": 130, "surplus_fen": -30, "returned_fen": 0}
+    v1 |= {"borne_fen": 9, "covered_fen": 21}
+    stored = {
+        "reconciliation_id": "capitation/institution/CHC-1/2025/0",
+        "subject_kind": "institution",
+        "subject_id": "CHC-1",
+        "institution_id": "CHC-1",
+        "area_code": "440106",
+        "payer": "insurance_fund",
+        "bureau_id": None,
+        "year": 2025,
+        "sequence": 0,
+        "restates_reconciliation_id": None,
+        "referrals_completed": 0,
+        "figures": v1,
+        "difference": None,
+        "budget_by_resident": {},
+        "spending_by_resident": {},
+        "contracted_days": {},
+        "reconciled_at": "2026-01-02T00:00:00+00:00",
+    }
+
+    read = EVENTS.decode("billing.internal.CapitationReconciliationRecorded.v1", stored)
+
+    assert isinstance(read, CapitationReconciliationRecorded)
+    assert (read.figures.advanced_fen, read.figures.balance_due_fen) == (0, 121)  # spending 130 - borne 9

@@ -157,6 +157,8 @@ class CapitationFiguresOut(BaseModel):
     returned_fen: int
     borne_fen: int
     covered_fen: int
+    advanced_fen: int = Field(description="Paid ahead in the monthly advances (an institution's; a team's is 0)")
+    balance_due_fen: int = Field(description="budget - returned + covered - advanced: what the fund still owes")
 
 
 class CapitationRow(BaseModel):

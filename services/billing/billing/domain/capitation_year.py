@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from billing.domain.advances import monthly_advance
 from billing.domain.capitation import Budget, Coverage, year_budget
@@ -199,7 +199,8 @@ def reconcile_year(
         budget = year_budget(subject.coverages, rules, year)
         spent = spending(claims_of(claims, subject.coverages, year), referrals, rule)
         previous = state.latest.get((subject.kind, subject.id))
-        done = reconcile((subject.kind, subject.id), budget, spent, rule.retention, _domain(previous))
+        advanced = _advanced(state, subject, year)
+        done = reconcile((subject.kind, subject.id), budget, spent, rule.retention, _domain(previous), advanced)
         if done is not None:
             recorded.append(_record(done, subject, rule.payer, previous, referrals, budget, spent, now))
     return recorded
@@ -264,6 +265,15 @@ def _most_common(areas: list[str]) -> str:
     return Counter(areas).most_common(1)[0][0]
 
 
+def _advanced(state: CapitationYear, subject: _Subject, year: int) -> int:
+    """The monthly advances the fund paid the subject for the year: an institution's; a team none."""
+    if subject.kind != "institution":
+        return 0
+    return sum(
+        a.amount_fen for (institution, _), a in state.advances.items() if institution == subject.id and a.year == year
+    )
+
+
 def _referred_by(fee: ReferralFeeCharged, subject: _Subject) -> bool:
     return fee.team_id == subject.id if subject.kind == "team" else fee.institution_id == subject.id
 
@@ -283,6 +293,20 @@ def _domain(recorded: CapitationReconciliationRecorded | None) -> Reconciliation
         return None
     kind, subject = recorded.subject_kind, recorded.subject_id
     return Reconciliation(kind, subject, recorded.year, recorded.sequence, recorded.figures, recorded.difference)
+
+
+def figures_v1_to_v2(figures: dict[str, Any]) -> dict[str, Any]:
+    """Figures recorded before the monthly advances: nothing advanced, the whole balance due."""
+    due = figures["budget_fen"] - figures["returned_fen"] + figures["covered_fen"]
+    return figures | {"advanced_fen": 0, "balance_due_fen": due}
+
+
+def reconciliation_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    difference = data.get("difference")
+    return data | {
+        "figures": figures_v1_to_v2(data["figures"]),
+        "difference": figures_v1_to_v2(difference) if difference else None,
+    }
 
 
 def reconciliation_id(kind: str, subject: str, year: int, sequence: int) -> str:
