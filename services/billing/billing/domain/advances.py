@@ -4,9 +4,10 @@ An institution's advance for a month is the rule's `advance_share` of its capita
 for that month: the budget the year-end reconciliation computes (`year_budget`), restricted
 to the residents' contracted days in the month. The exact amounts are rounded cumulatively
 over the months: month m gets round(share × budget of months 1..m) − round(share × budget of
-months 1..m−1), so the largest remainder falls to the months in order and the advances of the
-year add up to round(share × the year's exact budget) to the fen (the year's budget itself
-when the share is 100%) whichever months are booked and in whatever order.
+months 1..m−1). The advances of the year then add up to round(share × the year's exact budget)
+to the fen (the year's budget itself at a 100% share), as a largest-remainder split over the
+months would; unlike one, a month's advance does not depend on the later months, whose
+residents are not known when it is paid, nor on the order the months are booked in.
 """
 
 from __future__ import annotations
