@@ -3,7 +3,7 @@
 Insurance bureaus read `fdcs.billing.bureau.<bureau id>` (key: institution id, so one
 institution's settlements stay in order); only that bureau's Kafka user may read it. The
 other payers' settlements, and every charge, are on `fdcs.billing.settlements`.
-Capitation reconciliations travel there too, and on the residents' bureau's topic (key:
+Capitation advances and reconciliations travel there too, and on the residents' bureau's topic (key:
 institution id); performance-pay distributions too (key: institution id), to the institution's stream.
 Money is integer fen.
 """
@@ -116,13 +116,18 @@ class CapitationFigures(BaseModel):
     returned_fen: int = Field(description="Of a surplus, back to the fund")
     borne_fen: int = Field(description="Of an overspend, borne by the team or institution")
     covered_fen: int = Field(description="Of an overspend, covered by the fund")
+    advanced_fen: int = Field(description="Paid ahead by the fund in the monthly advances (an institution's)")
+    balance_due_fen: int = Field(
+        description="budget - returned + covered - advanced: what the fund still owes (negative: is owed)"
+    )
 
 
 class CapitationReconciled(PublicEvent):
     """A team's or institution's year-end capitation reconciliation, or its restatement
-    when late claims arrive (the next `sequence`, with the difference from the previous)."""
+    when late claims arrive (the next `sequence`, with the difference from the previous); it
+    nets the monthly advances (v2: `advanced_fen`, `balance_due_fen`)."""
 
-    TYPE: ClassVar[str] = "billing.CapitationReconciled.v1"
+    TYPE: ClassVar[str] = "billing.CapitationReconciled.v2"
 
     reconciliation_id: str
     subject_kind: Literal["team", "institution"]
@@ -139,6 +144,25 @@ class CapitationReconciled(PublicEvent):
     figures: CapitationFigures
     difference: CapitationFigures | None = Field(description="figures - the previous reconciliation's; null at 0")
     reconciled_at: AwareDatetime
+
+
+class CapitationAdvanced(PublicEvent):
+    """The insurance fund's monthly capitation advance to an institution: the rule's share of its
+    budget for the residents contracted with its teams in the month; the year-end reconciliation
+    nets the advances."""
+
+    TYPE: ClassVar[str] = "billing.CapitationAdvanced.v1"
+
+    advance_id: str
+    institution_id: str
+    area_code: AreaCode
+    payer: Payer
+    bureau_id: str | None
+    period: Period = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month advanced (YYYY-MM)")
+    residents: int = Field(ge=0, description="Residents contracted some day of the month")
+    budget_fen: int = Field(ge=0, description="The month's capitation budget")
+    advance_fen: int = Field(ge=0, description="The share of it advanced")
+    advanced_at: AwareDatetime
 
 
 class MemberShare(BaseModel):

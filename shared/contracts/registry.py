@@ -49,6 +49,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         billing.SettlementReversed,
         billing.WithheldReleased,
         billing.CapitationReconciled,
+        billing.CapitationAdvanced,
         billing.PerformancePayDistributed,
         appraisal.AppraisalPublished,
         appraisal.AppraisalRestated,
@@ -67,6 +68,19 @@ def _dropping(newer: str, *free_text: str) -> Upcaster:
     return upcast
 
 
+def _advancing(newer: str) -> Upcaster:
+    """v2 nets the monthly advances: a v1 reconciliation predates them (nothing advanced)."""
+
+    def figures(f: dict[str, Any]) -> dict[str, Any]:
+        return f | {"advanced_fen": 0, "balance_due_fen": f["budget_fen"] - f["returned_fen"] + f["covered_fen"]}
+
+    def upcast(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        difference = data.get("difference")
+        return newer, data | {"figures": figures(data["figures"]), "difference": difference and figures(difference)}
+
+    return upcast
+
+
 # v2 of these carries no free text: a doctor or an official writes names, phones and
 # identity numbers into any text field, so texts stay in their service, read over its API.
 UPCASTERS: dict[str, Upcaster] = {
@@ -78,6 +92,7 @@ UPCASTERS: dict[str, Upcaster] = {
     "referral.DownReferralIssued.v1": _dropping("referral.DownReferralIssued.v2", "instructions"),
     "referral.ReferralCancelled.v1": _dropping("referral.ReferralCancelled.v2", "reason"),
     "appraisal.AppraisalRestated.v1": _dropping("appraisal.AppraisalRestated.v2", "reason"),
+    "billing.CapitationReconciled.v1": _advancing("billing.CapitationReconciled.v2"),
 }
 
 

@@ -34,6 +34,7 @@ RULES: Rules = {
     "GET /settlement-view/reconciliation": VIEW,
     "GET /bureaus/{bureau_id}/feed": ADMIN,
     "POST /capitation-years/{year}/reconciliation": ADMIN,
+    "POST /capitation-years/{year}/advances/{month}": ADMIN,
     # Each sees its own reconciliations (none of A's); A's residents are a 404 to all but the admin.
     "GET /capitation-years/{year}/reconciliations": VIEW,
     "GET /capitation-years/{year}/{subject_kind}/{subject_id}/residents": ADMIN,
@@ -77,6 +78,7 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
             "bureau_id": "MIB-A",
             "period": "2026-01",
             "year": "2025",
+            "month": "12",
             "subject_kind": "team",
             "subject_id": "T-A",
             "team_id": "T-A",

@@ -95,6 +95,8 @@ def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_
         "returned_fen": 18_360,
         "borne_fen": 0,
         "covered_fen": 0,
+        "advanced_fen": 0,  # nothing advanced to a team: the advances go to its institution
+        "balance_due_fen": 32_040,  # spending 27,000 + retained 5,040
     }
     assert (figures[("team", "T2")]["figures"]["surplus_fen"], figures[("team", "T2")]["figures"]["retained_fen"]) == (
         18_000,
@@ -126,6 +128,8 @@ def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_
         "returned_fen": -18_360,
         "borne_fen": 1_980,
         "covered_fen": 4_620,
+        "advanced_fen": 0,
+        "balance_due_fen": 22_980,  # 18,360 no longer returned + 4,620 covered
     }
     assert (t1["figures"]["surplus_fen"], t1["figures"]["borne_fen"], t1["figures"]["covered_fen"]) == (
         -6_600,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from billing.adapters.schemas import CapitationReconciling, CapitationResidents, CapitationRows
+from billing.adapters.schemas import CapitationAdvancing, CapitationReconciling, CapitationResidents, CapitationRows
 from billing.application import access
 from billing.application.capitation import Capitation
 from billing.application.streams import YEARS
@@ -20,6 +20,7 @@ from shared.web.commands import IdempotencyKey, respond, run_command
 
 router = APIRouter(tags=["capitation"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
+Month = Annotated[int, Path(ge=1, le=12, examples=[7])]
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The year is not over", "content": {"application/problem+json": {}}}
 }
@@ -39,6 +40,24 @@ async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: Id
     access.may_reconcile_capitation(who)
     capitation: Capitation = request.app.state.capitation
     work = await asyncio.to_thread(capitation.reconcile, year, today(request), request.app.state.store)
+    return respond(await run_command(request, who, key, work), 200)
+
+
+@router.post(
+    "/capitation-years/{year}/advances/{month}",
+    response_model=CapitationAdvancing,
+    summary="Book a month's capitation advances (the scheduler's command, from the month's first day)",
+    description="The insurance fund's advance of the month to every institution: the rule's share of its "
+    "capitation budget for the residents contracted with its teams in the month (the reconciliation's budget, "
+    "restricted to the month, rounded so the year's advances add up exactly), each published as a "
+    "CapitationAdvanced (to fdcs.billing.settlements and the residents' bureau's topic). Again: nothing more for an "
+    "institution advanced already. 409 month-not-due before the month's first day.",
+    responses={409: {"description": "The month is not due", "content": {"application/problem+json": {}}}},
+)
+async def advance(year: Year, month: Month, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
+    access.may_advance_capitation(who)
+    capitation: Capitation = request.app.state.capitation
+    work = await asyncio.to_thread(capitation.advance, year, month, today(request), request.app.state.store)
     return respond(await run_command(request, who, key, work), 200)
 
 

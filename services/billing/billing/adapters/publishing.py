@@ -3,7 +3,7 @@
 Every charge and settlement goes to `fdcs.billing.settlements` (key: institution id);
 those of the insurance fund also go to their bureau's own topic, `fdcs.billing.bureau.<id>`,
 keyed by institution too, so one institution's settlements reach a bureau in order. A
-capitation reconciliation goes the same way (its bureau's topic when its residents share one).
+capitation advance or reconciliation goes the same way (its bureau's topic when its residents share one).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def to_public(recorded: RecordedEvent) -> list[Message]:
     internal = EVENTS.decode(recorded.type, recorded.data)
     event = _public(internal)
     if isinstance(internal, capitation_year.CapitationReconciliationRecorded) and event is not None:
+        return _to(recorded, event, internal.bureau_id, internal.institution_id)
+    if isinstance(internal, capitation_year.CapitationAdvanceBooked) and event is not None:
         return _to(recorded, event, internal.bureau_id, internal.institution_id)
     if isinstance(internal, py.PerformancePayRecorded) and event is not None:
         return _to(recorded, event, None, internal.institution_id)  # the institution's key on the settlements topic
@@ -98,6 +100,8 @@ def _public(internal: object) -> PublicEvent | None:
             )
         case capitation_year.CapitationReconciliationRecorded() as e:
             return reconciled(e)
+        case capitation_year.CapitationAdvanceBooked() as e:
+            return advanced(e)
         case py.PerformancePayRecorded() as e:
             return distributed(e)
     return None
@@ -137,6 +141,21 @@ def distributed(e: py.PerformancePayRecorded) -> public.PerformancePayDistribute
             for s in e.shares
         ],
         distributed_at=e.distributed_at,
+    )
+
+
+def advanced(e: capitation_year.CapitationAdvanceBooked) -> public.CapitationAdvanced:
+    return public.CapitationAdvanced(
+        advance_id=e.advance_id,
+        institution_id=e.institution_id,
+        area_code=e.area_code,
+        payer=e.payer,
+        bureau_id=e.bureau_id,
+        period=f"{e.year:04d}-{e.month:02d}",
+        residents=e.residents,
+        budget_fen=e.budget_fen,
+        advance_fen=e.amount_fen,
+        advanced_at=e.booked_at,
     )
 
 

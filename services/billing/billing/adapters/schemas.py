@@ -139,6 +139,13 @@ class CapitationReconciling(BaseModel):
     subjects: int = Field(description="Teams and institutions reconciled for the year, all told")
 
 
+class CapitationAdvancing(BaseModel):
+    year: int
+    month: int
+    advanced: int = Field(description="Institutions advanced the month by this call (0 when all were already)")
+    amount_fen: int = Field(description="The advances booked by this call, all told")
+
+
 class CapitationFiguresOut(BaseModel):
     budget_fen: int
     own_outpatient_fen: int
@@ -150,6 +157,8 @@ class CapitationFiguresOut(BaseModel):
     returned_fen: int
     borne_fen: int
     covered_fen: int
+    advanced_fen: int = Field(description="Paid ahead in the monthly advances (an institution's; a team's is 0)")
+    balance_due_fen: int = Field(description="budget - returned + covered - advanced: what the fund still owes")
 
 
 class CapitationRow(BaseModel):

@@ -71,6 +71,12 @@ def may_reconcile_capitation(who: Principal) -> None:
         raise Forbidden("a capitation year is reconciled by the scheduler (an administrator)")
 
 
+def may_advance_capitation(who: Principal) -> None:
+    """Like the reconciliation, the scheduler's command: it books every institution's advance."""
+    if who.role != "admin":
+        raise Forbidden("capitation advances are booked by the scheduler (an administrator)")
+
+
 def sees_capitation(who: Principal, r: CapitationReconciliationRecorded) -> bool:
     """An official sees their area's teams and institutions, a bureau those of its residents,
     a doctor their own team's."""

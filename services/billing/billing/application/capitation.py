@@ -12,6 +12,7 @@ from typing import Any
 
 from billing.application.streams import RESIDENTS, YEARS
 from billing.domain import capitation_year as cy
+from billing.domain.advances import check_due
 from billing.domain.capitation_rules import CapitationRules
 from shared.commands import Session, Work
 from shared.eventstore import EventStore
@@ -81,6 +82,28 @@ class Capitation:
                 "reconciled": sum(1 for r in recorded if r.sequence == 0),
                 "restated": sum(1 for r in recorded if r.sequence > 0),
                 "subjects": len(state.latest) + sum(1 for r in recorded if r.sequence == 0),
+            }
+
+        return Work(handle, reads=[(YEARS, key)])
+
+    def advance(self, year: int, month: int, today: date, store: EventStore) -> Work:
+        """The month's advance to every institution, from the month's first day; again, nothing
+        more for an institution advanced already (read from the store as `reconcile` does)."""
+        check_due(year, month, today)
+        key = str(year)
+
+        def handle(session: Session) -> dict[str, Any]:
+            state = YEARS.fold(store.read(YEARS.stream_id(key)))[0]
+            found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(state.residents)])
+            residents = [RESIDENTS.fold(events)[0] for events in found.values()]
+            booked = cy.advance_month(year, month, state, residents, self.rules, session.context.now)
+            if booked:
+                session.record(YEARS, key, *booked)
+            return {
+                "year": year,
+                "month": month,
+                "advanced": len(booked),
+                "amount_fen": sum(b.amount_fen for b in booked),
             }
 
         return Work(handle, reads=[(YEARS, key)])

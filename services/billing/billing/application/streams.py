@@ -30,7 +30,7 @@ for event_class in (
     capitation_year.ClaimNoted,
     capitation_year.ResidentInYear,
     capitation_year.ReferralFeeCharged,
-    capitation_year.CapitationReconciliationRecorded,
+    capitation_year.CapitationAdvanceBooked,
     py.ContributionNoted,
     py.MemberInTeamYear,
     py.TeamAppraised,
@@ -38,6 +38,12 @@ for event_class in (
     py.TeamInYear,
 ):
     EVENTS.register(event_class)
+# v2: the figures net the monthly advances (`advanced_fen`, `balance_due_fen`).
+EVENTS.register(
+    capitation_year.CapitationReconciliationRecorded,
+    version=2,
+    upcasters={1: capitation_year.reconciliation_v1_to_v2},
+)
 
 ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(), account.evolve, EVENTS)
 LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)

@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from billing.domain.advances import monthly_advance
 from billing.domain.capitation import Budget, Coverage, year_budget
 from billing.domain.capitation_rules import CapitationRules
 from billing.domain.errors import YearNotOver
@@ -131,9 +132,27 @@ class CapitationReconciliationRecorded:
 
 
 @dataclass(frozen=True)
+class CapitationAdvanceBooked:
+    """The insurance fund's advance of a month's capitation to an institution."""
+
+    advance_id: str
+    institution_id: str
+    area_code: str
+    payer: Payer
+    bureau_id: str | None
+    year: int
+    month: int
+    residents: int
+    budget_fen: int
+    amount_fen: int
+    booked_at: datetime
+
+
+@dataclass(frozen=True)
 class CapitationYear:
     residents: frozenset[str] = frozenset()
     referrals: dict[str, ReferralFeeCharged] = field(default_factory=dict)
+    advances: dict[tuple[str, int], CapitationAdvanceBooked] = field(default_factory=dict)  # by institution, month
     latest: dict[tuple[str, str], CapitationReconciliationRecorded] = field(default_factory=dict)  # by subject
 
 
@@ -145,6 +164,8 @@ def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
             return replace(state, referrals={**state.referrals, referral: event})
         case CapitationReconciliationRecorded(subject_kind=kind, subject_id=subject):
             return replace(state, latest={**state.latest, (kind, subject): event})
+        case CapitationAdvanceBooked(institution_id=institution, month=month):
+            return replace(state, advances={**state.advances, (institution, month): event})
     raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
 
 
@@ -178,10 +199,47 @@ def reconcile_year(
         budget = year_budget(subject.coverages, rules, year)
         spent = spending(claims_of(claims, subject.coverages, year), referrals, rule)
         previous = state.latest.get((subject.kind, subject.id))
-        done = reconcile((subject.kind, subject.id), budget, spent, rule.retention, _domain(previous))
+        advanced = _advanced(state, subject, year)
+        done = reconcile((subject.kind, subject.id), budget, spent, rule.retention, _domain(previous), advanced)
         if done is not None:
             recorded.append(_record(done, subject, rule.payer, previous, referrals, budget, spent, now))
     return recorded
+
+
+def advance_month(  # noqa: PLR0913
+    year: int,
+    month: int,
+    state: CapitationYear,
+    residents: Iterable[ResidentCapitation],
+    rules: CapitationRules,
+    now: datetime,
+) -> list[CapitationAdvanceBooked]:
+    """The month's advance to every institution with residents contracted in it, once each."""
+    noted = [r for r in residents if r.coverages]
+    booked = []
+    for subject in (s for s in _subjects(noted, year) if s.kind == "institution"):
+        if (subject.id, month) in state.advances:
+            continue  # booked already: an advance is paid once
+        rule = rules.for_(subject.area_code, year)
+        advance = monthly_advance(subject.coverages, rules, rule, year, month)
+        if advance.residents:
+            advance_id = f"capitation-advance/{subject.id}/{year}-{month:02d}"
+            booked.append(
+                CapitationAdvanceBooked(
+                    advance_id,
+                    subject.id,
+                    subject.area_code,
+                    rule.payer,
+                    subject.bureau_id,
+                    year,
+                    month,
+                    advance.residents,
+                    advance.budget_fen,
+                    advance.amount_fen,
+                    now,
+                )
+            )
+    return booked
 
 
 def _subjects(residents: list[ResidentCapitation], year: int) -> list[_Subject]:
@@ -207,6 +265,15 @@ def _most_common(areas: list[str]) -> str:
     return Counter(areas).most_common(1)[0][0]
 
 
+def _advanced(state: CapitationYear, subject: _Subject, year: int) -> int:
+    """The monthly advances the fund paid the subject for the year: an institution's; a team none."""
+    if subject.kind != "institution":
+        return 0
+    return sum(
+        a.amount_fen for (institution, _), a in state.advances.items() if institution == subject.id and a.year == year
+    )
+
+
 def _referred_by(fee: ReferralFeeCharged, subject: _Subject) -> bool:
     return fee.team_id == subject.id if subject.kind == "team" else fee.institution_id == subject.id
 
@@ -226,6 +293,20 @@ def _domain(recorded: CapitationReconciliationRecorded | None) -> Reconciliation
         return None
     kind, subject = recorded.subject_kind, recorded.subject_id
     return Reconciliation(kind, subject, recorded.year, recorded.sequence, recorded.figures, recorded.difference)
+
+
+def figures_v1_to_v2(figures: dict[str, Any]) -> dict[str, Any]:
+    """Figures recorded before the monthly advances: nothing advanced, the whole balance due."""
+    due = figures["budget_fen"] - figures["returned_fen"] + figures["covered_fen"]
+    return figures | {"advanced_fen": 0, "balance_due_fen": due}
+
+
+def reconciliation_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    difference = data.get("difference")
+    return data | {
+        "figures": figures_v1_to_v2(data["figures"]),
+        "difference": figures_v1_to_v2(difference) if difference else None,
+    }
 
 
 def reconciliation_id(kind: str, subject: str, year: int, sequence: int) -> str:

@@ -81,3 +81,17 @@ class AppraisalNotPublished(DomainError):
 class UnknownDistribution(DomainError):
     kind = "not_found"
     code = "unknown-distribution"
+
+
+class MonthNotDue(DomainError):
+    """An advance is paid from the first day of its month: a scheduled job books only what is due."""
+
+    kind = "conflict"
+    code = "month-not-due"
+
+
+class NotMonthlyAdvances(DomainError):
+    """The area's rule pays its advances in fewer parts than the months of the year."""
+
+    kind = "conflict"
+    code = "not-monthly-advances"

@@ -70,6 +70,8 @@ class Figures:
     returned_fen: int  # of a surplus, back to the fund
     borne_fen: int  # of an overspend, borne by the subject
     covered_fen: int  # of an overspend, covered by the fund
+    advanced_fen: int  # paid ahead by the fund in the monthly advances (to institutions only)
+    balance_due_fen: int  # budget - returned + covered - advanced: what the fund still owes (negative: is owed)
 
     def minus(self, earlier: Figures) -> Figures:
         return Figures(*(getattr(self, f.name) - getattr(earlier, f.name) for f in fields(self)))
@@ -85,7 +87,9 @@ class Reconciliation:
     restated: Figures | None  # the difference from the previous reconciliation
 
 
-def figures(budget: Budget, spent: Spending, retention: SurplusRetention) -> Figures:
+def figures(budget: Budget, spent: Spending, retention: SurplusRetention, advanced_fen: int = 0) -> Figures:
+    """The year's figures; the fund owes the budget less the surplus returned plus the overspend it
+    covers (spending + retained - borne), of which `advanced_fen` it paid in the monthly advances."""
     surplus = budget.total_fen - spent.total_fen
     retained = borne = 0
     if surplus >= 0:
@@ -105,19 +109,22 @@ def figures(budget: Budget, spent: Spending, retention: SurplusRetention) -> Fig
         max(surplus, 0) - retained,
         borne,
         max(-surplus, 0) - borne,
+        advanced_fen,
+        budget.total_fen - (max(surplus, 0) - retained) + (max(-surplus, 0) - borne) - advanced_fen,
     )
 
 
-def reconcile(
+def reconcile(  # noqa: PLR0913
     subject: tuple[Literal["team", "institution"], str],
     budget: Budget,
     spent: Spending,
     retention: SurplusRetention,
     previous: Reconciliation | None = None,
+    advanced_fen: int = 0,
 ) -> Reconciliation | None:
     """The year's reconciliation, or a restatement of `previous`; None when nothing changed
     (the same claims read again restate nothing: reconciling is idempotent)."""
-    now = figures(budget, spent, retention)
+    now = figures(budget, spent, retention, advanced_fen)
     if previous is None:
         return Reconciliation(subject[0], subject[1], budget.year, 0, now, None)
     if previous.figures == now:
