@@ -3,52 +3,61 @@ when the run starts; residents (or their team) book a share of the visits, which
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from fdcs.simulation import people
 from fdcs.simulation.acts import WAITS, at
+from fdcs.simulation.area import Team
 from fdcs.simulation.care import SESSION_DAYS, SESSION_STARTS, SLOT_MINUTES, SLOTS, Care
 from fdcs.simulation.population import Resident
 
 SPAN = 92  # a schedule covers at most 92 days after its first: the run's days in spans of it
+AHEAD = 21  # days before its span a schedule is published
 PLACES = 10  # per slot: residents of one doctor booking the same slot never fill it, so who books is the seed's
 # The doctor's roster reaches health-records with signing's event: until then, not a member.
 ROSTER_LATER = {"/problems/not-a-team-member", "/problems/forbidden"}
 
 
 class Bookings(Care):
-    async def publish_schedules(self) -> None:
-        """Every institution publishes its doctors' weekly sessions for the whole run."""
+    async def publish_schedules(self, n: int, concurrency: int) -> None:
+        """Institutions publish their doctors' weekly sessions a span at a time (92 days at most): the
+        first when the run starts, each next one three weeks before it (residents book up to two
+        weeks ahead). The doctors' side by side: each has agenda streams of its own."""
         last = date(self.state.year, 12, 31)
-        for team in self.county.teams:
-            for doctor_id in team.doctors:
-                first = self.start
-                while first <= last:
-                    body = {
-                        "team_id": team.team_id,
-                        "doctor_id": doctor_id,
-                        "weekdays": list(SESSION_DAYS),
-                        "starts": _clock(SESSION_STARTS),
-                        "ends": _clock(SESSION_STARTS + SLOTS * SLOT_MINUTES),
-                        "slot_minutes": SLOT_MINUTES,
-                        "capacity": PLACES,
-                        "first_day": first.isoformat(),
-                        "last_day": min(first + timedelta(days=SPAN - 1), last).isoformat(),
-                    }
-                    await self.tally(
-                        "schedules published",
-                        self.once_known(
-                            "health-records",
-                            "POST",
-                            f"/institutions/{team.institution_id}/schedules",
-                            people.doctor(team),
-                            at(self.start, 8),
-                            body,
-                            step=f"schedule-{doctor_id}-{first.isoformat()}",
-                            known_later=ROSTER_LATER,
-                        ),
-                    )
-                    first += timedelta(days=SPAN)
+        first = self.start + timedelta(days=(n + AHEAD) // SPAN * SPAN if n else 0)
+        if first > last or (n and (n + AHEAD) % SPAN):
+            return
+        limit = asyncio.Semaphore(concurrency)
+
+        async def publish(team: Team, doctor_id: str) -> None:
+            body = {
+                "team_id": team.team_id,
+                "doctor_id": doctor_id,
+                "weekdays": list(SESSION_DAYS),
+                "starts": _clock(SESSION_STARTS),
+                "ends": _clock(SESSION_STARTS + SLOTS * SLOT_MINUTES),
+                "slot_minutes": SLOT_MINUTES,
+                "capacity": PLACES,
+                "first_day": first.isoformat(),
+                "last_day": min(first + timedelta(days=SPAN - 1), last).isoformat(),
+            }
+            async with limit:
+                await self.tally(
+                    "schedules published",
+                    self.once_known(
+                        "health-records",
+                        "POST",
+                        f"/institutions/{team.institution_id}/schedules",
+                        people.doctor(team),
+                        at(self.start + timedelta(days=n), 8),
+                        body,
+                        step=f"schedule-{doctor_id}-{first.isoformat()}",
+                        known_later=ROSTER_LATER,
+                    ),
+                )
+
+        await asyncio.gather(*(publish(team, doctor) for team in self.county.teams for doctor in team.doctors))
 
     async def book(  # noqa: PLR0913
         self, person: Resident, contract_id: str, visit_day: int, slot: int, missed: bool, d: date

@@ -36,7 +36,7 @@ class Year(Devices):
         d = self.start + timedelta(days=n)
         if n == 0:
             await self.register_teams()
-            await self.publish_schedules()
+        await self.publish_schedules(n, concurrency)
         acts = self._acts_of(n, d)
         await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # places first
         await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
