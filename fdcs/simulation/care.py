@@ -102,7 +102,8 @@ class Care(Acts):
         doctor sees the resident a few days later instead. The day the visit happens on."""
         n = self.day_of(day)
         rng = self.rng("booking", person.serial, n)
-        if rng.random() >= BOOKED or day.isoweekday() not in SESSION_DAYS:
+        after_the_run = day > date(self.state.year, 12, 31)  # no sessions published then
+        if rng.random() >= BOOKED or day.isoweekday() not in SESSION_DAYS or after_the_run:
             return n
         missed = rng.random() < MISSED
         booked_on = max(day - timedelta(days=rng.randrange(1, 15)), d + timedelta(days=1))

@@ -99,11 +99,16 @@ class FakePlatform(Platform):
                 return self._contract(old["resident_ref"], body["team_id"], body["doctor_id"], body["starts_on"])
             starts = date.fromisoformat(old["ends_on"]) + timedelta(days=1)
             return self._contract(old["resident_ref"], old["team_id"], old["doctor_id"], starts.isoformat())
+        return self._assigned(method, path)
+
+    @staticmethod
+    def _assigned(method: str, path: str) -> dict[str, str]:
+        """The ids (and a device's secret) a new referral, appointment or device is given."""
         if path == "/referrals":
             return {"referral_id": str(uuid.uuid4())}
-        if parts[-1] == "appointments" and method == "POST":
+        if path.endswith("/appointments") and method == "POST":
             return {"appointment_id": str(uuid.uuid4())}
-        if parts[-1] == "devices":
+        if path.endswith("/devices"):
             return {"device_id": str(uuid.uuid4()), "secret": uuid.uuid4().hex}
         return {}
 
