@@ -31,6 +31,11 @@ DEPARTMENTS = {
 # A hospital may answer the day a referral is issued (its agenda runs after the referral): it
 # answers later that day than the doctor referred, or the referral service refuses the step.
 REFERRED_AT, ANSWERED_AT = 14, 16
+# Each doctor's weekly morning sessions (Monday to Saturday, 8:00 to 10:00 local, quarter-hour slots):
+# a third of visits is booked in one, a few of them missed. The visit itself is at 10:00, as ever.
+BOOKED, MISSED = 1 / 3, 0.08
+SESSION_DAYS = (1, 2, 3, 4, 5, 6)
+SESSION_STARTS, SLOT_MINUTES, SLOTS = 8 * 60, 15, 8  # minutes after midnight; 8 slots to 10:00
 
 
 class Referral(NamedTuple):
@@ -42,11 +47,12 @@ class Referral(NamedTuple):
 
 
 class Care(Acts):
-    async def plan(self, person: Resident, contract_id: str, attempt: int, d: date) -> None:
-        """The doctor reads the resident's plan and books its visits for the contract year."""
+    async def plan(self, person: Resident, contract_id: str, attempt: int, d: date) -> bool:
+        """The doctor reads the resident's plan and books its visits for the contract year
+        (True once read)."""
         held = self.current(person.serial, contract_id)
         if held is None:
-            return
+            return False
         team = self.teams[held.team_id]
         try:  # the record opens when signing's event arrives
             plan = await self.once_known(
@@ -59,8 +65,9 @@ class Care(Acts):
         except Refused:  # still not open: look again tomorrow
             if attempt < 5:
                 self.state.plan(self.day_of(d) + 1, "plan", person.serial, contract_id, attempt + 1)
-            return
+            return False
         self._book_visits(person, held.contract_id, plan["services"], team.quality, d)
+        return True
 
     def _book_visits(
         self, person: Resident, contract_id: str, services: list[dict[str, Any]], quality: float, d: date
@@ -84,14 +91,25 @@ class Care(Acts):
                 kinds.update(service["measurements"])
         for month, (items, kinds) in visits.items():
             day = max(month + timedelta(days=rng.randrange(25)), d + timedelta(days=1))
+            measured = self._measure(person, sorted(kinds), quality, rng)
             self.state.plan(
-                self.day_of(day),
-                "visit",
-                person.serial,
-                contract_id,
-                items,
-                self._measure(person, sorted(kinds), quality, rng),
+                self._booked(person, contract_id, day, d), "visit", person.serial, contract_id, items, measured
             )
+
+    def _booked(self, person: Resident, contract_id: str, day: date, d: date) -> int:
+        """A share of visits is booked beforehand (drawn per resident and day, its own stream, so the
+        visits drawn before appointments existed stay the same); a few of those are missed, and the
+        doctor sees the resident a few days later instead. The day the visit happens on."""
+        n = self.day_of(day)
+        rng = self.rng("booking", person.serial, n)
+        after_the_run = day > date(self.state.year, 12, 31)  # no sessions published then
+        if rng.random() >= BOOKED or day.isoweekday() not in SESSION_DAYS or after_the_run:
+            return n
+        missed = rng.random() < MISSED
+        booked_on = max(day - timedelta(days=rng.randrange(1, 15)), d + timedelta(days=1))
+        slot = person.serial % SLOTS  # residents spread over the morning's slots
+        self.state.plan(self.day_of(booked_on), "book", person.serial, contract_id, n, slot, missed)
+        return n + rng.randrange(2, 8) if missed else n
 
     @staticmethod
     def _measure(person: Resident, kinds: list[str], quality: float, rng: random.Random) -> list[list[Any]]:

@@ -34,6 +34,11 @@ def resident(ref: str) -> dict[str, str | None]:
     return {"sub": f"sim-{ref}", "role": "resident", "resident": ref}
 
 
+def device(secret: str) -> dict[str, str | None]:
+    """A resident's device posting its readings (`Authorization: Device <secret>`)."""
+    return {"device": secret}
+
+
 def hospital(hospital_id: str) -> dict[str, str | None]:
     return {"sub": f"sim-{hospital_id}", "role": "hospital", "hospital": hospital_id}
 

@@ -64,7 +64,9 @@ class Platform:
         params: dict[str, Any] | None = None,
         again: bool = False,  # a call the platform had refused for want of events: one more try
     ) -> Any:
-        headers = {"Authorization": f"Bearer {self.token(**who)}"}
+        # A device authenticates with the secret it was given when linked, not a person's token.
+        credential = f"Device {who['device']}" if "device" in who else f"Bearer {self.token(**who)}"
+        headers = {"Authorization": credential}
         if at is not None:  # None: a public read (health), which no one may tell the time
             headers["X-Simulated-Time"] = at.isoformat()
         if step is not None:

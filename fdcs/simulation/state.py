@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-LAYOUT = 2  # the checkpoint's shape: 2 names referrals by resident and day and keeps the request count
+LAYOUT = 3  # the checkpoint's shape: 3 adds appointments and devices (2 named referrals by resident and day)
 
 
 class OlderCheckpoint(Exception):
@@ -44,6 +44,9 @@ class State:
     agenda: dict[str, list[list[Any]]] = field(default_factory=dict)  # day → [kind, args…]
     counts: dict[str, int] = field(default_factory=dict)
     requests: int = 0  # sent through the last whole day, by this run and the runs it resumes
+    # resident serial → [device id, secret, day linked]. Never undone: the platform shows a device's
+    # secret once, so a day run again after an interruption (its link replayed) still has it.
+    devices: dict[str, list[Any]] = field(default_factory=dict)
     layout: int = LAYOUT
 
     def __post_init__(self) -> None:

@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from functools import partial
 
-from fdcs.simulation.care import Care, Referral
+from fdcs.simulation.care import Referral
+from fdcs.simulation.devices import Devices
 from fdcs.simulation.population import Resident
 
-Act = Callable[[], Awaitable[None]]
+Act = Callable[[], Awaitable[object]]
 # Whose acts run one after the other: a resident's (by serial), or, for acts that take or free a
 # team's places (signing, leaving, switching, renewing), a township's (by its code). Those compete
 # for the last place of a full team, and a township's residents sign only with its teams: in
@@ -21,7 +22,7 @@ Act = Callable[[], Awaitable[None]]
 Queue = int | str
 
 
-class Year(Care):
+class Year(Devices):
     """From 1 December of the year before (the contracts already running when the year starts)
     to 31 December of the year; the appraisal and the money are for the year itself."""
 
@@ -35,6 +36,7 @@ class Year(Care):
         d = self.start + timedelta(days=n)
         if n == 0:
             await self.register_teams()
+        await self.publish_schedules(n, concurrency)
         acts = self._acts_of(n, d)
         await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # places first
         await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
@@ -99,6 +101,13 @@ class Year(Care):
             return person.serial, lambda: self.plan(person, str(args[1]), int(args[2]), d)  # type: ignore[call-overload]
         if kind == "visit":
             return person.serial, lambda: self.visit(person, str(args[1]), args[2], args[3], d)  # type: ignore[arg-type]
+        if kind == "book":
+            return person.serial, lambda: self.book(person, str(args[1]), int(args[2]), int(args[3]), bool(args[4]), d)  # type: ignore[call-overload]
+        if kind == "attend":
+            ref, appointment, team, doctor = map(str, args[1:5])
+            return person.serial, lambda: self.attend(person, ref, appointment, team, doctor, bool(args[5]), d)
+        if kind == "readings":
+            return person.serial, lambda: self.readings(person, int(args[1]), d)  # type: ignore[call-overload]
         if kind == "rate":
             return person.serial, lambda: self.rate(person, str(args[1]), d)
         if kind == "renew":  # after the resident's other acts of the day, in serial order by township

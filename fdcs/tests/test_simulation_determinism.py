@@ -68,8 +68,8 @@ class FakePlatform(Platform):
             self.requests += 1
             self._kinds[path.rsplit("/", 1)[-1]] += 1
             self.sent.append(self._named([service, method, path, at and at.isoformat(), body, step]))
-        if step is not None and step in self._replies:
-            return self._replies[step]
+        if step is not None and step in self._replies:  # a replay shows no device secret, as the platform's
+            return {k: v for k, v in self._replies[step].items() if k != "secret"}
         answer = self._answer(method, path, body)
         if step is not None:
             self._replies[step] = answer
@@ -99,8 +99,17 @@ class FakePlatform(Platform):
                 return self._contract(old["resident_ref"], body["team_id"], body["doctor_id"], body["starts_on"])
             starts = date.fromisoformat(old["ends_on"]) + timedelta(days=1)
             return self._contract(old["resident_ref"], old["team_id"], old["doctor_id"], starts.isoformat())
+        return self._assigned(method, path)
+
+    @staticmethod
+    def _assigned(method: str, path: str) -> dict[str, str]:
+        """The ids (and a device's secret) a new referral, appointment or device is given."""
         if path == "/referrals":
             return {"referral_id": str(uuid.uuid4())}
+        if path.endswith("/appointments") and method == "POST":
+            return {"appointment_id": str(uuid.uuid4())}
+        if path.endswith("/devices"):
+            return {"device_id": str(uuid.uuid4()), "secret": uuid.uuid4().hex}
         return {}
 
     def _take_place(self, team_id: str) -> None:
@@ -147,6 +156,10 @@ def test_a_seed_sends_and_counts_the_same_whatever_ids_the_platform_assigns(tmp_
     assert one.counts == other.counts and one.requests == other.requests == len(first.sent)
     assert one.counts["referrals complete"] > 5 and one.counts["visits"] > 100  # enough to tell
     assert one.counts["no team with room"] > 5  # full teams: who took their last places is the seed's doing
+    booked, attended, missed = (one.counts[f"appointments {what}"] for what in ("booked", "attended", "missed"))
+    assert one.counts["visits"] / 4 < booked and attended + missed <= booked  # a few booked for after the year
+    assert 0 < missed < attended / 5
+    assert one.counts["devices linked"] > 5 and one.counts["readings sent"] > 10 * one.counts["devices linked"]
 
 
 def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one_does(tmp_path: Path) -> None:
@@ -154,7 +167,8 @@ def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one
     uninterrupted = run(whole, tmp_path / "whole")
     broken, stopped_on = FakePlatform(tmp_path / "keys"), []
 
-    for cut in (("contracts", 40), ("visits", 150), ("referrals", 3), ("visits", 300)):  # in the middle of days
+    # In the middle of days; one on a day a device is linked (the replayed link shows no secret).
+    for cut in (("contracts", 40), ("devices", 3), ("visits", 150), ("referrals", 3), ("visits", 300)):
         broken.cut_after = cut
         with pytest.raises(PowerCut):
             run(broken, tmp_path / "broken", fresh=False)

@@ -79,6 +79,9 @@ def test_a_simulated_year_shows_on_the_dashboard(
 
     assert "contracts signed" in summary and "Best team" in summary
     assert re.search(r"overall \d+\.\d%, key populations \d+\.\d%", summary), summary
+    for done in ("appointments booked", "appointments attended", "appointments missed", "readings sent"):
+        assert re.search(rf"^  {done}: [1-9]", summary, re.MULTILINE), summary  # residents book, devices report
+    assert "appointments booked: refused" not in summary and "reading batches: refused" not in summary, summary
     assert max(filled.values()) <= FULL_WITHIN, filled
 
 

@@ -125,6 +125,7 @@ def test_a_seed_gives_the_same_year_on_another_platform_though_stopped_and_resum
         stopped_on, resumed = asyncio.run(stopped_and_resumed(urls, jwt_keys, tmp_path / "two", requests // 2))
 
     assert "contracts signed" in whole and "Best team" in whole
+    assert "appointments attended" in whole and "readings sent" in whole, whole  # the same, resumed or not
     assert 100 < stopped_on < 600  # in the middle of the run
     assert " due " in whole  # the money each month's close settled: a close waits for billing's inputs
     assert resumed == whole
