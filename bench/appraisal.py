@@ -30,10 +30,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
-from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
-from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
-from appraisal.adapters.facts_reader import FactsReader  # noqa: E402
-from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
+from appraisal.adapters.files.catalogue import load_catalogue  # noqa: E402
+from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
+from appraisal.adapters.projections.facts_reader import FactsReader  # noqa: E402
+from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
 from appraisal.application.appraising import Appraising  # noqa: E402
 from appraisal.bootstrap import engine_for, facts_projection, own_views_follower  # noqa: E402
 from appraisal.domain.appraisal import Appraisal, appraise  # noqa: E402

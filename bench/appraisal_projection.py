@@ -22,11 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
-from appraisal.adapters.cases_projection import CasesProjection  # noqa: E402
-from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
-from appraisal.adapters.facts_projection import FactsProjection  # noqa: E402
-from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
-from appraisal.adapters.resident_reads import histories  # noqa: E402
+from appraisal.adapters.files.catalogue import load_catalogue  # noqa: E402
+from appraisal.adapters.projections.cases import CasesProjection  # noqa: E402
+from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
+from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
+from appraisal.adapters.projections.resident_reads import histories  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
 from appraisal.domain.appraisal import from_counts  # noqa: E402
 from appraisal.domain.periods import Period, Window  # noqa: E402

@@ -51,8 +51,8 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
-from appraisal.adapters.catalogue_file import load_catalogue  # noqa: E402
-from appraisal.adapters.figures_reader import FiguresReader  # noqa: E402
+from appraisal.adapters.files.catalogue import load_catalogue  # noqa: E402
+from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
 from appraisal.application.appraising import Appraising  # noqa: E402
 from appraisal.bootstrap import SUBSCRIBED, engine_for, migrate  # noqa: E402
 from appraisal.domain.periods import Period  # noqa: E402

@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
-from health_records.adapters.norms_file import load_norms  # noqa: E402
+from health_records.adapters.files.norms import load_norms  # noqa: E402
 from health_records.application.commands import LinkDevice, NoteContractStarted  # noqa: E402
 from health_records.application.devices import Devices, hash_secret  # noqa: E402
 from health_records.application.inbound import Inbound  # noqa: E402
 from health_records.bootstrap import store_for  # noqa: E402
 from health_records.domain.care_events import ContractedItem, ContractedPackage, ContractStarted  # noqa: E402
 from health_records.domain.devices import DeviceLinked  # noqa: E402
-from health_records.settings import Settings  # noqa: E402
+from health_records.settings import HealthRecordsSettings  # noqa: E402
 from shared.commands import CommandContext, CommandProcessor  # noqa: E402
 from shared.devkeys import ensure_keys  # noqa: E402
 from shared.principal import Principal  # noqa: E402
@@ -44,7 +44,7 @@ PACKAGE = ContractedPackage("hypertension", (ContractedItem("hypertension_follow
 
 def seed(url: str, devices: int) -> list[tuple[str, str]]:
     """Hypertensive residents of team T1, one device each: (device id, secret)."""
-    store = store_for(Settings(database_url=url, database_schema="health_records"))
+    store = store_for(HealthRecordsSettings(database_url=url, database_schema="health_records"))
     processor, now = CommandProcessor(store), datetime.now(UTC)
     doctor, linked = Principal("doc-1", "family_doctor", team_id="T1"), []
     for n in range(devices):
@@ -58,7 +58,7 @@ def seed(url: str, devices: int) -> list[tuple[str, str]]:
         device = DeviceLinked(str(uuid.uuid4()), ref, "bp_monitor", hash_secret(secret), "doc-1", now)
         work = [
             Inbound(load_norms()).note_contract_started(NoteContractStarted(started)),
-            Devices(Settings().timezone).link_device(doctor, LinkDevice(ref, device)),
+            Devices(HealthRecordsSettings().timezone).link_device(doctor, LinkDevice(ref, device)),
         ]
         for w in work:
             processor.execute_now(w, CommandContext("bench", str(uuid.uuid4()), "f", "c", "c", now))

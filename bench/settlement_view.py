@@ -30,10 +30,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
-from billing.adapters.settlement_view import SettlementView  # noqa: E402
+from billing.adapters.projections.settlement_view import SettlementView  # noqa: E402
 from billing.bootstrap import engine_for  # noqa: E402
 from billing.domain.periods import Calendar  # noqa: E402
-from billing.settings import Settings  # noqa: E402
+from billing.settings import BillingSettings  # noqa: E402
 from shared.contracts import Envelope, PublicEvent, topics  # noqa: E402
 from shared.contracts.billing import ContractCharged, FeeSettled, WithheldReleased  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
@@ -209,7 +209,10 @@ def reads(api: Api, size: Size, say: Callable[[str], None]) -> dict[str, Any]:
 
 
 def run(
-    size: Size, settings: Callable[[str], Settings], serve: Callable[[str], Api], say: Callable[[str], None] = print
+    size: Size,
+    settings: Callable[[str], BillingSettings],
+    serve: Callable[[str], Api],
+    say: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     """Two cities of the same institutions and year, one with a tenth of the charges, each in a
     schema of its own with an API of its own: load it, then read it. Returns each city's figures."""
@@ -256,7 +259,7 @@ def main() -> None:
         return Api(service, processes.pids()[-1], token)
 
     try:
-        run(size, lambda schema: Settings(database_url=url, database_schema=schema), serve)
+        run(size, lambda schema: BillingSettings(database_url=url, database_schema=schema), serve)
     finally:
         processes.stop()
         servers.close()

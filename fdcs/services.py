@@ -48,9 +48,15 @@ SERVICES = {
     for s in (
         Service("signing", "signing", "signing.settings.SigningSettings", relays=True, projects=True),
         Service("referral", "referral", "referral.settings.ReferralSettings", relays=True, projects=True),
-        Service("billing", "billing", "billing.settings.Settings", relays=True, projects=True, rebuilds=True),
+        Service("billing", "billing", "billing.settings.BillingSettings", relays=True, projects=True, rebuilds=True),
         Service("appraisal", "appraisal", "appraisal.settings.AppraisalSettings", relays=True, projects=True),
-        Service("health-records", "health_records", "health_records.settings.Settings", relays=True, projects=True),
+        Service(
+            "health-records",
+            "health_records",
+            "health_records.settings.HealthRecordsSettings",
+            relays=True,
+            projects=True,
+        ),
     )
 }
 
@@ -62,8 +68,8 @@ if TYPE_CHECKING:  # each bootstrap is a ServiceModule of its settings (checked 
     import referral.bootstrap
     import signing.bootstrap
     from appraisal.settings import AppraisalSettings
-    from billing.settings import Settings as BillingSettings
-    from health_records.settings import Settings as HealthRecordsSettings
+    from billing.settings import BillingSettings
+    from health_records.settings import HealthRecordsSettings
     from referral.settings import ReferralSettings
     from signing.settings import SigningSettings
 

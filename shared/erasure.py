@@ -20,6 +20,8 @@ from shared.contracts.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.eventstore.streams import EventTypes, StreamType
 
+Clock = Callable[[], datetime]
+
 FOLLOWED = "erased_in_signing"  # the tombstone's reason: signing's audit keeps the resident's own
 
 
@@ -41,13 +43,15 @@ def erasures(events: EventTypes) -> StreamType[ErasureNoted | None]:
 
 
 class Erasures:
-    def __init__(self, store: EventStore, processor: CommandProcessor, kind: StreamType[ErasureNoted | None]) -> None:
+    def __init__(
+        self, store: EventStore, processor: CommandProcessor, kind: StreamType[ErasureNoted | None], now: Clock
+    ) -> None:
         assert store.sealer is not None, "a service that follows erasures seals personal data"
-        self._vault, self._processor, self._kind = store.sealer.vault, processor, kind
+        self._vault, self._processor, self._kind, self._now = store.sealer.vault, processor, kind, now
 
-    def follow(self, envelope: Envelope, event: signing.ResidentErased, now: Callable[[], datetime]) -> None:
+    def follow(self, envelope: Envelope, event: signing.ResidentErased) -> None:
         self._vault.erase(event.resident_ref, FOLLOWED, event.erased_at)
-        self._processor.execute_now(self._note(event), context_for_event(envelope, "signing", now()))
+        self._processor.execute_now(self._note(event), context_for_event(envelope, "signing", self._now()))
 
     def _note(self, event: signing.ResidentErased) -> Work:
         ref, kind = event.resident_ref, self._kind

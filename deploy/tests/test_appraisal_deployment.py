@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from appraisal.adapters.catalogue_file import DEFAULT, load_catalogue
+from appraisal.adapters.files.catalogue import DEFAULT, load_catalogue
 from appraisal.settings import AppraisalSettings
 from deploy.tests.manifests import Obj, containers, environment, named
 

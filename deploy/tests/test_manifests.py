@@ -12,7 +12,7 @@ import pytest
 from deploy.tests import kafka_policy, monitoring, policy
 from deploy.tests.manifests import APPLIED_ON_PURPOSE, OVERLAYS, Obj, containers, environment, named
 from deploy.tests.schemas import validation_errors
-from signing.adapters.catalogue_file import load_catalogue
+from signing.adapters.files.catalogue import load_catalogue
 
 Rendered = Callable[[str], list[Obj]]
 INSTALLATIONS = [f"overlays/{o}" for o in OVERLAYS]

@@ -14,7 +14,7 @@ import pytest
 
 from bench import settlement_view
 from bench.load import LoadSettings, run_levels
-from billing.settings import Settings as BillingSettings
+from billing.settings import BillingSettings
 from shared.servers.broker import PlatformKafka
 from shared.testing.processes import Processes
 

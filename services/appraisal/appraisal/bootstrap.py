@@ -7,16 +7,21 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from appraisal.adapters import http, http_population, http_results, http_series, http_view, own_views
-from appraisal.adapters.cases_projection import CasesProjection
-from appraisal.adapters.cases_tables import partition
-from appraisal.adapters.catalogue_file import load_catalogue
-from appraisal.adapters.contracts_signed import ContractsSignedByTeam
-from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.adapters.facts_tables import FOLLOWERS, METADATA
-from appraisal.adapters.figures_reader import FiguresReader
+from appraisal.adapters.files.catalogue import load_catalogue
+from appraisal.adapters.http import population as http_population
+from appraisal.adapters.http import results as http_results
+from appraisal.adapters.http import series as http_series
+from appraisal.adapters.http import signed as http
+from appraisal.adapters.http import view as http_view
+from appraisal.adapters.projections import own_views
+from appraisal.adapters.projections.cases import CasesProjection
+from appraisal.adapters.projections.cases_tables import partition
+from appraisal.adapters.projections.contracts_signed import ContractsSignedByTeam
+from appraisal.adapters.projections.facts import FactsProjection
+from appraisal.adapters.projections.facts_tables import FOLLOWERS, METADATA
+from appraisal.adapters.projections.figures_reader import FiguresReader
+from appraisal.adapters.projections.results import PublishedResults
 from appraisal.adapters.publishing import to_public
-from appraisal.adapters.results_view import PublishedResults
 from appraisal.application.appraising import Appraising
 from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from appraisal.adapters.catalogue_file import DEFAULT
+from appraisal.adapters.files.catalogue import DEFAULT
 from shared.settings import ServiceSettings
 
 GUANGDONG = ("4401", "4402", "4403", "4404", "4405", "4406", "4407", "4408", "4409", "4412", "4413", "4414", "4415",

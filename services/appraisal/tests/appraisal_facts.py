@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from appraisal.adapters.catalogue_file import load_catalogue
+from appraisal.adapters.files.catalogue import load_catalogue
 from appraisal.domain.appraisal import Appraisal, appraise
 from appraisal.domain.facts import (
     CareFact,

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
-from appraisal.adapters.cases_projection import CasesProjection
-from appraisal.adapters.cases_reads import cases_at, counts_at, keep, residents
-from appraisal.adapters.cases_tables import CASE_CHANGES, CASE_TOTALS, CASES_TABLES
-from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.adapters.facts_reader import FactsReader
-from appraisal.adapters.figures_reader import FiguresReader
-from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
+from appraisal.adapters.projections.cases import CasesProjection
+from appraisal.adapters.projections.cases_reads import cases_at, counts_at, keep, residents
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_TOTALS, CASES_TABLES
+from appraisal.adapters.projections.facts import FactsProjection
+from appraisal.adapters.projections.facts_reader import FactsReader
+from appraisal.adapters.projections.figures_reader import FiguresReader
+from appraisal.adapters.projections.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
 from appraisal.bootstrap import engine_for
 from appraisal.domain.appraisal import Appraisal, appraise, in_stratum
 from appraisal.domain.cases import Case

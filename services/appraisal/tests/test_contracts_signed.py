@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from appraisal.adapters.contracts_signed import ContractsSignedByTeam
-from appraisal.adapters.facts_projection import FactsProjection
+from appraisal.adapters.projections.contracts_signed import ContractsSignedByTeam
+from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.bootstrap import create_app, engine_for
 from appraisal.settings import AppraisalSettings
 from shared.contracts import Envelope, parse_event, topics

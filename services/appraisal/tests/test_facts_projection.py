@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from appraisal.adapters.facts_projection import FactsProjection
-from appraisal.adapters.facts_reader import FactsReader
-from appraisal.adapters.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
+from appraisal.adapters.projections.facts import FactsProjection
+from appraisal.adapters.projections.facts_reader import FactsReader
+from appraisal.adapters.projections.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
 from appraisal.bootstrap import engine_for
 from appraisal.domain import facts as f
 from appraisal.domain.appraisal import appraise

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from appraisal.adapters.figures_reader import FiguresReader
+from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.application.appraising import Appraising, Read
 from appraisal.application.views import Filters, figures_view, scores_view
 from appraisal.domain.catalogue import CatalogueVersion

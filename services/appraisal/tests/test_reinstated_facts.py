@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from appraisal.adapters.fact_rows import fact_of
-from appraisal.adapters.facts_history import FactsHistory, Knowns
+from appraisal.adapters.projections.fact_rows import fact_of
+from appraisal.adapters.projections.facts_history import FactsHistory, Knowns
 from appraisal.domain.facts import ContractFact, Ending, Where
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import Delivery

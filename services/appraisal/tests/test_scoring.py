@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from appraisal.adapters.catalogue_file import DEFAULT, load_catalogue
+from appraisal.adapters.files.catalogue import DEFAULT, load_catalogue
 from appraisal.domain.appraisal import appraise, drafts
 from appraisal.domain.errors import InvalidPeriod, NoCatalogueInForce
 from appraisal.domain.facts import Facts, Where

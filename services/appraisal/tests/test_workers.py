@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from appraisal.adapters.catalogue_file import load_catalogue
-from appraisal.adapters.facts_reader import FactsReader
-from appraisal.adapters.figures_reader import FiguresReader
+from appraisal.adapters.files.catalogue import load_catalogue
+from appraisal.adapters.projections.facts_reader import FactsReader
+from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.application.appraising import Appraising
 from appraisal.application.views import Filters, figures_view, scores_view
 from appraisal.bootstrap import SUBSCRIBED, create_relay, create_workers, engine_for, facts_projection

@@ -5,52 +5,54 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
-from billing.adapters import http, http_capitation, http_performance, http_view
-from billing.adapters.capitation_rules_file import load_capitation_rules
-from billing.adapters.contributions import Contributions
-from billing.adapters.fee_rules_file import load_fee_rules
-from billing.adapters.inbound import Inbound
-from billing.adapters.inputs import KafkaInputs
+from billing.adapters.consumers import Inbound, health_services, inputs
+from billing.adapters.files.capitation_rules import load_capitation_rules
+from billing.adapters.files.fee_rules import load_fee_rules
+from billing.adapters.http import capitation as http_capitation
+from billing.adapters.http import commands as http
+from billing.adapters.http import performance as http_performance
+from billing.adapters.http import view as http_view
+from billing.adapters.projections.settlement_view import SettlementView, replay
+from billing.adapters.projections.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.adapters.publishing import to_public
-from billing.adapters.settlement_view import SettlementView, replay
-from billing.adapters.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.application.capitation import Capitation
 from billing.application.charging import Charging
 from billing.application.performance import PerformancePay
 from billing.application.settlement import Settlement
 from billing.domain.periods import Calendar
-from billing.settings import Settings
+from billing.settings import BillingSettings
 from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.messaging.partner_topics import PartnerTopics
+from shared.messaging.positions import KafkaInputs
 from shared.readmodels import LogFollower
 from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
 
 
-def store_for(settings: Settings) -> EventStore:
+def store_for(settings: BillingSettings) -> EventStore:
     return service_store(settings)
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: BillingSettings) -> Engine:
     return service_engine(settings, METADATA)
 
 
-def applications(settings: Settings) -> tuple[Charging, Settlement]:
+def applications(settings: BillingSettings) -> tuple[Charging, Settlement]:
     _, rules = load_fee_rules(settings.fee_rules_file)
     calendar = Calendar(settings.settlement_period_months)
     return Charging(rules, calendar), Settlement(rules, calendar)
 
 
-def capitation_for(settings: Settings) -> Capitation:
+def capitation_for(settings: BillingSettings) -> Capitation:
     return Capitation(load_capitation_rules(settings.capitation_rules_file)[1])
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
-    settings = settings or Settings()
+def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) -> FastAPI:
+    settings = settings or BillingSettings()
     tracing.configure("billing", settings)  # in each worker process uvicorn starts
     store, engine = store_for(settings), engine_for(settings)
     app = service_app(
@@ -76,13 +78,13 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     return app
 
 
-def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
+def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:
     bureaus = PartnerTopics(KafkaPublisher(settings), settings, topics.BUREAU_PREFIX, topics.bureau)
     return Relay(store or store_for(settings), bureaus, to_public, batch_size=settings.relay_batch_size)
 
 
 def create_workers(
-    settings: Settings, store: EventStore | None = None, engine: Engine | None = None
+    settings: BillingSettings, store: EventStore | None = None, engine: Engine | None = None
 ) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project billing` runs: contracts, appraisal results, every claims
     source's claims (by the topics' pattern) and completed referrals become commands; the
@@ -91,7 +93,7 @@ def create_workers(
     store, engine = store or store_for(settings), engine or engine_for(settings)
     charging, settlement = applications(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
-    inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
+    inbound = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
     view = SettlementView(engine, settlement.calendar, settings.timezone)
     return [
         KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings)),
@@ -102,7 +104,7 @@ def create_workers(
             settings,
             settings.contributions_consumer_group,
             [topics.HEALTH_SERVICES.name],
-            Contributions(processor, settings.timezone).handle,
+            health_services(processor, settings.timezone).handle,
             KafkaPublisher(settings),
         ),
         bureau_feed(store, engine),
@@ -124,7 +126,7 @@ def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:
     return LogFollower(store, engine, POSITIONS, "bureau-feed", add)  # type: ignore[arg-type]
 
 
-def rebuild(settings: Settings) -> None:
+def rebuild(settings: BillingSettings) -> None:
     """What `python -m fdcs rebuild billing` runs: the settlement view emptied and replayed from
     billing's own log through the relay's `to_public`, so it needs neither the broker nor its
     retention, and a database from before `charge_totals` gets its totals. Run it with the
@@ -137,6 +139,6 @@ def rebuild(settings: Settings) -> None:
         engine.dispose()
 
 
-def migrate(settings: Settings) -> None:
+def migrate(settings: BillingSettings) -> None:
     store_for(settings).close()
     engine_for(settings).dispose()

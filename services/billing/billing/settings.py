@@ -4,12 +4,12 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from billing.adapters import capitation_rules_file
-from billing.adapters.fee_rules_file import DEFAULT
+from billing.adapters.files import capitation_rules as capitation_rules_file
+from billing.adapters.files.fee_rules import DEFAULT
 from shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class BillingSettings(ServiceSettings):
     http_port: int = 8003
     database_schema: str = "billing"
     fee_rules_file: Path = Field(default=DEFAULT, description="Fee rules per area and year (JSON)")

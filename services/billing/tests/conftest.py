@@ -12,18 +12,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from billing.adapters.contributions import Contributions
-from billing.adapters.inbound import Inbound
-from billing.adapters.inputs import AllApplied
-from billing.adapters.settlement_view import SettlementView, replay
+from billing.adapters.consumers import Inbound, health_services, inputs
+from billing.adapters.projections.settlement_view import SettlementView, replay
 from billing.application.streams import ACCOUNTS
 from billing.application.views import account_view
 from billing.bootstrap import applications, capitation_for, create_app, engine_for, store_for
-from billing.settings import Settings
+from billing.settings import BillingSettings
 from shared.commands import CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.eventstore import EventStore
 from shared.messaging import Delivery
+from shared.messaging.positions import AllApplied
 from shared.testing.eventstore import OpenStore
 
 FIXTURES = Path(topics.__file__).with_name("fixtures")
@@ -56,13 +55,16 @@ class Billing:
     event = staticmethod(event)
     signed = staticmethod(signed)
 
-    def __init__(self, settings: Settings, client: TestClient, mint: Callable[..., str], clock: list[datetime]) -> None:
+    def __init__(
+        self, settings: BillingSettings, client: TestClient, mint: Callable[..., str], clock: list[datetime]
+    ) -> None:
         self.settings, self.client, self._mint, self.clock = settings, client, mint, clock
         self.store = store_for(settings)
         charging, settlement = applications(settings)
         processor = CommandProcessor(self.store)
-        self.inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
-        self.contributions = Contributions(processor, settings.timezone)  # its own consumer group
+        self.inbound = Inbound(charging, settlement, settings.timezone, capitation_for(settings))
+        self._inputs = inputs(processor, self.inbound)
+        self.contributions = health_services(processor, settings.timezone)  # its own consumer group
         self.view = SettlementView(engine_for(settings), settlement.calendar, settings.timezone)
         self.admin = self.as_("admin")
 
@@ -70,7 +72,7 @@ class Billing:
         return {"Authorization": f"Bearer {self._mint(role, **claims)}"}
 
     def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
-        consumer = self.contributions if topic == topics.HEALTH_SERVICES.name else self.inbound
+        consumer = self.contributions if topic == topics.HEALTH_SERVICES.name else self._inputs
         consumer.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
 
     def close(self, period: str, as_of: str, who: dict[str, str] | None = None, key: str | None = None) -> Any:
@@ -97,13 +99,14 @@ class Handlers:
     event = staticmethod(event)
     signed = staticmethod(signed)
 
-    def __init__(self, store: EventStore, settings: Settings) -> None:
+    def __init__(self, store: EventStore, settings: BillingSettings) -> None:
         self.store, self.processor = store, CommandProcessor(store)
         charging, settlement = applications(settings)
-        self.inbound = Inbound(self.processor, charging, settlement, settings.timezone, capitation_for(settings))
+        self.inbound = Inbound(charging, settlement, settings.timezone, capitation_for(settings))
+        self._inputs = inputs(self.processor, self.inbound)
 
     def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
-        self.inbound.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
+        self._inputs.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
 
     def account(self, contract_id: str) -> dict[str, Any]:
         """`GET /contracts/{id}/account`'s body (its `version` is the ETag)."""
@@ -114,19 +117,19 @@ class Handlers:
 @pytest.fixture
 def handlers(stores: OpenStore) -> Iterator[Handlers]:
     """Billing's handlers on the store of the test class (`InMemory` or `OnPostgres`)."""
-    harness = Handlers(stores(), Settings(environment="test"))
+    harness = Handlers(stores(), BillingSettings(environment="test"))
     yield harness
     harness.processor.close()
 
 
 @pytest.fixture
-def settings(service_settings: Callable[..., Any]) -> Settings:
-    settings: Settings = service_settings(Settings)
+def settings(service_settings: Callable[..., Any]) -> BillingSettings:
+    settings: BillingSettings = service_settings(BillingSettings)
     return settings
 
 
 @pytest.fixture
-def billing(settings: Settings, mint_token: Callable[..., str]) -> Iterator[Billing]:
+def billing(settings: BillingSettings, mint_token: Callable[..., str]) -> Iterator[Billing]:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
     app = create_app(settings, clock=lambda: clock[0])
     app.state.inputs = AllApplied()  # the harness hands billing its events itself (`deliver`)

@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.adapters.capitation_rules_file import load_capitation_rules
+from billing.adapters.files.capitation_rules import load_capitation_rules
 from billing.adapters.publishing import to_public
 from billing.application.streams import EVENTS
 from billing.domain.advances import MONTHS, exact_month_budget, monthly_advance

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from billing.adapters.capitation_rules_file import load_capitation_rules
+from billing.adapters.files.capitation_rules import load_capitation_rules
 from billing.domain.capitation import Coverage, monthly_advances, year_budget
 from billing.domain.reconciliation import Claim, ClaimKind, Reconciliation, claims_of, reconcile, spending
 

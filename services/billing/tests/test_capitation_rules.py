@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from billing.adapters.capitation_rules_file import DEFAULT, load_capitation_rules
+from billing.adapters.files.capitation_rules import DEFAULT, load_capitation_rules
 from billing.domain.errors import InvalidCapitationRule, NoCapitationRule
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from billing.application.streams import MEMBER_YEARS, RESIDENTS
 from billing.bootstrap import create_workers, engine_for, store_for
 from billing.domain import performance_year as py
-from billing.settings import Settings
+from billing.settings import BillingSettings
 from shared.contracts import topics
 from shared.messaging import KafkaPublisher, Message, ensure_topics
 from shared.testing.kafka import eventually
@@ -22,7 +22,7 @@ from .conftest import event, resident
 
 def test_a_new_claims_sources_topic_is_read_by_the_pattern(service_settings: Callable[..., Any]) -> None:
     run = uuid.uuid4().hex[:8]
-    settings: Settings = service_settings(Settings, consumer_group=f"billing.inbound-{run}")
+    settings: BillingSettings = service_settings(BillingSettings, consumer_group=f"billing.inbound-{run}")
     source = topics.claims(f"src{run}")
     ensure_topics(settings, [topics.CONTRACTS, topics.APPRAISAL_RESULTS, topics.REFERRALS, source])
     claim = event("claims.ClaimRecorded.v1", resident_ref=resident(run), claim_id="clm-1")
@@ -46,7 +46,9 @@ def test_health_records_services_are_credited_to_their_members_by_their_own_grou
     service_settings: Callable[..., Any],
 ) -> None:
     run = uuid.uuid4().hex[:8]
-    settings: Settings = service_settings(Settings, contributions_consumer_group=f"billing.contributions-{run}")
+    settings: BillingSettings = service_settings(
+        BillingSettings, contributions_consumer_group=f"billing.contributions-{run}"
+    )
     ensure_topics(settings, [topics.HEALTH_SERVICES])
     team = f"T-{run}"
     visit = event("health_records.VisitCompleted.v1", team_id=team, member_id="doc-1", resident_ref=resident(run))

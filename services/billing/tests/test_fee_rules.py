@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from billing.adapters.fee_rules_file import DEFAULT, load_fee_rules
+from billing.adapters.files.fee_rules import DEFAULT, load_fee_rules
 from billing.domain.errors import InvalidFeeRule
 
 Billing = Any  # the `billing` fixture (conftest.Billing)

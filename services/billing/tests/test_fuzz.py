@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from billing.adapters.inputs import AllApplied
 from billing.bootstrap import bureau_feed, create_app, engine_for
-from billing.settings import Settings
+from billing.settings import BillingSettings
+from shared.messaging.positions import AllApplied
 from shared.testing.fuzz import fuzzing
 
 from .conftest import Billing
@@ -17,7 +17,7 @@ BUREAU = "MIB-440106"
 
 
 def test_no_request_is_a_server_error_and_every_answer_is_documented(
-    settings: Settings, mint_token: Callable[..., str], fuzz_report: Callable[..., None]
+    settings: BillingSettings, mint_token: Callable[..., str], fuzz_report: Callable[..., None]
 ) -> None:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
     harness = Billing(settings, None, mint_token, clock)  # type: ignore[arg-type]

@@ -10,10 +10,10 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from billing.adapters.inputs import InputPosition, KafkaInputs
-from billing.settings import Settings
+from billing.settings import BillingSettings
 from shared.contracts import topics
 from shared.messaging import ensure_topics
+from shared.messaging.positions import InputPosition, KafkaInputs
 from shared.messaging.relay import RELAY
 from shared.testing.kafka import produce_raw
 
@@ -23,7 +23,7 @@ FEBRUARY = datetime(2026, 1, 31, 16, tzinfo=UTC)  # 1 February at midnight in Ch
 
 
 def test_a_partition_has_passed_the_period_when_drained_or_when_its_last_applied_event_is_later(
-    settings: Settings, kafka_client: dict[str, Any]
+    settings: BillingSettings, kafka_client: dict[str, Any]
 ) -> None:
     topic, group = f"test.inputs.{uuid.uuid4().hex[:8]}", f"billing.inputs-{uuid.uuid4().hex[:8]}"
     ensure_topics(settings, [topics.Topic(topic, key="resident_ref", partitions=2)])

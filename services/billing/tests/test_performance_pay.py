@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from billing.adapters.capitation_rules_file import load_capitation_rules
+from billing.adapters.files.capitation_rules import load_capitation_rules
 from billing.domain.capitation_rules import FACTORS
 from billing.domain.performance_pay import Activity, Contribution, Membership, contributions, distribute, pool
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from billing.adapters.settlement_view import replay
-from billing.adapters.tables import CHARGE_TOTALS, VIEW_TABLES
+from billing.adapters.projections.settlement_view import replay
+from billing.adapters.projections.tables import CHARGE_TOTALS, VIEW_TABLES
 from billing.bootstrap import migrate
 from fdcs.cli import main
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from billing.adapters import view_queries
-from billing.adapters.tables import CHARGE_TOTALS, CHARGES
+from billing.adapters.projections import view_queries
+from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES
 from billing.application.scope import Scope
 from shared.contracts import parse_event, topics
 from shared.messaging import Delivery

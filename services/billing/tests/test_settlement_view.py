@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from billing.adapters.projections.settlement_view import replay
 from billing.adapters.publishing import to_public
-from billing.adapters.settlement_view import replay
 from billing.bootstrap import bureau_feed, engine_for
 from shared.contracts import Envelope, parse_event, topics
 

@@ -7,17 +7,15 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from health_records.adapters import (
-    appointment_book,
-    http_appointments,
-    http_devices,
-    http_plan,
-    http_record,
-    http_services,
-)
-from health_records.adapters.consumer import SigningEvents
-from health_records.adapters.fulfilment_view import METADATA, FulfilmentView, follower
-from health_records.adapters.norms_file import load_norms
+from health_records.adapters.consumers import signing_events
+from health_records.adapters.files.norms import load_norms
+from health_records.adapters.http import appointments as http_appointments
+from health_records.adapters.http import devices as http_devices
+from health_records.adapters.http import plan as http_plan
+from health_records.adapters.http import record as http_record
+from health_records.adapters.http import services as http_services
+from health_records.adapters.projections import appointment_book
+from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
 from health_records.adapters.publishing import to_public
 from health_records.application.appointment_views import AppointmentViews
 from health_records.application.appointments import Appointments
@@ -28,7 +26,7 @@ from health_records.application.queries import Queries
 from health_records.application.records import Records
 from health_records.application.schedules import Schedules
 from health_records.application.streams import ERASURES, EVENTS, resident_of
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared import tracing
 from shared.commands import CommandProcessor
 from shared.contracts import topics
@@ -40,17 +38,17 @@ from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_fo
 from shared.wiring import service_engine, service_store
 
 
-def store_for(settings: Settings) -> EventStore:
+def store_for(settings: HealthRecordsSettings) -> EventStore:
     return service_store(settings, events=EVENTS, subject_of=resident_of)
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: HealthRecordsSettings) -> Engine:
     """The read models live beside the store, in the service's own schema."""
     return service_engine(settings, METADATA)
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
-    settings = settings or Settings()
+def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc_now) -> FastAPI:
+    settings = settings or HealthRecordsSettings()
     tracing.configure("health-records", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
     app = service_app(
@@ -80,28 +78,28 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
     return app
 
 
-def appointments_for(settings: Settings) -> Appointments:
+def appointments_for(settings: HealthRecordsSettings) -> Appointments:
     return Appointments(settings.timezone, timedelta(minutes=settings.appointment_reminder_lead_minutes))
 
 
-def schedules_for(settings: Settings) -> Schedules:
+def schedules_for(settings: HealthRecordsSettings) -> Schedules:
     s = settings
     return Schedules(s.timezone, s.appointment_reserved_percent, s.appointment_cutoff_minutes)
 
 
-def create_relay(settings: Settings, store: EventStore | None = None) -> Relay:
+def create_relay(settings: HealthRecordsSettings, store: EventStore | None = None) -> Relay:
     return Relay(
         store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
     )
 
 
-def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
+def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project health-records` runs: signing's events turned into
     commands, and the read models (fulfilment, appointments to remind) following the service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
-    events = SigningEvents(inbound, processor, Erasures(store, processor, ERASURES), clock)
+    events = signing_events(inbound, processor, Erasures(store, processor, ERASURES, clock))
     contracts = KafkaSubscription(
         settings,
         settings.consumer_group,
@@ -113,6 +111,6 @@ def create_workers(settings: Settings, clock: Clock = utc_now) -> list[KafkaSubs
     return [contracts, follower(store, engine), appointment_book.follower(store, engine)]
 
 
-def migrate(settings: Settings) -> None:
+def migrate(settings: HealthRecordsSettings) -> None:
     store_for(settings).close()
     engine_for(settings).dispose()

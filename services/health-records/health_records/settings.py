@@ -4,11 +4,11 @@ from pathlib import Path
 
 from pydantic import Field
 
-from health_records.adapters.norms_file import DEFAULT
+from health_records.adapters.files.norms import DEFAULT
 from shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class HealthRecordsSettings(ServiceSettings):
     http_port: int = 8005
     database_schema: str = "health_records"
     consumer_group: str = Field(default="health_records.contracts", description="Reads signing's contracts and teams")

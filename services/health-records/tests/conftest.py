@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from health_records.adapters.consumer import SigningEvents
-from health_records.adapters.fulfilment_view import TABLES, FulfilmentView, follower
-from health_records.adapters.norms_file import load_norms
+from health_records.adapters.consumers import signing_events
+from health_records.adapters.files.norms import load_norms
+from health_records.adapters.projections.fulfilment import TABLES, FulfilmentView, follower
 from health_records.application.commands import CompleteVisit, LinkDevice
 from health_records.application.delivery import Delivery as Services
 from health_records.application.devices import Devices, hash_secret
@@ -23,7 +23,7 @@ from health_records.bootstrap import create_app, engine_for, store_for
 from health_records.domain.care_events import Measurement
 from health_records.domain.devices import DeviceLinked
 from health_records.domain.visits import VisitReport
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.commands import CommandContext, CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.erasure import Erasures
@@ -69,12 +69,12 @@ def contract_signed(ref: str = REF, team_id: str = "T1", **data: Any) -> Deliver
 class World:
     """The service's store and read model, fed with signing's events as its consumer feeds them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: HealthRecordsSettings) -> None:
         self.settings, self.ref = settings, REF
         self.store = store_for(settings)
         self.processor = CommandProcessor(self.store)
-        erasures = Erasures(self.store, self.processor, ERASURES)
-        self.events = SigningEvents(Inbound(load_norms()), self.processor, erasures, clock=lambda: NOW)
+        erasures = Erasures(self.store, self.processor, ERASURES, lambda: NOW)
+        self.events = signing_events(Inbound(load_norms()), self.processor, erasures)
         engine = engine_for(settings)
         self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
 
@@ -96,7 +96,7 @@ class World:
         taken = tuple(Measurement(**m) for m in measurements)
         report = VisitReport(str(uuid.uuid4()), "", "doc-1", "clinic", tuple(fulfils), taken, "", at, at.date())
         doctor = Principal("doc-1", "family_doctor", team_id="T1")
-        work = Services(Settings().timezone, 90).complete_visit(doctor, CompleteVisit(self.ref, report))
+        work = Services(HealthRecordsSettings().timezone, 90).complete_visit(doctor, CompleteVisit(self.ref, report))
         context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
         return self.processor.execute_now(work, context).result
 
@@ -105,7 +105,7 @@ class World:
         secret = secrets.token_urlsafe(32)
         linked = DeviceLinked(str(uuid.uuid4()), self.ref, kind, hash_secret(secret), "doc-1", NOW)
         doctor = Principal("doc-1", "family_doctor", team_id="T1")
-        work = Devices(Settings().timezone).link_device(doctor, LinkDevice(self.ref, linked))
+        work = Devices(HealthRecordsSettings().timezone).link_device(doctor, LinkDevice(self.ref, linked))
         context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
         return self.processor.execute_now(work, context).result | {"secret": secret}
 
@@ -131,13 +131,15 @@ class Api:
 
 
 @pytest.fixture
-def settings(service_settings: Callable[..., Any]) -> Settings:
-    settings: Settings = service_settings(Settings, database_pool_size=2)  # the test server is shared
+def settings(service_settings: Callable[..., Any]) -> HealthRecordsSettings:
+    settings: HealthRecordsSettings = service_settings(
+        HealthRecordsSettings, database_pool_size=2
+    )  # the test server is shared
     return settings
 
 
 @pytest.fixture
-def seeded(settings: Settings) -> Iterator[Callable[..., World]]:
+def seeded(settings: HealthRecordsSettings) -> Iterator[Callable[..., World]]:
     """`seeded()`: a world where resident REF signed with team T1 (golden contract, from 2026-01-06)."""
 
     worlds: list[World] = []
@@ -153,7 +155,7 @@ def seeded(settings: Settings) -> Iterator[Callable[..., World]]:
 
 
 @pytest.fixture
-def api(settings: Settings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Api]:
+def api(settings: HealthRecordsSettings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Api]:
     world, app = seeded(), create_app(settings, clock=lambda: NOW)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, mint_token, world)
@@ -168,11 +170,11 @@ def signing_event() -> Callable[..., Delivery]:
 
 
 @pytest.fixture
-def world_on() -> Iterator[Callable[[Settings], World]]:
+def world_on() -> Iterator[Callable[[HealthRecordsSettings], World]]:
     """`world_on(settings)`: a world on other settings (another back end, say), signed like `seeded`."""
     worlds: list[World] = []
 
-    def make(settings: Settings) -> World:
+    def make(settings: HealthRecordsSettings) -> World:
         worlds.append(World(settings))
         worlds[-1].sign()
         return worlds[-1]

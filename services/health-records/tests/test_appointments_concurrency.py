@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from health_records.application.streams import AGENDAS, EVENTS
 from health_records.bootstrap import create_app
 from health_records.domain.appointments import AppointmentBooked
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
 
@@ -28,7 +28,7 @@ SLOT = "2026-04-13T08:00:00+08:00"
 
 
 @pytest.fixture
-def two_pods(settings: Settings, seeded: Callable[..., World]) -> Iterator[list[TestClient]]:
+def two_pods(settings: HealthRecordsSettings, seeded: Callable[..., World]) -> Iterator[list[TestClient]]:
     seeded()  # team T1 with doc-1, as signing announced it
     with ExitStack() as stack:
         apps = [create_app(settings, clock=lambda: NOW) for _ in range(2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.eventstore.cipher import ERASED
 from shared.testing.dumps import database_dump, found_in
 
@@ -30,7 +30,7 @@ def _keep(api: Api) -> None:
     assert api.send("POST", "/record/recent-information", note).status_code == 201
 
 
-def test_the_record_s_personal_data_is_sealed_at_rest(api: Api, settings: Settings) -> None:
+def test_the_record_s_personal_data_is_sealed_at_rest(api: Api, settings: HealthRecordsSettings) -> None:
     _keep(api)
 
     assert found_in(database_dump(settings.database_url, [settings.database_schema]), SECRETS) == []
@@ -38,7 +38,7 @@ def test_the_record_s_personal_data_is_sealed_at_rest(api: Api, settings: Settin
     assert (body["basic_information"]["phone"], body["recent_information"][0]["summary"]) == (BASIC["phone"], NOTE)
 
 
-def test_after_erasure_the_record_and_its_history_read_erased(api: Api, settings: Settings) -> None:
+def test_after_erasure_the_record_and_its_history_read_erased(api: Api, settings: HealthRecordsSettings) -> None:
     _keep(api)
     before = api.get("/record").json()
 

@@ -7,14 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 from health_records.bootstrap import create_app
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.testing.fuzz import bearer, fuzzing
 
 from .conftest import NOW, REF
 
 
 def test_no_request_is_a_server_error_and_every_answer_is_documented(
-    settings: Settings, seeded: Callable[..., Any], mint_token: Callable[..., str], fuzz_report: Callable[..., None]
+    settings: HealthRecordsSettings,
+    seeded: Callable[..., Any],
+    mint_token: Callable[..., str],
+    fuzz_report: Callable[..., None],
 ) -> None:
     world = seeded()
     visit = world.visit(fulfils=["hypertension_follow_up"], occurred="2026-04-09T10:00:00+08:00")

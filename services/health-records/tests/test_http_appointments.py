@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from health_records.adapters.appointment_book import follower
+from health_records.adapters.projections.appointment_book import follower
 from health_records.adapters.publishing import to_public
 from health_records.bootstrap import create_app
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.contracts import Envelope, parse_event, topics
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
@@ -67,7 +67,9 @@ class Clinic(Api):
 
 
 @pytest.fixture
-def clinic(settings: Settings, seeded: Callable[..., World], mint_token: Callable[..., str]) -> Iterator[Clinic]:
+def clinic(
+    settings: HealthRecordsSettings, seeded: Callable[..., World], mint_token: Callable[..., str]
+) -> Iterator[Clinic]:
     clock = [NOW]
     world, app = seeded(), create_app(settings, clock=lambda: clock[-1])
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from health_records.bootstrap import create_app, migrate
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 
 BP = [{"kind": "systolic_bp", "value": 132, "unit": "mmHg"}, {"kind": "diastolic_bp", "value": 84, "unit": "mmHg"}]
 
@@ -17,8 +17,8 @@ BP = [{"kind": "systolic_bp", "value": 132, "unit": "mmHg"}, {"kind": "diastolic
 def test_records_visits_and_fulfilment_once_migrated(
     service_settings: Callable[..., Any], world_on: Callable[..., Any], mint_token: Callable[..., str]
 ) -> None:
-    migrate(service_settings(Settings))  # as `make run` does before starting the processes
-    settings = service_settings(Settings, database_create_tables=False)
+    migrate(service_settings(HealthRecordsSettings))  # as `make run` does before starting the processes
+    settings = service_settings(HealthRecordsSettings, database_create_tables=False)
     world = world_on(settings)
     doctor = {"Authorization": f"Bearer {mint_token('family_doctor', sub='doc-1', team='T1')}"}
     visit = {"member_id": "doc-1", "place": "clinic", "fulfils": ["hypertension_follow_up"], "measurements": BP}

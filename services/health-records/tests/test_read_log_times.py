@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 
 Api = Any  # the `api` fixture (conftest.Api), its app's real clock at 10 April 2026 02:30 UTC
 BACK_THEN = {"X-Simulated-Time": "2026-02-01T09:00:00+08:00"}
 
 
 @pytest.fixture
-def settings(service_settings: Callable[..., Any]) -> Settings:
-    settings: Settings = service_settings(Settings, database_pool_size=2, simulated_clock=True)
+def settings(service_settings: Callable[..., Any]) -> HealthRecordsSettings:
+    settings: HealthRecordsSettings = service_settings(
+        HealthRecordsSettings, database_pool_size=2, simulated_clock=True
+    )
     return settings
 
 

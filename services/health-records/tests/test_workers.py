@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from health_records.adapters.fulfilment_view import FulfilmentView
+from health_records.adapters.projections.fulfilment import FulfilmentView
 from health_records.application.streams import CARE, PLANS, RECORDS
 from health_records.bootstrap import create_workers, engine_for, store_for
-from health_records.settings import Settings
+from health_records.settings import HealthRecordsSettings
 from shared.contracts import topics
 from shared.messaging import ensure_topics
 from shared.pseudonyms import resident_ref
@@ -23,7 +23,7 @@ TEAM_FIXTURE, SIGNED_FIXTURE = "signing.TeamRegistered.v2", "signing.ContractSig
 
 
 def test_contracts_on_kafka_open_records_once_and_the_view_follows(
-    settings: Settings, kafka_client: dict[str, Any], signing_event: Callable[..., Any]
+    settings: HealthRecordsSettings, kafka_client: dict[str, Any], signing_event: Callable[..., Any]
 ) -> None:
     golden = signing_event
     run = uuid.uuid4().hex[:8]

@@ -9,11 +9,11 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from referral.adapters import http, http_reads
-from referral.adapters.appointments_inbound import AppointmentsFromHealthRecords
-from referral.adapters.contracts_inbound import ContractsFromSigning
+from referral.adapters.consumers import appointments_from_health_records, contracts_from_signing
+from referral.adapters.http import commands as http
+from referral.adapters.http import reads as http_reads
+from referral.adapters.projections.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
 from referral.adapters.publishing import to_public
-from referral.adapters.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
 from referral.application.referrals import Referrals
 from referral.application.streams import ERASURES, EVENTS
 from referral.settings import ReferralSettings
@@ -72,8 +72,8 @@ def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[W
     and the log followers."""
     store, engine = store_for(settings), engine_for(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
-    contracts = ContractsFromSigning(processor, Erasures(store, processor, ERASURES), clock)
-    appointments = AppointmentsFromHealthRecords(processor)
+    contracts = contracts_from_signing(processor, Erasures(store, processor, ERASURES, clock))
+    appointments = appointments_from_health_records(processor)
 
     def handle(deliveries: Sequence[Delivery]) -> None:
         """Each topic to its own: a resident's contracts and appointments need no common order."""

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from referral.adapters.contracts_inbound import ContractsFromSigning
-from referral.adapters.read_models import feed_follower, overview_follower
+from referral.adapters.consumers import contracts_from_signing
+from referral.adapters.projections.read_models import feed_follower, overview_follower
 from referral.application.streams import ERASURES
 from referral.bootstrap import create_app, engine_for, store_for
 from referral.settings import ReferralSettings
@@ -89,7 +89,7 @@ class Api:
         # The other processes' work (the consumer, the followers), on connections of their own.
         self.store, self.engine = store_for(settings), engine_for(settings)
         processor = CommandProcessor(self.store)
-        self._contracts = ContractsFromSigning(processor, Erasures(self.store, processor, ERASURES), lambda: NOW)
+        self._contracts = contracts_from_signing(processor, Erasures(self.store, processor, ERASURES, lambda: NOW))
         self._followers = [feed_follower(self.store, self.engine), overview_follower(self.store, self.engine)]
         self.admin = self.as_("admin")
 

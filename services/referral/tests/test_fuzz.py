@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from referral.adapters.contracts_inbound import ContractsFromSigning
+from referral.adapters.consumers import contracts_from_signing
 from referral.application.streams import ERASURES
 from referral.bootstrap import create_app, store_for
 from referral.settings import ReferralSettings
@@ -22,7 +22,7 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
 ) -> None:
     store = store_for(settings)
     processor = CommandProcessor(store)
-    ContractsFromSigning(processor, Erasures(store, processor, ERASURES), lambda: NOW).handle([signed(1, "FZ1")])
+    contracts_from_signing(processor, Erasures(store, processor, ERASURES, lambda: NOW)).handle([signed(1, "FZ1")])
     store.close()
     doctor = bearer(mint_token("family_doctor", sub="doc-1", team="FZ1", institution="CHC-1"))
     hospital = bearer(mint_token("hospital", sub="H3-desk", hospital="H3-4401"))

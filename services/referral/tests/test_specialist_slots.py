@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from referral.adapters.appointments_inbound import AppointmentsFromHealthRecords
+from referral.adapters.consumers import appointments_from_health_records
 from referral.adapters.publishing import to_public
 from referral.bootstrap import create_workers
 from referral.settings import ReferralSettings
@@ -61,7 +61,7 @@ def test_a_booked_moved_then_cancelled_place_is_carried_then_released_and_the_ho
 ) -> None:
     api.contract(api.signed(1, team))
     referral = api.issued(team, 1)
-    consumer = AppointmentsFromHealthRecords(CommandProcessor(api.store))
+    consumer = appointments_from_health_records(CommandProcessor(api.store))
     appointment_id = str(uuid.uuid4())
     first = booked(api, referral, appointment_id)
 
@@ -119,7 +119,7 @@ def test_a_booked_moved_then_cancelled_place_is_carried_then_released_and_the_ho
 def test_a_place_that_does_not_fit_the_referral_is_ignored(api: Api, team: str) -> None:
     api.contract(api.signed(2, team), api.signed(3, team))
     referral = api.issued(team, 2)
-    consumer = AppointmentsFromHealthRecords(CommandProcessor(api.store))
+    consumer = appointments_from_health_records(CommandProcessor(api.store))
 
     consumer.handle(
         [

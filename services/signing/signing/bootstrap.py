@@ -16,11 +16,11 @@ from shared.messaging import KafkaPublisher, Relay
 from shared.readmodels import LogFollower
 from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
-from signing.adapters.catalogue_file import load_catalogue
-from signing.adapters.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
+from signing.adapters.consumers import erase_again
+from signing.adapters.files.catalogue import load_catalogue
 from signing.adapters.http import ROUTERS
+from signing.adapters.projections.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
 from signing.adapters.publishing import to_public
-from signing.adapters.restoring import erase_again
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
 from signing.application.starting import Starts

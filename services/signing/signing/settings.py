@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import Field
 
 from shared.settings import ServiceSettings
-from signing.adapters.catalogue_file import DEFAULT
+from signing.adapters.files.catalogue import DEFAULT
 
 
 class SigningSettings(ServiceSettings):

@@ -10,7 +10,7 @@ import pytest
 from shared.commands.context import CommandContext
 from shared.commands.session import Loaded, Session, Staging
 from shared.principal import Principal
-from signing.adapters.catalogue_file import load_catalogue
+from signing.adapters.files.catalogue import load_catalogue
 from signing.application.commands import SignContract, TerminateContract
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing

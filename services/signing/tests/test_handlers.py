@@ -18,7 +18,7 @@ from shared.eventstore.cipher import ERASED
 from shared.principal import Principal
 from shared.testing.eventstore import InMemory, OnPostgres, OpenStore
 from shared.wiring import personal_fields
-from signing.adapters.catalogue_file import load_catalogue
+from signing.adapters.files.catalogue import load_catalogue
 from signing.application import erasing, queries
 from signing.application.commands import RegisterTeam, SignContract, TerminateContract
 from signing.application.lifecycle import Lifecycle

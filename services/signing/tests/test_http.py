@@ -87,9 +87,9 @@ def test_callers_are_authenticated_and_kept_to_their_scope(api: Api) -> None:
 
 
 def test_responses_match_their_documented_models(api: Api) -> None:
-    from signing.adapters.schemas.contracts import AgreementPublic, ContractPublic
-    from signing.adapters.schemas.lifecycle import ContractPage, ExpiryReport
-    from signing.adapters.schemas.teams import PackageOffer, TeamPublic
+    from signing.adapters.http.schemas.contracts import AgreementPublic, ContractPublic
+    from signing.adapters.http.schemas.lifecycle import ContractPage, ExpiryReport
+    from signing.adapters.http.schemas.teams import PackageOffer, TeamPublic
 
     team = api.register_team("T1").json()
     combined = {"secondary_hospital_id": "H2", "tertiary_hospital_id": "H3"}

@@ -75,7 +75,7 @@ def test_each_caller_searches_only_what_is_theirs(api: Api) -> None:
 
 
 def test_the_index_is_rebuilt_from_the_log(api: Api, settings: Any) -> None:
-    from signing.adapters.contract_index import INDEX
+    from signing.adapters.projections.contract_index import INDEX
     from signing.bootstrap import index_follower
 
     api.register_team("T1")

@@ -18,7 +18,7 @@ from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription
 from shared.messaging.kafka import client_config
 from shared.testing.kafka import eventually, read_topic
-from signing.adapters.contract_index import FOLLOWER
+from signing.adapters.projections.contract_index import FOLLOWER
 from signing.bootstrap import create_relay
 from signing.settings import SigningSettings
 

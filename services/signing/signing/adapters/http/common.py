@@ -8,7 +8,7 @@ from fastapi import Request
 
 from shared.eventstore import EventStore
 from shared.web.held import Held
-from signing.adapters.contract_index import ContractIndex
+from signing.adapters.projections.contract_index import ContractIndex
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
 from signing.application.teams import Teams

@@ -11,7 +11,7 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, present, respond, run_command
 from signing.adapters.http import common
-from signing.adapters.schemas.contracts import (
+from signing.adapters.http.schemas.contracts import (
     AgreementCreate,
     AgreementPublic,
     CombinedSigningIn,

@@ -14,8 +14,8 @@ from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, VersionedCall, respond, run_command
 from signing.adapters.http import common
 from signing.adapters.http.contracts import codes, combined
-from signing.adapters.schemas.contracts import ContractPublic
-from signing.adapters.schemas.lifecycle import (
+from signing.adapters.http.schemas.contracts import ContractPublic
+from signing.adapters.http.schemas.lifecycle import (
     ExpiryReport,
     ExpiryRun,
     RenewalCreate,

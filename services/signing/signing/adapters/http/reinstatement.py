@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from shared.web.app import today
 from shared.web.commands import VersionedCall, respond
 from signing.adapters.http import common
-from signing.adapters.schemas.contracts import ContractPublic
-from signing.adapters.schemas.lifecycle import ReinstatementCreate
+from signing.adapters.http.schemas.contracts import ContractPublic
+from signing.adapters.http.schemas.lifecycle import ReinstatementCreate
 from signing.application import queries, reinstatement
 from signing.application.commands import ReinstateContract
 

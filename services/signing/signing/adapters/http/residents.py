@@ -17,7 +17,7 @@ from shared.commands import Outcome
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
 from signing.adapters.http import common
-from signing.adapters.schemas.erasure import ErasureCreate, ErasurePublic
+from signing.adapters.http.schemas.erasure import ErasureCreate, ErasurePublic
 from signing.application import access, erasing
 
 router = APIRouter(tags=["residents"], responses=common.problems())

@@ -18,7 +18,7 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.problems import Problem
 from signing.adapters.http import common
-from signing.adapters.schemas.lifecycle import ContractPage
+from signing.adapters.http.schemas.lifecycle import ContractPage
 from signing.application import access
 from signing.application.queries import ContractQuery
 

@@ -12,7 +12,7 @@ from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import BusinessDate
 from shared.web.commands import IdempotencyKey, VersionedCall, present, respond, run_command
 from signing.adapters.http import common
-from signing.adapters.schemas.teams import CapChange, MemberIn, PackageOffer, TeamCreate, TeamPublic
+from signing.adapters.http.schemas.teams import CapChange, MemberIn, PackageOffer, TeamCreate, TeamPublic
 from signing.application import queries
 from signing.application.commands import ChangeCap, JoinTeam, LeaveTeam, RegisterTeam
 from signing.application.views import package_view, team_view

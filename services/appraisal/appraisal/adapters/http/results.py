@@ -1,0 +1,110 @@
+"""Publishing a period's results, restating them, reading them, and the public disclosure."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request, Response
+
+from appraisal.adapters.http.schemas import (
+    AreaPrefix,
+    PublicationCreate,
+    PublicationPublic,
+    RestatementCreate,
+    ResultPublic,
+)
+from appraisal.adapters.http.view import PROBLEMS
+from appraisal.adapters.projections.results import PublishedResults
+from appraisal.application import access
+from appraisal.application.publication import Publications
+from appraisal.application.streams import PERIODS
+from appraisal.domain.errors import ResultNotFound
+from appraisal.domain.periods import Period
+from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import YEAR_OR_PART
+from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
+from shared.web.held import Held
+
+PeriodPath = Annotated[str, Path(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
+router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | {409: {"description": "Refused by a rule"}})
+
+
+@router.post(
+    "/periods/{period}/publication",
+    status_code=201,
+    response_model=PublicationPublic,
+    summary="Publish a period's results (once the period is over)",
+    description="Computes every team's and institution's result from the facts recorded by `as_of` and "
+    "publishes each as `appraisal.AppraisalPublished.v1`; a period is published once, then restated.",
+)
+async def publish(
+    period: PeriodPath, body: PublicationCreate, request: Request, who: CurrentPrincipal, key: IdempotencyKey
+) -> Response:
+    now = request.app.state.clock()
+    work = await asyncio.to_thread(_publications(request).publish, who, Period.parse(period), body.as_of, now)
+    return respond(await run_command(request, who, key, work), 201, f"/periods/{period}")
+
+
+@router.post(
+    "/periods/{period}/restatements",
+    status_code=201,
+    response_model=PublicationPublic,
+    summary="Restate a published period: new results for those that changed, naming the ones they restate",
+)
+async def restate(  # noqa: PLR0913
+    period: PeriodPath,
+    body: RestatementCreate,
+    request: Request,
+    who: CurrentPrincipal,
+    key: IdempotencyKey,
+    if_match: IfMatch = None,
+) -> Response:
+    now, expected = request.app.state.clock(), expected_version(if_match)
+    restating = _publications(request).restate
+    work = await asyncio.to_thread(restating, who, Period.parse(period), body.as_of, now, body.reason, expected)
+    return respond(await run_command(request, who, key, work), 201, f"/periods/{period}")
+
+
+@router.get("/periods/{period}", summary="A period's publication and restatements, each with its basis")
+async def period_publications(period: PeriodPath, request: Request, who: CurrentPrincipal) -> Response:
+    access.view_scope(who, None, None)
+    stream = await asyncio.to_thread(request.app.state.store.read, PERIODS.stream_id(Period.parse(period).code))
+    state, version = PERIODS.fold(stream)
+    body = {"period": period, "revision": state.revision, "version": version}
+    body["publications"] = await asyncio.to_thread(_results(request).publications, period)
+    return present(body)
+
+
+@router.get("/periods/{period}/results", response_model=list[ResultPublic], summary="The results that stand")
+async def period_results(  # noqa: PLR0913
+    period: PeriodPath,
+    request: Request,
+    who: CurrentPrincipal,
+    area: AreaPrefix = None,
+    kind: Literal["team", "institution"] | None = None,
+    team: str | None = None,
+) -> list[dict[str, Any]]:
+    scope = access.view_scope(who, area, team)
+    return await asyncio.to_thread(_results(request).current, period, scope.area, kind, scope.team)
+
+
+@router.get("/results/{result_id}", summary="One result, what it was computed from, and what restates it")
+async def result(result_id: str, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    found = await asyncio.to_thread(_results(request).result, result_id)
+    if found is None:
+        raise ResultNotFound(f"no published result {result_id}")
+    team = found["subject_id"] if found["subject_kind"] == "team" else "\x00"
+    access.may_read_result(who, result_id, team, found["area_code"])
+    return found
+
+
+@router.get("/disclosure/{period}", summary="The public disclosure of a period's results (no token, no personal data)")
+async def disclosure(period: PeriodPath, request: Request, area: AreaPrefix = None) -> list[dict[str, Any]]:
+    return await asyncio.to_thread(_results(request).disclosure, period, area or "")
+
+
+_publications = Held[Publications]("publications")
+
+
+_results = Held[PublishedResults]("results")

@@ -1,0 +1,128 @@
+"""The live appraisal over HTTP: the catalogue, figures with filters, scores, and the drill-down."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from appraisal.adapters.http.schemas import (
+    AreaPrefix,
+    AsOf,
+    Dimension,
+    DrillDownPublic,
+    FiguresPublic,
+    Level,
+    ScoresPublic,
+)
+from appraisal.application import access
+from appraisal.application.appraising import Appraised, Appraising
+from appraisal.application.records import catalogue_view, indicator_view
+from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
+from appraisal.domain.periods import Period
+from appraisal.domain.strata import Stratum
+from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import YEAR_OR_PART
+from shared.web.held import Held
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
+}
+PeriodQuery = Annotated[str, Query(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
+router = APIRouter(tags=["appraisal"], responses=PROBLEMS)
+
+
+@router.get("/catalogue", summary="The indicator catalogue: every version, each indicator with its formula (public)")
+async def catalogue(request: Request) -> list[dict[str, Any]]:
+    return catalogue_view(_appraising(request).catalogue)
+
+
+@router.get("/indicators", response_model=FiguresPublic, summary="Indicator figures of a period, live")
+async def indicators(  # noqa: PLR0913
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    as_of: AsOf = None,
+    area: AreaPrefix = None,
+    team: str | None = None,
+    institution: str | None = None,
+    level: Level | None = None,
+    dimension: Dimension | None = None,
+    indicator: str | None = None,
+    key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
+) -> dict[str, Any]:
+    scope = access.view_scope(who, area, team)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, key_population is not None)
+    only = Filters(scope.area, scope.team, institution, level, dimension, indicator, key_population)
+    return _basis(appraised) | {"figures": figures_view(appraised.appraisal, only)}
+
+
+@router.get("/scores", response_model=ScoresPublic, summary="Scores, grades and ranks of a period, live")
+async def scores(  # noqa: PLR0913
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    as_of: AsOf = None,
+    area: AreaPrefix = None,
+    team: str | None = None,
+    institution: str | None = None,
+    level: Annotated[Level | None, Query(pattern="^(team|institution)$")] = None,
+) -> dict[str, Any]:
+    scope = access.view_scope(who, area, team)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, False)
+    only = Filters(scope.area, scope.team, institution, level)
+    return _basis(appraised) | {"scores": scores_view(appraised.appraisal, only)}
+
+
+@router.get(
+    "/indicators/{indicator_id}/cases",
+    response_model=DrillDownPublic,
+    summary="Which residents are behind a figure, and why (officials of the area), a page at a time",
+    description="The cases of up to `limit` residents, by resident ref after `after`; a page may hold fewer "
+    "cases than that (a resident may have none in the figure). `next_after` is the `after` of the next page, "
+    "absent on the last.",
+)
+async def cases(  # noqa: PLR0913
+    indicator_id: str,
+    request: Request,
+    who: CurrentPrincipal,
+    period: PeriodQuery,
+    level: Level,
+    stratum: Annotated[str, Query(max_length=64)],
+    key_population: Annotated[str | None, Query(max_length=64)] = None,
+    as_of: AsOf = None,
+    after: Annotated[str, Query(max_length=40, description="The last resident ref of the page before")] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    now: datetime = request.app.state.clock()
+    wanted = Stratum(level, stratum, key_population or "")
+    drill_down, period_ = _appraising(request).drill_down, Period.parse(period)
+    found = await asyncio.to_thread(drill_down, who, period_, as_of or now, now, indicator_id, wanted, after, limit)
+    a = found.appraised.appraisal
+    return _basis(found.appraised) | {
+        "indicator": indicator_view(a.catalogue.indicator(indicator_id)),
+        "figure": figure_view(a, found.figure),
+        "cases": [case_view(c) for c in found.cases],
+        "next_after": found.next_after,
+    }
+
+
+_appraising = Held[Appraising]("appraising")
+
+
+def _appraise(request: Request, period: str, as_of: datetime | None, area: str, tagged: bool) -> Appraised:
+    now: datetime = request.app.state.clock()
+    return _appraising(request).appraise(Period.parse(period), as_of or now, now, area, tagged)
+
+
+def _basis(appraised: Appraised) -> dict[str, Any]:
+    a = appraised.appraisal
+    return {
+        "period": a.window.period.code,
+        "catalogue_version": a.catalogue.version,
+        "as_of": a.window.as_of,
+        "positions": [vars(p) for p in appraised.positions],
+    }

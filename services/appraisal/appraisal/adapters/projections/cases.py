@@ -1,0 +1,147 @@
+"""The projection step that keeps `case_changes` current, in the transaction that inserts a
+batch's facts: what each resident's new facts change in the figures (`domain/recomputation.py`).
+
+Residents are locked in sorted order (a transaction-scoped advisory lock each), so workers
+on different partitions serialize per resident without deadlock; the lock is taken before
+anything of the resident is read, so each sees the facts the one before it committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import ARRAY, Connection, Table, bindparam, column, delete, func, select, table, text
+from sqlalchemy.dialects.postgresql import insert
+
+from appraisal.adapters.projections.cases_reads import lock_totals
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_TOTALS
+from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
+from appraisal.adapters.projections.resident_reads import histories
+from appraisal.domain.catalogue import Catalogue
+from appraisal.domain.recomputation import Changes, in_turn, late
+
+Rows = Mapping[Table, list[dict[str, Any]]]
+ChangeKey = tuple[str, str, str, str, str, str, str, datetime]
+"""City, period, indicator, team, institution, area, key populations, instant."""
+
+
+class CasesProjection:
+    """Given to `FactsProjection`, which calls it with each batch's new fact rows."""
+
+    def __init__(self, catalogue: Catalogue, zone: tzinfo) -> None:
+        self._catalogue, self._zone = catalogue, zone
+
+    def apply(self, conn: Connection, rows: Rows) -> None:
+        """After the batch's new fact rows are inserted, in the same transaction."""
+        news = _news(conn, rows)
+        if not news:
+            return
+        refs = sorted(news)
+        conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
+                     {"refs": refs})  # fmt: skip
+        after = histories(conn, refs)
+        late_ones = [r for r in refs if after[r].known_from(min(news[r].known_at)) != len(news[r].known_at)]
+        new_ids = [i for r in late_ones for i in news[r].event_ids]
+        before = histories(conn, late_ones, without=new_ids) if late_ones else {}
+        changes: dict[ChangeKey, tuple[int, int]] = {}
+        for ref in refs:
+            instants = sorted(set(news[ref].known_at))
+            if ref in before:
+                found = late(self._catalogue, self._zone, before[ref], after[ref], instants[0])
+            else:
+                found = in_turn(self._catalogue, self._zone, after[ref], instants)
+            _add(changes, found)
+        _write(conn, changes)
+
+
+@dataclass
+class _News:
+    """A resident's facts in the batch: when each was known, and the events they came in."""
+
+    known_at: list[datetime] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+
+
+def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
+    """Each resident a new fact is of, and those facts. An ending is of its contract's
+    resident (as the facts reader pairs them), once that contract is known."""
+    found: dict[str, _News] = defaultdict(_News)
+
+    def add(ref: str, row: dict[str, Any]) -> None:
+        found[ref].known_at.append(row["known_at"])
+        found[ref].event_ids.append(row["event_id"])
+
+    for kind, values in rows.items():
+        if kind in NAMING_A_RESIDENT:
+            for row in values:
+                add(row["resident_ref"], row)
+    ended = rows.get(CONTRACT_ENDS, [])
+    if ended:
+        t = CONTRACT_STARTS
+        query = select(t.c.contract_id, t.c.resident_ref).where(t.c.contract_id.in_({r["contract_id"] for r in ended}))
+        whose = dict(conn.execute(query).all())
+        for row in ended:
+            if row["contract_id"] in whose:
+                add(whose[row["contract_id"]], row)
+    return dict(found)
+
+
+def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:
+    for (period, indicator_id), net in found.items():
+        for (at, where, tags), (n, d) in net.items():
+            key = (where.area_code[:4], period, indicator_id, *where, ",".join(tags), at)
+            was = changes.get(key, (0, 0))
+            changes[key] = (was[0] + n, was[1] + d)
+
+
+NAMES = ("city", "period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations", "instant",
+         "d_numerator", "d_denominator")  # fmt: skip
+ARRIVING = table("case_changes_arriving", *(column(name) for name in NAMES))
+"""A batch's changes, copied in before they are added to `case_changes` in one statement:
+COPY carries thousands of rows for less than binding them as parameters costs the client."""
+
+
+def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
+    """In sorted order: two workers adding to the same rows lock them in the same order."""
+    rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
+    if rows:
+        earliest: dict[str, datetime] = {}
+        for _city, period, *_, instant, _n, _d in rows:
+            earliest[period] = min(instant, earliest.get(period, instant))
+        lock_totals(conn, earliest)
+        _copy_in(conn, rows)
+        t = CASE_CHANGES
+        statement = insert(t).from_select(NAMES, select(*(ARRIVING.c[name] for name in NAMES)))
+        added_up = {
+            "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
+            "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
+        }
+        conn.execute(statement.on_conflict_do_update(index_elements=NAMES[:8], set_=added_up))
+        _forget_totals(conn, earliest)
+
+
+def _copy_in(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    if not conn.info.get(ARRIVING.name):  # once per database connection: a temporary table lives as long
+        types = ["text"] * 7 + ["timestamptz", "bigint", "bigint"]
+        columns = ", ".join(f"{name} {kind}" for name, kind in zip(NAMES, types, strict=True))
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ARRIVING.name} ({columns}) ON COMMIT DELETE ROWS")
+        conn.info[ARRIVING.name] = True
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # psycopg's, for COPY
+    with cursor.copy(f"COPY {ARRIVING.name} ({', '.join(NAMES)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:
+    """Totals kept before a midnight no longer hold once a change comes for an instant before it."""
+    t = CASE_TOTALS
+    periods, instants = zip(*sorted(earliest.items()), strict=True)
+    changed = select(
+        func.unnest(bindparam("periods", list(periods), ARRAY(t.c.period.type))).label("period"),
+        func.unnest(bindparam("instants", list(instants), ARRAY(t.c.before.type))).label("earliest"),
+    ).subquery()
+    conn.execute(delete(t).where(t.c.period == changed.c.period, t.c.before > changed.c.earliest))

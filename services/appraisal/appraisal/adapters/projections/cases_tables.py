@@ -1,0 +1,71 @@
+"""The appraisal kept current as facts arrive: the changes the residents' cases make to the
+figures, by the instant from which they count (a figure as of T is the sum of the changes by
+T), per team (or, for a case counted where the resident lives, area) and key populations:
+every stratum of a figure follows from those (`figures.case_strata`), so it is added up on
+read; and those changes added up by each midnight a read asked for. Both are partitioned by city."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, String, Table, text
+
+from appraisal.adapters.projections.facts_tables import METADATA
+
+CASE_CHANGES = Table(
+    "case_changes",
+    METADATA,
+    Column("city", String(4), primary_key=True),  # the area code's first four digits: the partition
+    Column("period", String(10), primary_key=True),
+    Column("indicator_id", String(64), primary_key=True),
+    Column("team_id", String(64), primary_key=True),
+    Column("institution_id", String(64), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("key_populations", String(200), primary_key=True),  # comma-separated, in the case's order
+    Column("instant", DateTime(timezone=True), primary_key=True),
+    Column("d_numerator", BigInteger, nullable=False),
+    Column("d_denominator", BigInteger, nullable=False),
+    Index("case_changes_by_instant", "period", "instant"),  # a read adds up a day's changes at most
+    postgresql_partition_by="LIST (city)",
+)
+CASE_TOTALS = Table(
+    "case_totals",
+    METADATA,
+    Column("city", String(4), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("before", DateTime(timezone=True), primary_key=True),  # a local midnight: every change before it
+    Column("indicator_id", String(64), primary_key=True),
+    Column("team_id", String(64), primary_key=True),
+    Column("institution_id", String(64), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("key_populations", String(200), primary_key=True),
+    Column("numerator", BigInteger, nullable=False),
+    Column("denominator", BigInteger, nullable=False),
+    postgresql_partition_by="LIST (city)",
+)
+"""The changes before a midnight added up, kept by the first read of that day: a read then adds
+only that day's changes to them, however long the period has run. A change written later
+for an earlier instant (a fact applied late) drops the totals it falls before."""
+CASES_TABLES = (CASE_CHANGES, CASE_TOTALS)
+
+
+def partition(conn: Connection, schema: str, cities: Iterable[str]) -> None:
+    """A partition of each table per city, and one for the rest: a city's reads and writes touch
+    its own (a read of an area names its city), a city can be moved to storage or a database
+    of its own, and a province is more partitions, not bigger tables. Listed up front, never
+    created by a writer: a city added later must be listed before its first fact arrives (its
+    rows would otherwise be in the rest, and the partition could not be made: rebuild then)."""
+    quoted = conn.dialect.identifier_preparer.quote
+    for table in CASES_TABLES:
+        parent = f"{quoted(schema)}.{quoted(table.name)}"
+        for city in cities:
+            if not CITY.fullmatch(city):
+                raise ValueError(f"a city is four digits of an area code, not {city!r}")
+            name = f"{quoted(schema)}.{quoted(f'{table.name}_{city}')}"
+            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {parent} FOR VALUES IN ('{city}')"))
+        rest = f"{quoted(schema)}.{quoted(f'{table.name}_rest')}"
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {rest} PARTITION OF {parent} DEFAULT"))
+
+
+CITY = re.compile(r"\d{4}")

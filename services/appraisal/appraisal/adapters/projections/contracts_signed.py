@@ -1,0 +1,40 @@
+"""How many contracts each team has signed (the first slice's figure), read from the facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+
+from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS
+
+_T = CONTRACT_STARTS
+
+
+class ContractsSignedByTeam:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def for_team(self, team_id: str) -> dict[str, object] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(_counted().where(_T.c.team_id == team_id)).first()
+        return dict(row._mapping) if row else None
+
+    def in_area(self, area_prefix: str) -> list[dict[str, object]]:
+        query = _counted().where(_T.c.area_code.startswith(area_prefix)).order_by(_T.c.team_id)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _counted() -> Select[Any]:
+    """Every contract signed with each team (renewals are not signings), whenever known."""
+    return (
+        select(
+            _T.c.team_id,
+            func.min(_T.c.institution_id).label("institution_id"),
+            func.min(_T.c.area_code).label("area_code"),
+            func.count().label("contracts_signed"),
+        )
+        .where(_T.c.kind == "signed")
+        .group_by(_T.c.team_id)
+    )

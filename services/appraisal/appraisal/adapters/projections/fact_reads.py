@@ -1,0 +1,174 @@
+"""The queries behind a read of the facts: each table's rows known by a moment, with when
+each was known, as the facts the indicators read.
+
+Only the columns the facts need; JSON comes as text and is parsed here (the driver's
+per-value JSON loading was most of a read's time), and each team's `Where` is made once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic_core import from_json
+from sqlalchemy import Column, Connection, Select, String, Table, cast, select
+
+from appraisal.adapters.projections.facts_history import TeamChange, TeamRow
+from appraisal.adapters.projections.facts_tables import (
+    APPOINTMENT_STEPS,
+    CARE,
+    CONTRACT_ENDS,
+    CONTRACT_STARTS,
+    RATINGS,
+    REFERRAL_STEPS,
+    TEAM_CHANGES,
+    TEAMS,
+    VISITS,
+)
+from appraisal.adapters.projections.own_views import REGISTER
+from appraisal.domain import facts as f
+from appraisal.domain.known import Known
+
+T = TypeVar("T")
+
+
+class _Wheres(dict[tuple[str, str, str], f.Where]):
+    def __missing__(self, key: tuple[str, str, str]) -> f.Where:
+        self[key] = where = f.Where(*key)
+        return where
+
+
+def teams(conn: Connection, known: datetime, area: str) -> list[Known[TeamRow]]:
+    t, wheres = TEAMS, _Wheres()
+    query = _where_known(select(t.c.known_at, t.c.team_id, t.c.institution_id, t.c.area_code, _text(t.c.members)),
+                         t, known, area).order_by(t.c.known_at, t.c.event_id)  # fmt: skip
+    return [(aware(r[0]), TeamRow(r[1], wheres[r[1], r[2], r[3]], tuple(from_json(r[4])))) for r in conn.execute(query)]
+
+
+def team_changes(
+    conn: Connection, known: datetime, until: datetime, team_ids: Collection[str]
+) -> list[Known[TeamChange]]:
+    """Changes before `until` (the period's end) of these teams, in the order they happened."""
+    t = TEAM_CHANGES
+    query = select(t.c.known_at, t.c.team_id, t.c.change, t.c.member_id, t.c.role, t.c.resident_cap).where(
+        t.c.known_at <= known, t.c.changed_at < until, t.c.team_id.in_(team_ids)
+    )
+    return [(aware(r[0]), TeamChange(*r[1:])) for r in conn.execute(query.order_by(t.c.changed_at, t.c.event_id))]
+
+
+def contracts(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.ContractFact]]:
+    """Contracts with teams in the area or residents living there; latest known first (a
+    contract's earliest known start wins)."""
+    t, wheres = CONTRACT_STARTS, _Wheres()
+    query = select(t.c.known_at, t.c.contract_id, t.c.resident_ref, t.c.resident_area_code, t.c.team_id,
+                   t.c.institution_id, t.c.area_code, _text(t.c["items"]), _text(t.c.key_populations), t.c.starts_on,
+                   t.c.ends_on, t.c.signed_at, t.c.renews_contract_id)  # fmt: skip
+    query = query.where(t.c.known_at <= known, *more)
+    if area:
+        query = query.where(t.c.area_code.startswith(area) | t.c.resident_area_code.startswith(area))
+    return [
+        (aware(r[0]), _contract(r, wheres))
+        for r in conn.execute(query.order_by(t.c.known_at.desc(), t.c.event_id)).all()
+    ]
+
+
+def _contract(r: Any, wheres: _Wheres) -> f.ContractFact:
+    items = tuple(f.Item(i["code"], i["times_per_year"]) for i in from_json(r[7]))
+    return f.ContractFact(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], items, tuple(from_json(r[8])), r[9], r[10],
+                          aware(r[11]), r[12])  # fmt: skip
+
+
+def endings(
+    conn: Connection, known: datetime, contract_ids: Collection[str], *more: Any
+) -> list[Known[tuple[str, f.Ending]]]:
+    """How these contracts ended; latest ended first (a contract's earliest known ending wins)."""
+    t = CONTRACT_ENDS
+    query = select(t.c.known_at, t.c.contract_id, t.c.kind, t.c.last_day, t.c.reason)
+    query = query.where(t.c.known_at <= known, *more)
+    rows = conn.execute(query.order_by(t.c.ended_at.desc(), t.c.event_id))
+    return [(aware(r[0]), (r[1], f.Ending(r[2], r[3], r[4]))) for r in rows if r[1] in contract_ids]
+
+
+def visits(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.VisitFact]]:
+    t, wheres = VISITS, _Wheres()
+
+    def visit(r: Any) -> f.VisitFact:
+        measured = tuple(f.Measurement(m["kind"], m["value"]) for m in from_json(r[7]))
+        return f.VisitFact(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], tuple(from_json(r[8])), measured, aware(r[9]))
+
+    columns = (t.c.visit_id, t.c.resident_ref, t.c.contract_id, *_at(t), _text(t.c.measurements), _text(t.c.fulfils))
+    return _read(conn, visit, _where_known(select(t.c.known_at, *columns, t.c.occurred_at), t, known, area, *more), t)
+
+
+def ratings(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.RatingFact]]:
+    t, wheres = RATINGS, _Wheres()
+    columns = (t.c.rating_id, t.c.resident_ref, *_at(t), t.c.ability, t.c.attitude, t.c.responsiveness, t.c.rated_at)
+    query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
+    return _read(
+        conn, lambda r: f.RatingFact(r[1], r[2], wheres[r[3], r[4], r[5]], r[6], r[7], r[8], aware(r[9])), query, t
+    )
+
+
+def referral_steps(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.ReferralStep]]:
+    t, wheres = REFERRAL_STEPS, _Wheres()
+    columns = (t.c.referral_id, t.c.step, t.c.resident_ref, *_at(t), t.c.issued_at, t.c.step_at, t.c.priority)
+    query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
+    return _read(
+        conn,
+        lambda r: f.ReferralStep(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], aware(r[7]), aware(r[8]), r[9]),
+        query,
+        t,
+    )
+
+
+def care(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.CareFact]]:
+    t, wheres = CARE, _Wheres()
+    columns = (t.c.kind, t.c.ref, t.c.resident_ref, *_at(t), t.c.occurred_on)
+    query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
+    return _read(conn, lambda r: f.CareFact(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], r[7]), query, t)
+
+
+def appointment_steps(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.AppointmentStep]]:
+    """An appointment names no area: in an area, those of the residents with a visit there (it counts beside one)."""
+    t = APPOINTMENT_STEPS
+    columns = (t.c.appointment_id, t.c.step, t.c.resident_ref, t.c.team_id, t.c.starts_at, t.c.step_at, t.c.contracted)
+    query = select(t.c.known_at, *columns).where(t.c.known_at <= known, *more)
+    if area:
+        visited = select(VISITS.c.resident_ref).where(VISITS.c.area_code.startswith(area))
+        query = query.where(t.c.resident_ref.in_(visited))
+    return _read(conn, lambda r: f.AppointmentStep(r[1], r[2], r[3], r[4], aware(r[5]), aware(r[6]), r[7]), query, t)
+
+
+def register(conn: Connection, known: datetime, year: int) -> list[Known[f.PopulationFigure]]:
+    """Each area's figures for the year, by version: the latest known by a moment counts."""
+    t = REGISTER
+    query = select(t.c.recorded_at, t.c.area_code, t.c.year, t.c.population, t.c.key_population,
+                   _text(t.c.by_key_population)).where(t.c.year == year, t.c.recorded_at <= known)  # fmt: skip
+    return [
+        (aware(r[0]), f.PopulationFigure(r[1], r[2], r[3], r[4], tuple(sorted(from_json(r[5]).items()))))
+        for r in conn.execute(query.order_by(t.c.area_code, t.c.version))
+    ]
+
+
+def aware(instant: datetime) -> datetime:
+    """Columns without a zone give back naive times; they were written in UTC."""
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def _at(t: Table) -> tuple[Column[str], ...]:
+    return (t.c.team_id, t.c.institution_id, t.c.area_code)
+
+
+def _text(column: Column[Any]) -> Any:
+    return cast(column, String)
+
+
+def _where_known(query: Select[Any], t: Table, known: datetime, area: str, *more: Any) -> Select[Any]:
+    query = query.where(t.c.known_at <= known, *more)
+    return query.where(t.c.area_code.startswith(area)) if area else query
+
+
+def _read(conn: Connection, convert: Callable[[Any], T], query: Select[Any], t: Table) -> list[Known[T]]:
+    """By event id: the same order whatever order the events were applied in."""
+    return [(aware(r[0]), convert(r)) for r in conn.execute(query.order_by(t.c.event_id)).all()]

@@ -1,0 +1,65 @@
+"""The projection of the public streams into appraisal's fact tables (a KafkaSubscription handler).
+
+One transaction per batch: claim the event ids, insert the facts of the new ones, and
+advance the stream positions; a redelivered event changes nothing, so the projection is
+idempotent and a replay from the beginning into empty tables rebuilds the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, case, delete
+from sqlalchemy.dialects.postgresql import insert
+
+from appraisal.adapters.projections.cases import CasesProjection
+from appraisal.adapters.projections.cases_tables import CASES_TABLES
+from appraisal.adapters.projections.fact_rows import fact_of
+from appraisal.adapters.projections.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
+from shared.messaging import Delivery
+
+READER = "appraisal-facts"
+
+
+class FactsProjection:
+    def __init__(self, engine: Engine, cases: CasesProjection | None = None) -> None:
+        """`cases`: the step keeping the residents' cases and the strata's changes, if any."""
+        self._engine, self._cases = engine, cases
+
+    def apply(self, deliveries: Sequence[Delivery]) -> None:
+        with self._engine.begin() as conn:
+            fresh = APPLIED.claim(conn, READER, (d.envelope.id for d in deliveries))
+            rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+            for d in deliveries:
+                if d.envelope.id in fresh and (fact := fact_of(d)) is not None:
+                    fresh.discard(d.envelope.id)  # once, even if the batch holds it twice
+                    rows[fact[0]].append(fact[1])
+            for table, values in rows.items():
+                conn.execute(insert(table), values)
+            if self._cases is not None:
+                self._cases.apply(conn, rows)
+            _advance(conn, deliveries)
+
+    def forget_everything(self) -> None:
+        """Empty the facts and what was projected of them, the applied ids, the positions and the
+        version: a rebuild then replays the streams from the beginning (with a new consumer group)
+        into empty tables."""
+        with self._engine.begin() as conn:
+            for table in (*FACT_TABLES, *CASES_TABLES):
+                conn.execute(delete(table))
+            conn.execute(delete(APPLIED.table).where(APPLIED.table.c.reader == READER))
+
+
+def _advance(conn: Connection, deliveries: Sequence[Delivery]) -> None:
+    """Remember the furthest offset applied per partition (the positions a result records)."""
+    furthest: dict[tuple[str, int], int] = {}
+    for d in deliveries:
+        if d.offset >= 0:
+            furthest[(d.topic, d.partition)] = max(d.offset, furthest.get((d.topic, d.partition), -1))
+    t = STREAM_POSITIONS
+    for (topic, partition), offset in sorted(furthest.items()):
+        statement = insert(t).values(topic=topic, partition=partition, offset=offset)
+        later = case((statement.excluded.offset > t.c.offset, statement.excluded.offset), else_=t.c.offset)
+        conn.execute(statement.on_conflict_do_update(index_elements=["topic", "partition"], set_={"offset": later}))

@@ -1,0 +1,84 @@
+"""Reading the facts as they were known at a moment: only rows whose source recorded them by
+then, all in one consistent snapshot together with the stream positions applied. What the
+pure computation (`appraisal.appraise`) takes: the reference the projected figures are
+tested and measured against; the API reads the projection (`figures_reader`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import Connection, Engine, select
+
+from appraisal.adapters.projections import fact_reads as reads
+from appraisal.adapters.projections.facts_history import FactsHistory
+from appraisal.adapters.projections.facts_tables import (
+    APPOINTMENT_STEPS,
+    CARE,
+    CONTRACT_STARTS,
+    RATINGS,
+    REFERRAL_STEPS,
+    STREAM_POSITIONS,
+    VISITS,
+)
+from appraisal.domain.facts import Facts
+from appraisal.domain.known import Knowns
+from appraisal.domain.periods import Period
+from appraisal.domain.results import StreamPosition
+
+YEAR = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    facts: Facts
+    positions: tuple[StreamPosition, ...]
+    """How far each stream had been applied when the facts were read."""
+
+
+class FactsReader:
+    def __init__(self, engine: Engine, zone: tzinfo) -> None:
+        self._engine, self._zone = engine, zone
+
+    def snapshot(self, as_of: datetime, period: Period, area: str = "") -> Snapshot:
+        """The facts an appraisal of `period` needs, for teams in `area` (and residents living there)."""
+        return self.snapshots([as_of], period, area)[0]
+
+    def snapshots(self, moments: Sequence[datetime], period: Period, area: str = "") -> list[Snapshot]:
+        if not moments:
+            return []
+        known = max(moments).astimezone(UTC)
+        with self._consistent() as conn:
+            history = self._history(conn, known, period, area)
+            positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
+        return [Snapshot(history.as_of(m), positions) for m in moments]
+
+    def _history(self, conn: Connection, known: datetime, period: Period, area: str) -> FactsHistory:
+        since = datetime.combine(period.first, time(), UTC) - timedelta(days=1)  # a day's margin for zones
+        until = datetime.combine(period.last + timedelta(days=1), time(), self._zone).astimezone(UTC)
+        teams = Knowns(reads.teams(conn, known, area))
+        contracts = Knowns(reads.contracts(conn, known, area, CONTRACT_STARTS.c.ends_on >= period.first))
+        return FactsHistory(
+            teams=teams,
+            changes=Knowns(reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})),
+            contracts=contracts,
+            endings=Knowns(reads.endings(conn, known, {c.contract_id for c in contracts.facts})),
+            # a contract year that ends in the period began up to a year before it
+            visits=Knowns(reads.visits(conn, known, area, VISITS.c.occurred_at >= since - YEAR)),
+            ratings=Knowns(reads.ratings(conn, known, area, RATINGS.c.rated_at >= since)),
+            referrals=Knowns(reads.referral_steps(conn, known, area, REFERRAL_STEPS.c.issued_at >= since)),
+            care=Knowns(reads.care(conn, known, area, CARE.c.occurred_on >= period.first)),
+            appointments=Knowns(reads.appointment_steps(conn, known, area, APPOINTMENT_STEPS.c.starts_at >= since)),
+            register=Knowns(reads.register(conn, known, period.year)),
+        )
+
+    @contextmanager
+    def _consistent(self) -> Iterator[Connection]:
+        """One snapshot for every query (PostgreSQL's repeatable read)."""
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn

@@ -1,0 +1,97 @@
+"""The projected appraisal as the application reads it (`appraising.FiguresSource`): the groups
+of cases by each moment, the teams and register known then and the stream positions, from one
+consistent snapshot; and the drill-down's residents and their cases."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import Connection, Engine, select
+
+from appraisal.adapters.projections import fact_reads as reads
+from appraisal.adapters.projections.cases_reads import cases_at, counts_at, keep, residents_in
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES
+from appraisal.adapters.projections.facts_history import FactsHistory
+from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
+from appraisal.adapters.projections.own_views import REGISTER
+from appraisal.application.appraising import Read
+from appraisal.domain.appraisal import Counted
+from appraisal.domain.cases import Case
+from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.known import Knowns
+from appraisal.domain.periods import Period
+from appraisal.domain.results import StreamPosition
+from appraisal.domain.strata import Stratum
+
+
+class FiguresReader:
+    def __init__(self, engine: Engine, zone: tzinfo) -> None:
+        self._engine, self._zone = engine, zone
+
+    def counted(
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
+    ) -> Read:
+        """Each moment's midnight totals are kept first (each in a short transaction of its own:
+        it may write), then everything is read from one snapshot."""
+        for moment in moments:
+            with self._engine.begin() as conn:
+                keep(conn, period.code, moment, self._zone)
+        with self._consistent() as conn:
+            subjects = _subjects(conn, max(moments), period, area, self._zone)
+            counted = []
+            for moment in moments:
+                known = subjects.as_of(moment)
+                totals, wheres = counts_at(conn, version, period.code, moment, self._zone, area, tagged)
+                counted.append(Counted(totals, wheres, known.teams, known.register))
+            positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
+            stamp = _stamp(conn)
+        return Read(counted, positions, stamp)
+
+    def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
+        c = CASE_CHANGES
+        changed = [
+            select(c.c.period).where(
+                c.c.period == period.code, c.c.instant > since, c.c.instant <= until, c.c.area_code.startswith(area)
+            ),
+            select(TEAMS.c.team_id).where(TEAMS.c.known_at > since, TEAMS.c.known_at <= until),
+            select(TEAM_CHANGES.c.team_id).where(TEAM_CHANGES.c.known_at > since, TEAM_CHANGES.c.known_at <= until),
+            select(REGISTER.c.area_code).where(REGISTER.c.recorded_at > since, REGISTER.c.recorded_at <= until),
+        ]
+        with self._consistent() as conn:
+            return _stamp(conn) == stamp and not any(conn.execute(query.limit(1)).first() for query in changed)
+
+    def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
+        with self._engine.connect() as conn:
+            return residents_in(conn, stratum, after, limit)
+
+    def cases(
+        self, version: CatalogueVersion, period: Period, as_of: datetime, refs: Collection[str]
+    ) -> dict[str, list[Case]]:
+        with self._engine.connect() as conn:
+            return cases_at(conn, version, period, as_of, self._zone, refs)
+
+    @contextmanager
+    def _consistent(self) -> Iterator[Connection]:
+        """One snapshot for every query (PostgreSQL's repeatable read)."""
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+
+def _stamp(conn: Connection) -> Hashable:
+    """How far the streams and appraisal's own log had been applied."""
+    streams = conn.execute(select(STREAM_POSITIONS).order_by(*STREAM_POSITIONS.primary_key)).all()
+    own = conn.execute(select(FOLLOWERS.table).order_by(FOLLOWERS.table.c.follower)).all()
+    return tuple(map(tuple, streams)), tuple(map(tuple, own))
+
+
+def _subjects(conn: Connection, known: datetime, period: Period, area: str, zone: tzinfo) -> FactsHistory:
+    """The teams in the area (with their doctors' caps, as changed before the period's end)
+    and the register of the period's year, as known by `known`."""
+    until = datetime.combine(period.last + timedelta(days=1), time(), zone).astimezone(UTC)
+    teams = Knowns(reads.teams(conn, known, area))
+    changes = reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})
+    return FactsHistory(teams=teams, changes=Knowns(changes), register=Knowns(reads.register(conn, known, period.year)))

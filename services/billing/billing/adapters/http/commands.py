@@ -1,0 +1,154 @@
+"""Billing's HTTP API for its commands and rules: request → command → handler → response."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from confluent_kafka import KafkaException
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from billing.adapters.files.fee_rules import FeeRulesFile
+from billing.adapters.http.schemas import (
+    PeriodClose,
+    PeriodReopening,
+    PeriodsClosed,
+    PeriodsReopened,
+    SettlementBook,
+)
+from billing.application import access
+from billing.application.commands import ClosePeriods, ReopenPeriods
+from billing.application.settlement import Settlement
+from billing.application.streams import ACCOUNTS, BOOK, BOOKS
+from billing.application.views import account_view
+from billing.domain.book import closing_day
+from billing.domain.errors import UnknownContract
+from billing.domain.fee_rules import FeeRules
+from shared.messaging.positions import Inputs
+from shared.web.app import today
+from shared.web.auth import CurrentPrincipal
+from shared.web.bounds import MONTH_ONLY
+from shared.web.commands import IdempotencyKey, present, respond, run_command
+from shared.web.problems import Problem
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
+}
+router = APIRouter(tags=["billing"], responses=PROBLEMS)
+
+
+@router.get("/fee-rules", response_model=FeeRulesFile, summary="The fee rules of this deployment")
+async def fee_rules(request: Request, who: CurrentPrincipal) -> FeeRulesFile:
+    published: FeeRulesFile = request.app.state.fee_rules_file
+    return published
+
+
+@router.get("/fee-rules/in-force", summary="The rule that splits fees in an area in a year")
+async def fee_rule_in_force(
+    request: Request, who: CurrentPrincipal, area_code: str = Query(pattern=r"^\d{6,12}$"), year: int = Query()
+) -> dict[str, Any]:
+    rules: FeeRules = request.app.state.rules
+    rule = rules.for_(area_code, year)
+    return {
+        "area_prefix": rule.area_prefix,
+        "year": rule.year,
+        "shares_percent": {payer: _percent(share) for payer, share in rule.shares.items()},
+        "withheld_percent": {payer: _percent(share) for payer, share in rule.withheld.items()},
+        "release": {
+            "subject_kind": rule.release.subject_kind,
+            "none_below": _percent(rule.release.none_below),
+            "full_at": _percent(rule.release.full_at),
+        },
+    }
+
+
+def _percent(value: Fraction) -> str:
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+@router.post(
+    "/settlement-periods/close",
+    response_model=PeriodsClosed,
+    summary="Close settlement periods (the scheduler's command)",
+    description="Settles every open period up to `period` for every payer and institution: due, withheld "
+    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing; "
+    "a period not over, or an `as_of` later than today, is refused (422). Until billing has applied every "
+    "input event of the periods (contracts, appraisal results, referrals, claims), the close is refused with "
+    "409 inputs-not-caught-up and Retry-After: ask again.",
+    responses={
+        409: {"description": "Inputs not applied yet", "content": {"application/problem+json": {}}},
+        503: {"description": "Inputs' positions unknown", "content": {"application/problem+json": {}}},
+    },
+)
+async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
+    access.may_close_periods(who)
+    settlement: Settlement = request.app.state.settlement
+    on = closing_day(body.as_of, today(request))
+    period = body.period or settlement.calendar.last_over(on)
+    command = ClosePeriods(settlement.calendar.check(period), on)
+    if period <= settlement.calendar.last_over(on):  # else refused as not over, inputs or not
+        await _inputs_applied(request, settlement.calendar.last_day(period))
+    work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
+    return respond(await run_command(request, who, key, work), 200)
+
+
+async def _inputs_applied(request: Request, last_day: date) -> None:
+    """A close settles on every input of its periods or waits (`shared.messaging.positions`)."""
+    inputs: Inputs = request.app.state.inputs
+    period_end = datetime.combine(last_day + timedelta(days=1), time(), request.app.state.zone)
+    try:
+        behind = await asyncio.to_thread(inputs.behind, period_end)
+    except KafkaException as unknown:
+        detail = f"billing could not read how far it has applied its inputs ({unknown}); retry"
+        raise Problem(503, "inputs-unknown", detail, {"Retry-After": "2"}) from unknown
+    if behind:
+        named = ", ".join(f"{p.topic}[{p.partition}] {p.applied} of {p.end}" for p in behind[:5])
+        detail = f"billing has not applied every input up to {period_end.isoformat()} yet ({named}); retry"
+        raise Problem(409, "inputs-not-caught-up", detail, {"Retry-After": "1"})
+
+
+@router.post(
+    "/settlement-periods/{period}/reopening",
+    response_model=PeriodsReopened,
+    summary="Correct a wrongly closed period: reverse its settlements and open it again",
+    description="An administrator's correction. Every settlement of the period and of the later closed ones is "
+    "reversed by a SettlementReversed (its figures negated, naming it) on the same topics and feeds as the "
+    "settlement; the charges are open again and the next close settles them under a new settlement id. "
+    "409 period-not-closed for an open period; 409 withheld-already-released when an appraisal result has "
+    "paid out a withheld share of those settlements (restate the appraisal instead).",
+    responses={409: {"description": "Refused by the book's state", "content": {"application/problem+json": {}}}},
+)
+async def reopen_periods(
+    body: PeriodReopening,
+    request: Request,
+    who: CurrentPrincipal,
+    key: IdempotencyKey,
+    period: str = Path(pattern=MONTH_ONLY, examples=["2026-03"]),
+) -> Response:
+    access.may_reopen_periods(who)
+    settlement: Settlement = request.app.state.settlement
+    command = ReopenPeriods(settlement.calendar.check(period), body.reason)
+    work = await asyncio.to_thread(settlement.reopen_periods, command, request.app.state.store)
+    return respond(await run_command(request, who, key, work), 200)
+
+
+@router.get("/settlement-periods", response_model=SettlementBook, summary="How far periods are closed")
+async def settlement_book(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    book, _ = await asyncio.to_thread(lambda: BOOKS.fold(request.app.state.store.read(BOOKS.stream_id(BOOK))))
+    return {"closed_through": book.closed_through, "ledgers": len(book.ledgers)}
+
+
+@router.get("/contracts/{contract_id}/account", summary="A contract's charges and refunds per payer")
+async def contract_account(contract_id: str, request: Request, who: CurrentPrincipal) -> Response:
+    store = request.app.state.store
+    found, version = await asyncio.to_thread(lambda: ACCOUNTS.fold(store.read(ACCOUNTS.stream_id(contract_id))))
+    if version == 0:
+        raise UnknownContract(f"billing knows no contract {contract_id}")
+    terms = found.terms
+    institution, area = (terms.institution_id, terms.area_code) if terms else (None, None)
+    access.may_read_account(who, contract_id, institution, area)
+    return present(account_view(contract_id, found, version))

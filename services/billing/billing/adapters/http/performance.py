@@ -1,0 +1,152 @@
+"""Performance pay over HTTP: the year's distribution (an administrator's or an area official's
+command, once the year is over and the teams' appraisals published), a member's own share and
+how it was computed, and a team's distribution for the officials."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+
+from billing.adapters.http.schemas import MemberPerformancePay, PerformancePayDistributing, TeamPerformancePay
+from billing.adapters.publishing import score_of
+from billing.application import access
+from billing.application.performance import PerformancePay
+from billing.application.streams import PAY_YEARS, TEAM_YEARS
+from billing.domain import performance_year as py
+from billing.domain.capitation_rules import FACTORS
+from billing.domain.errors import NoCapitationRule, UnknownDistribution
+from shared.web.app import today
+from shared.web.auth import CurrentPrincipal
+from shared.web.commands import IdempotencyKey, respond, run_command
+
+router = APIRouter(tags=["performance pay"])
+Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The year is not over (year-not-over), or no team's appraisal is published "
+        "(appraisal-not-published)",
+        "content": {"application/problem+json": {}},
+    }
+}
+
+
+@router.post(
+    "/performance-pay/{year}",
+    response_model=PerformancePayDistributing,
+    summary="Distribute the year's performance pay to each team's members",
+    description="For every team of the caller's scope (an administrator: all; an official: their area's) whose "
+    "annual appraisal is published: the pool drawn from the year's contract-fee income by the score, distributed "
+    "to the members by contribution (exact to the fen), each published as a PerformancePayDistributed. Again "
+    "later: a restatement (the next sequence, each member's difference) where a restated appraisal or late "
+    "contributions changed it, nothing for the others.",
+    responses=CONFLICT,
+)
+async def distribute(year: Year, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
+    access.may_distribute_performance_pay(who)
+    pay: PerformancePay = request.app.state.performance_pay
+    within = lambda team: access.acts_on_team(who, team.area_code)  # noqa: E731
+    work = await asyncio.to_thread(pay.distribute, year, today(request), request.app.state.store, within)
+    return respond(await run_command(request, who, key, work), 200)
+
+
+@router.get(
+    "/performance-pay/{year}/members/{member_id}",
+    response_model=MemberPerformancePay,
+    summary="A member's share of their team's pool and how it was computed",
+    description="A member reads their own (their token's subject, of their team); officials their area's members.",
+)
+async def member_share(year: Year, member_id: Id, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    access.may_read_performance_pay(who)
+    teams = await asyncio.to_thread(_teams, request, year)
+    for team_id, team in teams.items():
+        done = team.latest
+        if done is None or not access.sees_member_share(who, team_id, done.area_code, member_id):
+            continue
+        share = next((s for s in done.shares if s.member_id == member_id), None)
+        if share is not None:
+            return {
+                "distribution_id": done.distribution_id,
+                "team_id": team_id,
+                "year": year,
+                "sequence": done.sequence,
+                "appraisal_result_id": done.appraisal_result_id,
+                "share": _share(share),
+                "computed": _computed(request, done, share.role),
+            }
+    # As for a member it does not know: a 403 would tell the caller the member was paid.
+    raise UnknownDistribution(f"no performance pay of member {member_id} in {year}")
+
+
+@router.get(
+    "/performance-pay/{year}/teams/{team_id}",
+    response_model=TeamPerformancePay,
+    summary="A team's distribution: every member's share",
+    description="Officials read their area's teams, an administrator any.",
+)
+async def team_distribution(year: Year, team_id: Id, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    access.may_read_performance_pay(who)
+    state = await asyncio.to_thread(_team, request, year, team_id)
+    done = state.latest
+    if done is None or who.role == "family_doctor" or not access.acts_on_team(who, done.area_code):
+        raise UnknownDistribution(f"no performance pay of team {team_id} in {year}")
+    return {
+        "distribution_id": done.distribution_id,
+        "team_id": team_id,
+        "institution_id": done.institution_id,
+        "area_code": done.area_code,
+        "year": year,
+        "sequence": done.sequence,
+        "restates_distribution_id": done.restates_distribution_id,
+        "appraisal_result_id": done.appraisal_result_id,
+        "computed": _computed(request, done, None),
+        "shares": [_share(s) for s in done.shares],
+    }
+
+
+def _teams(request: Request, year: int) -> dict[str, py.TeamYear]:
+    store = request.app.state.store
+    teams = sorted(PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].teams)
+    found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
+    return {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+
+
+def _team(request: Request, year: int, team_id: str) -> py.TeamYear:
+    return TEAM_YEARS.fold(request.app.state.store.read(TEAM_YEARS.stream_id(py.team_key(year, team_id))))[0]
+
+
+def _share(s: py.ShareRecorded) -> dict[str, Any]:
+    counts = dict(zip(FACTORS, (s.visits, s.follow_ups, s.good_ratings, s.key_population_residents), strict=True))
+    return {
+        "member_id": s.member_id,
+        "role": s.role,
+        "counts": counts,
+        "quota_fen": s.quota,
+        "amount_fen": s.amount_fen,
+        "difference_fen": s.difference_fen,
+    }
+
+
+def _computed(request: Request, done: py.PerformancePayRecorded, role: str | None) -> dict[str, Any]:
+    pay: PerformancePay = request.app.state.performance_pay
+    try:
+        rule = pay.rules.for_(done.area_code, done.year).performance_pay
+        weights, role_weight = py.factor_weights(rule), rule.role_weight(role) if role else None
+    except NoCapitationRule:
+        weights, role_weight = {}, None
+    totals = {f: 0 for f in FACTORS}
+    for s in done.shares:
+        for f, n in zip(FACTORS, (s.visits, s.follow_ups, s.good_ratings, s.key_population_residents), strict=True):
+            totals[f] += n
+    return {
+        "contract_fee_income_fen": done.contract_fee_income_fen,
+        "score": str(score_of(done.score)),
+        "pool_share": done.pool_share,
+        "pool_fen": done.pool_fen,
+        "undistributed_fen": done.undistributed_fen,
+        "factor_weights": weights,
+        "role_weight": None if role_weight is None else f"{role_weight.numerator}/{role_weight.denominator}",
+        "team_counts": totals,
+    }
