@@ -10,7 +10,7 @@ a service documented itself (a description, an example) stays.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -40,6 +40,24 @@ _TEXT = {
     413: "Request body too large",
     422: "Invalid request, or refused by a rule",
 }
+
+
+def problem_responses(
+    *statuses: int, described: Mapping[int, str] | None = None, examples: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route or router for the problems it may answer, each as problem+json:
+    `statuses` with the standard text, `described` with the service's own. `examples` gives a
+    status's problem type (`team-full`) to show an example body with."""
+    texts = {status: _TEXT[status] for status in statuses} | dict(described or {})
+    return {status: _response(status, text, (examples or {}).get(status)) for status, text in texts.items()}
+
+
+def _response(status: int, text: str, problem_type: str | None) -> dict[str, Any]:
+    if problem_type is None:
+        return {"description": text, "content": {MEDIA_TYPE: {}}}
+    title = problem_type.replace("-", " ").capitalize()
+    example = {"type": f"/problems/{problem_type}", "title": title, "status": status, "detail": "…"}
+    return {"description": text, "content": {MEDIA_TYPE: {"example": example}}}
 
 
 def documenting_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:

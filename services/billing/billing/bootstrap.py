@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
@@ -120,10 +122,10 @@ INPUTS = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS
 def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:
     """The bureaus' HTTP feed: the same messages the relay sends to their topics."""
 
-    def add(conn: Connection, events: list[RecordedEvent]) -> None:
+    def add(conn: Connection, events: Sequence[RecordedEvent]) -> None:
         BUREAU_FEED.add(conn, [m for e in events for m in to_public(e)])
 
-    return LogFollower(store, engine, POSITIONS, "bureau-feed", add)  # type: ignore[arg-type]
+    return LogFollower(store, engine, POSITIONS, "bureau-feed", add)
 
 
 def rebuild(settings: BillingSettings) -> None:

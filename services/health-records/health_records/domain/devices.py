@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from health_records.domain.care import Care
 from health_records.domain.care_events import Delivered
 from health_records.domain.errors import DeviceNotFound, DeviceNotLinked, NotAKeyPopulation
 
-KINDS = ("bp_monitor", "glucose_meter", "wearable")
+DeviceKind = Literal["bp_monitor", "glucose_meter", "wearable"]
+KINDS: tuple[str, ...] = get_args(DeviceKind)
 FOLLOWED = ("hypertension", "diabetes", "elderly")  # the key populations a device helps follow
 
 

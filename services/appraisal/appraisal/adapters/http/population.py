@@ -15,7 +15,7 @@ from appraisal.application.streams import POPULATION, population_key
 from appraisal.domain.errors import PopulationNotRecorded
 from shared.eventstore import EventStore
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
+from shared.web.commands import VersionedCall, present, respond
 
 router = APIRouter(tags=["population register"], responses=PROBLEMS)
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -27,20 +27,10 @@ Area = Annotated[str, Path(pattern=r"^\d{6}(\d{3}(\d{3})?)?$", examples=["440106
     response_model=PopulationPublic,
     summary="Record an area's registered and key populations for a year (a correction is a new version)",
 )
-async def record(  # noqa: PLR0913
-    year: Year,
-    area_code: Area,
-    body: PopulationIn,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
+async def record(year: Year, area_code: Area, body: PopulationIn, call: VersionedCall) -> Response:
     by_key = {str(tag): n for tag, n in body.by_key_population.items()}
-    handler = record_population(
-        who, year, area_code, body.population, body.key_population, by_key, expected_version(if_match)
-    )
-    return respond(await run_command(request, who, key, handler), 200)
+    handler = record_population(call.who, year, area_code, body.population, body.key_population, by_key, call.expected)
+    return respond(await call.run(handler), 200)
 
 
 @router.get("/population-register/{year}/{area_code}", response_model=PopulationPublic, summary="An area's figures")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
+from appraisal.adapters.http.filters import ResultFilters
 from appraisal.adapters.http.schemas import (
     AreaPrefix,
     PublicationCreate,
@@ -23,11 +24,13 @@ from appraisal.domain.errors import ResultNotFound
 from appraisal.domain.periods import Period
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, respond, run_command
+from shared.web.commands import IdempotencyKey, VersionedCall, present, respond, run_command
 from shared.web.held import Held
+from shared.web.openapi import problem_responses
 
 PeriodPath = Annotated[str, Path(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
-router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | {409: {"description": "Refused by a rule"}})
+REFUSED = problem_responses(described={409: "Refused by a rule"})
+router = APIRouter(tags=["appraisal results"], responses=PROBLEMS | REFUSED)
 
 
 @router.post(
@@ -52,18 +55,11 @@ async def publish(
     response_model=PublicationPublic,
     summary="Restate a published period: new results for those that changed, naming the ones they restate",
 )
-async def restate(  # noqa: PLR0913
-    period: PeriodPath,
-    body: RestatementCreate,
-    request: Request,
-    who: CurrentPrincipal,
-    key: IdempotencyKey,
-    if_match: IfMatch = None,
-) -> Response:
-    now, expected = request.app.state.clock(), expected_version(if_match)
-    restating = _publications(request).restate
-    work = await asyncio.to_thread(restating, who, Period.parse(period), body.as_of, now, body.reason, expected)
-    return respond(await run_command(request, who, key, work), 201, f"/periods/{period}")
+async def restate(period: PeriodPath, body: RestatementCreate, call: VersionedCall) -> Response:
+    now, restating = call.request.app.state.clock(), _publications(call.request).restate
+    at = Period.parse(period)
+    work = await asyncio.to_thread(restating, call.who, at, body.as_of, now, body.reason, call.expected)
+    return respond(await call.run(work), 201, f"/periods/{period}")
 
 
 @router.get("/periods/{period}", summary="A period's publication and restatements, each with its basis")
@@ -77,16 +73,11 @@ async def period_publications(period: PeriodPath, request: Request, who: Current
 
 
 @router.get("/periods/{period}/results", response_model=list[ResultPublic], summary="The results that stand")
-async def period_results(  # noqa: PLR0913
-    period: PeriodPath,
-    request: Request,
-    who: CurrentPrincipal,
-    area: AreaPrefix = None,
-    kind: Literal["team", "institution"] | None = None,
-    team: str | None = None,
+async def period_results(
+    period: PeriodPath, request: Request, who: CurrentPrincipal, only: Annotated[ResultFilters, Depends()]
 ) -> list[dict[str, Any]]:
-    scope = access.view_scope(who, area, team)
-    return await asyncio.to_thread(_results(request).current, period, scope.area, kind, scope.team)
+    scope = access.view_scope(who, only.area, only.team)
+    return await asyncio.to_thread(_results(request).current, period, scope.area, only.kind, scope.team)
 
 
 @router.get("/results/{result_id}", summary="One result, what it was computed from, and what restates it")

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 
-from appraisal.adapters.http.schemas import AreaPrefix, Level, SeriesPublic
+from appraisal.adapters.http.filters import SeriesFilters, SeriesOf
+from appraisal.adapters.http.schemas import SeriesPublic
 from appraisal.adapters.http.view import PROBLEMS, PeriodQuery
 from appraisal.application import access
 from appraisal.application.appraising import Appraising, Series
-from appraisal.application.views import Filters, shown_figures
+from appraisal.application.views import shown_figures
 from appraisal.domain.periods import Period
 from shared.web.auth import CurrentPrincipal
+from shared.web.openapi import problem_responses
 
-NO_SUCH_INDICATOR = {"description": "No such indicator in the catalogue", "content": {"application/problem+json": {}}}
-router = APIRouter(tags=["appraisal"], responses=PROBLEMS | {404: NO_SUCH_INDICATOR})
-Indicators = Annotated[
-    list[str],
-    Query(min_length=1, max_length=20, description="Indicator ids (repeat the parameter)", examples=["coverage"]),
-]
+NO_SUCH_INDICATOR = problem_responses(described={404: "No such indicator in the catalogue"})
+router = APIRouter(tags=["appraisal"], responses=PROBLEMS | NO_SUCH_INDICATOR)
 
 
 @router.get(
@@ -31,26 +29,22 @@ Indicators = Annotated[
     description="Each point is what GET /indicators shows as of its moment for these indicators: the end of "
     "each month in local time, or now for the month still running. The same callers may read it.",
 )
-async def series(  # noqa: PLR0913
+async def series(
     request: Request,
     who: CurrentPrincipal,
     period: PeriodQuery,
-    indicator: Indicators,
-    step: Annotated[Literal["month"], Query(description="The spacing of the points")] = "month",
-    area: AreaPrefix = None,
-    team: str | None = None,
-    institution: str | None = None,
-    level: Level | None = None,
-    key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
+    of: Annotated[SeriesOf, Depends()],
+    only: Annotated[SeriesFilters, Depends()],
 ) -> dict[str, Any]:
-    scope = access.view_scope(who, area, team)
-    found = await asyncio.to_thread(_series, request, period, indicator, scope.area, key_population is not None)
-    only = Filters(scope.area, scope.team, institution, level, key_population=key_population)
+    scope = access.view_scope(who, only.area, only.team)
+    tagged = only.key_population is not None
+    found = await asyncio.to_thread(_series, request, period, of.indicator, scope.area, tagged)
+    shown = only.within(scope)
     return {
         "period": period,
         "catalogue_version": found.catalogue.version,
         "points": [
-            {"as_of": as_of, "figures": shown_figures(found.catalogue, m.subjects, m.figures, only)}
+            {"as_of": as_of, "figures": shown_figures(found.catalogue, m.subjects, m.figures, shown)}
             for as_of, m in found.points
         ],
     }

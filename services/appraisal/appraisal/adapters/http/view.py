@@ -6,31 +6,27 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
+from appraisal.adapters.http.filters import CasesOf, FigureFilters, ScoreFilters
 from appraisal.adapters.http.schemas import (
-    AreaPrefix,
     AsOf,
-    Dimension,
     DrillDownPublic,
     FiguresPublic,
-    Level,
     ScoresPublic,
 )
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
 from appraisal.application.records import catalogue_view, indicator_view
-from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
+from appraisal.application.views import case_view, figure_view, figures_view, scores_view
 from appraisal.domain.periods import Period
 from appraisal.domain.strata import Stratum
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
 from shared.web.held import Held
+from shared.web.openapi import problem_responses
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
-}
+PROBLEMS = problem_responses(401, 403, described={422: "Invalid request"})
 PeriodQuery = Annotated[str, Query(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
 router = APIRouter(tags=["appraisal"], responses=PROBLEMS)
 
@@ -41,40 +37,30 @@ async def catalogue(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/indicators", response_model=FiguresPublic, summary="Indicator figures of a period, live")
-async def indicators(  # noqa: PLR0913
+async def indicators(
     request: Request,
     who: CurrentPrincipal,
     period: PeriodQuery,
+    only: Annotated[FigureFilters, Depends()],
     as_of: AsOf = None,
-    area: AreaPrefix = None,
-    team: str | None = None,
-    institution: str | None = None,
-    level: Level | None = None,
-    dimension: Dimension | None = None,
-    indicator: str | None = None,
-    key_population: Annotated[str | None, Query(description='A key population, or "*" for all')] = None,
 ) -> dict[str, Any]:
-    scope = access.view_scope(who, area, team)
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, key_population is not None)
-    only = Filters(scope.area, scope.team, institution, level, dimension, indicator, key_population)
-    return _basis(appraised) | {"figures": figures_view(appraised.appraisal, only)}
+    scope = access.view_scope(who, only.area, only.team)
+    tagged = only.key_population is not None
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, tagged)
+    return _basis(appraised) | {"figures": figures_view(appraised.appraisal, only.within(scope))}
 
 
 @router.get("/scores", response_model=ScoresPublic, summary="Scores, grades and ranks of a period, live")
-async def scores(  # noqa: PLR0913
+async def scores(
     request: Request,
     who: CurrentPrincipal,
     period: PeriodQuery,
+    only: Annotated[ScoreFilters, Depends()],
     as_of: AsOf = None,
-    area: AreaPrefix = None,
-    team: str | None = None,
-    institution: str | None = None,
-    level: Annotated[Level | None, Query(pattern="^(team|institution)$")] = None,
 ) -> dict[str, Any]:
-    scope = access.view_scope(who, area, team)
+    scope = access.view_scope(who, only.area, only.team)
     appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, False)
-    only = Filters(scope.area, scope.team, institution, level)
-    return _basis(appraised) | {"scores": scores_view(appraised.appraisal, only)}
+    return _basis(appraised) | {"scores": scores_view(appraised.appraisal, only.within(scope))}
 
 
 @router.get(
@@ -85,22 +71,15 @@ async def scores(  # noqa: PLR0913
     "cases than that (a resident may have none in the figure). `next_after` is the `after` of the next page, "
     "absent on the last.",
 )
-async def cases(  # noqa: PLR0913
-    indicator_id: str,
-    request: Request,
-    who: CurrentPrincipal,
-    period: PeriodQuery,
-    level: Level,
-    stratum: Annotated[str, Query(max_length=64)],
-    key_population: Annotated[str | None, Query(max_length=64)] = None,
-    as_of: AsOf = None,
-    after: Annotated[str, Query(max_length=40, description="The last resident ref of the page before")] = "",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+async def cases(
+    indicator_id: str, request: Request, who: CurrentPrincipal, period: PeriodQuery, of: Annotated[CasesOf, Depends()]
 ) -> dict[str, Any]:
     now: datetime = request.app.state.clock()
-    wanted = Stratum(level, stratum, key_population or "")
+    wanted = Stratum(of.level, of.stratum, of.key_population or "")
     drill_down, period_ = _appraising(request).drill_down, Period.parse(period)
-    found = await asyncio.to_thread(drill_down, who, period_, as_of or now, now, indicator_id, wanted, after, limit)
+    found = await asyncio.to_thread(
+        drill_down, who, period_, of.as_of or now, now, indicator_id, wanted, of.after, of.limit
+    )
     a = found.appraised.appraisal
     return _basis(found.appraised) | {
         "indicator": indicator_view(a.catalogue.indicator(indicator_id)),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+import psycopg
 from sqlalchemy import ARRAY, Connection, Table, bindparam, column, delete, func, select, table, text
 from sqlalchemy.dialects.postgresql import insert
 
@@ -130,8 +131,10 @@ def _copy_in(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         columns = ", ".join(f"{name} {kind}" for name, kind in zip(NAMES, types, strict=True))
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ARRIVING.name} ({columns}) ON COMMIT DELETE ROWS")
         conn.info[ARRIVING.name] = True
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # psycopg's, for COPY
-    with cursor.copy(f"COPY {ARRIVING.name} ({', '.join(NAMES)}) FROM STDIN") as copy:
+    driver = conn.connection.driver_connection  # psycopg's own, for COPY
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("COPY needs a psycopg connection")
+    with driver.cursor().copy(f"COPY {ARRIVING.name} ({', '.join(NAMES)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -4,9 +4,10 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from billing.adapters.http.schemas import (
     CapitationAdvancing,
@@ -22,13 +23,41 @@ from billing.domain.errors import UnknownReconciliation
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.openapi import problem_responses
 
 router = APIRouter(tags=["capitation"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
 Month = Annotated[int, Path(ge=1, le=12, examples=[7])]
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "The year is not over", "content": {"application/problem+json": {}}}
-}
+Kind = Literal["team", "institution"]
+CONFLICT = problem_responses(described={409: "The year is not over"})
+
+
+@dataclass(frozen=True)
+class RowFilters:
+    """Which rows of the caller's: inside an area, of an institution, of teams or institutions."""
+
+    area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = ""
+    institution_id: str | None = None
+    subject_kind: Kind | None = None
+
+    def admit(self, r: CapitationReconciliationRecorded) -> bool:
+        return (
+            r.area_code.startswith(self.area_code)
+            and self.institution_id in (None, r.institution_id)
+            and self.subject_kind in (None, r.subject_kind)
+        )
+
+
+@dataclass(frozen=True)
+class SubjectOf:
+    subject_kind: Kind
+    subject_id: str
+
+
+@dataclass(frozen=True)
+class PageOf:
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500
 
 
 @router.post(
@@ -57,7 +86,7 @@ async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: Id
     "restricted to the month, rounded so the year's advances add up exactly), each published as a "
     "CapitationAdvanced (to fdcs.billing.settlements and the residents' bureau's topic). Again: nothing more for an "
     "institution advanced already. 409 month-not-due before the month's first day.",
-    responses={409: {"description": "The month is not due", "content": {"application/problem+json": {}}}},
+    responses=problem_responses(described={409: "The month is not due"}),
 )
 async def advance(year: Year, month: Month, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_advance_capitation(who)
@@ -73,24 +102,12 @@ async def advance(year: Year, month: Month, request: Request, who: CurrentPrinci
     description="The latest reconciliation of each team and institution the caller may see: an official their "
     "area's, a bureau those of its residents, a doctor their team's.",
 )
-async def reconciliations(  # noqa: PLR0913
-    year: Year,
-    request: Request,
-    who: CurrentPrincipal,
-    area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = "",
-    institution_id: str | None = None,
-    subject_kind: Literal["team", "institution"] | None = None,
+async def reconciliations(
+    year: Year, request: Request, who: CurrentPrincipal, only: Annotated[RowFilters, Depends()]
 ) -> dict[str, Any]:
     access.may_read_capitation(who)
     found = await asyncio.to_thread(_year, request, year)
-    rows = [
-        _row(r)
-        for _, r in sorted(found.latest.items())
-        if access.sees_capitation(who, r)
-        and r.area_code.startswith(area_code)
-        and institution_id in (None, r.institution_id)
-        and subject_kind in (None, r.subject_kind)
-    ]
+    rows = [_row(r) for _, r in sorted(found.latest.items()) if access.sees_capitation(who, r) and only.admit(r)]
     return {"rows": rows}
 
 
@@ -101,21 +118,19 @@ async def reconciliations(  # noqa: PLR0913
     description="Each resident's contracted days, part of the budget and claims, by resident; pass "
     "`next_cursor` as `cursor` for the next page.",
 )
-async def residents(  # noqa: PLR0913
+async def residents(
     year: Year,
-    subject_kind: Literal["team", "institution"],
-    subject_id: str,
+    of: Annotated[SubjectOf, Depends()],
     request: Request,
     who: CurrentPrincipal,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    page: Annotated[PageOf, Depends()],
 ) -> dict[str, Any]:
-    found = (await asyncio.to_thread(_year, request, year)).latest.get((subject_kind, subject_id))
+    found = (await asyncio.to_thread(_year, request, year)).latest.get((of.subject_kind, of.subject_id))
     if found is None or not access.sees_capitation(who, found):
         # As for an id it does not know: a 403 would tell the caller the team exists.
-        raise UnknownReconciliation(f"no capitation reconciliation of {subject_kind} {subject_id} in {year}")
+        raise UnknownReconciliation(f"no capitation reconciliation of {of.subject_kind} {of.subject_id} in {year}")
     refs = sorted(found.contracted_days | found.spending_by_resident)
-    page = [ref for ref in refs if cursor is None or ref > cursor][:limit]
+    shown = [ref for ref in refs if page.cursor is None or ref > page.cursor][: page.limit]
     items = [
         {
             "resident_ref": ref,
@@ -123,10 +138,10 @@ async def residents(  # noqa: PLR0913
             "budget_fen": found.budget_by_resident.get(ref, 0),
             "spending_fen": found.spending_by_resident.get(ref, 0),
         }
-        for ref in page
+        for ref in shown
     ]
-    more = len(page) == limit and page[-1] != refs[-1]
-    return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": page[-1] if more else None}
+    more = len(shown) == page.limit and shown[-1] != refs[-1]
+    return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": shown[-1] if more else None}
 
 
 def _year(request: Request, year: int) -> CapitationYear:

@@ -32,12 +32,10 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import MONTH_ONLY
 from shared.web.commands import IdempotencyKey, present, respond, run_command
+from shared.web.openapi import problem_responses
 from shared.web.problems import Problem
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in [(401, "No valid bearer token"), (403, "Not allowed for this caller"), (422, "Invalid request")]
-}
+PROBLEMS = problem_responses(401, 403, described={422: "Invalid request"})
 router = APIRouter(tags=["billing"], responses=PROBLEMS)
 
 
@@ -79,10 +77,7 @@ def _percent(value: Fraction) -> str:
     "a period not over, or an `as_of` later than today, is refused (422). Until billing has applied every "
     "input event of the periods (contracts, appraisal results, referrals, claims), the close is refused with "
     "409 inputs-not-caught-up and Retry-After: ask again.",
-    responses={
-        409: {"description": "Inputs not applied yet", "content": {"application/problem+json": {}}},
-        503: {"description": "Inputs' positions unknown", "content": {"application/problem+json": {}}},
-    },
+    responses=problem_responses(described={409: "Inputs not applied yet", 503: "Inputs' positions unknown"}),
 )
 async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_close_periods(who)
@@ -120,7 +115,7 @@ async def _inputs_applied(request: Request, last_day: date) -> None:
     "settlement; the charges are open again and the next close settles them under a new settlement id. "
     "409 period-not-closed for an open period; 409 withheld-already-released when an appraisal result has "
     "paid out a withheld share of those settlements (restate the appraisal instead).",
-    responses={409: {"description": "Refused by the book's state", "content": {"application/problem+json": {}}}},
+    responses=problem_responses(described={409: "Refused by the book's state"}),
 )
 async def reopen_periods(
     body: PeriodReopening,

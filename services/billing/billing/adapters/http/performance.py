@@ -20,17 +20,16 @@ from billing.domain.errors import NoCapitationRule, UnknownDistribution
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.openapi import problem_responses
 
 router = APIRouter(tags=["performance pay"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
 Id = Annotated[str, Path(min_length=1, max_length=64)]
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {
-        "description": "The year is not over (year-not-over), or no team's appraisal is published "
-        "(appraisal-not-published)",
-        "content": {"application/problem+json": {}},
+CONFLICT = problem_responses(
+    described={
+        409: "The year is not over (year-not-over), or no team's appraisal is published (appraisal-not-published)"
     }
-}
+)
 
 
 @router.post(

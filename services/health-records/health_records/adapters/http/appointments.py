@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic_core import to_json
 
 from health_records.adapters.http import schemas_appointments as s
@@ -88,22 +89,28 @@ async def open_sources(hospital_id: InstitutionId, body: s.SourceCreate, call: C
     return respond(outcome, 201)
 
 
+@dataclass(frozen=True)
+class Days:
+    first: Annotated[date, Query(alias="from")]
+    last: Annotated[date, Query(alias="to")]
+
+
 @router.get(
     "/institutions/{institution_id}/doctors/{doctor_id}/slots",
     response_model=s.SlotsPublic,
     summary="A doctor's sessions and free places",
     description="Free places as counts; who booked them, to the doctor's team only. At most 31 days.",
 )
-async def slots(  # noqa: PLR0913
+async def slots(
     institution_id: InstitutionId,
     doctor_id: DoctorId,
     request: Request,
     who: CurrentPrincipal,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    days: Annotated[Days, Depends()],
 ) -> Response:
     now = request.app.state.clock()
-    view = await asyncio.to_thread(_views(request).slots, who, institution_id, doctor_id, first, last, now)
+    slots_of = _views(request).slots
+    view = await asyncio.to_thread(slots_of, who, institution_id, doctor_id, days.first, days.last, now)
     return Response(to_json(view), 200, media_type="application/json")
 
 

@@ -21,19 +21,19 @@ from shared.principal import Principal
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, run_command
 from shared.web.held import Held
+from shared.web.openapi import problem_responses
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in [
-        (400, "Malformed request"),
-        (401, "No valid bearer token"),
-        (403, "Not the resident, nor the team they are contracted with"),
-        (404, "No such record, plan, visit or sickbed"),
-        (409, "Refused by a rule or a concurrent update"),
-        (412, "The record changed since the ETag in If-Match"),
-        (422, "Invalid or refused by a rule"),
-    ]
-}
+PROBLEMS = problem_responses(
+    401,
+    described={
+        400: "Malformed request",
+        403: "Not the resident, nor the team they are contracted with",
+        404: "No such record, plan, visit or sickbed",
+        409: "Refused by a rule or a concurrent update",
+        412: "The record changed since the ETag in If-Match",
+        422: "Invalid or refused by a rule",
+    },
+)
 
 ResidentRef = Annotated[
     str, Path(pattern=r"^r_[a-z2-7]{26}$", description="The resident's pseudonymous ref", examples=["r_" + "a" * 26])

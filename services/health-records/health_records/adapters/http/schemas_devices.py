@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from health_records.domain.devices import KINDS
+from health_records.domain.devices import DeviceKind
 from health_records.domain.readings import MAX_BATCH, Reading
 
 MG_PER_DL_PER_MMOL_PER_L = 18.016  # glucose, 180.16 g/mol
@@ -35,7 +35,7 @@ class _In(BaseModel):
 
 
 class DeviceCreate(_In):
-    kind: Literal[KINDS]  # type: ignore[valid-type]  # a literal of the domain's tuple
+    kind: DeviceKind
 
 
 class DeviceLinkedPublic(BaseModel):
@@ -128,7 +128,8 @@ def batch_schema() -> dict[str, Any]:
             return {k: inline(v) for k, v in node.items()}
         return [inline(v) for v in node] if isinstance(node, list) else node
 
-    return inline(schema)  # type: ignore[no-any-return]
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
 
 
 def readings_of(batch: ReadingsIn | Bundle) -> tuple[list[Reading], int]:

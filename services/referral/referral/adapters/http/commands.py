@@ -20,19 +20,19 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
 from shared.web.held import Held
+from shared.web.openapi import problem_responses
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in [
-        (400, "Malformed request"),
-        (401, "No valid bearer token"),
-        (403, "Not allowed for this caller"),
-        (404, "No such referral, or not one this caller may see"),
-        (409, "Not allowed in the referral's present state, or a concurrent update"),
-        (412, "The referral changed since the ETag given in If-Match"),
-        (422, "Invalid or refused by a rule"),
-    ]
-}
+PROBLEMS = problem_responses(
+    401,
+    403,
+    described={
+        400: "Malformed request",
+        404: "No such referral, or not one this caller may see",
+        409: "Not allowed in the referral's present state, or a concurrent update",
+        412: "The referral changed since the ETag given in If-Match",
+        422: "Invalid or refused by a rule",
+    },
+)
 
 router = APIRouter(tags=["referral"], responses=PROBLEMS)
 

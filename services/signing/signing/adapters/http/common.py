@@ -8,6 +8,7 @@ from fastapi import Request
 
 from shared.eventstore import EventStore
 from shared.web.held import Held
+from shared.web.openapi import problem_responses
 from signing.adapters.projections.contract_index import ContractIndex
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
@@ -16,25 +17,28 @@ from signing.domain.catalogue import Catalogue
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems a route may answer, each as problem+json."""
-    return {s: _PROBLEMS[s] for s in (400, 401, 403, 422, *statuses)}
+    """OpenAPI entries for the problems a route may answer, each as problem+json with an example."""
+    shown = (400, 401, 403, 422, *statuses)
+    return problem_responses(described={s: _TEXTS[s] for s in shown}, examples=_TYPES)
 
 
-def _problem(status: int, code: str, text: str) -> dict[str, Any]:
-    example = {"type": f"/problems/{code}", "title": code.replace("-", " ").capitalize(), "status": status}
-    return {"description": text, "content": {"application/problem+json": {"example": example | {"detail": "…"}}}}
-
-
-_PROBLEMS = {
-    400: _problem(400, "malformed-json", "Malformed request (JSON, If-Match, cursor)"),
-    401: _problem(401, "missing-token", "No valid bearer token"),
-    403: _problem(403, "forbidden", "Not allowed for this caller"),
-    404: _problem(404, "contract-not-found", "Not found"),
-    409: _problem(409, "team-full", "Refused by a rule on the current state (team full, already contracted…)"),
-    412: _problem(412, "precondition-failed", "If-Match names a version that is no longer current"),
-    422: _problem(
-        422, "package-not-offered", "Invalid, or refused by a rule (package not offered, bad identity number…)"
-    ),
+_TEXTS = {
+    400: "Malformed request (JSON, If-Match, cursor)",
+    401: "No valid bearer token",
+    403: "Not allowed for this caller",
+    404: "Not found",
+    409: "Refused by a rule on the current state (team full, already contracted…)",
+    412: "If-Match names a version that is no longer current",
+    422: "Invalid, or refused by a rule (package not offered, bad identity number…)",
+}
+_TYPES = {
+    400: "malformed-json",
+    401: "missing-token",
+    403: "forbidden",
+    404: "contract-not-found",
+    409: "team-full",
+    412: "precondition-failed",
+    422: "package-not-offered",
 }
 
 
