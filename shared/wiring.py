@@ -8,16 +8,22 @@ from typing import Any
 from sqlalchemy import Engine, MetaData
 
 from shared.commands.session import RECEIPT_TYPE
+from shared.contracts.topics import Topic
 from shared.eventstore import EventStore, open_store
 from shared.eventstore.cipher import master_key
 from shared.eventstore.personal import Path
 from shared.eventstore.sealing import PersonalFields, SubjectOf, resident_ref_in
 from shared.eventstore.streams import EventTypes
+from shared.messaging import KafkaPublisher, Publisher, Relay
+from shared.messaging.partner_topics import PartnerTopics
+from shared.messaging.relay import Translate
 from shared.readmodels import open_engine
 from shared.settings import ServiceSettings
 
 RECEIPT_PATHS: tuple[Path, ...] = (("result",),)
 UNATTRIBUTED = "unattributed"
+Partners = tuple[str, Callable[[str], Topic]]
+"""A kind of partner's topics: their names' prefix, and a partner's topic by its id."""
 
 
 def service_store(
@@ -71,3 +77,14 @@ def service_engine(settings: ServiceSettings, metadata: MetaData, url: str | Non
         settings.database_pool_size,
         create=settings.database_create_tables,
     )
+
+
+def relay_for(
+    settings: ServiceSettings, store: EventStore, to_public: Translate, partners: Partners | None = None
+) -> Relay:
+    """The relay of a service's log to Kafka, through its `to_public`; with `partners` (their
+    topics' prefix, and a partner's topic), each partner's copy goes to that partner's topic too."""
+    publisher: Publisher = KafkaPublisher(settings)
+    if partners is not None:
+        publisher = PartnerTopics(publisher, settings, *partners)
+    return Relay(store, publisher, to_public, batch_size=settings.relay_batch_size)

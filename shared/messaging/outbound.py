@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from typing import Any, TypeVar
 
 from shared.contracts.base import PublicEvent
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import Topic
 from shared.eventstore import RecordedEvent
+from shared.eventstore.streams import EventTypes
 from shared.messaging.publisher import Message
+
+P = TypeVar("P", bound=PublicEvent)
 
 _IDS = uuid.UUID("0f6c1f8e-3a51-4b47-9a36-5b7d6f0d2c11")
 
@@ -32,3 +38,21 @@ def public_message(  # noqa: PLR0913
         data=event.model_dump(mode="json"),
     )
     return Message(topic.name, key, envelope.encode())
+
+
+def internal_event(events: EventTypes, recorded: RecordedEvent) -> object | None:
+    """The stored event as one of the service's own, or None for a command receipt (it stays inside)."""
+    return events.decode(recorded.type, recorded.data) if events.knows(recorded.type) else None
+
+
+def fields_of(event: object) -> dict[str, Any]:
+    """An internal event's fields, those of its parts as dicts (every internal event is a dataclass)."""
+    if not is_dataclass(event) or isinstance(event, type):
+        raise TypeError(f"{type(event).__name__} is not an event")
+    return asdict(event)
+
+
+def contract_event(model: type[P], fields: Mapping[str, Any], **extra: Any) -> P:
+    """The public event from an internal event's fields: only those its contract names (the others,
+    personal data among them, never leave the service), and `extra`."""
+    return model.model_validate({k: v for k, v in fields.items() if k in model.model_fields} | extra)

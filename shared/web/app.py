@@ -6,7 +6,9 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypedDict, Unpack
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
@@ -43,6 +45,46 @@ def today(request: Request) -> date:
 
 def capacity_of(settings: ServiceSettings) -> Capacity:
     return Capacity(settings.http_max_in_flight, settings.http_max_queued, settings.http_queue_timeout_ms / 1000)
+
+
+@dataclass(frozen=True)
+class About:
+    """What a service's OpenAPI says of it."""
+
+    title: str
+    description: str
+
+
+class Lifecycle(TypedDict, total=False):
+    readiness: Callable[[], object]
+    """What the readiness probe checks (default: reading the store)."""
+    closers: Sequence[Callable[[], object]]
+    """What else the app holds (engines), released when it stops."""
+
+
+def app_of(
+    about: About,
+    routers: list[APIRouter],
+    settings: ServiceSettings,
+    store: EventStore,
+    clock: Clock,
+    **lifecycle: Unpack[Lifecycle],
+) -> FastAPI:
+    """A service's app over its event store, set up from its settings as every service's is: the
+    token verifier, the command processor, the simulated clock, the body limit and the capacity."""
+    return service_app(
+        about.title,
+        about.description,
+        routers,
+        verifier_for(settings),
+        store,
+        CommandProcessor(store, settings.command_batch_size),
+        clock,
+        simulated_clock=settings.simulated_clock,
+        max_body_bytes=settings.http_max_body_bytes,
+        capacity=capacity_of(settings),
+        **lifecycle,
+    )
 
 
 def service_app(  # noqa: PLR0913

@@ -96,20 +96,32 @@ def respond(outcome: Outcome, status: int, location: str | None = None) -> Respo
 @dataclass(frozen=True)
 class Call:
     """What a command route needs besides its body: the request, the caller, the idempotency
-    key, and the version the caller read (If-Match), as one dependency."""
+    key, and If-Match (the version the caller read), as one dependency."""
 
     request: Request
     who: Principal
     key: str
-    expected: int | None = None
+    if_match: str | None = None
+
+    @property
+    def expected(self) -> int | None:
+        """The version the caller read (None: whatever stands); 400 for an If-Match this API did not issue."""
+        return expected_version(self.if_match)
 
     async def run(self, work: Handler | Work) -> Outcome:
         return await run_command(self.request, self.who, self.key, work)
 
 
 def _versioned(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:
-    return Call(request, who, key, expected_version(if_match))
+    expected_version(if_match)  # a malformed If-Match is refused before the route runs
+    return Call(request, who, key, if_match)
+
+
+def _call(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:
+    return Call(request, who, key, if_match)
 
 
 VersionedCall = Annotated[Call, Depends(_versioned)]
 """A command on something the caller read: If-Match names the version it expects."""
+CommandCall = Annotated[Call, Depends(_call)]
+"""A command that may name the version it expects: If-Match is read only where the route asks for it."""

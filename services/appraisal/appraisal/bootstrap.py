@@ -26,17 +26,22 @@ from appraisal.application.appraising import Appraising
 from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings
 from shared import tracing
-from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, open_store
 from shared.eventstore.postgres import creating
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower, open_engine
 from shared.readmodels.database import ping
-from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
+from shared.web.app import About, Clock, app_of, utc_now
+from shared.wiring import relay_for
 
 SUBSCRIBED = (topics.TEAMS, topics.CONTRACTS, topics.HEALTH_SERVICES, topics.APPOINTMENTS, topics.REFERRALS)
 ROUTERS = [http.router, http_series.router, http_view.router, http_results.router, http_population.router]
+
+ABOUT = About(
+    "Appraisal",
+    "Performance appraisal of family doctor teams and institutions, from the event streams.",
+)
 
 
 def engine_for(settings: AppraisalSettings) -> Engine:
@@ -67,20 +72,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
     settings = settings or AppraisalSettings()
     tracing.configure("appraisal", settings)  # in each worker process uvicorn starts
     engine, store = engine_for(settings), store_for(settings)
-    app = service_app(
-        "Appraisal",
-        "Performance appraisal of family doctor teams and institutions, from the event streams.",
-        ROUTERS,
-        verifier_for(settings),
-        store,
-        CommandProcessor(store, settings.command_batch_size),
-        clock,
-        readiness=partial(ping, engine),
-        closers=[engine.dispose],
-        simulated_clock=settings.simulated_clock,
-        max_body_bytes=settings.http_max_body_bytes,
-        capacity=capacity_of(settings),
-    )
+    app = app_of(ABOUT, ROUTERS, settings, store, clock, readiness=partial(ping, engine), closers=[engine.dispose])
     app.state.engine = engine
     app.state.appraising = Appraising(
         load_catalogue(settings.catalogue_file),
@@ -95,9 +87,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
 
 
 def create_relay(settings: AppraisalSettings, store: EventStore | None = None) -> Relay:
-    return Relay(
-        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
-    )
+    return relay_for(settings, store or store_for(settings), to_public)
 
 
 def facts_projection(settings: AppraisalSettings, engine: Engine) -> FactsProjection:

@@ -28,11 +28,16 @@ from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.partner_topics import PartnerTopics
 from shared.messaging.positions import KafkaInputs
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
-from shared.wiring import service_engine, service_store
+from shared.web.app import About, Clock, app_of, utc_now
+from shared.wiring import relay_for, service_engine, service_store
+
+ROUTERS = [http.router, http_view.router, http_capitation.router, http_performance.router]
+ABOUT = About(
+    "Billing",
+    "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
+)
 
 
 def store_for(settings: BillingSettings) -> EventStore:
@@ -57,19 +62,7 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
     settings = settings or BillingSettings()
     tracing.configure("billing", settings)  # in each worker process uvicorn starts
     store, engine = store_for(settings), engine_for(settings)
-    app = service_app(
-        "Billing",
-        "Contract fees split between payers, settled per period; the insurance bureaus' settlement view.",
-        [http.router, http_view.router, http_capitation.router, http_performance.router],
-        verifier_for(settings),
-        store,
-        CommandProcessor(store, settings.command_batch_size),
-        clock,
-        closers=[engine.dispose],
-        simulated_clock=settings.simulated_clock,
-        max_body_bytes=settings.http_max_body_bytes,
-        capacity=capacity_of(settings),
-    )
+    app = app_of(ABOUT, ROUTERS, settings, store, clock, closers=[engine.dispose])
     app.state.zone = settings.timezone
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
     app.state.settlement = applications(settings)[1]
@@ -81,8 +74,7 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
 
 
 def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:
-    bureaus = PartnerTopics(KafkaPublisher(settings), settings, topics.BUREAU_PREFIX, topics.bureau)
-    return Relay(store or store_for(settings), bureaus, to_public, batch_size=settings.relay_batch_size)
+    return relay_for(settings, store or store_for(settings), to_public, (topics.BUREAU_PREFIX, topics.bureau))
 
 
 def create_workers(

@@ -34,8 +34,14 @@ from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
-from shared.wiring import service_engine, service_store
+from shared.web.app import About, Clock, app_of, utc_now
+from shared.wiring import relay_for, service_engine, service_store
+
+ROUTERS = [http_record.router, http_plan.router, http_services.router, http_devices.router, http_appointments.router]
+ABOUT = About(
+    "Health records",
+    "Residents' health records, management plans, visits and feedback.",
+)
 
 
 def store_for(settings: HealthRecordsSettings) -> EventStore:
@@ -51,18 +57,7 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     settings = settings or HealthRecordsSettings()
     tracing.configure("health-records", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
-    app = service_app(
-        "Health records",
-        "Residents' health records, management plans, visits and feedback.",
-        [http_record.router, http_plan.router, http_services.router, http_devices.router, http_appointments.router],
-        verifier_for(settings),
-        store,
-        CommandProcessor(store, settings.command_batch_size),
-        clock,
-        simulated_clock=settings.simulated_clock,
-        max_body_bytes=settings.http_max_body_bytes,
-        capacity=capacity_of(settings),
-    )
+    app = app_of(ABOUT, ROUTERS, settings, store, clock)
     zone = settings.timezone
     app.state.zone = zone
     app.state.queries = Queries(store)
@@ -88,9 +83,7 @@ def schedules_for(settings: HealthRecordsSettings) -> Schedules:
 
 
 def create_relay(settings: HealthRecordsSettings, store: EventStore | None = None) -> Relay:
-    return Relay(
-        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
-    )
+    return relay_for(settings, store or store_for(settings), to_public)
 
 
 def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:

@@ -23,11 +23,16 @@ from shared.contracts import topics
 from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import Delivery, KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.partner_topics import PartnerTopics
 from shared.pseudonyms import resident_ref
 from shared.service_module import Worker
-from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
-from shared.wiring import service_engine, service_store
+from shared.web.app import About, Clock, app_of, utc_now
+from shared.wiring import relay_for, service_engine, service_store
+
+ROUTERS = [http.router, http_reads.router]
+ABOUT = About(
+    "Referral",
+    "Up- and down-referrals between family doctors and hospitals; hospitals follow their own.",
+)
 
 
 def store_for(settings: ReferralSettings) -> EventStore:
@@ -42,18 +47,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
     settings = settings or ReferralSettings()
     tracing.configure("referral", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
-    app = service_app(
-        "Referral",
-        "Up- and down-referrals between family doctors and hospitals; hospitals follow their own.",
-        [http.router, http_reads.router],
-        verifier_for(settings),
-        store,
-        CommandProcessor(store, settings.command_batch_size),
-        clock,
-        simulated_clock=settings.simulated_clock,
-        max_body_bytes=settings.http_max_body_bytes,
-        capacity=capacity_of(settings),
-    )
+    app = app_of(ABOUT, ROUTERS, settings, store, clock)
     app.state.zone = settings.timezone
     app.state.engine = engine = engine_for(settings)
     app.state.overview = ReferralOverview(engine)
@@ -63,8 +57,7 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
 
 
 def create_relay(settings: ReferralSettings, store: EventStore | None = None) -> Relay:
-    publisher = PartnerTopics(KafkaPublisher(settings), settings, topics.HOSPITAL_PREFIX, topics.hospital)
-    return Relay(store or store_for(settings), publisher, to_public, batch_size=settings.relay_batch_size)
+    return relay_for(settings, store or store_for(settings), to_public, (topics.HOSPITAL_PREFIX, topics.hospital))
 
 
 def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[Worker]:

@@ -9,13 +9,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from shared import tracing
-from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
 from shared.eventstore.sealing import Sealer
-from shared.messaging import KafkaPublisher, Relay
+from shared.messaging import Relay
 from shared.readmodels import LogFollower
-from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
-from shared.wiring import service_engine, service_store
+from shared.web.app import About, Clock, app_of, utc_now
+from shared.wiring import relay_for, service_engine, service_store
 from signing.adapters.consumers import erase_again
 from signing.adapters.files.catalogue import load_catalogue
 from signing.adapters.http import ROUTERS
@@ -27,6 +26,12 @@ from signing.application.starting import Starts
 from signing.application.streams import EVENTS
 from signing.application.teams import Teams
 from signing.settings import SigningSettings
+
+ABOUT = About(
+    "Signing",
+    "Family doctor teams, service packages and residents' contracts: signing, renewal, "
+    "switching, termination and expiry.",
+)
 
 
 def store_for(settings: SigningSettings) -> EventStore:
@@ -46,19 +51,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
     settings = settings or SigningSettings()
     tracing.configure("signing", settings)  # in each worker process uvicorn starts
     store = store_for(settings)
-    app = service_app(
-        "Signing",
-        "Family doctor teams, service packages and residents' contracts: signing, renewal, "
-        "switching, termination and expiry.",
-        ROUTERS,
-        verifier_for(settings),
-        store,
-        CommandProcessor(store, settings.command_batch_size),
-        clock,
-        simulated_clock=settings.simulated_clock,
-        max_body_bytes=settings.http_max_body_bytes,
-        capacity=capacity_of(settings),
-    )
+    app = app_of(ABOUT, ROUTERS, settings, store, clock)
     catalogue = load_catalogue(settings.catalogue_file)
     starts = Starts(catalogue, settings.pseudonym_key.get_secret_value())
     app.state.zone, app.state.doctor_cap = settings.timezone, settings.doctor_resident_cap
@@ -68,9 +61,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
 
 
 def create_relay(settings: SigningSettings, store: EventStore | None = None) -> Relay:
-    return Relay(
-        store or store_for(settings), KafkaPublisher(settings), to_public, batch_size=settings.relay_batch_size
-    )
+    return relay_for(settings, store or store_for(settings), to_public)
 
 
 def index_follower(

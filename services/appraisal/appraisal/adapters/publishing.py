@@ -16,17 +16,15 @@ from shared.contracts import appraisal as public
 from shared.contracts import topics
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import public_message
+from shared.messaging.outbound import internal_event, public_message
 
 SOURCE = "/fdcs/appraisal"
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
-    if not EVENTS.knows(recorded.type):
-        return []  # command receipts stay inside the service
-    event = EVENTS.decode(recorded.type, recorded.data)
+    event = internal_event(EVENTS, recorded)
     if not isinstance(event, ResultPublished):
-        return []
+        return []  # command receipts, periods' bookkeeping and the population register stay inside
     subject = event.result.subject_id
     return [public_message(SOURCE, recorded, _public(event), topics.APPRAISAL_RESULTS, subject)]
 

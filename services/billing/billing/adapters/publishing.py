@@ -18,15 +18,13 @@ from shared.contracts import PublicEvent, topics
 from shared.contracts import billing as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import public_message
+from shared.messaging.outbound import internal_event, public_message
 
 SOURCE = "/fdcs/billing"
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
-    if not EVENTS.knows(recorded.type):
-        return []  # command receipts stay inside the service
-    internal = EVENTS.decode(recorded.type, recorded.data)
+    internal = internal_event(EVENTS, recorded)  # None for a command receipt: it stays inside the service
     event = _public(internal)
     if isinstance(internal, capitation_year.CapitationReconciliationRecorded) and event is not None:
         return _to(recorded, event, internal.bureau_id, internal.institution_id)

@@ -8,7 +8,6 @@ and rating comments never do.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from health_records.application.streams import EVENTS
@@ -20,7 +19,7 @@ from shared.contracts import appointments as public_appointments
 from shared.contracts import health_records as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import public_message
+from shared.messaging.outbound import contract_event, fields_of, internal_event, public_message
 
 SOURCE = "/fdcs/health_records"
 PUBLISHED: dict[type, type[PublicEvent]] = {
@@ -43,18 +42,16 @@ APPOINTMENTS: dict[type, type[PublicEvent]] = {
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
-    if not EVENTS.knows(recorded.type):
-        return []  # command receipts stay inside the service
-    event = EVENTS.decode(recorded.type, recorded.data)
+    event = internal_event(EVENTS, recorded)  # None for a command receipt: it stays inside the service
     if type(event) in APPOINTMENTS:
         model, topic = APPOINTMENTS[type(event)], topics.APPOINTMENTS
-        fields = _flat(asdict(event), "slot")  # type: ignore[call-overload]  # every published event is a dataclass
+        fields = _flat(fields_of(event), "slot")
     elif type(event) in PUBLISHED:
         model, topic = PUBLISHED[type(event)], topics.HEALTH_SERVICES
-        fields = _flat(asdict(event), "under", "scores")  # type: ignore[call-overload]
+        fields = _flat(fields_of(event), "under", "scores")
     else:
         return []  # the record, plans, contracts noted, reads, agendas: internal
-    published = model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
+    published = contract_event(model, fields)
     return [public_message(SOURCE, recorded, published, topic, fields["resident_ref"])]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import Any
 
 from referral.application.streams import EVENTS
 from referral.domain import referral
@@ -17,7 +16,7 @@ from shared.contracts import PublicEvent, topics
 from shared.contracts import referral as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import public_message
+from shared.messaging.outbound import contract_event, fields_of, internal_event, public_message
 
 SOURCE = "/fdcs/referral"
 log = logging.getLogger(__name__)
@@ -37,20 +36,13 @@ PUBLIC: dict[type, type[PublicEvent]] = {
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
-    if not EVENTS.knows(recorded.type):
-        return []  # command receipts stay inside the service
-    internal = EVENTS.decode(recorded.type, recorded.data)
+    internal = internal_event(EVENTS, recorded)
     if not isinstance(internal, referral.FACTS):
-        return []  # what referral knows of contracts is its own bookkeeping
+        return []  # command receipts; what referral knows of contracts is its own bookkeeping
     model, routing = PUBLIC[type(internal)], internal.routing
-    event = model.model_validate(asdict(routing) | _own_fields(model, internal))
+    event = contract_event(model, asdict(routing) | fields_of(internal))  # the routing's fields at the top
     key = routing.referral_id
     return [  # by the resident on the shared topic (with their contracts and services), by referral on a hospital's
         public_message(SOURCE, recorded, event, topics.REFERRALS, routing.resident_ref, subject=key),
         public_message(SOURCE, recorded, event, topics.hospital(routing.hospital_id), key),
     ]
-
-
-def _own_fields(model: type[PublicEvent], internal: Any) -> dict[str, Any]:
-    """The fields the contract names, and no others (the patient, who acted)."""
-    return {k: v for k, v in asdict(internal).items() if k in model.model_fields and k != "routing"}

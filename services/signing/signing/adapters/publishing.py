@@ -17,7 +17,7 @@ from shared.contracts import PublicEvent, topics
 from shared.contracts import signing as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import public_message
+from shared.messaging.outbound import contract_event, fields_of, internal_event, public_message
 from signing.application.streams import EVENTS
 from signing.domain import contract, erasure, team
 
@@ -35,9 +35,7 @@ CONTRACT_EVENTS = (
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
-    if not EVENTS.knows(recorded.type):
-        return []  # command receipts stay inside the service
-    event = EVENTS.decode(recorded.type, recorded.data)
+    event = internal_event(EVENTS, recorded)  # None for a command receipt: it stays inside the service
     if isinstance(event, TEAM_EVENTS):
         return [public_message(SOURCE, recorded, _team_event(event), topics.TEAMS, event.team_id)]
     if isinstance(event, CONTRACT_EVENTS):
@@ -96,6 +94,5 @@ def _resident(r: contract.ResidentParty) -> dict[str, Any]:
     }
 
 
-def _public(model: type[P], internal: Any, **extra: Any) -> P:
-    fields = {k: v for k, v in asdict(internal).items() if k in model.model_fields}
-    return model.model_validate(fields | extra)
+def _public(model: type[P], internal: object, **extra: Any) -> P:
+    return contract_event(model, fields_of(internal), **extra)

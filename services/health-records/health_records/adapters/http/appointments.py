@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic_core import to_json
 
 from health_records.adapters.http import schemas_appointments as s
-from health_records.adapters.http.common import PROBLEMS, CommandCall, ResidentRef, logged_read
+from health_records.adapters.http.common import PROBLEMS, ResidentRef, logged_read
 from health_records.adapters.projections.appointment_book import ToRemind
 from health_records.application.appointment_views import AppointmentViews
 from health_records.application.appointments import Appointments
@@ -29,7 +29,7 @@ from health_records.application.schedules import Schedules
 from health_records.domain.schedules import WeeklySchedule
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.commands import CommandCall, IdempotencyKey, respond, run_command
 from shared.web.held import Held
 
 router = APIRouter(tags=["appointments"], responses=PROBLEMS)
@@ -139,7 +139,7 @@ async def reschedule(
 ) -> Response:
     """To another slot, before it starts; the first place is freed in the same step."""
     command = RescheduleAppointment(
-        resident_ref, appointment_id, body.institution_id, body.doctor_id, body.starts_at, call.expected_version
+        resident_ref, appointment_id, body.institution_id, body.doctor_id, body.starts_at, call.expected
     )
     return respond(await call.run(_app(call.request).reschedule(call.who, command)), 200)
 
@@ -147,7 +147,7 @@ async def reschedule(
 @router.post(f"{MINE}/{{appointment_id}}/cancel", response_model=s.AppointmentPublic, summary="Cancel it")
 async def cancel(resident_ref: ResidentRef, appointment_id: AppointmentId, call: CommandCall) -> Response:
     """Before it starts (409 slot-started after)."""
-    command = CancelAppointment(resident_ref, appointment_id, call.expected_version)
+    command = CancelAppointment(resident_ref, appointment_id, call.expected)
     return respond(await call.run(_app(call.request).cancel(call.who, command)), 200)
 
 
@@ -166,7 +166,7 @@ async def missed(resident_ref: ResidentRef, appointment_id: AppointmentId, call:
 
 
 async def _outcome(call: CommandCall, resident_ref: str, appointment_id: str, attended: bool) -> Response:
-    command = RecordAppointmentOutcome(resident_ref, appointment_id, attended, call.expected_version)
+    command = RecordAppointmentOutcome(resident_ref, appointment_id, attended, call.expected)
     return respond(await call.run(Appointments.record_outcome(call.who, command)), 200)
 
 

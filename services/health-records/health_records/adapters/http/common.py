@@ -6,20 +6,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic_core import to_json
 
 from health_records.application import access
 from health_records.application.delivery import Delivery
 from health_records.application.queries import Queries
 from health_records.application.records import Records
-from shared.commands import Outcome, Work
 from shared.principal import Principal
-from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, present, run_command
+from shared.web.commands import present, run_command
 from shared.web.held import Held
 from shared.web.openapi import problem_responses
 
@@ -60,27 +57,3 @@ async def logged_read(
     if "version" in view:
         return present(view)
     return Response(to_json(view), 200, media_type="application/json")
-
-
-@dataclass(frozen=True)
-class Call:
-    """A command's request: who asks, under which idempotency key, expecting which version."""
-
-    request: Request
-    who: Principal
-    key: str
-    if_match: str | None
-
-    @property
-    def expected_version(self) -> int | None:
-        return expected_version(self.if_match)
-
-    async def run(self, work: Work) -> Outcome:
-        return await run_command(self.request, self.who, self.key, work)
-
-
-async def _call(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:
-    return Call(request, who, key, if_match)
-
-
-CommandCall = Annotated[Call, Depends(_call)]

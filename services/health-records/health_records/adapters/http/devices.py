@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from health_records.adapters.http.common import PROBLEMS, CommandCall, ResidentRef
+from health_records.adapters.http.common import PROBLEMS, ResidentRef
 from health_records.adapters.http.schemas_devices import (
     BATCH,
     DeviceCreate,
@@ -26,7 +26,7 @@ from health_records.application.devices import Devices, authenticate, hash_secre
 from health_records.domain.devices import Device, DeviceLinked
 from health_records.domain.readings import MAX_BATCH
 from shared.principal import Principal
-from shared.web.commands import respond, run_command
+from shared.web.commands import CommandCall, respond, run_command
 from shared.web.held import Held
 from shared.web.problems import Problem
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from health_records.adapters.http.common import PROBLEMS, CommandCall, ResidentRef, logged_read, queries, records
+from health_records.adapters.http.common import PROBLEMS, ResidentRef, logged_read, queries, records
 from health_records.adapters.http.schemas_in import PlanRevision
 from health_records.adapters.http.schemas_out import FulfilmentPublic, PlanPublic, ResidentFulfilmentPublic
 from health_records.adapters.projections.fulfilment import FulfilmentView
@@ -18,7 +18,7 @@ from health_records.domain.errors import RecordNotFound
 from health_records.domain.plan import PlannedService
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import respond
+from shared.web.commands import CommandCall, respond
 from shared.web.held import Held
 
 router = APIRouter(tags=["plan"], responses=PROBLEMS)
@@ -43,7 +43,7 @@ async def get_plan(resident_ref: ResidentRef, request: Request, who: CurrentPrin
 )
 async def revise_plan(resident_ref: ResidentRef, body: PlanRevision, call: CommandCall) -> Response:
     services = tuple(PlannedService(s.item_code, s.times_per_year, tuple(s.measurements)) for s in body.services)
-    command = RevisePlan(resident_ref, services, body.reason, call.expected_version)
+    command = RevisePlan(resident_ref, services, body.reason, call.expected)
     outcome = await call.run(records(call.request).revise_plan(call.who, command))
     return respond(outcome, 200, f"/residents/{resident_ref}/plan")
 

@@ -9,8 +9,6 @@ from fastapi import APIRouter, Request, Response
 
 from health_records.adapters.http.common import (
     PROBLEMS,
-    Call,
-    CommandCall,
     ResidentRef,
     logged_read,
     queries,
@@ -38,7 +36,7 @@ from health_records.application.commands import (
 from health_records.domain.record_events import Allergy, BasicInformation, Condition, FamilyHistory, RecentInformation
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import respond
+from shared.web.commands import Call, CommandCall, respond
 
 router = APIRouter(prefix="/residents/{resident_ref}/record", tags=["record"], responses=PROBLEMS)
 
@@ -69,7 +67,7 @@ async def get_reads(resident_ref: ResidentRef, request: Request, who: CurrentPri
 
 
 async def _amend(call: Call, ref: str, amendment: RecordAmendment, status: int) -> Response:
-    command = AmendRecord(ref, amendment, call.expected_version)
+    command = AmendRecord(ref, amendment, call.expected)
     outcome = await call.run(records(call.request).amend_record(call.who, command))
     return respond(outcome, status, f"/residents/{ref}/record")
 

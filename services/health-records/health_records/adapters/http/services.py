@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, Response
 
 from health_records.adapters.http.common import (
     PROBLEMS,
-    CommandCall,
     ResidentRef,
     delivery,
     logged_read,
@@ -42,7 +41,7 @@ from health_records.domain.sickbeds import Admission
 from health_records.domain.visits import VisitReport
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import respond
+from shared.web.commands import CommandCall, respond
 
 router = APIRouter(prefix="/residents/{resident_ref}", tags=["services"], responses=PROBLEMS)
 
