@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from referral.adapters.http import schemas as s
 from referral.adapters.projections.read_models import ReferralOverview
@@ -15,10 +14,9 @@ from referral.application import commands as c
 from referral.application.referrals import Referrals
 from referral.domain.lifecycle import Appointment, Draft
 from referral.domain.referral import Patient
-from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, IfMatch, expected_version, respond, run_command
+from shared.web.commands import Call, CommandCall, IdempotencyKey, respond, run_command
 from shared.web.held import Held
 from shared.web.openapi import problem_responses
 
@@ -67,60 +65,45 @@ async def issue(body: s.ReferralCreate, request: Request, who: CurrentPrincipal,
     return respond(outcome, 201, f"/referrals/{outcome.result['referral_id']}")
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who asks for a step of a referral, under which idempotency key, and at which version."""
-
-    request: Request
-    who: Principal
-    key: str
-    if_match: str | None
-
-
-async def _caller(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Caller:
-    return Caller(request, who, key, if_match)
-
-
-StepCaller = Annotated[Caller, Depends(_caller)]
 _STEP: dict[str, Any] = {"response_model": s.ReferralPublic, "tags": ["referral steps"]}
 
 
-async def _take(caller: Caller, referral_id: str, step: c.Step) -> Response:
-    work = Referrals.take(caller.who, referral_id, expected_version(caller.if_match), step)
-    return respond(await run_command(caller.request, caller.who, caller.key, work), 200)
+async def _take(call: Call, referral_id: str, step: c.Step) -> Response:
+    work = Referrals.take(call.who, referral_id, call.expected, step)
+    return respond(await call.run(work), 200)
 
 
 @router.post("/referrals/{referral_id}/accept", summary="The hospital accepts, with an appointment", **_STEP)
-async def accept(referral_id: str, body: s.AcceptanceIn, caller: StepCaller) -> Response:
+async def accept(referral_id: str, body: s.AcceptanceIn, call: CommandCall) -> Response:
     step = c.AcceptReferral(Appointment(body.department, body.doctor, body.appointment_at))
-    return await _take(caller, referral_id, step)
+    return await _take(call, referral_id, step)
 
 
 @router.post("/referrals/{referral_id}/decline", summary="The hospital declines, saying why", **_STEP)
-async def decline(referral_id: str, body: s.ReasonIn, caller: StepCaller) -> Response:
-    return await _take(caller, referral_id, c.DeclineReferral(body.reason))
+async def decline(referral_id: str, body: s.ReasonIn, call: CommandCall) -> Response:
+    return await _take(call, referral_id, c.DeclineReferral(body.reason))
 
 
 @router.post("/referrals/{referral_id}/complete", summary="The hospital completes, with its summary", **_STEP)
-async def complete(referral_id: str, body: s.CompletionIn, caller: StepCaller) -> Response:
-    return await _take(caller, referral_id, c.CompleteReferral(body.summary_kind, body.summary))
+async def complete(referral_id: str, body: s.CompletionIn, call: CommandCall) -> Response:
+    return await _take(call, referral_id, c.CompleteReferral(body.summary_kind, body.summary))
 
 
 @router.post("/referrals/{referral_id}/down-refer", summary="The hospital refers the resident back", **_STEP)
-async def down_refer(referral_id: str, body: s.DownReferralIn, caller: StepCaller) -> Response:
-    return await _take(caller, referral_id, c.ReferBackDown(body.purpose, body.instructions))
+async def down_refer(referral_id: str, body: s.DownReferralIn, call: CommandCall) -> Response:
+    return await _take(call, referral_id, c.ReferBackDown(body.purpose, body.instructions))
 
 
 @router.post(
     "/referrals/{referral_id}/acknowledge-down-referral", summary="The family doctor takes the resident back", **_STEP
 )
-async def acknowledge(referral_id: str, caller: StepCaller) -> Response:
-    return await _take(caller, referral_id, c.AcknowledgeDownReferral())
+async def acknowledge(referral_id: str, call: CommandCall) -> Response:
+    return await _take(call, referral_id, c.AcknowledgeDownReferral())
 
 
 @router.post("/referrals/{referral_id}/cancel", summary="The referring team cancels, before acceptance", **_STEP)
-async def cancel(referral_id: str, body: s.ReasonIn, caller: StepCaller) -> Response:
-    return await _take(caller, referral_id, c.CancelReferral(body.reason))
+async def cancel(referral_id: str, body: s.ReasonIn, call: CommandCall) -> Response:
+    return await _take(call, referral_id, c.CancelReferral(body.reason))
 
 
 @router.post(
