@@ -18,7 +18,7 @@ from shared.contracts import PublicEvent, topics
 from shared.contracts import billing as public
 from shared.eventstore import RecordedEvent
 from shared.messaging import Message
-from shared.messaging.outbound import internal_event, public_message
+from shared.messaging.outbound import contract_event, fields_of, internal_event, public_message
 
 SOURCE = "/fdcs/billing"
 
@@ -48,54 +48,13 @@ _PUBLISHED = ledger.ChargeBooked | ledger.PeriodSettled | ledger.SettlementRever
 def _public(internal: object) -> PublicEvent | None:
     match internal:
         case ledger.ChargeBooked(ledger=ref) as e:
-            return public.ContractCharged(
-                charge_id=e.charge_id,
-                contract_id=e.contract_id,
-                resident_ref=e.resident_ref,
-                contract_year=e.contract_year,
-                period=e.period,
-                amount_fen=e.amount_fen,
-                reason=e.reason,
-                charged_at=e.booked_at,
-                **_parties(ref),
-            )
+            return contract_event(public.ContractCharged, fields_of(e), charged_at=e.booked_at, **_parties(ref))
         case ledger.PeriodSettled(ledger=ref) as e:
-            return public.FeeSettled(
-                settlement_id=e.settlement_id,
-                period=e.period,
-                contracts_charged=e.contracts_charged,
-                due_fen=e.due_fen,
-                withheld_fen=e.withheld_fen,
-                adjustments_fen=e.adjustments_fen,
-                payable_fen=e.payable_fen,
-                settled_at=e.settled_at,
-                **_parties(ref),
-            )
+            return contract_event(public.FeeSettled, fields_of(e), **_parties(ref))
         case ledger.SettlementReversed(ledger=ref) as e:
-            return public.SettlementReversed(
-                reversal_id=e.reversal_id,
-                reverses_settlement_id=e.reverses_settlement_id,
-                period=e.period,
-                contracts_charged=e.contracts_charged,
-                due_fen=e.due_fen,
-                withheld_fen=e.withheld_fen,
-                adjustments_fen=e.adjustments_fen,
-                payable_fen=e.payable_fen,
-                reason=e.reason,
-                reversed_at=e.reversed_at,
-                **_parties(ref),
-            )
+            return contract_event(public.SettlementReversed, fields_of(e), **_parties(ref))
         case ledger.WithheldReleased(ledger=ref) as e:
-            return public.WithheldReleased(
-                release_id=e.release_id,
-                appraisal_result_id=e.appraisal_result_id,
-                appraisal_period=e.appraisal_period,
-                withheld_fen=e.withheld_fen,
-                released_fen=e.released_fen,
-                forfeited_fen=e.forfeited_fen,
-                released_at=e.released_at,
-                **_parties(ref),
-            )
+            return contract_event(public.WithheldReleased, fields_of(e), **_parties(ref))
         case capitation_year.CapitationReconciliationRecorded() as e:
             return reconciled(e)
         case capitation_year.CapitationAdvanceBooked() as e:
