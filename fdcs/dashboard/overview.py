@@ -4,6 +4,13 @@ The dashboard holds no data and no credentials of its own: every figure comes fr
 services, which decide what this caller may see. A team's name comes from signing's team
 directory (any signed-in caller reads it): public events carry no hand-written text, so the
 appraisal knows teams by id only.
+
+One overview asks a fixed number of reads, in parallel, whatever the population (and the names
+of teams not remembered yet): each read answers for the caller's whole scope. The money of a
+year (capitation budget against spending, the performance-pay pools) is billing's year-end
+reconciliation and distribution: none until the year is over and they have run. A doctor's own
+share is asked only for a doctor (their token's subject); the device readings are not shown:
+health records has no read of them for a scope, only a resident's own.
 """
 
 from __future__ import annotations
@@ -16,7 +23,11 @@ import httpx
 
 from fdcs.dashboard.answers import Answers
 
-TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction")
+APPOINTMENTS = ("booked_visits", "waiting_days", "priority_appointments")  # catalogue 2026.2 on
+TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction", *APPOINTMENTS)
+CAPITATION = ("budget", "spending", "own_outpatient", "referred_care", "referral_fees", "surplus", "retained", "borne")
+# Billing takes an area as pairs of digits: a township's code (9 digits) is asked as its county's.
+BILLING_AREA = 6
 TARGETS = {"coverage": 0.75, "key_population_coverage": 0.85, "satisfaction": 0.85}  # 2022 opinions, by 2035
 
 
@@ -31,9 +42,11 @@ class Sources:
             return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
         return answer.json()
 
-    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+    async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
+        """`member`: the caller's subject when a doctor, whose own share of the pool is asked."""
         a, b = self._appraisal, self._billing
-        series, scores, figures, money, balance, published = await asyncio.gather(
+        county = area[:BILLING_AREA]
+        series, scores, figures, half, money, balance, published, capitation, pools, share = await asyncio.gather(
             self.get(
                 a,
                 "/indicators/series",
@@ -46,20 +59,31 @@ class Sources:
             ),
             self.get(a, "/scores", token, period=period, area=area, level="team"),
             self.get(a, "/indicators", token, period=period, area=area, level="team"),
+            # A year is appraised under the catalogue in force on its first day: the appointment
+            # indicators (from 2026-07-01) are in its second half's figures until a year starts with them.
+            self.get(a, "/indicators", token, period=f"{period}-H2", area=area, level="team"),
             self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
             self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
             self.get(a, f"/periods/{period}/results", token, area=area, kind="team"),
+            self.get(b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"),
+            self.get(b, f"/performance-pay/{period}/teams", token, area_code=county),
+            self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
         )
-        names = await self.team_names(token, [s["subject_id"] for s in scores.get("scores", [])])
+        figures, appointments_period = _with_appointments(figures, half, period)
+        pay = _money(capitation, pools, area)
+        ranked = [s["subject_id"] for s in scores.get("scores", [])]
+        names = await self.team_names(token, list(dict.fromkeys(ranked + [t["team_id"] for t in pay])))
         return {
             "period": period,
             "area": area,
             "targets": TARGETS,
             "as_of": scores.get("as_of"),
+            "appointments_period": appointments_period,
             "coverage": _coverage(series),
             "teams": _teams(scores, figures, published if isinstance(published, list) else [], names),
             "settlement": _settlement(money),
             "reconciliation": _reconciliation(balance),
+            "money": {"teams": [t | {"name": names.get(t["team_id"])} for t in pay], "own_share": _own_share(share)},
         }
 
     async def team_names(self, token: str, team_ids: list[str]) -> dict[str, str]:
@@ -83,6 +107,21 @@ def _coverage(series: Any) -> dict[str, Any]:
         for indicator in ("coverage", "key_population_coverage"):
             lines[indicator].append(_number(values.get(indicator)))
     return {"months": months, **lines}
+
+
+def _with_appointments(year: Any, half: Any, period: str) -> tuple[Any, str | None]:
+    """The year's figures, with the appointment indicators of its second half when the year's
+    catalogue has none; and the period they are of (None: neither has them)."""
+    if _has_appointments(year):
+        return year, period
+    if not _has_appointments(half):
+        return year, None
+    shown = [f for f in half["figures"] if f["indicator_id"] in APPOINTMENTS]
+    return year | {"figures": year.get("figures", []) + shown}, f"{period}-H2"
+
+
+def _has_appointments(figures: Any) -> bool:
+    return any(f["indicator_id"] in APPOINTMENTS for f in figures.get("figures", []))
 
 
 def _teams(scores: Any, figures: Any, published: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -153,6 +192,44 @@ def _reconciliation(balance: Any) -> dict[str, Any]:
         "mismatched": len(balance["mismatched"]),
         "unsettled": len(balance["unsettled"]),
     }
+
+
+def _money(capitation: Any, pools: Any, area: str) -> list[dict[str, Any]]:
+    """Each team's year: budget against spending, the surplus kept or the overspend borne, the
+    referral fees, and the performance-pay pool; a figure billing has not (yet) is None."""
+    rows = {r["subject_id"]: r for r in capitation.get("rows", []) if r["area_code"].startswith(area)}
+    drawn = {p["team_id"]: p for p in pools.get("teams", []) if p["area_code"].startswith(area)}
+    teams = []
+    for team_id in sorted(rows.keys() | drawn.keys()):
+        figures, pool = rows.get(team_id, {}).get("figures", {}), drawn.get(team_id, {})
+        teams.append(
+            {
+                "team_id": team_id,
+                **{f"{f}_fen": figures.get(f"{f}_fen") for f in CAPITATION},
+                "referrals_completed": rows.get(team_id, {}).get("referrals_completed"),
+                "pool_fen": pool.get("pool_fen"),
+                "contract_fee_income_fen": pool.get("contract_fee_income_fen"),
+            }
+        )
+    return teams
+
+
+def _own_share(share: Any) -> dict[str, Any] | None:
+    """A doctor's own share of their team's pool, and the pool it came from."""
+    if not share or "share" not in share:
+        return None
+    mine, computed = share["share"], share["computed"]
+    return {
+        "team_id": share["team_id"],
+        "amount_fen": mine["amount_fen"],
+        "counts": mine["counts"],
+        "pool_fen": computed["pool_fen"],
+        "score": _number(computed["score"]),
+    }
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _number(text: str | None) -> float | None:

@@ -43,7 +43,7 @@ class RecordingSources:
     def __init__(self) -> None:
         self.tokens: list[str] = []
 
-    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+    async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
         self.tokens.append(token)
         return OVERVIEW | {"period": period, "area": area}
 
