@@ -16,15 +16,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from billing.adapters.contributions import Contributions
-from billing.adapters.inbound import Inbound
-from billing.adapters.inputs import AllApplied
+from billing.adapters.consumers import Inbound, health_services, inputs
 from billing.bootstrap import applications, capitation_for, create_app, store_for
-from billing.settings import Settings
+from billing.settings import BillingSettings
 from fdcs.dashboard.overview import Sources
 from shared.commands import CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import Delivery
+from shared.messaging.positions import AllApplied
 
 SCORE = {
     "subject_kind": "team",
@@ -180,12 +179,12 @@ def event(type_name: str, **data: Any) -> Envelope:
 class Billing:
     """Billing's API, and its consumers handed the events they would read."""
 
-    def __init__(self, client: TestClient, settings: Settings, mint: Callable[..., str]) -> None:
+    def __init__(self, client: TestClient, settings: BillingSettings, mint: Callable[..., str]) -> None:
         self.client, self.mint, self.store = client, mint, store_for(settings)
         charging, settlement = applications(settings)
         processor = CommandProcessor(self.store)
-        self.inbound = Inbound(processor, charging, settlement, settings.timezone, capitation_for(settings))
-        self.contributions = Contributions(processor, settings.timezone)
+        self.inbound = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
+        self.contributions = health_services(processor, settings.timezone)
 
     def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
         consumer = self.contributions if topic == topics.HEALTH_SERVICES.name else self.inbound
@@ -199,7 +198,7 @@ class Billing:
 
 @pytest.fixture
 def billing(service_settings: Callable[..., Any], mint_token: Callable[..., str]) -> Iterator[Billing]:
-    settings: Settings = service_settings(Settings)
+    settings: BillingSettings = service_settings(BillingSettings)
     app = create_app(settings, clock=lambda: datetime(2026, 2, 1, 2, tzinfo=UTC))
     app.state.inputs = AllApplied()  # the test hands billing its events itself
     with TestClient(app, raise_server_exceptions=False) as client:
