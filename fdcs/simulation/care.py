@@ -142,7 +142,7 @@ class Care(Acts):
             "occurred_at": at(d, 10).isoformat(),
             "measurements": [{"kind": k, "value": v, "unit": u} for k, v, u in measured],
         }
-        await self.tally(
+        visited = await self.tally(
             "visits",
             self.once_known(
                 "health-records",
@@ -154,6 +154,8 @@ class Care(Acts):
                 step=f"visit-{contract_id}-{d.isoformat()}",
             ),
         )
+        if visited is not None:  # the institution claims the visit's outpatient care
+            self.claim("own_outpatient", person.serial, d, held.resident_ref, team.institution_id, team.area_code)
 
     async def rate(self, person: Resident, contract_id: str, d: date) -> None:
         held = self.current(person.serial, contract_id)
@@ -212,6 +214,10 @@ class Care(Acts):
             return
         referral = Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition], self.day_of(d))
         self._answer(referral, d, rng)
+        await self.book_specialist(referral, d)
+
+    async def book_specialist(self, referral: Referral, d: date) -> None:
+        """A place in the hospital's specialist source for the referral: where appointments are made."""
 
     def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
         """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
@@ -254,5 +260,13 @@ class Care(Acts):
             f"referrals {step}",
             self.platform.call("referral", "POST", path, who, at(d, ANSWERED_AT), body, step=f"{step}-{referral_id}"),
         )
+        if done is not None and step == "complete":  # the hospital claims the referred care
+            self._claim_referred(referral, d)
         if done is not None and follow is not None:
             self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department, issued)
+
+    def _claim_referred(self, referral: Referral, d: date) -> None:
+        held = self.current(referral.serial)
+        if held is not None:
+            hospital, area, ref = referral.hospital, self.county.code, held.resident_ref
+            self.claim("referred_care", referral.serial, d, ref, hospital, area, referral_id=referral.referral_id)
