@@ -399,7 +399,8 @@ class Acts:
         """A claim of the day, its id and amount the simulation's own: the resident's serial and the day."""
         if self.platform.claims is None:
             return
-        n, low, high = self.day_of(d), *((3_000, 15_000) if kind == "own_outpatient" else (20_000, 120_000))
+        # A visit's care 20 to 80 yuan, a hospital's 100 to 600: teams end the year either side of their budget.
+        n, low, high = self.day_of(d), *((2_000, 8_000) if kind == "own_outpatient" else (10_000, 60_000))
         amount = self.rng(f"claim {kind}", serial, n).randrange(low, high, 10)  # whole jiao, as fees are
         self.claims_today.append(
             ClaimRecorded(

@@ -33,10 +33,12 @@ class Refused(Exception):
 
 
 class Platform:
+    claims: ClaimsSource | None = None  # the outpatient claims' source on Kafka; None: no claims are sent
+
     def __init__(self, urls: dict[str, str], seed: int, keys: Path = KEYS, claims: ClaimsSource | None = None) -> None:
         ensure_keys(keys)
         self._urls, self._seed, self._keys = urls, seed, keys
-        self.claims = claims  # the outpatient claims' source on Kafka; None: no claims are sent
+        self.claims = claims
         self._tokens: dict[tuple[tuple[str, str], ...], str] = {}
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         self._http = httpx.AsyncClient(timeout=60, limits=limits)
