@@ -6,7 +6,7 @@ department, weekly afternoons) that family doctors book for some up-referrals.""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from fdcs.simulation import people
 from fdcs.simulation.acts import WAITS, at
@@ -191,16 +191,9 @@ class Bookings(Care):
     async def book_specialist(self, referral: Referral, d: date) -> None:
         """For some up-referrals the family doctor books a place in the hospital's specialist source
         (the referral then carries it): the first clinic day two or more days on, a slot by serial."""
-        held = self.current(referral.serial)
-        rng = self.rng("specialist", referral.serial, referral.issued)
-        if held is None or rng.random() >= SPECIALIST_BOOKED:
+        held, starts = self.current(referral.serial), self.specialist_slot(referral)
+        if held is None or starts is None:
             return
-        day = d + timedelta(days=2)
-        while day.isoweekday() not in SOURCE_DAYS:
-            day += timedelta(days=1)
-        if day > date(self.state.year, 12, 31):  # no source open after the run
-            return
-        starts = at(day, 0, 0) + timedelta(minutes=SOURCE_STARTS + referral.serial % SOURCE_SLOTS * SOURCE_SLOT_MINUTES)
         body = {
             "institution_id": referral.hospital,
             "doctor_id": clinic(referral.department),
@@ -236,6 +229,20 @@ class Bookings(Care):
                 step=f"{outcome}-{appointment_id}",
             ),
         )
+
+    def specialist_slot(self, referral: Referral) -> datetime | None:
+        """The place booked for the referral, if one is (drawn by the resident and the referral's day):
+        the first clinic day two or more days after the referral, a slot by serial. The hospital's
+        acceptance names it too."""
+        if self.rng("specialist", referral.serial, referral.issued).random() >= SPECIALIST_BOOKED:
+            return None
+        day = self.start + timedelta(days=referral.issued + 2)
+        while day.isoweekday() not in SOURCE_DAYS:
+            day += timedelta(days=1)
+        if day > date(self.state.year, 12, 31):  # no source open after the run
+            return None
+        slot = referral.serial % SOURCE_SLOTS
+        return at(day, 0, 0) + timedelta(minutes=SOURCE_STARTS + slot * SOURCE_SLOT_MINUTES)
 
 
 def clinic(department: str) -> str:

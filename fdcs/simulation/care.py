@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from fdcs.simulation import people
@@ -219,6 +219,10 @@ class Care(Acts):
     async def book_specialist(self, referral: Referral, d: date) -> None:
         """A place in the hospital's specialist source for the referral: where appointments are made."""
 
+    def specialist_slot(self, referral: Referral) -> datetime | None:
+        """When the place booked for the referral starts, if one was: where appointments are made."""
+        return None
+
     def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
         """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
         draw, n = rng.random(), self.day_of(d)
@@ -231,15 +235,10 @@ class Care(Acts):
     async def referral_step(self, referral: Referral, step: str, d: date) -> None:
         referral_id, serial, hospital, department, issued = referral
         rng, n = self.rng(f"referral {step}", serial, issued), self.day_of(d)
-        path, who, body, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), {}, None
+        path, who, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), None
+        body: dict[str, Any] = {}
         if step == "accept":
-            seen = rng.randrange(1, 8)
-            body = {
-                "appointment_at": at(d + timedelta(days=seen), 9).isoformat(),
-                "department": department,
-                "doctor": f"Dr {rng.choice('WLZCY')}",
-            }
-            follow = (n + seen + rng.randrange(4), "complete")
+            body, follow = self._accepted(referral, d, rng)
         elif step == "decline":
             body = {"reason": "no appointment available this week; please refer elsewhere"}
         elif step == "complete":
@@ -264,6 +263,16 @@ class Care(Acts):
             self._claim_referred(referral, d)
         if done is not None and follow is not None:
             self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department, issued)
+
+    def _accepted(self, referral: Referral, d: date, rng: random.Random) -> tuple[dict[str, Any], tuple[int, str]]:
+        """The hospital's acceptance names the specialist place booked for the referral, if one is
+        still ahead, else a morning of its own within the week; it completes within days of it."""
+        seen, when = rng.randrange(1, 8), self.specialist_slot(referral)
+        if when is None or when <= at(d, ANSWERED_AT):
+            when = at(d + timedelta(days=seen), 9)
+        body = {"appointment_at": when.isoformat(), "department": referral.department}
+        body["doctor"] = f"Dr {rng.choice('WLZCY')}"
+        return body, (self.day_of(when.date()) + rng.randrange(4), "complete")
 
     def _claim_referred(self, referral: Referral, d: date) -> None:
         held = self.current(referral.serial)
