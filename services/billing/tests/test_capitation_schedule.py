@@ -15,13 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from billing.adapters.publishing import to_public
 from billing.domain.advances import MONTHS, last_day
 from billing.domain.capitation_schedule import Step, due
-from fdcs.scheduler import SchedulerSettings, run_capitation
+from fdcs.scheduler import SchedulerSettings, bearer, run_capitation
 from shared.contracts import topics
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
@@ -145,3 +147,20 @@ def test_a_year_whose_advance_failed_is_not_reconciled_in_that_run_and_the_other
         "/capitation-years/2025/advances/12",
         "/capitation-years/2026/advances/1",
     ]
+
+
+def test_the_token_comes_from_the_identity_provider_by_client_credentials() -> None:
+    asked: list[str] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        asked.append(request.content.decode())
+        return httpx.Response(200, json={"access_token": "t-1", "token_type": "Bearer"})
+
+    settings = SchedulerSettings(
+        environment="production", scheduler_token_url="https://idp/token", scheduler_client_secret="s3cret"
+    )
+
+    assert bearer(settings, httpx.Client(transport=httpx.MockTransport(provider))) == "t-1"
+    assert asked == ["grant_type=client_credentials&client_id=fdcs-scheduler&client_secret=s3cret"]
+    with pytest.raises(ValidationError, match="identity provider"):
+        SchedulerSettings(environment="production", scheduler_token="a-fixed-token")
