@@ -4,6 +4,7 @@ and its cut-off, booking, moving, cancelling, attended and missed, and the remin
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,14 @@ from fastapi.testclient import TestClient
 from health_records.adapters.consumers import referral_events
 from health_records.adapters.projections.appointment_book import follower
 from health_records.adapters.publishing import to_public
-from health_records.bootstrap import create_app
+from health_records.bootstrap import create_app, create_workers
 from health_records.settings import HealthRecordsSettings
 from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import ensure_topics
 from shared.messaging.subscription import Delivery as Message
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
+from shared.testing.kafka import eventually, produce_raw
 
 from .conftest import FIXTURES, NOW, OTHER_REF, REF, Api, World
 
@@ -284,3 +287,26 @@ def test_a_referral_completed_or_ended_after_the_start_keeps_its_place(clinic: C
     consumer.handle([referral_ended("referral.ReferralCancelled.v2", "referral-1", "2026-04-14T14:05:00+08:00")])
 
     assert status_of(clinic, booked["appointment_id"]) == "booked"  # the hospital's now
+
+
+def test_the_project_worker_reads_referrals_ends_on_kafka(
+    clinic: Clinic, settings: HealthRecordsSettings, kafka_client: dict[str, Any]
+) -> None:
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.as_("hospital", hospital="H1")).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    referral_id = f"referral-{uuid.uuid4()}"
+    booked = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": referral_id}, clinic.doctor).json()
+    expired = referral_ended("referral.ReferralExpired.v1", referral_id, "2026-04-11T09:00:00+08:00")
+    ensure_topics(settings, [topics.REFERRALS])
+    produce_raw(kafka_client, topics.REFERRALS.name, [(REF, expired.envelope.encode())])
+    group = settings.model_copy(update={"consumer_group": f"health-records-{uuid.uuid4().hex[:8]}"})
+    stop = threading.Event()
+    workers = [threading.Thread(target=w.run, args=(stop,)) for w in create_workers(group)]
+    for worker in workers:
+        worker.start()
+    try:
+        assert eventually(lambda: status_of(clinic, booked["appointment_id"]) == "cancelled")
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
