@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from health_records.adapters.consumers import signing_events
+from health_records.adapters.consumers import referral_events, signing_events
 from health_records.adapters.files.norms import load_norms
 from health_records.adapters.http import appointments as http_appointments
 from health_records.adapters.http import devices as http_devices
@@ -33,6 +34,7 @@ from shared.contracts import topics
 from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.messaging.subscription import Delivery as Message
 from shared.readmodels import LogFollower
 from shared.web.app import Clock, capacity_of, service_app, utc_now, verifier_for
 from shared.wiring import service_engine, service_store
@@ -100,13 +102,15 @@ def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> l
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
     events = signing_events(inbound, processor, Erasures(store, processor, ERASURES, clock))
-    contracts = KafkaSubscription(
-        settings,
-        settings.consumer_group,
-        [topics.CONTRACTS.name, topics.TEAMS.name],
-        events.handle,
-        KafkaPublisher(settings),
-    )
+    ended = referral_events(appointments_for(settings), processor)
+
+    def handle(deliveries: Sequence[Message]) -> None:
+        """Each source to its own: a referral's end and a resident's contracts need no common order."""
+        events.handle([d for d in deliveries if d.topic != topics.REFERRALS.name])
+        ended.handle([d for d in deliveries if d.topic == topics.REFERRALS.name])
+
+    read = [topics.CONTRACTS.name, topics.TEAMS.name, topics.REFERRALS.name]
+    contracts = KafkaSubscription(settings, settings.consumer_group, read, handle, KafkaPublisher(settings))
     engine = engine_for(settings)
     return [contracts, follower(store, engine), appointment_book.follower(store, engine)]
 

@@ -195,6 +195,15 @@ class CancelAppointment:
 
 
 @dataclass(frozen=True)
+class FreeReferralPlaces:
+    """The up-referral ended without the visit: free the specialist-source places booked for it."""
+
+    resident_ref: str
+    referral_id: str
+    ended: str  # cancelled, declined, expired
+
+
+@dataclass(frozen=True)
 class RecordAppointmentOutcome:
     resident_ref: str
     appointment_id: str
