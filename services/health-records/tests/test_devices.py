@@ -84,18 +84,6 @@ def test_a_device_is_authenticated_before_its_body_is_read(api: Api, case: str) 
     assert first["secret"] not in sent.text and second["secret"] not in sent.text
 
 
-def test_readings_are_kept_once_even_late_and_out_of_order(api: Api) -> None:
-    device = link(api).json()
-    batch = [compact("systolic", 128, "mmHg"), compact("diastolic", 82, "mmHg"), compact("heart_rate", 70, "bpm")]
-    first = post(api, device["device_id"], device["secret"], {"readings": batch})
-    assert first.status_code == 200, first.text
-    assert first.json() == {"accepted": 3, "repeated": 0, "implausible": 0, "alerts": 0, "ignored": 0}
-
-    late = compact("systolic", 126, "mmHg", "2026-04-08T07:30:00+08:00")  # two days late, before the others
-    again = post(api, device["device_id"], device["secret"], {"readings": [*batch, late, late]})
-    assert again.json() == {"accepted": 1, "repeated": 4, "implausible": 0, "alerts": 0, "ignored": 0}
-
-
 def test_fhir_observations_a_blood_pressure_panel_and_a_bundle(api: Api) -> None:
     device = link(api).json()
 

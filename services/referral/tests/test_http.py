@@ -65,33 +65,6 @@ def test_a_referral_refused_for_want_of_a_contract_succeeds_once_the_contract_is
     assert again.status_code == 201, again.text
 
 
-def test_the_whole_way_there_and_back_with_its_timing(api: Api, team: str, clock: Clock) -> None:
-    api.contract(api.signed(1, team))
-    referral = api.issued(team, 1)
-    hospital, doctor = api.hospital("H3-4401"), api.doctor(team, "doc-2")
-
-    clock.advance(hours=2)
-    accepted = api.accept(referral, hours_ahead=48)
-    clock.advance(days=3)
-    completed = step(api, referral, "complete", {"summary_kind": "discharge", "summary": "BP 128/80"}, hospital)
-    down = step(api, referral, "down-refer", {"purpose": "follow_up", "instructions": "weekly BP"}, hospital)
-    clock.advance(hours=5)
-    acknowledged = step(api, referral, "acknowledge-down-referral", {}, doctor)
-
-    assert [r.status_code for r in (accepted, completed, down, acknowledged)] == [200] * 4
-    final = acknowledged.json()
-    assert (final["status"], final["version"]) == ("down_referral_acknowledged", 5)
-    assert final["appointment"] == {
-        "department": "cardiology",
-        "doctor": "Dr Wang",
-        "at": (NOW + timedelta(hours=48)).isoformat(),
-    }
-    assert final["outcome"]["down_referral"]["acknowledged_by"] == "doc-2"
-    timing = final["timing"]
-    assert (timing["minutes_to_acceptance"], timing["minutes_to_appointment"]) == (120, 48 * 60)
-    assert timing["minutes_appointment_to_completion"] == (2 + 72 - 48) * 60
-
-
 def test_illegal_steps_are_refused_with_a_problem(api: Api, team: str) -> None:
     api.contract(api.signed(1, team), api.signed(2, team))
     cancelled, never_accepted = api.issued(team, 1), api.issued(team, 2)
