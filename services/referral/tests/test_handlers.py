@@ -5,14 +5,23 @@ in memory, and the same class once more on PostgreSQL."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from referral.application.commands import AcknowledgeDownReferral, CompleteReferral, ReferBackDown
+from referral.application.commands import (
+    AcceptReferral,
+    AcknowledgeDownReferral,
+    CancelReferral,
+    CompleteReferral,
+    ReferBackDown,
+)
 from referral.application.streams import RESIDENTS
-from referral.domain.errors import GreenChannelUnavailable, NotContracted, StepBeforePreviousStep
+from referral.domain.errors import GreenChannelUnavailable, IllegalTransition, NotContracted, StepBeforePreviousStep
+from referral.domain.lifecycle import Appointment
+from shared.commands import CommandContext, CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import Delivery
 from shared.testing.eventstore import InMemory, OnPostgres
@@ -152,6 +161,35 @@ class ReferralHandlerTests:
 
         shown = desk.read(referral["referral_id"])
         assert (shown["status"], shown["version"]) == ("accepted", 2)
+
+    def test_of_an_acceptance_and_a_cancellation_at_once_exactly_one_wins(self, desk: Desk) -> None:
+        """The hospital and the team answer at once, through two processors (as two pods would)."""
+        desk.contract(desk.signed(1, self.team))
+        pods = [CommandProcessor(desk.store) for _ in range(2)]
+        accept = AcceptReferral(Appointment("cardiology", "Dr Wang", NOW + timedelta(hours=48)))
+        cancel, doctor, hospital = CancelReferral("resolved"), desk.doctor(self.team), desk.hospital(HOSPITAL)
+
+        def answer(pod: CommandProcessor, referral_id: str, step: Any, who: Any) -> str:
+            context = CommandContext(who.subject, str(uuid.uuid4()), "f", "corr", "cause", NOW)
+            try:
+                return str(pod.execute_now(desk.referrals.take(who, referral_id, None, step), context).result["status"])
+            except IllegalTransition:
+                return "refused"
+
+        outcomes = []
+        for _ in range(5):
+            referral_id = desk.refer(self.team, 1)["referral_id"]
+            with ThreadPoolExecutor(2) as pool:
+                answers = [
+                    pool.submit(answer, pods[0], referral_id, cancel, doctor),
+                    pool.submit(answer, pods[1], referral_id, accept, hospital),
+                ]
+                outcomes.append(sorted(a.result() for a in answers))
+            assert desk.read(referral_id)["version"] == 2
+        for pod in pods:
+            pod.close()
+
+        assert all(o in (["accepted", "refused"], ["cancelled", "refused"]) for o in outcomes), outcomes
 
     def test_a_specialist_place_is_carried_once_moved_then_released(self, desk: Desk) -> None:
         desk.contract(desk.signed(1, self.team))

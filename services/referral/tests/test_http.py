@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -136,17 +135,6 @@ def test_a_step_is_idempotent_and_takes_the_version_it_was_meant_for(api: Api, t
     assert repeat.status_code == 200 and repeat.headers["Idempotent-Replayed"] == "true"
     assert repeat.json() == first.json()
     assert reused.status_code == 422
-
-
-def test_of_an_acceptance_and_a_cancellation_at_once_exactly_one_wins(api: Api, team: str) -> None:
-    api.contract(api.signed(1, team))
-    for _ in range(5):
-        referral = api.issued(team, 1)
-        with ThreadPoolExecutor(2) as pool:
-            cancel = pool.submit(step, api, referral, "cancel", {"reason": "x"}, api.doctor(team))
-            accept = pool.submit(api.accept, referral)
-            codes = sorted([cancel.result().status_code, accept.result().status_code])
-        assert codes == [200, 409]
 
 
 def test_the_scheduled_job_expires_what_was_not_accepted_in_time(api: Api, team: str, clock: Clock) -> None:
