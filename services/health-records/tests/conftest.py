@@ -107,11 +107,11 @@ class Handlers:
         work = Services(HealthRecordsSettings().timezone, 90).complete_visit(DOCTOR, CompleteVisit(self.ref, report))
         return self.run(work)
 
-    def link_device(self, kind: str = "bp_monitor") -> Any:
+    def link_device(self, kind: str = "bp_monitor", ref: str = REF) -> Any:
         """A device of the resident's, linked by their doctor; with its secret."""
         secret = secrets.token_urlsafe(32)
-        linked = DeviceLinked(str(uuid.uuid4()), self.ref, kind, hash_secret(secret), "doc-1", NOW)
-        return self.run(self.devices.link_device(DOCTOR, LinkDevice(self.ref, linked))) | {"secret": secret}
+        linked = DeviceLinked(str(uuid.uuid4()), ref, kind, hash_secret(secret), "doc-1", NOW)
+        return self.run(self.devices.link_device(DOCTOR, LinkDevice(ref, linked))) | {"secret": secret}
 
 
 class World(Handlers):

@@ -15,11 +15,10 @@ import pytest
 from health_records.application.commands import BookAppointment, PublishSchedule, RecordReadings
 from health_records.application.streams import AGENDAS, CARE, PLANS, RECORDS, ROSTERS
 from health_records.domain.errors import (
-    AlreadyBooked,
     ItemNotPlanned,
     MeasurementMissing,
+    NotAKeyPopulation,
     ReservedForContracted,
-    SlotFull,
 )
 from health_records.domain.readings import Reading
 from health_records.domain.schedules import WeeklySchedule
@@ -131,6 +130,36 @@ class HealthRecordsHandlerTests:
         assert first == {"accepted": 3, "repeated": 0, "implausible": 0, "alerts": 0}
         assert again == {"accepted": 1, "repeated": 4, "implausible": 0, "alerts": 0}
 
+    def test_only_key_population_residents_link_devices(self, handlers: Handlers) -> None:
+        handlers.sign(OTHER_REF, "T1", key_populations=[])
+
+        with pytest.raises(NotAKeyPopulation):
+            handlers.link_device("wearable", OTHER_REF)
+
+    def test_implausible_readings_are_kept_and_flagged_and_never_alert(self, handlers: Handlers) -> None:
+        device = handlers.link_device()["device_id"]
+        batch = readings(("systolic", 20, "mmHg", AT), ("diastolic", 95, "kPa", AT), ("heart_rate", 300, "bpm", AT))
+
+        counted = handlers.run(handlers.devices.record_readings(RecordReadings(device, REF, batch)))
+
+        assert counted == {"accepted": 3, "repeated": 0, "implausible": 3, "alerts": 0}
+        kept = [e for e in handlers.store.read_log(0, 10_000) if ".ReadingRecorded." in e.type]
+        assert sum(1 for e in kept if e.data["implausible"]) == 3
+
+    def test_fasting_glucose_alerts_a_diabetic_resident_only(self, handlers: Handlers) -> None:
+        handlers.sign(OTHER_REF, "T1", key_populations=["diabetes"])
+        diabetic = handlers.link_device("glucose_meter", OTHER_REF)["device_id"]
+        hypertensive = handlers.link_device("glucose_meter")["device_id"]  # REF: elderly and hypertension
+        fasting = Reading("glucose", 7.4, "mmol/L", AT, fasting=True)
+        after_lunch = Reading("glucose", 8.0, "mmol/L", AT + timedelta(hours=4, minutes=30))  # below the 10.0
+
+        def alerts(device: str, ref: str, *sent: Reading) -> int:
+            counted = handlers.run(handlers.devices.record_readings(RecordReadings(device, ref, sent)))
+            return int(counted["alerts"])
+
+        assert alerts(diabetic, OTHER_REF, fasting, after_lunch) == 1
+        assert alerts(hypertensive, REF, fasting) == 0  # no glucose target
+
     def test_the_reserve_holds_until_the_cut_off_then_is_released(self, handlers: Handlers) -> None:
         handlers.run(handlers.schedules.publish_schedule(STAFF, schedule()), STAFF)
         handlers.sign(OTHER_REF, "T2")  # contracted, but with another team: not for T1's reserve
@@ -150,16 +179,6 @@ class HealthRecordsHandlerTests:
         handlers.clock.append(CUTOFF)  # exactly the cut-off
         assert free_to_anyone() == [0, 0, 0, 1]
         assert book(handlers, FOURTH, SLOTS[3])["contracted"] is False
-
-    def test_a_slot_is_booked_once_and_a_session_once_by_a_resident(self, handlers: Handlers) -> None:
-        handlers.run(handlers.schedules.publish_schedule(STAFF, schedule(reserved_percent=0)), STAFF)
-        book(handlers, REF, SLOTS[0])
-
-        with pytest.raises(SlotFull):
-            book(handlers, THIRD, SLOTS[0])
-        with pytest.raises(AlreadyBooked):
-            book(handlers, REF, SLOTS[1])
-        assert book(handlers, REF, SLOTS[0] + timedelta(days=1))["status"] == "booked"  # Tuesday's session
 
     @pytest.mark.parametrize("capacity", [1, 5])
     def test_concurrent_bookings_in_two_processes_take_exactly_the_slots_capacity(
