@@ -1,5 +1,6 @@
-"""Appointments through the HTTP API, on the real store: publishing schedules, the reserved share
-and its cut-off, booking, moving, cancelling, attended and missed, and the reminder run."""
+"""Appointments through the HTTP API, on the real store: publishing schedules, booking, moving,
+cancelling, attended and missed, and the reminder run. (The reserved share and its cut-off, and
+concurrent bookings of one slot, are tested on the handlers: `test_handlers.py`.)"""
 
 from __future__ import annotations
 
@@ -25,11 +26,10 @@ from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
 from shared.testing.kafka import eventually, produce_raw
 
-from .conftest import FIXTURES, NOW, OTHER_REF, REF, Api, World
+from .conftest import FIXTURES, NOW, REF, Api, World
 
 MONDAY_8 = datetime(2026, 4, 13, 0, 0, tzinfo=UTC)  # 08:00 in China; NOW is the Friday before
 SLOTS = [MONDAY_8 + timedelta(minutes=15 * i) for i in range(4)]
-CUTOFF = MONDAY_8 - timedelta(hours=24)
 SCHEDULE = {
     "team_id": "T1",
     "doctor_id": "doc-1",
@@ -43,7 +43,7 @@ SCHEDULE = {
     "first_day": "2026-04-13",
     "last_day": "2026-04-17",
 }
-THIRD, FOURTH = (resident_ref(f"44010619800101{n:04d}", DEV_PSEUDONYM_KEY) for n in (1, 2))
+THIRD = resident_ref("440106198001010001", DEV_PSEUDONYM_KEY)
 
 
 class Clinic(Api):
@@ -102,22 +102,6 @@ def test_staff_publish_a_weekly_schedule_once(clinic: Clinic) -> None:
     assert wall_clock.json()["sessions"] == ["CHC-1/doc-1:2026-04-18T08:00:00+08:00"]  # the institution's time
     bad = clinic.publish(SCHEDULE | {"weekdays": [7], "slot_minutes": 25})
     assert (bad.status_code, bad.json()["type"].rsplit("/", 1)[-1]) == (422, "invalid-schedule")
-
-
-def test_the_reserve_holds_until_the_cut_off_then_is_released(clinic: Clinic) -> None:
-    clinic.world.sign(OTHER_REF, "T2")  # contracted, but with another team: not for T1's reserve
-    assert clinic.book(REF, SLOTS[0]).json()["contracted"] is True
-    assert clinic.book(OTHER_REF, SLOTS[1]).json()["contracted"] is False
-    assert clinic.book(THIRD, SLOTS[2]).status_code == 201  # the second open place
-    refused = clinic.book(FOURTH, SLOTS[3])
-    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[-1]) == (
-        409,
-        "reserved-for-contracted-residents",
-    )
-    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 0]
-    clinic.clock.append(CUTOFF)  # exactly the cut-off
-    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 1]
-    assert clinic.book(FOURTH, SLOTS[3]).status_code == 201
 
 
 def test_a_slot_is_booked_once_and_a_resident_books_only_for_themselves(clinic: Clinic) -> None:
