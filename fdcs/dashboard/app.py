@@ -35,7 +35,8 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(timeout=60) as http:
-            app.state.sources = Sources(http, settings.appraisal_url, settings.billing_url, settings.signing_url)
+            urls = settings.appraisal_url, settings.billing_url, settings.signing_url, settings.health_records_url
+            app.state.sources = Sources(http, *urls)
             yield
 
     app = FastAPI(title="Dashboard", description="Appraisal and settlement at a glance.", lifespan=lifespan)

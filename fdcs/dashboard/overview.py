@@ -1,4 +1,5 @@
-"""What the page shows, gathered from the appraisal, billing and signing APIs with the caller's own token.
+"""What the page shows, gathered from the appraisal, billing, signing and health-records APIs with the
+caller's own token.
 
 The dashboard holds no data and no credentials of its own: every figure comes from the
 services, which decide what this caller may see. A team's name comes from signing's team
@@ -9,8 +10,9 @@ One overview asks a fixed number of reads, in parallel, whatever the population 
 of teams not remembered yet): each read answers for the caller's whole scope. The money of a
 year (capitation budget against spending, the performance-pay pools) is billing's year-end
 reconciliation and distribution: none until the year is over and they have run. A doctor's own
-share is asked only for a doctor (their token's subject); the device readings are not shown:
-health records has no read of them for a scope, only a resident's own.
+share is asked only for a doctor (their token's subject). The residents' devices show as counts per
+team (open alerts, readings flagged implausible): health records' one read for an area, no resident
+in it.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ TARGETS = {"coverage": 0.75, "key_population_coverage": 0.85, "satisfaction": 0.
 
 
 class Sources:
-    def __init__(self, http: httpx.AsyncClient, appraisal: str, billing: str, signing: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, appraisal: str, billing: str, signing: str, health_records: str
+    ) -> None:
         self._http, self._appraisal, self._billing, self._signing = http, appraisal, billing, signing
+        self._health_records = health_records
         self._names = Answers(4096, 300)  # a team's name rarely changes: asked again after 5 minutes
 
     async def get(self, base: str, path: str, token: str, **params: Any) -> Any:
@@ -46,7 +51,8 @@ class Sources:
         """`member`: the caller's subject when a doctor, whose own share of the pool is asked."""
         a, b = self._appraisal, self._billing
         county = area[:BILLING_AREA]
-        series, scores, figures, half, money, balance, published, capitation, pools, share = await asyncio.gather(
+        year = {"from": f"{period}-01-01", "to": f"{period}-12-31"}
+        answers = await asyncio.gather(
             self.get(
                 a,
                 "/indicators/series",
@@ -68,11 +74,14 @@ class Sources:
             self.get(b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"),
             self.get(b, f"/performance-pay/{period}/teams", token, area_code=county),
             self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
+            self.get(self._health_records, f"/areas/{area}/reading-alerts", token, **year),
         )
+        series, scores, figures, half, money, balance, published, capitation, pools, share, alerts = answers
         figures, appointments_period = _with_appointments(figures, half, period)
         pay = _money(capitation, pools, area)
         ranked = [s["subject_id"] for s in scores.get("scores", [])]
-        names = await self.team_names(token, list(dict.fromkeys(ranked + [t["team_id"] for t in pay])))
+        alerted = [t["team_id"] for t in alerts.get("teams", [])]
+        names = await self.team_names(token, list(dict.fromkeys(ranked + [t["team_id"] for t in pay] + alerted)))
         return {
             "period": period,
             "area": area,
@@ -84,6 +93,7 @@ class Sources:
             "settlement": _settlement(money),
             "reconciliation": _reconciliation(balance),
             "money": {"teams": [t | {"name": names.get(t["team_id"])} for t in pay], "own_share": _own_share(share)},
+            "readings": _readings(alerts, names),
         }
 
     async def team_names(self, token: str, team_ids: list[str]) -> dict[str, str]:
@@ -212,6 +222,23 @@ def _money(capitation: Any, pools: Any, area: str) -> list[dict[str, Any]]:
             }
         )
     return teams
+
+
+def _readings(alerts: Any, names: dict[str, str]) -> dict[str, Any]:
+    """Each team's device readings of the year: alerts still open and readings flagged implausible."""
+    if "teams" not in alerts:
+        return {"teams": [], "error": alerts.get("error")}
+    teams = [
+        {
+            "team_id": t["team_id"],
+            "name": names.get(t["team_id"], t["team_id"]),
+            "open_alerts": t["open_alerts"],
+            "out_of_target": t["out_of_target"],
+            "flagged": t["flagged"],
+        }
+        for t in alerts["teams"]
+    ]
+    return {"teams": teams}
 
 
 def _own_share(share: Any) -> dict[str, Any] | None:

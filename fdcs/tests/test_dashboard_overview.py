@@ -58,6 +58,15 @@ ANSWERS: dict[str, Any] = {
     "/teams/T-440183101-01": {"team_id": "T-440183101-01", "name": "Township centre team 1"},
     "/capitation-years/2026/reconciliations": {"rows": []},
     "/performance-pay/2026/teams": {"teams": []},
+    "/areas/440183/reading-alerts": {
+        "area_code": "440183",
+        "first": "2026-01-01",
+        "last": "2026-12-31",
+        "teams": [
+            {"team_id": "T-440183101-01", "institution_id": "CHC-1", "area_code": "440183101"}
+            | {"out_of_target": 5, "flagged": 2, "open_alerts": 3},
+        ],
+    },
 }
 
 
@@ -72,7 +81,7 @@ def overview(answers: dict[str, Any] = ANSWERS) -> tuple[dict[str, Any], list[st
 
     async def gather() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing")
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
             await sources.overview("Bearer t", "2026", "440183")
             return await sources.overview("Bearer t", "2026", "440183")
 
@@ -133,8 +142,51 @@ def test_one_overview_asks_a_fixed_number_of_reads_whatever_the_teams() -> None:
 
     assert len(shown["teams"]) == 40
     reads = [path for path in asked if not path.startswith("/teams/")]
-    assert len(reads) == 2 * 9  # two overviews of nine reads each (no doctor: no own share); names asked once
+    assert len(reads) == 2 * 10  # two overviews of ten reads each (no doctor: no own share); names asked once
     assert len(asked) - len(reads) == 40
+
+
+def test_device_alerts_per_team_come_from_one_read_of_health_records_for_the_year() -> None:
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, json=ANSWERS[request.url.path])
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview("Bearer t", "2026", "440183")
+
+    shown = asyncio.run(gather())
+
+    assert shown["readings"] == {
+        "teams": [
+            {"team_id": "T-440183101-01", "name": "Township centre team 1"}
+            | {"open_alerts": 3, "out_of_target": 5, "flagged": 2},
+        ]
+    }
+    [read] = [r for r in asked if r.url.host == "health-records"]  # one read per overview, whatever the teams
+    assert read.url.path == "/areas/440183/reading-alerts"
+    assert dict(read.url.params) == {"from": "2026-01-01", "to": "2026-12-31"}
+    assert read.headers["Authorization"] == "Bearer t"
+
+
+def test_device_alerts_health_records_refuses_leave_the_panel_empty_not_the_page() -> None:
+    refused = {"/areas/440183/reading-alerts": {"type": "forbidden"}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "health-records":
+            return httpx.Response(403, json=refused[request.url.path])
+        return httpx.Response(200, json=ANSWERS[request.url.path])
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview("Bearer t", "2026", "440183")
+
+    shown = asyncio.run(gather())
+    assert shown["readings"] == {"teams": [], "error": 403} and shown["teams"]
 
 
 def appointment(indicator: str, value: str) -> dict[str, Any]:
@@ -290,7 +342,7 @@ def money(billing: Billing, token: str, member: str | None = None) -> dict[str, 
 
     async def gather() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing")
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
             return await sources.overview(f"Bearer {token}", "2025", "440106", member)
 
     shown: dict[str, Any] = asyncio.run(gather())["money"]

@@ -68,7 +68,9 @@ def test_a_simulated_year_shows_on_the_dashboard(
     jwt_keys: Path,
     tmp_path: Path,
 ) -> None:
-    dashboard = platform.start_dashboard(county["appraisal"], county["billing"], county["signing"])
+    dashboard = platform.start_dashboard(
+        county["appraisal"], county["billing"], county["signing"], county["health-records"]
+    )
     started = time.monotonic()  # as `make run` starts its county once the dashboard answers
     with ThreadPoolExecutor(1) as background:
         year = background.submit(asyncio.run, _year(Platform(county, seed=11, keys=jwt_keys), tmp_path))

@@ -121,6 +121,7 @@ function render(o) {
   draw("waiting", "bar", teams, [bars("mean wait (days)", o.teams.map((t) => t.waiting_days ?? null), 2)],
     axes("team", "days from booking to visit"));
   if (o.money) money(o.money);
+  if (o.readings) readings(o.readings);
   settlement(o.settlement);
   ranking(o.teams, o.as_of);
   reconciliation(o.reconciliation);
@@ -164,6 +165,14 @@ function money(m) {
   document.getElementById("own-share").textContent = own
     ? `your share: ¥${yuan(own.amount_fen).toLocaleString()} of your team's pool of ¥${yuan(own.pool_fen).toLocaleString()}`
     : "";
+}
+
+// Residents' devices: per team, the alerts its worklist still has open, and the readings flagged
+// implausible (a faulty cuff or a wrong clock: kept, never alerting) over the year.
+function readings(r) {
+  const names = r.teams.map((t) => t.name ?? t.team_id);
+  draw("readings", "bar", names, [bars("open alerts", r.teams.map((t) => t.open_alerts), 4),
+    bars("flagged readings", r.teams.map((t) => t.flagged), 2)], axes("team", "readings"));
 }
 
 function cell(text, className) {

@@ -10,12 +10,13 @@ from sqlalchemy import Engine
 
 from health_records.adapters.consumers import referral_events, signing_events
 from health_records.adapters.files.norms import load_norms
+from health_records.adapters.http import alerts as http_alerts
 from health_records.adapters.http import appointments as http_appointments
 from health_records.adapters.http import devices as http_devices
 from health_records.adapters.http import plan as http_plan
 from health_records.adapters.http import record as http_record
 from health_records.adapters.http import services as http_services
-from health_records.adapters.projections import appointment_book
+from health_records.adapters.projections import appointment_book, reading_alerts
 from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
 from health_records.adapters.publishing import to_public
 from health_records.application.appointment_views import AppointmentViews
@@ -56,7 +57,14 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     app = service_app(
         "Health records",
         "Residents' health records, management plans, visits and feedback.",
-        [http_record.router, http_plan.router, http_services.router, http_devices.router, http_appointments.router],
+        [
+            http_record.router,
+            http_plan.router,
+            http_services.router,
+            http_devices.router,
+            http_appointments.router,
+            http_alerts.router,
+        ],
         verifier_for(settings),
         store,
         CommandProcessor(store, settings.command_batch_size),
@@ -77,6 +85,7 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     app.state.schedules = schedules_for(settings)
     app.state.appointment_views = AppointmentViews(store, zone)
     app.state.to_remind = appointment_book.ToRemind(engine)
+    app.state.reading_alerts = reading_alerts.ReadingAlerts(engine)
     return app
 
 
@@ -97,7 +106,8 @@ def create_relay(settings: HealthRecordsSettings, store: EventStore | None = Non
 
 def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project health-records` runs: signing's events turned into
-    commands, and the read models (fulfilment, appointments to remind) following the service's own log."""
+    commands, and the read models (fulfilment, appointments to remind, reading alerts) following the
+    service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
@@ -112,7 +122,8 @@ def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> l
     read = [topics.CONTRACTS.name, topics.TEAMS.name, topics.REFERRALS.name]
     contracts = KafkaSubscription(settings, settings.consumer_group, read, handle, KafkaPublisher(settings))
     engine = engine_for(settings)
-    return [contracts, follower(store, engine), appointment_book.follower(store, engine)]
+    alerts = reading_alerts.follower(store, engine, settings.timezone)
+    return [contracts, follower(store, engine), appointment_book.follower(store, engine), alerts]
 
 
 def migrate(settings: HealthRecordsSettings) -> None:

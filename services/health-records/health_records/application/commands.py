@@ -217,3 +217,13 @@ class RemindDue:
 
     due: tuple[tuple[str, str], ...]  # (resident_ref, appointment_id)
     as_of: datetime
+
+
+@dataclass(frozen=True)
+class AcknowledgeAlert:
+    """A doctor of the team closes an alert of its worklist (or, `withdraw`, reopens it)."""
+
+    team_id: str
+    alert_id: str
+    resident_ref: str
+    withdraw: bool = False
