@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--offset", type=int, action="append", help="a letter (repeat; replay: default every open one)"
     )
     _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
+    schedule = _add(commands, "schedule", "run a scheduled job once (a CronJob's command)", _schedule)
+    schedule.add_argument("job", choices=["capitation"], help="billing's capitation advances and reconciliations")
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(
         commands,
@@ -216,6 +218,16 @@ def _simulate(args: argparse.Namespace) -> int:
     from fdcs.simulation.runner import main as run
 
     return run(args.residents, args.year, args.seed, args.concurrency, args.fresh)
+
+
+def _schedule(_: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from fdcs.scheduler import SchedulerSettings, main
+
+    settings = SchedulerSettings()
+    logging.config.dictConfig(logs.config("scheduler", settings.log_level, settings.log_format))
+    return main(settings, datetime.now(UTC))
 
 
 def _topics(_: argparse.Namespace) -> None:

@@ -20,10 +20,13 @@ from urllib.parse import urlsplit
 
 from fdcs.services import SERVICES, Service
 from fdcs.simulation.area import partners
+from fdcs.simulation.claims import SOURCE, ClaimsSource
 from shared.devkeys import ensure_keys, mint
+from shared.messaging import KafkaPublisher
 from shared.servers import free_port
 from shared.servers.broker import PlatformKafka, platform_kafka
 from shared.servers.postgres import new_database, postgres
+from shared.servers.principals import partner_user
 
 T = TypeVar("T")
 Running = list[tuple[str, subprocess.Popen[bytes]]]  # what the launcher started, by name
@@ -58,7 +61,7 @@ def run_platform() -> int:
                 print(f"{service.name:<15} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
             _dashboard(env, children)
             _print_help()
-            _simulate_in_background(env, background)
+            _simulate_in_background(env | claims_source_environment(kafka), background)
             return _watch(children)
         except KeyboardInterrupt:
             return 0
@@ -98,11 +101,25 @@ def _in_background(servers: ExitStack, server: AbstractContextManager[T]) -> Fut
 
 
 def onboard_simulated_partners(kafka: PlatformKafka) -> None:
-    """The simulated county's hospitals and bureau, as provincial IT onboards partners."""
+    """The simulated county's hospitals and bureau, as provincial IT onboards partners, and the
+    bureau's claims system: the claims source the simulation writes its outpatient claims as."""
     secondary, tertiary, bureau = partners()
     for hospital in secondary + tertiary:
         kafka.onboard("hospital", hospital)
     kafka.onboard("bureau", bureau)
+    kafka.onboard("claims", bureau)
+
+
+def claims_source_environment(kafka: PlatformKafka) -> dict[str, str]:
+    """What the simulation needs to write as the claims source: its id, its own Kafka user."""
+    source = partners()[2]
+    return kafka.environment(partner_user("claims", source)) | {SOURCE: source}
+
+
+def simulated_claims_source(kafka: PlatformKafka) -> ClaimsSource:
+    """The claims source, for a simulation run in this process (the tests')."""
+    source = partners()[2]
+    return ClaimsSource(source, KafkaPublisher(kafka.settings(partner_user("claims", source))))
 
 
 def _spawn(name: str, arguments: list[str], env: dict[str, str], running: Running) -> None:

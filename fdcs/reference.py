@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from fdcs import asyncapi
 from fdcs.dashboard.settings import DashboardSettings
+from fdcs.scheduler import SchedulerSettings
 from fdcs.services import SERVICES
 from shared.contracts import appointments, appraisal, billing, claims, health_records, referral, signing, topics
 from shared.contracts.registry import PUBLIC_EVENTS, UPCASTERS
@@ -196,6 +197,8 @@ def settings_page() -> str:
         lines += _settings_table(own)
     lines += ["", "## The dashboard (`fdcs.dashboard.settings.DashboardSettings`)", ""]
     lines += _settings_table(DashboardSettings.model_fields)
+    lines += ["", "## The scheduled jobs (`fdcs.scheduler.SchedulerSettings`)", ""]
+    lines += _settings_table(SchedulerSettings.model_fields)
     return "\n".join(lines) + "\n"
 
 

@@ -35,9 +35,14 @@ def labels(obj: Obj) -> dict[str, str]:
     return dict(obj["metadata"].get("labels") or {})
 
 
-def pod_spec(obj: Obj) -> Obj:
+def pod_template(obj: Obj) -> Obj:
     spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
-    pod: Obj = spec["template"]["spec"]
+    template: Obj = spec["template"]
+    return template
+
+
+def pod_spec(obj: Obj) -> Obj:
+    pod: Obj = pod_template(obj)["spec"]
     return pod
 
 

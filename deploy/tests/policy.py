@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from deploy.tests.manifests import Obj, containers, environment, labels, pod_spec, workloads
+from deploy.tests.manifests import Obj, containers, environment, labels, pod_spec, pod_template, workloads
 from fdcs.services import SERVICES
 
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet"}
@@ -134,7 +134,7 @@ def network_violations(objects: list[Obj]) -> list[str]:
 
 
 def _pod_network(workload: Obj, policies: list[Obj]) -> Iterator[str]:
-    pod_labels = workload["spec"]["template"]["metadata"].get("labels") or {}
+    pod_labels = pod_template(workload)["metadata"].get("labels") or {}
     mine = [p for p in policies if p["spec"]["podSelector"] and _selects_pod(p, pod_labels)]
     for kind in ("Ingress", "Egress"):
         if not any(kind in p["spec"]["policyTypes"] for p in mine):

@@ -35,7 +35,8 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(timeout=60) as http:
-            app.state.sources = Sources(http, settings.appraisal_url, settings.billing_url, settings.signing_url)
+            urls = settings.appraisal_url, settings.billing_url, settings.signing_url, settings.health_records_url
+            app.state.sources = Sources(http, *urls)
             yield
 
     app = FastAPI(title="Dashboard", description="Appraisal and settlement at a glance.", lifespan=lifespan)
@@ -63,12 +64,13 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             raise Problem(
                 401, "missing-token", "sign in: the page needs your bearer token", {"WWW-Authenticate": "Bearer"}
             )
-        await verifier.verify_async(token.strip())
+        who = await verifier.verify_async(token.strip())
         key = (token.strip(), period, area)
         cached: dict[str, Any] | None = answers.get(key)
         if cached is not None:
             return cached
-        fresh: dict[str, Any] = await app.state.sources.overview(f"Bearer {token.strip()}", period, area)
+        member = who.subject if who.role == "family_doctor" else None  # billing decides what they see
+        fresh: dict[str, Any] = await app.state.sources.overview(f"Bearer {token.strip()}", period, area, member)
         answers.put(key, fresh)
         return fresh
 

@@ -1,9 +1,18 @@
-"""What the page shows, gathered from the appraisal, billing and signing APIs with the caller's own token.
+"""What the page shows, gathered from the appraisal, billing, signing and health-records APIs with the
+caller's own token.
 
 The dashboard holds no data and no credentials of its own: every figure comes from the
 services, which decide what this caller may see. A team's name comes from signing's team
 directory (any signed-in caller reads it): public events carry no hand-written text, so the
 appraisal knows teams by id only.
+
+One overview asks a fixed number of reads, in parallel, whatever the population (and the names
+of teams not remembered yet): each read answers for the caller's whole scope. The money of a
+year (capitation budget against spending, the performance-pay pools) is billing's year-end
+reconciliation and distribution: none until the year is over and they have run. A doctor's own
+share is asked only for a doctor (their token's subject). The residents' devices show as counts per
+team (open alerts, readings flagged implausible): health records' one read for an area, no resident
+in it.
 """
 
 from __future__ import annotations
@@ -16,13 +25,20 @@ import httpx
 
 from fdcs.dashboard.answers import Answers
 
-TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction")
+APPOINTMENTS = ("booked_visits", "waiting_days", "priority_appointments")  # catalogue 2026.2 on
+TEAM_INDICATORS = ("package_fulfilment", "effective_contracting", "referral_timeliness", "satisfaction", *APPOINTMENTS)
+CAPITATION = ("budget", "spending", "own_outpatient", "referred_care", "referral_fees", "surplus", "retained", "borne")
+# Billing takes an area as pairs of digits: a township's code (9 digits) is asked as its county's.
+BILLING_AREA = 6
 TARGETS = {"coverage": 0.75, "key_population_coverage": 0.85, "satisfaction": 0.85}  # 2022 opinions, by 2035
 
 
 class Sources:
-    def __init__(self, http: httpx.AsyncClient, appraisal: str, billing: str, signing: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, appraisal: str, billing: str, signing: str, health_records: str
+    ) -> None:
         self._http, self._appraisal, self._billing, self._signing = http, appraisal, billing, signing
+        self._health_records = health_records
         self._names = Answers(4096, 300)  # a team's name rarely changes: asked again after 5 minutes
 
     async def get(self, base: str, path: str, token: str, **params: Any) -> Any:
@@ -31,9 +47,12 @@ class Sources:
             return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
         return answer.json()
 
-    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+    async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
+        """`member`: the caller's subject when a doctor, whose own share of the pool is asked."""
         a, b = self._appraisal, self._billing
-        series, scores, figures, money, balance, published = await asyncio.gather(
+        county = area[:BILLING_AREA]
+        year = {"from": f"{period}-01-01", "to": f"{period}-12-31"}
+        answers = await asyncio.gather(
             self.get(
                 a,
                 "/indicators/series",
@@ -46,20 +65,35 @@ class Sources:
             ),
             self.get(a, "/scores", token, period=period, area=area, level="team"),
             self.get(a, "/indicators", token, period=period, area=area, level="team"),
+            # A year is appraised under the catalogue in force on its first day: the appointment
+            # indicators (from 2026-07-01) are in its second half's figures until a year starts with them.
+            self.get(a, "/indicators", token, period=f"{period}-H2", area=area, level="team"),
             self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
             self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
             self.get(a, f"/periods/{period}/results", token, area=area, kind="team"),
+            self.get(b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"),
+            self.get(b, f"/performance-pay/{period}/teams", token, area_code=county),
+            self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
+            self.get(self._health_records, f"/areas/{area}/reading-alerts", token, **year),
         )
-        names = await self.team_names(token, [s["subject_id"] for s in scores.get("scores", [])])
+        series, scores, figures, half, money, balance, published, capitation, pools, share, alerts = answers
+        figures, appointments_period = _with_appointments(figures, half, period)
+        pay = _money(capitation, pools, area)
+        ranked = [s["subject_id"] for s in scores.get("scores", [])]
+        alerted = [t["team_id"] for t in alerts.get("teams", [])]
+        names = await self.team_names(token, list(dict.fromkeys(ranked + [t["team_id"] for t in pay] + alerted)))
         return {
             "period": period,
             "area": area,
             "targets": TARGETS,
             "as_of": scores.get("as_of"),
+            "appointments_period": appointments_period,
             "coverage": _coverage(series),
             "teams": _teams(scores, figures, published if isinstance(published, list) else [], names),
             "settlement": _settlement(money),
             "reconciliation": _reconciliation(balance),
+            "money": {"teams": [t | {"name": names.get(t["team_id"])} for t in pay], "own_share": _own_share(share)},
+            "readings": _readings(alerts, names),
         }
 
     async def team_names(self, token: str, team_ids: list[str]) -> dict[str, str]:
@@ -83,6 +117,21 @@ def _coverage(series: Any) -> dict[str, Any]:
         for indicator in ("coverage", "key_population_coverage"):
             lines[indicator].append(_number(values.get(indicator)))
     return {"months": months, **lines}
+
+
+def _with_appointments(year: Any, half: Any, period: str) -> tuple[Any, str | None]:
+    """The year's figures, with the appointment indicators of its second half when the year's
+    catalogue has none; and the period they are of (None: neither has them)."""
+    if _has_appointments(year):
+        return year, period
+    if not _has_appointments(half):
+        return year, None
+    shown = [f for f in half["figures"] if f["indicator_id"] in APPOINTMENTS]
+    return year | {"figures": year.get("figures", []) + shown}, f"{period}-H2"
+
+
+def _has_appointments(figures: Any) -> bool:
+    return any(f["indicator_id"] in APPOINTMENTS for f in figures.get("figures", []))
 
 
 def _teams(scores: Any, figures: Any, published: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -153,6 +202,61 @@ def _reconciliation(balance: Any) -> dict[str, Any]:
         "mismatched": len(balance["mismatched"]),
         "unsettled": len(balance["unsettled"]),
     }
+
+
+def _money(capitation: Any, pools: Any, area: str) -> list[dict[str, Any]]:
+    """Each team's year: budget against spending, the surplus kept or the overspend borne, the
+    referral fees, and the performance-pay pool; a figure billing has not (yet) is None."""
+    rows = {r["subject_id"]: r for r in capitation.get("rows", []) if r["area_code"].startswith(area)}
+    drawn = {p["team_id"]: p for p in pools.get("teams", []) if p["area_code"].startswith(area)}
+    teams = []
+    for team_id in sorted(rows.keys() | drawn.keys()):
+        figures, pool = rows.get(team_id, {}).get("figures", {}), drawn.get(team_id, {})
+        teams.append(
+            {
+                "team_id": team_id,
+                **{f"{f}_fen": figures.get(f"{f}_fen") for f in CAPITATION},
+                "referrals_completed": rows.get(team_id, {}).get("referrals_completed"),
+                "pool_fen": pool.get("pool_fen"),
+                "contract_fee_income_fen": pool.get("contract_fee_income_fen"),
+            }
+        )
+    return teams
+
+
+def _readings(alerts: Any, names: dict[str, str]) -> dict[str, Any]:
+    """Each team's device readings of the year: alerts still open and readings flagged implausible."""
+    if "teams" not in alerts:
+        return {"teams": [], "error": alerts.get("error")}
+    teams = [
+        {
+            "team_id": t["team_id"],
+            "name": names.get(t["team_id"], t["team_id"]),
+            "open_alerts": t["open_alerts"],
+            "out_of_target": t["out_of_target"],
+            "flagged": t["flagged"],
+        }
+        for t in alerts["teams"]
+    ]
+    return {"teams": teams}
+
+
+def _own_share(share: Any) -> dict[str, Any] | None:
+    """A doctor's own share of their team's pool, and the pool it came from."""
+    if not share or "share" not in share:
+        return None
+    mine, computed = share["share"], share["computed"]
+    return {
+        "team_id": share["team_id"],
+        "amount_fen": mine["amount_fen"],
+        "counts": mine["counts"],
+        "pool_fen": computed["pool_fen"],
+        "score": _number(computed["score"]),
+    }
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _number(text: str | None) -> float | None:

@@ -1,4 +1,4 @@
-"""The dashboard's settings: where the appraisal, billing and signing APIs answer; how tokens are
+"""The dashboard's settings: where the appraisal, billing, signing and health-records APIs answer; how tokens are
 verified (the services' own identity settings: a bad token is refused without asking them); and
 how an official signs in: with the province's identity provider (OpenID Connect, authorization
 code flow with PKCE, as a public client: the page holds no secret), or, in development only, with
@@ -24,6 +24,9 @@ class DashboardSettings(IdentitySettings):
     billing_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://", description="The billing API")
     signing_url: str = Field(
         default="http://127.0.0.1:8001", pattern=r"^https?://", description="The signing API (the teams' names)"
+    )
+    health_records_url: str = Field(
+        default="http://127.0.0.1:8005", pattern=r"^https?://", description="The health-records API (device alerts)"
     )
     refresh_seconds: float = Field(default=5, gt=0, le=600, description="How often the page asks for new figures")
     cache_seconds: float = Field(default=4, ge=0, le=600, description="How long one answer serves the same question")

@@ -14,6 +14,7 @@ from fdcs.simulation.life import Life
 from fdcs.simulation.platform import Platform, Refused
 from fdcs.simulation.population import Resident
 from fdcs.simulation.state import Held, State
+from shared.contracts.claims import ClaimRecorded
 
 CHINA = timezone(timedelta(hours=8))
 FULL = {"/problems/team-full", "/problems/doctor-full"}
@@ -30,6 +31,8 @@ WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # seconds: about 13 in all
 INPUTS_NOT_IN = "/problems/inputs-not-caught-up"
 FEEDING_BILLING = ("signing", "referral", "appraisal")
 CLOSE_WAITS = (*WAITS, *(5.0,) * 57)  # up to 5 minutes more: a busy machine, a consumer far behind
+# Performance pay waits for billing to have noted each team's published appraisal result.
+NOT_PUBLISHED = "/problems/appraisal-not-published"
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -52,6 +55,7 @@ class Acts:
         self.township_teams: dict[str, list[Team]] = {}
         for team in county.teams:
             self.township_teams.setdefault(team.area_code, []).append(team)
+        self.claims_today: list[ClaimRecorded] = []  # sent at the day's end (an interrupted day: again)
 
     def day_of(self, d: date) -> int:
         return (d - self.start).days
@@ -105,9 +109,11 @@ class Acts:
             )
 
     async def finish(self) -> None:
-        """After the year: December's settlement, then the appraisal published in January."""
+        """After the year: December's settlement and capitation advance, the appraisal published in
+        January, then the year's capitation reconciled and its performance pay distributed."""
         year = self.state.year
         await self.close(f"{year}-12", at(date(year + 1, 1, 1), 2))
+        await self.advance(year, 12, at(date(year + 1, 1, 1), 3))
         await self.platform.call(
             "appraisal",
             "POST",
@@ -117,6 +123,60 @@ class Acts:
             {"as_of": at(date(year + 1, 1, 5), 9).isoformat()},
             step=f"publish-{year}",
         )
+        await self.tally(
+            "capitation years reconciled",
+            self.platform.call(
+                "billing",
+                "POST",
+                f"/capitation-years/{year}/reconciliation",
+                people.ADMIN,
+                at(date(year + 1, 1, 5), 10),
+                step=f"capitation-{year}",
+            ),
+        )
+        await self.performance_pay(year, at(date(year + 1, 1, 6), 9))
+
+    async def advance(self, year: int, month: int, when: datetime) -> None:
+        """A month of the year over (its close done, so billing has every contract of it): the
+        insurance fund's capitation advance of that month to each institution."""
+        await self.tally(
+            "capitation advances",
+            self.platform.call(
+                "billing",
+                "POST",
+                f"/capitation-years/{year}/advances/{month}",
+                people.ADMIN,
+                when,
+                step=f"advance-{year}-{month:02d}",
+            ),
+        )
+
+    async def performance_pay(self, year: int, when: datetime) -> None:
+        """Once billing has the teams' published appraisal (it comes on Kafka): asked again, as
+        tries and not as requests, until no team in scope is still awaiting it, or a while has passed."""
+        for service in ("appraisal", "health-records"):  # the results, and the members' services credited
+            await self._outbox_sent(service)
+        paid = await self.tally(
+            "performance pay distributed",
+            self.once_known(
+                "billing",
+                "POST",
+                f"/performance-pay/{year}",
+                people.ADMIN,
+                when,
+                step=f"performance-{year}",
+                waits=CLOSE_WAITS,
+                known_later={NOT_PUBLISHED},
+            ),
+        )
+        for tried, wait in enumerate(WAITS):
+            if paid is None or not paid.get("awaiting_appraisal"):
+                return
+            await asyncio.sleep(wait)
+            paid = await self.platform.call(
+                "billing", "POST", f"/performance-pay/{year}", people.ADMIN, when, step=f"performance-{year}-{tried}",
+                again=True,
+            )  # fmt: skip
 
     async def close(self, period: str, when: datetime) -> None:
         """A month's close, settling on everything the month brought, whatever the platform's
@@ -326,8 +386,40 @@ class Acts:
         if switched is not None:
             self.hold(person, switched, held.number + 1)
 
+    async def send_claims(self) -> None:
+        """The day's outpatient claims, in claim-id order, before the day's jobs (a close waits for them)."""
+        claims, self.claims_today = sorted(self.claims_today, key=lambda c: c.claim_id), []
+        if self.platform.claims is not None and claims:
+            await self.platform.claims.send(claims)
+            self.state.count("claims sent", len(claims))
+
+    def claim(  # noqa: PLR0913
+        self, kind: str, serial: int, d: date, ref: str, institution: str, area: str, **more: Any
+    ) -> None:
+        """A claim of the day, its id and amount the simulation's own: the resident's serial and the day."""
+        if self.platform.claims is None:
+            return
+        # A visit's care 20 to 80 yuan, a hospital's 100 to 600: teams end the year either side of their budget.
+        n, low, high = self.day_of(d), *((2_000, 8_000) if kind == "own_outpatient" else (10_000, 60_000))
+        amount = self.rng(f"claim {kind}", serial, n).randrange(low, high, 10)  # whole jiao, as fees are
+        self.claims_today.append(
+            ClaimRecorded(
+                claim_id=f"sim{self.state.seed}-{'op' if kind == 'own_outpatient' else 'rc'}-{serial}-{n}",
+                institution_id=institution,
+                area_code=area,
+                resident_ref=ref,
+                amount_fen=amount,
+                service_date=d,
+                kind=kind,
+                recorded_at=at(d, 21),
+                **more,
+            )
+        )
+
     async def daily_jobs(self, d: date) -> None:
-        """What the CronJobs do at the end of each day: expire contracts and unanswered referrals."""
+        """What the CronJobs do at the end of each day: expire contracts and unanswered referrals;
+        on a month's first day, close the month before and book its capitation advance."""
+        await self.send_claims()
         n = self.day_of(d)
         await self.platform.call(
             "signing",
@@ -351,3 +443,5 @@ class Acts:
             last_month = d - timedelta(days=1)
             await self.close(f"{last_month:%Y-%m}", at(d, 2))
             self.state.count("periods closed")
+            if last_month.year == self.state.year:  # the lead-in month is the year before's
+                await self.advance(last_month.year, last_month.month, at(d, 3))

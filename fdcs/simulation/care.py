@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from fdcs.simulation import people
@@ -142,7 +142,7 @@ class Care(Acts):
             "occurred_at": at(d, 10).isoformat(),
             "measurements": [{"kind": k, "value": v, "unit": u} for k, v, u in measured],
         }
-        await self.tally(
+        visited = await self.tally(
             "visits",
             self.once_known(
                 "health-records",
@@ -154,6 +154,8 @@ class Care(Acts):
                 step=f"visit-{contract_id}-{d.isoformat()}",
             ),
         )
+        if visited is not None:  # the institution claims the visit's outpatient care
+            self.claim("own_outpatient", person.serial, d, held.resident_ref, team.institution_id, team.area_code)
 
     async def rate(self, person: Resident, contract_id: str, d: date) -> None:
         held = self.current(person.serial, contract_id)
@@ -212,6 +214,14 @@ class Care(Acts):
             return
         referral = Referral(issued["referral_id"], person.serial, hospital, DEPARTMENTS[condition], self.day_of(d))
         self._answer(referral, d, rng)
+        await self.book_specialist(referral, d)
+
+    async def book_specialist(self, referral: Referral, d: date) -> None:
+        """A place in the hospital's specialist source for the referral: where appointments are made."""
+
+    def specialist_slot(self, referral: Referral) -> datetime | None:
+        """When the place booked for the referral starts, if one was: where appointments are made."""
+        return None
 
     def _answer(self, referral: Referral, d: date, rng: random.Random) -> None:
         """How the hospital will answer: most accept within days, some decline, a few let it lapse."""
@@ -225,15 +235,10 @@ class Care(Acts):
     async def referral_step(self, referral: Referral, step: str, d: date) -> None:
         referral_id, serial, hospital, department, issued = referral
         rng, n = self.rng(f"referral {step}", serial, issued), self.day_of(d)
-        path, who, body, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), {}, None
+        path, who, follow = f"/referrals/{referral_id}/{step}", people.hospital(hospital), None
+        body: dict[str, Any] = {}
         if step == "accept":
-            seen = rng.randrange(1, 8)
-            body = {
-                "appointment_at": at(d + timedelta(days=seen), 9).isoformat(),
-                "department": department,
-                "doctor": f"Dr {rng.choice('WLZCY')}",
-            }
-            follow = (n + seen + rng.randrange(4), "complete")
+            body, follow = self._accepted(referral, d, rng)
         elif step == "decline":
             body = {"reason": "no appointment available this week; please refer elsewhere"}
         elif step == "complete":
@@ -254,5 +259,23 @@ class Care(Acts):
             f"referrals {step}",
             self.platform.call("referral", "POST", path, who, at(d, ANSWERED_AT), body, step=f"{step}-{referral_id}"),
         )
+        if done is not None and step == "complete":  # the hospital claims the referred care
+            self._claim_referred(referral, d)
         if done is not None and follow is not None:
             self.state.plan(follow[0], "ref", referral_id, follow[1], serial, hospital, department, issued)
+
+    def _accepted(self, referral: Referral, d: date, rng: random.Random) -> tuple[dict[str, Any], tuple[int, str]]:
+        """The hospital's acceptance names the specialist place booked for the referral, if one is
+        still ahead, else a morning of its own within the week; it completes within days of it."""
+        seen, when = rng.randrange(1, 8), self.specialist_slot(referral)
+        if when is None or when <= at(d, ANSWERED_AT):
+            when = at(d + timedelta(days=seen), 9)
+        body = {"appointment_at": when.isoformat(), "department": referral.department}
+        body["doctor"] = f"Dr {rng.choice('WLZCY')}"
+        return body, (self.day_of(when.date()) + rng.randrange(4), "complete")
+
+    def _claim_referred(self, referral: Referral, d: date) -> None:
+        held = self.current(referral.serial)
+        if held is not None:
+            hospital, area, ref = referral.hospital, self.county.code, held.resident_ref
+            self.claim("referred_care", referral.serial, d, ref, hospital, area, referral_id=referral.referral_id)

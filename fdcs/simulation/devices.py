@@ -65,9 +65,10 @@ class Devices(Bookings):
             return
         rng = self.rng("readings", person.serial, month)
         quality = self.teams[held.team_id].quality
-        items = [
-            r for k in range(rng.randint(2, 4)) for r in self._measured(person, d - timedelta(days=7 * k), quality, rng)
-        ]
+        # Measured on simulated days, weekly back from today, never before the device was linked.
+        linked = self.start + timedelta(days=int(device[2]))
+        days = [d - timedelta(days=7 * k) for k in range(rng.randint(2, 4))]
+        items = [r for day in days if day >= linked for r in self._measured(person, day, quality, rng)]
         sent = await self.tally(
             "reading batches",
             self.platform.call(

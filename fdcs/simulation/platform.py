@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from fdcs.simulation.claims import ClaimsSource
 from shared.devkeys import KEYS, ensure_keys, mint
 
 PORTS = {"signing": 8001, "referral": 8002, "billing": 8003, "appraisal": 8004, "health-records": 8005}
@@ -32,9 +33,12 @@ class Refused(Exception):
 
 
 class Platform:
-    def __init__(self, urls: dict[str, str], seed: int, keys: Path = KEYS) -> None:
+    claims: ClaimsSource | None = None  # the outpatient claims' source on Kafka; None: no claims are sent
+
+    def __init__(self, urls: dict[str, str], seed: int, keys: Path = KEYS, claims: ClaimsSource | None = None) -> None:
         ensure_keys(keys)
         self._urls, self._seed, self._keys = urls, seed, keys
+        self.claims = claims
         self._tokens: dict[tuple[tuple[str, str], ...], str] = {}
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         self._http = httpx.AsyncClient(timeout=60, limits=limits)
@@ -43,7 +47,7 @@ class Platform:
 
     @classmethod
     def local(cls, seed: int, host: str = "127.0.0.1") -> Platform:
-        return cls({s: f"http://{host}:{p}" for s, p in PORTS.items()}, seed)
+        return cls({s: f"http://{host}:{p}" for s, p in PORTS.items()}, seed, claims=ClaimsSource.from_environment())
 
     def token(self, **claims: str | None) -> str:
         key = tuple(sorted((k, v) for k, v in claims.items() if v))
@@ -93,6 +97,8 @@ class Platform:
 
     async def close(self) -> None:
         await self._http.aclose()
+        if self.claims is not None:
+            self.claims.close()
 
 
 def _race_lost(answer: httpx.Response) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from fdcs.simulation import people
 from fdcs.simulation.acts import at
 from fdcs.simulation.area import COUNTY
-from fdcs.simulation.platform import Platform
+from fdcs.simulation.platform import Platform, Refused
 from fdcs.simulation.state import State
 
 TARGETS = "national targets by 2035: 75% overall, 85% for key populations"
@@ -28,8 +28,47 @@ async def summarise(platform: Platform, state: State) -> str:
     )
     lines.append(f"Money in {state.year}, by payer (yuan):")
     lines += _per_payer(money["rows"])
+    lines += await _capitation(platform, state, at(date(state.year + 1, 1, 6), 12))
     lines.append(await _appraisal(platform, state, year_end))
     return "\n".join(lines)
+
+
+async def _capitation(platform: Platform, state: State, when: Any) -> list[str]:
+    """The year's capitation per institution, summed (nothing while the year is not reconciled),
+    and the performance pay of the teams reconciled."""
+    rows = (
+        await platform.call("billing", "GET", f"/capitation-years/{state.year}/reconciliations", people.ADMIN, when)
+    )["rows"]
+    institutions = [r["figures"] for r in rows if r["subject_kind"] == "institution"]
+    if not institutions:
+        return [f"Capitation {state.year}: not reconciled"]
+    total = {k: sum(f[k] for f in institutions) for k in institutions[0]}
+    referrals = sum(r["referrals_completed"] for r in rows if r["subject_kind"] == "institution")
+    lines = [
+        f"Capitation {state.year}, {len(institutions)} institutions (yuan): budget {_yuan(total['budget_fen'])}, "
+        f"advanced {_yuan(total['advanced_fen'])}, balance due {_yuan(total['balance_due_fen'])}",
+        f"  spending {_yuan(total['spending_fen'])}: own outpatient {_yuan(total['own_outpatient_fen'])}, "
+        f"referred care {_yuan(total['referred_care_fen'])}, referral fees {_yuan(total['referral_fees_fen'])} "
+        f"({referrals} referrals)",
+        f"  surplus {_yuan(total['surplus_fen'])}: retained {_yuan(total['retained_fen'])}, "
+        f"overspend borne {_yuan(total['borne_fen'])}",
+    ]
+    teams = sorted(r["subject_id"] for r in rows if r["subject_kind"] == "team")
+    pools, members, paid_teams = 0, 0, 0
+    for team in teams:
+        try:
+            path = f"/performance-pay/{state.year}/teams/{team}"
+            paid = await platform.call("billing", "GET", path, people.ADMIN, when)
+        except Refused:  # not distributed (no appraisal result, or none yet)
+            continue
+        pools += sum(s["amount_fen"] for s in paid["shares"])
+        members, paid_teams = members + len(paid["shares"]), paid_teams + 1
+    lines.append(f"Performance pay {state.year}: {_yuan(pools)} yuan to {members} members of {paid_teams} teams")
+    return lines
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
 
 
 def _per_payer(rows: list[dict[str, Any]]) -> list[str]:

@@ -34,6 +34,7 @@ class Year(Devices):
 
     async def run_day(self, n: int, concurrency: int) -> None:
         d = self.start + timedelta(days=n)
+        self.claims_today = []  # a day run again (after an interruption) claims its care again, once
         if n == 0:
             await self.register_teams()
         await self.publish_schedules(n, concurrency)
@@ -101,11 +102,8 @@ class Year(Devices):
             return person.serial, lambda: self.plan(person, str(args[1]), int(args[2]), d)  # type: ignore[call-overload]
         if kind == "visit":
             return person.serial, lambda: self.visit(person, str(args[1]), args[2], args[3], d)  # type: ignore[arg-type]
-        if kind == "book":
-            return person.serial, lambda: self.book(person, str(args[1]), int(args[2]), int(args[3]), bool(args[4]), d)  # type: ignore[call-overload]
-        if kind == "attend":
-            ref, appointment, team, doctor = map(str, args[1:5])
-            return person.serial, lambda: self.attend(person, ref, appointment, team, doctor, bool(args[5]), d)
+        if kind in ("book", "attend", "cancel", "move"):
+            return person.serial, self._appointment_act(str(kind), person, args, d)
         if kind == "readings":
             return person.serial, lambda: self.readings(person, int(args[1]), d)  # type: ignore[call-overload]
         if kind == "rate":
@@ -114,6 +112,15 @@ class Year(Devices):
             return person.township_code, lambda: self.renew(person, str(args[1]), d)
         referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]), int(args[5]))  # type: ignore[call-overload]
         return person.serial, partial(self.referral_step, referral, str(args[1]), d)
+
+    def _appointment_act(self, kind: str, person: Resident, args: list[object], d: date) -> Act:
+        if kind == "book":
+            return lambda: self.book(person, str(args[1]), int(args[2]), int(args[3]), bool(args[4]), d)  # type: ignore[call-overload]
+        ref, appointment, team, doctor = map(str, args[1:5])
+        if kind == "attend":
+            return lambda: self.attend(person, ref, appointment, team, doctor, bool(args[5]), d)
+        to = (int(args[5]), int(args[6])) if kind == "move" else None  # type: ignore[call-overload]
+        return lambda: self.change(person, ref, appointment, team, doctor, to, d)
 
     def _person_of(self, entry: list[object]) -> Resident:
         kind, *args = entry

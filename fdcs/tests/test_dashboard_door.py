@@ -19,7 +19,7 @@ class CountingSources:
     def __init__(self) -> None:
         self.asked = 0
 
-    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+    async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
         self.asked += 1
         return {"period": period, "area": area}
 

@@ -1,14 +1,29 @@
 """What the page is given: teams by name, no data kept as None, the published result beside the
-live one, and the withheld money forfeited for low scores."""
+live one, the withheld money forfeited for low scores, the appointment indicators, and each
+team's year of money (capitation and performance pay) as billing's API answers the caller."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from fastapi.testclient import TestClient
 
+from billing.adapters.consumers import Inbound, health_services, inputs
+from billing.bootstrap import applications, capitation_for, create_app, store_for
+from billing.settings import BillingSettings
 from fdcs.dashboard.overview import Sources
+from shared.commands import CommandProcessor
+from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import Delivery
+from shared.messaging.positions import AllApplied
 
 SCORE = {
     "subject_kind": "team",
@@ -41,6 +56,17 @@ ANSWERS: dict[str, Any] = {
         | {"published_at": "2027-01-05T09:00:00+08:00"}
     ],
     "/teams/T-440183101-01": {"team_id": "T-440183101-01", "name": "Township centre team 1"},
+    "/capitation-years/2026/reconciliations": {"rows": []},
+    "/performance-pay/2026/teams": {"teams": []},
+    "/areas/440183/reading-alerts": {
+        "area_code": "440183",
+        "first": "2026-01-01",
+        "last": "2026-12-31",
+        "teams": [
+            {"team_id": "T-440183101-01", "institution_id": "CHC-1", "area_code": "440183101"}
+            | {"out_of_target": 5, "flagged": 2, "open_alerts": 3},
+        ],
+    },
 }
 
 
@@ -50,11 +76,12 @@ def overview(answers: dict[str, Any] = ANSWERS) -> tuple[dict[str, Any], list[st
     def answer(request: httpx.Request) -> httpx.Response:
         asked.append(request.url.path)
         assert request.headers["Authorization"] == "Bearer t"  # the caller's own token, everywhere
-        return httpx.Response(200, json=answers[request.url.path])
+        period = request.url.params.get("period")
+        return httpx.Response(200, json=answers.get(f"{request.url.path}?{period}", answers[request.url.path]))
 
     async def gather() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing")
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
             await sources.overview("Bearer t", "2026", "440183")
             return await sources.overview("Bearer t", "2026", "440183")
 
@@ -104,3 +131,256 @@ def test_the_withheld_money_forfeited_shows_with_its_amount() -> None:
     assert shown["settlement"]["totals_fen"]["forfeited"] == 2700
     assert shown["settlement"]["open_totals_fen"] == {"charged": 1200}
     assert shown["settlement"]["appraised_fen"] == {"released": 0, "forfeited": 2700}
+
+
+def test_one_overview_asks_a_fixed_number_of_reads_whatever_the_teams() -> None:
+    many = [SCORE | {"subject_id": f"T-440183101-{n:02}", "rank_in_county": n} for n in range(1, 41)]
+    answers = ANSWERS | {"/scores": {"as_of": None, "scores": many}}
+    answers |= {f"/teams/T-440183101-{n:02}": {"name": f"team {n}"} for n in range(1, 41)}
+
+    shown, asked = overview(answers)
+
+    assert len(shown["teams"]) == 40
+    reads = [path for path in asked if not path.startswith("/teams/")]
+    assert len(reads) == 2 * 10  # two overviews of ten reads each (no doctor: no own share); names asked once
+    assert len(asked) - len(reads) == 40
+
+
+def test_device_alerts_per_team_come_from_one_read_of_health_records_for_the_year() -> None:
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, json=ANSWERS[request.url.path])
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview("Bearer t", "2026", "440183")
+
+    shown = asyncio.run(gather())
+
+    assert shown["readings"] == {
+        "teams": [
+            {"team_id": "T-440183101-01", "name": "Township centre team 1"}
+            | {"open_alerts": 3, "out_of_target": 5, "flagged": 2},
+        ]
+    }
+    [read] = [r for r in asked if r.url.host == "health-records"]  # one read per overview, whatever the teams
+    assert read.url.path == "/areas/440183/reading-alerts"
+    assert dict(read.url.params) == {"from": "2026-01-01", "to": "2026-12-31"}
+    assert read.headers["Authorization"] == "Bearer t"
+
+
+def test_device_alerts_health_records_refuses_leave_the_panel_empty_not_the_page() -> None:
+    refused = {"/areas/440183/reading-alerts": {"type": "forbidden"}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "health-records":
+            return httpx.Response(403, json=refused[request.url.path])
+        return httpx.Response(200, json=ANSWERS[request.url.path])
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview("Bearer t", "2026", "440183")
+
+    shown = asyncio.run(gather())
+    assert shown["readings"] == {"teams": [], "error": 403} and shown["teams"]
+
+
+def appointment(indicator: str, value: str) -> dict[str, Any]:
+    return {"indicator_id": indicator, "stratum_id": "T-440183101-01", "value": value, "key_population": None}
+
+
+def test_the_appointment_indicators_come_from_the_half_year_whose_catalogue_has_them() -> None:
+    half = [appointment("booked_visits", "0.25"), appointment("waiting_days", "2.5")]
+    half += [appointment("priority_appointments", "0.5"), appointment("satisfaction", "0.99")]
+    answers = ANSWERS | {"/indicators?2026-H2": {"figures": half}}
+
+    shown, _ = overview(answers)
+
+    team = shown["teams"][0]
+    assert shown["appointments_period"] == "2026-H2"  # the year is under 2026.1, without them
+    assert (team["booked_visits"], team["waiting_days"], team["priority_appointments"]) == (0.25, 2.5, 0.5)
+    assert team["satisfaction"] == 0.0  # the year's own figure, not the half's
+
+    in_the_year = ANSWERS | {"/indicators?2026": {"figures": [appointment("booked_visits", "0.75")]}}
+    shown, _ = overview(in_the_year | {"/indicators?2026-H2": {"figures": half}})
+    assert (shown["appointments_period"], shown["teams"][0]["booked_visits"]) == ("2026", 0.75)
+    assert overview()[0]["appointments_period"] is None  # neither has them: the page says so
+
+
+# The money of a year as billing computes it, its inputs delivered as billing's consumer gets them
+# and its year-end commands run over its API. Worked by hand with the 2025 rule (as billing's own
+# tests: 18,000 fen per resident-year, elderly x 1.8; 60% of a surplus kept, capped at 10% of the
+# budget; 2,000 fen per completed referral; the pool 70% of the fee income x score/100 from 60):
+# team T1 (a, adult; b, elderly): budget 50,400, spending 10,000 + 15,000 + 2,000 = 27,000,
+# surplus 23,400, kept 5,040; score 80: pool 36,000 x 0.7 x 0.8 = 20,160, D1's share 13,916.
+# Team T2 (c, adult): budget 18,000, nothing spent, kept 1,800; score 55: no pool.
+CHC = {"institution_id": "CHC-1", "area_code": "440106"}
+WHOLE_2025 = {"starts_on": "2025-01-01", "ends_on": "2025-12-31", "insurance_bureau_id": "MIB-1"}
+
+
+def event(type_name: str, **data: Any) -> Envelope:
+    """The contract's golden message of a type, with a fresh id and the given fields changed."""
+    message = json.loads((Path(topics.__file__).with_name("fixtures") / f"{type_name}.json").read_text())
+    return Envelope.model_validate(message | {"id": str(uuid.uuid4()), "data": message["data"] | data})
+
+
+class Billing:
+    """Billing's API, and its consumers handed the events they would read."""
+
+    def __init__(self, client: TestClient, settings: BillingSettings, mint: Callable[..., str]) -> None:
+        self.client, self.mint, self.store = client, mint, store_for(settings)
+        charging, settlement = applications(settings)
+        processor = CommandProcessor(self.store)
+        self.inbound = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
+        self.contributions = health_services(processor, settings.timezone)
+
+    def deliver(self, *envelopes: Envelope, topic: str = "test") -> None:
+        consumer = self.contributions if topic == topics.HEALTH_SERVICES.name else self.inbound
+        consumer.handle([Delivery(e, parse_event(e), topic) for e in envelopes])
+
+    def run(self, path: str) -> None:
+        admin = {"Authorization": f"Bearer {self.mint('admin')}", "Idempotency-Key": str(uuid.uuid4())}
+        answer = self.client.post(path, headers=admin)
+        assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+def billing(service_settings: Callable[..., Any], mint_token: Callable[..., str]) -> Iterator[Billing]:
+    settings: BillingSettings = service_settings(BillingSettings)
+    app = create_app(settings, clock=lambda: datetime(2026, 2, 1, 2, tzinfo=UTC))
+    app.state.inputs = AllApplied()  # the test hands billing its events itself
+    with TestClient(app, raise_server_exceptions=False) as client:
+        harness = Billing(client, settings, mint_token)
+        yield harness
+    harness.store.close()
+
+
+def year_2025(billing: Billing) -> None:
+    resident = lambda name: f"r_{name:a<26}"  # noqa: E731
+    signed = [
+        event(
+            "signing.ContractSigned.v1",
+            contract_id=name,
+            resident_ref=resident(name),
+            team_id=team,
+            key_populations=labels,
+            **CHC,
+            **WHOLE_2025,
+        )
+        for name, team, labels in (("a", "T1", []), ("b", "T1", ["elderly"]), ("c", "T2", []))
+    ]
+    referral = event(
+        "referral.ReferralCompleted.v2",
+        resident_ref=resident("b"),
+        team_id="T1",
+        **CHC,
+        referral_id="ref-1",
+        completed_at="2025-05-06T11:00:00+08:00",
+    )
+    results = []
+    for team, score in (("T1", "80.00"), ("T2", "55.00")):
+        result = {"result_id": f"ar-2025-{team}", "period": "2025", "subject_kind": "team", "subject_id": team}
+        results.append(event("appraisal.AppraisalPublished.v1", **result, score=score, **CHC))
+    billing.deliver(*signed, referral)
+    claims = [("a", 10_000, "2025-03-01", "own_outpatient"), ("b", 15_000, "2025-06-01", "referred_care")]
+    billing.deliver(
+        *(
+            event(
+                "claims.ClaimRecorded.v1",
+                **CHC,
+                claim_id=f"clm-{uuid.uuid4()}",
+                resident_ref=resident(name),
+                amount_fen=amount,
+                service_date=on,
+                kind=kind,
+                referral_id=None,
+            )
+            for name, amount, on, kind in claims
+        ),
+        topic=topics.claims("b4401").name,
+    )
+    visits = [("D1", "family_doctor", "a", f"2025-0{m}-10", []) for m in (2, 3, 4)]
+    visits += [("D1", "family_doctor", "b", "2025-05-10", ["hypertension_follow_up"])]
+    visits += [("N1", "community_nurse", "b", "2025-10-02", []), ("N1", "community_nurse", "b", "2025-10-20", [])]
+    visits[-1] = (*visits[-1][:4], ["hypertension_follow_up"])
+    visits += [("N2", "community_nurse", "c", "2025-06-01", [])]  # of T2
+    services = [
+        event(
+            "health_records.VisitCompleted.v1",
+            **CHC,
+            team_id="T2" if member == "N2" else "T1",
+            resident_ref=resident(who),
+            visit_id=f"v-{uuid.uuid4()}",
+            member_id=member,
+            member_role=role,
+            fulfils=items,
+            occurred_at=f"{on}T10:00:00+08:00",
+        )
+        for member, role, who, on, items in visits
+    ]
+    rating = {"rating_id": f"rt-{uuid.uuid4()}", "member_id": "D1", "member_role": "family_doctor"}
+    rating |= {"ability": 5, "attitude": 5, "responsiveness": 5, "rated_at": "2025-05-20T20:00:00+08:00"}
+    services.append(event("health_records.ServiceRated.v1", **CHC, team_id="T1", resident_ref=resident("b"), **rating))
+    billing.deliver(*services, topic=topics.HEALTH_SERVICES.name)
+    billing.deliver(*results)
+    billing.run("/capitation-years/2025/reconciliation")
+    billing.run("/performance-pay/2025")
+
+
+def money(billing: Billing, token: str, member: str | None = None) -> dict[str, Any]:
+    """The overview's money as the caller sees it: billing through its API, the rest answering nothing."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host != "billing":
+            return httpx.Response(200, json={})
+        found = billing.client.get(request.url.path, params=request.url.params, headers=dict(request.headers))
+        return httpx.Response(found.status_code, content=found.content, headers=found.headers)
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview(f"Bearer {token}", "2025", "440106", member)
+
+    shown: dict[str, Any] = asyncio.run(gather())["money"]
+    return shown
+
+
+def test_each_team_s_year_of_money_as_billing_answers_the_caller(billing: Billing) -> None:
+    year_2025(billing)
+
+    official = money(billing, billing.mint("official", area="440106"))
+    teams = {t["team_id"]: t for t in official["teams"]}
+
+    t1, t2 = teams["T1"], teams["T2"]
+    assert (t1["budget_fen"], t1["spending_fen"], t1["referral_fees_fen"], t1["referrals_completed"]) == (
+        50_400,
+        27_000,
+        2_000,
+        1,
+    )
+    assert (t1["surplus_fen"], t1["retained_fen"], t1["borne_fen"], t1["pool_fen"]) == (23_400, 5_040, 0, 20_160)
+    assert (t2["budget_fen"], t2["spending_fen"], t2["retained_fen"], t2["pool_fen"]) == (18_000, 0, 1_800, 0)
+    assert official["own_share"] is None
+
+    doctor = money(billing, billing.mint("family_doctor", sub="D1", team="T1", institution="CHC-1"), member="D1")
+    assert [t["team_id"] for t in doctor["teams"]] == ["T1"]  # their own team's figures, no pool list
+    assert doctor["teams"][0]["budget_fen"] == 50_400 and doctor["teams"][0]["pool_fen"] is None
+    assert doctor["own_share"] == {
+        "team_id": "T1",
+        "amount_fen": 13_916,
+        "counts": {"visits": 3, "follow_ups": 1, "good_ratings": 1, "key_population_residents": 1},
+        "pool_fen": 20_160,
+        "score": 80.0,
+    }
+
+    bureau = money(billing, billing.mint("insurance_bureau", bureau="MIB-1"))
+    assert {t["team_id"]: (t["retained_fen"], t["pool_fen"]) for t in bureau["teams"]} == {
+        "T1": (5_040, None),  # its residents' teams; the pool is not a bureau's to read
+        "T2": (1_800, None),
+    }
+    elsewhere = money(billing, billing.mint("official", area="440304"))
+    assert elsewhere == {"teams": [], "own_share": None}

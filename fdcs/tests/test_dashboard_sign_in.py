@@ -34,6 +34,7 @@ OVERVIEW: dict[str, Any] = {
         "totals_fen": {"due": 0, "withheld": 0, "adjusted": 0, "settled": 0},
     },
     "reconciliation": {"balanced": None},
+    "readings": {"teams": [{"team_id": "T1", "name": "Team one", "open_alerts": 3, "out_of_target": 5, "flagged": 2}]},
 }
 
 
@@ -43,7 +44,7 @@ class RecordingSources:
     def __init__(self) -> None:
         self.tokens: list[str] = []
 
-    async def overview(self, token: str, period: str, area: str) -> dict[str, Any]:
+    async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
         self.tokens.append(token)
         return OVERVIEW | {"period": period, "area": area}
 
@@ -105,6 +106,10 @@ def test_an_official_signs_in_with_the_provider_and_sees_the_figures(site: Site,
     page.select_option("select[name=user]", "official-44")
     page.click("button[type=submit]")
     page.wait_for_function(DRAWN, timeout=10_000)
+    alerts = (
+        "() => { const c = Chart.getChart('readings'); return [c.data.labels, c.data.datasets.map((d) => d.data)]; }"
+    )
+    assert page.evaluate(alerts) == [["Team one"], [[3], [2]]]  # open alerts, flagged readings per team
 
     assert (asked["code_challenge_method"], len(asked["code_challenge"][0])) == (["S256"], 43)
     assert asked["redirect_uri"] == [f"{dashboard}/"] and asked["state"] and asked["nonce"]

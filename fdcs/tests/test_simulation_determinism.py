@@ -4,30 +4,44 @@ platform assigns, in whatever order its answers come, and across an interruption
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 import re
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fdcs.simulation.claims import ClaimsSource
 from fdcs.simulation.platform import Platform, Refused
 from fdcs.simulation.runner import simulate
 from fdcs.simulation.state import State
+from shared.messaging import Message
 
 RESIDENTS, YEAR, SEED = 300, 2026, 10
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The ids the platform assigns: uuids, and residents' pseudonymous refs.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|r_[a-z2-7]{26}")
 PLACES = 30  # a team's places on the fake platform: some teams fill up, and who gets their last place counts
 PLAN = {"services": [{"item_code": "follow-up", "times_per_year": 4, "measurements": ["systolic_bp", "weight"]}]}
 
 
 class PowerCut(Exception):
     """The run stops in the middle of a day (as Ctrl-C would)."""
+
+
+class Claims:
+    """Stands for the claims source's Kafka topic: the claims sent, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def publish(self, messages: Sequence[Message]) -> None:
+        self.sent.extend(messages)
 
 
 class FakePlatform(Platform):
@@ -37,8 +51,10 @@ class FakePlatform(Platform):
     ids it assigned named by the call that made them."""
 
     def __init__(self, keys: Path) -> None:
-        super().__init__({}, SEED, keys)
+        self.topic = Claims()
+        super().__init__({}, SEED, keys, claims=ClaimsSource("MIB-440183", self.topic))
         self.sent: list[str] = []
+        self.moments: list[tuple[str, datetime | None]] = []  # each call's path and simulated time
         self.cut_after: tuple[str, int] | None = None  # (kind, n): gone after the nth call of a kind
         self._kinds: Counter[str] = Counter()  # calls by the last part of their path
         self._names: dict[str, str] = {}  # an id it assigned → the (named) call that made it
@@ -68,6 +84,7 @@ class FakePlatform(Platform):
             self.requests += 1
             self._kinds[path.rsplit("/", 1)[-1]] += 1
             self.sent.append(self._named([service, method, path, at and at.isoformat(), body, step]))
+            self.moments.append((path, at))
         if step is not None and step in self._replies:  # a replay shows no device secret, as the platform's
             return {k: v for k, v in self._replies[step].items() if k != "secret"}
         answer = self._answer(method, path, body)
@@ -78,6 +95,10 @@ class FakePlatform(Platform):
                     self._names[value] = f"<{self._named(step)}>"
         return answer
 
+    def claims_sent(self) -> list[str]:
+        """Each claim sent, with the ids the platform assigned named by the calls that made them."""
+        return [self._named([m.topic, m.key, json.loads(m.value)]) for m in self.topic.sent]
+
     def _named(self, value: Any) -> str:
         return UUID.sub(lambda m: self._names.get(m.group(), "<unnamed>"), json.dumps(value, sort_keys=True))
 
@@ -87,7 +108,8 @@ class FakePlatform(Platform):
             return self._behind(parts)
         if path == "/contracts":
             self._take_place(body["team_id"])
-            return self._contract(str(uuid.uuid4()), body["team_id"], body["doctor_id"], body["starts_on"])
+            ref = "r_" + base64.b32encode(uuid.uuid4().bytes).decode().lower()[:26]
+            return self._contract(ref, body["team_id"], body["doctor_id"], body["starts_on"])
         if parts[0] == "contracts" and parts[-1] in ("renewal", "switch", "termination"):
             old = self._contracts[parts[1]]
             if parts[-1] == "termination":
@@ -160,6 +182,32 @@ def test_a_seed_sends_and_counts_the_same_whatever_ids_the_platform_assigns(tmp_
     assert one.counts["visits"] / 4 < booked and attended + missed <= booked  # a few booked for after the year
     assert 0 < missed < attended / 5
     assert one.counts["devices linked"] > 5 and one.counts["readings sent"] > 10 * one.counts["devices linked"]
+    moved, cancelled = one.counts["appointments rescheduled"], one.counts["appointments cancelled"]
+    assert 0 < cancelled < moved < booked / 5 and attended + missed + cancelled <= booked
+    assert 0 < one.counts["specialist slots booked"] < one.counts["referrals issued"]
+    assert one.counts["specialist sources opened"] == 3 * 5 * 5  # hospitals × departments × spans of the run
+    _claimed_advanced_reconciled_and_paid(one, first, second)
+
+
+def _claimed_advanced_reconciled_and_paid(one: State, first: FakePlatform, second: FakePlatform) -> None:
+    claims = [json.loads(m.value) for m in first.topic.sent]
+    kinds = Counter(c["data"]["kind"] for c in claims)
+
+    assert sorted(first.claims_sent()) == sorted(second.claims_sent())  # the same claims, named alike
+    assert one.counts["claims sent"] == len(claims) == len({c["id"] for c in claims})  # each once
+    assert kinds["own_outpatient"] == one.counts["visits"]
+    assert kinds["referred_care"] == one.counts["referrals complete"]
+    assert {m.topic for m in first.topic.sent} == {"fdcs.claims.MIB-440183"}
+    assert all(c["data"]["service_date"][:4] in ("2025", "2026") and c["data"]["amount_fen"] > 0 for c in claims)
+    assert one.counts["capitation advances"] == 12  # each month of the year, once it is over
+    assert one.counts["capitation years reconciled"] == 1 and one.counts["performance pay distributed"] == 1
+    for path, at in first.moments:  # only for periods over in simulated time
+        parts = path.split("/")
+        if "advances" in parts:
+            month_after = (date(int(parts[2]), int(parts[4]), 28) + timedelta(days=4)).replace(day=1)
+            assert at is not None and at.date() >= month_after, (path, at)
+        elif parts[1] in ("capitation-years", "performance-pay") and at is not None:
+            assert at.year > int(parts[2]), (path, at)
 
 
 def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one_does(tmp_path: Path) -> None:
@@ -178,5 +226,6 @@ def test_a_run_interrupted_and_resumed_does_and_counts_what_an_uninterrupted_one
 
     assert 0 < stopped_on[0] < stopped_on[-1] < resumed.next_day
     assert set(broken.sent) == set(whole.sent)  # the interrupted day again, and nothing else
+    assert set(broken.claims_sent()) == set(whole.claims_sent())  # its claims again (billing notes them once)
     assert resumed.counts == uninterrupted.counts
     assert resumed.requests == uninterrupted.requests == len(whole.sent)

@@ -52,8 +52,9 @@ class Processes:
         """What each process wrote (stdout and stderr), by `<service>.<role>`."""
         return {log.stem: log.read_text(errors="replace") for log in sorted(self._logs.glob("*.log"))}
 
-    def start_dashboard(self, appraisal_url: str, billing_url: str, signing_url: str) -> str:
+    def start_dashboard(self, appraisal_url: str, billing_url: str, signing_url: str, health_records_url: str) -> str:
         urls = {"APPRAISAL_URL": appraisal_url, "BILLING_URL": billing_url, "SIGNING_URL": signing_url}
+        urls["HEALTH_RECORDS_URL"] = health_records_url
         urls["DASHBOARD_TOKEN_IN_LINK"] = "true"  # the test opens it with `#token=`, as `make run` prints
         url = self._start(["dashboard"], "dashboard.serve", True, urls)
         assert url is not None

@@ -112,6 +112,16 @@ function render(o) {
   draw("satisfaction", "bar", teams, [bars("satisfied %", ofTeams(o, "satisfaction"), 3),
     { ...line("target 85%", teams.map(() => 85), 4, true), type: "line" }],
   axes("team", "% of ratings satisfied", { min: 0, max: 100 }));
+  // Appointments (catalogue 2026.2): shares on one axis, the wait in days on its own.
+  document.getElementById("appointments-period").textContent = o.appointments_period
+    ? `of ${o.appointments_period}` : "not in this year's catalogue";
+  draw("appointments", "bar", teams, [bars("visits booked %", ofTeams(o, "booked_visits"), 0),
+    bars("referrals with a priority appointment %", ofTeams(o, "priority_appointments"), 1)],
+  axes("team", "% of contracted visits / of up-referrals", { min: 0, max: 100 }));
+  draw("waiting", "bar", teams, [bars("mean wait (days)", o.teams.map((t) => t.waiting_days ?? null), 2)],
+    axes("team", "days from booking to visit"));
+  if (o.money) money(o.money);
+  if (o.readings) readings(o.readings);
   settlement(o.settlement);
   ranking(o.teams, o.as_of);
   reconciliation(o.reconciliation);
@@ -140,6 +150,29 @@ function settlement(s) {
   document.getElementById("forfeited").textContent = a.forfeited
     ? `¥${yuan(a.forfeited).toLocaleString()} of the withheld share was forfeited: the year's scores fell short`
     : "";
+}
+
+// The year's money per team (billing's year-end reconciliation and performance pay): none
+// until the year is over and billing has reconciled and distributed it.
+function money(m) {
+  const names = m.teams.map((t) => t.name ?? t.team_id);
+  const of = (key) => m.teams.map((t) => (known(t[key]) ? yuan(t[key]) : null));
+  draw("capitation", "bar", names, [bars("budget", of("budget_fen"), 0), bars("spending", of("spending_fen"), 2),
+    bars("of which referral fees", of("referral_fees_fen"), 3)], axes("team", "yuan"));
+  draw("kept", "bar", names, [bars("surplus kept", of("retained_fen"), 1), bars("overspend borne", of("borne_fen"), 4),
+    bars("performance-pay pool", of("pool_fen"), 5)], axes("team", "yuan"));
+  const own = m.own_share;
+  document.getElementById("own-share").textContent = own
+    ? `your share: ¥${yuan(own.amount_fen).toLocaleString()} of your team's pool of ¥${yuan(own.pool_fen).toLocaleString()}`
+    : "";
+}
+
+// Residents' devices: per team, the alerts its worklist still has open, and the readings flagged
+// implausible (a faulty cuff or a wrong clock: kept, never alerting) over the year.
+function readings(r) {
+  const names = r.teams.map((t) => t.name ?? t.team_id);
+  draw("readings", "bar", names, [bars("open alerts", r.teams.map((t) => t.open_alerts), 4),
+    bars("flagged readings", r.teams.map((t) => t.flagged), 2)], axes("team", "readings"));
 }
 
 function cell(text, className) {

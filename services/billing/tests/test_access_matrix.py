@@ -43,6 +43,8 @@ RULES: Rules = {
     # A member sees their own share (B's doctor is not A's member), officials their area's.
     "GET /performance-pay/{year}/members/{member_id}": ADMIN,
     "GET /performance-pay/{year}/teams/{team_id}": ADMIN,
+    # Each team's pool: an official of B sees none of A's, a doctor none (their own share is elsewhere).
+    "GET /performance-pay/{year}/teams": only(official=SCOPED, family_doctor=SCOPED, admin=ALLOWED),
 }
 A = {"institution_id": "CHC-A", "area_code": "440106", "insurance_bureau_id": "MIB-A", "team_id": "T-A"}
 VIEWS = ["GET /settlement-view/figures", "GET /settlement-view/charges", "GET /settlement-view/reconciliation"]
@@ -92,7 +94,8 @@ def world(billing: Billing, mint_token: Any, tmp_path: Path) -> World:
         },
         queries={"GET /fee-rules/in-force": {"area_code": "440304", "year": 2026}},
         probes={route: ASKING_FOR_A for route in VIEWS}
-        | {"GET /capitation-years/{year}/reconciliations": [{"institution_id": "CHC-A"}, {"area_code": "440106"}]},
+        | {"GET /capitation-years/{year}/reconciliations": [{"institution_id": "CHC-A"}, {"area_code": "440106"}]}
+        | {"GET /performance-pay/{year}/teams": [{"area_code": "440106"}, {"area_code": "44"}]},
     )
 
 

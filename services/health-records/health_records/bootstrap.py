@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from health_records.adapters.consumers import signing_events
+from health_records.adapters.consumers import referral_events, signing_events
 from health_records.adapters.files.norms import load_norms
+from health_records.adapters.http import alerts as http_alerts
 from health_records.adapters.http import appointments as http_appointments
 from health_records.adapters.http import devices as http_devices
 from health_records.adapters.http import plan as http_plan
 from health_records.adapters.http import record as http_record
 from health_records.adapters.http import services as http_services
-from health_records.adapters.projections import appointment_book
+from health_records.adapters.projections import appointment_book, reading_alerts
 from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
 from health_records.adapters.publishing import to_public
 from health_records.application.appointment_views import AppointmentViews
@@ -33,11 +35,19 @@ from shared.contracts import topics
 from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
+from shared.messaging.subscription import Delivery as Message
 from shared.readmodels import LogFollower
 from shared.web.app import About, Clock, app_of, utc_now
 from shared.wiring import relay_for, service_engine, service_store
 
-ROUTERS = [http_record.router, http_plan.router, http_services.router, http_devices.router, http_appointments.router]
+ROUTERS = [
+    http_record.router,
+    http_plan.router,
+    http_services.router,
+    http_devices.router,
+    http_appointments.router,
+    http_alerts.router,
+]
 ABOUT = About(
     "Health records",
     "Residents' health records, management plans, visits and feedback.",
@@ -70,6 +80,7 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     app.state.schedules = schedules_for(settings)
     app.state.appointment_views = AppointmentViews(store, zone)
     app.state.to_remind = appointment_book.ToRemind(engine)
+    app.state.reading_alerts = reading_alerts.ReadingAlerts(engine)
     return app
 
 
@@ -88,20 +99,24 @@ def create_relay(settings: HealthRecordsSettings, store: EventStore | None = Non
 
 def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project health-records` runs: signing's events turned into
-    commands, and the read models (fulfilment, appointments to remind) following the service's own log."""
+    commands, and the read models (fulfilment, appointments to remind, reading alerts) following the
+    service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
     events = signing_events(inbound, processor, Erasures(store, processor, ERASURES, clock))
-    contracts = KafkaSubscription(
-        settings,
-        settings.consumer_group,
-        [topics.CONTRACTS.name, topics.TEAMS.name],
-        events.handle,
-        KafkaPublisher(settings),
-    )
+    ended = referral_events(appointments_for(settings), processor)
+
+    def handle(deliveries: Sequence[Message]) -> None:
+        """Each source to its own: a referral's end and a resident's contracts need no common order."""
+        events.handle([d for d in deliveries if d.topic != topics.REFERRALS.name])
+        ended.handle([d for d in deliveries if d.topic == topics.REFERRALS.name])
+
+    read = [topics.CONTRACTS.name, topics.TEAMS.name, topics.REFERRALS.name]
+    contracts = KafkaSubscription(settings, settings.consumer_group, read, handle, KafkaPublisher(settings))
     engine = engine_for(settings)
-    return [contracts, follower(store, engine), appointment_book.follower(store, engine)]
+    alerts = reading_alerts.follower(store, engine, settings.timezone)
+    return [contracts, follower(store, engine), appointment_book.follower(store, engine), alerts]
 
 
 def migrate(settings: HealthRecordsSettings) -> None:

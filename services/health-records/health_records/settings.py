@@ -11,7 +11,9 @@ from shared.settings import ServiceSettings
 class HealthRecordsSettings(ServiceSettings):
     http_port: int = 8005
     database_schema: str = "health_records"
-    consumer_group: str = Field(default="health_records.contracts", description="Reads signing's contracts and teams")
+    consumer_group: str = Field(
+        default="health_records.contracts", description="Reads signing's contracts and teams, and referral's referrals"
+    )
     plan_norms_file: Path = Field(
         default=DEFAULT, description="What each key population's plan calls for, and what each service measures (JSON)"
     )

@@ -4,7 +4,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,14 @@ from fastapi.testclient import TestClient
 from health_records.adapters.consumers import signing_events
 from health_records.adapters.files.norms import load_norms
 from health_records.adapters.projections.fulfilment import TABLES, FulfilmentView, follower
+from health_records.application.appointment_views import AppointmentViews
+from health_records.application.appointments import Appointments
 from health_records.application.commands import CompleteVisit, LinkDevice
 from health_records.application.delivery import Delivery as Services
 from health_records.application.devices import Devices, hash_secret
 from health_records.application.inbound import Inbound
-from health_records.application.streams import ERASURES
+from health_records.application.schedules import Schedules
+from health_records.application.streams import ERASURES, EVENTS, resident_of
 from health_records.bootstrap import create_app, engine_for, store_for
 from health_records.domain.care_events import Measurement
 from health_records.domain.devices import DeviceLinked
@@ -27,16 +30,20 @@ from health_records.settings import HealthRecordsSettings
 from shared.commands import CommandContext, CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.erasure import Erasures
+from shared.eventstore import EventStore
 from shared.messaging import Delivery
 from shared.principal import Principal
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
+from shared.testing.eventstore import OpenStore
+from shared.wiring import personal_fields
 
 NOW = datetime(2026, 4, 10, 2, 30, tzinfo=UTC)  # 10:30 in China
 IDENTITY = "11010519491231002X"
 REF = resident_ref(IDENTITY, DEV_PSEUDONYM_KEY)
 OTHER_REF = resident_ref("440106198001010014", DEV_PSEUDONYM_KEY)
 FIXTURES = Path(topics.__file__).with_name("fixtures")
+DOCTOR = Principal("doc-1", "family_doctor", team_id="T1")
 BP = [{"kind": "systolic_bp", "value": 132, "unit": "mmHg"}, {"kind": "diastolic_bp", "value": 84, "unit": "mmHg"}]
 
 
@@ -66,22 +73,24 @@ def contract_signed(ref: str = REF, team_id: str = "T1", **data: Any) -> Deliver
     )
 
 
-class World:
-    """The service's store and read model, fed with signing's events as its consumer feeds them."""
+class Handlers:
+    """The service's command handlers on a store alone (no HTTP, no broker, no read model): signing's
+    events through its consumer, the team's and residents' commands through the processor."""
 
-    def __init__(self, settings: HealthRecordsSettings) -> None:
-        self.settings, self.ref = settings, REF
-        self.store = store_for(settings)
-        self.processor = CommandProcessor(self.store)
+    def __init__(self, store: EventStore) -> None:
+        self.ref, self.store, self.clock = REF, store, [NOW]
+        self.processor = CommandProcessor(store)
         erasures = Erasures(self.store, self.processor, ERASURES, lambda: NOW)
         self.events = signing_events(Inbound(load_norms()), self.processor, erasures)
-        engine = engine_for(settings)
-        self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
+        s = HealthRecordsSettings()  # the defaults
+        self.devices = Devices(s.timezone)
+        self.appointments = Appointments(s.timezone, timedelta(minutes=s.appointment_reminder_lead_minutes))
+        self.schedules = Schedules(s.timezone, s.appointment_reserved_percent, s.appointment_cutoff_minutes)
+        self.slots = AppointmentViews(store, s.timezone).slots
 
-    def close(self) -> None:
-        self.processor.close()
-        self.store.close()
-        self.view.engine.dispose()
+    def run(self, work: Any, who: Principal = DOCTOR) -> Any:
+        context = CommandContext(who.subject, str(uuid.uuid4()), "f", "c", "c", self.clock[-1])
+        return self.processor.execute_now(work, context).result
 
     def sign(self, ref: str = REF, team_id: str = "T1", **data: Any) -> Delivery:
         signed = contract_signed(ref, team_id, **data)
@@ -95,19 +104,29 @@ class World:
         at = datetime.fromisoformat(occurred)
         taken = tuple(Measurement(**m) for m in measurements)
         report = VisitReport(str(uuid.uuid4()), "", "doc-1", "clinic", tuple(fulfils), taken, "", at, at.date())
-        doctor = Principal("doc-1", "family_doctor", team_id="T1")
-        work = Services(HealthRecordsSettings().timezone, 90).complete_visit(doctor, CompleteVisit(self.ref, report))
-        context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
-        return self.processor.execute_now(work, context).result
+        work = Services(HealthRecordsSettings().timezone, 90).complete_visit(DOCTOR, CompleteVisit(self.ref, report))
+        return self.run(work)
 
-    def link_device(self, kind: str = "bp_monitor") -> Any:
+    def link_device(self, kind: str = "bp_monitor", ref: str = REF) -> Any:
         """A device of the resident's, linked by their doctor; with its secret."""
         secret = secrets.token_urlsafe(32)
-        linked = DeviceLinked(str(uuid.uuid4()), self.ref, kind, hash_secret(secret), "doc-1", NOW)
-        doctor = Principal("doc-1", "family_doctor", team_id="T1")
-        work = Devices(HealthRecordsSettings().timezone).link_device(doctor, LinkDevice(self.ref, linked))
-        context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", NOW)
-        return self.processor.execute_now(work, context).result | {"secret": secret}
+        linked = DeviceLinked(str(uuid.uuid4()), ref, kind, hash_secret(secret), "doc-1", NOW)
+        return self.run(self.devices.link_device(DOCTOR, LinkDevice(ref, linked))) | {"secret": secret}
+
+
+class World(Handlers):
+    """The service's store and read model, fed with signing's events as its consumer feeds them."""
+
+    def __init__(self, settings: HealthRecordsSettings) -> None:
+        super().__init__(store_for(settings))
+        self.settings = settings
+        engine = engine_for(settings)
+        self.view, self.follower, self.tables = FulfilmentView(engine), follower(self.store, engine), TABLES
+
+    def close(self) -> None:
+        self.processor.close()
+        self.store.close()
+        self.view.engine.dispose()
 
 
 class Api:
@@ -128,6 +147,16 @@ class Api:
 
     def get(self, path: str, who: dict[str, str] | None = None, ref: str = REF) -> Any:
         return self.client.get(f"/residents/{ref}{path}", headers=who or self.doctor)
+
+
+@pytest.fixture
+def handlers(stores: OpenStore) -> Iterator[Handlers]:
+    """The handlers on the store of the test class (`InMemory` or `OnPostgres`), sealing as the
+    service does, and resident REF signed with team T1 (golden contract, from 2026-01-06)."""
+    opened = Handlers(stores(personal_fields(bytes(32), EVENTS, resident_of)))
+    opened.sign()
+    yield opened
+    opened.processor.close()
 
 
 @pytest.fixture

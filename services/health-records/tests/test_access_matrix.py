@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from health_records.adapters.projections import reading_alerts
+from health_records.settings import HealthRecordsSettings
 from shared.testing import matrix
 from shared.testing.matrix import Rules, World, callers, forged_token, only
 
@@ -84,6 +86,13 @@ RULES[SLOTS] = only(**dict.fromkeys(("resident", "family_doctor", "hospital", "i
     "admin": matrix.SCOPED,
 }
 RULES["POST /appointments/reminders"] = only(admin=matrix.ALLOWED)
+# The team's worklist of device alerts (readings' values, residents' refs): the team's own only. The
+# counts per team of an area: its officials and administrators, and each doctor their own team's.
+ALERTS = "/teams/{team_id}/reading-alerts"
+RULES |= {f"GET {ALERTS}": only(), f"POST {ALERTS}/{{alert_id}}/acknowledgement": only()}
+RULES[f"DELETE {ALERTS}/{{alert_id}}/acknowledgement"] = only()
+AREA_ALERTS = "GET /areas/{area_code}/reading-alerts"
+RULES[AREA_ALERTS] = only(official=matrix.SCOPED, family_doctor=matrix.SCOPED, admin=matrix.SCOPED)
 BODIES["POST /appointments/reminders"] = {"as_of": "2026-04-10T02:00:00Z"}
 
 
@@ -99,6 +108,16 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
     assert published.status_code == 201
     booking = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": "2026-04-13T08:00:00+08:00"}
     appointment = api.send("POST", "/appointments", booking, api.resident).json()
+    high = {"kind": "systolic", "value": 150, "unit": "mmHg", "measured_at": "2026-04-10T07:00:00+08:00"}
+    sent = api.client.post(
+        f"/devices/{device['device_id']}/readings",
+        json={"readings": [high]},
+        headers={"Authorization": f"Device {device['secret']}"},
+    )
+    assert sent.json()["alerts"] == 1
+    engine = api.client.app.state.reading_alerts.engine
+    reading_alerts.follower(api.world.store, engine, HealthRecordsSettings().timezone).catch_up()
+    alert = api.client.get("/teams/T1/reading-alerts", headers=api.doctor).json()["items"][0]
     claims = {
         "resident": {"resident": OTHER_REF},
         "family_doctor": {"sub": "doc-1", "team": "T2", "institution": "CHC-2"},
@@ -120,15 +139,20 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
             "institution_id": "CHC-1",
             "doctor_id": "doc-1",
             "hospital_id": "H1",
+            "alert_id": alert["alert_id"],
+            "area_code": "440106",
         },
         unknown={"resident_ref": NOBODY, "visit_id": str(uuid.uuid4()), "sickbed_id": str(uuid.uuid4())}
         | {"device_id": str(uuid.uuid4()), "appointment_id": str(uuid.uuid4()), "institution_id": "CHC-404"}
-        | {"hospital_id": "H-404"},
+        | {"hospital_id": "H-404", "alert_id": str(uuid.uuid4())},
         secrets={api.world.ref, visit["visit_id"], sickbed["sickbed_id"], device["device_id"], device["secret"]}
-        | {appointment["appointment_id"]}
+        | {appointment["appointment_id"], alert["alert_id"]}
         | {NOTE, REASON, CONDITION},
         bodies=BODIES,
-        queries={SLOTS: {"from": "2026-04-13", "to": "2026-04-13"}},
+        queries={
+            SLOTS: {"from": "2026-04-13", "to": "2026-04-13"},
+            AREA_ALERTS: {"from": "2026-01-01", "to": "2026-12-31"},
+        },
     )
 
 

@@ -182,3 +182,15 @@ def test_a_specialist_sources_places_are_for_referrals_only() -> None:
         agendas.take(agenda(session=source), place(0, contracted=False), BEFORE)
     referred = PlaceTaken(**{**vars(place(0, contracted=False)), "referral_id": "ref-1"})
     assert agendas.take(agenda(session=source), referred, BEFORE).referral_id == "ref-1"
+
+
+def test_a_referral_ended_frees_only_its_own_places_not_yet_started_and_once() -> None:
+    later = Slot(**{**vars(SLOT), "starts_at": SLOT.ends_at, "ends_at": SLOT.ends_at + timedelta(minutes=30)})
+    mine = appointments.evolve(NONE, AppointmentBooked("a1", "me", SLOT, False, "doc-1", BEFORE, "ref-1"))
+    mine = appointments.evolve(mine, AppointmentBooked("a2", "me", later, False, "doc-1", BEFORE, "ref-2"))
+
+    [freed] = appointments.free_for_ended_referral(mine, "ref-1", "declined", BEFORE)
+
+    assert (freed.appointment_id, freed.cancelled_by) == ("a1", "referral_declined")
+    assert appointments.free_for_ended_referral(appointments.evolve(mine, freed), "ref-1", "expired", BEFORE) == []
+    assert appointments.free_for_ended_referral(mine, "ref-1", "cancelled", SLOT.starts_at) == []  # the hospital's

@@ -1,8 +1,11 @@
-"""Appointments through the HTTP API, on the real store: publishing schedules, the reserved share
-and its cut-off, booking, moving, cancelling, attended and missed, and the reminder run."""
+"""Appointments through the HTTP API, on the real store: publishing schedules, booking, moving,
+cancelling, attended and missed, and the reminder run. (The reserved share and its cut-off, and
+concurrent bookings of one slot, are tested on the handlers: `test_handlers.py`.)"""
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,19 +14,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from health_records.adapters.consumers import referral_events
 from health_records.adapters.projections.appointment_book import follower
 from health_records.adapters.publishing import to_public
-from health_records.bootstrap import create_app
+from health_records.bootstrap import create_app, create_workers
 from health_records.settings import HealthRecordsSettings
 from shared.contracts import Envelope, parse_event, topics
+from shared.messaging import ensure_topics
+from shared.messaging.subscription import Delivery as Message
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
+from shared.testing.kafka import eventually, produce_raw
 
-from .conftest import NOW, OTHER_REF, REF, Api, World
+from .conftest import FIXTURES, NOW, REF, Api, World
 
 MONDAY_8 = datetime(2026, 4, 13, 0, 0, tzinfo=UTC)  # 08:00 in China; NOW is the Friday before
 SLOTS = [MONDAY_8 + timedelta(minutes=15 * i) for i in range(4)]
-CUTOFF = MONDAY_8 - timedelta(hours=24)
 SCHEDULE = {
     "team_id": "T1",
     "doctor_id": "doc-1",
@@ -37,7 +43,7 @@ SCHEDULE = {
     "first_day": "2026-04-13",
     "last_day": "2026-04-17",
 }
-THIRD, FOURTH = (resident_ref(f"44010619800101{n:04d}", DEV_PSEUDONYM_KEY) for n in (1, 2))
+THIRD = resident_ref("440106198001010001", DEV_PSEUDONYM_KEY)
 
 
 class Clinic(Api):
@@ -96,22 +102,6 @@ def test_staff_publish_a_weekly_schedule_once(clinic: Clinic) -> None:
     assert wall_clock.json()["sessions"] == ["CHC-1/doc-1:2026-04-18T08:00:00+08:00"]  # the institution's time
     bad = clinic.publish(SCHEDULE | {"weekdays": [7], "slot_minutes": 25})
     assert (bad.status_code, bad.json()["type"].rsplit("/", 1)[-1]) == (422, "invalid-schedule")
-
-
-def test_the_reserve_holds_until_the_cut_off_then_is_released(clinic: Clinic) -> None:
-    clinic.world.sign(OTHER_REF, "T2")  # contracted, but with another team: not for T1's reserve
-    assert clinic.book(REF, SLOTS[0]).json()["contracted"] is True
-    assert clinic.book(OTHER_REF, SLOTS[1]).json()["contracted"] is False
-    assert clinic.book(THIRD, SLOTS[2]).status_code == 201  # the second open place
-    refused = clinic.book(FOURTH, SLOTS[3])
-    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[-1]) == (
-        409,
-        "reserved-for-contracted-residents",
-    )
-    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 0]
-    clinic.clock.append(CUTOFF)  # exactly the cut-off
-    assert [s["free_to_anyone"] for s in clinic.slots()[0]["slots"]] == [0, 0, 0, 1]
-    assert clinic.book(FOURTH, SLOTS[3]).status_code == 201
 
 
 def test_a_slot_is_booked_once_and_a_resident_books_only_for_themselves(clinic: Clinic) -> None:
@@ -233,3 +223,74 @@ def test_a_hospital_opens_specialist_sources_that_family_doctors_book_for_referr
     messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
     [event] = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
     assert event.referral_id == "referral-1" and event.institution_id == "H1"  # type: ignore[attr-defined]
+
+
+def referral_ended(type_name: str, referral_id: str, at: str) -> Message:
+    """Referral's public event, as health records' consumer receives it from `fdcs.referral.referrals`."""
+    message = json.loads((FIXTURES / f"{type_name}.json").read_text())
+    data = message["data"] | {"referral_id": referral_id, "resident_ref": REF, "hospital_id": "H1"}
+    envelope = Envelope.model_validate(message | {"id": str(uuid.uuid4()), "time": at, "data": data})
+    return Message(envelope, parse_event(envelope), topics.REFERRALS.name)
+
+
+def status_of(clinic: Clinic, appointment_id: str) -> str:
+    [found] = [a for a in clinic.get("/appointments").json()["appointments"] if a["appointment_id"] == appointment_id]
+    return str(found["status"])
+
+
+def test_a_referral_ended_without_the_visit_frees_its_specialist_place_once(clinic: Clinic) -> None:
+    hospital = clinic.as_("hospital", hospital="H1")
+    assert clinic.post("/hospitals/H1/sources", SOURCE, hospital).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    booked = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": "referral-1"}, clinic.doctor).json()
+    consumer = referral_events(clinic.client.app.state.appointments, clinic.world.processor)  # type: ignore[attr-defined]
+    cancelled = referral_ended("referral.ReferralCancelled.v2", "referral-1", "2026-04-11T09:00:00+08:00")
+
+    consumer.handle([cancelled, cancelled])  # redelivered
+    consumer.handle([referral_ended("referral.ReferralExpired.v1", "referral-1", "2026-04-12T09:00:00+08:00")])
+
+    assert status_of(clinic, booked["appointment_id"]) == "cancelled"
+    slots = "/institutions/H1/doctors/cardiology-1/slots?from=2026-04-14&to=2026-04-14"
+    [session] = clinic.client.get(slots, headers=hospital).json()["sessions"]
+    assert session["slots"][0]["booked"] == []  # free: another referral may take it
+    again = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": "referral-2"}, clinic.doctor)
+    assert again.status_code == 201
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    published = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
+    assert [type(e).__name__ for e in published] == ["AppointmentBooked", "AppointmentCancelled", "AppointmentBooked"]
+    assert published[1].appointment_id == booked["appointment_id"]  # type: ignore[attr-defined]
+
+
+def test_a_referral_completed_or_ended_after_the_start_keeps_its_place(clinic: Clinic) -> None:
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.as_("hospital", hospital="H1")).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    booked = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": "referral-1"}, clinic.doctor).json()
+    consumer = referral_events(clinic.client.app.state.appointments, clinic.world.processor)  # type: ignore[attr-defined]
+
+    consumer.handle([referral_ended("referral.ReferralCompleted.v2", "referral-1", "2026-04-14T16:00:00+08:00")])
+    consumer.handle([referral_ended("referral.ReferralCancelled.v2", "referral-1", "2026-04-14T14:05:00+08:00")])
+
+    assert status_of(clinic, booked["appointment_id"]) == "booked"  # the hospital's now
+
+
+def test_the_project_worker_reads_referrals_ends_on_kafka(
+    clinic: Clinic, settings: HealthRecordsSettings, kafka_client: dict[str, Any]
+) -> None:
+    assert clinic.post("/hospitals/H1/sources", SOURCE, clinic.as_("hospital", hospital="H1")).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    referral_id = f"referral-{uuid.uuid4()}"
+    booked = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": referral_id}, clinic.doctor).json()
+    expired = referral_ended("referral.ReferralExpired.v1", referral_id, "2026-04-11T09:00:00+08:00")
+    ensure_topics(settings, [topics.REFERRALS])
+    produce_raw(kafka_client, topics.REFERRALS.name, [(REF, expired.envelope.encode())])
+    group = settings.model_copy(update={"consumer_group": f"health-records-{uuid.uuid4().hex[:8]}"})
+    stop = threading.Event()
+    workers = [threading.Thread(target=w.run, args=(stop,)) for w in create_workers(group)]
+    for worker in workers:
+        worker.start()
+    try:
+        assert eventually(lambda: status_of(clinic, booked["appointment_id"]) == "cancelled")
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()

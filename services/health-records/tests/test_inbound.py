@@ -1,5 +1,5 @@
-"""Signing's events as local commands, on PostgreSQL: each takes effect once, a renewal draws a
-new plan, and a refusal is skipped without stopping the consumer."""
+"""Signing's events as local commands, followed by the fulfilment read model on PostgreSQL. (Each
+event taking effect once, a renewal drawing a new plan, a refusal skipped: `test_handlers.py`.)"""
 
 from __future__ import annotations
 
@@ -7,59 +7,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import pytest
-
-from health_records.application.streams import CARE, PLANS, RECORDS, ROSTERS
+from health_records.application.streams import CARE
 
 Seeded = Callable[..., Any]
 
 
 def types(world: Any, stream_id: str) -> list[str]:
     return [e.type.rsplit(".", 2)[1] for e in world.store.read(stream_id)]
-
-
-def test_a_redelivered_event_changes_nothing(seeded: Seeded, signing_event: Callable[..., Any]) -> None:
-    world = seeded()
-    signed = world.sign(contract_id="c-again")
-
-    world.events.handle([signed, signed])
-
-    assert types(world, CARE.stream_id(world.ref)) == ["ContractStarted", "ContractStarted"]  # seeded, and c-again
-    assert types(world, RECORDS.stream_id(world.ref)) == ["RecordOpened"]
-    assert types(world, ROSTERS.stream_id("T1")) == ["RosterNoted"]
-
-
-def test_a_renewal_continues_the_record_and_draws_a_new_plan(seeded: Seeded) -> None:
-    world = seeded()
-    first = world.store.read(PLANS.stream_id(world.ref))[0].data["contract_id"]
-
-    world.tell(
-        "signing.ContractRenewed.v1",
-        resident_ref=world.ref,
-        team_id="T1",
-        contract_id="c-renewed",
-        renews_contract_id=first,
-        key_populations=["diabetes"],
-        packages=[
-            {"code": "diabetes", "annual_fee_fen": 6000, "items": [{"code": "diabetes_follow_up", "times_per_year": 4}]}
-        ],
-    )
-
-    plans = world.store.read(PLANS.stream_id(world.ref))
-    assert [p.data["contract_id"] for p in plans] == [first, "c-renewed"]
-    assert [s["item_code"] for s in plans[-1].data["services"]] == ["diabetes_follow_up"]
-    assert types(world, RECORDS.stream_id(world.ref)) == ["RecordOpened"]
-
-
-def test_an_event_refused_by_a_rule_is_logged_by_ids_and_skipped(
-    seeded: Seeded, caplog: pytest.LogCaptureFixture
-) -> None:
-    world = seeded()
-
-    world.tell("signing.ContractTerminated.v1", resident_ref=world.ref, contract_id="never-noted")
-
-    assert "signing.ContractTerminated.v1" in caplog.text and "unknown-contract" in caplog.text
-    assert types(world, CARE.stream_id(world.ref)) == ["ContractStarted"]
 
 
 def test_a_reinstated_contract_is_followed_as_if_it_had_never_expired(seeded: Seeded) -> None:

@@ -6,23 +6,35 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
-from referral.adapters.consumers import contracts_from_signing
+from referral.adapters.consumers import appointments_from_health_records, contracts_from_signing
 from referral.adapters.projections.read_models import feed_follower, overview_follower
-from referral.application.streams import ERASURES
+from referral.application.commands import AcceptReferral, IssueReferral, Step
+from referral.application.referrals import Referrals
+from referral.application.streams import ERASURES, EVENTS, REFERRALS
+from referral.application.views import referral_view
 from referral.bootstrap import create_app, engine_for, store_for
+from referral.domain.lifecycle import Appointment, Draft
+from referral.domain.referral import Patient
 from referral.settings import ReferralSettings
-from shared.commands import CommandProcessor
+from shared.commands import CommandContext, CommandProcessor
 from shared.contracts import Envelope, parse_event, topics
 from shared.erasure import Erasures
+from shared.eventstore import EventStore
 from shared.messaging import Delivery
+from shared.principal import Principal
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
+from shared.testing.eventstore import OpenStore
+from shared.wiring import personal_fields
 
 NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 09:00 in China
+CHINA = ZoneInfo("Asia/Shanghai")
+DEV_KEY = bytes(32)  # sealing as the service does, with a key of the test's own
 FIXTURES = Path(topics.__file__).with_name("fixtures")
 
 
@@ -148,6 +160,74 @@ class Api:
         }
         who = self.hospital(referral["hospital_id"])
         return self.post(f"/referrals/{referral['referral_id']}/accept", body, who, **headers)
+
+
+class Desk:
+    """Referral's command handlers on a store alone (no HTTP, no broker): signing's and health
+    records' events through its consumers, the doctors' and hospitals' steps through the processor."""
+
+    identity, ref, signed, contract_event, golden = (
+        staticmethod(identity),
+        staticmethod(ref),
+        staticmethod(signed),
+        staticmethod(contract_event),
+        staticmethod(golden),
+    )
+
+    def __init__(self, store: EventStore, clock: Clock) -> None:
+        self.store, self.clock, self.processor = store, clock, CommandProcessor(store)
+        self.referrals = Referrals(timedelta(hours=ReferralSettings().referral_answer_hours))
+        self._contracts = contracts_from_signing(self.processor, Erasures(store, self.processor, ERASURES, clock))
+        self._appointments = appointments_from_health_records(self.processor)
+
+    def run(self, work: Any, who: Principal, key: str | None = None) -> dict[str, Any]:
+        context = CommandContext(who.subject, key or str(uuid.uuid4()), "f", "corr", "cause", self.clock())
+        result: dict[str, Any] = self.processor.execute_now(work, context).result
+        return result
+
+    def contract(self, *deliveries: Delivery) -> None:
+        """Signing's events, as referral's consumer hands them to the handlers."""
+        self._contracts.handle(list(deliveries))
+
+    def appointment(self, *deliveries: Delivery) -> None:
+        """Health records' appointment events, likewise."""
+        self._appointments.handle(list(deliveries))
+
+    @staticmethod
+    def doctor(team_id: str, member: str = "doc-1") -> Principal:
+        return Principal(member, "family_doctor", team_id=team_id, institution_id="CHC-440106-01")
+
+    @staticmethod
+    def hospital(hospital_id: str = "H3-4401") -> Principal:
+        return Principal(f"{hospital_id}-desk", "hospital", hospital_id=hospital_id)
+
+    def refer(self, team_id: str, serial: int, hospital_id: str = "H3-4401", **draft: Any) -> dict[str, Any]:
+        patient = Patient(identity(serial), "Li Hua", "13800138000")
+        fields = {"department": "cardiology", "priority": "routine", "reason": "BP 168/102", "clinical_summary": "."}
+        drafted = Draft(str(uuid.uuid4()), ref(serial), patient, team_id, "doc-1", hospital_id, **(fields | draft))
+        on = self.clock().astimezone(CHINA).date()
+        return self.run(self.referrals.issue(self.doctor(team_id), IssueReferral(drafted, on)), self.doctor(team_id))
+
+    def take(self, referral: dict[str, Any], step: Step, who: Principal) -> dict[str, Any]:
+        return self.run(self.referrals.take(who, referral["referral_id"], None, step), who)
+
+    def accept(self, referral: dict[str, Any], hours_ahead: float = 48) -> dict[str, Any]:
+        at = NOW + timedelta(hours=hours_ahead)
+        return self.take(referral, AcceptReferral(Appointment("cardiology", "Dr Wang", at)), self.hospital())
+
+    def read(self, referral_id: str) -> dict[str, Any]:
+        """`GET /referrals/{id}`'s body."""
+        found, version = REFERRALS.fold(self.store.read(REFERRALS.stream_id(referral_id)))
+        assert found is not None
+        return referral_view(found, version)
+
+
+@pytest.fixture
+def desk(stores: OpenStore, clock: Clock) -> Iterator[Desk]:
+    """Referral's handlers on the store of the test class (`InMemory` or `OnPostgres`), sealing as in service."""
+    opened = Desk(stores(personal_fields(DEV_KEY, EVENTS)), clock)
+    yield opened
+    opened.processor.close()
 
 
 @pytest.fixture

@@ -42,30 +42,3 @@ def test_a_contract_signed_then_terminated_opens_then_closes_referrals(
     finally:
         stop.set()
         worker.join()
-
-
-def test_a_renewal_continues_a_contract_that_expired(api: Api, team: str) -> None:
-    first = api.signed(8, team, starts_on="2025-04-01", ends_on="2026-03-31")
-    renewal = api.contract_event(
-        "signing.ContractRenewed.v1",
-        contract_id=str(uuid.uuid4()),
-        resident_ref=api.ref(8),
-        team_id=team,
-        starts_on="2026-04-01",
-        ends_on="2027-03-31",
-        renews_contract_id=first.event.contract_id,
-    )
-    expired = api.contract_event(
-        "signing.ContractExpired.v1",
-        contract_id=first.event.contract_id,
-        resident_ref=api.ref(8),
-        team_id=team,
-        last_day="2026-03-31",
-    )
-
-    api.contract(first, expired)
-    refused = api.refer(team, 8)
-    api.contract(renewal)
-
-    assert refused.status_code == 422
-    assert api.refer(team, 8).status_code == 201

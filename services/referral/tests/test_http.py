@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,33 +62,6 @@ def test_a_referral_refused_for_want_of_a_contract_succeeds_once_the_contract_is
 
     assert first.status_code == 422
     assert again.status_code == 201, again.text
-
-
-def test_the_whole_way_there_and_back_with_its_timing(api: Api, team: str, clock: Clock) -> None:
-    api.contract(api.signed(1, team))
-    referral = api.issued(team, 1)
-    hospital, doctor = api.hospital("H3-4401"), api.doctor(team, "doc-2")
-
-    clock.advance(hours=2)
-    accepted = api.accept(referral, hours_ahead=48)
-    clock.advance(days=3)
-    completed = step(api, referral, "complete", {"summary_kind": "discharge", "summary": "BP 128/80"}, hospital)
-    down = step(api, referral, "down-refer", {"purpose": "follow_up", "instructions": "weekly BP"}, hospital)
-    clock.advance(hours=5)
-    acknowledged = step(api, referral, "acknowledge-down-referral", {}, doctor)
-
-    assert [r.status_code for r in (accepted, completed, down, acknowledged)] == [200] * 4
-    final = acknowledged.json()
-    assert (final["status"], final["version"]) == ("down_referral_acknowledged", 5)
-    assert final["appointment"] == {
-        "department": "cardiology",
-        "doctor": "Dr Wang",
-        "at": (NOW + timedelta(hours=48)).isoformat(),
-    }
-    assert final["outcome"]["down_referral"]["acknowledged_by"] == "doc-2"
-    timing = final["timing"]
-    assert (timing["minutes_to_acceptance"], timing["minutes_to_appointment"]) == (120, 48 * 60)
-    assert timing["minutes_appointment_to_completion"] == (2 + 72 - 48) * 60
 
 
 def test_illegal_steps_are_refused_with_a_problem(api: Api, team: str) -> None:
@@ -163,17 +135,6 @@ def test_a_step_is_idempotent_and_takes_the_version_it_was_meant_for(api: Api, t
     assert repeat.status_code == 200 and repeat.headers["Idempotent-Replayed"] == "true"
     assert repeat.json() == first.json()
     assert reused.status_code == 422
-
-
-def test_of_an_acceptance_and_a_cancellation_at_once_exactly_one_wins(api: Api, team: str) -> None:
-    api.contract(api.signed(1, team))
-    for _ in range(5):
-        referral = api.issued(team, 1)
-        with ThreadPoolExecutor(2) as pool:
-            cancel = pool.submit(step, api, referral, "cancel", {"reason": "x"}, api.doctor(team))
-            accept = pool.submit(api.accept, referral)
-            codes = sorted([cancel.result().status_code, accept.result().status_code])
-        assert codes == [200, 409]
 
 
 def test_the_scheduled_job_expires_what_was_not_accepted_in_time(api: Api, team: str, clock: Clock) -> None:

@@ -158,3 +158,28 @@ def test_the_project_worker_reads_the_appointments_topic_on_kafka(
         stop.set()
         worker.join()
     assert hospital_events(api)[-1].booked_at == api.start + timedelta(minutes=5)
+
+
+def test_a_cancelled_referral_has_its_place_freed_by_health_records_and_then_released(api: Api, team: str) -> None:
+    """Referral publishes the end; health records (its consumer of `fdcs.referral.referrals`) cancels
+    the place and says so; the referral, over, no longer carries it."""
+    api.contract(api.signed(5, team))
+    referral = api.issued(team, 5)
+    consumer = appointments_from_health_records(CommandProcessor(api.store))
+    appointment_id = str(uuid.uuid4())
+    consumer.handle([booked(api, referral, appointment_id)])
+    ended = api.post(f"/referrals/{referral['referral_id']}/cancel", {"reason": "better"}, api.doctor(team))
+    messages = [m for e in api.store.read_log(0, 10_000) for m in to_public(e) if m.topic == topics.REFERRALS.name]
+    told = parse_event(Envelope.model_validate(json.loads(messages[-1].value)))
+    freed = appointment(
+        api, "health_records.AppointmentCancelled.v1", referral, appointment_id, cancelled_at=api.start.isoformat()
+    )
+
+    consumer.handle([freed, freed])
+
+    assert ended.status_code == 200, ended.text
+    assert type(told).__name__ == "ReferralCancelled"  # what health records acts on: the referral and resident
+    assert (told.referral_id, told.resident_ref) == (referral["referral_id"], referral["resident_ref"])  # type: ignore[attr-defined]
+    assert api.get(f"/referrals/{referral['referral_id']}", api.hospital(HOSPITAL)).json()["specialist_slot"] is None
+    names = [type(e).__name__ for e in hospital_events(api)]
+    assert names == ["ReferralIssued", "SpecialistSlotBooked", "ReferralCancelled", "SpecialistSlotReleased"]

@@ -1,4 +1,5 @@
-"""Signing's public events, consumed: each becomes a local command, its event id the idempotency key.
+"""Signing's and referral's public events, consumed: each becomes a local command, its event id the
+idempotency key.
 
 Nothing is written here: the commands' handlers decide, so a redelivered event replays its
 first outcome and changes nothing. A refusal (a contract ended that was never noted, say)
@@ -7,7 +8,9 @@ is logged with ids only and skipped: retrying it would not change the answer.
 
 from __future__ import annotations
 
+from health_records.application.appointments import Appointments
 from health_records.application.commands import (
+    FreeReferralPlaces,
     NoteContractEnded,
     NoteContractReinstated,
     NoteContractStarted,
@@ -18,13 +21,32 @@ from health_records.domain.care_events import ContractedItem, ContractedPackage,
 from health_records.domain.roster import RosterNoted, TeamMember
 from shared.commands import CommandProcessor, Work
 from shared.commands.inbound import EventCommands, Refused
-from shared.contracts import signing
+from shared.contracts import referral, signing
 from shared.erasure import Erasures
 
 
 def signing_events(inbound: Inbound, processor: CommandProcessor, erasures: Erasures) -> EventCommands:
     # A refusal (a contract ended that was never noted, say) is logged with ids and skipped.
     return EventCommands(processor, "signing", lambda d: command_for(inbound, d.event), Refused.SKIP, erasures)
+
+
+def referral_events(appointments: Appointments, processor: CommandProcessor) -> EventCommands:
+    """An up-referral that ends without the visit frees the specialist-source places booked for it:
+    referral says it ended, health records owns the places (see referral's `specialist_slots.py`)."""
+    return EventCommands(processor, "referral", lambda d: referral_command(appointments, d.event), Refused.SKIP)
+
+
+def referral_command(appointments: Appointments, event: object) -> Work | None:
+    match event:
+        case referral.ReferralCancelled():
+            ended = "cancelled"
+        case referral.ReferralDeclined():
+            ended = "declined"
+        case referral.ReferralExpired():
+            ended = "expired"
+        case _:
+            return None  # issued, accepted, completed (its place attended), slots carried
+    return appointments.free_for_ended_referral(FreeReferralPlaces(event.resident_ref, event.referral_id, ended))
 
 
 def command_for(inbound: Inbound, event: object) -> Work | None:

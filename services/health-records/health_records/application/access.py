@@ -86,3 +86,20 @@ def may_book_for_referral(who: Principal) -> None:
 def may_run_schedules(who: Principal) -> None:
     if who.role != "admin":
         raise Forbidden("scheduled jobs run with an administrator's token")
+
+
+def may_work_on_alerts(who: Principal, team_id: str) -> None:
+    """The worklist of device alerts, with the readings' values: the team's own doctors and nurses."""
+    may_read_team(who, team_id)
+
+
+def alert_counts_scope(who: Principal, area_code: str) -> str | None:
+    """Counts of alerts per team, no resident in them: officials of the area (or a part of it) and
+    administrators see every team; a doctor, their own team's (the team returned)."""
+    if who.role == "admin":
+        return None
+    if who.role == "official" and who.area_code and area_code.startswith(who.area_code):
+        return None
+    if who.role == "family_doctor" and who.team_id:
+        return who.team_id
+    raise Forbidden("alert counts are for the officials of the area and for each team's own")

@@ -20,6 +20,7 @@ from health_records.application.clock import today
 from health_records.application.commands import (
     BookAppointment,
     CancelAppointment,
+    FreeReferralPlaces,
     RecordAppointmentOutcome,
     RemindDue,
     RescheduleAppointment,
@@ -83,6 +84,21 @@ class Appointments:
             return appointment_view(*_after(session.record(APPOINTMENTS, ref, cancelled), c.appointment_id))
 
         return Work(handle, reads=[(CARE, ref), (APPOINTMENTS, ref)])
+
+    def free_for_ended_referral(self, c: FreeReferralPlaces) -> Work:
+        """Referral's event, as a local command: no one to screen, the event is the authority."""
+        ref = c.resident_ref
+
+        def handle(session: Session) -> dict[str, Any]:
+            mine = session.load(APPOINTMENTS, ref).state
+            cancelled = appointments.free_for_ended_referral(mine, c.referral_id, c.ended, session.context.now)
+            for each in cancelled:
+                self._free(session, each.slot, each.appointment_id, ref)
+            if cancelled:
+                session.record(APPOINTMENTS, ref, *cancelled)
+            return {"referral_id": c.referral_id, "cancelled": [each.appointment_id for each in cancelled]}
+
+        return Work(handle, reads=[(APPOINTMENTS, ref)])
 
     @staticmethod
     def record_outcome(who: Principal, c: RecordAppointmentOutcome) -> Work:

@@ -195,6 +195,15 @@ class CancelAppointment:
 
 
 @dataclass(frozen=True)
+class FreeReferralPlaces:
+    """The up-referral ended without the visit: free the specialist-source places booked for it."""
+
+    resident_ref: str
+    referral_id: str
+    ended: str  # cancelled, declined, expired
+
+
+@dataclass(frozen=True)
 class RecordAppointmentOutcome:
     resident_ref: str
     appointment_id: str
@@ -208,3 +217,13 @@ class RemindDue:
 
     due: tuple[tuple[str, str], ...]  # (resident_ref, appointment_id)
     as_of: datetime
+
+
+@dataclass(frozen=True)
+class AcknowledgeAlert:
+    """A doctor of the team closes an alert of its worklist (or, `withdraw`, reopens it)."""
+
+    team_id: str
+    alert_id: str
+    resident_ref: str
+    withdraw: bool = False

@@ -10,6 +10,7 @@ from typing import Any
 
 from health_records.domain import (
     agendas,
+    alerts,
     appointments,
     care,
     care_events,
@@ -59,6 +60,8 @@ for event_class in (
     appointments.AppointmentAttended,
     appointments.AppointmentMissed,
     appointments.AppointmentReminderDue,
+    alerts.AlertAcknowledged,
+    alerts.AlertAcknowledgementWithdrawn,
 ):
     EVENTS.register(event_class)
 _SERVED_BY = ("member_id", "member_role")
@@ -82,6 +85,8 @@ AGENDAS: StreamType[agendas.Agenda | None] = StreamType("agenda", None, agendas.
 APPOINTMENTS: StreamType[appointments.Appointments] = StreamType(
     "appointments", appointments.NONE, appointments.evolve, EVENTS
 )
+# An alert of the team's worklist (by its id): its standing acknowledgement, if any.
+ALERTS: StreamType[alerts.AlertAcknowledged | None] = StreamType("alert", None, alerts.evolve, EVENTS)
 ERASURES = erasures(EVENTS)
 
 

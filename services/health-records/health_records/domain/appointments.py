@@ -60,7 +60,7 @@ class AppointmentCancelled:
     appointment_id: str
     resident_ref: str
     slot: Slot
-    cancelled_by: str
+    cancelled_by: str  # a member or resident; or `referral_<how it ended>` when the referral ended
     cancelled_at: datetime
 
 
@@ -145,6 +145,19 @@ def reschedule(  # noqa: PLR0913
 def cancel(appointments: Appointments, appointment_id: str, by: str, now: datetime) -> AppointmentCancelled:
     a = _open_before_start(appointments, appointment_id, now)
     return AppointmentCancelled(appointment_id, a.resident_ref, a.slot, by, now)
+
+
+def free_for_ended_referral(
+    appointments: Appointments, referral_id: str, ended: str, now: datetime
+) -> list[AppointmentCancelled]:
+    """The referral ended without the visit (`ended`: cancelled, declined, expired): the places
+    booked for it and not yet started are cancelled, so others may book them. A place already
+    started is the hospital's to record; a cancelled one is not cancelled again."""
+    return [
+        AppointmentCancelled(a.appointment_id, a.resident_ref, a.slot, f"referral_{ended}", now)
+        for a in appointments.values()
+        if a.referral_id == referral_id and a.status == "booked" and now < a.slot.starts_at
+    ]
 
 
 def record_outcome(

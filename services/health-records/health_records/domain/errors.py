@@ -196,3 +196,17 @@ class ForReferralsOnly(DomainError):
 
 class AsOfInFuture(DomainError):
     code = "as-of-in-the-future"
+
+
+class AlertNotFound(NotFound):
+    code = "alert-not-found"
+
+
+class AlertAlreadyAcknowledged(DomainError):
+    kind = "conflict"
+    code = "alert-already-acknowledged"
+
+
+class AlertNotAcknowledged(DomainError):
+    kind = "conflict"
+    code = "alert-not-acknowledged"

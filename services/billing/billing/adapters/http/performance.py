@@ -7,9 +7,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from billing.adapters.http.schemas import MemberPerformancePay, PerformancePayDistributing, TeamPerformancePay
+from billing.adapters.http.schemas import (
+    MemberPerformancePay,
+    PerformancePayDistributing,
+    TeamPerformancePay,
+    TeamPools,
+)
 from billing.adapters.publishing import score_of
 from billing.application import access
 from billing.application.performance import PerformancePay
@@ -80,6 +85,27 @@ async def member_share(year: Year, member_id: Id, request: Request, who: Current
 
 
 @router.get(
+    "/performance-pay/{year}/teams",
+    response_model=TeamPools,
+    summary="Each team's pool: income, score, pool drawn, undistributed",
+    description="The latest distribution of every team the caller may see, without the members' shares (a "
+    "team's distribution has them): officials their area's teams, an administrator any; `area_code` narrows it. "
+    "A member sees none here: their own share is at `/performance-pay/{year}/members/{member_id}`.",
+)
+async def team_pools(
+    year: Year,
+    request: Request,
+    who: CurrentPrincipal,
+    area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = "",
+) -> dict[str, Any]:
+    access.may_read_performance_pay(who)
+    teams = await asyncio.to_thread(_teams, request, year)
+    done = [t.latest for _, t in sorted(teams.items()) if t.latest is not None]
+    seen = [d for d in done if d.area_code.startswith(area_code) and access.acts_on_team(who, d.area_code)]
+    return {"teams": [_pool(d) for d in seen]}
+
+
+@router.get(
     "/performance-pay/{year}/teams/{team_id}",
     response_model=TeamPerformancePay,
     summary="A team's distribution: every member's share",
@@ -114,6 +140,22 @@ def _teams(request: Request, year: int) -> dict[str, py.TeamYear]:
 
 def _team(request: Request, year: int, team_id: str) -> py.TeamYear:
     return TEAM_YEARS.fold(request.app.state.store.read(TEAM_YEARS.stream_id(py.team_key(year, team_id))))[0]
+
+
+def _pool(done: py.PerformancePayRecorded) -> dict[str, Any]:
+    return {
+        "distribution_id": done.distribution_id,
+        "team_id": done.team_id,
+        "institution_id": done.institution_id,
+        "area_code": done.area_code,
+        "year": done.year,
+        "sequence": done.sequence,
+        "score": str(score_of(done.score)),
+        "contract_fee_income_fen": done.contract_fee_income_fen,
+        "pool_fen": done.pool_fen,
+        "undistributed_fen": done.undistributed_fen,
+        "members": len(done.shares),
+    }
 
 
 def _share(s: py.ShareRecorded) -> dict[str, Any]:

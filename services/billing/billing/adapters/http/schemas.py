@@ -233,6 +233,24 @@ class MemberPerformancePay(BaseModel):
     computed: HowComputed
 
 
+class TeamPool(BaseModel):
+    distribution_id: str
+    team_id: str
+    institution_id: str
+    area_code: str
+    year: int
+    sequence: int
+    score: str = Field(description="The team's annual appraisal score (0-100)")
+    contract_fee_income_fen: int
+    pool_fen: int = Field(description="Drawn into the pool by the score; 0 below the rule's threshold")
+    undistributed_fen: int
+    members: int = Field(description="Members given a share")
+
+
+class TeamPools(BaseModel):
+    teams: list[TeamPool] = Field(description="The latest distribution of each team in scope")
+
+
 class TeamPerformancePay(BaseModel):
     distribution_id: str
     team_id: str

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic_core import to_json
 
 from health_records.adapters.http import schemas_appointments as s
-from health_records.adapters.http.common import PROBLEMS, ResidentRef, logged_read
+from health_records.adapters.http.common import PROBLEMS, Days, ResidentRef, logged_read
 from health_records.adapters.projections.appointment_book import ToRemind
 from health_records.application.appointment_views import AppointmentViews
 from health_records.application.appointments import Appointments
@@ -87,12 +85,6 @@ async def open_sources(hospital_id: InstitutionId, body: s.SourceCreate, call: C
     )  # fmt: skip
     outcome = await call.run(_schedules(call.request).open_sources(call.who, PublishSchedule(source)))
     return respond(outcome, 201)
-
-
-@dataclass(frozen=True)
-class Days:
-    first: Annotated[date, Query(alias="from")]
-    last: Annotated[date, Query(alias="to")]
 
 
 @router.get(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Path, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic_core import to_json
 
 from health_records.application import access
@@ -31,6 +33,15 @@ PROBLEMS = problem_responses(
         422: "Invalid or refused by a rule",
     },
 )
+
+
+@dataclass(frozen=True)
+class Days:
+    """The local days `from` to `to` (the query's names), both included."""
+
+    first: Annotated[date, Query(alias="from")]
+    last: Annotated[date, Query(alias="to")]
+
 
 ResidentRef = Annotated[
     str, Path(pattern=r"^r_[a-z2-7]{26}$", description="The resident's pseudonymous ref", examples=["r_" + "a" * 26])

@@ -1,0 +1,170 @@
+"""The team's worklist of device alerts: a reading out of target (or flagged implausible) opens one
+alert for the team in charge, however often it is sent or the log replayed; a doctor of the team
+acknowledges it (an event: withdrawn, it is open again); officials see counts per team only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from health_records.adapters.projections import reading_alerts
+from health_records.settings import HealthRecordsSettings
+
+from .conftest import OTHER_REF, REF
+
+Api = Any  # the `api` fixture (conftest.Api)
+AT, LATER = "2026-04-10T07:30:00+08:00", "2026-04-10T08:30:00+08:00"
+WORKLIST = "/teams/T1/reading-alerts"
+YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
+
+
+def reading(kind: str, value: float, unit: str, at: str = AT) -> dict[str, Any]:
+    return {"kind": kind, "value": value, "unit": unit, "measured_at": at}
+
+
+def device_of(api: Api, ref: str = REF, doctor: dict[str, str] | None = None) -> dict[str, Any]:
+    headers = {**(doctor or api.doctor), "Idempotency-Key": str(uuid.uuid4())}
+    linked = api.client.post(f"/residents/{ref}/devices", json={"kind": "bp_monitor"}, headers=headers)
+    assert linked.status_code == 201, linked.text
+    return dict(linked.json())
+
+
+def post(api: Api, device: dict[str, Any], *readings: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Device {device['secret']}"}
+    sent = api.client.post(f"/devices/{device['device_id']}/readings", json={"readings": readings}, headers=headers)
+    assert sent.status_code == 200, sent.text
+    return dict(sent.json())
+
+
+def follower(api: Api) -> Any:
+    engine = api.client.app.state.reading_alerts.engine
+    return reading_alerts.follower(api.world.store, engine, HealthRecordsSettings().timezone)
+
+
+def worklist(api: Api, who: dict[str, str] | None = None, **query: Any) -> Any:
+    follower(api).catch_up()
+    return api.client.get(WORKLIST, params=query, headers=who or api.doctor)
+
+
+def acknowledgement(api: Api, method: str, alert_id: str, who: dict[str, str] | None = None, key: str = "") -> Any:
+    headers = {**(who or api.doctor), "Idempotency-Key": key or str(uuid.uuid4())}
+    return api.client.request(method, f"{WORKLIST}/{alert_id}/acknowledgement", headers=headers)
+
+
+def test_an_out_of_target_reading_opens_one_alert_however_often_sent_or_replayed(api: Api) -> None:
+    device = device_of(api)
+    batch = [reading("systolic", 152, "mmHg"), reading("diastolic", 86, "mmHg"), reading("heart_rate", 300, "bpm")]
+    assert post(api, device, *batch) == {
+        "accepted": 3,
+        "repeated": 0,
+        "implausible": 1,
+        "alerts": 1,
+        "ignored": 0,
+    }
+    first = worklist(api)
+    assert first.status_code == 200, first.text
+    items = first.json()["items"]
+    assert [(i["reason"], i["kind"], i["value"], i["target"]) for i in items] == [  # newest first
+        ("implausible", "heart_rate", 300, None),
+        ("out_of_target", "systolic", 152, 140),
+    ]
+    high = next(i for i in items if i["reason"] == "out_of_target")
+    assert high["resident_ref"] == REF and high["device_id"] == device["device_id"] and high["status"] == "open"
+    assert high["institution_id"] == "CHC-1" and high["area_code"] == "440106"
+
+    post(api, device, *batch)  # the gateway sends it again
+    assert worklist(api).json()["items"] == items
+    view = follower(api)
+    view.rebuild(reading_alerts.TABLES)  # the log replayed from 0
+    assert worklist(api).json()["items"] == items
+    with api.client.app.state.reading_alerts.engine.begin() as conn:  # a batch applied twice
+        reading_alerts.apply(HealthRecordsSettings().timezone, conn, api.world.store.read_log(0, 10_000))
+    assert worklist(api).json()["items"] == items
+
+
+def test_the_worklist_is_newest_first_a_page_at_a_time(api: Api) -> None:
+    device = device_of(api)
+    post(api, device, reading("systolic", 150, "mmHg", AT))
+    post(api, device, reading("systolic", 160, "mmHg", LATER))
+    first = worklist(api, limit=1).json()
+    assert [i["value"] for i in first["items"]] == [160] and first["next_before"]
+    second = worklist(api, limit=1, before=first["next_before"]).json()
+    assert [i["value"] for i in second["items"]] == [150]
+    assert worklist(api, limit=1, before=second["next_before"]).json() == {
+        "team_id": "T1",
+        "items": [],
+        "next_before": None,
+    }
+
+
+def test_acknowledging_closes_an_alert_and_withdrawing_reopens_it(api: Api) -> None:
+    device = device_of(api)
+    post(api, device, reading("systolic", 150, "mmHg"))
+    alert_id = worklist(api).json()["items"][0]["alert_id"]
+
+    nurse = api.as_("family_doctor", sub="nurse-1", team="T1", institution="CHC-1")
+    done = acknowledgement(api, "POST", alert_id, nurse, key="ack-1")
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "acknowledged" and done.json()["acknowledged_by"] == "nurse-1"
+    assert acknowledgement(api, "POST", alert_id, nurse, key="ack-1").json() == done.json()  # a retry
+    twice = acknowledgement(api, "POST", alert_id)
+    assert twice.status_code == 409 and twice.json()["type"].endswith("alert-already-acknowledged")
+    assert worklist(api).json()["items"] == []
+    closed = worklist(api, status="all").json()["items"]
+    assert closed[0]["status"] == "acknowledged" and closed[0]["acknowledged_by"] == "nurse-1"
+
+    reopened = acknowledgement(api, "DELETE", alert_id)
+    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    assert [i["alert_id"] for i in worklist(api).json()["items"]] == [alert_id]
+    again = acknowledgement(api, "DELETE", alert_id)
+    assert again.status_code == 409 and again.json()["type"].endswith("alert-not-acknowledged")
+    kept = [e.type for e in api.world.store.read_log(0, 10_000) if ".AlertAcknowledg" in e.type]
+    assert len(kept) == 2  # who closed it and who reopened it, on record
+
+
+def test_only_the_team_reads_and_acknowledges_its_alerts(api: Api) -> None:
+    device = device_of(api)
+    post(api, device, reading("systolic", 150, "mmHg"))
+    alert_id = worklist(api).json()["items"][0]["alert_id"]
+    other_team = api.as_("family_doctor", sub="doc-9", team="T2", institution="CHC-2")
+    official = api.as_("official", area="440106")
+    for who in (other_team, official, api.resident):
+        assert worklist(api, who).status_code == 403
+        assert acknowledgement(api, "POST", alert_id, who).status_code == 403
+    assert acknowledgement(api, "POST", str(uuid.uuid4())).status_code == 404
+    on_their_list = api.client.post(
+        f"/teams/T2/reading-alerts/{alert_id}/acknowledgement", headers=other_team | {"Idempotency-Key": "k"}
+    )
+    assert on_their_list.status_code == 404  # not an alert of their team's
+    assert acknowledgement(api, "POST", alert_id, api.doctor).status_code == 200
+
+
+def test_officials_see_counts_per_team_of_their_area(api: Api) -> None:
+    api.world.sign(OTHER_REF, "T2")
+    t2 = api.as_("family_doctor", sub="doc-2", team="T2", institution="CHC-1")
+    mine, theirs = device_of(api), device_of(api, OTHER_REF, t2)
+    post(api, mine, reading("systolic", 150, "mmHg"), reading("diastolic", 95, "mmHg", LATER))
+    post(api, mine, reading("heart_rate", 10, "bpm"))
+    post(api, theirs, reading("systolic", 120, "mmHg"), reading("glucose", 99, "mmol/L"))
+    alert_id = worklist(api).json()["items"][-1]["alert_id"]
+    assert acknowledgement(api, "POST", alert_id).status_code == 200
+    follower(api).catch_up()
+
+    official = api.as_("official", area="4401")
+    counts = api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=official)
+    assert counts.status_code == 200, counts.text
+    body = counts.json()
+    assert REF not in counts.text and mine["device_id"] not in counts.text  # counts only
+    assert {t["team_id"]: (t["out_of_target"], t["flagged"], t["open_alerts"]) for t in body["teams"]} == {
+        "T1": (2, 1, 2),
+        "T2": (0, 1, 1),
+    }
+    own = api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=api.doctor).json()
+    assert [t["team_id"] for t in own["teams"]] == ["T1"]
+    before = {"from": "2025-01-01", "to": "2025-12-31"}
+    assert api.client.get("/areas/440106/reading-alerts", params=before, headers=official).json()["teams"] == []
+    elsewhere = api.as_("official", area="310101")
+    assert api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=elsewhere).status_code == 403
+    assert api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=api.resident).status_code == 403
+    too_long = {"from": "2025-01-01", "to": "2026-12-31"}
+    assert api.client.get("/areas/440106/reading-alerts", params=too_long, headers=official).status_code == 422
