@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fdcs.scheduler import JOBS
 from fdcs.services import SERVICES
 from shared import logs, tracing
 from shared.contracts import topics
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _add(commands, "dashboard", "serve the officials' dashboard", _dashboard)
     schedule = _add(commands, "schedule", "run a scheduled job once (a CronJob's command)", _schedule)
-    schedule.add_argument("job", choices=["capitation"], help="billing's capitation advances and reconciliations")
+    schedule.add_argument("job", choices=sorted(JOBS), help="; ".join(f"{k}: {v}" for k, v in JOBS.items()))
     _add(commands, "topics", "create every Kafka topic the platform uses", _topics)
     _add(
         commands,
@@ -220,14 +221,14 @@ def _simulate(args: argparse.Namespace) -> int:
     return run(args.residents, args.year, args.seed, args.concurrency, args.fresh)
 
 
-def _schedule(_: argparse.Namespace) -> int:
+def _schedule(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from fdcs.scheduler import SchedulerSettings, main
 
     settings = SchedulerSettings()
     logging.config.dictConfig(logs.config("scheduler", settings.log_level, settings.log_format))
-    return main(settings, datetime.now(UTC))
+    return main(settings, datetime.now(UTC), args.job)
 
 
 def _topics(_: argparse.Namespace) -> None:

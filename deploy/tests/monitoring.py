@@ -26,6 +26,7 @@ REQUIRED = {
     "dead letters": "fdcs_dead_letters_total",
     "5xx rate": "fdcs_http_request_duration_seconds_count",
     "pods restarting": "kube_pod_container_status_restarts_total",
+    "scheduled jobs not succeeding": "kube_cronjob_status_last_successful_time",
 }
 
 

@@ -44,7 +44,7 @@ def test_the_capitation_schedule_runs_daily_in_billings_time_zone_with_settings_
     assert cron["spec"]["timeZone"] == str(settings.timezone) == environment(api, prod)["TIMEZONE"]
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     assert settings.environment == "production" and settings.scheduler_token_url.startswith("https://")
-    assert env["SCHEDULER_CLIENT_SECRET"] == SecretRef("billing-scheduler-client", "secret")
+    assert env["SCHEDULER_CLIENT_SECRET"] == SecretRef("fdcs-scheduler-client", "secret")
     assert settings.billing_url == "http://billing"  # the API's Service, on its port 80
 
 

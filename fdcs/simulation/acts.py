@@ -166,7 +166,7 @@ class Acts:
                 when,
                 step=f"performance-{year}",
                 waits=CLOSE_WAITS,
-                known_later={NOT_PUBLISHED},
+                known_later={NOT_PUBLISHED, INPUTS_NOT_IN},
             ),
         )
         for tried, wait in enumerate(WAITS):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, TopicPartition
@@ -54,6 +54,23 @@ class AllApplied:
 
     def behind(self, period_end: datetime) -> list[InputPosition]:
         return []
+
+
+class Joined:
+    """Several inputs as one: `by_period` have passed the period's end as above; `drained` are
+    behind until the group has applied everything they hold, whatever the period (an input whose
+    events of a period arrive after it, as a year's appraisal results do, and rarely enough that
+    its partitions drain)."""
+
+    def __init__(self, by_period: Sequence[Inputs], drained: Sequence[Inputs] = ()) -> None:
+        self._by_period, self._drained = list(by_period), list(drained)
+
+    def behind(self, period_end: datetime) -> list[InputPosition]:
+        late = [p for inputs in self._by_period for p in inputs.behind(period_end)]
+        return late + [p for inputs in self._drained for p in inputs.behind(EVER)]
+
+
+EVER = datetime.max.replace(tzinfo=UTC)  # no event is recorded after it: a partition passes it only drained
 
 
 class KafkaInputs:

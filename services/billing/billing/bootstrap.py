@@ -28,7 +28,7 @@ from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.positions import KafkaInputs
+from shared.messaging.positions import Joined, KafkaInputs
 from shared.readmodels import LogFollower
 from shared.web.app import About, Clock, app_of, utc_now
 from shared.wiring import relay_for, service_engine, service_store
@@ -70,7 +70,21 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
     app.state.performance_pay = PerformancePay(app.state.capitation.rules)
     app.state.engine = engine
     app.state.inputs = KafkaInputs(settings, settings.consumer_group, INPUTS)
+    app.state.pay_inputs = pay_inputs(settings)
     return app
+
+
+def pay_inputs(settings: BillingSettings) -> Joined:
+    """What a year's performance pay settles on: the members' services and the contracts (its
+    income) up to the year's end; and every appraisal result billing was sent, since a year's
+    results are published after it (a partition of them passes only drained)."""
+    return Joined(
+        [
+            KafkaInputs(settings, settings.contributions_consumer_group, [topics.HEALTH_SERVICES.name]),
+            KafkaInputs(settings, settings.consumer_group, [topics.CONTRACTS.name]),
+        ],
+        drained=[KafkaInputs(settings, settings.consumer_group, [topics.APPRAISAL_RESULTS.name])],
+    )
 
 
 def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:

@@ -132,7 +132,7 @@ def settings(service_settings: Callable[..., Any]) -> BillingSettings:
 def billing(settings: BillingSettings, mint_token: Callable[..., str]) -> Iterator[Billing]:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
     app = create_app(settings, clock=lambda: clock[0])
-    app.state.inputs = AllApplied()  # the harness hands billing its events itself (`deliver`)
+    app.state.inputs = app.state.pay_inputs = AllApplied()  # the harness hands billing its events itself (`deliver`)
     with TestClient(app, raise_server_exceptions=False) as client:
         harness = Billing(settings, client, mint_token, clock)
         yield harness

@@ -24,7 +24,7 @@ def test_no_request_is_a_server_error_and_every_answer_is_documented(
     harness.deliver(harness.signed("c1"), harness.signed("c2"))
     admin, bureau = harness.admin, harness.as_("insurance_bureau", bureau=BUREAU)
     app = create_app(settings, clock=lambda: clock[0])
-    app.state.inputs = AllApplied()  # the harness hands billing its events itself
+    app.state.inputs = app.state.pay_inputs = AllApplied()  # the harness hands billing its events itself
     with fuzzing(app) as fuzzer:
         closed = fuzzer.client.post(
             "/settlement-periods/close",

@@ -1,6 +1,6 @@
-"""A period's close waits until billing has applied every input of the period: read from Kafka's
-own positions (the consumer group's committed offsets, the partitions' ends), and refused with a
-409 problem the scheduler retries on."""
+"""A period's close, and a year's performance pay, wait until billing has applied every input of
+the period: read from Kafka's own positions (the consumer groups' committed offsets, the
+partitions' ends), and refused with a 409 problem the scheduler retries on."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from confluent_kafka import Consumer, TopicPartition
 from billing.settings import BillingSettings
 from shared.contracts import topics
 from shared.messaging import ensure_topics
-from shared.messaging.positions import InputPosition, KafkaInputs
+from shared.messaging.positions import EVER, InputPosition, Joined, KafkaInputs
 from shared.messaging.relay import RELAY
 from shared.testing.kafka import produce_raw
 
 from .conftest import Billing
+from .test_performance_pay_year import appraised, distribute, year_2025
 
 FEBRUARY = datetime(2026, 1, 31, 16, tzinfo=UTC)  # 1 February at midnight in China: January's end
 
@@ -59,6 +60,46 @@ def test_a_close_is_refused_until_the_inputs_are_applied_and_then_settles(billin
     assert lagging.asked == [FEBRUARY, FEBRUARY]
     assert closed.status_code == 200 and closed.json()["already_closed"] is False, closed.text
     assert closed.json()["settlements"] > 0
+
+
+NEW_YEAR_2026 = datetime(2025, 12, 31, 16, tzinfo=UTC)  # 2025's end in China
+
+
+def test_a_year_of_performance_pay_is_refused_until_its_inputs_are_applied_and_then_distributed(
+    billing: Billing,
+) -> None:
+    year_2025(billing)
+    billing.deliver(appraised(billing, "T1", "80.00"), appraised(billing, "T2", "55.00"))
+    lagging = Lagging([InputPosition(topics.HEALTH_SERVICES.name, 1, 40, 41)])
+    billing.client.app.state.pay_inputs = lagging  # type: ignore[attr-defined]
+
+    refused = distribute(billing)
+    lagging.positions = []
+    paid = distribute(billing)
+
+    assert refused.status_code == 409 and refused.headers["Retry-After"] == "1"
+    assert refused.json()["type"] == "/problems/inputs-not-caught-up"
+    assert f"{topics.HEALTH_SERVICES.name}[1] 40 of 41" in refused.json()["detail"]
+    assert lagging.asked == [NEW_YEAR_2026, NEW_YEAR_2026]
+    assert paid.status_code == 200 and paid.json()["distributed"] == 2, paid.text
+
+
+def test_a_year_not_over_is_refused_as_such_without_asking_the_inputs(billing: Billing) -> None:
+    lagging = Lagging([InputPosition(topics.HEALTH_SERVICES.name, 0, 0, 1)])
+    billing.client.app.state.pay_inputs = lagging  # type: ignore[attr-defined]
+
+    refused = distribute(billing, year=2026)
+
+    assert refused.json()["type"] == "/problems/year-not-over" and lagging.asked == []
+
+
+def test_joined_inputs_ask_by_period_and_the_drained_ones_for_everything() -> None:
+    services, appraisals = Lagging([InputPosition("s", 0, 1, 2)]), Lagging([InputPosition("a", 0, 3, 4)])
+
+    behind = Joined([services], drained=[appraisals]).behind(NEW_YEAR_2026)
+
+    assert behind == [InputPosition("s", 0, 1, 2), InputPosition("a", 0, 3, 4)]
+    assert (services.asked, appraisals.asked) == ([NEW_YEAR_2026], [EVER])
 
 
 class Lagging:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from fdcs.scheduler import SchedulerSettings, run
 from health_records.adapters.consumers import referral_events
 from health_records.adapters.projections.appointment_book import follower
 from health_records.adapters.publishing import to_public
@@ -174,6 +175,22 @@ def test_the_reminder_run_reminds_each_appointment_once_when_its_lead_time_is_ov
         booked
     ]
     assert clinic.post("/appointments/reminders", {"as_of": lead_over.isoformat()}, admin).json()["reminded"] == []
+
+
+def test_the_reminder_job_reminds_as_of_its_slot_and_a_retry_in_the_slot_records_nothing(clinic: Clinic) -> None:
+    """`python -m fdcs schedule appointment-reminders`: as of the start of its 15 minutes."""
+    clinic.book(REF, SLOTS[0])
+    follower(clinic.world.store, clinic.world.view.engine).catch_up()
+    run_at = SLOTS[0] - timedelta(minutes=120) + timedelta(minutes=7)  # the lead time over at the slot's start
+    clinic.clock.append(run_at)
+    settings = SchedulerSettings(environment="test")
+    token = clinic.as_("admin")["Authorization"].removeprefix("Bearer ")
+
+    ran = run("appointment-reminders", settings, clinic.client, token, run_at)
+    retried = run("appointment-reminders", settings, clinic.client, token, run_at + timedelta(minutes=5))
+
+    reminders = [e for e in clinic.world.store.read_log(0, 10_000) if ".AppointmentReminderDue." in e.type]
+    assert ran and retried and len(reminders) == 1
 
 
 def test_appointments_are_published_on_their_own_topic_keyed_by_the_resident_with_ids_and_times(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from confluent_kafka import KafkaException
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from billing.adapters.files.fee_rules import FeeRulesFile
+from billing.adapters.http import inputs
 from billing.adapters.http.schemas import (
     PeriodClose,
     PeriodReopening,
@@ -27,13 +27,11 @@ from billing.application.views import account_view
 from billing.domain.book import closing_day
 from billing.domain.errors import UnknownContract
 from billing.domain.fee_rules import FeeRules
-from shared.messaging.positions import Inputs
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import MONTH_ONLY
 from shared.web.commands import IdempotencyKey, present, respond, run_command
 from shared.web.openapi import problem_responses
-from shared.web.problems import Problem
 
 PROBLEMS = problem_responses(401, 403, described={422: "Invalid request"})
 router = APIRouter(tags=["billing"], responses=PROBLEMS)
@@ -93,17 +91,7 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
 
 async def _inputs_applied(request: Request, last_day: date) -> None:
     """A close settles on every input of its periods or waits (`shared.messaging.positions`)."""
-    inputs: Inputs = request.app.state.inputs
-    period_end = datetime.combine(last_day + timedelta(days=1), time(), request.app.state.zone)
-    try:
-        behind = await asyncio.to_thread(inputs.behind, period_end)
-    except KafkaException as unknown:
-        detail = f"billing could not read how far it has applied its inputs ({unknown}); retry"
-        raise Problem(503, "inputs-unknown", detail, {"Retry-After": "2"}) from unknown
-    if behind:
-        named = ", ".join(f"{p.topic}[{p.partition}] {p.applied} of {p.end}" for p in behind[:5])
-        detail = f"billing has not applied every input up to {period_end.isoformat()} yet ({named}); retry"
-        raise Problem(409, "inputs-not-caught-up", detail, {"Retry-After": "1"})
+    await inputs.applied(request.app.state.inputs, last_day, request.app.state.zone)
 
 
 @router.post(

@@ -5,10 +5,12 @@ how it was computed, and a team's distribution for the officials."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from billing.adapters.http import inputs
 from billing.adapters.http.schemas import (
     MemberPerformancePay,
     PerformancePayDistributing,
@@ -32,7 +34,8 @@ Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 CONFLICT = problem_responses(
     described={
-        409: "The year is not over (year-not-over), or no team's appraisal is published (appraisal-not-published)"
+        409: "The year is not over (year-not-over), or no team's appraisal is published (appraisal-not-published), "
+        "or billing has not applied its inputs yet (inputs-not-caught-up, with Retry-After: ask again)"
     }
 )
 
@@ -45,12 +48,16 @@ CONFLICT = problem_responses(
     "annual appraisal is published: the pool drawn from the year's contract-fee income by the score, distributed "
     "to the members by contribution (exact to the fen), each published as a PerformancePayDistributed. Again "
     "later: a restatement (the next sequence, each member's difference) where a restated appraisal or late "
-    "contributions changed it, nothing for the others.",
+    "contributions changed it, nothing for the others. It settles on all its inputs: until billing has applied the "
+    "members' services and the contracts up to the year's end, and every appraisal result it has been sent, it is "
+    "refused with 409 inputs-not-caught-up.",
     responses=CONFLICT,
 )
 async def distribute(year: Year, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_distribute_performance_pay(who)
     pay: PerformancePay = request.app.state.performance_pay
+    if year < today(request).year:  # else refused as not over, inputs or not
+        await inputs.applied(request.app.state.pay_inputs, date(year, 12, 31), request.app.state.zone)
     within = lambda team: access.acts_on_team(who, team.area_code)  # noqa: E731
     work = await asyncio.to_thread(pay.distribute, year, today(request), request.app.state.store, within)
     return respond(await run_command(request, who, key, work), 200)
