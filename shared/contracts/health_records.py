@@ -106,3 +106,24 @@ class ReadingOutOfTarget(_ByTeam):
     unit: Literal["mmHg", "bpm", "mmol/L", "steps"]
     measured_at: AwareDatetime
     limit: float = Field(description="The target's bound the value reached, in `unit`")
+
+
+class ReadingForFollowUp(_ByTeam):
+    """A plausible blood-pressure or glucose reading from the device of a resident followed for
+    hypertension or diabetes, for the team in charge on the reading's day: what the appraisal's
+    follow-up and control indicators may count (as its catalogue says).
+
+    Pseudonymous like every event here: the ref, the team, the values; no identity. A reading sent
+    again is not kept again, so it is published once; its id is stable.
+    """
+
+    TYPE: ClassVar[str] = "health_records.ReadingForFollowUp.v1"
+
+    reading_id: str = Field(description="`{device_id}:{kind}@{measured_at}`")
+    device_id: str
+    device_kind: Literal["bp_monitor", "glucose_meter", "wearable"]
+    kind: Literal["systolic", "diastolic", "glucose"]
+    value: float
+    unit: Literal["mmHg", "mmol/L"]
+    fasting: bool = Field(description="A glucose reading taken fasting (false for blood pressure)")
+    measured_at: AwareDatetime

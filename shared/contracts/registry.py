@@ -28,6 +28,7 @@ PUBLIC_EVENTS: dict[str, type[PublicEvent]] = {
         health_records.FamilySickbedDischarged,
         health_records.ServiceRated,
         health_records.ReadingOutOfTarget,
+        health_records.ReadingForFollowUp,
         appointments.AppointmentBooked,
         appointments.AppointmentRescheduled,
         appointments.AppointmentCancelled,

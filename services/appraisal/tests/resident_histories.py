@@ -1,8 +1,9 @@
 """Random histories of residents for the trajectory's property tests: contracts signed,
 renewed, moved to another team, terminated or expired; visits with items and readings;
 ratings; referrals answered in time or late, some with a specialist slot booked; care; appointments
-booked, moved, attended (on a visit's day, or not), missed or cancelled; each fact known when it
-happened or later."""
+booked, moved, attended (on a visit's day, or not), missed or cancelled; remote readings from
+devices (blood pressure, glucose fasting or not), in runs of a few a month, some at a visit's
+instant, many in 2027 (catalogue 2027.1 counts them); each fact known when it happened or later."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from appraisal.domain import facts as f
-from appraisal.domain.known import Known, Knowns, ResidentHistory
+from appraisal.domain.known import KINDS, Known, Knowns, ResidentHistory
 from appraisal.domain.periods import Period
 from services.appraisal.tests.appraisal_facts import BASIC, DIABETES, HYPERTENSION, T1, T2, T3, ZONE
 
@@ -43,6 +44,7 @@ class Rows:
     referrals: list[Known[f.ReferralStep]] = field(default_factory=list)
     care: list[Known[f.CareFact]] = field(default_factory=list)
     appointments: list[Known[f.AppointmentStep]] = field(default_factory=list)
+    readings: list[Known[f.RemoteReading]] = field(default_factory=list)
 
     def history(self, known_by: datetime | None = None) -> ResidentHistory:
         """In the facts reader's order (latest known starts, latest endings first), those known by then."""
@@ -54,18 +56,19 @@ class Rows:
             Knowns(sorted(by(self.contracts), key=lambda r: r[0], reverse=True)),
             Knowns(sorted(by(self.endings), key=lambda r: r[1][1].last_day, reverse=True)),
             *(Knowns(by(rows)) for rows in (self.visits, self.ratings, self.referrals, self.care, self.appointments)),
+            Knowns(by(self.readings)),
         )
 
     @property
     def known_at(self) -> list[datetime]:
         kinds = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care, self.appointments)
-        return sorted(k for rows in kinds for k, _ in rows)
+        return sorted(k for rows in (*kinds, self.readings) for k, _ in rows)
 
 
 def merged(residents: list[Rows]) -> Rows:
     everyone = Rows()
     for r in residents:
-        for name in ("contracts", "endings", "visits", "ratings", "referrals", "care", "appointments"):
+        for name in KINDS:
             getattr(everyone, name).extend(getattr(r, name))
     return everyone
 
@@ -131,10 +134,54 @@ def resident(draw: st.DrawFn, ref: str) -> Rows:
         kind = draw(st.sampled_from(["long_prescription", "sickbed_admitted", "sickbed_discharged"]))
         on = draw(_DAY)
         rows.care.append((moment(on, 720) + draw(_LAG), f.CareFact(kind, f"{ref}-p{k}", ref, draw(_WHERE), day(on))))
+    _beside_visits(draw, rows, ref)
+    return rows
+
+
+def _beside_visits(draw: st.DrawFn, rows: Rows, ref: str) -> None:
+    """Appointments and devices' readings, often on a visit's day or instant."""
     visits = [v for _, v in rows.visits]
     for k in range(draw(st.integers(0, 3))):
         rows.appointments += draw(appointment(f"{ref}-a{k}", ref, draw(st.sampled_from([None, *visits]))))
-    return rows
+    contracts = [c for _, c in rows.contracts]
+    for k in range(draw(st.sampled_from([0, 1, 1, 2]))):
+        on = draw(st.sampled_from([None, *visits, *contracts]))
+        rows.readings += draw(device_readings(f"{ref}-d{k}", ref, on))
+
+
+@st.composite
+def device_readings(
+    draw: st.DrawFn, device: str, ref: str, on: f.VisitFact | f.ContractFact | None
+) -> list[Known[f.RemoteReading]]:
+    """A run of a device's readings some days apart (enough in a month, or not, to count as a
+    follow-up), from a visit's instant, in a contract's term (its patient's kind), or mostly in
+    2027; a blood-pressure reading sometimes lacks its diastolic."""
+    kinds = ["bp", "bp", "fasting_glucose", "glucose"]
+    if isinstance(on, f.VisitFact):
+        start = on.occurred_at
+    elif isinstance(on, f.ContractFact):
+        first = max(on.starts_on, date(2027, 1, 1))  # where catalogue 2027.1 counts it, or a month before
+        start = moment((first - FIRST).days + draw(st.integers(-30, 300)), draw(_MINUTES))
+        kinds = ["bp"] * ("hypertension" in on.key_populations) + ["fasting_glucose", "glucose"] * (
+            "diabetes" in on.key_populations
+        ) or kinds
+    else:
+        start = moment(draw(st.one_of(st.integers(330, 760), _DAY)), draw(_MINUTES))
+    kind = draw(st.sampled_from(kinds))
+    spacing, where = timedelta(days=draw(st.sampled_from([1, 3, 7, 12]))), draw(_WHERE)
+    found: list[Known[f.RemoteReading]] = []
+    for i in range(draw(st.integers(1, 6))):
+        at = start + i * spacing
+        if kind == "bp":
+            values = [("systolic_bp", draw(st.sampled_from([120, 139, 140, 150])))]
+            if draw(st.integers(0, 5)) > 0:
+                values.append(("diastolic_bp", draw(st.sampled_from([80, 89, 90, 95]))))
+        else:
+            values = [(kind, draw(st.sampled_from([5.5, 6.9, 7.0, 9.5])))]
+        lag = draw(_LAG)
+        made = (f.RemoteReading(f"{device}:{k}@{at.isoformat()}", ref, where, device, k, v, at) for k, v in values)
+        found += [(at + lag, r) for r in made]
+    return found
 
 
 @st.composite

@@ -181,3 +181,31 @@ def test_a_teams_capacity_follows_its_doctors_and_caps_until_the_period_ends(eng
     assert caps("2026", "2026-03-15T00:00:00+08:00") == (2000, 1500)  # what was known in March
     assert caps("2026", "2027-03-01T00:00:00+08:00") == (2200, 1500)  # doc-1 left after the period
     assert caps("2027", "2027-03-01T00:00:00+08:00") == (1500,)
+
+
+def test_device_readings_become_remote_readings_in_a_visits_kinds(engine: Engine) -> None:
+    systolic = delivered("health_records.ReadingForFollowUp")  # the golden one: 132 mmHg on 2 June 2026, 07:30
+    at = "2026-06-02T07:30:00+08:00"
+    pressure = {"reading_id": f"d:diastolic@{at}", "kind": "diastolic", "value": 84}
+    diastolic = delivered("health_records.ReadingForFollowUp", **pressure)
+    glucose = {"device_kind": "glucose_meter", "kind": "glucose", "unit": "mmol/L", "value": 6.1}
+    fasting = delivered("health_records.ReadingForFollowUp", reading_id=f"g:glucose@{at}", fasting=True, **glucose)
+    after = delivered("health_records.ReadingForFollowUp", reading_id="g:glucose@later", fasting=False, **glucose)
+    FactsProjection(engine).apply([systolic, diastolic, fasting, after, again(systolic)])
+    reader = FactsReader(engine, ZONE)
+
+    got = reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR).facts
+    measured = datetime(2026, 6, 2, 7, 30, tzinfo=ZONE)
+    device = "0f8e2d4c-6b1a-4c3e-9d7f-5a2b8c1e4f60"
+    assert sorted((r.reading_id, r.kind, r.value) for r in got.readings) == [
+        (f"{device}:systolic@{at}", "systolic_bp", 132.0),  # once, though delivered twice
+        (f"d:diastolic@{at}", "diastolic_bp", 84.0),
+        (f"g:glucose@{at}", "fasting_glucose", 6.1),
+        ("g:glucose@later", "glucose", 6.1),  # not fasting: not a fasting glucose
+    ]
+    assert {(r.resident_ref, r.where, r.device_id, r.measured_at) for r in got.readings if r.kind == "systolic_bp"} == {
+        (REF, WHERE, device, measured)
+    }
+    assert reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR, "440106").facts.readings == got.readings
+    assert reader.snapshot(datetime(2027, 6, 1, tzinfo=UTC), YEAR, "440107").facts.readings == ()
+    assert reader.snapshot(datetime(2026, 6, 1, tzinfo=UTC), YEAR).facts.readings == ()  # not known yet

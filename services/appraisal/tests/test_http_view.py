@@ -150,7 +150,7 @@ def test_the_catalogue_is_public_with_every_formula(api: Api) -> None:
 
     assert answer.status_code == 200
     versions = {v["version"]: v for v in answer.json()}
-    assert set(versions) == {"2025.1", "2026.1", "2026.2"}
+    assert set(versions) == {"2025.1", "2026.1", "2026.2", "2027.1"}
     effective = next(i for i in versions["2026.1"]["indicators"] if i["id"] == "effective_contracting")
     assert "Our own definition" in effective["numerator"] and effective["formula"]
     assert all(sum(float(i["weight"]) for i in v["indicators"]) == 100 for v in versions.values())

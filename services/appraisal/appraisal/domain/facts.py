@@ -136,6 +136,20 @@ class AppointmentStep:
 
 
 @dataclass(frozen=True)
+class RemoteReading:
+    """A plausible reading from a key-population resident's device (health records' ReadingForFollowUp),
+    in a visit's measurement kinds: a blood-pressure monitor's systolic and diastolic share a device and instant."""
+
+    reading_id: str
+    resident_ref: str
+    where: Where  # the team in charge on the reading's day
+    device_id: str
+    kind: str  # systolic_bp, diastolic_bp, fasting_glucose, glucose (not fasting)
+    value: float
+    measured_at: datetime
+
+
+@dataclass(frozen=True)
 class PopulationFigure:
     """The population register of an area for a year (reference data the health commission records)."""
 
@@ -155,4 +169,5 @@ class Facts:
     referrals: tuple[ReferralStep, ...] = ()
     care: tuple[CareFact, ...] = ()
     appointments: tuple[AppointmentStep, ...] = ()
+    readings: tuple[RemoteReading, ...] = ()
     register: tuple[PopulationFigure, ...] = ()

@@ -67,7 +67,7 @@ def _endings(latest_first: tuple[tuple[str, f.Ending], ...], started: dict[str, 
     return endings
 
 
-KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care", "appointments")
+KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care", "appointments", "readings")
 """The kinds of a resident's facts (the fields of a history)."""
 
 
@@ -83,6 +83,7 @@ class ResidentHistory:
     referrals: Knowns[f.ReferralStep]
     care: Knowns[f.CareFact]
     appointments: Knowns[f.AppointmentStep] = field(default_factory=Knowns)
+    readings: Knowns[f.RemoteReading] = field(default_factory=Knowns)
     _seen: dict[datetime, f.Facts] = field(default_factory=dict, init=False, repr=False, compare=False)
     """The facts known by each moment asked: every period of the resident's years asks the same moments."""
 
@@ -95,6 +96,7 @@ class ResidentHistory:
                 referrals=self.referrals.by(moment),
                 care=self.care.by(moment),
                 appointments=self.appointments.by(moment),
+                readings=self.readings.by(moment),
             )
         return found
 
@@ -104,7 +106,8 @@ class ResidentHistory:
 
     @property
     def _kinds(self) -> tuple[Knowns[Any], ...]:
-        return (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care, self.appointments)
+        kinds = (self.contracts, self.endings, self.visits, self.ratings, self.referrals, self.care, self.appointments)
+        return (*kinds, self.readings)
 
     @property
     def known_at(self) -> tuple[datetime, ...]:
@@ -119,4 +122,5 @@ class ResidentHistory:
         instants = [v.occurred_at for v in self.visits.facts] + [r.rated_at for r in self.ratings.facts]
         found |= {at.astimezone(zone).year for at in instants + [s.issued_at for s in self.referrals.facts]}
         found |= {at.astimezone(zone).year for s in self.appointments.facts for at in (s.at, s.starts_at)}
+        found |= {r.measured_at.astimezone(zone).year for r in self.readings.facts}
         return found | {c.on.year for c in self.care.facts}

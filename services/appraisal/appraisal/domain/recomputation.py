@@ -72,6 +72,7 @@ def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
         "ratings": [r.rated_at.astimezone(zone).date() for r in _new(before.ratings, after.ratings)],
         "referrals": [s.issued_at.astimezone(zone).date() for s in _new(before.referrals, after.referrals)],
         "care": [c.on for c in _new(before.care, after.care)],
+        "readings": [r.measured_at.astimezone(zone).date() for r in _new(before.readings, after.readings)],
     }
     kinds |= {kind for kind, named in days.items() if named}
     spans += [(day, day) for named in days.values() for day in named]

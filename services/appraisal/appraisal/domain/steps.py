@@ -35,6 +35,7 @@ def sampled(version: CatalogueVersion, indicator: Indicator, facts: Facts, ahead
         Knowns((known, s) for s in facts.referrals),
         Knowns((known, c) for c in facts.care),
         Knowns((known, a) for a in facts.appointments),
+        Knowns((known, r) for r in facts.readings),
     )
     return held(segments(version, ahead.period, ahead.zone, history, known, [indicator]), known)
 
@@ -76,4 +77,5 @@ def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, afte
 
 
 def _any(facts: Facts) -> bool:
-    return bool(facts.contracts or facts.visits or facts.ratings or facts.referrals or facts.care or facts.appointments)
+    kinds = (facts.contracts, facts.visits, facts.ratings, facts.referrals, facts.care, facts.appointments)
+    return any(kinds) or bool(facts.readings)

@@ -1,9 +1,9 @@
 """The one place health records' internal events become public events (relayed to Kafka).
 
-Only the services delivered, the ratings and the appointments (on their own topic) leave the
-service, keyed by the resident's pseudonymous ref, and only with the fields their contract names: the record itself
-(identity number, phone, address, conditions), clinical notes, medicines, sickbed reasons
-and rating comments never do.
+Only the services delivered, the ratings, device readings out of target or counting for follow-up,
+and the appointments (on their own topic) leave the service, keyed by the resident's pseudonymous
+ref, and only with the fields their contract names: the record itself (identity number, phone,
+address, conditions), clinical notes, medicines, sickbed reasons and rating comments never do.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ PUBLISHED: dict[type, type[PublicEvent]] = {
     internal.FamilySickbedDischarged: public.FamilySickbedDischarged,
     internal.ServiceRated: public.ServiceRated,
     readings.ReadingOutOfTarget: public.ReadingOutOfTarget,
+    readings.ReadingForFollowUp: public.ReadingForFollowUp,  # for the appraisal's follow-up and control
 }
 # A notification channel follows these on their own topic, without the services' volume.
 APPOINTMENTS: dict[type, type[PublicEvent]] = {

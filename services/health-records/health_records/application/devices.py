@@ -100,8 +100,10 @@ class Devices:
                     counts["repeated"] += 1
                     continue
                 recorded = readings.record(device_id, ref, reading, now)
-                alert = readings.out_of_target(recorded, *devices.following(care, self._day(reading.measured_at)))
-                session.record(READINGS, day_stream, recorded, *([alert] if alert else []))
+                following = devices.following(care, self._day(reading.measured_at))
+                alert = readings.out_of_target(recorded, *following)
+                counted = readings.for_follow_up(recorded, device.linked.kind, *following)
+                session.record(READINGS, day_stream, recorded, *(e for e in (alert, counted) if e is not None))
                 counts["accepted"] += 1
                 counts["implausible"] += recorded.implausible
                 counts["alerts"] += alert is not None

@@ -51,6 +51,7 @@ for event_class in (
     devices.DeviceUnlinked,
     readings.ReadingRecorded,
     readings.ReadingOutOfTarget,
+    readings.ReadingForFollowUp,
     agendas.SessionsPublished,
     agendas.PlaceTaken,
     agendas.PlaceFreed,

@@ -84,11 +84,35 @@ class ReadingOutOfTarget:
     limit: float
 
 
+@dataclass(frozen=True)
+class ReadingForFollowUp:
+    """A plausible blood-pressure or glucose reading of a resident followed for hypertension or
+    diabetes, for the team in charge that day: published for the appraisal's follow-up indicators."""
+
+    reading_id: str
+    under: Delivered
+    device_id: str
+    device_kind: str
+    kind: str
+    value: float
+    unit: str
+    fasting: bool
+    measured_at: datetime
+
+
+# the key populations whose follow-up and control a reading of these kinds may count for
+FOLLOWED_UP: dict[str, frozenset[str]] = {
+    "systolic": frozenset({"hypertension"}),
+    "diastolic": frozenset({"hypertension"}),
+    "glucose": frozenset({"diabetes"}),
+}
+
+
 def evolve(seen: frozenset[str], event: object) -> frozenset[str]:
     """A device-day's readings, by key: all a repeat needs to be recognised."""
     if isinstance(event, ReadingRecorded):
         return seen | {f"{event.kind}@{event.measured_at.isoformat()}"}
-    if isinstance(event, ReadingOutOfTarget):
+    if isinstance(event, ReadingOutOfTarget | ReadingForFollowUp):
         return seen
     raise ValueError(f"{type(event).__name__} does not apply to a device's readings")
 
@@ -119,3 +143,18 @@ def out_of_target(
             r = recorded
             return ReadingOutOfTarget(reading_id, under, r.device_id, r.kind, r.value, r.unit, r.measured_at, t.limit)
     return None
+
+
+def for_follow_up(
+    recorded: ReadingRecorded, device_kind: str, populations: frozenset[str], under: Delivered | None
+) -> ReadingForFollowUp | None:
+    """The reading for the appraisal, if it is one the follow-up of one of the resident's key
+    populations counts (blood pressure for hypertension, glucose for diabetes): plausible, and
+    with a team in charge to count it for. Steps, heart rates and the elderly's readings stay here."""
+    if recorded.implausible or under is None or not FOLLOWED_UP.get(recorded.kind, frozenset()) & populations:
+        return None
+    r = recorded
+    reading_id = f"{r.device_id}:{r.kind}@{r.measured_at.isoformat()}"
+    return ReadingForFollowUp(
+        reading_id, under, r.device_id, device_kind, r.kind, r.value, r.unit, r.fasting, r.measured_at
+    )

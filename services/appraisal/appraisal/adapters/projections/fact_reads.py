@@ -21,6 +21,7 @@ from appraisal.adapters.projections.facts_tables import (
     CONTRACT_ENDS,
     CONTRACT_STARTS,
     RATINGS,
+    READINGS,
     REFERRAL_STEPS,
     TEAM_CHANGES,
     TEAMS,
@@ -127,6 +128,15 @@ def care(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known
     columns = (t.c.kind, t.c.ref, t.c.resident_ref, *_at(t), t.c.occurred_on)
     query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
     return _read(conn, lambda r: f.CareFact(r[1], r[2], r[3], wheres[r[4], r[5], r[6]], r[7]), query, t)
+
+
+def readings(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.RemoteReading]]:
+    t, wheres = READINGS, _Wheres()
+    columns = (t.c.reading_id, t.c.resident_ref, *_at(t), t.c.device_id, t.c.kind, t.c.value, t.c.measured_at)
+    query = _where_known(select(t.c.known_at, *columns), t, known, area, *more)
+    return _read(
+        conn, lambda r: f.RemoteReading(r[1], r[2], wheres[r[3], r[4], r[5]], r[6], r[7], r[8], aware(r[9])), query, t
+    )
 
 
 def appointment_steps(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.AppointmentStep]]:

@@ -14,6 +14,7 @@ from appraisal.adapters.projections.facts_tables import (
     CONTRACT_ENDS,
     CONTRACT_STARTS,
     RATINGS,
+    READINGS,
     REFERRAL_STEPS,
     TEAM_CHANGES,
     TEAMS,
@@ -43,6 +44,15 @@ _APPOINTMENT_STEPS: dict[type[PublicEvent], tuple[str, str]] = {  # reminders ch
     booking.AppointmentCancelled: ("cancelled", "cancelled_at"),
     booking.AppointmentAttended: ("attended", "recorded_at"),
     booking.AppointmentMissed: ("missed", "recorded_at"),
+}
+# a device's reading in the kinds a visit measures (a glucose reading not fasting is not a fasting glucose)
+_READING_KINDS: dict[tuple[str, bool], str] = {
+    ("systolic", False): "systolic_bp",
+    ("systolic", True): "systolic_bp",
+    ("diastolic", False): "diastolic_bp",
+    ("diastolic", True): "diastolic_bp",
+    ("glucose", True): "fasting_glucose",
+    ("glucose", False): "glucose",
 }
 _CARE: dict[type[PublicEvent], tuple[str, str, str]] = {
     care.LongPrescriptionIssued: ("long_prescription", "prescription_id", "issued_on"),
@@ -78,6 +88,10 @@ def fact_of(d: Delivery) -> tuple[Table, dict[str, Any]] | None:
                 "measurements": measured,
             }
             return VISITS, known | _where(e) | visit | {"occurred_at": _utc(e.occurred_at)}
+        case care.ReadingForFollowUp():
+            kind = _READING_KINDS[e.kind, e.fasting]
+            reading = {"reading_id": e.reading_id, "device_id": e.device_id, "kind": kind, "value": e.value}
+            return READINGS, known | _where(e) | reading | {"measured_at": _utc(e.measured_at)}
         case care.ServiceRated():
             scores = {"ability": e.ability, "attitude": e.attitude, "responsiveness": e.responsiveness}
             return RATINGS, known | _where(e) | scores | {"rating_id": e.rating_id, "rated_at": _utc(e.rated_at)}

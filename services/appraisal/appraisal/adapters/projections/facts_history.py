@@ -45,6 +45,7 @@ class FactsHistory:
     referrals: Knowns[f.ReferralStep] = field(default_factory=Knowns)
     care: Knowns[f.CareFact] = field(default_factory=Knowns)
     appointments: Knowns[f.AppointmentStep] = field(default_factory=Knowns)
+    readings: Knowns[f.RemoteReading] = field(default_factory=Knowns)
     register: Knowns[f.PopulationFigure] = field(default_factory=Knowns)
     """By area and version: an area's latest known figure counts."""
 
@@ -57,6 +58,7 @@ class FactsHistory:
             referrals=self.referrals.by(moment),
             care=self.care.by(moment),
             appointments=self.appointments.by(moment),
+            readings=self.readings.by(moment),
             register=tuple({p.area_code: p for p in self.register.by(moment)}.values()),
         )
 

@@ -19,6 +19,7 @@ from appraisal.adapters.projections.facts_tables import (
     CARE,
     CONTRACT_STARTS,
     RATINGS,
+    READINGS,
     REFERRAL_STEPS,
     STREAM_POSITIONS,
     VISITS,
@@ -71,6 +72,7 @@ class FactsReader:
             referrals=Knowns(reads.referral_steps(conn, known, area, REFERRAL_STEPS.c.issued_at >= since)),
             care=Knowns(reads.care(conn, known, area, CARE.c.occurred_on >= period.first)),
             appointments=Knowns(reads.appointment_steps(conn, known, area, APPOINTMENT_STEPS.c.starts_at >= since)),
+            readings=Knowns(reads.readings(conn, known, area, READINGS.c.measured_at >= since)),
             register=Knowns(reads.register(conn, known, period.year)),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table
 
 from shared.readmodels import AppliedEvents, Positions
 
@@ -106,6 +106,14 @@ CARE = _fact(
     Column("kind", String(20), nullable=False),  # long_prescription, sickbed_admitted, sickbed_discharged
     Column("occurred_on", Date, nullable=False, index=True),
 )
+READINGS = _fact(  # of the team in charge on the reading's day; in a visit's measurement kinds
+    "fact_readings",
+    _id("reading_id"),
+    Column("device_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # systolic_bp, diastolic_bp, fasting_glucose, glucose
+    Column("value", Float, nullable=False),
+    Column("measured_at", DateTime(timezone=True), nullable=False, index=True),
+)
 APPOINTMENT_STEPS = Table(  # an appointment names its team but no area: it counts only beside a visit, which does
     "fact_appointment_steps",
     METADATA,
@@ -136,9 +144,10 @@ FACT_TABLES = (
     REFERRAL_STEPS,
     CARE,
     APPOINTMENT_STEPS,
+    READINGS,
     STREAM_POSITIONS,
 )
-OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE)
+OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE, READINGS)
 """The tables whose rows name their resident (an ending names its contract) and a team or area."""
 NAMING_A_RESIDENT = (*OF_A_RESIDENT, APPOINTMENT_STEPS)
 """Every table whose new rows may change their resident's cases."""

@@ -17,6 +17,7 @@ from appraisal.adapters.projections.facts_tables import (
     CONTRACT_ENDS,
     CONTRACT_STARTS,
     RATINGS,
+    READINGS,
     REFERRAL_STEPS,
     VISITS,
 )
@@ -47,6 +48,7 @@ def histories(conn: Connection, refs: Collection[str], without: Collection[str] 
         _by_resident(reads.referral_steps(conn, EVER, "", of(REFERRAL_STEPS)), lambda s: s.resident_ref),
         _by_resident(reads.care(conn, EVER, "", of(CARE)), lambda c: c.resident_ref),
         _by_resident(reads.appointment_steps(conn, EVER, "", of(APPOINTMENT_STEPS)), lambda a: a.resident_ref),
+        _by_resident(reads.readings(conn, EVER, "", of(READINGS)), lambda r: r.resident_ref),
     )
     return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
 

@@ -60,6 +60,7 @@ def unchanging(compute: Compute) -> Steps:
 _CHRONIC = ("key_population", "new_contract_days")
 _CONTRACTS = frozenset({"contracts", "endings"})
 _DELIVERED = _CONTRACTS | {"visits"}
+_FOLLOWED = _DELIVERED | {"readings"}  # remote readings count only under a catalogue that says so
 _BOOKED = frozenset({"visits", "appointments"})
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
@@ -98,10 +99,10 @@ METHODS: dict[str, Method] = {
         chronic.follow_up,
         "cases",
         (*_CHRONIC, "item", "follow_ups_per_year"),
-        reads=_DELIVERED,
+        reads=_FOLLOWED,
         steps=chronic.follow_up_steps,
     ),
-    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_DELIVERED, steps=chronic.control_steps),
+    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_FOLLOWED, steps=chronic.control_steps),
     "referral_timeliness": Method(
         experience.referral_timeliness,
         "cases",

@@ -3,25 +3,33 @@ parameterised by the catalogue (which tag, which service item, which readings an
 
 A patient's outcome rests on their visits in the period, which the passing days do not
 change; the days only bring the period's contracts into view, each on its first day, and
-with them the managing contract (the patient's team, and whether they carry the tag)."""
+with them the managing contract (the patient's team, and whether they carry the tag).
+
+From catalogue 2027.1, readings from the resident's own devices count as the catalogue's
+parameters say: `remote_readings_per_month` (with `remote_kinds`) makes each local month of
+the period with that many remote readings one follow-up more, beside the visits; `remote_readings`
+lets a remote reading (a device's values at one instant) be the period's last reading for control.
+Without those parameters (every older version) remote readings change nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from math import ceil
 from typing import Any
 
 from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
-from appraisal.domain.facts import ContractFact, Facts, VisitFact
-from appraisal.domain.indicators.residents import Seen, newly_contracted, under_contract, visits_in
+from appraisal.domain.facts import ContractFact, Facts, RemoteReading, VisitFact
+from appraisal.domain.indicators.residents import Seen, newly_contracted, readings_in, under_contract, visits_in
 from appraisal.domain.periods import Period, Window
 
 
 def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Patients followed up as often as the period requires (per year x months ÷ 12, rounded up)."""
-    window, visits = seen.window, seen.visits_in_period
+    window, visits, readings = seen.window, seen.visits_in_period, seen.readings_in_period
     required = _required(window.period, p)
     cases = []
     for resident, contracts in _patients(seen, p).items():
@@ -29,7 +37,7 @@ def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
         if (late := newly_contracted(contracts, window.period, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
             continue
-        done = _follow_ups(visits.get(resident, []), p)
+        done = _follow_ups(visits.get(resident, []), readings.get(resident, []), p, window.zone)
         outcome = met if done >= required else missed
         cases.append(outcome(c.where, resident, c.contract_id, f"{done} follow-ups in the period, {required} required"))
     return cases
@@ -37,29 +45,30 @@ def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
 
 def follow_up_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
     required = _required(ahead.period, p)
-    return _steps(facts, ahead, p, lambda visits: _follow_ups(visits, p) >= required)
+    return _steps(facts, ahead, p, lambda visits, readings: _follow_ups(visits, readings, p, ahead.zone) >= required)
 
 
 def control(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Patients whose last reading in the period is below every limit; no reading is not controlled."""
     limits: Mapping[str, float] = p["below"]
-    window, visits = seen.window, seen.visits_in_period
+    window, visits, readings = seen.window, seen.visits_in_period, seen.readings_in_period
     cases = []
     for resident, contracts in _patients(seen, p).items():
         c = contracts[-1]
         if (late := newly_contracted(contracts, window.period, int(p["new_contract_days"]))) is not None:
             cases.append(excluded(c.where, resident, c.contract_id, _late(late, p)))
             continue
-        cases.append(_judge(c, _last_reading(visits.get(resident, []), limits), limits, window))
+        last = _last_reading(visits.get(resident, []), readings.get(resident, []), p)
+        cases.append(_judge(c, last, limits, window))
     return cases
 
 
 def control_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
     limits: Mapping[str, float] = p["below"]
 
-    def controlled(visits: list[VisitFact]) -> bool:
-        reading = _last_reading(visits, limits)
-        return reading is not None and _below(_values(reading, limits), limits)
+    def controlled(visits: list[VisitFact], readings: list[RemoteReading]) -> bool:
+        last = _last_reading(visits, readings, p)
+        return last is not None and _below(last.values, limits)
 
     return _steps(facts, ahead, p, controlled)
 
@@ -69,7 +78,10 @@ def _patients(seen: Seen, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]
     return {r: cs for r, cs in seen.under_contract.items() if tag in cs[-1].key_populations}
 
 
-def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: Callable[[list[VisitFact]], bool]) -> list[Step]:
+MetBy = Callable[[list[VisitFact], list[RemoteReading]], bool]
+
+
+def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: MetBy) -> list[Step]:
     """Each contract of the period manages from its first day until the next one's, and the
     resident is a patient while it carries the tag. Care began on the first one's day, whenever
     seen, so a late start excludes the resident throughout (an excluded case counts nothing)."""
@@ -77,11 +89,11 @@ def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: Callable[[l
     out: list[Step] = []
     if not any(tag in c.key_populations for c in facts.contracts):
         return out  # most residents: never a patient
-    visits = visits_in(facts.visits, period, ahead.zone)
+    visits, readings = visits_in(facts.visits, period, ahead.zone), readings_in(facts.readings, period, ahead.zone)
     for resident, contracts in under_contract(facts.contracts, period.first, period.last).items():
         if newly_contracted(contracts, period, int(p["new_contract_days"])) is not None:
             continue
-        numerator = int(met_by(visits.get(resident, [])))
+        numerator = int(met_by(visits.get(resident, []), readings.get(resident, [])))
         for c, after in zip(contracts, [*contracts[1:], None], strict=True):
             if tag in c.key_populations:
                 until = None if after is None else after.starts_on - _DAY
@@ -93,13 +105,48 @@ def _required(period: Period, p: Mapping[str, Any]) -> int:
     return ceil(int(p["follow_ups_per_year"]) * period.months / 12)
 
 
-def _follow_ups(visits: list[VisitFact], p: Mapping[str, Any]) -> int:
-    return sum(p["item"] in v.fulfils for v in visits)
+def _follow_ups(visits: list[VisitFact], readings: list[RemoteReading], p: Mapping[str, Any], zone: tzinfo) -> int:
+    """Visits delivering the item; and, if the catalogue says so, each local month with enough remote readings."""
+    done = sum(p["item"] in v.fulfils for v in visits)
+    if (per_month := p.get("remote_readings_per_month")) is None:
+        return done
+    kinds = set(p.get("remote_kinds", ()))
+    months = Counter(_month(r.measured_at, zone) for r in readings if r.kind in kinds)
+    return done + sum(n >= int(per_month) for n in months.values())
 
 
-def _last_reading(visits: list[VisitFact], limits: Mapping[str, float]) -> VisitFact | None:
+def _month(at: datetime, zone: tzinfo) -> tuple[int, int]:
+    local = at.astimezone(zone)
+    return local.year, local.month
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """Values of the limits' kinds measured together: at a visit, or by one device at one instant."""
+
+    at: datetime
+    visit: bool  # at the same instant, a visit's reading is the later (measured by the team)
+    label: str
+    values: dict[str, float]
+
+
+def _last_reading(visits: list[VisitFact], readings: list[RemoteReading], p: Mapping[str, Any]) -> _Reading | None:
+    """The last reading in the period measuring every limit's kind: of the visits, and of the
+    devices if the catalogue counts remote readings."""
+    limits: Mapping[str, float] = p["below"]
     kinds = set(limits)
-    return next((v for v in reversed(visits) if kinds <= {m.kind for m in v.measurements}), None)
+    found = [
+        _Reading(v.occurred_at, True, v.visit_id, _values(v, limits))
+        for v in visits
+        if kinds <= {m.kind for m in v.measurements}
+    ]
+    if p.get("remote_readings", False):
+        together: dict[tuple[datetime, str], dict[str, float]] = {}
+        for r in readings:
+            if r.kind in kinds:
+                together.setdefault((r.measured_at, r.device_id), {})[r.kind] = r.value
+        found += [_Reading(at, False, f"device {d}", vs) for (at, d), vs in together.items() if kinds <= set(vs)]
+    return max(found, key=lambda r: (r.at, r.visit, r.label), default=None)
 
 
 def _values(visit: VisitFact, limits: Mapping[str, float]) -> dict[str, float]:
@@ -110,13 +157,13 @@ def _below(values: Mapping[str, float], limits: Mapping[str, float]) -> bool:
     return all(values[kind] < limit for kind, limit in limits.items())
 
 
-def _judge(c: ContractFact, visit: VisitFact | None, limits: Mapping[str, float], window: Window) -> Case:
-    if visit is None:
+def _judge(c: ContractFact, last: _Reading | None, limits: Mapping[str, float], window: Window) -> Case:
+    if last is None:
         return missed(c.where, c.resident_ref, c.contract_id, "no reading in the period")
-    values = _values(visit, limits)
+    values = last.values
     shown = ", ".join(f"{kind} {values[kind]:g}" for kind in limits)
     bounds = "/".join(f"{limit:g}" for limit in limits.values())
-    why = f"last reading {window.day(visit.occurred_at)} ({visit.visit_id}): {shown}"
+    why = f"last reading {window.day(last.at)} ({last.label}): {shown}"
     if _below(values, limits):
         return met(c.where, c.resident_ref, c.contract_id, f"{why}, below {bounds}")
     return missed(c.where, c.resident_ref, c.contract_id, f"{why}, not below {bounds}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from functools import cached_property
 
-from appraisal.domain.facts import ContractFact, Facts, VisitFact
+from appraisal.domain.facts import ContractFact, Facts, RemoteReading, VisitFact
 from appraisal.domain.periods import Period, Window, anniversary
 
 
@@ -54,6 +54,11 @@ class Seen:
         return visits_in(self.facts.visits, self.window.period, self.window.zone)
 
     @cached_property
+    def readings_in_period(self) -> dict[str, list[RemoteReading]]:
+        """Each resident's remote readings on the period's local days, in the order they were taken."""
+        return readings_in(self.facts.readings, self.window.period, self.window.zone)
+
+    @cached_property
     def visits_by_contract(self) -> dict[str, list[VisitFact]]:
         """Visits delivered under each contract (health-records names it), one per visit id."""
         found = by_contract(self.facts.visits)
@@ -90,6 +95,15 @@ def visits_in(visits: Iterable[VisitFact], period: Period, zone: tzinfo) -> dict
         if period.first <= v.occurred_at.astimezone(zone).date() <= period.last:
             found[v.resident_ref].setdefault(v.visit_id, v)
     return {r: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for r, vs in found.items()}
+
+
+def readings_in(readings: Iterable[RemoteReading], period: Period, zone: tzinfo) -> dict[str, list[RemoteReading]]:
+    """Each resident's remote readings on the period's local days, in the order taken (one per reading id)."""
+    found: dict[str, dict[str, RemoteReading]] = defaultdict(dict)
+    for r in readings:
+        if period.first <= r.measured_at.astimezone(zone).date() <= period.last:
+            found[r.resident_ref].setdefault(r.reading_id, r)
+    return {ref: sorted(rs.values(), key=lambda r: (r.measured_at, r.reading_id)) for ref, rs in found.items()}
 
 
 def by_contract(visits: Iterable[VisitFact]) -> dict[str, dict[str, VisitFact]]:
