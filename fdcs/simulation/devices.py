@@ -76,7 +76,7 @@ class Devices(Bookings):
                 "POST",
                 f"/devices/{device[0]}/readings",
                 people.device(device[1]),
-                None,
+                at(d, 9),  # after the morning's measurement: else a reading from the future, flagged
                 {"readings": items},
             ),
         )

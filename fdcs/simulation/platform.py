@@ -2,7 +2,9 @@
 
 Every call carries an idempotency key derived from the run's seed and the step, so an
 interrupted run resumed later repeats what it had sent and the platform replays it; and
-each call carries the simulated moment it happens at (`X-Simulated-Time`).
+each call carries the simulated moment it happens at (`X-Simulated-Time`). A device's call, made
+with the device's own secret, carries the simulation's token beside it (`X-Simulation-Authorization`),
+which the services require before they let it set its time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ PORTS = {"signing": 8001, "referral": 8002, "billing": 8003, "appraisal": 8004, 
 RETRIED = {502, 503, 504}
 # A command whose streams kept changing under it was not done (no receipt): the problem says to retry.
 RACE_LOST = "/problems/concurrent-update"
+# Whose token vouches for a device's simulated time: a resident of nobody, so it can do nothing else.
+CLOCK: dict[str, str | None] = {"sub": "sim-clock", "role": "resident"}
 
 
 class Refused(Exception):
@@ -68,13 +72,7 @@ class Platform:
         params: dict[str, Any] | None = None,
         again: bool = False,  # a call the platform had refused for want of events: one more try
     ) -> Any:
-        # A device authenticates with the secret it was given when linked, not a person's token.
-        credential = f"Device {who['device']}" if "device" in who else f"Bearer {self.token(**who)}"
-        headers = {"Authorization": credential}
-        if at is not None:  # None: a public read (health), which no one may tell the time
-            headers["X-Simulated-Time"] = at.isoformat()
-        if step is not None:
-            headers["Idempotency-Key"] = f"sim-{self._seed}-{step}"
+        headers = self._headers(who, at, step)
         self.retries += again
         self.requests += not again
         for attempt in range(8):
@@ -94,6 +92,18 @@ class Platform:
         if answer.status_code >= 400:
             raise Refused(answer.status_code, answer.json() if answer.content else {})
         return answer.json() if answer.content else None
+
+    def _headers(self, who: Mapping[str, str | None], at: datetime | None, step: str | None) -> dict[str, str]:
+        # A device authenticates with the secret it was given when linked, not a person's token.
+        credential = f"Device {who['device']}" if "device" in who else f"Bearer {self.token(**who)}"
+        headers = {"Authorization": credential}
+        if at is not None:  # None: a public read (health), which no one may tell the time
+            headers["X-Simulated-Time"] = at.isoformat()
+            if "device" in who:  # the device's secret is not the simulation's: its token goes beside
+                headers["X-Simulation-Authorization"] = f"Bearer {self.token(**CLOCK)}"
+        if step is not None:
+            headers["Idempotency-Key"] = f"sim-{self._seed}-{step}"
+        return headers
 
     async def close(self) -> None:
         await self._http.aclose()

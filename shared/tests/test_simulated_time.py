@@ -60,3 +60,30 @@ def test_no_other_caller_may_set_the_time_even_where_the_clock_is_simulated(
     refused = client(True).get("/now", headers=caller | MOMENT)
 
     assert (refused.status_code, refused.json()["type"]) == (403, "/problems/simulated-time-forbidden")
+
+
+@router.get("/device-now")
+async def device_now(request: Request) -> dict[str, str]:
+    """A route the guard lets through without a bearer token: a device proves itself in the route."""
+    return {"now": request.app.state.clock().isoformat()}
+
+
+def test_a_request_without_a_bearer_token_sets_its_time_only_with_the_simulations_token_beside_it(
+    client: Callable[[bool], TestClient], mint_token: Callable[..., str]
+) -> None:
+    """A device proves itself with its own secret: the simulation's token beside it lets it set its time."""
+    device = {"Authorization": "Device some-secret"}
+    simulation = mint_token("admin", simulation=True)
+    beside = {"X-Simulation-Authorization": f"Bearer {simulation}"}
+
+    allowed = client(True).get("/device-now", headers=device | MOMENT | beside)
+    assert allowed.json() == {"now": "2026-03-04T10:00:00+08:00"}
+    forged = {"X-Simulation-Authorization": f"Bearer {simulation[:-4]}AAAA"}
+    not_the_simulation = {"X-Simulation-Authorization": f"Bearer {mint_token('admin')}"}
+    for refused in ({}, not_the_simulation, forged, {"X-Simulation-Authorization": "Device x"}):
+        answer = client(True).get("/device-now", headers=device | MOMENT | refused)
+        assert (answer.status_code, answer.json()["type"]) == (403, "/problems/simulated-time-forbidden")
+    person = {"Authorization": f"Bearer {mint_token('admin')}"}  # a bearer token is judged alone
+    assert client(True).get("/now", headers=person | MOMENT | beside).status_code == 403
+    not_simulated = client(False).get("/device-now", headers=device | MOMENT | beside)
+    assert not_simulated.json() == {"now": "2026-11-26T00:00:00+00:00"}

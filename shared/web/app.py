@@ -129,7 +129,7 @@ def service_app(  # noqa: PLR0913
     app.state.clock = simulated(clock) if simulated_clock else clock
     app.state.real_clock = clock  # what no request can set: for the logs a simulated time must not hide
     if simulated_clock:
-        app.add_middleware(SimulatedTime)
+        app.add_middleware(SimulatedTime, verifier=verifier)
     app.openapi = documenting_problems(app)  # type: ignore[method-assign]
     problems.install(app)
     app.include_router(_health_router(readiness or (store.last_position if store else None)))

@@ -14,9 +14,10 @@ from health_records.adapters.http import alerts as http_alerts
 from health_records.adapters.http import appointments as http_appointments
 from health_records.adapters.http import devices as http_devices
 from health_records.adapters.http import plan as http_plan
+from health_records.adapters.http import readings as http_readings
 from health_records.adapters.http import record as http_record
 from health_records.adapters.http import services as http_services
-from health_records.adapters.projections import appointment_book, reading_alerts
+from health_records.adapters.projections import appointment_book, reading_alerts, resident_devices
 from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
 from health_records.adapters.publishing import to_public
 from health_records.application.appointment_views import AppointmentViews
@@ -25,6 +26,7 @@ from health_records.application.delivery import Delivery
 from health_records.application.devices import Devices
 from health_records.application.inbound import Inbound
 from health_records.application.queries import Queries
+from health_records.application.reading_views import ReadingViews
 from health_records.application.records import Records
 from health_records.application.schedules import Schedules
 from health_records.application.streams import ERASURES, EVENTS, resident_of
@@ -45,6 +47,7 @@ ROUTERS = [
     http_plan.router,
     http_services.router,
     http_devices.router,
+    http_readings.router,
     http_appointments.router,
     http_alerts.router,
 ]
@@ -81,6 +84,7 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     app.state.appointment_views = AppointmentViews(store, zone)
     app.state.to_remind = appointment_book.ToRemind(engine)
     app.state.reading_alerts = reading_alerts.ReadingAlerts(engine)
+    app.state.reading_views = ReadingViews(store, zone, resident_devices.ResidentDevices(engine).of)
     return app
 
 
@@ -99,8 +103,8 @@ def create_relay(settings: HealthRecordsSettings, store: EventStore | None = Non
 
 def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:
     """What `python -m fdcs project health-records` runs: signing's events turned into
-    commands, and the read models (fulfilment, appointments to remind, reading alerts) following the
-    service's own log."""
+    commands, and the read models (fulfilment, appointments to remind, reading alerts, residents'
+    devices) following the service's own log."""
     store = store_for(settings)
     inbound = Inbound(load_norms(settings.plan_norms_file))
     processor = CommandProcessor(store, settings.command_batch_size)
@@ -116,7 +120,8 @@ def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> l
     contracts = KafkaSubscription(settings, settings.consumer_group, read, handle, KafkaPublisher(settings))
     engine = engine_for(settings)
     alerts = reading_alerts.follower(store, engine, settings.timezone)
-    return [contracts, follower(store, engine), appointment_book.follower(store, engine), alerts]
+    devices = resident_devices.follower(store, engine)
+    return [contracts, follower(store, engine), appointment_book.follower(store, engine), alerts, devices]
 
 
 def migrate(settings: HealthRecordsSettings) -> None:

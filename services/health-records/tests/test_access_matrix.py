@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from health_records.adapters.projections import reading_alerts
+from health_records.adapters.projections import reading_alerts, resident_devices
 from health_records.settings import HealthRecordsSettings
 from shared.testing import matrix
 from shared.testing.matrix import Rules, World, callers, forged_token, only
@@ -77,6 +77,7 @@ READS = [
     f"GET {SERVICES}/long-prescriptions",
     f"GET {SERVICES}/sickbeds",
     f"GET {SERVICES}/appointments",
+    f"GET {SERVICES}/readings",
 ]
 # A doctor's free places are shown to anyone signed in; who booked them, to the doctor's team only.
 SLOTS = "GET /institutions/{institution_id}/doctors/{doctor_id}/slots"
@@ -117,6 +118,7 @@ def world(api: Api, mint_token: Any, tmp_path: Path) -> World:
     assert sent.json()["alerts"] == 1
     engine = api.client.app.state.reading_alerts.engine
     reading_alerts.follower(api.world.store, engine, HealthRecordsSettings().timezone).catch_up()
+    resident_devices.follower(api.world.store, engine).catch_up()  # the readings listed: the victim's
     alert = api.client.get("/teams/T1/reading-alerts", headers=api.doctor).json()["items"][0]
     claims = {
         "resident": {"resident": OTHER_REF},

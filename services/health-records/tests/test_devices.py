@@ -5,14 +5,19 @@ may link one, and what readings count as, are tested on the handlers too: `test_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from health_records.adapters.publishing import to_public
+from health_records.bootstrap import create_app
+from health_records.settings import HealthRecordsSettings
 from shared.contracts import Envelope, parse_event, topics
 
-from .conftest import REF
+from .conftest import NOW, REF, World
+from .conftest import Api as Client
 
 Api = Any  # the `api` fixture (conftest.Api)
 AT = "2026-04-10T07:30:00+08:00"
@@ -127,3 +132,40 @@ def test_an_out_of_target_reading_alerts_the_team_once_with_no_personal_data(
     assert all(m.topic == topics.HEALTH_SERVICES.name for m in messages)
     assert device["secret"] not in caplog.text and device["secret"] not in str([m.value for m in messages])
     assert "secret_hash" not in str([m.value for m in messages])
+
+
+def test_in_the_simulation_a_device_posts_at_the_simulated_time_with_the_simulations_token_beside_its_own(
+    settings: HealthRecordsSettings, seeded: Callable[..., World], mint_token: Callable[..., str]
+) -> None:
+    """A device cannot send a bearer token: where the clock is simulated (never in production), the
+    simulation's token comes in `X-Simulation-Authorization`, else the time is refused."""
+    simulated = settings.model_copy(update={"simulated_clock": True})
+    world, app = seeded(), create_app(simulated, clock=lambda: NOW)  # really: April
+    december = {"X-Simulated-Time": "2026-12-20T09:00:00+08:00"}
+    reading = {"readings": [compact("systolic", 120, "mmHg", "2026-12-20T07:30:00+08:00")]}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Client(client, mint_token, world)
+        device = link(api).json()
+        url, own = f"/devices/{device['device_id']}/readings", {"Authorization": f"Device {device['secret']}"}
+        alone = client.post(url, json=reading, headers=own | december)
+        assert (alone.status_code, alone.json()["type"]) == (403, "/problems/simulated-time-forbidden")
+        not_the_simulation = {"X-Simulation-Authorization": f"Bearer {mint_token('admin')}"}
+        assert client.post(url, json=reading, headers=own | december | not_the_simulation).status_code == 403
+        beside = {"X-Simulation-Authorization": f"Bearer {mint_token('admin', simulation=True)}"}
+        sent = client.post(url, json=reading, headers=own | december | beside)
+        assert sent.status_code == 200, sent.text
+        assert sent.json() | {"ignored": 0} == {
+            "accepted": 1,
+            "repeated": 0,
+            "implausible": 0,
+            "alerts": 0,
+            "ignored": 0,
+        }
+        wrong = {"Authorization": "Device " + "x" * 43}  # the simulation's token proves no device
+        assert client.post(url, json=reading, headers=wrong | december | beside).status_code == 401
+        in_april = client.post(
+            url, json={"readings": [compact("systolic", 121, "mmHg", "2026-12-21T07:30:00+08:00")]}, headers=own
+        )
+        assert in_april.json()["implausible"] == 1  # without the simulated time: December is the future
+    app.state.store.close()
+    app.state.fulfilment.engine.dispose()

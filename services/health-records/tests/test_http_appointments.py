@@ -311,3 +311,30 @@ def test_the_project_worker_reads_referrals_ends_on_kafka(
         stop.set()
         for worker in workers:
             worker.join()
+
+
+def test_the_hospital_records_attendance_at_its_own_specialist_places_only(clinic: Clinic) -> None:
+    h1, h2 = clinic.as_("hospital", hospital="H1"), clinic.as_("hospital", hospital="H2")
+    assert clinic.post("/hospitals/H1/sources", SOURCE, h1).status_code == 201
+    body = {"institution_id": "H1", "doctor_id": "cardiology-1", "starts_at": CARDIOLOGY.isoformat()}
+    referred = clinic.post(f"/residents/{REF}/appointments", body | {"referral_id": "referral-1"}, clinic.doctor)
+    at_hospital, with_team = referred.json()["appointment_id"], clinic.book(REF, SLOTS[0]).json()["appointment_id"]
+    early = clinic.act(REF, at_hospital, "attended", h1)
+    assert (early.status_code, early.json()["type"].rsplit("/", 1)[-1]) == (409, "appointment-not-started")
+    clinic.clock.append(CARDIOLOGY + timedelta(minutes=10))
+
+    assert clinic.act(REF, at_hospital, "attended", h2).status_code == 403  # another hospital's place
+    assert clinic.act(REF, str(uuid.uuid4()), "attended", h2).status_code == 403  # the same for none at all
+    assert clinic.act(REF, with_team, "missed", h1).status_code == 403  # the family doctor's, not the hospital's
+    assert clinic.act(REF, at_hospital, "attended", clinic.resident).status_code == 403
+    assert clinic.act(REF, at_hospital, "attended", clinic.doctor).status_code == 404  # no team holds it
+    done = clinic.act(REF, at_hospital, "attended", h1)
+    assert (done.status_code, done.json()["status"]) == (200, "attended"), done.text
+    again = clinic.act(REF, at_hospital, "missed", h1)
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[-1]) == (409, "appointment-closed")
+    assert clinic.act(REF, with_team, "missed", clinic.doctor).json()["status"] == "missed"  # the team's, still
+
+    messages = [m for e in clinic.world.store.read_log(0, 100_000) for m in to_public(e)]
+    published = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
+    [attended] = [e for e in published if type(e).__name__ == "AppointmentAttended"]
+    assert attended.appointment_id == at_hospital  # type: ignore[attr-defined]

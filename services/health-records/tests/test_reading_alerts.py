@@ -5,6 +5,7 @@ acknowledges it (an event: withdrawn, it is open again); officials see counts pe
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from health_records.adapters.projections import reading_alerts
@@ -168,3 +169,36 @@ def test_officials_see_counts_per_team_of_their_area(api: Api) -> None:
     assert api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=api.resident).status_code == 403
     too_long = {"from": "2025-01-01", "to": "2026-12-31"}
     assert api.client.get("/areas/440106/reading-alerts", params=too_long, headers=official).status_code == 422
+
+
+def test_a_broken_cuff_makes_one_alert_a_day_that_counts_its_readings(api: Api) -> None:
+    device = device_of(api)
+    minutes = [f"2026-04-10T06:{m:02d}:00+08:00" for m in range(12)]
+    post(api, device, *(reading("systolic", 20, "mmHg", at) for at in minutes[:5]))
+    post(api, device, *(reading("diastolic", 5, "mmHg", at) for at in minutes[5:]))
+    post(api, device, reading("systolic", 152, "mmHg", LATER))  # out of target: an alert of its own
+    post(api, device, reading("systolic", 20, "mmHg", "2026-04-09T23:59:00+08:00"))  # late, the day before
+    post(api, device, *(reading("systolic", 20, "mmHg", at) for at in minutes[:3]))  # sent again: not counted
+
+    items = worklist(api).json()["items"]
+    assert [(i["reason"], i["readings"]) for i in items] == [
+        ("implausible", 1),  # newest first, by the last reading counted: the day before's, sent late
+        ("out_of_target", 1),
+        ("implausible", 12),  # the day's: 12 readings, the last received shown
+    ]
+    today = items[2]
+    shown = today["kind"], today["value"], datetime.fromisoformat(today["measured_at"])
+    assert shown == ("diastolic", 5, datetime.fromisoformat(minutes[-1]))
+
+    follower(api).rebuild(reading_alerts.TABLES)  # the log replayed from 0
+    assert worklist(api).json()["items"] == items
+    with api.client.app.state.reading_alerts.engine.begin() as conn:  # a batch applied twice
+        reading_alerts.apply(HealthRecordsSettings().timezone, conn, api.world.store.read_log(0, 10_000))
+    assert worklist(api).json()["items"] == items
+
+    assert acknowledgement(api, "POST", today["alert_id"]).status_code == 200
+    post(api, device, reading("systolic", 19, "mmHg", "2026-04-10T06:30:00+08:00"))  # the cuff, still broken
+    counted = {i["alert_id"]: i for i in worklist(api, status="all").json()["items"]}[today["alert_id"]]
+    assert (counted["readings"], counted["status"]) == (13, "acknowledged")
+    counts = api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=api.doctor).json()["teams"]
+    assert [(t["out_of_target"], t["flagged"], t["open_alerts"]) for t in counts] == [(1, 14, 2)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from health_records.domain.appointments import Appointment
 from health_records.domain.care import Care
 from shared.domain import Forbidden
 from shared.principal import Principal
@@ -75,6 +76,26 @@ def may_open_sources(who: Principal, hospital_id: str) -> None:
     """A hospital opens its own clinics' specialist sources to grassroots institutions."""
     if who.role != "hospital" or who.hospital_id != hospital_id:
         raise Forbidden("a hospital's specialist sources are opened by the hospital")
+
+
+def may_record_attendance(who: Principal, resident_ref: str) -> None:
+    """Before anything is loaded: the resident's family doctors, or a hospital (for its own
+    specialist places: `records_attendance_of`)."""
+    if who.role == "hospital" and who.hospital_id:
+        return
+    screen(who, resident_ref)
+    if who.role != "family_doctor":
+        raise Forbidden("the team the appointment is with records whether the resident came")
+
+
+def records_attendance_of(who: Principal, appointment: Appointment | None) -> bool:
+    """The team a family doctor's appointment is with; the hospital a specialist source's place
+    is at (its team is empty: nobody else may record it)."""
+    if appointment is None:
+        return False
+    if who.role == "hospital":
+        return appointment.at_specialist_source and appointment.slot.institution_id == who.hospital_id
+    return bool(who.team_id) and appointment.slot.team_id == who.team_id
 
 
 def may_book_for_referral(who: Principal) -> None:

@@ -102,15 +102,17 @@ class Appointments:
 
     @staticmethod
     def record_outcome(who: Principal, c: RecordAppointmentOutcome) -> Work:
-        """By the team the appointment is with; to anyone else it is as if there were none."""
+        """By the team the appointment is with, or the hospital whose specialist place it is; to a
+        doctor of another team it is as if there were none, to another hospital it is refused (the
+        same whether it exists or not: a hospital reaches any resident's ref through this route)."""
         ref = c.resident_ref
-        access.screen(who, ref)
-        if who.role != "family_doctor":
-            raise Forbidden("the team the appointment is with records whether the resident came")
+        access.may_record_attendance(who, ref)
 
         def handle(session: Session) -> dict[str, Any]:
             found = session.load(APPOINTMENTS, ref).state.get(c.appointment_id)
-            if found is None or found.slot.team_id != who.team_id:
+            if not access.records_attendance_of(who, found):
+                if who.role == "hospital":
+                    raise Forbidden("a hospital records attendance at its own specialist places only")
                 raise AppointmentNotFound("no such appointment with your team")
             mine = session.load(APPOINTMENTS, ref, c.expected_version).state
             outcome = appointments.record_outcome(mine, c.appointment_id, c.attended, who.subject, session.context.now)

@@ -1,14 +1,15 @@
-"""The team's worklist of device readings: a reading out of the resident's target, or one flagged
-implausible, is an alert for the team in charge on the reading's day until a doctor of the team
-acknowledges it (reviewed: the resident called, the cuff replaced). An acknowledgement is an event,
-so who closed an alert and when stays on record, and withdrawing it reopens the alert.
+"""The team's worklist of device readings: a reading out of the resident's target is an alert, and a
+device's readings flagged implausible on one local day are one alert (counting them), for the team
+in charge on the reading's day until a doctor of the team acknowledges it (reviewed: the resident
+called, the cuff replaced). An acknowledgement is an event, so who closed an alert and when stays on
+record, and withdrawing it reopens the alert.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from health_records.domain.errors import AlertAlreadyAcknowledged, AlertNotAcknowledged
 
@@ -19,6 +20,12 @@ _IDS = uuid.UUID("0b7c1f3e-5d7a-4c55-9a51-2f1f0d6a8e41")  # alert ids: a url-saf
 def alert_id(device_id: str, kind: str, measured_at: datetime) -> str:
     """The alert's id, the same every time the reading's events are replayed: one alert per reading."""
     return str(uuid.uuid5(_IDS, f"{device_id}:{kind}@{measured_at.isoformat()}"))
+
+
+def flagged_alert_id(device_id: str, day: date) -> str:
+    """The alert of a device's implausible readings of one local day: one however many it sends (a
+    broken cuff posting a reading a minute is one thing to look at, not 1,440)."""
+    return str(uuid.uuid5(_IDS, f"{device_id}:implausible@{day.isoformat()}"))
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,11 @@ class Appointment:
     reminded: bool = False
     referral_id: str | None = None
 
+    @property
+    def at_specialist_source(self) -> bool:
+        """A hospital clinic's place, booked for a referral: no team of family doctors holds it."""
+        return self.referral_id is not None and not self.slot.team_id
+
 
 Appointments = MappingProxyType[str, Appointment]
 NONE: Appointments = MappingProxyType({})

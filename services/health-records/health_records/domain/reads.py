@@ -12,7 +12,7 @@ class RecordRead:
     role: str
     team_id: str | None
     institution_id: str | None
-    what: str  # record, history, plan, visits, sickbeds, prescriptions, fulfilment
+    what: str  # record, history, plan, visits, sickbeds, prescriptions, fulfilment, appointments, readings
     read_at: datetime  # the platform's time, which the simulation may set
     recorded_at: datetime | None = None  # the real time (reads logged before it was kept have none)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from health_records.adapters.http.common import PROBLEMS, Days
@@ -43,6 +43,10 @@ class AlertPublic(BaseModel):
     unit: str
     target: float | None
     measured_at: datetime
+    readings: int = Field(
+        description="Readings the alert stands for: 1 out of target; the device's implausible readings of the "
+        "day (the last received shown)"
+    )
     institution_id: str
     area_code: str
     acknowledged_by: str | None
@@ -91,9 +95,9 @@ class WorklistPage:
     WORKLIST,
     response_model=WorklistPublic,
     summary="The team's worklist of device readings",
-    description="Readings out of the resident's target and readings flagged implausible, for the team in charge "
-    "on the reading's day; newest first, a page at a time (`before`: the last page's `next_before`). For the "
-    "team's own doctors and nurses.",
+    description="Readings out of the resident's target (an alert each) and readings flagged implausible (an alert "
+    "per device and local day, counting them), for the team in charge on the reading's day; newest first, a page "
+    "at a time (`before`: the last page's `next_before`). For the team's own doctors and nurses.",
 )
 async def worklist(
     team_id: TeamId, request: Request, who: CurrentPrincipal, of: Annotated[WorklistPage, Depends()]
@@ -139,7 +143,7 @@ async def _acknowledgement(team_id: str, alert_id: str, call: Call, withdraw: bo
     response_model=AreaCountsPublic,
     summary="Device alerts per team of an area",
     description="For each team of the area, its residents' device readings of the local days `from` to `to` "
-    f"(at most {MAX_DAYS}): out of target, flagged implausible, and of those still open. Counts only. For the "
+    f"(at most {MAX_DAYS}): out of target, flagged implausible, and the alerts still open. Counts only. For the "
     "officials of the area; a doctor sees their own team's.",
 )
 async def per_team(

@@ -2,9 +2,14 @@
 target or flagged implausible, and their counts per team for the officials of an area.
 
 It follows the service's own log and records its position in the same transaction as its rows
-(as the fulfilment view does), so each reading is one row however often it is replayed. An
-implausible reading names no team: it goes to the team in charge on its local day, from the
+(as the fulfilment view does), so each reading counts once however often it is replayed. A reading
+out of target is one row; a device's implausible readings of one local day are one row that counts
+them (a broken cuff posting a reading a minute is one alert, not 1,440), showing the last received.
+An implausible reading names no team: it goes to the team in charge on its local day, from the
 contracts this view keeps (the latest to start, as the alert rule decides).
+
+The table and the follower are named `_v2` since implausible readings are counted per day: a
+deployment with the first table builds the new one from its log (the old one is left unread).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
+    Integer,
     String,
     Table,
     func,
@@ -40,6 +46,7 @@ from health_records.domain.alerts import (
     AlertAcknowledged,
     AlertAcknowledgementWithdrawn,
     alert_id,
+    flagged_alert_id,
 )
 from health_records.domain.care_events import ContractEnded, ContractReinstated, ContractStarted
 from health_records.domain.readings import ReadingOutOfTarget, ReadingRecorded
@@ -59,10 +66,12 @@ TEAMS_IN_CHARGE = Table(
     Column("position", BigInteger, nullable=False),  # the later started wins a day two contracts cover
 )
 ALERTS = Table(
-    "reading_alerts",
+    "reading_alerts_v2",
     METADATA,
     Column("alert_id", String(36), primary_key=True),
-    Column("position", BigInteger, nullable=False),  # in the log: the worklist's order, newest first
+    # In the log, of the last reading counted: the worklist's order (newest first), and what a
+    # replayed event is recognised by (it is not after it).
+    Column("position", BigInteger, nullable=False),
     Column("reason", String(16), nullable=False),  # out_of_target, implausible
     Column("team_id", String(64), nullable=False),
     Column("institution_id", String(64), nullable=False),
@@ -75,10 +84,11 @@ ALERTS = Table(
     Column("target", Float),  # the limit an out-of-target reading reached
     Column("measured_at", DateTime(timezone=True), nullable=False),
     Column("measured_on", Date, nullable=False),  # the local day, for periods
+    Column("readings", Integer, nullable=False),  # counted: 1 out of target, the day's implausible ones
     Column("acknowledged_by", String(100)),
     Column("acknowledged_at", DateTime(timezone=True)),
-    Index("reading_alerts_team", "team_id", "position"),
-    Index("reading_alerts_area", "area_code", "measured_on"),
+    Index("reading_alerts_v2_team", "team_id", "position"),
+    Index("reading_alerts_v2_area", "area_code", "measured_on"),
 )
 TABLES = (TEAMS_IN_CHARGE, ALERTS)
 APPLIES = EVENTS.names_of(ContractStarted, ContractEnded, ContractReinstated, ReadingOutOfTarget)
@@ -114,9 +124,10 @@ def _apply(conn: Connection, zone: ZoneInfo, position: int, event: object) -> No
             reading = o.device_id, o.kind, o.value, o.unit, o.measured_at
             _add(conn, zone, position, OUT_OF_TARGET, under, *reading, o.limit)
         case ReadingRecorded() as r:
-            team = _in_charge(conn, r.resident_ref, r.measured_at.astimezone(zone).date())
+            day = r.measured_at.astimezone(zone).date()
+            team = _in_charge(conn, r.resident_ref, day)
             if team is not None:  # else nobody to tell: the reading stays on the record, flagged
-                _add(conn, zone, position, IMPLAUSIBLE, team, r.device_id, r.kind, r.value, r.unit, r.measured_at, None)
+                _flag(conn, position, team, r, day)
         case AlertAcknowledged() as a:
             conn.execute(_acknowledged(a.alert_id, a.acknowledged_by, a.acknowledged_at))
         case AlertAcknowledgementWithdrawn() as w:
@@ -138,9 +149,26 @@ def _add(  # noqa: PLR0913
 ) -> None:
     row = under | {"alert_id": alert_id(device_id, kind, measured_at), "position": position, "reason": reason}
     row |= {"device_id": device_id, "kind": kind, "value": value, "unit": unit, "target": target}
-    row |= {"measured_at": measured_at, "measured_on": measured_at.astimezone(zone).date()}
+    row |= {"measured_at": measured_at, "measured_on": measured_at.astimezone(zone).date(), "readings": 1}
     # One row per reading, should a batch ever be applied twice (the position makes that rare).
     conn.execute(insert(ALERTS).values(row).on_conflict_do_nothing(index_elements=["alert_id"]))
+
+
+def _flag(conn: Connection, position: int, team: dict[str, Any], r: ReadingRecorded, day: date) -> None:
+    """The device's alert of the day: opened by its first implausible reading, counting the others.
+    A reading is counted only if it comes after the last counted in the log, so a batch applied
+    twice counts nothing twice (the log is applied in order, and a rebuild starts empty)."""
+    row = team | {"alert_id": flagged_alert_id(r.device_id, day), "position": position, "reason": IMPLAUSIBLE}
+    row |= {"device_id": r.device_id, "kind": r.kind, "value": r.value, "unit": r.unit, "target": None}
+    row |= {"measured_at": r.measured_at, "measured_on": day, "readings": 1}
+    added = insert(ALERTS).values(row)
+    latest = {c: added.excluded[c] for c in ("position", "kind", "value", "unit", "measured_at")}
+    counted = added.on_conflict_do_update(
+        index_elements=["alert_id"],
+        set_=latest | {"readings": ALERTS.c.readings + 1},
+        where=ALERTS.c.position < added.excluded.position,
+    )
+    conn.execute(counted)
 
 
 def _in_charge(conn: Connection, ref: str, day: date) -> dict[str, Any] | None:
@@ -160,7 +188,7 @@ def _acknowledged(alert: str, by: str | None, at: datetime | None) -> Any:
 
 
 def follower(store: EventStore, engine: Engine, zone: ZoneInfo) -> LogFollower:
-    return LogFollower(store, engine, POSITIONS, "reading_alerts", partial(apply, zone))
+    return LogFollower(store, engine, POSITIONS, "reading_alerts_v2", partial(apply, zone))
 
 
 class ReadingAlerts:
@@ -188,7 +216,7 @@ class ReadingAlerts:
 
     def per_team(self, area_code: str, first: date, last: date, team_id: str | None = None) -> list[dict[str, Any]]:
         """Each team's readings of the local days `first` to `last`: out of target, flagged
-        implausible, and of both those still open. Counts only: no resident."""
+        implausible, and the alerts still open. Counts only: no resident."""
         a = ALERTS.c
         query = (
             select(
@@ -196,7 +224,7 @@ class ReadingAlerts:
                 a.institution_id,
                 a.area_code,
                 func.count().filter(a.reason == OUT_OF_TARGET).label("out_of_target"),
-                func.count().filter(a.reason == IMPLAUSIBLE).label("flagged"),
+                func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0).label("flagged"),
                 func.count().filter(a.acknowledged_at.is_(None)).label("open_alerts"),
             )
             .where(a.area_code.startswith(area_code, autoescape=True), a.measured_on.between(first, last))
@@ -222,6 +250,7 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
         "unit": row["unit"],
         "target": row["target"],
         "measured_at": row["measured_at"].isoformat(),
+        "readings": row["readings"],
         "institution_id": row["institution_id"],
         "area_code": row["area_code"],
         "acknowledged_by": row["acknowledged_by"],
