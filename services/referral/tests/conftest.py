@@ -52,6 +52,29 @@ def golden(type_name: str) -> dict[str, Any]:
     return loaded
 
 
+HOSPITAL = "H3-4401"
+
+
+def appointment_event(type_name: str, referral: dict[str, Any], appointment_id: str, at: str, **data: Any) -> Delivery:
+    """A health-records appointment event, as referral's consumer receives it: a place in the
+    hospital's specialist source, for this referral's resident."""
+    message = golden(type_name)
+    fields = {
+        "appointment_id": appointment_id,
+        "resident_ref": referral["resident_ref"],
+        "doctor_id": f"{HOSPITAL}-D017",
+        "team_id": f"{HOSPITAL}-cardiology",
+        "institution_id": HOSPITAL,
+        "session_id": f"{HOSPITAL}/{HOSPITAL}-D017:2026-04-03T14:00:00+08:00",
+        "starts_at": "2026-04-03T14:20:00+08:00",
+        "ends_at": "2026-04-03T14:40:00+08:00",
+    }
+    envelope = Envelope.model_validate(
+        message | {"id": str(uuid.uuid4()), "time": at, "data": message["data"] | fields | data}
+    )
+    return Delivery(envelope, parse_event(envelope), topics.APPOINTMENTS.name)
+
+
 def contract_event(type_name: str, **data: Any) -> Delivery:
     """A signing event as the consumer receives it: the golden message with these fields."""
     message = golden(type_name)
@@ -95,6 +118,7 @@ class Api:
         staticmethod(contract_event),
         staticmethod(golden),
     )
+    appointment_event = staticmethod(appointment_event)
 
     def __init__(self, client: TestClient, mint: Callable[..., str], settings: ReferralSettings) -> None:
         self.client, self._mint = client, mint
@@ -173,6 +197,7 @@ class Desk:
         staticmethod(contract_event),
         staticmethod(golden),
     )
+    appointment_event = staticmethod(appointment_event)
 
     def __init__(self, store: EventStore, clock: Clock) -> None:
         self.store, self.clock, self.processor = store, clock, CommandProcessor(store)

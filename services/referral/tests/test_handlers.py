@@ -22,7 +22,6 @@ from referral.application.streams import RESIDENTS
 from referral.domain.errors import GreenChannelUnavailable, IllegalTransition, NotContracted, StepBeforePreviousStep
 from referral.domain.lifecycle import Appointment
 from shared.commands import CommandContext, CommandProcessor
-from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import Delivery
 from shared.testing.eventstore import InMemory, OnPostgres
 
@@ -36,24 +35,8 @@ def types(desk: Desk, stream_id: str) -> list[str]:
     return [e.type.rsplit(".", 2)[1] for e in desk.store.read(stream_id)]
 
 
-def appointment(desk: Desk, type_name: str, referral: dict[str, Any], appointment_id: str, **data: Any) -> Delivery:
-    """A health-records appointment event: a place in the hospital's specialist source."""
-    message = desk.golden(type_name)
-    fields = {
-        "appointment_id": appointment_id,
-        "resident_ref": referral["resident_ref"],
-        "doctor_id": f"{HOSPITAL}-D017",
-        "team_id": f"{HOSPITAL}-cardiology",
-        "institution_id": HOSPITAL,
-        "session_id": f"{HOSPITAL}/{HOSPITAL}-D017:2026-04-03T14:00:00+08:00",
-        "starts_at": "2026-04-03T14:20:00+08:00",
-        "ends_at": "2026-04-03T14:40:00+08:00",
-    }
-    at = data.pop("at")
-    envelope = Envelope.model_validate(
-        message | {"id": str(uuid.uuid4()), "time": at, "data": message["data"] | fields | data}
-    )
-    return Delivery(envelope, parse_event(envelope), topics.APPOINTMENTS.name)
+def appointment(desk: Any, type_name: str, referral: dict[str, Any], appointment_id: str, **data: Any) -> Delivery:
+    return desk.appointment_event(type_name, referral, appointment_id, data.pop("at"), **data)
 
 
 class ReferralHandlerTests:

@@ -25,24 +25,8 @@ HOSPITAL = "H3-4401"
 BOOKED_AT = "2026-04-01T09:05:00+08:00"
 
 
-def appointment(api: Api, type_name: str, referral: dict[str, Any], appointment_id: str, **data: Any) -> Delivery:
-    """A health-records appointment event, as the consumer receives it (a place in the hospital's source)."""
-    message = api.golden(type_name)
-    fields = {
-        "appointment_id": appointment_id,
-        "resident_ref": referral["resident_ref"],
-        "doctor_id": f"{HOSPITAL}-D017",
-        "team_id": f"{HOSPITAL}-cardiology",
-        "institution_id": HOSPITAL,
-        "session_id": f"{HOSPITAL}/{HOSPITAL}-D017:2026-04-03T14:00:00+08:00",
-        "starts_at": "2026-04-03T14:20:00+08:00",
-        "ends_at": "2026-04-03T14:40:00+08:00",
-    }
-    at = data.pop("at", BOOKED_AT)
-    envelope = Envelope.model_validate(
-        message | {"id": str(uuid.uuid4()), "time": at, "data": message["data"] | fields | data}
-    )
-    return Delivery(envelope, parse_event(envelope), topics.APPOINTMENTS.name)
+def appointment(api: Any, type_name: str, referral: dict[str, Any], appointment_id: str, **data: Any) -> Delivery:
+    return api.appointment_event(type_name, referral, appointment_id, data.pop("at", BOOKED_AT), **data)
 
 
 def booked(api: Api, referral: dict[str, Any], appointment_id: str, **data: Any) -> Delivery:
