@@ -2,7 +2,7 @@
 
 The live view, the series, the drill-down and every publication go through here, so a figure
 on screen and a published one come from the same counts: the cases added up per team (or
-area) and key populations, kept current as facts arrive (`adapters/cases_projection.py`).
+area) and key populations, kept current as facts arrive (`adapters/projections/cases.py`).
 """
 
 from __future__ import annotations
