@@ -30,6 +30,8 @@ Act = Callable[[], Awaitable[object]]
 # resident-serial order, one after the other, who gets the place is the seed's doing, not the
 # order the platform's answers happen to come in. Townships still run side by side.
 Queue = int | str
+# Fewer acts than this run one after the other: reading the teams first would cost as much.
+SIDE_BY_SIDE_FROM = 3
 
 
 class Places:
@@ -45,7 +47,7 @@ class Places:
         return [a for its, own in zip(townships.values(), roomy, strict=True) for a in (own or its)]
 
     async def _roomy(self, acts: list[tuple[Queue, Act]], d: date) -> list[tuple[Queue, Act]] | None:
-        """The acts in queues of their residents, or None: their order may matter (or only one)."""
+        """The acts in queues of their residents, or None: their order may matter (or they are few)."""
         wanted: Counter[str] = Counter()
         serials = []
         for _, act in acts:
@@ -53,7 +55,7 @@ class Places:
                 return None
             wanted.update(places)
             serials.append(act.args[0].serial)
-        if len(acts) < 2 or len(set(serials)) < len(serials):  # a resident's two acts: one after the other
+        if len(acts) < SIDE_BY_SIDE_FROM or len(set(serials)) < len(serials):  # a resident's two: in turn
             return None
         if wanted and not await self._room_for(wanted, d):
             return None

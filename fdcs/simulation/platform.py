@@ -51,7 +51,9 @@ class Platform:
         self.claims = claims
         self._tokens: dict[tuple[tuple[str, str], ...], str] = {}
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        self._http = httpx.AsyncClient(timeout=60, limits=limits)
+        # A pool per service: httpcore looks at every pooled connection on each request (a system
+        # call for each): with one pool for all five services, that was a fifth of the client's time.
+        self._http = {s: httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for s, url in urls.items()}
         self.requests = 0  # calls made, each once however often it was tried
         self.retries = 0  # tries again of a call the platform was too busy for (not the same each run)
 
@@ -85,9 +87,7 @@ class Platform:
             if attempt:
                 self.retries += 1
             try:
-                answer = await self._http.request(
-                    method, self._urls[service] + path, json=body, headers=headers, params=params
-                )
+                answer = await self._http[service].request(method, path, json=body, headers=headers, params=params)
             except httpx.TransportError:
                 answer = None
             if answer is not None and answer.status_code not in RETRIED and not _race_lost(answer):
@@ -112,7 +112,8 @@ class Platform:
         return headers
 
     async def close(self) -> None:
-        await self._http.aclose()
+        for client in self._http.values():
+            await client.aclose()
         if self.claims is not None:
             self.claims.close()
 
