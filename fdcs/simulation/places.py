@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fdcs.simulation import people
 from fdcs.simulation.acts import at
+from fdcs.simulation.platform import Refused
 
 if TYPE_CHECKING:
     from fdcs.simulation.devices import Devices
@@ -83,11 +84,14 @@ class Places:
     async def _room_for(self, wanted: Counter[str], d: date) -> bool:
         """Whether each team and doctor has at least the places wanted of it free, as signing says."""
         teams = sorted(place for place in wanted if place in self.year.teams)
-        read = await asyncio.gather(
-            *(self.year.platform.call("signing", "GET", f"/teams/{t}", people.ADMIN, at(d, 8)) for t in teams)
-        )
+        calls = (self.year.platform.call("signing", "GET", f"/teams/{t}", people.ADMIN, at(d, 8)) for t in teams)
+        read = await asyncio.gather(*calls, return_exceptions=True)
+        if any(isinstance(team, Refused) for team in read):  # not known there: one after the other, as ever
+            return False
         free: dict[str, int] = {}
         for team in read:
+            if isinstance(team, BaseException):
+                raise team
             free[team["team_id"]] = team["resident_cap"] - team["places_taken"]
             for member in team["members"]:
                 if member.get("resident_cap") is not None and member.get("residents") is not None:
