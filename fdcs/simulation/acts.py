@@ -207,11 +207,15 @@ class Acts:
             outbox = await self.platform.call(service, "GET", "/health/outbox", people.ADMIN, None, again=True)
         raise RuntimeError(f"{service} did not publish its events to Kafka: is its relay running?")
 
-    async def sign(self, person: Resident, d: date) -> None:
-        life = self.lives[person.serial]
+    def teams_to_try(self, person: Resident) -> list[Team]:
+        """The township's teams in the order the resident tries them: from one drawn by serial."""
         teams = self.township_teams[person.township_code]
         first = self.rng("team", person.serial).randrange(len(teams))
-        for team in teams[first:] + teams[:first]:
+        return teams[first:] + teams[:first]
+
+    async def sign(self, person: Resident, d: date) -> None:
+        life = self.lives[person.serial]
+        for team in self.teams_to_try(person):
             doctor_id = team.doctors[person.serial % len(team.doctors)]
             tags = people.key_populations(person, d)
             body: dict[str, Any] = {

@@ -1,25 +1,17 @@
 """A county's year, day by day: each day's acts run concurrently, one resident's in order (and one
-township's that take or free a team's places)."""
+township's that take or free a team's places, unless its teams have room for all: places.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from functools import partial
+from functools import cached_property, partial
 
 from fdcs.simulation.care import Referral
 from fdcs.simulation.devices import Devices
+from fdcs.simulation.places import Act, Places, Queue
 from fdcs.simulation.population import Resident
-
-Act = Callable[[], Awaitable[object]]
-# Whose acts run one after the other: a resident's (by serial), or, for acts that take or free a
-# team's places (signing, leaving, switching, renewing), a township's (by its code). Those compete
-# for the last place of a full team, and a township's residents sign only with its teams: in
-# resident-serial order, one after the other, who gets the place is the seed's doing, not the
-# order the platform's answers happen to come in. Townships still run side by side.
-Queue = int | str
 
 
 class Year(Devices):
@@ -27,6 +19,10 @@ class Year(Devices):
     to 31 December of the year; the appraisal and the money are for the year itself."""
 
     _calendar: dict[int, list[tuple[str, Resident]]]
+
+    @cached_property
+    def places(self) -> Places:
+        return Places(self)
 
     @property
     def days(self) -> int:
@@ -39,14 +35,16 @@ class Year(Devices):
             await self.register_teams()
         await self.publish_schedules(n, concurrency)
         acts = self._acts_of(n, d)
-        await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # places first
+        places = [a for a in acts if a[0] in self.township_teams]
+        await self._run_all(await self.places.side_by_side(places, d), concurrency)  # places first
         await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
         agenda, done = self.state.agenda.get(str(n), []), 0
         while done < len(agenda):  # what today's acts booked for later today, too
             todo, done = agenda[done:], len(agenda)
             acts = [self._agenda_act(entry, d) for entry in sorted(todo, key=lambda e: self._person_of(e).serial)]
             await self._run_all([a for a in acts if a[0] not in self.township_teams], concurrency)
-            await self._run_all([a for a in acts if a[0] in self.township_teams], concurrency)  # renewals
+            places = [a for a in acts if a[0] in self.township_teams]
+            await self._run_all(await self.places.side_by_side(places, d), concurrency)  # renewals
         await self.daily_jobs(d)
 
     @staticmethod
@@ -109,7 +107,7 @@ class Year(Devices):
         if kind == "rate":
             return person.serial, lambda: self.rate(person, str(args[1]), d)
         if kind == "renew":  # after the resident's other acts of the day, in serial order by township
-            return person.township_code, lambda: self.renew(person, str(args[1]), d)
+            return person.township_code, partial(self.renew, person, str(args[1]), d)
         referral = Referral(str(args[0]), person.serial, str(args[3]), str(args[4]), int(args[5]))  # type: ignore[call-overload]
         return person.serial, partial(self.referral_step, referral, str(args[1]), d)
 
