@@ -10,8 +10,6 @@ which the services require before they let it set its time.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -28,10 +26,6 @@ RETRIED = {502, 503, 504}
 RACE_LOST = "/problems/concurrent-update"
 # Whose token vouches for a device's simulated time: a resident of nobody, so it can do nothing else.
 CLOCK: dict[str, str | None] = {"sub": "sim-clock", "role": "resident"}
-# httpcore imports sniffio several times a request to learn the async library; without it installed
-# (httpx no longer needs it) each failed import searched sys.path again: a tenth of the client's time.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # None: "not there", at once
 
 
 class Refused(Exception):
