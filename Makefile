@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit bench bench-scale token contracts clean
+.PHONY: help run test lint unit bench bench-scale bench-simulation token contracts clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ bench: $(READY) ## durable signing commands/s over HTTP against raw PostgreSQL i
 
 bench-scale: $(READY) ## the appraisal of a city through Kafka, 1 and 2 workers (RESIDENTS=1000000; hours)
 	$(PY) bench/appraisal_scale.py --residents $(or $(RESIDENTS),1000000)
+
+bench-simulation: $(READY) ## the main job's requests/s: a county's year through the APIs (RESIDENTS=2000)
+	$(PY) bench/simulation.py --residents $(or $(RESIDENTS),2000)
 
 token: $(READY) ## a development token: make token ROLE=admin (or ARGS="--role family_doctor --team T1")
 	@$(PY) -m fdcs token $(if $(ARGS),$(ARGS),--role $(or $(ROLE),admin))

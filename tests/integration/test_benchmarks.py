@@ -45,6 +45,7 @@ TINY = {
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
+    "simulation.py": ["--residents", "12", "--concurrency", "4"],
 }
 
 
