@@ -39,20 +39,25 @@ def lives(draw: st.DrawFn) -> tuple[Rows, list[datetime]]:
 def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
     case: tuple[Rows, list[datetime]], rng: Random
 ) -> None:
-    """Most facts arrive in the order they became known (`in_turn`); some are applied after
-    facts known later than they were (`late`)."""
+    """Most facts arrive in the order they became known (`in_turn`, several instants at once
+    as in a batch); some are applied after facts known later than they were (`late`)."""
     rows, moments = case
     instants = sorted(set(rows.known_at))
     applied = sorted(instants, key=lambda at: (at + timedelta(days=rng.choice((0, 0, 0, 50))), at))
     changes: dict[tuple[str, str], Net] = {}
-    for k, since in enumerate(applied):
-        seen = set(applied[: k + 1])
-        after = _history(rows, seen)
+    k = 0
+    while k < len(applied):
+        since = applied[k]
         if max(applied[:k], default=since) <= since:
-            found = in_turn(CATALOGUE, ZONE, after, [since])
+            n = 1  # several instants in turn at once, as a batch brings them
+            while k + n < len(applied) and applied[k + n] > applied[k + n - 1] and rng.random() < 0.5:
+                n += 1
+            found = in_turn(CATALOGUE, ZONE, _history(rows, set(applied[: k + n])), applied[k : k + n])
         else:
-            found = late(CATALOGUE, ZONE, _history(rows, seen - {since}), after, since)
+            n, seen = 1, set(applied[: k + 1])
+            found = late(CATALOGUE, ZONE, _history(rows, seen - {since}), _history(rows, seen), since)
         add(changes, found)
+        k += n
     for version, period in _appraised_periods():
         for as_of in moments:
             oracle = appraise(version, rows.history().as_of(as_of), Window(period, as_of, ZONE))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TypeVar
 
-from appraisal.domain.ahead import Ahead
+from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion, Indicator
 from appraisal.domain.errors import NoCatalogueInForce
 from appraisal.domain.facts import AppointmentStep, Facts
@@ -26,7 +26,7 @@ from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.indicators.residents import contract_years
 from appraisal.domain.known import ResidentHistory
 from appraisal.domain.periods import Period, periods_of
-from appraisal.domain.steps import Net, changed, held, net
+from appraisal.domain.steps import Net, changed, from_since, held, net, own_steps
 from appraisal.domain.trajectory import segments
 
 
@@ -125,13 +125,24 @@ Changes = dict[tuple[str, str], Net]
 def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, instants: Sequence[datetime]) -> Changes:
     """`instants`: when the new facts were known, in order; every other fact of `history` known before the first."""
     found: Changes = {}
+    stated: dict[tuple[str, str], list[Step]] = {}  # per pair, the steps over the last facts
+    last: Facts | None = None
+    years = sorted(history.years(zone))
     for since in instants:
         before, now = history.as_of(since - _TICK), history.as_of(since)
-        for version, period, chosen in _reached(catalogue, zone, history, reach(before, now, zone)):
+        if before != last:  # else no other fact was known between: steps stated over them hold from `since` on,
+            stated = {}  # and a pair the last instant's facts did not reach has the same steps as before them
+        for version, period, chosen in _reached(catalogue, years, reach(before, now, zone)):
             ahead = Ahead(period, zone, since)
             for i in chosen:
-                if change := changed(version, i, before, now, ahead):
-                    _add(found, (period.code, i.id), change)
+                key = (period.code, i.id)
+                old = from_since(stated[key], since) if key in stated else before
+                change, steps = changed(version, i, old, now, ahead)
+                if change:
+                    _add(found, key, change)
+                if own_steps(i):
+                    stated[key] = steps
+        last = now
     return found
 
 
@@ -141,7 +152,7 @@ def late(
     """`before`: the resident's facts without the new ones; `after`: with them, the earliest known at `since`."""
     changes: Changes = {}
     new = reach(before.as_of(_EVER), after.as_of(_EVER), zone)
-    for version, period, chosen in _reached(catalogue, zone, after, new):
+    for version, period, chosen in _reached(catalogue, sorted(after.years(zone)), new):
         old_ones = segments(version, period, zone, before, since, chosen)
         new_ones = segments(version, period, zone, after, since, chosen)
         for i in chosen:
@@ -161,9 +172,10 @@ def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
 
 
 def _reached(
-    catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, new: Reach
+    catalogue: Catalogue, years: Sequence[int], new: Reach
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
-    for year in sorted(history.years(zone)):
+    """`years`: those the resident's facts name a day of (`ResidentHistory.years`), in order."""
+    for year in years:
         for period in periods_of(year):
             _, days, year_ends = new.within(period)
             if not (days or year_ends):

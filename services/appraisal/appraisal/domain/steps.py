@@ -69,11 +69,29 @@ def net(steps: Iterable[Step], sign: int = 1, into: Net | None = None) -> Net:
     return {key: sums for key, sums in found.items() if sums != (0, 0)}
 
 
-def changed(version: CatalogueVersion, indicator: Indicator, before: Facts, after: Facts, ahead: Ahead) -> Net:
-    """What the facts known at `since` change from then on: the steps with them less the steps before."""
-    old = steps_of(version, indicator, before, ahead) if _any(before) else []  # a new resident: nothing before
+def changed(
+    version: CatalogueVersion, indicator: Indicator, before: Facts | list[Step], after: Facts, ahead: Ahead
+) -> tuple[Net, list[Step]]:
+    """What the facts known at `since` change from then on: the steps with them less the steps
+    before (`before`: the facts before them, or their steps already stated from `since` on); and
+    the steps with them, which the next instant's facts before are."""
+    if isinstance(before, Facts):
+        before = steps_of(version, indicator, before, ahead) if _any(before) else []  # a new resident: nothing before
     new = steps_of(version, indicator, after, ahead)
-    return {} if old == new else net(old, -1, net(new))  # most new facts change most indicators not at all
+    return ({} if before == new else net(before, -1, net(new))), new  # most new facts change most indicators not at all
+
+
+def from_since(steps: list[Step], since: datetime) -> list[Step]:
+    """A method's own steps, stated from an earlier as-of, from `since` on: the same steps with
+    each earlier as-of moved to `since`. Over the same facts its steps turn only on the days
+    the window sees (`Ahead.sees`), so these add up to the steps stated from `since`
+    (a case ended by then is counted and taken back at `since`, which `net` leaves out)."""
+    return [(since, *rest) if at < since else (at, *rest) for at, *rest in steps]  # type: ignore[misc]
+
+
+def own_steps(indicator: Indicator) -> bool:
+    """Whether the method states its own steps (the others' come from asking it at its turns)."""
+    return METHODS[indicator.method].steps is not None
 
 
 def _any(facts: Facts) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ARRAY, Connection, Table, Text, all_, any_, bindparam
 
 from appraisal.adapters.projections import fact_reads as reads
 from appraisal.adapters.projections.facts_tables import (
@@ -31,14 +31,14 @@ def histories(conn: Connection, refs: Collection[str], without: Collection[str] 
     `without`: the ids of events whose facts to leave out (a batch's own, to see the facts before it)."""
 
     def of(t: Table) -> Any:
-        found = t.c.resident_ref.in_(list(refs))
-        return found & t.c.event_id.notin_(list(without)) if without else found
+        found = t.c.resident_ref == any_(_texts(refs))
+        return found & (t.c.event_id != all_(_texts(without))) if without else found
 
     contracts = reads.contracts(conn, EVER, "", of(CONTRACT_STARTS))
     whose = {c.contract_id: c.resident_ref for _, c in contracts}
-    ended: Any = CONTRACT_ENDS.c.contract_id.in_(list(whose))
+    ended: Any = CONTRACT_ENDS.c.contract_id == any_(_texts(whose))
     if without:
-        ended &= CONTRACT_ENDS.c.event_id.notin_(list(without))
+        ended &= CONTRACT_ENDS.c.event_id != all_(_texts(without))
     endings = reads.endings(conn, EVER, whose.keys(), ended)
     kinds = (
         _by_resident(contracts, lambda c: c.resident_ref),
@@ -51,6 +51,12 @@ def histories(conn: Connection, refs: Collection[str], without: Collection[str] 
         _by_resident(reads.readings(conn, EVER, "", of(READINGS)), lambda r: r.resident_ref),
     )
     return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
+
+
+def _texts(values: Collection[str]) -> Any:
+    """One array parameter, not one parameter a value: the statement's text stays the same
+    whatever the batch, so the driver need not parse it again for each."""
+    return bindparam(None, list(values), type_=ARRAY(Text))
 
 
 def _by_resident(rows: list[Known[Any]], resident: Any) -> dict[str, list[Known[Any]]]:

@@ -31,9 +31,10 @@ class Attended:
 
 def booked_visits(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Visits under contract in the period, and whether each was an attended appointment."""
-    attended = _attended(seen)
+    visits = _contracted_visits(seen)
+    attended = _attended(seen) if visits else {}  # most residents' new facts: no visit of theirs in the period
     cases = []
-    for v in _contracted_visits(seen):
+    for v in visits:
         args = (v.where, v.resident_ref, v.visit_id)
         a = attended.get((v.resident_ref, v.where.team_id, seen.window.day(v.occurred_at)))
         if a is None:
@@ -45,9 +46,10 @@ def booked_visits(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 def waiting_days(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each booked visit under contract in the period: the days from booking to the slot (a mean)."""
-    attended, window = _attended(seen), seen.window
+    visits, window = _contracted_visits(seen), seen.window
+    attended = _attended(seen) if visits else {}
     cases = []
-    for v in _contracted_visits(seen):
+    for v in visits:
         a = attended.get((v.resident_ref, v.where.team_id, window.day(v.occurred_at)))
         if a is None:
             continue  # walked in: no wait to count

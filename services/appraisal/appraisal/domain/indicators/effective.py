@@ -112,6 +112,7 @@ def _years_ending(facts: Facts, ahead: Ahead) -> list[tuple[ContractFact, date, 
     years = [
         (c, first, last)
         for c in facts.contracts
+        if c.starts_on <= period.last and c.ends_on >= period.first  # its years' last days are in its term
         for first, last in contract_years(c)
         if period.first <= last <= period.last and not _cut_short(c, last)
     ]
