@@ -86,7 +86,7 @@ def from_since(steps: list[Step], since: datetime) -> list[Step]:
     each earlier as-of moved to `since`. Over the same facts its steps turn only on the days
     the window sees (`Ahead.sees`), so these add up to the steps stated from `since`
     (a case ended by then is counted and taken back at `since`, which `net` leaves out)."""
-    return [(since, *rest) if at < since else (at, *rest) for at, *rest in steps]  # type: ignore[misc]
+    return [(max(at, since), where, tags, n, d) for at, where, tags, n, d in steps]
 
 
 def own_steps(indicator: Indicator) -> bool:
