@@ -1,4 +1,4 @@
-"""Read models: own-log followers and partner feeds."""
+"""Read models: own-log followers, partner feeds and batches copied in."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent, open_store
 from shared.messaging import Message
 from shared.readmodels import LogFollower, PartnerFeed, Positions, open_engine
+from shared.readmodels.arriving import Arriving
 
 
 @pytest.fixture
@@ -86,3 +87,26 @@ def test_a_partner_reads_only_its_own_feed_and_resumes_without_gap_or_duplicate(
     assert read == [json.loads(m.value)["id"] for m in mine]
     assert done == {"items": [], "next_after": rest["next_after"]}
     assert len(other["items"]) == 2
+
+
+def test_rows_copied_in_are_merged_and_gone_at_commit_and_a_rollback_does_not_lose_the_table(
+    backends: tuple[str, str], schema: str
+) -> None:
+    engine = open_engine(backends[1], schema, METADATA, pool_size=1)  # one connection: each batch reuses it
+    arriving = Arriving.like(COUNTS)
+    merge = insert(COUNTS).from_select(arriving.names, select(*arriving.table.c))
+    merge = merge.on_conflict_do_update(index_elements=["stream"], set_={"n": COUNTS.c.n + merge.excluded.n})
+
+    def batch(rows: list[tuple[str, int]], fail: bool = False) -> None:
+        with engine.begin() as conn:
+            arriving.copy_in(conn, rows)
+            conn.execute(merge)
+            if fail:
+                raise RuntimeError("the batch fails after its table was created")
+
+    with pytest.raises(RuntimeError):
+        batch([("a", 1)], fail=True)  # its connection's first batch: the table's creation is undone
+    batch([("a", 1), ("b", 2)])
+    batch([("a", 5)])  # the previous batch's rows are gone with its commit
+
+    assert counts(engine) == {"a": 6, "b": 2}

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-import psycopg
-from sqlalchemy import ARRAY, Connection, Table, bindparam, column, delete, func, select, table, text
+from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases_reads import lock_totals
@@ -24,6 +23,7 @@ from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_
 from appraisal.adapters.projections.resident_reads import histories
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
+from shared.readmodels.arriving import Arriving
 
 Rows = Mapping[Table, list[dict[str, Any]]]
 ChangeKey = tuple[str, str, str, str, str, str, str, datetime]
@@ -101,9 +101,9 @@ def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:
 
 NAMES = ("city", "period", "indicator_id", "team_id", "institution_id", "area_code", "key_populations", "instant",
          "d_numerator", "d_denominator")  # fmt: skip
-ARRIVING = table("case_changes_arriving", *(column(name) for name in NAMES))
-"""A batch's changes, copied in before they are added to `case_changes` in one statement:
-COPY carries thousands of rows for less than binding them as parameters costs the client."""
+ARRIVING = Arriving("case_changes_arriving", [*((name, "text") for name in NAMES[:7]), ("instant", "timestamptz"),
+                                              ("d_numerator", "bigint"), ("d_denominator", "bigint")])  # fmt: skip
+"""A batch's changes, copied in before they are added to `case_changes` in one statement."""
 
 
 def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
@@ -114,29 +114,15 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
         for _city, period, *_, instant, _n, _d in rows:
             earliest[period] = min(instant, earliest.get(period, instant))
         lock_totals(conn, earliest)
-        _copy_in(conn, rows)
+        ARRIVING.copy_in(conn, rows)
         t = CASE_CHANGES
-        statement = insert(t).from_select(NAMES, select(*(ARRIVING.c[name] for name in NAMES)))
+        statement = insert(t).from_select(NAMES, select(*(ARRIVING.table.c[name] for name in NAMES)))
         added_up = {
             "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
             "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
         }
         conn.execute(statement.on_conflict_do_update(index_elements=NAMES[:8], set_=added_up))
         _forget_totals(conn, earliest)
-
-
-def _copy_in(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    if not conn.info.get(ARRIVING.name):  # once per database connection: a temporary table lives as long
-        types = ["text"] * 7 + ["timestamptz", "bigint", "bigint"]
-        columns = ", ".join(f"{name} {kind}" for name, kind in zip(NAMES, types, strict=True))
-        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ARRIVING.name} ({columns}) ON COMMIT DELETE ROWS")
-        conn.info[ARRIVING.name] = True
-    driver = conn.connection.driver_connection  # psycopg's own, for COPY
-    if not isinstance(driver, psycopg.Connection):
-        raise TypeError("COPY needs a psycopg connection")
-    with driver.cursor().copy(f"COPY {ARRIVING.name} ({', '.join(NAMES)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:

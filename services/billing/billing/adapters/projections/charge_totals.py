@@ -1,78 +1,113 @@
 """The settlement view's charges, stored with their sums per period, payer, bureau,
 institution and area kept in the same transaction, so no read ever sums charges.
 
-A batch of charges is stored in three statements whatever its size: the sums of the charges it
-replaces leave (a charge published again with other figures: rare, but the view must stay
-exact), the batch is inserted, and its sums are added. A contract counts once per group: it
-adds one only if no charge of the group outside the batch names it (and leaves likewise),
-which the index on `contract_id` answers without reading the group.
+A batch of charges is copied into a temporary table, then stored in two statements whatever
+its size: the charges it replaces leave with their sums (a charge published again with other
+figures: rare, but the view must stay exact), and the batch is inserted as its sums are added.
+A contract counts once per group: it adds one only if no charge of the group outside the batch
+names it (and leaves likewise), which the index on `contract_id` answers without reading the
+group. Each statement reads the table as it was before it: the sums see exactly the charges
+that stay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, all_, any_, case, delete, exists, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Select,
+    String,
+    any_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import CTE, TableClause
 
 from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES
+from shared.contracts.billing import ContractCharged
+from shared.readmodels.arriving import Arriving
 
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
 SUMS = ("charges", "due_fen", "adjustments_fen", "contracts_charged")
+ARRIVING = Arriving.like(CHARGES)
+Row = tuple[Any, ...]
+"""A charge's values in the order of `view_charges`' columns."""
+
+_values = attrgetter(*ARRIVING.names)
 
 
-def book(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store the charges (the last of each id wins) and move the totals by the difference."""
-    latest = list({row["charge_id"]: row for row in rows}.values())
-    if not latest:
+def row_of(event: ContractCharged) -> Row:
+    """The event's values, read as they are: the event was validated as it was parsed."""
+    return _values(event)
+
+
+def book(conn: Connection, rows: Sequence[Row]) -> None:
+    """Store the charges (each id once: the caller keeps the last) and move the totals by the difference."""
+    if not rows:
         return
-    ids = [row["charge_id"] for row in latest]
-    replaced = list(conn.execute(select(CHARGES.c.charge_id).where(CHARGES.c.charge_id.in_(ids))).scalars())
-    if replaced:
-        _add(conn, replaced, -1)
-        conn.execute(delete(CHARGES).where(CHARGES.c.charge_id.in_(replaced)))
-    conn.execute(insert(CHARGES), latest)
-    _add(conn, ids, 1)
+    ARRIVING.copy_in(conn, rows)
+    conn.execute(REPLACED_LEAVE, {"ids": [row[0] for row in rows]})
+    conn.execute(BATCH_STORED)
 
 
-def _add(conn: Connection, ids: list[str], sign: int) -> None:
-    """Add (or, with -1, take away) the sums of the stored charges `ids` to their groups' totals."""
-    statement = insert(CHARGE_TOTALS).from_select([*GROUP, *SUMS], _sums(ids, sign))
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(GROUP), set_={s: CHARGE_TOTALS.c[s] + statement.excluded[s] for s in SUMS}
-        )
+def _statements() -> tuple[postgresql.Insert, postgresql.Insert]:
+    """The same two for every batch: built once."""
+    arriving = ARRIVING.table
+    # The ids as an array: a join with the temporary table (no statistics) was planned badly on a large view.
+    ids = bindparam("ids", type_=ARRAY(String))
+    gone = delete(CHARGES).where(CHARGES.c.charge_id == any_(ids)).returning(*CHARGES.c).cte("gone")
+    stored = insert(CHARGES).from_select(ARRIVING.names, select(*arriving.c)).cte("stored")
+    return _add(_sums(gone, -1, leaving=gone)), _add(_sums(arriving, 1)).add_cte(stored)
+
+
+def _add(sums: Select[Any]) -> postgresql.Insert:
+    """Add the sums (negative: take them away) to their groups' totals."""
+    statement = postgresql.insert(CHARGE_TOTALS).from_select([*GROUP, *SUMS], sums)
+    return statement.on_conflict_do_update(
+        index_elements=list(GROUP), set_={s: CHARGE_TOTALS.c[s] + statement.excluded[s] for s in SUMS}
     )
 
 
-def _sums(ids: list[str], sign: int) -> Select[Any]:
-    mine, other = CHARGES.alias("mine"), CHARGES.alias("other")
-    batch = literal(ids, ARRAY(String))  # one array parameter: one statement for any batch
-    same_group = [other.c[g] == mine.c[g] for g in GROUP if g != "bureau_id"]
+def _sums(charges: TableClause | CTE, sign: int, leaving: CTE | None = None) -> Select[Any]:
+    """The sums per group of `charges`; a contract is new to its group if no stored charge
+    of the group names it but those `leaving`."""
+    mine, other = charges.c, CHARGES.alias("other")
+    same_group = [other.c[g] == mine[g] for g in GROUP if g != "bureau_id"]
+    staying = [other.c.charge_id.not_in(select(leaving.c.charge_id))] if leaving is not None else []
     elsewhere = exists().where(
-        other.c.contract_id == mine.c.contract_id,
-        other.c.bureau_id.is_not_distinct_from(mine.c.bureau_id),
-        other.c.charge_id != all_(batch),
+        other.c.contract_id == mine.contract_id,
+        other.c.bureau_id.is_not_distinct_from(mine.bureau_id),
         *same_group,
+        *staying,
     )
-    late = mine.c.reason == "late_adjustment"
-    charges = (
-        select(
-            *(mine.c[g] for g in GROUP if g != "bureau_id"),
-            func.coalesce(mine.c.bureau_id, "").label("bureau_id"),
-            case((late, 0), else_=mine.c.amount_fen).label("due_fen"),
-            case((late, mine.c.amount_fen), else_=0).label("adjustments_fen"),
-            case((elsewhere, None), else_=mine.c.contract_id).label("new_contract"),
-        )
-        .where(mine.c.charge_id == any_(batch))
-        .subquery()
-    )
-    keys = [charges.c[g] for g in GROUP]
+    late = mine.reason == "late_adjustment"
+    each = select(
+        *(mine[g] for g in GROUP if g != "bureau_id"),
+        func.coalesce(mine.bureau_id, "").label("bureau_id"),
+        case((late, 0), else_=mine.amount_fen).label("due_fen"),
+        case((late, mine.amount_fen), else_=0).label("adjustments_fen"),
+        case((elsewhere, None), else_=mine.contract_id).label("new_contract"),
+    ).subquery()
+    keys = [each.c[g] for g in GROUP]
     return select(
         *keys,
         (literal(sign) * func.count()).label("charges"),
-        (literal(sign) * func.sum(charges.c.due_fen)).label("due_fen"),
-        (literal(sign) * func.sum(charges.c.adjustments_fen)).label("adjustments_fen"),
-        (literal(sign) * func.count(func.distinct(charges.c.new_contract))).label("contracts_charged"),
+        (literal(sign) * func.sum(each.c.due_fen)).label("due_fen"),
+        (literal(sign) * func.sum(each.c.adjustments_fen)).label("adjustments_fen"),
+        (literal(sign) * func.count(func.distinct(each.c.new_contract))).label("contracts_charged"),
     ).group_by(*keys)
+
+
+REPLACED_LEAVE, BATCH_STORED = _statements()
+"""The charges the batch replaces leave, with their sums; then the batch is stored, its sums added."""

@@ -11,10 +11,12 @@ log through the same `to_public`) gives the same figures.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Table, delete
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, Engine, String, Table, any_, delete, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 
 from billing.adapters.projections import charge_totals
 from billing.adapters.projections.tables import APPLIED, RELEASES, SETTLEMENTS, VIEW_TABLES
@@ -24,8 +26,14 @@ from shared.contracts import Envelope, parse_event, topics
 from shared.contracts.billing import ContractCharged, FeeSettled, SettlementReversed, WithheldReleased
 from shared.eventstore import EventStore
 from shared.messaging import Delivery
+from shared.readmodels.arriving import Arriving
 
 READER = "settlement-view"
+SETTLING = Arriving.like(SETTLEMENTS)
+RELEASING = Arriving.like(RELEASES, [*(c.name for c in RELEASES.c if c.name != "period"), "period"])
+# An event's values as they are (it was validated as it was parsed); a release's period is the view's.
+_settlement_row, _release_values = attrgetter(*SETTLING.names), attrgetter(*RELEASING.names[:-1])
+Row = tuple[Any, ...]
 
 
 class SettlementView:
@@ -33,28 +41,34 @@ class SettlementView:
         self.engine, self._calendar, self._zone = engine, calendar, zone
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
+        """The batch's last word on each charge, settlement and release, stored a table at a
+        time: what applying its events one by one would leave."""
         with self.engine.begin() as conn:
             fresh = APPLIED.claim(conn, READER, [d.envelope.id for d in deliveries])
-            charged: list[dict[str, object]] = []  # stored together: charges touch no other table
+            charged: dict[str, Row] = {}
+            settled: dict[str, Row | None] = {}  # None: reversed (the view shows what stands)
+            released: dict[str, Row] = {}
             for d in deliveries:
                 if d.envelope.id not in fresh:
                     continue
                 fresh.discard(d.envelope.id)  # the same event twice in one batch
-                if isinstance(d.event, ContractCharged):
-                    charged.append(d.event.model_dump(exclude={"charged_at"}))
-                else:
-                    self._apply_one(conn, d.event)
-            charge_totals.book(conn, charged)
+                match d.event:
+                    case ContractCharged() as event:
+                        charged[event.charge_id] = charge_totals.row_of(event)
+                    case FeeSettled() as event:
+                        settled[event.settlement_id] = _settlement_row(event)
+                    case SettlementReversed(reverses_settlement_id=undone):
+                        settled[undone] = None
+                    case WithheldReleased() as event:
+                        released[event.release_id] = self._release(event)
+            charge_totals.book(conn, list(charged.values()))
+            _settle(conn, settled)
+            _store(conn, RELEASING, STORE_RELEASES, list(released.values()))
 
-    def _apply_one(self, conn: Connection, event: object) -> None:
-        match event:
-            case FeeSettled():
-                _upsert(conn, SETTLEMENTS, "settlement_id", event.model_dump(exclude={"settled_at"}))
-            case SettlementReversed(reverses_settlement_id=undone):  # the view shows what stands
-                conn.execute(delete(SETTLEMENTS).where(SETTLEMENTS.c.settlement_id == undone))
-            case WithheldReleased(released_at=at):
-                period = self._calendar.period_of(at.astimezone(self._zone).date())
-                _upsert(conn, RELEASES, "release_id", event.model_dump() | {"period": period})
+    def _release(self, event: WithheldReleased) -> Row:
+        """Its row, with the settlement period it was released in."""
+        period = self._calendar.period_of(event.released_at.astimezone(self._zone).date())
+        return (*_release_values(event), period)
 
     def rebuild(self, deliveries: Iterable[Delivery], batch: int = 500) -> None:
         """Empty the view and apply the whole stream again."""
@@ -71,9 +85,28 @@ class SettlementView:
         self.apply(chunk)
 
 
-def _upsert(conn: Connection, table: Table, key: str, row: dict[str, object]) -> None:
-    statement = insert(table).values(row)
-    conn.execute(statement.on_conflict_do_update(index_elements=[key], set_={k: v for k, v in row.items() if k != key}))
+def _settle(conn: Connection, settled: dict[str, Row | None]) -> None:
+    undone = [key for key, row in settled.items() if row is None]
+    if undone:
+        conn.execute(delete(SETTLEMENTS).where(SETTLEMENTS.c.settlement_id == any_(literal(undone, ARRAY(String)))))
+    _store(conn, SETTLING, STORE_SETTLEMENTS, [row for row in settled.values() if row is not None])
+
+
+def _store(conn: Connection, arriving: Arriving, upsert: Insert, rows: list[Row]) -> None:
+    if rows:
+        arriving.copy_in(conn, rows)
+        conn.execute(upsert)
+
+
+def _upsert(arriving: Arriving, table: Table, key: str) -> Insert:
+    """Insert the rows copied in, each replacing the stored row of its key."""
+    statement = insert(table).from_select(arriving.names, select(*arriving.table.c))
+    changed = {n: statement.excluded[n] for n in arriving.names if n != key}
+    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
+
+
+STORE_SETTLEMENTS = _upsert(SETTLING, SETTLEMENTS, "settlement_id")
+STORE_RELEASES = _upsert(RELEASING, RELEASES, "release_id")
 
 
 def replay(store: EventStore, page: int = 1000) -> Iterable[Delivery]:

@@ -1,0 +1,58 @@
+"""A batch's rows copied into a temporary table, to be merged into a read model in one statement.
+
+COPY carries thousands of rows for less than binding them as parameters costs the client. The
+table is created once per database connection (a temporary table lives as long as it) and
+empties itself at each commit. A rollback undoes its creation too, so the connection forgets
+it then and the next batch creates it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Engine, Table, TableClause, column, event, table
+from sqlalchemy.types import TypeEngine
+
+CREATED = "arriving_tables"
+"""The key, in a database connection's `info`, of the temporary tables it has created."""
+
+
+class Arriving:
+    """A temporary table `name` of `columns` (name, SQL type); `table` names it in statements."""
+
+    def __init__(self, name: str, columns: Sequence[tuple[str, str | TypeEngine[Any]]]) -> None:
+        self.name, self.names, self._columns = name, tuple(n for n, _ in columns), columns
+        self.table: TableClause = table(name, *(column(n) for n in self.names))
+
+    @classmethod
+    def like(cls, source: Table, names: Sequence[str] | None = None) -> Arriving:
+        """`source`'s columns (or those `names`, in that order), with its types: `arriving_<source>`."""
+        return cls(f"arriving_{source.name}", [(n, source.c[n].type) for n in names or source.c.keys()])
+
+    def copy_in(self, conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+        """Copy the rows (values in the order of `names`) in, in the caller's transaction."""
+        created: set[str] = conn.info.setdefault(CREATED, set())
+        if self.name not in created:
+            kinds = (k if isinstance(k, str) else k.compile(conn.dialect) for _, k in self._columns)
+            declared = ", ".join(f"{n} {kind}" for n, kind in zip(self.names, kinds, strict=True))
+            conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.name} ({declared}) ON COMMIT DELETE ROWS")
+            created.add(self.name)
+        driver = conn.connection.driver_connection  # psycopg's own, for COPY
+        if not isinstance(driver, psycopg.Connection):
+            raise TypeError("COPY needs a psycopg connection")
+        with driver.cursor().copy(f"COPY {self.name} ({', '.join(self.names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget(conn: Connection) -> None:
+    if not conn.closed and not conn.invalidated:
+        conn.info.pop(CREATED, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_in_savepoint(conn: Connection, name: str, context: object) -> None:
+    _forget(conn)
