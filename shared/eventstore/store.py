@@ -17,7 +17,6 @@ synchronous path, run from a thread beside the HTTP server, was the bottleneck.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -26,9 +25,7 @@ from typing import Any, Protocol
 
 import psycopg
 from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
-from eventsourcing.postgres import PostgresProcessRecorder
 
-from shared.eventstore.appends import Appends
 from shared.eventstore.records import NewEvent, RecordedEvent
 from shared.eventstore.sealing import Sealer
 
@@ -83,10 +80,6 @@ class EventStore(Protocol):
 
     def exclusive(self, name: str) -> AbstractContextManager[Callable[[], bool]]:
         """Be the only holder of `name` for this store; yields whether it is still held."""
-
-    def appends(self) -> threading.Event | None:
-        """A reader's own signal, set at each append's commit (`shared/eventstore/appends.py`);
-        None: nothing tells, ask the log on a timer."""
 
     async def close_batch_path(self) -> None: ...
 
@@ -161,9 +154,6 @@ class RecorderStore:
     def track(self, reader: str, position: int) -> None:
         self._insert_tracking(Tracking(reader, position))
 
-    def appends(self) -> threading.Event | None:
-        return None
-
     async def close_batch_path(self) -> None:
         """Close this event loop's batch connection (an app shutting down); it reopens on demand."""
         await self.batch_path.close()
@@ -182,23 +172,10 @@ class PostgresStore(RecorderStore):
     """Production's store: the library's PostgreSQL recorder, with `BatchPath` on the hot path."""
 
     def __init__(
-        self,
-        recorder: PostgresProcessRecorder,
-        url: str,
-        schema: str,
-        batch_path: BatchPath,
-        sealer: Sealer | None = None,
+        self, recorder: ProcessRecorder, url: str, schema: str, batch_path: BatchPath, sealer: Sealer | None = None
     ) -> None:
         super().__init__(recorder, batch_path, sealer)
         self._url, self._schema = url, schema
-        self._appends = Appends(plain_url(url), recorder.channel_name)
-
-    def appends(self) -> threading.Event:
-        return self._appends.signal()
-
-    def close(self) -> None:
-        self._appends.close()
-        super().close()
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[Callable[[], bool]]:

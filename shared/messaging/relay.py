@@ -17,7 +17,6 @@ from opentelemetry.trace import SpanKind
 
 from shared import tracing
 from shared.eventstore import EventStore, RecordedEvent
-from shared.eventstore.appends import wait_for_appends
 from shared.messaging.publisher import Message, Publisher
 from shared.metrics import RELAY_LAG, RELAY_PUBLISH_SECONDS, RELAY_PUBLISHED
 
@@ -89,9 +88,8 @@ class Relay:
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.05, held: Callable[[], bool] | None = None) -> None:
         """Relay until `stop` is set, or `held()` says the store's lock was lost (one relay per
-        store: the caller holds the lock, and takes it again). Woken by the log's appends where
-        the store tells (else every `idle_seconds`)."""
-        failures, appended = 0, self.store.appends()
+        store: the caller holds the lock, and takes it again)."""
+        failures = 0
         while not stop.is_set():
             if held is not None and not held():
                 log.warning("relay %s lost the store's lock; it stops until it holds it again", self._name)
@@ -107,4 +105,4 @@ class Relay:
                 stop.wait(min(0.1 * 2**failures, 5.0))
                 continue
             if covered < self._batch_size:
-                wait_for_appends(stop, appended, idle_seconds)
+                stop.wait(idle_seconds)
