@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -61,6 +63,34 @@ def test_a_follower_applies_each_event_once_resumes_and_rebuilds(backends: tuple
 
     assert live == {"a": 3, "b": 2}
     assert counts(engine) == live
+
+
+def test_a_running_follower_with_nothing_new_asks_only_the_logs_head_and_its_position_each_second(
+    backends: tuple[str, str], schema: str
+) -> None:
+    store = open_store(backends[0], schema)
+    engine = open_engine(backends[1], schema, METADATA)
+    looked: list[str] = []
+    follower = LogFollower(store, engine, POSITIONS, "counts", count)
+    follower.follow_once = lambda: looked.append("position") or LogFollower.follow_once(follower)  # type: ignore[method-assign]
+    append(store, "a", range(1, 3))
+    stop = threading.Event()
+    running = threading.Thread(target=follower.run, args=(stop, 0.01))
+    running.start()
+    try:
+        time.sleep(0.5)  # about 50 looks, of which only the first asks the position
+        idle = len(looked)
+        append(store, "b", range(1, 2))
+        time.sleep(0.2)
+        applied = counts(engine)
+        time.sleep(1.2)
+    finally:
+        stop.set()
+        running.join()
+
+    assert idle == 1
+    assert applied == {"a": 2, "b": 1}  # an append is applied within a few looks
+    assert 3 <= len(looked) <= 5  # and the position is asked again at least once a second
 
 
 def message(partner: str, event_id: str | None = None) -> Message:
