@@ -4,10 +4,12 @@ A durable command costs one database transaction; PostgreSQL can commit only so 
 of those a second. So commands wait in a queue while the previous batch commits, then
 are decided one after another against the batch's in-memory state (the second signing
 for a team sees the first one's place taken) and appended in a single transaction.
-If the append conflicts (another process wrote the same stream), every command of the
-batch is run again alone against fresh state, so nothing is lost or decided twice; a
-command refused on cached state is decided again on fresh state, since its refusal
-appended nothing that would have caught a stale entry.
+A batch reads the streams this process has cached only after the version cached, so it
+decides on what is committed even when other processes write the same streams. If the
+append still conflicts (another process appended in between), the batch is decided again
+on fresh state, and then every command alone, so nothing is lost or decided twice; a
+command refused on a cached state no read verified is decided again on fresh state, since
+its refusal appended nothing that would have caught a stale entry.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from shared.eventstore.streams import StreamType
 from shared.metrics import COMMAND_BATCH_SIZE, COMMAND_COMMIT_SECONDS, COMMAND_CONFLICTS, COMMANDS
 
 Handler = Callable[[Session], dict[str, Any]]
+_BATCH_ATTEMPTS = 2  # a batch decided again whole once before its commands are run alone
 
 
 @dataclass(frozen=True)
@@ -138,26 +141,36 @@ class CommandProcessor:
                     _count(pending)
 
     async def _run_batch_async(self, batch: list[_Pending]) -> None:
-        """The fast path: load and append from the event loop, decide in between."""
+        """The fast path: load and append from the event loop, decide in between. A batch whose
+        append conflicts (another writer appended to one of its streams since it read them) is
+        decided again whole on what is committed then; should that conflict too, each command
+        is run alone, so one command that always conflicts fails by itself."""
+        COMMAND_BATCH_SIZE.observe(len(batch))
+        for _ in range(_BATCH_ATTEMPTS):
+            if (decided := await self._try_batch(batch)) is not None:
+                break
+        else:
+            decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
+        for pending, outcome in zip(batch, decided, strict=True):
+            pending.outcome = outcome
+
+    async def _try_batch(self, batch: list[_Pending]) -> list[Outcome | BaseException] | None:
+        """The batch's outcomes, committed; None if its append conflicted (nothing committed)."""
         staging = Staging(self._store, self._cache)
         reads = [read for pending in batch for read in pending.work.reads]
         await staging.prefetch_async(reads, [pending.context.receipt_stream for pending in batch])
         decided = [_decide(staging, pending) for pending in batch]
-        COMMAND_BATCH_SIZE.observe(len(batch))
         started = time.perf_counter()
         try:
             await self._store.append_async(staging.events)
-            COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
         except StreamConflict:
             COMMAND_CONFLICTS.inc()
-            self._cache.forget(list(staging.states))
-            decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
-        else:
-            staging.remember(self._cache)
-            if staging.read_cache:  # a refusal appends nothing, so nothing verified its cached state
-                decided = [await self._refused_again(p, o) for p, o in zip(batch, decided, strict=True)]
-        for pending, outcome in zip(batch, decided, strict=True):
-            pending.outcome = outcome
+            return None
+        COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
+        staging.remember(self._cache)
+        if staging.read_cache:  # a refusal appends nothing, so nothing verified the cached state it read
+            decided = [await self._refused_again(p, o) for p, o in zip(batch, decided, strict=True)]
+        return decided
 
     async def _refused_again(self, pending: _Pending, outcome: Outcome | BaseException) -> Outcome | BaseException:
         """Decide a refused command again on fresh state, after its batch committed: another

@@ -78,12 +78,19 @@ class Staging:
         self._fold(kinds, self.store.read_many(list(kinds)))
 
     async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]], receipts: Sequence[str] = ()) -> None:
-        """The streams, and the receipts of the batch's keys this process has not cached (after a
-        restart, or once the cache let them go): all in one query."""
-        kinds = self._unknown(reads)
+        """The streams the batch will read, and the receipts of its keys this process has not
+        cached (after a restart, or once the cache let them go), all in one query. A stream
+        this process has cached is read only after the version cached: usually nothing, and
+        what another writer (a second API worker or replica) appended since otherwise, so the
+        batch decides on the committed state and its append rarely conflicts."""
+        kinds = {s: k for s, k in {kind.stream_id(key): kind for kind, key in reads}.items() if s not in self.states}
+        cached = {s: c for s in kinds if self.cache is not None and (c := self.cache.get(s)) is not None}
         unseen = [r for r in dict.fromkeys(receipts) if self.cache is None or self.cache.get(r) is None]
-        found = await self.store.read_many_async([*kinds, *unseen])
-        self._fold(kinds, {s: found[s] for s in kinds})
+        found = await self.store.read_many_async([*kinds, *unseen], {s: c.version for s, c in cached.items()})
+        for stream_id, kind in kinds.items():
+            base = cached.get(stream_id)
+            folded = kind.fold(found[stream_id], base.state, base.version) if base else kind.fold(found[stream_id])
+            self.states[stream_id] = Loaded(*folded)
         self._stored_receipts |= {r: found[r][0].data if found[r] else None for r in unseen}
 
     def _unknown(self, reads: list[tuple[StreamType[Any], str]]) -> dict[str, StreamType[Any]]:

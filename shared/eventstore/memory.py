@@ -28,8 +28,11 @@ class MemoryBatchPath:
     def __init__(self, recorder: POPOProcessRecorder) -> None:
         self._recorder = recorder
 
-    async def select_many(self, stream_ids: list[str]) -> list[Row]:
-        return self.select_many_now(stream_ids)
+    async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
+        if after is None:
+            return self.select_many_now(stream_ids)
+        versions = dict(zip(stream_ids, after, strict=True))
+        return [row for row in self.select_many_now(stream_ids) if row[1] > versions[row[0]]]
 
     def select_many_now(self, stream_ids: list[str]) -> list[Row]:
         return [

@@ -79,13 +79,20 @@ class BatchPath:
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema, table)
+        self.select_after = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {}.{} e "
+            "JOIN unnest(%s::text[], %s::bigint[]) AS k(id, after) "
+            "ON e.originator_id = k.id AND e.originator_version > k.after "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(schema, table)
         # An async connection belongs to the event loop that opened it: one per loop.
         self._conns: dict[asyncio.AbstractEventLoop, psycopg.AsyncConnection[tuple[object, ...]]] = {}
 
-    async def select_many(self, stream_ids: list[str]) -> list[Row]:
+    async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         conn = await self._connection()
+        query = (self.select, (stream_ids,)) if after is None else (self.select_after, (stream_ids, after))
         try:
-            cursor = await conn.execute(self.select, (stream_ids,), prepare=True)
+            cursor = await conn.execute(*query, prepare=True)
             return [(str(a), int(b), str(c), bytes(d)) for a, b, c, d in await cursor.fetchall()]  # type: ignore[call-overload]
         except psycopg.OperationalError:
             await self._reset()

@@ -18,7 +18,7 @@ synchronous path, run from a thread beside the HTTP server, was the bottleneck.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import partial
 from typing import Any, Protocol
@@ -39,7 +39,8 @@ class StreamConflict(Exception):
 class BatchPath(Protocol):
     """How a batch of commands loads its streams and appends its events, from the event loop."""
 
-    async def select_many(self, stream_ids: list[str]) -> list[Row]: ...
+    async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
+        """Each stream's events, or with `after` only those after its version there."""
 
     def select_many_now(self, stream_ids: list[str]) -> list[Row]:
         """The same, from a thread outside the event loop."""
@@ -61,7 +62,10 @@ class EventStore(Protocol):
 
     def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
 
-    async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+    async def read_many_async(
+        self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None
+    ) -> dict[str, list[RecordedEvent]]:
+        """Several streams in one query; with `after`, a stream named there only after that version."""
 
     def append(self, events: Sequence[NewEvent]) -> None:
         """Append atomically; every event's version must be the next one of its stream, else
@@ -116,8 +120,11 @@ class RecorderStore:
         rows = self.batch_path.select_many_now(list(stream_ids)) if stream_ids else []
         return group(stream_ids, self._open(decoded(rows)))
 
-    async def read_many_async(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
-        events = decoded(await self.batch_path.select_many(list(stream_ids)) if stream_ids else [])
+    async def read_many_async(
+        self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None
+    ) -> dict[str, list[RecordedEvent]]:
+        versions = None if after is None else [after.get(s, 0) for s in stream_ids]
+        events = decoded(await self.batch_path.select_many(list(stream_ids), versions) if stream_ids else [])
         return group(stream_ids, await self.sealer.open_async(events) if self.sealer else events)
 
     def append(self, events: Sequence[NewEvent]) -> None:

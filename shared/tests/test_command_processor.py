@@ -12,13 +12,16 @@ from typing import Any
 
 import psycopg
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.commands import (
     CommandContext,
     CommandProcessor,
     IdempotencyKeyReused,
+    Outcome,
     PreconditionFailed,
     Session,
+    Work,
 )
 from shared.domain import DomainError
 from shared.eventstore import EventStore, open_store
@@ -231,6 +234,36 @@ def test_a_refusal_made_on_a_stale_cache_is_decided_again_on_the_store(store: Ev
     assert asyncio.run(in_a_batch()).result == {"seen": CAPACITY}, "not a 412 from the stale version 1"
     retried = elsewhere.execute_now(take_place("b1", "x"), context("key-1"))  # not "full": its first outcome
     assert (retried.result, retried.replayed) == (first.result, True)
+
+
+def test_a_stream_another_process_wrote_is_read_on_from_the_version_cached_so_the_append_does_not_conflict(
+    store: EventStore,
+) -> None:
+    """Two API processes signing into the same team, in turn: each batch reads what the other
+    appended since its cache, instead of conflicting on the stale version and deciding again."""
+    here, elsewhere = CommandProcessor(store), CommandProcessor(store)
+    conflicts = REGISTRY.get_sample_value("fdcs_command_conflicts_total") or 0
+
+    async def in_turn() -> tuple[list[Outcome], BaseException | None]:
+        taking = [
+            await p.execute(Work(take_place("b1", f"r{i}"), [(BOXES, "b1")]), context())
+            for i, p in enumerate([here, elsewhere] * 3)
+            if i < CAPACITY
+        ]
+        try:
+            await here.execute(Work(take_place("b1", "late"), [(BOXES, "b1")]), context())
+            refused = None
+        except BoxFull as full:
+            refused = full
+        await here.stop()
+        await elsewhere.stop()
+        return taking, refused
+
+    taken, refused = asyncio.run(in_turn())
+
+    assert [o.result["taken"] for o in taken] == [1, 2, 3, 4, 5]
+    assert isinstance(refused, BoxFull)
+    assert (REGISTRY.get_sample_value("fdcs_command_conflicts_total") or 0) == conflicts
 
 
 def test_a_processor_gives_its_connection_back_when_it_stops(postgres_url: str, store: EventStore) -> None:
