@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.config
+import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from fdcs.scheduler import JOBS
 from fdcs.services import SERVICES
@@ -134,7 +135,7 @@ def _relay(args: argparse.Namespace) -> None:
     from shared.messaging.relay import RELAY
 
     service = SERVICES[args.service]
-    settings = service.settings()
+    settings = _in_background(service.settings())
     _log_as(service.name, settings)
     tracing.configure(service.name, settings)
     relay = service.bootstrap().create_relay(settings)
@@ -156,7 +157,7 @@ def _relay(args: argparse.Namespace) -> None:
 def _project(args: argparse.Namespace) -> None:
     """The service's background workers (projections, consumers), each in its own thread."""
     service = SERVICES[args.service]
-    settings = service.settings()
+    settings = _in_background(service.settings())
     _log_as(service.name, settings)
     tracing.configure(service.name, settings)
     stop = _stop_on_signals()
@@ -173,6 +174,18 @@ def _project(args: argparse.Namespace) -> None:
 
 def _log_as(service: str, settings: ServiceSettings) -> None:
     logging.config.dictConfig(logs.config(service, settings.log_level, settings.log_format))
+
+
+def _in_background(settings: S) -> S:
+    """A relay's or workers' settings: unless DATABASE_PRE_PING is set, no check of a pooled
+    connection before each use. A loop that retries a failed batch loses nothing by one failing
+    on a connection the database dropped, and the check cost every look at the log a round trip."""
+    if "DATABASE_PRE_PING" in os.environ:
+        return settings
+    return settings.model_copy(update={"database_pre_ping": False})
+
+
+S = TypeVar("S", bound="ServiceSettings")
 
 
 def _migrate(args: argparse.Namespace) -> None:

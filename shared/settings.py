@@ -110,6 +110,12 @@ class ServiceSettings(IdentitySettings):
     database_create_tables: bool = Field(
         default=True, description="Create tables at start; production runs the migrate Job instead"
     )
+    database_pre_ping: bool = Field(
+        default=True,
+        description="Check a pooled connection before each use, so a request never fails on one the database "
+        "dropped (a restart). The relay and workers run without (false) where it is not set: they retry a failed "
+        "batch anyway, and the check costs every look at the log a round trip",
+    )
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="The brokers, host:port, comma-separated"

@@ -42,6 +42,7 @@ def service_store(
         settings.database_pool_size,
         create=settings.database_create_tables,
         personal=personal,
+        pre_ping=settings.database_pre_ping,
     )
 
 
@@ -76,6 +77,7 @@ def service_engine(settings: ServiceSettings, metadata: MetaData, url: str | Non
         metadata,
         settings.database_pool_size,
         create=settings.database_create_tables,
+        pre_ping=settings.database_pre_ping,
     )
 
 

@@ -17,8 +17,8 @@ from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_ur
 from shared.eventstore.vault import Vault
 
 
-def open_postgres(
-    url: str, schema: str, pool_size: int, create: bool, personal: PersonalFields | None
+def open_postgres(  # noqa: PLR0913
+    url: str, schema: str, pool_size: int, create: bool, personal: PersonalFields | None, pre_ping: bool = True
 ) -> PostgresStore:
     parts = urlsplit(url)
     datastore = PostgresDatastore(
@@ -31,7 +31,7 @@ def open_postgres(
         pool_size=1,  # opened at start; the rest on demand, so idle services hold few connections
         max_overflow=pool_size,
         originator_id_type="text",
-        pre_ping=True,  # after the database restarted, a pooled connection is checked before use, not failed on
+        pre_ping=pre_ping,  # after the database restarted, a pooled connection is checked before use, not failed on
         connect_timeout=2,  # the longest a call waits for a pooled connection (the database away, or all busy)
     )
     recorder = PostgresProcessRecorder(datastore)

@@ -51,6 +51,7 @@ def engine_for(settings: AppraisalSettings) -> Engine:
         METADATA,
         settings.database_pool_size,
         create=settings.database_create_tables,
+        pre_ping=settings.database_pre_ping,
     )
     if settings.database_create_tables:
         with creating(settings.database_url, settings.database_schema), engine.begin() as conn:
@@ -65,6 +66,7 @@ def store_for(settings: AppraisalSettings) -> EventStore:
         settings.events_schema,
         settings.database_pool_size,
         create=settings.database_create_tables,
+        pre_ping=settings.database_pre_ping,
     )
 
 
