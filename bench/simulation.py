@@ -50,15 +50,7 @@ def platform(folder: Path) -> Iterator[tuple[dict[str, str], PlatformKafka, Path
         (folder / "logs").mkdir()
         processes = Processes(services_environment(url, broker, keys), folder / "logs", broker)
         servers.callback(processes.stop)
-        run, urls = uuid.uuid4().hex[:8], {}
-        for service in SERVICES:
-            own = service.replace("-", "_")
-            schema = {"DATABASE_SCHEMA": f"{own}_{run}", "SIMULATED_CLOCK": "true"}
-            groups = {"CONSUMER_GROUP": f"{own}.sim-{run}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run}"}
-            urls[service] = str(processes.start("serve", service, **schema, **groups))
-            processes.start("relay", service, **schema)
-            processes.start("project", service, **schema, **groups)
-        yield urls, broker, keys
+        yield processes.start_county(SERVICES, uuid.uuid4().hex[:8]), broker, keys
 
 
 async def year(urls: dict[str, str], broker: PlatformKafka, keys: Path, args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,23 @@ class Processes:
             self.broker.declare(*(dead_letters(group) for group in groups))  # as deployment declares them
         name = f"{service}.{role}" + (f".{replica}" if replica else "")
         return self._start([role, service], name, role == "serve", settings)
+
+    def start_county(self, services: Iterable[str], run: str) -> dict[str, str]:
+        """Start each service's API, relay and projection for a simulated county; its APIs' URLs by service.
+
+        The run's own schemas and consumer groups keep it apart from any other run on the same
+        PostgreSQL and broker; the simulation sets the clock (`SIMULATED_CLOCK`). The API joins the
+        consumer groups too: billing's close reads how far its group has applied the inputs."""
+        urls: dict[str, str] = {}
+        for service in services:
+            own = service.replace("-", "_")
+            schema = {"DATABASE_SCHEMA": f"{own}_{run}", "SIMULATED_CLOCK": "true"}
+            groups = {"CONSUMER_GROUP": f"{own}.sim-{run}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run}"}
+            # `replica` named, else mypy would read the settings as possibly it (an int)
+            urls[service] = str(self.start("serve", service, replica=0, **schema, **groups))
+            self.start("relay", service, replica=0, **schema)
+            self.start("project", service, replica=0, **schema, **groups)
+        return urls
 
     def pids(self) -> list[int]:
         """The processes started, in order (a benchmark reads their memory)."""

@@ -48,17 +48,9 @@ DRAWN = (
 def county(
     platform: Processes, run_id: str, jwt_keys: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    urls: dict[str, str] = {}
     assert platform.broker is not None
     onboard_simulated_partners(platform.broker)
-    for service in SERVICES:
-        schema = {"DATABASE_SCHEMA": f"{service.replace('-', '_')}_{run_id}", "SIMULATED_CLOCK": "true"}
-        own = service.replace("-", "_")
-        groups = {"CONSUMER_GROUP": f"{own}.sim-{run_id}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run_id}"}
-        urls[service] = str(platform.start("serve", service, **schema, **groups))  # billing's close reads its group
-        platform.start("relay", service, **schema)
-        platform.start("project", service, **schema, **groups)
-    yield urls
+    yield platform.start_county(SERVICES, run_id)
 
 
 def test_a_simulated_year_shows_on_the_dashboard(

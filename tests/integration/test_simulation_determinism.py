@@ -65,18 +65,9 @@ def county_platform(postgres_url: str, jwt_keys: Path, folder: Path) -> Iterator
     with platform_kafka(folder / "kafka") as broker:
         (folder / "logs").mkdir(parents=True)
         processes = Processes(services_environment(postgres_url, broker, jwt_keys), folder / "logs", broker)
-        run = uuid.uuid4().hex[:8]
         try:
             onboard_simulated_partners(broker)
-            urls: dict[str, str] = {}
-            for service in SERVICES:
-                own = service.replace("-", "_")
-                schema = {"DATABASE_SCHEMA": f"{own}_{run}", "SIMULATED_CLOCK": "true"}
-                groups = {"CONSUMER_GROUP": f"{own}.sim-{run}", "VIEW_CONSUMER_GROUP": f"{own}.sim-view-{run}"}
-                # Billing's API too: a close reads how far its consumer group has applied the inputs.
-                urls[service] = str(processes.start("serve", service, **schema, **groups))
-                processes.start("relay", service, **schema)
-                processes.start("project", service, **schema, **groups)
+            urls = processes.start_county(SERVICES, uuid.uuid4().hex[:8])
             yield lambda kind=Platform: kind(urls, SEED, jwt_keys, claims=simulated_claims_source(broker))
         finally:
             processes.stop()
