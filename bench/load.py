@@ -307,7 +307,10 @@ async def seed(load: Load, timeout: float = 180) -> None:
 async def measure(settings: LoadSettings) -> list[LevelResult]:
     """Set up, then every level once per round (levels interleaved, so drift spreads over all)."""
     admin = mint({"sub": "load-bench", "role": "admin"}, folder=settings.keys, hours=4)
-    pool = httpx.Limits(max_connections=max(settings.levels), max_keepalive_connections=max(settings.levels))
+    # Idle connections closed before the server would (HTTP_KEEP_ALIVE_SECONDS, 5 s; httpx's default is 5 s
+    # too): set-up waits between its tries, and a connection reused as the server closes it is a ReadError.
+    most = max(settings.levels)
+    pool = httpx.Limits(max_connections=most, max_keepalive_connections=most, keepalive_expiry=2)
     bearer = {"Authorization": f"Bearer {admin}"}
     async with (
         httpx.AsyncClient(base_url=settings.signing_url, headers=bearer, limits=pool, timeout=TIMEOUT) as signing,
