@@ -85,8 +85,7 @@ def test_a_database_without_charge_totals_is_rebuilt_to_the_live_view_exactly(
 def test_migrate_gives_a_database_from_before_the_charges_current_indexes(billing: Billing) -> None:
     schema = billing.settings.database_schema
     with billing.view.engine.begin() as conn:  # the charges' indexes until 2026-12-03
-        for index in ("view_charges_area", "view_charges_bureau"):
-            conn.exec_driver_sql(f'DROP INDEX "{schema}".{index}')
+        conn.exec_driver_sql(f'DROP INDEX "{schema}".view_charges_bureau')
         for column in RETIRED_INDEXES[CHARGES.name]:
             conn.exec_driver_sql(f'CREATE INDEX ix_view_charges_{column} ON "{schema}".view_charges ({column})')
 
