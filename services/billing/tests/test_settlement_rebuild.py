@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from billing.adapters.projections.settlement_view import replay
-from billing.adapters.projections.tables import CHARGE_TOTALS, VIEW_TABLES
+from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES, RETIRED_INDEXES, VIEW_TABLES
 from billing.bootstrap import migrate
 from fdcs.cli import main
 
@@ -80,3 +80,22 @@ def test_a_database_without_charge_totals_is_rebuilt_to_the_live_view_exactly(
     }
     assert view(billing) == live
     assert billing.get("/settlement-view/figures", period="2026").json() == figures
+
+
+def test_migrate_gives_a_database_from_before_the_charges_current_indexes(billing: Billing) -> None:
+    schema = billing.settings.database_schema
+    with billing.view.engine.begin() as conn:  # the charges' indexes until 2026-12-03
+        conn.exec_driver_sql(f'DROP INDEX "{schema}".view_charges_bureau')
+        for column in RETIRED_INDEXES[CHARGES.name]:
+            conn.exec_driver_sql(f'CREATE INDEX ix_view_charges_{column} ON "{schema}".view_charges ({column})')
+
+    migrate(billing.settings)
+
+    with billing.view.engine.connect() as conn:
+        names = conn.scalars(
+            text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND tablename = 'view_charges'"),
+            {"schema": schema},
+        )
+        assert sorted(names) == sorted(["view_charges_pkey", *(i.name for i in CHARGES.indexes)])
+    a_year_of_settlements(billing)  # and the view applies and answers as before
+    assert billing.get("/settlement-view/charges", period="2026", limit=5).status_code == 200

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, MetaData, String, Table, event, text
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from shared.contracts import topics
 from shared.readmodels import AppliedEvents, PartnerFeed, Positions
@@ -13,12 +16,12 @@ POSITIONS = Positions(METADATA)
 BUREAU_FEED = PartnerFeed(METADATA, "bureaus", topics.BUREAU_PREFIX)
 
 
-def _parties() -> list[Column[str]]:
+def _parties(indexed: bool = True) -> list[Column[str]]:
     return [
         Column("payer", String(30), nullable=False),
-        Column("bureau_id", String(64), nullable=True, index=True),
-        Column("institution_id", String(64), nullable=False, index=True),
-        Column("area_code", String(12), nullable=False, index=True),
+        Column("bureau_id", String(64), nullable=True, index=indexed),
+        Column("institution_id", String(64), nullable=False, index=indexed),
+        Column("area_code", String(12), nullable=False, index=indexed),
     ]
 
 
@@ -26,16 +29,26 @@ CHARGES = Table(
     "view_charges",
     METADATA,
     Column("charge_id", String(200), primary_key=True),
-    Column("contract_id", String(64), nullable=False, index=True),
+    Column("contract_id", String(64), nullable=False),
     Column("resident_ref", String(40), nullable=False),
     Column("contract_year", Integer, nullable=False),
-    Column("period", String(7), nullable=False, index=True),
+    Column("period", String(7), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("reason", String(30), nullable=False),
-    *_parties(),
-    # The drill-down's order: one institution's charges of a period and payer are one range of it.
+    *_parties(indexed=False),
+    # Every index is written for every charge stored, so the view keeps those a read needs, four:
+    # the drill-down's order (one institution's charges of a period and payer are one range of
+    # it, and the sums look a contract up in its group there); an area's (an official's scope: a
+    # prefix of the area code, the database's collation being C); a bureau's (the charges without
+    # a bureau, the other payers', are not in it). An area's by period, (area, period), served a
+    # county's month better but, on a young view without statistics, was taken for the whole
+    # city's year too, sorting every charge for a page.
     Index("view_charges_drill_down", "institution_id", "period", "payer", "contract_id", "charge_id"),
+    Index("ix_view_charges_area_code", "area_code"),
+    Index("view_charges_bureau", "bureau_id", postgresql_where=text("bureau_id IS NOT NULL")),
 )
+RETIRED_INDEXES = {CHARGES.name: ("contract_id", "period", "bureau_id", "institution_id")}
+"""The single-column indexes the charges had until 2026-12-03, named by their column (`ix_<table>_<column>`)."""
 CHARGE_TOTALS = Table(
     "view_charge_totals",
     METADATA,
@@ -76,3 +89,16 @@ RELEASES = Table(
     *_parties(),
 )
 VIEW_TABLES = (CHARGES, CHARGE_TOTALS, SETTLEMENTS, RELEASES)
+
+
+@event.listens_for(METADATA, "after_create")
+def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
+    """`create_all` makes the indexes of the tables it creates only: a database from before gets
+    the view's indexes here, and loses those retired (the migrate Job runs this, before the
+    consumers start; building an index on a large view takes a while, once)."""
+    for index in CHARGES.indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
+    for name, columns in RETIRED_INDEXES.items():
+        former = Table(name, MetaData(), *(Column(c, String) for c in columns))  # only for the names
+        for c in columns:
+            connection.execute(DropIndex(Index(f"ix_{name}_{c}", former.c[c]), if_exists=True))
