@@ -104,6 +104,9 @@ class EmbeddedPostgres:
         (self.data_dir.parent / f"{self.data_dir.name}.password").unlink(missing_ok=True)
 
     def _init(self) -> None:
+        # A folder without PG_VERSION holds no cluster: what an interrupted start or removal left
+        # (its server.log, say), which initdb would refuse.
+        shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._own(self.data_dir)
         password = self.data_dir.parent / f"{self.data_dir.name}.password"

@@ -1,0 +1,24 @@
+"""The PostgreSQL the project starts for itself (`shared/servers/postgres.py`)."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+
+from shared.servers.postgres import EmbeddedPostgres
+from shared.testing.fixtures import ROOT
+
+
+def test_a_folder_an_interrupted_run_left_without_a_cluster_is_made_afresh() -> None:
+    folder = ROOT / ".local" / "postgres" / f"left-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    (folder / "server.log").write_text("what a start or a removal interrupted left behind\n")
+    server = EmbeddedPostgres(folder)
+    try:
+        server.start()
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        server.stop()
+        server.remove()
