@@ -11,7 +11,7 @@ from pydantic_core import from_json, to_json
 
 from shared.commands.context import CommandContext
 from shared.commands.errors import PreconditionFailed
-from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent
+from shared.eventstore import EventMeta, EventStore, NewEvent
 from shared.eventstore.streams import StreamType
 
 S = TypeVar("S")
@@ -72,11 +72,6 @@ class Staging:
             self.states[stream_id] = found
         return found
 
-    def prefetch(self, reads: list[tuple[StreamType[Any], str]]) -> None:
-        """Load, in one query, every stream the batch will read that is not known yet."""
-        kinds = self._unknown(reads)
-        self._fold(kinds, self.store.read_many(list(kinds)))
-
     async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]], receipts: Sequence[str] = ()) -> None:
         """The streams the batch will read, and the receipts of its keys this process has not
         cached (after a restart, or once the cache let them go), all in one query. A stream
@@ -92,16 +87,6 @@ class Staging:
             folded = kind.fold(found[stream_id], base.state, base.version) if base else kind.fold(found[stream_id])
             self.states[stream_id] = Loaded(*folded)
         self._stored_receipts |= {r: found[r][0].data if found[r] else None for r in unseen}
-
-    def _unknown(self, reads: list[tuple[StreamType[Any], str]]) -> dict[str, StreamType[Any]]:
-        kinds = {kind.stream_id(key): kind for kind, key in reads}
-        return {
-            s: k for s, k in kinds.items() if s not in self.states and (self.cache is None or not self.cache.get(s))
-        }
-
-    def _fold(self, kinds: dict[str, StreamType[Any]], found: dict[str, list[RecordedEvent]]) -> None:
-        for stream_id, events in found.items():
-            self.states[stream_id] = Loaded(*kinds[stream_id].fold(events))
 
     def receipt(self, stream_id: str) -> dict[str, Any] | None:
         """The first outcome of a command, if this key was used before (batch, cache, store)."""
