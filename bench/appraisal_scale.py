@@ -22,7 +22,7 @@ PostgreSQL: DATABASE_URL's, or one of its own; Kafka: KAFKA_BOOTSTRAP_SERVERS' (
 KAFKA_* settings given), or one of its own as the tests start it.
 A benchmark, not a test: it asserts nothing and prints figures.
 
-    make bench-scale                                  # 1,000,000 residents: hours, ~1.5 GB a county
+    make bench-scale                 # 1,000,000 residents: hours; ~1.5 GB a county, a few GB on disk
     .venv/bin/python bench/appraisal_scale.py --residents 20000
 """
 
@@ -31,9 +31,11 @@ from __future__ import annotations
 import argparse
 import heapq
 import os
+import pickle
 import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -69,8 +71,7 @@ from shared.settings import ServiceSettings  # noqa: E402
 from shared.testing.processes import Processes  # noqa: E402
 
 CITY = "4401"
-MERGED = 200_000  # residents up to which the counties' events are produced merged by time
-COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while produced
+COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while generated
 WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
 Span = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) → the city's events: (first offset, end offset)
 
@@ -110,27 +111,44 @@ def message(d: Delivery) -> Message:
 
 def produce(kafka: ServiceSettings, counties: list[Year]) -> None:
     """As the relays publish: every county at once, so each partition's events come in the order
-    they were recorded (merged by time). Beyond `MERGED` residents, to hold one county's events at
-    a time, each county's year in turn: a partition's times then go back at each county's start,
-    which costs the projection some of its order (its events come late to one another)."""
+    they were recorded (merged by time). Each county's year is generated in turn and kept on disk,
+    in time order, then the counties are merged from there: memory holds one county's events."""
     publisher, events, started = KafkaPublisher(kafka, timeout=300), 0, time.perf_counter()
-    merged = sum(c.residents for c in counties) <= MERGED
-    streams = [heapq.merge(*(c.deliveries() for c in counties), key=lambda d: d.envelope.time)] if merged else None
-    for stream in streams or (c.deliveries() for c in counties):
+    with tempfile.TemporaryDirectory(dir=ROOT / ".local") as folder:
+        kept = [_kept(county, Path(folder) / f"{county.county}.pickle") for county in counties]
         batch: list[Message] = []
-        for delivery in stream:
-            batch.append(message(delivery))
+        for _, m in heapq.merge(*(_read(path) for path in kept), key=lambda timed: timed[0]):
+            batch.append(m)
             if len(batch) == 20_000:
                 publisher.publish(batch)
                 events, batch = events + len(batch), []
         publisher.publish(batch)
         events += len(batch)
-    for county in counties:
-        county.events.clear()
     publisher.close()
     took = time.perf_counter() - started
-    order = "merged by time" if merged else "county by county"
-    print(f"generated and produced {events:,} events of {len(counties)} counties ({order}) in {took:.0f} s")
+    print(f"generated and produced {events:,} events of {len(counties)} counties (merged by time) in {took:.0f} s")
+
+
+def _kept(county: Year, path: Path) -> Path:
+    """The county's messages with when each was recorded, in that order, in chunks."""
+    timed = [(d.envelope.time.timestamp(), message(d)) for d in county.deliveries()]
+    county.events.clear()
+    with path.open("wb") as out:
+        for start in range(0, len(timed), _CHUNK):
+            pickle.dump(timed[start : start + _CHUNK], out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read(path: Path) -> Iterator[tuple[float, Message]]:
+    with path.open("rb") as kept:
+        while True:
+            try:
+                yield from pickle.load(kept)  # our own file, written just before
+            except EOFError:
+                return
+
+
+_CHUNK = 5_000
 
 
 def ends(kafka: ServiceSettings) -> dict[tuple[str, int], int]:
