@@ -73,6 +73,10 @@ from shared.testing.processes import Processes  # noqa: E402
 CITY = "4401"
 COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while generated
 WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+SERVER = {"shared_buffers": "4GB", "max_wal_size": "8GB"}
+"""Our own PostgreSQL's, sized for a city as production's `appraisal-db` is (8 GB of buffers): with
+the defaults (128 MB, a checkpoint every GB of WAL) a city's key of changes is read and written
+back from outside the buffers, a cost production does not have."""
 Clock = Callable[[], datetime]
 Span = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) → the city's events: (first offset, end offset)
 
@@ -422,7 +426,7 @@ def main() -> None:
     teams = sum(len(c.teams()) for c in counties)
     print(f"a city of {args.residents:,} residents in {len(counties)} counties, {teams} teams, year {args.year}")
     servers = ExitStack()
-    server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
+    server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False, settings=SERVER))
     url = servers.enter_context(scratch_database(server, "fdcs_bench"))
     kafka_env = servers.enter_context(kafka_servers())
     kafka = ServiceSettings.model_validate({k.lower(): v for k, v in kafka_env.items()})

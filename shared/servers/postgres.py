@@ -19,7 +19,7 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -52,9 +52,11 @@ def binaries() -> Path:
 class EmbeddedPostgres:
     """One server on 127.0.0.1 with its data in `data_dir` (created on first start)."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, settings: Mapping[str, str] | None = None) -> None:
+        """`settings`: the server's, beyond `SERVER_SETTINGS` (`shared_buffers`, say), at every start."""
         self.data_dir = data_dir.resolve()
         self.port = port or free_port()
+        self._settings = dict(settings or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._as: dict[str, Any] = {}
 
@@ -69,8 +71,9 @@ class EmbeddedPostgres:
             self._init()
         self.stop_leftover()
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115
+        given = [f"-c{key}={value}" for key, value in self._settings.items()]
         self._process = subprocess.Popen(
-            [binaries() / "postgres", "-D", str(self.data_dir), "-p", str(self.port)],
+            [binaries() / "postgres", "-D", str(self.data_dir), "-p", str(self.port), *given],
             stdout=log,
             stderr=log,
             start_new_session=True,  # Ctrl-C reaches the launcher, which stops us last
@@ -177,13 +180,13 @@ class EmbeddedPostgres:
 
 
 @contextmanager
-def postgres(folder: Path, keep: bool = True) -> Iterator[str]:
-    """The server DATABASE_URL names, else our own in `folder` (removed after unless `keep`)."""
+def postgres(folder: Path, keep: bool = True, settings: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The server DATABASE_URL names, else our own in `folder` (removed after unless `keep`), with `settings`."""
     given = os.environ.get("DATABASE_URL")
     if given:
         yield given
         return
-    server = EmbeddedPostgres(folder).start()
+    server = EmbeddedPostgres(folder, settings=settings).start()
     try:
         yield server.url
     finally:
