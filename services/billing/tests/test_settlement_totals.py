@@ -140,6 +140,21 @@ def test_the_totals_are_the_sums_over_the_charges_whatever_the_stream_brought(
     )
 
 
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stream=st.lists(events, min_size=1, max_size=30), batch=st.integers(1, 8), data=st.data())
+def test_the_stream_delivered_again_from_any_point_changes_nothing(
+    billing: Billing, stream: list[Delivery], batch: int, data: st.DataObject
+) -> None:
+    """As Kafka redelivers after a restart (from the last offset committed, in order) and a relay
+    republishes (from its last position, in order): a charge is not claimed, it replaces itself."""
+    billing.view.rebuild(stream, batch=batch)
+    before = _view(billing)
+    again = data.draw(st.integers(0, len(stream) - 1))
+    for start in range(again, len(stream), batch):
+        billing.view.apply(stream[start : start + batch])
+    assert _view(billing) == before
+
+
 def test_a_batch_leaves_what_its_events_one_by_one_leave(billing: Billing) -> None:
     """The view stores a batch's last word on each id: a settlement then its reversal, a reversal
     then the settlement again, a charge and a release published again with other figures."""
