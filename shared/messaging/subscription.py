@@ -175,7 +175,9 @@ class KafkaSubscription:
         self._throttle()
         self._watch(bool(released))
         if released:
+            started = time.monotonic()
             self._process_released([item for _, item in released], stop)
+            self._order.busy(time.monotonic() - started)
 
     def _wait_in_order(self, raw: list[Any], decoded: list[tuple[Delivery, Any]]) -> None:
         assert self._order is not None

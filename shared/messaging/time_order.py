@@ -13,8 +13,11 @@ makes the order less exact, never stops it: the partition with the earliest late
 always let its first message go.
 
 A partition that may hold more yet has nothing waiting holds everything back, for at most
-`patience` seconds (the fetch is on its way, or the partition is slow: then the others go on,
-and what it brings later is simply late, which the reader handles anyway, only more slowly).
+`patience` seconds of reading (the fetch is on its way, or the partition is slow: then the others
+go on, and what it brings later is simply late, which the reader handles anyway, only more
+slowly). The time the reader spends applying what left is not the partition's delay (`busy`):
+counted, a batch applied in more than `patience` let every partition it had drained be passed
+over at the next read, and a city's backlog came late by a third of its events' work.
 """
 
 from __future__ import annotations
@@ -85,6 +88,13 @@ class TimeOrder(Generic[T]):
         # Merged by their heads: each partition's own order stays, even where its times do not.
         merged = heapq.merge(*leaving, key=lambda x: (x[0], x[1]))
         return [(where, item) for _, _, where, item in merged]
+
+    def busy(self, seconds: float) -> None:
+        """The reader was away for `seconds` (applying what left): the partitions with nothing
+        waiting could not have shown anything meanwhile, so their patience does not run."""
+        for partition in self._partitions.values():
+            if not partition.waiting:
+                partition.empty_since += seconds
 
     def _horizon(self) -> int | None:
         """None: no partition holds anything back."""

@@ -44,6 +44,21 @@ def test_a_partition_with_nothing_to_show_holds_the_others_back_only_for_its_pat
     assert order.release() == [(A, "a3")]
 
 
+def test_the_time_spent_applying_what_left_does_not_count_against_a_partitions_patience() -> None:
+    clock = Clock()
+    order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=clock)
+    order.assign([A, B])
+    order.add(A, 1, "a1")
+    order.add(B, 2, "b2")
+    assert order.release() == [(A, "a1")]  # A drained at 0; b2 waits: A may bring something before it
+    clock.now = 3.0
+    order.busy(3.0)  # applying a1 took 3 s: A's next messages may have been fetched meanwhile, not read
+    order.add(B, 5, "b5")
+    assert order.release() == []  # A has had no time to show them
+    clock.now = 4.1  # 1.1 s of reading with A still silent
+    assert order.release() == [(B, "b2"), (B, "b5")]
+
+
 def test_an_item_without_a_time_leaves_with_the_one_before_it_and_each_partition_keeps_its_order() -> None:
     order: TimeOrder[str] = TimeOrder(budget=200, patience=1.0, clock=Clock())
     order.add(A, 2, "a2")
