@@ -4,7 +4,13 @@ database of its own, in one run); then the read of a whole period's counts
 (`FiguresReader.counted`), the figures and scores from them, and the trajectory of one
 resident's period. Prints figures, asserts nothing.
 
+`--counties N` then copies the county's projected rows (its teams, changes and register)
+into N - 1 more counties of its city and reads the whole city the way a live dashboard does:
+a city's reads measured in minutes, where projecting its events takes hours
+(`appraisal_scale.py`).
+
     .venv/bin/python bench/appraisal_projection.py --residents 3000
+    .venv/bin/python bench/appraisal_projection.py --residents 20000 --with-step-only --counties 25
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa:
 from appraisal.adapters.projections.resident_reads import histories  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
 from appraisal.domain.appraisal import from_counts  # noqa: E402
+from appraisal.domain.catalogue import CatalogueVersion  # noqa: E402
 from appraisal.domain.periods import Period, Window  # noqa: E402
 from appraisal.domain.trajectory import segments  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
@@ -38,7 +45,7 @@ from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 
 COUNTY = "440183"
 BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
-TABLES = ("case_changes", "case_totals")
+TABLES = ("case_changes", "stratum_totals")
 
 
 def fed(url: str, deliveries: list[Delivery], step: bool, size: int) -> tuple[float, AppraisalSettings]:
@@ -65,7 +72,7 @@ def timed(n: int, read: Callable[[], object]) -> list[float]:
 def _sizes(conn: Any, events: int) -> str:
     """The projection's tables (partitions summed) and the facts', in bytes per event: what a
     year of a province's events needs (`deploy/k8s/README.md`)."""
-    query = """SELECT sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname LIKE 'case_%%'),
+    query = """SELECT sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname ~ '^(case|stratum)_'),
                       sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname LIKE 'fact_%%')
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = 'appraisal' AND c.relkind = 'r'"""
@@ -78,6 +85,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--with-step-only", action="store_true", help="skip the run of the facts alone")
+    parser.add_argument("--counties", type=int, default=1, help="copies of the county in its city, then its reads")
     args = parser.parse_args()
     deliveries = Year(COUNTY, args.residents, 2026).deliveries()
     print(f"{args.residents} residents, {len(deliveries)} events, batches of {args.batch}")
@@ -101,8 +109,8 @@ def main() -> None:
         print(f"    its midnight), then {statistics.median(reads) * 1000:.0f} ms median of 7; figures and scores")
         print(f"    from them {statistics.median(figured) * 1000:.0f} ms")
         with engine.begin() as conn:
-            counted = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
-            print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, counted, strict=True)))
+            found = [conn.exec_driver_sql(f"SELECT count(*) FROM appraisal.{t}").scalar() for t in TABLES]
+            print("  rows: " + ", ".join(f"{t} {n}" for t, n in zip(TABLES, found, strict=True)))
             print(f"  on disk, with indexes, per event: {_sizes(conn, len(deliveries))}")
             refs = [
                 r for (r,) in conn.exec_driver_sql("SELECT DISTINCT resident_ref FROM appraisal.fact_contract_starts")
@@ -112,7 +120,71 @@ def main() -> None:
         print(
             f"  one resident's 2026 trajectory from nothing: {took / len(lives) * 1000:.2f} ms ({len(lives)} residents)"
         )
+        if args.counties > 1:
+            city_reads(engine, args.residents, args.counties, version)
         engine.dispose()
+
+
+def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVersion) -> None:
+    """The county copied into more counties of its city, then the city's reads as of the
+    year's last evening: each the first after a new change (the day's totals already kept),
+    so what grows with the city shows."""
+    codes = [f"{COUNTY[:4]}{k:02d}" for k in range(1, 100)]
+    copies = [code for code in codes if code != COUNTY][: counties - 1]
+    with engine.begin() as conn:
+        for table in ("case_changes", "fact_teams"):
+            names = _names(conn, table)
+            for code in copies:
+                moved = ", ".join(_moved(name, code) for name in names)
+                conn.exec_driver_sql(f"INSERT INTO appraisal.{table} ({', '.join(names)}) SELECT {moved} "
+                                     f"FROM appraisal.{table} WHERE area_code LIKE '{COUNTY}%%'")  # fmt: skip
+        for code in [COUNTY, *copies]:
+            conn.exec_driver_sql(REGISTERED, (code, residents, residents // 4))
+        conn.exec_driver_sql("ANALYZE")
+    reader, period, as_of = FiguresReader(engine, CHINA), Period.parse("2026"), datetime(2026, 12, 31, 23, tzinfo=CHINA)
+    city, window = COUNTY[:4], Window(period, as_of, CHINA)
+    print(f"  the city: {counties} counties of {residents:,} residents; its reads as of 31 December, 23:00,")
+    print("  each the first after a new change (median of 7):")
+    for tagged in (False, True):
+        reader.counted(version, period, [as_of], city, tagged)  # the day's totals kept
+        reads, figured = [], []
+        for n in range(7):
+            with engine.begin() as conn:
+                team = (f"T-{COUNTY}100-01", f"CHC-{COUNTY}100", f"{COUNTY}100")
+                conn.exec_driver_sql(NEW_CHANGE, (city, *team, as_of.replace(minute=n + 1)))
+            started = time.perf_counter()
+            counted = reader.counted(version, period, [as_of], city, tagged).counted[0]
+            reads.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            from_counts(version, window, counted)
+            figured.append(time.perf_counter() - started)
+        strata = sum(len(t) for t in counted.totals.values())
+        label = "with the key populations" if tagged else "without them (as scores)"
+        print(f"    {label}: {strata:,} strata, counts {statistics.median(reads) * 1000:.0f} ms, "
+              f"figures and scores {statistics.median(figured) * 1000:.0f} ms")  # fmt: skip
+
+
+REGISTERED = "INSERT INTO appraisal.population_register VALUES (%s, 2026, 1, %s, %s, '{}', '2026-01-01')"
+NEW_CHANGE = ("INSERT INTO appraisal.case_changes VALUES (%s, '2026', 'contracts_signed', %s, %s, %s, '', %s, 1, 0) "
+              "ON CONFLICT DO NOTHING")  # fmt: skip
+
+
+def _moved(name: str, code: str) -> str:
+    """A column of a copied row: the county's code replaced by the copy's, ids made unique."""
+    match name:
+        case "team_id" | "institution_id" | "area_code":
+            return f"replace({name}, '{COUNTY}', '{code}')"
+        case "members":
+            return f"replace(members::text, '{COUNTY}', '{code}')::json"
+        case "event_id":
+            return f"event_id || '-{code}'"
+    return name
+
+
+def _names(conn: Any, table: str) -> list[str]:
+    query = ("SELECT column_name FROM information_schema.columns WHERE table_schema = 'appraisal' "
+             "AND table_name = %s ORDER BY ordinal_position")  # fmt: skip
+    return [name for (name,) in conn.exec_driver_sql(query, (table,))]
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ TINY = {
     "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "1", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "cpu_share.py": ["--seconds", "0.2"],
-    "appraisal_projection.py": ["--residents", "30", "--batch", "20"],
+    "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
     "simulation.py": ["--residents", "12", "--concurrency", "4"],
 }

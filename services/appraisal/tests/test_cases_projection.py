@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from appraisal.adapters.projections.cases import CasesProjection
-from appraisal.adapters.projections.cases_reads import cases_at, counts_at, keep, residents
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_TOTALS, CASES_TABLES
+from appraisal.adapters.projections.cases_reads import cases_at, counts_at, residents
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASES_TABLES, STRATUM_TOTALS
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.facts_reader import FactsReader
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.adapters.projections.own_views import OWN_VIEWS  # noqa: F401  (their tables are in the same schema)
+from appraisal.adapters.projections.totals import keep
 from appraisal.bootstrap import engine_for
 from appraisal.domain.appraisal import Appraisal, appraise, in_stratum
 from appraisal.domain.cases import Case
@@ -119,9 +120,11 @@ def test_the_projection_gives_todays_figures_and_drill_down_at_every_as_of(engin
     assert final
     second_half = figures_of(oracle(engine, Period.parse("2026-H2"), datetime.fromisoformat(AS_OF[-1])))
     assert {"booked_visits", "waiting_days"} <= set(second_half)  # catalogue 2026.2's, from the appointments
-    with engine.begin() as conn:  # every group is in the county: so are its city's and province's
-        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY) == final
-        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, "440184") == {}
+    with engine.begin() as conn:  # every group is in the county's city: so are the province's
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY[:4]) == final
+        assert totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, "4402") == {}
+        with pytest.raises(ValueError, match="kept per city"):  # a county's share of its city's strata is not kept
+            totals_at(conn, VERSION, "2026", datetime.fromisoformat(AS_OF[-1]), ZONE, COUNTY)
 
 
 def test_the_drill_down_pages_through_every_case_of_each_figure(engine: Engine) -> None:
@@ -224,7 +227,7 @@ def test_a_redelivered_batch_changes_nothing(engine: Engine) -> None:
 
 def _kept(conn: Connection) -> set[tuple[str, datetime]]:
     """The midnights whose totals are kept, per period."""
-    t = CASE_TOTALS
+    t = STRATUM_TOTALS
     return {(p, before) for p, before in conn.execute(select(t.c.period, t.c.before).distinct())}
 
 

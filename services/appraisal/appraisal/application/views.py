@@ -37,33 +37,28 @@ def shown_figures(
     catalogue: CatalogueVersion, subjects: Subjects, figures: Iterable[Figure], only: Filters
 ) -> list[dict[str, Any]]:
     """The figures wanted, each with what the catalogue says of its indicator."""
-    indicators = {i.id: i for i in catalogue.indicators}
+    said = {
+        i.id: {"indicator_id": i.id, "title": i.title, "dimension": i.dimension, "weight": as_text(i.weight),
+               "target": as_text(i.target)}
+        for i in catalogue.indicators
+        if only.dimension in (None, i.dimension)
+    }  # fmt: skip
     shown = []
     for f in figures:
-        indicator = indicators[f.indicator_id]
-        if _wanted(subjects, f, only) and only.dimension in (None, indicator.dimension):
-            shown.append(
-                {
-                    "indicator_id": f.indicator_id,
-                    "title": indicator.title,
-                    "dimension": indicator.dimension,
-                    "weight": as_text(indicator.weight),
-                    "target": as_text(indicator.target),
-                }
-                | _figure(subjects, f)
-            )
+        if f.indicator_id in said and _wanted(subjects, f, area := subjects.area_of(f.stratum), only):
+            shown.append(said[f.indicator_id] | _figure(f, area))
     return shown
 
 
 def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:
-    return _figure(appraisal.subjects, f)
+    return _figure(f, appraisal.subjects.area_of(f.stratum))
 
 
-def _figure(subjects: Subjects, f: Figure) -> dict[str, Any]:
+def _figure(f: Figure, area_code: str) -> dict[str, Any]:
     return {
         "level": f.stratum.level,
         "stratum_id": f.stratum.id,
-        "area_code": subjects.area_of(f.stratum),
+        "area_code": area_code,
         "key_population": f.stratum.key_population or None,
         "numerator": f.numerator,
         "denominator": f.denominator,
@@ -72,10 +67,10 @@ def _figure(subjects: Subjects, f: Figure) -> dict[str, Any]:
     }
 
 
-def _wanted(subjects: Subjects, f: Figure, only: Filters) -> bool:
+def _wanted(subjects: Subjects, f: Figure, area_code: str, only: Filters) -> bool:
     s = f.stratum
     return (
-        subjects.area_of(s).startswith(only.area)
+        area_code.startswith(only.area)
         and (only.team is None or (s.level, s.id) == ("team", only.team))
         and (only.institution is None or subjects.where(s).institution_id == only.institution)
         and only.level in (None, s.level)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Indicator
@@ -16,8 +16,9 @@ from appraisal.domain.strata import Stratum, Subjects, area_prefix, stratum_id
 VALUE = Decimal("0.0001")
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
+    """A named tuple, as `Stratum` is: a city's appraisal makes tens of thousands."""
+
     indicator_id: str
     stratum: Stratum
     numerator: int

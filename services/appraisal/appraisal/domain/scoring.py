@@ -13,6 +13,7 @@ subjects that have a score (its published result is another matter: `publishable
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,25 +81,30 @@ def publishable(version: CatalogueVersion, s: Score) -> tuple[Decimal, str]:
 
 
 def _percent(earned: list[tuple[Indicator, Decimal]], dimension: str | None = None) -> Decimal | None:
-    mine = [(i, p) for i, p in earned if dimension is None or i.dimension == dimension]
-    possible = sum((i.weight for i, _ in mine), Decimal(0))
+    possible, got = Decimal(0), Decimal(0)
+    for indicator, points in earned:
+        if dimension is None or indicator.dimension == dimension:
+            possible += indicator.weight
+            got += points
     if not possible:
         return None
-    return (100 * sum((p for _, p in mine), Decimal(0)) / possible).quantize(POINTS, ROUND_HALF_UP)
+    return (100 * got / possible).quantize(POINTS, ROUND_HALF_UP)
 
 
 Unranked = Sequence[tuple[Stratum, Decimal | None, tuple[tuple[str, Decimal | None], ...]]]
 
 
 def _ranks(unranked: Unranked, group: Callable[[Stratum], tuple[str, str]]) -> dict[Stratum, int]:
-    """Ranks by score within each group."""
+    """Ranks by score within each group: competition ranking (1, 2, 2, 4), highest first; no
+    score: after every score, tied. Each rank found by bisecting the group's sorted scores."""
     members: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for s, total, _ in unranked:
         if total is not None:
             members[group(s)].append(total)
-    return {s: _rank(total, members[group(s)]) for s, total, _ in unranked}
+    for scores in members.values():
+        scores.sort()
+    return {s: 1 + _above(total, members[group(s)]) for s, total, _ in unranked}
 
 
-def _rank(total: Decimal | None, scores: list[Decimal]) -> int:
-    """Competition ranking (1, 2, 2, 4), highest first; no score: after every score, tied."""
-    return 1 + (len(scores) if total is None else sum(other > total for other in scores))
+def _above(total: Decimal | None, ascending: list[Decimal]) -> int:
+    return len(ascending) - (0 if total is None else bisect_right(ascending, total))

@@ -3,15 +3,19 @@ key population it is narrowed to; and every subject the appraisal knows at each 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
+from appraisal.domain.catalogue import LEVELS
 from appraisal.domain.facts import PopulationFigure, TeamFact, Where
 
 
-@dataclass(frozen=True, order=True)
-class Stratum:
+class Stratum(NamedTuple):
+    """A named tuple, as `Where` is: an appraisal of a city sorts and hashes tens of thousands."""
+
     level: str
     id: str
     key_population: str = ""
@@ -57,17 +61,34 @@ class Subjects:
     teams: dict[str, TeamFact] = field(default_factory=dict)
 
     def at(self, level: str) -> list[Stratum]:
-        return sorted(s for s in self.wheres if s.level == level)
+        return self._at.get(level, [])
+
+    @cached_property
+    def _at(self) -> dict[str, list[Stratum]]:
+        at: dict[str, list[Stratum]] = defaultdict(list)
+        for s in sorted(self.wheres):
+            at[s.level].append(s)
+        return dict(at)
 
     def where(self, stratum: Stratum) -> Where:
-        return self.wheres.get(Stratum(stratum.level, stratum.id), Where("", "", stratum.id))
+        found = self.wheres.get(Stratum(stratum.level, stratum.id) if stratum.key_population else stratum)
+        return Where("", "", stratum.id) if found is None else found
 
     def area_of(self, stratum: Stratum) -> str:
         """The county a team or institution is ranked in; an area's own code."""
         return self.where(stratum).area_code[:6]
 
     def teams_in(self, stratum: Stratum) -> list[TeamFact]:
-        return [t for t in self.teams.values() if stratum_id(stratum.level, t.where) == stratum.id]
+        return self._teams_in.get((stratum.level, stratum.id), [])
+
+    @cached_property
+    def _teams_in(self) -> dict[tuple[str, str], list[TeamFact]]:
+        """Each stratum's teams, found once: a city's capacity figures ask for hundreds."""
+        teams: dict[tuple[str, str], list[TeamFact]] = defaultdict(list)
+        for t in self.teams.values():
+            for level in LEVELS:
+                teams[(level, stratum_id(level, t.where))].append(t)
+        return dict(teams)
 
 
 def known_subjects(

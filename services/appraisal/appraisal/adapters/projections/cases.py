@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.projections.cases_reads import lock_totals
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_TOTALS
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, STRATUM_TOTALS
 from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
 from appraisal.adapters.projections.resident_reads import histories
+from appraisal.adapters.projections.totals import lock_totals
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
 from shared.readmodels.arriving import Arriving
@@ -127,7 +127,7 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
 
 def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:
     """Totals kept before a midnight no longer hold once a change comes for an instant before it."""
-    t = CASE_TOTALS
+    t = STRATUM_TOTALS
     periods, instants = zip(*sorted(earliest.items()), strict=True)
     changed = select(
         func.unnest(bindparam("periods", list(periods), ARRAY(t.c.period.type))).label("period"),

@@ -1,8 +1,8 @@
 """The appraisal kept current as facts arrive: the changes the residents' cases make to the
 figures, by the instant from which they count (a figure as of T is the sum of the changes by
 T), per team (or, for a case counted where the resident lives, area) and key populations:
-every stratum of a figure follows from those (`figures.case_strata`), so it is added up on
-read; and those changes added up by each midnight a read asked for. Both are partitioned by city."""
+every stratum of a figure follows from those (`figures.case_strata`); and those changes added
+up into every stratum by each midnight a read asked for. Both are partitioned by city."""
 
 from __future__ import annotations
 
@@ -29,25 +29,28 @@ CASE_CHANGES = Table(
     Index("case_changes_by_instant", "period", "instant"),  # a read adds up a day's changes at most
     postgresql_partition_by="LIST (city)",
 )
-CASE_TOTALS = Table(
-    "case_totals",
+STRATUM_TOTALS = Table(
+    "stratum_totals",
     METADATA,
     Column("city", String(4), primary_key=True),
     Column("period", String(10), primary_key=True),
     Column("before", DateTime(timezone=True), primary_key=True),  # a local midnight: every change before it
     Column("indicator_id", String(64), primary_key=True),
-    Column("team_id", String(64), primary_key=True),
-    Column("institution_id", String(64), primary_key=True),
+    Column("level", String(16), primary_key=True),
+    Column("code", String(64), primary_key=True),  # the team's, institution's or area's
+    Column("key_population", String(64), primary_key=True),  # empty for the whole stratum
+    Column("institution_id", String(64), primary_key=True),  # of a team's cases: where they are ('' at other levels)
     Column("area_code", String(12), primary_key=True),
-    Column("key_populations", String(200), primary_key=True),
     Column("numerator", BigInteger, nullable=False),
     Column("denominator", BigInteger, nullable=False),
     postgresql_partition_by="LIST (city)",
 )
-"""The changes before a midnight added up, kept by the first read of that day: a read then adds
-only that day's changes to them, however long the period has run. A change written later
-for an earlier instant (a fact applied late) drops the totals it falls before."""
-CASES_TABLES = (CASE_CHANGES, CASE_TOTALS)
+"""The changes before a midnight added up under every stratum they fall in, kept by the first
+read of that day (from the day before's, if kept): a read then takes the strata as they are
+and adds only that day's changes, however long the period has run and however many teams a
+city has. A change written later for an earlier instant (a fact applied late) drops the
+totals it falls before."""
+CASES_TABLES = (CASE_CHANGES, STRATUM_TOTALS)
 
 
 def partition(conn: Connection, schema: str, cities: Iterable[str]) -> None:

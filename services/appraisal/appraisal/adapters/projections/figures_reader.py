@@ -11,11 +11,12 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.projections import fact_reads as reads
-from appraisal.adapters.projections.cases_reads import cases_at, counts_at, keep, residents_in
+from appraisal.adapters.projections.cases_reads import cases_at, counts_at, residents_in
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
+from appraisal.adapters.projections.totals import keep
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
