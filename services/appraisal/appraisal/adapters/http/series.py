@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from appraisal.adapters.http.filters import SeriesFilters, SeriesOf
 from appraisal.adapters.http.schemas import SeriesPublic
-from appraisal.adapters.http.view import PROBLEMS, PeriodQuery
+from appraisal.adapters.http.view import PROBLEMS, PeriodQuery, written
 from appraisal.application import access
 from appraisal.application.appraising import Appraising, Series
 from appraisal.application.views import shown_figures
@@ -35,19 +35,21 @@ async def series(
     period: PeriodQuery,
     of: Annotated[SeriesOf, Depends()],
     only: Annotated[SeriesFilters, Depends()],
-) -> dict[str, Any]:
+) -> Response:
     scope = access.view_scope(who, only.area, only.team)
     tagged = only.key_population is not None
     found = await asyncio.to_thread(_series, request, period, of.indicator, scope.area, tagged)
     shown = only.within(scope)
-    return {
-        "period": period,
-        "catalogue_version": found.catalogue.version,
-        "points": [
-            {"as_of": as_of, "figures": shown_figures(found.catalogue, m.subjects, m.figures, shown)}
-            for as_of, m in found.points
-        ],
-    }
+    return written(
+        {
+            "period": period,
+            "catalogue_version": found.catalogue.version,
+            "points": [
+                {"as_of": as_of, "figures": shown_figures(found.catalogue, m.subjects, m.figures, shown)}
+                for as_of, m in found.points
+            ],
+        }
+    )
 
 
 def _series(request: Request, period: str, indicators: list[str], area: str, tagged: bool) -> Series:
