@@ -70,6 +70,11 @@ def kept(conn: Connection, period: str, before: datetime) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('case_totals:' || :period))"), {"period": period})
     if conn.execute(exists).first() is not None:
         return  # another read kept them meanwhile
+    # Months of changes added up per group by hashing: the planner guesses the groups from each
+    # column's distinct values multiplied (a city's 30,000 groups as 770,000) and would sort
+    # every change instead, three times slower.
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
+    conn.execute(text("SET LOCAL enable_sort = off"))
     latest = conn.execute(select(func.max(t.c.before)).where(t.c.period == period, t.c.before < before)).scalar()
     by_city: dict[str, Sums] = {}
     earlier = select(t.c.city, *_key(t), t.c.numerator, t.c.denominator)
