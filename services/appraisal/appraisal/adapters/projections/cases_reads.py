@@ -50,10 +50,6 @@ def counts_at(  # noqa: PLR0913
     return dict(totals), wheres
 
 
-def _tags(joined: str) -> tuple[str, ...]:
-    return tuple(joined.split(",")) if joined else ()
-
-
 def residents(conn: Connection) -> list[str]:
     """Everyone a fact is of."""
     return sorted(conn.execute(union(*(select(t.c.resident_ref) for t in OF_A_RESIDENT))).scalars())
