@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from appraisal.adapters.projections.cases import CasesProjection  # noqa: E402
 from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
 from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
 from appraisal.adapters.projections.resident_reads import histories  # noqa: E402
+from appraisal.adapters.projections.strata_keeper import StrataKeeper  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
 from appraisal.domain.appraisal import from_counts  # noqa: E402
 from appraisal.domain.catalogue import CatalogueVersion  # noqa: E402
@@ -140,6 +141,7 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
                                      f"FROM appraisal.{table} WHERE area_code LIKE '{COUNTY}%%'")  # fmt: skip
         for code in [COUNTY, *copies]:
             conn.exec_driver_sql(REGISTERED, (code, residents, residents // 4))
+        conn.exec_driver_sql("DELETE FROM appraisal.stratum_totals")  # kept of the county alone
         conn.exec_driver_sql("ANALYZE")
     reader, period, as_of = FiguresReader(engine, CHINA), Period.parse("2026"), datetime(2026, 12, 31, 23, tzinfo=CHINA)
     city, window = COUNTY[:4], Window(period, as_of, CHINA)
@@ -162,6 +164,35 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
         label = "with the key populations" if tagged else "without them (as scores)"
         print(f"    {label}: {strata:,} strata, counts {statistics.median(reads) * 1000:.0f} ms, "
               f"figures and scores {statistics.median(figured) * 1000:.0f} ms")  # fmt: skip
+    past_reads(engine, version, period, as_of)
+
+
+def past_reads(engine: Any, version: CatalogueVersion, period: Period, now: datetime) -> None:
+    """A past as-of's first read with no strata kept in the year, then after the projection
+    worker's keeper passed every midnight to `now` (its first pass, as after a rebuild)."""
+    past = [datetime(2026, 7, 1, 15, tzinfo=CHINA), datetime(2026, 3, 12, 10, tzinfo=CHINA)]
+    reader, city = FiguresReader(engine, CHINA), COUNTY[:4]
+
+    def forget() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM appraisal.stratum_totals")
+
+    def firsts() -> str:
+        took = [timed(1, lambda m=moment: reader.counted(version, period, [m], city, False))[0] for moment in past]
+        return ", ".join(f"{m:%d %B} {t * 1000:.0f} ms" for m, t in zip(past, took, strict=True))
+
+    forget()
+    print(f"  a past as-of's first read (no key populations), nothing kept in the year: {firsts()}")
+    forget()
+    keeper = StrataKeeper(engine, CHINA, lambda: now, daily=14, grace=timedelta(0))
+    started = time.perf_counter()
+    count = keeper.keep()
+    took = time.perf_counter() - started
+    with engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT count(*) FROM appraisal.stratum_totals").scalar()
+    print(f"  the keeper's first pass to {now:%d %B} (Mondays', then the latest 14 days'): {took:.1f} s, "
+          f"{count} periods' strata kept by a midnight, {rows:,} rows")  # fmt: skip
+    print(f"  then a past as-of's first read: {firsts()}")
 
 
 REGISTERED = "INSERT INTO appraisal.population_register VALUES (%s, 2026, 1, %s, %s, '{}', '2026-01-01')"

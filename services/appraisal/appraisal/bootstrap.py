@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, METADATA
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.adapters.projections.results import PublishedResults
+from appraisal.adapters.projections.strata_keeper import StrataKeeper
 from appraisal.adapters.publishing import to_public
 from appraisal.application.appraising import Appraising
 from appraisal.application.publication import Publications
@@ -102,9 +104,11 @@ def own_views_follower(settings: AppraisalSettings, engine: Engine, store: Event
     return LogFollower(store or store_for(settings), engine, FOLLOWERS, own_views.FOLLOWER, own_views.apply)
 
 
-def create_workers(settings: AppraisalSettings, engine: Engine | None = None) -> list[KafkaSubscription | LogFollower]:
-    """What `python -m fdcs project appraisal` runs: the facts from the public streams, and
-    the views of appraisal's own events."""
+def create_workers(
+    settings: AppraisalSettings, engine: Engine | None = None
+) -> list[KafkaSubscription | LogFollower | StrataKeeper]:
+    """What `python -m fdcs project appraisal` runs: the facts from the public streams, the
+    strata kept as the days they project close, and the views of appraisal's own events."""
     engine = engine or engine_for(settings)
     facts = facts_projection(settings, engine)
     consumer = KafkaSubscription(
@@ -115,7 +119,9 @@ def create_workers(settings: AppraisalSettings, engine: Engine | None = None) ->
         KafkaPublisher(settings),
         in_time_order=True,
     )
-    return [consumer, own_views_follower(settings, engine)]
+    grace = timedelta(seconds=settings.strata_keep_grace_seconds)
+    keeper = StrataKeeper(engine, settings.timezone, facts.known_until, settings.strata_kept_daily, grace)
+    return [consumer, keeper, own_views_follower(settings, engine)]
 
 
 def migrate(settings: AppraisalSettings) -> None:

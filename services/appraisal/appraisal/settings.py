@@ -34,6 +34,20 @@ class AppraisalSettings(ServiceSettings):
         description="Reads the API keeps for the polls that follow while nothing they count changed; each holds "
         "an area's figures (about 500 bytes a figure: a city of 5,000 teams, about 45 MB); 0: none",
     )
+    strata_kept_daily: int = Field(
+        default=14,
+        ge=1,
+        le=366,
+        description="Days whose every midnight's strata stay kept (a past as-of's first read adds up that day's "
+        "changes); before them, Mondays' only (a week's at most). A city of 500,000: about 20,000 rows a period a day",
+    )
+    strata_keep_grace_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="How long past a midnight the facts projected must have been known before its strata are kept: "
+        "facts known before it may still come on other partitions",
+    )
     partition_cities: tuple[str, ...] = Field(
         default=GUANGDONG,
         description="The cities (first four digits of an area code) whose figures get a partition of their own; "

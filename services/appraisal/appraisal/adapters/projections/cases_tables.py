@@ -43,10 +43,12 @@ STRATUM_TOTALS = Table(
     Column("area_code", String(12), primary_key=True),
     Column("numerator", BigInteger, nullable=False),
     Column("denominator", BigInteger, nullable=False),
+    Index("stratum_totals_by_midnight", "period", "before"),  # the latest kept, of every city
     postgresql_partition_by="LIST (city)",
 )
-"""The changes before a midnight added up under every stratum they fall in, kept by the first
-read of that day (from the day before's, if kept): a read then takes the strata as they are
+"""The changes before a midnight added up under every stratum they fall in, kept as the
+projection passes the midnight (`strata_keeper.py`) or by the first read of that day, from the
+latest kept before: a read then takes the strata as they are
 and adds only that day's changes, however long the period has run and however many teams a
 city has. A change written later for an earlier instant (a fact applied late) drops the
 totals it falls before."""
@@ -69,6 +71,8 @@ def partition(conn: Connection, schema: str, cities: Iterable[str]) -> None:
             conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {parent} FOR VALUES IN ('{city}')"))
         rest = f"{quoted(schema)}.{quoted(f'{table.name}_rest')}"
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {rest} PARTITION OF {parent} DEFAULT"))
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)  # one added since the table was made
 
 
 CITY = re.compile(r"\d{4}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, case, delete
@@ -27,6 +28,11 @@ class FactsProjection:
     def __init__(self, engine: Engine, cases: CasesProjection | None = None) -> None:
         """`cases`: the step keeping the residents' cases and the strata's changes, if any."""
         self._engine, self._cases = engine, cases
+        self._known_until: datetime | None = None
+
+    def known_until(self) -> datetime | None:
+        """When the latest event this projection committed was known (the strata keeper's clock)."""
+        return self._known_until
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         with self._engine.begin() as conn:
@@ -41,6 +47,9 @@ class FactsProjection:
             if self._cases is not None:
                 self._cases.apply(conn, rows)
             _advance(conn, deliveries)
+        latest = max((d.envelope.time for d in deliveries), default=None)
+        if latest is not None and (self._known_until is None or latest > self._known_until):
+            self._known_until = latest
 
     def forget_everything(self) -> None:
         """Empty the facts and what was projected of them, the applied ids, the positions and the

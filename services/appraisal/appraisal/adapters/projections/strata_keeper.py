@@ -1,0 +1,115 @@
+"""A worker of `fdcs project appraisal`: the strata kept by each midnight as the projection
+passes it, so a past as-of's first read adds up a day's changes, not the months since the
+latest strata a read happened to keep (`totals.kept`).
+
+A day is over for the appraisal once the facts projected were known past its midnight by a
+grace (facts known before it may still come on other partitions: a change for an instant
+before a kept midnight drops what was kept by it, and the next pass keeps it again). The
+projection's own clock, not the wall's: a rebuild keeps the year's midnights as it replays
+them, each from the one before. Kept strata stay for every midnight of the latest days;
+before them, Mondays' only (a read there adds up a week at most), and the midnight each
+period closed at.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlalchemy import ARRAY, DateTime, Engine, any_, bindparam, delete
+from sqlalchemy.exc import SQLAlchemyError
+
+from appraisal.adapters.projections.cases_tables import STRATUM_TOTALS
+from appraisal.adapters.projections.totals import kept, midnight
+from appraisal.domain.periods import Period, periods_of
+
+log = logging.getLogger(__name__)
+
+FIRST_LOOK = timedelta(days=400)
+"""How far back a worker's first pass keeps Mondays' strata (each later pass, the days since)."""
+
+
+def due(after: date | None, last: date, daily: int) -> list[date]:
+    """The days whose midnights to keep, in order: those after `after` (the last pass's `last`)
+    up to `last`, every one of the latest `daily`, and before them Mondays and quarters' first."""
+    first = after + timedelta(days=1) if after is not None else last - FIRST_LOOK
+    recent = last - timedelta(days=daily - 1)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [d for d in days if d >= recent or _lasting(d)]
+
+
+def thinned(after: date | None, last: date, daily: int) -> list[date]:
+    """The days whose strata to drop once `last` is the latest kept: those no longer among the
+    latest `daily` since the last pass, but Mondays and quarters' first."""
+    recent = last - timedelta(days=daily - 1)
+    first = (after - timedelta(days=daily - 1)) if after is not None else last - FIRST_LOOK
+    days = (first + timedelta(days=n) for n in range(max((recent - first).days, 0)))
+    return [d for d in days if not _lasting(d)]
+
+
+def _lasting(day: date) -> bool:
+    """A Monday, or the first day of a quarter (every period closes at the midnight that begins one)."""
+    return day.weekday() == 0 or (day.day == 1 and day.month % 3 == 1)
+
+
+def running(day: date) -> list[Period]:
+    """The periods a day's midnight falls in or ends (the strata by the day after a period's
+    last: as it closed). Others' strata are kept by the reads that ask them: one of a period
+    over is kept from the one it closed with, and few changes come after."""
+    periods = (*periods_of(day.year - 1), *periods_of(day.year))
+    return [p for p in periods if p.first <= day <= p.last + timedelta(days=1)]
+
+
+class StrataKeeper:
+    def __init__(  # noqa: PLR0913
+        self,
+        engine: Engine,
+        zone: tzinfo,
+        known_until: Callable[[], datetime | None],
+        daily: int,
+        grace: timedelta,
+        every: float = 5.0,
+    ) -> None:
+        """`known_until`: when the latest fact projected (by this process) was known, if any."""
+        self._engine, self._zone, self._known_until = engine, zone, known_until
+        self._daily, self._grace, self._every = daily, grace, every
+        self._last: date | None = None
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self._every):
+            try:
+                self.keep(stop)
+            except SQLAlchemyError as e:  # the database away, say: the next pass keeps the same days
+                log.warning("strata not kept: %s", type(e).__name__)
+
+    def keep(self, stop: threading.Event | None = None) -> int:
+        """Keep the midnights passed since the last pass (if any); how many periods' strata were
+        kept. Asked to `stop`, it leaves the rest to the next pass (a first one after a rebuild
+        keeps a year's Mondays)."""
+        known = self._known_until()
+        if known is None:
+            return 0
+        last = midnight(known - self._grace, self._zone).date()
+        if self._last is not None and last <= self._last:
+            return 0
+        count = 0
+        for day in due(self._last, last, self._daily):
+            if stop is not None and stop.is_set():
+                return count
+            before = self._midnight(day)
+            for period in running(day):
+                with self._engine.begin() as conn:  # a day that lasts is kept even if unchanged: reads
+                    count += kept(conn, period.code, before, if_changed=not _lasting(day))  # start from it
+        dropped = [self._midnight(d) for d in thinned(self._last, last, self._daily)]
+        if dropped:
+            t = STRATUM_TOTALS
+            with self._engine.begin() as conn:
+                conn.execute(delete(t).where(t.c.before == any_(bindparam("b", dropped, ARRAY(DateTime(True))))))
+        log.info("strata kept by the midnights to %s: %d kept, %d midnights dropped", last, count, len(dropped))
+        self._last = last
+        return count
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), self._zone)

@@ -1,0 +1,92 @@
+"""The strata kept as the projection passes each midnight: a rebuild keeps the year's midnights
+as it replays them, the latest days' each and Mondays' before them, and a past as-of's read
+then finds its midnight kept and gives the figures the facts then known give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from appraisal.adapters.projections.cases import CasesProjection
+from appraisal.adapters.projections.facts import FactsProjection
+from appraisal.adapters.projections.strata_keeper import StrataKeeper, due, running, thinned
+from appraisal.adapters.projections.totals import kept
+from appraisal.bootstrap import engine_for
+from appraisal.domain.periods import Period
+from appraisal.settings import AppraisalSettings
+from bench.appraisal_year import batches
+from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
+from services.appraisal.tests.test_cases_projection import _kept, _midnight, county_year, figures_of, oracle, totals_at
+
+MONDAY = date(2026, 6, 1)
+GRACE = timedelta(minutes=10)
+
+
+def test_the_latest_days_are_kept_each_and_mondays_before_them() -> None:
+    first = due(None, MONDAY + timedelta(days=20), daily=7)
+
+    assert first[0] >= MONDAY - timedelta(days=400) and first[-1] == MONDAY + timedelta(days=20)
+    older = [d for d in first if d < MONDAY + timedelta(days=14)]
+    assert {d.weekday() for d in older if d.day != 1} == {0}  # Mondays,
+    assert {date(2025, 7, 1), date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)} < set(older)  # and quarters' first
+    assert first[-7:] == [MONDAY + timedelta(days=n) for n in range(14, 21)]
+    assert due(MONDAY + timedelta(days=20), MONDAY + timedelta(days=22), daily=7) == [
+        MONDAY + timedelta(days=21),
+        MONDAY + timedelta(days=22),
+    ]
+
+
+def test_a_day_older_than_the_latest_is_dropped_unless_a_monday() -> None:
+    assert thinned(MONDAY + timedelta(days=20), MONDAY + timedelta(days=22), daily=7) == [
+        MONDAY + timedelta(days=15)  # the 14th, a Monday, stays
+    ]
+    assert thinned(MONDAY + timedelta(days=20), MONDAY + timedelta(days=20), daily=7) == []
+    once = thinned(None, MONDAY + timedelta(days=20), daily=7)
+    assert once[-1] == MONDAY + timedelta(days=13) and all(d.weekday() != 0 for d in once)
+    assert date(2026, 4, 1) not in once and date(2026, 4, 2) in once  # the day Q1 closed at stays
+
+
+def test_a_midnight_is_kept_for_the_periods_it_falls_in_or_closes() -> None:
+    assert [p.code for p in running(date(2026, 5, 20))] == ["2026", "2026-H1", "2026-Q2"]
+    assert [p.code for p in running(date(2026, 7, 1))] == ["2026", "2026-H1", "2026-H2", "2026-Q2", "2026-Q3"]
+    assert [p.code for p in running(date(2027, 1, 1))] == ["2026", "2026-H2", "2026-Q4", "2027", "2027-H1", "2027-Q1"]
+
+
+@pytest.fixture
+def engine(service_settings: Callable[..., Any]) -> Iterator[Engine]:
+    made = engine_for(service_settings(AppraisalSettings))
+    yield made
+    made.dispose()
+
+
+def test_a_rebuild_keeps_the_midnights_it_passes_and_past_reads_find_them(engine: Engine) -> None:
+    story, _ = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    keeper = StrataKeeper(engine, ZONE, projection.known_until, daily=7, grace=GRACE)
+    assert keeper.keep() == 0  # nothing projected yet: no day is over
+    for batch in batches(story, 100):
+        projection.apply(batch)
+        keeper.keep()
+    last = projection.known_until()
+    assert last is not None
+
+    with engine.begin() as conn:
+        befores = {before for period, before in _kept(conn) if period == "2026"}
+    recent = _midnight(last - GRACE) - timedelta(days=6)
+    lasting = [b.astimezone(ZONE) for b in befores if b < recent]  # the others were dropped
+    assert lasting and all(b.weekday() == 0 or b.day == 1 for b in lasting)
+
+    period = Period.parse("2026")
+    for as_of in (datetime(2026, 3, 4, 15, tzinfo=ZONE), datetime(2026, 11, 15, 10, tzinfo=ZONE)):
+        with engine.begin() as conn:
+            # the Monday's before it is kept: a read adds up a week's changes at most
+            assert max(b for b in befores if b <= as_of) >= _midnight(as_of) - timedelta(days=6)
+            assert totals_at(conn, CATALOGUE.for_period(period), "2026", as_of, ZONE) == figures_of(
+                oracle(engine, period, as_of)
+            )
+    with engine.begin() as conn:  # the midnight 2026 closed at: kept (or nothing changed since the Monday's)
+        assert not kept(conn, "2026", datetime(2027, 1, 1, tzinfo=ZONE))
