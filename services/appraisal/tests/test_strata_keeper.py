@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from appraisal.adapters.projections.cases import CasesProjection
+from appraisal.adapters.projections.cases_tables import STRATUM_TOTALS
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.strata_keeper import StrataKeeper, due, running, thinned
 from appraisal.adapters.projections.totals import kept
@@ -90,3 +91,25 @@ def test_a_rebuild_keeps_the_midnights_it_passes_and_past_reads_find_them(engine
             )
     with engine.begin() as conn:  # the midnight 2026 closed at: kept (or nothing changed since the Monday's)
         assert not kept(conn, "2026", datetime(2027, 1, 1, tzinfo=ZONE))
+
+
+def test_the_midnights_a_late_change_dropped_are_kept_again_at_the_next_pass(engine: Engine) -> None:
+    story, _ = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    for batch in batches(story, 100):
+        projection.apply(batch)
+    last = projection.known_until()
+    assert last is not None
+    clock = [last]
+    keeper = StrataKeeper(engine, ZONE, lambda: clock[0], daily=7, grace=GRACE)
+    keeper.keep()
+    with engine.begin() as conn:
+        recent = {k for k in _kept(conn) if k[1] > _midnight(last) - timedelta(days=5)}
+        assert recent
+        conn.execute(delete(STRATUM_TOTALS).where(STRATUM_TOTALS.c.before > _midnight(last) - timedelta(days=5)))
+
+    clock[0] += timedelta(days=1)  # another worker's late facts dropped them; the next midnight passes
+    keeper.keep()
+
+    with engine.begin() as conn:
+        assert recent <= _kept(conn)

@@ -3,12 +3,12 @@ passes it, so a past as-of's first read adds up a day's changes, not the months 
 latest strata a read happened to keep (`totals.kept`).
 
 A day is over for the appraisal once the facts projected were known past its midnight by a
-grace (facts known before it may still come on other partitions: a change for an instant
-before a kept midnight drops what was kept by it, and the next pass keeps it again). The
-projection's own clock, not the wall's: a rebuild keeps the year's midnights as it replays
-them, each from the one before. Kept strata stay for every midnight of the latest days;
-before them, Mondays' only (a read there adds up a week at most), and the midnight each
-period closed at.
+grace: facts known before it may still come on other partitions, or to another worker. A
+change for an instant before a kept midnight drops what was kept by it, so each pass looks
+again at the latest weeks' midnights. The projection's own clock, not the wall's: a rebuild
+keeps the year's midnights as it replays them, each from the one before. Kept strata stay for
+every midnight of the latest days; before them, Mondays' only (a read there adds up a week at
+most), and the midnight each period closed at.
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ class StrataKeeper:
         last = midnight(known - self._grace, self._zone).date()
         if self._last is not None and last <= self._last:
             return 0
-        count = 0
-        for day in due(self._last, last, self._daily):
+        count, again = 0, None if self._last is None else min(self._last, last - timedelta(days=self._daily + 7))
+        for day in due(again, last, self._daily):
             if stop is not None and stop.is_set():
                 return count
             before = self._midnight(day)
