@@ -84,6 +84,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         settings.timezone,
         settings.kept_reads,
     )
+    app.state.written_figures = http_view.WrittenFigures(settings.kept_reads)
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)
     app.state.contracts_signed = ContractsSignedByTeam(engine)
