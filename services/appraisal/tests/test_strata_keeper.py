@@ -28,17 +28,25 @@ GRACE = timedelta(minutes=10)
 
 
 def test_the_latest_days_are_kept_each_and_mondays_before_them() -> None:
-    first = due(None, MONDAY + timedelta(days=20), daily=7)
+    first = due(None, MONDAY + timedelta(days=20), daily=7, today=MONDAY + timedelta(days=10))
 
     assert first[0] >= MONDAY - timedelta(days=400) and first[-1] == MONDAY + timedelta(days=20)
     older = [d for d in first if d < MONDAY + timedelta(days=14)]
     assert {d.weekday() for d in older if d.day != 1} == {0}  # Mondays,
     assert {date(2025, 7, 1), date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)} < set(older)  # and quarters' first
     assert first[-7:] == [MONDAY + timedelta(days=n) for n in range(14, 21)]
-    assert due(MONDAY + timedelta(days=20), MONDAY + timedelta(days=22), daily=7) == [
+    assert due(
+        MONDAY + timedelta(days=20), MONDAY + timedelta(days=22), daily=7, today=MONDAY + timedelta(days=22)
+    ) == [
         MONDAY + timedelta(days=21),
         MONDAY + timedelta(days=22),
     ]
+
+
+def test_a_rebuild_replaying_the_past_keeps_mondays_and_quarters_first_only() -> None:
+    replayed = due(MONDAY, MONDAY + timedelta(days=40), daily=7, today=date(2026, 12, 4))
+
+    assert replayed == [MONDAY + timedelta(days=n) for n in (7, 14, 21, 28, 30, 35)]  # 1 July: Q3's first
 
 
 def test_a_day_older_than_the_latest_is_dropped_unless_a_monday() -> None:
@@ -67,7 +75,9 @@ def engine(service_settings: Callable[..., Any]) -> Iterator[Engine]:
 def test_a_rebuild_keeps_the_midnights_it_passes_and_past_reads_find_them(engine: Engine) -> None:
     story, _ = county_year()
     projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
-    keeper = StrataKeeper(engine, ZONE, projection.known_until, daily=7, grace=GRACE)
+    keeper = StrataKeeper(
+        engine, ZONE, projection.known_until, daily=7, grace=GRACE, clock=lambda: datetime.max.replace(tzinfo=ZONE)
+    )
     assert keeper.keep() == 0  # nothing projected yet: no day is over
     for batch in batches(story, 100):
         projection.apply(batch)
@@ -101,7 +111,7 @@ def test_the_midnights_a_late_change_dropped_are_kept_again_at_the_next_pass(eng
     last = projection.known_until()
     assert last is not None
     clock = [last]
-    keeper = StrataKeeper(engine, ZONE, lambda: clock[0], daily=7, grace=GRACE)
+    keeper = StrataKeeper(engine, ZONE, lambda: clock[0], daily=7, grace=GRACE, clock=lambda: clock[0])
     keeper.keep()
     with engine.begin() as conn:
         recent = {k for k in _kept(conn) if k[1] > _midnight(last) - timedelta(days=5)}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import ARRAY, DateTime, Engine, any_, bindparam, delete
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,20 +31,22 @@ FIRST_LOOK = timedelta(days=400)
 """How far back a worker's first pass keeps Mondays' strata (each later pass, the days since)."""
 
 
-def due(after: date | None, last: date, daily: int) -> list[date]:
-    """The days whose midnights to keep, in order: those after `after` (the last pass's `last`)
-    up to `last`, every one of the latest `daily`, and before them Mondays and quarters' first."""
+def due(after: date | None, last: date, daily: int, today: date) -> list[date]:
+    """The days whose midnights to keep, in order: those after `after` up to `last`, every one
+    of the latest `daily` by `today` (or `last`, if later: a simulation ahead of the clock), and
+    before them Mondays and quarters' first. A rebuild replaying the past keeps these only: the
+    others would soon be dropped."""
     first = after + timedelta(days=1) if after is not None else last - FIRST_LOOK
-    recent = last - timedelta(days=daily - 1)
+    recent = max(last, today) - timedelta(days=daily - 1)
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return [d for d in days if d >= recent or _lasting(d)]
 
 
-def thinned(after: date | None, last: date, daily: int) -> list[date]:
-    """The days whose strata to drop once `last` is the latest kept: those no longer among the
-    latest `daily` since the last pass, but Mondays and quarters' first."""
-    recent = last - timedelta(days=daily - 1)
-    first = (after - timedelta(days=daily - 1)) if after is not None else last - FIRST_LOOK
+def thinned(was: date | None, now: date, daily: int) -> list[date]:
+    """The days whose strata to drop once the latest `daily` end at `now` (at `was` the pass
+    before): those no longer among them, but Mondays and quarters' first."""
+    recent = now - timedelta(days=daily - 1)
+    first = (was - timedelta(days=daily - 1)) if was is not None else now - FIRST_LOOK
     days = (first + timedelta(days=n) for n in range(max((recent - first).days, 0)))
     return [d for d in days if not _lasting(d)]
 
@@ -70,12 +72,14 @@ class StrataKeeper:
         known_until: Callable[[], datetime | None],
         daily: int,
         grace: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         every: float = 5.0,
     ) -> None:
         """`known_until`: when the latest fact projected (by this process) was known, if any."""
-        self._engine, self._zone, self._known_until = engine, zone, known_until
+        self._engine, self._zone, self._known_until, self._clock = engine, zone, known_until, clock
         self._daily, self._grace, self._every = daily, grace, every
         self._last: date | None = None
+        self._recent: date | None = None  # the last pass's end of the latest days
 
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self._every):
@@ -94,21 +98,22 @@ class StrataKeeper:
         last = midnight(known - self._grace, self._zone).date()
         if self._last is not None and last <= self._last:
             return 0
+        recent = max(last, self._clock().astimezone(self._zone).date())
         count, again = 0, None if self._last is None else min(self._last, last - timedelta(days=self._daily + 7))
-        for day in due(again, last, self._daily):
+        for day in due(again, last, self._daily, recent):
             if stop is not None and stop.is_set():
                 return count
             before = self._midnight(day)
             for period in running(day):
                 with self._engine.begin() as conn:  # a day that lasts is kept even if unchanged: reads
                     count += kept(conn, period.code, before, if_changed=not _lasting(day))  # start from it
-        dropped = [self._midnight(d) for d in thinned(self._last, last, self._daily)]
+        dropped = [self._midnight(d) for d in thinned(self._recent, recent, self._daily)]
         if dropped:
             t = STRATUM_TOTALS
             with self._engine.begin() as conn:
                 conn.execute(delete(t).where(t.c.before == any_(bindparam("b", dropped, ARRAY(DateTime(True))))))
         log.info("strata kept by the midnights to %s: %d kept, %d midnights dropped", last, count, len(dropped))
-        self._last = last
+        self._last, self._recent = last, recent
         return count
 
     def _midnight(self, day: date) -> datetime:
