@@ -49,6 +49,19 @@ def test_a_rebuild_replaying_the_past_keeps_mondays_and_quarters_first_only() ->
     assert replayed == [MONDAY + timedelta(days=n) for n in (7, 14, 21, 28, 30, 35)]  # 1 July: Q3's first
 
 
+def test_a_replay_of_the_past_keeps_nothing_until_it_has_caught_up(engine: Engine) -> None:
+    story, _ = county_year()
+    projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
+    later = datetime(2027, 6, 1, tzinfo=ZONE)
+    keeper = StrataKeeper(engine, ZONE, projection.known_until, daily=7, grace=GRACE, clock=lambda: later)
+    for batch in batches(story, 200):
+        projection.apply(batch)
+        assert keeper.keep() == 0
+
+    caught_up = StrataKeeper(engine, ZONE, lambda: later, daily=7, grace=GRACE, clock=lambda: later)
+    assert caught_up.keep() > 0
+
+
 def test_a_day_older_than_the_latest_is_dropped_unless_a_monday() -> None:
     assert thinned(MONDAY + timedelta(days=20), MONDAY + timedelta(days=22), daily=7) == [
         MONDAY + timedelta(days=15)  # the 14th, a Monday, stays
@@ -75,12 +88,12 @@ def engine(service_settings: Callable[..., Any]) -> Iterator[Engine]:
 def test_a_rebuild_keeps_the_midnights_it_passes_and_past_reads_find_them(engine: Engine) -> None:
     story, _ = county_year()
     projection = FactsProjection(engine, CasesProjection(CATALOGUE, ZONE))
-    keeper = StrataKeeper(
-        engine, ZONE, projection.known_until, daily=7, grace=GRACE, clock=lambda: datetime.max.replace(tzinfo=ZONE)
-    )
+    clock = [datetime(2025, 1, 1, tzinfo=ZONE)]
+    keeper = StrataKeeper(engine, ZONE, projection.known_until, daily=7, grace=GRACE, clock=lambda: clock[0])
     assert keeper.keep() == 0  # nothing projected yet: no day is over
     for batch in batches(story, 100):
         projection.apply(batch)
+        clock[0] = max(clock[0], projection.known_until() or clock[0])  # the facts arrive as they happen
         keeper.keep()
     last = projection.known_until()
     assert last is not None

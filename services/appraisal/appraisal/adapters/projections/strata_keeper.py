@@ -3,12 +3,13 @@ passes it, so a past as-of's first read adds up a day's changes, not the months 
 latest strata a read happened to keep (`totals.kept`).
 
 A day is over for the appraisal once the facts projected were known past its midnight by a
-grace: facts known before it may still come on other partitions, or to another worker. A
+grace, and the projection has caught up with the clock (`CAUGHT_UP`): facts known before it
+may still come on other partitions, or to another worker. A
 change for an instant before a kept midnight drops what was kept by it, so each pass looks
-again at the latest weeks' midnights. The projection's own clock, not the wall's: a rebuild
-keeps the year's midnights as it replays them, each from the one before. Kept strata stay for
-every midnight of the latest days; before them, Mondays' only (a read there adds up a week at
-most), and the midnight each period closed at.
+again at the latest weeks' midnights. Each is kept from the one before. Kept strata stay for
+every midnight of the latest days by the clock; before them, Mondays' only (a read there adds
+up a week at most) and the midnight each period closed at, which is all a rebuild keeps as it
+replays the past (the others would soon be dropped).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from appraisal.domain.periods import Period, periods_of
 
 log = logging.getLogger(__name__)
 
+CAUGHT_UP = timedelta(hours=1)
+"""How close to the clock the facts projected must have been known for the projection to keep
+strata: a rebuild keeps none while it replays (its writers would wait on each keep), then the
+whole year's from one to the next once it has caught up."""
 FIRST_LOOK = timedelta(days=400)
 """How far back a worker's first pass keeps Mondays' strata (each later pass, the days since)."""
 
@@ -73,9 +78,11 @@ class StrataKeeper:
         daily: int,
         grace: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        every: float = 5.0,
+        every: float = 30.0,
     ) -> None:
-        """`known_until`: when the latest fact projected (by this process) was known, if any."""
+        """`known_until`: when the latest fact projected (by this process) was known, if any.
+        `every`: seconds between passes (a replay passes a day a second: each pass looks again
+        at three weeks' midnights, and a keep holds the writers of its period back)."""
         self._engine, self._zone, self._known_until, self._clock = engine, zone, known_until, clock
         self._daily, self._grace, self._every = daily, grace, every
         self._last: date | None = None
@@ -92,21 +99,23 @@ class StrataKeeper:
         """Keep the midnights passed since the last pass (if any); how many periods' strata were
         kept. Asked to `stop`, it leaves the rest to the next pass (a first one after a rebuild
         keeps a year's Mondays)."""
-        known = self._known_until()
-        if known is None:
-            return 0
+        known, now = self._known_until(), self._clock()
+        if known is None or known < now - CAUGHT_UP:
+            return 0  # replaying the past: kept once caught up, not competing with the replay
         last = midnight(known - self._grace, self._zone).date()
         if self._last is not None and last <= self._last:
             return 0
-        recent = max(last, self._clock().astimezone(self._zone).date())
+        recent = max(last, now.astimezone(self._zone).date())
         count, again = 0, None if self._last is None else min(self._last, last - timedelta(days=self._daily + 7))
         for day in due(again, last, self._daily, recent):
             if stop is not None and stop.is_set():
                 return count
             before = self._midnight(day)
             for period in running(day):
-                with self._engine.begin() as conn:  # a day that lasts is kept even if unchanged: reads
-                    count += kept(conn, period.code, before, if_changed=not _lasting(day))  # start from it
+                # A day that lasts is kept even if unchanged: reads start from it. Not waiting for
+                # the writers (they would queue behind): a later pass looks at the day again.
+                with self._engine.begin() as conn:
+                    count += kept(conn, period.code, before, if_changed=not _lasting(day), wait=False)
         dropped = [self._midnight(d) for d in thinned(self._recent, recent, self._daily)]
         if dropped:
             t = STRATUM_TOTALS

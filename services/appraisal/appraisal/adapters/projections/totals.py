@@ -80,19 +80,21 @@ def midnight(as_of: datetime, zone: tzinfo) -> datetime:
     return datetime.combine(as_of.astimezone(zone).date(), time(), zone)
 
 
-def kept(conn: Connection, period: str, before: datetime, if_changed: bool = True) -> bool:
+def kept(conn: Connection, period: str, before: datetime, if_changed: bool = True, wait: bool = True) -> bool:
     """The strata of every change before `before`, kept if they were not: from the latest kept
     before it, and the changes between (added up per group by PostgreSQL, then into strata).
     `if_changed`: none are kept when no change came between (a read takes the latest kept and
     the changes since, as it would these). Writers of changes take the period's lock shared
-    (`lock_totals`), so totals are never kept from changes still being written. Whether they
-    were kept now."""
+    (`lock_totals`), so totals are never kept from changes still being written; `wait`: for
+    them to commit, else none are kept now (a writer waits for a keep that took the lock, but
+    not behind one waiting for it). Whether they were kept now."""
     t, c = STRATUM_TOTALS, CASE_CHANGES
     exists = select(t.c.period).where(t.c.period == period, t.c.before == before).limit(1)
     if conn.execute(exists).first() is not None or (if_changed and not _changed(conn, period, before)):
         return False
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('case_totals:' || :period))"), {"period": period})
-    if conn.execute(exists).first() is not None:
+    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    locked = conn.execute(text(f"SELECT {lock}(hashtext('case_totals:' || :period))"), {"period": period}).scalar()
+    if locked is False or conn.execute(exists).first() is not None:
         return False  # another read kept them meanwhile
     latest = conn.execute(select(func.max(t.c.before)).where(t.c.period == period, t.c.before < before)).scalar()
     earlier = select(t.c.city, *_key(t), t.c.numerator, t.c.denominator)
