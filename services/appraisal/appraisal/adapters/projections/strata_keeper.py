@@ -3,13 +3,12 @@ passes it, so a past as-of's first read adds up a day's changes, not the months 
 latest strata a read happened to keep (`totals.kept`).
 
 A day is over for the appraisal once the facts projected were known past its midnight by a
-grace, and the projection has caught up with the clock (`CAUGHT_UP`): facts known before it
-may still come on other partitions, or to another worker. A
+grace: facts known before it may still come on other partitions, or to another worker. A
 change for an instant before a kept midnight drops what was kept by it, so each pass looks
-again at the latest weeks' midnights. Each is kept from the one before. Kept strata stay for
-every midnight of the latest days by the clock; before them, Mondays' only (a read there adds
-up a week at most) and the midnight each period closed at, which is all a rebuild keeps as it
-replays the past (the others would soon be dropped).
+again at the latest weeks' midnights. Each is kept from the one before. Every midnight of the
+latest days by the clock stays; before them, Mondays' (a read there adds up a week at most)
+and the midnight each period closed at. A rebuild keeps nothing while it replays the past (its
+writers would wait on each keep), then those once it has caught up with the clock.
 """
 
 from __future__ import annotations
@@ -39,8 +38,7 @@ FIRST_LOOK = timedelta(days=400)
 def due(after: date | None, last: date, daily: int, today: date) -> list[date]:
     """The days whose midnights to keep, in order: those after `after` up to `last`, every one
     of the latest `daily` by `today` (or `last`, if later: a simulation ahead of the clock), and
-    before them Mondays and quarters' first. A rebuild replaying the past keeps these only: the
-    others would soon be dropped."""
+    before them Mondays and quarters' first."""
     first = after + timedelta(days=1) if after is not None else last - FIRST_LOOK
     recent = max(last, today) - timedelta(days=daily - 1)
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))

@@ -82,7 +82,7 @@ def midnight(as_of: datetime, zone: tzinfo) -> datetime:
 
 def kept(conn: Connection, period: str, before: datetime, if_changed: bool = True, wait: bool = True) -> bool:
     """The strata of every change before `before`, kept if they were not: from the latest kept
-    before it, and the changes between (added up per group by PostgreSQL, then into strata).
+    before it, and the changes between, added up into strata by PostgreSQL (none come over).
     `if_changed`: none are kept when no change came between (a read takes the latest kept and
     the changes since, as it would these). Writers of changes take the period's lock shared
     (`lock_totals`), so totals are never kept from changes still being written; `wait`: for
@@ -95,7 +95,7 @@ def kept(conn: Connection, period: str, before: datetime, if_changed: bool = Tru
     lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     locked = conn.execute(text(f"SELECT {lock}(hashtext('case_totals:' || :period))"), {"period": period}).scalar()
     if locked is False or conn.execute(exists).first() is not None:
-        return False  # another read kept them meanwhile
+        return False  # writers at it (not waiting), or another kept them meanwhile
     latest = conn.execute(select(func.max(t.c.before)).where(t.c.period == period, t.c.before < before)).scalar()
     earlier = select(t.c.city, *_key(t), t.c.numerator, t.c.denominator)
     earlier = earlier.where(t.c.period == period, t.c.before == latest)
