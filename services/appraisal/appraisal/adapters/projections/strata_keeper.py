@@ -100,7 +100,7 @@ class StrataKeeper:
         known, now = self._known_until(), self._clock()
         if known is None or known < now - CAUGHT_UP:
             return 0  # replaying the past: kept once caught up, not competing with the replay
-        last = midnight(known - self._grace, self._zone).date()
+        last = midnight(min(known, now) - self._grace, self._zone).date()  # an event's clock ahead: not a day over
         if self._last is not None and last <= self._last:
             return 0
         recent = max(last, now.astimezone(self._zone).date())
