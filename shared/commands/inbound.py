@@ -64,17 +64,24 @@ class EventCommands:
         self._erasures = erasures
 
     def handle(self, deliveries: Sequence[Delivery]) -> None:
+        """The deliveries' commands as batches (one transaction each), an erasure between them
+        followed in its place; a refusal then raises (the subscription tries each event alone,
+        and the others replay their receipts) or is logged, as the policy says."""
+        commands: list[tuple[Work, CommandContext, Envelope]] = []
         for delivery in deliveries:
             envelope = delivery.envelope
             if self._erasures is not None and isinstance(delivery.event, signing.ResidentErased):
+                self._run(commands)
+                commands = []
                 self._erasures.follow(envelope, delivery.event)
-                continue
-            work = self._translate(delivery)
-            if work is None:
-                continue
-            try:
-                self._processor.execute_now(work, context_for_event(envelope, self._actor, envelope.time))
-            except DomainError as refused:
-                if self._refused is Refused.DEAD_LETTER:
-                    raise
-                log.warning("%s %s refused: %s", envelope.type, envelope.id, refused.code)
+            elif (work := self._translate(delivery)) is not None:
+                commands.append((work, context_for_event(envelope, self._actor, envelope.time), envelope))
+        self._run(commands)
+
+    def _run(self, commands: Sequence[tuple[Work, CommandContext, Envelope]]) -> None:
+        outcomes = self._processor.execute_all_now([(work, context) for work, context, _ in commands])
+        for (_, _, envelope), outcome in zip(commands, outcomes, strict=True):
+            if isinstance(outcome, DomainError) and self._refused is Refused.SKIP:
+                log.warning("%s %s refused: %s", envelope.type, envelope.id, outcome.code)
+            elif isinstance(outcome, BaseException):
+                raise outcome

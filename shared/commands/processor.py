@@ -18,9 +18,11 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry.trace import Span
 
 from shared import tracing
@@ -50,6 +52,9 @@ class Outcome:
 
     result: dict[str, Any]
     replayed: bool = False
+
+
+Decided = Outcome | BaseException  # a command's result, or what it raised
 
 
 @dataclass
@@ -89,21 +94,35 @@ class CommandProcessor:
     def execute_now(self, work: Work | Handler, context: CommandContext) -> Outcome:
         """Run one command in the calling thread (consumers turning events into commands).
         A processor serves either an event loop (`execute`) or threads, never both."""
+        (outcome,) = self.execute_all_now([(work, context)])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def execute_all_now(self, commands: Sequence[tuple[Work | Handler, CommandContext]]) -> list[Decided]:
+        """Run commands in the calling thread as batches, in order (a later one decides on what the
+        earlier ones recorded): a consumer's poll is one transaction, not one per event. Each
+        command's outcome, or what it raised, in the order given."""
         if self._task is not None:
             raise RuntimeError("this processor runs batches in an event loop: use execute()")
-        work = _work(work)
-        with tracing.span(command_type(work.handle)) as span:
-            pending = _Pending(work, _traced(context, span))
-            with self._lock:
-                if self._own_loop is None:  # the async connection belongs to the loop that made it
-                    self._own_loop = asyncio.new_event_loop()
-                self._own_loop.run_until_complete(self._run_batch_async([pending]))
-            _count(pending)
-            _note(span, pending)
-        if isinstance(pending.outcome, BaseException):
-            raise pending.outcome
-        assert pending.outcome is not None
-        return pending.outcome
+        outcomes: list[Decided] = []
+        for start in range(0, len(commands), self._max_batch):
+            with ExitStack() as spans:
+                batch, caller = [], otel_context.get_current()  # each command's span the caller's child
+                for work, context in commands[start : start + self._max_batch]:
+                    handle = _work(work)
+                    span = spans.enter_context(tracing.span(command_type(handle.handle), parent=caller))
+                    batch.append((_Pending(handle, _traced(context, span)), span))
+                with self._lock:
+                    if self._own_loop is None:  # the async connection belongs to the loop that made it
+                        self._own_loop = asyncio.new_event_loop()
+                    self._own_loop.run_until_complete(self._run_batch_async([pending for pending, _ in batch]))
+                for pending, span in batch:
+                    _count(pending)
+                    _note(span, pending)
+                    assert pending.outcome is not None
+                    outcomes.append(pending.outcome)
+        return outcomes
 
     def start(self) -> None:
         self._wake = asyncio.Event()

@@ -79,10 +79,14 @@ class BatchPath:
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema, table)
+        # Each stream looked up in the index by itself: as a plain join, a table without fresh
+        # statistics (a new schema, a new partition, a table grown since autovacuum's last
+        # ANALYZE) was hashed whole, a sequential scan per batch that grew with the log.
+        # OFFSET 0 keeps the planner from flattening the lookup into such a join.
         self.select_after = SQL(
-            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {}.{} e "
-            "JOIN unnest(%s::text[], %s::bigint[]) AS k(id, after) "
-            "ON e.originator_id = k.id AND e.originator_version > k.after "
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::text[], %s::bigint[]) AS k(id, after) CROSS JOIN LATERAL ("
+            "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema, table)
         # An async connection belongs to the event loop that opened it: one per loop.

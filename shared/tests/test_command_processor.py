@@ -143,6 +143,28 @@ def test_an_expected_version_that_moved_on_fails(store: EventStore) -> None:
     assert processor.execute_now(expecting(1), context()).result == {}
 
 
+def test_commands_run_now_together_are_one_transaction_decided_in_turn(store: EventStore) -> None:
+    appends: list[int] = []
+    append = store.append_async
+
+    async def counted(events: Any) -> None:
+        appends.extend([len(events)] if events else [])
+        await append(events)
+
+    store.append_async = counted  # type: ignore[method-assign]
+    processor = CommandProcessor(store)
+    commands = [(take_place("b1", f"r{i}"), context(f"k{i}")) for i in range(CAPACITY + 2)]
+
+    outcomes = processor.execute_all_now(commands)
+    again = processor.execute_all_now(commands)  # a consumer's poll delivered again
+
+    assert [o.result["taken"] for o in outcomes[:CAPACITY] if isinstance(o, Outcome)] == [1, 2, 3, 4, 5]
+    assert all(isinstance(o, BoxFull) for o in outcomes[CAPACITY:])
+    assert all(isinstance(o, Outcome) and o.replayed for o in again[:CAPACITY])
+    assert appends == [CAPACITY * 2]  # the places and their receipts; the replay appends nothing
+    processor.close()
+
+
 def test_two_processes_racing_for_the_last_places_never_overfill(postgres_url: str, schema: str) -> None:
     """Two replicas with their own caches on one database: the store's unique key decides."""
     pg_store = open_store(postgres_url, schema)

@@ -92,6 +92,42 @@ def test_a_running_follower_with_nothing_new_asks_only_the_logs_head_and_its_pos
     assert 3 <= len(looked) <= 6  # and the position is asked again at least once a second
 
 
+def test_a_process_s_followers_in_step_read_each_batch_of_the_log_once(backends: tuple[str, str], schema: str) -> None:
+    store = open_store(backends[0], schema)
+    engine = open_engine(backends[1], schema, METADATA)
+    reads: list[int] = []
+    read_log = store.read_log
+    store.read_log = lambda after, limit: reads.append(after) or read_log(after, limit)  # type: ignore[method-assign]
+    followers = [LogFollower(store, engine, POSITIONS, name, count, batch_size=2) for name in ("one", "two", "three")]
+    append(store, "a", range(1, 4))
+    for follower in followers:  # as each runs: a batch, then what is left
+        follower.follow_once()
+        follower.follow_once()
+    append(store, "a", range(4, 5))  # past what was read: the next follower reads again
+    followers[0].catch_up()
+
+    assert reads == [0, 2, 3]
+    assert counts(engine) == {"a": 3 * 3 + 1}
+
+
+def test_a_follower_whose_position_something_else_moved_applies_from_there(
+    backends: tuple[str, str], schema: str
+) -> None:
+    store = open_store(backends[0], schema)
+    engine = open_engine(backends[1], schema, METADATA)
+    follower = LogFollower(store, engine, POSITIONS, "counts", count)
+    append(store, "a", range(1, 3))
+    follower.catch_up()
+    with engine.begin() as conn:  # a restore from before the second event, while it runs
+        POSITIONS.set(conn, "counts", 1)
+        conn.execute(COUNTS.update().values(n=1))
+    append(store, "b", range(1, 2))
+
+    assert follower.follow_once() == 0  # it finds its position moved, and writes nothing over it
+    follower.catch_up()
+    assert counts(engine) == {"a": 2, "b": 1}
+
+
 def _until(done: Callable[[], bool], seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while not done():
