@@ -132,7 +132,7 @@ def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, instan
         before, now = history.as_of(since - _TICK), history.as_of(since)
         if before != last:  # else no other fact was known between: steps stated over them hold from `since` on,
             stated = {}  # and a pair the last instant's facts did not reach has the same steps as before them
-        for version, period, chosen in _reached(catalogue, years, reach(before, now, zone)):
+        for version, period, chosen in _reached(catalogue, years, reach(before, now, zone), now):
             ahead = Ahead(period, zone, since)
             for i in chosen:
                 key = (period.code, i.id)
@@ -151,8 +151,9 @@ def late(
 ) -> Changes:
     """`before`: the resident's facts without the new ones; `after`: with them, the earliest known at `since`."""
     changes: Changes = {}
-    new = reach(before.as_of(_EVER), after.as_of(_EVER), zone)
-    for version, period, chosen in _reached(catalogue, sorted(after.years(zone)), new):
+    latest = after.as_of(_EVER)
+    new = reach(before.as_of(_EVER), latest, zone)
+    for version, period, chosen in _reached(catalogue, sorted(after.years(zone)), new, latest):
         old_ones = segments(version, period, zone, before, since, chosen)
         new_ones = segments(version, period, zone, after, since, chosen)
         for i in chosen:
@@ -172,9 +173,11 @@ def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
 
 
 def _reached(
-    catalogue: Catalogue, years: Sequence[int], new: Reach
+    catalogue: Catalogue, years: Sequence[int], new: Reach, facts: Facts
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
-    """`years`: those the resident's facts name a day of (`ResidentHistory.years`), in order."""
+    """`years`: those the resident's facts name a day of (`ResidentHistory.years`), in order;
+    `facts`: theirs with the new ones (an indicator they do not concern has no case of them)."""
+    readers: dict[int, list[tuple[Indicator, bool]]] = {}  # per version: the same for each period
     for year in years:
         for period in periods_of(year):
             _, days, year_ends = new.within(period)
@@ -184,10 +187,18 @@ def _reached(
                 version = catalogue.for_period(period)
             except NoCatalogueInForce:
                 continue  # no appraisal of such a period exists
-            chosen = [
-                i
-                for i in version.indicators
-                if (m := METHODS[i.method]).reads & new.kinds and (year_ends if m.by_contract_year else days)
-            ]
-            if chosen:
+            if (found := readers.get(id(version))) is None:
+                found = readers[id(version)] = _readers(version, new.kinds, facts)
+            if chosen := [i for i, by_year in found if (year_ends if by_year else days)]:
                 yield version, period, chosen
+
+
+def _readers(version: CatalogueVersion, kinds: frozenset[str], facts: Facts) -> list[tuple[Indicator, bool]]:
+    """The version's indicators reading a kind of the new facts and concerning the resident,
+    each with whether its cases are contract years (`Method.by_contract_year`)."""
+    found = []
+    for i in version.indicators:
+        m = METHODS[i.method]
+        if m.reads & kinds and (m.concerns is None or m.concerns(facts, i.parameters)):
+            found.append((i, m.by_contract_year))
+    return found

@@ -24,6 +24,7 @@ Denominator = Literal["cases", "population", "key_population", "capacity", "none
 Compute = Callable[[Seen, Mapping[str, Any]], list[Case]]
 Turns = Callable[[Seen, Mapping[str, Any]], datetime | None]
 Steps = Callable[[Facts, Ahead, Mapping[str, Any]], list[Step]]
+Concerns = Callable[[Facts, Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class Method:
     steps: Steps | None = None
     """Its cases of one resident as steps from an as-of on, over facts that no longer change
     (`domain/steps.py`): stated for the frequent kinds of case, faster than asking it at every turn."""
+    concerns: Concerns | None = None
+    """Whether a resident's facts can make any case of it (None: any facts can). Facts only
+    grow, so a resident it does not concern now it concerned at no earlier moment: a new fact
+    of theirs changes none of its figures, which need not be worked out (most residents are
+    no chronic patient)."""
 
 
 def unchanging(compute: Compute) -> Steps:
@@ -101,8 +107,16 @@ METHODS: dict[str, Method] = {
         (*_CHRONIC, "item", "follow_ups_per_year"),
         reads=_FOLLOWED,
         steps=chronic.follow_up_steps,
+        concerns=chronic.patient,
     ),
-    "control": Method(chronic.control, "cases", (*_CHRONIC, "below"), reads=_FOLLOWED, steps=chronic.control_steps),
+    "control": Method(
+        chronic.control,
+        "cases",
+        (*_CHRONIC, "below"),
+        reads=_FOLLOWED,
+        steps=chronic.control_steps,
+        concerns=chronic.patient,
+    ),
     "referral_timeliness": Method(
         experience.referral_timeliness,
         "cases",

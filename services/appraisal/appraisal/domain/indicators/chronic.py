@@ -78,6 +78,12 @@ def _patients(seen: Seen, p: Mapping[str, Any]) -> dict[str, list[ContractFact]]
     return {r: cs for r, cs in seen.under_contract.items() if tag in cs[-1].key_populations}
 
 
+def patient(facts: Facts, p: Mapping[str, Any]) -> bool:
+    """Whether a contract of the resident ever carried the tag: else they are no case."""
+    tag = p["key_population"]
+    return any(tag in c.key_populations for c in facts.contracts)
+
+
 MetBy = Callable[[list[VisitFact], list[RemoteReading]], bool]
 
 
@@ -87,8 +93,8 @@ def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: MetBy) -> l
     seen, so a late start excludes the resident throughout (an excluded case counts nothing)."""
     tag, period = p["key_population"], ahead.period
     out: list[Step] = []
-    if not any(tag in c.key_populations for c in facts.contracts):
-        return out  # most residents: never a patient
+    if not patient(facts, p):
+        return out  # most residents
     visits, readings = visits_in(facts.visits, period, ahead.zone), readings_in(facts.readings, period, ahead.zone)
     for resident, contracts in under_contract(facts.contracts, period.first, period.last).items():
         if newly_contracted(contracts, period, int(p["new_contract_days"])) is not None:
