@@ -45,9 +45,10 @@ class Vault:
             "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
         ).format(*table)
         self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%s)").format(*table)
-        self._insert = SQL(
-            "INSERT INTO {}.{} (subject, wrapped_key, created_at) "
-            "SELECT * , now() FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (subject) DO NOTHING"
+        self._insert = SQL(  # a key made meanwhile by another, or its erasure, is returned, not replaced
+            "INSERT INTO {}.{} AS p (subject, wrapped_key, created_at) "
+            "SELECT * , now() FROM unnest(%s::text[], %s::bytea[]) "
+            "ON CONFLICT (subject) DO UPDATE SET wrapped_key = p.wrapped_key RETURNING subject, wrapped_key"
         ).format(*table)
         self._erase = SQL(
             "INSERT INTO {0}.{1} AS p (subject, wrapped_key, created_at, erased_at, erased_reason) "
@@ -63,8 +64,7 @@ class Vault:
             found = self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
             missing = [s for s in wanted if s not in found]
             if create and missing:
-                cur.execute(self._insert, self._fresh(missing))
-                found |= self._unwrap(cur.execute(self._select, (missing,)).fetchall())
+                found |= self._unwrap(cur.execute(self._insert, self._fresh(missing)).fetchall())
         return found
 
     async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
@@ -73,8 +73,7 @@ class Vault:
         found = self._unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
         missing = [s for s in wanted if s not in found]
         if create and missing:
-            await conn.execute(self._insert, self._fresh(missing))
-            found |= self._unwrap(await (await conn.execute(self._select, (missing,))).fetchall())
+            found |= self._unwrap(await (await conn.execute(self._insert, self._fresh(missing))).fetchall())
         return found
 
     def erase(self, subject: str, reason: str, at: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from psycopg.sql import SQL
 
 from shared.domain import Personal
 from shared.eventstore import EventMeta, EventStore, NewEvent, open_store
@@ -18,6 +20,7 @@ from shared.eventstore.cipher import ERASED, SealBroken, master_key, open_text, 
 from shared.eventstore.personal import personal_paths
 from shared.eventstore.sealing import PersonalFields, resident_ref_in
 from shared.eventstore.streams import EventTypes
+from shared.eventstore.vault import Keys, KeyVault
 
 META = EventMeta("e", datetime(2026, 1, 5, 9, 30, tzinfo=UTC), "corr", "cause", "tester")
 SECRET_NAME, SECRET_PHONE, SECRET_NOTE = "Li Siguang", "13912345678", "lives alone, son abroad"
@@ -146,9 +149,30 @@ def test_erasing_a_resident_shreds_what_was_sealed_for_them_and_what_comes_after
     assert "r1" in dump(postgres_url, schema)  # the tombstone: when and why, but no key
 
 
+def test_a_key_another_replica_made_meanwhile_is_used_and_an_erasure_holds(sealed_store: EventStore) -> None:
+    assert sealed_store.sealer is not None
+    vault = sealed_store.sealer.vault
+    made = vault.keys(["r1"], create=True)["r1"]
+    vault.erase("r2", "resident_request", datetime(2026, 2, 1, tzinfo=UTC))
+    late = copy.copy(vault)  # it looked before the other committed: it found no key and makes its own
+    late._select = SQL("SELECT NULL, NULL WHERE %s::text[] IS NULL")  # type: ignore[attr-defined]
+
+    found = late.keys(["r1", "r2", "r3"], create=True)
+    again = asyncio.run(_keys_async(sealed_store, late, ["r1", "r2", "r4"]))
+
+    assert (found["r1"], found["r2"], again["r1"], again["r2"]) == (made, None, made, None)
+    assert vault.keys(["r3", "r4"], create=False) == {"r3": found["r3"], "r4": again["r4"]}
+
+
 async def _append_async(store: EventStore, events: list[NewEvent]) -> None:
     await store.append_async(events)
     await store.close_batch_path()
+
+
+async def _keys_async(store: EventStore, vault: KeyVault, subjects: list[str]) -> Keys:
+    found = await vault.keys_async(subjects, create=True)
+    await store.close_batch_path()
+    return found
 
 
 async def _read_async(store: EventStore, streams: list[str]) -> dict[str, list[object]]:
