@@ -109,10 +109,10 @@ class CommandProcessor:
         for start in range(0, len(commands), self._max_batch):
             with ExitStack() as spans:
                 batch, caller = [], otel_context.get_current()  # each command's span the caller's child
-                for work, context in commands[start : start + self._max_batch]:
-                    handle = _work(work)
-                    span = spans.enter_context(tracing.span(command_type(handle.handle), parent=caller))
-                    batch.append((_Pending(handle, _traced(context, span)), span))
+                for given, context in commands[start : start + self._max_batch]:
+                    work = _work(given)
+                    span = spans.enter_context(tracing.span(command_type(work.handle), parent=caller))
+                    batch.append((_Pending(work, _traced(context, span)), span))
                 with self._lock:
                     if self._own_loop is None:  # the async connection belongs to the loop that made it
                         self._own_loop = asyncio.new_event_loop()

@@ -125,15 +125,15 @@ class LogFollower:
 
     def follow_once(self, fresh: bool = False) -> int:
         """Apply the next batch of the log (`fresh`: up to the last event committed before the
-        call, else perhaps not the last few milliseconds'); returns how many events it covered. The position it
-        reached last is trusted for a second, and moving on from it checks that it still holds,
-        so a position something else moved (a restore, a rebuild) is never written over."""
-        trusted = self._reached is not None and time.monotonic() - self._asked < _LOOK_AT_LEAST_EVERY
+        call, else perhaps not the last few milliseconds'); returns how many events it covered.
+        The position it reached last is trusted for a second, and moving on from it checks that
+        it still holds, so a position something else moved (a restore, a rebuild) is never
+        written over."""
+        trusted = time.monotonic() - self._asked < _LOOK_AT_LEAST_EVERY
         try:
             with self._engine.begin() as conn:
-                if self._reached is not None and trusted:
-                    position = self._reached
-                else:
+                position = self._reached if trusted else None
+                if position is None:
                     position, self._asked = self._positions.get(conn, self._name), time.monotonic()
                 events = self._log.read(position, self._batch_size, fresh)
                 if events:
