@@ -54,6 +54,28 @@ def test_a_methods_steps_add_up_to_its_cases_at_every_turn(method: str, drawn: D
                 )
 
 
+CONCERNING = sorted(
+    {i.method for p in PERIODS for i in CATALOGUE.for_period(p).indicators if METHODS[i.method].concerns}
+)
+
+
+@pytest.mark.parametrize("method", CONCERNING)
+@given(drawn=residents())
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_a_resident_a_method_does_not_concern_has_no_case_of_it_at_any_turn(method: str, drawn: Drawn) -> None:
+    """The projection skips such a resident's new facts for the method (`Method.concerns`)."""
+    facts, moments = drawn
+    for period in PERIODS:
+        version = CATALOGUE.for_period(period)
+        for indicator in (i for i in version.indicators if i.method == method):
+            concerns = METHODS[method].concerns
+            assert concerns is not None
+            if not concerns(facts, indicator.parameters):
+                assert [sampled(version, indicator, facts, Ahead(period, ZONE, since)) for since in moments] == [
+                    [] for _ in moments
+                ], (indicator.id, period.code)
+
+
 def test_every_frequent_kind_of_case_states_its_steps() -> None:
     """Asking the method at every turn is hundreds of times slower: the projection keeps up only with steps."""
     frequent = {"contracts_signed", "coverage", "key_population_coverage", "workload", "renewal_rate"}
