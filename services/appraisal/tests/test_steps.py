@@ -3,6 +3,7 @@ and moments, they add up to what asking the method at every turn adds up to (`sa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -10,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.domain.ahead import Ahead
+from appraisal.domain.catalogue import CatalogueVersion, Indicator
 from appraisal.domain.facts import Facts
-from appraisal.domain.indicators import METHODS
+from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.periods import Period, periods_of
 from appraisal.domain.steps import net, sampled
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
 from services.appraisal.tests.resident_histories import Rows, moment, resident
 
 PERIODS = periods_of(2026)
-STATED = sorted({i.method for p in PERIODS for i in CATALOGUE.for_period(p).indicators if METHODS[i.method].steps})
 EVER = datetime(2100, 1, 1, tzinfo=ZONE)
 
 Drawn = tuple[Facts, list[datetime]]
@@ -34,46 +35,50 @@ def residents(draw: st.DrawFn) -> Drawn:
     return rows.history().as_of(EVER), times + known + [t - timedelta(microseconds=1) for t in known] + midnights
 
 
+def indicators(method: str) -> Iterator[tuple[Period, CatalogueVersion, Indicator]]:
+    """Each indicator of the periods that the method computes, with its period and catalogue version."""
+    for period in PERIODS:
+        version = CATALOGUE.for_period(period)
+        yield from ((period, version, i) for i in version.indicators if i.method == method)
+
+
+def methods(having: Callable[[Method], object]) -> list[str]:
+    return sorted({i.method for p in PERIODS for i in CATALOGUE.for_period(p).indicators if having(METHODS[i.method])})
+
+
+STATED = methods(lambda m: m.steps)
+
+
 @pytest.mark.parametrize("method", STATED)
 @given(drawn=residents())
 @settings(max_examples=300, deadline=None, derandomize=True)
 def test_a_methods_steps_add_up_to_its_cases_at_every_turn(method: str, drawn: Drawn) -> None:
     facts, moments = drawn
-    for period in PERIODS:
-        version = CATALOGUE.for_period(period)
-        for indicator in (i for i in version.indicators if i.method == method):
-            stated = METHODS[method].steps
-            assert stated is not None
-            for since in moments:
-                ahead = Ahead(period, ZONE, since)
-                expected = net(sampled(version, indicator, facts, ahead))
-                assert net(stated(facts, Ahead(period, ZONE, since), indicator.parameters)) == expected, (
-                    indicator.id,
-                    period.code,
-                    since,
-                )
+    stated = METHODS[method].steps
+    assert stated is not None
+    for period, version, indicator in indicators(method):
+        for since in moments:
+            ahead = Ahead(period, ZONE, since)
+            expected = net(sampled(version, indicator, facts, ahead))
+            assert net(stated(facts, Ahead(period, ZONE, since), indicator.parameters)) == expected, (
+                indicator.id,
+                period.code,
+                since,
+            )
 
 
-CONCERNING = sorted(
-    {i.method for p in PERIODS for i in CATALOGUE.for_period(p).indicators if METHODS[i.method].concerns}
-)
-
-
-@pytest.mark.parametrize("method", CONCERNING)
+@pytest.mark.parametrize("method", methods(lambda m: m.concerns))
 @given(drawn=residents())
 @settings(max_examples=300, deadline=None, derandomize=True)
 def test_a_resident_a_method_does_not_concern_has_no_case_of_it_at_any_turn(method: str, drawn: Drawn) -> None:
     """The projection skips such a resident's new facts for the method (`Method.concerns`)."""
     facts, moments = drawn
-    for period in PERIODS:
-        version = CATALOGUE.for_period(period)
-        for indicator in (i for i in version.indicators if i.method == method):
-            concerns = METHODS[method].concerns
-            assert concerns is not None
-            if not concerns(facts, indicator.parameters):
-                assert [sampled(version, indicator, facts, Ahead(period, ZONE, since)) for since in moments] == [
-                    [] for _ in moments
-                ], (indicator.id, period.code)
+    concerns = METHODS[method].concerns
+    assert concerns is not None
+    for period, version, indicator in indicators(method):
+        if not concerns(facts, indicator.parameters):
+            cases = [sampled(version, indicator, facts, Ahead(period, ZONE, since)) for since in moments]
+            assert cases == [[] for _ in moments], (indicator.id, period.code)
 
 
 def test_every_frequent_kind_of_case_states_its_steps() -> None:
