@@ -42,6 +42,9 @@ class MemoryBatchPath:
         ]
 
     async def append(self, events: Sequence[NewEvent]) -> None:
+        self.append_now(events)
+
+    def append_now(self, events: Sequence[NewEvent]) -> None:
         try:
             self._recorder.insert_events([StoredEvent(e.stream_id, e.version, e.type, e.encode()) for e in events])
         except IntegrityError as conflict:

@@ -63,7 +63,8 @@ class BatchPath:
     It writes exactly as the recorder does: in one transaction, lock the events table
     (so positions commit in order and the log has no gaps), notify its listeners, insert.
     The columns travel as four plain arrays, which psycopg sends far faster than the
-    recorder's array of composite values.
+    recorder's array of composite values, and in binary (`%b`): psycopg escapes a text
+    array element by element in Python, 27 times slower for a batch of 40 states.
     """
 
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
@@ -73,11 +74,11 @@ class BatchPath:
         self._notify = SQL("NOTIFY {}").format(Identifier(recorder.channel_name))
         self._insert = SQL(
             "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bytea[])"
+            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])"
         ).format(schema, table)
         self.select = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%b::text[]) ORDER BY originator_id, originator_version"
         ).format(schema, table)
         # Each stream looked up in the index by itself: as a plain join, a table without fresh
         # statistics (a new schema, a new partition, a table grown since autovacuum's last
@@ -85,7 +86,7 @@ class BatchPath:
         # OFFSET 0 keeps the planner from flattening the lookup into such a join.
         self.select_after = SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM unnest(%s::text[], %s::bigint[]) AS k(id, after) CROSS JOIN LATERAL ("
+            "FROM unnest(%b::text[], %b::bigint[]) AS k(id, after) CROSS JOIN LATERAL ("
             "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema, table)
@@ -108,12 +109,7 @@ class BatchPath:
             return [(r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in cursor.fetchall()]
 
     async def append(self, events: Sequence[NewEvent]) -> None:
-        columns = (
-            [e.stream_id for e in events],
-            [e.version for e in events],
-            [e.type for e in events],
-            [e.encode() for e in events],
-        )
+        columns = _columns(events)
         conn = await self._connection()
         try:
             # Pipeline first: BEGIN, lock, notify, insert and COMMIT go in one round trip.
@@ -127,6 +123,19 @@ class BatchPath:
         except psycopg.OperationalError:
             await self._reset()
             raise
+
+    def append_now(self, events: Sequence[NewEvent]) -> None:
+        """The same, from a thread outside the event loop, on a connection of the pool."""
+        columns = _columns(events)
+        with self._datastore.get_connection() as conn:
+            try:
+                with conn.pipeline(), conn.transaction():
+                    for statement in self._lock:
+                        conn.execute(statement, prepare=True)
+                    conn.execute(self._notify)
+                    conn.execute(self._insert, columns, prepare=True)
+            except psycopg.errors.UniqueViolation as conflict:
+                raise StreamConflict(str(conflict)) from conflict
 
     async def close(self) -> None:
         await self._reset()
@@ -146,3 +155,7 @@ class BatchPath:
         conn = self._conns.pop(asyncio.get_running_loop(), None)
         if conn is not None:
             await conn.close()
+
+
+def _columns(events: Sequence[NewEvent]) -> tuple[list[str], list[int], list[str], list[bytes]]:
+    return [e.stream_id for e in events], [e.version for e in events], [e.type for e in events], [e.encode() for e in events]

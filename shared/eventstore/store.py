@@ -9,10 +9,10 @@ Why this library: its PostgreSQL recorder gives optimistic appends (a unique
 (stream, version) key), a gap-free notification log for the relay (writers take a table
 lock, so positions commit in order), and position tracking, all well tested upstream.
 We use its recorders and tables; our domain stays plain Python. One thing is our own:
-the hot path of command batches on PostgreSQL (`postgres.BatchPath`), which loads and
-appends a whole batch asynchronously in the event loop with the recorder's own SQL
-discipline (same table, same lock, same notification), because the recorder's
-synchronous path, run from a thread beside the HTTP server, was the bottleneck.
+how a batch of events is loaded and appended on PostgreSQL (`postgres.BatchPath`), from
+the event loop or from a thread, with the recorder's own SQL discipline (same table, same
+lock, same notification), because the recorder's synchronous path, run from a thread
+beside the HTTP server, and its array of composite values were the bottleneck.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, Protocol
 
 import psycopg
-from eventsourcing.persistence import ProcessRecorder, RecordConflictError, StoredEvent, Tracking
+from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from shared.eventstore.records import NewEvent, RecordedEvent
 from shared.eventstore.sealing import Sealer
@@ -46,6 +46,9 @@ class BatchPath(Protocol):
         """The same, from a thread outside the event loop."""
 
     async def append(self, events: Sequence[NewEvent]) -> None: ...
+
+    def append_now(self, events: Sequence[NewEvent]) -> None:
+        """The same, from a thread outside the event loop."""
 
     async def close(self) -> None:
         """Give back the connection of the running event loop."""
@@ -103,7 +106,6 @@ class RecorderStore:
         # the pool's timeout, which would hold a request about a minute while the database is away.
         # Callers retry at their own level (the relay, consumers); the API answers 503 at once.
         self._select_events = _once(recorder.select_events)
-        self._insert_events = _once(recorder.insert_events)
         self._select_notifications = _once(recorder.select_notifications)
         self._max_notification_id = _once(recorder.max_notification_id)
         self._max_tracking_id = _once(recorder.max_tracking_id)
@@ -131,12 +133,7 @@ class RecorderStore:
         """Append atomically; every event's version must be the next one of its stream."""
         if not events:
             return
-        events = self.sealer.seal(events) if self.sealer else events
-        stored = [StoredEvent(e.stream_id, e.version, e.type, e.encode()) for e in events]
-        try:
-            self._insert_events(stored)
-        except RecordConflictError as conflict:
-            raise StreamConflict(str(conflict)) from conflict
+        self.batch_path.append_now(self.sealer.seal(events) if self.sealer else events)
 
     async def append_async(self, events: Sequence[NewEvent]) -> None:
         if events:

@@ -44,10 +44,10 @@ class Vault:
             "CREATE TABLE IF NOT EXISTS {}.{} (subject text PRIMARY KEY, wrapped_key bytea, "
             "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
         ).format(*table)
-        self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%s)").format(*table)
+        self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%b::text[])").format(*table)
         self._insert = SQL(  # a key made meanwhile by another, or its erasure, is returned, not replaced
             "INSERT INTO {}.{} AS p (subject, wrapped_key, created_at) "
-            "SELECT * , now() FROM unnest(%s::text[], %s::bytea[]) "
+            "SELECT * , now() FROM unnest(%b::text[], %b::bytea[]) "
             "ON CONFLICT (subject) DO UPDATE SET wrapped_key = p.wrapped_key RETURNING subject, wrapped_key"
         ).format(*table)
         self._erase = SQL(
