@@ -158,4 +158,5 @@ class BatchPath:
 
 
 def _columns(events: Sequence[NewEvent]) -> tuple[list[str], list[int], list[str], list[bytes]]:
-    return [e.stream_id for e in events], [e.version for e in events], [e.type for e in events], [e.encode() for e in events]
+    streams, versions = [e.stream_id for e in events], [e.version for e in events]
+    return streams, versions, [e.type for e in events], [e.encode() for e in events]
