@@ -22,14 +22,16 @@ class Knowns(Generic[T]):
     def __init__(self, rows: Iterable[Known[T]] = ()) -> None:
         pairs = list(rows)
         self.known_at, self.facts = tuple(k for k, _ in pairs), tuple(f for _, f in pairs)
-        self._ticks = [_ticks(k) for k in self.known_at]  # integers compare much faster than aware times
-        self._latest = max(self._ticks, default=None)
+        self._latest = max(self.known_at, default=None)
+        self._ticks: list[int] | None = None  # made when first asked: most kinds are known whole at a moment asked
 
     def by(self, moment: datetime) -> tuple[T, ...]:
         """Those known by `moment`, in the same order (a series asks this at every point)."""
-        m = _ticks(moment)
-        if self._latest is None or self._latest <= m:
+        if self._latest is None or self._latest <= moment:
             return self.facts
+        if self._ticks is None:
+            self._ticks = [_ticks(k) for k in self.known_at]  # integers compare much faster than aware times
+        m = _ticks(moment)
         return tuple(compress(self.facts, [known_at <= m for known_at in self._ticks]))
 
 
