@@ -29,11 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
 from appraisal.adapters.files.catalogue import load_catalogue  # noqa: E402
+from appraisal.adapters.http.view import WrittenFigures  # noqa: E402
 from appraisal.adapters.projections.cases import CasesProjection  # noqa: E402
 from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
 from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
 from appraisal.adapters.projections.resident_reads import histories  # noqa: E402
 from appraisal.adapters.projections.strata_keeper import StrataKeeper  # noqa: E402
+from appraisal.application.appraising import Appraising  # noqa: E402
+from appraisal.application.views import Filters  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
 from appraisal.domain.appraisal import from_counts  # noqa: E402
 from appraisal.domain.catalogue import CatalogueVersion  # noqa: E402
@@ -151,9 +154,7 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
         reader.counted(version, period, [as_of], city, tagged)  # the day's totals kept
         reads, figured = [], []
         for n in range(7):
-            with engine.begin() as conn:
-                team = (f"T-{COUNTY}100-01", f"CHC-{COUNTY}100", f"{COUNTY}100")
-                conn.exec_driver_sql(NEW_CHANGE, (city, *team, as_of.replace(minute=n + 1)))
+            new_change(engine, city, as_of, 1 + n)
             started = time.perf_counter()
             counted = reader.counted(version, period, [as_of], city, tagged).counted[0]
             reads.append(time.perf_counter() - started)
@@ -164,7 +165,48 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
         label = "with the key populations" if tagged else "without them (as scores)"
         print(f"    {label}: {strata:,} strata, counts {statistics.median(reads) * 1000:.0f} ms, "
               f"figures and scores {statistics.median(figured) * 1000:.0f} ms")  # fmt: skip
+    live_reads(engine, version, period, as_of)
     past_reads(engine, version, period, as_of)
+
+
+def live_reads(engine: Any, version: CatalogueVersion, period: Period, now: datetime) -> None:
+    """The city's view as the API serves it, each read the first after a new change: read whole
+    (a new `Appraising` each time) and counted from the read before (one `Appraising`),
+    alternated, with the figures written as JSON (every stratum, then with the key populations)."""
+    catalogue, city = load_catalogue(), COUNTY[:4]
+    print("  the view as served, each read the first after a new change, read whole and counted from the")
+    print("  read before, alternated (median of 7):")
+    for tagged in (False, True):
+        only = Filters(area=city, key_population="*" if tagged else None)
+        live = Appraising(catalogue, FiguresReader(engine, CHINA), CHINA)
+        live_written = WrittenFigures(2)
+        live_written.figures(live.appraise(period, now, now, city, tagged).appraisal, only)
+        took: dict[str, list[float]] = {"whole": [], "from the read before": []}
+        for n in range(7):
+            at = now + timedelta(seconds=n + 1)
+            for k, (label, appraising, written) in enumerate(
+                (
+                    ("whole", Appraising(catalogue, FiguresReader(engine, CHINA), CHINA), WrittenFigures(2)),
+                    ("from the read before", live, live_written),
+                )
+            ):
+                new_change(engine, city, now, 100 + 2 * n + k)
+                started = time.perf_counter()
+                body = written.figures(appraising.appraise(period, at, at, city, tagged).appraisal, only)
+                took[label].append(time.perf_counter() - started)
+        label = "with the key populations" if tagged else "without them"
+        whole, since = (statistics.median(took[k]) * 1000 for k in took)
+        print(f"    {label} ({len(body) / 1e6:.1f} MB of figures): whole {whole:.0f} ms, "
+              f"from the read before {since:.0f} ms ({whole / since:.1f}x)")  # fmt: skip
+
+
+def new_change(engine: Any, city: str, now: datetime, n: int) -> None:
+    """A change to a team's figure `n` seconds before `now` (each `n` once), applied as the
+    projection applies one: with a stream's position moved on."""
+    with engine.begin() as conn:
+        team = (f"T-{COUNTY}100-01", f"CHC-{COUNTY}100", f"{COUNTY}100")
+        conn.exec_driver_sql(NEW_CHANGE, (city, *team, now - timedelta(seconds=n)))
+        conn.exec_driver_sql(MOVED_ON)
 
 
 def past_reads(engine: Any, version: CatalogueVersion, period: Period, now: datetime) -> None:
@@ -196,6 +238,10 @@ def past_reads(engine: Any, version: CatalogueVersion, period: Period, now: date
 
 
 REGISTERED = "INSERT INTO appraisal.population_register VALUES (%s, 2026, 1, %s, %s, '{}', '2026-01-01')"
+MOVED_ON = (
+    "INSERT INTO appraisal.stream_positions VALUES ('bench', 0, 1) "
+    'ON CONFLICT (topic, partition) DO UPDATE SET "offset" = stream_positions."offset" + 1'
+)
 NEW_CHANGE = ("INSERT INTO appraisal.case_changes VALUES (%s, '2026', 'contracts_signed', %s, %s, %s, '', %s, 1, 0) "
               "ON CONFLICT DO NOTHING")  # fmt: skip
 

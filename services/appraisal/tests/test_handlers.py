@@ -43,9 +43,10 @@ class Counts:
     def __init__(self) -> None:
         self.satisfied = {"T1": (1, 2), "T2": (3, 4)}
 
-    def counted(
-        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
-    ) -> Read:
+    def counted(  # noqa: PLR0913
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
+        since: object = None,
+    ) -> Read:  # fmt: skip
         teams = {Stratum("team", team): n for team, n in self.satisfied.items()}
         institutions = {Stratum("institution", team.replace("T", "I")): n for team, n in self.satisfied.items()}
         totals = {"satisfaction": teams | institutions}

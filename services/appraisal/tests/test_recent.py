@@ -4,32 +4,42 @@ exactly while nothing it counts changed, and reads the projection again as soon 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.application.appraising import Appraising, Read
 from appraisal.application.views import Filters, figures_view, scores_view
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.periods import Period
-from services.appraisal.tests.appraisal_events import R1, T1, rated, two_teams_in_2026
+from services.appraisal.tests.appraisal_events import R1, R2, R3, T1, T2, by, delivered, rated, two_teams_in_2026
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
 
 Api = Any  # the `api` fixture (conftest.Api)
 YEAR = Period.parse("2026")
 NOW = datetime.fromisoformat("2026-12-20T10:00:00+08:00")
+T3 = ("T3", "I3", "440107")
 
 
 class CountingReader(FiguresReader):
     reads = 0
 
-    def counted(
-        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
-    ) -> Read:
+    def __init__(self, engine: Engine, zone: tzinfo) -> None:
+        super().__init__(engine, zone)
+        self.from_before = list[bool]()
+        """Of each read: whether it was counted from the read before it."""
+
+    def counted(  # noqa: PLR0913
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
+        since: object = None,
+    ) -> Read:  # fmt: skip
         self.reads += 1
-        return super().counted(version, period, moments, area, tagged)
+        read = super().counted(version, period, moments, area, tagged, since)
+        self.from_before.append(read.counted[-1].changed is not None)
+        return read
 
 
 @pytest.fixture
@@ -83,3 +93,42 @@ def test_an_earlier_as_of_than_any_read_is_read(api: Api, reader: CountingReader
     earlier = shown(appraising, NOW - timedelta(days=200))
 
     assert reader.reads == 2 and earlier == fresh(api, NOW - timedelta(days=200))
+
+
+TODAY = "2026-12-20T09:30:00+08:00"  # before NOW, after the midnight whose strata the first read keeps
+
+
+def test_a_read_after_new_facts_counts_from_the_read_before_and_gives_what_reading_whole_gives(
+    api: Api, reader: CountingReader
+) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    shown(appraising, NOW)
+
+    api.feed(
+        rated("s9", R1, T1, "2026-12-19", (1, 1, 1), known=TODAY),
+        rated("s8", R3, T2, "2026-12-19", (5, 4, 5), known=TODAY),
+    )
+    after = shown(appraising, NOW + timedelta(seconds=5))
+    assert after == fresh(api, NOW + timedelta(seconds=5))
+    api.feed(rated("s7", R2, T1, "2026-12-19", (5, 5, 5), known=TODAY))
+    again = shown(appraising, NOW + timedelta(seconds=10))
+    assert again == fresh(api, NOW + timedelta(seconds=10))
+
+    assert reader.from_before == [False, True, True]
+    assert after["figures"] != again["figures"]
+
+
+def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReader) -> None:
+    """A fact known before the midnight whose strata were kept drops them; a new team is a new
+    subject: every figure may change."""
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    shown(appraising, NOW)
+
+    api.feed(rated("s9", R1, T1, "2026-12-01", (1, 1, 1)))
+    late = shown(appraising, NOW + timedelta(seconds=5))
+    assert late == fresh(api, NOW + timedelta(seconds=5))
+    api.feed(delivered("signing.TeamRegistered", TODAY, **by(T3), members=[]))
+    joined = shown(appraising, NOW + timedelta(seconds=10))
+    assert joined == fresh(api, NOW + timedelta(seconds=10))
+
+    assert reader.from_before == [False, False, False]

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from appraisal.application import access
-from appraisal.application.recent import Recent, Unchanged
+from appraisal.application.recent import Latest, Recent, Unchanged
 from appraisal.domain.appraisal import Appraisal, Counted, from_counts, in_stratum
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
@@ -33,15 +33,20 @@ class Read:
     """How far each stream had been applied when the counts were read."""
     stamp: Hashable
     """How far every source of facts had been applied (`unchanged` compares it with now)."""
+    since: object = None
+    """What a later read of the same view may count from (`counted(since=...)`), if any."""
 
 
 class FiguresSource(Protocol):
-    def counted(
-        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
-    ) -> Read:
+    def counted(  # noqa: PLR0913
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
+        since: object = None,
+    ) -> Read:  # fmt: skip
         """The cases in the area (by the team's area, or the resident's where counted there)
         added up per stratum (`tagged`: the key populations' too), the teams there and the
-        register, as known at each moment: from one snapshot."""
+        register, as known at each moment: from one snapshot. `since`: an earlier read of the
+        same view (its `Read.since`), which the counts may be counted from: then each
+        `Counted.changed` says which strata differ from it."""
         ...
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
@@ -86,6 +91,7 @@ class Appraising:
         """`kept`: how many reads are kept for the polls that follow (`recent`)."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
         self._appraised, self._points = Recent[Appraised](kept), Recent[Appraisal](kept * 12)
+        self._latest = Latest[tuple[Appraised, object]](max(1, kept // 4))
 
     def appraise(
         self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
@@ -98,9 +104,13 @@ class Appraising:
         key, unchanged = (period.code, version.version, scope, tagged), self._unchanged(period, scope)
         if (found := self._appraised.recall(key, as_of, unchanged)) is not None:
             return Appraised(replace(found.appraisal, window=self._window(period, as_of)), found.positions)
-        read = self._figures.counted(version, period, [as_of], scope, tagged)
-        appraised = Appraised(from_counts(version, self._window(period, as_of), read.counted[0]), read.positions)
+        latest = self._latest.get(key)
+        since, earlier = (latest[1], latest[0].appraisal) if latest is not None else (None, None)
+        read = self._figures.counted(version, period, [as_of], scope, tagged, since)
+        appraisal = from_counts(version, self._window(period, as_of), read.counted[0], earlier=earlier)
+        appraised = Appraised(appraisal, read.positions)
         self._appraised.keep(key, as_of, read.stamp, appraised)
+        self._latest.keep(key, (appraised, read.since))
         return appraised
 
     def series(

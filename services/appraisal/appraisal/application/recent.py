@@ -52,3 +52,23 @@ class Recent(Generic[V]):
             self._kept.move_to_end((key, as_of))
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
+
+
+class Latest(Generic[V]):
+    """The latest read of each of the `size` views most recently read, for the next read of
+    a view to count from (a city's counts are megabytes: a few are kept)."""
+
+    def __init__(self, size: int) -> None:
+        self._size, self._lock = size, threading.Lock()
+        self._kept = OrderedDict[Hashable, V]()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def keep(self, key: Hashable, value: V) -> None:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)

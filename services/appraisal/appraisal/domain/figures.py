@@ -44,12 +44,23 @@ def measure(  # noqa: PLR0913
 ) -> list[Figure]:
     """A figure for every stratum counted, and every known subject at the indicator's levels (0/0 if none)."""
     added = {known: (0, 0) for level in indicator.levels for known in subjects.at(level)} | dict(counted)
-    figures = []
-    for stratum, (numerator, denominator_of_cases) in sorted(added.items()):
-        denominator = _denominator(indicator, method, stratum, denominator_of_cases, subjects, register, year)
-        value = _value(numerator, denominator, counted=method.denominator == "none")
-        figures.append(Figure(indicator.id, stratum, numerator, denominator, value, indicator.points(value)))
-    return figures
+    return [figure(indicator, method, s, sums, subjects, register, year) for s, sums in sorted(added.items())]
+
+
+def figure(  # noqa: PLR0913
+    indicator: Indicator,
+    method: Method,
+    stratum: Stratum,
+    counted: tuple[int, int],
+    subjects: Subjects,
+    register: tuple[PopulationFigure, ...],
+    year: int,
+) -> Figure:
+    """One stratum's figure from its numerator and the denominator of its cases."""
+    numerator, denominator_of_cases = counted
+    denominator = _denominator(indicator, method, stratum, denominator_of_cases, subjects, register, year)
+    value = _value(numerator, denominator, counted=method.denominator == "none")
+    return Figure(indicator.id, stratum, numerator, denominator, value, indicator.points(value))
 
 
 def grouped(cases: Iterable[Case]) -> list[Group]:

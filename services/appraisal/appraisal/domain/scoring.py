@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -49,13 +49,38 @@ def score(version: CatalogueVersion, figures: list[Figure], subjects: Subjects) 
             earned[f.stratum].append((indicator, f.points))
             if f.numerator or (f.denominator and indicator.method not in OF_CAPACITY):
                 counted.add(f.stratum)
-    unranked = [
-        (s, _percent(earned[s]), tuple((d, _percent(earned[s], d)) for d in DIMENSIONS))
-        if s in counted
-        else (s, None, tuple((d, None) for d in DIMENSIONS))
-        for level in SCORED_LEVELS
-        for s in subjects.at(level)
-    ]
+    unranked = [_unranked(s, earned[s], s in counted) for level in SCORED_LEVELS for s in subjects.at(level)]
+    return _ranked(version, unranked, subjects)
+
+
+def rescore(
+    version: CatalogueVersion, earlier: Sequence[Score], figures: Callable[[Stratum], list[Figure]], subjects: Subjects,
+    changed: Collection[Stratum],
+) -> list[Score]:  # fmt: skip
+    """The earlier scores of the same subjects with those of the `changed` scored again (from
+    their `figures`), and every rank again."""
+    scored = {i.id: i for i in version.indicators if i.scored}
+    unranked = []
+    for s in earlier:
+        if s.subject not in changed:
+            unranked.append((s.subject, s.score, s.dimensions))
+            continue
+        found = [
+            (scored[f.indicator_id], f) for f in figures(s.subject) if f.indicator_id in scored and f.points is not None
+        ]
+        earned = [(i, f.points) for i, f in found if f.points is not None]
+        counted = any(f.numerator or (f.denominator and i.method not in OF_CAPACITY) for i, f in found)
+        unranked.append(_unranked(s.subject, earned, counted))
+    return _ranked(version, unranked, subjects)
+
+
+def _unranked(s: Stratum, earned: list[tuple[Indicator, Decimal]], counted: bool) -> Unranked1:
+    if not counted:
+        return s, None, tuple((d, None) for d in DIMENSIONS)
+    return s, _percent(earned), tuple((d, _percent(earned, d)) for d in DIMENSIONS)
+
+
+def _ranked(version: CatalogueVersion, unranked: Unranked, subjects: Subjects) -> list[Score]:
     county = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)))
     city = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)[:4]))
     return [
@@ -91,7 +116,8 @@ def _percent(earned: list[tuple[Indicator, Decimal]], dimension: str | None = No
     return (100 * got / possible).quantize(POINTS, ROUND_HALF_UP)
 
 
-Unranked = Sequence[tuple[Stratum, Decimal | None, tuple[tuple[str, Decimal | None], ...]]]
+Unranked1 = tuple[Stratum, Decimal | None, tuple[tuple[str, Decimal | None], ...]]
+Unranked = Sequence[Unranked1]
 
 
 def _ranks(unranked: Unranked, group: Callable[[Stratum], tuple[str, str]]) -> dict[Stratum, int]:

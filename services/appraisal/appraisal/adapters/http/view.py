@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,11 +21,11 @@ from appraisal.adapters.http.schemas import (
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
 from appraisal.application.records import catalogue_view, indicator_view
-from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
+from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view, shown_figures
 from appraisal.domain.appraisal import Appraisal
 from appraisal.domain.figures import Figure
 from appraisal.domain.periods import Period
-from appraisal.domain.strata import Stratum
+from appraisal.domain.strata import Stratum, Subjects
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
 from shared.web.held import Held
@@ -98,25 +99,31 @@ _appraising = Held[Appraising]("appraising")
 
 
 class WrittenFigures:
-    """The figures of the latest views as written, for the polls that follow: a kept read
-    (`Recent`) gives the same figures again, and the same filters then give the same bytes (a
-    city's are megabytes). Held by the figures themselves, compared by identity; used from the
-    event loop only."""
+    """The figures of the latest views as written, for the reads that follow: each
+    indicator's, held by its figures and subjects, compared by identity. A kept read
+    (`Recent`) gives the same figures again, and a read counted from the one before
+    (`Counted.changed`) the same figures of every indicator it changed nothing of: the same
+    filters then give the same bytes, written once (a city's are megabytes). Of the `size`
+    filters used last; used from the event loop only."""
 
     def __init__(self, size: int) -> None:
-        self._size, self._kept = size, OrderedDict[tuple[int, Filters], tuple[tuple[Figure, ...], bytes]]()
+        self._size = size
+        self._kept = OrderedDict[Filters, dict[str, tuple[Sequence[Figure], Subjects, bytes]]]()
 
     def figures(self, appraisal: Appraisal, only: Filters) -> bytes:
-        key = (id(appraisal.figures), only)
-        found = self._kept.get(key)
-        if found is not None and found[0] is appraisal.figures:
-            self._kept.move_to_end(key)
-            return found[1]
-        figures = to_json(figures_view(appraisal, only))
-        self._kept[key] = (appraisal.figures, figures)
+        if not appraisal.figured:  # a series' figures
+            return to_json(figures_view(appraisal, only))
+        kept = self._kept.pop(only, {})
+        self._kept[only] = written = {}
+        for i in appraisal.catalogue.indicators:
+            figures, found = appraisal.figured[i.id][0], kept.get(i.id)
+            if found is None or found[0] is not figures or found[1] is not appraisal.subjects:
+                shown = shown_figures(appraisal.catalogue, appraisal.subjects, figures, only)
+                found = (figures, appraisal.subjects, to_json(shown)[1:-1])
+            written[i.id] = found
         while len(self._kept) > self._size:
             self._kept.popitem(last=False)
-        return figures
+        return b"[" + b",".join(part for _, _, part in written.values() if part) + b"]"
 
 
 _written_figures = Held[WrittenFigures]("written_figures")

@@ -6,13 +6,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, or_, select, union
 
 from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS, OF_A_RESIDENT
 from appraisal.adapters.projections.resident_reads import histories
-from appraisal.adapters.projections.totals import strata_at
+from appraisal.adapters.projections.totals import (
+    Groups,
+    Key,
+    Sums,
+    add_groups,
+    changes_since,
+    kept_by,
+    kept_token,
+    strata_at,
+)
 from appraisal.domain.appraisal import counted_by_team
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
@@ -32,22 +43,110 @@ def counts_at(  # noqa: PLR0913
 ) -> tuple[Totals, set[Where]]:  # fmt: skip
     """The cases in the area (a city or wider; by the team's area, or the resident's where
     counted there) by the as-of, in the strata each indicator is reported by; `tagged`: the key
-    populations' strata too. And where the cases counted by team are."""
-    totals: Totals = defaultdict(dict)
-    wheres: set[Where] = set()
-    reported = {i.id: (i.levels, i.by_key_population, counted_by_team(i)) for i in version.indicators}
-    for (indicator_id, level, code, kp, institution_id, area_code), (n, d) in strata_at(
-        conn, period, as_of, zone, area, tagged
-    ).items():
-        if not (n or d) or indicator_id not in reported:
-            continue
-        levels, by_key_population, by_team = reported[indicator_id]
-        if by_team and level == "team" and not kp:
-            wheres.add(Where(code, institution_id, area_code))
+    populations' too. And where the cases counted by team are."""
+    counts = Counts(version)
+    for key, sums in strata_at(conn, period, as_of, zone, area, tagged).items():
+        counts.change(key, (0, 0), sums)
+    return counts.totals, set(counts.wheres)
+
+
+class Counts:
+    """The strata each indicator is reported by, kept current as the sums of the strata they
+    are made of change (`change`): a team's sums are kept per institution and area of its
+    cases, and a stratum counts while one of its sums is not zero. And where the cases counted
+    by team are. `copy` and change the copy: a read shares the totals it returned."""
+
+    def __init__(self, version: CatalogueVersion) -> None:
+        self.reported = {i.id: (i.levels, i.by_key_population, counted_by_team(i)) for i in version.indicators}
+        self.totals: Totals = {}
+        self.wheres: dict[Where, int] = {}
+        """Each where, and how many sums of it are not zero."""
+        self._parts: dict[tuple[str, Stratum], int] = {}
+        """Each stratum counted, and how many of its sums are not zero."""
+        self.changed: dict[str, set[Stratum]] | None = None
+        """Of a copy: the strata changed since it was copied."""
+
+    def copy(self) -> Counts:
+        copied = Counts.__new__(Counts)
+        copied.reported, copied.wheres, copied._parts = self.reported, dict(self.wheres), dict(self._parts)
+        copied.totals, copied.changed = {i: dict(t) for i, t in self.totals.items()}, {}
+        return copied
+
+    def change(self, key: Key, was: tuple[int, int], now: tuple[int, int]) -> None:
+        indicator_id, level, code, kp, institution_id, area_code = key
+        if indicator_id not in self.reported or was == now:
+            return
+        levels, by_key_population, by_team = self.reported[indicator_id]
+        counted, counts = bool(was[0] or was[1]), bool(now[0] or now[1])
+        if by_team and level == "team" and not kp and counted != counts:
+            _count(self.wheres, Where(code, institution_id, area_code), 1 if counts else -1)
         if level in levels and (not kp or by_key_population):
-            was = totals[indicator_id].get(stratum := Stratum(level, code, kp), (0, 0))
-            totals[indicator_id][stratum] = (was[0] + n, was[1] + d)
-    return dict(totals), wheres
+            stratum, totals = Stratum(level, code, kp), self.totals.setdefault(indicator_id, {})
+            if counted != counts and not _count(self._parts, (indicator_id, stratum), 1 if counts else -1):
+                del totals[stratum]
+            elif counted or counts:
+                n, d = totals.get(stratum, (0, 0))
+                totals[stratum] = (n + now[0] - was[0], d + now[1] - was[1])
+            if self.changed is not None:
+                self.changed.setdefault(indicator_id, set()).add(stratum)
+
+
+def _count(counts: dict[Any, int], key: Any, by: int) -> int:
+    left = counts.get(key, 0) + by
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
+    return left
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A read of a view, for the next read of it to start from: the strata kept by a midnight
+    (which stay as they are while kept: a late change drops them, and a new keep writes them
+    anew), the changes since added up per group, and the counts from both. The next read as of
+    a later moment, from the same keep, takes the groups again (a day's: thousands) and changes
+    the counts by those that differ: a few, where a city's strata are tens of thousands."""
+
+    view: tuple[str, str, bool]
+    """Period, area and `tagged`."""
+    kept: tuple[datetime | None, str | None]
+    """Which keep (`totals.kept_token`)."""
+    as_of: datetime
+    groups: Groups
+    sums: Sums
+    counts: Counts
+
+
+def tally(  # noqa: PLR0913
+    conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str,
+    tagged: bool, since: Tally | None = None,
+) -> Tally:  # fmt: skip
+    """The counts of the area by the as-of (as `counts_at`): from the tally `since` where it
+    is of the same view as of an earlier moment, from the same keep; else read whole."""
+    view = (period, area, tagged)
+    kept = kept_token(conn, period, as_of, zone, area)
+    if since is not None and (since.view, since.kept) == (view, kept) and since.as_of <= as_of:
+        groups = changes_since(conn, period, kept[0], as_of, area)
+        differ = {
+            g: (n - was[0], d - was[1])
+            for g, (n, d) in groups.items()
+            if (was := since.groups.get(g, (0, 0))) != (n, d)
+        }
+        differ.update((g, (-n, -d)) for g, (n, d) in since.groups.items() if g not in groups)
+        delta: Sums = {}
+        add_groups(delta, differ.items(), tagged)
+        sums, counts = dict(since.sums), since.counts.copy()
+    else:
+        found = kept_by(conn, period, as_of, zone, area, tagged)
+        groups = changes_since(conn, period, found.before, as_of, area)
+        delta, sums, counts = found.sums, {}, Counts(version)
+        add_groups(delta, groups.items(), tagged)
+    for key, (dn, dd) in delta.items():
+        was = sums.get(key, (0, 0))
+        sums[key] = now = (was[0] + dn, was[1] + dd)
+        counts.change(key, was, now)
+    return Tally(view, kept, as_of, groups, sums, counts)
 
 
 def residents(conn: Connection) -> list[str]:

@@ -44,7 +44,10 @@ def teams(conn: Connection, known: datetime, area: str) -> list[Known[TeamRow]]:
     t, wheres = TEAMS, _Wheres()
     query = _where_known(select(t.c.known_at, t.c.team_id, t.c.institution_id, t.c.area_code, _text(t.c.members)),
                          t, known, area).order_by(t.c.known_at, t.c.event_id)  # fmt: skip
-    return [(aware(r[0]), TeamRow(r[1], wheres[r[1], r[2], r[3]], tuple(from_json(r[4])))) for r in conn.execute(query)]
+    return [
+        (aware(r[0]), TeamRow(r[1], wheres[r[1], r[2], r[3]], tuple(from_json(r[4]))))
+        for r in conn.execute(query).all()
+    ]
 
 
 def team_changes(
@@ -55,7 +58,7 @@ def team_changes(
     query = select(t.c.known_at, t.c.team_id, t.c.change, t.c.member_id, t.c.role, t.c.resident_cap).where(
         t.c.known_at <= known, t.c.changed_at < until, t.c.team_id.in_(team_ids)
     )
-    return [(aware(r[0]), TeamChange(*r[1:])) for r in conn.execute(query.order_by(t.c.changed_at, t.c.event_id))]
+    return [(aware(r[0]), TeamChange(*r[1:])) for r in conn.execute(query.order_by(t.c.changed_at, t.c.event_id)).all()]
 
 
 def contracts(conn: Connection, known: datetime, area: str, *more: Any) -> list[Known[f.ContractFact]]:

@@ -4,14 +4,15 @@ consistent snapshot; and the drill-down's residents and their cases."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import Connection, Engine, select
 
 from appraisal.adapters.projections import fact_reads as reads
-from appraisal.adapters.projections.cases_reads import cases_at, counts_at, residents_in
+from appraisal.adapters.projections.cases_reads import Tally, cases_at, residents_in, tally
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
@@ -21,6 +22,7 @@ from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
+from appraisal.domain.facts import Facts
 from appraisal.domain.known import Knowns
 from appraisal.domain.periods import Period
 from appraisal.domain.results import StreamPosition
@@ -31,24 +33,32 @@ class FiguresReader:
     def __init__(self, engine: Engine, zone: tzinfo) -> None:
         self._engine, self._zone = engine, zone
 
-    def counted(
-        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True
-    ) -> Read:
+    def counted(  # noqa: PLR0913
+        self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
+        since: object = None,
+    ) -> Read:  # fmt: skip
         """Each moment's midnight totals are kept first (each in a short transaction of its own:
-        it may write), then everything is read from one snapshot."""
+        it may write), then everything is read from one snapshot. `since`: a read of the same
+        view before (`Read.since`), to count from."""
         for moment in moments:
             with self._engine.begin() as conn:
                 keep(conn, period.code, moment, self._zone)
+        earlier = since if isinstance(since, _Since) and len(moments) == 1 else None
         with self._consistent() as conn:
             subjects = _subjects(conn, max(moments), period, area, self._zone)
-            counted = []
+            counted, last = [], None
             for moment in moments:
                 known = subjects.as_of(moment)
-                totals, wheres = counts_at(conn, version, period.code, moment, self._zone, area, tagged)
-                counted.append(Counted(totals, wheres, known.teams, known.register))
+                last = tally(
+                    conn, version, period.code, moment, self._zone, area, tagged, earlier.tally if earlier else None
+                )
+                c = last.counts
+                counted.append(
+                    Counted(c.totals, set(c.wheres), known.teams, known.register, _changed(earlier, last, known))
+                )
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
             stamp = _stamp(conn)
-        return Read(counted, positions, stamp)
+        return Read(counted, positions, stamp, _Since(last, counted[-1]) if last is not None else None)
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
         c = CASE_CHANGES
@@ -80,6 +90,23 @@ class FiguresReader:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+
+
+@dataclass(frozen=True)
+class _Since:
+    tally: Tally
+    counted: Counted
+
+
+def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, Collection[Stratum]] | None:
+    """The strata counted differently from the read `since`, if it was counted from and its
+    subjects are the same: the figures of the others are as they were."""
+    if earlier is None or now.counts.changed is None:
+        return None
+    was = earlier.counted
+    if (known.teams, known.register) != (was.teams, was.register) or now.counts.wheres.keys() != was.wheres:
+        return None
+    return now.counts.changed
 
 
 def _stamp(conn: Connection) -> Hashable:

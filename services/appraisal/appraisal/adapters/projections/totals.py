@@ -8,20 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Select,
     String,
     Table,
     case,
+    cast,
     column,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -44,26 +48,78 @@ Sums = dict[Key, tuple[int, int]]
 _KEY = ("indicator_id", "level", "code", "key_population", "institution_id", "area_code")
 
 
+Group = tuple[str, str, str, str, str]
+"""Indicator, team, institution, area and key populations (comma-separated): changes of one
+group fall in the same strata."""
+Groups = dict[Group, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The strata kept by the latest midnight before an as-of: which keep (`token`: a keep's
+    rows are written by one statement, so they share its transaction id; a late change drops
+    them and a later keep writes them anew), and their sums."""
+
+    before: datetime | None
+    token: str | None
+    sums: Sums
+
+
 def strata_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str, tagged: bool) -> Sums:  # noqa: PLR0913
     """The strata of the cases in the area (a city or wider) by the as-of: the latest kept by
     its local midnight, and the changes since; `tagged`: the key populations' too. Read only:
     `keep` the midnight's first."""
-    if len(area) > 4:
-        raise ValueError(f"the strata are kept per city: {area!r} is inside one")
-    t, c = STRATUM_TOTALS, CASE_CHANGES
-    latest = conn.execute(
+    found = kept_by(conn, period, as_of, zone, area, tagged)
+    sums = dict(found.sums)
+    add_groups(sums, changes_since(conn, period, found.before, as_of, area).items(), tagged)
+    return sums
+
+
+def kept_by(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str, tagged: bool) -> Kept:  # noqa: PLR0913
+    """The latest strata kept by the as-of's local midnight (none: from the period's start)."""
+    before, token = kept_token(conn, period, as_of, zone, area)
+    return Kept(before, token, _kept_sums(conn, period, before, area, tagged) if before is not None else {})
+
+
+def kept_token(
+    conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str
+) -> tuple[datetime | None, str | None]:
+    """The latest midnight kept by the as-of's, and which keep wrote its strata in the area."""
+    t = STRATUM_TOTALS
+    before = conn.execute(
         select(func.max(t.c.before)).where(t.c.period == period, t.c.before <= midnight(as_of, zone))
     ).scalar()
-    city = t.c.city == area if len(area) == 4 else t.c.city.startswith(area)  # equal: one partition is read
+    if before is None:
+        return None, None
+    which: Select[Any] = select(literal_column("xmin::text")).where(
+        t.c.period == period, t.c.before == before, _city(t, area)
+    )
+    token: str | None = conn.execute(which.limit(1)).scalar()
+    return before, token
+
+
+def _kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged: bool) -> Sums:
+    if len(area) > 4:
+        raise ValueError(f"the strata are kept per city: {area!r} is inside one")
+    t = STRATUM_TOTALS
     untagged = () if tagged else (t.c.key_population == "",)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
-    for row in conn.execute(kept.where(t.c.period == period, t.c.before == latest, city, *untagged)):
+    for row in conn.execute(kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)).all():
         _add(sums, tuple(row[:6]), row[6], row[7])
-    since = c.c.instant >= latest if latest is not None else true()
-    day = conn.execute(_groups(c, c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area)))
-    _add_groups(sums, (group[1:] for group in day), tagged)
     return sums
+
+
+def changes_since(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> Groups:
+    """The changes from `before` (none: the period's start) to the as-of, added up per group."""
+    c = CASE_CHANGES
+    since = c.c.instant >= before if before is not None else true()
+    rows = conn.execute(_groups(c, c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area))).all()
+    return {(i, team, institution, area, kps): (n, d) for _city, i, team, institution, area, kps, n, d in rows}
+
+
+def _city(t: Table, area: str) -> ColumnElement[bool]:
+    return t.c.city == area if len(area) == 4 else t.c.city.startswith(area)  # equal: one partition is read
 
 
 def keep(conn: Connection, period: str, as_of: datetime, zone: tzinfo) -> None:
@@ -149,17 +205,18 @@ LEVEL = values(column("level", String), name="levels").data([(level,) for level 
 def _groups(c: Table, *where: ColumnElement[bool]) -> Select[Any]:
     """The changes added up per group: each falls in the same strata."""
     by = (c.c.city, c.c.indicator_id, c.c.team_id, c.c.institution_id, c.c.area_code, c.c.key_populations)
-    return (
-        select(*by, func.sum(c.c.d_numerator).label("n"), func.sum(c.c.d_denominator).label("d"))
-        .where(*where)
-        .group_by(*by)
-    )
+    return select(*by, _sum(c.c.d_numerator).label("n"), _sum(c.c.d_denominator).label("d")).where(*where).group_by(*by)
 
 
-def _add_groups(sums: Sums, groups: Iterable[Any], tagged: bool) -> None:
+def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
+    """A sum of bigints is a numeric, which the driver makes a Decimal: a bigint again."""
+    return cast(func.sum(column), BigInteger)
+
+
+def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagged: bool) -> None:
     """Each group's sums under each stratum it falls in, as `_strata` in SQL: a read adds up a
     day's few thousand groups faster here than their strata come over."""
-    for indicator_id, team_id, institution_id, area_code, key_populations, n, d in groups:
+    for (indicator_id, team_id, institution_id, area_code, key_populations), (n, d) in groups:
         where = Where(team_id, institution_id, area_code)
         tags = ("", *key_populations.split(",")) if tagged and key_populations else ("",)
         for level in LEVELS:
