@@ -46,6 +46,7 @@ from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
 from shared.messaging import Delivery  # noqa: E402
 from shared.servers.postgres import postgres, scratch_database  # noqa: E402
+from shared.web.app import long_lived  # noqa: E402
 
 COUNTY = "440183"
 BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
@@ -172,7 +173,9 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
 def live_reads(engine: Any, version: CatalogueVersion, period: Period, now: datetime) -> None:
     """The city's view as the API serves it, each read the first after a new change: read whole
     (a new `Appraising` each time) and counted from the read before (one `Appraising`),
-    alternated, with the figures written as JSON (every stratum, then with the key populations)."""
+    alternated, with the figures written as JSON (every stratum, then with the key populations),
+    and the collector tuned as in the API's process."""
+    long_lived()
     catalogue, city = load_catalogue(), COUNTY[:4]
     print("  the view as served, each read the first after a new change, read whole and counted from the")
     print("  read before, alternated (median of 7):")
