@@ -23,11 +23,12 @@ from services.appraisal.tests.appraisal_facts import CATALOGUE, T1, T2, T3, popu
 
 VERSION: CatalogueVersion = CATALOGUE.for_period(Period.parse("2026"))
 T4 = Where("T4", "I3", "440107")  # met only in cases: no team fact
+T1_ELSEWHERE = Where("T1", "I3", "440107")  # a team's cases in two places: two sums of its strata
 TEAMS = (team(T1, 20), team(T2, 5), team(T3, 10))
 REGISTER = (population("440106", 1000, 300, elderly=120), population("440107", 800, 200, elderly=90))
 GROUP = st.tuples(
     st.sampled_from([i.id for i in VERSION.indicators]),
-    st.sampled_from([T1, T2, T3, T4]),
+    st.sampled_from([T1, T2, T3, T4, T1_ELSEWHERE]),
     st.sampled_from(["", "elderly", "elderly,hypertension"]),
     st.integers(-2, 3),
     st.integers(-1, 4),
@@ -47,10 +48,7 @@ def counted(counts: Counts, changed: bool) -> Counted:
 
 
 def whole(raw: Sums) -> Counts:
-    counts = Counts(VERSION)
-    for key, now in raw.items():
-        counts.change(key, (0, 0), now)
-    return counts
+    return Counts.of(VERSION, raw)
 
 
 def read_by_read(reads: list[list[tuple[str, Where, str, int, int]]]) -> Iterator[tuple[Sums, Counts]]:
@@ -72,7 +70,7 @@ def test_counts_changed_by_the_sums_that_differ_are_the_counts_of_all_the_sums(r
     for raw, counts in read_by_read(reads):
         fresh = whole(raw)
         assert {i: t for i, t in counts.totals.items() if t} == {i: t for i, t in fresh.totals.items() if t}
-        assert counts.wheres == fresh.wheres
+        assert counts.wheres == fresh.wheres and counts._parts == fresh._parts
 
 
 @given(reads=READS)

@@ -44,9 +44,7 @@ def counts_at(  # noqa: PLR0913
     """The cases in the area (a city or wider; by the team's area, or the resident's where
     counted there) by the as-of, in the strata each indicator is reported by; `tagged`: the key
     populations' too. And where the cases counted by team are."""
-    counts = Counts(version)
-    for key, sums in strata_at(conn, period, as_of, zone, area, tagged).items():
-        counts.change(key, (0, 0), sums)
+    counts = Counts.of(version, strata_at(conn, period, as_of, zone, area, tagged))
     return counts.totals, set(counts.wheres)
 
 
@@ -62,9 +60,30 @@ class Counts:
         self.wheres: dict[Where, int] = {}
         """Each where, and how many sums of it are not zero."""
         self._parts: dict[tuple[str, Stratum], int] = {}
-        """Each stratum counted, and how many of its sums are not zero."""
+        """Each team counted, and how many of its sums (one per institution and area of its
+        cases) are not zero; a stratum at another level has one sum."""
         self.changed: dict[str, set[Stratum]] | None = None
         """Of a copy: the strata changed since it was copied."""
+
+    @classmethod
+    def of(cls, version: CatalogueVersion, sums: Sums) -> Counts:
+        """The counts of these sums: as `change` from nothing, faster (a whole read's)."""
+        counts = cls(version)
+        reported, totals, wheres, parts = counts.reported, counts.totals, counts.wheres, counts._parts
+        for (indicator_id, level, code, kp, institution_id, area_code), (n, d) in sums.items():
+            if not (n or d) or indicator_id not in reported:
+                continue
+            levels, by_key_population, by_team = reported[indicator_id]
+            if by_team and level == "team" and not kp:
+                where = Where(code, institution_id, area_code)
+                wheres[where] = wheres.get(where, 0) + 1
+            if level in levels and (not kp or by_key_population):
+                stratum, of = Stratum(level, code, kp), totals.setdefault(indicator_id, {})
+                was = of.get(stratum)
+                of[stratum] = (n, d) if was is None else (was[0] + n, was[1] + d)
+                if level == "team":
+                    parts[(indicator_id, stratum)] = parts.get((indicator_id, stratum), 0) + 1
+        return counts
 
     def copy(self) -> Counts:
         copied = Counts.__new__(Counts)
@@ -82,7 +101,9 @@ class Counts:
             _count(self.wheres, Where(code, institution_id, area_code), 1 if counts else -1)
         if level in levels and (not kp or by_key_population):
             stratum, totals = Stratum(level, code, kp), self.totals.setdefault(indicator_id, {})
-            if counted != counts and not _count(self._parts, (indicator_id, stratum), 1 if counts else -1):
+            if counted != counts and not (
+                _count(self._parts, (indicator_id, stratum), 1 if counts else -1) if level == "team" else counts
+            ):
                 del totals[stratum]
             elif counted or counts:
                 n, d = totals.get(stratum, (0, 0))
@@ -140,8 +161,8 @@ def tally(  # noqa: PLR0913
     else:
         found = kept_by(conn, period, as_of, zone, area, tagged)
         groups = changes_since(conn, period, found.before, as_of, area)
-        delta, sums, counts = found.sums, {}, Counts(version)
-        add_groups(delta, groups.items(), tagged)
+        add_groups(sums := found.sums, groups.items(), tagged)
+        return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
     for key, (dn, dd) in delta.items():
         was = sums.get(key, (0, 0))
         sums[key] = now = (was[0] + dn, was[1] + dd)

@@ -6,7 +6,7 @@ and however many teams a city has."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
@@ -105,8 +105,13 @@ def _kept_sums(conn: Connection, period: str, before: datetime, area: str, tagge
     untagged = () if tagged else (t.c.key_population == "",)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
-    for row in conn.execute(kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)).all():
-        _add(sums, tuple(row[:6]), row[6], row[7])
+    rows: Sequence[Any] = conn.execute(
+        kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)
+    ).all()
+    if len(area) == 4:  # one city's: each key once
+        return {(i, level, code, kp, inst, area_code): (n, d) for i, level, code, kp, inst, area_code, n, d in rows}
+    for i, level, code, kp, inst, area_code, n, d in rows:  # of many cities: a province's strata in each
+        _add(sums, (i, level, code, kp, inst, area_code), n, d)
     return sums
 
 
