@@ -32,8 +32,10 @@ class AppraisalSettings(ServiceSettings):
         ge=0,
         le=64,
         description="Reads the API keeps for the polls that follow while nothing they count changed; each holds "
-        "an area's figures (about 500 bytes a figure, 300 more once written: a city of 5,000 teams, about 70 MB); "
-        "0: none",
+        "an area's figures (about 500 bytes a figure, 300 more once written: a city of 5,000 teams, about 70 MB; "
+        "reads of the same view share the figures that did not change). The latest read of a quarter as many "
+        "views (at least one) keeps its counts too, for the next read to count from (a city of a million "
+        "residents: tens of MB); 0: none",
     )
     strata_kept_daily: int = Field(
         default=14,

@@ -88,10 +88,11 @@ class DrilledDown:
 
 class Appraising:
     def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 8) -> None:
-        """`kept`: how many reads are kept for the polls that follow (`recent`)."""
+        """`kept`: how many reads are kept for the polls that follow (`recent`); the latest of a
+        quarter as many views keeps what the next read of the view counts from (`Read.since`)."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
         self._appraised, self._points = Recent[Appraised](kept), Recent[Appraisal](kept * 12)
-        self._latest = Latest[tuple[Appraised, object]](max(1, kept // 4))
+        self._latest = Latest[tuple[Appraised, object]](max(1, kept // 4) if kept else 0)
 
     def appraise(
         self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
