@@ -132,3 +132,19 @@ def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReade
     assert joined == fresh(api, NOW + timedelta(seconds=10))
 
     assert reader.from_before == [False, False, False]
+
+
+def test_a_past_as_of_stays_read_while_the_facts_applied_are_known_after_it(api: Api, reader: CountingReader) -> None:
+    """Events applied since a read change nothing by an earlier moment unless they were known
+    by then: a past as-of (a series' past month) is answered from the read before."""
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    past = NOW - timedelta(days=30)
+    shown(appraising, past)
+
+    api.feed(rated("s9", R1, T1, "2026-12-19", (1, 1, 1), known=TODAY))
+    unchanged = shown(appraising, past)
+    assert reader.reads == 1 and unchanged == fresh(api, past)
+
+    api.feed(rated("s8", R3, T2, "2026-11-01", (5, 5, 5)))  # known before the as-of: it counts
+    late = shown(appraising, past)
+    assert reader.reads == 2 and late == fresh(api, past) and late != unchanged

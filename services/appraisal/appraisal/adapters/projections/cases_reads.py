@@ -121,6 +121,10 @@ def _count(counts: dict[Any, int], key: Any, by: int) -> int:
     return left
 
 
+Kept = tuple[datetime | None, str | None]
+"""The latest midnight kept by a moment's, and which keep wrote its strata (`totals.kept_token`)."""
+
+
 @dataclass(frozen=True)
 class Tally:
     """A read of a view, for the next read of it to start from: the strata kept by a midnight
@@ -131,7 +135,7 @@ class Tally:
 
     view: tuple[str, str, bool]
     """Period, area and `tagged`."""
-    kept: tuple[datetime | None, str | None]
+    kept: Kept
     """Which keep (`totals.kept_token`)."""
     as_of: datetime
     groups: Groups

@@ -8,16 +8,17 @@ from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import cast
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from appraisal.adapters.projections import fact_reads as reads
-from appraisal.adapters.projections.cases_reads import Tally, cases_at, residents_in, tally
+from appraisal.adapters.projections.cases_reads import Kept, Tally, cases_at, residents_in, tally
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import keep
+from appraisal.adapters.projections.totals import Groups, changes_since, keep, kept_token
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
@@ -46,7 +47,7 @@ class FiguresReader:
         earlier = since if isinstance(since, _Since) and len(moments) == 1 else None
         with self._consistent() as conn:
             subjects = _subjects(conn, max(moments), period, area, self._zone)
-            counted, last = [], None
+            counted, last, bases = [], None, list[tuple[datetime, Hashable]]()
             for moment in moments:
                 known = subjects.as_of(moment)
                 last = tally(
@@ -56,8 +57,9 @@ class FiguresReader:
                 counted.append(
                     Counted(c.totals, set(c.wheres), known.teams, known.register, _changed(earlier, last, known))
                 )
+                bases.append((moment, _basis(conn, last.kept, last.groups, moment, area)))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
-            stamp = _stamp(conn)
+            stamp = (_stamp(conn), tuple(bases))
         return Read(counted, positions, stamp, _Since(last, counted[-1]) if last is not None else None)
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
@@ -70,8 +72,16 @@ class FiguresReader:
             select(TEAM_CHANGES.c.team_id).where(TEAM_CHANGES.c.known_at > since, TEAM_CHANGES.c.known_at <= until),
             select(REGISTER.c.area_code).where(REGISTER.c.recorded_at > since, REGISTER.c.recorded_at <= until),
         ]
+        streams, bases = cast(tuple[Hashable, tuple[tuple[datetime, Hashable], ...]], stamp)
         with self._consistent() as conn:
-            return _stamp(conn) == stamp and not any(conn.execute(query.limit(1)).first() for query in changed)
+            if streams == _stamp(conn) and not any(conn.execute(query.limit(1)).first() for query in changed):
+                return True
+            basis = dict(bases).get(since)
+            if since != until or basis is None:  # a later as-of of a view read as of now: it is read again
+                return False
+            kept = kept_token(conn, period.code, until, self._zone, area)
+            groups = changes_since(conn, period.code, kept[0], until, area)
+            return bool(_basis(conn, kept, groups, until, area) == basis)
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
         with self._engine.connect() as conn:
@@ -107,6 +117,21 @@ def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, C
     if (known.teams, known.register) != (was.teams, was.register) or now.counts.wheres.keys() != was.wheres:
         return None
     return now.counts.changed
+
+
+def _basis(conn: Connection, kept: Kept, groups: Groups, moment: datetime, area: str) -> Hashable:
+    """What the counts as of a moment are made of: which keep of the strata, the changes since
+    (a digest of their groups), and how many teams, changes to them and register figures were
+    known by then (their rows are only ever added). Any event applied that touches none of them
+    (a fact known later, in another city) leaves a read as of that moment as it was: a past
+    as-of, a series' past month."""
+    teams, changes, register = (
+        select(func.count()).select_from(TEAMS).where(TEAMS.c.known_at <= moment, TEAMS.c.area_code.startswith(area)),
+        select(func.count()).select_from(TEAM_CHANGES).where(TEAM_CHANGES.c.known_at <= moment),
+        select(func.count()).select_from(REGISTER).where(REGISTER.c.recorded_at <= moment),
+    )
+    known = conn.execute(select(teams.scalar_subquery(), changes.scalar_subquery(), register.scalar_subquery())).one()
+    return kept, hash(frozenset(groups.items())), tuple(known)
 
 
 def _stamp(conn: Connection) -> Hashable:
