@@ -18,7 +18,7 @@ from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import Groups, changes_since, keep, kept_token
+from appraisal.adapters.projections.totals import digest, keep, kept_token
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
@@ -57,7 +57,7 @@ class FiguresReader:
                 counted.append(
                     Counted(c.totals, set(c.wheres), known.teams, known.register, _changed(earlier, last, known))
                 )
-                bases.append((moment, _basis(conn, last.kept, last.groups, moment, area)))
+                bases.append((moment, _basis(conn, period.code, last.kept, moment, area)))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
             stamp = (_stamp(conn), tuple(bases))
         return Read(counted, positions, stamp, _Since(last, counted[-1]) if last is not None else None)
@@ -80,8 +80,7 @@ class FiguresReader:
             if since != until or basis is None:  # a later as-of of a view read as of now: it is read again
                 return False
             kept = kept_token(conn, period.code, until, self._zone, area)
-            groups = changes_since(conn, period.code, kept[0], until, area)
-            return bool(_basis(conn, kept, groups, until, area) == basis)
+            return bool(_basis(conn, period.code, kept, until, area) == basis)
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
         with self._engine.connect() as conn:
@@ -119,10 +118,10 @@ def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, C
     return now.counts.changed
 
 
-def _basis(conn: Connection, kept: Kept, groups: Groups, moment: datetime, area: str) -> Hashable:
+def _basis(conn: Connection, period: str, kept: Kept, moment: datetime, area: str) -> Hashable:
     """What the counts as of a moment are made of: which keep of the strata, the changes since
-    (a digest of their groups), and how many teams, changes to them and register figures were
-    known by then (their rows are only ever added). Any event applied that touches none of them
+    (`totals.digest`), and how many teams, changes to them and register figures were known by
+    then (their rows are only ever added). Any event applied that touches none of them
     (a fact known later, in another city) leaves a read as of that moment as it was: a past
     as-of, a series' past month."""
     teams, changes, register = (
@@ -131,7 +130,7 @@ def _basis(conn: Connection, kept: Kept, groups: Groups, moment: datetime, area:
         select(func.count()).select_from(REGISTER).where(REGISTER.c.recorded_at <= moment),
     )
     known = conn.execute(select(teams.scalar_subquery(), changes.scalar_subquery(), register.scalar_subquery())).one()
-    return kept, hash(frozenset(groups.items())), tuple(known)
+    return kept, digest(conn, period, kept[0], moment, area), tuple(known)
 
 
 def _stamp(conn: Connection) -> Hashable:
