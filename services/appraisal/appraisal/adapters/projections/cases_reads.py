@@ -18,11 +18,11 @@ from appraisal.adapters.projections.totals import (
     Groups,
     Key,
     Sums,
+    Token,
     add_groups,
     changes_since,
-    kept_by,
+    kept_sums,
     kept_token,
-    strata_at,
 )
 from appraisal.domain.appraisal import counted_by_team
 from appraisal.domain.cases import Case
@@ -44,7 +44,7 @@ def counts_at(  # noqa: PLR0913
     """The cases in the area (a city or wider; by the team's area, or the resident's where
     counted there) by the as-of, in the strata each indicator is reported by; `tagged`: the key
     populations' too. And where the cases counted by team are."""
-    counts = Counts.of(version, strata_at(conn, period, as_of, zone, area, tagged))
+    counts = tally(conn, version, period, as_of, zone, area, tagged).counts
     return counts.totals, set(counts.wheres)
 
 
@@ -121,10 +121,6 @@ def _count(counts: dict[Any, int], key: Any, by: int) -> int:
     return left
 
 
-Kept = tuple[datetime | None, str | None]
-"""The latest midnight kept by a moment's, and which keep wrote its strata (`totals.kept_token`)."""
-
-
 @dataclass(frozen=True)
 class Tally:
     """A read of a view, for the next read of it to start from: the strata kept by a midnight
@@ -135,8 +131,8 @@ class Tally:
 
     view: tuple[str, str, bool]
     """Period, area and `tagged`."""
-    kept: Kept
-    """Which keep (`totals.kept_token`)."""
+    kept: Token
+    """Which keep it started from."""
     as_of: datetime
     groups: Groups
     sums: Sums
@@ -149,6 +145,8 @@ def tally(  # noqa: PLR0913
 ) -> Tally:  # fmt: skip
     """The counts of the area by the as-of (as `counts_at`): from the tally `since` where it
     is of the same view as of an earlier moment, from the same keep; else read whole."""
+    if len(area) > 4:
+        raise ValueError(f"the strata are kept per city: {area!r} is inside one")
     view = (period, area, tagged)
     kept = kept_token(conn, period, as_of, zone, area)
     if since is not None and (since.view, since.kept) == (view, kept) and since.as_of <= as_of:
@@ -163,9 +161,9 @@ def tally(  # noqa: PLR0913
         add_groups(delta, differ.items(), tagged)
         sums, counts = dict(since.sums), since.counts.copy()
     else:
-        found = kept_by(conn, period, as_of, zone, area, tagged)
-        groups = changes_since(conn, period, found.before, as_of, area)
-        add_groups(sums := found.sums, groups.items(), tagged)
+        sums = kept_sums(conn, period, kept[0], area, tagged) if kept[0] is not None else {}
+        groups = changes_since(conn, period, kept[0], as_of, area)
+        add_groups(sums, groups.items(), tagged)
         return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
     for key, (dn, dd) in delta.items():
         was = sums.get(key, (0, 0))

@@ -13,12 +13,12 @@ from typing import cast
 from sqlalchemy import Connection, Engine, func, select
 
 from appraisal.adapters.projections import fact_reads as reads
-from appraisal.adapters.projections.cases_reads import Kept, Tally, cases_at, residents_in, tally
+from appraisal.adapters.projections.cases_reads import Tally, cases_at, residents_in, tally
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import digest, keep, kept_token
+from appraisal.adapters.projections.totals import Token, digest, keep, kept_token
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
@@ -118,7 +118,7 @@ def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, C
     return now.counts.changed
 
 
-def _basis(conn: Connection, period: str, kept: Kept, moment: datetime, area: str) -> Hashable:
+def _basis(conn: Connection, period: str, kept: Token, moment: datetime, area: str) -> Hashable:
     """What the counts as of a moment are made of: which keep of the strata, the changes since
     (`totals.digest`), and how many teams, changes to them and register figures were known by
     then (their rows are only ever added). Any event applied that touches none of them

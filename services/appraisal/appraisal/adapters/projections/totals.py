@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from typing import Any
 
@@ -54,36 +53,13 @@ group fall in the same strata."""
 Groups = dict[Group, tuple[int, int]]
 
 
-@dataclass(frozen=True)
-class Kept:
-    """The strata kept by the latest midnight before an as-of: which keep (`token`: a keep's
-    rows are written by one statement, so they share its transaction id; a late change drops
-    them and a later keep writes them anew), and their sums."""
-
-    before: datetime | None
-    token: str | None
-    sums: Sums
+Token = tuple[datetime | None, str | None]
+"""The latest midnight kept by a moment's, and which keep wrote its strata: a keep's rows are
+written by one statement, so they share its transaction id; a late change drops them and a
+later keep writes them anew."""
 
 
-def strata_at(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str, tagged: bool) -> Sums:  # noqa: PLR0913
-    """The strata of the cases in the area (a city or wider) by the as-of: the latest kept by
-    its local midnight, and the changes since; `tagged`: the key populations' too. Read only:
-    `keep` the midnight's first."""
-    found = kept_by(conn, period, as_of, zone, area, tagged)
-    sums = dict(found.sums)
-    add_groups(sums, changes_since(conn, period, found.before, as_of, area).items(), tagged)
-    return sums
-
-
-def kept_by(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str, tagged: bool) -> Kept:  # noqa: PLR0913
-    """The latest strata kept by the as-of's local midnight (none: from the period's start)."""
-    before, token = kept_token(conn, period, as_of, zone, area)
-    return Kept(before, token, _kept_sums(conn, period, before, area, tagged) if before is not None else {})
-
-
-def kept_token(
-    conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str
-) -> tuple[datetime | None, str | None]:
+def kept_token(conn: Connection, period: str, as_of: datetime, zone: tzinfo, area: str) -> Token:
     """The latest midnight kept by the as-of's, and which keep wrote its strata in the area."""
     t = STRATUM_TOTALS
     before = conn.execute(
@@ -98,9 +74,8 @@ def kept_token(
     return before, token
 
 
-def _kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged: bool) -> Sums:
-    if len(area) > 4:
-        raise ValueError(f"the strata are kept per city: {area!r} is inside one")
+def kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged: bool) -> Sums:
+    """The strata kept by `before` in the area (a city or wider); `tagged`: the key populations' too."""
     t = STRATUM_TOTALS
     untagged = () if tagged else (t.c.key_population == "",)
     sums: Sums = {}
