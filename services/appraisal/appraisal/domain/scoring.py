@@ -40,16 +40,12 @@ class Score:
 
 
 def score(version: CatalogueVersion, figures: list[Figure], subjects: Subjects) -> list[Score]:
-    scored = {i.id: i for i in version.indicators if i.scored}
-    earned: dict[Stratum, list[tuple[Indicator, Decimal]]] = defaultdict(list)
-    counted: set[Stratum] = set()
+    of: dict[Stratum, list[Figure]] = defaultdict(list)
     for f in figures:
-        if f.indicator_id in scored and f.points is not None and not f.stratum.key_population:
-            indicator = scored[f.indicator_id]
-            earned[f.stratum].append((indicator, f.points))
-            if f.numerator or (f.denominator and indicator.method not in OF_CAPACITY):
-                counted.add(f.stratum)
-    unranked = [_unranked(s, earned[s], s in counted) for level in SCORED_LEVELS for s in subjects.at(level)]
+        if not f.stratum.key_population:
+            of[f.stratum].append(f)
+    scored = {i.id: i for i in version.indicators if i.scored}
+    unranked = [_unranked(scored, s, of.get(s, [])) for level in SCORED_LEVELS for s in subjects.at(level)]
     return _ranked(version, unranked, subjects)
 
 
@@ -60,24 +56,23 @@ def rescore(
     """The earlier scores of the same subjects with those of the `changed` scored again (from
     their `figures`), and every rank again."""
     scored = {i.id: i for i in version.indicators if i.scored}
-    unranked = []
-    for s in earlier:
-        if s.subject not in changed:
-            unranked.append((s.subject, s.score, s.dimensions))
-            continue
-        found = [
-            (scored[f.indicator_id], f) for f in figures(s.subject) if f.indicator_id in scored and f.points is not None
-        ]
-        earned = [(i, f.points) for i, f in found if f.points is not None]
-        counted = any(f.numerator or (f.denominator and i.method not in OF_CAPACITY) for i, f in found)
-        unranked.append(_unranked(s.subject, earned, counted))
+    unranked = [
+        _unranked(scored, s.subject, figures(s.subject)) if s.subject in changed else (s.subject, s.score, s.dimensions)
+        for s in earlier
+    ]
     return _ranked(version, unranked, subjects)
 
 
-def _unranked(s: Stratum, earned: list[tuple[Indicator, Decimal]], counted: bool) -> Unranked1:
-    if not counted:
+def _unranked(scored: dict[str, Indicator], s: Stratum, figures: list[Figure]) -> Unranked1:
+    """A subject's score and dimension scores from its figures of the scored indicators; none
+    when nothing of it is recorded (its capacity is not a record of its work)."""
+    earned = [
+        (scored[f.indicator_id], f.points, f) for f in figures if f.indicator_id in scored and f.points is not None
+    ]
+    if not any(f.numerator or (f.denominator and i.method not in OF_CAPACITY) for i, _, f in earned):
         return s, None, tuple((d, None) for d in DIMENSIONS)
-    return s, _percent(earned), tuple((d, _percent(earned, d)) for d in DIMENSIONS)
+    points = [(i, p) for i, p, _ in earned]
+    return s, _percent(points), tuple((d, _percent(points, d)) for d in DIMENSIONS)
 
 
 def _ranked(version: CatalogueVersion, unranked: Unranked, subjects: Subjects) -> list[Score]:

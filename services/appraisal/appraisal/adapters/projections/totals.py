@@ -92,10 +92,8 @@ def kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged
 
 def changes_since(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> Groups:
     """The changes from `before` (none: the period's start) to the as-of, added up per group."""
-    c = CASE_CHANGES
-    since = c.c.instant >= before if before is not None else true()
-    rows = conn.execute(_groups(c, c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area))).all()
-    return {(i, team, institution, area, kps): (n, d) for _city, i, team, institution, area, kps, n, d in rows}
+    rows = conn.execute(_groups(CASE_CHANGES, *_between(period, before, as_of, area))).all()
+    return {(i, team, inst, area_code, kps): (n, d) for _city, i, team, inst, area_code, kps, n, d in rows}
 
 
 def digest(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> tuple[int, int]:
@@ -103,7 +101,6 @@ def digest(conn: Connection, period: str, before: datetime | None, as_of: dateti
     PostgreSQL: how many rows, and the sum of a 64-bit hash of each (another row, or a row
     changed, changes it but for odds of about one in 2^64). Nothing comes over but that."""
     c = CASE_CHANGES
-    since = c.c.instant >= before if before is not None else true()
     row = func.concat_ws(
         "|",
         *(
@@ -121,11 +118,16 @@ def digest(conn: Connection, period: str, before: datetime | None, as_of: dateti
         ),
     )
     hashed = func.hashtextextended(row, 0)
-    query = select(func.count(), func.coalesce(func.sum(hashed), 0)).where(
-        c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area)
-    )
+    query = select(func.count(), func.coalesce(func.sum(hashed), 0)).where(*_between(period, before, as_of, area))
     n, total = conn.execute(query).one()
     return int(n), int(total)
+
+
+def _between(period: str, before: datetime | None, as_of: datetime, area: str) -> tuple[ColumnElement[bool], ...]:
+    """The period's changes in the area from `before` (none: the period's start) to the as-of."""
+    c = CASE_CHANGES
+    since = c.c.instant >= before if before is not None else true()
+    return (c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area))
 
 
 def _city(t: Table, area: str) -> ColumnElement[bool]:
