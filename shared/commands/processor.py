@@ -136,7 +136,7 @@ class CommandProcessor:
         await self._store.close_batch_path()
 
     def close(self) -> None:
-        """After `execute_now`: give back its event loop and that loop's connection."""
+        """After `execute_now`: give back its event loop and that loop's connections."""
         with self._lock:
             if self._own_loop is not None:
                 self._own_loop.run_until_complete(self._store.close_batch_path())

@@ -65,6 +65,11 @@ class BatchPath:
     The columns travel as four plain arrays, which psycopg sends far faster than the
     recorder's array of composite values, and in binary (`%b`): psycopg escapes a text
     array element by element in Python, 27 times slower for a batch of 40 states.
+
+    Two connections per event loop: the append's transaction has one to itself; every other
+    statement (the batches' loads, the APIs' reads, the vault's keys) is a statement alone on
+    the other, from any task. Tasks sharing a connection share its transaction: a read from
+    another task, sent between the append's BEGIN and COMMIT, would see events not committed.
     """
 
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
@@ -90,8 +95,8 @@ class BatchPath:
             "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema, table)
-        # An async connection belongs to the event loop that opened it: one per loop.
-        self._conns: dict[asyncio.AbstractEventLoop, psycopg.AsyncConnection[tuple[object, ...]]] = {}
+        # An async connection belongs to the event loop that opened it: two per loop.
+        self._conns: dict[tuple[asyncio.AbstractEventLoop, str], psycopg.AsyncConnection[tuple[object, ...]]] = {}
 
     async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         conn = await self._connection()
@@ -110,7 +115,7 @@ class BatchPath:
 
     async def append(self, events: Sequence[NewEvent]) -> None:
         columns = _columns(events)
-        conn = await self._connection()
+        conn = await self._connection("append")
         try:
             # Pipeline first: BEGIN, lock, notify, insert and COMMIT go in one round trip.
             async with conn.pipeline(), conn.transaction():
@@ -141,20 +146,22 @@ class BatchPath:
         await self._reset()
 
     async def connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
-        """This event loop's connection (autocommit), opened on demand."""
+        """This event loop's connection for statements alone (autocommit), opened on demand."""
         return await self._connection()
 
-    async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
-        loop = asyncio.get_running_loop()
-        conn = self._conns.get(loop)
+    async def _connection(self, role: str = "statements") -> psycopg.AsyncConnection[tuple[object, ...]]:
+        key = (asyncio.get_running_loop(), role)
+        conn = self._conns.get(key)
         if conn is None or conn.closed:
-            conn = self._conns[loop] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            conn = self._conns[key] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         return conn
 
     async def _reset(self) -> None:
-        conn = self._conns.pop(asyncio.get_running_loop(), None)
-        if conn is not None:
-            await conn.close()
+        loop = asyncio.get_running_loop()
+        for role in ("statements", "append"):
+            conn = self._conns.pop((loop, role), None)
+            if conn is not None:
+                await conn.close()
 
 
 def _columns(events: Sequence[NewEvent]) -> tuple[list[str], list[int], list[str], list[bytes]]:

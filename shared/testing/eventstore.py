@@ -114,6 +114,8 @@ class EventStoreContract:
         assert read[0].meta == META
         assert [e.version for e in store.read("a", after=1)] == [2]
         assert store.read("nobody") == []
+        assert asyncio.run(_read_one_async(store, "a")) == read
+        assert asyncio.run(_read_one_async(store, "nobody")) == []
 
     def test_a_conflicting_append_raises_stream_conflict_and_writes_nothing(self, store: EventStore) -> None:
         store.append([event("a", 1)])
@@ -246,5 +248,12 @@ async def _append_async(store: EventStore, events: list[NewEvent]) -> None:
 async def _read_async(store: EventStore, streams: list[str]) -> dict[str, list[Any]]:
     try:
         return dict(await store.read_many_async(streams))
+    finally:
+        await store.close_batch_path()
+
+
+async def _read_one_async(store: EventStore, stream: str) -> list[Any]:
+    try:
+        return await store.read_async(stream)
     finally:
         await store.close_batch_path()

@@ -51,11 +51,11 @@ class AppointmentViews:
     store: EventStore
     zone: ZoneInfo
 
-    def of_resident(self, who: Principal, ref: str, today: date) -> dict[str, Any]:
+    async def of_resident(self, who: Principal, ref: str, today: date) -> dict[str, Any]:
         access.screen(who, ref)
-        care, _ = CARE.fold(self.store.read(CARE.stream_id(ref)))
+        care, _ = CARE.fold(await self.store.read_async(CARE.stream_id(ref)))
         access.may_read(who, ref, care, today)
-        mine, version = APPOINTMENTS.fold(self.store.read(APPOINTMENTS.stream_id(ref)))
+        mine, version = APPOINTMENTS.fold(await self.store.read_async(APPOINTMENTS.stream_id(ref)))
         ordered = sorted(mine.values(), key=lambda a: a.slot.starts_at)
         return {
             "resident_ref": ref,

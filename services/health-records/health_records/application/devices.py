@@ -33,9 +33,9 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def authenticate(store: EventStore, device_id: str, secret: str) -> Device | None:
+async def authenticate(store: EventStore, device_id: str, secret: str) -> Device | None:
     """The device, if `secret` is its credential; None for an unknown device or a wrong secret."""
-    device, _ = DEVICES.fold(store.read(DEVICES.stream_id(device_id)))
+    device, _ = DEVICES.fold(await store.read_async(DEVICES.stream_id(device_id)))
     expected = device.linked.secret_hash if device is not None else _NOBODY
     matches = hmac.compare_digest(hash_secret(secret), expected)
     return device if matches and device is not None else None

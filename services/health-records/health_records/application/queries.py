@@ -1,6 +1,7 @@
 """Reading a resident's record, plan and services from the store, within the access rules.
 
-Reads go to the store, not the command cache, so they show every committed change.
+Reads go to the store, not the command cache, so they show every committed change; from the
+event loop, on the connection the commands use (`EventStore.read_async`).
 """
 
 from __future__ import annotations
@@ -31,54 +32,54 @@ from shared.principal import Principal
 class Queries:
     store: EventStore
 
-    def care(self, who: Principal, ref: str, day: date) -> Care:
+    async def care(self, who: Principal, ref: str, day: date) -> Care:
         """The resident's care, once the caller may read it; RecordNotFound if there is none."""
         access.screen(who, ref)
-        care, _ = CARE.fold(self.store.read(CARE.stream_id(ref)))
+        care, _ = CARE.fold(await self.store.read_async(CARE.stream_id(ref)))
         access.may_read(who, ref, care, day)
         if care is None:
             raise RecordNotFound(f"no record for resident {ref}")
         return care
 
-    def record(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        care = self.care(who, ref, day)
-        record, version = RECORDS.fold(self.store.read(RECORDS.stream_id(ref)))
+    async def record(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        care = await self.care(who, ref, day)
+        record, version = RECORDS.fold(await self.store.read_async(RECORDS.stream_id(ref)))
         if record is None:
             raise RecordNotFound(f"no record for resident {ref}")
         return record_view(record, version, care)
 
-    def history(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        self.care(who, ref, day)
-        events = self.store.read(RECORDS.stream_id(ref))
+    async def history(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        await self.care(who, ref, day)
+        events = await self.store.read_async(RECORDS.stream_id(ref))
         return {"resident_ref": ref, "version": len(events), "changes": history_view(events)}
 
-    def plan(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        self.care(who, ref, day)
-        plan, version = PLANS.fold(self.store.read(PLANS.stream_id(ref)))
+    async def plan(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        await self.care(who, ref, day)
+        plan, version = PLANS.fold(await self.store.read_async(PLANS.stream_id(ref)))
         if plan is None:
             raise RecordNotFound(f"no plan for resident {ref}")
         return plan_view(plan, version)
 
-    def visits(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        care = self.care(who, ref, day)
+    async def visits(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        care = await self.care(who, ref, day)
         return {"resident_ref": ref, "items": [visit_view(v) for v in care.visits]}
 
-    def visit(self, who: Principal, ref: str, visit_id: str, day: date) -> dict[str, Any]:
-        found = visit(self.care(who, ref, day), visit_id)
+    async def visit(self, who: Principal, ref: str, visit_id: str, day: date) -> dict[str, Any]:
+        found = visit(await self.care(who, ref, day), visit_id)
         if found is None:
             raise VisitNotFound(f"no visit {visit_id} for resident {ref}")
         return visit_view(found)
 
-    def sickbeds(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        care = self.care(who, ref, day)
+    async def sickbeds(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        care = await self.care(who, ref, day)
         return {"resident_ref": ref, "items": [sickbed_view(s) for s in care.sickbeds]}
 
-    def prescriptions(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
-        care = self.care(who, ref, day)
+    async def prescriptions(self, who: Principal, ref: str, day: date) -> dict[str, Any]:
+        care = await self.care(who, ref, day)
         return {"resident_ref": ref, "items": [prescription_view(p) for p in care.prescriptions]}
 
-    def reads(self, who: Principal, ref: str) -> dict[str, Any]:
+    async def reads(self, who: Principal, ref: str) -> dict[str, Any]:
         """Who looked at the record: for the resident's eyes only."""
         access.may_act_as_resident(who, ref)
-        log, _ = READS.fold(self.store.read(READS.stream_id(ref)))
+        log, _ = READS.fold(await self.store.read_async(READS.stream_id(ref)))
         return {"resident_ref": ref, "items": [read_view(r) for r in reversed(log)]}

@@ -89,8 +89,8 @@ class Referrals:
         return Work(handle, reads=[(REFERRALS, i) for i in command.referral_ids])
 
     @staticmethod
-    def referral(store: EventStore, who: Principal, referral_id: str) -> tuple[Referral, int]:
-        found, version = REFERRALS.fold(store.read(REFERRALS.stream_id(referral_id)))
+    async def referral(store: EventStore, who: Principal, referral_id: str) -> tuple[Referral, int]:
+        found, version = REFERRALS.fold(await store.read_async(REFERRALS.stream_id(referral_id)))
         referral = _found(found, referral_id)
         access.may_read(who, referral)
         return referral, version

@@ -1,4 +1,5 @@
-"""Reads: one aggregate from the store (read-your-writes), or a search of the contract index."""
+"""Reads: one aggregate from the store (read-your-writes), from the event loop; or a search of
+the contract index (a read model: from a thread)."""
 
 from __future__ import annotations
 
@@ -31,30 +32,30 @@ class ContractQuery:
     limit: int = 50
 
 
-def contract(store: EventStore, contract_id: str) -> tuple[Contract, int]:
-    found, version = CONTRACTS.fold(store.read(CONTRACTS.stream_id(contract_id)))
+async def contract(store: EventStore, contract_id: str) -> tuple[Contract, int]:
+    found, version = CONTRACTS.fold(await store.read_async(CONTRACTS.stream_id(contract_id)))
     if found is None:
         raise ContractNotFound(f"no contract {contract_id}")
     return found, version
 
 
-def predecessor(store: EventStore, current: Contract) -> Contract | None:
+async def predecessor(store: EventStore, current: Contract) -> Contract | None:
     """The contract `current` renews, while that one may still be in force."""
     renewed = current.renews_contract_id
-    return contract(store, renewed)[0] if renewed else None
+    return (await contract(store, renewed))[0] if renewed else None
 
 
-def team(store: EventStore, team_id: str) -> tuple[Team, int]:
-    found, version = TEAMS.fold(store.read(TEAMS.stream_id(team_id)))
+async def team(store: EventStore, team_id: str) -> tuple[Team, int]:
+    found, version = TEAMS.fold(await store.read_async(TEAMS.stream_id(team_id)))
     if found is None:
         raise TeamNotFound(f"no team {team_id} is registered")
     return found, version
 
 
-def agreement(store: EventStore, agreement_id: str) -> tuple[Agreement, int, list[tuple[Contract, int]]]:
-    found, version = AGREEMENTS.fold(store.read(AGREEMENTS.stream_id(agreement_id)))
+async def agreement(store: EventStore, agreement_id: str) -> tuple[Agreement, int, list[tuple[Contract, int]]]:
+    found, version = AGREEMENTS.fold(await store.read_async(AGREEMENTS.stream_id(agreement_id)))
     if found is None:
         raise AgreementNotFound(f"no agreement {agreement_id}")
-    streams = store.read_many([CONTRACTS.stream_id(i) for i in found.concluded.contract_ids])
+    streams = await store.read_many_async([CONTRACTS.stream_id(i) for i in found.concluded.contract_ids])
     contracts = [CONTRACTS.fold(events) for events in streams.values()]
     return found, version, [(c, v) for c, v in contracts if c is not None]

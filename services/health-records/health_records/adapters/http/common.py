@@ -3,9 +3,8 @@ problem responses, and reads that are logged when a professional makes them."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -58,10 +57,10 @@ delivery = Held[Delivery]("delivery")
 
 
 async def logged_read(
-    request: Request, who: Principal, ref: str, what: str, query: Callable[[], dict[str, Any]]
+    request: Request, who: Principal, ref: str, what: str, query: Callable[[], Awaitable[dict[str, Any]]]
 ) -> Response:
     """Run the query (it decides access); log a professional's read before answering."""
-    view = await asyncio.to_thread(query)
+    view = await query()
     if access.logs_reads(who):
         log = records(request).log_read(who, ref, what, request.app.state.real_clock())
         await run_command(request, who, f"read:{uuid.uuid4()}", log)

@@ -3,7 +3,6 @@ readings a device posts, authenticated as that device before its body is read.""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from typing import Annotated
@@ -108,7 +107,7 @@ async def _device(request: Request, device_id: str, credential: str | None) -> D
         raise Problem(403, "not-a-device", "readings are posted by the device itself")
     if scheme.lower() != "device" or not secret.strip():
         raise Problem(401, "missing-device-credential", "a device credential is required", _CHALLENGE)
-    device = await asyncio.to_thread(authenticate, request.app.state.store, device_id, secret.strip())
+    device = await authenticate(request.app.state.store, device_id, secret.strip())
     if device is None:
         raise Problem(401, "invalid-device-credential", "unknown device or wrong secret", _CHALLENGE)
     if not device.active:

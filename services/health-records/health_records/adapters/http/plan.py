@@ -59,9 +59,9 @@ async def get_fulfilment(
 ) -> Response:
     day = today(request)
 
-    def query() -> dict[str, Any]:
-        queries(request).care(who, resident_ref, day)  # decides access
-        view = _view(request).for_resident(resident_ref, as_of or day)
+    async def query() -> dict[str, Any]:
+        await queries(request).care(who, resident_ref, day)  # decides access
+        view = await asyncio.to_thread(_view(request).for_resident, resident_ref, as_of or day)
         if view is None:
             raise RecordNotFound(f"no contract year for resident {resident_ref} yet")
         return view

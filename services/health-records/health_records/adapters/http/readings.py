@@ -3,6 +3,7 @@ page at a time; a professional's read is logged as every read of the record is."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Literal
 
@@ -72,5 +73,9 @@ Wanted = Annotated[ReadingsWanted, Depends(_wanted)]
 async def list_readings(resident_ref: ResidentRef, request: Request, who: CurrentPrincipal, wanted: Wanted) -> Response:
     day, views = today(request), _views(request)
     return await logged_read(
-        request, who, resident_ref, "readings", lambda: views.of_resident(who, resident_ref, day, wanted)
+        request,
+        who,
+        resident_ref,
+        "readings",
+        lambda: asyncio.to_thread(views.of_resident, who, resident_ref, day, wanted),
     )

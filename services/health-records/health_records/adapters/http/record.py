@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -63,7 +62,7 @@ async def get_history(resident_ref: ResidentRef, request: Request, who: CurrentP
     description="For the resident only: every read of the record, plan or services by a professional, latest first.",
 )
 async def get_reads(resident_ref: ResidentRef, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
-    return await asyncio.to_thread(queries(request).reads, who, resident_ref)
+    return await queries(request).reads(who, resident_ref)
 
 
 async def _amend(call: Call, ref: str, amendment: RecordAmendment, status: int) -> Response:

@@ -31,7 +31,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
     description="For the hospital it is addressed to, the referring team and the resident.",
 )
 async def get_referral(referral_id: str, request: Request, who: CurrentPrincipal) -> Response:
-    referral, version = await asyncio.to_thread(Referrals.referral, request.app.state.store, who, referral_id)
+    referral, version = await Referrals.referral(request.app.state.store, who, referral_id)
     return present(referral_view(referral, version))
 
 
@@ -42,7 +42,7 @@ async def get_referral(referral_id: str, request: Request, who: CurrentPrincipal
     responses={200: {"content": {fhir.MEDIA_TYPE: {}}}},
 )
 async def get_referral_fhir(referral_id: str, request: Request, who: CurrentPrincipal) -> Response:
-    referral, version = await asyncio.to_thread(Referrals.referral, request.app.state.store, who, referral_id)
+    referral, version = await Referrals.referral(request.app.state.store, who, referral_id)
     body = fhir.bundle(referral, version).model_dump_json(exclude_none=True)
     return Response(body, 200, {"ETag": f'"{version}"'}, media_type=fhir.MEDIA_TYPE)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from fastapi import APIRouter, Request, Response
@@ -78,7 +77,7 @@ async def sign_contract(body: ContractCreate, request: Request, who: CurrentPrin
     responses=common.problems(404),
 )
 async def get_contract(contract_id: str, request: Request, who: CurrentPrincipal) -> Response:
-    found, version = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
+    found, version = await queries.contract(common.store(request), contract_id)
     access.may_read_contract(who, found)
     return present(contract_view(found, version))
 
@@ -123,6 +122,6 @@ async def sign_agreement(
     responses=common.problems(404),
 )
 async def get_agreement(agreement_id: str, request: Request, who: CurrentPrincipal) -> Response:
-    found, version, contracts = await asyncio.to_thread(queries.agreement, common.store(request), agreement_id)
+    found, version, contracts = await queries.agreement(common.store(request), agreement_id)
     access.may_read_agreement(who, agreement_id, [c for c, _ in contracts])
     return present(agreement_view(found, version, [contract_view(c, v) for c, v in contracts]))

@@ -51,7 +51,7 @@ def _changes(body: RenewalCreate | SwitchCreate) -> Changes:
 )
 async def renew(contract_id: str, body: RenewalCreate, call: VersionedCall) -> Response:
     request = call.request
-    old, _ = await asyncio.to_thread(queries.contract, common.store(request), contract_id)
+    old, _ = await queries.contract(common.store(request), contract_id)
     command = RenewContract(contract_id, str(uuid.uuid4()), _changes(body), today(request), call.expected)
     outcome = await call.run(common.lifecycle(request).renew(call.who, command, old))
     return respond(outcome, 201, f"/contracts/{outcome.result['contract_id']}")
@@ -67,8 +67,8 @@ async def renew(contract_id: str, body: RenewalCreate, call: VersionedCall) -> R
 )
 async def switch(contract_id: str, body: SwitchCreate, call: VersionedCall) -> Response:
     request, store = call.request, common.store(call.request)
-    old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
-    previous = await asyncio.to_thread(queries.predecessor, store, old)
+    old, _ = await queries.contract(store, contract_id)
+    previous = await queries.predecessor(store, old)
     starts_on = body.starts_on or today(request)
     command = SwitchTeam(contract_id, str(uuid.uuid4()), body.team_id, starts_on, _changes(body), call.expected)
     outcome = await call.run(common.lifecycle(request).switch(call.who, command, old, previous))
@@ -83,8 +83,8 @@ async def switch(contract_id: str, body: SwitchCreate, call: VersionedCall) -> R
 )
 async def terminate(contract_id: str, body: TerminationCreate, call: VersionedCall) -> Response:
     request, store = call.request, common.store(call.request)
-    old, _ = await asyncio.to_thread(queries.contract, store, contract_id)
-    previous = await asyncio.to_thread(queries.predecessor, store, old)
+    old, _ = await queries.contract(store, contract_id)
+    previous = await queries.predecessor(store, old)
     command = TerminateContract(contract_id, body.reason, body.last_day, today(request), call.expected)
     return respond(await call.run(common.lifecycle(request).terminate(call.who, command, old, previous)), 200)
 

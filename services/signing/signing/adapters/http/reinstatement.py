@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Response
 
 from shared.web.app import today
@@ -28,6 +26,6 @@ router = APIRouter(tags=["lifecycle"], responses=common.problems(404, 409, 412))
     "follower of `ContractExpired` follows to undo it.",
 )
 async def reinstate(contract_id: str, body: ReinstatementCreate, call: VersionedCall) -> Response:
-    old, _ = await asyncio.to_thread(queries.contract, common.store(call.request), contract_id)
+    old, _ = await queries.contract(common.store(call.request), contract_id)
     command = ReinstateContract(contract_id, body.reason, today(call.request), call.expected)
     return respond(await call.run(reinstatement.reinstate(call.who, command, old)), 200)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -57,7 +56,7 @@ async def register_team(body: TeamCreate, request: Request, who: CurrentPrincipa
     responses=common.problems(404),
 )
 async def get_team(team_id: str, request: Request, who: CurrentPrincipal) -> Response:
-    return present(team_view(*await asyncio.to_thread(queries.team, common.store(request), team_id)))
+    return present(team_view(*await queries.team(common.store(request), team_id)))
 
 
 @router.post(
