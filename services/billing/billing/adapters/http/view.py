@@ -21,7 +21,7 @@ from shared.web.problems import Problem
 router = APIRouter(prefix="", tags=["settlement view"])
 
 
-def _asked(
+async def _asked(
     period: Annotated[str, Query(pattern=YEAR_OR_MONTH, description="2026-03, or 2026 for the year")] = "",
     bureau_id: str | None = None,
     institution_id: str | None = None,
@@ -31,7 +31,7 @@ def _asked(
     return Scope(period, bureau_id, institution_id, area_code, payer)
 
 
-def _scope(who: CurrentPrincipal, asked: Annotated[Scope, Depends(_asked)]) -> Scope:
+async def _scope(who: CurrentPrincipal, asked: Annotated[Scope, Depends(_asked)]) -> Scope:
     return access.view_scope(who, asked)
 
 

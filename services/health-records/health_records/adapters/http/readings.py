@@ -46,7 +46,7 @@ class ReadingsPublic(BaseModel):
     )
 
 
-def _wanted(
+async def _wanted(
     kind: Kind | None = None,
     first: Annotated[
         BusinessDate | None, Query(alias="from", description="A local day; by default a year before `to`")
