@@ -1,7 +1,7 @@
 """Reading a resident's record, plan and services from the store, within the access rules.
 
 Reads go to the store, not the command cache, so they show every committed change; from the
-event loop, on the connection the commands use (`EventStore.read_async`).
+event loop, as the command batches load their streams (`EventStore.read_async`).
 """
 
 from __future__ import annotations
