@@ -13,10 +13,10 @@ import asyncio
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -114,8 +114,8 @@ class EventStoreContract:
         assert read[0].meta == META
         assert [e.version for e in store.read("a", after=1)] == [2]
         assert store.read("nobody") == []
-        assert asyncio.run(_read_one_async(store, "a")) == read
-        assert asyncio.run(_read_one_async(store, "nobody")) == []
+        assert on_a_loop(store, store.read_async("a")) == read
+        assert on_a_loop(store, store.read_async("nobody")) == []
 
     def test_a_conflicting_append_raises_stream_conflict_and_writes_nothing(self, store: EventStore) -> None:
         store.append([event("a", 1)])
@@ -123,14 +123,14 @@ class EventStoreContract:
         with pytest.raises(StreamConflict):
             store.append([event("b", 1), event("a", 1, 99)])
         with pytest.raises(StreamConflict):
-            asyncio.run(_append_async(store, [event("c", 1), event("a", 1, 98)]))
+            on_a_loop(store, store.append_async([event("c", 1), event("a", 1, 98)]))
 
         assert store.read("b") == store.read("c") == []
         assert [e.data["n"] for e in store.read("a")] == [0]
 
     def test_the_log_has_no_gaps_and_resumes_by_position(self, store: EventStore) -> None:
         store.append([event("a", 1), event("b", 1)])
-        asyncio.run(_append_async(store, [event("a", 2)]))
+        on_a_loop(store, store.append_async([event("a", 2)]))
 
         log = store.read_log(after=0, limit=10)
 
@@ -143,7 +143,7 @@ class EventStoreContract:
         store.append([event("b", 1), event("a", 1), event("b", 2)])
 
         found = store.read_many(["a", "b", "none"])
-        found_async = asyncio.run(_read_async(store, ["a", "b", "none"]))
+        found_async = on_a_loop(store, store.read_many_async(["a", "b", "none"]))
 
         for streams in (found, found_async):
             assert {s: [e.version for e in events] for s, events in streams.items()} == {
@@ -188,11 +188,11 @@ class EventStoreContract:
 
     def test_personal_fields_are_sealed_and_read_back_plain(self, sealed: EventStore) -> None:
         sealed.append([named("n-1", 1, "r1")])
-        asyncio.run(_append_async(sealed, [named("n-2", 1, "r2")]))
+        on_a_loop(sealed, sealed.append_async([named("n-2", 1, "r2")]))
 
         assert sealed.read("n-1")[0].data == {"resident_ref": "r1", "name": SECRET}
         assert [e.data["name"] for e in sealed.read_log(0, 10)] == [SECRET, SECRET]
-        assert asyncio.run(_read_async(sealed, ["n-2"]))["n-2"][0].data["name"] == SECRET
+        assert on_a_loop(sealed, sealed.read_many_async(["n-2"]))["n-2"][0].data["name"] == SECRET
         assert sealed.read_many(["n-1"])["n-1"][0].data["name"] == SECRET
 
     def test_erasure_shreds_what_was_sealed_for_the_resident_and_what_comes_after(self, sealed: EventStore) -> None:
@@ -238,22 +238,16 @@ class EventStoreContract:
         assert [e.version for e in store.read("counter-c1")] == [1, 2, 3, 4, 5]
 
 
-async def _append_async(store: EventStore, events: list[NewEvent]) -> None:
-    try:
-        await store.append_async(events)
-    finally:
-        await store.close_batch_path()
+def on_a_loop(store: EventStore, work: Coroutine[Any, Any, T]) -> T:
+    """Store work run to its end on an event loop of its own, whose connections are then given back."""
+
+    async def run() -> T:
+        try:
+            return await work
+        finally:
+            await store.close_batch_path()
+
+    return asyncio.run(run())
 
 
-async def _read_async(store: EventStore, streams: list[str]) -> dict[str, list[Any]]:
-    try:
-        return dict(await store.read_many_async(streams))
-    finally:
-        await store.close_batch_path()
-
-
-async def _read_one_async(store: EventStore, stream: str) -> list[Any]:
-    try:
-        return await store.read_async(stream)
-    finally:
-        await store.close_batch_path()
+T = TypeVar("T")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -16,7 +16,7 @@ from shared.commands import CommandContext, CommandProcessor, IdempotencyKeyReus
 from shared.eventstore import EventStore
 from shared.eventstore.cipher import ERASED
 from shared.principal import Principal
-from shared.testing.eventstore import InMemory, OnPostgres, OpenStore
+from shared.testing.eventstore import InMemory, OnPostgres, OpenStore, on_a_loop
 from shared.wiring import personal_fields
 from signing.adapters.files.catalogue import load_catalogue
 from signing.application import erasing, queries
@@ -57,29 +57,14 @@ class Desk:
         return self.run(self.signing.sign_contract(ADMIN, signing_of(team_id, serial)), key).result
 
     def terminate(self, contract_id: str, reason: str, last_day: date | None = None) -> dict[str, Any]:
-        old, _ = read_now(self.store, queries.contract(self.store, contract_id))
+        old, _ = on_a_loop(self.store, queries.contract(self.store, contract_id))
         command = TerminateContract(contract_id, reason, last_day, NOW.date())
         return self.run(
-            self.lifecycle.terminate(ADMIN, command, old, read_now(self.store, queries.predecessor(self.store, old)))
+            self.lifecycle.terminate(ADMIN, command, old, on_a_loop(self.store, queries.predecessor(self.store, old)))
         ).result
 
     def places_taken(self, team_id: str) -> int:
-        return read_now(self.store, queries.team(self.store, team_id))[0].taken
-
-
-def read_now(store: EventStore, query: Coroutine[Any, Any, T]) -> T:
-    """A query run to its end on an event loop of its own, whose connection is then closed."""
-
-    async def run() -> T:
-        try:
-            return await query
-        finally:
-            await store.close_batch_path()
-
-    return asyncio.run(run())
-
-
-T = TypeVar("T")
+        return on_a_loop(self.store, queries.team(self.store, team_id))[0].taken
 
 
 def context(key: str | None = None, fingerprint: str = "f") -> CommandContext:
@@ -165,10 +150,10 @@ class SigningHandlerTests:
         desk.run(erasing.erase(ADMIN, ref, "resident_request"), key="erase-1")
         replayed = desk.run(erasing.erase(ADMIN, ref, "resident_request"), key="erase-1")
 
-        contract, _ = read_now(desk.store, queries.contract(desk.store, signed["contract_id"]))
+        contract, _ = on_a_loop(desk.store, queries.contract(desk.store, signed["contract_id"]))
         assert (contract.signed.resident.name, contract.status) == (ERASED, "active")  # the contract stays
         assert (
-            read_now(desk.store, queries.contract(desk.store, other["contract_id"]))[0].signed.resident.name
+            on_a_loop(desk.store, queries.contract(desk.store, other["contract_id"]))[0].signed.resident.name
             == "Resident 2"
         )
         assert replayed.replayed and erasing.recorded(desk.store, ref)["reason"] == "resident_request"
