@@ -24,7 +24,7 @@ from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.adapters.projections.results import PublishedResults
 from appraisal.adapters.projections.strata_keeper import StrataKeeper
 from appraisal.adapters.publishing import to_public
-from appraisal.application.appraising import Appraising
+from appraisal.application.appraising import SHARES, Appraising
 from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings
 from shared import tracing
@@ -83,8 +83,10 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         FiguresReader(engine, settings.timezone),
         settings.timezone,
         settings.kept_reads,
+        settings.kept_reads_mb * 2**20,
     )
-    app.state.written_figures = http_view.WrittenFigures(settings.kept_reads)
+    written_budget = int(settings.kept_reads_mb * 2**20 * SHARES["written"])
+    app.state.written_figures = http_view.WrittenFigures(settings.kept_reads, written_budget)
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)
     app.state.contracts_signed = ContractsSignedByTeam(engine)

@@ -31,11 +31,18 @@ class AppraisalSettings(ServiceSettings):
         default=8,
         ge=0,
         le=64,
-        description="Reads the API keeps for the polls that follow while nothing they count changed; each holds "
-        "an area's figures (about 500 bytes a figure, 300 more once written: a city of 5,000 teams, about 70 MB; "
-        "reads of the same view share the figures that did not change). The latest read of a quarter as many "
-        "views (at least one) keeps its counts too, for the next read to count from (a city of a million "
-        "residents: tens of MB); 0: none",
+        description="Reads the API keeps for the polls that follow while nothing they count changed, within "
+        "`KEPT_READS_MB`; each holds an area's figures (about 600 bytes a figure, 300 more once written; reads of "
+        "the same view share the figures that did not change). The latest read of a quarter as many views (at "
+        "least one) keeps its counts too (about 850 bytes a figure), for the next read to count from; 0: none",
+    )
+    kept_reads_mb: int = Field(
+        default=96,
+        ge=0,
+        le=65_536,
+        description="The memory the reads kept (`KEPT_READS`), their counts and their figures as written may take, "
+        "in MiB, whatever the city's size; a read heavier than its share is not kept. A city of a million "
+        "residents: a view about 33 MB without the key populations, 74 MB with them",
     )
     strata_kept_daily: int = Field(
         default=14,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.application.appraising import Appraising, Read
+from appraisal.application.recent import Bounded
 from appraisal.application.views import Filters, figures_view, scores_view
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.periods import Period
@@ -63,6 +64,32 @@ def test_polls_with_nothing_new_read_once_and_answer_what_reading_again_would(ap
 
     assert reader.reads == 1
     assert polls == [fresh(api, NOW + timedelta(seconds=5 * i)) for i in range(4)]
+
+
+def test_a_read_heavier_than_its_share_of_the_memory_is_not_kept(api: Api, reader: CountingReader) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE, memory=1_000)  # a county's figures weigh more
+    polls = [shown(appraising, NOW + timedelta(seconds=5 * i)) for i in range(3)]
+
+    assert reader.reads == 3
+    assert reader.from_before == [False] * 3  # its counts were not kept either
+    assert polls == [fresh(api, NOW + timedelta(seconds=5 * i)) for i in range(3)]
+
+
+def test_what_is_kept_stays_within_its_count_and_its_weight() -> None:
+    kept = Bounded[str, int](3, budget=10, weigh=lambda v: v)
+    for key, value in (("a", 4), ("b", 4), ("c", 1)):
+        kept.put(key, value)
+    assert kept.get("a") == 4  # now the most recently used
+
+    kept.put("d", 3)  # 12 > 10: the least recently used goes
+    assert (kept.held(), kept.weight) == (["c", "a", "d"], 8)
+
+    kept.put("e", 11)  # heavier than the whole budget: not kept, nothing else dropped
+    kept.put("f", 0)
+    assert (kept.held(), kept.weight) == (["a", "d", "f"], 7)  # at most three
+
+    kept.put("a", 1)  # kept again: weighed again
+    assert (kept.pop("d"), kept.held(), kept.weight) == (3, ["f", "a"], 1)
 
 
 def test_a_new_fact_is_read_at_once(api: Api, reader: CountingReader) -> None:

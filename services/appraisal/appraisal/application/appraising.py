@@ -86,13 +86,28 @@ class DrilledDown:
     """The last resident ref looked at, when more may follow (None: the last page)."""
 
 
+FIGURE_BYTES, COUNT_BYTES = 600, 850
+"""What a figure of a kept read holds in memory, and the counts it came from (measured with
+tracemalloc on a city of a million residents: 577–610 and 804–850 bytes a figure)."""
+SHARES = {"reads": 0.3, "series": 0.15, "counts": 0.4, "written": 0.15}
+"""How a memory budget for what is kept is shared: the reads, the series' points, the counts
+the next reads count from, and the figures as written (`WrittenFigures`)."""
+
+
 class Appraising:
-    def __init__(self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 8) -> None:
+    def __init__(
+        self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 8, memory: int | None = None
+    ) -> None:
         """`kept`: how many reads are kept for the polls that follow (`recent`); the latest of a
-        quarter as many views keeps what the next read of the view counts from (`Read.since`)."""
+        quarter as many views keeps what the next read of the view counts from (`Read.since`).
+        `memory`: the bytes all of them may take (None: no bound), shared as `SHARES` says."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
-        self._appraised, self._points = Recent[Appraised](kept), Recent[Appraisal](kept * 12)
-        self._latest = Latest[tuple[Appraised, object]](max(1, kept // 4) if kept else 0)
+        budget = {name: None if memory is None else int(memory * share) for name, share in SHARES.items()}
+        self._appraised = Recent[Appraised](kept, budget["reads"], lambda a: FIGURE_BYTES * len(a.appraisal.figures))
+        self._points = Recent[Appraisal](kept * 12, budget["series"], lambda a: FIGURE_BYTES * len(a.figures))
+        self._latest = Latest[tuple[Appraised, object]](
+            max(1, kept // 4) if kept else 0, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
+        )
 
     def appraise(
         self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
@@ -126,11 +141,10 @@ class Appraising:
             self._unchanged(period, scope),
         )
         points = {m: self._points.recall(key, m, unchanged) for m in moments}
-        if missing := [m for m, point in points.items() if point is None]:  # past months' stay kept
-            read = self._figures.counted(version, period, missing, scope, tagged)
-            for m, counted in zip(missing, read.counted, strict=True):
-                points[m] = point = from_counts(version, self._window(period, m), counted, ids)
-                self._points.keep(key, m, read.stamp, point)
+        for m in (m for m, point in points.items() if point is None):  # past months' stay kept
+            read = self._figures.counted(version, period, [m], scope, tagged)  # one at a time: a city's counts
+            points[m] = point = from_counts(version, self._window(period, m), read.counted[0], ids)  # are megabytes
+            self._points.keep(key, m, read.stamp, point)
         return Series(version, [(m, replace(p, window=self._window(period, m))) for m, p in points.items() if p])
 
     def drill_down(  # noqa: PLR0913

@@ -17,6 +17,61 @@ Unchanged = Callable[[Hashable, datetime, datetime], bool]
 """Whether nothing counted changed since the read stamped so, between two as-ofs."""
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+class Bounded(Generic[K, V]):
+    """The values used last, at most `size` of them and at most `budget` in weight (None: no
+    bound) by `weigh` (a view's bytes, estimated): a city's reads are megabytes, and a larger
+    city's larger, so a count alone would not bound the process's memory. A value heavier
+    than the whole budget is not kept."""
+
+    def __init__(self, size: int, budget: int | None = None, weigh: Callable[[V], int] = lambda _: 0) -> None:
+        self._size, self._budget, self._weigh = size, budget, weigh
+        self._lock, self._weight = threading.Lock(), 0
+        self._kept = OrderedDict[K, tuple[V, int]]()
+
+    @property
+    def weight(self) -> int:
+        return self._weight
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if (found := self._kept.get(key)) is None:
+                return None
+            self._kept.move_to_end(key)
+            return found[0]
+
+    def held(self) -> list[K]:
+        """The keys held, the least recently used first."""
+        with self._lock:
+            return list(self._kept)
+
+    def put(self, key: K, value: V) -> None:
+        weight = self._weigh(value)
+        with self._lock:
+            self._drop(key)
+            if self._budget is not None and weight > self._budget:
+                return
+            self._kept[key] = (value, weight)
+            self._weight += weight
+            while self._kept and (len(self._kept) > self._size or self._over()):
+                self._drop(next(iter(self._kept)))  # the oldest first: dicts keep their order
+
+    def pop(self, key: K) -> V | None:
+        with self._lock:
+            return self._drop(key)
+
+    def _over(self) -> bool:
+        return self._budget is not None and self._weight > self._budget
+
+    def _drop(self, key: K) -> V | None:
+        if (found := self._kept.pop(key, None)) is None:
+            return None
+        self._weight -= found[1]
+        return found[0]
+
+
 @dataclass(frozen=True)
 class _Kept(Generic[V]):
     stamp: Hashable
@@ -24,51 +79,31 @@ class _Kept(Generic[V]):
 
 
 class Recent(Generic[V]):
-    """The `size` most recently used reads, by what they read and their as-of."""
+    """The `size` most recently used reads (at most `budget` in weight), by what they read and their as-of."""
 
-    def __init__(self, size: int) -> None:
-        self._size, self._lock = size, threading.Lock()
-        self._kept = OrderedDict[tuple[Hashable, datetime], _Kept[V]]()
+    def __init__(self, size: int, budget: int | None = None, weigh: Callable[[V], int] = lambda _: 0) -> None:
+        self._kept = Bounded[tuple[Hashable, datetime], _Kept[V]](size, budget, lambda kept: weigh(kept.value))
 
     def recall(self, key: Hashable, as_of: datetime, unchanged: Unchanged) -> V | None:
         """The latest read of `key` as of A ≤ `as_of`, if it still holds."""
-        with self._lock:
-            earlier = [(a, kept) for (k, a), kept in self._kept.items() if k == key and a <= as_of]
+        earlier = [a for k, a in self._kept.held() if k == key and a <= as_of]
         if not earlier:
             return None
-        since, kept = max(earlier, key=lambda found: found[0])
-        if not unchanged(kept.stamp, since, as_of):
-            with self._lock:
-                self._kept.pop((key, since), None)
+        since = max(earlier)
+        if (kept := self._kept.get((key, since))) is None:
             return None
-        with self._lock:
-            if (key, since) in self._kept:
-                self._kept.move_to_end((key, since))
+        if not unchanged(kept.stamp, since, as_of):
+            self._kept.pop((key, since))
+            return None
         return kept.value
 
     def keep(self, key: Hashable, as_of: datetime, stamp: Hashable, value: V) -> None:
-        with self._lock:
-            self._kept[(key, as_of)] = _Kept(stamp, value)
-            self._kept.move_to_end((key, as_of))
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+        self._kept.put((key, as_of), _Kept(stamp, value))
 
 
-class Latest(Generic[V]):
+class Latest(Bounded[Hashable, V]):
     """The latest read of each of the `size` views most recently read, for the next read of
     a view to count from (a city's counts are megabytes: a few are kept)."""
 
-    def __init__(self, size: int) -> None:
-        self._size, self._lock = size, threading.Lock()
-        self._kept = OrderedDict[Hashable, V]()
-
-    def get(self, key: Hashable) -> V | None:
-        with self._lock:
-            return self._kept.get(key)
-
     def keep(self, key: Hashable, value: V) -> None:
-        with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+        self.put(key, value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from appraisal.adapters.http.schemas import (
 )
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
+from appraisal.application.recent import Bounded
 from appraisal.application.records import catalogue_view, indicator_view
 from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view, shown_figures
 from appraisal.domain.appraisal import Appraisal
@@ -52,7 +52,7 @@ async def indicators(
     scope = access.view_scope(who, only.area, only.team)
     tagged = only.key_population is not None
     appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, tagged)
-    figures = _written_figures(request).figures(appraised.appraisal, only.within(scope))
+    figures = _written_figures(request).parts(appraised.appraisal, only.within(scope))
     return written(_basis(appraised), figures=figures)
 
 
@@ -104,38 +104,47 @@ class WrittenFigures:
     (`Recent`) gives the same figures again, and a read counted from the one before
     (`Counted.changed`) the same figures of every indicator it changed nothing of: the same
     filters then give the same bytes, written once (a city's are megabytes). Of the `size`
-    filters used last; used from the event loop only."""
+    filters used last, at most `budget` bytes written (None: no bound)."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._kept = OrderedDict[Filters, dict[str, tuple[Sequence[Figure], Subjects, bytes]]]()
+    def __init__(self, size: int, budget: int | None = None) -> None:
+        self._kept = Bounded[Filters, Written](size, budget, lambda w: sum(len(part) for _, _, part in w.values()))
 
     def figures(self, appraisal: Appraisal, only: Filters) -> bytes:
+        return b"".join(self.parts(appraisal, only))
+
+    def parts(self, appraisal: Appraisal, only: Filters) -> list[bytes]:
+        """The JSON array of the figures, in parts to join (once: a city's are megabytes)."""
         if not appraisal.figured:  # a series' figures
-            return to_json(figures_view(appraisal, only))
-        kept = self._kept.pop(only, {})
-        self._kept[only] = written = {}
+            return [to_json(figures_view(appraisal, only))]
+        kept, written = self._kept.pop(only) or {}, {}
         for i in appraisal.catalogue.indicators:
             figures, found = appraisal.figured[i.id][0], kept.get(i.id)
             if found is None or found[0] is not figures or found[1] is not appraisal.subjects:
                 shown = shown_figures(appraisal.catalogue, appraisal.subjects, figures, only)
                 found = (figures, appraisal.subjects, to_json(shown)[1:-1])
             written[i.id] = found
-        while len(self._kept) > self._size:
-            self._kept.popitem(last=False)
-        return b"[" + b",".join(part for _, _, part in written.values() if part) + b"]"
+        self._kept.put(only, written)
+        pieces = [b"["]
+        for part in (part for _, _, part in written.values() if part):
+            pieces += [part, b","]
+        return [*pieces[:-1], b"]"] if len(pieces) > 1 else [b"[]"]
+
+
+Written = dict[str, tuple[Sequence[Figure], Subjects, bytes]]
+"""Per indicator: the figures and subjects a view was written from, and the JSON written."""
 
 
 _written_figures = Held[WrittenFigures]("written_figures")
 
 
-def written(body: dict[str, Any], **raw: bytes) -> Response:
+def written(body: dict[str, Any], **raw: list[bytes]) -> Response:
     """A view written as it was built, not checked against its response model first: a city's
     figures are thousands, and the views are built to the model (the API's fuzzing checks).
-    `raw`: fields already written, added after the others."""
+    `raw`: fields already written, in parts, added after the others (joined once: megabytes)."""
     out = to_json(body)
     if raw:
-        out = out[:-1] + b"".join(b',"%s":%s' % (name.encode(), value) for name, value in raw.items()) + b"}"
+        fields = (piece for name, parts in raw.items() for piece in (b',"%s":' % name.encode(), *parts))
+        out = b"".join((out[:-1], *fields, b"}"))
     return Response(out, 200, media_type="application/json")
 
 
