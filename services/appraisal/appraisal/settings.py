@@ -33,8 +33,8 @@ class AppraisalSettings(ServiceSettings):
         le=64,
         description="Reads the API keeps for the polls that follow while nothing they count changed, within "
         "`KEPT_READS_MB`; each holds an area's figures (about 600 bytes a figure, 300 more once written; reads of "
-        "the same view share the figures that did not change). The latest read of a quarter as many views (at "
-        "least one) keeps its counts too (about 850 bytes a figure), for the next read to count from; 0: none",
+        "the same view share the figures that did not change). The latest read of as many views keeps its counts "
+        "too (about 850 bytes a figure), for the next read to count from; 0: none",
     )
     kept_reads_mb: int = Field(
         default=96,

@@ -145,6 +145,19 @@ def test_a_read_after_new_facts_counts_from_the_read_before_and_gives_what_readi
     assert after["figures"] != again["figures"]
 
 
+def test_each_of_the_views_read_last_counts_from_its_read_before(api: Api, reader: CountingReader) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE, kept=4)
+    views = [(area, tagged) for area in ("", "4401") for tagged in (False, True)]
+    for area, tagged in views:
+        appraising.appraise(YEAR, NOW, NOW, area, tagged)
+
+    api.feed(rated("s9", R1, T1, "2026-12-19", (1, 1, 1), known=TODAY))
+    for area, tagged in views:
+        appraising.appraise(YEAR, NOW + timedelta(seconds=5), NOW + timedelta(seconds=5), area, tagged)
+
+    assert reader.from_before == [False] * 4 + [True] * 4
+
+
 def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReader) -> None:
     """A fact known before the midnight whose strata were kept drops them; a new team is a new
     subject: every figure may change."""

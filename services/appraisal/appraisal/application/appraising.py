@@ -98,15 +98,15 @@ class Appraising:
     def __init__(
         self, catalogue: Catalogue, figures: FiguresSource, zone: tzinfo, kept: int = 8, memory: int | None = None
     ) -> None:
-        """`kept`: how many reads are kept for the polls that follow (`recent`); the latest of a
-        quarter as many views keeps what the next read of the view counts from (`Read.since`).
+        """`kept`: how many reads are kept for the polls that follow (`recent`); the latest of as
+        many views keeps what the next read of the view counts from (`Read.since`).
         `memory`: the bytes all of them may take (None: no bound), shared as `SHARES` says."""
         self.catalogue, self._figures, self._zone = catalogue, figures, zone
         budget = {name: None if memory is None else int(memory * share) for name, share in SHARES.items()}
         self._appraised = Recent[Appraised](kept, budget["reads"], lambda a: FIGURE_BYTES * len(a.appraisal.figures))
         self._points = Recent[Appraisal](kept * 12, budget["series"], lambda a: FIGURE_BYTES * len(a.figures))
         self._latest = Latest[tuple[Appraised, object]](
-            max(1, kept // 4) if kept else 0, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
+            kept, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
         )
 
     def appraise(
