@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from appraisal.application import access
-from appraisal.application.recent import Latest, Recent, Unchanged
+from appraisal.application.recent import Bounded, Recent, Unchanged
 from appraisal.domain.appraisal import Appraisal, Counted, from_counts, in_stratum
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import Catalogue, CatalogueVersion
@@ -105,7 +105,7 @@ class Appraising:
         budget = {name: None if memory is None else int(memory * share) for name, share in SHARES.items()}
         self._appraised = Recent[Appraised](kept, budget["reads"], lambda a: FIGURE_BYTES * len(a.appraisal.figures))
         self._points = Recent[Appraisal](kept * 12, budget["series"], lambda a: FIGURE_BYTES * len(a.figures))
-        self._latest = Latest[tuple[Appraised, object]](
+        self._latest = Bounded[Hashable, tuple[Appraised, object]](  # of each view: its read and counts
             kept, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
         )
 
@@ -126,7 +126,7 @@ class Appraising:
         appraisal = from_counts(version, self._window(period, as_of), read.counted[0], earlier=earlier)
         appraised = Appraised(appraisal, read.positions)
         self._appraised.keep(key, as_of, read.stamp, appraised)
-        self._latest.keep(key, (appraised, read.since))
+        self._latest.put(key, (appraised, read.since))
         return appraised
 
     def series(

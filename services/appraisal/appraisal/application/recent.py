@@ -99,11 +99,3 @@ class Recent(Generic[V]):
 
     def keep(self, key: Hashable, as_of: datetime, stamp: Hashable, value: V) -> None:
         self._kept.put((key, as_of), _Kept(stamp, value))
-
-
-class Latest(Bounded[Hashable, V]):
-    """The latest read of each of the `size` views most recently read, for the next read of
-    a view to count from (a city's counts are megabytes: a few are kept)."""
-
-    def keep(self, key: Hashable, value: V) -> None:
-        self.put(key, value)
