@@ -20,8 +20,10 @@ class Knowns(Generic[T]):
     """Facts in the order they were read, and when each became known."""
 
     def __init__(self, rows: Iterable[Known[T]] = ()) -> None:
-        pairs = list(rows)
-        self.known_at, self.facts = tuple(k for k, _ in pairs), tuple(f for _, f in pairs)
+        pairs = tuple(rows)  # unzipped in C: a resident's readings are hundreds, read again at each new fact
+        known_at, facts = zip(*pairs, strict=True) if pairs else ((), ())
+        self.known_at: tuple[datetime, ...] = known_at
+        self.facts: tuple[T, ...] = facts
         self._latest = max(self.known_at, default=None)
         self._ticks: list[int] | None = None  # made when first asked: most kinds are known whole at a moment asked
 
