@@ -141,9 +141,10 @@ class Appraising:
             self._unchanged(period, scope),
         )
         points = {m: self._points.recall(key, m, unchanged) for m in moments}
-        for m in (m for m, point in points.items() if point is None):  # past months' stay kept
-            read = self._figures.counted(version, period, [m], scope, tagged)  # one at a time: a city's counts
-            points[m] = point = from_counts(version, self._window(period, m), read.counted[0], ids)  # are megabytes
+        missing = [m for m, point in points.items() if point is None]  # past months' stay kept
+        for m in missing:  # one month's counts at a time: a city's are megabytes
+            read = self._figures.counted(version, period, [m], scope, tagged)
+            points[m] = point = from_counts(version, self._window(period, m), read.counted[0], ids)
             self._points.keep(key, m, read.stamp, point)
         return Series(version, [(m, replace(p, window=self._window(period, m))) for m, p in points.items() if p])
 
