@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -35,6 +36,7 @@ from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
 from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402
 from appraisal.adapters.projections.resident_reads import histories  # noqa: E402
 from appraisal.adapters.projections.strata_keeper import StrataKeeper  # noqa: E402
+from appraisal.adapters.projections.totals import lock_totals, midnight  # noqa: E402
 from appraisal.application.appraising import Appraising  # noqa: E402
 from appraisal.application.views import Filters  # noqa: E402
 from appraisal.bootstrap import engine_for  # noqa: E402
@@ -44,6 +46,7 @@ from appraisal.domain.periods import Period, Window  # noqa: E402
 from appraisal.domain.trajectory import segments  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
+from bench.settlement_view import percentiles  # noqa: E402
 from shared.messaging import Delivery  # noqa: E402
 from shared.servers.postgres import postgres, scratch_database  # noqa: E402
 from shared.web.app import long_lived  # noqa: E402
@@ -230,14 +233,50 @@ def past_reads(engine: Any, version: CatalogueVersion, period: Period, now: date
     print(f"  a past as-of's first read (no key populations), nothing kept in the year: {firsts()}")
     forget()
     keeper = StrataKeeper(engine, CHINA, lambda: now, daily=14, grace=timedelta(0))
-    started = time.perf_counter()
-    count = keeper.keep()
-    took = time.perf_counter() - started
+    with Writers(engine, now) as writers:
+        started = time.perf_counter()
+        count = keeper.keep()
+        took = time.perf_counter() - started
     with engine.begin() as conn:
         rows = conn.exec_driver_sql("SELECT count(*) FROM appraisal.stratum_totals").scalar()
     print(f"  the keeper's first pass to {now:%d %B} (Mondays', then the latest 14 days'): {took:.1f} s, "
           f"{count} periods' strata kept by a midnight, {rows:,} rows")  # fmt: skip
     print(f"  then a past as-of's first read: {firsts()}")
+    print("  meanwhile a writer of one change every 20 ms, alternately of the day's and of the day before")
+    print(f"  (a late fact), waiting to lock the strata: {writers}")
+
+
+class Writers:
+    """A writer of a change to 2026's figures every 20 ms, as the projection writes one, rolled
+    back: alternately at the hour before `now` (live) and a day before that (a late fact), each
+    write's wait to lock the strata kept timed. The clock's midnight is `now`'s."""
+
+    def __init__(self, engine: Any, now: datetime) -> None:
+        self._engine, self._now, self._stop = engine, now, threading.Event()
+        self._thread = threading.Thread(target=self._run)
+        self.waits: dict[str, list[float]] = {"the day's": [], "the day before's": []}
+
+    def __enter__(self) -> Writers:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        today, n = midnight(self._now, CHINA), 0
+        while not self._stop.wait(0.02):
+            label, back = ("the day's", 1) if n % 2 == 0 else ("the day before's", 25)
+            with self._engine.connect() as conn:
+                started = time.perf_counter()
+                lock_totals(conn, {"2026": self._now - timedelta(hours=back)}, today)
+                self.waits[label].append(time.perf_counter() - started)
+                conn.rollback()
+            n += 1
+
+    def __str__(self) -> str:
+        return "; ".join(f"{label} {len(w)}, {percentiles(w) if w else '-'}" for label, w in self.waits.items())
 
 
 REGISTERED = "INSERT INTO appraisal.population_register VALUES (%s, 2026, 1, %s, %s, '{}', '2026-01-01')"

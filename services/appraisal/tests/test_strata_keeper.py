@@ -5,17 +5,18 @@ then finds its midnight kept and gives the figures the facts then known give."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, text
+from sqlalchemy.exc import OperationalError
 
 from appraisal.adapters.projections.cases import CasesProjection
 from appraisal.adapters.projections.cases_tables import STRATUM_TOTALS
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.strata_keeper import StrataKeeper, due, running, thinned
-from appraisal.adapters.projections.totals import kept
+from appraisal.adapters.projections.totals import kept, lock_totals
 from appraisal.bootstrap import engine_for
 from appraisal.domain.periods import Period
 from appraisal.settings import AppraisalSettings
@@ -139,3 +140,45 @@ def test_the_midnights_a_late_change_dropped_are_kept_again_at_the_next_pass(eng
 
     with engine.begin() as conn:
         assert recent <= _kept(conn)
+
+
+TODAY = date(2026, 12, 5)
+MIDNIGHT = datetime.combine(TODAY, time(), ZONE)
+
+
+def test_a_writer_of_today_s_changes_does_not_wait_for_a_keep_of_today_s_midnight(engine: Engine) -> None:
+    with engine.connect() as keeping, engine.connect() as writing:
+        assert kept(keeping, "2026", MIDNIGHT, if_changed=False, today=TODAY)  # a second at a million residents
+        _impatient(writing)
+
+        lock_totals(writing, {"2026": MIDNIGHT + timedelta(hours=9)}, MIDNIGHT)  # did not wait
+        writing.rollback()
+
+        _impatient(writing)
+        with pytest.raises(OperationalError, match="lock timeout"):  # a change before it waits
+            lock_totals(writing, {"2026": MIDNIGHT - timedelta(hours=1)}, MIDNIGHT)
+
+
+def test_a_keep_waits_for_a_writer_that_began_before_its_midnight(engine: Engine) -> None:
+    yesterday = MIDNIGHT - timedelta(days=1)
+    with engine.connect() as writing, engine.connect() as keeping:
+        lock_totals(writing, {"2026": MIDNIGHT - timedelta(hours=1)}, yesterday)  # yesterday's changes, uncommitted
+
+        assert not kept(keeping, "2026", MIDNIGHT, if_changed=False, wait=False, today=TODAY)
+        keeping.rollback()
+        writing.rollback()
+        assert kept(keeping, "2026", MIDNIGHT, if_changed=False, wait=False, today=TODAY)
+
+
+def test_a_keep_ahead_of_the_clock_waits_for_today_s_writers(engine: Engine) -> None:
+    """A simulation's reads keep midnights ahead of the clock, with today's live changes before them."""
+    ahead = MIDNIGHT + timedelta(days=26)
+    with engine.connect() as writing, engine.connect() as keeping:
+        lock_totals(writing, {"2026": MIDNIGHT + timedelta(days=15)}, MIDNIGHT)
+
+        assert not kept(keeping, "2026", ahead, if_changed=False, wait=False, today=TODAY)
+
+
+def _impatient(conn: Connection) -> None:
+    """Until the transaction ends: a wait for a lock fails after a second."""
+    conn.execute(text("SET LOCAL lock_timeout = '1s'"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, STRATUM_TOTALS
 from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
 from appraisal.adapters.projections.resident_reads import histories
-from appraisal.adapters.projections.totals import lock_totals
+from appraisal.adapters.projections.totals import lock_totals, midnight
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
 from shared.readmodels.arriving import Arriving
@@ -56,7 +56,7 @@ class CasesProjection:
             else:
                 found = in_turn(self._catalogue, self._zone, after[ref], instants)
             _add(changes, found)
-        _write(conn, changes)
+        _write(conn, changes, midnight(datetime.now(UTC), self._zone))  # the clock's, not a simulation's
 
 
 @dataclass
@@ -106,14 +106,14 @@ ARRIVING = Arriving("case_changes_arriving", [*((name, "text") for name in NAMES
 """A batch's changes, copied in before they are added to `case_changes` in one statement."""
 
 
-def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]]) -> None:
+def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]], today: datetime) -> None:
     """In sorted order: two workers adding to the same rows lock them in the same order."""
     rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
     if rows:
         earliest: dict[str, datetime] = {}
         for _city, period, *_, instant, _n, _d in rows:
             earliest[period] = min(instant, earliest.get(period, instant))
-        lock_totals(conn, earliest)
+        lock_totals(conn, earliest, today)
         ARRIVING.copy_in(conn, rows)
         t = CASE_CHANGES
         statement = insert(t).from_select(NAMES, select(*(ARRIVING.table.c[name] for name in NAMES)))

@@ -103,7 +103,8 @@ class StrataKeeper:
         last = midnight(min(known, now) - self._grace, self._zone).date()  # an event's clock ahead: not a day over
         if self._last is not None and last <= self._last:
             return 0
-        recent = max(last, now.astimezone(self._zone).date())
+        today = now.astimezone(self._zone).date()
+        recent = max(last, today)
         count, again = 0, None if self._last is None else min(self._last, last - timedelta(days=self._daily + 7))
         for day in due(again, last, self._daily, recent):
             if stop is not None and stop.is_set():
@@ -113,7 +114,7 @@ class StrataKeeper:
                 # A day that lasts is kept even if unchanged: reads start from it. Not waiting for
                 # the writers (they would queue behind): a later pass looks at the day again.
                 with self._engine.begin() as conn:
-                    count += kept(conn, period.code, before, if_changed=not _lasting(day), wait=False)
+                    count += kept(conn, period.code, before, not _lasting(day), wait=False, today=today)
         dropped = [self._midnight(d) for d in thinned(self._recent, recent, self._daily)]
         if dropped:
             t = STRATUM_TOTALS

@@ -6,9 +6,9 @@ and however many teams a city has."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
@@ -148,20 +148,29 @@ def midnight(as_of: datetime, zone: tzinfo) -> datetime:
     return datetime.combine(as_of.astimezone(zone).date(), time(), zone)
 
 
-def kept(conn: Connection, period: str, before: datetime, if_changed: bool = True, wait: bool = True) -> bool:
+def kept(  # noqa: PLR0913
+    conn: Connection,
+    period: str,
+    before: datetime,
+    if_changed: bool = True,
+    wait: bool = True,
+    today: date | None = None,
+) -> bool:
     """The strata of every change before `before`, kept if they were not: from the latest kept
     before it, and the changes between, added up into strata by PostgreSQL (none come over).
-    `if_changed`: none are kept when no change came between (a read takes the latest kept and
-    the changes since, as it would these). Writers of changes take the period's lock shared
-    (`lock_totals`), so totals are never kept from changes still being written; `wait`: for
-    them to commit, else none are kept now (a writer waits for a keep that took the lock, but
-    not behind one waiting for it). Whether they were kept now."""
+    `before`: a local midnight, in the zone's time. `if_changed`: none are kept when no change
+    came between (a read takes the latest kept and the changes since, as it would these). The
+    writers it would miss are kept out (`writing`), so totals are never kept from changes still
+    being written; `wait`: for them to commit, else none are kept now (a writer waits for a keep
+    that took the lock, but not behind one waiting for it). `today`: the local date by the clock
+    the writers go by (the real one; a read's may be a simulation's). Whether they were kept now."""
     t, c = STRATUM_TOTALS, CASE_CHANGES
     exists = select(t.c.period).where(t.c.period == period, t.c.before == before).limit(1)
     if conn.execute(exists).first() is not None or (if_changed and not _changed(conn, period, before)):
         return False
-    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    locked = conn.execute(text(f"SELECT {lock}(hashtext('case_totals:' || :period))"), {"period": period}).scalar()
+    keys = keeping(period, before.date(), today or datetime.now(before.tzinfo).date())
+    waiting = "count(pg_advisory_xact_lock(hashtext(k))) > 0"
+    locked = _each(conn, waiting if wait else "bool_and(pg_try_advisory_xact_lock(hashtext(k)))", keys)
     if locked is False or conn.execute(exists).first() is not None:
         return False  # writers at it (not waiting), or another kept them meanwhile
     latest = conn.execute(select(func.max(t.c.before)).where(t.c.period == period, t.c.before < before)).scalar()
@@ -188,15 +197,36 @@ def _changed(conn: Connection, period: str, before: datetime) -> bool:
     return conn.execute(found).first() is not None
 
 
-def lock_totals(conn: Connection, periods: Collection[str]) -> None:
-    """Before writing changes of these periods: no totals are kept of them until the commit."""
-    conn.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock_shared(hashtext('case_totals:' || p)))"
-            " FROM unnest(CAST(:ps AS text[])) AS p"
-        ),
-        {"ps": sorted(periods)},
-    )
+def lock_totals(conn: Connection, earliest: Mapping[str, datetime], today: datetime) -> None:
+    """Before writing changes of these periods (each from its `earliest` instant): no totals the
+    changes would make wrong are kept until the commit. `today`: the clock's local midnight."""
+    keys = sorted(writing(period, at, today) for period, at in earliest.items())
+    _each(conn, "count(pg_advisory_xact_lock_shared(hashtext(k)))", keys)
+
+
+def writing(period: str, earliest: datetime, today: datetime) -> str:
+    """The lock a writer of the period's changes takes shared. A keep of a midnight adds up the
+    changes before it, so it waits for the writers of a change before it, and they for it. A
+    writer whose changes are all from the clock's midnight on (the live projection's) takes its
+    day's lock, which the keeps of that midnight or an earlier one (the keeper's, a read's of
+    today) leave alone: a keep of a city's strata takes a second at a million residents. Any
+    other takes the period's, which every keep takes (`keeping`)."""
+    return f"case_totals:{period}:{today.date().isoformat()}" if earliest >= today else f"case_totals:{period}"
+
+
+def keeping(period: str, before: date, today: date) -> list[str]:
+    """The locks a keep of the strata by `before`'s midnight takes (`writing`): the period's, and
+    the days' of writers that may hold a change before it. A writer of a day's changes began
+    that day, by a clock a day apart at most from this one, and a transaction lasts less than a
+    day: of those around today, the days before `before`'s (one ahead of the clock is a
+    simulation's, with today's changes before it)."""
+    days = (today + timedelta(days=n) for n in range(-2, 2))
+    return sorted([f"case_totals:{period}", *(f"case_totals:{period}:{d.isoformat()}" for d in days if d < before)])
+
+
+def _each(conn: Connection, locks: str, keys: list[str]) -> Any:
+    """`locks` of each key `k`, in their order (all sorted: takers never wait on each other in a circle)."""
+    return conn.execute(text(f"SELECT {locks} FROM unnest(CAST(:keys AS text[])) AS k"), {"keys": keys}).scalar()
 
 
 @contextmanager
