@@ -34,7 +34,7 @@ from appraisal.domain.trajectory import segments
 class Reach:
     """Where new facts can change cases: the kinds of facts they are, and the periods
     overlapping a span of days they name (a contract's term and its signing, an ending's lost
-    days, the day of a visit, rating, referral or care). A method whose cases are contract years
+    days, the day of a visit, rating, referral, care or slot attended). A method whose cases are contract years
     (`Method.by_contract_year`) counts a visit only in the periods holding the end of the year
     the visit fell in; the other methods, only in those holding its day."""
 
@@ -78,15 +78,17 @@ def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
     spans += [(day, day) for named in days.values() for day in named]
     if booked := _new(before.appointments, after.appointments):
         kinds.add("appointments")
-        spans += [_appointment_reach(s, zone) for s in booked]
+        spans += _attended(after.appointments, {s.appointment_id for s in booked}, zone)
     return Reach(frozenset(kinds), tuple(spans), tuple(visit_days), tuple(year_ends))
 
 
-def _appointment_reach(s: AppointmentStep, zone: tzinfo) -> tuple[date, date]:
-    """The visit an appointment step counts for is on the day of the slot attended, which a booking
-    or a move known late may not name: from the step's earlier day to a year past the later one."""
-    days = sorted(at.astimezone(zone).date() for at in (s.at, s.starts_at))
-    return days[0], days[1] + timedelta(days=366)
+def _attended(steps: Sequence[AppointmentStep], changed: set[str], zone: tzinfo) -> list[tuple[date, date]]:
+    """An appointment step changes a case only through its appointment's attendance: the visit
+    with its team on the day of the slot attended (`indicators.appointments`). Of the appointments
+    changed, the days of the slots their attended steps name (after.appointments holds the
+    before's): none while an appointment is booked, moved or missed, most of its steps."""
+    days = {s.starts_at.astimezone(zone).date() for s in steps if s.step == "attended" and s.appointment_id in changed}
+    return [(day, day) for day in sorted(days)]
 
 
 def _contracts(before: Facts, after: Facts, zone: tzinfo) -> tuple[set[str], list[tuple[date, date]]]:
