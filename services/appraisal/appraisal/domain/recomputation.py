@@ -34,9 +34,9 @@ from appraisal.domain.trajectory import segments
 class Reach:
     """Where new facts can change cases: the kinds of facts they are, and the periods
     overlapping a span of days they name (a contract's term and its signing, an ending's lost
-    days, the day of a visit, rating, referral, care or slot attended). A method whose cases are contract years
-    (`Method.by_contract_year`) counts a visit only in the periods holding the end of the year
-    the visit fell in; the other methods, only in those holding its day."""
+    days, the day of a visit, rating, referral, care or slot attended). A method whose cases
+    are contract years (`Method.by_contract_year`) counts a visit only in the periods holding
+    the end of the year the visit fell in; the other methods, only in those holding its day."""
 
     kinds: frozenset[str]
     spans: tuple[tuple[date, date], ...] = ()
