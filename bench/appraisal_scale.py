@@ -9,6 +9,8 @@ real topics, as signing's, health-records' and referral's relays do. Then:
       the ratio, each also the time to rebuild the appraisal from the city's events; how much of
       the time a worker waited on a lock (a resident another worker holds, say), sampled; and
       whether the two schemas give the same figures;
+  then waits until the strata keeper has written nothing for --settle seconds (its first pass
+      after a rebuild keeps a year's Mondays: minutes at a million residents) and says how long;
   (2) reads over HTTP (`python -m fdcs serve appraisal` on the two workers' schema), as an
       official of the city, the population register recorded: GET /scores, /indicators?level=county
       and /indicators of the whole city for the year, each the first request after a new fact (a
@@ -17,7 +19,7 @@ real topics, as signing's, health-records' and referral's relays do. Then:
   (3) visit to figure: visits produced at --rate a second for --seconds, and among them a rating
       of one team every quarter second, while that team's satisfaction figure is polled: how long
       from producing a rating to the first answer that counts it (a rating rather than a visit:
-      each one moves the figure by exactly one).
+      each one moves the figure by exactly one); and how many rows the keeper wrote meanwhile.
 PostgreSQL: DATABASE_URL's, or one of its own; Kafka: KAFKA_BOOTSTRAP_SERVERS' (with the other
 KAFKA_* settings given), or one of its own as the tests start it.
 A benchmark, not a test: it asserts nothing and prints figures.
@@ -73,6 +75,8 @@ from shared.testing.processes import Processes  # noqa: E402
 CITY = "4401"
 COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all held while generated
 WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+KEPT = r"""SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables
+           WHERE schemaname = %s AND relname LIKE 'stratum\_totals\_%%'"""  # the keeper's writes, every city's
 SERVER = {"shared_buffers": "4GB", "max_wal_size": "8GB"}
 """Our own PostgreSQL's, sized for a city as production's `appraisal-db` is (8 GB of buffers): with
 the defaults (128 MB, a checkpoint every GB of WAL) a city's key of changes is read and written
@@ -228,6 +232,33 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
     idle, busy = (b - a for a, b in zip(cpu, _cpu(), strict=True))
     peak = max(_peak_mb(pid) for pid in workers.pids())
     return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting, idle / (idle + busy), peak)
+
+
+class Keeps:
+    """The strata keeper's writes to a schema, from the server's statistics (cheap whatever the
+    city): after a rebuild the keeper's first pass keeps a year's Mondays, minutes of the
+    database's time at a million residents, and a phase it overlaps would measure it too."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        self._db, self._schema = psycopg.connect(url, autocommit=True), schema
+
+    def rows(self) -> int:
+        self._db.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction's first look is kept
+        return int(self._db.execute(KEPT, (self._schema,)).fetchone()[0])  # type: ignore[index]
+
+    def settled(self, quiet: float, limit: float = 3600) -> float:
+        """Wait until the keeper has written nothing for `quiet` seconds (longer than between its
+        passes); the seconds waited."""
+        started = still = time.monotonic()
+        seen = self.rows()
+        while (now := time.monotonic()) - still < quiet and now - started < limit:
+            time.sleep(1)
+            if (rows := self.rows()) != seen:
+                seen, still = rows, time.monotonic()
+        return still - started
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _peak_mb(pid: int) -> float:
@@ -419,6 +450,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="visits a second for the visit-to-figure latency")
     parser.add_argument("--seconds", type=float, default=20, help="how long; 0: not measured")
     parser.add_argument(
+        "--settle", type=float, default=45, help="seconds the strata keeper is still before the reads; 0: no wait"
+    )
+    parser.add_argument(
         "--two-only", action="store_true", help="skip the run of one worker (at a million residents, hours alone)"
     )
     args = parser.parse_args()
@@ -456,6 +490,9 @@ def main() -> None:
         if alone:
             same = same_figures(url, alone.schema, pair.schema, year=args.year)
             print(f"  the same figures from both schemas (the city, as of 1 October): {same}")
+        keeps = Keeps(url, pair.schema)
+        print(f"  the strata keeper's first pass after the catch-up: done {keeps.settled(args.settle):.0f} s later "
+              f"({keeps.rows():,} rows written), the machine otherwise idle")  # fmt: skip
         service = api.start("serve", "appraisal", DATABASE_SCHEMA=pair.schema)
         assert service is not None
         official = Official(
@@ -474,7 +511,9 @@ def main() -> None:
         progress.close()
         print(f"  API memory after the reads: {rss_mb(api.pids()[-1]):.0f} MB")
         if args.seconds > 0:
+            kept = keeps.rows()
             latency(official, kafka, counties[0], args.rate, args.seconds)
+            print(f"  the strata keeper meanwhile: {keeps.rows() - kept:,} rows written")
     finally:
         for processes in (api, two, one):
             processes.stop()
