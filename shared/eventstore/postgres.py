@@ -35,6 +35,7 @@ def open_postgres(  # noqa: PLR0913
         connect_timeout=2,  # the longest a call waits for a pooled connection (the database away, or all busy)
     )
     recorder = PostgresProcessRecorder(datastore)
+    recorder.lock_table_statements = [*writers_lock(schema, recorder.events_table_name, datastore.lock_timeout)]
     batch_path = BatchPath(plain_url(url), recorder)
     vault = Vault(schema, personal.master_key, datastore, batch_path.connection) if personal else None
     if create:
@@ -45,6 +46,22 @@ def open_postgres(  # noqa: PLR0913
                     cursor.execute(vault.create)
             recorder.create_table()
     return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
+
+
+WRITERS = 0x66646373  # "fdcs": the class of the writers' advisory locks, apart from every other key
+
+
+def writers_lock(schema: str, table: str, timeout: int = 0) -> list[Composed]:
+    """What every writer of the events table runs first in its transaction, holding it until
+    the commit, so positions commit in the order they are given and a reader of the log never
+    passes one that commits later. The library locks the table (EXCLUSIVE) instead, which
+    autovacuum's lock conflicts with: each vacuum or analyse of the table held every writer
+    for deadlock_timeout (1 s) until PostgreSQL cancelled it, and so a busy log was never
+    vacuumed or analysed. An advisory lock orders the writers alike and holds nothing else."""
+    return [
+        SQL("SET LOCAL lock_timeout = '{}s'").format(SQL(str(int(timeout)))),
+        SQL("SELECT pg_advisory_xact_lock({}, hashtext({}))").format(WRITERS, f"{schema}.{table}"),
+    ]
 
 
 @contextmanager
@@ -60,8 +77,8 @@ def creating(url: str, schema: str) -> Iterator[None]:
 class BatchPath:
     """Loads and appends a batch of commands from the event loop on one async connection.
 
-    It writes exactly as the recorder does: in one transaction, lock the events table
-    (so positions commit in order and the log has no gaps), notify its listeners, insert.
+    It writes exactly as the recorder does: in one transaction, take the writers' lock
+    (`writers_lock`: positions commit in order, the log has no gaps), notify its listeners, insert.
     The columns travel as four plain arrays, which psycopg sends far faster than the
     recorder's array of composite values, and in binary (`%b`): psycopg escapes a text
     array element by element in Python, 27 times slower for a batch of 40 states.

@@ -6,8 +6,8 @@ library's in-memory recorder, for tests without a server) both provide it, throu
 `RecorderStore` so the two read, append, seal and tail the log with the same code.
 
 Why this library: its PostgreSQL recorder gives optimistic appends (a unique
-(stream, version) key), a gap-free notification log for the relay (writers take a table
-lock, so positions commit in order), and position tracking, all well tested upstream.
+(stream, version) key), a gap-free notification log for the relay (writers take one lock
+until they commit, so positions commit in order), and position tracking, all well tested upstream.
 We use its recorders and tables; our domain stays plain Python. One thing is our own:
 how a batch of events is loaded and appended on PostgreSQL (`postgres.BatchPath`), from
 the event loop or from a thread, with the recorder's own SQL discipline (same table, same

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
+import pytest
 from sqlalchemy import Column, Integer, MetaData, Table
 
 from shared.eventstore import EventStore, MemoryStore, open_memory, open_store
+from shared.eventstore.postgres import writers_lock
+from shared.eventstore.store import plain_url
 from shared.readmodels import open_engine
-from shared.testing.eventstore import EventStoreContract, InMemory, OnPostgres
+from shared.testing.eventstore import EventStoreContract, InMemory, OnPostgres, event, on_a_loop
 
 
 class TestMemoryStore(InMemory, EventStoreContract):
@@ -34,3 +40,46 @@ def test_processes_starting_together_create_the_tables_once(postgres_url: str, s
         store.close()
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def log(postgres_url: str, schema: str) -> Iterator[EventStore]:
+    store = open_store(postgres_url, schema)
+    yield store
+    store.close()
+
+
+def _appending(store: EventStore, stream: str) -> threading.Thread:
+    """Appends from a thread and from an event loop (the two paths), as writers elsewhere would."""
+
+    def both() -> None:
+        store.append([event(stream, 1)])
+        on_a_loop(store, store.append_async([event(stream, 2)]))
+
+    appending = threading.Thread(target=both, daemon=True)
+    appending.start()
+    return appending
+
+
+def test_a_vacuum_of_the_log_holds_no_writer_back(log: EventStore, postgres_url: str, schema: str) -> None:
+    """Autovacuum holds the table in SHARE UPDATE EXCLUSIVE mode while it vacuums or analyses
+    it; a writer locking the table waited behind it until PostgreSQL cancelled the vacuum."""
+    with psycopg.connect(plain_url(postgres_url)) as vacuum:
+        vacuum.execute(f'LOCK TABLE "{schema}".stored_events IN SHARE UPDATE EXCLUSIVE MODE')
+        appending = _appending(log, "a")
+        appending.join(10)
+        assert not appending.is_alive()
+    assert [e.version for e in log.read("a")] == [1, 2]
+
+
+def test_a_writer_waits_for_the_one_before_to_commit(log: EventStore, postgres_url: str, schema: str) -> None:
+    """So positions commit in the order they are given: a reader of the log never passes a
+    position that commits later."""
+    with psycopg.connect(plain_url(postgres_url)) as before:
+        for statement in writers_lock(schema, "stored_events"):
+            before.execute(statement)  # a writer in its transaction, not yet committed
+        appending = _appending(log, "a")
+        appending.join(0.5)
+        assert appending.is_alive()
+    appending.join(10)  # the one before committed (the block's end)
+    assert not appending.is_alive() and [e.version for e in log.read("a")] == [1, 2]
