@@ -196,3 +196,70 @@ def test_a_slot_handed_to_a_request_cancelled_before_it_resumes_is_passed_on() -
 async def _answered(call: Call) -> int | None:
     await call.task
     return call.status
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_line_that_has_not_emptied_for_the_wait_is_served_newest_first() -> None:
+    async def scenario(app: Held) -> None:
+        clock = Clock()
+        gate = Admission(app, Capacity(limit=1, queue=3, wait_seconds=10), clock=clock)
+        working = Call(gate, "/first")
+        await settled()
+        oldest = Call(gate, "/oldest")  # a burst: first come first served
+        await settled()
+        clock.now = 11  # the line has held someone for longer than the wait: overload
+        newest = Call(gate, "/newest")
+        await settled()
+        app.go.set()  # each request ends as soon as it starts
+        await working.task
+        await settled()
+        assert app.started == ["/first", "/newest", "/oldest"]
+        await asyncio.gather(newest.task, oldest.task)
+        assert gate.in_flight == 0 and not gate._waiting
+
+    run(scenario)
+
+
+def test_a_line_that_empties_stays_first_come_first_served() -> None:
+    async def scenario(app: Held) -> None:
+        clock = Clock()
+        gate = Admission(app, Capacity(limit=1, queue=3, wait_seconds=10), clock=clock)
+        working = Call(gate, "/first")
+        await settled()
+        clock.now = 20  # long since the line was last empty, but it is empty now: no overload
+        second, third = Call(gate, "/second"), Call(gate, "/third")
+        await settled()
+        app.go.set()
+        await asyncio.gather(working.task, second.task, third.task)
+        assert app.started == ["/first", "/second", "/third"]
+
+    run(scenario)
+
+
+def test_in_overload_a_newcomer_waits_briefly_and_a_full_line_drops_its_oldest() -> None:
+    async def scenario(app: Held) -> None:
+        clock = Clock()
+        capacity = Capacity(limit=1, queue=2, wait_seconds=10, congested_wait_seconds=0.02)
+        gate = Admission(app, capacity, clock=clock)
+        working = Call(gate, "/first")
+        await settled()
+        oldest, older = Call(gate, "/oldest"), Call(gate, "/older")
+        await settled()
+        clock.now = 11
+        newest = Call(gate, "/newest")  # the line is full: the oldest gives way at once
+        await settled()
+        assert oldest.task.done() and oldest.status == 503 and not oldest.body_read
+        await asyncio.wait_for(newest.task, 1)  # no slot within its brief wait
+        assert newest.status == 503 and not older.task.done() and gate.shed == 2
+        app.go.set()
+        await asyncio.gather(working.task, older.task)
+        assert older.status == 200 and gate.in_flight == 0 and not gate._waiting
+
+    run(scenario)
