@@ -89,7 +89,7 @@ class ServiceSettings(IdentitySettings):
     )
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=600, description="How long an idle connection stays")
     http_max_in_flight: int = Field(
-        default=32, ge=1, le=10_000, description="Requests a process works on at once; beyond, they queue or get 503"
+        default=16, ge=1, le=10_000, description="Requests a process works on at once; beyond, they queue or get 503"
     )
     http_max_queued: int = Field(
         default=32, ge=0, le=10_000, description="Requests that may wait for a free slot; beyond, 503 at once"

@@ -45,7 +45,7 @@ class Capacity:
     """What one process takes on: `limit` requests in flight, `queue` more waiting `wait_seconds` at
     most, or `congested_wait_seconds` once the line has not been empty for `wait_seconds`."""
 
-    limit: int = 32
+    limit: int = 16
     queue: int = 32
     wait_seconds: float = 0.1
     congested_wait_seconds: float = 0.005  # CoDel's target
