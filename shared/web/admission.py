@@ -63,7 +63,6 @@ class Admission:
         clock: Callable[[], float] = monotonic,
     ) -> None:
         self.app, self.never_shed, self.capacity, self._clock = app, tuple(never_shed), capacity, clock
-        self.limit, self.queue, self.wait_seconds = capacity.limit, capacity.queue, capacity.wait_seconds
         self.in_flight = 0
         self.shed = 0  # requests refused since the start
         self._waiting: deque[asyncio.Future[bool]] = deque()
@@ -83,19 +82,19 @@ class Admission:
             self._release()
 
     async def _admit(self) -> bool:
-        if self.in_flight < self.limit:  # then no one waits: a finishing request hands its slot to a waiter
+        if self.in_flight < self.capacity.limit:  # then no one waits: a finishing request hands its slot to a waiter
             self.in_flight += 1
             return True
-        if self.queue <= 0 or self.wait_seconds <= 0:
+        if self.capacity.queue <= 0 or self.capacity.wait_seconds <= 0:
             return False
         congested = self._congested()
-        if len(self._waiting) >= self.queue:
+        if len(self._waiting) >= self.capacity.queue:
             if not congested:
                 return False
             _resolve(self._waiting.popleft(), False)  # the oldest gives way: it would be served last
         turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
-        wait = self.capacity.congested_wait_seconds if congested else self.wait_seconds
+        wait = self.capacity.congested_wait_seconds if congested else self.capacity.wait_seconds
         timer = asyncio.get_running_loop().call_later(wait, _resolve, turn, False)
         try:
             return await turn  # True: a finishing request handed its slot over
@@ -122,7 +121,7 @@ class Admission:
     def _congested(self) -> bool:
         """Whether the line has not been empty for `wait_seconds`: overload, not a burst."""
         self._noted()
-        return self._clock() - self._emptied > self.wait_seconds
+        return self._clock() - self._emptied > self.capacity.wait_seconds
 
     def _noted(self) -> None:
         if not self._waiting:
