@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Table, bindparam, delete, func, select, text
+from sqlalchemy import Connection, Table, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, STRATUM_TOTALS
@@ -126,11 +126,9 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]], today: d
 
 
 def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:
-    """Totals kept before a midnight no longer hold once a change comes for an instant before it."""
+    """Totals kept before a midnight no longer hold once a change comes for an instant before it.
+    A statement a period, each a range of `stratum_totals_by_midnight`: joined with the list of
+    periods, the delete read every total kept, 0.4 s a batch at 200,000 residents."""
     t = STRATUM_TOTALS
-    periods, instants = zip(*sorted(earliest.items()), strict=True)
-    changed = select(
-        func.unnest(bindparam("periods", list(periods), ARRAY(t.c.period.type))).label("period"),
-        func.unnest(bindparam("instants", list(instants), ARRAY(t.c.before.type))).label("earliest"),
-    ).subquery()
-    conn.execute(delete(t).where(t.c.period == changed.c.period, t.c.before > changed.c.earliest))
+    for period, instant in sorted(earliest.items()):
+        conn.execute(delete(t).where(t.c.period == period, t.c.before > instant))

@@ -67,8 +67,11 @@ def _advance(conn: Connection, deliveries: Sequence[Delivery]) -> None:
     for d in deliveries:
         if d.offset >= 0:
             furthest[(d.topic, d.partition)] = max(d.offset, furthest.get((d.topic, d.partition), -1))
+    if not furthest:
+        return
     t = STREAM_POSITIONS
-    for (topic, partition), offset in sorted(furthest.items()):
-        statement = insert(t).values(topic=topic, partition=partition, offset=offset)
-        later = case((statement.excluded.offset > t.c.offset, statement.excluded.offset), else_=t.c.offset)
-        conn.execute(statement.on_conflict_do_update(index_elements=["topic", "partition"], set_={"offset": later}))
+    rows = [{"topic": topic, "partition": partition, "offset": offset}
+            for (topic, partition), offset in sorted(furthest.items())]  # fmt: skip
+    statement = insert(t).values(rows)  # one statement, in sorted order: workers lock the rows alike
+    later = case((statement.excluded.offset > t.c.offset, statement.excluded.offset), else_=t.c.offset)
+    conn.execute(statement.on_conflict_do_update(index_elements=["topic", "partition"], set_={"offset": later}))
