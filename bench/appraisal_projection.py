@@ -47,9 +47,9 @@ from appraisal.domain.trajectory import segments  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year, batches  # noqa: E402
 from bench.settlement_view import percentiles  # noqa: E402
+from shared.collector import long_lived  # noqa: E402
 from shared.messaging import Delivery  # noqa: E402
 from shared.servers.postgres import postgres, scratch_database  # noqa: E402
-from shared.web.app import long_lived  # noqa: E402
 
 COUNTY = "440183"
 BEGINNING = datetime(2020, 1, 1, tzinfo=CHINA)
@@ -60,6 +60,7 @@ def fed(url: str, deliveries: list[Delivery], step: bool, size: int) -> tuple[fl
     settings = AppraisalSettings(database_url=url, database_schema="appraisal")
     engine = engine_for(settings)
     cases = CasesProjection(load_catalogue(settings.catalogue_file), CHINA) if step else None
+    long_lived()  # the collector tuned as in a projection worker's process
     projection, started = FactsProjection(engine, cases), time.perf_counter()
     for batch in batches(deliveries, size):
         projection.apply(batch)

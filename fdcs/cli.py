@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from fdcs.scheduler import JOBS
 from fdcs.services import SERVICES
 from shared import logs, tracing
+from shared.collector import long_lived
 from shared.contracts import topics
 from shared.metrics.workers import serve_metrics
 
@@ -142,6 +143,7 @@ def _relay(args: argparse.Namespace) -> None:
     stop = _stop_on_signals()
     serve_metrics(settings)  # the standby replica too: it shows it is up, and its lag of 0
     store = relay.store
+    long_lived()
     while not stop.is_set():  # the lock is taken again after the database restarted, say
         try:
             with store.exclusive(RELAY) as held:
@@ -166,6 +168,7 @@ def _project(args: argparse.Namespace) -> None:
         threading.Thread(target=w.run, args=(stop,), name=type(w).__name__)
         for w in service.bootstrap().create_workers(settings)
     ]
+    long_lived()
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import TypedDict, Unpack
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from shared.collector import long_lived
 from shared.commands import CommandProcessor
 from shared.eventstore import EventStore
 from shared.messaging.relay import RELAY
@@ -85,14 +85,6 @@ def app_of(
         capacity=capacity_of(settings),
         **lifecycle,
     )
-
-
-def long_lived() -> None:
-    """A service keeps many long-lived objects (its stream cache, appraisal's counts); with the
-    default thresholds the collector walks them all every few hundred requests, pausing the
-    loop for tens of ms (measured: p99 100 ms, and 15 ms with these thresholds)."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def service_app(  # noqa: PLR0913
