@@ -6,9 +6,10 @@ from appraisal's own tables, keeping only those recorded by the appraisal's `as_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 CONTRACTING_ROLES = frozenset({"family_doctor", "general_practitioner", "chinese_medicine_doctor"})
 
@@ -171,3 +172,16 @@ class Facts:
     appointments: tuple[AppointmentStep, ...] = ()
     readings: tuple[RemoteReading, ...] = ()
     register: tuple[PopulationFigure, ...] = ()
+    _derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    """What several indicators work out alike from these facts (a period's visits, say): a
+    resident's change asks it of the same facts for every indicator of a period, before and after."""
+
+    def derived(self, key: Hashable, work: Callable[[], D]) -> D:
+        """`work()`, once per key: the facts never change, so neither does what follows from them."""
+        if (found := self._derived.get(key, _NONE)) is _NONE:
+            found = self._derived[key] = work()
+        return found  # type: ignore[no-any-return]
+
+
+D = TypeVar("D")
+_NONE = object()

@@ -134,6 +134,8 @@ def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, instan
         before, now = history.as_of(since - _TICK), history.as_of(since)
         if before != last:  # else no other fact was known between: steps stated over them hold from `since` on,
             stated = {}  # and a pair the last instant's facts did not reach has the same steps as before them
+        elif last is not None:
+            before = last  # the same facts: what the indicators worked out from them holds too (`Facts.derived`)
         for version, period, chosen in _reached(catalogue, years, reach(before, now, zone), now):
             ahead = Ahead(period, zone, since)
             for i in chosen:

@@ -95,8 +95,11 @@ def _steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any], met_by: MetBy) -> l
     out: list[Step] = []
     if not patient(facts, p):
         return out  # most residents
-    visits, readings = visits_in(facts.visits, period, ahead.zone), readings_in(facts.readings, period, ahead.zone)
-    for resident, contracts in under_contract(facts.contracts, period.first, period.last).items():
+    zone, code = ahead.zone, period.code  # the same for every chronic indicator of the period: worked out once
+    visits = facts.derived(("visits_in", code, zone), lambda: visits_in(facts.visits, period, zone))
+    readings = facts.derived(("readings_in", code, zone), lambda: readings_in(facts.readings, period, zone))
+    managed = facts.derived(("managing", code), lambda: under_contract(facts.contracts, period.first, period.last))
+    for resident, contracts in managed.items():
         if newly_contracted(contracts, period, int(p["new_contract_days"])) is not None:
             continue
         numerator = int(met_by(visits.get(resident, []), readings.get(resident, [])))

@@ -13,6 +13,7 @@ from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
 from appraisal.domain.facts import ContractFact, Facts, VisitFact, Where
 from appraisal.domain.indicators.residents import ContractYear, Seen, by_contract, contract_years
+from appraisal.domain.periods import Period
 
 
 def renewal_rate(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -107,8 +108,13 @@ def _renewed_by(contracts: Iterable[ContractFact]) -> dict[str, str]:
 
 def _years_ending(facts: Facts, ahead: Ahead) -> list[tuple[ContractFact, date, list[VisitFact]]]:
     """Each contract year ending in the period and not cut short, by its last day, with the
-    visits delivered in it: a year's case holds from the day the window sees it end."""
-    period = ahead.period
+    visits delivered in it: a year's case holds from the day the window sees it end (the same
+    for effective contracting and package fulfilment: worked out once)."""
+    period, zone = ahead.period, ahead.zone
+    return facts.derived(("years_ending", period.code, zone), lambda: _ending(facts, period, zone))
+
+
+def _ending(facts: Facts, period: Period, zone: tzinfo) -> list[tuple[ContractFact, date, list[VisitFact]]]:
     years = [
         (c, first, last)
         for c in facts.contracts
@@ -117,9 +123,7 @@ def _years_ending(facts: Facts, ahead: Ahead) -> list[tuple[ContractFact, date, 
         if period.first <= last <= period.last and not _cut_short(c, last)
     ]
     visits = by_contract(facts.visits) if years else {}
-    return [
-        (c, last, _in_year(visits.get(c.contract_id, {}).values(), first, last, ahead.zone)) for c, first, last in years
-    ]
+    return [(c, last, _in_year(visits.get(c.contract_id, {}).values(), first, last, zone)) for c, first, last in years]
 
 
 def _package_services(c: ContractFact, visits: list[VisitFact]) -> list[VisitFact]:

@@ -4,10 +4,10 @@ contract, their visits, the contract years that ended. Each is worked out once p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from appraisal.domain.facts import ContractFact, Facts, RemoteReading, VisitFact
 from appraisal.domain.periods import Period, Window, anniversary
@@ -115,14 +115,21 @@ def by_contract(visits: Iterable[VisitFact]) -> dict[str, dict[str, VisitFact]]:
     return found
 
 
-def contract_years(c: ContractFact) -> Iterator[tuple[date, date]]:
+def contract_years(c: ContractFact) -> tuple[tuple[date, date], ...]:
     """The first and last day of each year of a contract's term (the last one cut at the term's
     end) that began by the last day it covered: a terminated contract's later years never began."""
-    k, start, covered = 0, c.starts_on, c.last_day
+    return _years(c.starts_on, c.ends_on, c.last_day)
+
+
+@lru_cache(maxsize=4096)
+def _years(starts_on: date, ends_on: date, covered: date) -> tuple[tuple[date, date], ...]:
+    """Remembered: every change of a resident asks it of each of their contracts, for each period."""
+    found, k, start = [], 0, starts_on
     while start <= covered:
-        following = anniversary(c.starts_on, k + 1)
-        yield start, min(following - _DAY, c.ends_on)
+        following = anniversary(starts_on, k + 1)
+        found.append((start, min(following - _DAY, ends_on)))
         k, start = k + 1, following
+    return tuple(found)
 
 
 _DAY = timedelta(days=1)
