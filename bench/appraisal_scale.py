@@ -34,6 +34,7 @@ import argparse
 import heapq
 import os
 import pickle
+import re
 import shutil
 import statistics
 import sys
@@ -77,7 +78,7 @@ COUNTY_SIZE = 50_000  # residents a county by default: a county's events are all
 WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
 KEPT = r"""SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables
            WHERE schemaname = %s AND relname LIKE 'stratum\_totals\_%%'"""  # the keeper's writes, every city's
-SERVER = {"shared_buffers": "4GB", "max_wal_size": "8GB"}
+SERVER = {"shared_buffers": "4GB", "max_wal_size": "8GB", "shared_preload_libraries": "pg_stat_statements"}
 """Our own PostgreSQL's, sized for a city as production's `appraisal-db` is (8 GB of buffers): with
 the defaults (128 MB, a checkpoint every GB of WAL) a city's key of changes is read and written
 back from outside the buffers, a cost production does not have."""
@@ -232,6 +233,32 @@ def project(workers: Processes, kafka: ServiceSettings, url: str, span: Span, n:
     idle, busy = (b - a for a, b in zip(cpu, _cpu(), strict=True))
     peak = max(_peak_mb(pid) for pid in workers.pids())
     return Projected(n, schema, group, total, time.monotonic() - started, joined, waiting, idle / (idle + busy), peak)
+
+
+class Statements:
+    """What the database spent its time on during a phase (pg_stat_statements, loaded by `SERVER`):
+    at a city's size, the statement whose cost grows with the city shows at the top."""
+
+    def __init__(self, url: str) -> None:
+        self._db, self._missing = psycopg.connect(url, autocommit=True), ""
+        try:
+            self._db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            self._db.execute("SELECT pg_stat_statements_reset()")
+        except psycopg.errors.ObjectNotInPrerequisiteState:  # a server of DATABASE_URL's, not ours
+            self._missing = "not measured: pg_stat_statements is not loaded on the server of DATABASE_URL"
+
+    def print_top(self, n: int) -> None:
+        print(f"  the database's {n} costliest statements meanwhile (ms in all, calls, ms each, rows):")
+        if self._missing:
+            print(f"    {self._missing}")
+            return
+        query = """SELECT total_exec_time, calls, mean_exec_time, rows, regexp_replace(query, '\\s+', ' ', 'g')
+                   FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   ORDER BY total_exec_time DESC LIMIT %s"""
+        for total, calls, mean, rows, text in self._db.execute(query, (n,)):
+            text = re.sub(r"\bappraisal_scale_\w+?\.", "", text)  # the run's schema: the tables' names say enough
+            print(f"    {total:9,.0f} {calls:7,} {mean:8.2f} {rows:9,}  {text[:110]}")
+        self._db.close()
 
 
 class Keeps:
@@ -453,6 +480,9 @@ def main() -> None:
         "--settle", type=float, default=45, help="seconds the strata keeper is still before the reads; 0: no wait"
     )
     parser.add_argument(
+        "--statements", type=int, default=0, help="the database's N costliest statements in the visit-to-figure phase"
+    )
+    parser.add_argument(
         "--two-only", action="store_true", help="skip the run of one worker (at a million residents, hours alone)"
     )
     args = parser.parse_args()
@@ -511,9 +541,11 @@ def main() -> None:
         progress.close()
         print(f"  API memory after the reads: {rss_mb(api.pids()[-1]):.0f} MB")
         if args.seconds > 0:
-            kept = keeps.rows()
+            kept, statements = keeps.rows(), Statements(url) if args.statements else None
             latency(official, kafka, counties[0], args.rate, args.seconds)
             print(f"  the strata keeper meanwhile: {keeps.rows() - kept:,} rows written")
+            if statements is not None:
+                statements.print_top(args.statements)
     finally:
         for processes in (api, two, one):
             processes.stop()

@@ -87,9 +87,10 @@ def test_the_city_benchmark_projects_a_tiny_city_through_kafka_with_one_and_two_
     groups begin where the topics ended before it produced)."""
     env = os.environ | {"DATABASE_URL": postgres_server, "LOG_LEVEL": "WARNING"}
     env |= broker.environment() | broker.timing()
-    tiny = ["--residents", "300", "--repeats", "2", "--seconds", "2", "--settle", "0"]
+    tiny = ["--residents", "300", "--repeats", "2", "--seconds", "2", "--settle", "0", "--statements", "3"]
     run = subprocess.run(  # our own script
         [sys.executable, str(BENCH / "appraisal_scale.py"), *tiny], env=env, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "2 workers against 1" in run.stdout and "visit to figure" in run.stdout, run.stdout
+    assert "costliest statements" in run.stdout, run.stdout
