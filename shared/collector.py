@@ -4,7 +4,7 @@ A service or worker keeps many long-lived objects (its stream cache, appraisal's
 projection's catalogue and connections) and makes many short-lived ones. With the default
 thresholds the collector runs every 700 allocations and walks the older objects often:
 an API's loop paused for tens of ms (p99 100 ms, 15 ms with these thresholds), and
-appraisal's projection spent a fifth of its time collecting (bench/README.md).
+appraisal's projection spent about a third of its arithmetic collecting (bench/README.md).
 """
 
 from __future__ import annotations
