@@ -1,4 +1,5 @@
-"""A batch's rows copied into a temporary table, to be merged into a read model in one statement.
+"""A batch's rows copied into a temporary table, to be merged into a read model in one statement
+(or straight into a table where they are all new).
 
 COPY carries thousands of rows for less than binding them as parameters costs the client. The
 table is created once per database connection (a temporary table lives as long as it) and
@@ -8,11 +9,12 @@ it then and the next batch creates it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, TableClause, column, event, table
+from pydantic_core import to_json
+from sqlalchemy import JSON, Connection, Engine, Table, TableClause, column, event, table
 from sqlalchemy.types import TypeEngine
 
 CREATED = "arriving_tables"
@@ -39,12 +41,31 @@ class Arriving:
             declared = ", ".join(f"{n} {kind}" for n, kind in zip(self.names, kinds, strict=True))
             conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.name} ({declared}) ON COMMIT DELETE ROWS")
             created.add(self.name)
-        driver = conn.connection.driver_connection  # psycopg's own, for COPY
-        if not isinstance(driver, psycopg.Connection):
-            raise TypeError("COPY needs a psycopg connection")
-        with driver.cursor().copy(f"COPY {self.name} ({', '.join(self.names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(conn, self.name, self.names, rows)
+
+
+def copy_into(conn: Connection, target: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows (by column name) copied into a table of the connection's schema, in the caller's
+    transaction: one statement for the batch where an insert of many rows is one a row. JSON
+    columns' values are written as JSON text."""
+    names = list(rows[0]) if rows else []
+    if not names:
+        return
+    as_json = {n for n in names if isinstance(target.c[n].type, JSON)}
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(target.schema, target.schema)
+    quoted = conn.dialect.identifier_preparer.quote
+    name = f"{quoted(schema)}.{quoted(target.name)}" if schema else quoted(target.name)
+    values = ([to_json(row[n]).decode() if n in as_json else row[n] for n in names] for row in rows)
+    _copy(conn, name, [quoted(n) for n in names], values)
+
+
+def _copy(conn: Connection, name: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    driver = conn.connection.driver_connection  # psycopg's own, for COPY
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("COPY needs a psycopg connection")
+    with driver.cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 @event.listens_for(Engine, "rollback")

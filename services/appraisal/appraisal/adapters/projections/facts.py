@@ -20,6 +20,7 @@ from appraisal.adapters.projections.cases_tables import CASES_TABLES
 from appraisal.adapters.projections.fact_rows import fact_of
 from appraisal.adapters.projections.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
 from shared.messaging import Delivery
+from shared.readmodels.arriving import copy_into
 
 READER = "appraisal-facts"
 
@@ -43,7 +44,7 @@ class FactsProjection:
                     fresh.discard(d.envelope.id)  # once, even if the batch holds it twice
                     rows[fact[0]].append(fact[1])
             for table, values in rows.items():
-                conn.execute(insert(table), values)
+                copy_into(conn, table, values)  # new by their claimed ids
             if self._cases is not None:
                 self._cases.apply(conn, rows)
             _advance(conn, deliveries)

@@ -59,21 +59,22 @@ class FactsReader:
     def _history(self, conn: Connection, known: datetime, period: Period, area: str) -> FactsHistory:
         since = datetime.combine(period.first, time(), UTC) - timedelta(days=1)  # a day's margin for zones
         until = datetime.combine(period.last + timedelta(days=1), time(), self._zone).astimezone(UTC)
-        teams = Knowns(reads.teams(conn, known, area))
-        contracts = Knowns(reads.contracts(conn, known, area, CONTRACT_STARTS.c.ends_on >= period.first))
+        teams = Knowns(reads.teams(known, area).run(conn))
+        contracts = Knowns(reads.contracts(known, area, CONTRACT_STARTS.c.ends_on >= period.first).run(conn))
+        ids = {c.contract_id for c in contracts.facts}
         return FactsHistory(
             teams=teams,
-            changes=Knowns(reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})),
+            changes=Knowns(reads.team_changes(known, until, {t.team_id for t in teams.facts}).run(conn)),
             contracts=contracts,
-            endings=Knowns(reads.endings(conn, known, {c.contract_id for c in contracts.facts})),
+            endings=Knowns([e for e in reads.endings(known).run(conn) if e[1][0] in ids]),
             # a contract year that ends in the period began up to a year before it
-            visits=Knowns(reads.visits(conn, known, area, VISITS.c.occurred_at >= since - YEAR)),
-            ratings=Knowns(reads.ratings(conn, known, area, RATINGS.c.rated_at >= since)),
-            referrals=Knowns(reads.referral_steps(conn, known, area, REFERRAL_STEPS.c.issued_at >= since)),
-            care=Knowns(reads.care(conn, known, area, CARE.c.occurred_on >= period.first)),
-            appointments=Knowns(reads.appointment_steps(conn, known, area, APPOINTMENT_STEPS.c.starts_at >= since)),
-            readings=Knowns(reads.readings(conn, known, area, READINGS.c.measured_at >= since)),
-            register=Knowns(reads.register(conn, known, period.year)),
+            visits=Knowns(reads.visits(known, area, VISITS.c.occurred_at >= since - YEAR).run(conn)),
+            ratings=Knowns(reads.ratings(known, area, RATINGS.c.rated_at >= since).run(conn)),
+            referrals=Knowns(reads.referral_steps(known, area, REFERRAL_STEPS.c.issued_at >= since).run(conn)),
+            care=Knowns(reads.care(known, area, CARE.c.occurred_on >= period.first).run(conn)),
+            appointments=Knowns(reads.appointment_steps(known, area, APPOINTMENT_STEPS.c.starts_at >= since).run(conn)),
+            readings=Knowns(reads.readings(known, area, READINGS.c.measured_at >= since).run(conn)),
+            register=Knowns(reads.register(known, period.year).run(conn)),
         )
 
     @contextmanager

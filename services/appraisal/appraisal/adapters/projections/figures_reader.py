@@ -144,6 +144,7 @@ def _subjects(conn: Connection, known: datetime, period: Period, area: str, zone
     """The teams in the area (with their doctors' caps, as changed before the period's end)
     and the register of the period's year, as known by `known`."""
     until = datetime.combine(period.last + timedelta(days=1), time(), zone).astimezone(UTC)
-    teams = Knowns(reads.teams(conn, known, area))
-    changes = reads.team_changes(conn, known, until, {t.team_id for t in teams.facts})
-    return FactsHistory(teams=teams, changes=Knowns(changes), register=Knowns(reads.register(conn, known, period.year)))
+    teams = Knowns(reads.teams(known, area).run(conn))
+    changes = reads.team_changes(known, until, {t.team_id for t in teams.facts}).run(conn)
+    register = reads.register(known, period.year).run(conn)
+    return FactsHistory(teams=teams, changes=Knowns(changes), register=Knowns(register))

@@ -1,0 +1,41 @@
+"""Queries sent to PostgreSQL at once, in psycopg's pipeline mode: one round trip for all,
+not one a query. A projection that reads a batch's residents from several tables waited on
+each query in turn; on two busy cores every wait is also a wake-up of both sides.
+
+For queries made once (module constants with named parameters): each is compiled once per
+schema, not per call, as SQLAlchemy's own statement cache would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import ClauseElement, Connection
+
+_compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, str]] = {}
+
+
+def together(conn: Connection, queries: Sequence[ClauseElement], params: Mapping[str, Any]) -> list[list[Any]]:
+    """Each query's rows (tuples), in the caller's transaction; `params` by name, shared."""
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("a pipeline needs a psycopg connection")
+    sqls = [_sql(conn, q) for q in queries]
+    with driver.pipeline():
+        cursors = [driver.cursor() for _ in sqls]
+        for cursor, sql in zip(cursors, sqls, strict=True):
+            cursor.execute(sql, params)
+    return [cursor.fetchall() for cursor in cursors]
+
+
+def _sql(conn: Connection, query: ClauseElement) -> str:
+    """The query's text for this dialect, its schemas named as the connection translates them."""
+    translate = conn.get_execution_options().get("schema_translate_map") or {}
+    key = (id(query), tuple(sorted(translate.items(), key=str)))
+    found = _compiled.get(key)
+    if found is None or found[0] is not query:  # an id reused by another query made later
+        compiled = query.compile(dialect=conn.dialect, schema_translate_map=translate, render_schema_translate=True)
+        found = _compiled[key] = (query, str(compiled))
+    return found[1]
