@@ -8,12 +8,16 @@ schema, not per call, as SQLAlchemy's own statement cache would.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from sqlalchemy import ClauseElement, Connection
 
+_BY_NAME = re.compile(r"%\((\w+)\)s")
+"""A parameter's placeholder: each is sent in binary (`%(name)b`), which psycopg dumps in C,
+where its text form of an array escapes every element in Python, once for each query."""
 _compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, str]] = {}
 
 
@@ -34,8 +38,8 @@ def _sql(conn: Connection, query: ClauseElement) -> str:
     """The query's text for this dialect, its schemas named as the connection translates them."""
     translate = conn.get_execution_options().get("schema_translate_map") or {}
     key = (id(query), tuple(sorted(translate.items(), key=str)))
-    found = _compiled.get(key)
-    if found is None or found[0] is not query:  # an id reused by another query made later
+    found = _compiled.get(key)  # which holds the query too: its id is not given to another
+    if found is None:
         compiled = query.compile(dialect=conn.dialect, schema_translate_map=translate, render_schema_translate=True)
-        found = _compiled[key] = (query, str(compiled))
+        found = _compiled[key] = (query, _BY_NAME.sub(r"%(\1)b", str(compiled)))
     return found[1]
