@@ -2,7 +2,7 @@
 not one a query. A projection that reads a batch's residents from several tables waited on
 each query in turn; on two busy cores every wait is also a wake-up of both sides.
 
-For queries made once (module constants with named parameters): each is compiled once per
+For queries made once (module constants, their parameters named): each is compiled once per
 schema, not per call, as SQLAlchemy's own statement cache would.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import ClauseElement, Connection
 _BY_NAME = re.compile(r"%\((\w+)\)s")
 """A parameter's placeholder: each is sent in binary (`%(name)b`), which psycopg dumps in C,
 where its text form of an array escapes every element in Python, once for each query."""
-_compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, str]] = {}
+_compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, str, dict[str, Any]]] = {}
 
 
 def together(conn: Connection, queries: Sequence[ClauseElement], params: Mapping[str, Any]) -> list[list[Any]]:
@@ -26,20 +26,22 @@ def together(conn: Connection, queries: Sequence[ClauseElement], params: Mapping
     driver = conn.connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
         raise TypeError("a pipeline needs a psycopg connection")
-    sqls = [_sql(conn, q) for q in queries]
+    compiled = [_compiled_for(conn, q) for q in queries]
     with driver.pipeline():
-        cursors = [driver.cursor() for _ in sqls]
-        for cursor, sql in zip(cursors, sqls, strict=True):
-            cursor.execute(sql, params)
+        cursors = [driver.cursor() for _ in compiled]
+        for cursor, (sql, own) in zip(cursors, compiled, strict=True):
+            cursor.execute(sql, {**own, **params} if own else params)
     return [cursor.fetchall() for cursor in cursors]
 
 
-def _sql(conn: Connection, query: ClauseElement) -> str:
-    """The query's text for this dialect, its schemas named as the connection translates them."""
+def _compiled_for(conn: Connection, query: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """The query's text for this dialect, its schemas named as the connection translates them,
+    and the values it holds itself (a literal in it, say)."""
     translate = conn.get_execution_options().get("schema_translate_map") or {}
     key = (id(query), tuple(sorted(translate.items(), key=str)))
     found = _compiled.get(key)  # which holds the query too: its id is not given to another
     if found is None:
         compiled = query.compile(dialect=conn.dialect, schema_translate_map=translate, render_schema_translate=True)
-        found = _compiled[key] = (query, _BY_NAME.sub(r"%(\1)b", str(compiled)))
-    return found[1]
+        own = {name: value for name, value in compiled.params.items() if value is not None}
+        found = _compiled[key] = (query, _BY_NAME.sub(r"%(\1)b", str(compiled)), own)
+    return found[1], found[2]

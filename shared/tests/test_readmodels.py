@@ -10,13 +10,29 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    all_,
+    any_,
+    bindparam,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.eventstore import EventMeta, EventStore, NewEvent, RecordedEvent, open_store
 from shared.messaging import Message
 from shared.readmodels import LogFollower, PartnerFeed, Positions, open_engine
-from shared.readmodels.arriving import Arriving
+from shared.readmodels.arriving import Arriving, copy_into
+from shared.readmodels.together import together
 
 
 @pytest.fixture
@@ -182,3 +198,41 @@ def test_rows_copied_in_are_merged_and_gone_at_commit_and_a_rollback_does_not_lo
     batch([("a", 5)])  # the previous batch's rows are gone with its commit
 
     assert counts(engine) == {"a": 6, "b": 2}
+
+
+NOTES = Table(
+    "notes", METADATA, Column("id", String(20), primary_key=True), Column("about", JSON), Column("n", Integer)
+)
+
+
+def test_rows_copied_straight_into_a_table_keep_their_json_and_nulls(backends: tuple[str, str], schema: str) -> None:
+    engine = open_engine(backends[1], schema, METADATA)
+    rows = [
+        {"id": "a", "about": {"kinds": ["x", "y"], "quote": 'say "hi"\t\\'}, "n": 1},
+        {"id": "b", "about": [], "n": None},
+    ]
+    with engine.begin() as conn:
+        copy_into(conn, NOTES, rows)
+        copy_into(conn, NOTES, [])
+
+    with engine.connect() as conn:
+        assert [dict(r._mapping) for r in conn.execute(select(NOTES).order_by(NOTES.c.id))] == rows
+
+
+def test_queries_sent_together_give_what_each_gives_alone(backends: tuple[str, str], schema: str) -> None:
+    engine = open_engine(backends[1], schema, METADATA)
+    names = bindparam("names", type_=ARRAY(Text))
+    queries = [
+        select(COUNTS.c.stream, COUNTS.c.n).where(COUNTS.c.stream == any_(names)).order_by(COUNTS.c.stream),
+        select(COUNTS.c.n).where(COUNTS.c.stream != all_(names), COUNTS.c.n < bindparam("below")).order_by(COUNTS.c.n),
+        select(COUNTS.c.stream).where(COUNTS.c.n > 99),  # no rows
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(COUNTS), [{"stream": s, "n": n} for s, n in (("a", 1), ("b", 2), ("c", 3), ("d", 4))])
+    for params in ({"names": ["b", "d"], "below": 4}, {"names": [], "below": 10}):
+        with engine.begin() as conn:
+            found = together(conn, queries, params)
+            alone = [[tuple(r) for r in conn.execute(q, params)] for q in queries]
+
+        assert found == alone
+    assert found[1] == [(1,), (2,), (3,), (4,)]
