@@ -59,11 +59,16 @@ def copy_into(conn: Connection, target: Table, rows: Sequence[Mapping[str, Any]]
     _copy(conn, name, [quoted(n) for n in names], values)
 
 
-def _copy(conn: Connection, name: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    driver = conn.connection.driver_connection  # psycopg's own, for COPY
+def psycopg_of(conn: Connection) -> psycopg.Connection[Any]:
+    """The driver's own connection under SQLAlchemy's, for what SQLAlchemy does not do (COPY, a pipeline)."""
+    driver = conn.connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
-        raise TypeError("COPY needs a psycopg connection")
-    with driver.cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
+        raise TypeError("COPY and pipelines need a psycopg connection")
+    return driver
+
+
+def _copy(conn: Connection, name: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    with psycopg_of(conn).cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 

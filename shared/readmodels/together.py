@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import psycopg
 from sqlalchemy import ClauseElement, Connection
+
+from shared.readmodels.arriving import psycopg_of
 
 _BY_NAME = re.compile(r"%\((\w+)\)s")
 """A parameter's placeholder: each is sent in binary (`%(name)b`), which psycopg dumps in C,
@@ -23,9 +24,7 @@ _compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, st
 
 def together(conn: Connection, queries: Sequence[ClauseElement], params: Mapping[str, Any]) -> list[list[Any]]:
     """Each query's rows (tuples), in the caller's transaction; `params` by name, shared."""
-    driver = conn.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
-        raise TypeError("a pipeline needs a psycopg connection")
+    driver = psycopg_of(conn)
     compiled = [_compiled_for(conn, q) for q in queries]
     with driver.pipeline():
         cursors = [driver.cursor() for _ in compiled]
