@@ -45,10 +45,20 @@ class Vault:
             "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
         ).format(*table)
         self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%b::text[])").format(*table)
-        self._insert = SQL(  # a key made meanwhile by another, or its erasure, is returned, not replaced
-            "INSERT INTO {}.{} AS p (subject, wrapped_key, created_at) "
-            "SELECT * , now() FROM unnest(%b::text[], %b::bytea[]) "
-            "ON CONFLICT (subject) DO UPDATE SET wrapped_key = p.wrapped_key RETURNING subject, wrapped_key"
+        # Made where missing and kept where found, in one statement: its SELECT sees the table as
+        # it was when the statement began (without the rows it inserts), so no subject comes twice,
+        # and a key another writer commits after that moment is in neither: read again. A key
+        # costs microseconds to make, so one is made for every subject asked. Its commit does not
+        # wait for the disk (`synchronous_commit` off for this statement alone): the WAL is flushed
+        # in order, so whatever is sealed with the key, committed after it and durably, makes the
+        # key durable too, and a key lost in a crash sealed nothing that survived.
+        self._made_or_kept = SQL(
+            "WITH made AS (INSERT INTO {0}.{1} (subject, wrapped_key, created_at) "
+            "SELECT subject, wrapped_key, now() FROM unnest(%b::text[], %b::bytea[]) AS fresh(subject, wrapped_key) "
+            "WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL "
+            "ON CONFLICT (subject) DO NOTHING RETURNING subject, wrapped_key) "
+            "SELECT subject, wrapped_key FROM made UNION ALL "
+            "SELECT subject, wrapped_key FROM {0}.{1} WHERE subject = ANY(%b::text[])"
         ).format(*table)
         self._erase = SQL(
             "INSERT INTO {0}.{1} AS p (subject, wrapped_key, created_at, erased_at, erased_reason) "
@@ -61,19 +71,21 @@ class Vault:
         """The subjects' keys; with `create`, a subject without one (and not erased) gets one."""
         wanted = sorted(set(subjects))
         with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
-            found = self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
-            missing = [s for s in wanted if s not in found]
-            if create and missing:
-                found |= self._unwrap(cur.execute(self._insert, self._fresh(missing)).fetchall())
+            if not create:
+                return self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
+            found = self._unwrap(cur.execute(self._made_or_kept, (*self._fresh(wanted), wanted)).fetchall())
+            if missing := [s for s in wanted if s not in found]:  # committed by another meanwhile
+                found |= self._unwrap(cur.execute(self._select, (missing,)).fetchall())
         return found
 
     async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
         wanted = sorted(set(subjects))
         conn = await self._connect()
-        found = self._unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
-        missing = [s for s in wanted if s not in found]
-        if create and missing:
-            found |= self._unwrap(await (await conn.execute(self._insert, self._fresh(missing))).fetchall())
+        if not create:
+            return self._unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
+        found = self._unwrap(await (await conn.execute(self._made_or_kept, (*self._fresh(wanted), wanted))).fetchall())
+        if missing := [s for s in wanted if s not in found]:  # committed by another meanwhile
+            found |= self._unwrap(await (await conn.execute(self._select, (missing,))).fetchall())
         return found
 
     def erase(self, subject: str, reason: str, at: datetime) -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from shared.domain import Personal
 from shared.eventstore import EventMeta, EventStore, NewEvent, open_store
@@ -149,19 +149,39 @@ def test_erasing_a_resident_shreds_what_was_sealed_for_them_and_what_comes_after
     assert "r1" in dump(postgres_url, schema)  # the tombstone: when and why, but no key
 
 
-def test_a_key_another_replica_made_meanwhile_is_used_and_an_erasure_holds(sealed_store: EventStore) -> None:
+def test_a_key_another_replica_made_meanwhile_is_used_and_an_erasure_holds(
+    sealed_store: EventStore, schema: str
+) -> None:
     assert sealed_store.sealer is not None
     vault = sealed_store.sealer.vault
     made = vault.keys(["r1"], create=True)["r1"]
     vault.erase("r2", "resident_request", datetime(2026, 2, 1, tzinfo=UTC))
-    late = copy.copy(vault)  # it looked before the other committed: it found no key and makes its own
-    late._select = SQL("SELECT NULL, NULL WHERE %s::text[] IS NULL")  # type: ignore[attr-defined]
+    late = copy.copy(vault)  # its statement began before the other committed: it saw no key, and made none
+    late._made_or_kept = SQL(  # type: ignore[attr-defined]
+        "INSERT INTO {}.personal_keys (subject, wrapped_key, created_at) "
+        "SELECT *, now() FROM unnest(%b::text[], %b::bytea[]) WHERE %b::text[] IS NOT NULL "
+        "ON CONFLICT (subject) DO NOTHING RETURNING subject, wrapped_key"
+    ).format(Identifier(schema))
 
     found = late.keys(["r1", "r2", "r3"], create=True)
     again = asyncio.run(_keys_async(sealed_store, late, ["r1", "r2", "r4"]))
 
     assert (found["r1"], found["r2"], again["r1"], again["r2"]) == (made, None, made, None)
     assert vault.keys(["r3", "r4"], create=False) == {"r3": found["r3"], "r4": again["r4"]}
+
+
+def test_a_key_is_made_once_and_kept_and_its_lazy_commit_stays_its_own(sealed_store: EventStore) -> None:
+    assert sealed_store.sealer is not None
+    vault = sealed_store.sealer.vault
+    vault.erase("r2", "resident_request", datetime(2026, 2, 1, tzinfo=UTC))
+    made = vault.keys(["r1"], create=True)
+
+    kept = vault.keys(["r1", "r2", "r3"], create=True)
+    kept_async, setting = asyncio.run(_keys_and_setting(sealed_store, ["r1", "r2", "r3", "r4"]))
+
+    assert (kept["r1"], kept["r2"], kept_async["r1"], kept_async["r3"]) == (made["r1"], None, made["r1"], kept["r3"])
+    assert kept_async["r2"] is None and kept_async["r4"] is not None
+    assert setting == "on"  # the connection's next statements commit durably again
 
 
 async def _append_async(store: EventStore, events: list[NewEvent]) -> None:
@@ -173,6 +193,15 @@ async def _keys_async(store: EventStore, vault: KeyVault, subjects: list[str]) -
     found = await vault.keys_async(subjects, create=True)
     await store.close_batch_path()
     return found
+
+
+async def _keys_and_setting(store: EventStore, subjects: list[str]) -> tuple[Keys, object]:
+    assert store.sealer is not None
+    found = await store.sealer.vault.keys_async(subjects, create=True)
+    conn = await store.batch_path.connection()  # type: ignore[attr-defined]
+    setting = await (await conn.execute("SHOW synchronous_commit")).fetchone()
+    await store.close_batch_path()
+    return found, setting[0] if setting else None
 
 
 async def _read_async(store: EventStore, streams: list[str]) -> dict[str, list[object]]:
