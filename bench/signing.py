@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -190,6 +191,9 @@ def main() -> None:
         for load in loads.values():
             asyncio.run(load.run(2))  # warm-up: connections, caches, prepared statements
         report(asyncio.run(rounds(url, loads, args.rounds, args.seconds)))
+        for name, at in targets.items():
+            if name.startswith("ours"):
+                print(f"{name}, where a batch's time went (one process's, means): {stages(at)}")
     finally:
         processes.stop()
         servers.close()
@@ -216,6 +220,23 @@ def serving_peer(peer: str, url: str, keys: Path, workers: int, logs: Path) -> I
         finally:
             server.terminate()
             server.wait(10)
+
+
+def stages(url: str) -> str:
+    """The batch's size and stages from the server's own metrics (`fdcs_command_stage_seconds`,
+    `fdcs_command_commit_seconds`): the run's, warm-up included; one worker's where there are more."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+
+    def mean(name: str, labels: str = "") -> float:
+        sums = [re.search(rf"^{name}_{part}{re.escape(labels)} (\S+)$", text, re.M) for part in ("sum", "count")]
+        total, count = (float(found[1]) if found else 0.0 for found in sums)
+        return total / count if count else 0.0
+
+    spent = [(s, mean("fdcs_command_stage_seconds", f'{{stage="{s}"}}')) for s in ("read", "decide", "seal")]
+    spent.append(("append", mean("fdcs_command_commit_seconds")))
+    times = ", ".join(f"{stage} {seconds * 1000:.2f} ms" for stage, seconds in spent)
+    return f"{mean('fdcs_command_batch_size'):.1f} commands a batch; {times}"
 
 
 def _port(url: str) -> int:

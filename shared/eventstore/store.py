@@ -77,7 +77,9 @@ class EventStore(Protocol):
         """Append atomically; every event's version must be the next one of its stream, else
         `StreamConflict` and nothing is written."""
 
-    async def append_async(self, events: Sequence[NewEvent]) -> None: ...
+    async def append_async(self, events: Sequence[NewEvent], sealed: bool = False) -> None:
+        """`append`, from the event loop; `sealed`: their personal values were sealed already
+        (`sealer.seal_async`), so this is the insert alone."""
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         """Events after position `after`, in the log's gap-free order."""
@@ -144,9 +146,9 @@ class RecorderStore:
             return
         self.batch_path.append_now(self.sealer.seal(events) if self.sealer else events)
 
-    async def append_async(self, events: Sequence[NewEvent]) -> None:
+    async def append_async(self, events: Sequence[NewEvent], sealed: bool = False) -> None:
         if events:
-            await self.batch_path.append(await self.sealer.seal_async(events) if self.sealer else events)
+            await self.batch_path.append(await self.sealer.seal_async(events) if self.sealer and not sealed else events)
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         notes = self._select_notifications(after + 1, limit)

@@ -40,6 +40,13 @@ COMMAND_CONFLICTS = Counter(
 COMMAND_COMMIT_SECONDS = Histogram(
     "fdcs_command_commit_seconds", "Time to append a batch's events in one transaction", buckets=LATENCY_BUCKETS
 )
+COMMAND_STAGE_SECONDS = Histogram(
+    "fdcs_command_stage_seconds",
+    "A batch's time before its append, by stage: reading its streams and receipts (read), deciding its "
+    "commands in turn (decide), sealing their personal values with the residents' keys (seal)",
+    ["stage"],
+    buckets=LATENCY_BUCKETS,
+)
 
 RELAY_LAG = Gauge("fdcs_relay_lag_positions", "Positions of the service's event log not yet published to Kafka")
 RELAY_PUBLISHED = Counter("fdcs_relay_published_positions", "Positions of the event log published and acknowledged")
@@ -75,6 +82,7 @@ __all__ = [
     "COMMAND_BATCH_SIZE",
     "COMMAND_COMMIT_SECONDS",
     "COMMAND_CONFLICTS",
+    "COMMAND_STAGE_SECONDS",
     "CONSUMER_LAG",
     "DEAD_LETTERS",
     "EVENTS_APPLIED",

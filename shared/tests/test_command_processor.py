@@ -147,9 +147,9 @@ def test_commands_run_now_together_are_one_transaction_decided_in_turn(store: Ev
     appends: list[int] = []
     append = store.append_async
 
-    async def counted(events: Any) -> None:
+    async def counted(events: Any, sealed: bool = False) -> None:
         appends.extend([len(events)] if events else [])
-        await append(events)
+        await append(events, sealed)
 
     store.append_async = counted  # type: ignore[method-assign]
     processor = CommandProcessor(store)

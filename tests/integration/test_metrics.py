@@ -71,6 +71,7 @@ def test_each_process_exposes_its_metrics_after_a_command(
     assert value(api, "fdcs_commands_total", command="Teams.register", outcome="accepted") == 1
     assert value(api, "fdcs_command_batch_size_count") >= 1
     assert value(api, "fdcs_command_commit_seconds_count") >= 1
+    assert all(value(api, "fdcs_command_stage_seconds_count", stage=s) >= 1 for s in ("read", "decide", "seal"))
     assert value(api, "fdcs_http_request_duration_seconds_count", method="POST", route="/teams", status="201") == 1
     assert team_id not in httpx.get(f"{signing}/metrics").text, "no id is a label"
 
