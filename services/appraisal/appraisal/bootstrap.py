@@ -23,6 +23,7 @@ from appraisal.adapters.projections.facts_tables import FOLLOWERS, METADATA
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.adapters.projections.results import PublishedResults
 from appraisal.adapters.projections.strata_keeper import StrataKeeper
+from appraisal.adapters.projections.upgrades import upgrade
 from appraisal.adapters.publishing import to_public
 from appraisal.application.appraising import SHARES, Appraising
 from appraisal.application.publication import Publications
@@ -58,6 +59,7 @@ def engine_for(settings: AppraisalSettings) -> Engine:
     if settings.database_create_tables:
         with creating(settings.database_url, settings.database_schema), engine.begin() as conn:
             partition(conn, settings.database_schema, settings.partition_cities)
+            upgrade(conn, settings.database_schema)
     return engine
 
 

@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 from shared.readmodels import AppliedEvents, Positions
 
@@ -15,22 +28,32 @@ APPLIED = AppliedEvents(METADATA)
 FOLLOWERS = Positions(METADATA)  # how far the own-log followers got (see own_views)
 
 
-def _id(name: str) -> Column[str]:
-    return Column(name, String(100), nullable=False, index=True)
+FACT_KEY = ("known_at", "event_id")
+"""Known time first: facts arrive in about that order, so new rows land at the end of the key,
+where an event's id alone (a hash) put each anywhere in it. Unique all the same: a row is
+written only for an event id claimed for the first time (`APPLIED`), and an event redelivered
+carries its time again."""
+
+
+def _id(name: str, index: bool = False) -> Column[str]:
+    return Column(name, String(100), nullable=False, index=index)
 
 
 def _fact(name: str, *columns: Column[Any]) -> Table:
-    """A fact table: the event's id, what the fact says, who is accountable, when it was known."""
+    """A fact table: the event's id, what the fact says, who is accountable, when it was known.
+    Indexed only as read: by resident (a batch's histories) and by team (a team's drill-down);
+    each index more is written for every event (a city's year is millions) and read by nothing."""
     return Table(
         name,
         METADATA,
-        Column("event_id", String(100), primary_key=True),
+        Column("event_id", String(100), nullable=False),
         *columns,
         Column("resident_ref", String(40), nullable=False, index=True),
         Column("team_id", String(64), nullable=False, index=True),
         Column("institution_id", String(64), nullable=False),
-        Column("area_code", String(12), nullable=False, index=True),
-        Column("known_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("area_code", String(12), nullable=False),
+        Column("known_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint(*FACT_KEY, name=f"{name}_pkey"),
     )
 
 
@@ -58,19 +81,19 @@ TEAM_CHANGES = Table(
 )
 CONTRACT_STARTS = _fact(
     "fact_contract_starts",
-    _id("contract_id"),
+    _id("contract_id", index=True),  # an ending names its contract, not its resident
     Column("kind", String(10), nullable=False),  # signed or renewed
     Column("renews_contract_id", String(100)),
-    Column("resident_area_code", String(12), nullable=False, index=True),
+    Column("resident_area_code", String(12), nullable=False),
     Column("items", JSON, nullable=False),
     Column("key_populations", JSON, nullable=False),
     Column("starts_on", Date, nullable=False),
-    Column("ends_on", Date, nullable=False, index=True),
+    Column("ends_on", Date, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
 )
 CONTRACT_ENDS = _fact(
     "fact_contract_ends",
-    _id("contract_id"),
+    _id("contract_id", index=True),  # read by the contracts of a batch's residents
     Column("kind", String(10), nullable=False),  # terminated, expired, or reinstated (an expiry undone)
     Column("reason", String(40)),
     Column("last_day", Date, nullable=False),
@@ -79,10 +102,10 @@ CONTRACT_ENDS = _fact(
 VISITS = _fact(
     "fact_visits",
     _id("visit_id"),
-    Column("contract_id", String(100), index=True),
+    Column("contract_id", String(100)),
     Column("fulfils", JSON, nullable=False),
     Column("measurements", JSON, nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
 RATINGS = _fact(
     "fact_ratings",
@@ -90,21 +113,21 @@ RATINGS = _fact(
     Column("ability", Integer, nullable=False),
     Column("attitude", Integer, nullable=False),
     Column("responsiveness", Integer, nullable=False),
-    Column("rated_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
 )
 REFERRAL_STEPS = _fact(
     "fact_referral_steps",
     _id("referral_id"),
     Column("step", String(20), nullable=False),
     Column("priority", String(20)),
-    Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("step_at", DateTime(timezone=True), nullable=False),
 )
 CARE = _fact(
     "fact_care",
     _id("ref"),
     Column("kind", String(20), nullable=False),  # long_prescription, sickbed_admitted, sickbed_discharged
-    Column("occurred_on", Date, nullable=False, index=True),
+    Column("occurred_on", Date, nullable=False),
 )
 READINGS = _fact(  # of the team in charge on the reading's day; in a visit's measurement kinds
     "fact_readings",
@@ -112,20 +135,21 @@ READINGS = _fact(  # of the team in charge on the reading's day; in a visit's me
     Column("device_id", String(100), nullable=False),
     Column("kind", String(20), nullable=False),  # systolic_bp, diastolic_bp, fasting_glucose, glucose
     Column("value", Float, nullable=False),
-    Column("measured_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("measured_at", DateTime(timezone=True), nullable=False),
 )
 APPOINTMENT_STEPS = Table(  # an appointment names its team but no area: it counts only beside a visit, which does
     "fact_appointment_steps",
     METADATA,
-    Column("event_id", String(100), primary_key=True),
+    Column("event_id", String(100), nullable=False),
     _id("appointment_id"),
     Column("step", String(20), nullable=False),  # booked, rescheduled, cancelled, attended, missed
     Column("resident_ref", String(40), nullable=False, index=True),
     Column("team_id", String(64), nullable=False),
     Column("contracted", Boolean, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
     Column("step_at", DateTime(timezone=True), nullable=False),
-    Column("known_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("known_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint(*FACT_KEY, name="fact_appointment_steps_pkey"),
 )
 STREAM_POSITIONS = Table(
     "stream_positions",
@@ -151,3 +175,5 @@ OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE, READING
 """The tables whose rows name their resident (an ending names its contract) and a team or area."""
 NAMING_A_RESIDENT = (*OF_A_RESIDENT, APPOINTMENT_STEPS)
 """Every table whose new rows may change their resident's cases."""
+KEYED_BY_TIME = (*NAMING_A_RESIDENT, CONTRACT_ENDS)
+"""The tables of an event's facts, keyed by `FACT_KEY`."""
