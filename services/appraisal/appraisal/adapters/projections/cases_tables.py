@@ -16,10 +16,9 @@ from appraisal.adapters.projections.facts_tables import METADATA
 CHANGES_KEY = ("period", "instant", "city", "indicator_id", "team_id", "institution_id", "area_code", "key_populations")
 """The period and the instant first. Changes arrive in about the order they were known, so a
 batch's land together at the end of each period's range, and the pages a write touches stay
-few however large a city's table grows (with the instant last they fell all over the key: at a
-million residents every statement ran 3-5 times slower than at half a million, while the
-machine read from disk). And every read of changes is of a period from an instant on: a range
-of this key, with no index of its own to keep (in a city's partition the city is the same)."""
+few however large a city's table grows (with the city, indicator and team first, a batch's
+rows fell all over the key). And every read of changes is of a period from an instant on: a
+range of this key, with no index of its own to keep (in a city's partition the city is the same)."""
 CASE_CHANGES = Table(
     "case_changes",
     METADATA,
