@@ -13,7 +13,7 @@ from appraisal.adapters.projections.cases import CasesProjection
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CHANGES_KEY
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.facts_tables import FACT_KEY, VISITS
-from appraisal.adapters.projections.upgrades import KEYS, RETIRED, key_of, upgrade
+from appraisal.adapters.projections.upgrades import KEYS, RETIRED, keys_of, upgrade
 from appraisal.bootstrap import engine_for
 from appraisal.settings import AppraisalSettings
 from bench.appraisal_year import Year
@@ -45,15 +45,15 @@ def test_a_schema_made_before_is_upgraded_in_place(made: tuple[Engine, str]) -> 
             text(f'ALTER TABLE "{schema}".fact_visits DROP CONSTRAINT fact_visits_pkey, ADD PRIMARY KEY (event_id)')
         )
         conn.execute(text(f'CREATE INDEX ix_fact_visits_visit_id ON "{schema}".fact_visits (visit_id)'))
-        before, former = _rows(conn), key_of(conn, schema, "case_changes")
-        assert key_of(conn, schema, "fact_visits") == ("event_id",)
+        before, former = _rows(conn), keys_of(conn, schema)["case_changes"]
+        assert keys_of(conn, schema)["fact_visits"] == ("event_id",)
 
     with engine.begin() as conn:
         upgrade(conn, schema)
     with engine.begin() as conn:
         upgrade(conn, schema)  # once is enough: again, nothing changes
-        key, indexes, after = key_of(conn, schema, "case_changes"), _indexes(conn, schema), _rows(conn)
-        visits = key_of(conn, schema, "fact_visits")
+        key, indexes, after = keys_of(conn, schema)["case_changes"], _indexes(conn, schema), _rows(conn)
+        visits = keys_of(conn, schema)["fact_visits"]
 
     assert former == FORMER_KEY and key == CHANGES_KEY and visits == FACT_KEY
     assert [name for table, name in indexes if table == "case_changes"] == ["case_changes_pkey"]
@@ -67,7 +67,7 @@ def test_a_schema_made_now_has_nothing_to_upgrade(made: tuple[Engine, str]) -> N
         indexes = _indexes(conn, schema)
         upgrade(conn, schema)
         again = _indexes(conn, schema)
-        keys = {table: key_of(conn, schema, table) for table in KEYS}
+        keys = {table: keys_of(conn, schema)[table] for table in KEYS}
 
     assert keys == KEYS and again == indexes
     assert not {name for _, name in indexes} & set(RETIRED)

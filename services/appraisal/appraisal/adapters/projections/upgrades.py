@@ -28,26 +28,27 @@ RETIRED = ("case_changes_by_instant", *(f"ix_{t}_{c}" for t, columns in _UNREAD.
 
 
 def upgrade(conn: Connection, schema: str) -> None:
-    quoted = conn.dialect.identifier_preparer.quote
+    """Two queries when nothing is due (a process's start in development and the tests)."""
+    quoted, found = conn.dialect.identifier_preparer.quote, keys_of(conn, schema)
     for table, key in KEYS.items():
-        if key_of(conn, schema, table) not in (None, key):
+        if found.get(table, key) != key:
             columns, name = ", ".join(key), quoted(f"{table}_pkey")
             rekey = f"DROP CONSTRAINT {name}, ADD CONSTRAINT {name} PRIMARY KEY ({columns})"
             conn.execute(text(f"ALTER TABLE {quoted(schema)}.{quoted(table)} {rekey}"))
-    for index in RETIRED:
-        conn.execute(text(f"DROP INDEX IF EXISTS {quoted(schema)}.{quoted(index)}"))
+    for index in conn.execute(_PRESENT, {"schema": schema, "names": list(RETIRED)}).scalars():
+        conn.execute(text(f"DROP INDEX {quoted(schema)}.{quoted(index)}"))
 
 
-def key_of(conn: Connection, schema: str, table: str) -> tuple[str, ...] | None:
-    """The columns of a table's primary key, in their order (none: no such table)."""
-    found = conn.execute(_KEY_OF, {"schema": schema, "table": table}).scalar()
-    return None if found is None else tuple(found)
+def keys_of(conn: Connection, schema: str) -> dict[str, tuple[str, ...]]:
+    """The columns of each table's primary key in the schema, in their order."""
+    return {table: tuple(key) for table, key in conn.execute(_KEYS_OF, {"schema": schema})}
 
 
-_KEY_OF = text(
-    """SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i
+_KEYS_OF = text(
+    """SELECT c.relname, array_agg(a.attname::text ORDER BY k.n) FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace s ON s.oid = c.relnamespace
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-       WHERE s.nspname = :schema AND c.relname = :table AND i.indisprimary"""
+       WHERE s.nspname = :schema AND i.indisprimary GROUP BY c.relname"""
 )
+_PRESENT = text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND indexname = ANY(:names)")
