@@ -141,12 +141,14 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
     codes = [f"{COUNTY[:4]}{k:02d}" for k in range(1, 100)]
     copies = [code for code in codes if code != COUNTY][: counties - 1]
     with engine.begin() as conn:
-        for table in ("case_changes", "fact_teams"):
-            names = _names(conn, table)
+        for table in ("case_groups", "fact_teams"):
+            names = [name for name in _names(conn, table) if name != "group_id"]  # a copy's groups numbered anew
             for code in copies:
                 moved = ", ".join(_moved(name, code) for name in names)
                 conn.exec_driver_sql(f"INSERT INTO appraisal.{table} ({', '.join(names)}) SELECT {moved} "
                                      f"FROM appraisal.{table} WHERE area_code LIKE '{COUNTY}%%'")  # fmt: skip
+        for code in copies:
+            conn.exec_driver_sql(COPIED_CHANGES.format(county=COUNTY, code=code))
         for code in [COUNTY, *copies]:
             conn.exec_driver_sql(REGISTERED, (code, residents, residents // 4))
         conn.exec_driver_sql("DELETE FROM appraisal.stratum_totals")  # kept of the county alone
@@ -211,8 +213,8 @@ def new_change(engine: Any, city: str, now: datetime, n: int) -> None:
     """A change to a team's figure `n` seconds before `now` (each `n` once), applied as the
     projection applies one: with a stream's position moved on."""
     with engine.begin() as conn:
-        team = (f"T-{COUNTY}100-01", f"CHC-{COUNTY}100", f"{COUNTY}100")
-        conn.exec_driver_sql(NEW_CHANGE, (city, *team, now - timedelta(seconds=n)))
+        team = {"team": f"T-{COUNTY}100-01", "institution": f"CHC-{COUNTY}100", "area": f"{COUNTY}100"}
+        conn.exec_driver_sql(NEW_CHANGE, {"city": city, **team, "at": now - timedelta(seconds=n)})
         conn.exec_driver_sql(MOVED_ON)
 
 
@@ -285,8 +287,20 @@ MOVED_ON = (
     "INSERT INTO appraisal.stream_positions VALUES ('bench', 0, 1) "
     'ON CONFLICT (topic, partition) DO UPDATE SET "offset" = stream_positions."offset" + 1'
 )
-NEW_CHANGE = ("INSERT INTO appraisal.case_changes VALUES (%s, '2026', 'contracts_signed', %s, %s, %s, '', %s, 1, 0) "
-              "ON CONFLICT DO NOTHING")  # fmt: skip
+NEW_CHANGE = """WITH named AS (
+    INSERT INTO appraisal.case_groups (city, indicator_id, team_id, institution_id, area_code, key_populations)
+    VALUES (%(city)s, 'contracts_signed', %(team)s, %(institution)s, %(area)s, '')
+    ON CONFLICT ON CONSTRAINT case_groups_named DO UPDATE SET key_populations = '' RETURNING group_id)
+INSERT INTO appraisal.case_changes (city, period, instant, group_id, d_numerator, d_denominator)
+SELECT %(city)s, '2026', %(at)s, group_id, 1, 0 FROM named ON CONFLICT DO NOTHING"""
+COPIED_CHANGES = """INSERT INTO appraisal.case_changes (city, period, instant, group_id, d_numerator, d_denominator)
+SELECT c.city, c.period, c.instant, copy.group_id, c.d_numerator, c.d_denominator
+FROM appraisal.case_changes c JOIN appraisal.case_groups g USING (group_id)
+JOIN appraisal.case_groups copy ON copy.city = g.city AND copy.indicator_id = g.indicator_id
+  AND copy.key_populations = g.key_populations AND copy.area_code = replace(g.area_code, '{county}', '{code}')
+  AND copy.team_id = replace(g.team_id, '{county}', '{code}')
+  AND copy.institution_id = replace(g.institution_id, '{county}', '{code}')
+WHERE g.area_code LIKE '{county}%%'"""
 
 
 def _moved(name: str, code: str) -> str:

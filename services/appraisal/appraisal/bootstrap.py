@@ -59,7 +59,7 @@ def engine_for(settings: AppraisalSettings) -> Engine:
     if settings.database_create_tables:
         with creating(settings.database_url, settings.database_schema), engine.begin() as conn:
             partition(conn, settings.database_schema, settings.partition_cities)
-            upgrade(conn, settings.database_schema)
+            upgrade(conn, settings.database_schema, settings.partition_cities)
     return engine
 
 

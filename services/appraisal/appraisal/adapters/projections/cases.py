@@ -14,10 +14,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Table,
+    TableClause,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, STRATUM_TOTALS
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUPS, CHANGES_KEY, NAMED_BY, STRATUM_TOTALS
 from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
 from appraisal.adapters.projections.resident_reads import histories
 from appraisal.adapters.projections.totals import lock_totals, midnight
@@ -107,22 +120,48 @@ ARRIVING = Arriving("case_changes_arriving", [*((name, "text") for name in NAMES
 
 
 def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]], today: datetime) -> None:
-    """In sorted order: two workers adding to the same rows lock them in the same order."""
-    rows = [(*key, n, d) for key, (n, d) in sorted(changes.items()) if n or d]
+    """The groups not named before are named first; the changes are then added in the key's
+    order, so two workers adding to the same rows lock them in the same order."""
+    rows = [(*key, n, d) for key, (n, d) in changes.items() if n or d]
     if rows:
         earliest: dict[str, datetime] = {}
         for _city, period, *_, instant, _n, _d in rows:
             earliest[period] = min(instant, earliest.get(period, instant))
         lock_totals(conn, earliest, today)
         ARRIVING.copy_in(conn, rows)
-        t = CASE_CHANGES
-        statement = insert(t).from_select(NAMES, select(*(ARRIVING.table.c[name] for name in NAMES)))
-        added_up = {
-            "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
-            "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
-        }
-        conn.execute(statement.on_conflict_do_update(index_elements=NAMES[:8], set_=added_up))
+        conn.execute(_NAMING)
+        added = conn.execute(_ADDING).scalar_one()
+        if added != len(rows):  # a group unnamed would lose its changes: never so, but never silently
+            raise RuntimeError(f"{len(rows) - added} of a batch's {len(rows)} changes found no group")
         _forget_totals(conn, earliest)
+
+
+def _named(a: TableClause) -> ColumnElement[bool]:
+    return and_(*(CASE_GROUPS.c[n] == a.c[n] for n in NAMED_BY))
+
+
+def _naming(a: TableClause) -> Executable:
+    """The batch's groups not named before, in order: workers naming the same wait in turn."""
+    unnamed = select(*(a.c[n] for n in NAMED_BY)).where(~exists().where(_named(a))).distinct()
+    statement = insert(CASE_GROUPS).from_select(NAMED_BY, unnamed.order_by(*(a.c[n] for n in NAMED_BY)))
+    return statement.on_conflict_do_nothing()  # named meanwhile by another worker, now committed
+
+
+def _adding(a: TableClause) -> Executable:
+    """The batch's changes added in the key's order: workers adding to the same rows lock them alike."""
+    t, g = CASE_CHANGES, CASE_GROUPS
+    chosen = select(a.c.period, a.c.instant, a.c.city, g.c.group_id, a.c.d_numerator, a.c.d_denominator)
+    chosen = chosen.select_from(a.join(g, _named(a))).order_by(a.c.period, a.c.instant, a.c.city, g.c.group_id)
+    statement = insert(t).from_select((*CHANGES_KEY, "d_numerator", "d_denominator"), chosen)
+    added_up = {
+        "d_numerator": t.c.d_numerator + statement.excluded.d_numerator,
+        "d_denominator": t.c.d_denominator + statement.excluded.d_denominator,
+    }
+    added = statement.on_conflict_do_update(index_elements=CHANGES_KEY, set_=added_up).returning(literal(1)).cte()
+    return select(func.count()).select_from(added)  # how many were added: one row, not one a change
+
+
+_NAMING, _ADDING = _naming(ARRIVING.table), _adding(ARRIVING.table)
 
 
 def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:

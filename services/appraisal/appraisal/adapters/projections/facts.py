@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, Table, case, delete
 from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases import CasesProjection
-from appraisal.adapters.projections.cases_tables import CASES_TABLES
+from appraisal.adapters.projections.cases_tables import CASE_GROUPS, CASES_TABLES
 from appraisal.adapters.projections.fact_rows import fact_of
 from appraisal.adapters.projections.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
 from shared.messaging import Delivery
@@ -57,7 +57,7 @@ class FactsProjection:
         version: a rebuild then replays the streams from the beginning (with a new consumer group)
         into empty tables."""
         with self._engine.begin() as conn:
-            for table in (*FACT_TABLES, *CASES_TABLES):
+            for table in (*FACT_TABLES, *CASES_TABLES, CASE_GROUPS):
                 conn.execute(delete(table))
             conn.execute(delete(APPLIED.table).where(APPLIED.table.c.reader == READER))
 

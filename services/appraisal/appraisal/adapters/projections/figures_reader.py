@@ -18,7 +18,7 @@ from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import Token, digest, keep, kept_token
+from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token
 from appraisal.application.appraising import Read
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
@@ -66,7 +66,7 @@ class FiguresReader:
         c = CASE_CHANGES
         changed = [
             select(c.c.period).where(
-                c.c.period == period.code, c.c.instant > since, c.c.instant <= until, c.c.area_code.startswith(area)
+                c.c.period == period.code, c.c.instant > since, c.c.instant <= until, *inside(area)
             ),
             select(TEAMS.c.team_id).where(TEAMS.c.known_at > since, TEAMS.c.known_at <= until),
             select(TEAM_CHANGES.c.team_id).where(TEAM_CHANGES.c.known_at > since, TEAM_CHANGES.c.known_at <= until),

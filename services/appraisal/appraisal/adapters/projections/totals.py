@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     case,
     cast,
     column,
@@ -33,7 +34,7 @@ from sqlalchemy import (
     values,
 )
 
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, STRATUM_TOTALS
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUPS, STRATUM_TOTALS
 from appraisal.domain.catalogue import LEVELS
 from appraisal.domain.facts import Where
 from appraisal.domain.strata import stratum_id
@@ -92,7 +93,7 @@ def kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged
 
 def changes_since(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> Groups:
     """The changes from `before` (none: the period's start) to the as-of, added up per group."""
-    rows = conn.execute(_groups(CASE_CHANGES, *_between(period, before, as_of, area))).all()
+    rows = conn.execute(_groups(*_between(period, before, as_of, area))).all()
     return {(i, team, inst, area_code, kps): (n, d) for _city, i, team, inst, area_code, kps, n, d in rows}
 
 
@@ -101,22 +102,7 @@ def digest(conn: Connection, period: str, before: datetime | None, as_of: dateti
     PostgreSQL: how many rows, and the sum of a 64-bit hash of each (another row, or a row
     changed, changes it but for odds of about one in 2^64). Nothing comes over but that."""
     c = CASE_CHANGES
-    row = func.concat_ws(
-        "|",
-        *(
-            c.c[n]
-            for n in (
-                "indicator_id",
-                "team_id",
-                "institution_id",
-                "area_code",
-                "key_populations",
-                "instant",
-                "d_numerator",
-                "d_denominator",
-            )
-        ),
-    )
+    row = func.concat_ws("|", c.c.group_id, c.c.instant, c.c.d_numerator, c.c.d_denominator)
     hashed = func.hashtextextended(row, 0)
     query = select(func.count(), func.coalesce(func.sum(hashed), 0)).where(*_between(period, before, as_of, area))
     n, total = conn.execute(query).one()
@@ -127,7 +113,7 @@ def _between(period: str, before: datetime | None, as_of: datetime, area: str) -
     """The period's changes in the area from `before` (none: the period's start) to the as-of."""
     c = CASE_CHANGES
     since = c.c.instant >= before if before is not None else true()
-    return (c.c.period == period, since, c.c.instant <= as_of, *_inside(c, area))
+    return (c.c.period == period, since, c.c.instant <= as_of, *inside(area))
 
 
 def _city(t: Table, area: str) -> ColumnElement[bool]:
@@ -177,7 +163,7 @@ def kept(  # noqa: PLR0913
     earlier = select(t.c.city, *_key(t), t.c.numerator, t.c.denominator)
     earlier = earlier.where(t.c.period == period, t.c.before == latest)
     since = c.c.instant >= latest if latest is not None else true()
-    both = union_all(earlier, _strata(c, c.c.period == period, since, c.c.instant < before)).subquery()
+    both = union_all(earlier, _strata(c.c.period == period, since, c.c.instant < before)).subquery()
     key = [both.c.city, *(both.c[name] for name in _KEY)]
     n, d = func.sum(both.c.numerator), func.sum(both.c.denominator)
     added = select(both.c.city, literal(period), literal(before, t.c.before.type), *key[1:], n, d)
@@ -244,10 +230,15 @@ def _hashed(conn: Connection) -> Iterator[None]:
 LEVEL = values(column("level", String), name="levels").data([(level,) for level in LEVELS])
 
 
-def _groups(c: Table, *where: ColumnElement[bool]) -> Select[Any]:
-    """The changes added up per group: each falls in the same strata."""
-    by = (c.c.city, c.c.indicator_id, c.c.team_id, c.c.institution_id, c.c.area_code, c.c.key_populations)
-    return select(*by, _sum(c.c.d_numerator).label("n"), _sum(c.c.d_denominator).label("d")).where(*where).group_by(*by)
+def _groups(*where: ColumnElement[bool]) -> Select[Any]:
+    """The changes added up per group (each falls in the same strata), then named: the groups
+    a read finds are a few thousand, the changes it adds up many more."""
+    c, g = CASE_CHANGES, CASE_GROUPS
+    sums = select(c.c.city, c.c.group_id, _sum(c.c.d_numerator).label("n"), _sum(c.c.d_denominator).label("d"))
+    added = sums.where(*where).group_by(c.c.city, c.c.group_id).subquery()
+    named = (g.c.city, g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, g.c.key_populations)
+    same = and_(g.c.group_id == added.c.group_id, g.c.city == added.c.city)  # only the cities' read are looked at
+    return select(*named, added.c.n, added.c.d).join_from(added, g, same)
 
 
 def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
@@ -273,11 +264,11 @@ def _add(sums: Sums, key: Key, n: int, d: int) -> None:
     sums[key] = (int(n), int(d)) if was is None else (was[0] + int(n), was[1] + int(d))
 
 
-def _strata(c: Table, *where: ColumnElement[bool]) -> Select[Any]:
+def _strata(*where: ColumnElement[bool]) -> Select[Any]:
     """The changes under each stratum they fall in, at every level and key population
     (`figures.case_strata` narrows them to an indicator's): a team's with the institution and
     area of its cases. The strata's codes are `strata.stratum_id`'s."""
-    g = _groups(c, *where).subquery()
+    g = _groups(*where).subquery()
     level, area = LEVEL.c.level, g.c.area_code
     code = case(
         (level == "team", g.c.team_id),
@@ -298,6 +289,11 @@ def _key(t: Table) -> tuple[Any, ...]:
     return tuple(t.c[name] for name in _KEY)
 
 
-def _inside(t: Table, area: str) -> tuple[ColumnElement[bool], ...]:
-    """In the area; for an area inside a city, only in the city's partition."""
-    return (t.c.area_code.startswith(area), *((t.c.city == area[:4],) if len(area) >= 4 else ()))
+def inside(area: str) -> tuple[ColumnElement[bool], ...]:
+    """Changes in the area: of a city or wider, by their partitions; inside a city, in its
+    partition, of the groups in the area."""
+    c, g = CASE_CHANGES, CASE_GROUPS
+    if len(area) <= 4:
+        return (_city(c, area),)
+    groups = select(g.c.group_id).where(g.c.city == area[:4], g.c.area_code.startswith(area))
+    return c.c.city == area[:4], c.c.group_id.in_(groups)

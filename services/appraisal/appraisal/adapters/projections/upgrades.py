@@ -5,14 +5,15 @@ anew rebuilds its index: minutes at a city's size, in the migrate Job."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Connection, text
 
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CHANGES_KEY
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, NAMED_BY, partition
 from appraisal.adapters.projections.facts_tables import FACT_KEY, KEYED_BY_TIME
 
-KEYS = {CASE_CHANGES.name: CHANGES_KEY, **{t.name: FACT_KEY for t in KEYED_BY_TIME}}
-"""The keys that began otherwise before 2026-12-05 (`case_changes`' with the city, the facts'
-with the event's id)."""
+KEYS = {t.name: FACT_KEY for t in KEYED_BY_TIME}
+"""The keys that began otherwise before 2026-12-05 (the facts' with the event's id)."""
 _UNREAD = {
     "fact_contract_starts": ("area_code", "resident_area_code", "ends_on", "known_at"),
     "fact_contract_ends": ("area_code", "known_at"),
@@ -27,9 +28,12 @@ RETIRED = ("case_changes_by_instant", *(f"ix_{t}_{c}" for t, columns in _UNREAD.
 """Indexes no read used, dropped 2026-12-05 (`case_changes`' by period and instant is its key now)."""
 
 
-def upgrade(conn: Connection, schema: str) -> None:
-    """Two queries when nothing is due (a process's start in development and the tests)."""
+def upgrade(conn: Connection, schema: str, cities: Iterable[str]) -> None:
+    """Three queries when nothing is due (a process's start in development and the tests).
+    `cities`: those the changes are partitioned by (`partition`)."""
     quoted, found = conn.dialect.identifier_preparer.quote, keys_of(conn, schema)
+    if conn.execute(_NAMED_IN_ROWS, {"schema": schema}).first() is not None:
+        _group(conn, schema, cities)
     for table, key in KEYS.items():
         if found.get(table, key) != key:
             columns, name = ", ".join(key), quoted(f"{table}_pkey")
@@ -37,6 +41,24 @@ def upgrade(conn: Connection, schema: str) -> None:
             conn.execute(text(f"ALTER TABLE {quoted(schema)}.{quoted(table)} {rekey}"))
     for index in conn.execute(_PRESENT, {"schema": schema, "names": list(RETIRED)}).scalars():
         conn.execute(text(f"DROP INDEX {quoted(schema)}.{quoted(index)}"))
+
+
+def _group(conn: Connection, schema: str, cities: Iterable[str]) -> None:
+    """Changes that named their group in each row (before 2026-12-06) made to name it once, in
+    `case_groups` (made empty by `create_all`), every sum kept."""
+    quoted = conn.dialect.identifier_preparer.quote(schema)
+    changes, groups = f"{quoted}.case_changes", f"{quoted}.case_groups"
+    named = ", ".join(NAMED_BY)
+    conn.execute(text(f"CREATE TEMPORARY TABLE former_changes ON COMMIT DROP AS SELECT * FROM {changes}"))
+    conn.execute(text(f"DROP TABLE {changes}"))  # and its partitions
+    CASE_CHANGES.create(conn)
+    partition(conn, schema, cities)
+    conn.execute(text(f"INSERT INTO {groups} ({named}) SELECT DISTINCT {named} FROM former_changes ORDER BY {named}"))
+    conn.execute(
+        text(f"""INSERT INTO {changes} (period, instant, city, group_id, d_numerator, d_denominator)
+                 SELECT f.period, f.instant, f.city, g.group_id, f.d_numerator, f.d_denominator
+                 FROM former_changes f JOIN {groups} g USING ({named}) ORDER BY 1, 2, 3, 4""")
+    )
 
 
 def keys_of(conn: Connection, schema: str) -> dict[str, tuple[str, ...]]:
@@ -50,5 +72,9 @@ _KEYS_OF = text(
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
        WHERE s.nspname = :schema AND i.indisprimary GROUP BY c.relname"""
+)
+_NAMED_IN_ROWS = text(
+    """SELECT 1 FROM information_schema.columns
+       WHERE table_schema = :schema AND table_name = 'case_changes' AND column_name = 'team_id'"""
 )
 _PRESENT = text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND indexname = ANY(:names)")
