@@ -22,7 +22,6 @@ from sqlalchemy import (
     TableClause,
     and_,
     delete,
-    exists,
     func,
     literal,
     select,
@@ -141,10 +140,12 @@ def _named(a: TableClause) -> ColumnElement[bool]:
 
 
 def _naming(a: TableClause) -> Executable:
-    """The batch's groups not named before, in order: workers naming the same wait in turn."""
-    unnamed = select(*(a.c[n] for n in NAMED_BY)).where(~exists().where(_named(a))).distinct()
-    statement = insert(CASE_GROUPS).from_select(NAMED_BY, unnamed.order_by(*(a.c[n] for n in NAMED_BY)))
-    return statement.on_conflict_do_nothing()  # named meanwhile by another worker, now committed
+    """The batch's groups, in order (workers naming the same wait in turn), those named before
+    found by their key, one look each: asked first which were not (NOT EXISTS), PostgreSQL read
+    every group of a city for each batch (16.8 ms at a million residents, 60,475 groups). A
+    number drawn for a group named before is skipped (a bigint: gaps cost nothing)."""
+    names = select(*(a.c[n] for n in NAMED_BY)).distinct().order_by(*(a.c[n] for n in NAMED_BY))
+    return insert(CASE_GROUPS).from_select(NAMED_BY, names).on_conflict_do_nothing()
 
 
 def _adding(a: TableClause) -> Executable:
