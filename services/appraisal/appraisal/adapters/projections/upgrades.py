@@ -29,10 +29,10 @@ RETIRED = ("case_changes_by_instant", *(f"ix_{t}_{c}" for t, columns in _UNREAD.
 
 
 def upgrade(conn: Connection, schema: str, cities: Iterable[str]) -> None:
-    """Three queries when nothing is due (a process's start in development and the tests).
+    """Two queries when nothing is due (a process's start in development and the tests).
     `cities`: those the changes are partitioned by (`partition`)."""
     quoted, found = conn.dialect.identifier_preparer.quote, keys_of(conn, schema)
-    if conn.execute(_NAMED_IN_ROWS, {"schema": schema}).first() is not None:
+    if "team_id" in found.get(CASE_CHANGES.name, ()):  # every former key of the changes named the team
         _group(conn, schema, cities)
     for table, key in KEYS.items():
         if found.get(table, key) != key:
@@ -72,9 +72,5 @@ _KEYS_OF = text(
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
        WHERE s.nspname = :schema AND i.indisprimary GROUP BY c.relname"""
-)
-_NAMED_IN_ROWS = text(
-    """SELECT 1 FROM information_schema.columns
-       WHERE table_schema = :schema AND table_name = 'case_changes' AND column_name = 'team_id'"""
 )
 _PRESENT = text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND indexname = ANY(:names)")
