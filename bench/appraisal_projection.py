@@ -147,8 +147,7 @@ def city_reads(engine: Any, residents: int, counties: int, version: CatalogueVer
                 moved = ", ".join(_moved(name, code) for name in names)
                 conn.exec_driver_sql(f"INSERT INTO appraisal.{table} ({', '.join(names)}) SELECT {moved} "
                                      f"FROM appraisal.{table} WHERE area_code LIKE '{COUNTY}%%'")  # fmt: skip
-        for code in copies:
-            conn.exec_driver_sql(COPIED_CHANGES.format(county=COUNTY, code=code))
+        conn.exec_driver_sql(COPIED_CHANGES, {"county": COUNTY, "codes": copies})
         for code in [COUNTY, *copies]:
             conn.exec_driver_sql(REGISTERED, (code, residents, residents // 4))
         conn.exec_driver_sql("DELETE FROM appraisal.stratum_totals")  # kept of the county alone
@@ -293,14 +292,18 @@ NEW_CHANGE = """WITH named AS (
     ON CONFLICT ON CONSTRAINT case_groups_named DO UPDATE SET key_populations = '' RETURNING group_id)
 INSERT INTO appraisal.case_changes (city, period, instant, group_id, d_numerator, d_denominator)
 SELECT %(city)s, '2026', %(at)s, group_id, 1, 0 FROM named ON CONFLICT DO NOTHING"""
-COPIED_CHANGES = """INSERT INTO appraisal.case_changes (city, period, instant, group_id, d_numerator, d_denominator)
-SELECT c.city, c.period, c.instant, copy.group_id, c.d_numerator, c.d_denominator
-FROM appraisal.case_changes c JOIN appraisal.case_groups g USING (group_id)
-JOIN appraisal.case_groups copy ON copy.city = g.city AND copy.indicator_id = g.indicator_id
-  AND copy.key_populations = g.key_populations AND copy.area_code = replace(g.area_code, '{county}', '{code}')
-  AND copy.team_id = replace(g.team_id, '{county}', '{code}')
-  AND copy.institution_id = replace(g.institution_id, '{county}', '{code}')
-WHERE g.area_code LIKE '{county}%%'"""
+COPIED_CHANGES = """WITH copied AS MATERIALIZED (
+  SELECT g.group_id AS was, copy.group_id FROM appraisal.case_groups g CROSS JOIN unnest(%(codes)s::text[]) AS k (code)
+  JOIN appraisal.case_groups copy ON copy.city = g.city AND copy.indicator_id = g.indicator_id
+    AND copy.key_populations = g.key_populations AND copy.area_code = replace(g.area_code, %(county)s, k.code)
+    AND copy.team_id = replace(g.team_id, %(county)s, k.code)
+    AND copy.institution_id = replace(g.institution_id, %(county)s, k.code)
+  WHERE g.area_code LIKE %(county)s || '%%')
+INSERT INTO appraisal.case_changes (city, period, instant, group_id, d_numerator, d_denominator)
+SELECT c.city, c.period, c.instant, copied.group_id, c.d_numerator, c.d_denominator
+FROM appraisal.case_changes c JOIN copied ON copied.was = c.group_id"""
+"""The copies' changes: the county's groups matched to each copy's first (a thousand or so a
+copy), so each change is joined by its group's number alone."""
 
 
 def _moved(name: str, code: str) -> str:

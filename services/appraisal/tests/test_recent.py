@@ -160,7 +160,8 @@ def test_each_of_the_views_read_last_counts_from_its_read_before(api: Api, reade
 
 def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReader) -> None:
     """A fact known before the midnight whose strata were kept drops them; a new team is a new
-    subject: every figure may change."""
+    subject, and a doctor's new cap changes a team's capacity: every figure may change. (The
+    reader keeps the teams it read while no team or change of one is new.)"""
     appraising = Appraising(CATALOGUE, reader, ZONE)
     shown(appraising, NOW)
 
@@ -170,8 +171,12 @@ def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReade
     api.feed(delivered("signing.TeamRegistered", TODAY, **by(T3), members=[]))
     joined = shown(appraising, NOW + timedelta(seconds=10))
     assert joined == fresh(api, NOW + timedelta(seconds=10))
+    cap = {"team_id": T1[0], "member_id": "doc-0", "resident_cap": 3, "changed_at": "2026-12-20T09:00:00+08:00"}
+    api.feed(delivered("signing.ResidentCapChanged", TODAY, **cap))
+    capped = shown(appraising, NOW + timedelta(seconds=15))
+    assert capped == fresh(api, NOW + timedelta(seconds=15)) and capped["figures"] != joined["figures"]
 
-    assert reader.from_before == [False, False, False]
+    assert reader.from_before == [False, False, False, False]
 
 
 def test_a_past_as_of_stays_read_while_the_facts_applied_are_known_after_it(api: Api, reader: CountingReader) -> None:

@@ -41,11 +41,12 @@ def shown_figures(
         i.id: {"indicator_id": i.id, "title": i.title, "dimension": i.dimension, "weight": as_text(i.weight),
                "target": as_text(i.target)}
         for i in catalogue.indicators
-        if only.dimension in (None, i.dimension)
+        if only.dimension in (None, i.dimension) and only.indicator in (None, i.id)
     }  # fmt: skip
     shown = []
     for f in figures:
-        if f.indicator_id in said and _wanted(subjects, f, area := subjects.area_of(f.stratum), only):
+        wanted = f.indicator_id in said and _wanted(subjects, f, only)
+        if wanted and (area := subjects.area_of(f.stratum)).startswith(only.area):
             shown.append(said[f.indicator_id] | _figure(f, area))
     return shown
 
@@ -67,11 +68,12 @@ def _figure(f: Figure, area_code: str) -> dict[str, Any]:
     }
 
 
-def _wanted(subjects: Subjects, f: Figure, area_code: str, only: Filters) -> bool:
+def _wanted(subjects: Subjects, f: Figure, only: Filters) -> bool:
+    """Of the filters, all but the area's: the figure's area is looked up last (a team's poll
+    of its figure looks at every figure of the city)."""
     s = f.stratum
     return (
-        area_code.startswith(only.area)
-        and (only.team is None or (s.level, s.id) == ("team", only.team))
+        (only.team is None or (s.level, s.id) == ("team", only.team))
         and (only.institution is None or subjects.where(s).institution_id == only.institution)
         and only.level in (None, s.level)
         and only.indicator in (None, f.indicator_id)

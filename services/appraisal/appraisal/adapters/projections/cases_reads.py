@@ -23,6 +23,8 @@ from appraisal.adapters.projections.totals import (
     changes_since,
     kept_sums,
     kept_token,
+    named,
+    named_changes_since,
 )
 from appraisal.domain.appraisal import counted_by_team
 from appraisal.domain.cases import Case
@@ -158,12 +160,13 @@ def tally(  # noqa: PLR0913
         }
         differ.update((g, (-n, -d)) for g, (n, d) in since.groups.items() if g not in groups)
         delta: Sums = {}
-        add_groups(delta, differ.items(), tagged)
+        names = named(conn, differ)
+        add_groups(delta, ((names[g], by) for g, by in differ.items()), tagged)
         sums, counts = dict(since.sums), since.counts.copy()
     else:
         sums = kept_sums(conn, period, kept[0], area, tagged) if kept[0] is not None else {}
-        groups = changes_since(conn, period, kept[0], as_of, area)
-        add_groups(sums, groups.items(), tagged)
+        groups, names = named_changes_since(conn, period, kept[0], as_of, area)
+        add_groups(sums, ((names[g], by) for g, by in groups.items()), tagged)
         return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
     for key, (dn, dd) in delta.items():
         was = sums.get(key, (0, 0))

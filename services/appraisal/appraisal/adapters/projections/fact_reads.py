@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic_core import from_json
-from sqlalchemy import Column, Connection, Select, String, Table, cast, select
+from sqlalchemy import ARRAY, Column, Connection, Select, String, Table, any_, bindparam, cast, select
 
 from appraisal.adapters.projections.facts_history import TeamChange, TeamRow
 from appraisal.adapters.projections.facts_tables import (
@@ -73,10 +73,13 @@ def teams(known: datetime, area: str) -> Read[TeamRow]:
 
 
 def team_changes(known: datetime, until: datetime, team_ids: Collection[str]) -> Read[TeamChange]:
-    """Changes before `until` (the period's end) of these teams, in the order they happened."""
+    """Changes before `until` (the period's end) of these teams, in the order they happened.
+    The teams as one array: as a list, a city's thousands were written into the query's text at
+    each read (9 ms of a read's 60 at a million residents)."""
     t = TEAM_CHANGES
+    teams = bindparam("teams", sorted(team_ids), ARRAY(String))
     query = select(t.c.known_at, t.c.team_id, t.c.change, t.c.member_id, t.c.role, t.c.resident_cap).where(
-        t.c.known_at <= known, t.c.changed_at < until, t.c.team_id.in_(team_ids)
+        t.c.known_at <= known, t.c.changed_at < until, t.c.team_id == any_(teams)
     )
     return Read(query.order_by(t.c.changed_at, t.c.event_id), lambda r, _: TeamChange(*r[1:]))
 

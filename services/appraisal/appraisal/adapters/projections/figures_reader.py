@@ -20,6 +20,7 @@ from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITI
 from appraisal.adapters.projections.own_views import REGISTER
 from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token
 from appraisal.application.appraising import Read
+from appraisal.application.recent import Bounded
 from appraisal.domain.appraisal import Counted
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
@@ -33,6 +34,9 @@ from appraisal.domain.strata import Stratum
 class FiguresReader:
     def __init__(self, engine: Engine, zone: tzinfo) -> None:
         self._engine, self._zone = engine, zone
+        self._subjects = Bounded[Hashable, Facts](8)
+        """The teams and register of the latest views read, by what they were read from
+        (`_known`): a city's thousands of teams, read and made again at each read before."""
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
@@ -46,10 +50,10 @@ class FiguresReader:
                 keep(conn, period.code, moment, self._zone)
         earlier = since if isinstance(since, _Since) and len(moments) == 1 else None
         with self._consistent() as conn:
-            subjects = _subjects(conn, max(moments), period, area, self._zone)
             counted, last, bases = [], None, list[tuple[datetime, Hashable]]()
             for moment in moments:
-                known = subjects.as_of(moment)
+                rows = _known(conn, moment, area)
+                known = self._subjects_at(conn, moment, period, area, rows)
                 last = tally(
                     conn, version, period.code, moment, self._zone, area, tagged, earlier.tally if earlier else None
                 )
@@ -57,7 +61,7 @@ class FiguresReader:
                 counted.append(
                     Counted(c.totals, set(c.wheres), known.teams, known.register, _changed(earlier, last, known))
                 )
-                bases.append((moment, _basis(conn, period.code, last.kept, moment, area)))
+                bases.append((moment, _basis(conn, period.code, last.kept, moment, area, rows)))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
             stamp = (_stamp(conn), tuple(bases))
         return Read(counted, positions, stamp, _Since(last, counted[-1]) if last is not None else None)
@@ -81,6 +85,15 @@ class FiguresReader:
                 return False
             kept = kept_token(conn, period.code, until, self._zone, area)
             return bool(_basis(conn, period.code, kept, until, area) == basis)
+
+    def _subjects_at(self, conn: Connection, moment: datetime, period: Period, area: str, rows: Hashable) -> Facts:
+        """The teams and register known at the moment, as read before if the same rows were known
+        (`_known`; none is ever changed or removed, so as many rows are the same rows)."""
+        key = (period.code, area, rows)
+        if (found := self._subjects.get(key)) is None:
+            found = _subjects(conn, moment, period, area, self._zone).as_of(moment)
+            self._subjects.put(key, found)
+        return found
 
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
         with self._engine.connect() as conn:
@@ -118,19 +131,27 @@ def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, C
     return now.counts.changed
 
 
-def _basis(conn: Connection, period: str, kept: Token, moment: datetime, area: str) -> Hashable:
+def _basis(  # noqa: PLR0913
+    conn: Connection, period: str, kept: Token, moment: datetime, area: str, known: tuple[int, ...] | None = None
+) -> Hashable:
     """What the counts as of a moment are made of: which keep of the strata, the changes since
     (`totals.digest`), and how many teams, changes to them and register figures were known by
     then (their rows are only ever added). Any event applied that touches none of them
     (a fact known later, in another city) leaves a read as of that moment as it was: a past
     as-of, a series' past month."""
+    return kept, digest(conn, period, kept[0], moment, area), known or _known(conn, moment, area)
+
+
+def _known(conn: Connection, moment: datetime, area: str) -> tuple[int, ...]:
+    """How many teams in the area, changes to teams and register figures were known by the moment."""
     teams, changes, register = (
         select(func.count()).select_from(TEAMS).where(TEAMS.c.known_at <= moment, TEAMS.c.area_code.startswith(area)),
         select(func.count()).select_from(TEAM_CHANGES).where(TEAM_CHANGES.c.known_at <= moment),
         select(func.count()).select_from(REGISTER).where(REGISTER.c.recorded_at <= moment),
     )
-    known = conn.execute(select(teams.scalar_subquery(), changes.scalar_subquery(), register.scalar_subquery())).one()
-    return kept, digest(conn, period, kept[0], moment, area), tuple(known)
+    return tuple(
+        conn.execute(select(teams.scalar_subquery(), changes.scalar_subquery(), register.scalar_subquery())).one()
+    )
 
 
 def _stamp(conn: Connection) -> Hashable:

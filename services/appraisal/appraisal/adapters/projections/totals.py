@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Connection,
@@ -19,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     column,
@@ -51,7 +54,8 @@ _KEY = ("indicator_id", "level", "code", "key_population", "institution_id", "ar
 Group = tuple[str, str, str, str, str]
 """Indicator, team, institution, area and key populations (comma-separated): changes of one
 group fall in the same strata."""
-Groups = dict[Group, tuple[int, int]]
+Groups = dict[int, tuple[int, int]]
+"""Each group's sums, by its number (`case_groups`)."""
 
 
 Token = tuple[datetime | None, str | None]
@@ -92,9 +96,32 @@ def kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged
 
 
 def changes_since(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> Groups:
-    """The changes from `before` (none: the period's start) to the as-of, added up per group."""
+    """The changes from `before` (none: the period's start) to the as-of, added up per group,
+    by its number: a read from the read before compares them, then names the few that differ
+    (`named`). Joined to the groups' names, the day's at a million residents took 2.7 times as long."""
+    c = CASE_CHANGES
+    sums = select(c.c.group_id, _sum(c.c.d_numerator), _sum(c.c.d_denominator))
+    rows = conn.execute(sums.where(*_between(period, before, as_of, area)).group_by(c.c.group_id)).all()
+    return {group: (n, d) for group, n, d in rows}
+
+
+def named_changes_since(
+    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str
+) -> tuple[Groups, dict[int, Group]]:
+    """As `changes_since`, with every group's name (a whole read's: all of them, in one join)."""
     rows = conn.execute(_groups(*_between(period, before, as_of, area))).all()
-    return {(i, team, inst, area_code, kps): (n, d) for _city, i, team, inst, area_code, kps, n, d in rows}
+    sums = {number: (n, d) for number, _city, _i, _team, _inst, _area, _kps, n, d in rows}
+    return sums, {
+        number: (i, team, inst, area_code, kps) for number, _city, i, team, inst, area_code, kps, _n, _d in rows
+    }
+
+
+def named(conn: Connection, groups: Iterable[int]) -> dict[int, Group]:
+    """The groups' names, by their numbers (each looked up by its key)."""
+    g = CASE_GROUPS
+    names = select(g.c.group_id, g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, g.c.key_populations)
+    numbers = bindparam("numbers", sorted(groups), ARRAY(BigInteger))
+    return {number: tuple(rest) for number, *rest in conn.execute(names.where(g.c.group_id == any_(numbers)))}
 
 
 def digest(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> tuple[int, int]:
@@ -238,7 +265,7 @@ def _groups(*where: ColumnElement[bool]) -> Select[Any]:
     added = sums.where(*where).group_by(c.c.city, c.c.group_id).subquery()
     named = (g.c.city, g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, g.c.key_populations)
     same = and_(g.c.group_id == added.c.group_id, g.c.city == added.c.city)  # only the cities' read are looked at
-    return select(*named, added.c.n, added.c.d).join_from(added, g, same)
+    return select(added.c.group_id, *named, added.c.n, added.c.d).join_from(added, g, same)
 
 
 def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
