@@ -23,6 +23,7 @@ SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), 
 REQUIRED = {
     "relay lag": "fdcs_relay_lag_positions",
     "consumer lag": "fdcs_consumer_lag_messages",
+    "events applied late": "fdcs_consumer_delay_seconds_bucket",
     "dead letters": "fdcs_dead_letters_total",
     "5xx rate": "fdcs_http_request_duration_seconds_count",
     "pods restarting": "kube_pod_container_status_restarts_total",

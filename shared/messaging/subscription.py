@@ -40,7 +40,7 @@ from shared.messaging.kafka import consumer_config, ensure_topics
 from shared.messaging.lag import LagGauge
 from shared.messaging.publisher import Message, Publisher
 from shared.messaging.time_order import TimeOrder, Where
-from shared.metrics import DEAD_LETTERS, EVENTS_APPLIED
+from shared.metrics import APPLIED_DELAY, BATCH_SECONDS, DEAD_LETTERS, EVENTS_APPLIED
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ class KafkaSubscription:
         self._lag = LagGauge(group, settings.consumer_lag_seconds)
         # At 0 from the start: a consumer stuck before applying anything still has a rate (of 0).
         self._applied, self._dead_lettered = EVENTS_APPLIED.labels(group), DEAD_LETTERS.labels(group)
+        self._batches, self._delays = BATCH_SECONDS.labels(group), APPLIED_DELAY.labels(group)
 
     @property
     def group(self) -> str:
@@ -278,9 +279,10 @@ class KafkaSubscription:
         traceparents = [d.envelope.traceparent for d in deliveries]
         while True:
             with _bound(deliveries), tracing.consuming(self._group, traceparents) as span:
+                started = time.monotonic()
                 reason = self._handled(deliveries)
                 if reason is None:
-                    self._applied.inc(len(deliveries))
+                    self._count(deliveries, time.monotonic() - started)
                     return None
                 tracing.failed(span, reason)
                 if isinstance(reason, TRANSIENT):  # the database is down, say: keep the batch, try again
@@ -292,6 +294,15 @@ class KafkaSubscription:
                     if attempts >= self._settings.consumer_max_attempts:
                         return _Failed(reason, attempts)
             self._back_off(attempts + transient, stop, deliveries)
+
+    def _count(self, deliveries: list[Delivery], seconds: float) -> None:
+        """A batch applied: how long it took, and how late each event was by then (what a
+        dashboard's figure lags behind the visit it counts, less the API's read)."""
+        self._batches.observe(seconds)
+        now = time.time()
+        for d in deliveries:
+            self._delays.observe(max(0.0, now - d.envelope.time.timestamp()))
+        self._applied.inc(len(deliveries))  # last: a scrape that sees them applied sees them timed
 
     def _handled(self, deliveries: list[Delivery]) -> Exception | None:
         """What the handler raised, if it did."""

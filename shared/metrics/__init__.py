@@ -69,6 +69,20 @@ EVENTS_APPLIED = Counter(
     "Events a projection applied, by consumer group (Kafka) or follower (the service's own log)",
     ["group"],
 )
+BATCH_SECONDS = Histogram(
+    "fdcs_consumer_batch_seconds",
+    "Time a consumer group took to apply a batch of events (its handler's transaction)",
+    ["group"],
+    buckets=LATENCY_BUCKETS,
+)
+# Seconds late: from a live event's (under a second) to a backlog's replayed (hours, months).
+DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
+APPLIED_DELAY = Histogram(
+    "fdcs_consumer_delay_seconds",
+    "From an event's recording by its source (its envelope's time) to its batch applied, by consumer group",
+    ["group"],
+    buckets=DELAY_BUCKETS,
+)
 
 HTTP_SECONDS = Histogram(
     "fdcs_http_request_duration_seconds",
@@ -78,6 +92,8 @@ HTTP_SECONDS = Histogram(
 )
 
 __all__ = [
+    "APPLIED_DELAY",
+    "BATCH_SECONDS",
     "COMMANDS",
     "COMMAND_BATCH_SIZE",
     "COMMAND_COMMIT_SECONDS",

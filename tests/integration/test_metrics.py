@@ -81,6 +81,8 @@ def test_each_process_exposes_its_metrics_after_a_command(
 
     projection = f"http://127.0.0.1:{projection_port}"
     assert eventually(lambda: value(scrape(projection), "fdcs_projection_events_applied_total", group=group) >= 1)
+    assert value(scrape(projection), "fdcs_consumer_batch_seconds_count", group=group) >= 1
+    assert value(scrape(projection), "fdcs_consumer_delay_seconds_count", group=group) >= 1
     lagging = eventually(lambda: {t for t, _ in _lags(scrape(projection), group)} >= {topics.TEAMS.name}, timeout=30)
     assert lagging, "the lag of each partition the group holds, teams' among them"
     assert value(scrape(projection), "fdcs_dead_letters_total", group=group) == 0
