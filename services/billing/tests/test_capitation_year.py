@@ -208,3 +208,35 @@ def test_a_year_not_over_is_refused(billing: Billing) -> None:
     assert running.json()["type"] == "/problems/year-not-over"
     assert by_an_official.status_code == 403
     assert billing.get("/capitation-years/2026/reconciliations").json() == {"rows": []}
+
+
+def test_a_resident_signed_again_is_on_each_years_roster_once(billing: Billing) -> None:
+    """The year keeps no set of its residents (a province's is a hundred million): whether a
+    resident is on a year's roster, their own coverages tell; the jobs read the roster back."""
+    a = billing.resident("a")
+    terms = [
+        ("a-1", "T1", "2025-01-01", "2025-06-30"),
+        ("a-2", "T2", "2025-07-01", "2026-06-30"),  # the same resident, again, into the next year
+        ("a-3", "T2", "2026-07-01", "2027-06-30"),  # renewed: 2026's roster has them already
+    ]
+    for contract, team, starts, ends in terms:
+        data = {**TEAM, "team_id": team, "key_populations": [], "starts_on": starts, "ends_on": ends}
+        billing.deliver(billing.event("signing.ContractSigned.v1", contract_id=contract, resident_ref=a, **data))
+
+    on_roster = {
+        year: [
+            e.data["resident_ref"] for e in billing.store.read(f"capitation-year-{year}") if "ResidentInYear" in e.type
+        ]
+        for year in (2025, 2026, 2027)
+    }
+    assert on_roster == {2025: [a], 2026: [a], 2027: [a]}
+    assert billing.reconcile(2025).json()["reconciled"] == 3  # T1, T2 and CHC-1
+    days = {
+        subject: [(i["resident_ref"], i["contracted_days"]) for i in billing.get(path).json()["items"]]
+        for subject, path in {
+            "T1": "/capitation-years/2025/team/T1/residents",
+            "T2": "/capitation-years/2025/team/T2/residents",
+            "CHC-1": "/capitation-years/2025/institution/CHC-1/residents",
+        }.items()
+    }
+    assert days == {"T1": [(a, 181)], "T2": [(a, 184)], "CHC-1": [(a, 365)]}

@@ -8,6 +8,7 @@ referral fee once by its referral, however often or late they arrive.
 from __future__ import annotations
 
 from datetime import date
+from functools import reduce
 from typing import Any
 
 from billing.application.streams import RESIDENTS, YEARS
@@ -24,12 +25,13 @@ class Capitation:
 
     @staticmethod
     def note_coverage(session: Session, coverage: cy.CoverageNoted) -> None:
-        """The resident's coverage, and the resident in each year it touches (once)."""
-        if session.load(RESIDENTS, coverage.resident_ref).state.coverages.get(coverage.contract_id) == coverage:
+        """The resident's coverage, and the resident on the roster of each year it touches (once)."""
+        resident = session.load(RESIDENTS, coverage.resident_ref).state
+        if resident.coverages.get(coverage.contract_id) == coverage:
             return  # the same contract event again, under another id
         session.record(RESIDENTS, coverage.resident_ref, coverage)
         for year in cy.years_of(coverage):
-            if coverage.resident_ref not in session.load(YEARS, str(year)).state.residents:
+            if not cy.on_roster(resident, year):
                 session.record(YEARS, str(year), cy.ResidentInYear(coverage.resident_ref))
 
     @staticmethod
@@ -71,9 +73,7 @@ class Capitation:
         key = str(year)
 
         def handle(session: Session) -> dict[str, Any]:
-            state = YEARS.fold(store.read(YEARS.stream_id(key)))[0]
-            found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(state.residents)])
-            residents = [RESIDENTS.fold(events)[0] for events in found.values()]
+            state, residents = _year(store, key)
             recorded = cy.reconcile_year(year, state, residents, self.rules, session.context.now)
             if recorded:
                 session.record(YEARS, key, *recorded)
@@ -93,9 +93,7 @@ class Capitation:
         key = str(year)
 
         def handle(session: Session) -> dict[str, Any]:
-            state = YEARS.fold(store.read(YEARS.stream_id(key)))[0]
-            found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(state.residents)])
-            residents = [RESIDENTS.fold(events)[0] for events in found.values()]
+            state, residents = _year(store, key)
             booked = cy.advance_month(year, month, state, residents, self.rules, session.context.now)
             if booked:
                 session.record(YEARS, key, *booked)
@@ -107,3 +105,10 @@ class Capitation:
             }
 
         return Work(handle, reads=[(YEARS, key)])
+
+
+def _year(store: EventStore, key: str) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
+    """The year's state and its residents', read from the store."""
+    events = [YEARS.events.decode(e.type, e.data) for e in store.read(YEARS.stream_id(key))]
+    found = store.read_many([RESIDENTS.stream_id(ref) for ref in cy.roster(events)])
+    return reduce(YEARS.evolve, events, YEARS.initial), [RESIDENTS.fold(stream)[0] for stream in found.values()]

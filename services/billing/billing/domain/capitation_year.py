@@ -150,7 +150,11 @@ class CapitationAdvanceBooked:
 
 @dataclass(frozen=True)
 class CapitationYear:
-    residents: frozenset[str] = frozenset()
+    """Not the residents covered in the year: a province's year has a hundred million, and a set
+    copied for each new one made noting a coverage cost as much as the whole roster (and kept
+    it in every billing process's memory). The jobs that need them read them from the year's
+    events (`roster`); whether a resident is on it already, their own stream tells (`on_roster`)."""
+
     referrals: dict[str, ReferralFeeCharged] = field(default_factory=dict)
     advances: dict[tuple[str, int], CapitationAdvanceBooked] = field(default_factory=dict)  # by institution, month
     latest: dict[tuple[str, str], CapitationReconciliationRecorded] = field(default_factory=dict)  # by subject
@@ -158,8 +162,8 @@ class CapitationYear:
 
 def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
     match event:
-        case ResidentInYear(resident_ref=ref):
-            return replace(state, residents=state.residents | {ref})
+        case ResidentInYear():
+            return state
         case ReferralFeeCharged(referral_id=referral):
             return replace(state, referrals={**state.referrals, referral: event})
         case CapitationReconciliationRecorded(subject_kind=kind, subject_id=subject):
@@ -167,6 +171,18 @@ def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
         case CapitationAdvanceBooked(institution_id=institution, month=month):
             return replace(state, advances={**state.advances, (institution, month): event})
     raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
+
+
+def on_roster(resident: ResidentCapitation, year: int) -> bool:
+    """Whether the year's roster has the resident already: a coverage noted before touched the
+    year. (One ended early since may no longer touch it: then the resident is noted again, which
+    `roster` reads as once.)"""
+    return any(year in years_of(c) for c in resident.coverages.values())
+
+
+def roster(events: Iterable[object]) -> list[str]:
+    """The residents covered some day of the year, from its stream's events: each once, in order."""
+    return sorted({e.resident_ref for e in events if isinstance(e, ResidentInYear)})
 
 
 def check_over(year: int, today: date) -> None:
