@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from fdcs.scheduler import SchedulerSettings, run
 from health_records.adapters.consumers import referral_events
-from health_records.adapters.projections.appointment_book import follower
+from health_records.adapters.projections import appointment_book
+from health_records.adapters.projections.appointment_book import TO_REMIND, follower
 from health_records.adapters.publishing import to_public
 from health_records.bootstrap import create_app, create_workers
 from health_records.settings import HealthRecordsSettings
@@ -338,3 +339,31 @@ def test_the_hospital_records_attendance_at_its_own_specialist_places_only(clini
     published = [parse_event(Envelope.decode(m.value)) for m in messages if m.topic == topics.APPOINTMENTS.name]
     [attended] = [e for e in published if type(e).__name__ == "AppointmentAttended"]
     assert attended.appointment_id == at_hospital  # type: ignore[attr-defined]
+
+
+def test_the_appointments_to_remind_follow_a_batch_as_they_follow_each_event(clinic: Clinic) -> None:
+    """The view stores a batch in two statements: each appointment as its last event leaves it."""
+    kept, moved, cancelled = (clinic.book(REF, SLOTS[0] + timedelta(days=d)).json()["appointment_id"] for d in range(3))
+    later = SLOTS[2] + timedelta(days=1)  # the same day, later
+    to = {"institution_id": "CHC-1", "doctor_id": "doc-1", "starts_at": later.isoformat()}
+    assert clinic.act(REF, moved, "reschedule", clinic.resident, to).status_code == 200
+    assert clinic.act(REF, cancelled, "cancel", clinic.resident).status_code == 200
+    engine = clinic.world.view.engine
+    follower(clinic.world.store, engine).catch_up()  # the whole log, one batch
+    batched = _to_remind(engine)
+
+    with engine.begin() as conn:
+        conn.execute(TO_REMIND.delete())
+        for event in clinic.world.store.read_log(0, 10_000):
+            appointment_book.apply(conn, [event])
+
+    assert _to_remind(engine) == batched
+    assert {a: starts.isoformat() for a, starts in batched} == {
+        kept: SLOTS[0].isoformat(),
+        moved: later.isoformat(),
+    }
+
+
+def _to_remind(engine: Any) -> list[tuple[str, datetime]]:
+    with engine.connect() as conn:
+        return sorted((r.appointment_id, r.starts_at) for r in conn.execute(TO_REMIND.select()))

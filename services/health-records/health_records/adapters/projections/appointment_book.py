@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Engine, String, Table, delete, select
 
@@ -38,23 +39,26 @@ APPLIES = EVENTS.names_of(AppointmentBooked, AppointmentRescheduled, *_CLOSING)
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    """A batch in two statements: each appointment as its last event in the batch leaves it (to be
+    reminded of its time, booked or moved; or not at all, closed)."""
+    last: dict[str, dict[str, Any] | None] = {}
     for recorded in events:
         if recorded.type in APPLIES:
-            _apply(conn, EVENTS.decode(recorded.type, recorded.data))
-
-
-def _apply(conn: Connection, event: object) -> None:
-    match event:
-        case AppointmentBooked() as b:
-            row = {"appointment_id": b.appointment_id, "resident_ref": b.resident_ref, "starts_at": b.slot.starts_at}
-            conn.execute(TO_REMIND.insert().values(row))
-        case AppointmentRescheduled() as r:  # moved: to be reminded of its new time
-            conn.execute(delete(TO_REMIND).where(TO_REMIND.c.appointment_id == r.appointment_id))
-            row = {"appointment_id": r.appointment_id, "resident_ref": r.resident_ref, "starts_at": r.slot.starts_at}
-            conn.execute(TO_REMIND.insert().values(row))
-        case _:
+            event = EVENTS.decode(recorded.type, recorded.data)
             appointment_id = getattr(event, "appointment_id", "")
-            conn.execute(delete(TO_REMIND).where(TO_REMIND.c.appointment_id == appointment_id))
+            last[appointment_id] = _row(event)
+    if last:
+        conn.execute(delete(TO_REMIND).where(TO_REMIND.c.appointment_id.in_(list(last))))
+        rows = [row for row in last.values() if row is not None]
+        if rows:
+            conn.execute(TO_REMIND.insert(), rows)
+
+
+def _row(event: object) -> dict[str, Any] | None:
+    match event:
+        case AppointmentBooked() | AppointmentRescheduled() as b:  # moved: to be reminded of its new time
+            return {"appointment_id": b.appointment_id, "resident_ref": b.resident_ref, "starts_at": b.slot.starts_at}
+    return None
 
 
 def follower(store: EventStore, engine: Engine) -> LogFollower:

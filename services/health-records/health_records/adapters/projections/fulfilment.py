@@ -7,11 +7,24 @@ same transaction as its rows, so each event counts once; `rebuild()` replays it 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Date, Engine, Integer, MetaData, String, Table, delete, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    select,
+)
 from sqlalchemy import update as sql_update
 
 from health_records.application.streams import EVENTS, PLANS
@@ -53,31 +66,54 @@ APPLIES = EVENTS.names_of(ContractStarted, ContractEnded, ContractReinstated, Pl
 
 
 def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    """A batch's rows a table at a time: a statement for each event was most of the follower's time."""
+    rows = _Rows()
     for recorded in events:
         if recorded.type in APPLIES:
-            _apply(conn, recorded.stream_id, EVENTS.decode(recorded.type, recorded.data))
+            rows.add(recorded.stream_id, EVENTS.decode(recorded.type, recorded.data))
+    rows.store(conn)
 
 
-def _apply(conn: Connection, stream_id: str, event: object) -> None:
-    match event:
-        case ContractStarted() as s:
-            row = {"contract_id": s.contract_id, "resident_ref": s.resident_ref, "team_id": s.team_id}
-            conn.execute(CONTRACTS.insert().values(row | {"starts_on": s.starts_on, "last_day": s.ends_on}))
-        case (
-            ContractEnded(contract_id=contract_id, last_day=last_day)
-            | ContractReinstated(contract_id=contract_id, last_day=last_day)
-        ):
-            conn.execute(sql_update(CONTRACTS).where(CONTRACTS.c.contract_id == contract_id).values(last_day=last_day))
-        case PlanDrawn(services=services) | PlanRevised(services=services):
-            _replan(conn, stream_id.removeprefix(f"{PLANS.prefix}-"), services)
-        case VisitCompleted() as v:
-            for code in v.fulfils:
-                row = {"visit_id": v.visit_id, "item_code": code, "resident_ref": v.under.resident_ref}
-                conn.execute(DELIVERED.insert().values(row | {"delivered_on": v.occurred_on}))
+@dataclass
+class _Rows:
+    """What a batch changes, by table: each contract stored before any change of its last day
+    (the changes in order), a resident's plan the one the batch drew last."""
+
+    started: list[dict[str, Any]] = field(default_factory=list)
+    last_days: list[dict[str, Any]] = field(default_factory=list)
+    plans: dict[str, tuple[PlannedService, ...]] = field(default_factory=dict)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, stream_id: str, event: object) -> None:
+        match event:
+            case ContractStarted() as s:
+                contract = {"contract_id": s.contract_id, "resident_ref": s.resident_ref, "team_id": s.team_id}
+                self.started.append(contract | {"starts_on": s.starts_on, "last_day": s.ends_on})
+            case (
+                ContractEnded(contract_id=contract_id, last_day=last_day)
+                | ContractReinstated(contract_id=contract_id, last_day=last_day)
+            ):
+                self.last_days.append({"changed": contract_id, "to": last_day})
+            case PlanDrawn(services=services) | PlanRevised(services=services):
+                self.plans[stream_id.removeprefix(f"{PLANS.prefix}-")] = services
+            case VisitCompleted() as v:
+                visit = {"visit_id": v.visit_id, "resident_ref": v.under.resident_ref, "delivered_on": v.occurred_on}
+                self.delivered.extend(visit | {"item_code": code} for code in v.fulfils)
+
+    def store(self, conn: Connection) -> None:
+        if self.started:
+            conn.execute(CONTRACTS.insert(), self.started)
+        if self.last_days:
+            changed = CONTRACTS.c.contract_id == bindparam("changed")
+            conn.execute(sql_update(CONTRACTS).where(changed).values(last_day=bindparam("to")), self.last_days)
+        if self.plans:
+            _replan(conn, self.plans)
+        if self.delivered:
+            conn.execute(DELIVERED.insert(), self.delivered)
 
 
-def _replan(conn: Connection, ref: str, services: tuple[PlannedService, ...]) -> None:
-    conn.execute(delete(PLANNED).where(PLANNED.c.resident_ref == ref))
+def _replan(conn: Connection, plans: dict[str, tuple[PlannedService, ...]]) -> None:
+    conn.execute(delete(PLANNED).where(PLANNED.c.resident_ref.in_(list(plans))))
     rows = [
         {
             "resident_ref": ref,
@@ -85,10 +121,11 @@ def _replan(conn: Connection, ref: str, services: tuple[PlannedService, ...]) ->
             "times_per_year": s.times_per_year,
             "in_package": s.contracted > 0,
         }
+        for ref, services in plans.items()
         for s in services
     ]
     if rows:
-        conn.execute(PLANNED.insert().values(rows))
+        conn.execute(PLANNED.insert(), rows)
 
 
 def follower(store: EventStore, engine: Engine) -> LogFollower:
