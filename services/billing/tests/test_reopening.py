@@ -61,7 +61,10 @@ def test_a_reversal_negates_the_settlement_and_names_it() -> None:
     assert (reversal.reverses_settlement_id, reversal.reason) == (settled.settlement_id, "closed_too_early")
     assert {f: getattr(reversal, f) for f in FIGURES} == {f: -getattr(settled, f) for f in FIGURES}
     assert reopened == ledger.LedgerReopened("2026-02")
-    assert (state.closed_through, [c.contract_id for c in state.open_charges]) == ("2026-02", ["c1"])
+    assert (state.closed_through, {p: set(c.contracts) for p, c in state.open.items()}) == (
+        "2026-02",
+        {"2026-03": {"c1"}},
+    )
     assert state.withheld == ()
 
 

@@ -136,14 +136,37 @@ class Withheld:
 
 
 @dataclass(frozen=True)
+class PeriodCharges:
+    """A period's charges as its settlement needs them, not the charges: a ledger that kept each
+    one copied them all for every new one, and held every charge it ever settled."""
+
+    due_by_team: dict[str, int] = field(default_factory=dict)  # charges of the period itself
+    adjustments_fen: int = 0  # late charges of an earlier, closed period
+    contracts: frozenset[str] = frozenset()  # every contract charged
+
+    def add(self, charge: ChargeBooked) -> PeriodCharges:
+        contracts = self.contracts if charge.contract_id in self.contracts else self.contracts | {charge.contract_id}
+        if charge.late:
+            return replace(self, adjustments_fen=self.adjustments_fen + charge.amount_fen, contracts=contracts)
+        due = self.due_by_team.get(charge.team_id, 0) + charge.amount_fen
+        return replace(self, due_by_team={**self.due_by_team, charge.team_id: due}, contracts=contracts)
+
+    def __or__(self, other: PeriodCharges) -> PeriodCharges:
+        due = dict(self.due_by_team)
+        for team, amount in other.due_by_team.items():
+            due[team] = due.get(team, 0) + amount
+        return PeriodCharges(due, self.adjustments_fen + other.adjustments_fen, self.contracts | other.contracts)
+
+
+@dataclass(frozen=True)
 class Ledger:
     ref: LedgerRef
     closed_through: str | None = None
-    open_charges: tuple[ChargeBooked, ...] = ()
+    open: dict[str, PeriodCharges] = field(default_factory=dict)  # by period
     withheld: tuple[Withheld, ...] = ()
     releases: dict[str, WithheldReleased] = field(default_factory=dict)
     settlements: dict[str, PeriodSettled] = field(default_factory=dict)  # by period, until reversed
-    settled_charges: tuple[ChargeBooked, ...] = ()  # what they settled, reopened with them
+    settled: dict[str, PeriodCharges] = field(default_factory=dict)  # what they settled, reopened with them
     reversals: dict[str, int] = field(default_factory=dict)  # by period: names the next settlement
 
 
@@ -159,27 +182,22 @@ def settle(ledger: Ledger, through: str, withheld_share: Callable[[str], Fractio
     """Settle every open period up to `through`; nothing when they are closed already."""
     if ledger.closed_through is not None and through <= ledger.closed_through:
         return []
-    periods = sorted({c.period for c in ledger.open_charges if c.period <= through})
+    periods = sorted(p for p in ledger.open if p <= through)
     settled: list[object] = [_settlement(ledger, p, withheld_share(p), now) for p in periods]
     return [*settled, LedgerClosed(through)]
 
 
 def _settlement(ledger: Ledger, period: str, share: Fraction, now: datetime) -> PeriodSettled:
-    charges = [c for c in ledger.open_charges if c.period == period]
-    due_by_team: dict[str, int] = {}
-    for c in charges:
-        if not c.late:
-            due_by_team[c.team_id] = due_by_team.get(c.team_id, 0) + c.amount_fen
-    withheld = {team: max(0, part_of(due, share)) for team, due in due_by_team.items()}
+    charges = ledger.open[period]
+    withheld = {team: max(0, part_of(due, share)) for team, due in charges.due_by_team.items()}
     withheld = {team: amount for team, amount in withheld.items() if amount}
-    due = sum(due_by_team.values())
-    adjustments = sum(c.amount_fen for c in charges if c.late)
+    due, adjustments = sum(charges.due_by_team.values()), charges.adjustments_fen
     held = sum(withheld.values())
     return PeriodSettled(
         ledger=ledger.ref,
         settlement_id=f"st-{period}-{ledger.ref.key}" + (f"-r{n}" if (n := ledger.reversals.get(period)) else ""),
         period=period,
-        contracts_charged=len({c.contract_id for c in charges}),
+        contracts_charged=len(charges.contracts),
         due_fen=due,
         withheld_fen=held,
         adjustments_fen=adjustments,
@@ -199,8 +217,8 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
     match event:
         case LedgerOpened(ledger=ref, closed_through=closed):
             return Ledger(ref, closed)
-        case ChargeBooked() if ledger is not None:
-            return replace(ledger, open_charges=(*ledger.open_charges, event))
+        case ChargeBooked(period=p) if ledger is not None:
+            return replace(ledger, open={**ledger.open, p: ledger.open.get(p, PeriodCharges()).add(event)})
         case PeriodSettled() if ledger is not None:
             return _settled(ledger, event)
         case SettlementReversed() if ledger is not None:
@@ -217,12 +235,15 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
 def _settled(ledger: Ledger, event: PeriodSettled) -> Ledger:
     p = event.period
     new = tuple(Withheld(p, team, amount) for team, amount in event.withheld_by_team.items())
+    moved = ledger.open.get(p)
     return replace(
         ledger,
-        open_charges=tuple(c for c in ledger.open_charges if c.period != p),
+        open={k: c for k, c in ledger.open.items() if k != p},
         withheld=ledger.withheld + new,
         settlements={**ledger.settlements, p: event},
-        settled_charges=ledger.settled_charges + tuple(c for c in ledger.open_charges if c.period == p),
+        settled=ledger.settled
+        if moved is None
+        else {**ledger.settled, p: ledger.settled.get(p, PeriodCharges()) | moved},
     )
 
 
@@ -230,12 +251,18 @@ def _reversed(ledger: Ledger, event: SettlementReversed) -> Ledger:
     p = event.period
     return replace(
         ledger,
-        open_charges=ledger.open_charges + tuple(c for c in ledger.settled_charges if c.period == p),
+        open=_reopened(ledger, p),
         withheld=tuple(w for w in ledger.withheld if w.period != p),
         settlements={k: s for k, s in ledger.settlements.items() if k != p},
-        settled_charges=tuple(c for c in ledger.settled_charges if c.period != p),
+        settled={k: c for k, c in ledger.settled.items() if k != p},
         reversals={**ledger.reversals, p: ledger.reversals.get(p, 0) + 1},
     )
+
+
+def _reopened(ledger: Ledger, p: str) -> dict[str, PeriodCharges]:
+    if p not in ledger.settled:
+        return ledger.open
+    return {**ledger.open, p: ledger.open.get(p, PeriodCharges()) | ledger.settled[p]}
 
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
