@@ -235,15 +235,12 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
 def _settled(ledger: Ledger, event: PeriodSettled) -> Ledger:
     p = event.period
     new = tuple(Withheld(p, team, amount) for team, amount in event.withheld_by_team.items())
-    moved = ledger.open.get(p)
     return replace(
         ledger,
         open={k: c for k, c in ledger.open.items() if k != p},
         withheld=ledger.withheld + new,
         settlements={**ledger.settlements, p: event},
-        settled=ledger.settled
-        if moved is None
-        else {**ledger.settled, p: ledger.settled.get(p, PeriodCharges()) | moved},
+        settled=_adding(ledger.settled, p, ledger.open.get(p)),
     )
 
 
@@ -251,7 +248,7 @@ def _reversed(ledger: Ledger, event: SettlementReversed) -> Ledger:
     p = event.period
     return replace(
         ledger,
-        open=_reopened(ledger, p),
+        open=_adding(ledger.open, p, ledger.settled.get(p)),
         withheld=tuple(w for w in ledger.withheld if w.period != p),
         settlements={k: s for k, s in ledger.settlements.items() if k != p},
         settled={k: c for k, c in ledger.settled.items() if k != p},
@@ -259,10 +256,11 @@ def _reversed(ledger: Ledger, event: SettlementReversed) -> Ledger:
     )
 
 
-def _reopened(ledger: Ledger, p: str) -> dict[str, PeriodCharges]:
-    if p not in ledger.settled:
-        return ledger.open
-    return {**ledger.open, p: ledger.open.get(p, PeriodCharges()) | ledger.settled[p]}
+def _adding(periods: dict[str, PeriodCharges], p: str, more: PeriodCharges | None) -> dict[str, PeriodCharges]:
+    """The periods' sums with `more` added to period `p`'s (as they were when there is none)."""
+    if more is None:
+        return periods
+    return {**periods, p: periods.get(p, PeriodCharges()) | more}
 
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
