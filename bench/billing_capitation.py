@@ -4,7 +4,9 @@ the year's roster once). Feeds `ContractSigned` events of a city's year (new res
 teams of 100 institutions) through billing's consumer handler (`inputs`, batches of 500, as
 the Kafka consumer hands them over) on PostgreSQL, and prints events/s for each tenth of the
 year, so a cost that grows with what the year already holds shows, and the process's memory.
-A benchmark, not a test: it asserts nothing.
+Then the year-end job over them, as the scheduler calls it: the year's reconciliation, a
+command for each institution, its time and the peak memory it added. A benchmark, not a test:
+it asserts nothing.
 
     .venv/bin/python bench/billing_capitation.py --contracts 100000
 """
@@ -13,22 +15,24 @@ from __future__ import annotations
 
 import argparse
 import base64
+import multiprocessing
 import resource
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
 from billing.adapters.consumers import Inbound, inputs  # noqa: E402
+from billing.application.capitation import institutions  # noqa: E402
 from billing.bootstrap import applications, capitation_for, store_for  # noqa: E402
 from billing.settings import BillingSettings  # noqa: E402
-from shared.commands import CommandProcessor  # noqa: E402
+from shared.commands import CommandContext, CommandProcessor  # noqa: E402
 from shared.contracts import Envelope, parse_event, topics  # noqa: E402
 from shared.messaging import Delivery  # noqa: E402
 from shared.servers.postgres import postgres, scratch_database  # noqa: E402
@@ -76,6 +80,38 @@ def run(n: int, settings: BillingSettings, say: Callable[[str], None] = print) -
     return rates
 
 
+def reconcile(settings: BillingSettings, say: Callable[[str], None] = print) -> float:
+    """The year's reconciliation once it is over, in a process of its own (what the feed left
+    in this one would hide its memory): seconds, and the process's peak memory."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        took, line = pool.apply(_reconcile, (settings,))
+    say(line)
+    return took
+
+
+def _reconcile(settings: BillingSettings) -> tuple[float, str]:
+    store, capitation = store_for(settings), capitation_for(settings)
+    processor, now = CommandProcessor(store), datetime(2027, 2, 1, 2, tzinfo=UTC)
+    started = time.perf_counter()
+    try:
+        found = institutions(store, 2026)
+        subjects = 0
+        for i in found:
+            context = CommandContext("bench", f"reconcile-2026/{i}", "", "bench", "bench", now)
+            subjects += processor.execute_now(capitation.reconcile(2026, i, now.date(), store), context).result[
+                "reconciled"
+            ]
+    finally:
+        processor.close()
+    took = time.perf_counter() - started
+    # VmHWM, not ru_maxrss: a spawned process's starts from its parent's at the fork.
+    peak = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
+    return took, (
+        f"the year reconciled: {subjects:,} teams and institutions of {len(found)} institutions"
+        f" in {took:,.1f} s; the process's peak memory {peak:,.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contracts", type=int, default=100_000)
@@ -83,7 +119,9 @@ def main() -> None:
     with ExitStack() as servers:  # PostgreSQL: DATABASE_URL's, or one of our own for this run
         server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
         url = servers.enter_context(scratch_database(server, "fdcs_bench"))
-        run(args.contracts, BillingSettings(database_url=url, database_schema="billing_bench"))
+        settings = BillingSettings(database_url=url, database_schema="billing_bench")
+        run(args.contracts, settings)
+        reconcile(settings)
 
 
 if __name__ == "__main__":

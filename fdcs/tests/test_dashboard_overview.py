@@ -252,7 +252,7 @@ class Billing:
 def billing(service_settings: Callable[..., Any], mint_token: Callable[..., str]) -> Iterator[Billing]:
     settings: BillingSettings = service_settings(BillingSettings)
     app = create_app(settings, clock=lambda: datetime(2026, 2, 1, 2, tzinfo=UTC))
-    app.state.inputs = AllApplied()  # the test hands billing its events itself
+    app.state.inputs = app.state.pay_inputs = AllApplied()  # the test hands billing its events itself
     with TestClient(app, raise_server_exceptions=False) as client:
         harness = Billing(client, settings, mint_token)
         yield harness

@@ -116,8 +116,8 @@ def test_a_month_is_advanced_once_published_to_the_bureau_and_a_month_not_due_is
 
     assert first.status_code == 200, first.text
     # February: 20,000 × 59 ÷ 365 = 3,232.88 → 3,233 through February, 1,699 through January.
-    assert first.json() == {"year": 2026, "month": 2, "advanced": 1, "amount_fen": 2910 - 1529}
-    assert again.json() == {"year": 2026, "month": 2, "advanced": 0, "amount_fen": 0}
+    assert first.json() == {"year": 2026, "month": 2, "advanced": 1, "amount_fen": 2910 - 1529, "institutions": 1}
+    assert again.json() == {"year": 2026, "month": 2, "advanced": 0, "amount_fen": 0, "institutions": 1}
     assert early.status_code == 409
     assert early.headers["content-type"].startswith("application/problem+json")
     assert early.json()["type"] == "/problems/month-not-due"

@@ -17,9 +17,14 @@ per completed referral). Team T1 of CHC-1: resident a (adult) and b (elderly), t
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 from billing.adapters.publishing import to_public
+from billing.application.streams import RESIDENTS, YEARS
+from billing.bootstrap import capitation_for
+from billing.domain import capitation_year as cy
+from shared.commands import CommandContext, CommandProcessor, Session
 from shared.contracts import topics
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
@@ -81,7 +86,7 @@ def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_
     figures = rows(billing)
 
     assert first.status_code == 200, first.text
-    assert first.json() == {"year": 2025, "reconciled": 3, "restated": 0, "subjects": 3}
+    assert first.json() == {"year": 2025, "reconciled": 3, "restated": 0, "subjects": 3, "institutions": 1}
     t1 = figures[("team", "T1")]
     assert (t1["sequence"], t1["residents"], t1["referrals_completed"], t1["difference"]) == (0, 2, 1, None)
     assert t1["figures"] == {
@@ -114,7 +119,7 @@ def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_
     late = billing.reconcile(2025)
     restated = rows(billing)
 
-    assert late.json() == {"year": 2025, "reconciled": 0, "restated": 2, "subjects": 3}
+    assert late.json() == {"year": 2025, "reconciled": 0, "restated": 2, "subjects": 3, "institutions": 1}
     t1 = restated[("team", "T1")]
     assert (t1["sequence"], t1["restates_reconciliation_id"]) == (1, "capitation/team/T1/2025/0")
     assert t1["difference"] == {
@@ -158,7 +163,7 @@ def test_the_same_claims_and_referral_again_change_nothing(billing: Billing) -> 
     billing.deliver(*again, topic=CLAIMS)
     redone = billing.reconcile(2025)
 
-    assert redone.json() == {"year": 2025, "reconciled": 0, "restated": 0, "subjects": 3}
+    assert redone.json() == {"year": 2025, "reconciled": 0, "restated": 0, "subjects": 3, "institutions": 1}
     assert rows(billing) == before
     recorded = [e.type for e in billing.store.read_log(log, 10_000) if e.type.startswith("billing.")]
     assert recorded == []  # only command receipts
@@ -224,9 +229,7 @@ def test_a_resident_signed_again_is_on_each_years_roster_once(billing: Billing) 
         billing.deliver(billing.event("signing.ContractSigned.v1", contract_id=contract, resident_ref=a, **data))
 
     on_roster = {
-        year: [
-            e.data["resident_ref"] for e in billing.store.read(f"capitation-year-{year}") if "ResidentInYear" in e.type
-        ]
+        year: [e.data["resident_ref"] for e in billing.store.read(f"capitation-roster-{year}~CHC-1")]
         for year in (2025, 2026, 2027)
     }
     assert on_roster == {2025: [a], 2026: [a], 2027: [a]}
@@ -240,3 +243,102 @@ def test_a_resident_signed_again_is_on_each_years_roster_once(billing: Billing) 
         }.items()
     }
     assert days == {"T1": [(a, 181)], "T2": [(a, 184)], "CHC-1": [(a, 365)]}
+
+
+def test_each_institution_is_reconciled_apart_and_a_resident_who_moved_counts_in_each(billing: Billing) -> None:
+    """A province's year is an institution's at a time: each has its own year and roster, the
+    job runs a command for each, and a rerun under its key does only the institutions new since."""
+    a, chc2 = billing.resident("a"), {**TEAM, "institution_id": "CHC-2", "area_code": "440111", "team_id": "T3"}
+    billing.deliver(
+        billing.signed("a", team_id="T1", key_populations=[], **TEAM, starts_on="2025-01-01", ends_on="2025-06-30"),
+        billing.event(
+            "signing.ContractSigned.v1",
+            contract_id="a-2",
+            resident_ref=a,
+            key_populations=[],
+            **chc2,
+            starts_on="2025-07-01",
+            ends_on="2025-12-31",
+        ),
+    )
+    billing.deliver(claim(billing, "a", 10_000, "2025-03-01"), claim(billing, "a", 4_000, "2025-09-01"), topic=CLAIMS)
+
+    first = billing.reconcile(2025, key="year-2025")
+    again = billing.reconcile(2025, key="year-2025")
+    figures = rows(billing)
+
+    assert first.json() == {"year": 2025, "reconciled": 4, "restated": 0, "subjects": 4, "institutions": 2}
+    assert (again.json(), again.headers.get("Idempotent-Replayed")) == (first.json(), "true")
+    assert {s: (r["residents"], r["figures"]["spending_fen"]) for s, r in figures.items()} == {
+        ("team", "T1"): (1, 10_000),
+        ("institution", "CHC-1"): (1, 10_000),
+        ("team", "T3"): (1, 4_000),
+        ("institution", "CHC-2"): (1, 4_000),
+    }
+    budgets = [figures[("institution", i)]["figures"]["budget_fen"] for i in ("CHC-1", "CHC-2")]
+    assert abs(sum(budgets) - 18_000) <= 1  # 181 and 184 of the year's 365 days
+    assert set(rows(billing, billing.as_("official", area="440111"))) == {("team", "T3"), ("institution", "CHC-2")}
+    assert set(billing.get("/capitation-years/2025/reconciliations", institution_id="CHC-1").json()["rows"][0]) > {
+        "subject_id"
+    }
+    rosters = {
+        i: [e.data["resident_ref"] for e in billing.store.read(f"capitation-roster-2025~{i}")]
+        for i in ("CHC-1", "CHC-2")
+    }
+    assert rosters == {"CHC-1": [a], "CHC-2": [a]}
+    t3 = billing.get("/capitation-years/2025/team/T3/residents").json()["items"]
+    assert [(i["resident_ref"], i["contracted_days"], i["spending_fen"]) for i in t3] == [(a, 184, 4_000)]
+
+    billing.deliver(
+        billing.signed("n", team_id="T4", key_populations=[], **TEAM | {"institution_id": "CHC-3"}, **WHOLE_2025)
+    )
+    later = billing.reconcile(2025, key="year-2025")  # the same key: CHC-1 and CHC-2 replayed, CHC-3 done
+
+    # The replayed give their first outcomes (two subjects each) again, as a replayed call does.
+    assert later.json() == {"year": 2025, "reconciled": 6, "restated": 0, "subjects": 6, "institutions": 3}
+    assert "Idempotent-Replayed" not in later.headers
+    assert set(rows(billing)) == set(figures) | {("team", "T4"), ("institution", "CHC-3")}
+
+
+def test_a_year_kept_in_its_own_stream_before_the_institutions_is_read_and_restated(billing: Billing) -> None:
+    """Before the institutions' streams, a year kept its roster, referral fees and reconciliations
+    in one stream: each is read as its institution's, and the year goes on from it."""
+    a, rules, now = billing.resident("a"), capitation_for(billing.settings).rules, datetime(2026, 1, 5, tzinfo=UTC)
+    covered = cy.CoverageNoted(a, "a", "T1", "CHC-1", "440106", "MIB-1", (), date(2025, 1, 1), date(2025, 12, 31))
+    fee = cy.ReferralFeeCharged("ref-1", "T1", "CHC-1", "440106", date(2025, 5, 6))
+    reconciled = cy.reconcile_year(
+        2025, "CHC-1", cy.evolve_year(cy.CapitationYear(), fee), [cy.ResidentCapitation({"a": covered})], rules, now
+    )
+
+    def before(session: Session) -> dict[str, Any]:  # what billing recorded then
+        session.record(RESIDENTS, a, covered)
+        session.record(YEARS, "2025", cy.ResidentInYear(a), fee, *reconciled)
+        return {}
+
+    processor = CommandProcessor(billing.store)
+    processor.execute_now(before, CommandContext("billing", "before", "", "c", "c", now))
+    processor.close()
+    assert [(r.subject_id, r.sequence) for r in reconciled] == [("T1", 0), ("CHC-1", 0)]
+    billing.deliver(billing.signed("b", team_id="T1", key_populations=[], **TEAM, **WHOLE_2025))
+    billing.deliver(
+        billing.event(
+            "referral.ReferralCompleted.v2",
+            resident_ref=a,
+            team_id="T1",
+            institution_id="CHC-1",
+            area_code="440106",
+            referral_id="ref-1",  # charged before, in the year's own stream
+            completed_at="2025-05-06T11:00:00+08:00",
+        )
+    )
+
+    restated = billing.reconcile(2025)
+    figures = rows(billing)
+
+    assert restated.json() == {"year": 2025, "reconciled": 0, "restated": 2, "subjects": 2, "institutions": 1}
+    t1 = figures[("team", "T1")]
+    assert (t1["sequence"], t1["residents"], t1["referrals_completed"]) == (1, 2, 1)
+    assert t1["difference"]["budget_fen"] == 18_000  # b, new; a and the referral fee as before
+    assert billing.get("/capitation-years/2025/team/T1/residents").json()["reconciliation_id"] == (
+        "capitation/team/T1/2025/1"
+    )

@@ -11,12 +11,13 @@ from datetime import date
 from functools import reduce
 from typing import Any
 
-from billing.application.streams import RESIDENTS, YEARS
+from billing.application.streams import INSTITUTION_YEARS, RESIDENTS, ROSTERS, YEARS
 from billing.domain import capitation_year as cy
 from billing.domain.advances import check_due
 from billing.domain.capitation_rules import CapitationRules
 from shared.commands import Session, Work
 from shared.eventstore import EventStore
+from shared.eventstore.streams import StreamType
 
 
 class Capitation:
@@ -25,14 +26,18 @@ class Capitation:
 
     @staticmethod
     def note_coverage(session: Session, coverage: cy.CoverageNoted) -> None:
-        """The resident's coverage, and the resident on the roster of each year it touches (once)."""
+        """The resident's coverage; the resident on the roster of the institution's year for each
+        year it touches, and the team in the year's index (once each)."""
         resident = session.load(RESIDENTS, coverage.resident_ref).state
         if resident.coverages.get(coverage.contract_id) == coverage:
             return  # the same contract event again, under another id
         session.record(RESIDENTS, coverage.resident_ref, coverage)
+        institution = coverage.institution_id
         for year in cy.years_of(coverage):
-            if not cy.on_roster(resident, year):
-                session.record(YEARS, str(year), cy.ResidentInYear(coverage.resident_ref))
+            if not cy.on_roster(resident, year, institution):
+                session.record(ROSTERS, cy.institution_key(year, institution), cy.ResidentInYear(coverage.resident_ref))
+            if coverage.team_id not in session.load(YEARS, str(year)).state.teams:
+                session.record(YEARS, str(year), cy.TeamCovered(coverage.team_id, institution, coverage.area_code))
 
     @staticmethod
     def end_coverage(session: Session, resident_ref: str, contract_id: str, last_day: date) -> None:
@@ -51,32 +56,36 @@ class Capitation:
 
     @staticmethod
     def charge_referral_fee(fee: cy.ReferralFeeCharged) -> Work:
-        year = str(fee.completed_on.year)
+        """Once by its referral, in the referring institution's year (or in the year's own
+        stream, before the institutions' streams)."""
+        year = fee.completed_on.year
+        key = cy.institution_key(year, fee.institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
-            known = fee.referral_id in session.load(YEARS, year).state.referrals
+            known = fee.referral_id in session.load(INSTITUTION_YEARS, key).state.referrals
+            known = known or fee.referral_id in session.load(YEARS, str(year)).state.before.referrals
             if not known:
-                session.record(YEARS, year, fee)
+                session.record(INSTITUTION_YEARS, key, fee)
             return {"referral_id": fee.referral_id, "already_charged": known}
 
-        return Work(handle, reads=[(YEARS, year)])
+        return Work(handle, reads=[(INSTITUTION_YEARS, key), (YEARS, str(year))])
 
-    def reconcile(self, year: int, today: date, store: EventStore) -> Work:
-        """Every team's and institution's figures for a year that is over: a first reconciliation,
-        a restatement of changed figures (late claims), nothing for unchanged ones.
+    def reconcile(self, year: int, institution_id: str, today: date, store: EventStore) -> Work:
+        """The figures of an institution and its teams for a year that is over: a first
+        reconciliation, a restatement of changed figures (late claims), nothing for unchanged ones.
 
         The year and its residents are read from the store, not the processor's cache: claims
         are noted by another process (the consumer), and a stream only read here would never
         conflict to tell a cached state was stale. A claim noted while this runs is in the next
-        reconciliation; the year's stream, written here, conflicts if it moved meanwhile."""
+        reconciliation; the institution's year, written here, conflicts if it moved meanwhile."""
         cy.check_over(year, today)
-        key = str(year)
+        key = cy.institution_key(year, institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
-            state, residents = _year(store, key)
-            recorded = cy.reconcile_year(year, state, residents, self.rules, session.context.now)
+            state, residents = institution_year(store, year, institution_id)
+            recorded = cy.reconcile_year(year, institution_id, state, residents, self.rules, session.context.now)
             if recorded:
-                session.record(YEARS, key, *recorded)
+                session.record(INSTITUTION_YEARS, key, *recorded)
             return {
                 "year": year,
                 "reconciled": sum(1 for r in recorded if r.sequence == 0),
@@ -84,19 +93,20 @@ class Capitation:
                 "subjects": len(state.latest) + sum(1 for r in recorded if r.sequence == 0),
             }
 
-        return Work(handle, reads=[(YEARS, key)])
+        return Work(handle, reads=[(INSTITUTION_YEARS, key)])
 
-    def advance(self, year: int, month: int, today: date, store: EventStore) -> Work:
-        """The month's advance to every institution, from the month's first day; again, nothing
-        more for an institution advanced already (read from the store as `reconcile` does)."""
+    def advance(self, year: int, month: int, institution_id: str, today: date, store: EventStore) -> Work:
+        """The month's advance to an institution, from the month's first day; again, nothing
+        more if it was advanced already (read from the store as `reconcile` does)."""
         check_due(year, month, today)
-        key = str(year)
+        key = cy.institution_key(year, institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
-            state, residents = _year(store, key)
-            booked = cy.advance_month(year, month, state, residents, self.rules, session.context.now)
+            state, residents = institution_year(store, year, institution_id)
+            now = session.context.now
+            booked = cy.advance_month(year, month, institution_id, state, residents, self.rules, now)
             if booked:
-                session.record(YEARS, key, *booked)
+                session.record(INSTITUTION_YEARS, key, *booked)
             return {
                 "year": year,
                 "month": month,
@@ -104,11 +114,38 @@ class Capitation:
                 "amount_fen": sum(b.amount_fen for b in booked),
             }
 
-        return Work(handle, reads=[(YEARS, key)])
+        return Work(handle, reads=[(INSTITUTION_YEARS, key)])
 
 
-def _year(store: EventStore, key: str) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
-    """The year's state and its residents', read from the store."""
-    events = [YEARS.events.decode(e.type, e.data) for e in store.read(YEARS.stream_id(key))]
-    found = store.read_many([RESIDENTS.stream_id(ref) for ref in cy.roster(events)])
-    return reduce(YEARS.evolve, events, YEARS.initial), [RESIDENTS.fold(stream)[0] for stream in found.values()]
+def institutions(store: EventStore, year: int) -> list[str]:
+    """The year's institutions: what its jobs go through, one command each. A year recorded
+    before the institutions' streams names its residents' too."""
+    events = _decoded(store, YEARS, str(year))
+    index = reduce(YEARS.evolve, events, YEARS.initial)
+    found = set(index.institutions())
+    if index.roster_before:
+        before = store.read_many([RESIDENTS.stream_id(ref) for ref in cy.roster(events)])
+        for stream in before.values():
+            coverages = RESIDENTS.fold(stream)[0].coverages.values()
+            found |= {c.institution_id for c in coverages if year in cy.years_of(c)}
+    return sorted(found)
+
+
+def institution_year(
+    store: EventStore, year: int, institution_id: str
+) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
+    """The institution's year and the residents on its roster, read from the store."""
+    key = cy.institution_key(year, institution_id)
+    own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(key)))[0]
+    events = _decoded(store, YEARS, str(year))
+    index = reduce(YEARS.evolve, events, YEARS.initial)
+    refs = set(cy.roster(_decoded(store, ROSTERS, key)))
+    if index.roster_before:
+        refs |= set(cy.roster(events))  # those another institution covered are left out by the rules
+    found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(refs)])
+    state = cy.of_institution(index.before, own, institution_id)
+    return state, [RESIDENTS.fold(stream)[0] for stream in found.values()]
+
+
+def _decoded(store: EventStore, kind: StreamType[Any], key: str) -> list[object]:
+    return [kind.events.decode(e.type, e.data) for e in store.read(kind.stream_id(key))]

@@ -29,6 +29,7 @@ for event_class in (
     capitation_year.CoverageEnded,
     capitation_year.ClaimNoted,
     capitation_year.ResidentInYear,
+    capitation_year.TeamCovered,
     capitation_year.ReferralFeeCharged,
     capitation_year.CapitationAdvanceBooked,
     py.ContributionNoted,
@@ -49,12 +50,17 @@ ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(),
 LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
 BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS)
 BOOK = "settlement"  # the one settlement book of a deployment
-# Capitation: a resident's coverages and claims, and a year's residents, referral fees and reconciliations.
+# Capitation: a resident's coverages and claims; an institution's year (referral fees, advances,
+# reconciliations) and its roster, each keyed "<year>~<institution>"; the year's index of teams.
 RESIDENTS: StreamType[capitation_year.ResidentCapitation] = StreamType(
     "capitation-resident", capitation_year.ResidentCapitation(), capitation_year.evolve_resident, EVENTS
 )
-YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
-    "capitation-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
+INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
+    "capitation-institution-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
+)
+ROSTERS: StreamType[None] = StreamType("capitation-roster", None, capitation_year.evolve_roster, EVENTS)
+YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
+    "capitation-year", capitation_year.CapitationYearIndex(), capitation_year.evolve_index, EVENTS
 )
 # Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
 MEMBER_YEARS: StreamType[py.MemberYear] = StreamType("performance-member", py.MemberYear(), py.evolve_member, EVENTS)

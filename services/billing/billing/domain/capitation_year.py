@@ -1,10 +1,17 @@
 """What billing keeps for capitation, and the year-end reconciliation of every team and institution.
 
-Two kinds of stream: a resident's (their coverages, from the contract stream, and their claims,
-each claim once by its source and id) and a year's (the residents covered some day of it, the
-referral fees charged, each referral once, and the reconciliations recorded). Reconciling a
-year reads them all and records, per subject, a first reconciliation or a restatement when
-its figures changed since (late claims); nothing when they did not.
+Streams of four kinds: a resident's (their coverages, from the contract stream, and their
+claims, each claim once by its source and id); an institution's year (the referral fees its
+teams charged, each referral once, its advances and the reconciliations of it and its teams),
+with its roster (the residents covered by it some day of the year) apart; and the year's index
+(its teams, each with its institution and area). Reconciling a year is done an institution at a
+time: it reads the institution's year and the residents on its roster and records, per subject,
+a first reconciliation or a restatement when its figures changed since (late claims); nothing
+when they did not. So a province's year is thousands of small streams, written and reconciled
+in parallel, not one that every new resident appends to and one command reads whole.
+
+A year recorded before the institutions' streams (December 2026) kept all of it in the year's
+own stream; it is still read, each part as its institution's (`CapitationYearIndex.before`).
 """
 
 from __future__ import annotations
@@ -90,9 +97,21 @@ def years_of(coverage: CoverageNoted) -> range:
     return range(coverage.starts_on.year, coverage.ends_on.year + 1)
 
 
+# On an institution's roster for the year; in the year's own stream (before the institutions'
+# streams), on the roster of every institution that covered them in it. (Its schema is stored:
+# a docstring would change it.)
 @dataclass(frozen=True)
 class ResidentInYear:
     resident_ref: str
+
+
+@dataclass(frozen=True)
+class TeamCovered:
+    """In the year's index: a team with residents covered some day of the year, once."""
+
+    team_id: str
+    institution_id: str
+    area_code: str
 
 
 @dataclass(frozen=True)
@@ -150,10 +169,11 @@ class CapitationAdvanceBooked:
 
 @dataclass(frozen=True)
 class CapitationYear:
-    """Not the residents covered in the year: a province's year has a hundred million, and a set
-    copied for each new one made noting a coverage cost as much as the whole roster (and kept
-    it in every billing process's memory). The jobs that need them read them from the year's
-    events (`roster`); whether a resident is on it already, their own stream tells (`on_roster`)."""
+    """An institution's year. Not its residents: a city's institution has tens of thousands, and
+    a set copied for each new one made noting a coverage cost as much as the whole roster (and
+    kept it in every billing process's memory). The jobs that need them read them from the
+    roster's events (`roster`); whether a resident is on it already, their own stream tells
+    (`on_roster`)."""
 
     referrals: dict[str, ReferralFeeCharged] = field(default_factory=dict)
     advances: dict[tuple[str, int], CapitationAdvanceBooked] = field(default_factory=dict)  # by institution, month
@@ -173,15 +193,60 @@ def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
     raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
 
 
-def on_roster(resident: ResidentCapitation, year: int) -> bool:
-    """Whether the year's roster has the resident already: a coverage noted before touched the
-    year. (One ended early since may no longer touch it: then the resident is noted again, which
-    `roster` reads as once.)"""
-    return any(year in years_of(c) for c in resident.coverages.values())
+def evolve_roster(state: None, event: object) -> None:
+    if isinstance(event, ResidentInYear):
+        return state
+    raise ValueError(f"{type(event).__name__} does not apply to a capitation roster")
+
+
+@dataclass(frozen=True)
+class CapitationYearIndex:
+    """The year's teams (a province's are tens of thousands; its residents are not here), and
+    what a year recorded before the institutions' streams kept in its own."""
+
+    teams: dict[str, TeamCovered] = field(default_factory=dict)
+    before: CapitationYear = CapitationYear()
+    roster_before: bool = False  # residents were noted in the year's own stream
+
+    def institutions(self, area_code: str = "") -> list[str]:
+        """Those with a team inside the area, or named by what was recorded before."""
+        named = {t.institution_id for t in self.teams.values() if t.area_code.startswith(area_code)}
+        before = self.before
+        named |= {i for i, _ in before.advances} | {r.institution_id for r in before.latest.values()}
+        return sorted(named | {f.institution_id for f in before.referrals.values()})
+
+
+def evolve_index(state: CapitationYearIndex, event: object) -> CapitationYearIndex:
+    match event:
+        case TeamCovered(team_id=team):
+            return replace(state, teams=state.teams | {team: event})
+        case ResidentInYear():
+            return state if state.roster_before else replace(state, roster_before=True)
+    return replace(state, before=evolve_year(state.before, event))
+
+
+def institution_key(year: int, institution_id: str) -> str:
+    return f"{year}~{institution_id}"
+
+
+def of_institution(before: CapitationYear, own: CapitationYear, institution_id: str) -> CapitationYear:
+    """The institution's year: its own stream's, over its part of what the year's kept before."""
+    return CapitationYear(
+        {k: f for k, f in before.referrals.items() if f.institution_id == institution_id} | own.referrals,
+        {k: a for k, a in before.advances.items() if k[0] == institution_id} | own.advances,
+        {k: r for k, r in before.latest.items() if r.institution_id == institution_id} | own.latest,
+    )
+
+
+def on_roster(resident: ResidentCapitation, year: int, institution_id: str) -> bool:
+    """Whether the institution's roster for the year has the resident already: a coverage by it
+    noted before touched the year. (One ended early since may no longer touch it: then the
+    resident is noted again, which `roster` reads as once.)"""
+    return any(year in years_of(c) and c.institution_id == institution_id for c in resident.coverages.values())
 
 
 def roster(events: Iterable[object]) -> list[str]:
-    """The residents covered some day of the year, from its stream's events: each once, in order."""
+    """The residents covered some day of the year, from its roster's events: each once, in order."""
     return sorted({e.resident_ref for e in events if isinstance(e, ResidentInYear)})
 
 
@@ -201,12 +266,17 @@ class _Subject:
     coverages: list[Coverage]
 
 
-def reconcile_year(
-    year: int, state: CapitationYear, residents: Iterable[ResidentCapitation], rules: CapitationRules, now: datetime
+def reconcile_year(  # noqa: PLR0913
+    year: int,
+    institution_id: str,
+    state: CapitationYear,
+    residents: Iterable[ResidentCapitation],
+    rules: CapitationRules,
+    now: datetime,
 ) -> list[CapitationReconciliationRecorded]:
-    """A reconciliation for every team and institution whose figures are new or changed."""
+    """A reconciliation for the institution and each of its teams whose figures are new or changed."""
     noted = [r for r in residents if r.coverages]
-    subjects = _subjects(noted, year)
+    subjects = _subjects(noted, year, institution_id)
     claims = [_claim(c) for r in noted for c in r.claims.values()]
     recorded = []
     for subject in subjects:
@@ -225,15 +295,16 @@ def reconcile_year(
 def advance_month(  # noqa: PLR0913
     year: int,
     month: int,
+    institution_id: str,
     state: CapitationYear,
     residents: Iterable[ResidentCapitation],
     rules: CapitationRules,
     now: datetime,
 ) -> list[CapitationAdvanceBooked]:
-    """The month's advance to every institution with residents contracted in it, once each."""
+    """The month's advance to the institution if residents were contracted with it in the month, once."""
     noted = [r for r in residents if r.coverages]
     booked = []
-    for subject in (s for s in _subjects(noted, year) if s.kind == "institution"):
+    for subject in (s for s in _subjects(noted, year, institution_id) if s.kind == "institution"):
         if (subject.id, month) in state.advances:
             continue  # booked already: an advance is paid once
         rule = rules.for_(subject.area_code, year)
@@ -258,10 +329,12 @@ def advance_month(  # noqa: PLR0913
     return booked
 
 
-def _subjects(residents: list[ResidentCapitation], year: int) -> list[_Subject]:
+def _subjects(residents: list[ResidentCapitation], year: int, institution_id: str) -> list[_Subject]:
+    """The institution and its teams; a resident's coverages by other institutions are theirs."""
     teams: dict[str, list[CoverageNoted]] = {}
     institutions: dict[str, list[CoverageNoted]] = {}
-    for noted in (c for r in residents for c in r.coverages.values() if year in years_of(c)):
+    mine = (c for r in residents for c in r.coverages.values() if c.institution_id == institution_id)
+    for noted in (c for c in mine if year in years_of(c)):
         teams.setdefault(noted.team_id, []).append(noted)
         institutions.setdefault(noted.institution_id, []).append(noted)
     kinds: list[tuple[SubjectKind, dict[str, list[CoverageNoted]]]] = [("team", teams), ("institution", institutions)]

@@ -4,6 +4,7 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -16,10 +17,18 @@ from billing.adapters.http.schemas import (
     CapitationRows,
 )
 from billing.application import access
-from billing.application.capitation import Capitation
-from billing.application.streams import YEARS
-from billing.domain.capitation_year import CapitationReconciliationRecorded, CapitationYear
+from billing.application.capitation import Capitation, institutions
+from billing.application.streams import INSTITUTION_YEARS, YEARS
+from billing.domain.advances import check_due
+from billing.domain.capitation_year import (
+    CapitationReconciliationRecorded,
+    check_over,
+    institution_key,
+    of_institution,
+)
 from billing.domain.errors import UnknownReconciliation
+from shared.commands import Outcome, Work
+from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import IdempotencyKey, respond, run_command
@@ -30,6 +39,11 @@ Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
 Month = Annotated[int, Path(ge=1, le=12, examples=[7])]
 Kind = Literal["team", "institution"]
 CONFLICT = problem_responses(described={409: "The year is not over"})
+
+_EACH = (
+    " A command for each institution of the year in turn, under the Idempotency-Key and the institution: "
+    "the same key again replays those done and does those new since."
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +81,17 @@ class PageOf:
     description="Budget against spending for every team and institution of a year that is over, each published "
     "as a CapitationReconciled (to fdcs.billing.settlements and the residents' bureau's topic). Again later: a "
     "restatement (the next sequence, with the difference) for each one whose figures late claims changed, "
-    "nothing for the others. 409 year-not-over for the running year or a later one.",
+    "nothing for the others. 409 year-not-over for the running year or a later one." + _EACH,
     responses=CONFLICT,
 )
 async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_reconcile_capitation(who)
     capitation: Capitation = request.app.state.capitation
-    work = await asyncio.to_thread(capitation.reconcile, year, today(request), request.app.state.store)
-    return respond(await run_command(request, who, key, work), 200)
+    check_over(year, today(request))
+    zero = {"year": year, "reconciled": 0, "restated": 0, "subjects": 0}
+    return await _each_institution(
+        request, who, key, zero, lambda i: capitation.reconcile(year, i, today(request), request.app.state.store)
+    )
 
 
 @router.post(
@@ -85,14 +102,36 @@ async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: Id
     "capitation budget for the residents contracted with its teams in the month (the reconciliation's budget, "
     "restricted to the month, rounded so the year's advances add up exactly), each published as a "
     "CapitationAdvanced (to fdcs.billing.settlements and the residents' bureau's topic). Again: nothing more for an "
-    "institution advanced already. 409 month-not-due before the month's first day.",
+    "institution advanced already. 409 month-not-due before the month's first day." + _EACH,
     responses=problem_responses(described={409: "The month is not due"}),
 )
 async def advance(year: Year, month: Month, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
     access.may_advance_capitation(who)
     capitation: Capitation = request.app.state.capitation
-    work = await asyncio.to_thread(capitation.advance, year, month, today(request), request.app.state.store)
-    return respond(await run_command(request, who, key, work), 200)
+    check_due(year, month, today(request))
+    zero = {"year": year, "month": month, "advanced": 0, "amount_fen": 0}
+    return await _each_institution(
+        request, who, key, zero, lambda i: capitation.advance(year, month, i, today(request), request.app.state.store)
+    )
+
+
+async def _each_institution(
+    request: Request, who: Principal, key: str, zero: dict[str, int], work: Callable[[str], Work]
+) -> Response:
+    """A command per institution of the year, in turn, each under the key and the institution:
+    a rerun replays those done (a run stopped halfway goes on where it stopped) and does the
+    ones new since. Each reads one institution's residents, not the province's; the body adds
+    up their counts (`zero`: the year and month, and the counts)."""
+    found = await asyncio.to_thread(institutions, request.app.state.store, zero["year"])
+    total, replayed = dict(zero), bool(found)
+    for institution in found:
+        outcome = await run_command(request, who, f"{key}/{institution}", work(institution))
+        replayed = replayed and outcome.replayed
+        total |= {name: total[name] + value for name, value in outcome.result.items() if name not in _NAMES}
+    return respond(Outcome(total | {"institutions": len(found)}, replayed), 200)
+
+
+_NAMES = {"year", "month"}  # the same in every institution's result
 
 
 @router.get(
@@ -106,8 +145,8 @@ async def reconciliations(
     year: Year, request: Request, who: CurrentPrincipal, only: Annotated[RowFilters, Depends()]
 ) -> dict[str, Any]:
     access.may_read_capitation(who)
-    found = await asyncio.to_thread(_year, request, year)
-    rows = [_row(r) for _, r in sorted(found.latest.items()) if access.sees_capitation(who, r) and only.admit(r)]
+    found = await asyncio.to_thread(_latest, request, year, only)
+    rows = [_row(r) for _, r in sorted(found.items()) if access.sees_capitation(who, r) and only.admit(r)]
     return {"rows": rows}
 
 
@@ -125,7 +164,7 @@ async def residents(
     who: CurrentPrincipal,
     page: Annotated[PageOf, Depends()],
 ) -> dict[str, Any]:
-    found = (await asyncio.to_thread(_year, request, year)).latest.get((of.subject_kind, of.subject_id))
+    found = await asyncio.to_thread(_reconciliation, request, year, of)
     if found is None or not access.sees_capitation(who, found):
         # As for an id it does not know: a 403 would tell the caller the team exists.
         raise UnknownReconciliation(f"no capitation reconciliation of {of.subject_kind} {of.subject_id} in {year}")
@@ -144,8 +183,35 @@ async def residents(
     return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": shown[-1] if more else None}
 
 
-def _year(request: Request, year: int) -> CapitationYear:
-    return YEARS.fold(request.app.state.store.read(YEARS.stream_id(str(year))))[0]
+Latest = dict[tuple[str, str], CapitationReconciliationRecorded]
+
+
+def _latest(request: Request, year: int, only: RowFilters) -> Latest:
+    """The latest reconciliation of each subject of the institutions the filters name: their
+    years' streams read, not the year's every one."""
+    store = request.app.state.store
+    index = YEARS.fold(store.read(YEARS.stream_id(str(year))))[0]
+    named = index.institutions(only.area_code)
+    chosen = [i for i in named if only.institution_id in (None, i)]
+    keys = {i: INSTITUTION_YEARS.stream_id(institution_key(year, i)) for i in chosen}
+    found = store.read_many(list(keys.values()))
+    latest: Latest = {}
+    for i, key in keys.items():
+        latest |= of_institution(index.before, INSTITUTION_YEARS.fold(found[key])[0], i).latest
+    return latest
+
+
+def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
+    """A team's is in its institution's year: the year's index names it."""
+    store = request.app.state.store
+    index = YEARS.fold(store.read(YEARS.stream_id(str(year))))[0]
+    subject = (of.subject_kind, of.subject_id)
+    team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
+    if of.subject_kind == "institution" or team is not None:
+        institution = team.institution_id if team else of.subject_id
+        own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(institution_key(year, institution))))[0]
+        return of_institution(index.before, own, institution).latest.get(subject)
+    return index.before.latest.get(subject)  # a team of a year recorded before the institutions' streams
 
 
 def _row(r: CapitationReconciliationRecorded) -> dict[str, Any]:

@@ -137,6 +137,7 @@ class CapitationReconciling(BaseModel):
     reconciled: int = Field(description="Teams and institutions reconciled for the first time")
     restated: int = Field(description="Reconciliations restated (their figures changed since: late claims)")
     subjects: int = Field(description="Teams and institutions reconciled for the year, all told")
+    institutions: int = Field(description="Institutions of the year, each reconciled by a command of its own")
 
 
 class CapitationAdvancing(BaseModel):
@@ -144,6 +145,7 @@ class CapitationAdvancing(BaseModel):
     month: int
     advanced: int = Field(description="Institutions advanced the month by this call (0 when all were already)")
     amount_fen: int = Field(description="The advances booked by this call, all told")
+    institutions: int = Field(description="Institutions of the year, each advanced by a command of its own")
 
 
 class CapitationFiguresOut(BaseModel):
