@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from health_records.adapters.projections import reading_alerts
+from health_records.domain.alerts import IMPLAUSIBLE, OUT_OF_TARGET
 from health_records.settings import HealthRecordsSettings
 
 from .conftest import OTHER_REF, REF
@@ -202,3 +203,69 @@ def test_a_broken_cuff_makes_one_alert_a_day_that_counts_its_readings(api: Api) 
     assert (counted["readings"], counted["status"]) == (13, "acknowledged")
     counts = api.client.get("/areas/440106/reading-alerts", params=YEAR, headers=api.doctor).json()["teams"]
     assert [(t["out_of_target"], t["flagged"], t["open_alerts"]) for t in counts] == [(1, 14, 2)]
+
+
+def test_the_alerts_from_one_batch_are_the_alerts_event_by_event(api: Api) -> None:
+    """The follower stores a batch a table at a time over what the tables held of the contracts and
+    alerts it reads: what it stores is what each event alone did, however the log is cut or replayed."""
+    api.world.sign(OTHER_REF, "T2", contract_id="c-other")
+    t2 = api.as_("family_doctor", sub="doc-2", team="T2", institution="CHC-1")
+    cuff, watch, theirs = device_of(api), device_of(api), device_of(api, OTHER_REF, t2)
+    names = {cuff["device_id"]: "cuff", watch["device_id"]: "watch", theirs["device_id"]: "theirs"}
+    day = [f"2026-04-10T06:{m:02d}:00+08:00" for m in range(6)]
+    post(api, cuff, reading("systolic", 152, "mmHg"), reading("systolic", 20, "mmHg", day[0]))
+    post(api, cuff, reading("diastolic", 5, "mmHg", day[1]), reading("systolic", 160, "mmHg", LATER))
+    before = "2026-04-08T12:00:00+08:00"
+    post(api, theirs, reading("systolic", 20, "mmHg", day[0]), reading("systolic", 20, "mmHg", before))
+    contract = {"resident_ref": OTHER_REF, "contract_id": "c-other"}
+    api.world.tell("signing.ContractExpired.v1", **contract, last_day="2026-04-09")
+    post(api, theirs, reading("systolic", 21, "mmHg", day[2]))  # nobody in charge that day: not counted
+    api.world.tell("signing.ContractReinstated.v1", **contract, last_day="2027-01-05")
+    post(api, theirs, reading("systolic", 22, "mmHg", day[3]))  # counted again
+    alerts = {(i["reason"], i["value"]): i["alert_id"] for i in worklist(api).json()["items"]}
+    high, higher, cuffs_day = alerts[OUT_OF_TARGET, 152], alerts[OUT_OF_TARGET, 160], alerts[IMPLAUSIBLE, 5]
+    for method, alert in [("POST", high), ("DELETE", high), ("POST", high), ("POST", higher), ("DELETE", higher)]:
+        assert acknowledgement(api, method, alert).status_code == 200
+    assert acknowledgement(api, "POST", cuffs_day).status_code == 200
+    api.world.sign(REF, "T3", contract_id="c-later", starts_on="2026-04-10", ends_on="2027-04-09")
+    post(api, cuff, reading("systolic", 19, "mmHg", day[4]))  # the day's alert: T1's, acknowledged, counting on
+    post(api, cuff, reading("systolic", 20, "mmHg", "2026-04-09T23:00:00+08:00"))  # the day before: T1's
+    post(api, watch, reading("heart_rate", 300, "bpm", day[5]))  # a new alert of the day: the later contract's
+    follower(api).catch_up()
+    engine, log = api.client.app.state.reading_alerts.engine, list(api.world.store.read_log(0, 10_000))
+    half = len(log) // 2
+    for batches in ([log, log], [log[:half], log[half // 2 :]], [log[i : i + 3] for i in range(0, len(log), 3)]):
+        assert _applied(engine, batches) == _applied(engine, [[event] for batch in batches for event in batch])
+
+    rows = _applied(engine, [log, log])  # the whole log in one batch, then again
+    assert rows == _applied(engine, [log])
+    alerts_of = rows[reading_alerts.ALERTS.name]
+    flagged = {
+        (names[a["device_id"]], str(a["measured_on"])): (a["team_id"], a["readings"], a["value"], a["acknowledged_by"])
+        for a in alerts_of
+        if a["reason"] == IMPLAUSIBLE
+    }
+    assert flagged == {
+        ("cuff", "2026-04-10"): ("T1", 3, 19, "doc-1"),  # acknowledged, counting on; its last reading shown
+        ("cuff", "2026-04-09"): ("T1", 1, 20, None),  # the later contract starts the day after
+        ("watch", "2026-04-10"): ("T3", 1, 300, None),  # the later contract's: the latest to start
+        ("theirs", "2026-04-08"): ("T2", 1, 20, None),
+        ("theirs", "2026-04-10"): ("T2", 2, 22, None),  # not the reading of no contract's day
+    }
+    out = {a["value"]: a["acknowledged_by"] for a in alerts_of if a["reason"] == OUT_OF_TARGET}
+    assert out == {152: "doc-1", 160: None}
+    contracts = {c["contract_id"]: str(c["last_day"]) for c in rows[reading_alerts.TEAMS_IN_CHARGE.name]}
+    assert (contracts["c-other"], contracts["c-later"]) == ("2027-01-05", "2027-04-09")
+
+
+def _applied(engine: Any, batches: list[list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The tables after the batches, applied from empty."""
+    with engine.begin() as conn:
+        for table in reading_alerts.TABLES:
+            conn.execute(table.delete())
+        for batch in batches:
+            reading_alerts.apply(HealthRecordsSettings().timezone, conn, batch)
+    with engine.connect() as conn:
+        return {
+            t.name: sorted((dict(r._mapping) for r in conn.execute(t.select())), key=str) for t in reading_alerts.TABLES
+        }
