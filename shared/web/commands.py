@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -110,6 +110,21 @@ class Call:
 
     async def run(self, work: Handler | Work) -> Outcome:
         return await run_command(self.request, self.who, self.key, work)
+
+    async def run_each(
+        self, parts: Sequence[str], work: Callable[[str], Handler | Work], counted: Sequence[str]
+    ) -> Outcome:
+        """A job a command per part (an institution, a team), in turn, each under the key and the
+        part: none reads or writes more than its part, the same key again replays the parts done
+        (a run stopped halfway goes on where it stopped) and runs those new since. The outcome
+        adds up the `counted` figures of their results; replayed when every part's was."""
+        totals = dict.fromkeys(counted, 0)
+        replayed = bool(parts)
+        for part in parts:
+            outcome = await run_command(self.request, self.who, f"{self.key}/{part}", work(part))
+            replayed = replayed and outcome.replayed
+            totals = {name: total + outcome.result[name] for name, total in totals.items()}
+        return Outcome(totals, replayed)
 
 
 async def _versioned(request: Request, who: CurrentPrincipal, key: IdempotencyKey, if_match: IfMatch = None) -> Call:

@@ -197,3 +197,29 @@ def test_a_year_not_over_is_not_distributed(billing: Billing) -> None:
 
     assert answer.status_code == 409
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_each_team_is_distributed_by_a_command_of_its_own_and_the_same_key_replays_them(billing: Billing) -> None:
+    year_2025(billing)
+    billing.deliver(appraised(billing, "T1", "80.00"))
+    headers = {**billing.admin, "Idempotency-Key": "pay-2025"}
+
+    first = billing.client.post("/performance-pay/2025", headers=headers)
+    billing.deliver(appraised(billing, "T2", "55.00"))
+    later = billing.client.post("/performance-pay/2025", headers=headers)  # T1 replayed, T2 done
+    again = billing.client.post("/performance-pay/2025", headers=headers)
+
+    assert first.json() | {"pool_fen": None} == {
+        "year": 2025,
+        "distributed": 1,
+        "restated": 0,
+        "unchanged": 0,
+        "awaiting_appraisal": ["T2"],
+        "pool_fen": None,
+    }
+    assert (later.json()["distributed"], later.json()["awaiting_appraisal"]) == (2, [])
+    assert "Idempotent-Replayed" not in later.headers
+    assert (again.json(), again.headers["Idempotent-Replayed"]) == (later.json(), "true")
+    assert [e.type for e in billing.store.read(TEAM_YEARS.stream_id("2025~T2"))][-1].startswith(
+        "billing.internal.PerformancePayRecorded"
+    )

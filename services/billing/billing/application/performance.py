@@ -61,37 +61,43 @@ class PerformancePay:
         session.record(TEAM_YEARS, key, noted)
         _index(session, year, team)
 
-    def distribute(self, year: int, today: date, store: EventStore, within: Callable[[py.TeamYear], bool]) -> Work:
-        """Every team of the year the caller may act on whose appraisal is published: a first
-        distribution, a restatement of a changed one, nothing for an unchanged one. 409 when
-        none of them has its appraisal published."""
+    @staticmethod
+    def to_distribute(
+        year: int, today: date, store: EventStore, within: Callable[[py.TeamYear], bool]
+    ) -> tuple[list[str], list[str]]:
+        """The year's teams the caller may act on whose appraisal is published, and those whose
+        appraisal is not; 409 when none is published."""
         py.check_over(year, today)
         teams = sorted(PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].teams)
+        found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
+        states = {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+        mine = {t: s for t, s in states.items() if within(s)}
+        ready = [t for t, s in mine.items() if s.appraisal is not None]
+        if not ready:
+            raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
+        return ready, sorted(set(mine) - set(ready))
+
+    def distribute(self, year: int, team_id: str, today: date, store: EventStore) -> Work:
+        """A team's distribution: a first one, a restatement of a changed one, nothing for an
+        unchanged one (or a team whose appraisal is not published, or without a rule)."""
+        py.check_over(year, today)
+        key = py.team_key(year, team_id)
 
         def handle(session: Session) -> dict[str, Any]:
             # From the store, not the cache: the consumer (another process) enrols members.
-            found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
-            states = {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
-            mine = {t: s for t, s in states.items() if within(s)}
-            ready = {t: s for t, s in mine.items() if s.appraisal is not None}
-            if not ready:
-                raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
-            recorded = []
-            for team_id, team in ready.items():
-                done = self._distribution(year, team_id, team, store, session)
-                if done is not None:
-                    session.record(TEAM_YEARS, py.team_key(year, team_id), done)
-                    recorded.append(done)
+            team = TEAM_YEARS.fold(store.read(TEAM_YEARS.stream_id(key)))[0]
+            done = self._distribution(year, team_id, team, store, session) if team.appraisal else None
+            if done is not None:
+                session.record(TEAM_YEARS, key, done)
             return {
                 "year": year,
-                "distributed": sum(1 for r in recorded if r.sequence == 0),
-                "restated": sum(1 for r in recorded if r.sequence > 0),
-                "unchanged": len(ready) - len(recorded),
-                "awaiting_appraisal": sorted(set(mine) - set(ready)),
-                "pool_fen": sum(r.pool_fen for r in recorded),
+                "distributed": int(done is not None and done.sequence == 0),
+                "restated": int(done is not None and done.sequence > 0),
+                "unchanged": int(done is None),
+                "pool_fen": done.pool_fen if done else 0,
             }
 
-        return Work(handle, reads=[(TEAM_YEARS, py.team_key(year, t)) for t in teams])
+        return Work(handle, reads=[(TEAM_YEARS, key)])
 
     def _distribution(
         self, year: int, team_id: str, team: py.TeamYear, store: EventStore, session: Session

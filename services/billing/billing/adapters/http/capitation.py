@@ -4,7 +4,6 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -27,11 +26,10 @@ from billing.domain.capitation_year import (
     of_institution,
 )
 from billing.domain.errors import UnknownReconciliation
-from shared.commands import Outcome, Work
-from shared.principal import Principal
+from shared.commands import Outcome
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
 
 router = APIRouter(tags=["capitation"])
@@ -84,14 +82,15 @@ class PageOf:
     "nothing for the others. 409 year-not-over for the running year or a later one." + _EACH,
     responses=CONFLICT,
 )
-async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
-    access.may_reconcile_capitation(who)
-    capitation: Capitation = request.app.state.capitation
-    check_over(year, today(request))
-    zero = {"year": year, "reconciled": 0, "restated": 0, "subjects": 0}
-    return await _each_institution(
-        request, who, key, zero, lambda i: capitation.reconcile(year, i, today(request), request.app.state.store)
-    )
+async def reconcile(year: Year, call: CommandCall) -> Response:
+    access.may_reconcile_capitation(call.who)
+    capitation: Capitation = call.request.app.state.capitation
+    on, store = today(call.request), call.request.app.state.store
+    check_over(year, on)
+    found = await asyncio.to_thread(institutions, store, year)
+    work = lambda i: capitation.reconcile(year, i, on, store)  # noqa: E731
+    done = await call.run_each(found, work, ("reconciled", "restated", "subjects"))
+    return respond(Outcome({"year": year} | done.result | {"institutions": len(found)}, done.replayed), 200)
 
 
 @router.post(
@@ -105,33 +104,16 @@ async def reconcile(year: Year, request: Request, who: CurrentPrincipal, key: Id
     "institution advanced already. 409 month-not-due before the month's first day." + _EACH,
     responses=problem_responses(described={409: "The month is not due"}),
 )
-async def advance(year: Year, month: Month, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
-    access.may_advance_capitation(who)
-    capitation: Capitation = request.app.state.capitation
-    check_due(year, month, today(request))
-    zero = {"year": year, "month": month, "advanced": 0, "amount_fen": 0}
-    return await _each_institution(
-        request, who, key, zero, lambda i: capitation.advance(year, month, i, today(request), request.app.state.store)
-    )
-
-
-async def _each_institution(
-    request: Request, who: Principal, key: str, zero: dict[str, int], work: Callable[[str], Work]
-) -> Response:
-    """A command per institution of the year, in turn, each under the key and the institution:
-    a rerun replays those done (a run stopped halfway goes on where it stopped) and does the
-    ones new since. Each reads one institution's residents, not the province's; the body adds
-    up their counts (`zero`: the year and month, and the counts)."""
-    found = await asyncio.to_thread(institutions, request.app.state.store, zero["year"])
-    total, replayed = dict(zero), bool(found)
-    for institution in found:
-        outcome = await run_command(request, who, f"{key}/{institution}", work(institution))
-        replayed = replayed and outcome.replayed
-        total |= {name: total[name] + value for name, value in outcome.result.items() if name not in _NAMES}
-    return respond(Outcome(total | {"institutions": len(found)}, replayed), 200)
-
-
-_NAMES = {"year", "month"}  # the same in every institution's result
+async def advance(year: Year, month: Month, call: CommandCall) -> Response:
+    access.may_advance_capitation(call.who)
+    capitation: Capitation = call.request.app.state.capitation
+    on, store = today(call.request), call.request.app.state.store
+    check_due(year, month, on)
+    found = await asyncio.to_thread(institutions, store, year)
+    work = lambda i: capitation.advance(year, month, i, on, store)  # noqa: E731
+    done = await call.run_each(found, work, ("advanced", "amount_fen"))
+    body = {"year": year, "month": month} | done.result | {"institutions": len(found)}
+    return respond(Outcome(body, done.replayed), 200)
 
 
 @router.get(

@@ -24,9 +24,10 @@ from billing.application.streams import PAY_YEARS, TEAM_YEARS
 from billing.domain import performance_year as py
 from billing.domain.capitation_rules import FACTORS
 from billing.domain.errors import NoCapitationRule, UnknownDistribution
+from shared.commands import Outcome
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
-from shared.web.commands import IdempotencyKey, respond, run_command
+from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
 
 router = APIRouter(tags=["performance pay"])
@@ -50,17 +51,22 @@ CONFLICT = problem_responses(
     "later: a restatement (the next sequence, each member's difference) where a restated appraisal or late "
     "contributions changed it, nothing for the others. It settles on all its inputs: until billing has applied the "
     "members' services and the contracts up to the year's end, and every appraisal result it has been sent, it is "
-    "refused with 409 inputs-not-caught-up.",
+    "refused with 409 inputs-not-caught-up. A command for each team in turn, under the Idempotency-Key and the "
+    "team: the same key again replays those done and does those new since.",
     responses=CONFLICT,
 )
-async def distribute(year: Year, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
-    access.may_distribute_performance_pay(who)
+async def distribute(year: Year, call: CommandCall) -> Response:
+    access.may_distribute_performance_pay(call.who)
+    request = call.request
     pay: PerformancePay = request.app.state.performance_pay
-    if year < today(request).year:  # else refused as not over, inputs or not
+    on, store = today(request), request.app.state.store
+    if year < on.year:  # else refused as not over, inputs or not
         await inputs.applied(request.app.state.pay_inputs, date(year, 12, 31), request.app.state.zone)
-    within = lambda team: access.acts_on_team(who, team.area_code)  # noqa: E731
-    work = await asyncio.to_thread(pay.distribute, year, today(request), request.app.state.store, within)
-    return respond(await run_command(request, who, key, work), 200)
+    within = lambda team: access.acts_on_team(call.who, team.area_code)  # noqa: E731
+    ready, awaiting = await asyncio.to_thread(pay.to_distribute, year, on, store, within)
+    work = lambda team: pay.distribute(year, team, on, store)  # noqa: E731
+    done = await call.run_each(ready, work, ("distributed", "restated", "unchanged", "pool_fen"))
+    return respond(Outcome({"year": year} | done.result | {"awaiting_appraisal": awaiting}, done.replayed), 200)
 
 
 @router.get(
