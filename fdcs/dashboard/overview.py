@@ -47,6 +47,14 @@ class Sources:
             return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
         return answer.json()
 
+    async def every_row(self, base: str, path: str, token: str, **params: Any) -> Any:
+        """A paged list's rows (`rows`, `next_cursor`) as one answer: every page, in turn."""
+        answer = found = await self.get(base, path, token, **params)
+        while "error" not in answer and answer.get("next_cursor"):
+            answer = await self.get(base, path, token, **params, cursor=answer["next_cursor"])
+            found = answer if "error" in answer else found | {"rows": found["rows"] + answer["rows"]}
+        return found
+
     async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
         """`member`: the caller's subject when a doctor, whose own share of the pool is asked."""
         a, b = self._appraisal, self._billing
@@ -71,7 +79,9 @@ class Sources:
             self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
             self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
             self.get(a, f"/periods/{period}/results", token, area=area, kind="team"),
-            self.get(b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"),
+            self.every_row(
+                b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"
+            ),
             self.get(b, f"/performance-pay/{period}/teams", token, area_code=county),
             self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
             self.get(self._health_records, f"/areas/{area}/reading-alerts", token, **year),

@@ -36,9 +36,14 @@ async def summarise(platform: Platform, state: State) -> str:
 async def _capitation(platform: Platform, state: State, when: Any) -> list[str]:
     """The year's capitation per institution, summed (nothing while the year is not reconciled),
     and the performance pay of the teams reconciled."""
-    rows = (
-        await platform.call("billing", "GET", f"/capitation-years/{state.year}/reconciliations", people.ADMIN, when)
-    )["rows"]
+    path, rows, cursor = f"/capitation-years/{state.year}/reconciliations", [], None
+    while True:  # a page at a time
+        page = await platform.call(
+            "billing", "GET", path, people.ADMIN, when, params={"cursor": cursor} if cursor else None
+        )
+        rows += page["rows"]
+        if (cursor := page.get("next_cursor")) is None:
+            break
     institutions = [r["figures"] for r in rows if r["subject_kind"] == "institution"]
     if not institutions:
         return [f"Capitation {state.year}: not reconciled"]

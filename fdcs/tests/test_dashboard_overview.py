@@ -384,3 +384,18 @@ def test_each_team_s_year_of_money_as_billing_answers_the_caller(billing: Billin
     }
     elsewhere = money(billing, billing.mint("official", area="440304"))
     assert elsewhere == {"teams": [], "own_share": None}
+
+
+def test_a_paged_list_is_read_to_its_last_page() -> None:
+    pages = {None: {"rows": [1, 2], "next_cursor": "a"}, "a": {"rows": [3], "next_cursor": "b"}, "b": {"rows": []}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["area_code"] == "440183"  # every page with the same filters
+        return httpx.Response(200, json=pages[request.url.params.get("cursor")])
+
+    async def read() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.every_row("http://billing", "/rows", "Bearer t", area_code="440183")
+
+    assert asyncio.run(read())["rows"] == [1, 2, 3]

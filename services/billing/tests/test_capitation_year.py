@@ -212,7 +212,7 @@ def test_a_year_not_over_is_refused(billing: Billing) -> None:
     assert running.headers["content-type"] == "application/problem+json"
     assert running.json()["type"] == "/problems/year-not-over"
     assert by_an_official.status_code == 403
-    assert billing.get("/capitation-years/2026/reconciliations").json() == {"rows": []}
+    assert billing.get("/capitation-years/2026/reconciliations").json() == {"rows": [], "next_cursor": None}
 
 
 def test_a_resident_signed_again_is_on_each_years_roster_once(billing: Billing) -> None:
@@ -288,6 +288,18 @@ def test_each_institution_is_reconciled_apart_and_a_resident_who_moved_counts_in
     assert rosters == {"CHC-1": [a], "CHC-2": [a]}
     t3 = billing.get("/capitation-years/2025/team/T3/residents").json()["items"]
     assert [(i["resident_ref"], i["contracted_days"], i["spending_fen"]) for i in t3] == [(a, 184, 4_000)]
+
+    pages, cursor = [], None
+    while True:  # a row a page, by institution, its teams before it
+        body = billing.get("/capitation-years/2025/reconciliations", limit=1, **({"cursor": cursor} if cursor else {}))
+        pages.append([(r["subject_kind"], r["subject_id"]) for r in body.json()["rows"]])
+        if (cursor := body.json()["next_cursor"]) is None:
+            break
+    assert pages == [[("team", "T1")], [("institution", "CHC-1")], [("team", "T3")], [("institution", "CHC-2")], []]
+    bad = billing.get("/capitation-years/2025/reconciliations", cursor="CHC-1")
+    assert (bad.status_code, bad.json()["type"]) == (400, "/problems/bad-cursor")
+    doctor = billing.as_("family_doctor", team="T3", institution="CHC-2")
+    assert set(rows(billing, doctor)) == {("team", "T3")}
 
     billing.deliver(
         billing.signed("n", team_id="T4", key_populations=[], **TEAM | {"institution_id": "CHC-3"}, **WHOLE_2025)

@@ -25,7 +25,8 @@ import uuid
 from typing import Any
 
 from billing.adapters.publishing import to_public
-from billing.application.streams import TEAM_YEARS
+from billing.application.streams import EVENTS, PAY_YEARS, TEAM_YEARS
+from billing.domain import performance_year as py
 from shared.contracts import topics
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
@@ -223,3 +224,33 @@ def test_each_team_is_distributed_by_a_command_of_its_own_and_the_same_key_repla
     assert [e.type for e in billing.store.read(TEAM_YEARS.stream_id("2025~T2"))][-1].startswith(
         "billing.internal.PerformancePayRecorded"
     )
+
+
+def test_the_years_index_names_each_teams_area_and_a_read_in_an_area_reads_only_its_teams(billing: Billing) -> None:
+    """A province's year has tens of thousands of teams: the index tells which are in an area,
+    and a team appraised before any member was credited is read until its area is known."""
+    billing.deliver(appraised(billing, "T3", "90.00"))  # no member credited yet: its area is not known
+    year_2025(billing)
+    billing.deliver(appraised(billing, "T1", "80.00"))
+    assert distribute(billing).status_code == 200
+    index = PAY_YEARS.fold(billing.store.read(PAY_YEARS.stream_id("2025")))[0]
+    elsewhere = billing.as_("official", area="440304")
+
+    assert index.teams == {"T1": "440106", "T2": "440106", "T3": ""}
+    assert (index.in_area("440106"), index.in_area("440304")) == (["T1", "T2", "T3"], ["T3"])
+    assert [t["team_id"] for t in billing.get("/performance-pay/2025/teams", area_code="440106").json()["teams"]] == [
+        "T1"
+    ]
+    assert billing.get("/performance-pay/2025/teams", who=elsewhere).json() == {"teams": []}
+    assert billing.get("/performance-pay/2025/teams", who=elsewhere, area_code="4401").json() == {"teams": []}
+    official = billing.as_("official", area="440106")
+    named = billing.get("/performance-pay/2025/members/N1", who=official, team_id="T1")
+    assert (named.status_code, named.json()["share"]["amount_fen"]) == (200, 6_244)
+    assert billing.get("/performance-pay/2025/members/N1", who=official, team_id="T2").status_code == 404
+    d1_elsewhere = billing.as_("family_doctor", sub="D1", team="T2", institution="CHC-1")
+    assert billing.get("/performance-pay/2025/members/D1", who=d1_elsewhere).status_code == 404  # their token's team
+
+
+def test_a_team_indexed_before_its_area_reads_as_of_no_known_area() -> None:
+    stored = EVENTS.decode("billing.internal.TeamInYear.v1", {"team_id": "T9"})
+    assert stored == py.TeamInYear("T9", "")

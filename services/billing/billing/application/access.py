@@ -92,6 +92,14 @@ def sees_capitation(who: Principal, r: CapitationReconciliationRecorded) -> bool
     return False
 
 
+def capitation_scope(who: Principal) -> tuple[str, str | None]:
+    """Where the rows a caller sees can be: an official's area, a doctor's institution (their
+    token's; None: any), anywhere for the others."""
+    if who.role == "official":
+        return who.area_code or "", None
+    return "", who.institution_id if who.role == "family_doctor" else None
+
+
 def may_read_capitation(who: Principal) -> None:
     if who.role not in ("admin", "official", "insurance_bureau", "family_doctor"):
         raise Forbidden("capitation figures are read by officials, bureaus and teams")

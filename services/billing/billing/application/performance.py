@@ -63,15 +63,12 @@ class PerformancePay:
 
     @staticmethod
     def to_distribute(
-        year: int, today: date, store: EventStore, within: Callable[[py.TeamYear], bool]
+        year: int, today: date, store: EventStore, area_code: str, within: Callable[[py.TeamYear], bool]
     ) -> tuple[list[str], list[str]]:
-        """The year's teams the caller may act on whose appraisal is published, and those whose
-        appraisal is not; 409 when none is published."""
+        """The year's teams the caller may act on (`within`; inside `area_code`, the caller's)
+        whose appraisal is published, and those whose appraisal is not; 409 when none is published."""
         py.check_over(year, today)
-        teams = sorted(PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].teams)
-        found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
-        states = {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
-        mine = {t: s for t, s in states.items() if within(s)}
+        mine = {t: s for t, s in team_years(store, year, area_code).items() if within(s)}
         ready = [t for t, s in mine.items() if s.appraisal is not None]
         if not ready:
             raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
@@ -116,6 +113,14 @@ class PerformancePay:
         return py.distribute_year(team_id, year, team, counted, income, rule, session.context.now)
 
 
+def team_years(store: EventStore, year: int, area_code: str = "", team_id: str | None = None) -> dict[str, py.TeamYear]:
+    """The years of the year's teams inside the area (or the one team), by team: only theirs are read."""
+    index = PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0]
+    teams = [t for t in index.in_area(area_code) if team_id in (None, t)]
+    found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
+    return {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+
+
 def contract_fee_income(store: EventStore, institution_id: str, team_id: str, year: int) -> int:
     """Σ the team's contract-fee charges (refunds deducted) of the year's periods, every payer's."""
     the_book = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0]
@@ -146,12 +151,14 @@ def _enrol(session: Session, year: int, team_id: str, member: py.MemberInTeamYea
     key = py.team_key(year, team_id)
     if session.load(TEAM_YEARS, key).state.members.get(member.member_id) != member:
         session.record(TEAM_YEARS, key, member)
-        _index(session, year, team_id)
+        _index(session, year, team_id, member.area_code)
 
 
-def _index(session: Session, year: int, team_id: str) -> None:
-    if team_id not in session.load(PAY_YEARS, str(year)).state.teams:
-        session.record(PAY_YEARS, str(year), py.TeamInYear(team_id))
+def _index(session: Session, year: int, team_id: str, area_code: str = "") -> None:
+    """The team in the year's index once, and its area once known (an appraisal does not name it)."""
+    known = session.load(PAY_YEARS, str(year)).state.teams
+    if team_id not in known or (area_code and not known[team_id]):
+        session.record(PAY_YEARS, str(year), py.TeamInYear(team_id, area_code))
 
 
 def _appraised(result: AppraisalResult) -> py.TeamAppraised:

@@ -36,10 +36,11 @@ for event_class in (
     py.MemberInTeamYear,
     py.TeamAppraised,
     py.PerformancePayRecorded,
-    py.TeamInYear,
 ):
     EVENTS.register(event_class)
 # v2: the figures net the monthly advances (`advanced_fen`, `balance_due_fen`).
+# v2: the team's area, so a read or job in an area reads only its teams.
+EVENTS.register(py.TeamInYear, version=2, upcasters={1: py.team_in_year_v1_to_v2})
 EVENTS.register(
     capitation_year.CapitationReconciliationRecorded,
     version=2,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from billing.domain.capitation_rules import FACTORS, Factor, PerformancePayRule
 from billing.domain.errors import AppraisalNotPublished, YearNotOver
@@ -138,17 +138,29 @@ def evolve_team(state: TeamYear, event: object) -> TeamYear:
 @dataclass(frozen=True)
 class TeamInYear:
     team_id: str
+    area_code: str = ""  # "": not known (a team appraised before a member was credited; v1)
+
+
+def team_in_year_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return data | {"area_code": ""}
 
 
 @dataclass(frozen=True)
 class PerformanceYear:
-    teams: frozenset[str] = frozenset()
+    """The year's teams, each with its area once known: which teams' years a read in an area,
+    or a job of an official, reads (a province has tens of thousands)."""
+
+    teams: dict[str, str] = field(default_factory=dict)  # team -> area ("" not known)
+
+    def in_area(self, area_code: str) -> list[str]:
+        """Those inside the area, or of an area not known."""
+        return sorted(t for t, area in self.teams.items() if area.startswith(area_code) or not area)
 
 
 def evolve_year(state: PerformanceYear, event: object) -> PerformanceYear:
     match event:
-        case TeamInYear(team_id=team):
-            return replace(state, teams=state.teams | {team})
+        case TeamInYear(team_id=team, area_code=area):
+            return replace(state, teams=state.teams | {team: area or state.teams.get(team, "")})
     raise ValueError(f"{type(event).__name__} does not apply to a performance year")
 
 

@@ -4,6 +4,7 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -27,10 +28,12 @@ from billing.domain.capitation_year import (
 )
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
+from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
+from shared.web.problems import Problem
 
 router = APIRouter(tags=["capitation"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
@@ -121,15 +124,20 @@ async def advance(year: Year, month: Month, call: CommandCall) -> Response:
     response_model=CapitationRows,
     summary="Budget against spending, surplus kept or overspend borne, referral fees: per team and institution",
     description="The latest reconciliation of each team and institution the caller may see: an official their "
-    "area's, a bureau those of its residents, a doctor their team's.",
+    "area's, a bureau those of its residents, a doctor their team's; by institution, then teams before the "
+    "institution, a page at a time (pass `next_cursor` as `cursor` for the next page).",
 )
 async def reconciliations(
-    year: Year, request: Request, who: CurrentPrincipal, only: Annotated[RowFilters, Depends()]
+    year: Year,
+    request: Request,
+    who: CurrentPrincipal,
+    only: Annotated[RowFilters, Depends()],
+    page: Annotated[PageOf, Depends()],
 ) -> dict[str, Any]:
     access.may_read_capitation(who)
-    found = await asyncio.to_thread(_latest, request, year, only)
-    rows = [_row(r) for _, r in sorted(found.items()) if access.sees_capitation(who, r) and only.admit(r)]
-    return {"rows": rows}
+    after = _after(page.cursor)
+    found, last = await asyncio.to_thread(_rows, request, year, who, only, page.limit, after)
+    return {"rows": [_row(r) for r in found], "next_cursor": json.dumps(last) if last else None}
 
 
 @router.get(
@@ -165,22 +173,54 @@ async def residents(
     return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": shown[-1] if more else None}
 
 
-Latest = dict[tuple[str, str], CapitationReconciliationRecorded]
+Position = tuple[str, str, str]  # institution, subject kind, subject id: the rows' order
+_READ_AT_ONCE = 32  # institutions' years a page reads in one query
 
 
-def _latest(request: Request, year: int, only: RowFilters) -> Latest:
-    """The latest reconciliation of each subject of the institutions the filters name: their
-    years' streams read, not the year's every one."""
+def _rows(  # noqa: PLR0913
+    request: Request, year: int, who: Principal, only: RowFilters, limit: int, after: Position | None
+) -> tuple[list[CapitationReconciliationRecorded], Position | None]:
+    """A page of the rows the caller sees, from after `after`, and the last row's position if the
+    page is full. Only the years of the institutions in the filters' and the caller's scope are
+    read, a few at a time until the page is full: a page's memory does not grow with the province."""
     store = request.app.state.store
     index = YEARS.fold(store.read(YEARS.stream_id(str(year))))[0]
-    named = index.institutions(only.area_code)
-    chosen = [i for i in named if only.institution_id in (None, i)]
-    keys = {i: INSTITUTION_YEARS.stream_id(institution_key(year, i)) for i in chosen}
-    found = store.read_many(list(keys.values()))
-    latest: Latest = {}
-    for i, key in keys.items():
-        latest |= of_institution(index.before, INSTITUTION_YEARS.fold(found[key])[0], i).latest
-    return latest
+    area, own = access.capitation_scope(who)
+    within = set(index.institutions(area))
+    named = [
+        i
+        for i in index.institutions(only.area_code)
+        if i in within and only.institution_id in (None, i) and own in (None, i) and (after is None or i >= after[0])
+    ]
+    found: list[CapitationReconciliationRecorded] = []
+    for start in range(0, len(named), _READ_AT_ONCE):
+        keys = {i: INSTITUTION_YEARS.stream_id(institution_key(year, i)) for i in named[start : start + _READ_AT_ONCE]}
+        read = store.read_many(list(keys.values()))
+        for i, key in keys.items():
+            latest = of_institution(index.before, INSTITUTION_YEARS.fold(read[key])[0], i).latest
+            for (kind, subject), r in sorted(latest.items(), key=lambda item: (item[0][0] != "team", item[0])):
+                position = (i, kind, subject)
+                shown = access.sees_capitation(who, r) and only.admit(r)
+                if shown and (after is None or _order(position) > _order(after)):
+                    found.append(r)
+                    if len(found) == limit:
+                        return found, position
+    return found, None
+
+
+def _order(position: Position) -> tuple[str, bool, str]:
+    institution, kind, subject = position
+    return institution, kind != "team", subject
+
+
+def _after(cursor: str | None) -> Position | None:
+    if cursor is None:
+        return None
+    try:
+        institution, kind, subject = json.loads(cursor)
+        return str(institution), str(kind), str(subject)
+    except (ValueError, TypeError):
+        raise Problem(400, "bad-cursor", "cursor must be the next_cursor of a page this API returned") from None
 
 
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:

@@ -19,12 +19,13 @@ from billing.adapters.http.schemas import (
 )
 from billing.adapters.publishing import score_of
 from billing.application import access
-from billing.application.performance import PerformancePay
-from billing.application.streams import PAY_YEARS, TEAM_YEARS
+from billing.application.performance import PerformancePay, team_years
+from billing.application.streams import TEAM_YEARS
 from billing.domain import performance_year as py
 from billing.domain.capitation_rules import FACTORS
 from billing.domain.errors import NoCapitationRule, UnknownDistribution
 from shared.commands import Outcome
+from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import CommandCall, respond
@@ -63,7 +64,7 @@ async def distribute(year: Year, call: CommandCall) -> Response:
     if year < on.year:  # else refused as not over, inputs or not
         await inputs.applied(request.app.state.pay_inputs, date(year, 12, 31), request.app.state.zone)
     within = lambda team: access.acts_on_team(call.who, team.area_code)  # noqa: E731
-    ready, awaiting = await asyncio.to_thread(pay.to_distribute, year, on, store, within)
+    ready, awaiting = await asyncio.to_thread(pay.to_distribute, year, on, store, _scope(call.who), within)
     work = lambda team: pay.distribute(year, team, on, store)  # noqa: E731
     done = await call.run_each(ready, work, ("distributed", "restated", "unchanged", "pool_fen"))
     return respond(Outcome({"year": year} | done.result | {"awaiting_appraisal": awaiting}, done.replayed), 200)
@@ -73,11 +74,19 @@ async def distribute(year: Year, call: CommandCall) -> Response:
     "/performance-pay/{year}/members/{member_id}",
     response_model=MemberPerformancePay,
     summary="A member's share of their team's pool and how it was computed",
-    description="A member reads their own (their token's subject, of their team); officials their area's members.",
+    description="A member reads their own (their token's subject, of their team); officials their area's members. "
+    "`team_id` names the member's team: only its year is read (a doctor's is their token's team).",
 )
-async def member_share(year: Year, member_id: Id, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+async def member_share(
+    year: Year,
+    member_id: Id,
+    request: Request,
+    who: CurrentPrincipal,
+    team_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> dict[str, Any]:
     access.may_read_performance_pay(who)
-    teams = await asyncio.to_thread(_teams, request, year)
+    team_id = who.team_id if who.role == "family_doctor" else team_id
+    teams = await asyncio.to_thread(team_years, request.app.state.store, year, _scope(who), team_id)
     for team_id, team in teams.items():
         done = team.latest
         if done is None or not access.sees_member_share(who, team_id, done.area_code, member_id):
@@ -112,7 +121,10 @@ async def team_pools(
     area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = "",
 ) -> dict[str, Any]:
     access.may_read_performance_pay(who)
-    teams = await asyncio.to_thread(_teams, request, year)
+    scope = _scope(who)
+    if not (area_code.startswith(scope) or scope.startswith(area_code)):
+        return {"teams": []}  # outside the caller's area
+    teams = await asyncio.to_thread(team_years, request.app.state.store, year, max(area_code, scope, key=len))
     done = [t.latest for _, t in sorted(teams.items()) if t.latest is not None]
     seen = [d for d in done if d.area_code.startswith(area_code) and access.acts_on_team(who, d.area_code)]
     return {"teams": [_pool(d) for d in seen]}
@@ -144,11 +156,9 @@ async def team_distribution(year: Year, team_id: Id, request: Request, who: Curr
     }
 
 
-def _teams(request: Request, year: int) -> dict[str, py.TeamYear]:
-    store = request.app.state.store
-    teams = sorted(PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].teams)
-    found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
-    return {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+def _scope(who: Principal) -> str:
+    """The area whose teams a caller may see or act on ("": any; a doctor's team is read by its id)."""
+    return (who.area_code or "") if who.role == "official" else ""
 
 
 def _team(request: Request, year: int, team_id: str) -> py.TeamYear:

@@ -181,6 +181,7 @@ class CapitationRow(BaseModel):
 
 class CapitationRows(BaseModel):
     rows: list[CapitationRow] = Field(description="The latest reconciliation of each team and institution in scope")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class ResidentRow(BaseModel):
