@@ -91,11 +91,19 @@ class StreamType(Generic[S]):
     initial: S
     evolve: Callable[[S, Any], S]
     events: EventTypes = field(repr=False)
+    # The state from a whole stream at once, where `evolve` copies what grows for each event
+    # (an index of a province's teams): a cached state takes one event at a time, a stream read
+    # whole would pay for each copy.
+    whole: Callable[[list[Any]], S] | None = field(default=None, repr=False)
 
     def stream_id(self, key: str) -> str:
         return f"{self.prefix}-{key}"
 
     def fold(self, recorded: Iterable[RecordedEvent], state: S | None = None, version: int = 0) -> tuple[S, int]:
+        if state is None and self.whole is not None:
+            found = list(recorded)
+            decoded = [self.events.decode(e.type, e.data) for e in found]
+            return self.whole(decoded), found[-1].version if found else version
         current = self.initial if state is None else state
         for event in recorded:
             current = self.evolve(current, self.events.decode(event.type, event.data))

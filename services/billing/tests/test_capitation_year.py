@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from functools import reduce
 from typing import Any
 
 from billing.adapters.publishing import to_public
 from billing.application.streams import RESIDENTS, YEARS
 from billing.bootstrap import capitation_for
 from billing.domain import capitation_year as cy
+from billing.domain import performance_year as py
 from shared.commands import CommandContext, CommandProcessor, Session
 from shared.contracts import topics
 
@@ -286,6 +288,8 @@ def test_each_institution_is_reconciled_apart_and_a_resident_who_moved_counts_in
         for i in ("CHC-1", "CHC-2")
     }
     assert rosters == {"CHC-1": [a], "CHC-2": [a]}
+    index, version = YEARS.fold(billing.store.read("capitation-year-2025"))  # read whole, at once
+    assert (sorted(index.teams), index.institutions(), version) == (["T1", "T3"], ["CHC-1", "CHC-2"], 2)
     t3 = billing.get("/capitation-years/2025/team/T3/residents").json()["items"]
     assert [(i["resident_ref"], i["contracted_days"], i["spending_fen"]) for i in t3] == [(a, 184, 4_000)]
 
@@ -354,3 +358,19 @@ def test_a_year_kept_in_its_own_stream_before_the_institutions_is_read_and_resta
     assert billing.get("/capitation-years/2025/team/T1/residents").json()["reconciliation_id"] == (
         "capitation/team/T1/2025/1"
     )
+
+
+def test_the_years_index_read_at_once_is_the_index_folded_an_event_at_a_time() -> None:
+    fee = cy.ReferralFeeCharged("ref-1", "T1", "CHC-1", "440106", date(2025, 5, 6))
+    events = [
+        cy.TeamCovered("T1", "CHC-1", "440106"),
+        cy.ResidentInYear("r_a"),  # kept in the year's own stream before the institutions'
+        fee,
+        cy.TeamCovered("T2", "CHC-2", "440111"),
+        cy.TeamCovered("T1", "CHC-1", "440106"),
+    ]
+    assert cy.index_of(events) == reduce(cy.evolve_index, events, cy.CapitationYearIndex())
+    assert cy.index_of(events).institutions("440111") == ["CHC-1", "CHC-2"]  # CHC-1: named by its fee before
+    teams = [py.TeamInYear("T1"), py.TeamInYear("T2", "440111"), py.TeamInYear("T1", "440106"), py.TeamInYear("T1")]
+    assert py.year_of(teams) == reduce(py.evolve_year, teams, py.PerformanceYear())
+    assert py.year_of(teams).teams == {"T1": "440106", "T2": "440111"}

@@ -8,7 +8,6 @@ referral fee once by its referral, however often or late they arrive.
 from __future__ import annotations
 
 from datetime import date
-from functools import reduce
 from typing import Any
 
 from billing.application.streams import INSTITUTION_YEARS, RESIDENTS, ROSTERS, YEARS
@@ -120,8 +119,7 @@ class Capitation:
 def institutions(store: EventStore, year: int) -> list[str]:
     """The year's institutions: what its jobs go through, one command each. A year recorded
     before the institutions' streams names its residents' too."""
-    events = _decoded(store, YEARS, str(year))
-    index = reduce(YEARS.evolve, events, YEARS.initial)
+    index, events = year_index(store, year)
     found = set(index.institutions())
     if index.roster_before:
         before = store.read_many([RESIDENTS.stream_id(ref) for ref in cy.roster(events)])
@@ -137,14 +135,19 @@ def institution_year(
     """The institution's year and the residents on its roster, read from the store."""
     key = cy.institution_key(year, institution_id)
     own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(key)))[0]
-    events = _decoded(store, YEARS, str(year))
-    index = reduce(YEARS.evolve, events, YEARS.initial)
+    index, events = year_index(store, year)
     refs = set(cy.roster(_decoded(store, ROSTERS, key)))
     if index.roster_before:
         refs |= set(cy.roster(events))  # those another institution covered are left out by the rules
     found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(refs)])
     state = cy.of_institution(index.before, own, institution_id)
     return state, [RESIDENTS.fold(stream)[0] for stream in found.values()]
+
+
+def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:
+    """The year's index, and its events."""
+    events = _decoded(store, YEARS, str(year))
+    return cy.index_of(events), events  # decoded once: a year kept before names its roster in them
 
 
 def _decoded(store: EventStore, kind: StreamType[Any], key: str) -> list[object]:

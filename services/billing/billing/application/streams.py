@@ -61,9 +61,15 @@ INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
 )
 ROSTERS: StreamType[None] = StreamType("capitation-roster", None, capitation_year.evolve_roster, EVENTS)
 YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
-    "capitation-year", capitation_year.CapitationYearIndex(), capitation_year.evolve_index, EVENTS
+    "capitation-year",
+    capitation_year.CapitationYearIndex(),
+    capitation_year.evolve_index,
+    EVENTS,
+    capitation_year.index_of,
 )
 # Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
 MEMBER_YEARS: StreamType[py.MemberYear] = StreamType("performance-member", py.MemberYear(), py.evolve_member, EVENTS)
 TEAM_YEARS: StreamType[py.TeamYear] = StreamType("performance-team", py.TeamYear(), py.evolve_team, EVENTS)
-PAY_YEARS: StreamType[py.PerformanceYear] = StreamType("performance-year", py.PerformanceYear(), py.evolve_year, EVENTS)
+PAY_YEARS: StreamType[py.PerformanceYear] = StreamType(
+    "performance-year", py.PerformanceYear(), py.evolve_year, EVENTS, py.year_of
+)

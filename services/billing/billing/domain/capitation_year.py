@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import reduce
 from typing import Any, Literal
 
 from billing.domain.advances import monthly_advance
@@ -223,6 +224,20 @@ def evolve_index(state: CapitationYearIndex, event: object) -> CapitationYearInd
         case ResidentInYear():
             return state if state.roster_before else replace(state, roster_before=True)
     return replace(state, before=evolve_year(state.before, event))
+
+
+def index_of(events: Iterable[object]) -> CapitationYearIndex:
+    """The index from its events at once: `evolve_index` copies the teams for each new one, which
+    a command's cached index takes a team at a time, but a read of a province's tens of
+    thousands from the store would pay for each (quadratic)."""
+    teams: dict[str, TeamCovered] = {}
+    before = []
+    for event in events:
+        if isinstance(event, TeamCovered):
+            teams[event.team_id] = event
+        else:
+            before.append(event)
+    return reduce(evolve_index, before, CapitationYearIndex(teams))
 
 
 def institution_key(year: int, institution_id: str) -> str:

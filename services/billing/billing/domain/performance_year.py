@@ -164,6 +164,16 @@ def evolve_year(state: PerformanceYear, event: object) -> PerformanceYear:
     raise ValueError(f"{type(event).__name__} does not apply to a performance year")
 
 
+def year_of(events: Iterable[object]) -> PerformanceYear:
+    """The index from its events at once, not a copy of its teams for each (see `evolve_year`)."""
+    teams: dict[str, str] = {}
+    for event in events:
+        if not isinstance(event, TeamInYear):
+            raise ValueError(f"{type(event).__name__} does not apply to a performance year")
+        teams[event.team_id] = event.area_code or teams.get(event.team_id, "")
+    return PerformanceYear(teams)
+
+
 def member_key(year: int, team_id: str, member_id: str) -> str:
     return f"{year}~{team_id}~{member_id}"
 

@@ -17,8 +17,8 @@ from billing.adapters.http.schemas import (
     CapitationRows,
 )
 from billing.application import access
-from billing.application.capitation import Capitation, institutions
-from billing.application.streams import INSTITUTION_YEARS, YEARS
+from billing.application.capitation import Capitation, institutions, year_index
+from billing.application.streams import INSTITUTION_YEARS
 from billing.domain.advances import check_due
 from billing.domain.capitation_year import (
     CapitationReconciliationRecorded,
@@ -184,7 +184,7 @@ def _rows(  # noqa: PLR0913
     page is full. Only the years of the institutions in the filters' and the caller's scope are
     read, a few at a time until the page is full: a page's memory does not grow with the province."""
     store = request.app.state.store
-    index = YEARS.fold(store.read(YEARS.stream_id(str(year))))[0]
+    index = year_index(store, year)[0]
     area, own = access.capitation_scope(who)
     within = set(index.institutions(area))
     named = [
@@ -226,7 +226,7 @@ def _after(cursor: str | None) -> Position | None:
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
     """A team's is in its institution's year: the year's index names it."""
     store = request.app.state.store
-    index = YEARS.fold(store.read(YEARS.stream_id(str(year))))[0]
+    index = year_index(store, year)[0]
     subject = (of.subject_kind, of.subject_id)
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
