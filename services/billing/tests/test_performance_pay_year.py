@@ -135,6 +135,7 @@ def test_a_team_pool_is_drawn_by_the_score_shared_by_contribution_and_restated_w
     assert t1["D1"]["quota_fen"] == "1572480/113"
     t2 = billing.get("/performance-pay/2025/teams/T2").json()
     assert (t2["computed"]["pool_fen"], [s["amount_fen"] for s in t2["shares"]]) == (0, [0])  # forfeited
+    assert t2["computed"]["contract_fee_income_fen"] == 18_000  # its own, from the ledgers T1's were read with
 
     assert distribute(billing).json()["unchanged"] == 2  # again: nothing new
     billing.deliver(appraised(billing, "T1", "100.00", restates="ar-2025-T1"))

@@ -74,16 +74,20 @@ class PerformancePay:
             raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
         return ready, sorted(set(mine) - set(ready))
 
-    def distribute(self, year: int, team_id: str, today: date, store: EventStore) -> Work:
+    def distribute(
+        self, year: int, team_id: str, today: date, store: EventStore, incomes: Incomes | None = None
+    ) -> Work:
         """A team's distribution: a first one, a restatement of a changed one, nothing for an
-        unchanged one (or a team whose appraisal is not published, or without a rule)."""
+        unchanged one (or a team whose appraisal is not published, or without a rule). A job
+        of many teams passes its `incomes`, which reads an institution's ledgers once."""
         py.check_over(year, today)
+        incomes = incomes or Incomes(store, year)
         key = py.team_key(year, team_id)
 
         def handle(session: Session) -> dict[str, Any]:
             # From the store, not the cache: the consumer (another process) enrols members.
             team = TEAM_YEARS.fold(store.read(TEAM_YEARS.stream_id(key)))[0]
-            done = self._distribution(year, team_id, team, store, session) if team.appraisal else None
+            done = self._distribution(year, team_id, team, incomes, session) if team.appraisal else None
             if done is not None:
                 session.record(TEAM_YEARS, key, done)
             return {
@@ -97,9 +101,10 @@ class PerformancePay:
         return Work(handle, reads=[(TEAM_YEARS, key)])
 
     def _distribution(
-        self, year: int, team_id: str, team: py.TeamYear, store: EventStore, session: Session
+        self, year: int, team_id: str, team: py.TeamYear, incomes: Incomes, session: Session
     ) -> py.PerformancePayRecorded | None:
         """Read from the store, not the cache: contributions are noted by another process."""
+        store = incomes.store
         keys = {m: MEMBER_YEARS.stream_id(py.member_key(year, team_id, m)) for m in sorted(team.members)}
         found = store.read_many(list(keys.values()))
         members = {m: MEMBER_YEARS.fold(found[key])[0] for m, key in keys.items()}
@@ -109,7 +114,7 @@ class PerformancePay:
             rule = self.rules.for_(team.area_code, year).performance_pay
         except NoCapitationRule:
             return None
-        income = contract_fee_income(store, team.institution_id or "", team_id, year)
+        income = incomes.of(team.institution_id or "", team_id)
         return py.distribute_year(team_id, year, team, counted, income, rule, session.context.now)
 
 
@@ -121,17 +126,30 @@ def team_years(store: EventStore, year: int, area_code: str = "", team_id: str |
     return {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
 
 
-def contract_fee_income(store: EventStore, institution_id: str, team_id: str, year: int) -> int:
-    """Σ the team's contract-fee charges (refunds deducted) of the year's periods, every payer's."""
-    the_book = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0]
-    found = store.read_many([LEDGERS.stream_id(k) for k in the_book.of_institution(institution_id)])
-    total = 0
-    for events in found.values():
-        for recorded in events:
-            event = EVENTS.decode(recorded.type, recorded.data)
-            if isinstance(event, ChargeBooked) and event.team_id == team_id and event.origin_period[:4] == str(year):
-                total += event.amount_fen
-    return max(total, 0)
+class Incomes:
+    """Each team's contract-fee income of the year: Σ its charges (refunds deducted) of the year's
+    periods, every payer's. An institution's ledgers hold every charge of all its teams and years:
+    read once for all its teams, not once for each."""
+
+    def __init__(self, store: EventStore, year: int) -> None:
+        self.store, self.year = store, year
+        self._by_institution: dict[str, dict[str, int]] = {}
+
+    def of(self, institution_id: str, team_id: str) -> int:
+        if institution_id not in self._by_institution:
+            self._by_institution[institution_id] = self._read(institution_id)
+        return max(self._by_institution[institution_id].get(team_id, 0), 0)
+
+    def _read(self, institution_id: str) -> dict[str, int]:
+        the_book = BOOKS.fold(self.store.read(BOOKS.stream_id(BOOK)))[0]
+        found = self.store.read_many([LEDGERS.stream_id(k) for k in the_book.of_institution(institution_id)])
+        totals: dict[str, int] = {}
+        for events in found.values():
+            for recorded in events:
+                event = EVENTS.decode(recorded.type, recorded.data)
+                if isinstance(event, ChargeBooked) and event.origin_period[:4] == str(self.year):
+                    totals[event.team_id] = totals.get(event.team_id, 0) + event.amount_fen
+        return totals
 
 
 def _key_population(store: EventStore, refs: list[str], year: int) -> list[str]:

@@ -19,7 +19,7 @@ from billing.adapters.http.schemas import (
 )
 from billing.adapters.publishing import score_of
 from billing.application import access
-from billing.application.performance import PerformancePay, team_years
+from billing.application.performance import Incomes, PerformancePay, team_years
 from billing.application.streams import TEAM_YEARS
 from billing.domain import performance_year as py
 from billing.domain.capitation_rules import FACTORS
@@ -65,7 +65,8 @@ async def distribute(year: Year, call: CommandCall) -> Response:
         await inputs.applied(request.app.state.pay_inputs, date(year, 12, 31), request.app.state.zone)
     within = lambda team: access.acts_on_team(call.who, team.area_code)  # noqa: E731
     ready, awaiting = await asyncio.to_thread(pay.to_distribute, year, on, store, _scope(call.who), within)
-    work = lambda team: pay.distribute(year, team, on, store)  # noqa: E731
+    incomes = Incomes(store, year)  # an institution's ledgers read once for all its teams
+    work = lambda team: pay.distribute(year, team, on, store, incomes)  # noqa: E731
     done = await call.run_each(ready, work, ("distributed", "restated", "unchanged", "pool_fen"))
     return respond(Outcome({"year": year} | done.result | {"awaiting_appraisal": awaiting}, done.replayed), 200)
 
