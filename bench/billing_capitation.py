@@ -67,12 +67,16 @@ def run(n: int, settings: BillingSettings, say: Callable[[str], None] = print) -
     arriving, rates, tenth = contracts(n), [], max(n // 10, 1)
     try:
         for done in range(0, n, tenth):
-            block = [d for _, d in zip(range(min(tenth, n - done)), arriving, strict=False)]
-            started = time.perf_counter()
-            for at in range(0, len(block), BATCH):
-                handler.handle(block[at : at + BATCH])
-            rates.append(len(block) / (time.perf_counter() - started))
-            say(f"contracts {done + 1:>9,} to {done + len(block):>9,}: {rates[-1]:7,.0f} events/s")
+            size, spent = min(tenth, n - done), 0.0
+            for at in range(0, size, BATCH):
+                # Each batch made as it is handed over (a tenth made at once held a gigabyte at a
+                # million contracts), and only the handling timed.
+                batch = [d for _, d in zip(range(min(BATCH, size - at)), arriving, strict=False)]
+                started = time.perf_counter()
+                handler.handle(batch)
+                spent += time.perf_counter() - started
+            rates.append(size / spent)
+            say(f"contracts {done + 1:>9,} to {done + size:>9,}: {rates[-1]:7,.0f} events/s")
     finally:
         processor.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
