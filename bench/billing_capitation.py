@@ -98,11 +98,11 @@ def _reconcile(settings: BillingSettings) -> tuple[float, str]:
     processor, now = CommandProcessor(store), datetime(2027, 2, 1, 2, tzinfo=UTC)
     started = time.perf_counter()
     try:
-        found = institutions(store, 2026)
+        found, before = institutions(store, 2026)
         subjects = 0
         for i in found:
             context = CommandContext("bench", f"reconcile-2026/{i}", "", "bench", "bench", now)
-            subjects += processor.execute_now(capitation.reconcile(2026, i, now.date(), store), context).result[
+            subjects += processor.execute_now(capitation.reconcile(2026, i, now.date(), store, before), context).result[
                 "reconciled"
             ]
     finally:

@@ -7,6 +7,7 @@ referral fee once by its referral, however often or late they arrive.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -69,19 +70,20 @@ class Capitation:
 
         return Work(handle, reads=[(INSTITUTION_YEARS, key), (YEARS, str(year))])
 
-    def reconcile(self, year: int, institution_id: str, today: date, store: EventStore) -> Work:
+    def reconcile(self, year: int, institution_id: str, today: date, store: EventStore, before: Before) -> Work:
         """The figures of an institution and its teams for a year that is over: a first
         reconciliation, a restatement of changed figures (late claims), nothing for unchanged ones.
 
         The year and its residents are read from the store, not the processor's cache: claims
         are noted by another process (the consumer), and a stream only read here would never
         conflict to tell a cached state was stale. A claim noted while this runs is in the next
-        reconciliation; the institution's year, written here, conflicts if it moved meanwhile."""
+        reconciliation; the institution's year, written here, conflicts if it moved meanwhile.
+        `before`: the job's, read once for all its institutions (`institutions`)."""
         cy.check_over(year, today)
         key = cy.institution_key(year, institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
-            state, residents = institution_year(store, year, institution_id)
+            state, residents = institution_year(store, year, institution_id, before)
             recorded = cy.reconcile_year(year, institution_id, state, residents, self.rules, session.context.now)
             if recorded:
                 session.record(INSTITUTION_YEARS, key, *recorded)
@@ -94,14 +96,16 @@ class Capitation:
 
         return Work(handle, reads=[(INSTITUTION_YEARS, key)])
 
-    def advance(self, year: int, month: int, institution_id: str, today: date, store: EventStore) -> Work:
+    def advance(  # noqa: PLR0913
+        self, year: int, month: int, institution_id: str, today: date, store: EventStore, before: Before
+    ) -> Work:
         """The month's advance to an institution, from the month's first day; again, nothing
         more if it was advanced already (read from the store as `reconcile` does)."""
         check_due(year, month, today)
         key = cy.institution_key(year, institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
-            state, residents = institution_year(store, year, institution_id)
+            state, residents = institution_year(store, year, institution_id, before)
             now = session.context.now
             booked = cy.advance_month(year, month, institution_id, state, residents, self.rules, now)
             if booked:
@@ -116,31 +120,38 @@ class Capitation:
         return Work(handle, reads=[(INSTITUTION_YEARS, key)])
 
 
-def institutions(store: EventStore, year: int) -> list[str]:
-    """The year's institutions: what its jobs go through, one command each. A year recorded
-    before the institutions' streams names its residents' too."""
+@dataclass(frozen=True)
+class Before:
+    """What a year kept in its own stream before the institutions' streams: it no longer
+    changes, so a job reads it once with the year's index, not once for each institution."""
+
+    year: cy.CapitationYear
+    roster: tuple[str, ...]
+
+
+def institutions(store: EventStore, year: int) -> tuple[list[str], Before]:
+    """The year's institutions, what its jobs go through, one command each, and what the year
+    kept before (whose residents name institutions too)."""
     index, events = year_index(store, year)
+    before = Before(index.before, tuple(cy.roster(events)) if index.roster_before else ())
     found = set(index.institutions())
-    if index.roster_before:
-        before = store.read_many([RESIDENTS.stream_id(ref) for ref in cy.roster(events)])
-        for stream in before.values():
-            coverages = RESIDENTS.fold(stream)[0].coverages.values()
-            found |= {c.institution_id for c in coverages if year in cy.years_of(c)}
-    return sorted(found)
+    kept = store.read_many([RESIDENTS.stream_id(ref) for ref in before.roster])
+    for stream in kept.values():
+        coverages = RESIDENTS.fold(stream)[0].coverages.values()
+        found |= {c.institution_id for c in coverages if year in cy.years_of(c)}
+    return sorted(found), before
 
 
 def institution_year(
-    store: EventStore, year: int, institution_id: str
+    store: EventStore, year: int, institution_id: str, before: Before
 ) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
-    """The institution's year and the residents on its roster, read from the store."""
+    """The institution's year and the residents on its roster, read from the store (a resident
+    kept before whom another institution covered is left out by the rules)."""
     key = cy.institution_key(year, institution_id)
     own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(key)))[0]
-    index, events = year_index(store, year)
-    refs = set(cy.roster(_decoded(store, ROSTERS, key)))
-    if index.roster_before:
-        refs |= set(cy.roster(events))  # those another institution covered are left out by the rules
+    refs = set(cy.roster(_decoded(store, ROSTERS, key))) | set(before.roster)
     found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(refs)])
-    state = cy.of_institution(index.before, own, institution_id)
+    state = cy.of_institution(before.year, own, institution_id)
     return state, [RESIDENTS.fold(stream)[0] for stream in found.values()]
 
 

@@ -90,8 +90,8 @@ async def reconcile(year: Year, call: CommandCall) -> Response:
     capitation: Capitation = call.request.app.state.capitation
     on, store = today(call.request), call.request.app.state.store
     check_over(year, on)
-    found = await asyncio.to_thread(institutions, store, year)
-    work = lambda i: capitation.reconcile(year, i, on, store)  # noqa: E731
+    found, before = await asyncio.to_thread(institutions, store, year)
+    work = lambda i: capitation.reconcile(year, i, on, store, before)  # noqa: E731
     done = await call.run_each(found, work, ("reconciled", "restated", "subjects"))
     return respond(Outcome({"year": year} | done.result | {"institutions": len(found)}, done.replayed), 200)
 
@@ -112,8 +112,8 @@ async def advance(year: Year, month: Month, call: CommandCall) -> Response:
     capitation: Capitation = call.request.app.state.capitation
     on, store = today(call.request), call.request.app.state.store
     check_due(year, month, on)
-    found = await asyncio.to_thread(institutions, store, year)
-    work = lambda i: capitation.advance(year, month, i, on, store)  # noqa: E731
+    found, before = await asyncio.to_thread(institutions, store, year)
+    work = lambda i: capitation.advance(year, month, i, on, store, before)  # noqa: E731
     done = await call.run_each(found, work, ("advanced", "amount_fen"))
     body = {"year": year, "month": month} | done.result | {"institutions": len(found)}
     return respond(Outcome(body, done.replayed), 200)
