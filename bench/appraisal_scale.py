@@ -64,6 +64,7 @@ from appraisal.domain.periods import Period  # noqa: E402
 from appraisal.settings import AppraisalSettings  # noqa: E402
 from bench.appraisal_year import CHINA, Year  # noqa: E402
 from bench.settlement_view import percentiles, rss_mb  # noqa: E402
+from fdcs import compiled  # noqa: E402
 from shared.contracts import topics  # noqa: E402
 from shared.devkeys import ensure_keys, mint  # noqa: E402
 from shared.messaging import Delivery, KafkaPublisher, Message, ensure_topics  # noqa: E402
@@ -483,12 +484,17 @@ def main() -> None:
         "--statements", type=int, default=0, help="the database's N costliest statements in the visit-to-figure phase"
     )
     parser.add_argument(
+        "--interpreted", action="store_true", help="run the appraisal's sources, not its arithmetic compiled"
+    )
+    parser.add_argument(
         "--two-only", action="store_true", help="skip the run of one worker (at a million residents, hours alone)"
     )
     args = parser.parse_args()
     counties = city(args.residents, args.counties or max(2, -(-args.residents // COUNTY_SIZE)), args.year)
     teams = sum(len(c.teams()) for c in counties)
-    print(f"a city of {args.residents:,} residents in {len(counties)} counties, {teams} teams, year {args.year}")
+    how = "interpreted" if args.interpreted else "compiled"
+    print(f"a city of {args.residents:,} residents in {len(counties)} counties, {teams} teams, year {args.year}; "
+          f"the appraisal's arithmetic {how}")  # fmt: skip
     servers = ExitStack()
     server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False, settings=SERVER))
     url = servers.enter_context(scratch_database(server, "fdcs_bench"))
@@ -502,7 +508,8 @@ def main() -> None:
     }  # fmt: skip
     logs = ROOT / "bench" / "results"
     logs.mkdir(parents=True, exist_ok=True)
-    one, two, api = Processes(environment, logs), Processes(environment, logs), Processes(environment, logs)
+    built = None if args.interpreted else compiled.copy(ROOT)  # as the image runs the workers and the API
+    one, two, api = (Processes(environment, logs, first=built) for _ in range(3))
     try:
         ensure_topics(kafka, SUBSCRIBED)
         before = ends(kafka)

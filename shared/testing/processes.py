@@ -23,8 +23,12 @@ class Processes:
     """Each service's API, relay and projection as its own OS process, as in production:
     with a broker, each runs as its service's own Kafka user, with the manifests' ACLs."""
 
-    def __init__(self, environment: dict[str, str], logs: Path, broker: PlatformKafka | None = None) -> None:
+    def __init__(
+        self, environment: dict[str, str], logs: Path, broker: PlatformKafka | None = None, first: Path | None = None
+    ) -> None:
+        """`first`: a folder of packages found before the sources (`fdcs/compiled.py`'s build)."""
         roots = [str(ROOT)] + [str(p) for p in sorted((ROOT / "services").iterdir()) if p.is_dir()]
+        roots = [str(first), *roots] if first else roots
         self._env = {**os.environ, **environment, "PYTHONPATH": os.pathsep.join(roots)}
         self._logs, self.broker = logs, broker
         self._running: list[subprocess.Popen[bytes]] = []

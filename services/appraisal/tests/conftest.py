@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,6 +14,15 @@ from appraisal.settings import AppraisalSettings
 from shared.messaging import Delivery
 
 NOW = datetime(2027, 1, 20, 2, tzinfo=UTC)  # 20 January 2027, 10:00 in China
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Run against the arithmetic compiled (`fdcs/compiled.py`), these tests must get it, not the sources."""
+    if os.environ.get("APPRAISAL_COMPILED") == "required":
+        from appraisal.domain import recomputation
+
+        if not recomputation.__file__ or not recomputation.__file__.endswith(".so"):
+            raise pytest.UsageError(f"the appraisal's arithmetic is not compiled here: {recomputation.__file__}")
 
 
 class Api:
