@@ -74,14 +74,11 @@ class PerformancePay:
             raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
         return ready, sorted(set(mine) - set(ready))
 
-    def distribute(
-        self, year: int, team_id: str, today: date, store: EventStore, incomes: Incomes | None = None
-    ) -> Work:
+    def distribute(self, year: int, team_id: str, today: date, store: EventStore, incomes: Incomes) -> Work:
         """A team's distribution: a first one, a restatement of a changed one, nothing for an
-        unchanged one (or a team whose appraisal is not published, or without a rule). A job
-        of many teams passes its `incomes`, which reads an institution's ledgers once."""
+        unchanged one (or a team whose appraisal is not published, or without a rule).
+        `incomes`: the job's, which reads an institution's ledgers once for all its teams."""
         py.check_over(year, today)
-        incomes = incomes or Incomes(store, year)
         key = py.team_key(year, team_id)
 
         def handle(session: Session) -> dict[str, Any]:
