@@ -17,15 +17,9 @@ from billing.adapters.http.schemas import (
     CapitationRows,
 )
 from billing.application import access
-from billing.application.capitation import Capitation, institutions, year_index
-from billing.application.streams import INSTITUTION_YEARS
+from billing.application.capitation import Capitation, institution_years, institutions, year_index
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import (
-    CapitationReconciliationRecorded,
-    check_over,
-    institution_key,
-    of_institution,
-)
+from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
@@ -194,11 +188,8 @@ def _rows(  # noqa: PLR0913
     ]
     found: list[CapitationReconciliationRecorded] = []
     for start in range(0, len(named), _READ_AT_ONCE):
-        keys = {i: INSTITUTION_YEARS.stream_id(institution_key(year, i)) for i in named[start : start + _READ_AT_ONCE]}
-        read = store.read_many(list(keys.values()))
-        for i, key in keys.items():
-            latest = of_institution(index.before, INSTITUTION_YEARS.fold(read[key])[0], i).latest
-            for (kind, subject), r in sorted(latest.items(), key=lambda item: (item[0][0] != "team", item[0])):
+        for i, kept in institution_years(store, year, named[start : start + _READ_AT_ONCE], index.before).items():
+            for (kind, subject), r in sorted(kept.latest.items(), key=lambda item: (item[0][0] != "team", item[0])):
                 position = (i, kind, subject)
                 shown = access.sees_capitation(who, r) and only.admit(r)
                 if shown and (after is None or _order(position) > _order(after)):
@@ -231,8 +222,7 @@ def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationRec
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
         institution = team.institution_id if team else of.subject_id
-        own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(institution_key(year, institution))))[0]
-        return of_institution(index.before, own, institution).latest.get(subject)
+        return institution_years(store, year, [institution], index.before)[institution].latest.get(subject)
     return index.before.latest.get(subject)  # a team of a year recorded before the institutions' streams
 
 
