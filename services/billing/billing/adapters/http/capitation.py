@@ -4,12 +4,12 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from billing.adapters.http.pages import PageOf, cursor_of, position_of
 from billing.adapters.http.schemas import (
     CapitationAdvancing,
     CapitationReconciling,
@@ -27,7 +27,6 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
-from shared.web.problems import Problem
 
 router = APIRouter(tags=["capitation"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
@@ -61,12 +60,6 @@ class RowFilters:
 class SubjectOf:
     subject_kind: Kind
     subject_id: str
-
-
-@dataclass(frozen=True)
-class PageOf:
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500
 
 
 @router.post(
@@ -131,7 +124,7 @@ async def reconciliations(
     access.may_read_capitation(who)
     after = _after(page.cursor)
     found, last = await asyncio.to_thread(_rows, request, year, who, only, page.limit, after)
-    return {"rows": [_row(r) for r in found], "next_cursor": json.dumps(last) if last else None}
+    return {"rows": [_row(r) for r in found], "next_cursor": cursor_of(last) if last else None}
 
 
 @router.get(
@@ -205,13 +198,12 @@ def _order(position: Position) -> tuple[str, bool, str]:
 
 
 def _after(cursor: str | None) -> Position | None:
-    if cursor is None:
-        return None
-    try:
-        institution, kind, subject = json.loads(cursor)
-        return str(institution), str(kind), str(subject)
-    except (ValueError, TypeError):
-        raise Problem(400, "bad-cursor", "cursor must be the next_cursor of a page this API returned") from None
+    return None if cursor is None else position_of(cursor, _position)
+
+
+def _position(found: Any) -> Position:
+    institution, kind, subject = found
+    return str(institution), str(kind), str(subject)
 
 
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
