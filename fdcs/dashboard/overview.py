@@ -7,7 +7,8 @@ directory (any signed-in caller reads it): public events carry no hand-written t
 appraisal knows teams by id only.
 
 One overview asks a fixed number of reads, in parallel, whatever the population (and the names
-of teams not remembered yet): each read answers for the caller's whole scope. The money of a
+of teams not remembered yet, and the further pages of billing's paged lists, a page for every 500
+of its rows): each read answers for the caller's whole scope. The money of a
 year (capitation budget against spending, the performance-pay pools) is billing's year-end
 reconciliation and distribution: none until the year is over and they have run. A doctor's own
 share is asked only for a doctor (their token's subject). The residents' devices show as counts per
@@ -47,12 +48,12 @@ class Sources:
             return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
         return answer.json()
 
-    async def every_row(self, base: str, path: str, token: str, **params: Any) -> Any:
-        """A paged list's rows (`rows`, `next_cursor`) as one answer: every page, in turn."""
+    async def every_row(self, base: str, path: str, token: str, *, listed: str = "rows", **params: Any) -> Any:
+        """A paged list (its items in `listed`, and `next_cursor`) as one answer: every page, in turn."""
         answer = found = await self.get(base, path, token, **params)
         while "error" not in answer and answer.get("next_cursor"):
             answer = await self.get(base, path, token, **params, cursor=answer["next_cursor"])
-            found = answer if "error" in answer else found | {"rows": found["rows"] + answer["rows"]}
+            found = answer if "error" in answer else found | {listed: found[listed] + answer[listed]}
         return found
 
     async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class Sources:
             self.every_row(
                 b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"
             ),
-            self.get(b, f"/performance-pay/{period}/teams", token, area_code=county),
+            self.every_row(b, f"/performance-pay/{period}/teams", token, listed="teams", area_code=county),
             self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
             self.get(self._health_records, f"/areas/{area}/reading-alerts", token, **year),
         )

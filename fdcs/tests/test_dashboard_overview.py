@@ -386,8 +386,9 @@ def test_each_team_s_year_of_money_as_billing_answers_the_caller(billing: Billin
     assert elsewhere == {"teams": [], "own_share": None}
 
 
-def test_a_paged_list_is_read_to_its_last_page() -> None:
-    pages = {None: {"rows": [1, 2], "next_cursor": "a"}, "a": {"rows": [3], "next_cursor": "b"}, "b": {"rows": []}}
+@pytest.mark.parametrize("listed", ["rows", "teams"])  # the capitation figures, the performance-pay pools
+def test_a_paged_list_is_read_to_its_last_page(listed: str) -> None:
+    pages = {None: {listed: [1, 2], "next_cursor": "a"}, "a": {listed: [3], "next_cursor": "b"}, "b": {listed: []}}
 
     def answer(request: httpx.Request) -> httpx.Response:
         assert request.url.params["area_code"] == "440183"  # every page with the same filters
@@ -396,6 +397,6 @@ def test_a_paged_list_is_read_to_its_last_page() -> None:
     async def read() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
             sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
-            return await sources.every_row("http://billing", "/rows", "Bearer t", area_code="440183")
+            return await sources.every_row("http://billing", "/rows", "Bearer t", listed=listed, area_code="440183")
 
-    assert asyncio.run(read())["rows"] == [1, 2, 3]
+    assert asyncio.run(read())[listed] == [1, 2, 3]

@@ -147,12 +147,21 @@ def institution_year(
 ) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
     """The institution's year and the residents on its roster, read from the store (a resident
     kept before whom another institution covered is left out by the rules)."""
+    state = institution_years(store, year, [institution_id], before.year)[institution_id]
     key = cy.institution_key(year, institution_id)
-    own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(key)))[0]
     refs = set(cy.roster(_decoded(store, ROSTERS, key))) | set(before.roster)
     found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(refs)])
-    state = cy.of_institution(before.year, own, institution_id)
     return state, [RESIDENTS.fold(stream)[0] for stream in found.values()]
+
+
+def institution_years(
+    store: EventStore, year: int, institution_ids: list[str], before: cy.CapitationYear
+) -> dict[str, cy.CapitationYear]:
+    """Each institution's year, over its part of what the year kept before (`before`), by
+    institution: their streams read in one query (a page of the figures reads a few at once)."""
+    keys = {i: INSTITUTION_YEARS.stream_id(cy.institution_key(year, i)) for i in institution_ids}
+    found = store.read_many(list(keys.values()))
+    return {i: cy.of_institution(before, INSTITUTION_YEARS.fold(found[key])[0], i) for i, key in keys.items()}
 
 
 def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:

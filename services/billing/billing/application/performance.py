@@ -74,14 +74,11 @@ class PerformancePay:
             raise AppraisalNotPublished(f"no team's appraisal for {year} is published yet")
         return ready, sorted(set(mine) - set(ready))
 
-    def distribute(
-        self, year: int, team_id: str, today: date, store: EventStore, incomes: Incomes | None = None
-    ) -> Work:
+    def distribute(self, year: int, team_id: str, today: date, store: EventStore, incomes: Incomes) -> Work:
         """A team's distribution: a first one, a restatement of a changed one, nothing for an
-        unchanged one (or a team whose appraisal is not published, or without a rule). A job
-        of many teams passes its `incomes`, which reads an institution's ledgers once."""
+        unchanged one (or a team whose appraisal is not published, or without a rule).
+        `incomes`: the job's, which reads an institution's ledgers once for all its teams."""
         py.check_over(year, today)
-        incomes = incomes or Incomes(store, year)
         key = py.team_key(year, team_id)
 
         def handle(session: Session) -> dict[str, Any]:
@@ -120,10 +117,19 @@ class PerformancePay:
 
 def team_years(store: EventStore, year: int, area_code: str = "", team_id: str | None = None) -> dict[str, py.TeamYear]:
     """The years of the year's teams inside the area (or the one team), by team: only theirs are read."""
-    index = PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0]
-    teams = [t for t in index.in_area(area_code) if team_id in (None, t)]
-    found = store.read_many([TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams])
-    return {t: TEAM_YEARS.fold(found[TEAM_YEARS.stream_id(py.team_key(year, t))])[0] for t in teams}
+    return years_of_teams(store, year, [t for t in teams_in(store, year, area_code) if team_id in (None, t)])
+
+
+def teams_in(store: EventStore, year: int, area_code: str = "") -> list[str]:
+    """The year's teams inside the area, or of an area not known, by id: from the year's index alone."""
+    return PAY_YEARS.fold(store.read(PAY_YEARS.stream_id(str(year))))[0].in_area(area_code)
+
+
+def years_of_teams(store: EventStore, year: int, teams: list[str]) -> dict[str, py.TeamYear]:
+    """Those teams' years, by team, read in one query."""
+    streams = {t: TEAM_YEARS.stream_id(py.team_key(year, t)) for t in teams}
+    found = store.read_many(list(streams.values()))
+    return {t: TEAM_YEARS.fold(found[stream])[0] for t, stream in streams.items()}
 
 
 class Incomes:

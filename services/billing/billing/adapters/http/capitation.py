@@ -4,12 +4,12 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from billing.adapters.http.pages import PageOf, cursor_of, position_of
 from billing.adapters.http.schemas import (
     CapitationAdvancing,
     CapitationReconciling,
@@ -17,15 +17,9 @@ from billing.adapters.http.schemas import (
     CapitationRows,
 )
 from billing.application import access
-from billing.application.capitation import Capitation, institutions, year_index
-from billing.application.streams import INSTITUTION_YEARS
+from billing.application.capitation import Capitation, institution_years, institutions, year_index
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import (
-    CapitationReconciliationRecorded,
-    check_over,
-    institution_key,
-    of_institution,
-)
+from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
@@ -33,7 +27,6 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
-from shared.web.problems import Problem
 
 router = APIRouter(tags=["capitation"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
@@ -67,12 +60,6 @@ class RowFilters:
 class SubjectOf:
     subject_kind: Kind
     subject_id: str
-
-
-@dataclass(frozen=True)
-class PageOf:
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500
 
 
 @router.post(
@@ -137,7 +124,7 @@ async def reconciliations(
     access.may_read_capitation(who)
     after = _after(page.cursor)
     found, last = await asyncio.to_thread(_rows, request, year, who, only, page.limit, after)
-    return {"rows": [_row(r) for r in found], "next_cursor": json.dumps(last) if last else None}
+    return {"rows": [_row(r) for r in found], "next_cursor": cursor_of(last) if last else None}
 
 
 @router.get(
@@ -194,11 +181,8 @@ def _rows(  # noqa: PLR0913
     ]
     found: list[CapitationReconciliationRecorded] = []
     for start in range(0, len(named), _READ_AT_ONCE):
-        keys = {i: INSTITUTION_YEARS.stream_id(institution_key(year, i)) for i in named[start : start + _READ_AT_ONCE]}
-        read = store.read_many(list(keys.values()))
-        for i, key in keys.items():
-            latest = of_institution(index.before, INSTITUTION_YEARS.fold(read[key])[0], i).latest
-            for (kind, subject), r in sorted(latest.items(), key=lambda item: (item[0][0] != "team", item[0])):
+        for i, kept in institution_years(store, year, named[start : start + _READ_AT_ONCE], index.before).items():
+            for (kind, subject), r in sorted(kept.latest.items(), key=lambda item: (item[0][0] != "team", item[0])):
                 position = (i, kind, subject)
                 shown = access.sees_capitation(who, r) and only.admit(r)
                 if shown and (after is None or _order(position) > _order(after)):
@@ -214,13 +198,12 @@ def _order(position: Position) -> tuple[str, bool, str]:
 
 
 def _after(cursor: str | None) -> Position | None:
-    if cursor is None:
-        return None
-    try:
-        institution, kind, subject = json.loads(cursor)
-        return str(institution), str(kind), str(subject)
-    except (ValueError, TypeError):
-        raise Problem(400, "bad-cursor", "cursor must be the next_cursor of a page this API returned") from None
+    return None if cursor is None else position_of(cursor, _position)
+
+
+def _position(found: Any) -> Position:
+    institution, kind, subject = found
+    return str(institution), str(kind), str(subject)
 
 
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
@@ -231,8 +214,7 @@ def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationRec
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
         institution = team.institution_id if team else of.subject_id
-        own = INSTITUTION_YEARS.fold(store.read(INSTITUTION_YEARS.stream_id(institution_key(year, institution))))[0]
-        return of_institution(index.before, own, institution).latest.get(subject)
+        return institution_years(store, year, [institution], index.before)[institution].latest.get(subject)
     return index.before.latest.get(subject)  # a team of a year recorded before the institutions' streams
 
 

@@ -5,12 +5,15 @@ how it was computed, and a team's distribution for the officials."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from billing.adapters.http import inputs
+from billing.adapters.http.pages import PageOf, cursor_of, position_of
 from billing.adapters.http.schemas import (
     MemberPerformancePay,
     PerformancePayDistributing,
@@ -19,12 +22,13 @@ from billing.adapters.http.schemas import (
 )
 from billing.adapters.publishing import score_of
 from billing.application import access
-from billing.application.performance import Incomes, PerformancePay, team_years
+from billing.application.performance import Incomes, PerformancePay, team_years, teams_in, years_of_teams
 from billing.application.streams import TEAM_YEARS
 from billing.domain import performance_year as py
 from billing.domain.capitation_rules import FACTORS
 from billing.domain.errors import NoCapitationRule, UnknownDistribution
 from shared.commands import Outcome
+from shared.eventstore import EventStore
 from shared.principal import Principal
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
@@ -34,6 +38,7 @@ from shared.web.openapi import problem_responses
 router = APIRouter(tags=["performance pay"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
 Id = Annotated[str, Path(min_length=1, max_length=64)]
+_READ_AT_ONCE = 32  # teams' years a page of pools reads in one query
 CONFLICT = problem_responses(
     described={
         409: "The year is not over (year-not-over), or no team's appraisal is published (appraisal-not-published), "
@@ -113,22 +118,23 @@ async def member_share(
     summary="Each team's pool: income, score, pool drawn, undistributed",
     description="The latest distribution of every team the caller may see, without the members' shares (a "
     "team's distribution has them): officials their area's teams, an administrator any; `area_code` narrows it. "
-    "A member sees none here: their own share is at `/performance-pay/{year}/members/{member_id}`.",
+    "By team, a page at a time (pass `next_cursor` as `cursor` for the next page). A member sees none here: "
+    "their own share is at `/performance-pay/{year}/members/{member_id}`.",
 )
 async def team_pools(
     year: Year,
     request: Request,
     who: CurrentPrincipal,
+    page: Annotated[PageOf, Depends()],
     area_code: Annotated[str, Query(pattern=r"^(\d{2}){0,6}$")] = "",
 ) -> dict[str, Any]:
     access.may_read_performance_pay(who)
-    scope = _scope(who)
-    if not (area_code.startswith(scope) or scope.startswith(area_code)):
-        return {"teams": []}  # outside the caller's area
-    teams = await asyncio.to_thread(team_years, request.app.state.store, year, max(area_code, scope, key=len))
-    done = [t.latest for _, t in sorted(teams.items()) if t.latest is not None]
-    seen = [d for d in done if d.area_code.startswith(area_code) and access.acts_on_team(who, d.area_code)]
-    return {"teams": [_pool(d) for d in seen]}
+    after = None if page.cursor is None else position_of(page.cursor, _team_id)
+    area = _area_read(who, area_code)
+    if area is None:
+        return {"teams": [], "next_cursor": None}
+    found, last = await asyncio.to_thread(_pools, request.app.state.store, year, who, area, page.limit, after)
+    return {"teams": [_pool(d) for d in found], "next_cursor": cursor_of(last) if last else None}
 
 
 @router.get(
@@ -160,6 +166,49 @@ async def team_distribution(year: Year, team_id: Id, request: Request, who: Curr
 def _scope(who: Principal) -> str:
     """The area whose teams a caller may see or act on ("": any; a doctor's team is read by its id)."""
     return (who.area_code or "") if who.role == "official" else ""
+
+
+def _area_read(who: Principal, area_code: str) -> str | None:
+    """The area whose teams a list of pools reads: the narrower of the one asked and the caller's;
+    None when they do not meet, or the caller sees no team's pool (a member's share is elsewhere):
+    nothing is read then."""
+    scope = _scope(who)
+    area = max(area_code, scope, key=len)
+    meet = area_code.startswith(scope) or scope.startswith(area_code)
+    return area if meet and access.acts_on_team(who, area) else None
+
+
+def _pools(  # noqa: PLR0913
+    store: EventStore, year: int, who: Principal, area_code: str, limit: int, after: str | None
+) -> tuple[list[py.PerformancePayRecorded], str | None]:
+    """A page of the latest distributions the caller sees inside the area, by team from after
+    `after`, and the page's last team if more may follow. The year's index (ids and areas) names
+    the teams inside the area: only their years are read, a few at a time until the page is
+    full, so the years a page reads and holds do not grow with the province."""
+    teams = [t for t in teams_in(store, year, area_code) if after is None or t > after]
+    at_once = min(limit, _READ_AT_ONCE)  # a small page reads no more than it may show
+    batches = (teams[start : start + at_once] for start in range(0, len(teams), at_once))
+    found = list(islice(_seen(store, year, who, area_code, batches), limit))
+    more = len(found) == limit and found[-1][0] != teams[-1]
+    return [done for _, done in found], found[-1][0] if more else None
+
+
+def _seen(
+    store: EventStore, year: int, who: Principal, area_code: str, batches: Iterable[list[str]]
+) -> Iterator[tuple[str, py.PerformancePayRecorded]]:
+    """The latest distributions the caller sees of the teams, in turn: a batch read when the
+    one before is taken."""
+    for batch in batches:
+        for team_id, team in years_of_teams(store, year, batch).items():
+            done = team.latest
+            if done is not None and done.area_code.startswith(area_code) and access.acts_on_team(who, done.area_code):
+                yield team_id, done
+
+
+def _team_id(found: Any) -> str:
+    if not isinstance(found, str):
+        raise TypeError("a team's id")
+    return found
 
 
 def _team(request: Request, year: int, team_id: str) -> py.TeamYear:

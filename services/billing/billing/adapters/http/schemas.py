@@ -251,7 +251,8 @@ class TeamPool(BaseModel):
 
 
 class TeamPools(BaseModel):
-    teams: list[TeamPool] = Field(description="The latest distribution of each team in scope")
+    teams: list[TeamPool] = Field(description="The latest distribution of each team in scope, by team")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class TeamPerformancePay(BaseModel):
