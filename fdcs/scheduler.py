@@ -5,9 +5,9 @@
   are due is billing's rule (`billing/domain/capitation_schedule.py`); a year whose advance failed
   is not reconciled in that run (it nets the advances it finds). With CAPITATION_AREAS (a
   province's cities), a period is a call per area, CAPITATION_PARALLEL_CALLS at once, each on a
-  connection of its own (a Service balances connections, so they reach different replicas), each
-  under the period's key and the area (`capitation-reconciliation-2025@4401`); the period is
-  done when every area's is.
+  connection opened for it (a Service balances connections: calls at once reach different
+  replicas, and a later call one the autoscaler added meanwhile), each under the period's key and
+  the area (`capitation-reconciliation-2025@4401`); the period is done when every area's is.
 - `settlement-close`: billing's close of the latest settlement period over with its grace
   (`billing/domain/close_schedule.py`); the close settles every open period up to it.
 - `contract-expiry`: signing expires the contracts whose last day is before today.
@@ -122,7 +122,7 @@ class SchedulerSettings(BaseSettings):
     scheduler_token: SecretStr = Field(
         default=SecretStr(""), description="A fixed administrator's token (development: `make token ROLE=admin`)"
     )
-    scheduler_http_seconds: float = Field(default=300, gt=0, le=3600, description="How long one call may take")
+    scheduler_http_seconds: float = Field(default=300, gt=0, le=14_400, description="How long one call may take")
 
     @field_validator("capitation_areas")
     @classmethod
@@ -176,13 +176,13 @@ def run_capitation(settings: SchedulerSettings, billing: httpx.Client, token: st
 
 
 def _step(billing: httpx.Client, token: str, step: Step, areas: tuple[str, ...], calls: ThreadPoolExecutor) -> bool:
-    """The period's call, or a call per area at once (each a connection of the client's pool of
-    its own, while the others are under way); done if every area's is."""
+    """The period's call, or a call per area, several at once (the client's pool gives each under
+    way a connection of its own; closed after it, the next is opened afresh); done if every
+    area's is."""
     if not areas:
         return _post(billing, token, Call("capitation", step.path, step.idempotency_key)) is not None
-    by_area = [
-        Call("capitation", step.path, f"{step.idempotency_key}@{area}", params={"area_code": area}) for area in areas
-    ]
+    key, apart = step.idempotency_key, {"Connection": "close"}
+    by_area = [Call("capitation", step.path, f"{key}@{area}", None, {"area_code": area}, apart) for area in areas]
     answers = list(calls.map(lambda call: _post(billing, token, call), by_area))  # every one, failed or not
     failed = [area for area, answer in zip(areas, answers, strict=True) if answer is None]
     for area in failed:
@@ -200,6 +200,7 @@ class Call:
     key: str
     body: dict[str, Any] | None = None
     params: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
 
 
 Sleep = Callable[[float], None]
@@ -214,7 +215,7 @@ def _post(  # noqa: PLR0913
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any] | None:
     """The answer's body (empty if left for the next run), or None if refused or failed (logged)."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": call.key}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": call.key} | (call.headers or {})
     until = clock() + wait
     while True:
         try:

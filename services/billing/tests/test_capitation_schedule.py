@@ -161,10 +161,11 @@ CITIES = ("4401", "4403", "4452")
 
 class BillingAnswers:
     """Billing's answers to the job's calls, from several threads at once: what it was sent
-    (path, key, area), how many calls were under way at most."""
+    (path, key, area), the connections asked for, how many calls were under way at most."""
 
     def __init__(self, answer: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
         self.sent: list[tuple[str, str, str]] = []
+        self.connections: set[str | None] = set()
         self.under_way = self.most = 0
         self._lock = threading.Lock()
         self._answer = answer or (lambda request: httpx.Response(200, json={}))
@@ -175,6 +176,7 @@ class BillingAnswers:
     def _call(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
             self.sent.append((request.url.path, request.headers["Idempotency-Key"], request.url.params["area_code"]))
+            self.connections.add(request.headers.get("Connection"))
             self.under_way += 1
             self.most = max(self.most, self.under_way)
         try:
@@ -198,6 +200,7 @@ def test_with_areas_each_period_is_a_call_per_area_under_its_own_key_and_the_nex
     ]
     assert sorted(billing.sent) == sorted((path, f"{key}@{area}", area) for path, key in periods for area in CITIES)
     assert [path for path, _, _ in billing.sent] == [path for path, _ in periods for _ in CITIES]  # in turn
+    assert billing.connections == {"close"}  # the next call's connection opened afresh: to any replica
 
 
 def test_an_area_whose_advance_failed_fails_the_run_and_its_year_is_reconciled_in_no_area() -> None:
