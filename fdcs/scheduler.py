@@ -3,7 +3,11 @@
 
 - `capitation`: billing's monthly capitation advances and year-end reconciliations. Which periods
   are due is billing's rule (`billing/domain/capitation_schedule.py`); a year whose advance failed
-  is not reconciled in that run (it nets the advances it finds).
+  is not reconciled in that run (it nets the advances it finds). With CAPITATION_AREAS (a
+  province's cities), a period is a call per area, CAPITATION_PARALLEL_CALLS at once, each on a
+  connection opened for it (a Service balances connections: calls at once reach different
+  replicas, and a later call one the autoscaler added meanwhile), each under the period's key and
+  the area (`capitation-reconciliation-2025@4401`); the period is done when every area's is.
 - `settlement-close`: billing's close of the latest settlement period over with its grace
   (`billing/domain/close_schedule.py`); the close settles every open period up to it.
 - `contract-expiry`: signing expires the contracts whose last day is before today.
@@ -25,15 +29,17 @@ development.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billing.domain import close_schedule
@@ -43,6 +49,7 @@ from billing.domain.periods import Calendar
 log = logging.getLogger(__name__)
 NOT_YET = {"month-not-due", "year-not-over"}  # the job's clock ahead of billing's: the next run books it
 WAIT = {"inputs-not-caught-up"}  # the service has not applied the period's inputs yet: asked again
+AREA = re.compile(r"(\d{2}){1,6}")  # an area code's first digits: a province's 2, a city's 4, ...
 JOBS = {
     "capitation": "billing's capitation advances and reconciliations",
     "settlement-close": "billing's close of the latest settlement period over",
@@ -76,6 +83,18 @@ class SchedulerSettings(BaseSettings):
     capitation_reconciliation_grace_days: int = Field(
         default=31, ge=0, le=366, description="Days after a year before its reconciliation: December's claims arrive"
     )
+    capitation_areas: tuple[str, ...] = Field(
+        default=(),
+        description="The areas (area codes' first digits, e.g. a province's cities) whose capitation the job calls "
+        "apart, CAPITATION_PARALLEL_CALLS at once; none: one call for every institution. Together they must hold "
+        "every institution's area (one left out is never done), none inside another",
+    )
+    capitation_parallel_calls: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="Most areas' capitation calls at once: about billing's API replicas (a replica does one on a CPU)",
+    )
     settlement_period_months: int = Field(
         default=1, ge=1, le=12, description="As billing's SETTLEMENT_PERIOD_MONTHS: the periods the close job names"
     )
@@ -103,7 +122,18 @@ class SchedulerSettings(BaseSettings):
     scheduler_token: SecretStr = Field(
         default=SecretStr(""), description="A fixed administrator's token (development: `make token ROLE=admin`)"
     )
-    scheduler_http_seconds: float = Field(default=300, gt=0, le=3600, description="How long one call may take")
+    scheduler_http_seconds: float = Field(default=300, gt=0, le=14_400, description="How long one call may take")
+
+    @field_validator("capitation_areas")
+    @classmethod
+    def _areas_apart(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
+        for n, area in enumerate(areas):
+            if not AREA.fullmatch(area):
+                raise ValueError(f"{area!r} is not an area code's first digits (2, 4, ... 12)")
+            inside = [other for other in areas[n + 1 :] if other.startswith(area) or area.startswith(other)]
+            if inside:  # two areas' calls would both do its institutions, at once
+                raise ValueError(f"the areas {area} and {inside[0]} overlap")
+        return areas
 
     @model_validator(mode="after")
     def _a_token(self) -> Self:
@@ -135,27 +165,42 @@ def run_capitation(settings: SchedulerSettings, billing: httpx.Client, token: st
     grace = timedelta(days=s.capitation_advance_grace_days), timedelta(days=s.capitation_reconciliation_grace_days)
     steps = due(s.capitation_schedule_since, today, *grace)
     failed: set[int] = set()  # years with an advance not booked
-    for step in steps:
-        if step.month is None and step.year in failed:
-            log.error("capitation %s not reconciled: an advance of the year failed", step.year)
-            continue
-        if not _call(billing, token, step):
-            failed.add(step.year)
+    with ThreadPoolExecutor(s.capitation_parallel_calls, "capitation") as calls:
+        for step in steps:
+            if step.month is None and step.year in failed:
+                log.error("capitation %s not reconciled: an advance of the year failed", step.year)
+                continue
+            if not _step(billing, token, step, s.capitation_areas, calls):
+                failed.add(step.year)
     return not failed
 
 
-def _call(billing: httpx.Client, token: str, step: Step) -> bool:
-    return _post(billing, token, Call("capitation", step.path, step.idempotency_key)) is not None
+def _step(billing: httpx.Client, token: str, step: Step, areas: tuple[str, ...], calls: ThreadPoolExecutor) -> bool:
+    """The period's call, or a call per area, several at once (the client's pool gives each under
+    way a connection of its own; closed after it, the next is opened afresh); done if every
+    area's is."""
+    if not areas:
+        return _post(billing, token, Call("capitation", step.path, step.idempotency_key)) is not None
+    key, apart = step.idempotency_key, {"Connection": "close"}
+    by_area = [Call("capitation", step.path, f"{key}@{area}", None, {"area_code": area}, apart) for area in areas]
+    answers = list(calls.map(lambda call: _post(billing, token, call), by_area))  # every one, failed or not
+    failed = [area for area, answer in zip(areas, answers, strict=True) if answer is None]
+    for area in failed:
+        log.error("capitation %s: area %s failed, the period is not done", step.idempotency_key, area)
+    return not failed
 
 
 @dataclass(frozen=True)
 class Call:
-    """One command of a job: its path on the service's API, its body, its period as the key."""
+    """One command of a job: its path on the service's API, its body, its period as the key (and
+    its query, the part of the period it does)."""
 
     job: str
     path: str
     key: str
     body: dict[str, Any] | None = None
+    params: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
 
 
 Sleep = Callable[[float], None]
@@ -170,11 +215,11 @@ def _post(  # noqa: PLR0913
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any] | None:
     """The answer's body (empty if left for the next run), or None if refused or failed (logged)."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": call.key}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": call.key} | (call.headers or {})
     until = clock() + wait
     while True:
         try:
-            answer = api.post(call.path, headers=headers, json=call.body)
+            answer = api.post(call.path, headers=headers, json=call.body, params=call.params)
         except httpx.HTTPError as error:
             log.error("%s %s: the service did not answer (%s)", call.job, call.key, type(error).__name__)
             return None

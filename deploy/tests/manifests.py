@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+
+from fdcs.scheduler import SchedulerSettings
 
 K8S = Path(__file__).resolve().parents[1] / "k8s"
 OVERLAYS = ("dev", "prod")
@@ -82,6 +85,15 @@ def environment(container: Obj, objects: list[Obj]) -> dict[str, str | SecretRef
             config_map = named(objects, "ConfigMap", config_ref["name"]) or {"data": {}}
             env[variable["name"]] = config_map["data"][config_ref["key"]]
     return env
+
+
+def scheduler_settings(env: dict[str, str | SecretRef]) -> SchedulerSettings:
+    """A scheduled job's settings read from its environment, as its process reads them (a list
+    as JSON); a Secret's value made up."""
+    with pytest.MonkeyPatch.context() as process:
+        for name, value in env.items():
+            process.setenv(name, value if isinstance(value, str) else "a-secret")
+        return SchedulerSettings()
 
 
 def topic_name(topic: Obj) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from deploy.tests.manifests import Obj, SecretRef, containers, environment, named
-from fdcs.scheduler import SchedulerSettings
+from appraisal.settings import GUANGDONG
+from deploy.tests.manifests import Obj, SecretRef, containers, environment, named, scheduler_settings
 
 Rendered = Callable[[str], list[Obj]]
 # What `python -m fdcs rebuild billing` reads: where the view is, and how it dates a release.
@@ -36,9 +36,8 @@ def test_the_capitation_schedule_runs_daily_in_billings_time_zone_with_settings_
     [job] = containers(cron)
     api = next(containers(named(prod, "Deployment", "billing-api") or {}))
     env = environment(job, prod)
-    given = {k.lower(): v if isinstance(v, str) else "a-client-secret" for k, v in env.items()}
 
-    settings = SchedulerSettings(**given)  # type: ignore[arg-type]  # from the environment, as the process reads it
+    settings = scheduler_settings(env)
 
     assert job["args"] == ["schedule", "capitation"] and job["image"] == api["image"]
     assert cron["spec"]["timeZone"] == str(settings.timezone) == environment(api, prod)["TIMEZONE"]
@@ -46,6 +45,19 @@ def test_the_capitation_schedule_runs_daily_in_billings_time_zone_with_settings_
     assert settings.environment == "production" and settings.scheduler_token_url.startswith("https://")
     assert env["SCHEDULER_CLIENT_SECRET"] == SecretRef("fdcs-scheduler-client", "secret")
     assert settings.billing_url == "http://billing"  # the API's Service, on its port 80
+
+
+def test_the_capitation_job_goes_through_the_province_a_city_at_a_time_each_call_within_the_job(
+    rendered: Rendered,
+) -> None:
+    prod, dev = rendered("overlays/prod"), rendered("overlays/dev")
+    cron, small_cron = (named(objects, "CronJob", "billing-capitation-schedule") or {} for objects in (prod, dev))
+    settings = scheduler_settings(environment(next(containers(cron)), prod))
+    small = scheduler_settings(environment(next(containers(small_cron)), dev))
+
+    assert settings.capitation_areas == GUANGDONG  # every city, as the appraisal partitions them
+    assert cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > settings.scheduler_http_seconds
+    assert small.capitation_areas == ()  # a small installation: one call
 
 
 def test_the_capitation_job_reaches_billings_api_and_the_api_admits_it(rendered: Rendered) -> None:

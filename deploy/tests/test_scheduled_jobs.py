@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from deploy.tests.manifests import Obj, SecretRef, containers, environment, named
+from deploy.tests.manifests import Obj, SecretRef, containers, environment, named, scheduler_settings
 from deploy.tests.test_billing_deployment import PART_OF, _peer, _selects
-from fdcs.scheduler import JOBS, SchedulerSettings, url_of
+from fdcs.scheduler import JOBS, url_of
 
 Rendered = Callable[[str], list[Obj]]
 CRONJOBS = {  # job: (service, CronJob)
@@ -39,9 +39,8 @@ def test_the_cronjob_runs_the_job_once_at_a_time_with_settings_it_accepts(render
     [container] = containers(cron)
     api = next(containers(named(prod, "Deployment", f"{service}-api") or {}))
     env = environment(container, prod)
-    given = {k.lower(): v if isinstance(v, str) else "a-client-secret" for k, v in env.items()}
 
-    settings = SchedulerSettings(**given)  # type: ignore[arg-type]  # from the environment, as the process reads it
+    settings = scheduler_settings(env)
 
     assert container["args"] == ["schedule", job] and container["image"] == api["image"]
     assert cron["spec"]["timeZone"] == str(settings.timezone) == environment(api, prod)["TIMEZONE"]

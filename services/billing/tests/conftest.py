@@ -5,6 +5,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,12 @@ class Billing:
         headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}
         return self.client.post("/settlement-periods/close", json={"period": period, "as_of": as_of}, headers=headers)
 
-    def reconcile(self, year: int, who: dict[str, str] | None = None, key: str | None = None) -> Any:
+    def reconcile(
+        self, year: int, who: dict[str, str] | None = None, key: str | None = None, area: str | None = None
+    ) -> Any:
         headers = {**(who or self.admin), "Idempotency-Key": key or str(uuid.uuid4())}
-        return self.client.post(f"/capitation-years/{year}/reconciliation", headers=headers)
+        params = {} if area is None else {"area_code": area}
+        return self.client.post(f"/capitation-years/{year}/reconciliation", headers=headers, params=params)
 
     def build_view(self) -> None:
         self.view.rebuild(replay(self.store))
@@ -130,6 +134,20 @@ def settings(service_settings: Callable[..., Any]) -> BillingSettings:
 
 @pytest.fixture
 def billing(settings: BillingSettings, mint_token: Callable[..., str]) -> Iterator[Billing]:
+    with running(settings, mint_token) as harness:
+        yield harness
+
+
+@pytest.fixture
+def another_billing(service_settings: Callable[..., Any], mint_token: Callable[..., str]) -> Iterator[Billing]:
+    """A second billing on a store of its own: the same inputs, computed apart."""
+    settings = service_settings(BillingSettings, database_schema=f"t_{uuid.uuid4().hex[:12]}")
+    with running(settings, mint_token) as harness:
+        yield harness
+
+
+@contextmanager
+def running(settings: BillingSettings, mint_token: Callable[..., str]) -> Iterator[Billing]:
     clock = [datetime(2026, 2, 1, 2, tzinfo=UTC)]
     app = create_app(settings, clock=lambda: clock[0])
     app.state.inputs = app.state.pay_inputs = AllApplied()  # the harness hands billing its events itself (`deliver`)

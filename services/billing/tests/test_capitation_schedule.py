@@ -11,6 +11,9 @@ Worked by hand, with the shipped grace (2 days for an advance, 31 for a reconcil
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -95,15 +98,19 @@ def test_only_periods_over_each_once_a_year_after_its_advances_and_a_later_day_d
     assert set(names(steps)) <= set(names(due(since, today + timedelta(days=later), *grace)))  # nothing dropped
 
 
-def test_a_run_books_every_period_due_through_the_api_and_a_rerun_books_nothing(billing: Billing) -> None:
+@pytest.mark.parametrize("areas", [(), ("4401", "4403", "4452")], ids=["province", "cities"])
+def test_a_run_books_every_period_due_through_the_api_and_a_rerun_books_nothing(
+    billing: Billing, areas: tuple[str, ...]
+) -> None:
     """2025 (18,000 fen a resident-year, 90% advanced): one adult all year; the job first runs on
     2026-02-05. Its advances add up to 16,200, the reconciliation nets them (the fund is owed
-    14,400 back: test_capitation_advances), and January 2026 is advanced too."""
+    14,400 back: test_capitation_advances), and January 2026 is advanced too. A city at a time
+    (three calls at once, two of cities without institutions), the same."""
     whole = {"starts_on": "2025-01-01", "ends_on": "2026-12-31"}
     billing.deliver(billing.signed("a", team_id="T1", key_populations=[], **TEAM, **whole))
     now = datetime(2026, 2, 5, 1, tzinfo=UTC)  # 09:00 in China
     billing.clock[0] = now
-    settings = SchedulerSettings(environment="test", capitation_schedule_since=date(2025, 1, 1))
+    settings = SchedulerSettings(environment="test", capitation_schedule_since=date(2025, 1, 1), capitation_areas=areas)
     token = billing.admin["Authorization"].removeprefix("Bearer ")
 
     first = run_capitation(settings, billing.client, token, now)
@@ -147,6 +154,104 @@ def test_a_year_whose_advance_failed_is_not_reconciled_in_that_run_and_the_other
         "/capitation-years/2025/advances/12",
         "/capitation-years/2026/advances/1",
     ]
+
+
+CITIES = ("4401", "4403", "4452")
+
+
+class BillingAnswers:
+    """Billing's answers to the job's calls, from several threads at once: what it was sent
+    (path, key, area), the connections asked for, how many calls were under way at most."""
+
+    def __init__(self, answer: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.connections: set[str | None] = set()
+        self.under_way = self.most = 0
+        self._lock = threading.Lock()
+        self._answer = answer or (lambda request: httpx.Response(200, json={}))
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url="http://billing", transport=httpx.MockTransport(self._call))
+
+    def _call(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.sent.append((request.url.path, request.headers["Idempotency-Key"], request.url.params["area_code"]))
+            self.connections.add(request.headers.get("Connection"))
+            self.under_way += 1
+            self.most = max(self.most, self.under_way)
+        try:
+            return self._answer(request)
+        finally:
+            with self._lock:
+                self.under_way -= 1
+
+
+def test_with_areas_each_period_is_a_call_per_area_under_its_own_key_and_the_next_waits_for_them() -> None:
+    billing = BillingAnswers()
+    settings = SchedulerSettings(
+        environment="test", capitation_schedule_since=date(2025, 12, 1), capitation_areas=CITIES
+    )
+
+    assert run_capitation(settings, billing.client(), "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is True
+    periods = [
+        ("/capitation-years/2025/advances/12", "capitation-advance-2025-12"),
+        ("/capitation-years/2025/reconciliation", "capitation-reconciliation-2025"),
+        ("/capitation-years/2026/advances/1", "capitation-advance-2026-01"),
+    ]
+    assert sorted(billing.sent) == sorted((path, f"{key}@{area}", area) for path, key in periods for area in CITIES)
+    assert [path for path, _, _ in billing.sent] == [path for path, _ in periods for _ in CITIES]  # in turn
+    assert billing.connections == {"close"}  # the next call's connection opened afresh: to any replica
+
+
+def test_an_area_whose_advance_failed_fails_the_run_and_its_year_is_reconciled_in_no_area() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/advances/11") and request.url.params["area_code"] == "4403":
+            return httpx.Response(503, json={"type": "/problems/unavailable"})
+        return httpx.Response(200, json={})
+
+    billing = BillingAnswers(answer)
+    settings = SchedulerSettings(
+        environment="test", capitation_schedule_since=date(2025, 11, 1), capitation_areas=CITIES
+    )
+
+    assert run_capitation(settings, billing.client(), "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is False
+    advances = ["/capitation-years/2025/advances/11", "/capitation-years/2025/advances/12"]
+    advances.append("/capitation-years/2026/advances/1")
+    called = [(path, area) for path, _, area in billing.sent]
+    # The other areas and periods still called; 2025 reconciled in no area.
+    assert sorted(called) == sorted((path, area) for path in advances for area in CITIES)
+
+
+def test_no_more_areas_are_called_at_once_than_the_parallel_calls() -> None:
+    """The first three calls wait for each other (so three are under way at once); a fourth
+    under way meanwhile would be one too many."""
+    together = threading.Barrier(3, timeout=10)
+    first = iter(range(3))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if next(first, None) is not None:
+            together.wait()
+        time.sleep(0.01)
+        return httpx.Response(200, json={})
+
+    billing = BillingAnswers(answer)
+    areas = ("4401", "4402", "4403", "4404", "4405", "4406", "4407")
+    settings = SchedulerSettings(
+        environment="test",
+        capitation_schedule_since=date(2026, 1, 1),
+        capitation_areas=areas,
+        capitation_parallel_calls=3,
+    )
+
+    assert run_capitation(settings, billing.client(), "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is True
+    assert sorted(area for _, _, area in billing.sent) == sorted(areas)  # January's advance, each area once
+    assert billing.most == 3
+
+
+@pytest.mark.parametrize("areas", [["4401", "440106"], ["4401", "4401"], ["44", "4403"], ["440"], [""], ["4A01"]])
+def test_areas_that_overlap_or_are_no_area_codes_are_refused(areas: list[str]) -> None:
+    with pytest.raises(ValidationError, match=r"overlap|area code"):
+        SchedulerSettings(environment="test", capitation_areas=areas)
 
 
 def test_the_token_comes_from_the_identity_provider_by_client_credentials() -> None:

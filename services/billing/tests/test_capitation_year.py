@@ -371,6 +371,8 @@ def test_the_years_index_read_at_once_is_the_index_folded_an_event_at_a_time() -
     ]
     assert cy.index_of(events) == reduce(cy.evolve_index, events, cy.CapitationYearIndex())
     assert cy.index_of(events).institutions("440111") == ["CHC-1", "CHC-2"]  # CHC-1: named by its fee before
+    assert cy.home_areas(cy.index_of(events).areas()) == {"CHC-1": "440106", "CHC-2": "440111"}  # the jobs': one each
+    assert cy.home_areas([("CHC-9", "440304"), ("CHC-9", "440105"), ("CHC-9", "440304")]) == {"CHC-9": "440105"}
     teams = [py.TeamInYear("T1"), py.TeamInYear("T2", "440111"), py.TeamInYear("T1", "440106"), py.TeamInYear("T1")]
     assert py.year_of(teams) == reduce(py.evolve_year, teams, py.PerformanceYear())
     assert py.year_of(teams).teams == {"T1": "440106", "T2": "440111"}

@@ -129,17 +129,19 @@ class Before:
     roster: tuple[str, ...]
 
 
-def institutions(store: EventStore, year: int) -> tuple[list[str], Before]:
-    """The year's institutions, what its jobs go through, one command each, and what the year
-    kept before (whose residents name institutions too)."""
+def institutions(store: EventStore, year: int, area_code: str = "") -> tuple[list[str], Before]:
+    """The year's institutions whose area (`cy.home_areas`: one each) is inside `area_code` ("":
+    every one), what its jobs go through, one command each, and what the year kept before (whose
+    residents name institutions too)."""
     index, events = year_index(store, year)
     before = Before(index.before, tuple(cy.roster(events)) if index.roster_before else ())
-    found = set(index.institutions())
+    named = list(index.areas())
     kept = store.read_many([RESIDENTS.stream_id(ref) for ref in before.roster])
     for stream in kept.values():
         coverages = RESIDENTS.fold(stream)[0].coverages.values()
-        found |= {c.institution_id for c in coverages if year in cy.years_of(c)}
-    return sorted(found), before
+        named += [(c.institution_id, c.area_code) for c in coverages if year in cy.years_of(c)]
+    areas = cy.home_areas(named)
+    return sorted(i for i, area in areas.items() if area.startswith(area_code)), before
 
 
 def institution_year(

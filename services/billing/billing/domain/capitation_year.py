@@ -216,6 +216,22 @@ class CapitationYearIndex:
         named |= {i for i, _ in before.advances} | {r.institution_id for r in before.latest.values()}
         return sorted(named | {f.institution_id for f in before.referrals.values()})
 
+    def areas(self) -> Iterable[tuple[str, str]]:
+        """Each institution with the area of each of its teams, and of what was recorded before of it."""
+        before = self.before
+        for named in (self.teams, before.referrals, before.advances, before.latest):
+            yield from ((n.institution_id, n.area_code) for n in named.values())
+
+
+def home_areas(named: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each institution's one area for a job that goes through a year an area at a time: the
+    least it is named with (its teams normally share one). So jobs of areas none inside another
+    never both do an institution, and together do every institution in them."""
+    found: dict[str, str] = {}
+    for institution, area in named:
+        found[institution] = min(area, found.get(institution, area))
+    return found
+
 
 def evolve_index(state: CapitationYearIndex, event: object) -> CapitationYearIndex:
     match event:
