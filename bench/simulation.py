@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
+from fdcs import compiled  # noqa: E402
 from fdcs.launcher import onboard_simulated_partners, simulated_claims_source  # noqa: E402
 from fdcs.services import SERVICES  # noqa: E402
 from fdcs.simulation.platform import Platform  # noqa: E402
@@ -37,9 +38,10 @@ from shared.testing.processes import Processes  # noqa: E402
 
 
 @contextmanager
-def platform(folder: Path) -> Iterator[tuple[dict[str, str], PlatformKafka, Path]]:
+def platform(folder: Path, built: Path | None) -> Iterator[tuple[dict[str, str], PlatformKafka, Path]]:
     """Every service's API, relay and projection on PostgreSQL (DATABASE_URL's, else our own) and
-    a broker of our own; the APIs' addresses, the broker and the keys tokens are signed with."""
+    a broker of our own; the APIs' addresses, the broker and the keys tokens are signed with.
+    `built`: the appraisal's arithmetic compiled, as the image runs it (`fdcs/compiled.py`)."""
     keys = folder / "jwt"
     ensure_keys(keys)
     with ExitStack() as servers:
@@ -48,7 +50,7 @@ def platform(folder: Path) -> Iterator[tuple[dict[str, str], PlatformKafka, Path
         broker = servers.enter_context(platform_kafka(folder / "kafka"))
         onboard_simulated_partners(broker)
         (folder / "logs").mkdir()
-        processes = Processes(services_environment(url, broker, keys), folder / "logs", broker)
+        processes = Processes(services_environment(url, broker, keys), folder / "logs", broker, first=built)
         servers.callback(processes.stop)
         yield processes.start_county(SERVICES, uuid.uuid4().hex[:8]), broker, keys
 
@@ -77,10 +79,12 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--interpreted", action="store_true", help="the appraisal's sources, not compiled")
     args = parser.parse_args()
+    built = None if args.interpreted else compiled.copy(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="fdcs-bench-sim-"))
     try:
-        with platform(folder) as (urls, broker, keys), asyncio.Runner(loop_factory=loop_factory()) as runner:
+        with platform(folder, built) as (urls, broker, keys), asyncio.Runner(loop_factory=loop_factory()) as runner:
             runner.run(year(urls, broker, keys, args))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
