@@ -35,6 +35,7 @@ RULES: Rules = {
     "GET /bureaus/{bureau_id}/feed": ADMIN,
     "POST /capitation-years/{year}/reconciliation": ADMIN,
     "POST /capitation-years/{year}/advances/{month}": ADMIN,
+    "GET /capitation-years/{year}/areas": ADMIN,
     # Each sees its own reconciliations (none of A's); A's residents are a 404 to all but the admin.
     "GET /capitation-years/{year}/reconciliations": VIEW,
     "GET /capitation-years/{year}/{subject_kind}/{subject_id}/residents": ADMIN,

@@ -148,3 +148,28 @@ def test_a_month_advanced_a_city_at_a_time_is_the_provinces_advance_and_each_ins
     province_again = advance(billing, 1, key="advance-2026-01")
     assert province_again.json() == shenzhen.json() | {"institutions": 4}
     assert "Idempotent-Replayed" not in province_again.headers
+
+
+def test_the_years_areas_count_each_institution_once_at_its_own_area(billing: Billing) -> None:
+    """CHC-5 (T6: g) shares CHC-1's area; CHC-4, with a team in each city, counts at 440105 only."""
+    signed, claims = province(billing)
+    at = {"team_id": "T6", "institution_id": "CHC-5", "area_code": "440106", "key_populations": []}
+    deliver(([*signed, billing.signed("g", **at, **TERM)], claims), billing)
+
+    answer = billing.get("/capitation-years/2025/areas")
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "year": 2025,
+        "areas": [
+            {"area_code": "440105", "institutions": 1},
+            {"area_code": "440106", "institutions": 2},
+            {"area_code": "440111", "institutions": 1},
+            {"area_code": "440305", "institutions": 1},
+        ],
+    }
+    assert sum(a["institutions"] for a in answer.json()["areas"]) == billing.reconcile(2025).json()["institutions"]
+    assert billing.get("/capitation-years/2024/areas").json() == {"year": 2024, "areas": []}
+    refused = billing.get("/capitation-years/2101/areas")
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")

@@ -335,6 +335,8 @@ def test_a_year_kept_in_its_own_stream_before_the_institutions_is_read_and_resta
     processor.execute_now(before, CommandContext("billing", "before", "", "c", "c", now))
     processor.close()
     assert [(r.subject_id, r.sequence) for r in reconciled] == [("T1", 0), ("CHC-1", 0)]
+    kept = billing.get("/capitation-years/2025/areas").json()["areas"]
+    assert kept == [{"area_code": "440106", "institutions": 1}]  # the jobs' areas: what the year kept before too
     billing.deliver(billing.signed("b", team_id="T1", key_populations=[], **TEAM, **WHOLE_2025))
     billing.deliver(
         billing.event(

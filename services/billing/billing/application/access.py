@@ -77,6 +77,12 @@ def may_advance_capitation(who: Principal) -> None:
         raise Forbidden("capitation advances are booked by the scheduler (an administrator)")
 
 
+def may_read_capitation_areas(who: Principal) -> None:
+    """What the capitation jobs go through, area by area: the scheduler's read before them."""
+    if who.role != "admin":
+        raise Forbidden("the capitation jobs' areas are read by the scheduler (an administrator)")
+
+
 def sees_capitation(who: Principal, r: CapitationReconciliationRecorded) -> bool:
     """An official sees their area's teams and institutions, a bureau those of its residents,
     a doctor their own team's."""

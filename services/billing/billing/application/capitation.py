@@ -131,8 +131,14 @@ class Before:
 
 def institutions(store: EventStore, year: int, area_code: str = "") -> tuple[list[str], Before]:
     """The year's institutions whose area (`cy.home_areas`: one each) is inside `area_code` ("":
-    every one), what its jobs go through, one command each, and what the year kept before (whose
-    residents name institutions too)."""
+    every one), what its jobs go through, one command each, and what the year kept before."""
+    areas, before = institution_areas(store, year)
+    return sorted(i for i, area in areas.items() if area.startswith(area_code)), before
+
+
+def institution_areas(store: EventStore, year: int) -> tuple[dict[str, str], Before]:
+    """Each institution of the year and its area (`cy.home_areas`), from the year's index and what
+    the year kept before (whose residents name institutions too), and that."""
     index, events = year_index(store, year)
     before = Before(index.before, tuple(cy.roster(events)) if index.roster_before else ())
     named = list(index.areas())
@@ -140,8 +146,7 @@ def institutions(store: EventStore, year: int, area_code: str = "") -> tuple[lis
     for stream in kept.values():
         coverages = RESIDENTS.fold(stream)[0].coverages.values()
         named += [(c.institution_id, c.area_code) for c in coverages if year in cy.years_of(c)]
-    areas = cy.home_areas(named)
-    return sorted(i for i, area in areas.items() if area.startswith(area_code)), before
+    return cy.home_areas(named), before
 
 
 def institution_year(

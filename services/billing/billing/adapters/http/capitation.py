@@ -4,6 +4,7 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -12,12 +13,19 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from billing.adapters.http.pages import PageOf, cursor_of, position_of
 from billing.adapters.http.schemas import (
     CapitationAdvancing,
+    CapitationAreas,
     CapitationReconciling,
     CapitationResidents,
     CapitationRows,
 )
 from billing.application import access
-from billing.application.capitation import Capitation, institution_years, institutions, year_index
+from billing.application.capitation import (
+    Capitation,
+    institution_areas,
+    institution_years,
+    institutions,
+    year_index,
+)
 from billing.domain.advances import check_due
 from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over
 from billing.domain.errors import UnknownReconciliation
@@ -116,6 +124,21 @@ async def advance(year: Year, month: Month, call: CommandCall, area_code: AreaOf
     done = await call.run_each(found, work, ("advanced", "amount_fen"))
     body = {"year": year, "month": month} | done.result | {"institutions": len(found)}
     return respond(Outcome(body, done.replayed), 200)
+
+
+@router.get(
+    "/capitation-years/{year}/areas",
+    response_model=CapitationAreas,
+    summary="The areas the year's institutions are of, and how many of each (the jobs' areas)",
+    description="Each area an institution of the year is of (the least of its teams' areas, in full: the one "
+    "`area_code` in the reconciliation and the advances is matched against), with how many institutions, by "
+    "area code: the scheduler checks the areas it calls hold them all. An administrator's.",
+)
+async def areas(year: Year, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    access.may_read_capitation_areas(who)
+    found = (await asyncio.to_thread(institution_areas, request.app.state.store, year))[0]
+    counted = Counter(found.values())
+    return {"year": year, "areas": [{"area_code": a, "institutions": counted[a]} for a in sorted(counted)]}
 
 
 @router.get(

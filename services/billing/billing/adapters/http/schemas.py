@@ -148,6 +148,16 @@ class CapitationAdvancing(BaseModel):
     institutions: int = Field(description="Institutions of the year, each advanced by a command of its own")
 
 
+class CapitationArea(BaseModel):
+    area_code: str = Field(description="An institution's area for the jobs: the least its teams are named with")
+    institutions: int = Field(description="The year's institutions of this area")
+
+
+class CapitationAreas(BaseModel):
+    year: int
+    areas: list[CapitationArea] = Field(description="Each area an institution of the year is of, by area code")
+
+
 class CapitationFiguresOut(BaseModel):
     budget_fen: int
     own_outpatient_fen: int
