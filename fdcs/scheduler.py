@@ -7,7 +7,10 @@
   province's cities), a period is a call per area, CAPITATION_PARALLEL_CALLS at once, each on a
   connection opened for it (a Service balances connections: calls at once reach different
   replicas, and a later call one the autoscaler added meanwhile), each under the period's key and
-  the area (`capitation-reconciliation-2025@4401`); the period is done when every area's is.
+  the area (`capitation-reconciliation-2025@4401`); the period is done when every area's is, and
+  when the areas hold every institution of its year (billing's `/capitation-years/{year}/areas`,
+  read once a year before its first period): an institution of an area outside them, which no
+  call would do, fails the year's periods, its areas named in the log.
 - `settlement-close`: billing's close of the latest settlement period over with its grace
   (`billing/domain/close_schedule.py`); the close settles every open period up to it.
 - `contract-expiry`: signing expires the contracts whose last day is before today.
@@ -87,7 +90,8 @@ class SchedulerSettings(BaseSettings):
         default=(),
         description="The areas (area codes' first digits, e.g. a province's cities) whose capitation the job calls "
         "apart, CAPITATION_PARALLEL_CALLS at once; none: one call for every institution. Together they must hold "
-        "every institution's area (one left out is never done), none inside another",
+        "every institution's area (the job checks billing's areas of the year first: one left out fails the "
+        "year's periods), none inside another",
     )
     capitation_parallel_calls: int = Field(
         default=4,
@@ -165,14 +169,41 @@ def run_capitation(settings: SchedulerSettings, billing: httpx.Client, token: st
     grace = timedelta(days=s.capitation_advance_grace_days), timedelta(days=s.capitation_reconciliation_grace_days)
     steps = due(s.capitation_schedule_since, today, *grace)
     failed: set[int] = set()  # years with an advance not booked
+    held: dict[int, bool] = {}  # years whose institutions the areas all hold: read once a year, before its first
     with ThreadPoolExecutor(s.capitation_parallel_calls, "capitation") as calls:
         for step in steps:
             if step.month is None and step.year in failed:
                 log.error("capitation %s not reconciled: an advance of the year failed", step.year)
                 continue
-            if not _step(billing, token, step, s.capitation_areas, calls):
+            if s.capitation_areas and step.year not in held:
+                held[step.year] = _areas_hold(billing, token, step.year, s.capitation_areas)
+            done = _step(billing, token, step, s.capitation_areas, calls)  # the areas listed, held or not
+            if not held.get(step.year, True):
+                log.error("capitation %s: not every institution's area called, not done", step.idempotency_key)
+                done = False
+            if not done:
                 failed.add(step.year)
     return not failed
+
+
+def _areas_hold(billing: httpx.Client, token: str, year: int, areas: tuple[str, ...]) -> bool:
+    """Whether every institution of the year is of an area inside one of `areas` (billing's own
+    reading, `GET /capitation-years/{year}/areas`): one outside would be in no area's call, never
+    advanced nor reconciled. Those outside are logged, area codes and counts only; an answer not
+    had, too."""
+    try:
+        answer = billing.get(f"/capitation-years/{year}/areas", headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as error:
+        log.error("capitation %s: its areas not read, the service did not answer (%s)", year, type(error).__name__)
+        return False
+    if not answer.is_success:
+        log.error("capitation %s: its areas not read: %s %s", year, answer.status_code, _problem(answer))
+        return False
+    found = {area["area_code"]: area["institutions"] for area in answer.json()["areas"]}
+    outside = {area: n for area, n in found.items() if not area.startswith(areas)}
+    if outside:
+        log.error("capitation %s: areas in none of CAPITATION_AREAS (area: institutions) %s", year, outside)
+    return not outside
 
 
 def _step(billing: httpx.Client, token: str, step: Step, areas: tuple[str, ...], calls: ThreadPoolExecutor) -> bool:

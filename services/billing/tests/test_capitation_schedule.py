@@ -127,6 +127,22 @@ def test_a_run_books_every_period_due_through_the_api_and_a_rerun_books_nothing(
     assert advanced == [*(f"2025-{m:02d}" for m in MONTHS), "2026-01"]  # the institution's, once each
 
 
+def test_an_institution_in_no_listed_area_fails_the_run_through_the_api(
+    billing: Billing, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CHC-1 (440106) with Shenzhen and Shanwei listed: no call would do it, the run says so."""
+    billing.deliver(billing.signed("a", team_id="T1", key_populations=[], **TEAM))
+    now = datetime(2026, 2, 5, 1, tzinfo=UTC)
+    billing.clock[0] = now
+    areas = ("4403", "4452")
+    settings = SchedulerSettings(environment="test", capitation_schedule_since=date(2026, 1, 1), capitation_areas=areas)
+    token = billing.admin["Authorization"].removeprefix("Bearer ")
+
+    assert run_capitation(settings, billing.client, token, now) is False
+    assert "capitation 2026: areas in none of CAPITATION_AREAS (area: institutions) {'440106': 1}" in caplog.text
+    assert billing.resident("a") not in caplog.text
+
+
 def test_a_refused_call_fails_the_run(billing: Billing) -> None:
     now = datetime(2026, 2, 5, 1, tzinfo=UTC)
     billing.clock[0] = now
@@ -149,7 +165,7 @@ def test_a_year_whose_advance_failed_is_not_reconciled_in_that_run_and_the_other
     settings = SchedulerSettings(environment="test", capitation_schedule_since=date(2025, 11, 1))
 
     assert run_capitation(settings, client, "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is False
-    assert called == [
+    assert called == [  # no areas listed: no areas read
         "/capitation-years/2025/advances/11",
         "/capitation-years/2025/advances/12",
         "/capitation-years/2026/advances/1",
@@ -157,23 +173,39 @@ def test_a_year_whose_advance_failed_is_not_reconciled_in_that_run_and_the_other
 
 
 CITIES = ("4401", "4403", "4452")
+HELD = [{"area_code": "440106", "institutions": 2}, {"area_code": "440305", "institutions": 1}]  # in CITIES
+
+
+def areas_of(year: int, areas: list[dict[str, Any]]) -> httpx.Response:
+    return httpx.Response(200, json={"year": year, "areas": areas})
 
 
 class BillingAnswers:
     """Billing's answers to the job's calls, from several threads at once: what it was sent
-    (path, key, area), the connections asked for, how many calls were under way at most."""
+    (path, key, area), the connections asked for, how many calls were under way at most; and the
+    years' areas asked for (path, how many calls were sent before)."""
 
-    def __init__(self, answer: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
+    def __init__(
+        self,
+        answer: Callable[[httpx.Request], httpx.Response] | None = None,
+        areas: Callable[[int], httpx.Response] = lambda year: areas_of(year, HELD),
+    ) -> None:
         self.sent: list[tuple[str, str, str]] = []
+        self.asked: list[tuple[str, int]] = []
         self.connections: set[str | None] = set()
         self.under_way = self.most = 0
         self._lock = threading.Lock()
         self._answer = answer or (lambda request: httpx.Response(200, json={}))
+        self._areas = areas
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url="http://billing", transport=httpx.MockTransport(self._call))
 
     def _call(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            with self._lock:
+                self.asked.append((request.url.path, len(self.sent)))
+            return self._areas(int(request.url.path.split("/")[2]))
         with self._lock:
             self.sent.append((request.url.path, request.headers["Idempotency-Key"], request.url.params["area_code"]))
             self.connections.add(request.headers.get("Connection"))
@@ -201,6 +233,50 @@ def test_with_areas_each_period_is_a_call_per_area_under_its_own_key_and_the_nex
     assert sorted(billing.sent) == sorted((path, f"{key}@{area}", area) for path, key in periods for area in CITIES)
     assert [path for path, _, _ in billing.sent] == [path for path, _ in periods for _ in CITIES]  # in turn
     assert billing.connections == {"close"}  # the next call's connection opened afresh: to any replica
+    # The year's areas read once, before its first period's calls: every institution's in a city.
+    assert billing.asked == [("/capitation-years/2025/areas", 0), ("/capitation-years/2026/areas", 6)]
+
+
+def test_an_institution_of_an_area_outside_the_list_fails_its_years_periods_and_the_listed_areas_are_called(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Chaozhou (4451) not listed: its two institutions would be in no call. 2025's December
+    advance is called in every listed city yet fails, so 2025 is not reconciled; 2026 is held."""
+    outside = [*HELD, {"area_code": "445102", "institutions": 2}]
+    billing = BillingAnswers(areas=lambda year: areas_of(year, outside if year == 2025 else HELD))
+    settings = SchedulerSettings(
+        environment="test", capitation_schedule_since=date(2025, 12, 1), capitation_areas=CITIES
+    )
+
+    assert run_capitation(settings, billing.client(), "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is False
+    advances = ["/capitation-years/2025/advances/12", "/capitation-years/2026/advances/1"]
+    assert sorted((path, area) for path, _, area in billing.sent) == sorted((p, a) for p in advances for a in CITIES)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "capitation 2025: areas in none of CAPITATION_AREAS (area: institutions) {'445102': 2}" in errors
+    assert any("capitation-advance-2025-12" in e for e in errors)
+    assert not any("2026" in e for e in errors)
+
+
+@pytest.mark.parametrize("unread", ["503", "no answer"])
+def test_the_years_areas_not_read_fails_its_periods(unread: str, caplog: pytest.LogCaptureFixture) -> None:
+    def areas(year: int) -> httpx.Response:
+        if year == 2026:
+            return areas_of(year, HELD)
+        if unread == "503":
+            return httpx.Response(503, json={"type": "/problems/unavailable"})
+        raise httpx.ConnectError("refused")
+
+    billing = BillingAnswers(areas=areas)
+    settings = SchedulerSettings(
+        environment="test", capitation_schedule_since=date(2025, 12, 1), capitation_areas=CITIES
+    )
+
+    assert run_capitation(settings, billing.client(), "token", datetime(2026, 2, 5, 1, tzinfo=UTC)) is False
+    assert {path for path, _, _ in billing.sent} == {
+        "/capitation-years/2025/advances/12",
+        "/capitation-years/2026/advances/1",
+    }
+    assert any(r.getMessage().startswith("capitation 2025: its areas not read") for r in caplog.records)
 
 
 def test_an_area_whose_advance_failed_fails_the_run_and_its_year_is_reconciled_in_no_area() -> None:
