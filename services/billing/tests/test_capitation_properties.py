@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.domain import performance_year as py
-from billing.domain.capitation import Coverage, year_budget
+from billing.domain.capitation import Coverage, covering, year_budget
 from billing.domain.capitation_rules import (
     FACTORS,
     CapitationRule,
@@ -19,7 +19,7 @@ from billing.domain.capitation_rules import (
 )
 from billing.domain.fee_rules import ReleaseRule
 from billing.domain.performance_pay import Contribution, distribute
-from billing.domain.reconciliation import Claim, Figures, Reconciliation, reconcile, spending
+from billing.domain.reconciliation import Claim, Figures, Reconciliation, claims_of, reconcile, spending
 
 shares = st.fractions(min_value=0, max_value=1, max_denominator=1000)
 labels = st.frozensets(st.sampled_from(["elderly", "children", "hypertension", "diabetes", "disabled"]), max_size=3)
@@ -185,3 +185,20 @@ def test_a_recorded_distribution_makes_its_pool_and_its_restatements_add_up_to_t
             paid[s.member_id] += s.difference_fen
     assert paid == {s.member_id: s.amount_fen for s in latest.shares}
     assert [r.sequence for r in recorded] == list(range(len(recorded)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(coverages(), st.lists(st.tuples(st.integers(0, 22), st.integers(0, 900)), max_size=40))
+def test_the_claims_charged_are_those_served_in_the_year_on_a_day_their_resident_was_covered(
+    held: list[Coverage], served: list[tuple[int, int]]
+) -> None:
+    """As the rule reads, each claim against every coverage (`claims_of` looks a resident's up by them)."""
+    found = [
+        Claim(str(n), "I", f"r_{who}", 100, date(2025, 6, 1) + timedelta(days=day), "own_outpatient")
+        for n, (who, day) in enumerate(served)
+    ]
+
+    charged = claims_of(found, held, 2026)
+
+    in_2026 = [c for c in found if c.service_date.year == 2026]
+    assert charged == [c for c in in_2026 if covering(held, c.resident_ref, c.service_date)]

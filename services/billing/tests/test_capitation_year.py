@@ -21,7 +21,10 @@ from datetime import UTC, date, datetime
 from functools import reduce
 from typing import Any
 
+import pytest
+
 from billing.adapters.publishing import to_public
+from billing.application import capitation
 from billing.application.streams import RESIDENTS, YEARS
 from billing.bootstrap import capitation_for
 from billing.domain import capitation_year as cy
@@ -81,7 +84,11 @@ def rows(billing: Billing, who: dict[str, str] | None = None) -> dict[tuple[str,
     return {(r["subject_kind"], r["subject_id"]): r for r in answer.json()["rows"]}
 
 
-def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_the_year(billing: Billing) -> None:
+@pytest.mark.parametrize("page", [1, 1_000], ids=["a-resident-a-page", "every-resident-in-a-page"])
+def test_a_team_under_budget_keeps_its_capped_surplus_and_a_late_claim_restates_the_year(
+    billing: Billing, page: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capitation, "_RESIDENTS_AT_ONCE", page)  # the job reads the roster a page at a time
     year_2025(billing)
 
     first = billing.reconcile(2025)

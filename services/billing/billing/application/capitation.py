@@ -152,13 +152,23 @@ def institution_areas(store: EventStore, year: int) -> tuple[dict[str, str], Bef
 def institution_year(
     store: EventStore, year: int, institution_id: str, before: Before
 ) -> tuple[cy.CapitationYear, list[cy.ResidentCapitation]]:
-    """The institution's year and the residents on its roster, read from the store (a resident
-    kept before whom another institution covered is left out by the rules)."""
+    """The institution's year and what its jobs read of the residents on its roster
+    (`cy.in_year`), read from the store a page of residents at a time: what a command holds
+    is their coverages and claims of the year, not every event of an institution's tens of
+    thousands of residents at once (about 30 KB a resident). A resident kept before whom
+    another institution covered is left out."""
     state = institution_years(store, year, [institution_id], before.year)[institution_id]
     key = cy.institution_key(year, institution_id)
-    refs = set(cy.roster(_decoded(store, ROSTERS, key))) | set(before.roster)
-    found = store.read_many([RESIDENTS.stream_id(ref) for ref in sorted(refs)])
-    return state, [RESIDENTS.fold(stream)[0] for stream in found.values()]
+    refs = sorted(set(cy.roster(_decoded(store, ROSTERS, key))) | set(before.roster))
+    residents = []
+    for at in range(0, len(refs), _RESIDENTS_AT_ONCE):
+        found = store.read_many([RESIDENTS.stream_id(ref) for ref in refs[at : at + _RESIDENTS_AT_ONCE]])
+        theirs = (cy.in_year(RESIDENTS.fold(stream)[0], year, institution_id) for stream in found.values())
+        residents += [r for r in theirs if r.coverages]
+    return state, residents
+
+
+_RESIDENTS_AT_ONCE = 1_000
 
 
 def institution_years(

@@ -94,6 +94,15 @@ def evolve_resident(state: ResidentCapitation, event: object) -> ResidentCapitat
     raise ValueError(f"{type(event).__name__} does not apply to a resident's capitation")
 
 
+def in_year(resident: ResidentCapitation, year: int, institution_id: str) -> ResidentCapitation:
+    """What an institution's year reads of a resident: their coverages by it touching the year,
+    and their claims served in it (the others are no subject's of the year: `reconcile_year`)."""
+    return ResidentCapitation(
+        {k: c for k, c in resident.coverages.items() if c.institution_id == institution_id and year in years_of(c)},
+        {k: c for k, c in resident.claims.items() if c.service_date.year == year},
+    )
+
+
 def years_of(coverage: CoverageNoted) -> range:
     return range(coverage.starts_on.year, coverage.ends_on.year + 1)
 
@@ -308,13 +317,16 @@ def reconcile_year(  # noqa: PLR0913
     """A reconciliation for the institution and each of its teams whose figures are new or changed."""
     noted = [r for r in residents if r.coverages]
     subjects = _subjects(noted, year, institution_id)
-    claims = [_claim(c) for r in noted for c in r.claims.values()]
+    claims: dict[str, list[Claim]] = {}  # by resident: a subject reads only its residents' (a team few of them)
+    for c in (c for r in noted for c in r.claims.values()):
+        claims.setdefault(c.resident_ref, []).append(_claim(c))
     recorded = []
     for subject in subjects:
         rule = rules.for_(subject.area_code, year)
         referrals = sum(1 for f in state.referrals.values() if _referred_by(f, subject) and f.completed_on.year == year)
         budget = year_budget(subject.coverages, rules, year)
-        spent = spending(claims_of(claims, subject.coverages, year), referrals, rule)
+        theirs = [c for ref in dict.fromkeys(c.resident_ref for c in subject.coverages) for c in claims.get(ref, ())]
+        spent = spending(claims_of(theirs, subject.coverages, year), referrals, rule)
         previous = state.latest.get((subject.kind, subject.id))
         advanced = _advanced(state, subject, year)
         done = reconcile((subject.kind, subject.id), budget, spent, rule.retention, _domain(previous), advanced)

@@ -134,6 +134,14 @@ def reconcile(  # noqa: PLR0913
 
 def claims_of(claims: Iterable[Claim], coverages: Iterable[Coverage], year: int) -> list[Claim]:
     """The claims charged to the subject of `coverages`: served in the year, on a day the
-    resident was contracted to it (a claim of a day they were not is another team's, or none's)."""
-    held = list(coverages)
-    return [c for c in claims if c.service_date.year == year and covering(held, c.resident_ref, c.service_date)]
+    resident was contracted to it (a claim of a day they were not is another team's, or none's).
+    The coverages by resident: scanned whole for each claim, an institution's ten thousand
+    residents made its reconciliation grow with their square."""
+    held: dict[str, list[Coverage]] = {}
+    for coverage in coverages:
+        held.setdefault(coverage.resident_ref, []).append(coverage)
+    return [
+        c
+        for c in claims
+        if c.service_date.year == year and covering(held.get(c.resident_ref, ()), c.resident_ref, c.service_date)
+    ]
