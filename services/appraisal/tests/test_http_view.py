@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from appraisal.adapters.http.schemas import FiguresPublic, ScoresPublic, SeriesPublic
-from services.appraisal.tests.appraisal_events import R1, R2, T1, rated, ref, two_teams_in_2026
+from services.appraisal.tests.appraisal_events import R1, R2, T1, rated, ref, registered, signed, two_teams_in_2026
 
 Api = Any  # the `api` fixture (conftest.Api)
 
@@ -89,6 +89,31 @@ def test_each_caller_sees_only_their_scope(api: Api) -> None:
     assert api.client.get("/indicators", params={"period": "2026"}).status_code == 401
     assert {f["area_code"][:4] for f in api.figures(official)} == {"4401"}
     assert api.get("/scores", official, period="2026", level="team").json()["scores"][0]["rank_in_city"] == 1
+
+
+def test_a_doctors_view_of_their_team_counts_its_city_not_the_provinces(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A family doctor names no area: their team's ranks need its city's counts, and a view of
+    the whole province would be counted again at every poll (far over what a kept read holds)."""
+    fed(api)
+    t9 = ("T9", "I9", "440306")  # another city's team, with a contract of its own
+    api.feed(registered(t9, None), signed("c9", ref(9), t9, "2026-01-10", "2027-01-09"))
+    reader, counted_in = api.client.app.state.appraising._figures, []
+    count = reader.counted
+    monkeypatch.setattr(reader, "counted", lambda *a, **k: counted_in.append(a[3]) or count(*a, **k))
+    doctor, official = api.as_("family_doctor", team="T1"), api.as_("official", area="4401")
+
+    mine = api.get("/scores", doctor, period="2026").json()["scores"]
+    theirs = api.get("/scores", official, period="2026", team="T1").json()["scores"]
+    figures = values(api.figures(doctor))
+    asked = set(counted_in)
+    unknown = api.get("/scores", api.as_("family_doctor", team="T-new"), period="2026")
+
+    assert mine == theirs and [s["subject_id"] for s in mine] == ["T1"]
+    assert figures[("contracts_signed", "team", "T1")] == "1"
+    assert asked == {"4401"}  # never "": the province
+    assert (unknown.status_code, unknown.json()["scores"]) == (200, [])  # a team not known yet: nothing counted
 
 
 def test_an_official_sees_which_residents_are_behind_a_figure_and_why(api: Api) -> None:

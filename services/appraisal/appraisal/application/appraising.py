@@ -64,6 +64,10 @@ class FiguresSource(Protocol):
         """Per indicator, these residents' cases at the as-of."""
         ...
 
+    def team_area(self, team_id: str) -> str | None:
+        """The area the team was registered in (None: not known yet)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Appraised:
@@ -109,14 +113,16 @@ class Appraising:
             kept, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
         )
 
-    def appraise(
-        self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True
-    ) -> Appraised:
-        """`tagged`: the key populations' figures too (scores never need them). Facts recorded
-        later than `as_of` may still come, so a future as-of could change."""
+    def appraise(  # noqa: PLR0913
+        self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True,
+        team: str | None = None,
+    ) -> Appraised:  # fmt: skip
+        """`tagged`: the key populations' figures too (scores never need them); `team`: the view
+        is of that team's figures (`counted_in`). Facts recorded later than `as_of` may still
+        come, so a future as-of could change."""
         if as_of > now:
             raise AsOfInTheFuture(f"as_of {as_of.isoformat()} is later than now: its figures could still change")
-        version, scope = self.catalogue.for_period(period), ranked_within(area)
+        version, scope = self.catalogue.for_period(period), self.counted_in(area, team)
         key, unchanged = (period.code, version.version, scope, tagged), self._unchanged(period, scope)
         if (found := self._appraised.recall(key, as_of, unchanged)) is not None:
             return Appraised(replace(found.appraisal, window=self._window(period, as_of)), found.positions)
@@ -129,13 +135,14 @@ class Appraising:
         self._latest.put(key, (appraised, read.since))
         return appraised
 
-    def series(
-        self, period: Period, indicator_ids: Collection[str], now: datetime, area: str = "", tagged: bool = True
-    ) -> Series:
+    def series(  # noqa: PLR0913
+        self, period: Period, indicator_ids: Collection[str], now: datetime, area: str = "", tagged: bool = True,
+        team: str | None = None,
+    ) -> Series:  # fmt: skip
         """These indicators as of the end of each month of the period, up to now."""
         version = self.catalogue.for_period(period)
         ids = {version.indicator(i).id for i in indicator_ids}  # an unknown one is refused first
-        moments, scope = month_ends_until(period, self._zone, now), ranked_within(area)
+        moments, scope = month_ends_until(period, self._zone, now), self.counted_in(area, team)
         key, unchanged = (
             (period.code, version.version, scope, tagged, tuple(sorted(ids))),
             self._unchanged(period, scope),
@@ -167,6 +174,15 @@ class Appraising:
         more = refs[-1] if len(refs) == limit else None
         return DrilledDown(appraised, found[0], in_stratum(indicator, stratum, cases), more)
 
+    def counted_in(self, area: str, team: str | None = None) -> str:
+        """The area whose counts a view needs (`ranked_within`). A view of one team with no area
+        named (a family doctor's poll of their team) needs its city's, for its ranks, not the
+        province's: counted whole at every poll, far over what a kept read may hold. A team not
+        known yet has no figures: nothing is counted (`NOWHERE`)."""
+        if area or team is None:
+            return ranked_within(area)
+        return ranked_within(self._figures.team_area(team) or NOWHERE)
+
     def _unchanged(self, period: Period, scope: str) -> Unchanged:
         return lambda stamp, since, until: self._figures.unchanged(stamp, period, scope, since, until)
 
@@ -182,6 +198,10 @@ def month_ends_until(period: Period, zone: tzinfo, now: datetime) -> list[dateti
             break
         moments.append(min(end, now))
     return moments if moments and period.first <= now.date() else []
+
+
+NOWHERE = "-"
+"""An area no area code is inside."""
 
 
 def ranked_within(area: str) -> str:

@@ -38,7 +38,7 @@ async def series(
 ) -> Response:
     scope = access.view_scope(who, only.area, only.team)
     tagged = only.key_population is not None
-    found = await asyncio.to_thread(_series, request, period, of.indicator, scope.area, tagged)
+    found = await asyncio.to_thread(_series, request, period, of.indicator, scope, tagged)
     shown = only.within(scope)
     return written(
         {
@@ -52,7 +52,7 @@ async def series(
     )
 
 
-def _series(request: Request, period: str, indicators: list[str], area: str, tagged: bool) -> Series:
+def _series(request: Request, period: str, indicators: list[str], scope: access.Scope, tagged: bool) -> Series:
     appraising: Appraising = request.app.state.appraising
     now: datetime = request.app.state.clock()
-    return appraising.series(Period.parse(period), indicators, now, area, tagged)
+    return appraising.series(Period.parse(period), indicators, now, scope.area, tagged, scope.team)

@@ -51,7 +51,7 @@ async def indicators(
 ) -> Response:
     scope = access.view_scope(who, only.area, only.team)
     tagged = only.key_population is not None
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, tagged)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope, tagged)
     figures = _written_figures(request).parts(appraised.appraisal, only.within(scope))
     return written(_basis(appraised), figures=figures)
 
@@ -65,7 +65,7 @@ async def scores(
     as_of: AsOf = None,
 ) -> Response:
     scope = access.view_scope(who, only.area, only.team)
-    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope.area, False)
+    appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope, False)
     return written(_basis(appraised) | {"scores": scores_view(appraised.appraisal, only.within(scope))})
 
 
@@ -148,9 +148,9 @@ def written(body: dict[str, Any], **raw: list[bytes]) -> Response:
     return Response(out, 200, media_type="application/json")
 
 
-def _appraise(request: Request, period: str, as_of: datetime | None, area: str, tagged: bool) -> Appraised:
+def _appraise(request: Request, period: str, as_of: datetime | None, scope: access.Scope, tagged: bool) -> Appraised:
     now: datetime = request.app.state.clock()
-    return _appraising(request).appraise(Period.parse(period), as_of or now, now, area, tagged)
+    return _appraising(request).appraise(Period.parse(period), as_of or now, now, scope.area, tagged, scope.team)
 
 
 def _basis(appraised: Appraised) -> dict[str, Any]:

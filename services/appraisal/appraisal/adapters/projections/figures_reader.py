@@ -37,6 +37,8 @@ class FiguresReader:
         self._subjects = Bounded[Hashable, Facts](8)
         """The teams and register of the latest views read, by what they were read from
         (`_known`): a city's thousands of teams, read and made again at each read before."""
+        self._team_areas = Bounded[str, str](_TEAMS_KEPT)
+        """Each team's area as registered, which never changes: a doctor's poll looks it up."""
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
@@ -95,6 +97,15 @@ class FiguresReader:
             self._subjects.put(key, found)
         return found
 
+    def team_area(self, team_id: str) -> str | None:
+        if (found := self._team_areas.get(team_id)) is None:
+            with self._engine.connect() as conn:
+                query = select(TEAMS.c.area_code).where(TEAMS.c.team_id == team_id).limit(1)
+                found = conn.execute(query).scalar_one_or_none()
+            if found is not None:
+                self._team_areas.put(team_id, found)
+        return found
+
     def residents(self, stratum: Stratum, after: str, limit: int) -> list[str]:
         with self._engine.connect() as conn:
             return residents_in(conn, stratum, after, limit)
@@ -118,6 +129,10 @@ class FiguresReader:
 class _Since:
     tally: Tally
     counted: Counted
+
+
+_TEAMS_KEPT = 100_000
+"""A province's teams: tens of thousands."""
 
 
 def _changed(earlier: _Since | None, now: Tally, known: Facts) -> Mapping[str, Collection[Stratum]] | None:
