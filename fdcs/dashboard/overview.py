@@ -79,7 +79,7 @@ class Sources:
             self.get(a, "/indicators", token, period=f"{period}-H2", area=area, level="team"),
             self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
             self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
-            self.get(a, f"/periods/{period}/results", token, area=area, kind="team"),
+            self.every_row(a, f"/periods/{period}/results", token, listed="items", area=area, kind="team"),
             self.every_row(
                 b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"
             ),
@@ -100,7 +100,7 @@ class Sources:
             "as_of": scores.get("as_of"),
             "appointments_period": appointments_period,
             "coverage": _coverage(series),
-            "teams": _teams(scores, figures, published if isinstance(published, list) else [], names),
+            "teams": _teams(scores, figures, published.get("items", []), names),
             "settlement": _settlement(money),
             "reconciliation": _reconciliation(balance),
             "money": {"teams": [t | {"name": names.get(t["team_id"])} for t in pay], "own_share": _own_share(share)},

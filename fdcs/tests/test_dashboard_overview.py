@@ -51,10 +51,13 @@ ANSWERS: dict[str, Any] = {
         "released_for_period": {"released_fen": 0, "forfeited_fen": 2700},
     },
     "/settlement-view/reconciliation": {"balanced": True, "fee_settled_events": 1, "mismatched": [], "unsettled": []},
-    "/periods/2026/results": [
-        {"subject_kind": "team", "subject_id": "T-440183101-01", "score": "70.00", "grade": "qualified"}
-        | {"published_at": "2027-01-05T09:00:00+08:00"}
-    ],
+    "/periods/2026/results": {
+        "items": [
+            {"subject_kind": "team", "subject_id": "T-440183101-01", "score": "70.00", "grade": "qualified"}
+            | {"published_at": "2027-01-05T09:00:00+08:00"}
+        ],
+        "next_cursor": None,
+    },
     "/teams/T-440183101-01": {"team_id": "T-440183101-01", "name": "Township centre team 1"},
     "/capitation-years/2026/reconciliations": {"rows": []},
     "/performance-pay/2026/teams": {"teams": []},

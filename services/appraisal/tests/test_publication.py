@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from appraisal.adapters.publishing import to_public
 from appraisal.application.streams import RESULTS
 from appraisal.bootstrap import SUBSCRIBED
@@ -53,17 +55,38 @@ def test_a_period_is_published_once_with_what_it_was_computed_from(api: Api) -> 
     assert t1["basis"]["positions"] == body["positions"]
     assert (t1["catalogue_version"], t1["computed_as_of"]) == ("2026.1", "2027-01-14T16:00:00+00:00")
     assert t1["restated_by"] == []
-    assert {r["subject_id"] for r in api.get("/periods/2026/results").json()} == {"T1", "T2", "I1", "I2"}
+    assert {r["subject_id"] for r in api.get("/periods/2026/results").json()["items"]} == {"T1", "T2", "I1", "I2"}
 
 
 def test_the_public_disclosure_has_no_personal_data_and_needs_no_token(api: Api) -> None:
     published(api)
 
-    shown = api.client.get("/disclosure/2026", params={"area": "440106"}).json()
+    shown = api.client.get("/disclosure/2026", params={"area": "440106"}).json()["items"]
 
     assert {(r["subject_kind"], r["subject_id"]) for r in shown} == {("team", "T1"), ("institution", "I1")}
     assert all(set(i) == {"indicator_id", "value"} for r in shown for i in r["indicators"])
     assert not re.search(r"r_[a-z2-7]{26}", str(shown)), "no resident ref"
+
+
+@pytest.mark.parametrize("path", ["/periods/2026/results", "/disclosure/2026"])
+def test_the_results_come_a_page_at_a_time_in_order_and_a_forged_cursor_is_refused(api: Api, path: str) -> None:
+    """A province's period is tens of thousands of results: never one answer (the disclosure needs no token)."""
+    published(api)
+    whole = api.get(path).json()
+
+    pages, cursor = [], None
+    while True:
+        body = api.get(path, limit=1, **({"cursor": cursor} if cursor else {})).json()
+        pages.append([r["result_id"] for r in body["items"]])
+        if (cursor := body["next_cursor"]) is None:
+            break
+    forged = [api.get(path, cursor=c) for c in ('["team", "440106"]', '["team", "4401", "1", "T1"]', "{", "[[]]")]
+
+    assert whole["next_cursor"] is None and len(whole["items"]) == 4
+    assert [r for page in pages for r in page] == [r["result_id"] for r in whole["items"]]
+    assert pages[:4] == [[r["result_id"]] for r in whole["items"]] and pages[4:] in ([], [[]])
+    assert [(f.status_code, f.json()["type"]) for f in forged] == [(400, "/problems/bad-cursor")] * 4
+    assert api.get(path, limit=1001).status_code == 422
 
 
 def test_a_restatement_corrects_what_changed_and_keeps_the_original(api: Api) -> None:
@@ -87,7 +110,7 @@ def test_a_restatement_corrects_what_changed_and_keeps_the_original(api: Api) ->
     satisfaction = {r["result_id"]: _figure(r, "satisfaction") for r in (before, correction)}
     assert satisfaction == {RESULT_T1: (1, 2), f"{RESULT_T1}-r1": (2, 3)}
     assert correction["basis"]["computed_as_of"] != original["computed_as_of"]
-    current = {r["subject_id"]: r["result_id"] for r in api.get("/periods/2026/results").json()}
+    current = {r["subject_id"]: r["result_id"] for r in api.get("/periods/2026/results").json()["items"]}
     assert current == {"T1": f"{RESULT_T1}-r1", "I1": "ar-2026-institution-I1-r1", "T2": "ar-2026-team-T2",
                        "I2": "ar-2026-institution-I2"}  # fmt: skip
     stored = api.client.app.state.store.read(RESULTS.stream_id(RESULT_T1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -13,9 +14,10 @@ from appraisal.adapters.http.schemas import (
     PublicationCreate,
     PublicationPublic,
     RestatementCreate,
-    ResultPublic,
+    ResultsPage,
 )
 from appraisal.adapters.http.view import PROBLEMS
+from appraisal.adapters.projections import results
 from appraisal.adapters.projections.results import PublishedResults
 from appraisal.application import access
 from appraisal.application.publication import Publications
@@ -27,6 +29,7 @@ from shared.web.bounds import YEAR_OR_PART
 from shared.web.commands import IdempotencyKey, VersionedCall, present, respond, run_command
 from shared.web.held import Held
 from shared.web.openapi import problem_responses
+from shared.web.pages import PageOf, cursor_of, position_of
 
 PeriodPath = Annotated[str, Path(pattern=YEAR_OR_PART, examples=["2026", "2026-H1"])]
 REFUSED = problem_responses(described={409: "Refused by a rule"})
@@ -72,12 +75,22 @@ async def period_publications(period: PeriodPath, request: Request, who: Current
     return present(body)
 
 
-@router.get("/periods/{period}/results", response_model=list[ResultPublic], summary="The results that stand")
+@router.get(
+    "/periods/{period}/results",
+    response_model=ResultsPage,
+    summary="The results that stand, a page at a time",
+    description="By subject kind, area, rank in county and subject; pass `next_cursor` as `cursor` for the next page.",
+)
 async def period_results(
-    period: PeriodPath, request: Request, who: CurrentPrincipal, only: Annotated[ResultFilters, Depends()]
-) -> list[dict[str, Any]]:
+    period: PeriodPath,
+    request: Request,
+    who: CurrentPrincipal,
+    only: Annotated[ResultFilters, Depends()],
+    page: Annotated[PageOf, Depends()],
+) -> dict[str, Any]:
     scope = access.view_scope(who, only.area, only.team)
-    return await asyncio.to_thread(_results(request).current, period, scope.area, only.kind, scope.team)
+    read = partial(_results(request).current, period, scope.area, only.kind, scope.team)
+    return _paged(await asyncio.to_thread(read, after=_after(page.cursor), limit=page.limit), page.limit)
 
 
 @router.get("/results/{result_id}", summary="One result, what it was computed from, and what restates it")
@@ -90,9 +103,34 @@ async def result(result_id: str, request: Request, who: CurrentPrincipal) -> dic
     return found
 
 
-@router.get("/disclosure/{period}", summary="The public disclosure of a period's results (no token, no personal data)")
-async def disclosure(period: PeriodPath, request: Request, area: AreaPrefix = None) -> list[dict[str, Any]]:
-    return await asyncio.to_thread(_results(request).disclosure, period, area or "")
+@router.get(
+    "/disclosure/{period}",
+    summary="The public disclosure of a period's results (no token, no personal data), a page at a time",
+    description="As `/periods/{period}/results` orders them; pass `next_cursor` as `cursor` for the next page.",
+)
+async def disclosure(
+    period: PeriodPath, request: Request, page: Annotated[PageOf, Depends()], area: AreaPrefix = None
+) -> dict[str, Any]:
+    read = partial(_results(request).disclosure, period, area or "")
+    return _paged(await asyncio.to_thread(read, after=_after(page.cursor), limit=page.limit), page.limit)
+
+
+def _paged(items: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """A page, and where the next starts when it is full (a province's period: tens of thousands)."""
+    more = len(items) == limit
+    return {"items": items, "next_cursor": cursor_of(results.position(items[-1])) if more else None}
+
+
+def _after(cursor: str | None) -> results.Position | None:
+    return None if cursor is None else position_of(cursor, _position)
+
+
+def _position(found: Any) -> results.Position:
+    kind, area, rank, subject = found  # another length: ValueError; not a list: TypeError
+    named = all(isinstance(s, str) for s in (kind, area, subject))
+    if not named or isinstance(rank, bool) or not isinstance(rank, int):
+        raise TypeError("not a result's position")
+    return kind, area, rank, subject
 
 
 _publications = Held[Publications]("publications")

@@ -150,3 +150,8 @@ class ResultPublic(BaseModel):
     rank_in_city: int
     catalogue_version: str
     published_at: AwareDatetime
+
+
+class ResultsPage(BaseModel):
+    items: list[ResultPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy import Engine, Select, exists, literal, select, tuple_
 
 from appraisal.adapters.projections.own_views import BASES, RESULTS
 
@@ -17,26 +17,36 @@ PUBLIC_FIELDS = (
 )  # fmt: skip
 
 
+Position = tuple[str, str, int, str]
+"""A result's place in the order they are listed: subject kind, area, rank in county, subject."""
+
+
 class PublishedResults:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def current(
-        self, period: str, area: str = "", kind: str | None = None, team: str | None = None
-    ) -> list[dict[str, Any]]:
-        """The results that stand: published, and not restated since."""
+    def current(  # noqa: PLR0913
+        self, period: str, area: str = "", kind: str | None = None, team: str | None = None,
+        after: Position | None = None, limit: int = 1000,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """The results that stand (published, and not restated since), the next `limit` after
+        `after`: a province's period is tens of thousands of them."""
         query = _current(period, area)
         if kind is not None:
             query = query.where(RESULTS.c.subject_kind == kind)
         if team is not None:
             query = query.where(RESULTS.c.subject_kind == "team", RESULTS.c.subject_id == team)
+        if after is not None:
+            query = query.where(tuple_(*_ORDER) > tuple_(*(literal(v) for v in after)))
         with self._engine.connect() as conn:
-            return [_shown(r._mapping) for r in conn.execute(query)]
+            return [_shown(r._mapping) for r in conn.execute(query.limit(limit))]
 
-    def disclosure(self, period: str, area: str = "") -> list[dict[str, Any]]:
+    def disclosure(
+        self, period: str, area: str = "", after: Position | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         """What the public sees: scores, grades, ranks and indicator values; no resident, no count."""
         shown = []
-        for row in self.current(period, area):
+        for row in self.current(period, area, after=after, limit=limit):
             values = [{"indicator_id": i["indicator_id"], "value": i["value"]} for i in row["indicators"]]
             shown.append({k: row[k] for k in PUBLIC_FIELDS} | {"indicators": values})
         return shown
@@ -61,12 +71,19 @@ class PublishedResults:
             return [_shown(r._mapping) for r in conn.execute(query)]
 
 
+def position(result: dict[str, Any]) -> Position:
+    return (result["subject_kind"], result["area_code"], result["rank_in_county"], result["subject_id"])
+
+
+_ORDER = (RESULTS.c.subject_kind, RESULTS.c.area_code, RESULTS.c.rank_in_county, RESULTS.c.subject_id)
+
+
 def _current(period: str, area: str) -> Select[Any]:
     restated = exists().where(_LATER.c.restates_result_id == RESULTS.c.result_id)
     return (
         select(RESULTS)
         .where(RESULTS.c.period == period, RESULTS.c.area_code.startswith(area), ~restated)
-        .order_by(RESULTS.c.subject_kind, RESULTS.c.area_code, RESULTS.c.rank_in_county, RESULTS.c.subject_id)
+        .order_by(*_ORDER)
     )
 
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from billing.adapters.http import inputs
-from billing.adapters.http.pages import PageOf, cursor_of, position_of
 from billing.adapters.http.schemas import (
     MemberPerformancePay,
     PerformancePayDistributing,
@@ -34,6 +33,7 @@ from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import CommandCall, respond
 from shared.web.openapi import problem_responses
+from shared.web.pages import PageOf, cursor_of, position_of
 
 router = APIRouter(tags=["performance pay"])
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2026])]
