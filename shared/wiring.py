@@ -11,7 +11,7 @@ from shared.commands.session import RECEIPT_TYPE
 from shared.contracts.topics import Topic
 from shared.eventstore import EventStore, open_store
 from shared.eventstore.cipher import master_key
-from shared.eventstore.personal import Path
+from shared.eventstore.personal import EVERY, Path
 from shared.eventstore.sealing import PersonalFields, SubjectOf, resident_ref_in
 from shared.eventstore.streams import EventTypes
 from shared.messaging import KafkaPublisher, Publisher, Relay
@@ -20,7 +20,9 @@ from shared.messaging.relay import Translate
 from shared.readmodels import open_engine
 from shared.settings import ServiceSettings
 
-RECEIPT_PATHS: tuple[Path, ...] = (("result",),)
+RECEIPT_PATHS: tuple[Path, ...] = (("result", "contracts", EVERY), ("result",))
+"""A command's result, sealed whole; an agreement's contracts first, each with its resident's
+key (`sealing.whose`): the result names several residents, and erasing one shreds their part."""
 UNATTRIBUTED = "unattributed"
 Partners = tuple[str, Callable[[str], Topic]]
 """A kind of partner's topics: their names' prefix, and a partner's topic by its id."""

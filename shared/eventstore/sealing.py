@@ -50,21 +50,25 @@ class Sealer:
 
     def seal(self, events: Sequence[NewEvent]) -> list[NewEvent]:
         subjects = self._subjects(events)
-        keys = self.vault.keys(list(subjects.values()), create=True) if subjects else {}
+        keys = self.vault.keys(self._keys_for(events, subjects), create=True) if subjects else {}
         return self._sealed(events, subjects, keys)
 
     async def seal_async(self, events: Sequence[NewEvent]) -> list[NewEvent]:
         subjects = self._subjects(events)
-        keys = await self.vault.keys_async(list(subjects.values()), create=True) if subjects else {}
+        keys = await self.vault.keys_async(self._keys_for(events, subjects), create=True) if subjects else {}
         return self._sealed(events, subjects, keys)
 
     def open(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        subjects = self._sealed_for(events)
-        return self._opened(events, self.vault.keys(subjects, create=False) if subjects else {})
+        found, more = list(events), True
+        while more and (subjects := self._sealed_for(found)):  # again for the parts a value opened holds
+            found, more = self._opened(found, self.vault.keys(subjects, create=False))
+        return found
 
     async def open_async(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        subjects = self._sealed_for(events)
-        return self._opened(events, await self.vault.keys_async(subjects, create=False) if subjects else {})
+        found, more = list(events), True
+        while more and (subjects := self._sealed_for(found)):
+            found, more = self._opened(found, await self.vault.keys_async(subjects, create=False))
+        return found
 
     def seal_texts(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
         """(subject, place, text) sealed one by one, for a read model that copies personal text."""
@@ -87,32 +91,52 @@ class Sealer:
                 found[n] = subject
         return found
 
+    def _keys_for(self, events: Sequence[NewEvent], subjects: dict[int, str]) -> list[str]:
+        """The events' subjects, and those of the parts of their values naming a resident of their own."""
+        parts = (whose(v, s) for n, s in subjects.items() for v in values_at(events[n].data, self._paths(events[n])))
+        return list(dict.fromkeys([*subjects.values(), *parts]))
+
     def _sealed(self, events: Sequence[NewEvent], subjects: dict[int, str], keys: Keys) -> list[NewEvent]:
         def sealed(n: int, e: NewEvent) -> NewEvent:
-            key = keys.get(subjects[n])
-            data = rewrite(
-                e.data,
-                self._fields.paths_of(e.type),
-                lambda where, v: _sealed_value(key, subjects[n], f"{e.stream_id}/{where}", v),
-            )
-            return replace(e, data=data)
+            def seal(where: str, v: Any) -> Any:
+                subject = whose(v, subjects[n])
+                return _sealed_value(keys.get(subject), subject, f"{e.stream_id}/{where}", v)
+
+            return replace(e, data=rewrite(e.data, self._paths(e), seal))
 
         return [sealed(n, e) if n in subjects else e for n, e in enumerate(events)]
+
+    def _paths(self, e: NewEvent) -> tuple[Path, ...]:
+        return self._fields.paths_of(e.type)
 
     def _sealed_for(self, events: Sequence[RecordedEvent]) -> list[str]:
         """The subjects whose keys the sealed values of `events` need."""
         found = (v for e in events for v in values_at(e.data, self._fields.paths_of(e.type)))
         return [v[FOR] for v in found if _is_sealed(v)]
 
-    def _opened(self, events: Sequence[RecordedEvent], keys: Keys) -> list[RecordedEvent]:
+    def _opened(self, events: Sequence[RecordedEvent], keys: Keys) -> tuple[list[RecordedEvent], bool]:
+        """The events opened, and whether a value opened was JSON, which may hold sealed parts."""
+        holding = False
+
         def opened(e: RecordedEvent) -> RecordedEvent:
+            nonlocal holding
             paths = self._fields.paths_of(e.type)
-            if not any(_is_sealed(v) for v in values_at(e.data, paths)):
+            found = [v for v in values_at(e.data, paths) if _is_sealed(v)]
+            if not found:
                 return e
+            holding = holding or any(v.get("json") for v in found)
             data = rewrite(e.data, paths, lambda where, v: _opened_value(keys, f"{e.stream_id}/{where}", v))
             return replace(e, data=data)
 
-        return [opened(e) for e in events]
+        return [opened(e) for e in events], holding
+
+
+def whose(value: Any, subject: str) -> str:
+    """Whose key seals a value: a part naming its own resident (a contract in an agreement's
+    result, which names several) theirs, so erasing one shreds their part; else the event's."""
+    if isinstance(value, dict) and isinstance(ref := value.get("resident_ref"), str) and not _is_sealed(value):
+        return ref
+    return subject
 
 
 def _sealed_value(key: bytes | None, subject: str, place: str, value: Any) -> Any:

@@ -101,3 +101,29 @@ def test_a_repeated_erasure_answers_the_first_one_after_a_restart(api: Api, sett
 
 def resident_subject(who: dict[str, str]) -> str:
     return str(jwt.decode(who["Authorization"].split()[1], options={"verify_signature": False})["sub"])
+
+
+def test_erasing_a_member_of_a_family_erases_their_part_of_the_agreements_receipt_only(
+    api: Api, settings: SigningSettings
+) -> None:
+    """An agreement's result names several residents: each one's part is sealed with their own
+    key, so erasing one shreds their name in the receipt too (a key never erased would keep it)."""
+    api.register_team(TEAM)
+    family = {"kind": "family", "team_id": TEAM, "packages": ["basic"]}
+    family["members"] = [{"resident": api.resident(8)}, {"resident": api.resident(9)}]
+    signed = api.post("/agreements", family, key="family-8-9")
+    erased_ref, kept_ref = (c["resident_ref"] for c in signed.json()["contracts"])
+    api.post(f"/residents/{erased_ref}/erasure", {"reason": "resident_request"})
+
+    restarted = create_app(settings, clock=api.clock)  # no cache: the receipt is read from the store
+    with TestClient(restarted) as client:
+        again = client.post("/agreements", json=family, headers=api.admin | {"Idempotency-Key": "family-8-9"})
+    restarted.state.store.close()
+    restarted.state.index.engine.dispose()
+
+    assert signed.status_code == 201, signed.text
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (201, "true")
+    parts = {c.get("resident_ref"): c for c in again.json()["contracts"]}
+    assert parts[kept_ref] == signed.json()["contracts"][1]
+    assert erased_ref not in parts and "Resident 8" not in again.text
+    assert found_in(dump(settings), ["Resident 8", "Resident 9", api.identity(8), api.identity(9)]) == []
