@@ -3,6 +3,10 @@
 - `FEED`: each hospital's HTTP feed, from the very messages the relay sends to its topic.
 - `ReferralOverview`: which referrals a hospital or a team has, in which state, with their
   timing; and which are past their deadline unanswered (what the expiry job expires).
+
+Each list is read newest first by an index that starts with its hospital or team (and status,
+when one is asked for) and goes on by the time issued, and the expiry job's by an index of the
+unanswered alone: a page reads about a page of rows however many years the table holds.
 """
 
 from __future__ import annotations
@@ -11,8 +15,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from referral.adapters.publishing import to_public
 from referral.application.streams import EVENTS
@@ -30,18 +50,41 @@ OVERVIEW = Table(
     Column("referral_id", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("status", String(32), nullable=False),
-    Column("hospital_id", String(64), nullable=False, index=True),
-    Column("team_id", String(64), nullable=False, index=True),
+    Column("hospital_id", String(64), nullable=False),
+    Column("team_id", String(64), nullable=False),
     Column("resident_ref", String(40), nullable=False),
     Column("department", String(64), nullable=False),
     Column("priority", String(16), nullable=False),
     Column("combined_signing", Boolean, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("accepted_at", DateTime(timezone=True)),
     Column("appointment_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    Index("referral_overview_hospital_issued", "hospital_id", "issued_at"),
+    Index("referral_overview_hospital_status_issued", "hospital_id", "status", "issued_at"),
+    Index("referral_overview_team_issued", "team_id", "issued_at"),
+    Index("referral_overview_team_status_issued", "team_id", "status", "issued_at"),
 )
+UNANSWERED = OVERVIEW.c.status == literal_column("'issued'")
+"""A constant in the SQL sent, not a parameter: a plan the server keeps for any parameter could
+not use the index of the unanswered alone."""
+Index("referral_overview_unanswered_expiry", OVERVIEW.c.expires_at, postgresql_where=UNANSWERED)
+RETIRED_INDEXES = tuple(f"ix_referral_overview_{c}" for c in ("hospital_id", "team_id", "expires_at"))
+"""The single-column indexes until 2026-12-06: a list read every row of its hospital or team, of
+every year, to sort them; the expiry job every referral ever expired or answered before the due."""
+
+
+@event.listens_for(METADATA, "after_create")
+def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
+    """`create_all` makes the indexes of the tables it creates only: a database from before gets
+    the overview's indexes here and loses those retired (the migrate Job runs this before the
+    followers start; building them on a province's referrals takes a while, once)."""
+    for index in OVERVIEW.indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
+    former = Table(OVERVIEW.name, MetaData(), Column("referral_id", String))  # only for the names
+    for name in RETIRED_INDEXES:
+        connection.execute(DropIndex(Index(name, former.c.referral_id), if_exists=True))
 
 
 def feed_follower(store: EventStore, engine: Engine) -> LogFollower:
@@ -123,7 +166,7 @@ class ReferralOverview:
     def overdue(self, as_of: datetime, limit: int) -> list[str]:
         """Referrals still unanswered at their deadline, oldest first."""
         o = OVERVIEW.c
-        query = select(o.referral_id).where(o.status == "issued", o.expires_at <= _utc(as_of))
+        query = select(o.referral_id).where(UNANSWERED, o.expires_at <= _utc(as_of))
         with self._engine.connect() as conn:
             return list(conn.execute(query.order_by(o.expires_at).limit(limit)).scalars())
 

@@ -5,6 +5,12 @@ and the follower's position are written in one transaction, so it is exact and r
 It answers searches and the daily expiry job; a single contract is read from the store.
 The resident's name is kept sealed with the resident's key, as in the store, so erasing
 the resident makes it unreadable here too.
+
+A search reads its page in order (last day, then id) from an index that starts with what it
+asks for: its team, or its area at the level of the officials' areas (province, city, county:
+the code's first 2, 4 or 6 digits), and for the active contracts (what expires soon) an index of
+those alone. A page reads about a page of rows, not every contract of the team or area of every
+year to sort them.
 """
 
 from __future__ import annotations
@@ -25,11 +31,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
+    func,
     insert,
+    literal_column,
     select,
     tuple_,
     update,
 )
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from shared.eventstore import RecordedEvent
 from shared.eventstore.sealing import Sealer
@@ -60,7 +70,7 @@ INDEX = Table(
     Column("team_id", String(64), nullable=False),
     Column("doctor_id", String(64)),
     Column("institution_id", String(64), nullable=False),
-    Column("area_code", String(12), nullable=False, index=True),
+    Column("area_code", String(12), nullable=False),
     Column("key_populations", String(200), nullable=False),
     Column("packages", String(500), nullable=False),
     Column("term_years", Integer, nullable=False),
@@ -75,6 +85,41 @@ INDEX = Table(
     Index("contract_index_status_end", "status", "ends_on", "contract_id"),
 )
 LISTS = ("key_populations", "packages")
+LEVELS = {"province": 2, "city": 4, "county": 6}
+"""An area code's first digits: the areas an official answers for (a finer search narrows the county's)."""
+ACTIVE = INDEX.c.status == literal_column("'active'")
+"""A constant in the SQL sent, not a parameter: a plan the server keeps for any status could
+not use an index of the active contracts alone."""
+
+
+def _area(level: int) -> Any:
+    return func.left(INDEX.c.area_code, literal_column(str(level)))  # as the index has it
+
+
+TEAM_ACTIVE = Index(
+    "contract_index_team_active_end", INDEX.c.team_id, INDEX.c.ends_on, INDEX.c.contract_id, postgresql_where=ACTIVE
+)
+BY_AREA = [
+    Index(
+        f"contract_index_{level}{kind}_end", _area(digits), INDEX.c.ends_on, INDEX.c.contract_id, postgresql_where=where
+    )
+    for level, digits in LEVELS.items()
+    for kind, where in (("", None), ("_active", ACTIVE))
+]
+RETIRED_INDEXES = ("ix_contract_index_area_code",)
+"""The area's own index until 2026-12-06: a search of an area read and sorted its every contract."""
+
+
+@event.listens_for(METADATA, "after_create")
+def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
+    """`create_all` makes the indexes of the tables it creates only: a database from before gets
+    the index's here and loses those retired (the migrate Job runs this before the follower
+    starts; building them on a province's contracts takes a while, once)."""
+    for index in INDEX.indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
+    former = Table(INDEX.name, MetaData(), Column("area_code", String))  # only for the names
+    for name in RETIRED_INDEXES:
+        connection.execute(DropIndex(Index(name, former.c.area_code), if_exists=True))
 
 
 def apply(sealer: Sealer, conn: Connection, events: Sequence[RecordedEvent]) -> None:
@@ -166,12 +211,13 @@ class ContractIndex:
                 (INDEX.c.doctor_id, q.doctor_id),
                 (INDEX.c.resident_ref, q.resident_ref),
                 (INDEX.c.agreement_id, q.agreement_id),
-                (INDEX.c.status, q.status),
             )
             if value is not None
         ]
+        if q.status:
+            filters.append(ACTIVE if q.status == "active" else INDEX.c.status == q.status)
         if q.area:
-            filters.append(INDEX.c.area_code.startswith(q.area))
+            filters.extend(_within(q.area))
         if q.ends_by:
             filters.append(INDEX.c.ends_on <= q.ends_by)
         if q.after:
@@ -192,6 +238,13 @@ class ContractIndex:
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _within(area: str) -> list[Any]:
+    """The area's contracts: its level's digits equal (an index's), a finer prefix then matched."""
+    digits = max((d for d in LEVELS.values() if d <= len(area)), default=0)
+    at_level = [_area(digits) == area[:digits]] if digits else []
+    return at_level + ([INDEX.c.area_code.startswith(area)] if len(area) > digits else [])
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
