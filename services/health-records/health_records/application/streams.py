@@ -80,7 +80,9 @@ ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, rost
 DEVICES: StreamType[devices.Device | None] = StreamType("device", None, devices.evolve, EVENTS)
 # A device's readings, one stream per device and local day: a repeat is recognised without
 # reading the device's whole history, and late readings go to the day they were taken.
-READINGS: StreamType[frozenset[str]] = StreamType("readings", frozenset(), readings.evolve, EVENTS)
+READINGS: StreamType[readings.DayReadings] = StreamType(
+    "readings", readings.NO_READINGS, readings.evolve, EVENTS, whole=readings.day_readings
+)
 # A doctor's sessions and places of one local day (`doctor_id:date`): the unit two bookings of the
 # last place race for. A resident's appointments, by their ref.
 AGENDAS: StreamType[agendas.Agenda | None] = StreamType("agenda", None, agendas.evolve, EVENTS)
