@@ -57,6 +57,9 @@ async def get_history(resident_ref: ResidentRef, request: Request, who: CurrentP
     return await logged_read(request, who, resident_ref, "history", query)
 
 
+MAX_READ = 2**62  # a read's number in its stream (a bigint there), with room for the page before it
+
+
 @dataclass(frozen=True)
 class ReadsPage:
     """Where a page of the read log starts (the previous page's `next_cursor`) and its size."""
@@ -68,7 +71,7 @@ class ReadsPage:
         """The number of the read the page comes before: the cursor is one this API returned."""
         if self.cursor is None:
             return None
-        if not (self.cursor.isascii() and self.cursor.isdigit()) or int(self.cursor) < 1:
+        if not (self.cursor.isascii() and self.cursor.isdigit()) or not 1 <= int(self.cursor) <= MAX_READ:
             raise Problem(400, "bad-cursor", "cursor must be the next_cursor of a page this API returned")
         return int(self.cursor)
 
