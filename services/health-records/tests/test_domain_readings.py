@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from health_records.domain import readings
 from health_records.domain.care_events import Delivered
 from health_records.domain.readings import Reading
@@ -45,3 +49,44 @@ def test_glucose_targets_depend_on_fasting() -> None:
 
 def test_an_implausible_reading_never_alerts() -> None:
     assert readings.out_of_target(recorded("systolic", 400, "mmHg"), HYPERTENSION, TEAM) is None
+
+
+def test_a_wearable_s_day_is_recognised_reading_by_reading_in_a_few_sets() -> None:
+    day = [recorded("steps", 12, "steps", NOW - timedelta(seconds=30 * n)) for n in range(2880)]
+    seen = readings.NO_READINGS
+    for event in day:
+        seen = readings.evolve(seen, event)
+
+    assert len(seen) == 2880 and [len(level) for level in seen.levels] == [2048, 512, 256, 64]  # as in binary
+    assert all(f"steps@{e.measured_at.isoformat()}" in seen for e in day)
+    assert f"steps@{NOW.isoformat()}" in seen and f"heart_rate@{NOW.isoformat()}" not in seen
+    assert f"steps@{(NOW + timedelta(seconds=1)).isoformat()}" not in seen
+    whole = readings.day_readings(list(day))
+    assert len(whole) == 2880 and all(f"steps@{e.measured_at.isoformat()}" in whole for e in day)
+
+
+@given(st.lists(st.sampled_from([f"k{n}" for n in range(40)]), max_size=120), st.sampled_from(range(0, 121, 7)))
+def test_the_day_s_readings_hold_exactly_the_keys_recorded_and_each_earlier_state_its_own(
+    keys: list[str], branch: int
+) -> None:
+    states = [readings.NO_READINGS]
+    for key in keys:
+        states.append(states[-1].with_key(key))
+
+    for n, state in enumerate(states):
+        assert {k for k in (f"k{i}" for i in range(40)) if k in state} == set(keys[:n])
+        assert len(state) == len(set(keys[:n]))
+    earlier = states[min(branch, len(keys))]
+    assert "elsewhere" in earlier.with_key("elsewhere") and "elsewhere" not in states[-1]
+
+
+def test_an_alert_or_a_follow_up_adds_no_reading_and_nothing_else_applies() -> None:
+    high = recorded("systolic", 150, "mmHg")
+    seen = readings.evolve(readings.NO_READINGS, high)
+    alert = readings.out_of_target(high, HYPERTENSION, TEAM)
+
+    assert readings.evolve(seen, alert) is seen
+    with pytest.raises(ValueError, match="does not apply"):
+        readings.evolve(seen, TEAM)
+    with pytest.raises(ValueError, match="does not apply"):
+        readings.day_readings([high, TEAM])

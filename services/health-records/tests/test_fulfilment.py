@@ -4,11 +4,14 @@ follows the service's log to answer it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from health_records.adapters.projections.fulfilment import CONTRACTS, DELIVERED, PLANNED
 from health_records.domain.fulfilment import ContractYear, Planned, contract_year, fulfilment
 
 QUARTERLY = Planned("hypertension_follow_up", 4, True)
@@ -84,3 +87,66 @@ def test_the_read_model_follows_the_log_and_rebuilds(seeded: Callable[..., Any])
     }
     assert world.view.for_team("T2", date(2026, 7, 8)) == []
     assert world.view.for_resident("r_" + "z" * 26, date(2026, 7, 8)) is None
+
+
+AS_OF = date(2026, 7, 8)
+ITEMS = [QUARTERLY, YEARLY, Planned("diabetes_follow_up", 4, True)]
+
+
+def team_of(size: int, team_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The fulfilment tables' rows of a team: residents whose contracts start on different days
+    (one a year before, one not yet, one ended), plans of one to three items, none for every
+    seventh, and visits of this contract year, the last and the next."""
+    rows: dict[str, list[dict[str, Any]]] = {"contracts": [], "planned": [], "delivered": []}
+    for n in range(size):
+        ref, starts = f"r_{team_id.lower()}{n:03d}", date(2025 + n % 2, 1 + n % 12, 1 + n % 28)
+        last = date(2026, 5, 31) if n % 5 == 4 else date(starts.year + 1 + n % 3, starts.month, starts.day)
+        contract = {"resident_ref": ref, "team_id": team_id, "starts_on": starts, "last_day": last}
+        rows["contracts"].append(contract | {"contract_id": f"{ref}-c"})
+        if n % 6 == 5:  # an earlier contract, with another team
+            rows["contracts"].append(contract | {"contract_id": f"{ref}-old", "team_id": "T0", "last_day": starts})
+        rows["planned"] += [{"resident_ref": ref, **asdict(p)} for p in ITEMS[: n % 3 + 1] if n % 7 != 6]
+        rows["delivered"] += [
+            {"visit_id": f"{ref}-v{k}", "item_code": ITEMS[k % 3].item_code, "resident_ref": ref, "delivered_on": on}
+            for k, on in enumerate(date(y, m, 9) for y in (2025, 2026, 2027) for m in range(1 + n % 4, 13, 2 + n % 3))
+        ]
+    return rows
+
+
+def expected(rows: dict[str, list[dict[str, Any]]], team_id: str) -> list[dict[str, Any]]:
+    """What the team's fulfilment is, reckoned from the rows by the domain alone."""
+    found = []
+    for c in sorted(rows["contracts"], key=lambda c: c["resident_ref"]):
+        if c["team_id"] != team_id or not c["starts_on"] <= AS_OF <= c["last_day"]:
+            continue
+        ref = c["resident_ref"]
+        planned = sorted((p for p in rows["planned"] if p["resident_ref"] == ref), key=lambda p: p["item_code"])
+        items = fulfilment(
+            contract_year(c["starts_on"], c["last_day"], AS_OF),
+            [Planned(p["item_code"], p["times_per_year"], p["in_package"]) for p in planned],
+            [(d["item_code"], d["delivered_on"]) for d in rows["delivered"] if d["resident_ref"] == ref],
+            AS_OF,
+        )
+        counts = {k: sum(getattr(i, k) for i in items) for k in ("expected_by_now", "done", "overdue")}
+        found.append({"resident_ref": ref, "contract_id": c["contract_id"], **counts})
+    return found
+
+
+def test_a_team_s_fulfilment_is_each_resident_s_in_three_queries_whatever_the_team_s_size(
+    seeded: Callable[..., Any],
+) -> None:
+    world = seeded()
+    tables = {"contracts": CONTRACTS, "planned": PLANNED, "delivered": DELIVERED}
+    small, large = team_of(4, "T8"), team_of(60, "T9")
+    with world.view.engine.begin() as conn:
+        for rows in (small, large):
+            for name, table in tables.items():
+                conn.execute(table.insert(), rows[name])
+    statements: list[str] = []
+    event.listen(world.view.engine, "before_cursor_execute", lambda *call: statements.append(call[2]))
+
+    teams = [world.view.for_team(team_id, AS_OF) for team_id in ("T8", "T9", "T7")]
+
+    assert teams == [expected(small, "T8"), expected(large, "T9"), []]
+    assert len(teams[1]) >= 20 and any(row["done"] for row in teams[1]) and any(row["overdue"] for row in teams[1])
+    assert len(statements) == 3 + 3 + 1, statements  # no resident's own query; a team of none asks once

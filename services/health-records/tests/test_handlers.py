@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from health_records.application.commands import BookAppointment, PublishSchedule, RecordReadings
-from health_records.application.streams import AGENDAS, CARE, PLANS, RECORDS, ROSTERS
+from health_records.application.streams import AGENDAS, CARE, PLANS, READINGS, RECORDS, ROSTERS
 from health_records.domain.errors import (
     ItemNotPlanned,
     MeasurementMissing,
@@ -129,6 +129,27 @@ class HealthRecordsHandlerTests:
 
         assert first == {"accepted": 3, "repeated": 0, "implausible": 0, "alerts": 0}
         assert again == {"accepted": 1, "repeated": 4, "implausible": 0, "alerts": 0}
+
+    def test_a_wearable_s_whole_day_is_kept_once_by_a_warm_process_and_a_cold_one(self, handlers: Handlers) -> None:
+        device = handlers.link_device("wearable")["device_id"]
+        midnight = datetime(2026, 4, 8, 16, tzinfo=UTC)  # 9 April in China: every 30 s, in batches of 480
+        day = [readings(("steps", 12, "steps", midnight + timedelta(seconds=30 * n)))[0] for n in range(2880)]
+        batches = [tuple(day[n : n + 480]) for n in range(0, 2880, 480)]
+        record = handlers.devices.record_readings
+
+        kept = [handlers.run(record(RecordReadings(device, REF, batch)))["accepted"] for batch in batches]
+        again = handlers.run(record(RecordReadings(device, REF, batches[3])))
+        cold = CommandProcessor(handlers.store)  # another pod: the day's stream folded whole
+        context = CommandContext("doc-1", str(uuid.uuid4()), "f", "c", "c", handlers.clock[-1])
+        one_more = readings(("steps", 12, "steps", midnight + timedelta(seconds=15)))
+        mixed = cold.execute_now(record(RecordReadings(device, REF, batches[5][-2:] + one_more)), context).result
+        cold.close()
+
+        assert kept == [480] * 6
+        assert (again["accepted"], again["repeated"]) == (0, 480)
+        assert (mixed["accepted"], mixed["repeated"]) == (1, 2)
+        stream = READINGS.stream_id(f"{device}:2026-04-09")
+        assert len(READINGS.fold(handlers.store.read(stream))[0]) == 2881
 
     def test_only_key_population_residents_link_devices(self, handlers: Handlers) -> None:
         handlers.sign(OTHER_REF, "T1", key_populations=[])

@@ -8,7 +8,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.schema import DropIndex
+
 from health_records.adapters.projections import reading_alerts
+from health_records.bootstrap import migrate
 from health_records.domain.alerts import IMPLAUSIBLE, OUT_OF_TARGET
 from health_records.settings import HealthRecordsSettings
 
@@ -269,3 +273,38 @@ def _applied(engine: Any, batches: list[list[Any]]) -> dict[str, list[dict[str, 
         return {
             t.name: sorted((dict(r._mapping) for r in conn.execute(t.select())), key=str) for t in reading_alerts.TABLES
         }
+
+
+def plan_of(api: Api, query: Any) -> str:
+    """PostgreSQL's plan of a query, sequential scans priced out (a test's table is too small to
+    tell an index from a scan), in the schema of the test's service."""
+    engine, schema = api.client.app.state.reading_alerts.engine, api.world.settings.database_schema
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.begin() as conn:
+        conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        return "\n".join(conn.exec_driver_sql(f"EXPLAIN {sql}").scalars())
+
+
+def test_the_open_worklist_is_read_newest_first_from_its_own_index_without_sorting(api: Api) -> None:
+    device = device_of(api)
+    post(api, device, reading("systolic", 152, "mmHg"), reading("systolic", 160, "mmHg", LATER))
+    first = worklist(api).json()["items"][0]["alert_id"]
+    assert acknowledgement(api, "POST", first).status_code == 200
+
+    for before in (None, 10_000):
+        plan = plan_of(api, reading_alerts.worklist_query("T1", True, before, 50))
+        assert "reading_alerts_v2_open" in plan and "Sort" not in plan and "Filter" not in plan, plan
+    assert "Sort" not in plan_of(api, reading_alerts.worklist_query("T1", False, None, 50))
+    assert [a["value"] for a in worklist(api).json()["items"]] == [152]
+
+
+def test_a_worklist_made_before_the_open_alerts_index_gets_it_from_the_migration(api: Api) -> None:
+    engine, schema = api.client.app.state.reading_alerts.engine, api.world.settings.database_schema
+    with engine.begin() as conn:
+        conn.execute(DropIndex(reading_alerts.OPEN_ALERTS))  # as a database of the version before
+    indexes = text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND tablename = 'reading_alerts_v2'")
+    migrate(api.world.settings)
+
+    with engine.connect() as conn:
+        assert "reading_alerts_v2_open" in set(conn.execute(indexes, {"schema": schema}).scalars())

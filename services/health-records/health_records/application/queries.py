@@ -23,6 +23,7 @@ from health_records.application.views import (
 )
 from health_records.domain.care import Care
 from health_records.domain.errors import RecordNotFound, VisitNotFound
+from health_records.domain.reads import RecordRead
 from health_records.domain.visits import visit
 from shared.eventstore import EventStore
 from shared.principal import Principal
@@ -78,8 +79,23 @@ class Queries:
         care = await self.care(who, ref, day)
         return {"resident_ref": ref, "items": [prescription_view(p) for p in care.prescriptions]}
 
-    async def reads(self, who: Principal, ref: str) -> dict[str, Any]:
-        """Who looked at the record: for the resident's eyes only."""
+    async def reads(self, who: Principal, ref: str, before: int | None, limit: int) -> dict[str, Any]:
+        """Who looked at the record, for the resident's eyes only: newest first, at most `limit`
+        reads logged before the read numbered `before` (the last page's `next_cursor`). A read's
+        number is its version in the log's stream, from 1 without gaps: a later page reads the
+        stream from its own first read on, not from the start, and only a page's reads are
+        decoded, not a log of years."""
         access.may_act_as_resident(who, ref)
-        log, _ = READS.fold(await self.store.read_async(READS.stream_id(ref)))
-        return {"resident_ref": ref, "items": [read_view(r) for r in reversed(log)]}
+        stream_id = READS.stream_id(ref)
+        after = None if before is None else {stream_id: max(before - limit - 1, 0)}
+        logged = (await self.store.read_many_async([stream_id], after))[stream_id]
+        page = [e for e in logged if before is None or e.version < before][-limit:][::-1]
+        items = [read_view(_read(READS.events.decode(e.type, e.data))) for e in page]
+        more = bool(page) and page[-1].version > 1
+        return {"resident_ref": ref, "items": items, "next_cursor": str(page[-1].version) if more else None}
+
+
+def _read(event: object) -> RecordRead:
+    if not isinstance(event, RecordRead):
+        raise TypeError(f"{type(event).__name__} in a record's read log")
+    return event

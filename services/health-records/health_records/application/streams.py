@@ -74,12 +74,15 @@ EVENTS.register(
 RECORDS: StreamType[record.HealthRecord | None] = StreamType("record", None, record.evolve, EVENTS)
 CARE: StreamType[care.Care | None] = StreamType("care", None, care.evolve, EVENTS)
 PLANS: StreamType[plan.ManagementPlan | None] = StreamType("plan", None, plan.evolve, EVENTS)
-READS: StreamType[tuple[reads.RecordRead, ...]] = StreamType("reads", (), reads.evolve, EVENTS)
+# A resident's read log, as its count: the reads are listed from the stream, a page at a time.
+READS: StreamType[int] = StreamType("reads", 0, reads.evolve, EVENTS)
 ROSTERS: StreamType[roster.RosterNoted | None] = StreamType("roster", None, roster.evolve, EVENTS)
 DEVICES: StreamType[devices.Device | None] = StreamType("device", None, devices.evolve, EVENTS)
 # A device's readings, one stream per device and local day: a repeat is recognised without
 # reading the device's whole history, and late readings go to the day they were taken.
-READINGS: StreamType[frozenset[str]] = StreamType("readings", frozenset(), readings.evolve, EVENTS)
+READINGS: StreamType[readings.DayReadings] = StreamType(
+    "readings", readings.NO_READINGS, readings.evolve, EVENTS, whole=readings.day_readings
+)
 # A doctor's sessions and places of one local day (`doctor_id:date`): the unit two bookings of the
 # last place race for. A resident's appointments, by their ref.
 AGENDAS: StreamType[agendas.Agenda | None] = StreamType("agenda", None, agendas.evolve, EVENTS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from health_records.domain.care_events import Delivered
 
@@ -108,13 +109,61 @@ FOLLOWED_UP: dict[str, frozenset[str]] = {
 }
 
 
-def evolve(seen: frozenset[str], event: object) -> frozenset[str]:
-    """A device-day's readings, by key: all a repeat needs to be recognised."""
+@dataclass(frozen=True)
+class DayReadings:
+    """The keys of a device-day's readings: all a repeat needs to be recognised.
+
+    Each reading is recorded on the state the one before left, and a wearable sends 2,880 a day:
+    one set copied for each grew with the square of the day (a day folded in 41 ms). The keys
+    are kept in levels, each larger than the next, and a new key's level of one merges into the
+    levels before it while they are no larger, as a binary counter carries: a key is copied about
+    log2(readings) times, and a lookup asks a dozen sets at most. Every state stays whole, as a
+    batch that fails must find the state it started from.
+    """
+
+    levels: tuple[frozenset[str], ...] = ()
+
+    def __contains__(self, key: str) -> bool:
+        return any(key in level for level in self.levels)
+
+    def __len__(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+    def with_key(self, key: str) -> DayReadings:
+        if key in self:
+            return self
+        levels = (*self.levels, frozenset((key,)))
+        while len(levels) > 1 and len(levels[-2]) <= len(levels[-1]):
+            levels = (*levels[:-2], levels[-2] | levels[-1])
+        return DayReadings(levels)
+
+
+NO_READINGS = DayReadings()
+
+
+def evolve(seen: DayReadings, event: object) -> DayReadings:
+    """A device-day's readings, by key."""
+    return seen.with_key(_key(event)) if _records_a_reading(event) else seen
+
+
+def day_readings(events: list[object]) -> DayReadings:
+    """A whole stream's at once: one set, each key copied once."""
+    keys = frozenset(_key(e) for e in events if _records_a_reading(e))
+    return DayReadings((keys,) if keys else ())
+
+
+def _records_a_reading(event: object) -> TypeGuard[ReadingRecorded]:
+    """A reading, else an event about one recorded before it; nothing else is a device-day's."""
     if isinstance(event, ReadingRecorded):
-        return seen | {f"{event.kind}@{event.measured_at.isoformat()}"}
+        return True
     if isinstance(event, ReadingOutOfTarget | ReadingForFollowUp):
-        return seen
+        return False
     raise ValueError(f"{type(event).__name__} does not apply to a device's readings")
+
+
+def _key(recorded: ReadingRecorded) -> str:
+    """As `Reading.key`: its kind and the instant measured."""
+    return f"{recorded.kind}@{recorded.measured_at.isoformat()}"
 
 
 def plausible(r: Reading) -> bool:

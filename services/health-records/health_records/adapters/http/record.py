@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from health_records.adapters.http.common import (
     PROBLEMS,
@@ -21,7 +22,7 @@ from health_records.adapters.http.schemas_in import (
     RecentInformationIn,
     ResolutionIn,
 )
-from health_records.adapters.http.schemas_out import HistoryPublic, Listing, ReadPublic, RecordPublic
+from health_records.adapters.http.schemas_out import HistoryPublic, ReadLogPublic, RecordPublic
 from health_records.application.commands import (
     AmendRecord,
     RecordAllergy,
@@ -36,6 +37,7 @@ from health_records.domain.record_events import Allergy, BasicInformation, Condi
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import Call, CommandCall, respond
+from shared.web.problems import Problem
 
 router = APIRouter(prefix="/residents/{resident_ref}/record", tags=["record"], responses=PROBLEMS)
 
@@ -55,14 +57,36 @@ async def get_history(resident_ref: ResidentRef, request: Request, who: CurrentP
     return await logged_read(request, who, resident_ref, "history", query)
 
 
+MAX_READ = 2**62  # a read's number in its stream (a bigint there), with room for the page before it
+
+
+@dataclass(frozen=True)
+class ReadsPage:
+    """Where a page of the read log starts (the previous page's `next_cursor`) and its size."""
+
+    cursor: Annotated[str | None, Query(max_length=20, description="`next_cursor` of the previous page")] = None
+    limit: Annotated[int, Query(ge=1, le=500)] = 100
+
+    def before(self) -> int | None:
+        """The number of the read the page comes before: the cursor is one this API returned."""
+        if self.cursor is None:
+            return None
+        if not (self.cursor.isascii() and self.cursor.isdigit()) or not 1 <= int(self.cursor) <= MAX_READ:
+            raise Problem(400, "bad-cursor", "cursor must be the next_cursor of a page this API returned")
+        return int(self.cursor)
+
+
 @router.get(
     "/reads",
-    response_model=Listing[ReadPublic],
+    response_model=ReadLogPublic,
     summary="Who looked at my record",
-    description="For the resident only: every read of the record, plan or services by a professional, latest first.",
+    description="For the resident only: every read of the record, plan or services by a professional, latest "
+    "first, a page at a time (pass `next_cursor` as `cursor` for the next page).",
 )
-async def get_reads(resident_ref: ResidentRef, request: Request, who: CurrentPrincipal) -> dict[str, Any]:
-    return await queries(request).reads(who, resident_ref)
+async def get_reads(
+    resident_ref: ResidentRef, request: Request, who: CurrentPrincipal, page: Annotated[ReadsPage, Depends()]
+) -> dict[str, Any]:
+    return await queries(request).reads(who, resident_ref, page.before(), page.limit)
 
 
 async def _amend(call: Call, ref: str, amendment: RecordAmendment, status: int) -> Response:

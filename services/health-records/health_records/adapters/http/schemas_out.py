@@ -127,6 +127,14 @@ class ReadPublic(BaseModel):
     recorded_at: datetime | None = Field(description="The real time of the read, where read_at was simulated")
 
 
+class ReadLogPublic(BaseModel):
+    """A page of who read a resident's record, latest first."""
+
+    resident_ref: str
+    items: list[ReadPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
 class ItemFulfilmentPublic(BaseModel):
     item_code: str
     times_per_year: int

@@ -6,6 +6,7 @@ same transaction as its rows, so each event counts once; `rebuild()` replays it 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -21,15 +22,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    any_,
     bindparam,
     delete,
     select,
 )
 from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from health_records.application.streams import EVENTS, PLANS
 from health_records.domain.care_events import ContractEnded, ContractReinstated, ContractStarted, VisitCompleted
-from health_records.domain.fulfilment import Planned, contract_year, fulfilment
+from health_records.domain.fulfilment import ContractYear, Planned, contract_year, fulfilment
 from health_records.domain.plan import PlanDrawn, PlannedService, PlanRevised
 from shared.eventstore import EventStore, RecordedEvent
 from shared.readmodels import LogFollower, Positions
@@ -142,16 +145,25 @@ class FulfilmentView:
             current = _current([dict(c._mapping) for c in contracts], as_of)
             if current is None:
                 return None
-            return _fulfilment(conn, current, as_of)
+            year = contract_year(current["starts_on"], current["last_day"], as_of)
+            services = _Services.read(conn, [ref], year.starts_on, year.ends_on)
+        return _fulfilment(current, year, services, as_of)
 
     def for_team(self, team_id: str, as_of: date) -> list[dict[str, Any]]:
-        """The team's residents under contract on `as_of`, with their counts."""
-        query = select(CONTRACTS).where(
-            CONTRACTS.c.team_id == team_id, CONTRACTS.c.starts_on <= as_of, CONTRACTS.c.last_day >= as_of
-        )
+        """The team's residents under contract on `as_of`, with their counts: three queries for
+        the team (its contracts, their plans, their visits of the contract years), where two for
+        each resident, reading every year's visits, made a team of thousands thousands of queries."""
+        c = CONTRACTS.c
+        query = select(CONTRACTS).where(c.team_id == team_id, c.starts_on <= as_of, c.last_day >= as_of)
         with self.engine.connect() as conn:
-            views = [_fulfilment(conn, dict(c._mapping), as_of) for c in conn.execute(query.order_by("resident_ref"))]
-        return [_summary(v) for v in views]
+            contracts = [dict(r._mapping) for r in conn.execute(query.order_by(c.resident_ref))]
+            if not contracts:
+                return []
+            years = [contract_year(x["starts_on"], x["last_day"], as_of) for x in contracts]
+            refs = sorted({x["resident_ref"] for x in contracts})
+            first, last = min(y.starts_on for y in years), max(y.ends_on for y in years)
+            services = _Services.read(conn, refs, first, last)
+        return [_summary(_fulfilment(x, year, services, as_of)) for x, year in zip(contracts, years, strict=True)]
 
 
 def _current(contracts: list[dict[str, Any]], as_of: date) -> dict[str, Any] | None:
@@ -160,19 +172,30 @@ def _current(contracts: list[dict[str, Any]], as_of: date) -> dict[str, Any] | N
     return max(covering or contracts, key=lambda c: c["starts_on"], default=None)
 
 
-def _fulfilment(conn: Connection, contract: dict[str, Any], as_of: date) -> dict[str, Any]:
+@dataclass
+class _Services:
+    """The residents' planned services (by item code) and their visits' items of `first` to
+    `last` (those of the contract years asked about: the fulfilment counts no other)."""
+
+    planned: dict[str, list[Planned]] = field(default_factory=lambda: defaultdict(list))
+    delivered: dict[str, list[tuple[str, date]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def read(cls, conn: Connection, refs: list[str], first: date, last: date) -> _Services:
+        p, d, found = PLANNED.c, DELIVERED.c, cls()
+        theirs = bindparam("refs", refs, ARRAY(String))
+        for row in conn.execute(select(PLANNED).where(p.resident_ref == any_(theirs)).order_by(p.item_code)):
+            found.planned[row.resident_ref].append(Planned(row.item_code, row.times_per_year, row.in_package))
+        in_years = d.delivered_on.between(first, last)
+        visits = select(d.resident_ref, d.item_code, d.delivered_on).where(d.resident_ref == any_(theirs), in_years)
+        for row in conn.execute(visits):
+            found.delivered[row.resident_ref].append((row.item_code, row.delivered_on))
+        return found
+
+
+def _fulfilment(contract: dict[str, Any], year: ContractYear, services: _Services, as_of: date) -> dict[str, Any]:
     ref = contract["resident_ref"]
-    planned = conn.execute(select(PLANNED).where(PLANNED.c.resident_ref == ref).order_by(PLANNED.c.item_code))
-    delivered = conn.execute(
-        select(DELIVERED.c.item_code, DELIVERED.c.delivered_on).where(DELIVERED.c.resident_ref == ref)
-    )
-    year = contract_year(contract["starts_on"], contract["last_day"], as_of)
-    items = fulfilment(
-        year,
-        [Planned(p.item_code, p.times_per_year, p.in_package) for p in planned],
-        [(d.item_code, d.delivered_on) for d in delivered],
-        as_of,
-    )
+    items = fulfilment(year, services.planned.get(ref, []), services.delivered.get(ref, []), as_of)
     return {
         "resident_ref": ref,
         "contract_id": contract["contract_id"],
