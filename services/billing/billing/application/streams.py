@@ -68,7 +68,9 @@ YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
     capitation_year.index_of,
 )
 # Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
-MEMBER_YEARS: StreamType[py.MemberYear] = StreamType("performance-member", py.MemberYear(), py.evolve_member, EVENTS)
+MEMBER_YEARS: StreamType[py.MemberYear] = StreamType(
+    "performance-member", py.MemberYear(), py.evolve_member, EVENTS, py.member_of
+)
 TEAM_YEARS: StreamType[py.TeamYear] = StreamType("performance-team", py.TeamYear(), py.evolve_team, EVENTS)
 PAY_YEARS: StreamType[py.PerformanceYear] = StreamType(
     "performance-year", py.PerformanceYear(), py.evolve_year, EVENTS, py.year_of
