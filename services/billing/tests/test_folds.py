@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from billing.application.streams import MEMBER_YEARS
+from billing.application.streams import BOOKS, MEMBER_YEARS
+from billing.domain import book
 from billing.domain import performance_year as py
 from shared.eventstore.records import EventMeta, RecordedEvent
 from shared.eventstore.streams import StreamType
@@ -51,3 +52,37 @@ def test_a_members_year_read_whole_is_its_services_credited_one_at_a_time() -> N
     assert read_whole(MEMBER_YEARS, []) == MEMBER_YEARS.initial
     with pytest.raises(ValueError, match="member's year"):
         py.member_of([py.TeamInYear("T1")])
+
+
+def test_the_book_read_whole_is_its_ledgers_registered_one_at_a_time_each_institutions_in_order() -> None:
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    events: list[object] = [
+        book.LedgerRegistered("CHC-1~insurance_fund~MIB-1", "CHC-1"),
+        book.LedgerRegistered("CHC-2~resident~-", "CHC-2"),
+        book.PeriodsClosed("2026-01", at),
+        book.LedgerRegistered("CHC-1~resident~-", "CHC-1"),
+        book.LedgerRegistered("CHC-1~insurance_fund~MIB-1", "CHC-1"),  # registered again: nothing new
+        book.PeriodsReopened("2026-01", "2025-12", "operator_error", at),
+        book.LedgerRegistered("CHC-1~insurance_fund~MIB-2", "CHC-1"),
+    ]
+
+    whole = read_whole(BOOKS, events)
+
+    assert whole == one_at_a_time(BOOKS, events)
+    assert whole.closed_through == "2025-12"
+    assert list(whole.ledgers) == [
+        "CHC-1~insurance_fund~MIB-1",
+        "CHC-2~resident~-",
+        "CHC-1~resident~-",
+        "CHC-1~insurance_fund~MIB-2",
+    ]
+    assert whole.of_institution("CHC-1") == [k for k, i in whole.ledgers.items() if i == "CHC-1"]  # the scan's answer
+    assert whole.of_institution("CHC-1") == [
+        "CHC-1~insurance_fund~MIB-1",
+        "CHC-1~resident~-",
+        "CHC-1~insurance_fund~MIB-2",
+    ]
+    assert (whole.of_institution("CHC-2"), whole.of_institution("CHC-9")) == (["CHC-2~resident~-"], [])
+    assert read_whole(BOOKS, []) == BOOKS.initial
+    with pytest.raises(ValueError, match="settlement book"):
+        book.book_of([py.TeamInYear("T1")])

@@ -49,7 +49,7 @@ EVENTS.register(
 
 ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(), account.evolve, EVENTS)
 LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
-BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS)
+BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS, book.book_of)
 BOOK = "settlement"  # the one settlement book of a deployment
 # Capitation: a resident's coverages and claims; an institution's year (referral fees, advances,
 # reconciliations) and its roster, each keyed "<year>~<institution>"; the year's index of teams.
