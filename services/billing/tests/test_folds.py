@@ -3,14 +3,17 @@ command's cached state takes them): `StreamType.whole` is only the faster way th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from billing.application.streams import BOOKS, MEMBER_YEARS
+from billing.application.streams import BOOKS, INSTITUTION_YEARS, MEMBER_YEARS, YEARS
 from billing.domain import book
+from billing.domain import capitation_year as cy
 from billing.domain import performance_year as py
+from billing.domain.reconciliation import Figures
 from shared.eventstore.records import EventMeta, RecordedEvent
 from shared.eventstore.streams import StreamType
 
@@ -86,3 +89,50 @@ def test_the_book_read_whole_is_its_ledgers_registered_one_at_a_time_each_instit
     assert read_whole(BOOKS, []) == BOOKS.initial
     with pytest.raises(ValueError, match="settlement book"):
         book.book_of([py.TeamInYear("T1")])
+
+
+def an_institutions_year() -> list[object]:
+    at = datetime(2026, 1, 31, tzinfo=UTC)
+    figures = Figures(1000, 200, 100, 50, 350, 650, 325, 325, 0, 0, 0, 675)
+    reconciled = cy.CapitationReconciliationRecorded(
+        "capitation/team/T1/2025/0", "team", "T1", "CHC-1", "440106", "insurance_fund", "MIB-1", 2025, 0, None,
+        1, figures, None, {"r_a": 1000}, {"r_a": 350}, {"r_a": 365}, at,
+    )  # fmt: skip
+    restated = replace(reconciled, reconciliation_id="capitation/team/T1/2025/1", sequence=1, difference=figures)
+    advance = cy.CapitationAdvanceBooked("adv-1", "CHC-1", "440106", "insurance_fund", "MIB-1", 2025, 1, 1, 80, 80, at)
+    return [
+        cy.ResidentInYear("r_a"),  # its roster, in the year's own stream before the institutions'
+        cy.ReferralFeeCharged("ref-1", "T1", "CHC-1", "440106", date(2025, 5, 6)),
+        advance,
+        cy.ReferralFeeCharged("ref-2", "T2", "CHC-1", "440106", date(2025, 6, 1)),
+        reconciled,
+        cy.ReferralFeeCharged("ref-1", "T1", "CHC-1", "440106", date(2025, 5, 7)),  # the same referral again
+        replace(advance, advance_id="adv-1b", amount_fen=81),
+        restated,
+    ]
+
+
+def test_an_institutions_year_read_whole_is_its_events_one_at_a_time() -> None:
+    events = an_institutions_year()
+
+    whole = read_whole(INSTITUTION_YEARS, events)
+
+    assert whole == one_at_a_time(INSTITUTION_YEARS, events)
+    assert list(whole.referrals) == ["ref-1", "ref-2"]
+    assert whole.referrals["ref-1"].completed_on == date(2025, 5, 7)  # the latest, as `evolve_year` keeps
+    assert [a.amount_fen for a in whole.advances.values()] == [81]
+    assert [r.sequence for r in whole.latest.values()] == [1]
+    assert read_whole(INSTITUTION_YEARS, []) == INSTITUTION_YEARS.initial
+    with pytest.raises(ValueError, match="capitation year"):
+        cy.year_of_institution([cy.TeamCovered("T1", "CHC-1", "440106")])
+
+
+def test_a_year_kept_before_in_its_own_stream_reads_whole_as_one_at_a_time() -> None:
+    events = [cy.TeamCovered("T1", "CHC-1", "440106"), *an_institutions_year(), cy.TeamCovered("T2", "CHC-1", "440106")]
+
+    whole = read_whole(YEARS, events)
+
+    assert whole == one_at_a_time(YEARS, events)
+    assert whole.roster_before and list(whole.teams) == ["T1", "T2"]
+    assert whole.before == read_whole(INSTITUTION_YEARS, an_institutions_year())
+    assert not read_whole(YEARS, [cy.TeamCovered("T1", "CHC-1", "440106")]).roster_before

@@ -57,7 +57,11 @@ RESIDENTS: StreamType[capitation_year.ResidentCapitation] = StreamType(
     "capitation-resident", capitation_year.ResidentCapitation(), capitation_year.evolve_resident, EVENTS
 )
 INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
-    "capitation-institution-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
+    "capitation-institution-year",
+    capitation_year.CapitationYear(),
+    capitation_year.evolve_year,
+    EVENTS,
+    capitation_year.year_of_institution,
 )
 ROSTERS: StreamType[None] = StreamType("capitation-roster", None, capitation_year.evolve_roster, EVENTS)
 YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
