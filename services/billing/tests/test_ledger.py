@@ -155,3 +155,13 @@ def test_a_state_decided_on_again_counts_its_own_contracts_not_those_of_a_later_
     assert [contracts_charged(s, "2026-01") for s in (start, first, again, then_c2, after_first)] == [1, 2, 2, 2, 3]
     assert set(again.open["2026-01"].contracts) == {"c1", "c3"}
     assert start.open["2026-01"].contracts == a_ledger(charge("c1", "2026-01", 5)).open["2026-01"].contracts
+
+
+def test_a_periods_contracts_are_read_while_a_later_state_is_folded() -> None:
+    start = a_ledger(charge("c1", "2026-01", 100), charge("c2", "2026-01", 100))
+    later = start
+
+    for contract in start.open["2026-01"].contracts:
+        later = apply(later, [charge(f"{contract}-next", "2026-01", 100)])
+
+    assert set(later.open["2026-01"].contracts) == {"c1", "c2", "c1-next", "c2-next"}

@@ -169,7 +169,7 @@ class Contracts:
         return self._size
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._own())
+        return iter(list(self._own()))  # a later state may add to the dict meanwhile
 
     def __contains__(self, contract_id: object) -> bool:
         return contract_id in self._own()
