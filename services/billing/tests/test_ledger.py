@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -126,3 +127,41 @@ def test_periods_follow_the_configured_length() -> None:
     assert quarterly.next("2026-10") == "2027-01"
     assert quarterly.last_day("2026-04") == date(2026, 6, 30)
     assert within("2026-H1", "2026-04") and not within("2026-H1", "2026-07") and within("2026", "2026-12")
+
+
+def contracts_charged(state: ledger.Ledger, period: str) -> int:
+    [settled] = [e for e in settle(state, period) if isinstance(e, ledger.PeriodSettled) and e.period == period]
+    return settled.contracts_charged
+
+
+def test_a_period_counts_each_contract_once_however_often_it_is_charged() -> None:
+    charges = [charge(f"c{i % 7}", "2026-01", 100 - i) for i in range(30)]
+    late = replace(charge("c9", "2026-01", -5), period="2026-02", reason="late_adjustment")
+
+    state = a_ledger(*charges, charge("c0", "2026-02", 1), late)
+
+    assert contracts_charged(state, "2026-01") == 7
+    assert contracts_charged(state, "2026-02") == 2  # c0, and c9's late adjustment
+
+
+def test_a_state_decided_on_again_counts_its_own_contracts_not_those_of_a_later_state() -> None:
+    start = a_ledger(charge("c1", "2026-01", 100))
+    first = apply(start, [charge("c2", "2026-01", 100)])  # a decision later undone (a conflict)
+
+    again = apply(start, [charge("c3", "2026-01", 100)])  # decided again on the state it began from
+    then_c2 = apply(start, [charge("c2", "2026-01", 100)])
+    after_first = apply(first, [charge("c1", "2026-01", 100), charge("c4", "2026-01", 100)])
+
+    assert [contracts_charged(s, "2026-01") for s in (start, first, again, then_c2, after_first)] == [1, 2, 2, 2, 3]
+    assert set(again.open["2026-01"].contracts) == {"c1", "c3"}
+    assert start.open["2026-01"].contracts == a_ledger(charge("c1", "2026-01", 5)).open["2026-01"].contracts
+
+
+def test_a_periods_contracts_are_read_while_a_later_state_is_folded() -> None:
+    start = a_ledger(charge("c1", "2026-01", 100), charge("c2", "2026-01", 100))
+    later = start
+
+    for contract in start.open["2026-01"].contracts:
+        later = apply(later, [charge(f"{contract}-next", "2026-01", 100)])
+
+    assert set(later.open["2026-01"].contracts) == {"c1", "c2", "c1-next", "c2-next"}

@@ -49,7 +49,7 @@ EVENTS.register(
 
 ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(), account.evolve, EVENTS)
 LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
-BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS)
+BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS, book.book_of)
 BOOK = "settlement"  # the one settlement book of a deployment
 # Capitation: a resident's coverages and claims; an institution's year (referral fees, advances,
 # reconciliations) and its roster, each keyed "<year>~<institution>"; the year's index of teams.
@@ -57,7 +57,11 @@ RESIDENTS: StreamType[capitation_year.ResidentCapitation] = StreamType(
     "capitation-resident", capitation_year.ResidentCapitation(), capitation_year.evolve_resident, EVENTS
 )
 INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
-    "capitation-institution-year", capitation_year.CapitationYear(), capitation_year.evolve_year, EVENTS
+    "capitation-institution-year",
+    capitation_year.CapitationYear(),
+    capitation_year.evolve_year,
+    EVENTS,
+    capitation_year.year_of_institution,
 )
 ROSTERS: StreamType[None] = StreamType("capitation-roster", None, capitation_year.evolve_roster, EVENTS)
 YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
@@ -68,7 +72,9 @@ YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
     capitation_year.index_of,
 )
 # Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
-MEMBER_YEARS: StreamType[py.MemberYear] = StreamType("performance-member", py.MemberYear(), py.evolve_member, EVENTS)
+MEMBER_YEARS: StreamType[py.MemberYear] = StreamType(
+    "performance-member", py.MemberYear(), py.evolve_member, EVENTS, py.member_of
+)
 TEAM_YEARS: StreamType[py.TeamYear] = StreamType("performance-team", py.TeamYear(), py.evolve_team, EVENTS)
 PAY_YEARS: StreamType[py.PerformanceYear] = StreamType(
     "performance-year", py.PerformanceYear(), py.evolve_year, EVENTS, py.year_of

@@ -6,8 +6,10 @@ registers it here, so a close and a new ledger never miss each other (both write
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import reduce
 
 from billing.domain.errors import AsOfInTheFuture, InvalidReopeningReason, PeriodNotClosed, PeriodNotOver
 from billing.domain.periods import Calendar
@@ -40,11 +42,15 @@ class PeriodsReopened:
 
 @dataclass(frozen=True)
 class Book:
+    """The ledgers (a province's tens of thousands), and each institution's, which a release
+    of its withheld shares and its teams' performance pay read (a scan of every ledger each)."""
+
     closed_through: str | None = None
     ledgers: dict[str, str] = field(default_factory=dict)  # ledger key → institution
+    by_institution: dict[str, tuple[str, ...]] = field(default_factory=dict)  # in the order registered
 
     def of_institution(self, institution_id: str) -> list[str]:
-        return [key for key, institution in self.ledgers.items() if institution == institution_id]
+        return list(self.by_institution.get(institution_id, ()))
 
 
 def close(book: Book, period: str, today: date, calendar: Calendar, now: datetime) -> PeriodsClosed | None:
@@ -77,10 +83,34 @@ def closing_day(as_of: date | None, today: date) -> date:
 
 def evolve(book: Book, event: object) -> Book:
     match event:
+        case LedgerRegistered(ledger_key=key) if key in book.ledgers:
+            return book  # its key begins with its institution's id: registered again, nothing new
         case LedgerRegistered(ledger_key=key, institution_id=institution):
-            return replace(book, ledgers={**book.ledgers, key: institution})
+            theirs = (*book.by_institution.get(institution, ()), key)
+            return replace(
+                book,
+                ledgers={**book.ledgers, key: institution},
+                by_institution={**book.by_institution, institution: theirs},
+            )
         case PeriodsClosed(through=through):
             return replace(book, closed_through=through)
         case PeriodsReopened(through=through):
             return replace(book, closed_through=through)
     raise ValueError(f"{type(event).__name__} does not apply to the settlement book")
+
+
+def book_of(events: Iterable[object]) -> Book:
+    """The book from its events at once: `evolve` copies the ledgers for each new one, which a
+    command's cached book takes a ledger at a time, but a book read from the store (a close, a
+    reopening, a job) would pay for each (20,000 ledgers: 2 s)."""
+    ledgers: dict[str, str] = {}
+    by_institution: dict[str, list[str]] = {}
+    closing = []
+    for event in events:
+        if not isinstance(event, LedgerRegistered):
+            closing.append(event)
+        elif event.ledger_key not in ledgers:
+            ledgers[event.ledger_key] = event.institution_id
+            by_institution.setdefault(event.institution_id, []).append(event.ledger_key)
+    indexed = {institution: tuple(keys) for institution, keys in by_institution.items()}
+    return reduce(evolve, closing, Book(None, ledgers, indexed))

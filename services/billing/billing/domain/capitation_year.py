@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import reduce
 from typing import Any, Literal
 
 from billing.domain.advances import monthly_advance
@@ -203,6 +202,28 @@ def evolve_year(state: CapitationYear, event: object) -> CapitationYear:
     raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
 
 
+def year_of_institution(events: Iterable[object]) -> CapitationYear:
+    """The institution's year from its events at once: `evolve_year` copies its referral fees for
+    each new one, which a command's cached year takes a referral at a time, but a year read from
+    the store (to charge a fee, to reconcile, to advance) would pay for each (quadratic)."""
+    referrals: dict[str, ReferralFeeCharged] = {}
+    advances: dict[tuple[str, int], CapitationAdvanceBooked] = {}
+    latest: dict[tuple[str, str], CapitationReconciliationRecorded] = {}
+    for event in events:
+        match event:
+            case ResidentInYear():
+                pass
+            case ReferralFeeCharged(referral_id=referral):
+                referrals[referral] = event
+            case CapitationReconciliationRecorded(subject_kind=kind, subject_id=subject):
+                latest[(kind, subject)] = event
+            case CapitationAdvanceBooked(institution_id=institution, month=month):
+                advances[(institution, month)] = event
+            case _:
+                raise ValueError(f"{type(event).__name__} does not apply to a capitation year")
+    return CapitationYear(referrals, advances, latest)
+
+
 def evolve_roster(state: None, event: object) -> None:
     if isinstance(event, ResidentInYear):
         return state
@@ -262,7 +283,8 @@ def index_of(events: Iterable[object]) -> CapitationYearIndex:
             teams[event.team_id] = event
         else:
             before.append(event)
-    return reduce(evolve_index, before, CapitationYearIndex(teams))
+    roster_before = any(isinstance(e, ResidentInYear) for e in before)
+    return CapitationYearIndex(teams, year_of_institution(before), roster_before)
 
 
 def institution_key(year: int, institution_id: str) -> str:

@@ -57,6 +57,18 @@ def evolve_member(state: MemberYear, event: object) -> MemberYear:
     raise ValueError(f"{type(event).__name__} does not apply to a member's year")
 
 
+def member_of(events: Iterable[object]) -> MemberYear:
+    """The member's year from its events at once: `evolve_member` copies the credits for each new
+    one, which a command's cached year takes a service at a time, but a year read from the store
+    (to credit a service, to distribute) would pay for each (a doctor's thousands: quadratic)."""
+    credited: dict[str, ContributionNoted] = {}
+    for event in events:
+        if not isinstance(event, ContributionNoted):
+            raise ValueError(f"{type(event).__name__} does not apply to a member's year")
+        credited[event.event_id] = event
+    return MemberYear(credited)
+
+
 @dataclass(frozen=True)
 class MemberInTeamYear:
     member_id: str
