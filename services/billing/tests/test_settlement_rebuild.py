@@ -86,8 +86,9 @@ def test_migrate_gives_a_database_from_before_the_charges_current_indexes(billin
     schema = billing.settings.database_schema
     with billing.view.engine.begin() as conn:  # the charges' indexes until 2026-12-03
         conn.exec_driver_sql(f'DROP INDEX "{schema}".view_charges_bureau')
-        for column in RETIRED_INDEXES[CHARGES.name]:
-            conn.exec_driver_sql(f'CREATE INDEX ix_view_charges_{column} ON "{schema}".view_charges ({column})')
+        for name in RETIRED_INDEXES:
+            column = name.removeprefix(f"ix_{CHARGES.name}_")
+            conn.exec_driver_sql(f'CREATE INDEX {name} ON "{schema}".view_charges ({column})')
 
     migrate(billing.settings)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import BigInteger, Column, Connection, DateTime, Index, Integer, MetaData, String, Table, event, text
-from sqlalchemy.schema import CreateIndex, DropIndex
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, text
 
 from shared.contracts import topics
 from shared.readmodels import AppliedEvents, PartnerFeed, Positions
+from shared.readmodels.indexes import kept_up
 
 METADATA = MetaData()
 APPLIED = AppliedEvents(METADATA)
@@ -47,8 +45,8 @@ CHARGES = Table(
     Index("ix_view_charges_area_code", "area_code"),
     Index("view_charges_bureau", "bureau_id", postgresql_where=text("bureau_id IS NOT NULL")),
 )
-RETIRED_INDEXES = {CHARGES.name: ("contract_id", "period", "bureau_id", "institution_id")}
-"""The single-column indexes the charges had until 2026-12-03, named by their column (`ix_<table>_<column>`)."""
+RETIRED_INDEXES = tuple(f"ix_{CHARGES.name}_{c}" for c in ("contract_id", "period", "bureau_id", "institution_id"))
+"""The single-column indexes the charges had until 2026-12-03."""
 CHARGE_TOTALS = Table(
     "view_charge_totals",
     METADATA,
@@ -91,14 +89,4 @@ RELEASES = Table(
 VIEW_TABLES = (CHARGES, CHARGE_TOTALS, SETTLEMENTS, RELEASES)
 
 
-@event.listens_for(METADATA, "after_create")
-def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
-    """`create_all` makes the indexes of the tables it creates only: a database from before gets
-    the view's indexes here, and loses those retired (the migrate Job runs this, before the
-    consumers start; building an index on a large view takes a while, once)."""
-    for index in CHARGES.indexes:
-        connection.execute(CreateIndex(index, if_not_exists=True))
-    for name, columns in RETIRED_INDEXES.items():
-        former = Table(name, MetaData(), *(Column(c, String) for c in columns))  # only for the names
-        for c in columns:
-            connection.execute(DropIndex(Index(f"ix_{name}_{c}", former.c[c]), if_exists=True))
+kept_up(METADATA, CHARGES, RETIRED_INDEXES)

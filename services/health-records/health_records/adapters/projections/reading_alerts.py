@@ -33,18 +33,15 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    MetaData,
     Select,
     String,
     Table,
     bindparam,
-    event,
     func,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.schema import CreateIndex
 
 from health_records.adapters.projections.fulfilment import METADATA, POSITIONS
 from health_records.application.streams import EVENTS
@@ -60,6 +57,7 @@ from health_records.domain.care_events import ContractEnded, ContractReinstated,
 from health_records.domain.readings import ReadingOutOfTarget, ReadingRecorded
 from shared.eventstore import EventStore, RecordedEvent
 from shared.readmodels import LogFollower
+from shared.readmodels.indexes import kept_up
 
 TEAMS_IN_CHARGE = Table(
     "reading_alert_contracts",
@@ -110,13 +108,7 @@ RECORDED = EVENTS.names_of(ReadingRecorded)
 _LATEST = ("position", "kind", "value", "unit", "measured_at")  # of the last reading counted, shown
 
 
-@event.listens_for(METADATA, "after_create")
-def _add_indexes(metadata: MetaData, connection: Connection, **_: Any) -> None:
-    """`create_all` makes the indexes of the tables it creates only: a worklist made before an index
-    of it gets it here (the migrate Job runs this before the followers start: on a province's
-    alerts, a while, once). The rows are as they were, so nothing is rebuilt from the log."""
-    for index in ALERTS.indexes:
-        connection.execute(CreateIndex(index, if_not_exists=True))
+kept_up(METADATA, ALERTS)
 
 
 def apply(zone: ZoneInfo, conn: Connection, events: Sequence[RecordedEvent]) -> None:

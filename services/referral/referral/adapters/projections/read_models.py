@@ -26,13 +26,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    event,
     literal_column,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.schema import CreateIndex, DropIndex
 
 from referral.adapters.publishing import to_public
 from referral.application.streams import EVENTS
@@ -40,6 +38,7 @@ from referral.domain import referral as r
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.readmodels import LogFollower, PartnerFeed, Positions
+from shared.readmodels.indexes import kept_up
 
 METADATA = MetaData()
 POSITIONS = Positions(METADATA)
@@ -75,16 +74,7 @@ RETIRED_INDEXES = tuple(f"ix_referral_overview_{c}" for c in ("hospital_id", "te
 every year, to sort them; the expiry job every referral ever expired or answered before the due."""
 
 
-@event.listens_for(METADATA, "after_create")
-def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
-    """`create_all` makes the indexes of the tables it creates only: a database from before gets
-    the overview's indexes here and loses those retired (the migrate Job runs this before the
-    followers start; building them on a province's referrals takes a while, once)."""
-    for index in OVERVIEW.indexes:
-        connection.execute(CreateIndex(index, if_not_exists=True))
-    former = Table(OVERVIEW.name, MetaData(), Column("referral_id", String))  # only for the names
-    for name in RETIRED_INDEXES:
-        connection.execute(DropIndex(Index(name, former.c.referral_id), if_exists=True))
+kept_up(METADATA, OVERVIEW, RETIRED_INDEXES)
 
 
 def feed_follower(store: EventStore, engine: Engine) -> LogFollower:

@@ -31,7 +31,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
     func,
     insert,
     literal_column,
@@ -39,11 +38,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.schema import CreateIndex, DropIndex
 
 from shared.eventstore import RecordedEvent
 from shared.eventstore.sealing import Sealer
 from shared.readmodels import Positions
+from shared.readmodels.indexes import kept_up
 from signing.application.queries import ContractQuery
 from signing.application.streams import EVENTS
 from signing.domain.contract import (
@@ -110,16 +109,7 @@ RETIRED_INDEXES = ("ix_contract_index_area_code",)
 """The area's own index until 2026-12-06: a search of an area read and sorted its every contract."""
 
 
-@event.listens_for(METADATA, "after_create")
-def _upgrade(metadata: MetaData, connection: Connection, **_: Any) -> None:
-    """`create_all` makes the indexes of the tables it creates only: a database from before gets
-    the index's here and loses those retired (the migrate Job runs this before the follower
-    starts; building them on a province's contracts takes a while, once)."""
-    for index in INDEX.indexes:
-        connection.execute(CreateIndex(index, if_not_exists=True))
-    former = Table(INDEX.name, MetaData(), Column("area_code", String))  # only for the names
-    for name in RETIRED_INDEXES:
-        connection.execute(DropIndex(Index(name, former.c.area_code), if_exists=True))
+kept_up(METADATA, INDEX, RETIRED_INDEXES)
 
 
 def apply(sealer: Sealer, conn: Connection, events: Sequence[RecordedEvent]) -> None:
