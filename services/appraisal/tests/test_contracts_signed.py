@@ -14,6 +14,7 @@ from appraisal.adapters.projections.contracts_signed import ContractsSignedByTea
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.bootstrap import create_app, engine_for
 from appraisal.settings import AppraisalSettings
+from services.appraisal.tests.appraisal_events import registered
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import Delivery
 
@@ -32,6 +33,8 @@ def test_each_signing_counts_once_however_often_it_is_delivered(service_settings
     view, facts = ContractsSignedByTeam(engine), FactsProjection(engine)
     a1, a2, b1 = signed("A"), signed("A"), signed("B", area="440107")
 
+    facts.apply([registered(("A", "CHC-440106-01", "440106")), registered(("B", "CHC-440107-01", "440107"))])
+    facts.apply([registered(("C", "CHC-440106-01", "440106"))])  # signed none: not listed
     facts.apply([a1, a2, a1])
     facts.apply([a2, b1])
 
@@ -41,8 +44,10 @@ def test_each_signing_counts_once_however_often_it_is_delivered(service_settings
         "area_code": "440106",
         "contracts_signed": 2,
     }
-    assert [r["team_id"] for r in view.in_area("4401")] == ["A", "B"]
-    assert [r["team_id"] for r in view.in_area("440107")] == ["B"]
+    assert [r["team_id"] for r in view.in_area("4401")[0]] == ["A", "B"]
+    assert [r["team_id"] for r in view.in_area("440107")[0]] == ["B"]
+    pages = [view.in_area("4401", after, limit=1) for after in ("", "A", "B")]
+    assert [([r["team_id"] for r in found], last) for found, last in pages] == [(["A"], "A"), (["B"], "B"), ([], "C")]
 
 
 def test_figures_are_read_by_the_team_and_the_officials_of_its_area(

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
-from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS
+from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS, TEAMS
 
 _T = CONTRACT_STARTS
 
@@ -20,10 +20,23 @@ class ContractsSignedByTeam:
             row = conn.execute(_counted().where(_T.c.team_id == team_id)).first()
         return dict(row._mapping) if row else None
 
-    def in_area(self, area_prefix: str) -> list[dict[str, object]]:
-        query = _counted().where(_T.c.area_code.startswith(area_prefix)).order_by(_T.c.team_id)
+    def in_area(
+        self, area_prefix: str, after: str = "", limit: int = 500
+    ) -> tuple[list[dict[str, object]], str | None]:
+        """Of the area's next `limit` teams after `after` (as registered, by id), those that signed a
+        contract; and the last team looked at, when more may follow. A page of teams, each counted
+        by its own rows: grouping the area's every contract start read a city's millions at once."""
+        teams = (
+            select(TEAMS.c.team_id)
+            .where(TEAMS.c.area_code.startswith(area_prefix), TEAMS.c.team_id > after)
+            .distinct()
+            .order_by(TEAMS.c.team_id)
+            .limit(limit)
+        )
         with self._engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            page = list(conn.scalars(teams))
+            found = conn.execute(_counted().where(_T.c.team_id.in_(page)).order_by(_T.c.team_id)).all()
+            return [dict(r._mapping) for r in found], page[-1] if len(page) == limit else None
 
 
 def _counted() -> Select[Any]:
