@@ -4,10 +4,11 @@ Generates a synthetic city's public settlement stream (300 institutions, three p
 twelve months; charges as contracts are signed, a settlement per ledger and month, a release
 per ledger), feeds it through the view's own `apply` in batches of 500 (as the Kafka consumer
 does), and times, over HTTP against the real API (`python -m fdcs serve billing`) as an
-official of the city: the whole city's figures and reconciliation for the year, and a
-drill-down page (the first, one deep behind a cursor, one figure row's). The same is done for a
-city of the same institutions with a tenth of the charges, each with an API of its own, whose
-memory (RSS) is read after the reads: the two differ only in the number of charges.
+official of the city: the city's figures for the year (their first page, with the whole city's
+totals) and its reconciliation, and a drill-down page (the first, one deep behind a cursor, one
+figure row's). The same is done for a city of the same institutions with a tenth of the
+charges, each with an API of its own, whose memory (RSS) is read after the reads: the two
+differ only in the number of charges.
 A benchmark, not a test: it asserts nothing and prints figures.
 """
 
@@ -198,7 +199,7 @@ def reads(api: Api, size: Size, say: Callable[[str], None]) -> dict[str, Any]:
         one = institution(0)
         row, _ = timed(http, size.repeats, "/settlement-view/charges", limit=size.page, payer="insurance_fund",
                        institution_id=one["institution_id"], **{"period": f"{YEAR}-06"})  # fmt: skip
-    say(f"  figures of the city, {len(answer['rows'])} rows:  {percentiles(figures)}")
+    say(f"  figures of the city, first page of {len(answer['rows'])} rows:  {percentiles(figures)}")
     say(f"  reconciliation of the city (balanced: {balance['balanced']}):  {percentiles(reconciled)}")
     say(f"  drill-down, first page of {size.page}:  {percentiles(first)}")
     say(f"  drill-down, a page 10 pages in:  {percentiles(deep)}")

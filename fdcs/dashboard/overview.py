@@ -48,12 +48,18 @@ class Sources:
             return {"error": answer.status_code, "problem": answer.json() if answer.content else None}
         return answer.json()
 
-    async def every_row(self, base: str, path: str, token: str, *, listed: str = "rows", **params: Any) -> Any:
-        """A paged list (its items in `listed`, and `next_cursor`) as one answer: every page, in turn."""
+    async def every_row(
+        self, base: str, path: str, token: str, *, listed: str | tuple[str, ...] = "rows", **params: Any
+    ) -> Any:
+        """A paged list (its items in `listed`, or in each of several lists, and `next_cursor`) as
+        one answer: every page, in turn."""
         answer = found = await self.get(base, path, token, **params)
         while "error" not in answer and answer.get("next_cursor"):
             answer = await self.get(base, path, token, **params, cursor=answer["next_cursor"])
-            found = answer if "error" in answer else found | {listed: found[listed] + answer[listed]}
+            if "error" in answer:
+                return answer
+            for name in (listed,) if isinstance(listed, str) else listed:
+                found = _appended(found, answer, name)
         return found
 
     async def overview(self, token: str, period: str, area: str, member: str | None = None) -> dict[str, Any]:
@@ -77,8 +83,11 @@ class Sources:
             # A year is appraised under the catalogue in force on its first day: the appointment
             # indicators (from 2026-07-01) are in its second half's figures until a year starts with them.
             self.get(a, "/indicators", token, period=f"{period}-H2", area=area, level="team"),
-            self.get(b, "/settlement-view/figures", token, period=period, area_code=area),
-            self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area),
+            self.every_row(
+                b, "/settlement-view/figures", token, listed=("rows", "open.rows"), period=period, area_code=area
+            ),
+            # Its counts are all the page shows: the groups listed, the first only.
+            self.get(b, "/settlement-view/reconciliation", token, period=period, area_code=area, limit=1),
             self.every_row(a, f"/periods/{period}/results", token, listed="items", area=area, kind="team"),
             self.every_row(
                 b, f"/capitation-years/{period}/reconciliations", token, area_code=county, subject_kind="team"
@@ -180,14 +189,15 @@ def _published(result: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _settlement(money: Any) -> dict[str, Any]:
     """Settled months by payer, and apart the charges of months not settled yet (open); the
-    totals of what settled (forfeited: withheld and not released, for a low score)."""
+    totals of what settled (forfeited: withheld and not released, for a low score), billing's own."""
     due: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     charged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    totals = {"due": 0, "withheld": 0, "released": 0, "forfeited": 0, "adjusted": 0, "settled": 0}
+    summed = money.get("totals", {})
+    totals = {
+        key: summed.get(f"{key}_fen", 0) for key in ("due", "withheld", "released", "forfeited", "adjusted", "settled")
+    }
     for row in money.get("rows", []):
         due[row["payer"]][row["period"]] += row["due_fen"]
-        for key in totals:
-            totals[key] += row[f"{key}_fen"]
     for row in money.get("open", {}).get("rows", []):
         charged[row["payer"]][row["period"]] += row["due_fen"]
     periods = sorted({p for by_payer in (due, charged) for per_payer in by_payer.values() for p in per_payer})
@@ -210,9 +220,15 @@ def _reconciliation(balance: Any) -> dict[str, Any]:
     return {
         "balanced": balance["balanced"],
         "fee_settled_events": balance["fee_settled_events"],
-        "mismatched": len(balance["mismatched"]),
-        "unsettled": len(balance["unsettled"]),
+        "mismatched": balance["mismatched_count"],
+        "unsettled": balance["unsettled_count"],
     }
+
+
+def _appended(found: dict[str, Any], page: dict[str, Any], listed: str) -> dict[str, Any]:
+    """`found` with the page's items of the list `listed` after its own ("open.rows": `rows` of `open`)."""
+    head, _, inner = listed.partition(".")
+    return found | {head: _appended(found[head], page[head], inner) if inner else found[head] + page[head]}
 
 
 def _money(capitation: Any, pools: Any, area: str) -> list[dict[str, Any]]:

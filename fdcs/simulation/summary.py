@@ -23,11 +23,9 @@ async def summarise(platform: Platform, state: State) -> str:
         f"{state.requests:,} requests."
     ]
     lines += [f"  {what}: {n:,}" for what, n in sorted(state.counts.items()) if not what.startswith("refused")]
-    money = await platform.call(
-        "billing", "GET", "/settlement-view/figures", people.ADMIN, year_end, params={"period": str(state.year)}
-    )
+    settled = await _every_row(platform, "/settlement-view/figures", year_end, {"period": str(state.year)})
     lines.append(f"Money in {state.year}, by payer (yuan):")
-    lines += _per_payer(money["rows"])
+    lines += _per_payer(settled)
     lines += await _capitation(platform, state, at(date(state.year + 1, 1, 6), 12))
     lines.append(await _appraisal(platform, state, year_end))
     return "\n".join(lines)
@@ -36,14 +34,7 @@ async def summarise(platform: Platform, state: State) -> str:
 async def _capitation(platform: Platform, state: State, when: Any) -> list[str]:
     """The year's capitation per institution, summed (nothing while the year is not reconciled),
     and the performance pay of the teams reconciled."""
-    path, rows, cursor = f"/capitation-years/{state.year}/reconciliations", [], None
-    while True:  # a page at a time
-        page = await platform.call(
-            "billing", "GET", path, people.ADMIN, when, params={"cursor": cursor} if cursor else None
-        )
-        rows += page["rows"]
-        if (cursor := page.get("next_cursor")) is None:
-            break
+    rows = await _every_row(platform, f"/capitation-years/{state.year}/reconciliations", when, {})
     institutions = [r["figures"] for r in rows if r["subject_kind"] == "institution"]
     if not institutions:
         return [f"Capitation {state.year}: not reconciled"]
@@ -70,6 +61,18 @@ async def _capitation(platform: Platform, state: State, when: Any) -> list[str]:
         members, paid_teams = members + len(paid["shares"]), paid_teams + 1
     lines.append(f"Performance pay {state.year}: {_yuan(pools)} yuan to {members} members of {paid_teams} teams")
     return lines
+
+
+async def _every_row(platform: Platform, path: str, when: Any, params: dict[str, str]) -> list[dict[str, Any]]:
+    """A paged list of billing's `rows`, a page at a time to the last."""
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        on = params | ({"cursor": cursor} if cursor else {})
+        page = await platform.call("billing", "GET", path, people.ADMIN, when, params=on or None)
+        rows += page["rows"]
+        if (cursor := page.get("next_cursor")) is None:
+            return rows
 
 
 def _yuan(fen: int) -> str:

@@ -47,10 +47,19 @@ ANSWERS: dict[str, Any] = {
     },
     "/settlement-view/figures": {
         "rows": [MONEY | {"released_fen": 0, "forfeited_fen": 2700, "adjusted_fen": 0}],
+        "totals": {"due_fen": 9000, "settled_fen": 6300, "withheld_fen": 2700, "forfeited_fen": 2700},
         "open": {"rows": [], "totals": {"due_fen": 1200}},
         "released_for_period": {"released_fen": 0, "forfeited_fen": 2700},
+        "next_cursor": None,
     },
-    "/settlement-view/reconciliation": {"balanced": True, "fee_settled_events": 1, "mismatched": [], "unsettled": []},
+    "/settlement-view/reconciliation": {
+        "balanced": True,
+        "fee_settled_events": 1,
+        "mismatched_count": 0,
+        "mismatched": [],
+        "unsettled_count": 0,
+        "unsettled": [],
+    },
     "/periods/2026/results": {
         "items": [
             {"subject_kind": "team", "subject_id": "T-440183101-01", "score": "70.00", "grade": "qualified"}
@@ -387,6 +396,50 @@ def test_each_team_s_year_of_money_as_billing_answers_the_caller(billing: Billin
     }
     elsewhere = money(billing, billing.mint("official", area="440304"))
     assert elsewhere == {"teams": [], "own_share": None}
+
+
+def test_the_settlement_is_every_page_of_billing_s_figures_and_the_reconciliation_its_counts() -> None:
+    row = MONEY | {"released_fen": 0, "forfeited_fen": 0, "adjusted_fen": 0}
+    opened = {"period": "2026-12", "payer": "resident", "due_fen": 500}
+    totals = {"due_fen": 18000, "settled_fen": 12600, "withheld_fen": 5400, "forfeited_fen": 0}
+    pages = {  # a group a page: billing's totals (of the whole scope) on each
+        None: {"rows": [row], "open": {"rows": [], "totals": {"due_fen": 500}}, "next_cursor": "a"},
+        "a": {
+            "rows": [row | {"period": "2026-02"}],
+            "open": {"rows": [], "totals": {"due_fen": 500}},
+            "next_cursor": "b",
+        },
+        "b": {"rows": [], "open": {"rows": [opened], "totals": {"due_fen": 500}}, "next_cursor": None},
+    }
+    counted = ANSWERS["/settlement-view/reconciliation"] | {"balanced": False, "mismatched_count": 3}
+    counted |= {"mismatched": [{"period": "2026-01"}], "unsettled_count": 12, "unsettled": [{"period": "2026-12"}]}
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        if request.url.path == "/settlement-view/figures":
+            found = pages[request.url.params.get("cursor")] | {"totals": totals, "released_for_period": {}}
+            return httpx.Response(200, json=found)
+        if request.url.path == "/settlement-view/reconciliation":
+            return httpx.Response(200, json=counted)
+        return httpx.Response(200, json=ANSWERS[request.url.path])
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview("Bearer t", "2026", "440183")
+
+    shown = asyncio.run(gather())
+
+    settlement = shown["settlement"]
+    assert settlement["periods"] == ["2026-01", "2026-02", "2026-12"]
+    assert settlement["due_by_payer"] == {"insurance_fund": [9000, 9000, 0]}
+    assert settlement["open_by_payer"] == {"resident": [0, 0, 500]}
+    assert (settlement["totals_fen"]["due"], settlement["totals_fen"]["settled"]) == (18000, 12600)
+    assert shown["reconciliation"] == {"balanced": False, "fee_settled_events": 1, "mismatched": 3, "unsettled": 12}
+    [reconciled] = [r for r in asked if r.url.path == "/settlement-view/reconciliation"]
+    assert reconciled.url.params["limit"] == "1"  # the page shows the counts only
+    assert [r.url.params.get("cursor") for r in asked if r.url.path == "/settlement-view/figures"] == [None, "a", "b"]
 
 
 @pytest.mark.parametrize("listed", ["rows", "teams"])  # the capitation figures, the performance-pay pools

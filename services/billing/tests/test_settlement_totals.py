@@ -132,12 +132,14 @@ def test_the_totals_are_the_sums_over_the_charges_whatever_the_stream_brought(
     charges = sums_over_charges(billing)
     assert totals(billing) == charges
     standing = _settlements(billing)  # each is checked against its group's charges
-    reconciled = view_queries.reconciliation(billing.view.engine, Scope())
+    reconciled = view_queries.reconciliation(billing.view.engine, Scope(), limit=1000)
     settled = {_key(s) for s in standing}
-    assert sorted(_key(u) for u in reconciled["unsettled"]) == sorted(k for k in charges if k not in settled)
-    assert sorted(_key(m) for m in reconciled["mismatched"]) == sorted(
-        _key(s) for s in standing if not _agrees(s, charges.get(_key(s)))
-    )
+    unsettled = sorted(k for k in charges if k not in settled)
+    mismatched = sorted(_key(s) for s in standing if not _agrees(s, charges.get(_key(s))))
+    assert sorted(_key(u) for u in reconciled["unsettled"]) == unsettled
+    assert sorted(_key(m) for m in reconciled["mismatched"]) == mismatched
+    assert (reconciled["unsettled_count"], reconciled["mismatched_count"]) == (len(unsettled), len(mismatched))
+    assert reconciled["balanced"] == (not mismatched)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -82,18 +82,21 @@ class OpenRow(BaseModel):
 
 
 class OpenFigures(BaseModel):
-    rows: list[OpenRow]
-    totals: dict[str, int]
+    rows: list[OpenRow] = Field(description="The page's groups charged and not settled")
+    totals: dict[str, int] = Field(description="Of the whole scope, every page's open rows summed")
 
 
 class Figures(BaseModel):
-    rows: list[FigureRow] = Field(description="What settlements stand for (closed periods)")
-    totals: dict[str, int] = Field(description="The rows' sums, by figure (each `*_fen` and `contracts_charged`)")
+    rows: list[FigureRow] = Field(description="The page's groups that settlements or releases stand for")
+    totals: dict[str, int] = Field(
+        description="Of the whole scope, every page's rows summed, by figure (each `*_fen` and `contracts_charged`)"
+    )
     open: OpenFigures = Field(description="Charges of groups not settled yet (an open period), marked not settled")
     released_for_period: dict[str, int] = Field(
         description="`released_fen` and `forfeited_fen` of the withheld shares by the appraisal of the period's "
         "year, whichever settlement period booked them (results are published the January after)"
     )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class ChargeRow(BaseModel):
@@ -122,9 +125,11 @@ class Reconciliation(BaseModel):
     fee_settled_events: int
     fee_settled_totals: dict[str, int]
     view_totals: dict[str, int]
-    mismatched: list[dict[str, Any]]
-    unsettled: list[dict[str, Any]] = Field(description="Charges in periods not settled yet")
-    balanced: bool
+    mismatched_count: int = Field(description="Settlements whose figures are not their group's charges'")
+    mismatched: list[dict[str, Any]] = Field(description="The first `limit` of them, by group")
+    unsettled_count: int = Field(description="Groups charged in periods not settled yet")
+    unsettled: list[dict[str, Any]] = Field(description="The first `limit` of them, by group")
+    balanced: bool = Field(description="No settlement mismatched")
 
 
 class FeedPage(BaseModel):

@@ -38,11 +38,22 @@ async def _scope(who: CurrentPrincipal, asked: Annotated[Scope, Depends(_asked)]
 AllowedScope = Annotated[Scope, Depends(_scope)]
 
 
+Cursor = Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
 @router.get(
-    "/settlement-view/figures", response_model=Figures, summary="Settlement figures per bureau, period, institution"
+    "/settlement-view/figures",
+    response_model=Figures,
+    summary="Settlement figures per bureau, period, institution (paged)",
+    description="The groups (period, payer, bureau, institution, area) in that order, settled and open, `limit` "
+    "of them a page; pass `next_cursor` as `cursor` for the next page. `totals`, `open.totals` and "
+    "`released_for_period` are the whole scope's, on every page.",
 )
-async def figures(request: Request, scope: AllowedScope) -> dict[str, Any]:
-    return await asyncio.to_thread(view_queries.figures, request.app.state.engine, scope)
+async def figures(request: Request, scope: AllowedScope, cursor: Cursor = None, limit: Limit = 500) -> dict[str, Any]:
+    after = _after(cursor, len(view_queries.GROUP))
+    found = await asyncio.to_thread(view_queries.figures, request.app.state.engine, scope, after, limit)
+    return _paged(found)
 
 
 @router.get(
@@ -52,13 +63,13 @@ async def figures(request: Request, scope: AllowedScope) -> dict[str, Any]:
     description="Charges by institution, period, payer and contract; pass `next_cursor` as `cursor` for the "
     "next page. `contracts` and `total_fen` are the whole scope's, on every page.",
 )
-async def charges(
-    request: Request,
-    scope: AllowedScope,
-    cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> dict[str, Any]:
-    found = await asyncio.to_thread(view_queries.charges, request.app.state.engine, scope, _after(cursor), limit)
+async def charges(request: Request, scope: AllowedScope, cursor: Cursor = None, limit: Limit = 500) -> dict[str, Any]:
+    after = _after(cursor, len(view_queries.DRILL_DOWN))
+    found = await asyncio.to_thread(view_queries.charges, request.app.state.engine, scope, after, limit)
+    return _paged(found)
+
+
+def _paged(found: dict[str, Any]) -> dict[str, Any]:
     last = found.pop("next")
     return found | {"next_cursor": _cursor(last) if last else None}
 
@@ -67,14 +78,14 @@ def _cursor(last: tuple[str, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(last).encode()).decode()
 
 
-def _after(cursor: str | None) -> tuple[str, ...] | None:
+def _after(cursor: str | None, width: int) -> tuple[str, ...] | None:
     if cursor is None:
         return None
     try:
         last = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         last = None
-    keys = last if isinstance(last, list) and len(last) == len(view_queries.DRILL_DOWN) else [None]
+    keys = last if isinstance(last, list) and len(last) == width else [None]
     if not all(isinstance(k, str) and "\x00" not in k for k in keys):  # PostgreSQL refuses a NUL
         raise Problem(400, "bad-cursor", "cursor must be a next_cursor this API returned")
     return tuple(keys)
@@ -84,9 +95,15 @@ def _after(cursor: str | None) -> tuple[str, ...] | None:
     "/settlement-view/reconciliation",
     response_model=Reconciliation,
     summary="The view's totals against the FeeSettled events, and settlements against their charges",
+    description="`mismatched_count` and `unsettled_count` are the whole scope's; `mismatched` and `unsettled` "
+    "list the first `limit` of those groups, by period, payer, bureau, institution and area.",
 )
-async def reconciliation(request: Request, scope: AllowedScope) -> dict[str, Any]:
-    return await asyncio.to_thread(view_queries.reconciliation, request.app.state.engine, scope)
+async def reconciliation(
+    request: Request,
+    scope: AllowedScope,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many of each list, the first by group")] = 100,
+) -> dict[str, Any]:
+    return await asyncio.to_thread(view_queries.reconciliation, request.app.state.engine, scope, limit)
 
 
 @router.get("/bureaus/{bureau_id}/feed", response_model=FeedPage, summary="A bureau's settlements, in order")

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
+    FromClause,
     Select,
     Subquery,
     Table,
     and_,
     case,
     except_,
+    false,
     func,
     literal,
     or_,
     select,
     true,
     tuple_,
+    union,
+    union_all,
 )
 
 from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
@@ -47,33 +53,110 @@ def _period(column: ColumnElement[str], period: str) -> ColumnElement[bool]:
 
 
 OPEN = ("contracts_charged", "due_fen", "adjusted_fen")
+Key = tuple[str, ...]
+"""A group's position: its GROUP values, '' for a payer without a bureau (a row comparison has no null)."""
 
 
-def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
+def figures(engine: Engine, scope: Scope, after: Key | None, limit: int) -> dict[str, Any]:
     """Per period, payer, bureau and institution: contracts charged, due, settled (payable),
-    withheld, released, forfeited (withheld and kept back for a low score) and adjusted, with
-    their totals; and apart, marked `settled: false`, the groups charged and not settled yet
-    (a period still open): what is booked there so far."""
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    withheld, released, forfeited (withheld and kept back for a low score) and adjusted; and
+    apart, marked `settled: false`, the groups charged and not settled yet (a period still open):
+    what is booked there so far. A page at a time, `limit` groups by GROUP from `after` (the last
+    group of the previous page), a group's settled row and open row on the same page; the totals
+    are the whole scope's, summed by the database, on every page."""
     with engine.connect() as conn:
-        unsettled = [dict(r) for r in conn.execute(_open_charges(scope)).mappings()]
-        for s in conn.execute(select(SETTLEMENTS).where(*where(SETTLEMENTS, scope))).mappings():
-            row = _row(rows, s)
-            row["contracts_charged"] += s["contracts_charged"]
-            row["due_fen"] += s["due_fen"]
-            row["settled_fen"] += s["payable_fen"]
-            row["withheld_fen"] += s["withheld_fen"]
-            row["adjusted_fen"] += s["adjustments_fen"]
+        keys = [tuple(k) for k in conn.execute(_groups(scope, after, limit + 1))]
+        page, more = keys[:limit], len(keys) > limit
+        within = _between(after, page[-1]) if page else _nothing
+        rows = [_counted(r) for r in conn.execute(_settled_rows(scope, within)).mappings()]
+        open_rows = [_counted(r) for r in conn.execute(_open_charges(scope, within)).mappings()]
+        totals = _counted(conn.execute(_sums(_standing(scope), FIGURES)).mappings().one())
+        unsettled = _open_charges(scope).order_by(None).subquery()
+        open_totals = _counted(conn.execute(_sums(unsettled, OPEN)).mappings().one())
         appraised = conn.execute(_released_for(scope)).one()
-        for r in conn.execute(select(RELEASES).where(*where(RELEASES, scope))).mappings():
-            row = _row(rows, r)
-            row["released_fen"] += r["released_fen"]
-            row["forfeited_fen"] += r["forfeited_fen"]
-    ordered = [rows[k] for k in sorted(rows, key=lambda k: tuple(str(v) for v in k))]
-    open_ = {"rows": unsettled, "totals": {f: sum(r[f] for r in unsettled) for f in OPEN}}
-    totals = {f: sum(r[f] for r in ordered) for f in FIGURES}
-    by_appraisal = {"released_fen": int(appraised[0]), "forfeited_fen": int(appraised[1])}
-    return {"rows": ordered, "totals": totals, "open": open_, "released_for_period": by_appraisal}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "open": {"rows": open_rows, "totals": open_totals},
+        "released_for_period": {"released_fen": int(appraised[0]), "forfeited_fen": int(appraised[1])},
+        "next": page[-1] if more else None,
+    }
+
+
+Within = Callable[[Sequence[ColumnElement[Any]]], list[ColumnElement[bool]]]
+
+
+def _key(table: FromClause) -> list[ColumnElement[Any]]:
+    return [func.coalesce(table.c[g], "").label(g) if g == "bureau_id" else table.c[g] for g in GROUP]
+
+
+def _anywhere(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
+    return []
+
+
+def _nothing(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
+    return [false()]
+
+
+def _between(after: Key | None, last: Key) -> Within:
+    """The groups of a page: after the previous page's last, up to and with its own last."""
+
+    def within(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
+        return [*_beyond(key, after), tuple_(*key) <= tuple_(*last)]
+
+    return within
+
+
+def _beyond(key: Sequence[ColumnElement[Any]], after: Key | None) -> list[ColumnElement[bool]]:
+    return [tuple_(*key) > tuple_(*after)] if after is not None else []
+
+
+def _groups(scope: Scope, after: Key | None, limit: int) -> Select[Any]:
+    """The first `limit` groups after `after` that have a settlement, a release or charges: each
+    table's first, then theirs together, so that no table's groups are sorted past the page."""
+    t = CHARGE_TOTALS
+    firsts = []
+    for table, only in ((SETTLEMENTS, []), (RELEASES, []), (t, [t.c.charges > 0])):
+        key = _key(table)
+        found = select(*key).where(*where(table, scope), *only, *_beyond(key, after))
+        firsts.append(select(found.group_by(*key).order_by(*key).limit(limit).subquery()))
+    groups = union(*firsts).subquery()
+    return select(groups).order_by(*(groups.c[g] for g in GROUP)).limit(limit)
+
+
+def _standing(scope: Scope, within: Within = _anywhere) -> Subquery:
+    """Each settlement's and release's figures under its group's key."""
+    s, r = SETTLEMENTS.c, RELEASES.c
+    settled = {"contracts_charged": s.contracts_charged, "due_fen": s.due_fen, "settled_fen": s.payable_fen}
+    settled |= {"withheld_fen": s.withheld_fen, "adjusted_fen": s.adjustments_fen}
+    released = {"released_fen": r.released_fen, "forfeited_fen": r.forfeited_fen}
+    return union_all(
+        _figures_of(SETTLEMENTS, settled, scope, within), _figures_of(RELEASES, released, scope, within)
+    ).subquery()
+
+
+def _figures_of(table: Table, figures: Mapping[str, ColumnElement[Any]], scope: Scope, within: Within) -> Select[Any]:
+    """A table's rows in the scope as figures under their group's key, 0 for those it has not."""
+    named = (figures.get(f, literal(0)).label(f) for f in FIGURES)
+    return select(*_key(table), *named).where(*where(table, scope), *within(_key(table)))
+
+
+def _settled_rows(scope: Scope, within: Within) -> Select[Any]:
+    """A row per group that settlements or releases stand for, their figures summed, by group."""
+    standing = _standing(scope, within)
+    key = [standing.c[g] for g in GROUP]
+    stored = (func.nullif(k, "").label(g) if g == "bureau_id" else k for g, k in zip(GROUP, key, strict=True))
+    sums = (func.sum(standing.c[f]).label(f) for f in FIGURES)
+    return select(*stored, *sums).group_by(*key).order_by(*key)
+
+
+def _sums(rows: Subquery, fields: Sequence[str]) -> Select[Any]:
+    return select(*(func.coalesce(func.sum(rows.c[f]), 0).label(f) for f in fields))
+
+
+def _counted(row: Any) -> dict[str, Any]:
+    """A row with its sums as ints (PostgreSQL sums big integers as numerics)."""
+    return {k: int(v) if k in FIGURES else v for k, v in row.items()}
 
 
 def _released_for(scope: Scope) -> Select[Any]:
@@ -85,11 +168,14 @@ def _released_for(scope: Scope) -> Select[Any]:
     return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
 
 
-def _open_charges(scope: Scope) -> Select[Any]:
-    """The charge totals of the groups no settlement stands for (those `reconciliation` calls unsettled)."""
-    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
-    charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
-    left = _unsettled(settled, charged).subquery()
+def _open_charges(scope: Scope, within: Within = _anywhere) -> Select[Any]:
+    """The charge totals of the groups no settlement stands for (those `reconciliation` calls
+    unsettled), by group."""
+    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope), *within(_key(SETTLEMENTS))).subquery()
+    charged = select(CHARGE_TOTALS).where(
+        *where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0, *within(_key(CHARGE_TOTALS))
+    )
+    left = _unsettled(settled, charged.subquery()).subquery()
     t = CHARGE_TOTALS.c
     same = [t[g] == func.coalesce(left.c[g], "") if g == "bureau_id" else t[g] == left.c[g] for g in GROUP]
     return (
@@ -101,13 +187,8 @@ def _open_charges(scope: Scope) -> Select[Any]:
             literal(False).label("settled"),
         )
         .select_from(left.join(CHARGE_TOTALS, and_(*same)))
-        .order_by(*(left.c[g] for g in GROUP))
+        .order_by(*(t[g] for g in GROUP))
     )
-
-
-def _row(rows: dict[tuple[Any, ...], dict[str, Any]], source: Any) -> dict[str, Any]:
-    key = tuple(source[g] for g in GROUP)
-    return rows.setdefault(key, dict(zip(GROUP, key, strict=True)) | dict.fromkeys(FIGURES, 0))
 
 
 DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
@@ -136,10 +217,11 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
     }
 
 
-def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
+def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
     """The view's totals against the sum of the FeeSettled events, and each settlement against
     the sums of the ContractCharged events it settled (kept as they were applied): the
-    database compares them group by group and sends only the groups that disagree."""
+    database compares them group by group and sends how many disagree and the first `limit`
+    of them (by group), and as much of the groups charged and not settled."""
     settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
     charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
     fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
@@ -151,17 +233,26 @@ def reconciliation(engine: Engine, scope: Scope) -> dict[str, Any]:
         view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
         kept, forfeited = map(int, conn.execute(released).one())
         view |= {"released_fen": kept, "forfeited_fen": forfeited, "adjusted_fen": adjusted}
-        wrong = [_label(r) for r in conn.execute(_mismatched(settled, charged)).mappings()]
-        open_ = [_label(r) for r in conn.execute(_unsettled(settled, charged)).mappings()]
+        wrong, wrong_count = _first(conn, _mismatched(settled, charged), limit)
+        open_, open_count = _first(conn, _unsettled(settled, charged), limit)
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
         "fee_settled_events": count,
         "fee_settled_totals": dict(zip(fields[:4], (due, withheld, adjusted, payable), strict=True)),
         "view_totals": {f: view[f] for f in FIGURES},
+        "mismatched_count": wrong_count,
         "mismatched": wrong,
+        "unsettled_count": open_count,
         "unsettled": open_,
-        "balanced": not wrong,  # the view's totals are the sums of the FeeSettled events it stored
+        "balanced": wrong_count == 0,  # the view's totals are the sums of the FeeSettled events it stored
     }
+
+
+def _first(conn: Connection, groups: Select[Any], limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` of the groups a query finds, and how many it finds: counted in the same
+    statement (a window over the whole result, before the limit), so the groups are found once."""
+    found = conn.execute(groups.add_columns(func.count().over().label("found")).limit(limit)).mappings().all()
+    return [_label(r) for r in found], int(found[0]["found"]) if found else 0
 
 
 def _mismatched(settled: Subquery, charged: Subquery) -> Select[Any]:
@@ -175,7 +266,7 @@ def _mismatched(settled: Subquery, charged: Subquery) -> Select[Any]:
         select(*(s[g] for g in GROUP))
         .select_from(settled.outerjoin(charged, same))
         .where(case((c.period.is_(None), money_without_charges), else_=differs))
-        .order_by(*(s[g] for g in GROUP))
+        .order_by(*_key(settled))
     )
 
 
