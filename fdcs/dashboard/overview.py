@@ -7,13 +7,13 @@ directory (any signed-in caller reads it): public events carry no hand-written t
 appraisal knows teams by id only.
 
 One overview asks a fixed number of reads, in parallel, whatever the population (and the names
-of teams not remembered yet, and the further pages of billing's paged lists, a page for every 500
-of its rows): each read answers for the caller's whole scope. The money of a
-year (capitation budget against spending, the performance-pay pools) is billing's year-end
-reconciliation and distribution: none until the year is over and they have run. A doctor's own
-share is asked only for a doctor (their token's subject). The residents' devices show as counts per
-team (open alerts, readings flagged implausible): health records' one read for an area, no resident
-in it.
+of teams not remembered yet, and the further pages of the paged lists, billing's, appraisal's
+results and health records' teams with device alerts, a page for every 500 of their rows): each
+read answers for the caller's whole scope. The money of a year (capitation budget against
+spending, the performance-pay pools) is billing's year-end reconciliation and distribution: none
+until the year is over and they have run. A doctor's own share is asked only for a doctor (their
+token's subject). The residents' devices show as counts per team (open alerts, readings flagged
+implausible): health records' read for an area, its teams a page at a time, no resident in it.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Sources:
             ),
             self.every_row(b, f"/performance-pay/{period}/teams", token, listed="teams", area_code=county),
             self.get(b, f"/performance-pay/{period}/members/{member}", token) if member else _nothing(),
-            self.get(self._health_records, f"/areas/{area}/reading-alerts", token, **year),
+            self.every_row(self._health_records, f"/areas/{area}/reading-alerts", token, listed="teams", **year),
         )
         series, scores, figures, half, money, balance, published, capitation, pools, share, alerts = answers
         figures, appointments_period = _with_appointments(figures, half, period)

@@ -78,6 +78,7 @@ ANSWERS: dict[str, Any] = {
             {"team_id": "T-440183101-01", "institution_id": "CHC-1", "area_code": "440183101"}
             | {"out_of_target": 5, "flagged": 2, "open_alerts": 3},
         ],
+        "next_cursor": None,
     },
 }
 
@@ -158,12 +159,16 @@ def test_one_overview_asks_a_fixed_number_of_reads_whatever_the_teams() -> None:
     assert len(asked) - len(reads) == 40
 
 
-def test_device_alerts_per_team_come_from_one_read_of_health_records_for_the_year() -> None:
+def test_device_alerts_per_team_come_from_health_records_for_the_year_every_page() -> None:
     asked: list[httpx.Request] = []
+    first = ANSWERS["/areas/440183/reading-alerts"] | {"next_cursor": '["T-440183101-01", "CHC-1", "440183101"]'}
+    second = first | {"next_cursor": None, "teams": [first["teams"][0] | {"team_id": "T-440183101-02", "flagged": 0}]}
 
     def answer(request: httpx.Request) -> httpx.Response:
         asked.append(request)
-        return httpx.Response(200, json=ANSWERS[request.url.path])
+        if request.url.host == "health-records":
+            return httpx.Response(200, json=second if "cursor" in request.url.params else first)
+        return httpx.Response(200, json=ANSWERS.get(request.url.path, {"name": "Township centre team 2"}))
 
     async def gather() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
@@ -176,12 +181,15 @@ def test_device_alerts_per_team_come_from_one_read_of_health_records_for_the_yea
         "teams": [
             {"team_id": "T-440183101-01", "name": "Township centre team 1"}
             | {"open_alerts": 3, "out_of_target": 5, "flagged": 2},
+            {"team_id": "T-440183101-02", "name": "Township centre team 2"}
+            | {"open_alerts": 3, "out_of_target": 5, "flagged": 0},
         ]
     }
-    [read] = [r for r in asked if r.url.host == "health-records"]  # one read per overview, whatever the teams
-    assert read.url.path == "/areas/440183/reading-alerts"
-    assert dict(read.url.params) == {"from": "2026-01-01", "to": "2026-12-31"}
-    assert read.headers["Authorization"] == "Bearer t"
+    reads = [r for r in asked if r.url.host == "health-records"]  # a read per page of teams
+    assert [r.url.path for r in reads] == ["/areas/440183/reading-alerts"] * 2
+    assert dict(reads[0].url.params) == {"from": "2026-01-01", "to": "2026-12-31"}
+    assert dict(reads[1].url.params) == {"from": "2026-01-01", "to": "2026-12-31", "cursor": first["next_cursor"]}
+    assert all(r.headers["Authorization"] == "Bearer t" for r in reads)
 
 
 def test_device_alerts_health_records_refuses_leave_the_panel_empty_not_the_page() -> None:

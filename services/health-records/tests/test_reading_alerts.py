@@ -5,16 +5,19 @@ acknowledges it (an event: withdrawn, it is open again); officials see counts pe
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.schema import DropIndex
 
 from health_records.adapters.projections import reading_alerts
 from health_records.bootstrap import migrate
 from health_records.domain.alerts import IMPLAUSIBLE, OUT_OF_TARGET
 from health_records.settings import HealthRecordsSettings
+from shared.pseudonyms import resident_ref
+from shared.settings import DEV_PSEUDONYM_KEY
+from shared.testing.plans import plans_of
 
 from .conftest import OTHER_REF, REF
 
@@ -303,8 +306,197 @@ def test_a_worklist_made_before_the_open_alerts_index_gets_it_from_the_migration
     engine, schema = api.client.app.state.reading_alerts.engine, api.world.settings.database_schema
     with engine.begin() as conn:
         conn.execute(DropIndex(reading_alerts.OPEN_ALERTS))  # as a database of the version before
+        conn.execute(
+            text(f'CREATE INDEX reading_alerts_v2_area ON "{schema}".reading_alerts_v2 (area_code, measured_on)')
+        )
     indexes = text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema AND tablename = 'reading_alerts_v2'")
     migrate(api.world.settings)
 
     with engine.connect() as conn:
-        assert "reading_alerts_v2_open" in set(conn.execute(indexes, {"schema": schema}).scalars())
+        found = set(conn.execute(indexes, {"schema": schema}).scalars())
+    assert "reading_alerts_v2_open" in found and "reading_alerts_v2_area" not in found  # retired: no read uses it
+
+
+THIRD_REF = resident_ref("440303199001010011", DEV_PSEUDONYM_KEY)
+AREAS = ("44", "4401", "440106", "4403", "440303", "4403030", "440303001", "31")
+PERIODS = (YEAR, {"from": "2026-04-09", "to": "2026-04-09"}, {"from": "2026-04-09", "to": "2026-04-10"})
+
+
+def varied(api: Api) -> dict[str, dict[str, str]]:
+    """Three teams in two cities, readings out of target and flagged over three days, some alerts
+    acknowledged (one withdrawn), and a later contract of the first resident's: the doctors by team."""
+    api.world.sign(OTHER_REF, "T2", contract_id="c-other")
+    api.world.sign(THIRD_REF, "T4", contract_id="c-third", area_code="440303001")
+    doctors = {t: api.as_("family_doctor", sub=f"doc-{t}", team=t, institution="CHC-1") for t in ("T2", "T4")}
+    cuff, watch = device_of(api), device_of(api)
+    theirs, third = device_of(api, OTHER_REF, doctors["T2"]), device_of(api, THIRD_REF, doctors["T4"])
+    for day in ("08", "09", "10"):
+        at = f"2026-04-{day}T06:00:00+08:00"
+        post(api, cuff, reading("systolic", 150, "mmHg", at), reading("systolic", 20, "mmHg", at.replace("06", "07")))
+        post(api, theirs, reading("diastolic", 95, "mmHg", at), reading("heart_rate", 300, "bpm", at))
+        post(api, third, *(reading("systolic", 19 + m, "mmHg", f"2026-04-{day}T08:0{m}:00+08:00") for m in range(3)))
+    post(api, third, reading("systolic", 170, "mmHg", "2026-04-09T09:00:00+08:00"))
+    post(api, watch, reading("heart_rate", 10, "bpm", "2026-04-09T23:30:00+08:00"))
+    follower(api).catch_up()
+    items = worklist(api, status="all").json()["items"]
+    for alert in items[::2]:
+        assert acknowledgement(api, "POST", alert["alert_id"]).status_code == 200
+    assert acknowledgement(api, "DELETE", items[0]["alert_id"]).status_code == 200
+    t4 = doctors["T4"] | {"Idempotency-Key": str(uuid.uuid4())}
+    on_t4 = api.client.get("/teams/T4/reading-alerts", params={"status": "all"}, headers=t4).json()["items"]
+    done = api.client.post(f"/teams/T4/reading-alerts/{on_t4[-1]['alert_id']}/acknowledgement", headers=t4)
+    assert done.status_code == 200, done.text
+    api.world.sign(REF, "T3", contract_id="c-later", starts_on="2026-04-10", ends_on="2027-04-09")
+    post(api, watch, reading("heart_rate", 9, "bpm", "2026-04-10T12:00:00+08:00"))  # the later contract's
+    follower(api).catch_up()
+    return doctors
+
+
+def every_page(api: Api, area: str, period: dict[str, str], **page: Any) -> list[dict[str, Any]]:
+    """The area's teams of the period, page after page."""
+    official, teams, cursor = api.as_("official", area=area[:2]), [], None
+    while True:
+        params = period | page | ({"cursor": cursor} if cursor else {})
+        answer = api.client.get(f"/areas/{area}/reading-alerts", params=params, headers=official)
+        assert answer.status_code == 200, answer.text
+        teams += answer.json()["teams"]
+        if (cursor := answer.json()["next_cursor"]) is None:
+            return teams
+
+
+def as_before(api: Api, area: str, period: dict[str, str]) -> list[dict[str, Any]]:
+    """The counts as they were read until 2026-12-06: from the alerts of the area and period."""
+    a = reading_alerts.ALERTS.c
+    query = (
+        select(
+            a.team_id,
+            a.institution_id,
+            a.area_code,
+            func.count().filter(a.reason == OUT_OF_TARGET).label("out_of_target"),
+            func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0).label("flagged"),
+            func.count().filter(a.acknowledged_at.is_(None)).label("open_alerts"),
+        )
+        .where(a.area_code.startswith(area), a.measured_on.between(*map(date.fromisoformat, period.values())))
+        .group_by(a.team_id, a.institution_id, a.area_code)
+        .order_by(a.team_id)
+    )
+    with api.client.app.state.reading_alerts.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def test_the_counts_per_team_are_those_read_from_the_alerts_before_a_page_at_a_time(api: Api) -> None:
+    doctors = varied(api)
+    for area in AREAS:
+        for period in PERIODS:
+            expected = as_before(api, area, period)
+            assert every_page(api, area, period) == expected, (area, period)
+            assert every_page(api, area, period, limit=1) == expected, (area, period)
+    year = every_page(api, "44", YEAR)
+    assert [t["team_id"] for t in year] == ["T1", "T2", "T3", "T4"] and all(t["flagged"] for t in year)
+    assert {t["area_code"] for t in year} == {"440106", "440303001"}
+    first = api.client.get("/areas/44/reading-alerts", params=YEAR | {"limit": 2}, headers=api.as_("admin")).json()
+    assert [t["team_id"] for t in first["teams"]] == ["T1", "T2"] and first["next_cursor"]
+    own = api.client.get("/areas/4403/reading-alerts", params=YEAR | {"limit": 1}, headers=doctors["T4"]).json()
+    assert [t["team_id"] for t in own["teams"]] == ["T4"]
+
+
+def test_a_page_of_teams_names_where_the_next_starts_and_no_other_cursor(api: Api) -> None:
+    varied(api)
+    official = api.as_("official", area="4401")
+    for cursor in ("nope", '"abc"', '["T1", "CHC-1"]', '["T1", "CHC-1", 4401]', "{}"):
+        refused = api.client.get("/areas/4401/reading-alerts", params=YEAR | {"cursor": cursor}, headers=official)
+        assert refused.status_code == 400 and refused.json()["type"].endswith("bad-cursor"), cursor
+    last = api.client.get("/areas/4401/reading-alerts", params=YEAR | {"limit": 3}, headers=official).json()
+    assert [t["team_id"] for t in last["teams"]] == ["T1", "T2", "T3"] and last["next_cursor"]
+    after = {"cursor": last["next_cursor"]}
+    assert api.client.get("/areas/4401/reading-alerts", params=YEAR | after, headers=official).json() == {
+        "area_code": "4401",
+        "first": "2026-01-01",
+        "last": "2026-12-31",
+        "teams": [],
+        "next_cursor": None,
+    }
+
+
+def counted(api: Api) -> dict[str, list[dict[str, Any]]]:
+    """The tables of the counts, and the counts each team's days have in the alerts."""
+    engine, a = api.client.app.state.reading_alerts.engine, reading_alerts.ALERTS.c
+    per_day = select(
+        *(a[c] for c in reading_alerts.DAY),
+        func.count().filter(a.reason == OUT_OF_TARGET).label("out_of_target"),
+        func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0).label("flagged"),
+        func.count().filter(a.acknowledged_at.is_(None)).label("open_alerts"),
+    ).group_by(*(a[c] for c in reading_alerts.DAY))
+    teams = select(*(a[c] for c in reading_alerts.GROUP)).distinct()
+    with engine.connect() as conn:
+        found = {
+            name: sorted((dict(r._mapping) for r in conn.execute(query)), key=str)
+            for name, query in (
+                ("days", reading_alerts.TEAM_DAYS.select()),
+                ("teams", reading_alerts.TEAMS.select()),
+                ("days of the alerts", per_day),
+                ("teams of the alerts", teams),
+            )
+        }
+    assert found["days"] == found["days of the alerts"] and found["teams"] == found["teams of the alerts"]
+    return found
+
+
+def test_the_counts_kept_are_the_alerts_counted_however_the_log_is_cut_or_replayed(api: Api) -> None:
+    varied(api)
+    whole = counted(api)
+    assert len(whole["days"]) == 10 and {d["open_alerts"] for d in whole["days"]} == {0, 1, 2}  # some acknowledged
+    engine, log = api.client.app.state.reading_alerts.engine, list(api.world.store.read_log(0, 10_000))
+    for batches in ([log], [log, log], [log[: len(log) // 2], log[len(log) // 4 :]], [[e] for e in log]):
+        _applied(engine, batches)
+        assert counted(api) == whole
+    follower(api).rebuild(reading_alerts.TABLES)
+    assert counted(api) == whole
+
+
+def test_a_database_from_before_the_counts_has_them_counted_from_its_alerts(api: Api) -> None:
+    """`migrate` makes the counts' tables empty; the follower's next batch counts the alerts there
+    first, and again if a follower of the version before moved on meanwhile (a rolling upgrade)."""
+    varied(api)
+    whole = counted(api)
+    engine = api.client.app.state.reading_alerts.engine
+    with engine.begin() as conn:
+        for table in (reading_alerts.TEAMS, reading_alerts.TEAM_DAYS):
+            table.drop(conn)
+        positions = reading_alerts.POSITIONS.table
+        conn.execute(positions.delete().where(positions.c.follower == reading_alerts.COUNTED))
+    migrate(api.world.settings)
+    assert every_page(api, "44", YEAR) == []  # until the follower's next batch
+
+    device = device_of(api)
+    post(api, device, reading("systolic", 155, "mmHg", "2026-04-10T09:00:00+08:00"))  # T3's, from the 10th
+    follower(api).catch_up()
+    t3 = {"team_id": "T3", "institution_id": "CHC-1", "area_code": "440106", "measured_on": date(2026, 4, 10)}
+    days = counted(api)["days"]
+    assert [d for d in days if d.items() >= t3.items()] == [t3 | {"out_of_target": 1, "flagged": 1, "open_alerts": 2}]
+    assert [d for d in days if not d.items() >= t3.items()] == [d for d in whole["days"] if d["team_id"] != "T3"]
+    assert every_page(api, "44", YEAR) == as_before(api, "44", YEAR)
+
+    applied = {e.position for e in api.world.store.read_log(0, 10_000)}
+    post(api, device, reading("systolic", 156, "mmHg", "2026-04-10T09:10:00+08:00"))
+    moved = [e for e in api.world.store.read_log(0, 10_000) if e.position not in applied]
+    with engine.begin() as conn:  # a follower of the version before moves on: the alerts stored, no counts kept
+        reading_alerts.apply(HealthRecordsSettings().timezone, conn, moved)
+        conn.execute(reading_alerts.TEAM_DAYS.delete())
+        reading_alerts.POSITIONS.set(conn, reading_alerts.FOLLOWER, moved[-1].position or 0)
+    post(api, device, reading("systolic", 157, "mmHg", "2026-04-10T09:20:00+08:00"))
+    follower(api).catch_up()
+    assert every_page(api, "44", YEAR) == as_before(api, "44", YEAR)
+    assert [d["out_of_target"] for d in counted(api)["days"] if d["team_id"] == "T3"] == [3]  # with the other's
+
+
+def test_a_page_of_teams_reads_their_days_of_the_period_from_indexes_without_sorting(api: Api) -> None:
+    varied(api)
+    alerts = api.client.app.state.reading_alerts
+    first, last = date(2026, 1, 1), date(2026, 12, 31)
+    for area, index in (("44", "reading_alert_teams_2"), ("4401", "reading_alert_teams_4"), ("4403030", "_6")):
+        asked = reading_alerts.CountsAsked(area, first, last, None, ("T1", "CHC-1", "440106"), 500)
+        [plan] = plans_of(alerts.engine, lambda asked=asked: alerts.per_team(asked))
+        assert index in plan and "reading_alert_days_pkey" in plan, plan
+        assert "Seq Scan" not in plan and "Sort" not in plan, plan
+        assert "measured_on >=" in plan and "measured_on <=" in plan, plan  # the period bounds the days read

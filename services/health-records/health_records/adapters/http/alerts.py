@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from health_records.adapters.http.common import PROBLEMS, Days
-from health_records.adapters.projections.reading_alerts import ReadingAlerts
+from health_records.adapters.projections.reading_alerts import CountsAsked, ReadingAlerts, Team
 from health_records.application import access, alerts
 from health_records.application.commands import AcknowledgeAlert
 from health_records.domain.errors import AlertNotFound
 from shared.web.auth import CurrentPrincipal
 from shared.web.commands import Call, CommandCall, respond
 from shared.web.held import Held
+from shared.web.pages import PageOf, cursor_of, position_of
 from shared.web.problems import Problem
 
 router = APIRouter(tags=["reading alerts"], responses=PROBLEMS)
@@ -80,6 +81,7 @@ class AreaCountsPublic(BaseModel):
     first: date
     last: date
     teams: list[TeamCounts]
+    next_cursor: str | None = Field(description="`cursor` of the next page of teams; none after the last")
 
 
 @dataclass(frozen=True)
@@ -144,15 +146,33 @@ async def _acknowledgement(team_id: str, alert_id: str, call: Call, withdraw: bo
     summary="Device alerts per team of an area",
     description="For each team of the area, its residents' device readings of the local days `from` to `to` "
     f"(at most {MAX_DAYS}): out of target, flagged implausible, and the alerts still open. Counts only. For the "
-    "officials of the area; a doctor sees their own team's.",
+    "officials of the area; a doctor sees their own team's. The teams with any that period, by team id, a page at "
+    "a time: pass `next_cursor` as `cursor` for the next page.",
 )
 async def per_team(
-    area_code: AreaCode, request: Request, who: CurrentPrincipal, days: Annotated[Days, Depends()]
+    area_code: AreaCode,
+    request: Request,
+    who: CurrentPrincipal,
+    days: Annotated[Days, Depends()],
+    page: Annotated[PageOf, Depends()],
 ) -> Response:
     first, last = days.first, days.last
     team = access.alert_counts_scope(who, area_code)
     if not 0 <= (last - first).days < MAX_DAYS:
         raise Problem(422, "invalid-period", f"`to` is on or after `from`, at most {MAX_DAYS} days in all")
-    teams = await asyncio.to_thread(_alerts(request).per_team, area_code, first, last, team)
-    body = {"area_code": area_code, "first": first, "last": last, "teams": teams}
+    after = None if page.cursor is None else position_of(page.cursor, _team)
+    asked = CountsAsked(area_code, first, last, team, after, page.limit)
+    teams = await asyncio.to_thread(_alerts(request).per_team, asked)
+    more = len(teams) == page.limit  # a province's teams: tens of thousands
+    next_cursor = cursor_of([teams[-1][c] for c in ("team_id", "institution_id", "area_code")]) if more else None
+    body = {"area_code": area_code, "first": first, "last": last, "teams": teams, "next_cursor": next_cursor}
     return Response(to_json(body), 200, media_type="application/json")
+
+
+def _team(found: Any) -> Team:
+    if not isinstance(found, list):
+        raise TypeError("not a team's position")
+    team_id, institution_id, area_code = found  # another length: ValueError
+    if not all(isinstance(s, str) for s in (team_id, institution_id, area_code)):
+        raise TypeError("not a team's position")
+    return team_id, institution_id, area_code

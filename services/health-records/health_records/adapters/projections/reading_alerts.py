@@ -12,6 +12,11 @@ stored a table at a time: a handful of statements, the same rows as event by eve
 
 The table and the follower are named `_v2` since implausible readings are counted per day: a
 deployment with the first table builds the new one from its log (the old one is left unread).
+
+The counts per team for an area's officials come from a table of each team's counts per local day
+(`TEAM_DAYS`), kept with the alerts from what the batch changed in them, and the teams that have
+any (`TEAMS`), indexed by their area at each official's level: a page of an area's teams reads
+those teams and each one's days of the period, not every alert of the area's every year.
 """
 
 from __future__ import annotations
@@ -37,8 +42,12 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    delete,
     func,
+    literal_column,
     select,
+    true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -94,21 +103,56 @@ ALERTS = Table(
     Column("acknowledged_by", String(100)),
     Column("acknowledged_at", DateTime(timezone=True)),
     Index("reading_alerts_v2_team", "team_id", "position"),
-    Index("reading_alerts_v2_area", "area_code", "measured_on"),
 )
 # The open worklist, newest first, a page read from the index alone: by (team, position) with the
 # acknowledged alerts, most of a team's in time, a page of the open ones read and sorted them all.
 OPEN_ALERTS = Index(
     "reading_alerts_v2_open", ALERTS.c.team_id, ALERTS.c.position, postgresql_where=ALERTS.c.acknowledged_at.is_(None)
 )
-TABLES = (TEAMS_IN_CHARGE, ALERTS)
+TEAM_DAYS = Table(
+    "reading_alert_days",
+    METADATA,
+    Column("team_id", String(64), primary_key=True),
+    Column("institution_id", String(64), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("measured_on", Date, primary_key=True),  # the alerts' local day, as in ALERTS
+    Column("out_of_target", Integer, nullable=False),  # alerts out of target
+    Column("flagged", Integer, nullable=False),  # readings flagged implausible (the implausible alerts' counts)
+    Column("open_alerts", Integer, nullable=False),  # alerts of the day not acknowledged now
+)
+GROUP = ("team_id", "institution_id", "area_code")
+"""What the counts are per: a team, as its contracts name its institution and area."""
+TEAMS = Table(
+    "reading_alert_teams",  # the groups with a day in TEAM_DAYS: where a page of an area's teams is read
+    METADATA,
+    *(Column(c, String(64 if c != "area_code" else 12), primary_key=True) for c in GROUP),
+)
+LEVELS = (2, 4, 6)
+"""An area code's first digits at the officials' levels (province, city, county), as signing's
+contract index: a finer area is read from its county's index, narrowed."""
+
+
+def _area(digits: int) -> Any:
+    return func.left(TEAMS.c.area_code, literal_column(str(digits)))  # as the index has it
+
+
+BY_AREA = [
+    Index(f"reading_alert_teams_{digits}", _area(digits), TEAMS.c.team_id, TEAMS.c.institution_id, TEAMS.c.area_code)
+    for digits in LEVELS
+]
+TABLES = (TEAMS_IN_CHARGE, ALERTS, TEAM_DAYS, TEAMS)
+FOLLOWER = "reading_alerts_v2"
+COUNTED = "reading_alert_days"
+"""In the followers' positions: how far in the log `TEAM_DAYS` and `TEAMS` hold the alerts' counts."""
+RETIRED_INDEXES = ("reading_alerts_v2_area",)
+"""The alerts by area and day until 2026-12-06: an area's period read the area's alerts of every day."""
 APPLIES = EVENTS.names_of(ContractStarted, ContractEnded, ContractReinstated, ReadingOutOfTarget)
 APPLIES |= EVENTS.names_of(AlertAcknowledged, AlertAcknowledgementWithdrawn)
 RECORDED = EVENTS.names_of(ReadingRecorded)
 _LATEST = ("position", "kind", "value", "unit", "measured_at")  # of the last reading counted, shown
 
 
-kept_up(METADATA, ALERTS)
+kept_up(METADATA, ALERTS, RETIRED_INDEXES)
 
 
 def apply(zone: ZoneInfo, conn: Connection, events: Sequence[RecordedEvent]) -> None:
@@ -148,6 +192,7 @@ class _Rows:
     opened: dict[str, dict[str, Any]] = field(default_factory=dict)
     counted: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored alerts: the last reading, how many
     acknowledged: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored alerts: the last word
+    stored: dict[str, tuple[tuple[Any, ...], bool]] = field(default_factory=dict)  # their team's day, whether open
 
     def read(self, conn: Connection, events: list[object]) -> None:
         """What the tables hold of the rows the batch's events look up, change or count in: the
@@ -166,8 +211,10 @@ class _Rows:
         alerts = {flagged_alert_id(e.device_id, self._day(e)) for e in events if isinstance(e, ReadingRecorded)}
         alerts |= {e.alert_id for e in events if isinstance(e, AlertAcknowledged | AlertAcknowledgementWithdrawn)}
         if alerts:
-            stored = conn.execute(select(a.alert_id, a.position).where(a.alert_id.in_(sorted(alerts))))
-            self.positions = {alert: position for alert, position in stored}
+            shown = (a.alert_id, a.position, a.acknowledged_at.is_(None).label("open"), *(a[c] for c in DAY))
+            for row in conn.execute(select(*shown).where(a.alert_id.in_(sorted(alerts)))):
+                self.positions[row.alert_id] = row.position
+                self.stored[row.alert_id] = (_day_of(row._mapping), row.open)
 
     def add(self, position: int, event: object) -> None:
         match event:
@@ -188,25 +235,45 @@ class _Rows:
                 self._acknowledge(w.alert_id, None, None)
 
     def store(self, conn: Connection) -> None:
-        t, a = TEAMS_IN_CHARGE, ALERTS.c
+        self._store_contracts(conn)
+        self._store_alerts(conn).store(conn)
+
+    def _store_contracts(self, conn: Connection) -> None:
+        t = TEAMS_IN_CHARGE
         if self.started:
             conn.execute(insert(t).on_conflict_do_nothing(index_elements=["contract_id"]), list(self.started.values()))
         if self.last_days:
             changed = [{"changed": contract, "to": day} for contract, day in self.last_days.items()]
             ending = update(t).where(t.c.contract_id == bindparam("changed"))
             conn.execute(ending.values(last_day=bindparam("to")), changed)
+
+    def _store_alerts(self, conn: Connection) -> _Counts:
+        """The alerts stored, and what that changed in their teams' days (from the rows inserted,
+        and the stored ones' day and state as read): a batch applied again changes nothing."""
+        a, days = ALERTS.c, _Counts()
         if self.opened:
             opening = insert(ALERTS).on_conflict_do_nothing(index_elements=["alert_id"])
-            conn.execute(opening, list(self.opened.values()))
+            made = opening.returning(
+                a.reason, a.readings, a.acknowledged_at.is_(None).label("open"), *(a[c] for c in DAY)
+            )
+            for row in conn.execute(made, list(self.opened.values())):  # only those not there already
+                implausible = row.reason == IMPLAUSIBLE
+                days.add(_day_of(row._mapping), int(not implausible), row.readings if implausible else 0, int(row.open))
         if self.counted:
             latest: dict[str, Any] = {c: bindparam(f"last_{c}") for c in _LATEST}
             counting = update(ALERTS).where(a.alert_id == bindparam("counted"))
             counting = counting.values(latest | {"readings": a.readings + bindparam("added")})
             conn.execute(counting, list(self.counted.values()))
+            for alert, counted in self.counted.items():
+                days.add(self.stored[alert][0], 0, counted["added"], 0)
         if self.acknowledged:
             acknowledging = update(ALERTS).where(a.alert_id == bindparam("alert"))
             acknowledging = acknowledging.values(acknowledged_by=bindparam("by"), acknowledged_at=bindparam("at"))
             conn.execute(acknowledging, list(self.acknowledged.values()))
+            for alert, last in self.acknowledged.items():
+                day, was_open = self.stored[alert]
+                days.add(day, 0, 0, int(last["by"] is None) - int(was_open))
+        return days
 
     def _start(self, position: int, s: ContractStarted) -> None:
         if s.contract_id in self.contracts:
@@ -287,8 +354,71 @@ class _Rows:
         # else no such alert (yet): an acknowledgement changes nothing, as an update of no row
 
 
+DAY = (*GROUP, "measured_on")
+COUNTS = ("out_of_target", "flagged", "open_alerts")
+
+
+def _day_of(row: Any) -> tuple[Any, ...]:
+    return tuple(row[c] for c in DAY)
+
+
+class _Counts(dict[tuple[Any, ...], list[int]]):
+    """What a batch changed in each team's days: alerts out of target, readings flagged, open alerts."""
+
+    def add(self, day: tuple[Any, ...], out_of_target: int, flagged: int, opened: int) -> None:
+        counts = self.setdefault(day, [0, 0, 0])
+        for i, change in enumerate((out_of_target, flagged, opened)):
+            counts[i] += change
+
+    def store(self, conn: Connection) -> None:
+        """Added to the days (a day made by its first alert), and a team's first day lists it."""
+        changed = [
+            dict(zip(DAY, day, strict=True)) | dict(zip(COUNTS, c, strict=True)) for day, c in self.items() if any(c)
+        ]
+        if not changed:
+            return
+        adding = insert(TEAM_DAYS)
+        adding = adding.on_conflict_do_update(
+            index_elements=list(DAY), set_={c: TEAM_DAYS.c[c] + adding.excluded[c] for c in COUNTS}
+        )
+        conn.execute(adding, sorted(changed, key=lambda row: tuple(str(row[c]) for c in DAY)))
+        teams = sorted({day[: len(GROUP)] for day in self})
+        conn.execute(insert(TEAMS).on_conflict_do_nothing(), [dict(zip(GROUP, team, strict=True)) for team in teams])
+
+
 def follower(store: EventStore, engine: Engine, zone: ZoneInfo) -> LogFollower:
-    return LogFollower(store, engine, POSITIONS, "reading_alerts_v2", partial(apply, zone))
+    return LogFollower(store, engine, POSITIONS, FOLLOWER, partial(_follow, zone))
+
+
+def _follow(zone: ZoneInfo, conn: Connection, events: Sequence[RecordedEvent]) -> None:
+    """A batch, the counts first made those of the alerts if they are of another position in the
+    log: a database from before the counts (their tables made empty by `migrate`), or a follower of
+    that version which moved on meanwhile (during a rolling upgrade), or a rebuild."""
+    p = POSITIONS.table.c
+    at = {
+        name: position
+        for name, position in conn.execute(select(p.follower, p.position).where(p.follower.in_((FOLLOWER, COUNTED))))
+    }
+    if at.get(COUNTED, 0) != at.get(FOLLOWER, 0):
+        recount(conn)
+    apply(zone, conn, events)
+    POSITIONS.set(conn, COUNTED, events[-1].position or 0)
+
+
+def recount(conn: Connection) -> None:
+    """The counts made anew from the alerts: one aggregate of the alerts table (minutes at a
+    province's size, once, in the follower's batch: the per-team counts wait on it, the worklist not)."""
+    a = ALERTS.c
+    conn.execute(delete(TEAM_DAYS))
+    conn.execute(delete(TEAMS))
+    per_day = select(
+        *(a[c] for c in DAY),
+        func.count().filter(a.reason == OUT_OF_TARGET),
+        func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0),
+        func.count().filter(a.acknowledged_at.is_(None)),
+    ).group_by(*(a[c] for c in DAY))
+    conn.execute(insert(TEAM_DAYS).from_select([*DAY, *COUNTS], per_day))
+    conn.execute(insert(TEAMS).from_select(list(GROUP), select(*(TEAM_DAYS.c[c] for c in GROUP)).distinct()))
 
 
 class ReadingAlerts:
@@ -308,27 +438,53 @@ class ReadingAlerts:
             found = conn.execute(select(ALERTS).where(a.alert_id == alert, a.team_id == team_id)).first()
         return _item(dict(found._mapping)) if found else None
 
-    def per_team(self, area_code: str, first: date, last: date, team_id: str | None = None) -> list[dict[str, Any]]:
-        """Each team's readings of the local days `first` to `last`: out of target, flagged
-        implausible, and the alerts still open. Counts only: no resident."""
-        a = ALERTS.c
-        query = (
-            select(
-                a.team_id,
-                a.institution_id,
-                a.area_code,
-                func.count().filter(a.reason == OUT_OF_TARGET).label("out_of_target"),
-                func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0).label("flagged"),
-                func.count().filter(a.acknowledged_at.is_(None)).label("open_alerts"),
-            )
-            .where(a.area_code.startswith(area_code, autoescape=True), a.measured_on.between(first, last))
-            .group_by(a.team_id, a.institution_id, a.area_code)
-            .order_by(a.team_id)
-        )
-        if team_id is not None:
-            query = query.where(a.team_id == team_id)
+    def per_team(self, asked: CountsAsked) -> list[dict[str, Any]]:
+        """Each team's readings of the period: out of target, flagged implausible, and the alerts
+        still open; a page of the teams, in order (team, institution, area). Counts only: no resident."""
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [dict(r._mapping) for r in conn.execute(per_team_query(asked))]
+
+
+Team = tuple[str, str, str]
+"""A team as the counts are per (`GROUP`): where a page of them ends."""
+
+
+@dataclass(frozen=True)
+class CountsAsked:
+    """The teams of an area (a code or its prefix) with alerts on the local days `first` to
+    `last`: those after `after`, at most `limit`; `team_id`, that team's alone (a doctor's own)."""
+
+    area_code: str
+    first: date
+    last: date
+    team_id: str | None = None
+    after: Team | None = None
+    limit: int = 500
+
+
+def per_team_query(asked: CountsAsked) -> Select[Any]:
+    """A page of the area's teams in the order of its level's index, each summing its days of the
+    period from the days' key: the teams read, and their days of the period, not the area's history."""
+    t, d, area = TEAMS.c, TEAM_DAYS.c, asked.area_code
+    period = select(
+        func.count().label("days"),
+        func.coalesce(func.sum(d.out_of_target), 0).label("out_of_target"),
+        func.coalesce(func.sum(d.flagged), 0).label("flagged"),
+        func.coalesce(func.sum(d.open_alerts), 0).label("open_alerts"),
+    ).where(*(d[c] == t[c] for c in GROUP), d.measured_on.between(asked.first, asked.last))
+    sums = period.lateral("period")
+    query = select(*(t[c] for c in GROUP), sums.c.out_of_target, sums.c.flagged, sums.c.open_alerts)
+    query = query.select_from(TEAMS.join(sums, true())).where(sums.c.days > 0)  # no alert that period: not listed
+    level = max((n for n in LEVELS if n <= len(area)), default=0)
+    if level:
+        query = query.where(_area(level) == area[:level])
+    if len(area) > level:
+        query = query.where(t.area_code.startswith(area, autoescape=True))
+    if asked.team_id is not None:
+        query = query.where(t.team_id == asked.team_id)
+    if asked.after is not None:
+        query = query.where(tuple_(*(t[c] for c in GROUP)) > tuple_(*asked.after))
+    return query.order_by(*(t[c] for c in GROUP)).limit(asked.limit)
 
 
 def worklist_query(team_id: str, open_only: bool, before: int | None, limit: int) -> Select[Any]:
