@@ -181,6 +181,27 @@ def institution_years(
     return {i: cy.of_institution(before, INSTITUTION_YEARS.fold(found[key])[0], i) for i, key in keys.items()}
 
 
+def latest_reconciliation(
+    store: EventStore, year: int, institution_id: str, subject: tuple[str, str], before: cy.CapitationYear
+) -> cy.CapitationReconciliationRecorded | None:
+    """The subject's latest reconciliation, from its institution's year and its part of what the
+    year kept before (`cy.of_institution`'s). Only that event is decoded: each of the others (every
+    team's, every restatement) holds its residents' maps, tens of thousands of entries for the
+    institution's own, which a page of one subject's residents has no use for."""
+    kind, subject_id = subject
+    recorded = store.read(INSTITUTION_YEARS.stream_id(cy.institution_key(year, institution_id)))
+    for e in reversed(recorded):
+        if e.type in _RECONCILED and (e.data["subject_kind"], e.data["subject_id"]) == (kind, subject_id):
+            found = INSTITUTION_YEARS.events.decode(e.type, e.data)
+            assert isinstance(found, cy.CapitationReconciliationRecorded)  # its type's name said so
+            return found
+    kept = before.latest.get(subject)
+    return kept if kept is not None and kept.institution_id == institution_id else None
+
+
+_RECONCILED = INSTITUTION_YEARS.events.names_of(cy.CapitationReconciliationRecorded)
+
+
 def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:
     """The year's index, and its events."""
     events = _decoded(store, YEARS, str(year))

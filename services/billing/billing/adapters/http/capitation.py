@@ -4,6 +4,7 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -23,10 +24,11 @@ from billing.application.capitation import (
     institution_areas,
     institution_years,
     institutions,
+    latest_reconciliation,
     year_index,
 )
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over
+from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over, residents_in_order
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
@@ -180,8 +182,13 @@ async def residents(
     if found is None or not access.sees_capitation(who, found):
         # As for an id it does not know: a 403 would tell the caller the team exists.
         raise UnknownReconciliation(f"no capitation reconciliation of {of.subject_kind} {of.subject_id} in {year}")
-    refs = sorted(found.contracted_days | found.spending_by_resident)
-    shown = [ref for ref in refs if page.cursor is None or ref > page.cursor][: page.limit]
+    return {"reconciliation_id": found.reconciliation_id} | _residents_page(found, page)
+
+
+def _residents_page(found: CapitationReconciliationRecorded, page: PageOf) -> dict[str, Any]:
+    """The page's residents, after the cursor by ref: its start looked up, never a pass over them all."""
+    refs = residents_in_order(found)
+    start = 0 if page.cursor is None else bisect_right(refs, page.cursor)
     items = [
         {
             "resident_ref": ref,
@@ -189,10 +196,10 @@ async def residents(
             "budget_fen": found.budget_by_resident.get(ref, 0),
             "spending_fen": found.spending_by_resident.get(ref, 0),
         }
-        for ref in shown
+        for ref in refs[start : start + page.limit]
     ]
-    more = len(shown) == page.limit and shown[-1] != refs[-1]
-    return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": shown[-1] if more else None}
+    more = start + page.limit < len(refs)
+    return {"items": items, "next_cursor": refs[start + page.limit - 1] if more else None}
 
 
 Position = tuple[str, str, str]  # institution, subject kind, subject id: the rows' order
@@ -249,7 +256,7 @@ def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationRec
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
         institution = team.institution_id if team else of.subject_id
-        return institution_years(store, year, [institution], index.before)[institution].latest.get(subject)
+        return latest_reconciliation(store, year, institution, subject, index.before)
     return index.before.latest.get(subject)  # a team of a year recorded before the institutions' streams
 
 
