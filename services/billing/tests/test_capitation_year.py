@@ -255,6 +255,32 @@ def test_a_reconciliation_recorded_before_its_residents_were_kept_by_ref_pages_b
     assert cy.residents_in_order(unsorted) == ["r_a", "r_b", "r_c"]
 
 
+def test_a_doctor_or_a_filter_naming_one_institution_reads_only_its_rows(billing: Billing) -> None:
+    """Looked up alone in the year's index, kept by the process and read on after its version."""
+    year_2025(billing)
+    chc2 = {**TEAM, "institution_id": "CHC-2", "area_code": "440111"}
+    billing.reconcile(2025)
+    everything = set(rows(billing))
+    billing.deliver(billing.signed("d", team_id="T3", key_populations=[], **chc2, **WHOLE_2025))  # after it was read
+    billing.reconcile(2025, key="again")
+
+    def named(institution: str, who: dict[str, str] | None = None, **params: Any) -> set[tuple[str, str]]:
+        body = billing.get("/capitation-years/2025/reconciliations", who, institution_id=institution, **params)
+        return {(r["subject_kind"], r["subject_id"]) for r in body.json()["rows"]}
+
+    doctor = billing.as_("family_doctor", team="T3", institution="CHC-2")
+    assert set(rows(billing)) == everything | {("team", "T3"), ("institution", "CHC-2")}
+    assert named("CHC-1") == everything
+    assert named("CHC-2") == {("team", "T3"), ("institution", "CHC-2")}
+    assert (named("CHC-2", area_code="4401"), named("CHC-2", area_code="440106")) == (named("CHC-2"), set())
+    assert (set(rows(billing, doctor)), named("CHC-1", doctor), named("nowhere")) == ({("team", "T3")}, set(), set())
+    assert set(rows(billing, billing.as_("official", area="440111"))) == {("team", "T3"), ("institution", "CHC-2")}
+    index = billing.client.app.state.year_indexes(2025)
+    assert index == YEARS.fold(billing.store.read("capitation-year-2025"))[0]
+    d = billing.get("/capitation-years/2025/team/T3/residents").json()["items"]
+    assert [i["resident_ref"] for i in d] == [billing.resident("d")]
+
+
 def test_a_year_not_over_is_refused(billing: Billing) -> None:
     year_2025(billing)
 

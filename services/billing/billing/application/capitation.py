@@ -7,6 +7,7 @@ referral fee once by its referral, however often or late they arrive.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -200,6 +201,35 @@ def latest_reconciliation(
 
 
 _RECONCILED = INSTITUTION_YEARS.events.names_of(cy.CapitationReconciliationRecorded)
+
+
+class YearIndexes:
+    """The years' indexes as this process last read them, each brought up to date on every call by
+    reading only what was appended since (usually nothing): a page of the figures or a team's
+    drill-down reads a row or none, where reading a province's year again read and decoded its
+    tens of thousands of teams. The index is the one read whole would give: each call reads the
+    store. Threads share it; an index is never changed, only replaced by a newer one."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._held: dict[int, tuple[cy.CapitationYearIndex, int]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, year: int) -> cy.CapitationYearIndex:
+        held, version = self._held.get(year, (cy.CapitationYearIndex(), 0))
+        stream = YEARS.stream_id(str(year))
+        recorded = self._store.read(stream, after=version)
+        if not recorded:
+            return held
+        newer = cy.index_after(held, [YEARS.events.decode(e.type, e.data) for e in recorded]) if version else None
+        if newer is None:  # read for the first time, or of a year kept before in its own stream: whole
+            newer, last = YEARS.fold(recorded if not version else self._store.read(stream))
+        else:
+            last = recorded[-1].version
+        with self._lock:
+            if self._held.get(year, (None, 0))[1] < last:
+                self._held[year] = (newer, last)
+        return newer
 
 
 def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:

@@ -25,10 +25,14 @@ from billing.application.capitation import (
     institution_years,
     institutions,
     latest_reconciliation,
-    year_index,
 )
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over, residents_in_order
+from billing.domain.capitation_year import (
+    CapitationReconciliationRecorded,
+    CapitationYearIndex,
+    check_over,
+    residents_in_order,
+)
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
@@ -213,14 +217,8 @@ def _rows(  # noqa: PLR0913
     page is full. Only the years of the institutions in the filters' and the caller's scope are
     read, a few at a time until the page is full: a page's memory does not grow with the province."""
     store = request.app.state.store
-    index = year_index(store, year)[0]
-    area, own = access.capitation_scope(who)
-    within = set(index.institutions(area))
-    named = [
-        i
-        for i in index.institutions(only.area_code)
-        if i in within and only.institution_id in (None, i) and own in (None, i) and (after is None or i >= after[0])
-    ]
+    index: CapitationYearIndex = request.app.state.year_indexes(year)
+    named = [i for i in _institutions(index, who, only) if after is None or i >= after[0]]
     found: list[CapitationReconciliationRecorded] = []
     for start in range(0, len(named), _READ_AT_ONCE):
         for i, kept in institution_years(store, year, named[start : start + _READ_AT_ONCE], index.before).items():
@@ -232,6 +230,20 @@ def _rows(  # noqa: PLR0913
                     if len(found) == limit:
                         return found, position
     return found, None
+
+
+def _institutions(index: CapitationYearIndex, who: Principal, only: RowFilters) -> list[str]:
+    """The institutions in the caller's scope and the filters': one a doctor's token or the filter
+    names is looked up alone, not among every institution of the province."""
+    area, own = access.capitation_scope(who)
+    named = {i for i in (own, only.institution_id) if i is not None}
+    if len(named) > 1:
+        return []  # a doctor asking of another institution
+    if named:
+        institution = named.pop()
+        return [institution] if index.names(institution, area) and index.names(institution, only.area_code) else []
+    within = set(index.institutions(area)) if area else None
+    return [i for i in index.institutions(only.area_code) if within is None or i in within]
 
 
 def _order(position: Position) -> tuple[str, bool, str]:
@@ -251,7 +263,7 @@ def _position(found: Any) -> Position:
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
     """A team's is in its institution's year: the year's index names it."""
     store = request.app.state.store
-    index = year_index(store, year)[0]
+    index: CapitationYearIndex = request.app.state.year_indexes(year)
     subject = (of.subject_kind, of.subject_id)
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
