@@ -17,7 +17,7 @@ from billing.adapters.http import view as http_view
 from billing.adapters.projections.settlement_view import SettlementView, replay
 from billing.adapters.projections.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.adapters.publishing import to_public
-from billing.application.capitation import Capitation
+from billing.application.capitation import Capitation, YearIndexes
 from billing.application.charging import Charging
 from billing.application.performance import PerformancePay
 from billing.application.settlement import Settlement
@@ -67,6 +67,7 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
     app.state.fee_rules_file, app.state.rules = load_fee_rules(settings.fee_rules_file)
     app.state.settlement = applications(settings)[1]
     app.state.capitation = capitation_for(settings)
+    app.state.year_indexes = YearIndexes(store)
     app.state.performance_pay = PerformancePay(app.state.capitation.rules)
     app.state.engine = engine
     app.state.inputs = KafkaInputs(settings, settings.consumer_group, INPUTS)

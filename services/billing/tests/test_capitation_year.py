@@ -29,6 +29,7 @@ from billing.application.streams import RESIDENTS, YEARS
 from billing.bootstrap import capitation_for
 from billing.domain import capitation_year as cy
 from billing.domain import performance_year as py
+from billing.domain.reconciliation import Figures
 from shared.commands import CommandContext, CommandProcessor, Session
 from shared.contracts import topics
 
@@ -209,6 +210,75 @@ def test_each_caller_sees_its_own_and_the_residents_a_page_at_a_time(billing: Bi
     }
     other_team = billing.as_("family_doctor", team="T2", institution="CHC-1")
     assert billing.get(path, who=other_team).status_code == 404
+
+
+def test_the_residents_a_page_at_a_time_are_every_one_in_order_of_ref(billing: Billing) -> None:
+    """Kept by ref when recorded, so a page looks its start up: one at a time, after any cursor,
+    the pages give what one page of them all does."""
+    names = [f"p{n}" for n in range(7)]
+    billing.deliver(*(billing.signed(n, team_id="T1", key_populations=[], **TEAM, **WHOLE_2025) for n in names))
+    billing.deliver(claim(billing, "p3", 5_000, "2025-03-01"), claim(billing, "p5", 7_000, "2025-04-01"), topic=CLAIMS)
+    billing.reconcile(2025)
+    refs = sorted(billing.resident(n) for n in names)
+
+    for path in ("/capitation-years/2025/team/T1/residents", "/capitation-years/2025/institution/CHC-1/residents"):
+        whole = billing.get(path, limit=1_000).json()
+        paged, cursor = [], None
+        while True:
+            body = billing.get(path, limit=1, **({"cursor": cursor} if cursor else {})).json()
+            paged += body["items"]
+            if (cursor := body["next_cursor"]) is None:
+                break
+        assert whole["next_cursor"] is None
+        assert [i["resident_ref"] for i in whole["items"]] == refs
+        assert paged == whole["items"]
+        assert {i["resident_ref"]: i["spending_fen"] for i in paged if i["spending_fen"]} == {
+            billing.resident("p3"): 5_000,
+            billing.resident("p5"): 7_000,
+        }
+        between = billing.get(path, limit=2, cursor=refs[2] + "0").json()  # not a ref: the next one after it
+        assert ([i["resident_ref"] for i in between["items"]], between["next_cursor"]) == (refs[3:5], refs[4])
+        assert billing.get(path, cursor=refs[-1]).json() == {**whole, "items": [], "next_cursor": None}
+    recorded = [e.data for e in billing.store.read("capitation-institution-year-2025~CHC-1")]
+    assert all(list(r[m]) == sorted(r[m]) for r in recorded for m in ("contracted_days", "budget_by_resident"))
+
+
+def test_a_reconciliation_recorded_before_its_residents_were_kept_by_ref_pages_by_ref() -> None:
+    """One recorded before is sorted when read; a resident with claims and no days is among them."""
+    figures = Figures(*([0] * 12))
+    unsorted = cy.CapitationReconciliationRecorded(
+        "capitation/team/T1/2025/0", "team", "T1", "CHC-1", "440106", "insurance_fund", None, 2025, 0, None, 0,
+        figures, None, {"r_c": 1, "r_a": 2}, {"r_b": 3, "r_c": 4}, {"r_c": 365, "r_a": 365},
+        datetime(2026, 1, 5, tzinfo=UTC),
+    )  # fmt: skip
+
+    assert cy.residents_in_order(unsorted) == ["r_a", "r_b", "r_c"]
+
+
+def test_a_doctor_or_a_filter_naming_one_institution_reads_only_its_rows(billing: Billing) -> None:
+    """Looked up alone in the year's index, kept by the process and read on after its version."""
+    year_2025(billing)
+    chc2 = {**TEAM, "institution_id": "CHC-2", "area_code": "440111"}
+    billing.reconcile(2025)
+    everything = set(rows(billing))
+    billing.deliver(billing.signed("d", team_id="T3", key_populations=[], **chc2, **WHOLE_2025))  # after it was read
+    billing.reconcile(2025, key="again")
+
+    def named(institution: str, who: dict[str, str] | None = None, **params: Any) -> set[tuple[str, str]]:
+        body = billing.get("/capitation-years/2025/reconciliations", who, institution_id=institution, **params)
+        return {(r["subject_kind"], r["subject_id"]) for r in body.json()["rows"]}
+
+    doctor = billing.as_("family_doctor", team="T3", institution="CHC-2")
+    assert set(rows(billing)) == everything | {("team", "T3"), ("institution", "CHC-2")}
+    assert named("CHC-1") == everything
+    assert named("CHC-2") == {("team", "T3"), ("institution", "CHC-2")}
+    assert (named("CHC-2", area_code="4401"), named("CHC-2", area_code="440106")) == (named("CHC-2"), set())
+    assert (set(rows(billing, doctor)), named("CHC-1", doctor), named("nowhere")) == ({("team", "T3")}, set(), set())
+    assert set(rows(billing, billing.as_("official", area="440111"))) == {("team", "T3"), ("institution", "CHC-2")}
+    index = billing.client.app.state.year_indexes(2025)
+    assert index == YEARS.fold(billing.store.read("capitation-year-2025"))[0]
+    d = billing.get("/capitation-years/2025/team/T3/residents").json()["items"]
+    assert [i["resident_ref"] for i in d] == [billing.resident("d")]
 
 
 def test_a_year_not_over_is_refused(billing: Billing) -> None:

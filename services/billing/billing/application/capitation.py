@@ -7,6 +7,7 @@ referral fee once by its referral, however often or late they arrive.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -179,6 +180,56 @@ def institution_years(
     keys = {i: INSTITUTION_YEARS.stream_id(cy.institution_key(year, i)) for i in institution_ids}
     found = store.read_many(list(keys.values()))
     return {i: cy.of_institution(before, INSTITUTION_YEARS.fold(found[key])[0], i) for i, key in keys.items()}
+
+
+def latest_reconciliation(
+    store: EventStore, year: int, institution_id: str, subject: tuple[str, str], before: cy.CapitationYear
+) -> cy.CapitationReconciliationRecorded | None:
+    """The subject's latest reconciliation, from its institution's year and its part of what the
+    year kept before (`cy.of_institution`'s). Only that event is decoded: each of the others (every
+    team's, every restatement) holds its residents' maps, tens of thousands of entries for the
+    institution's own, which a page of one subject's residents has no use for."""
+    kind, subject_id = subject
+    recorded = store.read(INSTITUTION_YEARS.stream_id(cy.institution_key(year, institution_id)))
+    for e in reversed(recorded):
+        if e.type in _RECONCILED and (e.data["subject_kind"], e.data["subject_id"]) == (kind, subject_id):
+            found = INSTITUTION_YEARS.events.decode(e.type, e.data)
+            assert isinstance(found, cy.CapitationReconciliationRecorded)  # its type's name said so
+            return found
+    kept = before.latest.get(subject)
+    return kept if kept is not None and kept.institution_id == institution_id else None
+
+
+_RECONCILED = INSTITUTION_YEARS.events.names_of(cy.CapitationReconciliationRecorded)
+
+
+class YearIndexes:
+    """The years' indexes as this process last read them, each brought up to date on every call by
+    reading only what was appended since (usually nothing): a page of the figures or a team's
+    drill-down reads a row or none, where reading a province's year again read and decoded its
+    tens of thousands of teams. The index is the one read whole would give: each call reads the
+    store. Threads share it; an index is never changed, only replaced by a newer one."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._held: dict[int, tuple[cy.CapitationYearIndex, int]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, year: int) -> cy.CapitationYearIndex:
+        held, version = self._held.get(year, (cy.CapitationYearIndex(), 0))
+        stream = YEARS.stream_id(str(year))
+        recorded = self._store.read(stream, after=version)
+        if not recorded:
+            return held
+        newer = cy.index_after(held, [YEARS.events.decode(e.type, e.data) for e in recorded]) if version else None
+        if newer is None:  # read for the first time, or of a year kept before in its own stream: whole
+            newer, last = YEARS.fold(recorded if not version else self._store.read(stream))
+        else:
+            last = recorded[-1].version
+        with self._lock:
+            if self._held.get(year, (None, 0))[1] < last:
+                self._held[year] = (newer, last)
+        return newer
 
 
 def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from billing.domain.advances import monthly_advance
@@ -241,10 +242,28 @@ class CapitationYearIndex:
 
     def institutions(self, area_code: str = "") -> list[str]:
         """Those with a team inside the area, or named by what was recorded before."""
-        named = {t.institution_id for t in self.teams.values() if t.area_code.startswith(area_code)}
+        named = {i for i in self._team_areas if self.names(i, area_code)}
+        return sorted(named | self._named_before)
+
+    def names(self, institution_id: str, area_code: str = "") -> bool:
+        """Whether `institutions(area_code)` has the institution, looking at its teams alone."""
+        areas = self._team_areas.get(institution_id, ())
+        return institution_id in self._named_before or any(a.startswith(area_code) for a in areas)
+
+    # Worked out once for each index: a process keeps the year's (`YearIndexes`), and each page of
+    # the figures asks of its institutions (thousands), not again of its teams (tens of thousands).
+    @cached_property
+    def _team_areas(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for t in self.teams.values():
+            found.setdefault(t.institution_id, set()).add(t.area_code)
+        return found
+
+    @cached_property
+    def _named_before(self) -> set[str]:
         before = self.before
-        named |= {i for i, _ in before.advances} | {r.institution_id for r in before.latest.values()}
-        return sorted(named | {f.institution_id for f in before.referrals.values()})
+        named = {i for i, _ in before.advances} | {r.institution_id for r in before.latest.values()}
+        return named | {f.institution_id for f in before.referrals.values()}
 
     def areas(self) -> Iterable[tuple[str, str]]:
         """Each institution with the area of each of its teams, and of what was recorded before of it."""
@@ -285,6 +304,14 @@ def index_of(events: Iterable[object]) -> CapitationYearIndex:
             before.append(event)
     roster_before = any(isinstance(e, ResidentInYear) for e in before)
     return CapitationYearIndex(teams, year_of_institution(before), roster_before)
+
+
+def index_after(index: CapitationYearIndex, events: list[object]) -> CapitationYearIndex | None:
+    """The index with the events recorded after it: teams new to the year, one copy of the teams
+    for them all. None when one is of a year kept before in its own stream (read it whole again)."""
+    if not all(isinstance(e, TeamCovered) for e in events):
+        return None
+    return replace(index, teams=index.teams | {e.team_id: e for e in events if isinstance(e, TeamCovered)})
 
 
 def institution_key(year: int, institution_id: str) -> str:
@@ -491,8 +518,23 @@ def _record(  # noqa: PLR0913
         referrals,
         done.figures,
         done.restated,
-        budget.by_resident,
-        spent.by_resident,
-        budget.contracted_days,
+        _by_ref(budget.by_resident),
+        _by_ref(spent.by_resident),
+        _by_ref(budget.contracted_days),
         now,
     )
+
+
+def _by_ref(by_resident: dict[str, int]) -> dict[str, int]:
+    """Kept in the order of the refs, as the drill-down pages them: a page then looks its start up
+    and no read sorts an institution's tens of thousands of residents (`residents_in_order`)."""
+    return dict(sorted(by_resident.items()))
+
+
+def residents_in_order(r: CapitationReconciliationRecorded) -> list[str]:
+    """The residents behind the figures, by ref. Recorded in that order (`_by_ref`), so the sort is
+    Timsort finding one run (n comparisons, no moves); one recorded before then is sorted here."""
+    refs = list(r.contracted_days)
+    refs += [ref for ref in r.spending_by_resident if ref not in r.contracted_days]  # none, normally
+    refs.sort()
+    return refs

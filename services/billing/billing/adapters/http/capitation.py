@@ -4,6 +4,7 @@ budget against spending per team and institution, with the drill-down to residen
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -23,10 +24,15 @@ from billing.application.capitation import (
     institution_areas,
     institution_years,
     institutions,
-    year_index,
+    latest_reconciliation,
 )
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import CapitationReconciliationRecorded, check_over
+from billing.domain.capitation_year import (
+    CapitationReconciliationRecorded,
+    CapitationYearIndex,
+    check_over,
+    residents_in_order,
+)
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
@@ -180,8 +186,13 @@ async def residents(
     if found is None or not access.sees_capitation(who, found):
         # As for an id it does not know: a 403 would tell the caller the team exists.
         raise UnknownReconciliation(f"no capitation reconciliation of {of.subject_kind} {of.subject_id} in {year}")
-    refs = sorted(found.contracted_days | found.spending_by_resident)
-    shown = [ref for ref in refs if page.cursor is None or ref > page.cursor][: page.limit]
+    return {"reconciliation_id": found.reconciliation_id} | _residents_page(found, page)
+
+
+def _residents_page(found: CapitationReconciliationRecorded, page: PageOf) -> dict[str, Any]:
+    """The page's residents, after the cursor by ref: its start looked up, never a pass over them all."""
+    refs = residents_in_order(found)
+    start = 0 if page.cursor is None else bisect_right(refs, page.cursor)
     items = [
         {
             "resident_ref": ref,
@@ -189,10 +200,10 @@ async def residents(
             "budget_fen": found.budget_by_resident.get(ref, 0),
             "spending_fen": found.spending_by_resident.get(ref, 0),
         }
-        for ref in shown
+        for ref in refs[start : start + page.limit]
     ]
-    more = len(shown) == page.limit and shown[-1] != refs[-1]
-    return {"reconciliation_id": found.reconciliation_id, "items": items, "next_cursor": shown[-1] if more else None}
+    more = start + page.limit < len(refs)
+    return {"items": items, "next_cursor": refs[start + page.limit - 1] if more else None}
 
 
 Position = tuple[str, str, str]  # institution, subject kind, subject id: the rows' order
@@ -206,14 +217,8 @@ def _rows(  # noqa: PLR0913
     page is full. Only the years of the institutions in the filters' and the caller's scope are
     read, a few at a time until the page is full: a page's memory does not grow with the province."""
     store = request.app.state.store
-    index = year_index(store, year)[0]
-    area, own = access.capitation_scope(who)
-    within = set(index.institutions(area))
-    named = [
-        i
-        for i in index.institutions(only.area_code)
-        if i in within and only.institution_id in (None, i) and own in (None, i) and (after is None or i >= after[0])
-    ]
+    index: CapitationYearIndex = request.app.state.year_indexes(year)
+    named = [i for i in _institutions(index, who, only) if after is None or i >= after[0]]
     found: list[CapitationReconciliationRecorded] = []
     for start in range(0, len(named), _READ_AT_ONCE):
         for i, kept in institution_years(store, year, named[start : start + _READ_AT_ONCE], index.before).items():
@@ -225,6 +230,20 @@ def _rows(  # noqa: PLR0913
                     if len(found) == limit:
                         return found, position
     return found, None
+
+
+def _institutions(index: CapitationYearIndex, who: Principal, only: RowFilters) -> list[str]:
+    """The institutions in the caller's scope and the filters': one a doctor's token or the filter
+    names is looked up alone, not among every institution of the province."""
+    area, own = access.capitation_scope(who)
+    named = {i for i in (own, only.institution_id) if i is not None}
+    if len(named) > 1:
+        return []  # a doctor asking of another institution
+    if named:
+        institution = named.pop()
+        return [institution] if index.names(institution, area) and index.names(institution, only.area_code) else []
+    within = set(index.institutions(area)) if area else None
+    return [i for i in index.institutions(only.area_code) if within is None or i in within]
 
 
 def _order(position: Position) -> tuple[str, bool, str]:
@@ -244,12 +263,12 @@ def _position(found: Any) -> Position:
 def _reconciliation(request: Request, year: int, of: SubjectOf) -> CapitationReconciliationRecorded | None:
     """A team's is in its institution's year: the year's index names it."""
     store = request.app.state.store
-    index = year_index(store, year)[0]
+    index: CapitationYearIndex = request.app.state.year_indexes(year)
     subject = (of.subject_kind, of.subject_id)
     team = index.teams.get(of.subject_id) if of.subject_kind == "team" else None
     if of.subject_kind == "institution" or team is not None:
         institution = team.institution_id if team else of.subject_id
-        return institution_years(store, year, [institution], index.before)[institution].latest.get(subject)
+        return latest_reconciliation(store, year, institution, subject, index.before)
     return index.before.latest.get(subject)  # a team of a year recorded before the institutions' streams
 
 
