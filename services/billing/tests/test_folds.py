@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from billing.application.streams import BOOKS, INSTITUTION_YEARS, MEMBER_YEARS, YEARS
+from billing.application.performance import _key_population
+from billing.application.streams import BOOKS, EVENTS, INSTITUTION_YEARS, MEMBER_YEARS, RESIDENTS, YEARS
 from billing.domain import book
 from billing.domain import capitation_year as cy
 from billing.domain import performance_year as py
 from billing.domain.reconciliation import Figures
-from shared.eventstore.records import EventMeta, RecordedEvent
+from shared.eventstore.memory import open_memory
+from shared.eventstore.records import EventMeta, NewEvent, RecordedEvent
 from shared.eventstore.streams import StreamType
 
 META = EventMeta("e", datetime(2026, 1, 6, tzinfo=UTC), "c", "c", "test")
@@ -136,3 +138,23 @@ def test_a_year_kept_before_in_its_own_stream_reads_whole_as_one_at_a_time() -> 
     assert whole.roster_before and list(whole.teams) == ["T1", "T2"]
     assert whole.before == read_whole(INSTITUTION_YEARS, an_institutions_year())
     assert not read_whole(YEARS, [cy.TeamCovered("T1", "CHC-1", "440106")]).roster_before
+
+
+def test_a_resident_s_key_population_comes_from_their_coverages_as_ended_not_their_claims() -> None:
+    """The distribution reads only the coverage events of a served resident's stream (claims, most
+    of it, are not decoded): an ending still shortens a coverage, so a label ended before the
+    year is not the year's."""
+    store, at = open_memory(), datetime(2025, 1, 1, tzinfo=UTC)
+    meta = EventMeta("e", at, "c", "c", "test")
+    for ref, last_day in (("r_ended", date(2024, 6, 30)), ("r_kept", None)):
+        noted = cy.CoverageNoted(
+            ref, f"c-{ref}", "T1", "CHC-1", "440106", None, ("hypertension",), date(2024, 1, 1), date(2025, 12, 31)
+        )
+        claims = [cy.ClaimNoted(ref, f"x/{ref}-{n}", "CHC-1", 100, date(2025, 3, n + 1), "own_outpatient", None)
+                  for n in range(3)]  # fmt: skip
+        events = [noted, *([cy.CoverageEnded(noted.contract_id, last_day)] if last_day else []), *claims]
+        stream = RESIDENTS.stream_id(ref)
+        store.append([NewEvent(stream, n, *EVENTS.encode(e), meta) for n, e in enumerate(events, 1)])
+
+    assert _key_population(store, ["r_ended", "r_kept"], 2025) == ["r_kept"]
+    assert _key_population(store, ["r_ended", "r_kept"], 2024) == ["r_ended", "r_kept"]

@@ -8,18 +8,20 @@ institution at the time of distribution.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 from billing.application.streams import BOOK, BOOKS, EVENTS, LEDGERS, MEMBER_YEARS, PAY_YEARS, RESIDENTS, TEAM_YEARS
+from billing.domain import capitation_year as cy
 from billing.domain import performance_year as py
+from billing.domain.book import Book
 from billing.domain.capitation_rules import CapitationRules
 from billing.domain.errors import AppraisalNotPublished, NoCapitationRule
 from billing.domain.ledger import ChargeBooked
 from billing.domain.release import AppraisalResult
 from shared.commands import Session, Work
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, RecordedEvent
 
 
 class PerformancePay:
@@ -140,6 +142,7 @@ class Incomes:
     def __init__(self, store: EventStore, year: int) -> None:
         self.store, self.year = store, year
         self._by_institution: dict[str, dict[str, int]] = {}
+        self._book: Book | None = None  # read once for the job, not once for each institution
 
     def of(self, institution_id: str, team_id: str) -> int:
         if institution_id not in self._by_institution:
@@ -147,15 +150,21 @@ class Incomes:
         return max(self._by_institution[institution_id].get(team_id, 0), 0)
 
     def _read(self, institution_id: str) -> dict[str, int]:
-        the_book = BOOKS.fold(self.store.read(BOOKS.stream_id(BOOK)))[0]
-        found = self.store.read_many([LEDGERS.stream_id(k) for k in the_book.of_institution(institution_id)])
+        if self._book is None:
+            self._book = BOOKS.fold(self.store.read(BOOKS.stream_id(BOOK)))[0]
+        found = self.store.read_many([LEDGERS.stream_id(k) for k in self._book.of_institution(institution_id)])
         totals: dict[str, int] = {}
-        for events in found.values():
-            for recorded in events:
-                event = EVENTS.decode(recorded.type, recorded.data)
-                if isinstance(event, ChargeBooked) and event.origin_period[:4] == str(self.year):
-                    totals[event.team_id] = totals.get(event.team_id, 0) + event.amount_fen
+        for recorded in (e for events in found.values() for e in events if e.type in _CHARGES):
+            event = EVENTS.decode(recorded.type, recorded.data)
+            if isinstance(event, ChargeBooked) and event.origin_period[:4] == str(self.year):
+                totals[event.team_id] = totals.get(event.team_id, 0) + event.amount_fen
         return totals
+
+
+_CHARGES = EVENTS.names_of(ChargeBooked)
+"""The only events of a ledger an income counts: its settlements and the rest are not decoded."""
+_COVERAGES = EVENTS.names_of(cy.CoverageNoted, cy.CoverageEnded)
+"""What of a resident's stream their coverages come from: their claims, most of it, are not decoded."""
 
 
 def _key_population(store: EventStore, refs: list[str], year: int) -> list[str]:
@@ -166,9 +175,13 @@ def _key_population(store: EventStore, refs: list[str], year: int) -> list[str]:
         for ref in refs
         if any(
             c.key_populations and c.starts_on.year <= year <= c.ends_on.year
-            for c in RESIDENTS.fold(found[RESIDENTS.stream_id(ref)])[0].coverages.values()
+            for c in _coverages(found[RESIDENTS.stream_id(ref)])
         )
     ]
+
+
+def _coverages(stream: list[RecordedEvent]) -> Iterable[cy.CoverageNoted]:
+    return RESIDENTS.fold([e for e in stream if e.type in _COVERAGES])[0].coverages.values()
 
 
 def _enrol(session: Session, year: int, team_id: str, member: py.MemberInTeamYear) -> None:
