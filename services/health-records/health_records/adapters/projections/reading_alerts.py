@@ -44,7 +44,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal_column,
     select,
     true,
     tuple_,
@@ -66,6 +65,7 @@ from health_records.domain.care_events import ContractEnded, ContractReinstated,
 from health_records.domain.readings import ReadingOutOfTarget, ReadingRecorded
 from shared.eventstore import EventStore, RecordedEvent
 from shared.readmodels import LogFollower
+from shared.readmodels.areas import LEVELS, prefix, within
 from shared.readmodels.indexes import kept_up
 
 TEAMS_IN_CHARGE = Table(
@@ -127,18 +127,15 @@ TEAMS = Table(
     METADATA,
     *(Column(c, String(64 if c != "area_code" else 12), primary_key=True) for c in GROUP),
 )
-LEVELS = (2, 4, 6)
-"""An area code's first digits at the officials' levels (province, city, county), as signing's
-contract index: a finer area is read from its county's index, narrowed."""
-
-
-def _area(digits: int) -> Any:
-    return func.left(TEAMS.c.area_code, literal_column(str(digits)))  # as the index has it
-
-
-BY_AREA = [
-    Index(f"reading_alert_teams_{digits}", _area(digits), TEAMS.c.team_id, TEAMS.c.institution_id, TEAMS.c.area_code)
-    for digits in LEVELS
+BY_AREA = [  # a finer area is read from its county's, narrowed (`areas.within`)
+    Index(
+        f"reading_alert_teams_{digits}",
+        prefix(TEAMS.c.area_code, digits),
+        TEAMS.c.team_id,
+        TEAMS.c.institution_id,
+        TEAMS.c.area_code,
+    )
+    for digits in LEVELS.values()
 ]
 TABLES = (TEAMS_IN_CHARGE, ALERTS, TEAM_DAYS, TEAMS)
 FOLLOWER = "reading_alerts_v2"
@@ -475,11 +472,7 @@ def per_team_query(asked: CountsAsked) -> Select[Any]:
     sums = period.lateral("period")
     query = select(*(t[c] for c in GROUP), sums.c.out_of_target, sums.c.flagged, sums.c.open_alerts)
     query = query.select_from(TEAMS.join(sums, true())).where(sums.c.days > 0)  # no alert that period: not listed
-    level = max((n for n in LEVELS if n <= len(area)), default=0)
-    if level:
-        query = query.where(_area(level) == area[:level])
-    if len(area) > level:
-        query = query.where(t.area_code.startswith(area, autoescape=True))
+    query = query.where(*within(t.area_code, area))
     if asked.team_id is not None:
         query = query.where(t.team_id == asked.team_id)
     if asked.after is not None:

@@ -31,7 +31,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     insert,
     literal_column,
     select,
@@ -42,6 +41,7 @@ from sqlalchemy import (
 from shared.eventstore import RecordedEvent
 from shared.eventstore.sealing import Sealer
 from shared.readmodels import Positions
+from shared.readmodels.areas import LEVELS, prefix, within
 from shared.readmodels.indexes import kept_up
 from signing.application.queries import ContractQuery
 from signing.application.streams import EVENTS
@@ -84,15 +84,9 @@ INDEX = Table(
     Index("contract_index_status_end", "status", "ends_on", "contract_id"),
 )
 LISTS = ("key_populations", "packages")
-LEVELS = {"province": 2, "city": 4, "county": 6}
-"""An area code's first digits: the areas an official answers for (a finer search narrows the county's)."""
 ACTIVE = INDEX.c.status == literal_column("'active'")
 """A constant in the SQL sent, not a parameter: a plan the server keeps for any status could
 not use an index of the active contracts alone."""
-
-
-def _area(level: int) -> Any:
-    return func.left(INDEX.c.area_code, literal_column(str(level)))  # as the index has it
 
 
 TEAM_ACTIVE = Index(
@@ -100,7 +94,11 @@ TEAM_ACTIVE = Index(
 )
 BY_AREA = [
     Index(
-        f"contract_index_{level}{kind}_end", _area(digits), INDEX.c.ends_on, INDEX.c.contract_id, postgresql_where=where
+        f"contract_index_{level}{kind}_end",
+        prefix(INDEX.c.area_code, digits),
+        INDEX.c.ends_on,
+        INDEX.c.contract_id,
+        postgresql_where=where,
     )
     for level, digits in LEVELS.items()
     for kind, where in (("", None), ("_active", ACTIVE))
@@ -207,7 +205,7 @@ class ContractIndex:
         if q.status:
             filters.append(ACTIVE if q.status == "active" else INDEX.c.status == q.status)
         if q.area:
-            filters.extend(_within(q.area))
+            filters.extend(within(INDEX.c.area_code, q.area))
         if q.ends_by:
             filters.append(INDEX.c.ends_on <= q.ends_by)
         if q.after:
@@ -228,13 +226,6 @@ class ContractIndex:
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def _within(area: str) -> list[Any]:
-    """The area's contracts: its level's digits equal (an index's), a finer prefix then matched."""
-    digits = max((d for d in LEVELS.values() if d <= len(area)), default=0)
-    at_level = [_area(digits) == area[:digits]] if digits else []
-    return at_level + ([INDEX.c.area_code.startswith(area)] if len(area) > digits else [])
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
