@@ -101,6 +101,23 @@ def overview(answers: dict[str, Any] = ANSWERS) -> tuple[dict[str, Any], list[st
     return asyncio.run(gather()), asked
 
 
+def overview_by(
+    answer: Callable[[httpx.Request], httpx.Response],
+    token: str = "Bearer t",
+    period: str = "2026",
+    area: str = "440183",
+    member: str | None = None,
+) -> dict[str, Any]:
+    """The overview the sources give once, with `answer` standing for the services."""
+
+    async def gather() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
+            return await sources.overview(token, period, area, member)
+
+    return asyncio.run(gather())
+
+
 def test_teams_are_named_and_no_data_stays_none_beside_a_zero() -> None:
     shown, asked = overview()
 
@@ -170,12 +187,7 @@ def test_device_alerts_per_team_come_from_health_records_for_the_year_every_page
             return httpx.Response(200, json=second if "cursor" in request.url.params else first)
         return httpx.Response(200, json=ANSWERS.get(request.url.path, {"name": "Township centre team 2"}))
 
-    async def gather() -> dict[str, Any]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
-            return await sources.overview("Bearer t", "2026", "440183")
-
-    shown = asyncio.run(gather())
+    shown = overview_by(answer)
 
     assert shown["readings"] == {
         "teams": [
@@ -200,12 +212,7 @@ def test_device_alerts_health_records_refuses_leave_the_panel_empty_not_the_page
             return httpx.Response(403, json=refused[request.url.path])
         return httpx.Response(200, json=ANSWERS[request.url.path])
 
-    async def gather() -> dict[str, Any]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
-            return await sources.overview("Bearer t", "2026", "440183")
-
-    shown = asyncio.run(gather())
+    shown = overview_by(answer)
     assert shown["readings"] == {"teams": [], "error": 403} and shown["teams"]
 
 
@@ -360,12 +367,7 @@ def money(billing: Billing, token: str, member: str | None = None) -> dict[str, 
         found = billing.client.get(request.url.path, params=request.url.params, headers=dict(request.headers))
         return httpx.Response(found.status_code, content=found.content, headers=found.headers)
 
-    async def gather() -> dict[str, Any]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
-            return await sources.overview(f"Bearer {token}", "2025", "440106", member)
-
-    shown: dict[str, Any] = asyncio.run(gather())["money"]
+    shown: dict[str, Any] = overview_by(answer, f"Bearer {token}", "2025", "440106", member)["money"]
     return shown
 
 
@@ -432,12 +434,7 @@ def test_the_settlement_is_every_page_of_billing_s_figures_and_the_reconciliatio
             return httpx.Response(200, json=counted)
         return httpx.Response(200, json=ANSWERS[request.url.path])
 
-    async def gather() -> dict[str, Any]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-            sources = Sources(http, "http://appraisal", "http://billing", "http://signing", "http://health-records")
-            return await sources.overview("Bearer t", "2026", "440183")
-
-    shown = asyncio.run(gather())
+    shown = overview_by(answer)
 
     settlement = shown["settlement"]
     assert settlement["periods"] == ["2026-01", "2026-02", "2026-12"]
