@@ -15,6 +15,7 @@ its refusal appended nothing that would have caught a stale entry.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -61,6 +62,8 @@ class Outcome:
 
 
 Decided = Outcome | BaseException  # a command's result, or what it raised
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -198,9 +201,18 @@ class CommandProcessor:
             return None
         COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
         staging.remember(self._cache)
+        await self._keep_snapshots(staging)
         if staging.read_cache:  # a refusal appends nothing, so nothing verified the cached state it read
             decided = [await self._refused_again(p, o) for p, o in zip(batch, decided, strict=True)]
         return decided
+
+    async def _keep_snapshots(self, staging: Staging) -> None:
+        """After the commit, outside its transaction: a snapshot is only ever a shortcut, so
+        one not written costs a later read time, never a command its outcome."""
+        try:
+            await self._store.keep_snapshots_async(staging.due_snapshots())
+        except Exception:
+            log.warning("snapshots not kept", exc_info=True)
 
     async def _refused_again(self, pending: _Pending, outcome: Outcome | BaseException) -> Outcome | BaseException:
         """Decide a refused command again on fresh state, after its batch committed: another

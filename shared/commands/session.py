@@ -12,6 +12,7 @@ from pydantic_core import from_json, to_json
 from shared.commands.context import CommandContext
 from shared.commands.errors import PreconditionFailed
 from shared.eventstore import EventMeta, EventStore, NewEvent
+from shared.eventstore.snapshots import Snapshot
 from shared.eventstore.streams import StreamType
 
 S = TypeVar("S")
@@ -61,6 +62,10 @@ class Staging:
         self.receipts: dict[str, dict[str, Any]] = {}
         self._stored_receipts: dict[str, dict[str, Any] | None] = {}  # read with the batch's streams
         self.read_cache = False  # some decision rests on a cached state no append has verified yet
+        # Of each stream read: its kind, its version then, and how many events came from the store.
+        self.kinds: dict[str, StreamType[Any]] = {}
+        self.read_at: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
 
     def load(self, kind: StreamType[S], stream_id: str) -> Loaded[S]:
         found = self.states.get(stream_id)
@@ -68,9 +73,32 @@ class Staging:
             found = self.cache.get(stream_id)
             self.read_cache = self.read_cache or found is not None
         if found is None:
-            found = Loaded(*kind.fold(self.store.read(stream_id)))
-            self.states[stream_id] = found
+            base = self._snapshot(kind, self.store.snapshot(stream_id) if kind.snapshots else None)
+            events = self.store.read(stream_id, after=base.version if base else 0)
+            found = self.states[stream_id] = self._fold(kind, stream_id, events, base)
+        self.kinds.setdefault(stream_id, kind)
+        self.read_at.setdefault(stream_id, found.version)
         return found
+
+    def _snapshot(self, kind: StreamType[S], kept: Snapshot | None) -> Loaded[S] | None:
+        if kept is None or kind.snapshots is None or kept.shape != kind.snapshots.shape:
+            return None  # none, or written by a state of another shape: read from the start
+        return Loaded(kind.snapshots.load(kept.state), kept.version)
+
+    def _fold(self, kind: StreamType[S], stream_id: str, events: list[Any], base: Loaded[S] | None) -> Loaded[S]:
+        self.folded[stream_id] = len(events)
+        return Loaded(*(kind.fold(events, base.state, base.version) if base else kind.fold(events)))
+
+    def due_snapshots(self) -> list[Snapshot]:
+        """After the commit: the streams of a kind kept in snapshots that are due one."""
+        due = []
+        for stream_id, (state, version) in self.states.items():
+            kind = self.kinds.get(stream_id)
+            if kind is None or (kept := kind.snapshots) is None:
+                continue
+            if kept.due(version, self.read_at.get(stream_id, 0), self.folded.get(stream_id, 0)):
+                due.append(Snapshot(stream_id, version, kept.shape, kept.dump(state)))
+        return due
 
     async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]], receipts: Sequence[str] = ()) -> None:
         """The streams the batch will read, and the receipts of its keys this process has not
@@ -80,12 +108,16 @@ class Staging:
         batch decides on the committed state and its append rarely conflicts."""
         kinds = {s: k for s, k in {kind.stream_id(key): kind for kind, key in reads}.items() if s not in self.states}
         cached = {s: c for s in kinds if self.cache is not None and (c := self.cache.get(s)) is not None}
+        kept = [s for s, kind in kinds.items() if kind.snapshots is not None and s not in cached]
+        for stream_id, snapshot in (await self.store.snapshots_async(kept) if kept else {}).items():
+            if (base := self._snapshot(kinds[stream_id], snapshot)) is not None:
+                cached[stream_id] = base
         unseen = [r for r in dict.fromkeys(receipts) if self.cache is None or self.cache.get(r) is None]
         found = await self.store.read_many_async([*kinds, *unseen], {s: c.version for s, c in cached.items()})
         for stream_id, kind in kinds.items():
-            base = cached.get(stream_id)
-            folded = kind.fold(found[stream_id], base.state, base.version) if base else kind.fold(found[stream_id])
-            self.states[stream_id] = Loaded(*folded)
+            self.states[stream_id] = self._fold(kind, stream_id, found[stream_id], cached.get(stream_id))
+            self.kinds[stream_id] = kind
+            self.read_at[stream_id] = self.states[stream_id].version
         self._stored_receipts |= {r: found[r][0].data if found[r] else None for r in unseen}
 
     def receipt(self, stream_id: str) -> dict[str, Any] | None:
@@ -135,6 +167,7 @@ class Session:
         """Record the first events of a stream with a new id, without reading it first;
         should the id exist after all, the append conflicts and nothing is overwritten."""
         self._states.setdefault(kind.stream_id(key), Loaded(kind.initial, 0))
+        self._staging.kinds.setdefault(kind.stream_id(key), kind)
         return self.record(kind, key, *events)
 
     def record(self, kind: StreamType[S], key: str, *events: object) -> Loaded[S]:

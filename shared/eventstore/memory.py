@@ -18,6 +18,7 @@ from eventsourcing.popo import POPOProcessRecorder
 
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
+from shared.eventstore.snapshots import Snapshot
 from shared.eventstore.store import RecorderStore, Row, StreamConflict
 from shared.eventstore.vault import MemoryVault
 
@@ -27,6 +28,7 @@ class MemoryBatchPath:
 
     def __init__(self, recorder: POPOProcessRecorder) -> None:
         self._recorder = recorder
+        self._snapshots: dict[str, Snapshot] = {}
 
     async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         if after is None:
@@ -52,6 +54,18 @@ class MemoryBatchPath:
 
     async def close(self) -> None:
         """Nothing to give back: no connection."""
+
+    async def snapshots(self, stream_ids: list[str]) -> list[Snapshot]:
+        return [s for i in stream_ids if (s := self._snapshots.get(i)) is not None]
+
+    def snapshot_now(self, stream_id: str) -> Snapshot | None:
+        return self._snapshots.get(stream_id)
+
+    async def keep(self, snapshots: list[Snapshot]) -> None:
+        for new in snapshots:
+            kept = self._snapshots.get(new.stream_id)
+            if kept is None or kept.version < new.version or kept.shape != new.shape:
+                self._snapshots[new.stream_id] = new
 
 
 class MemoryStore(RecorderStore):

@@ -13,6 +13,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
+from shared.eventstore.snapshots import Snapshot
 from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_url
 from shared.eventstore.vault import Vault
 
@@ -44,10 +45,12 @@ def open_postgres(  # noqa: PLR0913
                 cursor.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
                 if vault:
                     cursor.execute(vault.create)
+                cursor.execute(batch_path.create_snapshots)
             recorder.create_table()
     return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
 
 
+SNAPSHOTS = "stream_snapshots"  # beside the library's events table, in the service's schema
 WRITERS = 0x66646373  # "fdcs": the class of the writers' advisory locks, apart from every other key
 
 
@@ -112,6 +115,19 @@ class BatchPath:
             "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema, table)
+        snapshots = Identifier(recorder.datastore.schema, SNAPSHOTS)
+        self.create_snapshots = SQL(
+            "CREATE TABLE IF NOT EXISTS {} (stream_id text PRIMARY KEY, version bigint NOT NULL, "
+            "shape text NOT NULL, state bytea NOT NULL)"
+        ).format(snapshots)
+        self._snapshots = SQL(
+            "SELECT stream_id, version, shape, state FROM {} WHERE stream_id = ANY(%b::text[])"
+        ).format(snapshots)
+        self._keep = SQL(
+            "INSERT INTO {} AS kept SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, shape = excluded.shape, "
+            "state = excluded.state WHERE kept.version < excluded.version OR kept.shape <> excluded.shape"
+        ).format(snapshots)
         # An async connection belongs to the event loop that opened it: two per loop.
         self._conns: dict[tuple[asyncio.AbstractEventLoop, str], psycopg.AsyncConnection[tuple[object, ...]]] = {}
 
@@ -161,6 +177,37 @@ class BatchPath:
 
     async def close(self) -> None:
         await self._reset()
+
+    async def snapshots(self, stream_ids: list[str]) -> list[Snapshot]:
+        conn = await self._connection()
+        try:
+            cursor = await conn.execute(self._snapshots, (stream_ids,), prepare=True)
+            return [Snapshot(str(a), int(b), str(c), bytes(d)) for a, b, c, d in await cursor.fetchall()]  # type: ignore[call-overload]
+        except psycopg.OperationalError:
+            await self._reset()
+            raise
+
+    def snapshot_now(self, stream_id: str) -> Snapshot | None:
+        with self._datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(self._snapshots, ([stream_id],), prepare=True)
+            row = cursor.fetchone()
+            return Snapshot(row["stream_id"], row["version"], row["shape"], bytes(row["state"])) if row else None
+
+    async def keep(self, snapshots: list[Snapshot]) -> None:
+        # Sorted: two writers upserting the same rows in another order could deadlock.
+        ordered = sorted(snapshots)
+        columns = (
+            [s.stream_id for s in ordered],
+            [s.version for s in ordered],
+            [s.shape for s in ordered],
+            [s.state for s in ordered],
+        )
+        conn = await self._connection()
+        try:
+            await conn.execute(self._keep, columns, prepare=True)
+        except psycopg.OperationalError:
+            await self._reset()
+            raise
 
     async def connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         """This event loop's connection for statements alone (autocommit), opened on demand."""

@@ -28,6 +28,7 @@ from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from shared.eventstore.records import NewEvent, RecordedEvent
 from shared.eventstore.sealing import Sealer
+from shared.eventstore.snapshots import Snapshot
 
 Row = tuple[str, int, str, bytes]
 
@@ -52,6 +53,15 @@ class BatchPath(Protocol):
 
     async def close(self) -> None:
         """Give back the connection of the running event loop."""
+
+    async def snapshots(self, stream_ids: list[str]) -> list[Snapshot]:
+        """The snapshots kept of these streams (none for most)."""
+
+    def snapshot_now(self, stream_id: str) -> Snapshot | None:
+        """The same for one stream, from a thread outside the event loop."""
+
+    async def keep(self, snapshots: list[Snapshot]) -> None:
+        """Keep these, each unless one as late of its shape is kept already."""
 
 
 class EventStore(Protocol):
@@ -80,6 +90,13 @@ class EventStore(Protocol):
     async def append_async(self, events: Sequence[NewEvent], sealed: bool = False) -> None:
         """`append`, from the event loop; `sealed`: their personal values were sealed already
         (`sealer.seal_async`), so this is the insert alone."""
+
+    async def snapshots_async(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """The snapshots kept of these streams, by stream (`snapshots.py`)."""
+
+    def snapshot(self, stream_id: str) -> Snapshot | None: ...
+
+    async def keep_snapshots_async(self, snapshots: list[Snapshot]) -> None: ...
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         """Events after position `after`, in the log's gap-free order."""
@@ -149,6 +166,16 @@ class RecorderStore:
     async def append_async(self, events: Sequence[NewEvent], sealed: bool = False) -> None:
         if events:
             await self.batch_path.append(await self.sealer.seal_async(events) if self.sealer and not sealed else events)
+
+    async def snapshots_async(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]:
+        return {s.stream_id: s for s in await self.batch_path.snapshots(list(stream_ids))} if stream_ids else {}
+
+    def snapshot(self, stream_id: str) -> Snapshot | None:
+        return self.batch_path.snapshot_now(stream_id)
+
+    async def keep_snapshots_async(self, snapshots: list[Snapshot]) -> None:
+        if snapshots:
+            await self.batch_path.keep(snapshots)
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         notes = self._select_notifications(after + 1, limit)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
 from shared.eventstore.personal import Path, personal_paths
 from shared.eventstore.records import RecordedEvent
+from shared.eventstore.snapshots import Snapshots
+
+if TYPE_CHECKING:
+    from shared.eventstore.store import EventStore
 
 S = TypeVar("S")
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -95,6 +101,8 @@ class StreamType(Generic[S]):
     # (an index of a province's teams): a cached state takes one event at a time, a stream read
     # whole would pay for each copy.
     whole: Callable[[list[Any]], S] | None = field(default=None, repr=False)
+    # A stream that grows with the years keeps its state beside it (`snapshots.py`).
+    snapshots: Snapshots[S] | None = field(default=None, repr=False)
 
     def stream_id(self, key: str) -> str:
         return f"{self.prefix}-{key}"
@@ -109,3 +117,20 @@ class StreamType(Generic[S]):
             current = self.evolve(current, self.events.decode(event.type, event.data))
             version = event.version
         return current, version
+
+
+FOLDED_ON_THE_LOOP = 1_000  # events: a longer fold goes beside the event loop (the hop costs more below)
+
+
+async def read_state(store: EventStore, kind: StreamType[S], key: str) -> tuple[S, int]:
+    """A stream's state for a read (an API's GET, read-your-writes): from its snapshot and the
+    events after it where one is kept; a long fold beside the event loop, which serves every
+    other request meanwhile."""
+    stream_id, base = kind.stream_id(key), None
+    if kind.snapshots is not None:
+        kept = (await store.snapshots_async([stream_id])).get(stream_id)
+        if kept is not None and kept.shape == kind.snapshots.shape:
+            base = (kind.snapshots.load(kept.state), kept.version)
+    events = (await store.read_many_async([stream_id], {stream_id: base[1]} if base else None))[stream_id]
+    fold = partial(kind.fold, events, *base) if base else partial(kind.fold, events)
+    return fold() if len(events) < FOLDED_ON_THE_LOOP else await asyncio.to_thread(fold)

@@ -3,12 +3,11 @@ the contract index (a read model: from a thread)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 from shared.eventstore import EventStore
+from shared.eventstore.streams import read_state
 from signing.application.streams import AGREEMENTS, CONTRACTS, TEAMS
 from signing.domain.agreement import Agreement
 from signing.domain.contract import Contract
@@ -48,18 +47,12 @@ async def predecessor(store: EventStore, current: Contract) -> Contract | None:
 
 
 async def team(store: EventStore, team_id: str) -> tuple[Team, int]:
-    """A long stream folded beside the event loop: a team's holds a place taken and released for
-    each of its residents' contracts, years of them (tens of thousands: 150 ms), and the loop
-    serves every other request meanwhile; a short one on it (the hop costs more than the fold)."""
-    events = await store.read_async(TEAMS.stream_id(team_id))
-    fold = partial(TEAMS.fold, events)
-    found, version = fold() if len(events) < _FOLDED_ON_THE_LOOP else await asyncio.to_thread(fold)
+    """A team's stream holds a place taken and released for each of its residents' contracts,
+    years of them: read from its snapshot on (`read_state`)."""
+    found, version = await read_state(store, TEAMS, team_id)
     if found is None:
         raise TeamNotFound(f"no team {team_id} is registered")
     return found, version
-
-
-_FOLDED_ON_THE_LOOP = 1_000
 
 
 async def agreement(store: EventStore, agreement_id: str) -> tuple[Agreement, int, list[tuple[Contract, int]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.eventstore.snapshots import Snapshots
 from shared.eventstore.streams import EventTypes, StreamType
 from signing.domain import agreement, contract, enrolment, erasure, team
 
@@ -26,7 +27,10 @@ for event_class in (
 ):
     EVENTS.register(event_class)
 
-TEAMS: StreamType[team.Team | None] = StreamType("team", None, team.evolve, EVENTS)
+# A team's stream grows by a place taken and released per contract, year after year: kept.
+TEAMS: StreamType[team.Team | None] = StreamType(
+    "team", None, team.evolve, EVENTS, snapshots=Snapshots.of(team.Team | None, "team.v1")
+)
 CONTRACTS: StreamType[contract.Contract | None] = StreamType("contract", None, contract.evolve, EVENTS)
 ENROLMENTS: StreamType[enrolment.Enrolment] = StreamType("enrolment", enrolment.Enrolment(), enrolment.evolve, EVENTS)
 AGREEMENTS: StreamType[agreement.Agreement | None] = StreamType("agreement", None, agreement.evolve, EVENTS)

@@ -1,0 +1,66 @@
+"""Snapshots: a long stream's state kept beside it, so a process that has not cached the
+stream reads its last snapshot and the events after it, not the stream from its start.
+
+Some streams grow with the years (a team's places, an institution's ledger, a resident's
+capitation): a process folds such a stream whole only when it has not cached it, after a
+restart or once its cache let the stream go, and at a province's size that refold is hours
+of CPU after each restart. A snapshot is (stream, version, shape, state), the state the
+stream's events up to that version fold to. Events are never rewritten, so a snapshot is
+never wrong, only old; it is written after the batch that crossed its mark commits, outside
+that transaction, and losing one costs only time.
+
+`shape` names the code that wrote it: the state's name given here and a digest of its JSON
+Schema, so a snapshot written by a state of another shape is ignored (read from the start)
+and replaced. A change to what `evolve` computes that keeps the state's fields must bump the
+name's version. A state holding personal data is never snapshotted: a person is erased by
+shredding the keys their events are sealed with, and a snapshot would keep the plain values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from pydantic import TypeAdapter
+
+from shared.eventstore.personal import personal_paths
+
+S = TypeVar("S")
+
+
+class Snapshot(NamedTuple):
+    """As stored: the state of `stream_id` after its event `version`, in `shape`."""
+
+    stream_id: str
+    version: int
+    shape: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class Snapshots(Generic[S]):
+    """How a kind of stream's state is kept: written once `every` events were read or
+    appended since the last, read back only in the same `shape`."""
+
+    shape: str
+    dump: Callable[[S], bytes]
+    load: Callable[[bytes], S]
+    every: int = 1000
+
+    @classmethod
+    def of(cls, state: Any, name: str, every: int = 1000) -> Snapshots[Any]:
+        """Kept as JSON by pydantic: `state` is the state's type (a dataclass, maybe `| None`)."""
+        if personal_paths(state):
+            raise ValueError(f"{name} holds personal data: its state is not snapshotted")
+        adapter: TypeAdapter[Any] = TypeAdapter(state)
+        schema = json.dumps(adapter.json_schema(), sort_keys=True).encode()
+        shape = f"{name}:{hashlib.sha256(schema).hexdigest()[:12]}"
+        return cls(shape, adapter.dump_json, adapter.validate_json, every)
+
+    def due(self, version: int, since: int, folded: int) -> bool:
+        """A stream at `version`, read at `since` with `folded` events read from the store:
+        a snapshot when the batch crossed a mark, or folded more than `every` events."""
+        return version // self.every > since // self.every or folded >= self.every
