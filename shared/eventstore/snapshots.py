@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import GetCoreSchemaHandler, TypeAdapter
+from pydantic_core import CoreSchema, core_schema
 
 from shared.eventstore.personal import personal_paths
 
@@ -51,10 +52,20 @@ class Snapshots(Generic[S]):
     every: int = 1000
 
     @classmethod
-    def of(cls, state: Any, name: str, every: int = 1000) -> Snapshots[Any]:
-        """Kept as JSON by pydantic: `state` is the state's type (a dataclass, maybe `| None`)."""
+    def of(
+        cls,
+        state: Any,
+        name: str,
+        every: int = 1000,
+        kept_as: Mapping[type, tuple[Any, Callable[[Any], Any]]] | None = None,
+    ) -> Snapshots[Any]:
+        """Kept as JSON by pydantic: `state` is the state's type (a dataclass, maybe `| None`).
+        A class of the domain pydantic does not know is kept as a plain type: `kept_as[C]` is
+        (that type, the function making it from a C), and C is made from it again."""
         if personal_paths(state):
             raise ValueError(f"{name} holds personal data: its state is not snapshotted")
+        for known, (plain, making) in (kept_as or {}).items():
+            _keep_as(known, plain, making)
         adapter: TypeAdapter[Any] = TypeAdapter(state)
         schema = json.dumps(adapter.json_schema(), sort_keys=True).encode()
         shape = f"{name}:{hashlib.sha256(schema).hexdigest()[:12]}"
@@ -64,3 +75,17 @@ class Snapshots(Generic[S]):
         """A stream at `version`, read at `since` with `folded` events read from the store:
         a snapshot when the batch crossed a mark, or folded more than `every` events."""
         return version // self.every > since // self.every or folded >= self.every
+
+
+def _keep_as(known: type, plain: Any, making: Callable[[Any], Any]) -> None:
+    """Teach pydantic `known` (the domain imports no pydantic): validated as `plain`, then made
+    into `known`; serialised by `making`."""
+
+    def schema(_: Any, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            known,
+            handler.generate_schema(plain),
+            serialization=core_schema.plain_serializer_function_ser_schema(making),
+        )
+
+    known.__get_pydantic_core_schema__ = classmethod(schema)  # type: ignore[attr-defined]

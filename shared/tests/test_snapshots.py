@@ -200,3 +200,32 @@ def test_a_read_starts_from_the_snapshot_too(any_store: EventStore, monkeypatch:
 
     assert read == whole
     assert asked == [{"shelf-s1": 6}]
+
+
+class Ids:
+    """A class of the domain pydantic does not know (as billing's `ledger.Contracts`)."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = dict.fromkeys(ids)
+
+    def __iter__(self) -> Any:
+        return iter(self._ids)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ids) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Period:
+    ids: Ids
+    by_period: dict[str, Ids]
+
+
+def test_a_class_pydantic_does_not_know_is_kept_as_a_plain_type() -> None:
+    kept = Snapshots.of(Period, "period.v1", kept_as={Ids: (list[str], list)})
+    state = Period(Ids(["c2", "c1"]), {"2026-03": Ids(["c3"])})
+
+    assert kept.dump(state) == b'{"ids":["c2","c1"],"by_period":{"2026-03":["c3"]}}'
+    assert kept.load(kept.dump(state)) == state

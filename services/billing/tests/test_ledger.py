@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from billing.application.streams import LEDGERS
 from billing.domain import book, ledger, release
 from billing.domain.errors import PeriodNotOver
 from billing.domain.fee_rules import ReleaseRule
@@ -165,3 +166,18 @@ def test_a_periods_contracts_are_read_while_a_later_state_is_folded() -> None:
         later = apply(later, [charge(f"{contract}-next", "2026-01", 100)])
 
     assert set(later.open["2026-01"].contracts) == {"c1", "c2", "c1-next", "c2-next"}
+
+
+def test_a_ledger_kept_in_a_snapshot_reads_back_the_same() -> None:
+    """Charges, a settlement, a late charge, a release and a reversal: what a ledger holds."""
+    state = a_ledger(charge("c1", "2026-01", 10000, "T1"), charge("c2", "2026-01", 20000, "T2"))
+    state = apply(state, settle(state, "2026-01"))
+    state = apply(state, [ledger.book(state, charge("c3", "2026-01", -2000), MONTHLY), charge("c4", "2026-02", 500)])
+    released = release.release(state, result("86.00"), ReleaseRule(none_below=Fraction(60)), NOW)
+    assert released is not None
+    state = apply(state, [released])
+    kept = LEDGERS.snapshots
+    assert kept is not None
+
+    assert kept.load(kept.dump(state)) == state
+    assert kept.load(kept.dump(None)) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from billing.domain import account, book, capitation_year, ledger
 from billing.domain import performance_year as py
+from shared.eventstore.snapshots import Snapshots
 from shared.eventstore.streams import EventTypes, StreamType
 
 EVENTS = EventTypes("billing")
@@ -48,7 +49,15 @@ EVENTS.register(
 )
 
 ACCOUNTS: StreamType[account.Account] = StreamType("account", account.Account(), account.evolve, EVENTS)
-LEDGERS: StreamType[ledger.Ledger | None] = StreamType("ledger", None, ledger.evolve, EVENTS)
+# A ledger's stream gains a charge for each contract of its institution, year after year: kept
+# (a period's contracts as the list of their ids).
+LEDGERS: StreamType[ledger.Ledger | None] = StreamType(
+    "ledger",
+    None,
+    ledger.evolve,
+    EVENTS,
+    snapshots=Snapshots.of(ledger.Ledger | None, "ledger.v1", kept_as={ledger.Contracts: (list[str], list)}),
+)
 BOOKS: StreamType[book.Book] = StreamType("book", book.Book(), book.evolve, EVENTS, book.book_of)
 BOOK = "settlement"  # the one settlement book of a deployment
 # Capitation: a resident's coverages and claims; an institution's year (referral fees, advances,
