@@ -42,7 +42,9 @@ from shared.metrics import (
 )
 
 Handler = Callable[[Session], dict[str, Any]]
-_BATCH_ATTEMPTS = 2  # a batch decided again whole once before its commands are run alone
+_BATCH_ATTEMPTS = 2  # a batch decided again whole once before the process takes turns
+_IN_TURN_ATTEMPTS = 5  # a batch in its turn, before its commands are run alone
+_TURNS_FOR = 10.0  # seconds a process takes turns after a batch conflicted twice
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class CommandProcessor:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._own_loop: asyncio.AbstractEventLoop | None = None
+        self._turns_until = 0.0  # monotonic: until then, every batch waits for its turn
 
     async def execute(self, work: Work | Handler, context: CommandContext) -> Outcome:
         """Run a command as part of the next batch; raises what the handler raised."""
@@ -171,21 +174,43 @@ class CommandProcessor:
     async def _run_batch_async(self, batch: list[_Pending]) -> None:
         """The fast path: load and append from the event loop, decide in between. A batch whose
         append conflicts (another writer appended to one of its streams since it read them) is
-        decided again whole on what is committed then; should that conflict too, each command
-        is run alone, so one command that always conflicts fails by itself."""
+        decided again whole on what is committed then; should that conflict too, the process
+        takes turns with the others for a while (`_try_in_turn`), and a batch that conflicts
+        even in its turn has each command run alone, so one command that always conflicts fails
+        by itself."""
         COMMAND_BATCH_SIZE.observe(len(batch))
-        for _ in range(_BATCH_ATTEMPTS):
-            if (decided := await self._try_batch(batch)) is not None:
-                break
-        else:
+        decided = None
+        if time.monotonic() >= self._turns_until:
+            for _ in range(_BATCH_ATTEMPTS):
+                if (decided := await self._try_batch(batch)) is not None:
+                    break
+            else:
+                self._turns_until = time.monotonic() + _TURNS_FOR
+        if decided is None:
+            decided = await self._try_in_turn(batch)
+        if decided is None:
             decided = [await asyncio.to_thread(self._run_alone, pending) for pending in batch]
         for pending, outcome in zip(batch, decided, strict=True):
             pending.outcome = outcome
 
-    async def _try_batch(self, batch: list[_Pending]) -> list[Outcome | BaseException] | None:
-        """The batch's outcomes, committed; None if its append conflicted (nothing committed)."""
+    async def _try_in_turn(self, batch: list[_Pending]) -> list[Outcome | BaseException] | None:
+        """The batch holding the store's lock of turns, from its read to its append: processes
+        that keep meeting on the same streams (two consumers writing an institution's ledgers)
+        take turns instead, where each conflicting with the other fell back to every command
+        alone (two billing consumers: 43 events/s together against 1,226 for one)."""
+        with ExitStack() as held:
+            await asyncio.to_thread(held.enter_context, self._store.exclusive("command-turns"))
+            for _ in range(_IN_TURN_ATTEMPTS):
+                if (decided := await self._try_batch(batch, in_turn=True)) is not None:
+                    return decided
+        return None
+
+    async def _try_batch(self, batch: list[_Pending], in_turn: bool = False) -> list[Outcome | BaseException] | None:
+        """The batch's outcomes, committed; None if its append conflicted (nothing committed).
+        In its turn, a stream the batch did not declare is read on from the version cached too:
+        the other processes took their turns since."""
         started = time.perf_counter()
-        staging = Staging(self._store, self._cache)
+        staging = Staging(self._store, self._cache, read_on=in_turn)
         reads = [read for pending in batch for read in pending.work.reads]
         await staging.prefetch_async(reads, [pending.context.receipt_stream for pending in batch])
         started = _stage("read", started)
@@ -198,6 +223,9 @@ class CommandProcessor:
             await self._store.append_async(sealed, sealed=True)
         except StreamConflict:
             COMMAND_CONFLICTS.inc()
+            # Another process wrote one of them: what this one cached of them is stale, and a
+            # handler's load that the batch did not declare would read it again (and conflict).
+            self._cache.forget(list(dict.fromkeys(e.stream_id for e in staging.events)))
             return None
         COMMAND_COMMIT_SECONDS.observe(time.perf_counter() - started)
         staging.remember(self._cache)

@@ -55,8 +55,8 @@ class StreamCache:
 class Staging:
     """What a batch of commands has read and decided, before its one commit."""
 
-    def __init__(self, store: EventStore, cache: StreamCache | None) -> None:
-        self.store, self.cache = store, cache
+    def __init__(self, store: EventStore, cache: StreamCache | None, read_on: bool = False) -> None:
+        self.store, self.cache, self.read_on = store, cache, read_on
         self.states: dict[str, Loaded[Any]] = {}
         self.events: list[NewEvent] = []
         self.receipts: dict[str, dict[str, Any]] = {}
@@ -71,7 +71,11 @@ class Staging:
         found = self.states.get(stream_id)
         if found is None and self.cache is not None:
             found = self.cache.get(stream_id)
-            self.read_cache = self.read_cache or found is not None
+            if found is not None and self.read_on:  # what others appended since, not trusted unread
+                found = self.states[stream_id] = self._fold(
+                    kind, stream_id, self.store.read(stream_id, found.version), found
+                )
+            self.read_cache = self.read_cache or (found is not None and not self.read_on)
         if found is None:
             base = self._snapshot(kind, self.store.snapshot(stream_id) if kind.snapshots else None)
             events = self.store.read(stream_id, after=base.version if base else 0)

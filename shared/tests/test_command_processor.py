@@ -288,6 +288,65 @@ def test_a_stream_another_process_wrote_is_read_on_from_the_version_cached_so_th
     assert (REGISTRY.get_sample_value("fdcs_command_conflicts_total") or 0) == conflicts
 
 
+def conflicts() -> float:
+    return REGISTRY.get_sample_value("fdcs_command_conflicts_total") or 0
+
+
+def test_a_conflict_forgets_the_stale_streams_so_the_batch_decided_again_commits(store: EventStore) -> None:
+    """A handler's load the batch did not declare trusts the cache; after a conflict, the streams
+    it wrote are read from the store, so the batch commits at its second try (before, it met the
+    same stale state again and every command ran alone)."""
+    here, elsewhere = CommandProcessor(store), CommandProcessor(store)
+    here.execute_now(take_place("b1", "x"), context())
+    elsewhere.execute_now(take_place("b1", "y"), context())  # `here` still caches version 1
+    before = conflicts()
+
+    decided = here.execute_now(take_place("b1", "z"), context())  # undeclared: read from the cache
+
+    assert decided.result == {"taken": 3, "version": 3}
+    assert conflicts() - before == 1
+
+
+def test_processes_that_kept_conflicting_take_turns_reading_on_from_what_they_cached(store: EventStore) -> None:
+    """In its turn (after two conflicts), a batch reads on from the cached version even what it
+    did not declare: the others appended meanwhile, and their turn is over."""
+    here, elsewhere = CommandProcessor(store), CommandProcessor(store)
+    here.execute_now(take_place("b1", "x"), context())
+    elsewhere.execute_now(take_place("b1", "y"), context())
+    here._turns_until = float("inf")  # as after two conflicts
+    before = conflicts()
+
+    decided = here.execute_now(take_place("b1", "z"), context())
+
+    assert decided.result == {"taken": 3, "version": 3}
+    assert conflicts() == before
+
+
+def test_two_processes_writing_the_same_streams_all_the_time_each_command_once(store: EventStore) -> None:
+    """Two consumers feeding commands on the same boxes in batches, at once: they conflict, take
+    turns, and every command is decided once (each box's places in order, none twice)."""
+    boxes, rounds = [f"b{i}" for i in range(4)], 30
+    done: list[Outcome | BaseException] = []
+
+    def feed(name: str) -> None:
+        processor = CommandProcessor(store)
+        for r in range(rounds):
+            batch = [(take_place(box, f"{name}{r}"), context()) for box in boxes]
+            done.extend(processor.execute_all_now(batch))
+        processor.close()
+
+    threads = [threading.Thread(target=feed, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(isinstance(d, Outcome) for d in done) == len(boxes) * CAPACITY
+    assert all(isinstance(d, BoxFull) for d in done if not isinstance(d, Outcome))
+    for box in boxes:
+        assert [e.version for e in store.read(f"box-{box}")] == list(range(1, CAPACITY + 1))
+
+
 def test_a_processor_gives_its_connections_back_when_it_stops(postgres_url: str, store: EventStore) -> None:
     def connections() -> int:
         with psycopg.connect(postgres_url) as conn:

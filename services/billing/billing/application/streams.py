@@ -72,7 +72,11 @@ INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
     EVENTS,
     capitation_year.year_of_institution,
 )
-ROSTERS: StreamType[None] = StreamType("capitation-roster", None, capitation_year.evolve_roster, EVENTS)
+# A roster gains each resident of an institution's year: its state is nothing, its version all a
+# command needs, which a snapshot gives without decoding the year's residents.
+ROSTERS: StreamType[None] = StreamType(
+    "capitation-roster", None, capitation_year.evolve_roster, EVENTS, snapshots=Snapshots.of(None, "roster.v1")
+)
 YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
     "capitation-year",
     capitation_year.CapitationYearIndex(),
