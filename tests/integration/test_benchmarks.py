@@ -46,6 +46,7 @@ TINY = {
     "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "1", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "billing_capitation.py": ["--contracts", "200", "--claims", "2", "--institutions", "10"],
+    "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],

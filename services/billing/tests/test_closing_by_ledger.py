@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from billing.adapters.http import commands
 from billing.application.settlement import Settlement, ledger_keys
 from shared.commands import Work
 
@@ -39,6 +40,7 @@ def stopping(billing: Billing, monkeypatch: pytest.MonkeyPatch, after: int) -> N
         return settle(key)
 
     monkeypatch.setattr(settlement, "settle_ledger", crashing)
+    monkeypatch.setattr(commands, "AT_ONCE", 1)  # a ledger at a time: stopped after exactly `after` of them
 
 
 def logged(billing: Billing, type_name: str) -> list[dict[str, Any]]:

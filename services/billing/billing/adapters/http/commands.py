@@ -67,6 +67,7 @@ def _percent(value: Fraction) -> str:
     return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
+AT_ONCE = 256  # ledgers' commands sent together: a batch of the processor's, one commit
 _EACH = (
     " A job of commands, each under the Idempotency-Key and its part: the book's decision (`<key>/book`), then a "
     "command for each ledger (`<key>/<ledger>`), which a charge posted to another ledger meanwhile never "
@@ -100,7 +101,7 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     decided = await run_command(request, who, f"{key}/book", settlement.close_book(command))
     # Read once the book has decided: a ledger registered later opens closed through its close.
     keys = await asyncio.to_thread(ledger_keys, request.app.state.store)
-    done = await call.run_each(keys, settlement.settle_ledger, SETTLED)
+    done = await call.run_each(keys, settlement.settle_ledger, SETTLED, AT_ONCE)
     return respond(_joined(decided, done, keys), 200)
 
 
@@ -138,7 +139,8 @@ async def reopen_periods(
     command = ReopenPeriods(settlement.calendar.check(period), body.reason)
     keys = await asyncio.to_thread(settlement.check_reopening, command, request.app.state.store)
     decided = await run_command(request, who, f"{key}/book", settlement.reopen_book(command))
-    done = await Call(request, who, key).run_each(keys, lambda k: settlement.reverse_ledger(command, k), REVERSED)
+    reverse = lambda k: settlement.reverse_ledger(command, k)  # noqa: E731
+    done = await Call(request, who, key).run_each(keys, reverse, REVERSED, AT_ONCE)
     return respond(_joined(decided, done, keys), 200)
 
 
