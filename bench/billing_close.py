@@ -22,13 +22,16 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = Path(os.environ.get("BENCH_CODE_ROOT", ROOT))  # the code a close runs: this tree's, or the earlier one
@@ -108,16 +111,20 @@ def close(settings: BillingSettings) -> dict[str, object]:
             headers=headers | {"Idempotency-Key": "reopen-2026-01"},
         )
         reopening = time.perf_counter() - started
-    assert reopened.status_code == 200, reopened.text
     found = {"status": answer.status_code, "body": answer.json(), "seconds": took, "before_mb": before}
-    return found | {"peak_mb": peak, "reopening_seconds": reopening, "reopening_peak_mb": _memory("VmHWM")}
+    reopening_found = {"reopening_status": reopened.status_code, "reopening_body": reopened.json()}
+    return (
+        found
+        | reopening_found
+        | {"peak_mb": peak, "reopening_seconds": reopening, "reopening_peak_mb": _memory("VmHWM")}
+    )
 
 
 def _memory(field: str) -> float:
     return int(Path("/proc/self/status").read_text().split(f"{field}:")[1].split()[0]) / 1024
 
 
-def closed_by(code: Path, settings: BillingSettings) -> dict[str, object]:
+def closed_by(code: Path, settings: BillingSettings) -> dict[str, Any]:
     """The close in a process of its own, on `code`'s billing."""
     env = os.environ | {"BENCH_CODE_ROOT": str(code), "LOG_LEVEL": "WARNING"}
     run = subprocess.run(  # this very script, in its close-only mode
@@ -127,8 +134,50 @@ def closed_by(code: Path, settings: BillingSettings) -> dict[str, object]:
         text=True,
         check=True,
     )
-    found: dict[str, object] = json.loads(run.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return found
+
+
+def posting(settings: BillingSettings, institutions: int, rate: int, until: threading.Event) -> int:
+    """Contracts of January signed at the institutions, `rate` a second, 20 a transaction, until
+    told: the charges a close meets in a province that does not stop for it. How many posted."""
+    processor = CommandProcessor(store_for(settings))
+    charging, settlement = applications(settings)
+    handler = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
+    posted, started = 0, time.perf_counter()
+    try:
+        while not until.wait(max(0.0, started + posted / rate - time.perf_counter())):
+            batch = [_posted(posted + n, institutions) for n in range(20)]
+            handler.handle(batch)
+            posted += len(batch)
+    finally:
+        processor.close()
+    return posted
+
+
+def _posted(n: int, institutions: int) -> Delivery:
+    data = SIGNED.data | {
+        "contract_id": f"p-{n}",
+        "resident_ref": "r_" + base64.b32encode((10**9 + n).to_bytes(16, "big")).decode().lower()[:26],
+        "institution_id": f"CHC-{n * 7919 % institutions:05d}",  # spread over the province's ledgers
+        "team_id": f"T-{n * 7919 % institutions:05d}",
+        "starts_on": "2026-01-15",
+        "ends_on": "2027-01-14",
+    }
+    envelope = SIGNED.model_copy(update={"id": str(uuid.uuid4()), "subject": f"p-{n}", "data": data})
+    return Delivery(envelope, parse_event(envelope), "bench")
+
+
+def closed_posting(code: Path, settings: BillingSettings, institutions: int, rate: int) -> tuple[dict[str, Any], int]:
+    """The close while contracts are posted all along, from before it starts to after it ends."""
+    until = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        posted = pool.submit(posting, settings, institutions, rate, until)
+        try:
+            found = closed_by(code, settings)
+        finally:
+            until.set()
+        return found, posted.result()
 
 
 def earlier(ref: str, into: Path) -> Path:
@@ -144,6 +193,9 @@ def main() -> None:
     parser.add_argument("--ledgers", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--charges", type=int, default=3, help="contracts an institution: each charges its 4 ledgers")
     parser.add_argument("--before", default="main", help="the git ref whose close runs beside this tree's")
+    parser.add_argument(
+        "--posting", type=int, default=0, help="contracts a second posted all through the close and reopening"
+    )
     parser.add_argument("--close", help=argparse.SUPPRESS)  # a close's own process: the settings as JSON
     args = parser.parse_args()
     if args.close:
@@ -160,18 +212,31 @@ def main() -> None:
                 schema = f"billing_close_{uuid.uuid4().hex[:8]}"
                 settings = BillingSettings(database_url=url, database_schema=schema)
                 fill(settings, ledgers, args.charges)
+                if args.posting:
+                    found, posted = closed_posting(code, settings, ledgers // PAYERS, args.posting)
+                    print(f"{ledgers:>6,} ledgers, {name:>9}, {posted:,} contracts posted meanwhile: {_told(found)}")
+                    continue
                 found = closed_by(code, settings)
-                body = found["body"]
-                assert isinstance(body, dict) and found["status"] == 200, found
-                print(
-                    f"{ledgers:>6,} ledgers, {args.charges} charges each, {name:>9}: the close in "
-                    f"{found['seconds']:6.2f} s, {body['settlements']:,} settlements ({body['payable_fen']:,} fen "
-                    f"payable); memory {found['before_mb']:,.0f} MB before, peak {found['peak_mb']:,.0f} MB; "
-                    f"its reopening in {found['reopening_seconds']:6.2f} s, peak {found['reopening_peak_mb']:,.0f} MB",
-                    flush=True,
-                )
-                answers.append(body)
-            assert answers[0] == answers[1], answers
+                assert found["status"] == found["reopening_status"] == 200, found
+                print(f"{ledgers:>6,} ledgers, {args.charges} charges each, {name:>9}: {_told(found)}", flush=True)
+                answers.append(found["body"])
+            assert args.posting or answers[0] == answers[1], answers
+
+
+def _told(found: dict[str, Any]) -> str:
+    """The close's and the reopening's figures, or their problems."""
+    body, again = found["body"], found["reopening_body"]
+    closed = (
+        f"{body['settlements']:,} settlements, {body['payable_fen']:,} fen payable"
+        if found["status"] == 200
+        else f"{found['status']} {body['type']}"
+    )
+    reopened = f"{again['reversals']:,} reversals" if found["reopening_status"] == 200 else f"{again['type']}"
+    return (
+        f"the close in {found['seconds']:6.2f} s ({closed}), memory {found['before_mb']:,.0f} MB before, peak "
+        f"{found['peak_mb']:,.0f} MB; its reopening in {found['reopening_seconds']:6.2f} s ({reopened}), peak "
+        f"{found['reopening_peak_mb']:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":
