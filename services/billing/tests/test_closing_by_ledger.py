@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from billing.adapters.http import commands
-from billing.application.settlement import Settlement, ledger_keys
+from billing.application.settlement import Settlement
 from shared.commands import Work
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
 SETTLED = "billing.internal.PeriodSettled.v1"
 BOOKED = "billing.internal.ChargeBooked.v1"
+REVERSED = "billing.internal.SettlementReversed.v1"
 INSTITUTION = {"institution_id": "CHC-440106-01", "subject_id": "CHC-440106-01", "period": "2026"}
 
 
@@ -28,18 +29,19 @@ def contracts(billing: Billing) -> list[Any]:
     return [billing.signed(f"c{i}", institution_id=f"CHC-440106-0{i % 2 + 1}") for i in range(4)]
 
 
-def stopping(billing: Billing, monkeypatch: pytest.MonkeyPatch, after: int) -> None:
-    """The app's close stops (a crash, a restart) when `after` ledgers' commands have run."""
+def stopping(billing: Billing, monkeypatch: pytest.MonkeyPatch, after: int, part: str = "settle_ledger") -> None:
+    """The app's close (or reopening) stops, a crash or a restart, when `after` ledgers'
+    commands have run."""
     settlement: Settlement = billing.client.app.state.settlement
-    settle, done = settlement.settle_ledger, [0]
+    work, done = getattr(settlement, part), [0]
 
-    def crashing(key: str) -> Work:
+    def crashing(*given: Any) -> Work:
         if done[0] == after:
             raise RuntimeError("the job stopped here")
         done[0] += 1
-        return settle(key)
+        return work(*given)
 
-    monkeypatch.setattr(settlement, "settle_ledger", crashing)
+    monkeypatch.setattr(settlement, part, crashing)
     monkeypatch.setattr(commands, "AT_ONCE", 1)  # a ledger at a time: stopped after exactly `after` of them
 
 
@@ -135,7 +137,7 @@ def test_a_release_after_the_reopenings_check_keeps_its_ledger_as_it_stands(
     billing.deliver(billing.event("appraisal.AppraisalPublished.v1", score="86.00", **INSTITUTION))
     settlement: Settlement = billing.client.app.state.settlement
     # As if the release came after the check: the check passes, the ledgers are reversed after it.
-    monkeypatch.setattr(settlement, "check_reopening", lambda command, store: ledger_keys(store))
+    monkeypatch.setattr(settlement, "check_reopening", lambda command, store: None)
 
     reopened = reopen(billing, "2026-01")
     billing.deliver(billing.signed("c9", institution_id="CHC-440106-01", starts_on="2026-01-25"))
@@ -149,8 +151,28 @@ def test_a_release_after_the_reopenings_check_keeps_its_ledger_as_it_stands(
     # Late on the kept ledgers (still closed through January), in January on the reopened ones.
     assert c9 == {("2026-02", "late_adjustment"): 2, ("2026-01", "annual_fee"): 2}
     charged = sum(c["amount_fen"] for c in logged(billing, BOOKED) if c["period"] == "2026-01")
-    settled = logged(billing, SETTLED) + logged(billing, "billing.internal.SettlementReversed.v1")
+    settled = logged(billing, SETTLED) + logged(billing, REVERSED)
     assert sum(s["due_fen"] for s in settled) == charged  # January's charges settled once, net of reversals
+
+
+def test_a_reopening_stopped_halfway_goes_on_with_the_same_key(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    billing.deliver(*contracts(billing))
+    closed = billing.close("2026-01", "2026-02-01").json()
+
+    with monkeypatch.context() as crash:
+        stopping(billing, crash, after=2, part="reverse_ledger")
+        stopped = reopen(billing, "2026-01", key="fix-jan")
+    halfway = len(logged(billing, REVERSED))
+    finished = reopen(billing, "2026-01", key="fix-jan")
+    another_key = reopen(billing, "2026-01")
+
+    assert stopped.status_code == 500 and halfway == 2
+    assert finished.status_code == 200, finished.text
+    assert (finished.json()["reversals"], finished.json()["payable_fen"]) == (8, -closed["payable_fen"])
+    assert len(logged(billing, REVERSED)) == 8  # each settlement reversed once
+    assert (another_key.status_code, another_key.json()["type"]) == (409, "/problems/period-not-closed")
 
 
 def test_a_close_while_charges_are_posted_never_fails_and_settles_each_charge_once(billing: Billing) -> None:
@@ -175,8 +197,8 @@ def test_a_close_while_charges_are_posted_never_fails_and_settles_each_charge_on
     assert len({s["settlement_id"] for s in settled}) == len(settled)
 
 
-def reopen(billing: Billing, period: str) -> Any:
-    headers = {**billing.admin, "Idempotency-Key": str(uuid.uuid4())}
+def reopen(billing: Billing, period: str, key: str | None = None) -> Any:
+    headers = {**billing.admin, "Idempotency-Key": key or str(uuid.uuid4())}
     return billing.client.post(
         f"/settlement-periods/{period}/reopening", json={"reason": "closed_too_early"}, headers=headers
     )

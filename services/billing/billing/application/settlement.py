@@ -10,11 +10,12 @@ by the next close. A job stopped halfway leaves ledgers behind the book: the nex
 the same key or a new one, settles them, since a ledger's part runs whatever the book's part
 answered.
 
-Reopening, an administrator's rare correction, is all or none as it was one transaction:
-`check_reopening` reads every ledger, a batch at a time and writing nothing, and refuses
-(withheld-already-released) if a release paid out a withheld share of a settlement it would
-reverse; then the book's `PeriodsReopened` (`reopen_book`), then a command for each ledger
-appending its reversals (`reverse_ledger`). A release can still come between the check and a
+Reopening, an administrator's rare correction, keeps its refusal all or none, as when it was
+one transaction: `check_reopening` reads every ledger, a batch at a time and writing nothing,
+and refuses (withheld-already-released) if a release paid out a withheld share of a settlement
+it would reverse; then the book's `PeriodsReopened` (`reopen_book`), then a command for each
+ledger appending its reversals (`reverse_ledger`); a run stopped halfway goes on under the same
+key (a new key finds the period open: period-not-closed). A release can still come between the check and a
 ledger's reversal (an appraisal result arriving then). That ledger is then kept as it stands:
 nothing of it is reversed and it stays closed through its own later period, exactly as the
 refusal would have kept it, and the answer counts it (`ledgers_kept`) for the administrator to
@@ -80,18 +81,15 @@ class Settlement:
 
         return Work(handle, reads=[(BOOKS, BOOK), (LEDGERS, key)])
 
-    def check_reopening(self, command: ReopenPeriods, store: EventStore) -> list[str]:
-        """The ledgers a reopening goes through, once none of them refuses it: refused (before
-        anything is written) as the book or a ledger would refuse it. A book that holds the
-        period open already is a reopening decided before (the same key again goes on with its
-        ledgers) or refused by the book's own command (period-not-closed)."""
+    def check_reopening(self, command: ReopenPeriods, store: EventStore) -> None:
+        """Refuse a reopening, before anything is written, as the book or a ledger would. A book
+        that holds the period open already is a reopening decided before (the same key again
+        goes on with its ledgers) or refused by the book's own command (period-not-closed)."""
         the_book = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0]
-        keys = list(the_book.ledgers)
         if the_book.closed_through is not None and command.period <= the_book.closed_through:
             book.may_reopen(the_book, command.period, command.reason, self.calendar)
-            for found in _ledgers(store, keys):
+            for found in _ledgers(store, list(the_book.ledgers)):
                 reopening.check(found, command.period)
-        return keys
 
     def reopen_book(self, command: ReopenPeriods) -> Work:
         """The reopening's decision: the book closed through the period before."""

@@ -137,8 +137,10 @@ async def reopen_periods(
     access.may_reopen_periods(who)
     settlement: Settlement = request.app.state.settlement
     command = ReopenPeriods(settlement.calendar.check(period), body.reason)
-    keys = await asyncio.to_thread(settlement.check_reopening, command, request.app.state.store)
+    await asyncio.to_thread(settlement.check_reopening, command, request.app.state.store)
     decided = await run_command(request, who, f"{key}/book", settlement.reopen_book(command))
+    # Read once the book has decided: a ledger registered later opens closed through the period before.
+    keys = await asyncio.to_thread(ledger_keys, request.app.state.store)
     reverse = lambda k: settlement.reverse_ledger(command, k)  # noqa: E731
     done = await Call(request, who, key).run_each(keys, reverse, REVERSED, AT_ONCE)
     return respond(_joined(decided, done, keys), 200)
