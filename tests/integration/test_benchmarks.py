@@ -47,6 +47,7 @@ TINY = {
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "billing_capitation.py": ["--contracts", "200", "--claims", "2", "--institutions", "10"],
     "billing_consumers.py": ["--contracts", "300", "--institutions", "5", "--rounds", "1"],
+    "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],

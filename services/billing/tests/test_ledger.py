@@ -75,7 +75,7 @@ def test_a_late_charge_goes_into_the_next_open_period_as_an_adjustment() -> None
         a_ledger(charge("c1", "2026-01", 10000)), settle(a_ledger(charge("c1", "2026-01", 10000)), "2026-01")
     )
 
-    late = ledger.book(closed, charge("c2", "2026-01", -2000), MONTHLY)
+    late = ledger.book(closed, charge("c2", "2026-01", -2000), MONTHLY, None)
     settled = settle(apply(closed, [late]), "2026-02")[0]
 
     assert (late.period, late.origin_period, late.reason) == ("2026-02", "2026-01", "late_adjustment")

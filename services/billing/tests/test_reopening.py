@@ -74,7 +74,7 @@ def test_closing_again_settles_the_right_figures_under_a_new_id_and_the_stream_s
     wrong, first = close(opened, "2026-03")  # before c3 was known
     reopened, reversals = reopen(wrong, "2026-03", "2026-03")
     late_known = charge("c3", "2026-03", 2000, "T2")
-    booked = ledger.book(reopened, late_known, MONTHLY)
+    booked = ledger.book(reopened, late_known, MONTHLY, None)
 
     _, second = close(apply(reopened, [booked]), "2026-03")
     _, single = close(apply(opened, [late_known]), "2026-03")  # what one right close would have settled

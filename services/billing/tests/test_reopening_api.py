@@ -34,7 +34,13 @@ def test_a_period_closed_too_early_is_reversed_and_settled_again_with_the_late_c
 
     assert reopened.status_code == 200, reopened.text
     # every payer's settlement of c1 and c2, negated: 12600 + 6300 + 5400 + 3600 payable, 5400 + 2700 withheld
-    expected = {"closed_through": "2025-12", "reversals": 4, "payable_fen": -27900, "withheld_fen": -8100}
+    expected = {
+        "closed_through": "2025-12",
+        "reversals": 4,
+        "payable_fen": -27900,
+        "withheld_fen": -8100,
+        "ledgers_kept": 0,
+    }
     assert reopened.json() == expected
     assert replayed.headers.get("Idempotent-Replayed") == "true"
     assert again.json()["settlements"] == 4

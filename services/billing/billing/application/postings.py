@@ -39,8 +39,8 @@ def ledger_reads(terms: ContractTerms) -> list[tuple[StreamType[Any], str]]:
 def post(session: Session, terms: ContractTerms, posting: Posting, calendar: Calendar) -> ledger.ChargeBooked:
     ref = ledger_ref(terms, posting.payer)
     found = session.load(LEDGERS, ref.key).state
+    book = session.load(BOOKS, BOOK).state  # among the posting's reads: its close decides late too
     if found is None:
-        book = session.load(BOOKS, BOOK).state
         session.record(BOOKS, BOOK, LedgerRegistered(ref.key, ref.institution_id))
         found = session.record(LEDGERS, ref.key, ledger.LedgerOpened(ref, book.closed_through)).state
     assert found is not None
@@ -58,6 +58,6 @@ def post(session: Session, terms: ContractTerms, posting: Posting, calendar: Cal
         reason=posting.reason,
         booked_at=session.context.now,
     )
-    booked = ledger.book(found, charge, calendar)
+    booked = ledger.book(found, charge, calendar, book.closed_through)
     session.record(LEDGERS, ref.key, booked)
     return booked

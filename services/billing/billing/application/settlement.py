@@ -1,7 +1,33 @@
-"""Settling: closing periods for every ledger, and releasing withheld shares on appraisal."""
+"""Settling: closing periods ledger by ledger, correcting a closed period, and releasing
+withheld shares on appraisal.
+
+A close is a job of commands, not one: the book's decision first (`close_book`: `PeriodsClosed`,
+or already closed), then a command for each ledger (`settle_ledger`) settling it through the
+book's close when it is behind, reading and writing that ledger alone (and reading the book).
+A charge posted to a ledger meanwhile conflicts with that ledger's command only, which is
+decided again; it is booked late by the book's close (`ledger.book`), so it is settled once,
+by the next close. A job stopped halfway leaves ledgers behind the book: the next run, under
+the same key or a new one, settles them, since a ledger's part runs whatever the book's part
+answered.
+
+Reopening, an administrator's rare correction, keeps its refusal all or none, as when it was
+one transaction: `check_reopening` reads every ledger, a batch at a time and writing nothing,
+and refuses (withheld-already-released) if a release paid out a withheld share of a settlement
+it would reverse; then the book's `PeriodsReopened` (`reopen_book`), then a command for each
+ledger appending its reversals (`reverse_ledger`); a run stopped halfway goes on under the same
+key (a new key finds the period open: period-not-closed). A release can still come between the check and a
+ledger's reversal (an appraisal result arriving then). That ledger is then kept as it stands:
+nothing of it is reversed and it stays closed through its own later period, exactly as the
+refusal would have kept it, and the answer counts it (`ledgers_kept`) for the administrator to
+restate the appraisal if need be. Its money stays exact: a charge to it is booked after the
+later of its close and the book's (`ledger.book`), and a close settles it only once the book
+passes its own close. A ledger's reversal runs only while the book holds the period open: once
+a close has closed it again, a ledger not yet reversed keeps its settlements the same way.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -14,55 +40,86 @@ from billing.domain.periods import Calendar, appraisal_year
 from shared.commands import Session, Work
 from shared.eventstore import EventStore
 
+SETTLED = ("settlements", "payable_fen", "withheld_fen")  # what a close's ledgers add up to
+REVERSED = ("reversals", "payable_fen", "withheld_fen", "ledgers_kept")  # and a reopening's
+_CHECKED_AT_ONCE = 500  # ledgers a reopening's check reads in one query: its memory stays a batch's
+
 
 class Settlement:
     def __init__(self, rules: FeeRules, calendar: Calendar) -> None:
         self.rules, self.calendar = rules, calendar
 
-    def close_periods(self, command: ClosePeriods, store: EventStore | None = None) -> Work:
-        """Given the store, the batch loads every known ledger at once (one query)."""
+    def close_book(self, command: ClosePeriods) -> Work:
+        """The close's decision: the book closed through the period, or already closed."""
 
         def handle(session: Session) -> dict[str, Any]:
             the_book = session.load(BOOKS, BOOK).state
             closing = book.close(the_book, command.period, command.today, self.calendar, session.context.now)
             if closing is None:
-                return _closed(the_book.closed_through, already=True, settled=[])
+                return {"closed_through": the_book.closed_through, "already_closed": True}
             session.record(BOOKS, BOOK, closing)
-            settled: list[ledger.PeriodSettled] = []
-            for key in the_book.ledgers:
-                found = session.load(LEDGERS, key).state
-                assert found is not None
-                events = ledger.settle(found, closing.through, self._withheld_share(found.ref), session.context.now)
-                session.record(LEDGERS, key, *events)
-                settled += [e for e in events if isinstance(e, ledger.PeriodSettled)]
-            return _closed(closing.through, already=False, settled=settled)
+            return {"closed_through": closing.through, "already_closed": False}
 
-        known = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0].ledgers if store else {}
-        return Work(handle, reads=[(BOOKS, BOOK), *((LEDGERS, key) for key in known)])
+        return Work(handle, reads=[(BOOKS, BOOK)])
 
-    def reopen_periods(self, command: ReopenPeriods, store: EventStore) -> Work:
-        """Every ledger's settlements from the period on reversed, or none (one transaction)."""
+    def settle_ledger(self, key: str) -> Work:
+        """A ledger settled through the book's close when it is behind it; nothing otherwise."""
+
+        def handle(session: Session) -> dict[str, Any]:
+            through = session.load(BOOKS, BOOK).state.closed_through
+            found = session.load(LEDGERS, key).state
+            assert found is not None
+            now = session.context.now
+            events = ledger.settle(found, through, self._withheld_share(found.ref), now) if through else []
+            session.record(LEDGERS, key, *events)
+            settled = [e for e in events if isinstance(e, ledger.PeriodSettled)]
+            return {
+                "settlements": len(settled),
+                "payable_fen": sum(s.payable_fen for s in settled),
+                "withheld_fen": sum(s.withheld_fen for s in settled),
+            }
+
+        return Work(handle, reads=[(BOOKS, BOOK), (LEDGERS, key)])
+
+    def check_reopening(self, command: ReopenPeriods, store: EventStore) -> None:
+        """Refuse a reopening, before anything is written, as the book or a ledger would. A book
+        that holds the period open already is a reopening decided before (the same key again
+        goes on with its ledgers) or refused by the book's own command (period-not-closed)."""
+        the_book = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0]
+        if the_book.closed_through is not None and command.period <= the_book.closed_through:
+            book.may_reopen(the_book, command.period, command.reason, self.calendar)
+            for found in _ledgers(store, list(the_book.ledgers)):
+                reopening.check(found, command.period)
+
+    def reopen_book(self, command: ReopenPeriods) -> Work:
+        """The reopening's decision: the book closed through the period before."""
 
         def handle(session: Session) -> dict[str, Any]:
             the_book = session.load(BOOKS, BOOK).state
             reopened = book.reopen(the_book, command.period, command.reason, self.calendar, session.context.now)
             session.record(BOOKS, BOOK, reopened)
-            reversed_: list[ledger.SettlementReversed] = []
-            for key in the_book.ledgers:
-                found = session.load(LEDGERS, key).state
-                assert found is not None
-                events = reopening.reverse(found, reopened)
-                session.record(LEDGERS, key, *events)
-                reversed_ += [e for e in events if isinstance(e, ledger.SettlementReversed)]
-            return {
-                "closed_through": reopened.through,
-                "reversals": len(reversed_),
-                "payable_fen": sum(r.payable_fen for r in reversed_),
-                "withheld_fen": sum(r.withheld_fen for r in reversed_),
-            }
+            return {"closed_through": reopened.through}
 
-        known = BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0].ledgers
-        return Work(handle, reads=[(BOOKS, BOOK), *((LEDGERS, key) for key in known)])
+        return Work(handle, reads=[(BOOKS, BOOK)])
+
+    def reverse_ledger(self, command: ReopenPeriods, key: str) -> Work:
+        """A ledger's settlements from the period on reversed, while the book holds it open; kept
+        when a release paid out a withheld share of them since the check (see the module's doc)."""
+
+        def handle(session: Session) -> dict[str, Any]:
+            closed = session.load(BOOKS, BOOK).state.closed_through
+            found = session.load(LEDGERS, key).state
+            assert found is not None
+            if closed is not None and closed >= command.period:  # closed again since: its settlements stand
+                return _reversed([], kept=False)
+            if reopening.released(found, command.period):
+                return _reversed([], kept=True)
+            reopened = book.reopening(command.period, command.reason, self.calendar, session.context.now)
+            events = reopening.reverse(found, reopened)
+            session.record(LEDGERS, key, *events)
+            return _reversed(events, kept=False)
+
+        return Work(handle, reads=[(BOOKS, BOOK), (LEDGERS, key)])
 
     def release_withheld(self, command: ReleaseWithheld) -> Work:
         result = command.result
@@ -98,11 +155,26 @@ class Settlement:
             return ReleaseRule()
 
 
-def _closed(through: str | None, already: bool, settled: list[ledger.PeriodSettled]) -> dict[str, Any]:
+def ledger_keys(store: EventStore) -> list[str]:
+    """Every ledger the book knows, in the order registered: the parts of a close."""
+    return list(BOOKS.fold(store.read(BOOKS.stream_id(BOOK)))[0].ledgers)
+
+
+def _ledgers(store: EventStore, keys: list[str]) -> Iterator[ledger.Ledger]:
+    """The ledgers, read and folded a batch at a time: never all of them held at once."""
+    for at in range(0, len(keys), _CHECKED_AT_ONCE):
+        ids = [LEDGERS.stream_id(key) for key in keys[at : at + _CHECKED_AT_ONCE]]
+        for recorded in store.read_many(ids).values():
+            found = LEDGERS.fold(recorded)[0]
+            if found is not None:
+                yield found
+
+
+def _reversed(events: list[object], kept: bool) -> dict[str, Any]:
+    reversals = [e for e in events if isinstance(e, ledger.SettlementReversed)]
     return {
-        "closed_through": through,
-        "already_closed": already,
-        "settlements": len(settled),
-        "payable_fen": sum(s.payable_fen for s in settled),
-        "withheld_fen": sum(s.withheld_fen for s in settled),
+        "reversals": len(reversals),
+        "payable_fen": sum(r.payable_fen for r in reversals),
+        "withheld_fen": sum(r.withheld_fen for r in reversals),
+        "ledgers_kept": int(kept),
     }

@@ -1,7 +1,11 @@
 """The settlement book: which ledgers exist and how far periods are closed.
 
-Closing is one decision for all ledgers: a charge to a ledger that did not exist yet
-registers it here, so a close and a new ledger never miss each other (both write here).
+Closing is one decision for all ledgers, recorded here first; each ledger is then settled
+through it by a command of its own, and a charge posted in between is booked late by the
+book's close (`ledger.book`), so the decision holds for every ledger however long the
+settling takes. A charge to a ledger that did not exist yet registers it here, so a close and
+a new ledger never miss each other (both write here), and the new ledger opens closed through
+the book's close.
 """
 
 from __future__ import annotations
@@ -64,11 +68,21 @@ def close(book: Book, period: str, today: date, calendar: Calendar, now: datetim
 
 
 def reopen(book: Book, period: str, reason: str, calendar: Calendar, now: datetime) -> PeriodsReopened:
+    may_reopen(book, period, reason, calendar)
+    return reopening(period, reason, calendar, now)
+
+
+def may_reopen(book: Book, period: str, reason: str, calendar: Calendar) -> None:
+    """Refuse a reopening the book cannot take: a reason not known, a period not closed."""
     calendar.check(period)
     if reason not in REOPENING_REASONS:
         raise InvalidReopeningReason(f"a period is reopened for one of {', '.join(REOPENING_REASONS)}")
     if book.closed_through is None or period > book.closed_through:
         raise PeriodNotClosed(f"period {period} is not closed (closed through {book.closed_through})")
+
+
+def reopening(period: str, reason: str, calendar: Calendar, now: datetime) -> PeriodsReopened:
+    """The reopening of `period`, as the book decided it: what each ledger then follows."""
     before = calendar.period_of(calendar.first_day(period) - timedelta(days=1))
     return PeriodsReopened(period, before, reason, now)
 

@@ -221,16 +221,29 @@ class Ledger:
     reversals: dict[str, int] = field(default_factory=dict)  # by period: names the next settlement
 
 
-def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar) -> ChargeBooked:
-    """The charge in its own period, or as an adjustment in the next open one if that is closed."""
-    closed = ledger.closed_through
+def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar, book_closed: str | None) -> ChargeBooked:
+    """The charge in its own period, or as an adjustment in the next open one if that is closed:
+    closed for this ledger or by the settlement book (`book_closed`), whichever is later. A
+    close decides the book first and settles each ledger after: a charge arriving in between
+    came after the close's decision, and goes late whether its ledger was settled yet or not."""
+    closed = later(ledger.closed_through, book_closed)
     if closed is None or charge.origin_period > closed:
         return charge
     return replace(charge, period=calendar.next(closed), reason="late_adjustment")
 
 
+def later(one: str | None, other: str | None) -> str | None:
+    """The later of two periods closed through (None: none closed)."""
+    return max((p for p in (one, other) if p is not None), default=None)
+
+
 def settle(ledger: Ledger, through: str, withheld_share: Callable[[str], Fraction], now: datetime) -> list[object]:
-    """Settle every open period up to `through`; nothing when they are closed already."""
+    """Settle every open period up to `through`; nothing when they are closed already.
+
+    Every charge is settled exactly once: `book` puts it in a period after this ledger's
+    `closed_through` (its own or a later one), which only a settle through that period takes,
+    once, leaving it open no more; periods after `through` (late charges booked past the
+    book's close) stay open for the close that reaches them."""
     if ledger.closed_through is not None and through <= ledger.closed_through:
         return []
     periods = sorted(p for p in ledger.open if p <= through)

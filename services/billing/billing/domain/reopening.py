@@ -15,18 +15,31 @@ from billing.domain.errors import WithheldAlreadyReleased
 from billing.domain.ledger import Ledger, LedgerReopened, PeriodSettled, SettlementReversed, Withheld
 
 
+def check(ledger: Ledger, period: str) -> None:
+    """Refuse to reopen `period` when a withheld share of this ledger's settlements from it on
+    was released: that money was paid out."""
+    for settlement in released(ledger, period):
+        raise WithheldAlreadyReleased(
+            f"the withheld share of {settlement.settlement_id} was released: restate the appraisal instead"
+        )
+
+
+def released(ledger: Ledger, period: str) -> list[PeriodSettled]:
+    """This ledger's settlements from `period` on whose withheld share a release paid out."""
+    return [s for s in _undone(ledger, period) if not _still_withheld(ledger, s)]
+
+
 def reverse(ledger: Ledger, reopened: PeriodsReopened) -> list[object]:
     """The reversals of this ledger's settlements from the reopened period on, then its reopening."""
-    undone = [s for p, s in sorted(ledger.settlements.items()) if p >= reopened.period]
-    for settlement in undone:
-        if not _still_withheld(ledger, settlement):
-            raise WithheldAlreadyReleased(
-                f"the withheld share of {settlement.settlement_id} was released: restate the appraisal instead"
-            )
-    reversals: list[object] = [_reversal(s, reopened) for s in undone]
+    check(ledger, reopened.period)
+    reversals: list[object] = [_reversal(s, reopened) for s in _undone(ledger, reopened.period)]
     if ledger.closed_through is not None and ledger.closed_through >= reopened.period:
         reversals.append(LedgerReopened(reopened.through))
     return reversals
+
+
+def _undone(ledger: Ledger, period: str) -> list[PeriodSettled]:
+    return [s for p, s in sorted(ledger.settlements.items()) if p >= period]
 
 
 def _still_withheld(ledger: Ledger, s: PeriodSettled) -> bool:

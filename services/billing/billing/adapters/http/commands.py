@@ -21,16 +21,17 @@ from billing.adapters.http.schemas import (
 )
 from billing.application import access
 from billing.application.commands import ClosePeriods, ReopenPeriods
-from billing.application.settlement import Settlement
+from billing.application.settlement import REVERSED, SETTLED, Settlement, ledger_keys
 from billing.application.streams import ACCOUNTS, BOOK, BOOKS
 from billing.application.views import account_view
 from billing.domain.book import closing_day
 from billing.domain.errors import UnknownContract
 from billing.domain.fee_rules import FeeRules
+from shared.commands import Outcome
 from shared.web.app import today
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import MONTH_ONLY
-from shared.web.commands import IdempotencyKey, present, respond, run_command
+from shared.web.commands import Call, IdempotencyKey, present, respond, run_command
 from shared.web.openapi import problem_responses
 
 PROBLEMS = problem_responses(401, 403, described={422: "Invalid request"})
@@ -66,15 +67,26 @@ def _percent(value: Fraction) -> str:
     return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
+AT_ONCE = 256  # ledgers' commands sent together: a batch of the processor's, one commit
+_EACH = (
+    " A job of commands, each under the Idempotency-Key and its part: the book's decision (`<key>/book`), then a "
+    "command for each ledger (`<key>/<ledger>`), which a charge posted to another ledger meanwhile never "
+    "conflicts with. The same key again replays the parts done and does the rest (a run stopped halfway goes on "
+    "where it stopped); the figures add up every part's."
+)
+
+
 @router.post(
     "/settlement-periods/close",
     response_model=PeriodsClosed,
     summary="Close settlement periods (the scheduler's command)",
     description="Settles every open period up to `period` for every payer and institution: due, withheld "
-    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period changes nothing; "
-    "a period not over, or an `as_of` later than today, is refused (422). Until billing has applied every "
-    "input event of the periods (contracts, appraisal results, referrals, claims), the close is refused with "
-    "409 inputs-not-caught-up and Retry-After: ask again.",
+    "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period settles only the "
+    "ledgers a close stopped halfway left behind (`already_closed`: the book was closed before); a charge "
+    "posted after the book's decision goes into the next open period as a late adjustment, whether its ledger "
+    "was settled yet or not. A period not over, or an `as_of` later than today, is refused (422). Until billing "
+    "has applied every input event of the periods (contracts, appraisal results, referrals, claims), the close "
+    "is refused with 409 inputs-not-caught-up and Retry-After: ask again." + _EACH,
     responses=problem_responses(described={409: "Inputs not applied yet", 503: "Inputs' positions unknown"}),
 )
 async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincipal, key: IdempotencyKey) -> Response:
@@ -85,8 +97,17 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     command = ClosePeriods(settlement.calendar.check(period), on)
     if period <= settlement.calendar.last_over(on):  # else refused as not over, inputs or not
         await _inputs_applied(request, settlement.calendar.last_day(period))
-    work = await asyncio.to_thread(settlement.close_periods, command, request.app.state.store)
-    return respond(await run_command(request, who, key, work), 200)
+    call = Call(request, who, key)
+    decided = await run_command(request, who, f"{key}/book", settlement.close_book(command))
+    # Read once the book has decided: a ledger registered later opens closed through its close.
+    keys = await asyncio.to_thread(ledger_keys, request.app.state.store)
+    done = await call.run_each(keys, settlement.settle_ledger, SETTLED, AT_ONCE)
+    return respond(_joined(decided, done, keys), 200)
+
+
+def _joined(decided: Outcome, done: Outcome, keys: list[str]) -> Outcome:
+    """The book's part and the ledgers' as one answer: replayed when every part was."""
+    return Outcome(decided.result | done.result, decided.replayed and (done.replayed or not keys))
 
 
 async def _inputs_applied(request: Request, last_day: date) -> None:
@@ -101,8 +122,9 @@ async def _inputs_applied(request: Request, last_day: date) -> None:
     description="An administrator's correction. Every settlement of the period and of the later closed ones is "
     "reversed by a SettlementReversed (its figures negated, naming it) on the same topics and feeds as the "
     "settlement; the charges are open again and the next close settles them under a new settlement id. "
-    "409 period-not-closed for an open period; 409 withheld-already-released when an appraisal result has "
-    "paid out a withheld share of those settlements (restate the appraisal instead).",
+    "409 period-not-closed for an open period; 409 withheld-already-released, before anything is written, when "
+    "an appraisal result has paid out a withheld share of those settlements (restate the appraisal instead). A "
+    "release arriving while the ledgers are reversed keeps its ledger as it stands (`ledgers_kept`)." + _EACH,
     responses=problem_responses(described={409: "Refused by the book's state"}),
 )
 async def reopen_periods(
@@ -115,8 +137,13 @@ async def reopen_periods(
     access.may_reopen_periods(who)
     settlement: Settlement = request.app.state.settlement
     command = ReopenPeriods(settlement.calendar.check(period), body.reason)
-    work = await asyncio.to_thread(settlement.reopen_periods, command, request.app.state.store)
-    return respond(await run_command(request, who, key, work), 200)
+    await asyncio.to_thread(settlement.check_reopening, command, request.app.state.store)
+    decided = await run_command(request, who, f"{key}/book", settlement.reopen_book(command))
+    # Read once the book has decided: a ledger registered later opens closed through the period before.
+    keys = await asyncio.to_thread(ledger_keys, request.app.state.store)
+    reverse = lambda k: settlement.reverse_ledger(command, k)  # noqa: E731
+    done = await Call(request, who, key).run_each(keys, reverse, REVERSED, AT_ONCE)
+    return respond(_joined(decided, done, keys), 200)
 
 
 @router.get("/settlement-periods", response_model=SettlementBook, summary="How far periods are closed")

@@ -45,6 +45,10 @@ class PeriodsReopened(BaseModel):
     reversals: int = Field(description="SettlementReversed events: one per settlement undone")
     payable_fen: int = Field(description="The reversed settlements' payable, negated")
     withheld_fen: int
+    ledgers_kept: int = Field(
+        description="Ledgers left settled as they stood: an appraisal result released a withheld share of theirs "
+        "after the reopening was checked (restate the appraisal to correct them)"
+    )
 
 
 class SettlementBook(BaseModel):
