@@ -48,6 +48,7 @@ TINY = {
     "billing_capitation.py": ["--contracts", "200", "--claims", "2", "--institutions", "10"],
     "cpu_share.py": ["--seconds", "0.2"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
+    "appraisal_drill_down.py": ["--residents", "40", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
     "simulation.py": ["--residents", "12", "--concurrency", "4"],
 }
