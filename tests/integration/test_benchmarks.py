@@ -51,6 +51,7 @@ TINY = {
     "cpu_share.py": ["--seconds", "0.2"],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
+    "appraisal_drill_down.py": ["--residents", "40", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],
     "simulation.py": ["--residents", "12", "--concurrency", "4"],
 }

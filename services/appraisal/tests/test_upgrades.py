@@ -1,6 +1,6 @@
 """`migrate` on a schema an earlier version made: the changes made to name their groups once,
-the facts keyed anew and their unread indexes dropped, in place, every sum and row kept; on a
-schema made as now, nothing to do."""
+the facts keyed anew and their unread indexes dropped, where each resident is noted from their
+facts, in place, every sum and row kept; on a schema made as now, nothing to do."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from appraisal.adapters.projections.cases import CasesProjection
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUPS, CHANGES_KEY, partition
 from appraisal.adapters.projections.facts import FactsProjection
-from appraisal.adapters.projections.facts_tables import FACT_KEY, VISITS
+from appraisal.adapters.projections.facts_tables import FACT_KEY, RESIDENT_WHERES, VISITS
 from appraisal.adapters.projections.upgrades import KEYS, RETIRED, keys_of, upgrade
 from appraisal.bootstrap import engine_for
 from appraisal.settings import GUANGDONG, AppraisalSettings
@@ -57,6 +57,9 @@ def test_a_schema_made_before_is_upgraded_in_place(made: tuple[Engine, str]) -> 
             text(f'ALTER TABLE "{schema}".fact_visits DROP CONSTRAINT fact_visits_pkey, ADD PRIMARY KEY (event_id)')
         )
         conn.execute(text(f'CREATE INDEX ix_fact_visits_visit_id ON "{schema}".fact_visits (visit_id)'))
+        conn.execute(text(f'CREATE INDEX ix_fact_visits_team_id ON "{schema}".fact_visits (team_id)'))
+        wheres_before = _wheres(conn)
+        conn.execute(text(f'TRUNCATE "{schema}".resident_wheres'))  # made empty by `create_all`
         former, visits_before = keys_of(conn, schema), conn.execute(select(func.count()).select_from(VISITS)).scalar()
 
     with engine.begin() as conn:
@@ -65,6 +68,7 @@ def test_a_schema_made_before_is_upgraded_in_place(made: tuple[Engine, str]) -> 
         upgrade(conn, schema, GUANGDONG)  # once is enough: again, nothing changes
         keys, indexes, after = keys_of(conn, schema), _indexes(conn, schema), _changes(conn, schema)
         visits_after = conn.execute(select(func.count()).select_from(VISITS)).scalar()
+        wheres_after = _wheres(conn)
         partitions = conn.execute(_PARTITIONS, {"schema": schema}).scalars().all()
 
     assert former["case_changes"] == NAMED and former["fact_visits"] == ("event_id",)
@@ -72,6 +76,8 @@ def test_a_schema_made_before_is_upgraded_in_place(made: tuple[Engine, str]) -> 
     assert after == before and before and visits_after == visits_before
     assert [name for table, name in indexes if table == "case_changes"] == ["case_changes_pkey"]
     assert ("fact_visits", "ix_fact_visits_visit_id") not in indexes
+    assert ("fact_visits", "ix_fact_visits_team_id") not in indexes
+    assert wheres_after == wheres_before and wheres_before
     assert len(partitions) == len(GUANGDONG) + 1 and "case_changes_4401" in partitions
 
 
@@ -86,6 +92,11 @@ def test_a_schema_made_now_has_nothing_to_upgrade(made: tuple[Engine, str]) -> N
     assert keys == KEYS and again == indexes
     assert not {name for _, name in indexes} & set(RETIRED)
     assert ("fact_visits", "ix_fact_visits_resident_ref") in indexes
+    assert ("fact_contract_starts", "ix_fact_contract_starts_team_id") in indexes  # a team's contracts signed
+
+
+def _wheres(conn: Connection) -> list[Any]:
+    return sorted(conn.execute(select(RESIDENT_WHERES)).all())
 
 
 def _indexes(conn: Connection, schema: str) -> set[tuple[str, str]]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, or_, select, union
+from sqlalchemy import ColumnElement, Connection, select, union
 
-from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS, OF_A_RESIDENT
+from appraisal.adapters.projections.facts_tables import OF_A_RESIDENT, RESIDENT_WHERES
 from appraisal.adapters.projections.resident_reads import histories
 from appraisal.adapters.projections.totals import (
     Groups,
@@ -34,6 +34,7 @@ from appraisal.domain.indicators import METHODS
 from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Period, Window
 from appraisal.domain.strata import Stratum, area_prefix
+from shared.readmodels.areas import within
 
 Totals = dict[str, dict[Stratum, tuple[int, int]]]
 """Per indicator, each stratum's numerator and denominator."""
@@ -183,25 +184,21 @@ def residents(conn: Connection) -> list[str]:
 def residents_in(conn: Connection, stratum: Stratum, after: str, limit: int) -> list[str]:
     """The next residents after `after` (by ref) with a fact of the stratum's team or
     institution, or in its area, or living there: everyone with a case in the stratum (a
-    case is of a team or area one of its resident's facts names), and maybe some with none."""
-    pages = []
-    for t in OF_A_RESIDENT:
-        query = select(t.c.resident_ref).where(_of(t, stratum), t.c.resident_ref > after)
-        pages.append(query.distinct().order_by(t.c.resident_ref).limit(limit).subquery().select())
-    found = union(*pages).subquery()
-    return list(conn.execute(select(found.c.resident_ref).order_by(found.c.resident_ref).limit(limit)).scalars())
+    case is of a team or area one of its resident's facts names), and maybe some with none.
+    A range of one index of where the residents are (`RESIDENT_WHERES`), read as far as the page."""
+    w = RESIDENT_WHERES
+    query = select(w.c.resident_ref).where(*_of(stratum), w.c.resident_ref > after).distinct()
+    return list(conn.execute(query.order_by(w.c.resident_ref).limit(limit)).scalars())
 
 
-def _of(t: Table, stratum: Stratum) -> ColumnElement[bool]:
+def _of(stratum: Stratum) -> list[ColumnElement[bool]]:
+    w = RESIDENT_WHERES
     match stratum.level:
         case "team":
-            return t.c.team_id == stratum.id
+            return [w.c.team_id == stratum.id]
         case "institution":
-            return t.c.institution_id == stratum.id
-    prefix = area_prefix(stratum.id)
-    if t is CONTRACT_STARTS:
-        return or_(t.c.area_code.startswith(prefix), t.c.resident_area_code.startswith(prefix))
-    return t.c.area_code.startswith(prefix)
+            return [w.c.institution_id == stratum.id]
+    return within(w.c.area_code, area_prefix(stratum.id))
 
 
 def cases_at(  # noqa: PLR0913

@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, case, delete
+from sqlalchemy import ARRAY, Connection, Engine, String, Table, bindparam, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases import CasesProjection
 from appraisal.adapters.projections.cases_tables import CASE_GROUPS, CASES_TABLES
 from appraisal.adapters.projections.fact_rows import fact_of
-from appraisal.adapters.projections.facts_tables import APPLIED, FACT_TABLES, STREAM_POSITIONS
+from appraisal.adapters.projections.facts_tables import (
+    APPLIED,
+    CONTRACT_STARTS,
+    FACT_TABLES,
+    OF_A_RESIDENT,
+    RESIDENT_WHERES,
+    STREAM_POSITIONS,
+)
 from shared.messaging import Delivery
 from shared.readmodels.arriving import copy_into
 
@@ -45,6 +52,7 @@ class FactsProjection:
                     rows[fact[0]].append(fact[1])
             for table, values in rows.items():
                 copy_into(conn, table, values)  # new by their claimed ids
+            _note_wheres(conn, rows)
             if self._cases is not None:
                 self._cases.apply(conn, rows)
             _advance(conn, deliveries)
@@ -57,9 +65,38 @@ class FactsProjection:
         version: a rebuild then replays the streams from the beginning (with a new consumer group)
         into empty tables."""
         with self._engine.begin() as conn:
-            for table in (*FACT_TABLES, *CASES_TABLES, CASE_GROUPS):
+            for table in (*FACT_TABLES, RESIDENT_WHERES, *CASES_TABLES, CASE_GROUPS):
                 conn.execute(delete(table))
             conn.execute(delete(APPLIED.table).where(APPLIED.table.c.reader == READER))
+
+
+WHERE = ("resident_ref", "team_id", "institution_id", "area_code")
+_NOTE = (
+    insert(RESIDENT_WHERES)
+    .from_select(
+        WHERE,
+        select(
+            func.unnest(*(bindparam(c, type_=ARRAY(String)) for c in WHERE))
+            .table_valued(*WHERE)
+            .render_derived("noted")
+        ),
+    )
+    .on_conflict_do_nothing()
+)
+"""One statement whatever the batch's size: four arrays, not a parameter a value."""
+
+
+def _note_wheres(conn: Connection, rows: dict[Table, list[dict[str, Any]]]) -> None:
+    """Where the batch's facts say their residents are (`RESIDENT_WHERES`), those not yet noted.
+    In key order: workers noting the same resident wait for each other in the same order."""
+    found = set()
+    for table in OF_A_RESIDENT:
+        for r in rows.get(table, ()):
+            found.add((r["resident_ref"], r["team_id"], r["institution_id"], r["area_code"]))
+            if table is CONTRACT_STARTS:  # the area the resident lives in: a case may be counted there
+                found.add((r["resident_ref"], r["team_id"], r["institution_id"], r["resident_area_code"]))
+    if found:
+        conn.execute(_NOTE, dict(zip(WHERE, (list(c) for c in zip(*sorted(found), strict=True)), strict=True)))
 
 
 def _advance(conn: Connection, deliveries: Sequence[Delivery]) -> None:

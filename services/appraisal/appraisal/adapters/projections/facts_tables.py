@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 
 from shared.readmodels import AppliedEvents, Positions
+from shared.readmodels.areas import LEVELS, prefix
 
 METADATA = MetaData()
 APPLIED = AppliedEvents(METADATA)
@@ -39,17 +41,18 @@ def _id(name: str, index: bool = False) -> Column[str]:
     return Column(name, String(100), nullable=False, index=index)
 
 
-def _fact(name: str, *columns: Column[Any]) -> Table:
+def _fact(name: str, *columns: Column[Any], by_team: bool = False) -> Table:
     """A fact table: the event's id, what the fact says, who is accountable, when it was known.
-    Indexed only as read: by resident (a batch's histories) and by team (a team's drill-down);
-    each index more is written for every event (a city's year is millions) and read by nothing."""
+    Indexed only as read: by resident (a batch's histories), and by team where `by_team` (the
+    contracts a team signed); each index more is written for every event (a city's year is
+    millions) and read by nothing. A stratum's drill-down reads `RESIDENT_WHERES`."""
     return Table(
         name,
         METADATA,
         Column("event_id", String(100), nullable=False),
         *columns,
         Column("resident_ref", String(40), nullable=False, index=True),
-        Column("team_id", String(64), nullable=False, index=True),
+        Column("team_id", String(64), nullable=False, index=by_team),
         Column("institution_id", String(64), nullable=False),
         Column("area_code", String(12), nullable=False),
         Column("known_at", DateTime(timezone=True), nullable=False),
@@ -90,6 +93,7 @@ CONTRACT_STARTS = _fact(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
+    by_team=True,  # `contracts_signed`
 )
 CONTRACT_ENDS = _fact(
     "fact_contract_ends",
@@ -171,6 +175,26 @@ FACT_TABLES = (
     READINGS,
     STREAM_POSITIONS,
 )
+RESIDENT_WHERES = Table(
+    "resident_wheres",
+    METADATA,
+    Column("resident_ref", String(40), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("institution_id", String(64), nullable=False),
+    Column("area_code", String(12), nullable=False),
+    PrimaryKeyConstraint("resident_ref", "team_id", "institution_id", "area_code", name="resident_wheres_pkey"),
+    Index("resident_wheres_by_team", "team_id", "resident_ref"),
+    Index("resident_wheres_by_institution", "institution_id", "resident_ref"),
+)
+"""Each team, institution and area a resident's facts name (for a contract start, the area the
+resident lives in too), written with the facts (`FactsProjection`): a stratum's drill-down is a
+range of one index, its residents in order, where a union over every fact table read all the
+stratum's facts (a city's millions) for a page. A resident's facts name a few (a move, a team
+changing institution), so the write is one key looked up an event, rarely a row added."""
+WHERES_BY_AREA = [  # a province's, city's or county's digits (as `within` reads them), then residents in order
+    Index(f"resident_wheres_by_{level}", prefix(RESIDENT_WHERES.c.area_code, digits), RESIDENT_WHERES.c.resident_ref)
+    for level, digits in LEVELS.items()
+]
 OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE, READINGS)
 """The tables whose rows name their resident (an ending names its contract) and a team or area."""
 NAMING_A_RESIDENT = (*OF_A_RESIDENT, APPOINTMENT_STEPS)

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, exists, select, text, union
+from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, NAMED_BY, partition
-from appraisal.adapters.projections.facts_tables import FACT_KEY, KEYED_BY_TIME
+from appraisal.adapters.projections.facts_tables import (
+    CONTRACT_STARTS,
+    FACT_KEY,
+    KEYED_BY_TIME,
+    OF_A_RESIDENT,
+    RESIDENT_WHERES,
+)
 
 KEYS = {t.name: FACT_KEY for t in KEYED_BY_TIME}
 """The keys that began otherwise before 2026-12-05 (the facts' with the event's id)."""
@@ -24,12 +31,19 @@ _UNREAD = {
     "fact_readings": ("reading_id", "area_code", "measured_at", "known_at"),
     "fact_appointment_steps": ("appointment_id", "starts_at", "known_at"),
 }
-RETIRED = ("case_changes_by_instant", *(f"ix_{t}_{c}" for t, columns in _UNREAD.items() for c in columns))
-"""Indexes no read used, dropped 2026-12-05 (`case_changes`' by period and instant is its key now)."""
+_BY_TEAM = ("fact_visits", "fact_ratings", "fact_referral_steps", "fact_care", "fact_readings", "fact_contract_ends")
+RETIRED = (
+    "case_changes_by_instant",
+    *(f"ix_{t}_{c}" for t, columns in _UNREAD.items() for c in columns),
+    *(f"ix_{t}_team_id" for t in _BY_TEAM),
+)
+"""Indexes no read used, dropped 2026-12-05 (`case_changes`' by period and instant is its key
+now); and the facts' by team but a contract start's, dropped 2026-12-06: read only by a team's
+drill-down (`resident_wheres`' by team now), an ending's by nothing."""
 
 
 def upgrade(conn: Connection, schema: str, cities: Iterable[str]) -> None:
-    """Two queries when nothing is due (a process's start in development and the tests).
+    """Three queries when nothing is due (a process's start in development and the tests).
     `cities`: those the changes are partitioned by (`partition`)."""
     quoted, found = conn.dialect.identifier_preparer.quote, keys_of(conn, schema)
     if "team_id" in found.get(CASE_CHANGES.name, ()):  # every former key of the changes named the team
@@ -41,6 +55,19 @@ def upgrade(conn: Connection, schema: str, cities: Iterable[str]) -> None:
             conn.execute(text(f"ALTER TABLE {quoted(schema)}.{quoted(table)} {rekey}"))
     for index in conn.execute(_PRESENT, {"schema": schema, "names": list(RETIRED)}).scalars():
         conn.execute(text(f"DROP INDEX {quoted(schema)}.{quoted(index)}"))
+    if not conn.execute(select(exists(RESIDENT_WHERES.select()))).scalar():
+        note_every_resident(conn)
+
+
+def note_every_resident(conn: Connection) -> None:
+    """Where each resident's facts say they are (`RESIDENT_WHERES`, made empty by `create_all`
+    in a schema from before 2026-12-06), as the projection would have noted it: a read of
+    every fact, once, in the migrate Job; nothing to read in a schema with no facts yet."""
+    named = [select(t.c.resident_ref, t.c.team_id, t.c.institution_id, t.c.area_code) for t in OF_A_RESIDENT]
+    s = CONTRACT_STARTS.c
+    living = select(s.resident_ref, s.team_id, s.institution_id, s.resident_area_code)
+    every = insert(RESIDENT_WHERES).from_select(list(RESIDENT_WHERES.c.keys()), union(*named, living))
+    conn.execute(every.on_conflict_do_nothing())  # what a worker projecting meanwhile noted
 
 
 def _group(conn: Connection, schema: str, cities: Iterable[str]) -> None:
