@@ -142,7 +142,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 times["whole"].append(first_command(store, replace(kind, snapshots=None), work))
                 times["snapshot"].append(first_command(store, kind, work))
-            kept = store.snapshot(stream_id)
+            kept = store.snapshots([stream_id]).get(stream_id)
             print(
                 f"{name}'s stream of {args.events:,} events and more; "
                 f"snapshot at version {kept.version if kept else None}"

@@ -13,7 +13,7 @@ from shared.commands.context import CommandContext
 from shared.commands.errors import PreconditionFailed
 from shared.eventstore import EventMeta, EventStore, NewEvent
 from shared.eventstore.snapshots import Snapshot
-from shared.eventstore.streams import StreamType
+from shared.eventstore.streams import StreamType, from_snapshot
 
 S = TypeVar("S")
 RECEIPT_TYPE = "command.Receipt.v1"
@@ -77,7 +77,7 @@ class Staging:
                 )
             self.read_cache = self.read_cache or (found is not None and not self.read_on)
         if found is None:
-            base = self._snapshot(kind, self.store.snapshot(stream_id) if kind.snapshots else None)
+            base = self._snapshot(kind, self.store.snapshots([stream_id]).get(stream_id) if kind.snapshots else None)
             events = self.store.read(stream_id, after=base.version if base else 0)
             found = self.states[stream_id] = self._fold(kind, stream_id, events, base)
         self.kinds.setdefault(stream_id, kind)
@@ -85,9 +85,8 @@ class Staging:
         return found
 
     def _snapshot(self, kind: StreamType[S], kept: Snapshot | None) -> Loaded[S] | None:
-        if kept is None or kind.snapshots is None or kept.shape != kind.snapshots.shape:
-            return None  # none, or written by a state of another shape: read from the start
-        return Loaded(kind.snapshots.load(kept.state), kept.version)
+        base = from_snapshot(kind, kept)  # none, or written by a state of another shape: from the start
+        return Loaded(*base) if base else None
 
     def _fold(self, kind: StreamType[S], stream_id: str, events: list[Any], base: Loaded[S] | None) -> Loaded[S]:
         self.folded[stream_id] = len(events)

@@ -31,16 +31,15 @@ class MemoryBatchPath:
         self._snapshots: dict[str, Snapshot] = {}
 
     async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
-        if after is None:
-            return self.select_many_now(stream_ids)
-        versions = dict(zip(stream_ids, after, strict=True))
-        return [row for row in self.select_many_now(stream_ids) if row[1] > versions[row[0]]]
+        return self.select_many_now(stream_ids, after)
 
-    def select_many_now(self, stream_ids: list[str]) -> list[Row]:
+    def select_many_now(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
+        versions = dict(zip(stream_ids, after or [0] * len(stream_ids), strict=True))
         return [
             (str(s.originator_id), s.originator_version, s.topic, s.state)
             for stream_id in sorted(set(stream_ids))
             for s in self._recorder.select_events(stream_id)
+            if s.originator_version > versions[stream_id]
         ]
 
     async def append(self, events: Sequence[NewEvent]) -> None:
@@ -56,10 +55,10 @@ class MemoryBatchPath:
         """Nothing to give back: no connection."""
 
     async def snapshots(self, stream_ids: list[str]) -> list[Snapshot]:
-        return [s for i in stream_ids if (s := self._snapshots.get(i)) is not None]
+        return self.snapshots_now(stream_ids)
 
-    def snapshot_now(self, stream_id: str) -> Snapshot | None:
-        return self._snapshots.get(stream_id)
+    def snapshots_now(self, stream_ids: list[str]) -> list[Snapshot]:
+        return [s for i in stream_ids if (s := self._snapshots.get(i)) is not None]
 
     async def keep(self, snapshots: list[Snapshot]) -> None:
         for new in snapshots:

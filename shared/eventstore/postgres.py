@@ -141,9 +141,10 @@ class BatchPath:
             await self._reset()
             raise
 
-    def select_many_now(self, stream_ids: list[str]) -> list[Row]:
+    def select_many_now(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
+        query = (self.select, (stream_ids,)) if after is None else (self.select_after, (stream_ids, after))
         with self._datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(self.select, (stream_ids,), prepare=True)
+            cursor.execute(*query, prepare=True)
             return [(r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in cursor.fetchall()]
 
     async def append(self, events: Sequence[NewEvent]) -> None:
@@ -187,11 +188,10 @@ class BatchPath:
             await self._reset()
             raise
 
-    def snapshot_now(self, stream_id: str) -> Snapshot | None:
+    def snapshots_now(self, stream_ids: list[str]) -> list[Snapshot]:
         with self._datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(self._snapshots, ([stream_id],), prepare=True)
-            row = cursor.fetchone()
-            return Snapshot(row["stream_id"], row["version"], row["shape"], bytes(row["state"])) if row else None
+            cursor.execute(self._snapshots, (stream_ids,), prepare=True)
+            return [Snapshot(r["stream_id"], r["version"], r["shape"], bytes(r["state"])) for r in cursor.fetchall()]
 
     async def keep(self, snapshots: list[Snapshot]) -> None:
         # Sorted: two writers upserting the same rows in another order could deadlock.

@@ -43,7 +43,7 @@ class BatchPath(Protocol):
     async def select_many(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         """Each stream's events, or with `after` only those after its version there."""
 
-    def select_many_now(self, stream_ids: list[str]) -> list[Row]:
+    def select_many_now(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         """The same, from a thread outside the event loop."""
 
     async def append(self, events: Sequence[NewEvent]) -> None: ...
@@ -57,8 +57,8 @@ class BatchPath(Protocol):
     async def snapshots(self, stream_ids: list[str]) -> list[Snapshot]:
         """The snapshots kept of these streams (none for most)."""
 
-    def snapshot_now(self, stream_id: str) -> Snapshot | None:
-        """The same for one stream, from a thread outside the event loop."""
+    def snapshots_now(self, stream_ids: list[str]) -> list[Snapshot]:
+        """The same, from a thread outside the event loop."""
 
     async def keep(self, snapshots: list[Snapshot]) -> None:
         """Keep these, each unless one as late of its shape is kept already."""
@@ -76,7 +76,9 @@ class EventStore(Protocol):
     async def read_async(self, stream_id: str) -> list[RecordedEvent]:
         """One stream, from the event loop: what the APIs' reads use (no thread, no pool)."""
 
-    def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+    def read_many(
+        self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None
+    ) -> dict[str, list[RecordedEvent]]: ...
 
     async def read_many_async(
         self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None
@@ -94,7 +96,7 @@ class EventStore(Protocol):
     async def snapshots_async(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]:
         """The snapshots kept of these streams, by stream (`snapshots.py`)."""
 
-    def snapshot(self, stream_id: str) -> Snapshot | None: ...
+    def snapshots(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]: ...
 
     async def keep_snapshots_async(self, snapshots: list[Snapshot]) -> None: ...
 
@@ -145,9 +147,12 @@ class RecorderStore:
         API's CPU of this (a contract's GET 1.2 against 0.6 ms)."""
         return (await self.read_many_async([stream_id]))[stream_id]
 
-    def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
-        """Several streams in one query (a batch of commands loads what it needs at once)."""
-        rows = self.batch_path.select_many_now(list(stream_ids)) if stream_ids else []
+    def read_many(
+        self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None
+    ) -> dict[str, list[RecordedEvent]]:
+        """Several streams in one query; with `after`, a stream named there only after that version."""
+        versions = None if after is None else [after.get(s, 0) for s in stream_ids]
+        rows = self.batch_path.select_many_now(list(stream_ids), versions) if stream_ids else []
         return group(stream_ids, self._open(decoded(rows)))
 
     async def read_many_async(
@@ -170,8 +175,8 @@ class RecorderStore:
     async def snapshots_async(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]:
         return {s.stream_id: s for s in await self.batch_path.snapshots(list(stream_ids))} if stream_ids else {}
 
-    def snapshot(self, stream_id: str) -> Snapshot | None:
-        return self.batch_path.snapshot_now(stream_id)
+    def snapshots(self, stream_ids: Sequence[str]) -> dict[str, Snapshot]:
+        return {s.stream_id: s for s in self.batch_path.snapshots_now(list(stream_ids))} if stream_ids else {}
 
     async def keep_snapshots_async(self, snapshots: list[Snapshot]) -> None:
         if snapshots:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from shared.eventstore.personal import Path, personal_paths
 from shared.eventstore.records import RecordedEvent
-from shared.eventstore.snapshots import Snapshots
+from shared.eventstore.snapshots import Snapshot, Snapshots
 
 if TYPE_CHECKING:
     from shared.eventstore.store import EventStore
@@ -126,11 +126,24 @@ async def read_state(store: EventStore, kind: StreamType[S], key: str) -> tuple[
     """A stream's state for a read (an API's GET, read-your-writes): from its snapshot and the
     events after it where one is kept; a long fold beside the event loop, which serves every
     other request meanwhile."""
-    stream_id, base = kind.stream_id(key), None
-    if kind.snapshots is not None:
-        kept = (await store.snapshots_async([stream_id])).get(stream_id)
-        if kept is not None and kept.shape == kind.snapshots.shape:
-            base = (kind.snapshots.load(kept.state), kept.version)
+    stream_id = kind.stream_id(key)
+    base = from_snapshot(kind, (await store.snapshots_async([stream_id])).get(stream_id) if kind.snapshots else None)
     events = (await store.read_many_async([stream_id], {stream_id: base[1]} if base else None))[stream_id]
     fold = partial(kind.fold, events, *base) if base else partial(kind.fold, events)
     return fold() if len(events) < FOLDED_ON_THE_LOOP else await asyncio.to_thread(fold)
+
+
+def read_states(store: EventStore, kind: StreamType[S], keys: Sequence[str]) -> dict[str, tuple[S, int]]:
+    """Several streams' states at once (a job's batch), each from its snapshot where one is kept."""
+    ids = {kind.stream_id(key): key for key in keys}
+    kept = store.snapshots(list(ids)) if kind.snapshots else {}
+    bases = {s: b for s in ids if (b := from_snapshot(kind, kept.get(s))) is not None}
+    found = store.read_many(list(ids), {s: b[1] for s, b in bases.items()} if bases else None)
+    return {key: kind.fold(found[s], *bases[s]) if s in bases else kind.fold(found[s]) for s, key in ids.items()}
+
+
+def from_snapshot(kind: StreamType[S], kept: Snapshot | None) -> tuple[S, int] | None:
+    """A snapshot's state and version, if written by a state of this kind's shape."""
+    if kept is None or kind.snapshots is None or kept.shape != kind.snapshots.shape:
+        return None
+    return kind.snapshots.load(kept.state), kept.version

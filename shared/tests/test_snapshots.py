@@ -15,7 +15,7 @@ from shared.commands import CommandContext, CommandProcessor, Session, Work
 from shared.domain import PERSONAL
 from shared.eventstore import EventStore, open_memory
 from shared.eventstore.snapshots import Snapshot, Snapshots
-from shared.eventstore.streams import EventTypes, StreamType, read_state
+from shared.eventstore.streams import EventTypes, StreamType, read_state, read_states
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def test_a_stream_is_kept_each_time_it_crosses_a_mark(any_store: EventStore) -> 
     for i in range(7):
         processor.execute_now(take("s1", f"p{i}"), context())
 
-    kept = any_store.snapshot("shelf-s1")
+    kept = any_store.snapshots(["shelf-s1"]).get("shelf-s1")
 
     assert kept is not None and kept.version == 6
     assert (
@@ -139,7 +139,7 @@ def test_a_snapshot_of_another_shape_is_ignored_and_replaced(any_store: EventSto
         CommandProcessor(any_store).execute_now(take("s1", f"p{i}"), context())
 
     assert (seen["state"].taken, seen["version"]) == (4, 4)
-    kept = any_store.snapshot("shelf-s1")
+    kept = any_store.snapshots(["shelf-s1"]).get("shelf-s1")
     assert kept is not None and SHELVES.snapshots is not None and kept.shape == SHELVES.snapshots.shape
 
 
@@ -154,11 +154,11 @@ def test_a_long_stream_read_whole_is_kept_at_once() -> None:
 
     for i in range(5):
         CommandProcessor(store).execute_now(take_plain(i), context())
-    assert store.snapshot("shelf-s1") is None
+    assert store.snapshots(["shelf-s1"]).get("shelf-s1") is None
 
     run(store, take("s1", "p5"))
 
-    kept = store.snapshot("shelf-s1")
+    kept = store.snapshots(["shelf-s1"]).get("shelf-s1")
     assert kept is not None and kept.version == 6
 
 
@@ -229,3 +229,21 @@ def test_a_class_pydantic_does_not_know_is_kept_as_a_plain_type() -> None:
 
     assert kept.dump(state) == b'{"ids":["c2","c1"],"by_period":{"2026-03":["c3"]}}'
     assert kept.load(kept.dump(state)) == state
+
+
+def test_a_job_reads_many_streams_each_from_its_snapshot(
+    any_store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor = CommandProcessor(any_store)
+    for i in range(7):
+        processor.execute_now(take("s1", f"p{i}"), context())
+    processor.execute_now(take("s2", "q"), context())
+    whole = {key: SHELVES.fold(any_store.read(f"shelf-{key}")) for key in ("s1", "s2", "s3")}
+    asked: list[Any] = []
+    many = any_store.read_many
+    monkeypatch.setattr(any_store, "read_many", lambda ids, after=None: asked.append(after) or many(ids, after))
+
+    found = read_states(any_store, SHELVES, ["s1", "s2", "s3"])
+
+    assert found == whole
+    assert asked == [{"shelf-s1": 6}]

@@ -39,6 +39,7 @@ from billing.domain.fee_rules import FeeRules, ReleaseRule
 from billing.domain.periods import Calendar, appraisal_year
 from shared.commands import Session, Work
 from shared.eventstore import EventStore
+from shared.eventstore.streams import read_states
 
 SETTLED = ("settlements", "payable_fen", "withheld_fen")  # what a close's ledgers add up to
 REVERSED = ("reversals", "payable_fen", "withheld_fen", "ledgers_kept")  # and a reopening's
@@ -161,11 +162,10 @@ def ledger_keys(store: EventStore) -> list[str]:
 
 
 def _ledgers(store: EventStore, keys: list[str]) -> Iterator[ledger.Ledger]:
-    """The ledgers, read and folded a batch at a time: never all of them held at once."""
+    """The ledgers, read (each from its snapshot) and folded a batch at a time: never all of
+    them held at once."""
     for at in range(0, len(keys), _CHECKED_AT_ONCE):
-        ids = [LEDGERS.stream_id(key) for key in keys[at : at + _CHECKED_AT_ONCE]]
-        for recorded in store.read_many(ids).values():
-            found = LEDGERS.fold(recorded)[0]
+        for found, _ in read_states(store, LEDGERS, keys[at : at + _CHECKED_AT_ONCE]).values():
             if found is not None:
                 yield found
 
