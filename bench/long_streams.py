@@ -107,7 +107,7 @@ def take_place(kind: StreamType[Any]) -> Work:
 def book_charge(kind: StreamType[Any]) -> Work:
     def handle(session: Session) -> dict[str, Any]:
         found, _ = session.load(kind, REF.key)
-        booked = ledger.book(found, charge(f"new-{uuid.uuid4().hex}", "2019-12"), MONTHLY)
+        booked = ledger.book(found, charge(f"new-{uuid.uuid4().hex}", "2019-12"), MONTHLY, None)
         return {"version": session.record(kind, REF.key, booked).version}
 
     return Work(handle, reads=[(kind, REF.key)])

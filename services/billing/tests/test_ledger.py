@@ -172,7 +172,9 @@ def test_a_ledger_kept_in_a_snapshot_reads_back_the_same() -> None:
     """Charges, a settlement, a late charge, a release and a reversal: what a ledger holds."""
     state = a_ledger(charge("c1", "2026-01", 10000, "T1"), charge("c2", "2026-01", 20000, "T2"))
     state = apply(state, settle(state, "2026-01"))
-    state = apply(state, [ledger.book(state, charge("c3", "2026-01", -2000), MONTHLY), charge("c4", "2026-02", 500)])
+    state = apply(
+        state, [ledger.book(state, charge("c3", "2026-01", -2000), MONTHLY, None), charge("c4", "2026-02", 500)]
+    )
     released = release.release(state, result("86.00"), ReleaseRule(none_below=Fraction(60)), NOW)
     assert released is not None
     state = apply(state, [released])
