@@ -90,7 +90,7 @@ class Staging:
 
     def _fold(self, kind: StreamType[S], stream_id: str, events: list[Any], base: Loaded[S] | None) -> Loaded[S]:
         self.folded[stream_id] = len(events)
-        return Loaded(*(kind.fold(events, base.state, base.version) if base else kind.fold(events)))
+        return Loaded(*kind.fold(events, *(base or ())))
 
     def due_snapshots(self) -> list[Snapshot]:
         """After the commit: the streams of a kind kept in snapshots that are due one."""

@@ -104,6 +104,12 @@ class StreamType(Generic[S]):
     # A stream that grows with the years keeps its state beside it (`snapshots.py`).
     snapshots: Snapshots[S] | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # A snapshot's state may be None (a state typed `X | None`): folded from it, `whole`
+        # would take the events after it for the whole stream.
+        if self.whole is not None and self.snapshots is not None:
+            raise ValueError(f"{self.prefix}: a stream folded whole is not snapshotted")
+
     def stream_id(self, key: str) -> str:
         return f"{self.prefix}-{key}"
 
@@ -129,7 +135,7 @@ async def read_state(store: EventStore, kind: StreamType[S], key: str) -> tuple[
     stream_id = kind.stream_id(key)
     base = from_snapshot(kind, (await store.snapshots_async([stream_id])).get(stream_id) if kind.snapshots else None)
     events = (await store.read_many_async([stream_id], {stream_id: base[1]} if base else None))[stream_id]
-    fold = partial(kind.fold, events, *base) if base else partial(kind.fold, events)
+    fold = partial(kind.fold, events, *(base or ()))
     return fold() if len(events) < FOLDED_ON_THE_LOOP else await asyncio.to_thread(fold)
 
 
@@ -139,7 +145,7 @@ def read_states(store: EventStore, kind: StreamType[S], keys: Sequence[str]) -> 
     kept = store.snapshots(list(ids)) if kind.snapshots else {}
     bases = {s: b for s in ids if (b := from_snapshot(kind, kept.get(s))) is not None}
     found = store.read_many(list(ids), {s: b[1] for s, b in bases.items()} if bases else None)
-    return {key: kind.fold(found[s], *bases[s]) if s in bases else kind.fold(found[s]) for s, key in ids.items()}
+    return {key: kind.fold(found[s], *bases.get(s, ())) for s, key in ids.items()}
 
 
 def from_snapshot(kind: StreamType[S], kept: Snapshot | None) -> tuple[S, int] | None:

@@ -179,6 +179,16 @@ def test_a_state_holding_personal_data_is_not_kept() -> None:
         Snapshots.of(Card | None, "card.v1")
 
 
+def test_a_stream_folded_whole_is_not_kept() -> None:
+    """A kept state of None would have `whole` take the events after the snapshot for all."""
+
+    def whole(events: list[Any]) -> Shelf:
+        return Shelf(taken=len(events))
+
+    with pytest.raises(ValueError, match="whole"):
+        StreamType("shelf", Shelf(), evolve, EVENTS, whole=whole, snapshots=Snapshots.of(Shelf, "shelf.v1"))
+
+
 def test_the_shape_changes_with_the_state_s_fields() -> None:
     @dataclass(frozen=True)
     class Wider:
