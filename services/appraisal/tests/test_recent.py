@@ -158,6 +158,20 @@ def test_each_of_the_views_read_last_counts_from_its_read_before(api: Api, reade
     assert reader.from_before == [False] * 4 + [True] * 4
 
 
+def test_a_past_as_of_read_between_two_live_reads_leaves_the_live_view_counting_on(
+    api: Api, reader: CountingReader
+) -> None:
+    appraising = Appraising(CATALOGUE, reader, ZONE)
+    shown(appraising, NOW)
+    shown(appraising, NOW - timedelta(days=30))  # read whole: counts on only from an earlier as-of
+
+    api.feed(rated("s9", R1, T1, "2026-12-19", (1, 1, 1), known=TODAY))
+    after = shown(appraising, NOW + timedelta(seconds=5))
+
+    assert after == fresh(api, NOW + timedelta(seconds=5))
+    assert reader.from_before == [False, False, True]
+
+
 def test_a_late_fact_or_a_new_team_is_read_whole(api: Api, reader: CountingReader) -> None:
     """A fact known before the midnight whose strata were kept drops them; a new team is a new
     subject, and a doctor's new cap changes a team's capacity: every figure may change. (The

@@ -132,7 +132,10 @@ class Appraising:
         appraisal = from_counts(version, self._window(period, as_of), read.counted[0], earlier=earlier)
         appraised = Appraised(appraisal, read.positions)
         self._appraised.keep(key, as_of, read.stamp, appraised)
-        self._latest.put(key, (appraised, read.since))
+        if latest is None or latest[0].appraisal.window.as_of <= as_of:
+            # A read counts on only from an earlier as-of: a past one (an official looking back,
+            # a drill-down) kept here would make the live view's next read whole again.
+            self._latest.put(key, (appraised, read.since))
         return appraised
 
     def series(  # noqa: PLR0913
