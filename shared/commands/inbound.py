@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from shared.commands.context import CommandContext
 from shared.commands.processor import CommandProcessor, Work
@@ -14,9 +14,6 @@ from shared.contracts import signing
 from shared.contracts.envelope import Envelope
 from shared.domain import DomainError
 from shared.messaging.subscription import Delivery
-
-if TYPE_CHECKING:  # the erasure follower runs commands itself: imported for its type only
-    from shared.erasure import Erasures
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,13 @@ class Refused(Enum):
 
 
 Translate = Callable[[Delivery], Work | None]
+
+
+class Erasures(Protocol):
+    """A resident's erasure followed where it is read (`shared.erasure.Erasures`, which runs
+    commands through this module in turn)."""
+
+    def follow(self, envelope: Envelope, event: signing.ResidentErased) -> None: ...
 
 
 class EventCommands:
