@@ -45,7 +45,7 @@ class Counts:
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
-        since: object = None,
+        since: object = None, indicators: Collection[str] | None = None,
     ) -> Read:  # fmt: skip
         teams = {Stratum("team", team): n for team, n in self.satisfied.items()}
         institutions = {Stratum("institution", team.replace("T", "I")): n for team, n in self.satisfied.items()}

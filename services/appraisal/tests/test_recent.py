@@ -3,7 +3,7 @@ exactly while nothing it counts changed, and reads the projection again as soon 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -35,10 +35,10 @@ class CountingReader(FiguresReader):
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
-        since: object = None,
+        since: object = None, indicators: Collection[str] | None = None,
     ) -> Read:  # fmt: skip
         self.reads += 1
-        read = super().counted(version, period, moments, area, tagged, since)
+        read = super().counted(version, period, moments, area, tagged, since, indicators)
         self.from_before.append(read.counted[-1].changed is not None)
         return read
 

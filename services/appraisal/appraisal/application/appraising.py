@@ -40,13 +40,14 @@ class Read:
 class FiguresSource(Protocol):
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
-        since: object = None,
+        since: object = None, indicators: Collection[str] | None = None,
     ) -> Read:  # fmt: skip
         """The cases in the area (by the team's area, or the resident's where counted there)
         added up per stratum (`tagged`: the key populations' too), the teams there and the
         register, as known at each moment: from one snapshot. `since`: an earlier read of the
         same view (its `Read.since`), which the counts may be counted from: then each
-        `Counted.changed` says which strata differ from it."""
+        `Counted.changed` says which strata differ from it. `indicators`: the counts of those
+        only (a series'), with the subjects every indicator's cases make known."""
         ...
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
@@ -153,7 +154,7 @@ class Appraising:
         points = {m: self._points.recall(key, m, unchanged) for m in moments}
         missing = [m for m, point in points.items() if point is None]  # past months' stay kept
         for m in missing:  # one month's counts at a time: a city's are megabytes
-            read = self._figures.counted(version, period, [m], scope, tagged)
+            read = self._figures.counted(version, period, [m], scope, tagged, indicators=ids)
             points[m] = point = from_counts(version, self._window(period, m), read.counted[0], ids)
             self._points.keep(key, m, read.stamp, point)
         return Series(version, [(m, replace(p, window=self._window(period, m))) for m, p in points.items() if p])

@@ -16,6 +16,7 @@ from appraisal.adapters.projections.facts_tables import OF_A_RESIDENT, RESIDENT_
 from appraisal.adapters.projections.resident_reads import histories
 from appraisal.adapters.projections.totals import (
     Groups,
+    Indicators,
     Key,
     Sums,
     Token,
@@ -144,14 +145,17 @@ class Tally:
 
 def tally(  # noqa: PLR0913
     conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str,
-    tagged: bool, since: Tally | None = None,
+    tagged: bool, since: Tally | None = None, indicators: Indicators = None,
 ) -> Tally:  # fmt: skip
     """The counts of the area by the as-of (as `counts_at`): from the tally `since` where it
-    is of the same view as of an earlier moment, from the same keep; else read whole."""
+    is of the same view as of an earlier moment, from the same keep; else read whole, of the
+    `indicators` only if given (never counted on from: `since` is then ignored)."""
     if len(area) > 4:
         raise ValueError(f"the strata are kept per city: {area!r} is inside one")
     view = (period, area, tagged)
     kept = kept_token(conn, period, as_of, zone, area)
+    if indicators is not None:
+        since, view = None, (period, area + "?" + ",".join(sorted(indicators)), tagged)  # a view of its own
     if since is not None and (since.view, since.kept) == (view, kept) and since.as_of <= as_of:
         groups = changes_since(conn, period, kept[0], as_of, area)
         differ = {
@@ -165,8 +169,8 @@ def tally(  # noqa: PLR0913
         add_groups(delta, ((names[g], by) for g, by in differ.items()), tagged)
         sums, counts = dict(since.sums), since.counts.copy()
     else:
-        sums = kept_sums(conn, period, kept[0], area, tagged) if kept[0] is not None else {}
-        groups, names = named_changes_since(conn, period, kept[0], as_of, area)
+        sums = kept_sums(conn, period, kept[0], area, tagged, indicators) if kept[0] is not None else {}
+        groups, names = named_changes_since(conn, period, kept[0], as_of, area, indicators)
         add_groups(sums, ((names[g], by) for g, by in groups.items()), tagged)
         return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
     for key, (dn, dd) in delta.items():

@@ -18,13 +18,13 @@ from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token
+from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token, team_wheres
 from appraisal.application.appraising import Read
 from appraisal.application.recent import Bounded
-from appraisal.domain.appraisal import Counted
+from appraisal.domain.appraisal import Counted, counted_by_team
 from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
-from appraisal.domain.facts import Facts
+from appraisal.domain.facts import Facts, Where
 from appraisal.domain.known import Knowns
 from appraisal.domain.periods import Period
 from appraisal.domain.results import StreamPosition
@@ -42,11 +42,12 @@ class FiguresReader:
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
-        since: object = None,
+        since: object = None, indicators: Collection[str] | None = None,
     ) -> Read:  # fmt: skip
         """Each moment's midnight totals are kept first (each in a short transaction of its own:
         it may write), then everything is read from one snapshot. `since`: a read of the same
-        view before (`Read.since`), to count from."""
+        view before (`Read.since`), to count from. `indicators`: the counts of those only, and
+        where every indicator's cases are (`team_wheres`): the subjects of a whole read."""
         for moment in moments:
             with self._engine.begin() as conn:
                 keep(conn, period.code, moment, self._zone)
@@ -57,16 +58,23 @@ class FiguresReader:
                 rows = _known(conn, moment, area)
                 known = self._subjects_at(conn, moment, period, area, rows)
                 last = tally(
-                    conn, version, period.code, moment, self._zone, area, tagged, earlier.tally if earlier else None
-                )
+                    conn, version, period.code, moment, self._zone, area, tagged,
+                    earlier.tally if earlier else None, indicators,
+                )  # fmt: skip
                 c = last.counts
-                counted.append(
-                    Counted(c.totals, set(c.wheres), known.teams, known.register, _changed(earlier, last, known))
-                )
+                wheres = set(c.wheres) if indicators is None else self._wheres(conn, version, period, last, area)
+                counted.append(Counted(c.totals, wheres, known.teams, known.register, _changed(earlier, last, known)))
                 bases.append((moment, _basis(conn, period.code, last.kept, moment, area, rows)))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
             stamp = (_stamp(conn), tuple(bases))
-        return Read(counted, positions, stamp, _Since(last, counted[-1]) if last is not None else None)
+        if last is None or indicators is not None:  # a few indicators' counts are no view's to count on from
+            return Read(counted, positions, stamp)
+        return Read(counted, positions, stamp, _Since(last, counted[-1]))
+
+    @staticmethod
+    def _wheres(conn: Connection, version: CatalogueVersion, period: Period, read: Tally, area: str) -> set[Where]:
+        by_team = [i.id for i in version.indicators if counted_by_team(i)]
+        return team_wheres(conn, period.code, read.kept[0], read.as_of, area, by_team)
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
         c = CASE_CHANGES

@@ -6,7 +6,7 @@ and however many teams a city has."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -58,6 +58,10 @@ Groups = dict[int, tuple[int, int]]
 """Each group's sums, by its number (`case_groups`)."""
 
 
+Indicators = Collection[str] | None
+"""The indicators a read counts (a series' few); None: every one."""
+
+
 Token = tuple[datetime | None, str | None]
 """The latest midnight kept by a moment's, and which keep wrote its strata: a keep's rows are
 written by one statement, so they share its transaction id; a late change drops them and a
@@ -79,10 +83,14 @@ def kept_token(conn: Connection, period: str, as_of: datetime, zone: tzinfo, are
     return before, token
 
 
-def kept_sums(conn: Connection, period: str, before: datetime, area: str, tagged: bool) -> Sums:
-    """The strata kept by `before` in the area (a city or wider); `tagged`: the key populations' too."""
+def kept_sums(  # noqa: PLR0913
+    conn: Connection, period: str, before: datetime, area: str, tagged: bool, indicators: Indicators = None
+) -> Sums:
+    """The strata kept by `before` in the area (a city or wider); `tagged`: the key populations'
+    too; `indicators`: of those only (None: of every one)."""
     t = STRATUM_TOTALS
-    untagged = () if tagged else (t.c.key_population == "",)
+    untagged: tuple[ColumnElement[bool], ...] = () if tagged else (t.c.key_population == "",)
+    untagged += () if indicators is None else (t.c.indicator_id.in_(indicators),)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
     rows: Sequence[Any] = conn.execute(
@@ -105,11 +113,12 @@ def changes_since(conn: Connection, period: str, before: datetime | None, as_of:
     return {group: (n, d) for group, n, d in rows}
 
 
-def named_changes_since(
-    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str
+def named_changes_since(  # noqa: PLR0913
+    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str, indicators: Indicators = None
 ) -> tuple[Groups, dict[int, Group]]:
-    """As `changes_since`, with every group's name (a whole read's: all of them, in one join)."""
-    rows = conn.execute(_groups(*_between(period, before, as_of, area))).all()
+    """As `changes_since`, with every group's name (a whole read's: all of them, in one join);
+    `indicators`: of those only."""
+    rows = conn.execute(_groups(*_between(period, before, as_of, area), *_of_indicators(area, indicators))).all()
     sums = {number: (n, d) for number, _city, _i, _team, _inst, _area, _kps, n, d in rows}
     return sums, {
         number: (i, team, inst, area_code, kps) for number, _city, i, team, inst, area_code, kps, _n, _d in rows
@@ -122,6 +131,39 @@ def named(conn: Connection, groups: Iterable[int]) -> dict[int, Group]:
     names = select(g.c.group_id, g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, g.c.key_populations)
     numbers = bindparam("numbers", sorted(groups), ARRAY(BigInteger))
     return {number: tuple(rest) for number, *rest in conn.execute(names.where(g.c.group_id == any_(numbers)))}
+
+
+def team_wheres(  # noqa: PLR0913
+    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str, by_team: Collection[str]
+) -> set[Where]:
+    """Where the cases counted by team are (the indicators `by_team`), as a whole read's counts
+    find them: each team, institution and area with a sum not zero at the team's level, kept or
+    changed since. Added up by PostgreSQL, for a read of a few indicators' counts (a series):
+    the subjects known are every indicator's, so its figures are a whole read's."""
+    t, c, g = STRATUM_TOTALS, CASE_CHANGES, CASE_GROUPS
+    kept = select(t.c.indicator_id, t.c.code.label("team_id"), t.c.institution_id, t.c.area_code,
+                  t.c.numerator.label("n"), t.c.denominator.label("d")).where(
+        t.c.period == period, t.c.before == before, _city(t, area), t.c.level == "team", t.c.key_population == "",
+        t.c.indicator_id.in_(by_team),
+    )  # fmt: skip
+    changed = (
+        select(g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, c.c.d_numerator, c.c.d_denominator)
+        .join_from(c, g, and_(g.c.group_id == c.c.group_id, g.c.city == c.c.city))
+        .where(*_between(period, before, as_of, area), g.c.indicator_id.in_(by_team))
+    )
+    both = (union_all(kept, changed) if before is not None else changed).subquery()
+    key = (both.c.indicator_id, both.c.team_id, both.c.institution_id, both.c.area_code)
+    sums = select(*key[1:]).group_by(*key).having(or_(func.sum(both.c.n) != 0, func.sum(both.c.d) != 0))
+    return {Where(*row) for row in conn.execute(sums.distinct())}
+
+
+def _of_indicators(area: str, indicators: Indicators) -> tuple[ColumnElement[bool], ...]:
+    """Changes of these indicators' groups only (none: of every one)."""
+    if indicators is None:
+        return ()
+    c, g = CASE_CHANGES, CASE_GROUPS
+    groups = select(g.c.group_id).where(_city(g, area), g.c.indicator_id.in_(indicators))
+    return (c.c.group_id.in_(groups),)
 
 
 def digest(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> tuple[int, int]:
