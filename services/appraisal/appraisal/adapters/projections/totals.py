@@ -147,7 +147,14 @@ def team_wheres(  # noqa: PLR0913
         t.c.indicator_id.in_(by_team),
     )  # fmt: skip
     changed = (
-        select(g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, c.c.d_numerator, c.c.d_denominator)
+        select(
+            g.c.indicator_id,
+            g.c.team_id,
+            g.c.institution_id,
+            g.c.area_code,
+            c.c.d_numerator.label("n"),
+            c.c.d_denominator.label("d"),
+        )
         .join_from(c, g, and_(g.c.group_id == c.c.group_id, g.c.city == c.c.city))
         .where(*_between(period, before, as_of, area), g.c.indicator_id.in_(by_team))
     )
