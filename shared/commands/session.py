@@ -100,7 +100,7 @@ class Staging:
             if kind is None or (kept := kind.snapshots) is None:
                 continue
             if kept.due(version, self.read_at.get(stream_id, 0), self.folded.get(stream_id, 0)):
-                due.append(Snapshot(stream_id, version, kept.shape, kept.dump(state)))
+                due.append(kept.taken(stream_id, version, state))
         return due
 
     async def prefetch_async(self, reads: list[tuple[StreamType[Any], str]], receipts: Sequence[str] = ()) -> None:

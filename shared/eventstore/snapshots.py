@@ -71,6 +71,10 @@ class Snapshots(Generic[S]):
         shape = f"{name}:{hashlib.sha256(schema).hexdigest()[:12]}"
         return cls(shape, adapter.dump_json, adapter.validate_json, every)
 
+    def taken(self, stream_id: str, version: int, state: S) -> Snapshot:
+        """`state` kept as the stream's after its event `version`."""
+        return Snapshot(stream_id, version, self.shape, self.dump(state))
+
     def due(self, version: int, since: int, folded: int) -> bool:
         """A stream at `version`, read at `since` with `folded` events read from the store:
         a snapshot when the batch crossed a mark, or folded more than `every` events."""

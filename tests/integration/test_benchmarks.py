@@ -50,6 +50,7 @@ TINY = {
     "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
+    "performance_income.py": ["--years", "2", "--contracts", "120", "--tail", "50", "--repeats", "1"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
     "appraisal_drill_down.py": ["--residents", "40", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],

@@ -67,6 +67,9 @@ def test_a_close_stopped_halfway_goes_on_with_the_same_key_to_an_uninterrupted_c
     assert finished.status_code == 200, finished.text
     assert finished.json() == uninterrupted.json() == again.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
+    written = len(billing.store.read_log(0, 100_000))
+    assert billing.close("2026-01", "2026-02-01").json()["settlements"] == 0  # finished under the same key: complete
+    assert len(billing.store.read_log(0, 100_000)) == written + 1
     settled = Counter(
         (s["ledger"]["institution_id"], s["ledger"]["payer"], s["period"]) for s in logged(billing, SETTLED)
     )
@@ -83,8 +86,36 @@ def test_a_close_stopped_halfway_is_finished_by_a_close_under_a_new_key(
         billing.close("2026-01", "2026-02-01")
     rest = billing.close("2026-01", "2026-02-01")
 
+    written = len(billing.store.read_log(0, 100_000))
+    again = billing.close("2026-01", "2026-02-01")
+
     assert (rest.json()["already_closed"], rest.json()["settlements"]) == (True, 8 - 3)
     assert len(logged(billing, SETTLED)) == 8
+    assert again.json()["settlements"] == 0 and len(billing.store.read_log(0, 100_000)) == written + 1  # complete
+
+
+def test_a_complete_close_run_again_sends_its_ledgers_no_command_and_answers_as_before(billing: Billing) -> None:
+    """Each ledger's command under a new key wrote a receipt, settling nothing (a province's
+    20,000); the same key again replays every part, as it did."""
+    billing.deliver(*contracts(billing))
+    first = billing.close("2026-01", "2026-02-01", key="close-jan")
+    written = len(billing.store.read_log(0, 100_000))
+
+    again = billing.close("2026-01", "2026-02-01")
+    after_again = len(billing.store.read_log(0, 100_000))
+    same_key = billing.close("2026-01", "2026-02-01", key="close-jan")
+
+    assert first.json()["settlements"] == 8
+    assert again.json() == {
+        "closed_through": "2026-01",
+        "already_closed": True,
+        "settlements": 0,
+        "payable_fen": 0,
+        "withheld_fen": 0,
+    }
+    assert after_again - written == 1  # the book's part's receipt alone, no ledger's
+    assert same_key.json() == first.json() and same_key.headers.get("Idempotent-Replayed") == "true"
+    assert len(billing.store.read_log(0, 100_000)) == after_again
 
 
 def test_a_charge_between_the_books_close_and_its_ledgers_is_late_and_settled_once_by_the_next_close(

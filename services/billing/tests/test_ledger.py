@@ -122,6 +122,21 @@ def test_a_period_closes_only_after_it_is_over_and_only_once() -> None:
     assert book.close(closed, "2026-01", date(2026, 4, 1), MONTHLY, NOW) is None
 
 
+def test_a_closes_ledgers_settled_are_noted_once_and_not_after_the_book_decided_again() -> None:
+    closed = book.evolve(book.Book(), book.PeriodsClosed("2026-01", NOW))
+    assert not closed.all_settled  # a close's ledgers are behind until its run settles them
+
+    noted = book.settled(closed, closed.decisions, NOW)
+    assert noted == book.LedgersSettled(1, "2026-01", NOW)
+    settled = book.evolve(closed, noted)
+    assert settled.all_settled and book.settled(settled, 1, NOW) is None  # once
+    reopened = book.evolve(settled, book.reopening("2026-01", "closed_too_early", MONTHLY, NOW))
+    assert not reopened.all_settled
+    assert book.settled(reopened, 1, NOW) is None  # its ledgers' commands may have come before the reopening
+    again = book.evolve(reopened, book.PeriodsClosed("2026-01", NOW))
+    assert book.settled(again, 2, NOW) is None and book.settled(again, 3, NOW) == book.LedgersSettled(3, "2026-01", NOW)
+
+
 def test_periods_follow_the_configured_length() -> None:
     quarterly = Calendar(3)
     assert quarterly.period_of(date(2026, 5, 20)) == "2026-04"

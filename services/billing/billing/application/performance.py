@@ -8,20 +8,22 @@ institution at the time of distribution.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 from billing.application.streams import BOOK, BOOKS, EVENTS, LEDGERS, MEMBER_YEARS, PAY_YEARS, RESIDENTS, TEAM_YEARS
 from billing.domain import capitation_year as cy
+from billing.domain import ledger
 from billing.domain import performance_year as py
 from billing.domain.book import Book
 from billing.domain.capitation_rules import CapitationRules
 from billing.domain.errors import AppraisalNotPublished, NoCapitationRule
-from billing.domain.ledger import ChargeBooked
 from billing.domain.release import AppraisalResult
 from shared.commands import Session, Work
 from shared.eventstore import EventStore, RecordedEvent
+from shared.eventstore.streams import read_states
 
 
 class PerformancePay:
@@ -136,33 +138,30 @@ def years_of_teams(store: EventStore, year: int, teams: list[str]) -> dict[str, 
 
 class Incomes:
     """Each team's contract-fee income of the year: Σ its charges (refunds deducted) of the year's
-    periods, every payer's. An institution's ledgers hold every charge of all its teams and years:
-    read once for all its teams, not once for each."""
+    periods, every payer's. An institution's ledgers are read once for all its teams, each from
+    its snapshot and the events after it: a ledger keeps its sums by year (`Ledger.charged`), so
+    the job does not read every charge of every year."""
 
     def __init__(self, store: EventStore, year: int) -> None:
         self.store, self.year = store, year
-        self._by_institution: dict[str, dict[str, int]] = {}
+        self._by_institution: dict[str, Counter[str]] = {}
         self._book: Book | None = None  # read once for the job, not once for each institution
 
     def of(self, institution_id: str, team_id: str) -> int:
         if institution_id not in self._by_institution:
             self._by_institution[institution_id] = self._read(institution_id)
-        return max(self._by_institution[institution_id].get(team_id, 0), 0)
+        return max(self._by_institution[institution_id][team_id], 0)
 
-    def _read(self, institution_id: str) -> dict[str, int]:
+    def _read(self, institution_id: str) -> Counter[str]:
         if self._book is None:
             self._book = BOOKS.fold(self.store.read(BOOKS.stream_id(BOOK)))[0]
-        found = self.store.read_many([LEDGERS.stream_id(k) for k in self._book.of_institution(institution_id)])
-        totals: dict[str, int] = {}
-        for recorded in (e for events in found.values() for e in events if e.type in _CHARGES):
-            event = EVENTS.decode(recorded.type, recorded.data)
-            if isinstance(event, ChargeBooked) and event.origin_period[:4] == str(self.year):
-                totals[event.team_id] = totals.get(event.team_id, 0) + event.amount_fen
+        totals: Counter[str] = Counter()
+        for found, _ in read_states(self.store, LEDGERS, self._book.of_institution(institution_id)).values():
+            if found is not None:
+                totals.update(ledger.charged_in(found, self.year))
         return totals
 
 
-_CHARGES = EVENTS.names_of(ChargeBooked)
-"""The only events of a ledger an income counts: its settlements and the rest are not decoded."""
 _COVERAGES = EVENTS.names_of(cy.CoverageNoted, cy.CoverageEnded)
 """What of a resident's stream their coverages come from: their claims, most of it, are not decoded."""
 

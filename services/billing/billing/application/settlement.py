@@ -8,7 +8,10 @@ A charge posted to a ledger meanwhile conflicts with that ledger's command only,
 decided again; it is booked late by the book's close (`ledger.book`), so it is settled once,
 by the next close. A job stopped halfway leaves ledgers behind the book: the next run, under
 the same key or a new one, settles them, since a ledger's part runs whatever the book's part
-answered.
+answered. A run whose ledgers' parts all came after the book's decision, with none since, notes
+on the book that every ledger is settled (`note_settled`); the book's part of a close run again
+then says it is complete, and the run sends no ledger a command, where each would have written a
+receipt (a province's 20,000) to settle nothing.
 
 Reopening, an administrator's rare correction, keeps its refusal all or none, as when it was
 one transaction: `check_reopening` reads every ledger, a batch at a time and writing nothing,
@@ -43,6 +46,7 @@ from shared.eventstore.streams import read_states
 
 SETTLED = ("settlements", "payable_fen", "withheld_fen")  # what a close's ledgers add up to
 REVERSED = ("reversals", "payable_fen", "withheld_fen", "ledgers_kept")  # and a reopening's
+DECISION, COMPLETE = "decision", "complete"  # of the book's part's result, for the run: not answered
 _CHECKED_AT_ONCE = 500  # ledgers a reopening's check reads in one query: its memory stays a batch's
 
 
@@ -51,15 +55,21 @@ class Settlement:
         self.rules, self.calendar = rules, calendar
 
     def close_book(self, command: ClosePeriods) -> Work:
-        """The close's decision: the book closed through the period, or already closed."""
+        """The close's decision: the book closed through the period, or already closed; for the
+        run, the decision its ledgers are settled through and whether every one is already (its
+        receipt keeps them: the same key again sends the ledgers the commands it first did)."""
 
         def handle(session: Session) -> dict[str, Any]:
             the_book = session.load(BOOKS, BOOK).state
             closing = book.close(the_book, command.period, command.today, self.calendar, session.context.now)
-            if closing is None:
-                return {"closed_through": the_book.closed_through, "already_closed": True}
-            session.record(BOOKS, BOOK, closing)
-            return {"closed_through": closing.through, "already_closed": False}
+            if closing is not None:
+                the_book = session.record(BOOKS, BOOK, closing).state
+            return {
+                "closed_through": the_book.closed_through,
+                "already_closed": closing is None,
+                DECISION: the_book.decisions,
+                COMPLETE: the_book.all_settled,
+            }
 
         return Work(handle, reads=[(BOOKS, BOOK)])
 
@@ -81,6 +91,19 @@ class Settlement:
             }
 
         return Work(handle, reads=[(BOOKS, BOOK), (LEDGERS, key)])
+
+    @staticmethod
+    def note_settled(decision: int) -> Work:
+        """Every ledger settled through the book's close of `decision`: a close's run, once each
+        ledger's part ran after that decision (`book.settled`: not if the book decided since)."""
+
+        def handle(session: Session) -> dict[str, Any]:
+            noted = book.settled(session.load(BOOKS, BOOK).state, decision, session.context.now)
+            if noted is not None:
+                session.record(BOOKS, BOOK, noted)
+            return {"noted": noted is not None}
+
+        return Work(handle, reads=[(BOOKS, BOOK)])
 
     def check_reopening(self, command: ReopenPeriods, store: EventStore) -> None:
         """Refuse a reopening, before anything is written, as the book or a ledger would. A book

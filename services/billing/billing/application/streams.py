@@ -26,6 +26,7 @@ for event_class in (
     book.LedgerRegistered,
     book.PeriodsClosed,
     book.PeriodsReopened,
+    book.LedgersSettled,
     capitation_year.CoverageNoted,
     capitation_year.CoverageEnded,
     capitation_year.ClaimNoted,

@@ -3,9 +3,10 @@
 Closing is one decision for all ledgers, recorded here first; each ledger is then settled
 through it by a command of its own, and a charge posted in between is booked late by the
 book's close (`ledger.book`), so the decision holds for every ledger however long the
-settling takes. A charge to a ledger that did not exist yet registers it here, so a close and
-a new ledger never miss each other (both write here), and the new ledger opens closed through
-the book's close.
+settling takes. Once a run's commands settled every ledger through a close, it is noted here
+(`LedgersSettled`), and a close run again sends the ledgers no command. A charge to a ledger
+that did not exist yet registers it here, so a close and a new ledger never miss each other
+(both write here), and the new ledger opens closed through the book's close.
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ class PeriodsReopened:
 
 
 @dataclass(frozen=True)
+class LedgersSettled:
+    """Every ledger is settled through the book's close as of its `decision` (`Book.decisions`):
+    a close's run ran a command for each ledger, all after that decision and before the next."""
+
+    decision: int
+    through: str
+    settled_at: datetime
+
+
+@dataclass(frozen=True)
 class Book:
     """The ledgers (a province's tens of thousands), and each institution's, which a release
     of its withheld shares and its teams' performance pay read (a scan of every ledger each)."""
@@ -52,6 +63,15 @@ class Book:
     closed_through: str | None = None
     ledgers: dict[str, str] = field(default_factory=dict)  # ledger key → institution
     by_institution: dict[str, tuple[str, ...]] = field(default_factory=dict)  # in the order registered
+    decisions: int = 0  # closes and reopenings: a ledger may be behind the book after each
+    settled: int = 0  # the last decision every ledger was settled through (none: 0)
+
+    @property
+    def all_settled(self) -> bool:
+        """Every ledger is closed through the book's close (or later): a close has nothing to
+        settle. A ledger's close moves back only by a reopening, the book's only by a close,
+        each a decision, and a ledger registered since opens closed through the book's close."""
+        return self.settled == self.decisions
 
     def of_institution(self, institution_id: str) -> list[str]:
         return list(self.by_institution.get(institution_id, ()))
@@ -65,6 +85,15 @@ def close(book: Book, period: str, today: date, calendar: Calendar, now: datetim
     if period >= calendar.period_of(today):  # "YYYY-MM" strings order as the periods do
         raise PeriodNotOver(f"period {period} is not over on {today}: close it after its last day")
     return PeriodsClosed(period, now)
+
+
+def settled(book: Book, decision: int, now: datetime) -> LedgersSettled | None:
+    """Every ledger settled through the close of `decision`, by a run whose ledgers' commands all
+    came after it: noted when the book decided nothing since (else some command may have
+    settled through another close), once."""
+    if book.decisions != decision or book.all_settled or book.closed_through is None:
+        return None
+    return LedgersSettled(decision, book.closed_through, now)
 
 
 def reopen(book: Book, period: str, reason: str, calendar: Calendar, now: datetime) -> PeriodsReopened:
@@ -106,10 +135,10 @@ def evolve(book: Book, event: object) -> Book:
                 ledgers={**book.ledgers, key: institution},
                 by_institution={**book.by_institution, institution: theirs},
             )
-        case PeriodsClosed(through=through):
-            return replace(book, closed_through=through)
-        case PeriodsReopened(through=through):
-            return replace(book, closed_through=through)
+        case PeriodsClosed(through=through) | PeriodsReopened(through=through):
+            return replace(book, closed_through=through, decisions=book.decisions + 1)
+        case LedgersSettled(decision=decision):
+            return replace(book, settled=decision)
     raise ValueError(f"{type(event).__name__} does not apply to the settlement book")
 
 

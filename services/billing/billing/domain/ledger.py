@@ -219,6 +219,10 @@ class Ledger:
     settlements: dict[str, PeriodSettled] = field(default_factory=dict)  # by period, until reversed
     settled: dict[str, PeriodCharges] = field(default_factory=dict)  # what they settled, reopened with them
     reversals: dict[str, int] = field(default_factory=dict)  # by period: names the next settlement
+    # By the charges' origin year, then team: Σ of every charge booked (refunds deducted),
+    # settled or not. A team's performance pay draws on its year's sum: kept here, the job
+    # reads it from the ledger's snapshot, not every charge of every year.
+    charged: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar, book_closed: str | None) -> ChargeBooked:
@@ -230,6 +234,11 @@ def book(ledger: Ledger, charge: ChargeBooked, calendar: Calendar, book_closed: 
     if closed is None or charge.origin_period > closed:
         return charge
     return replace(charge, period=calendar.next(closed), reason="late_adjustment")
+
+
+def charged_in(ledger: Ledger, year: int) -> dict[str, int]:
+    """Each team's charges (refunds deducted) of the year's periods, late ones too, by team."""
+    return ledger.charged.get(str(year), {})
 
 
 def later(one: str | None, other: str | None) -> str | None:
@@ -282,7 +291,8 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
         case LedgerOpened(ledger=ref, closed_through=closed):
             return Ledger(ref, closed)
         case ChargeBooked(period=p) if ledger is not None:
-            return replace(ledger, open={**ledger.open, p: ledger.open.get(p, PeriodCharges()).add(event)})
+            open_ = {**ledger.open, p: ledger.open.get(p, PeriodCharges()).add(event)}
+            return replace(ledger, open=open_, charged=_counted(ledger.charged, event))
         case PeriodSettled() if ledger is not None:
             return _settled(ledger, event)
         case SettlementReversed() if ledger is not None:
@@ -294,6 +304,14 @@ def evolve(ledger: Ledger | None, event: object) -> Ledger | None:
         case AppraisalNoted() if ledger is not None:
             return ledger
     raise ValueError(f"{type(event).__name__} does not apply to ledger {ledger}")
+
+
+def _counted(charged: dict[str, dict[str, int]], charge: ChargeBooked) -> dict[str, dict[str, int]]:
+    """The sums with the charge added to its origin year's and team's (the year its
+    contract's period is of, even when booked late into a later one)."""
+    year = charge.origin_period[:4]
+    teams = charged.get(year, {})
+    return {**charged, year: {**teams, charge.team_id: teams.get(charge.team_id, 0) + charge.amount_fen}}
 
 
 def _settled(ledger: Ledger, event: PeriodSettled) -> Ledger:

@@ -21,7 +21,7 @@ from billing.adapters.http.schemas import (
 )
 from billing.application import access
 from billing.application.commands import ClosePeriods, ReopenPeriods
-from billing.application.settlement import REVERSED, SETTLED, Settlement, ledger_keys
+from billing.application.settlement import COMPLETE, DECISION, REVERSED, SETTLED, Settlement, ledger_keys
 from billing.application.streams import ACCOUNTS, BOOK, BOOKS
 from billing.application.views import account_view
 from billing.domain.book import closing_day
@@ -82,7 +82,8 @@ _EACH = (
     summary="Close settlement periods (the scheduler's command)",
     description="Settles every open period up to `period` for every payer and institution: due, withheld "
     "pending appraisal, adjustments, payable (one FeeSettled each). Closing a closed period settles only the "
-    "ledgers a close stopped halfway left behind (`already_closed`: the book was closed before); a charge "
+    "ledgers a close stopped halfway left behind (`already_closed`: the book was closed before), and sends the "
+    "ledgers no command once a run settled them all; a charge "
     "posted after the book's decision goes into the next open period as a late adjustment, whether its ledger "
     "was settled yet or not. A period not over, or an `as_of` later than today, is refused (422). Until billing "
     "has applied every input event of the periods (contracts, appraisal results, referrals, claims), the close "
@@ -100,14 +101,20 @@ async def close_periods(body: PeriodClose, request: Request, who: CurrentPrincip
     call = Call(request, who, key)
     decided = await run_command(request, who, f"{key}/book", settlement.close_book(command))
     # Read once the book has decided: a ledger registered later opens closed through its close.
-    keys = await asyncio.to_thread(ledger_keys, request.app.state.store)
+    # None once a run settled every ledger through the book's close; every one where the book's
+    # part was answered before it said (a receipt of an older run).
+    complete = decided.result.get(COMPLETE, False)
+    keys = [] if complete else await asyncio.to_thread(ledger_keys, request.app.state.store)
     done = await call.run_each(keys, settlement.settle_ledger, SETTLED, AT_ONCE)
+    if keys and DECISION in decided.result:
+        await run_command(request, who, f"{key}/settled", settlement.note_settled(decided.result[DECISION]))
     return respond(_joined(decided, done, keys), 200)
 
 
 def _joined(decided: Outcome, done: Outcome, keys: list[str]) -> Outcome:
     """The book's part and the ledgers' as one answer: replayed when every part was."""
-    return Outcome(decided.result | done.result, decided.replayed and (done.replayed or not keys))
+    answer = {name: figure for name, figure in decided.result.items() if name not in (DECISION, COMPLETE)}
+    return Outcome(answer | done.result, decided.replayed and (done.replayed or not keys))
 
 
 async def _inputs_applied(request: Request, last_day: date) -> None:
