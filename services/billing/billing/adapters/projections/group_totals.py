@@ -46,6 +46,7 @@ from billing.adapters.projections.tables import (
     RELEASES,
     SETTLEMENTS,
     STANDING,
+    TOTALS_FILL,
 )
 from shared.readmodels.arriving import Arriving
 
@@ -169,6 +170,8 @@ def _summed_where_a_view_had_none(target: MetaData, connection: Connection, **cr
     for column in missing:
         declared = CreateColumn(column).compile(dialect=connection.dialect)
         connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
+    if missing:  # for the pages written from now on
+        connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))
     for standing in (SETTLED, RELEASED) if missing else ():
         connection.execute(standing.summed_anew)
     if missing or AREA_TOTALS in created.get("tables", ()):

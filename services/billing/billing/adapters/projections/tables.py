@@ -50,6 +50,12 @@ RETIRED_INDEXES = tuple(f"ix_{CHARGES.name}_{c}" for c in ("contract_id", "perio
 """The single-column indexes the charges had until 2026-12-03."""
 
 
+TOTALS_FILL = 50
+"""Percent of a page of the groups' totals filled by inserts: the room left lets a group's sums,
+moved at every batch that touches the group, be updated in its page (heap-only, no index
+written), which most updates then are."""
+
+
 def _key(institution: bool = True) -> list[Column[str]]:
     """A group's key (an area's: the same without the institution)."""
     return [
@@ -98,15 +104,17 @@ CHARGE_TOTALS = Table(
     *(Column(name, BigInteger, nullable=False, server_default="0", comment=says) for name, says in STANDING.items()),
     comment="Each group's charges, settlements and releases summed as the settlement view applies them, "
     "so no read sums charges, and a page of figures is a range of an index",
+    postgresql_with={"fillfactor": TOTALS_FILL},
 )
 # A page of figures is a range of one of these, in the key's order (a scope's groups are never
-# sorted): the key's own for every area; an area's level's (province, city, county: an
-# official's prefix); a bureau's; an institution's. Each ends with the whole key, the bureau's
-# and the institution's repeating their first column, so that the page's "after the previous
-# page's last" is a bound of the index, not a filter. None of their columns changes as the
-# sums move, so the sums' updates leave them alone (heap-only).
-for _level, _digits in LEVELS.items():
-    Index(f"view_charge_totals_{_level}", prefix(CHARGE_TOTALS.c.area_code, _digits), *CHARGE_TOTALS.primary_key)
+# sorted): the key's own for every area and for the province (every group of the view is the
+# province's: an index of its digits would be the key's again, written for every new group); a
+# city's and a county's (an official's prefix); a bureau's; an institution's. Each ends with the
+# whole key, the bureau's and the institution's repeating their first column, so that the
+# page's "after the previous page's last" is a bound of the index, not a filter. None of their
+# columns changes as the sums move, so the sums' updates leave them alone (heap-only).
+for _level in ("city", "county"):
+    Index(f"view_charge_totals_{_level}", prefix(CHARGE_TOTALS.c.area_code, LEVELS[_level]), *CHARGE_TOTALS.primary_key)
 for _first in ("bureau_id", "institution_id"):
     Index(f"view_charge_totals_{_first[:-3]}", CHARGE_TOTALS.c[_first], *CHARGE_TOTALS.primary_key)
 AREA_TOTALS = Table(
