@@ -4,9 +4,9 @@ Loads a synthetic province (`--cities` cities of 300 institutions, three payers,
 bench/settlement_view.py's stream) through the view's own `apply` in batches of 500 and prints
 the projection's rate; then, as an official of the first city and as one of the province, reads
 the year's figures (`view_queries.figures`, in this process, no HTTP): the first page of 500
-groups and one `--deep` pages in. For each page: its time (median of `--repeats`) and the
-EXPLAIN (ANALYZE, BUFFERS) of every statement it sends, summed: execution time, buffers
-touched, and the rows of its largest sort (0: none). Each size of `--cities` in turn, so the
+groups and one `--deep` pages in; and the year's reconciliation. For each: its time (median of
+`--repeats`) and the EXPLAIN (ANALYZE, BUFFERS) of every statement it sends, summed: execution
+time, buffers touched, and the rows of its largest sort (0: none). Each size of `--cities` in turn, so the
 growth with the scope shows. The same script runs against an older tree (copy it into that
 tree's bench/) to compare.
 A benchmark, not a test: it asserts nothing and prints figures.
@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +83,10 @@ def explained(engine: Engine, sent: list[tuple[str, Any]]) -> dict[str, float]:
     return {"ms": milliseconds, "buffers": buffers, "sorted": largest_sort, "statements": len(sent)}
 
 
-def page(engine: Engine, scope: Scope, after: tuple[str, ...] | None, size: Size) -> dict[str, float]:
-    def read() -> Any:
-        return view_queries.figures(engine, scope, after, size.page)
-
+def measured(engine: Engine, read: Callable[[], Any], repeats: int) -> dict[str, float]:
+    """`read`'s median time, and its statements' EXPLAIN (ANALYZE, BUFFERS)."""
     samples = []
-    for _ in range(size.repeats):
+    for _ in range(repeats):
         started = time.perf_counter()
         read()
         samples.append(time.perf_counter() - started)
@@ -95,17 +94,24 @@ def page(engine: Engine, scope: Scope, after: tuple[str, ...] | None, size: Size
 
 
 def pages(engine: Engine, size: Size, deep: int, say: Callable[[str], None]) -> dict[str, dict[str, float]]:
-    """A city's and the province's first page and one `deep` pages in."""
+    """A city's and the province's first page and one `deep` pages in, and their reconciliation."""
     found = {}
     for name, area in (("city", CITY), ("province", CITY[:2])):
         scope = Scope(period=str(YEAR), area_prefix=area)
         for which, after in (("first", None), (f"{deep} in", deep_cursor(engine, scope, deep, size.page))):
-            figures = found[f"{name}, {which}"] = page(engine, scope, after, size)
-            say(
-                f"  {name}'s year, page {which}: {figures['p50_ms']:7.1f} ms; EXPLAIN: {figures['ms']:7.1f} ms, "
-                f"{figures['buffers']:,.0f} buffers, largest sort {figures['sorted']:,.0f} rows"
-            )
+            read = partial(view_queries.figures, engine, scope, after, size.page)
+            found[f"{name}, {which}"] = _said(say, f"{name}'s year, page {which}", measured(engine, read, size.repeats))
+        read = partial(view_queries.reconciliation, engine, scope, 100)
+        found[f"{name}, reconciliation"] = _said(say, f"{name}'s reconciliation", measured(engine, read, size.repeats))
     return found
+
+
+def _said(say: Callable[[str], None], what: str, figures: dict[str, float]) -> dict[str, float]:
+    say(
+        f"  {what}: {figures['p50_ms']:7.1f} ms; EXPLAIN: {figures['ms']:7.1f} ms, "
+        f"{figures['buffers']:,.0f} buffers, largest sort {figures['sorted']:,.0f} rows"
+    )
+    return figures
 
 
 def run(url: str, cities: list[int], size: Size, deep: int, say: Callable[[str], None] = print) -> list[dict[str, Any]]:

@@ -120,7 +120,7 @@ def test_every_scope_s_pages_are_those_of_the_queries_over_the_stored_rows(billi
 
 PAGES = {  # a scope, and the index its page is read from
     Scope("2026"): "view_charge_totals_pkey",
-    Scope("2026", area_prefix="44"): "view_charge_totals_pkey",  # every group is the province's
+    Scope("2026", area_prefix="44"): "view_charge_totals_province",
     Scope("2026", area_prefix="4401"): "view_charge_totals_city",
     Scope("2026-02", area_prefix="440106"): "view_charge_totals_county",  # a month: its one range too
     Scope("2026", bureau_id="MIB-440106", payer="insurance_fund"): "view_charge_totals_bureau",

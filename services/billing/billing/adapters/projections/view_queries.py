@@ -25,7 +25,15 @@ from sqlalchemy import (
 )
 
 from billing.adapters.projections.group_totals import OPEN_AS, SETTLED_AS, figures_of
-from billing.adapters.projections.tables import AREA_FIGURES, AREA_TOTALS, CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
+from billing.adapters.projections.tables import (
+    AREA_FIGURES,
+    AREA_TOTALS,
+    CHARGE_TOTALS,
+    CHARGES,
+    RELEASES,
+    SETTLEMENTS,
+    WITH_BUREAU,
+)
 from billing.application.scope import Scope
 from shared.readmodels.areas import within
 
@@ -87,8 +95,9 @@ T = CHARGE_TOTALS.c
 
 
 def groups_of(scope: Scope) -> list[ColumnElement[bool]]:
-    """The scope's groups in the totals, by the index of its narrowest part (an area's level's digits)."""
-    return where(CHARGE_TOTALS, scope, area=within)
+    """The scope's groups in the totals, by the index of its narrowest part (an area's level's
+    digits; a bureau's, which holds only the groups with a bureau)."""
+    return where(CHARGE_TOTALS, scope, area=within) + ([WITH_BUREAU] if scope.bureau_id else [])
 
 
 def _page(scope: Scope, after: Key | None, limit: int) -> Select[Any]:
