@@ -12,15 +12,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC
 from functools import partial
+from threading import Barrier, Thread
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from billing.adapters.projections import view_queries
+from billing.adapters.projections.settlement_view import SettlementView
 from billing.adapters.projections.tables import CHARGE_TOTALS, RELEASES, SETTLEMENTS
 from billing.application.scope import Scope
+from billing.domain.periods import Calendar
 from shared.contracts import parse_event, topics
 from shared.messaging import Delivery
 from shared.testing.plans import plans_of
@@ -42,7 +47,7 @@ GROUP = view_queries.GROUP
 def delivery(type_name: str, ledger: int, **data: Any) -> Delivery:
     payer, bureau, institution, area = LEDGERS[ledger]
     parties = {"payer": payer, "bureau_id": bureau, "institution_id": institution, "area_code": area}
-    envelope = Billing.event(type_name, **parties, **data)
+    envelope = Billing.event(type_name, **(parties | data))
     return Delivery(envelope, parse_event(envelope), topics.SETTLEMENTS.name)
 
 
@@ -65,10 +70,10 @@ def stream() -> Iterator[Delivery]:
     yield released("rl-1-2027-01-20", 1, "2027-01-21", 99)  # restated: it replaces the first
 
 
-def settled(settlement_id: str, ledger: int, period: str, due: int) -> Delivery:
+def settled(settlement_id: str, ledger: int, period: str, due: int, **data: Any) -> Delivery:
     return delivery(
         "billing.FeeSettled.v1", ledger, settlement_id=settlement_id, period=period, contracts_charged=due % 4,
-        due_fen=due, withheld_fen=due // 10, adjustments_fen=due % 7, payable_fen=due - due // 10 + due % 7,
+        due_fen=due, withheld_fen=due // 10, adjustments_fen=due % 7, payable_fen=due - due // 10 + due % 7, **data,
     )  # fmt: skip
 
 
@@ -116,6 +121,39 @@ def test_every_scope_s_pages_are_those_of_the_queries_over_the_stored_rows(billi
     assert (len(whole["rows"]), len(whole["open"]["rows"])) == (21, 4)  # every kind of group is there:
     assert sum(key(r) not in charged for r in whole["rows"]) == 12  # settled or released, nothing charged
     assert len({key(r) for r in whole["rows"]} & {key(r) for r in whole["open"]["rows"]}) == 1  # released, open
+
+
+def test_replicas_moving_one_area_at_once_never_wait_on_each_other_in_turn(billing: Billing) -> None:
+    """Two replicas of the view apply two institutions of one area at once, each charging the
+    period the other settles: were the area's rows moved statement by statement, each would
+    hold the row the other waits for (a deadlock, one batch failed); they are moved once, last,
+    in the areas' order."""
+    views, start, failed = [billing.view, SettlementView(billing.view.engine, Calendar(1), UTC)], Barrier(2), []
+
+    def replica(n: int) -> None:
+        charged, settles = ("2026-01", "2026-02")[:: 1 if n else -1]
+        for turn in range(15):
+            mine = {"institution_id": f"CHC-440106-9{n}"}
+            batch = [
+                delivery("billing.ContractCharged.v1", 0, charge_id=f"ch-{n}-{turn}", contract_id=f"c-{n}-{turn}",
+                         period=charged, amount_fen=100, reason="annual_fee", **mine),
+                settled(f"st-{n}-{turn}", 0, settles, 100, **mine),
+            ]  # fmt: skip
+            start.wait()
+            try:
+                views[n].apply(batch)
+            except DBAPIError as error:
+                failed.append(error)
+
+    replicas = [Thread(target=replica, args=(n,)) for n in (0, 1)]
+    for each in replicas:
+        each.start()
+    for each in replicas:
+        each.join()
+
+    assert failed == []
+    stored = stored_rows(billing.view.engine)
+    assert view_queries.figures(billing.view.engine, Scope(), None, 10) == oracle(stored, Scope(), None, 10)
 
 
 PAGES = {  # a scope, and the index its page is read from

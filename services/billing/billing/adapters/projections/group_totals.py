@@ -9,7 +9,8 @@ the table as it was before it, so the sums follow exactly the rows that stand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -74,8 +75,8 @@ def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnEl
 
 def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
     """Add the sums `names` (negative: take them away) to their groups' totals, a group new to
-    the totals starting from 0 in the others, and move their areas' figures by what the groups'
-    parts became against what they were, in one statement."""
+    the totals starting from 0 in the others, and note, in the same statement, what each group's
+    part in its area's figures became against what it was (`areas_moved` moves the areas)."""
     others = [n for n in (*CHARGED, *STANDING) if n not in names]
     delta = sums.add_columns(*(literal(0).label(n) for n in others)).cte("delta")
     grouped = postgresql.insert(CHARGE_TOTALS).from_select([*GROUP, *names, *others], select(delta))
@@ -89,9 +90,24 @@ def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
     was = {n: moved.c[n] - delta.c[n] for n in names}
     now, before = figures_of(lambda n: moved.c[n]), figures_of(lambda n: was.get(n, moved.c[n]))
     same_group = and_(*(moved.c[g] == delta.c[g] for g in GROUP))
-    area = [moved.c[a] for a in AREA]
-    changes = (func.sum(now[f] - before[f]) for f in AREA_FIGURES)
-    return _into_areas(select(*area, *changes).select_from(moved.join(delta, same_group)).group_by(*area))
+    changes = select(*(moved.c[a] for a in AREA), *(now[f] - before[f] for f in AREA_FIGURES))
+    noted = changes.select_from(moved.join(delta, same_group))
+    return postgresql.insert(AREA_MOVES.table).from_select([*AREA, *AREA_FIGURES], noted)
+
+
+AREA_MOVES = Arriving("arriving_area_moves", [(c.name, c.type) for c in AREA_TOTALS.c])
+"""What a transaction's statements moved the areas' figures by, each group's change a row."""
+
+
+@contextmanager
+def areas_moved(conn: Connection) -> Iterator[None]:
+    """The areas' figures moved once, as the transaction's last statement, by what its
+    statements moved their groups' parts: replicas of the view apply other institutions of the
+    same area at once, and so lock an area's row from that statement to their commit only, each
+    in the areas' order (never one another's in turn, a deadlock)."""
+    AREA_MOVES.create(conn)
+    yield
+    conn.execute(AREAS_MOVED)
 
 
 def _into_areas(figures: Select[Any]) -> postgresql.Insert:
@@ -99,6 +115,12 @@ def _into_areas(figures: Select[Any]) -> postgresql.Insert:
     return statement.on_conflict_do_update(
         index_elements=list(AREA), set_={f: AREA_TOTALS.c[f] + statement.excluded[f] for f in AREA_FIGURES}
     )
+
+
+def _moves_summed() -> Select[Any]:
+    moves = AREA_MOVES.table.c
+    area = [moves[a] for a in AREA]
+    return select(*area, *(func.sum(moves[f]) for f in AREA_FIGURES)).group_by(*area).order_by(*area)
 
 
 def areas_summed() -> Select[Any]:
@@ -138,6 +160,7 @@ class Standing:
         return select(*(k.label(g) for k, g in zip(key, GROUP, strict=True)), *sums).group_by(*key)
 
 
+AREAS_MOVED = _into_areas(_moves_summed())
 SETTLED = Standing(
     SETTLEMENTS,
     Arriving.like(SETTLEMENTS),
@@ -172,6 +195,7 @@ def _summed_where_a_view_had_none(target: MetaData, connection: Connection, **cr
         connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
     if missing:  # for the pages written from now on
         connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))
+    AREA_MOVES.create(connection)  # the areas are summed anew below
     for standing in (SETTLED, RELEASED) if missing else ():
         connection.execute(standing.summed_anew)
     if missing or AREA_TOTALS in created.get("tables", ()):

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete
 
 from billing.adapters.projections import charge_totals
-from billing.adapters.projections.group_totals import RELEASED, SETTLED
+from billing.adapters.projections.group_totals import RELEASED, SETTLED, areas_moved
 from billing.adapters.projections.tables import APPLIED, VIEW_TABLES
 from billing.adapters.publishing import to_public
 from billing.domain.periods import Calendar
@@ -48,7 +48,7 @@ class SettlementView:
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         """The batch's last word on each charge, settlement and release, stored a table at a
         time: what applying its events one by one would leave."""
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, areas_moved(conn):
             claimed = [d.envelope.id for d in deliveries if not isinstance(d.event, ContractCharged)]
             fresh = APPLIED.claim(conn, READER, claimed)
             charged: dict[str, Row] = {}
