@@ -5,6 +5,12 @@ A batch's settlements (or releases) are stored in two statements whatever its si
 charges are: those the batch replaces or reverses leave, their sums taken away from their
 groups; then the batch is copied in and inserted as its sums are added. Each statement reads
 the table as it was before it, so the sums follow exactly the rows that stand.
+
+Each area's figures (`view_area_totals`: per period, payer, bureau and area, every institution's)
+are its groups' settled figures and, apart, the charges of its groups no settlement stands for:
+a scope's totals sum its areas' rows. A statement that moves groups notes what each group's part
+became against what it was (its row as the upsert returns it, less what was added); the
+transaction's last statement moves the areas by those notes, once, in the areas' order.
 """
 
 from __future__ import annotations
@@ -188,16 +194,21 @@ def _summed_where_a_view_had_none(target: MetaData, connection: Connection, **cr
     schema = (connection.get_execution_options().get("schema_translate_map") or {}).get(None)
     present = {c["name"] for c in inspect(connection).get_columns(CHARGE_TOTALS.name, schema=schema)}
     missing: list[Column[Any]] = [c for c in CHARGE_TOTALS.c if c.name not in present]
-    quoted = connection.dialect.identifier_preparer.quote
-    name = f"{quoted(schema)}.{quoted(CHARGE_TOTALS.name)}" if schema else quoted(CHARGE_TOTALS.name)
-    for column in missing:
-        declared = CreateColumn(column).compile(dialect=connection.dialect)
-        connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
-    if missing:  # for the pages written from now on
-        connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))
-    AREA_MOVES.create(connection)  # the areas are summed anew below
-    for standing in (SETTLED, RELEASED) if missing else ():
-        connection.execute(standing.summed_anew)
+    if missing:
+        _add(connection, schema, missing)
+        AREA_MOVES.create(connection)  # what the sums note for the areas: the areas are summed anew below
+        for standing in (SETTLED, RELEASED):
+            connection.execute(standing.summed_anew)
     if missing or AREA_TOTALS in created.get("tables", ()):
         connection.execute(delete(AREA_TOTALS))
         connection.execute(_into_areas(areas_summed()))
+
+
+def _add(connection: Connection, schema: str | None, columns: list[Column[Any]]) -> None:
+    """The columns, and the fillfactor for the totals' pages written from now on."""
+    quoted = connection.dialect.identifier_preparer.quote
+    name = f"{quoted(schema)}.{quoted(CHARGE_TOTALS.name)}" if schema else quoted(CHARGE_TOTALS.name)
+    for column in columns:
+        declared = CreateColumn(column).compile(dialect=connection.dialect)
+        connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
+    connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))
