@@ -55,6 +55,7 @@ class Size:
     repeats: int = 20
     batch: int = 500
     page: int = 500
+    cities: int = 1  # of `institutions` each: 4401, 4402, … (a province's scopes)
 
     @classmethod
     def tiny(cls) -> Size:
@@ -68,26 +69,27 @@ class Api:
     token: str
 
 
-def institution(i: int) -> dict[str, str]:
-    county = f"{CITY}{1 + i % 11:02d}"
+def institution(i: int, city: str = CITY) -> dict[str, str]:
+    county = f"{city}{1 + i % 11:02d}"
     return {"institution_id": f"CHC-{county}-{i:03d}", "area_code": county, "bureau_id": f"MIB-{county}"}
 
 
-def parties(i: int, payer: str) -> dict[str, Any]:
-    where = institution(i)
+def parties(i: int, payer: str, size: Size) -> dict[str, Any]:
+    """Institution `i`'s, in the city of its number (the first `institutions` in CITY)."""
+    where = institution(i, f"{CITY[:2]}{int(CITY[2:]) + i // size.institutions:02d}")
     return where | {"payer": payer, "bureau_id": where["bureau_id"] if payer == "insurance_fund" else None}
 
 
 def stream(size: Size) -> Iterator[PublicEvent]:
     """Month by month: each contract charged by each payer, then each ledger settled (the
     figures the view only stores), and at the year's end a release per ledger."""
-    contracts = size.charges // len(PAYERS)
+    contracts, institutions = size.charges // len(PAYERS), range(size.institutions * size.cities)
     per_month = contracts // 12
     for month in range(1, 13):
-        period, due = f"{YEAR}-{month:02d}", dict.fromkeys(range(size.institutions), 0)
-        counted = dict.fromkeys(range(size.institutions), 0)
+        period, due = f"{YEAR}-{month:02d}", dict.fromkeys(institutions, 0)
+        counted = dict.fromkeys(institutions, 0)
         for n in range((month - 1) * per_month, month * per_month if month < 12 else contracts):
-            i, refund = n % size.institutions, n % 50 == 0
+            i, refund = n % len(institutions), n % 50 == 0
             due[i], counted[i] = due[i] + (-3000 if refund else 9000), counted[i] + 1
             for payer in PAYERS:
                 yield ContractCharged(
@@ -99,9 +101,9 @@ def stream(size: Size) -> Iterator[PublicEvent]:
                     amount_fen=-3000 if refund else 9000,
                     reason="pro_rata_refund" if refund else "annual_fee",
                     charged_at=datetime(YEAR, month, 2, tzinfo=UTC),
-                    **parties(i, payer),
+                    **parties(i, payer, size),
                 )
-        for i in range(size.institutions):
+        for i in institutions:
             for payer in PAYERS:
                 yield FeeSettled(
                     settlement_id=f"st-{period}-{payer}-{i}",
@@ -112,9 +114,9 @@ def stream(size: Size) -> Iterator[PublicEvent]:
                     adjustments_fen=0,
                     payable_fen=due[i],
                     settled_at=datetime(YEAR, month, 28, tzinfo=UTC),
-                    **parties(i, payer),
+                    **parties(i, payer, size),
                 )
-    for i in range(size.institutions):
+    for i in institutions:
         for payer in PAYERS:
             yield WithheldReleased(
                 release_id=f"rl-{payer}-{i}",
@@ -124,7 +126,7 @@ def stream(size: Size) -> Iterator[PublicEvent]:
                 released_fen=0,
                 forfeited_fen=0,
                 released_at=datetime(YEAR, 12, 30, tzinfo=UTC),
-                **parties(i, payer),
+                **parties(i, payer, size),
             )
 
 

@@ -35,13 +35,17 @@ class Arriving:
 
     def copy_in(self, conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
         """Copy the rows (values in the order of `names`) in, in the caller's transaction."""
+        self.create(conn)
+        _copy(conn, self.name, self.names, rows)
+
+    def create(self, conn: Connection) -> None:
+        """The table, on this connection, for statements that fill it themselves."""
         created: set[str] = conn.info.setdefault(CREATED, set())
         if self.name not in created:
             kinds = (k if isinstance(k, str) else k.compile(conn.dialect) for _, k in self._columns)
             declared = ", ".join(f"{n} {kind}" for n, kind in zip(self.names, kinds, strict=True))
             conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.name} ({declared}) ON COMMIT DELETE ROWS")
             created.add(self.name)
-        _copy(conn, self.name, self.names, rows)
 
 
 def copy_into(conn: Connection, target: Table, rows: Sequence[Mapping[str, Any]]) -> None:

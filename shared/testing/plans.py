@@ -12,6 +12,14 @@ from sqlalchemy import Engine, event
 def plans_of(engine: Engine, read: Callable[[], object]) -> list[str]:
     """Each query `read` sends through `engine`, explained with sequential scans off (a small
     test table would be scanned whole anyway), as the server would run it."""
+    sent = sent_by(engine, read)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        return ["\n".join(conn.exec_driver_sql(f"EXPLAIN {s}", p).scalars()) for s, p in sent]
+
+
+def sent_by(engine: Engine, read: Callable[[], object]) -> list[tuple[str, Any]]:
+    """Each statement `read` sends through `engine`, with its parameters, as sent."""
     sent: list[tuple[str, Any]] = []
 
     def record(conn: object, cursor: object, statement: str, parameters: Any, *_: object) -> None:
@@ -22,6 +30,4 @@ def plans_of(engine: Engine, read: Callable[[], object]) -> list[str]:
         read()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        return ["\n".join(conn.exec_driver_sql(f"EXPLAIN {s}", p).scalars()) for s, p in sent]
+    return sent

@@ -49,6 +49,7 @@ TINY = {
     "billing_consumers.py": ["--contracts", "300", "--institutions", "5", "--rounds", "1"],
     "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
+    "settlement_view_pages.py": ["--cities", "1", "2", "--charges", "600", "--institutions", "6", "--repeats", "1"],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "performance_income.py": ["--years", "2", "--contracts", "120", "--tail", "50", "--repeats", "1"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],

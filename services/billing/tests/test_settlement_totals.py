@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import FromClause, select
 
-from billing.adapters.projections import view_queries
-from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES, VIEW_TABLES
+from billing.adapters.projections import group_totals, view_queries
+from billing.adapters.projections.tables import AREA_FIGURES, AREA_TOTALS, CHARGE_TOTALS, CHARGES, VIEW_TABLES
 from billing.application.scope import Scope
 from shared.contracts import parse_event, topics
 from shared.messaging import Delivery
@@ -111,6 +111,14 @@ def totals(billing: Billing) -> dict[tuple[Any, ...], dict[str, int]]:
         return {tuple(r[g] for g in view_queries.GROUP): {s: r[s] for s in SUMS} for r in rows}
 
 
+def areas(billing: Billing, figures: FromClause) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """Each area's figures, but those of areas left with nothing."""
+    with billing.view.engine.connect() as conn:
+        rows = conn.execute(select(figures)).mappings()
+        found = {tuple(r[k] for k in group_totals.AREA): tuple(r[f] for f in AREA_FIGURES) for r in rows}
+    return {area: figures for area, figures in found.items() if any(figures)}
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps, batch=st.integers(1, 8))
 def test_the_totals_are_the_sums_over_the_charges_whatever_the_stream_brought(
@@ -131,6 +139,7 @@ def test_the_totals_are_the_sums_over_the_charges_whatever_the_stream_brought(
 
     charges = sums_over_charges(billing)
     assert totals(billing) == charges
+    assert areas(billing, AREA_TOTALS) == areas(billing, group_totals.areas_summed().subquery())
     standing = _settlements(billing)  # each is checked against its group's charges
     reconciled = view_queries.reconciliation(billing.view.engine, Scope(), limit=1000)
     settled = {_key(s) for s in standing}
@@ -176,10 +185,11 @@ def test_a_batch_leaves_what_its_events_one_by_one_leave(billing: Billing) -> No
 
 
 def _view(billing: Billing) -> dict[str, list[Any]]:
-    """Every row of the view, but totals of groups whose charges all left (no read shows them)."""
+    """Every row of the view, but totals (a group's, an area's) left with nothing: charges all
+    gone, a settlement reversed (no read shows them)."""
     with billing.view.engine.connect() as conn:
-        rows = {t.name: sorted(map(tuple, conn.execute(select(t)))) for t in VIEW_TABLES}
-    return rows | {CHARGE_TOTALS.name: [r for r in rows[CHARGE_TOTALS.name] if any(r[len(view_queries.GROUP) :])]}
+        rows = {t: sorted(map(tuple, conn.execute(select(t)))) for t in VIEW_TABLES}
+    return {t.name: [r for r in found if any(r[len(t.primary_key.columns) :])] for t, found in rows.items()}
 
 
 def _key(row: Any) -> tuple[Any, ...]:

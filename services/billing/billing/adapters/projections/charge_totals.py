@@ -33,12 +33,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import CTE, TableClause
 
-from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES
+from billing.adapters.projections.group_totals import CHARGED, GROUP, add
+from billing.adapters.projections.tables import CHARGES
 from shared.contracts.billing import ContractCharged
 from shared.readmodels.arriving import Arriving
 
-GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
-SUMS = ("charges", "due_fen", "adjustments_fen", "contracts_charged")
+SUMS = CHARGED
 ARRIVING = Arriving.like(CHARGES)
 Row = tuple[Any, ...]
 """A charge's values in the order of `view_charges`' columns."""
@@ -68,15 +68,7 @@ def _statements() -> tuple[postgresql.Insert, postgresql.Insert]:
     ids = func.array(select(arriving.c.charge_id).scalar_subquery())
     gone = delete(CHARGES).where(CHARGES.c.charge_id == any_(ids)).returning(*CHARGES.c).cte("gone")
     stored = insert(CHARGES).from_select(ARRIVING.names, select(*arriving.c)).cte("stored")
-    return _add(_sums(gone, -1, leaving=gone)), _add(_sums(arriving, 1)).add_cte(stored)
-
-
-def _add(sums: Select[Any]) -> postgresql.Insert:
-    """Add the sums (negative: take them away) to their groups' totals."""
-    statement = postgresql.insert(CHARGE_TOTALS).from_select([*GROUP, *SUMS], sums)
-    return statement.on_conflict_do_update(
-        index_elements=list(GROUP), set_={s: CHARGE_TOTALS.c[s] + statement.excluded[s] for s in SUMS}
-    )
+    return add(_sums(gone, -1, leaving=gone), SUMS), add(_sums(arriving, 1), SUMS).add_cte(stored)
 
 
 def _sums(charges: TableClause | CTE, sign: int, leaving: CTE | None = None) -> Select[Any]:

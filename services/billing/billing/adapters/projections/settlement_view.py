@@ -1,7 +1,8 @@
 """The medical-insurance settlement view, built from the public billing stream.
 
 Each charge, settlement and release is kept as it was published, keyed by its own id, the
-charges' sums per group beside them (`charge_totals`). A redelivery changes nothing:
+charges', settlements' and releases' sums per group beside them (`charge_totals`,
+`group_totals`), written in the same transaction. A redelivery changes nothing:
 - a charge replaces the stored charge of its id, taking its sums away and adding its own, so
   applied again it leaves what it left. Its event id is not claimed: claiming was a third of the
   database's time per batch, and the claims grew with every charge ever made. Redeliveries come
@@ -22,24 +23,21 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, String, Table, any_, delete, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
+from sqlalchemy import Engine, delete
 
 from billing.adapters.projections import charge_totals
-from billing.adapters.projections.tables import APPLIED, RELEASES, SETTLEMENTS, VIEW_TABLES
+from billing.adapters.projections.group_totals import RELEASED, SETTLED, areas_moved
+from billing.adapters.projections.tables import APPLIED, VIEW_TABLES
 from billing.adapters.publishing import to_public
 from billing.domain.periods import Calendar
 from shared.contracts import Envelope, parse_event, topics
 from shared.contracts.billing import ContractCharged, FeeSettled, SettlementReversed, WithheldReleased
 from shared.eventstore import EventStore
 from shared.messaging import Delivery
-from shared.readmodels.arriving import Arriving
 
 READER = "settlement-view"
-SETTLING = Arriving.like(SETTLEMENTS)
-RELEASING = Arriving.like(RELEASES, [*(c.name for c in RELEASES.c if c.name != "period"), "period"])
 # An event's values as they are (it was validated as it was parsed); a release's period is the view's.
-_settlement_row, _release_values = attrgetter(*SETTLING.names), attrgetter(*RELEASING.names[:-1])
+_settlement_row, _release_values = attrgetter(*SETTLED.arriving.names), attrgetter(*RELEASED.arriving.names[:-1])
 Row = tuple[Any, ...]
 
 
@@ -50,7 +48,7 @@ class SettlementView:
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         """The batch's last word on each charge, settlement and release, stored a table at a
         time: what applying its events one by one would leave."""
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, areas_moved(conn):
             claimed = [d.envelope.id for d in deliveries if not isinstance(d.event, ContractCharged)]
             fresh = APPLIED.claim(conn, READER, claimed)
             charged: dict[str, Row] = {}
@@ -71,8 +69,8 @@ class SettlementView:
                     case WithheldReleased() as event:
                         released[event.release_id] = self._release(event)
             charge_totals.book(conn, list(charged.values()))
-            _settle(conn, settled)
-            _store(conn, RELEASING, STORE_RELEASES, list(released.values()))
+            SETTLED.store(conn, list(settled), [row for row in settled.values() if row is not None])
+            RELEASED.store(conn, list(released), list(released.values()))
 
     def _release(self, event: WithheldReleased) -> Row:
         """Its row, with the settlement period it was released in."""
@@ -92,30 +90,6 @@ class SettlementView:
                 self.apply(chunk)
                 chunk = []
         self.apply(chunk)
-
-
-def _settle(conn: Connection, settled: dict[str, Row | None]) -> None:
-    undone = [key for key, row in settled.items() if row is None]
-    if undone:
-        conn.execute(delete(SETTLEMENTS).where(SETTLEMENTS.c.settlement_id == any_(literal(undone, ARRAY(String)))))
-    _store(conn, SETTLING, STORE_SETTLEMENTS, [row for row in settled.values() if row is not None])
-
-
-def _store(conn: Connection, arriving: Arriving, upsert: Insert, rows: list[Row]) -> None:
-    if rows:
-        arriving.copy_in(conn, rows)
-        conn.execute(upsert)
-
-
-def _upsert(arriving: Arriving, table: Table, key: str) -> Insert:
-    """Insert the rows copied in, each replacing the stored row of its key."""
-    statement = insert(table).from_select(arriving.names, select(*arriving.table.c))
-    changed = {n: statement.excluded[n] for n in arriving.names if n != key}
-    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
-
-
-STORE_SETTLEMENTS = _upsert(SETTLING, SETTLEMENTS, "settlement_id")
-STORE_RELEASES = _upsert(RELEASING, RELEASES, "release_id")
 
 
 def replay(store: EventStore, page: int = 1000) -> Iterable[Delivery]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, literal_column, text
 
 from shared.contracts import topics
 from shared.readmodels import AppliedEvents, PartnerFeed, Positions
+from shared.readmodels.areas import LEVELS, prefix
 from shared.readmodels.indexes import kept_up
 
 METADATA = MetaData()
@@ -47,19 +48,90 @@ CHARGES = Table(
 )
 RETIRED_INDEXES = tuple(f"ix_{CHARGES.name}_{c}" for c in ("contract_id", "period", "bureau_id", "institution_id"))
 """The single-column indexes the charges had until 2026-12-03."""
+
+
+TOTALS_FILL = 50
+"""Percent of a page of the groups' totals filled by inserts: the room left lets a group's sums,
+moved at every batch that touches the group, be updated in its page (heap-only, no index
+written), which most updates then are."""
+
+
+def _key(institution: bool = True) -> list[Column[str]]:
+    """A group's key (an area's: the same without the institution)."""
+    return [
+        Column("period", String(7), primary_key=True),
+        Column("payer", String(30), primary_key=True),
+        Column("bureau_id", String(64), primary_key=True, comment="'' for a payer without one (a key has no null)"),
+        *([Column("institution_id", String(64), primary_key=True)] if institution else []),
+        Column("area_code", String(12), primary_key=True),
+    ]
+
+
+STANDING = {
+    "settlements": "Settlements standing (not reversed)",
+    "settled_contracts": "Their contracts charged",
+    "settled_due_fen": "Their due",
+    "settled_withheld_fen": "Their withheld shares",
+    "settled_adjustments_fen": "Their adjustments",
+    "settled_payable_fen": "Their payable (settled)",
+    "releases": "Releases of withheld shares booked in the period",
+    "released_fen": "Their released",
+    "forfeited_fen": "Their forfeited",
+}
+"""The settlements' and releases' sums per group, beside the charges' (since 2026-12-06)."""
+AREA_FIGURES = {
+    "contracts_charged": "Contracts charged, as the settlements count them",
+    "due_fen": "Due, as settled",
+    "settled_fen": "Payable, as settled",
+    "withheld_fen": "Withheld, as settled",
+    "released_fen": "Released in the period",
+    "forfeited_fen": "Forfeited in the period",
+    "adjusted_fen": "Adjustments, as settled",
+    "open_contracts_charged": "Contracts charged in the groups no settlement stands for",
+    "open_due_fen": "Their due",
+    "open_adjusted_fen": "Their late charges",
+}
+"""An area's figures: its groups' settled figures and, apart (`open_`), those of its groups charged
+and not settled, as a page of figures answers them."""
 CHARGE_TOTALS = Table(
     "view_charge_totals",
     METADATA,
-    Column("period", String(7), primary_key=True),
-    Column("payer", String(30), primary_key=True),
-    Column("bureau_id", String(64), primary_key=True, comment="'' for a payer without a bureau (a key has no null)"),
-    Column("institution_id", String(64), primary_key=True),
-    Column("area_code", String(12), primary_key=True),
+    *_key(),
     Column("charges", BigInteger, nullable=False),
     Column("due_fen", BigInteger, nullable=False, comment="Charges of the period, refunds deducted"),
     Column("adjustments_fen", BigInteger, nullable=False, comment="Late charges of earlier periods"),
     Column("contracts_charged", BigInteger, nullable=False, comment="Distinct contracts among the charges"),
-    comment="The charges summed as the settlement view applies them, so no read sums charges",
+    *(Column(name, BigInteger, nullable=False, server_default="0", comment=says) for name, says in STANDING.items()),
+    comment="Each group's charges, settlements and releases summed as the settlement view applies them, "
+    "so no read sums charges, and a page of figures is a range of an index",
+    postgresql_with={"fillfactor": TOTALS_FILL},
+)
+# A page of figures is a range of one of these, in the key's order (a scope's groups are never
+# sorted): the key's own for every area; an area's level's (province, city, county: an
+# official's prefix; the province's too, though every group of a province's view is in it: the
+# planner, knowing nothing of the digits, sorted the province's groups rather than read the
+# key's index through a filter); a bureau's (the groups without a bureau, the other payers',
+# are not in it); an institution's. Each ends with the whole key, the bureau's and the
+# institution's repeating their first column, so that the page's "after the previous page's
+# last" is a bound of the index, not a filter. None of their columns changes as the sums move,
+# so the sums' updates leave them alone (heap-only, the pages being half filled).
+for _level, _digits in LEVELS.items():
+    Index(f"view_charge_totals_{_level}", prefix(CHARGE_TOTALS.c.area_code, _digits), *CHARGE_TOTALS.primary_key)
+WITH_BUREAU = CHARGE_TOTALS.c.bureau_id != literal_column("''")
+"""The groups of a payer with bureaus (a constant in the SQL, so the partial index is seen to fit)."""
+Index("view_charge_totals_bureau", CHARGE_TOTALS.c.bureau_id, *CHARGE_TOTALS.primary_key, postgresql_where=WITH_BUREAU)
+Index("view_charge_totals_institution", CHARGE_TOTALS.c.institution_id, *CHARGE_TOTALS.primary_key)
+AREA_TOTALS = Table(
+    "view_area_totals",
+    METADATA,
+    *_key(institution=False),
+    *(Column(name, BigInteger, nullable=False, comment=says) for name, says in AREA_FIGURES.items()),
+    # A scope's totals sum its areas' rows, found by the area's prefix (a range of the first
+    # index, the collation being C) or the bureau.
+    Index("view_area_totals_area", "area_code", "period"),
+    Index("view_area_totals_bureau", "bureau_id", "period"),
+    comment="The groups' figures summed per area (every institution's), kept with the groups' totals, "
+    "so a scope's totals read an area's rows, not its groups'",
 )
 SETTLEMENTS = Table(
     "view_settlements",
@@ -86,7 +158,8 @@ RELEASES = Table(
     Column("released_at", DateTime(timezone=True), nullable=False),
     *_parties(),
 )
-VIEW_TABLES = (CHARGES, CHARGE_TOTALS, SETTLEMENTS, RELEASES)
+VIEW_TABLES = (CHARGES, CHARGE_TOTALS, AREA_TOTALS, SETTLEMENTS, RELEASES)
 
 
 kept_up(METADATA, CHARGES, RETIRED_INDEXES)
+kept_up(METADATA, CHARGE_TOTALS)

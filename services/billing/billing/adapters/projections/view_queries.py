@@ -17,29 +17,41 @@ from sqlalchemy import (
     and_,
     case,
     except_,
-    false,
     func,
-    literal,
     or_,
     select,
     true,
     tuple_,
-    union,
-    union_all,
 )
 
-from billing.adapters.projections.tables import CHARGE_TOTALS, CHARGES, RELEASES, SETTLEMENTS
+from billing.adapters.projections.group_totals import OPEN_AS, SETTLED_AS, figures_of
+from billing.adapters.projections.tables import (
+    AREA_FIGURES,
+    AREA_TOTALS,
+    CHARGE_TOTALS,
+    CHARGES,
+    RELEASES,
+    SETTLEMENTS,
+    WITH_BUREAU,
+)
 from billing.application.scope import Scope
+from shared.readmodels.areas import within
 
+Area = Callable[[Any, str], list[ColumnElement[bool]]]
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
 FIGURES = (
     "contracts_charged", "due_fen", "settled_fen", "withheld_fen", "released_fen", "forfeited_fen", "adjusted_fen",
 )  # fmt: skip
 
 
-def where(table: Table, scope: Scope) -> list[ColumnElement[bool]]:
+def _starting(code: Any, prefix: str) -> list[ColumnElement[bool]]:
+    return [code.startswith(prefix)]
+
+
+def where(table: Table, scope: Scope, area: Area = _starting) -> list[ColumnElement[bool]]:
+    """The table's rows in the scope, its area's prefix matched by `area` (as an index has it)."""
     c = table.c
-    clauses = [_period(c.period, scope.period), c.area_code.startswith(scope.area_prefix)]
+    clauses = [_period(c.period, scope.period), *area(c.area_code, scope.area_prefix)]
     clauses += [c.bureau_id == scope.bureau_id] if scope.bureau_id else []
     clauses += [c.institution_id == scope.institution_id] if scope.institution_id else []
     return clauses + ([c.payer == scope.payer] if scope.payer else [])
@@ -62,101 +74,76 @@ def figures(engine: Engine, scope: Scope, after: Key | None, limit: int) -> dict
     withheld, released, forfeited (withheld and kept back for a low score) and adjusted; and
     apart, marked `settled: false`, the groups charged and not settled yet (a period still open):
     what is booked there so far. A page at a time, `limit` groups by GROUP from `after` (the last
-    group of the previous page), a group's settled row and open row on the same page; the totals
-    are the whole scope's, summed by the database, on every page."""
+    group of the previous page), a group's settled row and open row on the same page: a range of
+    one index of the groups' totals, read in its order. The totals are the whole scope's, summed
+    by the database from its areas' figures (an institution's from its groups'), on every page."""
     with engine.connect() as conn:
-        keys = [tuple(k) for k in conn.execute(_groups(scope, after, limit + 1))]
-        page, more = keys[:limit], len(keys) > limit
-        within = _between(after, page[-1]) if page else _nothing
-        rows = [_counted(r) for r in conn.execute(_settled_rows(scope, within)).mappings()]
-        open_rows = [_counted(r) for r in conn.execute(_open_charges(scope, within)).mappings()]
-        totals = _counted(conn.execute(_sums(_standing(scope), FIGURES)).mappings().one())
-        unsettled = _open_charges(scope).order_by(None).subquery()
-        open_totals = _counted(conn.execute(_sums(unsettled, OPEN)).mappings().one())
+        groups = [dict(g) for g in conn.execute(_page(scope, after, limit + 1)).mappings()]
+        sums = conn.execute(_scope_sums(scope)).mappings().one()
         appraised = conn.execute(_released_for(scope)).one()
+    page, more = groups[:limit], len(groups) > limit
     return {
-        "rows": rows,
-        "totals": totals,
-        "open": {"rows": open_rows, "totals": open_totals},
+        "rows": [_settled(g) for g in page if g["settlements"] or g["releases"]],
+        "totals": {f: int(sums[f]) for f in FIGURES},
+        "open": {"rows": [_open(g) for g in page if _is_open(g)], "totals": {f: int(sums[f"open_{f}"]) for f in OPEN}},
         "released_for_period": {"released_fen": int(appraised[0]), "forfeited_fen": int(appraised[1])},
-        "next": page[-1] if more else None,
+        "next": tuple(page[-1][g] for g in GROUP) if more else None,
     }
 
 
-Within = Callable[[Sequence[ColumnElement[Any]]], list[ColumnElement[bool]]]
+T = CHARGE_TOTALS.c
+
+
+def groups_of(scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope's groups in the totals, by the index of its narrowest part (an area's level's
+    digits; a bureau's, which holds only the groups with a bureau)."""
+    return where(CHARGE_TOTALS, scope, area=within) + ([WITH_BUREAU] if scope.bureau_id else [])
+
+
+def _page(scope: Scope, after: Key | None, limit: int) -> Select[Any]:
+    """The first `limit` groups after `after` that have a settlement, a release or charges."""
+    key = [T[g] for g in GROUP]
+    any_figure = or_(T.settlements > 0, T.releases > 0, T.charges > 0)
+    return select(CHARGE_TOTALS).where(*groups_of(scope), any_figure, *_beyond(key, after)).order_by(*key).limit(limit)
+
+
+def _scope_sums(scope: Scope) -> Select[Any]:
+    """The scope's settled figures, and its open groups' (`open_…`): its areas' figures summed,
+    or an institution's groups' (the areas' rows sum every institution's)."""
+    if scope.institution_id:
+        parts = figures_of(lambda n: T[n])
+        return select(*(_summed(parts[f], f) for f in AREA_FIGURES)).where(*groups_of(scope))
+    areas = (_summed(AREA_TOTALS.c[f], f) for f in AREA_FIGURES)
+    return select(*areas).where(*where(AREA_TOTALS, scope))
+
+
+def _summed(figure: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(figure), 0).label(name)
 
 
 def _key(table: FromClause) -> list[ColumnElement[Any]]:
     return [func.coalesce(table.c[g], "").label(g) if g == "bureau_id" else table.c[g] for g in GROUP]
 
 
-def _anywhere(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
-    return []
-
-
-def _nothing(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
-    return [false()]
-
-
-def _between(after: Key | None, last: Key) -> Within:
-    """The groups of a page: after the previous page's last, up to and with its own last."""
-
-    def within(key: Sequence[ColumnElement[Any]]) -> list[ColumnElement[bool]]:
-        return [*_beyond(key, after), tuple_(*key) <= tuple_(*last)]
-
-    return within
-
-
 def _beyond(key: Sequence[ColumnElement[Any]], after: Key | None) -> list[ColumnElement[bool]]:
     return [tuple_(*key) > tuple_(*after)] if after is not None else []
 
 
-def _groups(scope: Scope, after: Key | None, limit: int) -> Select[Any]:
-    """The first `limit` groups after `after` that have a settlement, a release or charges: each
-    table's first, then theirs together, so that no table's groups are sorted past the page."""
-    t = CHARGE_TOTALS
-    firsts = []
-    for table, only in ((SETTLEMENTS, []), (RELEASES, []), (t, [t.c.charges > 0])):
-        key = _key(table)
-        found = select(*key).where(*where(table, scope), *only, *_beyond(key, after))
-        firsts.append(select(found.group_by(*key).order_by(*key).limit(limit).subquery()))
-    groups = union(*firsts).subquery()
-    return select(groups).order_by(*(groups.c[g] for g in GROUP)).limit(limit)
+def _stored(group: Mapping[str, Any]) -> dict[str, Any]:
+    """A group's key as the settlements have it: no bureau for a payer without one."""
+    return {g: group[g] or None if g == "bureau_id" else group[g] for g in GROUP}
 
 
-def _standing(scope: Scope, within: Within = _anywhere) -> Subquery:
-    """Each settlement's and release's figures under its group's key."""
-    s, r = SETTLEMENTS.c, RELEASES.c
-    settled = {"contracts_charged": s.contracts_charged, "due_fen": s.due_fen, "settled_fen": s.payable_fen}
-    settled |= {"withheld_fen": s.withheld_fen, "adjusted_fen": s.adjustments_fen}
-    released = {"released_fen": r.released_fen, "forfeited_fen": r.forfeited_fen}
-    return union_all(
-        _figures_of(SETTLEMENTS, settled, scope, within), _figures_of(RELEASES, released, scope, within)
-    ).subquery()
+def _settled(group: Mapping[str, Any]) -> dict[str, Any]:
+    return _stored(group) | {f: int(group[c]) for f, c in SETTLED_AS.items()}
 
 
-def _figures_of(table: Table, figures: Mapping[str, ColumnElement[Any]], scope: Scope, within: Within) -> Select[Any]:
-    """A table's rows in the scope as figures under their group's key, 0 for those it has not."""
-    named = (figures.get(f, literal(0)).label(f) for f in FIGURES)
-    return select(*_key(table), *named).where(*where(table, scope), *within(_key(table)))
+def _is_open(group: Mapping[str, Any]) -> bool:
+    return bool(group["settlements"] == 0 and group["charges"] > 0)
 
 
-def _settled_rows(scope: Scope, within: Within) -> Select[Any]:
-    """A row per group that settlements or releases stand for, their figures summed, by group."""
-    standing = _standing(scope, within)
-    key = [standing.c[g] for g in GROUP]
-    stored = (func.nullif(k, "").label(g) if g == "bureau_id" else k for g, k in zip(GROUP, key, strict=True))
-    sums = (func.sum(standing.c[f]).label(f) for f in FIGURES)
-    return select(*stored, *sums).group_by(*key).order_by(*key)
-
-
-def _sums(rows: Subquery, fields: Sequence[str]) -> Select[Any]:
-    return select(*(func.coalesce(func.sum(rows.c[f]), 0).label(f) for f in fields))
-
-
-def _counted(row: Any) -> dict[str, Any]:
-    """A row with its sums as ints (PostgreSQL sums big integers as numerics)."""
-    return {k: int(v) if k in FIGURES else v for k, v in row.items()}
+def _open(group: Mapping[str, Any]) -> dict[str, Any]:
+    return _stored(group) | {f: int(group[c]) for f, c in OPEN_AS.items()} | {"settled": False}
 
 
 def _released_for(scope: Scope) -> Select[Any]:
@@ -166,29 +153,6 @@ def _released_for(scope: Scope) -> Select[Any]:
     year = [c.appraisal_period.startswith(scope.period[:4])] if scope.period else []
     sums = (func.coalesce(func.sum(c[f]), 0) for f in ("released_fen", "forfeited_fen"))
     return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
-
-
-def _open_charges(scope: Scope, within: Within = _anywhere) -> Select[Any]:
-    """The charge totals of the groups no settlement stands for (those `reconciliation` calls
-    unsettled), by group."""
-    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope), *within(_key(SETTLEMENTS))).subquery()
-    charged = select(CHARGE_TOTALS).where(
-        *where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0, *within(_key(CHARGE_TOTALS))
-    )
-    left = _unsettled(settled, charged.subquery()).subquery()
-    t = CHARGE_TOTALS.c
-    same = [t[g] == func.coalesce(left.c[g], "") if g == "bureau_id" else t[g] == left.c[g] for g in GROUP]
-    return (
-        select(
-            *(left.c[g] for g in GROUP),
-            t.contracts_charged,
-            t.due_fen,
-            t.adjustments_fen.label("adjusted_fen"),
-            literal(False).label("settled"),
-        )
-        .select_from(left.join(CHARGE_TOTALS, and_(*same)))
-        .order_by(*(t[g] for g in GROUP))
-    )
 
 
 DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
@@ -207,7 +171,7 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
     sums = select(*(func.coalesce(func.sum(f), 0) for f in (t.contracts_charged, t.due_fen + t.adjustments_fen)))
     with engine.connect() as conn:
         items = [dict(r) for r in conn.execute(query).mappings()]
-        contracts, total = conn.execute(sums.where(*where(CHARGE_TOTALS, scope))).one()
+        contracts, total = conn.execute(sums.where(*groups_of(scope))).one()
     page, more = items[:limit], len(items) > limit
     return {
         "items": page,
@@ -223,7 +187,7 @@ def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
     database compares them group by group and sends how many disagree and the first `limit`
     of them (by group), and as much of the groups charged and not settled."""
     settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
-    charged = select(CHARGE_TOTALS).where(*where(CHARGE_TOTALS, scope), CHARGE_TOTALS.c.charges > 0).subquery()
+    charged = select(CHARGE_TOTALS).where(*groups_of(scope), CHARGE_TOTALS.c.charges > 0).subquery()
     fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
     sums = select(func.count(), *(func.coalesce(func.sum(settled.c[f]), 0) for f in fields))
     releases = (func.coalesce(func.sum(RELEASES.c[f]), 0) for f in ("released_fen", "forfeited_fen"))

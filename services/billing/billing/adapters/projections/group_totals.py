@@ -1,0 +1,214 @@
+"""Each group's settlements and releases summed beside its charges' (`charge_totals`), kept in
+the transaction that stores them, so a page of figures reads its groups' rows and nothing else.
+
+A batch's settlements (or releases) are stored in two statements whatever its size, as the
+charges are: those the batch replaces or reverses leave, their sums taken away from their
+groups; then the batch is copied in and inserted as its sums are added. Each statement reads
+the table as it was before it, so the sums follow exactly the rows that stand.
+
+Each area's figures (`view_area_totals`: per period, payer, bureau and area, every institution's)
+are its groups' settled figures and, apart, the charges of its groups no settlement stands for:
+a scope's totals sum its areas' rows. A statement that moves groups notes what each group's part
+became against what it was (its row as the upsert returns it, less what was added); the
+transaction's last statement moves the areas by those notes, once, in the areas' order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.expression import CTE, TableClause
+
+from billing.adapters.projections.tables import (
+    AREA_FIGURES,
+    AREA_TOTALS,
+    CHARGE_TOTALS,
+    METADATA,
+    RELEASES,
+    SETTLEMENTS,
+    STANDING,
+    TOTALS_FILL,
+)
+from shared.readmodels.arriving import Arriving
+
+GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
+AREA = ("period", "payer", "bureau_id", "area_code")
+CHARGED = ("charges", "due_fen", "adjustments_fen", "contracts_charged")
+Row = tuple[Any, ...]
+SETTLED_AS = {
+    "contracts_charged": "settled_contracts", "due_fen": "settled_due_fen", "settled_fen": "settled_payable_fen",
+    "withheld_fen": "settled_withheld_fen", "released_fen": "released_fen", "forfeited_fen": "forfeited_fen",
+    "adjusted_fen": "settled_adjustments_fen",
+}  # fmt: skip
+"""Each figure of a group's settled row, and the column of its totals it is."""
+OPEN_AS = {"contracts_charged": "contracts_charged", "due_fen": "due_fen", "adjusted_fen": "adjustments_fen"}
+"""Each figure of a group's open row (charged, no settlement standing), and the column it is."""
+
+
+def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnElement[Any]]:
+    """A group's part in its area's figures (`AREA_FIGURES`), from its totals' columns: its
+    settled figures, and its charges' as open ones if no settlement stands for it."""
+    unsettled = and_(group("settlements") == 0, group("charges") > 0)
+    settled = {figure: group(column) for figure, column in SETTLED_AS.items()}
+    return settled | {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()}
+
+
+def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
+    """Add the sums `names` (negative: take them away) to their groups' totals, a group new to
+    the totals starting from 0 in the others, and note, in the same statement, what each group's
+    part in its area's figures became against what it was (`areas_moved` moves the areas)."""
+    others = [n for n in (*CHARGED, *STANDING) if n not in names]
+    delta = sums.add_columns(*(literal(0).label(n) for n in others)).cte("delta")
+    grouped = postgresql.insert(CHARGE_TOTALS).from_select([*GROUP, *names, *others], select(delta))
+    moved = (
+        grouped.on_conflict_do_update(
+            index_elements=list(GROUP), set_={n: CHARGE_TOTALS.c[n] + grouped.excluded[n] for n in names}
+        )
+        .returning(*CHARGE_TOTALS.c)
+        .cte("moved")
+    )
+    was = {n: moved.c[n] - delta.c[n] for n in names}
+    now, before = figures_of(lambda n: moved.c[n]), figures_of(lambda n: was.get(n, moved.c[n]))
+    same_group = and_(*(moved.c[g] == delta.c[g] for g in GROUP))
+    changes = select(*(moved.c[a] for a in AREA), *(now[f] - before[f] for f in AREA_FIGURES))
+    noted = changes.select_from(moved.join(delta, same_group))
+    return postgresql.insert(AREA_MOVES.table).from_select([*AREA, *AREA_FIGURES], noted)
+
+
+AREA_MOVES = Arriving("arriving_area_moves", [(c.name, c.type) for c in AREA_TOTALS.c])
+"""What a transaction's statements moved the areas' figures by, each group's change a row."""
+
+
+@contextmanager
+def areas_moved(conn: Connection) -> Iterator[None]:
+    """The areas' figures moved once, as the transaction's last statement, by what its
+    statements moved their groups' parts: replicas of the view apply other institutions of the
+    same area at once, and so lock an area's row from that statement to their commit only, each
+    in the areas' order (never one another's in turn, a deadlock)."""
+    AREA_MOVES.create(conn)
+    yield
+    conn.execute(AREAS_MOVED)
+
+
+def _into_areas(figures: Select[Any]) -> postgresql.Insert:
+    statement = postgresql.insert(AREA_TOTALS).from_select([*AREA, *AREA_FIGURES], figures)
+    return statement.on_conflict_do_update(
+        index_elements=list(AREA), set_={f: AREA_TOTALS.c[f] + statement.excluded[f] for f in AREA_FIGURES}
+    )
+
+
+def _moves_summed() -> Select[Any]:
+    moves = AREA_MOVES.table.c
+    area = [moves[a] for a in AREA]
+    return select(*area, *(func.sum(moves[f]) for f in AREA_FIGURES)).group_by(*area).order_by(*area)
+
+
+def areas_summed() -> Select[Any]:
+    """Every area's figures, summed from its groups' totals."""
+    area = [CHARGE_TOTALS.c[a] for a in AREA]
+    parts = figures_of(lambda n: CHARGE_TOTALS.c[n])
+    return select(*area, *(func.sum(parts[f]).label(f) for f in AREA_FIGURES)).group_by(*area)
+
+
+class Standing:
+    """A table of settlements or releases, stored with their sums per group: `sums` names each
+    sum's column in the totals and the stored column it sums (None: the rows are counted)."""
+
+    def __init__(self, table: Table, arriving: Arriving, sums: Mapping[str, str | None]) -> None:
+        self.arriving, self._sums = arriving, sums
+        ids = bindparam("ids", type_=ARRAY(String))
+        gone = delete(table).where(table.primary_key.columns[0] == any_(ids)).returning(*table.c).cte("gone")
+        stored = insert(table).from_select(arriving.names, select(*arriving.table.c)).cte("stored")
+        self._leave = add(self._summed(gone, -1), list(sums))
+        self._arrive = add(self._summed(arriving.table, 1), list(sums)).add_cte(stored)
+        self.summed_anew = add(self._summed(table, 1), list(sums))
+        """The whole table's sums added: what a view from before these sums is given once."""
+
+    def store(self, conn: Connection, ids: Sequence[str], rows: Sequence[Row]) -> None:
+        """The rows of `ids` leave (replaced, or undone), then `rows` are stored."""
+        if ids:
+            conn.execute(self._leave, {"ids": list(ids)})
+        if rows:
+            self.arriving.copy_in(conn, rows)
+            conn.execute(self._arrive)
+
+    def _summed(self, rows: Table | TableClause | CTE, sign: int) -> Select[Any]:
+        c = rows.c
+        key = [func.coalesce(c.bureau_id, "") if g == "bureau_id" else c[g] for g in GROUP]
+        summed = (func.count() if of is None else func.sum(c[of]) for of in self._sums.values())
+        sums = ((literal(sign) * each).label(name) for name, each in zip(self._sums, summed, strict=True))
+        return select(*(k.label(g) for k, g in zip(key, GROUP, strict=True)), *sums).group_by(*key)
+
+
+AREAS_MOVED = _into_areas(_moves_summed())
+SETTLED = Standing(
+    SETTLEMENTS,
+    Arriving.like(SETTLEMENTS),
+    {
+        "settlements": None,
+        "settled_contracts": "contracts_charged",
+        "settled_due_fen": "due_fen",
+        "settled_withheld_fen": "withheld_fen",
+        "settled_adjustments_fen": "adjustments_fen",
+        "settled_payable_fen": "payable_fen",
+    },
+)
+RELEASED = Standing(
+    RELEASES,
+    Arriving.like(RELEASES, [*(c.name for c in RELEASES.c if c.name != "period"), "period"]),
+    {"releases": None, "released_fen": "released_fen", "forfeited_fen": "forfeited_fen"},
+)
+
+
+@event.listens_for(METADATA, "after_create")
+def _summed_where_a_view_had_none(target: MetaData, connection: Connection, **created: Any) -> None:
+    """A view from before these sums (2026-12-06) gets them from `migrate` (`create_all` makes
+    only missing tables): the totals' columns, summed from the settlements and releases it
+    stored, and the areas' figures from the totals, once."""
+    schema = (connection.get_execution_options().get("schema_translate_map") or {}).get(None)
+    present = {c["name"] for c in inspect(connection).get_columns(CHARGE_TOTALS.name, schema=schema)}
+    missing: list[Column[Any]] = [c for c in CHARGE_TOTALS.c if c.name not in present]
+    if missing:
+        _add(connection, schema, missing)
+        AREA_MOVES.create(connection)  # what the sums note for the areas: the areas are summed anew below
+        for standing in (SETTLED, RELEASED):
+            connection.execute(standing.summed_anew)
+    if missing or AREA_TOTALS in created.get("tables", ()):
+        connection.execute(delete(AREA_TOTALS))
+        connection.execute(_into_areas(areas_summed()))
+
+
+def _add(connection: Connection, schema: str | None, columns: list[Column[Any]]) -> None:
+    """The columns, and the fillfactor for the totals' pages written from now on."""
+    quoted = connection.dialect.identifier_preparer.quote
+    name = f"{quoted(schema)}.{quoted(CHARGE_TOTALS.name)}" if schema else quoted(CHARGE_TOTALS.name)
+    for column in columns:
+        declared = CreateColumn(column).compile(dialect=connection.dialect)
+        connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
+    connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))
