@@ -154,8 +154,7 @@ def tally(  # noqa: PLR0913
         raise ValueError(f"the strata are kept per city: {area!r} is inside one")
     view = (period, area, tagged)
     kept = kept_token(conn, period, as_of, zone, area)
-    if indicators is not None:
-        since, view = None, (period, area + "?" + ",".join(sorted(indicators)), tagged)  # a view of its own
+    since = since if indicators is None else None  # a few indicators' counts are no view's to count on from
     if since is not None and (since.view, since.kept) == (view, kept) and since.as_of <= as_of:
         groups = changes_since(conn, period, kept[0], as_of, area)
         differ = {
