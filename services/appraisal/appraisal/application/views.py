@@ -38,16 +38,22 @@ def shown_figures(
 ) -> list[dict[str, Any]]:
     """The figures wanted, each with what the catalogue says of its indicator."""
     said = {
-        i.id: {"indicator_id": i.id, "title": i.title, "dimension": i.dimension, "weight": as_text(i.weight),
-               "target": as_text(i.target)}
+        i.id: (i.title, i.dimension, as_text(i.weight), as_text(i.target))
         for i in catalogue.indicators
         if only.dimension in (None, i.dimension) and only.indicator in (None, i.id)
-    }  # fmt: skip
+    }
     shown = []
     for f in figures:
         wanted = f.indicator_id in said and _wanted(subjects, f, only)
         if wanted and (area := subjects.area_of(f.stratum)).startswith(only.area):
-            shown.append(said[f.indicator_id] | _figure(f, area))
+            title, dimension, weight, target = said[f.indicator_id]
+            s = f.stratum
+            shown.append({  # one dict a figure, not two merged: a city's are tens of thousands
+                "indicator_id": f.indicator_id, "title": title, "dimension": dimension, "weight": weight,
+                "target": target, "level": s.level, "stratum_id": s.id, "area_code": area,
+                "key_population": s.key_population or None, "numerator": f.numerator,
+                "denominator": f.denominator, "value": as_text(f.value), "points": as_text(f.points),
+            })  # fmt: skip
     return shown
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 from appraisal.domain.errors import NoCatalogueInForce, UnknownIndicator
@@ -50,27 +51,36 @@ class Indicator:
     """Above it the indicator scores nothing (workload over the cap is overload, not merit)."""
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    # Asked of every figure of a city's read (tens of thousands): worked out once.
+    @cached_property
     def levels(self) -> tuple[str, ...]:
         return tuple(s for s in self.strata if s != KEY_POPULATION)
 
-    @property
+    @cached_property
     def by_key_population(self) -> bool:
         return KEY_POPULATION in self.strata
 
-    @property
+    @cached_property
     def scored(self) -> bool:
         return self.weight > 0 and self.lower is not None and self.upper is not None
 
     def points(self, value: Decimal | None) -> Decimal | None:
         """Linear between the lower (0 points) and upper (full weight) thresholds, as QOF does."""
-        if not self.scored or value is None:
+        if value is None or not self.scored:
             return None
-        assert self.lower is not None and self.upper is not None
         if self.ceiling is not None and value > self.ceiling:
-            return Decimal(0).quantize(POINTS)
-        share = min(max((value - self.lower) / (self.upper - self.lower), Decimal(0)), Decimal(1))
-        return (self.weight * share).quantize(POINTS, ROUND_HALF_UP)
+            return _NO_POINTS
+        lower, span = self._span
+        share = (value - lower) / span
+        return (self.weight * (_NONE if share < 0 else _ALL if share > 1 else share)).quantize(POINTS, ROUND_HALF_UP)
+
+    @cached_property
+    def _span(self) -> tuple[Decimal, Decimal]:
+        assert self.lower is not None and self.upper is not None
+        return self.lower, self.upper - self.lower
+
+
+_NONE, _ALL, _NO_POINTS = Decimal(0), Decimal(1), Decimal(0).quantize(POINTS)
 
 
 @dataclass(frozen=True)

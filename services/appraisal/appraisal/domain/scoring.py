@@ -71,8 +71,7 @@ def _unranked(scored: dict[str, Indicator], s: Stratum, figures: list[Figure]) -
     ]
     if not any(f.numerator or (f.denominator and i.method not in OF_CAPACITY) for i, _, f in earned):
         return s, None, tuple((d, None) for d in DIMENSIONS)
-    points = [(i, p) for i, p, _ in earned]
-    return s, _percent(points), tuple((d, _percent(points, d)) for d in DIMENSIONS)
+    return s, *_percents([(i, p) for i, p, _ in earned])
 
 
 def _ranked(version: CatalogueVersion, unranked: Unranked, subjects: Subjects) -> list[Score]:
@@ -100,18 +99,26 @@ def publishable(version: CatalogueVersion, s: Score) -> tuple[Decimal, str]:
     return total, s.grade or version.grades.of(total)
 
 
-def _percent(earned: list[tuple[Indicator, Decimal]], dimension: str | None = None) -> Decimal | None:
-    possible, got = Decimal(0), Decimal(0)
+def _percents(earned: list[tuple[Indicator, Decimal]]) -> tuple[Decimal | None, Dimensions]:
+    """The score and each dimension's, from one pass over the points earned (a city's subjects
+    are thousands, each scored five ways)."""
+    possible, got = dict.fromkeys(DIMENSIONS, _ZERO), dict.fromkeys(DIMENSIONS, _ZERO)
     for indicator, points in earned:
-        if dimension is None or indicator.dimension == dimension:
-            possible += indicator.weight
-            got += points
-    if not possible:
-        return None
-    return (100 * got / possible).quantize(POINTS, ROUND_HALF_UP)
+        possible[indicator.dimension] += indicator.weight
+        got[indicator.dimension] += points
+    whole = _percent(sum(possible.values(), _ZERO), sum(got.values(), _ZERO))
+    return whole, tuple((d, _percent(possible[d], got[d])) for d in DIMENSIONS)
 
 
-Unranked1 = tuple[Stratum, Decimal | None, tuple[tuple[str, Decimal | None], ...]]
+def _percent(possible: Decimal, got: Decimal) -> Decimal | None:
+    return (100 * got / possible).quantize(POINTS, ROUND_HALF_UP) if possible else None
+
+
+_ZERO = Decimal(0)
+
+
+Dimensions = tuple[tuple[str, Decimal | None], ...]
+Unranked1 = tuple[Stratum, Decimal | None, Dimensions]
 Unranked = Sequence[Unranked1]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -326,12 +327,28 @@ def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagg
     """Each group's sums under each stratum it falls in, as `_strata` in SQL: a read adds up a
     day's few thousand groups faster here than their strata come over."""
     for (indicator_id, team_id, institution_id, area_code, key_populations), (n, d) in groups:
-        where = Where(team_id, institution_id, area_code)
-        tags = ("", *key_populations.split(",")) if tagged and key_populations else ("",)
-        for level in LEVELS:
-            code, inside = stratum_id(level, where), (institution_id, area_code) if level == "team" else ("", "")
-            for kp in tags:
-                _add(sums, (indicator_id, level, code, kp, *inside), n, d)
+        n, d = int(n), int(d)
+        for tail in _strata_of(team_id, institution_id, area_code, key_populations if tagged else ""):
+            key = (indicator_id, *tail)
+            was = sums.get(key)
+            sums[key] = (n, d) if was is None else (was[0] + n, was[1] + d)
+
+
+@lru_cache(maxsize=1 << 16)
+def _strata_of(team_id: str, institution_id: str, area_code: str, key_populations: str) -> tuple[Tail, ...]:
+    """The strata a group's changes fall in, but its indicator: the same for every indicator
+    of a team's cases, so found once (a city's read adds up thousands of groups)."""
+    where = Where(team_id, institution_id, area_code)
+    tags = ("", *key_populations.split(",")) if key_populations else ("",)
+    tails = []
+    for level in LEVELS:
+        code, inside = stratum_id(level, where), (institution_id, area_code) if level == "team" else ("", "")
+        tails += [(level, code, kp, *inside) for kp in tags]
+    return tuple(tails)
+
+
+Tail = tuple[str, str, str, str, str]
+"""A stratum's key (`Key`) but the indicator."""
 
 
 def _add(sums: Sums, key: Key, n: int, d: int) -> None:
