@@ -52,6 +52,7 @@ TINY = {
     "settlement_view_pages.py": ["--cities", "1", "2", "--charges", "600", "--institutions", "6", "--repeats", "1"],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "performance_income.py": ["--years", "2", "--contracts", "120", "--tail", "50", "--repeats", "1"],
+    "ledger_state.py": ["--years", "2", "--contracts", "120", "--rounds", "1", "--repeats", "1", "--before", "HEAD"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],
     "appraisal_drill_down.py": ["--residents", "40", "--counties", "2"],
     "readings.py": ["--devices", "2", "--seconds", "1", "--batch", "9"],

@@ -8,7 +8,7 @@ adjustments, payable. The withheld part is released later, in proportion to the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
@@ -214,8 +214,10 @@ class Ledger:
     ref: LedgerRef
     closed_through: str | None = None
     open: dict[str, PeriodCharges] = field(default_factory=dict)  # by period
-    withheld: tuple[Withheld, ...] = ()
+    withheld: tuple[Withheld, ...] = ()  # every share not paid out yet, however old: a release may pay it
+    # By release id, for ever: a restatement re-decides the pot it names (a few a year).
     releases: dict[str, WithheldReleased] = field(default_factory=dict)
+    # What only a reopening needs, from the latest settlement a release paid out on (`_forgetting_paid`):
     settlements: dict[str, PeriodSettled] = field(default_factory=dict)  # by period, until reversed
     settled: dict[str, PeriodCharges] = field(default_factory=dict)  # what they settled, reopened with them
     reversals: dict[str, int] = field(default_factory=dict)  # by period: names the next settlement
@@ -317,13 +319,14 @@ def _counted(charged: dict[str, dict[str, int]], charge: ChargeBooked) -> dict[s
 def _settled(ledger: Ledger, event: PeriodSettled) -> Ledger:
     p = event.period
     new = tuple(Withheld(p, team, amount) for team, amount in event.withheld_by_team.items())
-    return replace(
+    settled = replace(
         ledger,
         open={k: c for k, c in ledger.open.items() if k != p},
         withheld=ledger.withheld + new,
         settlements={**ledger.settlements, p: event},
         settled=_adding(ledger.settled, p, ledger.open.get(p)),
     )
+    return _forgetting_paid(settled)  # a state kept by the code before may hold what is paid out
 
 
 def _reversed(ledger: Ledger, event: SettlementReversed) -> Ledger:
@@ -347,8 +350,38 @@ def _adding(periods: dict[str, PeriodCharges], p: str, more: PeriodCharges | Non
 
 def _released(ledger: Ledger, event: WithheldReleased) -> Ledger:
     paid = set(withheld_pot(ledger, event.appraisal_period, event.subject_kind, event.subject_id))
-    return replace(
+    released = replace(
         ledger,
         withheld=tuple(w for w in ledger.withheld if w not in paid),
         releases={**ledger.releases, event.release_id: event},
+    )
+    return _forgetting_paid(released)
+
+
+def paid_out(ledger: Ledger, settlement: PeriodSettled) -> bool:
+    """Whether a release paid out any of the settlement's withheld share (one that withheld
+    nothing had nothing paid out: it is still withheld, as it always was for a reopening)."""
+    return _paid_out(settlement, set(ledger.withheld))
+
+
+def _paid_out(settlement: PeriodSettled, still: Set[Withheld]) -> bool:
+    return not all(Withheld(settlement.period, t, fen) in still for t, fen in settlement.withheld_by_team.items())
+
+
+def _forgetting_paid(ledger: Ledger) -> Ledger:
+    """The ledger without what only a reopening of a period through its latest paid-out settlement
+    would need. A reopening reverses every settlement from its period on and is refused when one
+    of them was paid out (`reopening.check`); a paid-out settlement is thus never reversed, so no
+    period through it is reopened or settled again, ever. That settlement is kept: the refusal of
+    such a reopening finds it and names it. The withheld shares not paid out stay (a release may
+    pay them), and so do the releases (a restatement of any year re-decides its pot)."""
+    still = set(ledger.withheld)
+    paid = next((p for p in sorted(ledger.settlements, reverse=True) if _paid_out(ledger.settlements[p], still)), None)
+    if paid is None:
+        return ledger
+    return replace(
+        ledger,
+        settlements={p: s for p, s in ledger.settlements.items() if p >= paid},
+        settled={p: c for p, c in ledger.settled.items() if p > paid},
+        reversals={p: n for p, n in ledger.reversals.items() if p > paid},
     )

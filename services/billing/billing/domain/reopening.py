@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from billing.domain.book import PeriodsReopened
 from billing.domain.errors import WithheldAlreadyReleased
-from billing.domain.ledger import Ledger, LedgerReopened, PeriodSettled, SettlementReversed, Withheld
+from billing.domain.ledger import Ledger, LedgerReopened, PeriodSettled, SettlementReversed, paid_out
 
 
 def check(ledger: Ledger, period: str) -> None:
     """Refuse to reopen `period` when a withheld share of this ledger's settlements from it on
-    was released: that money was paid out."""
+    was released: that money was paid out. The ledger keeps no settlement before its latest paid
+    out (`ledger._forgetting_paid`): a reopening before it names that one, not the earliest."""
     for settlement in released(ledger, period):
         raise WithheldAlreadyReleased(
             f"the withheld share of {settlement.settlement_id} was released: restate the appraisal instead"
@@ -26,7 +27,7 @@ def check(ledger: Ledger, period: str) -> None:
 
 def released(ledger: Ledger, period: str) -> list[PeriodSettled]:
     """This ledger's settlements from `period` on whose withheld share a release paid out."""
-    return [s for s in _undone(ledger, period) if not _still_withheld(ledger, s)]
+    return [s for s in _undone(ledger, period) if paid_out(ledger, s)]
 
 
 def reverse(ledger: Ledger, reopened: PeriodsReopened) -> list[object]:
@@ -40,10 +41,6 @@ def reverse(ledger: Ledger, reopened: PeriodsReopened) -> list[object]:
 
 def _undone(ledger: Ledger, period: str) -> list[PeriodSettled]:
     return [s for p, s in sorted(ledger.settlements.items()) if p >= period]
-
-
-def _still_withheld(ledger: Ledger, s: PeriodSettled) -> bool:
-    return all(Withheld(s.period, team, amount) in ledger.withheld for team, amount in s.withheld_by_team.items())
 
 
 def _reversal(s: PeriodSettled, reopened: PeriodsReopened) -> SettlementReversed:
