@@ -50,6 +50,9 @@ TINY = {
     "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "settlement_view_pages.py": ["--cities", "1", "2", "--charges", "600", "--institutions", "6", "--repeats", "1"],
+    "settlement_view_before.py": [
+        "--before", "HEAD", "--rounds", "1", "--cities", "1", "--charges", "600", "--institutions", "6", "--repeats", "1",
+    ],  # fmt: skip
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "performance_income.py": ["--years", "2", "--contracts", "120", "--tail", "50", "--repeats", "1"],
     "appraisal_projection.py": ["--residents", "30", "--batch", "20", "--counties", "2"],

@@ -145,18 +145,32 @@ CHARGE_TOTALS = Table(
 # The reconciliation's lists (since 2026-12-07) are a range of one of the same, what a group is
 # listed as first, of the listed groups alone (the open periods', and any disagreeing): written
 # as a group's status changes, once or twice in its life.
+# The reconciliation's lists (since 2026-12-07) are a range of one of the same orders, what a
+# group is listed as first, of the listed groups alone (the open periods', any disagreeing):
+# written as a group's status changes, once or twice in its life.
 WITH_BUREAU = CHARGE_TOTALS.c.bureau_id != literal_column("''")
 """The groups of a payer with bureaus (a constant in the SQL, so the partial index is seen to fit)."""
-_ORDERS: dict[str, list[ColumnElement[str]]] = {"key": []}
-_ORDERS |= {level: [prefix(CHARGE_TOTALS.c.area_code, digits)] for level, digits in LEVELS.items()}
-_ORDERS |= {"bureau": [CHARGE_TOTALS.c.bureau_id], "institution": [CHARGE_TOTALS.c.institution_id]}
-_LISTED = CHARGE_TOTALS.c.listed_as
-for _name, _lead in _ORDERS.items():
-    _of = WITH_BUREAU if _name == "bureau" else None
-    if _lead:  # the key's is the primary key
-        Index(f"view_charge_totals_{_name}", *_lead, *CHARGE_TOTALS.primary_key, postgresql_where=_of)
-    _listed = and_(_LISTED.is_not(None), *([] if _of is None else [_of]))
-    Index(f"view_charge_totals_listed_{_name}", _LISTED, *_lead, *CHARGE_TOTALS.primary_key, postgresql_where=_listed)
+
+
+def _in_groups_order(name: str, *first: Column[str], where: ColumnElement[bool] | None = None) -> None:
+    """An index of the totals per order a scope reads its groups in, after `first`."""
+    c = CHARGE_TOTALS.c
+    levels = {level: [prefix(c.area_code, digits)] for level, digits in LEVELS.items()}
+    orders = {"key": [], **levels, "bureau": [c.bureau_id], "institution": [c.institution_id]}
+    for order, lead in orders.items():
+        if first or lead:  # the key's own, without `first`, is the primary key
+            only = [w for w in (where, WITH_BUREAU if order == "bureau" else None) if w is not None]
+            Index(
+                f"{name}_{order}",
+                *first,
+                *lead,
+                *CHARGE_TOTALS.primary_key,
+                postgresql_where=and_(*only) if only else None,
+            )
+
+
+_in_groups_order("view_charge_totals")
+_in_groups_order("view_charge_totals_listed", CHARGE_TOTALS.c.listed_as, where=CHARGE_TOTALS.c.listed_as.is_not(None))
 AREA_TOTALS = Table(
     "view_area_totals",
     METADATA,
