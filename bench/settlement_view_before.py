@@ -66,7 +66,8 @@ def main() -> None:
     found: dict[str, list[list[dict[str, Any]]]] = defaultdict(list)
     with ExitStack() as stack:  # PostgreSQL: DATABASE_URL's, or one of our own for this run
         server = stack.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
-        code = {trees[0]: earlier(args.before, Path(stack.enter_context(tempfile.TemporaryDirectory()))), trees[1]: ROOT}
+        archived = earlier(args.before, Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        code = {trees[0]: archived, trees[1]: ROOT}
         for _ in range(args.rounds):
             for tree in trees:
                 found[tree].append(steps(code[tree], server, passed))
