@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), *(str(p) for p in sorted((ROOT / "services").iterdir()))]
 
 from bench.settlement_view import CITY, YEAR, Loader, Size  # noqa: E402
-from billing.adapters.projections import view_queries  # noqa: E402
+from billing.adapters.projections import reconciliation, view_queries  # noqa: E402
 from billing.adapters.projections.settlement_view import SettlementView  # noqa: E402
 from billing.application.scope import Scope  # noqa: E402
 from billing.bootstrap import engine_for  # noqa: E402
@@ -101,7 +101,7 @@ def pages(engine: Engine, size: Size, deep: int, say: Callable[[str], None]) -> 
         for which, after in (("first", None), (f"{deep} in", deep_cursor(engine, scope, deep, size.page))):
             read = partial(view_queries.figures, engine, scope, after, size.page)
             found[f"{name}, {which}"] = _said(say, f"{name}'s year, page {which}", measured(engine, read, size.repeats))
-        read = partial(view_queries.reconciliation, engine, scope, 100)
+        read = partial(reconciliation.reconciliation, engine, scope, 100)
         found[f"{name}, reconciliation"] = _said(say, f"{name}'s reconciliation", measured(engine, read, size.repeats))
     return found
 

@@ -42,6 +42,7 @@ def test_the_load_generator_runs_its_mix_against_the_real_processes(
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
+A_FEW_INSTITUTIONS = ["--charges", "600", "--institutions", "6", "--repeats", "1"]
 TINY = {
     "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "1", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
@@ -50,6 +51,7 @@ TINY = {
     "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "settlement_view_pages.py": ["--cities", "1", "2", "--charges", "600", "--institutions", "6", "--repeats", "1"],
+    "settlement_view_before.py": ["--before", "HEAD", "--rounds", "1", "--cities", "1", *A_FEW_INSTITUTIONS],
     "long_streams.py": ["--events", "2100", "--repeats", "1"],
     "performance_income.py": ["--years", "2", "--contracts", "120", "--tail", "50", "--repeats", "1"],
     "ledger_state.py": ["--years", "2", "--contracts", "120", "--rounds", "1", "--repeats", "1", "--before", "HEAD"],

@@ -10,8 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import FromClause, select
 
-from billing.adapters.projections import group_totals, view_queries
-from billing.adapters.projections.tables import AREA_FIGURES, AREA_TOTALS, CHARGE_TOTALS, CHARGES, VIEW_TABLES
+from billing.adapters.projections import group_totals, reconciliation, view_queries
+from billing.adapters.projections.tables import (
+    AREA_FIGURES,
+    AREA_TOTALS,
+    CHARGE_TOTALS,
+    CHARGES,
+    SETTLEMENTS,
+    VIEW_TABLES,
+)
 from billing.application.scope import Scope
 from shared.contracts import parse_event, topics
 from shared.messaging import Delivery
@@ -141,7 +148,7 @@ def test_the_totals_are_the_sums_over_the_charges_whatever_the_stream_brought(
     assert totals(billing) == charges
     assert areas(billing, AREA_TOTALS) == areas(billing, group_totals.areas_summed().subquery())
     standing = _settlements(billing)  # each is checked against its group's charges
-    reconciled = view_queries.reconciliation(billing.view.engine, Scope(), limit=1000)
+    reconciled = reconciliation.reconciliation(billing.view.engine, Scope(), limit=1000)
     settled = {_key(s) for s in standing}
     unsettled = sorted(k for k in charges if k not in settled)
     mismatched = sorted(_key(s) for s in standing if not _agrees(s, charges.get(_key(s))))
@@ -205,7 +212,7 @@ def _agrees(settlement: Any, charged: dict[str, int] | None) -> bool:
 
 def _settlements(billing: Billing) -> list[Any]:
     with billing.view.engine.connect() as conn:
-        return list(conn.execute(select(view_queries.SETTLEMENTS)).mappings())
+        return list(conn.execute(select(SETTLEMENTS)).mappings())
 
 
 def test_the_drill_down_pages_through_every_charge_once_while_charges_arrive(billing: Billing) -> None:

@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select
 
 from billing.adapters.projections.tables import SETTLEMENTS
+from shared.contracts import parse_event, topics
+from shared.messaging import Delivery
 from shared.testing.refusals import refused
 
 Billing = Any  # the `billing` fixture (conftest.Billing)
@@ -34,6 +36,14 @@ def settled_released_and_open(billing: Billing) -> None:
         billing.event("appraisal.AppraisalPublished.v1", institution_id="CHC-440106-01", subject_id="CHC-440106-01"),
     )
     billing.build_view()
+
+
+def restated_by_one_fen(billing: Billing) -> None:
+    """Every settlement published again with a fen more due, as the view applies it."""
+    with billing.view.engine.connect() as conn:
+        stored = [dict(r) for r in conn.execute(select(SETTLEMENTS)).mappings()]
+    again = [billing.event("billing.FeeSettled.v1", **s | {"due_fen": s["due_fen"] + 1}) for s in stored]
+    billing.view.apply([Delivery(e, parse_event(e), topics.SETTLEMENTS.name) for e in again])
 
 
 def pages(billing: Billing, path: str = FIGURES, **params: Any) -> list[dict[str, Any]]:
@@ -110,8 +120,7 @@ def test_a_limit_past_1000_or_below_1_is_422(billing: Billing, path: str, limit:
 def test_the_reconciliation_counts_the_groups_and_lists_the_first(billing: Billing) -> None:
     settled_released_and_open(billing)
     whole = billing.get(RECONCILIATION, limit=1000).json()
-    with billing.view.engine.begin() as conn:  # settlements the charges no longer back
-        conn.execute(update(SETTLEMENTS).values(due_fen=SETTLEMENTS.c.due_fen + 1))
+    restated_by_one_fen(billing)  # settlements the charges no longer back
     wrong = billing.get(RECONCILIATION, limit=1000).json()
 
     first = billing.get(RECONCILIATION, limit=2).json()

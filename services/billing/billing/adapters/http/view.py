@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from billing.adapters.http.schemas import Charges, FeedPage, Figures, Reconciliation
+from billing.adapters.projections import reconciliation as reconciled
 from billing.adapters.projections import view_queries
 from billing.adapters.projections.tables import BUREAU_FEED
 from billing.application import access
@@ -103,7 +104,7 @@ async def reconciliation(
     scope: AllowedScope,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many of each list, the first by group")] = 100,
 ) -> dict[str, Any]:
-    return await asyncio.to_thread(view_queries.reconciliation, request.app.state.engine, scope, limit)
+    return await asyncio.to_thread(reconciled.reconciliation, request.app.state.engine, scope, limit)
 
 
 @router.get("/bureaus/{bureau_id}/feed", response_model=FeedPage, summary="A bureau's settlements, in order")

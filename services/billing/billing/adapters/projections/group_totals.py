@@ -20,10 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Connection,
-    MetaData,
     Select,
     String,
     Table,
@@ -32,28 +30,24 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     func,
     insert,
-    inspect,
     literal,
+    literal_column,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.expression import CTE, TableClause
 
+from billing.adapters.projections.listed import MISMATCHED, listed_as
 from billing.adapters.projections.tables import (
     AREA_FIGURES,
     AREA_TOTALS,
     CHARGE_TOTALS,
-    METADATA,
     RELEASES,
     SETTLEMENTS,
     STANDING,
-    TOTALS_FILL,
 )
 from shared.readmodels.arriving import Arriving
 
@@ -73,10 +67,13 @@ OPEN_AS = {"contracts_charged": "contracts_charged", "due_fen": "due_fen", "adju
 
 def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnElement[Any]]:
     """A group's part in its area's figures (`AREA_FIGURES`), from its totals' columns: its
-    settled figures, and its charges' as open ones if no settlement stands for it."""
+    settled figures, its charges' as open ones if no settlement stands for it, and what the
+    reconciliation counts of it."""
     unsettled = and_(group("settlements") == 0, group("charges") > 0)
     settled = {figure: group(column) for figure, column in SETTLED_AS.items()}
-    return settled | {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()}
+    counted = {"settlements": group("settlements"), "unsettled": case((unsettled, 1), else_=0)}
+    counted["mismatched"] = case((listed_as(group) == literal_column(f"'{MISMATCHED}'"), 1), else_=0)
+    return settled | {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()} | counted
 
 
 def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
@@ -116,7 +113,7 @@ def areas_moved(conn: Connection) -> Iterator[None]:
     conn.execute(AREAS_MOVED)
 
 
-def _into_areas(figures: Select[Any]) -> postgresql.Insert:
+def into_areas(figures: Select[Any]) -> postgresql.Insert:
     statement = postgresql.insert(AREA_TOTALS).from_select([*AREA, *AREA_FIGURES], figures)
     return statement.on_conflict_do_update(
         index_elements=list(AREA), set_={f: AREA_TOTALS.c[f] + statement.excluded[f] for f in AREA_FIGURES}
@@ -166,7 +163,7 @@ class Standing:
         return select(*(k.label(g) for k, g in zip(key, GROUP, strict=True)), *sums).group_by(*key)
 
 
-AREAS_MOVED = _into_areas(_moves_summed())
+AREAS_MOVED = into_areas(_moves_summed())
 SETTLED = Standing(
     SETTLEMENTS,
     Arriving.like(SETTLEMENTS),
@@ -184,31 +181,3 @@ RELEASED = Standing(
     Arriving.like(RELEASES, [*(c.name for c in RELEASES.c if c.name != "period"), "period"]),
     {"releases": None, "released_fen": "released_fen", "forfeited_fen": "forfeited_fen"},
 )
-
-
-@event.listens_for(METADATA, "after_create")
-def _summed_where_a_view_had_none(target: MetaData, connection: Connection, **created: Any) -> None:
-    """A view from before these sums (2026-12-06) gets them from `migrate` (`create_all` makes
-    only missing tables): the totals' columns, summed from the settlements and releases it
-    stored, and the areas' figures from the totals, once."""
-    schema = (connection.get_execution_options().get("schema_translate_map") or {}).get(None)
-    present = {c["name"] for c in inspect(connection).get_columns(CHARGE_TOTALS.name, schema=schema)}
-    missing: list[Column[Any]] = [c for c in CHARGE_TOTALS.c if c.name not in present]
-    if missing:
-        _add(connection, schema, missing)
-        AREA_MOVES.create(connection)  # what the sums note for the areas: the areas are summed anew below
-        for standing in (SETTLED, RELEASED):
-            connection.execute(standing.summed_anew)
-    if missing or AREA_TOTALS in created.get("tables", ()):
-        connection.execute(delete(AREA_TOTALS))
-        connection.execute(_into_areas(areas_summed()))
-
-
-def _add(connection: Connection, schema: str | None, columns: list[Column[Any]]) -> None:
-    """The columns, and the fillfactor for the totals' pages written from now on."""
-    quoted = connection.dialect.identifier_preparer.quote
-    name = f"{quoted(schema)}.{quoted(CHARGE_TOTALS.name)}" if schema else quoted(CHARGE_TOTALS.name)
-    for column in columns:
-        declared = CreateColumn(column).compile(dialect=connection.dialect)
-        connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {declared}"))
-    connection.execute(text(f"ALTER TABLE {name} SET (fillfactor = {TOTALS_FILL})"))

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete
 
 from billing.adapters.projections import charge_totals
+from billing.adapters.projections import view_upgrades as _upgrades  # noqa: F401 (`migrate` gives a view from before its columns)
 from billing.adapters.projections.group_totals import RELEASED, SETTLED, areas_moved
 from billing.adapters.projections.tables import APPLIED, VIEW_TABLES
 from billing.adapters.publishing import to_public

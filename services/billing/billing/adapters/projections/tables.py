@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, literal_column, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Computed,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    column,
+    literal_column,
+    text,
+)
 
+from billing.adapters.projections.listed import listed_as
 from shared.contracts import topics
 from shared.readmodels import AppliedEvents, PartnerFeed, Positions
 from shared.readmodels.areas import LEVELS, prefix
@@ -90,9 +106,19 @@ AREA_FIGURES = {
     "open_contracts_charged": "Contracts charged in the groups no settlement stands for",
     "open_due_fen": "Their due",
     "open_adjusted_fen": "Their late charges",
+    "settlements": "Settlements standing (the FeeSettled events the reconciliation counts)",
+    "mismatched": "Groups whose one settlement disagrees with their charges",
+    "unsettled": "Groups charged and not settled",
 }
 """An area's figures: its groups' settled figures and, apart (`open_`), those of its groups charged
-and not settled, as a page of figures answers them."""
+and not settled, as a page of figures answers them; and what the reconciliation counts."""
+
+
+def _sums(named: dict[str, str]) -> list[Column[int]]:
+    """Sums starting from 0, also on the rows a view had before they were added (`migrate`)."""
+    return [Column(name, BigInteger, nullable=False, server_default="0", comment=says) for name, says in named.items()]
+
+
 CHARGE_TOTALS = Table(
     "view_charge_totals",
     METADATA,
@@ -101,7 +127,8 @@ CHARGE_TOTALS = Table(
     Column("due_fen", BigInteger, nullable=False, comment="Charges of the period, refunds deducted"),
     Column("adjustments_fen", BigInteger, nullable=False, comment="Late charges of earlier periods"),
     Column("contracts_charged", BigInteger, nullable=False, comment="Distinct contracts among the charges"),
-    *(Column(name, BigInteger, nullable=False, server_default="0", comment=says) for name, says in STANDING.items()),
+    *_sums(STANDING),
+    Column("listed_as", String(10), Computed(listed_as(column), persisted=True), comment="In the reconciliation"),
     comment="Each group's charges, settlements and releases summed as the settlement view applies them, "
     "so no read sums charges, and a page of figures is a range of an index",
     postgresql_with={"fillfactor": TOTALS_FILL},
@@ -115,17 +142,40 @@ CHARGE_TOTALS = Table(
 # institution's repeating their first column, so that the page's "after the previous page's
 # last" is a bound of the index, not a filter. None of their columns changes as the sums move,
 # so the sums' updates leave them alone (heap-only, the pages being half filled).
-for _level, _digits in LEVELS.items():
-    Index(f"view_charge_totals_{_level}", prefix(CHARGE_TOTALS.c.area_code, _digits), *CHARGE_TOTALS.primary_key)
+# The reconciliation's lists (since 2026-12-07) are a range of one of the same, what a group is
+# listed as first, of the listed groups alone (the open periods', and any disagreeing): written
+# as a group's status changes, once or twice in its life.
+# The reconciliation's lists (since 2026-12-07) are a range of one of the same orders, what a
+# group is listed as first, of the listed groups alone (the open periods', any disagreeing):
+# written as a group's status changes, once or twice in its life.
 WITH_BUREAU = CHARGE_TOTALS.c.bureau_id != literal_column("''")
 """The groups of a payer with bureaus (a constant in the SQL, so the partial index is seen to fit)."""
-Index("view_charge_totals_bureau", CHARGE_TOTALS.c.bureau_id, *CHARGE_TOTALS.primary_key, postgresql_where=WITH_BUREAU)
-Index("view_charge_totals_institution", CHARGE_TOTALS.c.institution_id, *CHARGE_TOTALS.primary_key)
+
+
+def _in_groups_order(name: str, *first: Column[str], where: ColumnElement[bool] | None = None) -> None:
+    """An index of the totals per order a scope reads its groups in, after `first`."""
+    c = CHARGE_TOTALS.c
+    levels = {level: [prefix(c.area_code, digits)] for level, digits in LEVELS.items()}
+    orders = {"key": [], **levels, "bureau": [c.bureau_id], "institution": [c.institution_id]}
+    for order, lead in orders.items():
+        if first or lead:  # the key's own, without `first`, is the primary key
+            only = [w for w in (where, WITH_BUREAU if order == "bureau" else None) if w is not None]
+            Index(
+                f"{name}_{order}",
+                *first,
+                *lead,
+                *CHARGE_TOTALS.primary_key,
+                postgresql_where=and_(*only) if only else None,
+            )
+
+
+_in_groups_order("view_charge_totals")
+_in_groups_order("view_charge_totals_listed", CHARGE_TOTALS.c.listed_as, where=CHARGE_TOTALS.c.listed_as.is_not(None))
 AREA_TOTALS = Table(
     "view_area_totals",
     METADATA,
     *_key(institution=False),
-    *(Column(name, BigInteger, nullable=False, comment=says) for name, says in AREA_FIGURES.items()),
+    *_sums(AREA_FIGURES),
     # A scope's totals sum its areas' rows, found by the area's prefix (a range of the first
     # index, the collation being C) or the bureau.
     Index("view_area_totals_area", "area_code", "period"),
@@ -158,8 +208,14 @@ RELEASES = Table(
     Column("released_at", DateTime(timezone=True), nullable=False),
     *_parties(),
 )
+# The appraisal's releases of a year (`released_for_period`) are a range of one of these: its
+# area's, its bureau's or its institution's, whatever years the view holds.
+APPRAISED_YEAR = prefix(RELEASES.c.appraisal_period, 4)
+for _party in ("area_code", "bureau_id", "institution_id"):
+    Index(f"view_releases_year_{_party.removesuffix('_id').removesuffix('_code')}", APPRAISED_YEAR, RELEASES.c[_party])
 VIEW_TABLES = (CHARGES, CHARGE_TOTALS, AREA_TOTALS, SETTLEMENTS, RELEASES)
 
 
 kept_up(METADATA, CHARGES, RETIRED_INDEXES)
 kept_up(METADATA, CHARGE_TOTALS)
+kept_up(METADATA, RELEASES)

@@ -8,15 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Engine,
     FromClause,
     Select,
-    Subquery,
     Table,
-    and_,
-    case,
-    except_,
     func,
     or_,
     select,
@@ -26,12 +21,12 @@ from sqlalchemy import (
 
 from billing.adapters.projections.group_totals import OPEN_AS, SETTLED_AS, figures_of
 from billing.adapters.projections.tables import (
+    APPRAISED_YEAR,
     AREA_FIGURES,
     AREA_TOTALS,
     CHARGE_TOTALS,
     CHARGES,
     RELEASES,
-    SETTLEMENTS,
     WITH_BUREAU,
 )
 from billing.application.scope import Scope
@@ -79,7 +74,7 @@ def figures(engine: Engine, scope: Scope, after: Key | None, limit: int) -> dict
     by the database from its areas' figures (an institution's from its groups'), on every page."""
     with engine.connect() as conn:
         groups = [dict(g) for g in conn.execute(_page(scope, after, limit + 1)).mappings()]
-        sums = conn.execute(_scope_sums(scope)).mappings().one()
+        sums = conn.execute(scope_sums(scope)).mappings().one()
         appraised = conn.execute(_released_for(scope)).one()
     page, more = groups[:limit], len(groups) > limit
     return {
@@ -107,7 +102,7 @@ def _page(scope: Scope, after: Key | None, limit: int) -> Select[Any]:
     return select(CHARGE_TOTALS).where(*groups_of(scope), any_figure, *_beyond(key, after)).order_by(*key).limit(limit)
 
 
-def _scope_sums(scope: Scope) -> Select[Any]:
+def scope_sums(scope: Scope) -> Select[Any]:
     """The scope's settled figures, and its open groups' (`open_…`): its areas' figures summed,
     or an institution's groups' (the areas' rows sum every institution's)."""
     if scope.institution_id:
@@ -129,13 +124,13 @@ def _beyond(key: Sequence[ColumnElement[Any]], after: Key | None) -> list[Column
     return [tuple_(*key) > tuple_(*after)] if after is not None else []
 
 
-def _stored(group: Mapping[str, Any]) -> dict[str, Any]:
+def stored(group: Mapping[str, Any]) -> dict[str, Any]:
     """A group's key as the settlements have it: no bureau for a payer without one."""
     return {g: group[g] or None if g == "bureau_id" else group[g] for g in GROUP}
 
 
 def _settled(group: Mapping[str, Any]) -> dict[str, Any]:
-    return _stored(group) | {f: int(group[c]) for f, c in SETTLED_AS.items()}
+    return stored(group) | {f: int(group[c]) for f, c in SETTLED_AS.items()}
 
 
 def _is_open(group: Mapping[str, Any]) -> bool:
@@ -143,14 +138,14 @@ def _is_open(group: Mapping[str, Any]) -> bool:
 
 
 def _open(group: Mapping[str, Any]) -> dict[str, Any]:
-    return _stored(group) | {f: int(group[c]) for f, c in OPEN_AS.items()} | {"settled": False}
+    return stored(group) | {f: int(group[c]) for f, c in OPEN_AS.items()} | {"settled": False}
 
 
 def _released_for(scope: Scope) -> Select[Any]:
     """What the appraisal of the scope's year released and forfeited of the withheld shares,
     whichever settlement period booked it (a year's results are published the next January)."""
     c = RELEASES.c
-    year = [c.appraisal_period.startswith(scope.period[:4])] if scope.period else []
+    year = [scope.period[:4] == APPRAISED_YEAR] if scope.period else []  # a range of the year's index
     sums = (func.coalesce(func.sum(c[f]), 0) for f in ("released_fen", "forfeited_fen"))
     return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
 
@@ -179,70 +174,3 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
         "total_fen": int(total),
         "next": tuple(page[-1][k] for k in DRILL_DOWN) if more else None,
     }
-
-
-def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
-    """The view's totals against the sum of the FeeSettled events, and each settlement against
-    the sums of the ContractCharged events it settled (kept as they were applied): the
-    database compares them group by group and sends how many disagree and the first `limit`
-    of them (by group), and as much of the groups charged and not settled."""
-    settled = select(SETTLEMENTS).where(*where(SETTLEMENTS, scope)).subquery()
-    charged = select(CHARGE_TOTALS).where(*groups_of(scope), CHARGE_TOTALS.c.charges > 0).subquery()
-    fields = ("due_fen", "withheld_fen", "adjustments_fen", "payable_fen", "contracts_charged")
-    sums = select(func.count(), *(func.coalesce(func.sum(settled.c[f]), 0) for f in fields))
-    releases = (func.coalesce(func.sum(RELEASES.c[f]), 0) for f in ("released_fen", "forfeited_fen"))
-    released = select(*releases).where(*where(RELEASES, scope))
-    with engine.connect() as conn:
-        count, due, withheld, adjusted, payable, contracts = map(int, conn.execute(sums).one())
-        view = {"contracts_charged": contracts, "due_fen": due, "settled_fen": payable, "withheld_fen": withheld}
-        kept, forfeited = map(int, conn.execute(released).one())
-        view |= {"released_fen": kept, "forfeited_fen": forfeited, "adjusted_fen": adjusted}
-        wrong, wrong_count = _first(conn, _mismatched(settled, charged), limit)
-        open_, open_count = _first(conn, _unsettled(settled, charged), limit)
-    return {
-        "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
-        "fee_settled_events": count,
-        "fee_settled_totals": dict(zip(fields[:4], (due, withheld, adjusted, payable), strict=True)),
-        "view_totals": {f: view[f] for f in FIGURES},
-        "mismatched_count": wrong_count,
-        "mismatched": wrong,
-        "unsettled_count": open_count,
-        "unsettled": open_,
-        "balanced": wrong_count == 0,  # the view's totals are the sums of the FeeSettled events it stored
-    }
-
-
-def _first(conn: Connection, groups: Select[Any], limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The first `limit` of the groups a query finds, and how many it finds: counted in the same
-    statement (a window over the whole result, before the limit), so the groups are found once."""
-    found = conn.execute(groups.add_columns(func.count().over().label("found")).limit(limit)).mappings().all()
-    return [_label(r) for r in found], int(found[0]["found"]) if found else 0
-
-
-def _mismatched(settled: Subquery, charged: Subquery) -> Select[Any]:
-    """Each settlement whose due, adjustments or contracts are not its group's charges'
-    (money settled where nothing was charged, too)."""
-    s, c = settled.c, charged.c
-    same = and_(*(s[g] == c[g] for g in GROUP if g != "bureau_id"), func.coalesce(s.bureau_id, "") == c.bureau_id)
-    differs = or_(*(s[f] != c[f] for f in ("due_fen", "adjustments_fen", "contracts_charged")))
-    money_without_charges = or_(s.due_fen != 0, s.adjustments_fen != 0)
-    return (
-        select(*(s[g] for g in GROUP))
-        .select_from(settled.outerjoin(charged, same))
-        .where(case((c.period.is_(None), money_without_charges), else_=differs))
-        .order_by(*_key(settled))
-    )
-
-
-def _unsettled(settled: Subquery, charged: Subquery) -> Select[Any]:
-    """The groups charged and not settled: a set difference, hashed, so that no plan looks
-    settlements up one charge total at a time."""
-    s, c = settled.c, charged.c
-    settled_groups = select(*(func.coalesce(s[g], "") if g == "bureau_id" else s[g] for g in GROUP))
-    left = except_(select(*(c[g] for g in GROUP)), settled_groups).subquery()
-    stored = (func.nullif(left.c[g], "").label(g) if g == "bureau_id" else left.c[g] for g in GROUP)  # '' in the key
-    return select(*stored).order_by(*(left.c[g] for g in GROUP))
-
-
-def _label(row: Any) -> dict[str, Any]:
-    return {g: row[g] for g in GROUP}
