@@ -14,6 +14,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
 from shared.eventstore.snapshots import Snapshot
+from shared.eventstore.statements import rendered
 from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_url
 from shared.eventstore.vault import Vault
 
@@ -50,6 +51,7 @@ def open_postgres(  # noqa: PLR0913
     return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
 
 
+_BEGIN, _COMMIT, _ROLLBACK = b"BEGIN", b"COMMIT", b"ROLLBACK"
 SNAPSHOTS = "stream_snapshots"  # beside the library's events table, in the service's schema
 WRITERS = 0x66646373  # "fdcs": the class of the writers' advisory locks, apart from every other key
 
@@ -95,39 +97,46 @@ class BatchPath:
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
         schema, table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         self._conninfo, self._datastore = conninfo, recorder.datastore
-        self._lock: list[Composed] = list(recorder.lock_table_statements)  # type: ignore[arg-type]
-        self._notify = SQL("NOTIFY {}").format(Identifier(recorder.channel_name))
-        self._insert = SQL(
+        self._lock = [statement.as_bytes() for statement in recorder.lock_table_statements]  # type: ignore[union-attr]
+        self._notify = rendered("NOTIFY {}", Identifier(recorder.channel_name))
+        self._insert = rendered(
             "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])"
-        ).format(schema, table)
-        self.select = SQL(
+            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])",
+            schema,
+            table,
+        )
+        self.select = rendered(
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE originator_id = ANY(%b::text[]) ORDER BY originator_id, originator_version"
-        ).format(schema, table)
+            "WHERE originator_id = ANY(%b::text[]) ORDER BY originator_id, originator_version",
+            schema,
+            table,
+        )
         # Each stream looked up in the index by itself: as a plain join, a table without fresh
         # statistics (a new schema, a new partition, a table grown since autovacuum's last
         # ANALYZE) was hashed whole, a sequential scan per batch that grew with the log.
         # OFFSET 0 keeps the planner from flattening the lookup into such a join.
-        self.select_after = SQL(
+        self.select_after = rendered(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%b::text[], %b::bigint[]) AS k(id, after) CROSS JOIN LATERAL ("
             "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
-            "ORDER BY e.originator_id, e.originator_version"
-        ).format(schema, table)
+            "ORDER BY e.originator_id, e.originator_version",
+            schema,
+            table,
+        )
         snapshots = Identifier(recorder.datastore.schema, SNAPSHOTS)
         self.create_snapshots = SQL(
             "CREATE TABLE IF NOT EXISTS {} (stream_id text PRIMARY KEY, version bigint NOT NULL, "
             "shape text NOT NULL, state bytea NOT NULL)"
         ).format(snapshots)
-        self._snapshots = SQL(
-            "SELECT stream_id, version, shape, state FROM {} WHERE stream_id = ANY(%b::text[])"
-        ).format(snapshots)
-        self._keep = SQL(
+        self._snapshots = rendered(
+            "SELECT stream_id, version, shape, state FROM {} WHERE stream_id = ANY(%b::text[])", snapshots
+        )
+        self._keep = rendered(
             "INSERT INTO {} AS kept SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) "
             "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, shape = excluded.shape, "
-            "state = excluded.state WHERE kept.version < excluded.version OR kept.shape <> excluded.shape"
-        ).format(snapshots)
+            "state = excluded.state WHERE kept.version < excluded.version OR kept.shape <> excluded.shape",
+            snapshots,
+        )
         # An async connection belongs to the event loop that opened it: two per loop.
         self._conns: dict[tuple[asyncio.AbstractEventLoop, str], psycopg.AsyncConnection[tuple[object, ...]]] = {}
 
@@ -151,16 +160,21 @@ class BatchPath:
         columns = _columns(events)
         conn = await self._connection("append")
         try:
-            # Pipeline first: BEGIN, lock, notify, insert and COMMIT go in one round trip.
-            async with conn.pipeline(), conn.transaction():
+            # BEGIN, lock, notify, insert and COMMIT in one pipeline: one exchange with the server.
+            # Not `conn.transaction()`: entered in a pipeline, it syncs the pipeline first, an
+            # exchange more per batch (0.15 ms of the event loop's CPU for a 28-event append).
+            async with conn.pipeline():
+                await conn.execute(_BEGIN)
                 for statement in self._lock:
                     await conn.execute(statement, prepare=True)
                 await conn.execute(self._notify)
                 await conn.execute(self._insert, columns, prepare=True)
+                await conn.execute(_COMMIT)
         except psycopg.errors.UniqueViolation as conflict:
+            await conn.execute(_ROLLBACK)  # the failed transaction stays open until then
             raise StreamConflict(str(conflict)) from conflict
-        except psycopg.OperationalError:
-            await self._reset()
+        except BaseException:
+            await self._reset()  # closing the connection aborts whatever its transaction did
             raise
 
     def append_now(self, events: Sequence[NewEvent]) -> None:
