@@ -53,7 +53,6 @@ def open_postgres(  # noqa: PLR0913
     return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
 
 
-_BEGIN, _COMMIT, _ROLLBACK = b"BEGIN", b"COMMIT", b"ROLLBACK"
 SNAPSHOTS = "stream_snapshots"  # beside the library's events table, in the service's schema
 WRITERS = 0x66646373  # "fdcs": the class of the writers' advisory locks, apart from every other key
 
@@ -95,10 +94,10 @@ class BatchPath:
     recorder's array of composite values, and in binary (`%b`): psycopg escapes a text
     array element by element in Python, 27 times slower for a batch of 40 states.
 
-    Two connections per event loop: the append's transaction has one to itself; every other
-    statement (the batches' loads, the APIs' reads, the vault's keys) is a statement alone on
-    the other, from any task. Tasks sharing a connection share its transaction: a read from
-    another task, sent between the append's BEGIN and COMMIT, would see events not committed.
+    Two connections per event loop: the append has one to itself (with the writers' lock
+    timeout); every other statement (the batches' loads, the APIs' reads, the vault's keys) is a
+    statement alone on the other, from any task. Tasks sharing a connection share its
+    transaction, so no statement of theirs may come inside another's transaction.
     """
 
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
@@ -106,15 +105,25 @@ class BatchPath:
         self._conninfo, self._datastore = conninfo, recorder.datastore
         self._lock = [statement.as_bytes() for statement in recorder.lock_table_statements]  # type: ignore[union-attr]
         self._notify = rendered("NOTIFY {}", Identifier(recorder.channel_name))
-        # The async append's connection is its own: its lock timeout is set once (`_connection`),
-        # and the lock and the notification (sent at the commit, whenever asked) are one
-        # statement. In a pipeline each statement is a flush and a turn of the event loop.
-        self._timeout = _lock_timeout("SET", recorder.datastore.lock_timeout).as_bytes()
-        key = _writers_key(recorder.datastore.schema, recorder.events_table_name)
-        self._lock_and_notify = rendered("SELECT {}, pg_notify({}, '')", key, SQLLiteral(recorder.channel_name))
         self._insert = rendered(
             "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])",
+            schema,
+            table,
+        )
+        # The async append is one statement, its own transaction (the connection is the append's
+        # alone, its lock timeout set when it connects): the writers' lock and the notification
+        # (sent at the commit) in a CTE every inserted row is joined with, so the lock is held
+        # before the first row takes its position. As BEGIN, lock, notify, insert and COMMIT in
+        # a pipeline, each statement was a flush and a turn of the event loop.
+        self._timeout = _lock_timeout("SET", recorder.datastore.lock_timeout).as_bytes()
+        key = _writers_key(recorder.datastore.schema, recorder.events_table_name)
+        self._write = rendered(
+            "WITH writer AS MATERIALIZED (SELECT {}, pg_notify({}, '')) "
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT e.* FROM writer, unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) AS e",
+            key,
+            SQLLiteral(recorder.channel_name),
             schema,
             table,
         )
@@ -173,19 +182,11 @@ class BatchPath:
         columns = _columns(events)
         conn = await self._connection("append")
         try:
-            # BEGIN, lock and notify, insert and COMMIT in one pipeline: one exchange with the server.
-            # Not `conn.transaction()`: entered in a pipeline, it syncs the pipeline first, an
-            # exchange more per batch (0.15 ms of the event loop's CPU for a 28-event append).
-            async with conn.pipeline():
-                await conn.execute(_BEGIN)
-                await conn.execute(self._lock_and_notify, prepare=True)
-                await conn.execute(self._insert, columns, prepare=True)
-                await conn.execute(_COMMIT)
+            await conn.execute(self._write, columns, prepare=True)
         except psycopg.errors.UniqueViolation as conflict:
-            await conn.execute(_ROLLBACK)  # the failed transaction stays open until then
-            raise StreamConflict(str(conflict)) from conflict
+            raise StreamConflict(str(conflict)) from conflict  # the statement's transaction rolled back
         except BaseException:
-            await self._reset()  # closing the connection aborts whatever its transaction did
+            await self._reset()  # a statement cancelled midway leaves the connection unusable
             raise
 
     def append_now(self, events: Sequence[NewEvent]) -> None:
