@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresProcessRecorder
 from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import Literal as SQLLiteral
 
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
 from shared.eventstore.snapshots import Snapshot
+from shared.eventstore.statements import rendered
 from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_url
 from shared.eventstore.vault import Vault
 
@@ -61,10 +64,15 @@ def writers_lock(schema: str, table: str, timeout: int = 0) -> list[Composed]:
     autovacuum's lock conflicts with: each vacuum or analyse of the table held every writer
     for deadlock_timeout (1 s) until PostgreSQL cancelled it, and so a busy log was never
     vacuumed or analysed. An advisory lock orders the writers alike and holds nothing else."""
-    return [
-        SQL("SET LOCAL lock_timeout = '{}s'").format(SQL(str(int(timeout)))),
-        SQL("SELECT pg_advisory_xact_lock({}, hashtext({}))").format(WRITERS, f"{schema}.{table}"),
-    ]
+    return [_lock_timeout("SET LOCAL", timeout), SQL("SELECT {}").format(_writers_key(schema, table))]
+
+
+def _writers_key(schema: str, table: str) -> Composed:
+    return SQL("pg_advisory_xact_lock({}, hashtext({}))").format(WRITERS, f"{schema}.{table}")
+
+
+def _lock_timeout(scope: Literal["SET", "SET LOCAL"], seconds: int) -> Composed:
+    return SQL("{} lock_timeout = '{}s'").format(SQL(scope), SQL(str(int(seconds))))
 
 
 @contextmanager
@@ -86,48 +94,71 @@ class BatchPath:
     recorder's array of composite values, and in binary (`%b`): psycopg escapes a text
     array element by element in Python, 27 times slower for a batch of 40 states.
 
-    Two connections per event loop: the append's transaction has one to itself; every other
-    statement (the batches' loads, the APIs' reads, the vault's keys) is a statement alone on
-    the other, from any task. Tasks sharing a connection share its transaction: a read from
-    another task, sent between the append's BEGIN and COMMIT, would see events not committed.
+    Two connections per event loop: the append has one to itself (with the writers' lock
+    timeout); every other statement (the batches' loads, the APIs' reads, the vault's keys) is a
+    statement alone on the other, from any task. Tasks sharing a connection share its
+    transaction, so no statement of theirs may come inside another's transaction.
     """
 
     def __init__(self, conninfo: str, recorder: PostgresApplicationRecorder) -> None:
         schema, table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         self._conninfo, self._datastore = conninfo, recorder.datastore
-        self._lock: list[Composed] = list(recorder.lock_table_statements)  # type: ignore[arg-type]
-        self._notify = SQL("NOTIFY {}").format(Identifier(recorder.channel_name))
-        self._insert = SQL(
+        self._lock = [statement.as_bytes() for statement in recorder.lock_table_statements]  # type: ignore[union-attr]
+        self._notify = rendered("NOTIFY {}", Identifier(recorder.channel_name))
+        self._insert = rendered(
             "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])"
-        ).format(schema, table)
-        self.select = SQL(
+            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[])",
+            schema,
+            table,
+        )
+        # The async append is one statement, its own transaction (the connection is the append's
+        # alone, its lock timeout set when it connects): the writers' lock and the notification
+        # (sent at the commit) in a CTE every inserted row is joined with, so the lock is held
+        # before the first row takes its position. As BEGIN, lock, notify, insert and COMMIT in
+        # a pipeline, each statement was a flush and a turn of the event loop.
+        self._timeout = _lock_timeout("SET", recorder.datastore.lock_timeout).as_bytes()
+        key = _writers_key(recorder.datastore.schema, recorder.events_table_name)
+        self._write = rendered(
+            "WITH writer AS MATERIALIZED (SELECT {}, pg_notify({}, '')) "
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT e.* FROM writer, unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) AS e",
+            key,
+            SQLLiteral(recorder.channel_name),
+            schema,
+            table,
+        )
+        self.select = rendered(
             "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE originator_id = ANY(%b::text[]) ORDER BY originator_id, originator_version"
-        ).format(schema, table)
+            "WHERE originator_id = ANY(%b::text[]) ORDER BY originator_id, originator_version",
+            schema,
+            table,
+        )
         # Each stream looked up in the index by itself: as a plain join, a table without fresh
         # statistics (a new schema, a new partition, a table grown since autovacuum's last
         # ANALYZE) was hashed whole, a sequential scan per batch that grew with the log.
         # OFFSET 0 keeps the planner from flattening the lookup into such a join.
-        self.select_after = SQL(
+        self.select_after = rendered(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%b::text[], %b::bigint[]) AS k(id, after) CROSS JOIN LATERAL ("
             "SELECT * FROM {}.{} s WHERE s.originator_id = k.id AND s.originator_version > k.after OFFSET 0) e "
-            "ORDER BY e.originator_id, e.originator_version"
-        ).format(schema, table)
+            "ORDER BY e.originator_id, e.originator_version",
+            schema,
+            table,
+        )
         snapshots = Identifier(recorder.datastore.schema, SNAPSHOTS)
         self.create_snapshots = SQL(
             "CREATE TABLE IF NOT EXISTS {} (stream_id text PRIMARY KEY, version bigint NOT NULL, "
             "shape text NOT NULL, state bytea NOT NULL)"
         ).format(snapshots)
-        self._snapshots = SQL(
-            "SELECT stream_id, version, shape, state FROM {} WHERE stream_id = ANY(%b::text[])"
-        ).format(snapshots)
-        self._keep = SQL(
+        self._snapshots = rendered(
+            "SELECT stream_id, version, shape, state FROM {} WHERE stream_id = ANY(%b::text[])", snapshots
+        )
+        self._keep = rendered(
             "INSERT INTO {} AS kept SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) "
             "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, shape = excluded.shape, "
-            "state = excluded.state WHERE kept.version < excluded.version OR kept.shape <> excluded.shape"
-        ).format(snapshots)
+            "state = excluded.state WHERE kept.version < excluded.version OR kept.shape <> excluded.shape",
+            snapshots,
+        )
         # An async connection belongs to the event loop that opened it: two per loop.
         self._conns: dict[tuple[asyncio.AbstractEventLoop, str], psycopg.AsyncConnection[tuple[object, ...]]] = {}
 
@@ -151,16 +182,11 @@ class BatchPath:
         columns = _columns(events)
         conn = await self._connection("append")
         try:
-            # Pipeline first: BEGIN, lock, notify, insert and COMMIT go in one round trip.
-            async with conn.pipeline(), conn.transaction():
-                for statement in self._lock:
-                    await conn.execute(statement, prepare=True)
-                await conn.execute(self._notify)
-                await conn.execute(self._insert, columns, prepare=True)
+            await conn.execute(self._write, columns, prepare=True)
         except psycopg.errors.UniqueViolation as conflict:
-            raise StreamConflict(str(conflict)) from conflict
-        except psycopg.OperationalError:
-            await self._reset()
+            raise StreamConflict(str(conflict)) from conflict  # the statement's transaction rolled back
+        except BaseException:
+            await self._reset()  # a statement cancelled midway leaves the connection unusable
             raise
 
     def append_now(self, events: Sequence[NewEvent]) -> None:
@@ -218,6 +244,8 @@ class BatchPath:
         conn = self._conns.get(key)
         if conn is None or conn.closed:
             conn = self._conns[key] = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            if role == "append":
+                await conn.execute(self._timeout)
         return conn
 
     async def _reset(self) -> None:

@@ -19,6 +19,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from shared.eventstore.cipher import new_key, seal, unseal
+from shared.eventstore.statements import rendered
 
 Keys = dict[str, bytes | None]  # None: the resident was erased
 AsyncConnect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[object, ...]]]]
@@ -44,7 +45,7 @@ class Vault:
             "CREATE TABLE IF NOT EXISTS {}.{} (subject text PRIMARY KEY, wrapped_key bytea, "
             "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
         ).format(*table)
-        self._select = SQL("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%b::text[])").format(*table)
+        self._select = rendered("SELECT subject, wrapped_key FROM {}.{} WHERE subject = ANY(%b::text[])", *table)
         # Made where missing and kept where found, in one statement: its SELECT sees the table as
         # it was when the statement began (without the rows it inserts), so no subject comes twice,
         # and a key another writer commits after that moment is in neither: read again. A key
@@ -52,14 +53,15 @@ class Vault:
         # wait for the disk (`synchronous_commit` off for this statement alone): the WAL is flushed
         # in order, so whatever is sealed with the key, committed after it and durably, makes the
         # key durable too, and a key lost in a crash sealed nothing that survived.
-        self._made_or_kept = SQL(
+        self._made_or_kept = rendered(
             "WITH made AS (INSERT INTO {0}.{1} (subject, wrapped_key, created_at) "
             "SELECT subject, wrapped_key, now() FROM unnest(%b::text[], %b::bytea[]) AS fresh(subject, wrapped_key) "
             "WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL "
             "ON CONFLICT (subject) DO NOTHING RETURNING subject, wrapped_key) "
             "SELECT subject, wrapped_key FROM made UNION ALL "
-            "SELECT subject, wrapped_key FROM {0}.{1} WHERE subject = ANY(%b::text[])"
-        ).format(*table)
+            "SELECT subject, wrapped_key FROM {0}.{1} WHERE subject = ANY(%b::text[])",
+            *table,
+        )
         self._erase = SQL(
             "INSERT INTO {0}.{1} AS p (subject, wrapped_key, created_at, erased_at, erased_reason) "
             "VALUES (%s, NULL, %s, %s, %s) ON CONFLICT (subject) DO UPDATE SET wrapped_key = NULL, "

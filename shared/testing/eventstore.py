@@ -122,11 +122,17 @@ class EventStoreContract:
 
         with pytest.raises(StreamConflict):
             store.append([event("b", 1), event("a", 1, 99)])
-        with pytest.raises(StreamConflict):
-            on_a_loop(store, store.append_async([event("c", 1), event("a", 1, 98)]))
+
+        async def conflicting_then_not() -> None:  # on one connection: the failed transaction ended
+            with pytest.raises(StreamConflict):
+                await store.append_async([event("c", 1), event("a", 1, 98)])
+            await store.append_async([event("d", 1)])
+
+        on_a_loop(store, conflicting_then_not())
 
         assert store.read("b") == store.read("c") == []
         assert [e.data["n"] for e in store.read("a")] == [0]
+        assert [e.version for e in store.read("d")] == [1]
 
     def test_the_log_has_no_gaps_and_resumes_by_position(self, store: EventStore) -> None:
         store.append([event("a", 1), event("b", 1)])

