@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
-from billing.adapters.consumers import Inbound, by_institution, health_services, inputs
+from billing.adapters.consumers import INPUTS, Inbound, by_institution, health_services, inputs
 from billing.adapters.files.capitation_rules import load_capitation_rules
 from billing.adapters.files.fee_rules import load_fee_rules
 from billing.adapters.http import capitation as http_capitation
 from billing.adapters.http import commands as http
 from billing.adapters.http import performance as http_performance
 from billing.adapters.http import view as http_view
+from billing.adapters.http.inputs import close_inputs, pay_inputs
 from billing.adapters.projections.settlement_view import SettlementView, replay
 from billing.adapters.projections.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.adapters.publishing import to_public
@@ -28,16 +29,10 @@ from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.positions import Joined, KafkaInputs
 from shared.messaging.rekeying import Rekeying
 from shared.readmodels import LogFollower
 from shared.web.app import About, Clock, app_of, utc_now
 from shared.wiring import relay_for, service_engine, service_store
-
-# Every claims source's topic, those added later too: the client subscribes to a pattern (a
-# name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
-CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
-INPUTS = [topics.CONTRACT_CHARGES.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
 
 ROUTERS = [http.router, http_view.router, http_capitation.router, http_performance.router]
 ABOUT = About(
@@ -76,36 +71,8 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
     app.state.year_indexes = YearIndexes(store)
     app.state.performance_pay = PerformancePay(app.state.capitation.rules)
     app.state.engine = engine
-    app.state.inputs = close_inputs(settings)
-    app.state.pay_inputs = pay_inputs(settings)
+    app.state.inputs, app.state.pay_inputs = close_inputs(settings), pay_inputs(settings)
     return app
-
-
-def close_inputs(
-    settings: BillingSettings, contracts: str = topics.CONTRACTS.name, charged: Sequence[str] = INPUTS
-) -> Joined:
-    """What a close settles on: every input up to the period's end, contracts over both hops (the
-    router past it on signing's topic, then the charging group on the re-keyed one, which the
-    router fills in recorded order: a charge routed but not applied yet holds the close too)."""
-    return Joined([_routed(settings, contracts), KafkaInputs(settings, settings.consumer_group, charged)])
-
-
-def _routed(settings: BillingSettings, contracts: str = topics.CONTRACTS.name) -> KafkaInputs:
-    return KafkaInputs(settings, settings.router_consumer_group, [contracts])
-
-
-def pay_inputs(settings: BillingSettings) -> Joined:
-    """What a year's performance pay settles on: the members' services and the contracts (its
-    income, over both hops) up to the year's end; and every appraisal result billing was sent,
-    since a year's results are published after it (a partition of them passes only drained)."""
-    return Joined(
-        [
-            KafkaInputs(settings, settings.contributions_consumer_group, [topics.HEALTH_SERVICES.name]),
-            _routed(settings),
-            KafkaInputs(settings, settings.consumer_group, [topics.CONTRACT_CHARGES.name]),
-        ],
-        drained=[KafkaInputs(settings, settings.consumer_group, [topics.APPRAISAL_RESULTS.name])],
-    )
 
 
 def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:
@@ -118,14 +85,18 @@ def create_workers(
     """What `python -m fdcs project billing` runs: contracts (re-keyed by institution, last),
     appraisal results, every claims source's claims (by the topics' pattern) and completed
     referrals become commands; the settlement view follows the public stream; the members'
-    services are credited to them (performance pay, a group of its own); the bureaus' feed, the log."""
+    services are credited to them (performance pay, a group of its own); the bureaus' feed, the log.
+    `CHARGING_ONLY`: the first alone, one more replica of the charging group (`billing-charging`)."""
     store, engine = store or store_for(settings), engine or engine_for(settings)
     charging, settlement = applications(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
     inbound = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
+    charged = KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings))
+    if settings.charging_only:
+        return [charged]
     view = SettlementView(engine, settlement.calendar, settings.timezone)
     return [
-        KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings)),
+        charged,
         KafkaSubscription(
             settings, settings.view_consumer_group, [topics.SETTLEMENTS.name], view.apply, KafkaPublisher(settings)
         ),

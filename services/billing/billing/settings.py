@@ -26,6 +26,11 @@ class BillingSettings(ServiceSettings):
         default="billing.contracts-router",
         description="Re-keys signing's contract events by institution for the charging group (a close waits for it)",
     )
+    charging_only: bool = Field(
+        default=False,
+        description="Run only a member of the charging group (CONSUMER_GROUP): the billing-charging Deployment, "
+        "whose replicas share its partitions; else every worker",
+    )
     view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
     contributions_consumer_group: str = Field(
         default="billing.contributions",

@@ -9,7 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from billing.bootstrap import close_inputs, contracts_router, store_for
+from billing.adapters.http.inputs import close_inputs
+from billing.bootstrap import contracts_router, store_for
 from billing.settings import BillingSettings
 from shared.contracts import Envelope, topics
 from shared.messaging import KafkaPublisher, Message, ensure_topics

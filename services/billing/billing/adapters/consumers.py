@@ -35,6 +35,12 @@ from shared.messaging import Delivery
 
 ACTOR = "billing"
 
+# Every claims source's topic, those added later too: the client subscribes to a pattern (a
+# name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
+CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
+# The contracts as billing's router re-keyed them (`by_institution`), not signing's topic.
+INPUTS = [topics.CONTRACT_CHARGES.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
+
 
 def inputs(processor: CommandProcessor, inbound: Inbound) -> EventCommands:
     return EventCommands(processor, ACTOR, lambda d: inbound.command_for(d.event, d.topic))
