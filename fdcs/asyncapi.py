@@ -54,6 +54,7 @@ def channels() -> list[Channel]:
         Channel("referrals", topics.REFERRALS, _of(referral)),
         _partner("hospitalReferrals", topics.hospital, "hospitalId", _of(referral)),
         Channel("settlements", topics.SETTLEMENTS, _of(billing)),
+        Channel("billingContracts", topics.CONTRACT_CHARGES, _of(signing, lambda m: m not in _TEAM_EVENTS)),
         _partner("bureauSettlements", topics.bureau, "bureauId", _of(billing)),
         Channel("appraisalResults", topics.APPRAISAL_RESULTS, _of(appraisal)),
         _partner("claims", topics.claims, "sourceId", _of(claims)),

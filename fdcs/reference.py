@@ -50,6 +50,8 @@ _PUBLISHERS: dict[str, ModuleType] = {
 }
 # Topics partners write: who publishes them.
 _PARTNER_WRITERS: dict[Callable[[str], topics.Topic], str] = {topics.claims: "that source's own Kafka user"}
+# Written by a worker that publishes another service's events again, not by the service's relay.
+_REKEYED_BY = {topics.CONTRACT_CHARGES.name: "billing (its router: signing's contract events, re-keyed)"}
 
 
 def rendered() -> dict[Path, str]:
@@ -92,6 +94,7 @@ def events_page() -> str:
     published, read = _topic_users()
     for topic in topics.ALL:
         by, readers = _names(published.get(topic.name, [])), _names(read.get(topic.name, []))
+        by = _REKEYED_BY.get(topic.name, by)
         lines.append(f"| `{topic.name}` | `{topic.key}` | {topic.partitions} | {by} | {readers} |")
     for function, readers in _PARTNER_TOPICS.items():
         example = function("<consumer group>" if function is topics.dead_letters else "<id>")

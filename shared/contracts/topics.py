@@ -28,6 +28,12 @@ HEALTH_SERVICES = Topic("fdcs.health_records.services", key="resident_ref")
 APPOINTMENTS = Topic("fdcs.health_records.appointments", key="resident_ref")
 REFERRALS = Topic("fdcs.referral.referrals", key="resident_ref")
 SETTLEMENTS = Topic("fdcs.billing.settlements", key="institution_id")
+# Signing's contract events again, unchanged, keyed by the contract's institution: billing charges
+# a contract to its institution's ledgers and roster, so its charging consumers each own whole
+# institutions (keyed by resident, two of them took turns on the same ledgers). Billing's router
+# writes it; an event naming no institution is keyed `UNKNOWN_INSTITUTION`.
+CONTRACT_CHARGES = Topic("fdcs.billing.contracts", key="institution_id")
+UNKNOWN_INSTITUTION = "-"
 APPRAISAL_RESULTS = Topic("fdcs.appraisal.results", key="subject_id")
 
 ALL: tuple[Topic, ...] = (
@@ -37,6 +43,7 @@ ALL: tuple[Topic, ...] = (
     APPOINTMENTS,
     REFERRALS,
     SETTLEMENTS,
+    CONTRACT_CHARGES,
     APPRAISAL_RESULTS,
 )
 

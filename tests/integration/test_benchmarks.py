@@ -47,7 +47,6 @@ TINY = {
     "signing.py": ["--rounds", "1", "--seconds", "1", "--workers", "1", "2"],
     "appraisal.py": ["--residents", "60", "--polls", "2"],
     "billing_capitation.py": ["--contracts", "200", "--claims", "2", "--institutions", "10"],
-    "billing_consumers.py": ["--contracts", "300", "--institutions", "5", "--rounds", "1"],
     "billing_close.py": ["--ledgers", "40", "--charges", "2", "--before", "HEAD"],
     "cpu_share.py": ["--seconds", "0.2"],
     "settlement_view_pages.py": ["--cities", "1", "2", "--charges", "600", "--institutions", "6", "--repeats", "1"],
@@ -108,3 +107,22 @@ def test_the_city_benchmark_projects_a_tiny_city_through_kafka_with_one_and_two_
     assert run.returncode == 0, run.stderr[-3000:]
     assert "2 workers against 1" in run.stdout and "visit to figure" in run.stdout, run.stdout
     assert "costliest statements" in run.stdout, run.stdout
+
+
+def test_the_billing_consumers_benchmark_charges_through_one_and_two_replicas_and_routes_on_the_broker(
+    postgres_server: str, broker: PlatformKafka
+) -> None:
+    """On the session's PostgreSQL and broker (the router's topics and group are the run's own)."""
+    env = (
+        os.environ | {"DATABASE_URL": postgres_server, "LOG_LEVEL": "WARNING"} | broker.environment() | broker.timing()
+    )
+    tiny = ["--contracts", "300", "--institutions", "5", "--rounds", "1"]
+    run = subprocess.run(  # our own script
+        [sys.executable, str(BENCH / "billing_consumers.py"), *tiny],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "two by institution against one" in run.stdout and "router:" in run.stdout, run.stdout

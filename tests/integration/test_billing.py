@@ -30,6 +30,7 @@ def test_a_bureau_receives_its_own_settlements_and_they_match_the_view(
     billing_settings = {
         "DATABASE_SCHEMA": f"billing_{run_id}",
         "CONSUMER_GROUP": f"billing.in-{run_id}",
+        "ROUTER_CONSUMER_GROUP": f"billing.router-{run_id}",
         "VIEW_CONSUMER_GROUP": f"billing.view-{run_id}",
         **small,
     }

@@ -43,7 +43,8 @@ def platform(
         processes.start("relay", "signing", **schemas["signing"])
         processes.start("project", "appraisal", **schemas["appraisal"], CONSUMER_GROUP=f"appraisal.crash-{run}")
         processes.start("project", "billing", **schemas["billing"], CONSUMER_GROUP=f"billing.crash-{run}",
-                        VIEW_CONSUMER_GROUP=f"billing.crash-view-{run}")  # fmt: skip
+                        VIEW_CONSUMER_GROUP=f"billing.crash-view-{run}",
+                        ROUTER_CONSUMER_GROUP=f"billing.crash-router-{run}")  # fmt: skip
         yield processes, urls
     finally:
         processes.stop()

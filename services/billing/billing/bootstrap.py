@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine
 
-from billing.adapters.consumers import Inbound, health_services, inputs
+from billing.adapters.consumers import INPUTS, Inbound, by_institution, health_services, inputs
 from billing.adapters.files.capitation_rules import load_capitation_rules
 from billing.adapters.files.fee_rules import load_fee_rules
 from billing.adapters.http import capitation as http_capitation
 from billing.adapters.http import commands as http
 from billing.adapters.http import performance as http_performance
 from billing.adapters.http import view as http_view
+from billing.adapters.http.inputs import close_inputs, pay_inputs
 from billing.adapters.projections.settlement_view import SettlementView, replay
 from billing.adapters.projections.tables import BUREAU_FEED, METADATA, POSITIONS
 from billing.adapters.publishing import to_public
@@ -28,7 +29,7 @@ from shared.commands import CommandProcessor
 from shared.contracts import topics
 from shared.eventstore import EventStore, RecordedEvent
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.positions import Joined, KafkaInputs
+from shared.messaging.rekeying import Rekeying
 from shared.readmodels import LogFollower
 from shared.web.app import About, Clock, app_of, utc_now
 from shared.wiring import relay_for, service_engine, service_store
@@ -70,22 +71,8 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
     app.state.year_indexes = YearIndexes(store)
     app.state.performance_pay = PerformancePay(app.state.capitation.rules)
     app.state.engine = engine
-    app.state.inputs = KafkaInputs(settings, settings.consumer_group, INPUTS)
-    app.state.pay_inputs = pay_inputs(settings)
+    app.state.inputs, app.state.pay_inputs = close_inputs(settings), pay_inputs(settings)
     return app
-
-
-def pay_inputs(settings: BillingSettings) -> Joined:
-    """What a year's performance pay settles on: the members' services and the contracts (its
-    income) up to the year's end; and every appraisal result billing was sent, since a year's
-    results are published after it (a partition of them passes only drained)."""
-    return Joined(
-        [
-            KafkaInputs(settings, settings.contributions_consumer_group, [topics.HEALTH_SERVICES.name]),
-            KafkaInputs(settings, settings.consumer_group, [topics.CONTRACTS.name]),
-        ],
-        drained=[KafkaInputs(settings, settings.consumer_group, [topics.APPRAISAL_RESULTS.name])],
-    )
 
 
 def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:
@@ -95,17 +82,21 @@ def create_relay(settings: BillingSettings, store: EventStore | None = None) -> 
 def create_workers(
     settings: BillingSettings, store: EventStore | None = None, engine: Engine | None = None
 ) -> list[KafkaSubscription | LogFollower]:
-    """What `python -m fdcs project billing` runs: contracts, appraisal results, every claims
-    source's claims (by the topics' pattern) and completed referrals become commands; the
-    settlement view follows the public stream; the members' services are credited to them
-    (performance pay, a group of its own); the bureaus' feed, the log."""
+    """What `python -m fdcs project billing` runs: contracts (re-keyed by institution, last),
+    appraisal results, every claims source's claims (by the topics' pattern) and completed
+    referrals become commands; the settlement view follows the public stream; the members'
+    services are credited to them (performance pay, a group of its own); the bureaus' feed, the log.
+    `CHARGING_ONLY`: the first alone, one more replica of the charging group (`billing-charging`)."""
     store, engine = store or store_for(settings), engine or engine_for(settings)
     charging, settlement = applications(settings)
     processor = CommandProcessor(store, settings.command_batch_size)
     inbound = inputs(processor, Inbound(charging, settlement, settings.timezone, capitation_for(settings)))
+    charged = KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings))
+    if settings.charging_only:
+        return [charged]
     view = SettlementView(engine, settlement.calendar, settings.timezone)
     return [
-        KafkaSubscription(settings, settings.consumer_group, INPUTS, inbound.handle, KafkaPublisher(settings)),
+        charged,
         KafkaSubscription(
             settings, settings.view_consumer_group, [topics.SETTLEMENTS.name], view.apply, KafkaPublisher(settings)
         ),
@@ -117,13 +108,19 @@ def create_workers(
             KafkaPublisher(settings),
         ),
         bureau_feed(store, engine),
+        contracts_router(settings),
     ]
 
 
-# Every claims source's topic, those added later too: the client subscribes to a pattern (a
-# name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
-CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
-INPUTS = [topics.CONTRACTS.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
+def contracts_router(
+    settings: BillingSettings, source: topics.Topic = topics.CONTRACTS, target: topics.Topic = topics.CONTRACT_CHARGES
+) -> KafkaSubscription:
+    """Signing's contract events onto billing's own topic keyed by institution, in the order they
+    were recorded across partitions (the close judges the re-keyed topic by its events' times)."""
+    publisher = KafkaPublisher(settings)
+    rekey = Rekeying(publisher, target, by_institution)
+    group = settings.router_consumer_group
+    return KafkaSubscription(settings, group, [source.name], rekey.handle, publisher, in_time_order=True)
 
 
 def bureau_feed(store: EventStore, engine: Engine) -> LogFollower:

@@ -19,7 +19,17 @@ class BillingSettings(ServiceSettings):
     settlement_period_months: int = Field(default=1, description="Length of a settlement period: 1, 2, 3, 4, 6 or 12")
     consumer_group: str = Field(
         default="billing.inbound",
-        description="Reads contracts, appraisal results, claims and completed referrals (a close waits for it)",
+        description="Reads contracts (re-keyed by institution), appraisal results, claims and completed referrals "
+        "(a close waits for it); its replicas each own partitions",
+    )
+    router_consumer_group: str = Field(
+        default="billing.contracts-router",
+        description="Re-keys signing's contract events by institution for the charging group (a close waits for it)",
+    )
+    charging_only: bool = Field(
+        default=False,
+        description="Run only a member of the charging group (CONSUMER_GROUP): the billing-charging Deployment, "
+        "whose replicas share its partitions; else every worker",
     )
     view_consumer_group: str = Field(default="billing.settlement-view", description="Builds the settlement view")
     contributions_consumer_group: str = Field(

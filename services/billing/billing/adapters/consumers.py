@@ -1,6 +1,7 @@
-"""Events in, each turned into a local command (`EventCommands`): signing's contract events,
-appraisal's results, the claims sources' claims and referral's completed referrals; and, in a
-consumer group of its own, health records' services, credited to the members who served.
+"""Events in, each turned into a local command (`EventCommands`): signing's contract events
+(re-keyed by institution first, `by_institution`, onto billing's own contracts topic), appraisal's
+results, the claims sources' claims and referral's completed referrals; and, in a consumer group
+of its own, health records' services, credited to the members who served.
 
 The event's id is the command's idempotency key (`context_for_event`), so a redelivered
 event changes nothing; a refusal is kept on the contract's account, never blocking the stream.
@@ -30,12 +31,27 @@ from billing.domain.release import AppraisalResult
 from shared.commands import CommandProcessor, Session, Work
 from shared.commands.inbound import EventCommands
 from shared.contracts import appraisal, claims, health_records, referral, signing, topics
+from shared.messaging import Delivery
 
 ACTOR = "billing"
+
+# Every claims source's topic, those added later too: the client subscribes to a pattern (a
+# name starting with "^"), which billing's ACL on the prefix `fdcs.claims.` lets it read.
+CLAIMS_PATTERN = "^" + topics.CLAIMS_PREFIX.replace(".", r"\.") + ".+"
+# The contracts as billing's router re-keyed them (`by_institution`), not signing's topic.
+INPUTS = [topics.CONTRACT_CHARGES.name, topics.APPRAISAL_RESULTS.name, topics.REFERRALS.name, CLAIMS_PATTERN]
 
 
 def inputs(processor: CommandProcessor, inbound: Inbound) -> EventCommands:
     return EventCommands(processor, ACTOR, lambda d: inbound.command_for(d.event, d.topic))
+
+
+def by_institution(delivery: Delivery) -> str | None:
+    """A contract event's key on billing's own contracts topic: the institution it is charged to.
+    An event naming none (a resident's erasure: nothing to charge) is not routed on; an empty id
+    goes under one key, so its contract's events keep their order and its charge is refused."""
+    institution = getattr(delivery.event, "institution_id", None)
+    return None if institution is None else institution or topics.UNKNOWN_INSTITUTION
 
 
 def health_services(processor: CommandProcessor, zone: ZoneInfo) -> EventCommands:
