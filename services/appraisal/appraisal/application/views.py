@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,7 +12,7 @@ from appraisal.domain.cases import Case
 from appraisal.domain.catalogue import CatalogueVersion
 from appraisal.domain.figures import Figure
 from appraisal.domain.scoring import Score
-from appraisal.domain.strata import Subjects
+from appraisal.domain.strata import Stratum, Subjects
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,44 @@ def shown_figures(
     catalogue: CatalogueVersion, subjects: Subjects, figures: Iterable[Figure], only: Filters
 ) -> list[dict[str, Any]]:
     """The figures wanted, each with what the catalogue says of its indicator."""
+    shown = []
+    for f, area, (title, dimension, weight, target) in wanted_figures(catalogue, subjects, only, figures):
+        s = f.stratum
+        shown.append({  # one dict a figure, not two merged: a city's are tens of thousands
+            "indicator_id": f.indicator_id, "title": title, "dimension": dimension, "weight": weight,
+            "target": target, "level": s.level, "stratum_id": s.id, "area_code": area,
+            "key_population": s.key_population or None, "numerator": f.numerator,
+            "denominator": f.denominator, "value": as_text(f.value), "points": as_text(f.points),
+        })  # fmt: skip
+    return shown
+
+
+Said = tuple[str, str, str | None, str | None]
+"""What the catalogue says of a figure's indicator: title, dimension, weight and target."""
+
+
+def wanted_figures(
+    catalogue: CatalogueVersion,
+    subjects: Subjects,
+    only: Filters,
+    figures: Iterable[Figure],
+    areas: dict[Stratum, str] | None = None,
+) -> Iterator[tuple[Figure, str, Said]]:
+    """The figures wanted, in order, each with its area and what the catalogue says of its
+    indicator (`shown_figures`' fields, which the API may also write straight to JSON).
+    `areas`: each stratum's area as found so far, for all its indicators' figures."""
     said = {
         i.id: (i.title, i.dimension, as_text(i.weight), as_text(i.target))
         for i in catalogue.indicators
         if only.dimension in (None, i.dimension) and only.indicator in (None, i.id)
     }
-    shown = []
+    areas = {} if areas is None else areas
     for f in figures:
-        wanted = f.indicator_id in said and _wanted(subjects, f, only)
-        if wanted and (area := subjects.area_of(f.stratum)).startswith(only.area):
-            title, dimension, weight, target = said[f.indicator_id]
-            s = f.stratum
-            shown.append({  # one dict a figure, not two merged: a city's are tens of thousands
-                "indicator_id": f.indicator_id, "title": title, "dimension": dimension, "weight": weight,
-                "target": target, "level": s.level, "stratum_id": s.id, "area_code": area,
-                "key_population": s.key_population or None, "numerator": f.numerator,
-                "denominator": f.denominator, "value": as_text(f.value), "points": as_text(f.points),
-            })  # fmt: skip
-    return shown
+        if f.indicator_id in said and _wanted(subjects, f, only):
+            if (area := areas.get(f.stratum)) is None:
+                area = areas[f.stratum] = subjects.area_of(f.stratum)
+            if area.startswith(only.area):
+                yield f, area, said[f.indicator_id]
 
 
 def figure_view(appraisal: Appraisal, f: Figure) -> dict[str, Any]:

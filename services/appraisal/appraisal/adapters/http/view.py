@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic_core import to_json
 
+from appraisal.adapters.http.figures_json import FiguresJson
 from appraisal.adapters.http.filters import CasesOf, FigureFilters, ScoreFilters
 from appraisal.adapters.http.schemas import (
     AsOf,
@@ -21,7 +22,7 @@ from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
 from appraisal.application.recent import Bounded
 from appraisal.application.records import catalogue_view, indicator_view
-from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view, shown_figures
+from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
 from appraisal.domain.appraisal import Appraisal
 from appraisal.domain.figures import Figure
 from appraisal.domain.periods import Period
@@ -117,11 +118,11 @@ class WrittenFigures:
         if not appraisal.figured:  # a series' figures
             return [to_json(figures_view(appraisal, only))]
         kept, written = self._kept.pop(only) or {}, {}
+        writer = FiguresJson(appraisal.catalogue, appraisal.subjects, only)
         for i in appraisal.catalogue.indicators:
             figures, found = appraisal.figured[i.id][0], kept.get(i.id)
             if found is None or found[0] is not figures or found[1] is not appraisal.subjects:
-                shown = shown_figures(appraisal.catalogue, appraisal.subjects, figures, only)
-                found = (figures, appraisal.subjects, to_json(shown)[1:-1])
+                found = (figures, appraisal.subjects, writer.written(figures))
             written[i.id] = found
         self._kept.put(only, written)
         pieces = [b"["]
