@@ -75,14 +75,13 @@ def _unranked(scored: dict[str, Indicator], s: Stratum, figures: list[Figure]) -
 
 
 def _ranked(version: CatalogueVersion, unranked: Unranked, subjects: Subjects) -> list[Score]:
-    areas = {s: subjects.area_of(s) for s, _, _ in unranked}  # each found once, not five times
-    county = _ranks(unranked, lambda s: (s.level, areas[s]))
-    city = _ranks(unranked, lambda s: (s.level, areas[s][:4]))
+    county = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)))
+    city = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)[:4]))
     return [
         Score(
             s,
             subjects.where(s).institution_id,
-            areas[s],
+            subjects.area_of(s),
             total,
             None if total is None else version.grades.of(total),
             county[s],

@@ -73,27 +73,20 @@ class Counts:
     def of(cls, version: CatalogueVersion, sums: Sums) -> Counts:
         """The counts of these sums: as `change` from nothing, faster (a whole read's)."""
         counts = cls(version)
-        reported, wheres, parts = counts.reported, counts.wheres, counts._parts
-        totals: Totals = {i: {} for i in reported}  # those left empty are dropped at the end
-        strata: dict[tuple[str, str, str], Stratum] = {}  # each made once for all its indicators
+        reported, totals, wheres, parts = counts.reported, counts.totals, counts.wheres, counts._parts
         for (indicator_id, level, code, kp, institution_id, area_code), (n, d) in sums.items():
-            if not (n or d) or (how := reported.get(indicator_id)) is None:
+            if not (n or d) or indicator_id not in reported:
                 continue
-            levels, by_key_population, by_team = how
-            if level == "team" and not kp and by_team:
+            levels, by_key_population, by_team = reported[indicator_id]
+            if by_team and level == "team" and not kp:
                 where = Where(code, institution_id, area_code)
                 wheres[where] = wheres.get(where, 0) + 1
             if level in levels and (not kp or by_key_population):
-                if (stratum := strata.get((level, code, kp))) is None:
-                    stratum = strata[(level, code, kp)] = Stratum(level, code, kp)
-                of = totals[indicator_id]
-                if level != "team":  # one sum each
-                    of[stratum] = (n, d)
-                    continue
+                stratum, of = Stratum(level, code, kp), totals.setdefault(indicator_id, {})
                 was = of.get(stratum)
                 of[stratum] = (n, d) if was is None else (was[0] + n, was[1] + d)
-                parts[(indicator_id, stratum)] = parts.get((indicator_id, stratum), 0) + 1
-        counts.totals = {i: of for i, of in totals.items() if of}
+                if level == "team":
+                    parts[(indicator_id, stratum)] = parts.get((indicator_id, stratum), 0) + 1
         return counts
 
     def copy(self) -> Counts:

@@ -326,12 +326,11 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
 def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagged: bool) -> None:
     """Each group's sums under each stratum it falls in, as `_strata` in SQL: a read adds up a
     day's few thousand groups faster here than their strata come over."""
-    get = sums.get
     for (indicator_id, team_id, institution_id, area_code, key_populations), (n, d) in groups:
-        of = (indicator_id,)
+        n, d = int(n), int(d)
         for tail in _strata_of(team_id, institution_id, area_code, key_populations if tagged else ""):
-            key = of + tail  # one tuple made, where `(indicator_id, *tail)` makes a list first
-            was = get(key)
+            key = (indicator_id, *tail)
+            was = sums.get(key)
             sums[key] = (n, d) if was is None else (was[0] + n, was[1] + d)
 
 
