@@ -96,6 +96,7 @@ def _copy(conn: Connection, n: int) -> None:
             else refs if c == "resident_ref"
             else f"replace({c}, '{COUNTY}', '{county}')" if c in RENAMED
             else f"'{county}' || substr({c}, 7)" if c in MOVED
+            else f"'{county[:4]}'" if c == "city"  # its partition
             else c
             for c in names
         ]  # fmt: skip

@@ -16,11 +16,11 @@ from appraisal.adapters.http import signed as http
 from appraisal.adapters.http import view as http_view
 from appraisal.adapters.projections import own_views
 from appraisal.adapters.projections.cases import CasesProjection
-from appraisal.adapters.projections.cases_tables import partition
 from appraisal.adapters.projections.contracts_signed import ContractsSignedByTeam
 from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, METADATA
 from appraisal.adapters.projections.figures_reader import FiguresReader
+from appraisal.adapters.projections.partitions import partition
 from appraisal.adapters.projections.results import PublishedResults
 from appraisal.adapters.projections.strata_keeper import StrataKeeper
 from appraisal.adapters.projections.upgrades import upgrade
@@ -58,8 +58,8 @@ def engine_for(settings: AppraisalSettings) -> Engine:
     )
     if settings.database_create_tables:
         with creating(settings.database_url, settings.database_schema), engine.begin() as conn:
+            upgrade(conn, settings.database_schema, settings.partition_cities)  # a whole table made partitioned first
             partition(conn, settings.database_schema, settings.partition_cities)
-            upgrade(conn, settings.database_schema, settings.partition_cities)
     return engine
 
 

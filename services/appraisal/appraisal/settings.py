@@ -60,8 +60,8 @@ class AppraisalSettings(ServiceSettings):
     )
     partition_cities: tuple[str, ...] = Field(
         default=GUANGDONG,
-        description="The cities (first four digits of an area code) whose figures get a partition of their own; "
-        "the rest share one. List a city before its first fact arrives.",
+        description="The cities (first four digits of an area code) whose figures and facts get a partition of their "
+        "own; the rest share one. List a city before its first fact arrives.",
     )
 
     @property

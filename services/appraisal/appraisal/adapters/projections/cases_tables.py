@@ -7,13 +7,9 @@ city; the groups they name are few (`case_groups`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     DateTime,
     Identity,
     Index,
@@ -21,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    text,
 )
 
 from appraisal.adapters.projections.facts_tables import METADATA
@@ -87,27 +82,4 @@ and adds only that day's changes, however long the period has run and however ma
 city has. A change written later for an earlier instant (a fact applied late) drops the
 totals it falls before."""
 CASES_TABLES = (CASE_CHANGES, STRATUM_TOTALS)
-"""Partitioned by city (`partition`)."""
-
-
-def partition(conn: Connection, schema: str, cities: Iterable[str]) -> None:
-    """A partition of each table per city, and one for the rest: a city's reads and writes touch
-    its own (a read of an area names its city), a city can be moved to storage or a database
-    of its own, and a province is more partitions, not bigger tables. Listed up front, never
-    created by a writer: a city added later must be listed before its first fact arrives (its
-    rows would otherwise be in the rest, and the partition could not be made: rebuild then)."""
-    quoted = conn.dialect.identifier_preparer.quote
-    for table in CASES_TABLES:
-        parent = f"{quoted(schema)}.{quoted(table.name)}"
-        for city in cities:
-            if not CITY.fullmatch(city):
-                raise ValueError(f"a city is four digits of an area code, not {city!r}")
-            name = f"{quoted(schema)}.{quoted(f'{table.name}_{city}')}"
-            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {parent} FOR VALUES IN ('{city}')"))
-        rest = f"{quoted(schema)}.{quoted(f'{table.name}_rest')}"
-        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {rest} PARTITION OF {parent} DEFAULT"))
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)  # one added since the table was made
-
-
-CITY = re.compile(r"\d{4}")
+"""Partitioned by city (`partitions.py`)."""

@@ -28,6 +28,7 @@ from appraisal.adapters.projections.facts_tables import (
     TEAM_CHANGES,
     TEAMS,
     VISITS,
+    city_of,
 )
 from appraisal.adapters.projections.own_views import REGISTER
 from appraisal.domain import facts as f
@@ -168,7 +169,7 @@ def appointment_steps(known: Any, area: str, *more: Any) -> Read[f.AppointmentSt
     columns = (t.c.appointment_id, t.c.step, t.c.resident_ref, t.c.team_id, t.c.starts_at, t.c.step_at, t.c.contracted)
     query = select(t.c.known_at, *columns).where(t.c.known_at <= known, *more)
     if area:
-        visited = select(VISITS.c.resident_ref).where(VISITS.c.area_code.startswith(area))
+        visited = select(VISITS.c.resident_ref).where(*_in(VISITS, area))
         query = query.where(t.c.resident_ref.in_(visited))
     return _by_id(query, t, lambda r, _: f.AppointmentStep(r[1], r[2], r[3], r[4], aware(r[5]), aware(r[6]), r[7]))
 
@@ -199,7 +200,13 @@ def _text(column: Column[Any]) -> Any:
 
 def _where_known(query: Select[Any], t: Table, known: Any, area: str, *more: Any) -> Select[Any]:
     query = query.where(t.c.known_at <= known, *more)
-    return query.where(t.c.area_code.startswith(area)) if area else query
+    return query.where(*_in(t, area)) if area else query
+
+
+def _in(t: Table, area: str) -> tuple[Any, ...]:
+    """Facts of teams in the area: of a city or inside one, in its partition only."""
+    within = t.c.area_code.startswith(area)
+    return (t.c.city == city_of(area), within) if len(area) >= len("4401") and "city" in t.c else (within,)
 
 
 def _by_id(query: Select[Any], t: Table, fact: Callable[[Any, _Wheres], T]) -> Read[T]:

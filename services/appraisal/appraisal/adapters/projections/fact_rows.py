@@ -19,6 +19,7 @@ from appraisal.adapters.projections.facts_tables import (
     TEAM_CHANGES,
     TEAMS,
     VISITS,
+    city_of,
 )
 from shared.contracts import appointments as booking
 from shared.contracts import health_records as care
@@ -104,7 +105,7 @@ TeamEvent = signing.TeamRegistered | signing.TeamMemberJoined | signing.TeamMemb
 def _team_fact(e: TeamEvent, known: dict[str, Any]) -> tuple[Table, dict[str, Any]]:
     """A team as registered, and each change of its doctors and caps (capacity for workload)."""
     if isinstance(e, signing.TeamRegistered):
-        return TEAMS, known | _where(e) | {"members": [m.model_dump(mode="json") for m in e.members]}
+        return TEAMS, known | _at(e) | {"members": [m.model_dump(mode="json") for m in e.members]}
     change: dict[str, Any] = {"member_id": None, "role": None, "resident_cap": None}
     match e:
         case signing.TeamMemberJoined(member=m):
@@ -139,8 +140,13 @@ def _referral_or_care(e: Any, known: dict[str, Any]) -> tuple[Table, dict[str, A
     return None
 
 
+def _at(e: Any) -> dict[str, Any]:
+    return {"team_id": e.team_id, "institution_id": e.institution_id, "area_code": e.area_code}
+
+
 def _where(e: Any) -> dict[str, Any]:
-    fields = {"team_id": e.team_id, "institution_id": e.institution_id, "area_code": e.area_code}
+    """Who is accountable, the partition it falls in, and whose the fact is."""
+    fields = _at(e) | {"city": city_of(e.area_code)}
     return fields | ({"resident_ref": e.resident_ref} if hasattr(e, "resident_ref") else {})
 
 

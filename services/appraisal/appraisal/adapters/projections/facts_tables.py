@@ -37,6 +37,15 @@ written only for an event id claimed for the first time (`APPLIED`), and an even
 carries its time again."""
 
 
+BY_CITY_KEY = (*FACT_KEY, "city")
+"""A partitioned table's key names its partition's column; last, so the key stays in arrival order."""
+
+
+def city_of(area_code: str) -> str:
+    """The partition of a fact (and of a group of changes): the area code's first four digits."""
+    return area_code[:4]
+
+
 def _id(name: str, index: bool = False) -> Column[str]:
     return Column(name, String(100), nullable=False, index=index)
 
@@ -45,7 +54,8 @@ def _fact(name: str, *columns: Column[Any], by_team: bool = False) -> Table:
     """A fact table: the event's id, what the fact says, who is accountable, when it was known.
     Indexed only as read: by resident (a batch's histories), and by team where `by_team` (the
     contracts a team signed); each index more is written for every event (a city's year is
-    millions) and read by nothing. A stratum's drill-down reads `RESIDENT_WHERES`."""
+    millions) and read by nothing. A stratum's drill-down reads `RESIDENT_WHERES`. Partitioned
+    by the accountable team's city (`partitions.py`): each index is one a partition."""
     return Table(
         name,
         METADATA,
@@ -55,8 +65,10 @@ def _fact(name: str, *columns: Column[Any], by_team: bool = False) -> Table:
         Column("team_id", String(64), nullable=False, index=by_team),
         Column("institution_id", String(64), nullable=False),
         Column("area_code", String(12), nullable=False),
+        Column("city", String(4), nullable=False),  # the partition: `city_of(area_code)`
         Column("known_at", DateTime(timezone=True), nullable=False),
-        PrimaryKeyConstraint(*FACT_KEY, name=f"{name}_pkey"),
+        PrimaryKeyConstraint(*BY_CITY_KEY, name=f"{name}_pkey"),
+        postgresql_partition_by="LIST (city)",
     )
 
 
@@ -199,5 +211,8 @@ OF_A_RESIDENT = (CONTRACT_STARTS, VISITS, RATINGS, REFERRAL_STEPS, CARE, READING
 """The tables whose rows name their resident (an ending names its contract) and a team or area."""
 NAMING_A_RESIDENT = (*OF_A_RESIDENT, APPOINTMENT_STEPS)
 """Every table whose new rows may change their resident's cases."""
-KEYED_BY_TIME = (*NAMING_A_RESIDENT, CONTRACT_ENDS)
-"""The tables of an event's facts, keyed by `FACT_KEY`."""
+BY_CITY = (*OF_A_RESIDENT, CONTRACT_ENDS)
+"""The facts partitioned by city, keyed by `BY_CITY_KEY`. Not an appointment's: it names a team
+but no area (and is read by resident, or beside a visit)."""
+KEYED_BY_TIME = (*BY_CITY, APPOINTMENT_STEPS)
+"""The tables of an event's facts, keyed by `FACT_KEY` first."""

@@ -1,5 +1,6 @@
 """The facts of a few residents, every one known so far, as each resident's history: one
-query per fact table for all of them, the eight sent at once (one round trip a batch)."""
+query per fact table for all of them, the eight sent at once (one round trip a batch), each
+in the partitions of the cities where their facts are (a resident's team may move city)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from appraisal.adapters.projections.facts_tables import (
     RATINGS,
     READINGS,
     REFERRAL_STEPS,
+    RESIDENT_WHERES,
     VISITS,
+    city_of,
 )
 from appraisal.domain.known import Knowns, ResidentHistory
 
@@ -30,7 +33,7 @@ EVER = datetime.max.replace(tzinfo=UTC)
 def histories(conn: Connection, refs: Collection[str], without: Collection[str] = ()) -> dict[str, ResidentHistory]:
     """In the facts reader's order, so each history is what an appraisal reads of the resident.
     `without`: the ids of events whose facts to leave out (a batch's own, to see the facts before it)."""
-    params = {"refs": list(refs), "without": list(without), "ever": EVER}
+    params = {"refs": list(refs), "without": list(without), "ever": EVER, "cities": cities_of(conn, refs)}
     contracts, endings, *others = reads.Read.together(conn, _reads(bool(without)), params)
     whose = {c.contract_id: c.resident_ref for _, c in contracts}
     kinds = (
@@ -41,14 +44,28 @@ def histories(conn: Connection, refs: Collection[str], without: Collection[str] 
     return {ref: ResidentHistory(*(Knowns(kind.get(ref, ())) for kind in kinds)) for ref in refs}
 
 
+def cities_of(conn: Connection, refs: Collection[str]) -> list[str]:
+    """Every city whose partitions hold a fact of these residents: those of the areas their facts
+    name, noted with the facts (`RESIDENT_WHERES`), read in the key of its rows. A few index
+    probes where the reads would probe each city's indexes (22 in a province) for each resident."""
+    w = RESIDENT_WHERES
+    found = conn.execute(select(w.c.area_code).where(w.c.resident_ref == any_(_REFS)).distinct(), {"refs": list(refs)})
+    return sorted({city_of(area) for area in found.scalars()})
+
+
+_REFS = bindparam("refs", type_=ARRAY(Text))
+
+
 @cache
 def _reads(leaving_out: bool) -> tuple[reads.Read[Any], ...]:
     """Made once, with named parameters: their text is compiled once and stays the same."""
-    refs, without = bindparam("refs", type_=ARRAY(Text)), bindparam("without", type_=ARRAY(Text))
+    refs, without, cities = _REFS, bindparam("without", type_=ARRAY(Text)), bindparam("cities", type_=ARRAY(Text))
     ever: Any = bindparam("ever")
 
     def of(t: Table, resident: Any) -> Any:
         theirs = resident == any_(refs)
+        if "city" in t.c:  # in their cities' partitions only
+            theirs = theirs & (t.c.city == any_(cities))
         return theirs & (t.c.event_id != all_(without)) if leaving_out else theirs
 
     theirs = select(CONTRACT_STARTS.c.contract_id).where(of(CONTRACT_STARTS, CONTRACT_STARTS.c.resident_ref))

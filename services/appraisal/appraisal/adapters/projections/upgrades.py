@@ -10,17 +10,13 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, exists, select, text, union
 from sqlalchemy.dialects.postgresql import insert
 
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, NAMED_BY, partition
-from appraisal.adapters.projections.facts_tables import (
-    CONTRACT_STARTS,
-    FACT_KEY,
-    KEYED_BY_TIME,
-    OF_A_RESIDENT,
-    RESIDENT_WHERES,
-)
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES, NAMED_BY
+from appraisal.adapters.projections.facts_tables import CONTRACT_STARTS, KEYED_BY_TIME, OF_A_RESIDENT, RESIDENT_WHERES
+from appraisal.adapters.projections.partitions import partition, partition_facts
 
-KEYS = {t.name: FACT_KEY for t in KEYED_BY_TIME}
-"""The keys that began otherwise before 2026-12-05 (the facts' with the event's id)."""
+KEYS = {t.name: tuple(c.name for c in t.primary_key) for t in KEYED_BY_TIME}
+"""The keys that began otherwise before 2026-12-05 (the facts' with the event's id); those of
+the facts partitioned by city end with it (since 2026-12-07: `partition_facts` makes them)."""
 _UNREAD = {
     "fact_contract_starts": ("area_code", "resident_area_code", "ends_on", "known_at"),
     "fact_contract_ends": ("area_code", "known_at"),
@@ -43,8 +39,9 @@ drill-down (`resident_wheres`' by team now), an ending's by nothing."""
 
 
 def upgrade(conn: Connection, schema: str, cities: Iterable[str]) -> None:
-    """Three queries when nothing is due (a process's start in development and the tests).
-    `cities`: those the changes are partitioned by (`partition`)."""
+    """Four queries when nothing is due (a process's start in development and the tests).
+    `cities`: those the changes and facts are partitioned by (`partition`)."""
+    partition_facts(conn, schema, cities)  # first: a whole table's former key goes with it
     quoted, found = conn.dialect.identifier_preparer.quote, keys_of(conn, schema)
     if "team_id" in found.get(CASE_CHANGES.name, ()):  # every former key of the changes named the team
         _group(conn, schema, cities)
