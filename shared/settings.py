@@ -94,8 +94,10 @@ class ServiceSettings(IdentitySettings):
     http_max_queued: int = Field(
         default=32, ge=0, le=10_000, description="Requests that may wait for a free slot; beyond, 503 at once"
     )
+    # 50, not 100: the slowest answers at 128 clients had waited 45-95 ms for a slot in a burst and
+    # then ran up to 250 ms more (bench/README.md, 2026-12-06): a longer wait only makes them late.
     http_queue_timeout_ms: int = Field(
-        default=100, ge=0, le=60_000, description="Longest a request waits for a slot before its 503"
+        default=50, ge=0, le=60_000, description="Longest a request waits for a slot before its 503"
     )
 
     database_url: str = Field(

@@ -47,7 +47,7 @@ class Capacity:
 
     limit: int = 16
     queue: int = 32
-    wait_seconds: float = 0.1
+    wait_seconds: float = 0.05
     congested_wait_seconds: float = 0.005  # CoDel's target
 
 
