@@ -27,6 +27,7 @@ from billing.adapters.publishing import to_public
 from billing.application import capitation
 from billing.application.streams import RESIDENTS, YEARS
 from billing.bootstrap import capitation_for
+from billing.domain import capitation_index, capitation_year_end
 from billing.domain import capitation_year as cy
 from billing.domain import performance_year as py
 from billing.domain.reconciliation import Figures
@@ -252,7 +253,7 @@ def test_a_reconciliation_recorded_before_its_residents_were_kept_by_ref_pages_b
         datetime(2026, 1, 5, tzinfo=UTC),
     )  # fmt: skip
 
-    assert cy.residents_in_order(unsorted) == ["r_a", "r_b", "r_c"]
+    assert capitation_year_end.residents_in_order(unsorted) == ["r_a", "r_b", "r_c"]
 
 
 def test_a_doctor_or_a_filter_naming_one_institution_reads_only_its_rows(billing: Billing) -> None:
@@ -399,7 +400,7 @@ def test_a_year_kept_in_its_own_stream_before_the_institutions_is_read_and_resta
     a, rules, now = billing.resident("a"), capitation_for(billing.settings).rules, datetime(2026, 1, 5, tzinfo=UTC)
     covered = cy.CoverageNoted(a, "a", "T1", "CHC-1", "440106", "MIB-1", (), date(2025, 1, 1), date(2025, 12, 31))
     fee = cy.ReferralFeeCharged("ref-1", "T1", "CHC-1", "440106", date(2025, 5, 6))
-    reconciled = cy.reconcile_year(
+    reconciled = capitation_year_end.reconcile_year(
         2025, "CHC-1", cy.evolve_year(cy.CapitationYear(), fee), [cy.ResidentCapitation({"a": covered})], rules, now
     )
 
@@ -448,10 +449,20 @@ def test_the_years_index_read_at_once_is_the_index_folded_an_event_at_a_time() -
         cy.TeamCovered("T2", "CHC-2", "440111"),
         cy.TeamCovered("T1", "CHC-1", "440106"),
     ]
-    assert cy.index_of(events) == reduce(cy.evolve_index, events, cy.CapitationYearIndex())
-    assert cy.index_of(events).institutions("440111") == ["CHC-1", "CHC-2"]  # CHC-1: named by its fee before
-    assert cy.home_areas(cy.index_of(events).areas()) == {"CHC-1": "440106", "CHC-2": "440111"}  # the jobs': one each
-    assert cy.home_areas([("CHC-9", "440304"), ("CHC-9", "440105"), ("CHC-9", "440304")]) == {"CHC-9": "440105"}
+    assert capitation_index.index_of(events) == reduce(
+        capitation_index.evolve_index, events, capitation_index.CapitationYearIndex()
+    )
+    assert capitation_index.index_of(events).institutions("440111") == [
+        "CHC-1",
+        "CHC-2",
+    ]  # CHC-1: named by its fee before
+    assert capitation_index.home_areas(capitation_index.index_of(events).areas()) == {
+        "CHC-1": "440106",
+        "CHC-2": "440111",
+    }  # the jobs': one each
+    assert capitation_index.home_areas([("CHC-9", "440304"), ("CHC-9", "440105"), ("CHC-9", "440304")]) == {
+        "CHC-9": "440105"
+    }
     teams = [py.TeamInYear("T1"), py.TeamInYear("T2", "440111"), py.TeamInYear("T1", "440106"), py.TeamInYear("T1")]
     assert py.year_of(teams) == reduce(py.evolve_year, teams, py.PerformanceYear())
     assert py.year_of(teams).teams == {"T1": "440106", "T2": "440111"}

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from billing.application.streams import INSTITUTION_YEARS, RESIDENTS, ROSTERS, YEARS
+from billing.domain import capitation_index, capitation_year_end
 from billing.domain import capitation_year as cy
 from billing.domain.advances import check_due
 from billing.domain.capitation_rules import CapitationRules
@@ -80,12 +81,14 @@ class Capitation:
         conflict to tell a cached state was stale. A claim noted while this runs is in the next
         reconciliation; the institution's year, written here, conflicts if it moved meanwhile.
         `before`: the job's, read once for all its institutions (`institutions`)."""
-        cy.check_over(year, today)
+        capitation_year_end.check_over(year, today)
         key = cy.institution_key(year, institution_id)
 
         def handle(session: Session) -> dict[str, Any]:
             state, residents = institution_year(store, year, institution_id, before)
-            recorded = cy.reconcile_year(year, institution_id, state, residents, self.rules, session.context.now)
+            recorded = capitation_year_end.reconcile_year(
+                year, institution_id, state, residents, self.rules, session.context.now
+            )
             if recorded:
                 session.record(INSTITUTION_YEARS, key, *recorded)
             return {
@@ -108,7 +111,7 @@ class Capitation:
         def handle(session: Session) -> dict[str, Any]:
             state, residents = institution_year(store, year, institution_id, before)
             now = session.context.now
-            booked = cy.advance_month(year, month, institution_id, state, residents, self.rules, now)
+            booked = capitation_year_end.advance_month(year, month, institution_id, state, residents, self.rules, now)
             if booked:
                 session.record(INSTITUTION_YEARS, key, *booked)
             return {
@@ -131,14 +134,14 @@ class Before:
 
 
 def institutions(store: EventStore, year: int, area_code: str = "") -> tuple[list[str], Before]:
-    """The year's institutions whose area (`cy.home_areas`: one each) is inside `area_code` ("":
+    """The year's institutions whose area (`capitation_index.home_areas`: one each) is inside `area_code` ("":
     every one), what its jobs go through, one command each, and what the year kept before."""
     areas, before = institution_areas(store, year)
     return sorted(i for i, area in areas.items() if area.startswith(area_code)), before
 
 
 def institution_areas(store: EventStore, year: int) -> tuple[dict[str, str], Before]:
-    """Each institution of the year and its area (`cy.home_areas`), from the year's index and what
+    """Each institution of the year and its area (`capitation_index.home_areas`), from the year's index and what
     the year kept before (whose residents name institutions too), and that."""
     index, events = year_index(store, year)
     before = Before(index.before, tuple(cy.roster(events)) if index.roster_before else ())
@@ -147,7 +150,7 @@ def institution_areas(store: EventStore, year: int) -> tuple[dict[str, str], Bef
     for stream in kept.values():
         coverages = RESIDENTS.fold(stream)[0].coverages.values()
         named += [(c.institution_id, c.area_code) for c in coverages if year in cy.years_of(c)]
-    return cy.home_areas(named), before
+    return capitation_index.home_areas(named), before
 
 
 def institution_year(
@@ -212,16 +215,20 @@ class YearIndexes:
 
     def __init__(self, store: EventStore) -> None:
         self._store = store
-        self._held: dict[int, tuple[cy.CapitationYearIndex, int]] = {}
+        self._held: dict[int, tuple[capitation_index.CapitationYearIndex, int]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, year: int) -> cy.CapitationYearIndex:
-        held, version = self._held.get(year, (cy.CapitationYearIndex(), 0))
+    def __call__(self, year: int) -> capitation_index.CapitationYearIndex:
+        held, version = self._held.get(year, (capitation_index.CapitationYearIndex(), 0))
         stream = YEARS.stream_id(str(year))
         recorded = self._store.read(stream, after=version)
         if not recorded:
             return held
-        newer = cy.index_after(held, [YEARS.events.decode(e.type, e.data) for e in recorded]) if version else None
+        newer = (
+            capitation_index.index_after(held, [YEARS.events.decode(e.type, e.data) for e in recorded])
+            if version
+            else None
+        )
         if newer is None:  # read for the first time, or of a year kept before in its own stream: whole
             newer, last = YEARS.fold(recorded if not version else self._store.read(stream))
         else:
@@ -232,10 +239,10 @@ class YearIndexes:
         return newer
 
 
-def year_index(store: EventStore, year: int) -> tuple[cy.CapitationYearIndex, list[object]]:
+def year_index(store: EventStore, year: int) -> tuple[capitation_index.CapitationYearIndex, list[object]]:
     """The year's index, and its events."""
     events = _decoded(store, YEARS, str(year))
-    return cy.index_of(events), events  # decoded once: a year kept before names its roster in them
+    return capitation_index.index_of(events), events  # decoded once: a year kept before names its roster in them
 
 
 def _decoded(store: EventStore, kind: StreamType[Any], key: str) -> list[object]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.domain import account, book, capitation_year, ledger
+from billing.domain import account, book, capitation_index, capitation_year, ledger
 from billing.domain import performance_year as py
 from shared.eventstore.snapshots import Snapshots
 from shared.eventstore.streams import EventTypes, StreamType
@@ -78,12 +78,12 @@ INSTITUTION_YEARS: StreamType[capitation_year.CapitationYear] = StreamType(
 ROSTERS: StreamType[None] = StreamType(
     "capitation-roster", None, capitation_year.evolve_roster, EVENTS, snapshots=Snapshots.of(None, "roster.v1")
 )
-YEARS: StreamType[capitation_year.CapitationYearIndex] = StreamType(
+YEARS: StreamType[capitation_index.CapitationYearIndex] = StreamType(
     "capitation-year",
-    capitation_year.CapitationYearIndex(),
-    capitation_year.evolve_index,
+    capitation_index.CapitationYearIndex(),
+    capitation_index.evolve_index,
     EVENTS,
-    capitation_year.index_of,
+    capitation_index.index_of,
 )
 # Performance pay: a member's contributions in a team's year, the team's year, the year's teams.
 MEMBER_YEARS: StreamType[py.MemberYear] = StreamType(

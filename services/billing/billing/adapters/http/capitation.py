@@ -27,12 +27,9 @@ from billing.application.capitation import (
     latest_reconciliation,
 )
 from billing.domain.advances import check_due
-from billing.domain.capitation_year import (
-    CapitationReconciliationRecorded,
-    CapitationYearIndex,
-    check_over,
-    residents_in_order,
-)
+from billing.domain.capitation_index import CapitationYearIndex
+from billing.domain.capitation_year import CapitationReconciliationRecorded
+from billing.domain.capitation_year_end import check_over, residents_in_order
 from billing.domain.errors import UnknownReconciliation
 from shared.commands import Outcome
 from shared.principal import Principal
