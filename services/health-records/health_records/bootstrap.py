@@ -17,7 +17,7 @@ from health_records.adapters.http import plan as http_plan
 from health_records.adapters.http import readings as http_readings
 from health_records.adapters.http import record as http_record
 from health_records.adapters.http import services as http_services
-from health_records.adapters.projections import appointment_book, reading_alerts, resident_devices
+from health_records.adapters.projections import appointment_book, reading_alert_reads, reading_alerts, resident_devices
 from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
 from health_records.adapters.publishing import to_public
 from health_records.application.appointment_views import AppointmentViews
@@ -83,7 +83,7 @@ def create_app(settings: HealthRecordsSettings | None = None, clock: Clock = utc
     app.state.schedules = schedules_for(settings)
     app.state.appointment_views = AppointmentViews(store, zone)
     app.state.to_remind = appointment_book.ToRemind(engine)
-    app.state.reading_alerts = reading_alerts.ReadingAlerts(engine)
+    app.state.reading_alerts = reading_alert_reads.ReadingAlerts(engine)
     app.state.reading_views = ReadingViews(store, zone, resident_devices.ResidentDevices(engine).of)
     return app
 

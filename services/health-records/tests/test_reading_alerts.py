@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.schema import DropIndex
 
-from health_records.adapters.projections import reading_alerts
+from health_records.adapters.projections import reading_alert_reads, reading_alert_tables, reading_alerts
 from health_records.bootstrap import migrate
 from health_records.domain.alerts import IMPLAUSIBLE, OUT_OF_TARGET
 from health_records.settings import HealthRecordsSettings
@@ -84,7 +84,7 @@ def test_an_out_of_target_reading_opens_one_alert_however_often_sent_or_replayed
     post(api, device, *batch)  # the gateway sends it again
     assert worklist(api).json()["items"] == items
     view = follower(api)
-    view.rebuild(reading_alerts.TABLES)  # the log replayed from 0
+    view.rebuild(reading_alert_tables.TABLES)  # the log replayed from 0
     assert worklist(api).json()["items"] == items
     with api.client.app.state.reading_alerts.engine.begin() as conn:  # a batch applied twice
         reading_alerts.apply(HealthRecordsSettings().timezone, conn, api.world.store.read_log(0, 10_000))
@@ -198,7 +198,7 @@ def test_a_broken_cuff_makes_one_alert_a_day_that_counts_its_readings(api: Api) 
     shown = today["kind"], today["value"], datetime.fromisoformat(today["measured_at"])
     assert shown == ("diastolic", 5, datetime.fromisoformat(minutes[-1]))
 
-    follower(api).rebuild(reading_alerts.TABLES)  # the log replayed from 0
+    follower(api).rebuild(reading_alert_tables.TABLES)  # the log replayed from 0
     assert worklist(api).json()["items"] == items
     with api.client.app.state.reading_alerts.engine.begin() as conn:  # a batch applied twice
         reading_alerts.apply(HealthRecordsSettings().timezone, conn, api.world.store.read_log(0, 10_000))
@@ -246,7 +246,7 @@ def test_the_alerts_from_one_batch_are_the_alerts_event_by_event(api: Api) -> No
 
     rows = _applied(engine, [log, log])  # the whole log in one batch, then again
     assert rows == _applied(engine, [log])
-    alerts_of = rows[reading_alerts.ALERTS.name]
+    alerts_of = rows[reading_alert_tables.ALERTS.name]
     flagged = {
         (names[a["device_id"]], str(a["measured_on"])): (a["team_id"], a["readings"], a["value"], a["acknowledged_by"])
         for a in alerts_of
@@ -261,20 +261,21 @@ def test_the_alerts_from_one_batch_are_the_alerts_event_by_event(api: Api) -> No
     }
     out = {a["value"]: a["acknowledged_by"] for a in alerts_of if a["reason"] == OUT_OF_TARGET}
     assert out == {152: "doc-1", 160: None}
-    contracts = {c["contract_id"]: str(c["last_day"]) for c in rows[reading_alerts.TEAMS_IN_CHARGE.name]}
+    contracts = {c["contract_id"]: str(c["last_day"]) for c in rows[reading_alert_tables.TEAMS_IN_CHARGE.name]}
     assert (contracts["c-other"], contracts["c-later"]) == ("2027-01-05", "2027-04-09")
 
 
 def _applied(engine: Any, batches: list[list[Any]]) -> dict[str, list[dict[str, Any]]]:
     """The tables after the batches, applied from empty."""
     with engine.begin() as conn:
-        for table in reading_alerts.TABLES:
+        for table in reading_alert_tables.TABLES:
             conn.execute(table.delete())
         for batch in batches:
             reading_alerts.apply(HealthRecordsSettings().timezone, conn, batch)
     with engine.connect() as conn:
         return {
-            t.name: sorted((dict(r._mapping) for r in conn.execute(t.select())), key=str) for t in reading_alerts.TABLES
+            t.name: sorted((dict(r._mapping) for r in conn.execute(t.select())), key=str)
+            for t in reading_alert_tables.TABLES
         }
 
 
@@ -296,16 +297,16 @@ def test_the_open_worklist_is_read_newest_first_from_its_own_index_without_sorti
     assert acknowledgement(api, "POST", first).status_code == 200
 
     for before in (None, 10_000):
-        plan = plan_of(api, reading_alerts.worklist_query("T1", True, before, 50))
+        plan = plan_of(api, reading_alert_reads.worklist_query("T1", True, before, 50))
         assert "reading_alerts_v2_open" in plan and "Sort" not in plan and "Filter" not in plan, plan
-    assert "Sort" not in plan_of(api, reading_alerts.worklist_query("T1", False, None, 50))
+    assert "Sort" not in plan_of(api, reading_alert_reads.worklist_query("T1", False, None, 50))
     assert [a["value"] for a in worklist(api).json()["items"]] == [152]
 
 
 def test_a_worklist_made_before_the_open_alerts_index_gets_it_from_the_migration(api: Api) -> None:
     engine, schema = api.client.app.state.reading_alerts.engine, api.world.settings.database_schema
     with engine.begin() as conn:
-        conn.execute(DropIndex(reading_alerts.OPEN_ALERTS))  # as a database of the version before
+        conn.execute(DropIndex(reading_alert_tables.OPEN_ALERTS))  # as a database of the version before
         conn.execute(
             text(f'CREATE INDEX reading_alerts_v2_area ON "{schema}".reading_alerts_v2 (area_code, measured_on)')
         )
@@ -366,7 +367,7 @@ def every_page(api: Api, area: str, period: dict[str, str], **page: Any) -> list
 
 def as_before(api: Api, area: str, period: dict[str, str]) -> list[dict[str, Any]]:
     """The counts as they were read until 2026-12-06: from the alerts of the area and period."""
-    a = reading_alerts.ALERTS.c
+    a = reading_alert_tables.ALERTS.c
     query = (
         select(
             a.team_id,
@@ -420,20 +421,20 @@ def test_a_page_of_teams_names_where_the_next_starts_and_no_other_cursor(api: Ap
 
 def counted(api: Api) -> dict[str, list[dict[str, Any]]]:
     """The tables of the counts, and the counts each team's days have in the alerts."""
-    engine, a = api.client.app.state.reading_alerts.engine, reading_alerts.ALERTS.c
+    engine, a = api.client.app.state.reading_alerts.engine, reading_alert_tables.ALERTS.c
     per_day = select(
-        *(a[c] for c in reading_alerts.DAY),
+        *(a[c] for c in reading_alert_tables.DAY),
         func.count().filter(a.reason == OUT_OF_TARGET).label("out_of_target"),
         func.coalesce(func.sum(a.readings).filter(a.reason == IMPLAUSIBLE), 0).label("flagged"),
         func.count().filter(a.acknowledged_at.is_(None)).label("open_alerts"),
-    ).group_by(*(a[c] for c in reading_alerts.DAY))
-    teams = select(*(a[c] for c in reading_alerts.GROUP)).distinct()
+    ).group_by(*(a[c] for c in reading_alert_tables.DAY))
+    teams = select(*(a[c] for c in reading_alert_tables.GROUP)).distinct()
     with engine.connect() as conn:
         found = {
             name: sorted((dict(r._mapping) for r in conn.execute(query)), key=str)
             for name, query in (
-                ("days", reading_alerts.TEAM_DAYS.select()),
-                ("teams", reading_alerts.TEAMS.select()),
+                ("days", reading_alert_tables.TEAM_DAYS.select()),
+                ("teams", reading_alert_tables.TEAMS.select()),
                 ("days of the alerts", per_day),
                 ("teams of the alerts", teams),
             )
@@ -450,7 +451,7 @@ def test_the_counts_kept_are_the_alerts_counted_however_the_log_is_cut_or_replay
     for batches in ([log], [log, log], [log[: len(log) // 2], log[len(log) // 4 :]], [[e] for e in log]):
         _applied(engine, batches)
         assert counted(api) == whole
-    follower(api).rebuild(reading_alerts.TABLES)
+    follower(api).rebuild(reading_alert_tables.TABLES)
     assert counted(api) == whole
 
 
@@ -461,10 +462,10 @@ def test_a_database_from_before_the_counts_has_them_counted_from_its_alerts(api:
     whole = counted(api)
     engine = api.client.app.state.reading_alerts.engine
     with engine.begin() as conn:
-        for table in (reading_alerts.TEAMS, reading_alerts.TEAM_DAYS):
+        for table in (reading_alert_tables.TEAMS, reading_alert_tables.TEAM_DAYS):
             table.drop(conn)
         positions = reading_alerts.POSITIONS.table
-        conn.execute(positions.delete().where(positions.c.follower == reading_alerts.COUNTED))
+        conn.execute(positions.delete().where(positions.c.follower == reading_alert_tables.COUNTED))
     migrate(api.world.settings)
     assert every_page(api, "44", YEAR) == []  # until the follower's next batch
 
@@ -482,8 +483,8 @@ def test_a_database_from_before_the_counts_has_them_counted_from_its_alerts(api:
     moved = [e for e in api.world.store.read_log(0, 10_000) if e.position not in applied]
     with engine.begin() as conn:  # a follower of the version before moves on: the alerts stored, no counts kept
         reading_alerts.apply(HealthRecordsSettings().timezone, conn, moved)
-        conn.execute(reading_alerts.TEAM_DAYS.delete())
-        reading_alerts.POSITIONS.set(conn, reading_alerts.FOLLOWER, moved[-1].position or 0)
+        conn.execute(reading_alert_tables.TEAM_DAYS.delete())
+        reading_alerts.POSITIONS.set(conn, reading_alert_tables.FOLLOWER, moved[-1].position or 0)
     post(api, device, reading("systolic", 157, "mmHg", "2026-04-10T09:20:00+08:00"))
     follower(api).catch_up()
     assert every_page(api, "44", YEAR) == as_before(api, "44", YEAR)
@@ -495,7 +496,7 @@ def test_a_page_of_teams_reads_their_days_of_the_period_from_indexes_without_sor
     alerts = api.client.app.state.reading_alerts
     first, last = date(2026, 1, 1), date(2026, 12, 31)
     for area, index in (("44", "reading_alert_teams_2"), ("4401", "reading_alert_teams_4"), ("4403030", "_6")):
-        asked = reading_alerts.CountsAsked(area, first, last, None, ("T1", "CHC-1", "440106"), 500)
+        asked = reading_alert_reads.CountsAsked(area, first, last, None, ("T1", "CHC-1", "440106"), 500)
         [plan] = plans_of(alerts.engine, lambda asked=asked: alerts.per_team(asked))
         assert index in plan and "reading_alert_days_pkey" in plan, plan
         assert "Seq Scan" not in plan and "Sort" not in plan, plan

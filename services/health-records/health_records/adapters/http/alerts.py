@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from health_records.adapters.http.common import PROBLEMS, Days
-from health_records.adapters.projections.reading_alerts import CountsAsked, ReadingAlerts, Team
+from health_records.adapters.projections.reading_alert_reads import CountsAsked, ReadingAlerts, Team
 from health_records.application import access, alerts
 from health_records.application.commands import AcknowledgeAlert
 from health_records.domain.errors import AlertNotFound

@@ -8,7 +8,8 @@ them (a broken cuff posting a reading a minute is one alert, not 1,440), showing
 An implausible reading names no team: it goes to the team in charge on its local day, from the
 contracts this view keeps (the latest to start, as the alert rule decides).
 A batch of the log is applied in Python, over what the tables held of the rows it reads, and
-stored a table at a time: a handful of statements, the same rows as event by event.
+stored a table at a time: a handful of statements, the same rows as event by event. Its tables are
+`reading_alert_tables`; the API reads them through `reading_alert_reads`.
 
 The table and the follower are named `_v2` since implausible readings are counted per day: a
 deployment with the first table builds the new one from its log (the old one is left unread).
@@ -28,30 +29,20 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    Float,
-    Index,
-    Integer,
-    Select,
-    String,
-    Table,
-    bindparam,
-    delete,
-    func,
-    select,
-    true,
-    tuple_,
-    update,
-)
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from health_records.adapters.projections.fulfilment import METADATA, POSITIONS
+from health_records.adapters.projections.fulfilment import POSITIONS
+from health_records.adapters.projections.reading_alert_tables import (
+    ALERTS,
+    COUNTED,
+    DAY,
+    FOLLOWER,
+    GROUP,
+    TEAM_DAYS,
+    TEAMS,
+    TEAMS_IN_CHARGE,
+)
 from health_records.application.streams import EVENTS
 from health_records.domain.alerts import (
     IMPLAUSIBLE,
@@ -65,91 +56,11 @@ from health_records.domain.care_events import ContractEnded, ContractReinstated,
 from health_records.domain.readings import ReadingOutOfTarget, ReadingRecorded
 from shared.eventstore import EventStore, RecordedEvent
 from shared.readmodels import LogFollower
-from shared.readmodels.areas import LEVELS, prefix, within
-from shared.readmodels.indexes import kept_up
 
-TEAMS_IN_CHARGE = Table(
-    "reading_alert_contracts",
-    METADATA,
-    Column("contract_id", String(64), primary_key=True),
-    Column("resident_ref", String(40), nullable=False, index=True),
-    Column("team_id", String(64), nullable=False),
-    Column("institution_id", String(64), nullable=False),
-    Column("area_code", String(12), nullable=False),
-    Column("starts_on", Date, nullable=False),
-    Column("last_day", Date, nullable=False),
-    Column("position", BigInteger, nullable=False),  # the later started wins a day two contracts cover
-)
-ALERTS = Table(
-    "reading_alerts_v2",
-    METADATA,
-    Column("alert_id", String(36), primary_key=True),
-    # In the log, of the last reading counted: the worklist's order (newest first), and what a
-    # replayed event is recognised by (it is not after it).
-    Column("position", BigInteger, nullable=False),
-    Column("reason", String(16), nullable=False),  # out_of_target, implausible
-    Column("team_id", String(64), nullable=False),
-    Column("institution_id", String(64), nullable=False),
-    Column("area_code", String(12), nullable=False),
-    Column("resident_ref", String(40), nullable=False, index=True),
-    Column("device_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("value", Float, nullable=False),
-    Column("unit", String(16), nullable=False),
-    Column("target", Float),  # the limit an out-of-target reading reached
-    Column("measured_at", DateTime(timezone=True), nullable=False),
-    Column("measured_on", Date, nullable=False),  # the local day, for periods
-    Column("readings", Integer, nullable=False),  # counted: 1 out of target, the day's implausible ones
-    Column("acknowledged_by", String(100)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Index("reading_alerts_v2_team", "team_id", "position"),
-)
-# The open worklist, newest first, a page read from the index alone: by (team, position) with the
-# acknowledged alerts, most of a team's in time, a page of the open ones read and sorted them all.
-OPEN_ALERTS = Index(
-    "reading_alerts_v2_open", ALERTS.c.team_id, ALERTS.c.position, postgresql_where=ALERTS.c.acknowledged_at.is_(None)
-)
-TEAM_DAYS = Table(
-    "reading_alert_days",
-    METADATA,
-    Column("team_id", String(64), primary_key=True),
-    Column("institution_id", String(64), primary_key=True),
-    Column("area_code", String(12), primary_key=True),
-    Column("measured_on", Date, primary_key=True),  # the alerts' local day, as in ALERTS
-    Column("out_of_target", Integer, nullable=False),  # alerts out of target
-    Column("flagged", Integer, nullable=False),  # readings flagged implausible (the implausible alerts' counts)
-    Column("open_alerts", Integer, nullable=False),  # alerts of the day not acknowledged now
-)
-GROUP = ("team_id", "institution_id", "area_code")
-"""What the counts are per: a team, as its contracts name its institution and area."""
-TEAMS = Table(
-    "reading_alert_teams",  # the groups with a day in TEAM_DAYS: where a page of an area's teams is read
-    METADATA,
-    *(Column(c, String(64 if c != "area_code" else 12), primary_key=True) for c in GROUP),
-)
-BY_AREA = [  # a finer area is read from its county's, narrowed (`areas.within`)
-    Index(
-        f"reading_alert_teams_{digits}",
-        prefix(TEAMS.c.area_code, digits),
-        TEAMS.c.team_id,
-        TEAMS.c.institution_id,
-        TEAMS.c.area_code,
-    )
-    for digits in LEVELS.values()
-]
-TABLES = (TEAMS_IN_CHARGE, ALERTS, TEAM_DAYS, TEAMS)
-FOLLOWER = "reading_alerts_v2"
-COUNTED = "reading_alert_days"
-"""In the followers' positions: how far in the log `TEAM_DAYS` and `TEAMS` hold the alerts' counts."""
-RETIRED_INDEXES = ("reading_alerts_v2_area",)
-"""The alerts by area and day until 2026-12-06: an area's period read the area's alerts of every day."""
 APPLIES = EVENTS.names_of(ContractStarted, ContractEnded, ContractReinstated, ReadingOutOfTarget)
 APPLIES |= EVENTS.names_of(AlertAcknowledged, AlertAcknowledgementWithdrawn)
 RECORDED = EVENTS.names_of(ReadingRecorded)
 _LATEST = ("position", "kind", "value", "unit", "measured_at")  # of the last reading counted, shown
-
-
-kept_up(METADATA, ALERTS, RETIRED_INDEXES)
 
 
 def apply(zone: ZoneInfo, conn: Connection, events: Sequence[RecordedEvent]) -> None:
@@ -351,7 +262,6 @@ class _Rows:
         # else no such alert (yet): an acknowledgement changes nothing, as an update of no row
 
 
-DAY = (*GROUP, "measured_on")
 COUNTS = ("out_of_target", "flagged", "open_alerts")
 
 
@@ -416,97 +326,3 @@ def recount(conn: Connection) -> None:
     ).group_by(*(a[c] for c in DAY))
     conn.execute(insert(TEAM_DAYS).from_select([*DAY, *COUNTS], per_day))
     conn.execute(insert(TEAMS).from_select(list(GROUP), select(*(TEAM_DAYS.c[c] for c in GROUP)).distinct()))
-
-
-class ReadingAlerts:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def worklist(self, team_id: str, open_only: bool, before: int | None, limit: int) -> dict[str, Any]:
-        """A page of the team's alerts, newest first; `next_before` asks for the next page."""
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(worklist_query(team_id, open_only, before, limit))]
-        items = [_item(r) for r in rows]
-        return {"team_id": team_id, "items": items, "next_before": rows[-1]["position"] if len(rows) == limit else None}
-
-    def find(self, team_id: str, alert: str) -> dict[str, Any] | None:
-        a = ALERTS.c
-        with self.engine.connect() as conn:
-            found = conn.execute(select(ALERTS).where(a.alert_id == alert, a.team_id == team_id)).first()
-        return _item(dict(found._mapping)) if found else None
-
-    def per_team(self, asked: CountsAsked) -> list[dict[str, Any]]:
-        """Each team's readings of the period: out of target, flagged implausible, and the alerts
-        still open; a page of the teams, in order (team, institution, area). Counts only: no resident."""
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(per_team_query(asked))]
-
-
-Team = tuple[str, str, str]
-"""A team as the counts are per (`GROUP`): where a page of them ends."""
-
-
-@dataclass(frozen=True)
-class CountsAsked:
-    """The teams of an area (a code or its prefix) with alerts on the local days `first` to
-    `last`: those after `after`, at most `limit`; `team_id`, that team's alone (a doctor's own)."""
-
-    area_code: str
-    first: date
-    last: date
-    team_id: str | None = None
-    after: Team | None = None
-    limit: int = 500
-
-
-def per_team_query(asked: CountsAsked) -> Select[Any]:
-    """A page of the area's teams in the order of its level's index, each summing its days of the
-    period from the days' key: the teams read, and their days of the period, not the area's history."""
-    t, d, area = TEAMS.c, TEAM_DAYS.c, asked.area_code
-    period = select(
-        func.count().label("days"),
-        func.coalesce(func.sum(d.out_of_target), 0).label("out_of_target"),
-        func.coalesce(func.sum(d.flagged), 0).label("flagged"),
-        func.coalesce(func.sum(d.open_alerts), 0).label("open_alerts"),
-    ).where(*(d[c] == t[c] for c in GROUP), d.measured_on.between(asked.first, asked.last))
-    sums = period.lateral("period")
-    query = select(*(t[c] for c in GROUP), sums.c.out_of_target, sums.c.flagged, sums.c.open_alerts)
-    query = query.select_from(TEAMS.join(sums, true())).where(sums.c.days > 0)  # no alert that period: not listed
-    query = query.where(*within(t.area_code, area))
-    if asked.team_id is not None:
-        query = query.where(t.team_id == asked.team_id)
-    if asked.after is not None:
-        query = query.where(tuple_(*(t[c] for c in GROUP)) > tuple_(*asked.after))
-    return query.order_by(*(t[c] for c in GROUP)).limit(asked.limit)
-
-
-def worklist_query(team_id: str, open_only: bool, before: int | None, limit: int) -> Select[Any]:
-    """A page of the worklist, read in the order of an index (`OPEN_ALERTS` for the open ones)."""
-    a = ALERTS.c
-    query = select(ALERTS).where(a.team_id == team_id)
-    if open_only:
-        query = query.where(a.acknowledged_at.is_(None))
-    if before is not None:
-        query = query.where(a.position < before)
-    return query.order_by(a.position.desc()).limit(limit)
-
-
-def _item(row: dict[str, Any]) -> dict[str, Any]:
-    acknowledged = row["acknowledged_at"]
-    return {
-        "alert_id": row["alert_id"],
-        "reason": row["reason"],
-        "status": "open" if acknowledged is None else "acknowledged",
-        "resident_ref": row["resident_ref"],
-        "device_id": row["device_id"],
-        "kind": row["kind"],
-        "value": row["value"],
-        "unit": row["unit"],
-        "target": row["target"],
-        "measured_at": row["measured_at"].isoformat(),
-        "readings": row["readings"],
-        "institution_id": row["institution_id"],
-        "area_code": row["area_code"],
-        "acknowledged_by": row["acknowledged_by"],
-        "acknowledged_at": acknowledged.isoformat() if acknowledged else None,
-    }
