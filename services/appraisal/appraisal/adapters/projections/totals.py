@@ -317,13 +317,20 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
 
 def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagged: bool) -> None:
     """Each group's sums under each stratum it falls in, as `_strata` in SQL: a read adds up a
-    day's few thousand groups faster here than their strata come over."""
+    day's few thousand groups faster here than their strata come over. Groups of the same
+    indicator falling in the same strata (a team's key populations, when a read leaves them out)
+    are added up first: a city's day of 14,750 groups falls in 7,450 such, each in five strata."""
+    alike: dict[tuple[str, int], tuple[tuple[Tail, ...], int, int]] = {}
     for (indicator_id, team_id, institution_id, area_code, key_populations), (n, d) in groups:
-        n, d = int(n), int(d)
-        for tail in _strata_of(team_id, institution_id, area_code, key_populations if tagged else ""):
-            key = (indicator_id, *tail)
-            was = sums.get(key)
-            sums[key] = (n, d) if was is None else (was[0] + n, was[1] + d)
+        tails = _strata_of(team_id, institution_id, area_code, key_populations if tagged else "")
+        key = (indicator_id, id(tails))  # the strata's tuple, kept alive in `alike`: hashed by identity
+        was = alike.get(key)
+        alike[key] = (tails, n, d) if was is None else (tails, was[1] + n, was[2] + d)
+    for (indicator_id, _), (tails, n, d) in alike.items():
+        for tail in tails:
+            stratum = (indicator_id, *tail)
+            had = sums.get(stratum)
+            sums[stratum] = (n, d) if had is None else (had[0] + n, had[1] + d)
 
 
 @lru_cache(maxsize=1 << 16)
