@@ -42,6 +42,7 @@ from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUP
 from appraisal.domain.catalogue import LEVELS
 from appraisal.domain.facts import Where
 from appraisal.domain.strata import stratum_id
+from shared.readmodels.together import together
 
 Key = tuple[str, str, str, str, str, str]
 """Indicator, level, code, key population ('' for the whole stratum) and, of a team's, the
@@ -94,14 +95,28 @@ def kept_sums(  # noqa: PLR0913
     untagged += () if indicators is None else (t.c.indicator_id.in_(indicators),)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
-    rows: Sequence[Any] = conn.execute(
-        kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)
-    ).all()
+    rows: Sequence[Any] = (
+        together(conn, [_KEPT_OF_CITY[tagged]], {"period": period, "before": before, "city": area})[0]
+        if len(area) == 4 and indicators is None  # a whole read's, as psycopg's tuples
+        else conn.execute(kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)).all()
+    )
     if len(area) == 4:  # one city's: each key once
         return {(i, level, code, kp, inst, area_code): (n, d) for i, level, code, kp, inst, area_code, n, d in rows}
     for i, level, code, kp, inst, area_code, n, d in rows:  # of many cities: a province's strata in each
         _add(sums, (i, level, code, kp, inst, area_code), n, d)
     return sums
+
+
+def _kept_of_city(tagged: bool) -> Select[Any]:
+    """A city's strata kept by a midnight (`tagged`: the key populations' too), read by
+    `together`: a city's 15,000-40,000 rows made into SQLAlchemy's rows took twice the time."""
+    t = STRATUM_TOTALS
+    where = [t.c.period == bindparam("period"), t.c.before == bindparam("before"), t.c.city == bindparam("city")]
+    untagged = [] if tagged else [t.c.key_population == ""]
+    return select(*(t.c[name] for name in _KEY), t.c.numerator, t.c.denominator).where(*where, *untagged)
+
+
+_KEPT_OF_CITY = {tagged: _kept_of_city(tagged) for tagged in (False, True)}
 
 
 def changes_since(  # noqa: PLR0913
