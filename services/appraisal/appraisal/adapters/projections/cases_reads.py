@@ -5,7 +5,7 @@ methods about the facts known then of the residents of a stratum, a page at a ti
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, select, union
 from appraisal.adapters.projections.facts_tables import OF_A_RESIDENT, RESIDENT_WHERES
 from appraisal.adapters.projections.resident_reads import histories
 from appraisal.adapters.projections.totals import (
+    Group,
     Groups,
     Indicators,
     Key,
@@ -25,7 +26,6 @@ from appraisal.adapters.projections.totals import (
     kept_sums,
     kept_token,
     named,
-    named_changes_since,
 )
 from appraisal.domain.appraisal import counted_by_team
 from appraisal.domain.cases import Case
@@ -143,13 +143,18 @@ class Tally:
     counts: Counts
 
 
+Naming = Callable[[Connection, Collection[int]], Mapping[int, Group]]
+"""The groups' names by their numbers (`totals.named`, or as kept across reads: `group_names`)."""
+
+
 def tally(  # noqa: PLR0913
     conn: Connection, version: CatalogueVersion, period: str, as_of: datetime, zone: tzinfo, area: str,
-    tagged: bool, since: Tally | None = None, indicators: Indicators = None,
+    tagged: bool, since: Tally | None = None, indicators: Indicators = None, name: Naming = named,
 ) -> Tally:  # fmt: skip
     """The counts of the area by the as-of (as `counts_at`): from the tally `since` where it
     is of the same view as of an earlier moment, from the same keep; else read whole, of the
-    `indicators` only if given (never counted on from: `since` is then ignored)."""
+    `indicators` only if given (never counted on from: `since` is then ignored). `name`: how
+    the groups added up are named."""
     if len(area) > 4:
         raise ValueError(f"the strata are kept per city: {area!r} is inside one")
     view = (period, area, tagged)
@@ -164,12 +169,13 @@ def tally(  # noqa: PLR0913
         }
         differ.update((g, (-n, -d)) for g, (n, d) in since.groups.items() if g not in groups)
         delta: Sums = {}
-        names = named(conn, differ)
+        names = name(conn, differ.keys())
         add_groups(delta, ((names[g], by) for g, by in differ.items()), tagged)
         sums, counts = dict(since.sums), since.counts.copy()
     else:
         sums = kept_sums(conn, period, kept[0], area, tagged, indicators) if kept[0] is not None else {}
-        groups, names = named_changes_since(conn, period, kept[0], as_of, area, indicators)
+        groups = changes_since(conn, period, kept[0], as_of, area, indicators)
+        names = name(conn, groups.keys())
         add_groups(sums, ((names[g], by) for g, by in groups.items()), tagged)
         return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
     for key, (dn, dd) in delta.items():

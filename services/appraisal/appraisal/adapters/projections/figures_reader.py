@@ -17,6 +17,7 @@ from appraisal.adapters.projections.cases_reads import Tally, cases_at, resident
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
+from appraisal.adapters.projections.group_names import GroupNames
 from appraisal.adapters.projections.own_views import REGISTER
 from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token, team_wheres
 from appraisal.application.appraising import Read
@@ -39,6 +40,7 @@ class FiguresReader:
         (`_known`): a city's thousands of teams, read and made again at each read before."""
         self._team_areas = Bounded[str, str](_TEAMS_KEPT)
         """Each team's area as registered, which never changes: a doctor's poll looks it up."""
+        self._group_names = GroupNames()
 
     def counted(  # noqa: PLR0913
         self, version: CatalogueVersion, period: Period, moments: Sequence[datetime], area: str, tagged: bool = True,
@@ -59,7 +61,7 @@ class FiguresReader:
                 known = self._subjects_at(conn, moment, period, area, rows)
                 last = tally(
                     conn, version, period.code, moment, self._zone, area, tagged,
-                    earlier.tally if earlier else None, indicators,
+                    earlier.tally if earlier else None, indicators, self._group_names,
                 )  # fmt: skip
                 c = last.counts
                 wheres = set(c.wheres) if indicators is None else self._wheres(conn, version, period, last, area)

@@ -42,6 +42,7 @@ from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUP
 from appraisal.domain.catalogue import LEVELS
 from appraisal.domain.facts import Where
 from appraisal.domain.strata import stratum_id
+from shared.readmodels.together import together
 
 Key = tuple[str, str, str, str, str, str]
 """Indicator, level, code, key population ('' for the whole stratum) and, of a team's, the
@@ -94,9 +95,11 @@ def kept_sums(  # noqa: PLR0913
     untagged += () if indicators is None else (t.c.indicator_id.in_(indicators),)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
-    rows: Sequence[Any] = conn.execute(
-        kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)
-    ).all()
+    rows: Sequence[Any] = (
+        together(conn, [_KEPT_OF_CITY[tagged]], {"period": period, "before": before, "city": area})[0]
+        if len(area) == 4 and indicators is None  # a whole read's, as psycopg's tuples
+        else conn.execute(kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)).all()
+    )
     if len(area) == 4:  # one city's: each key once
         return {(i, level, code, kp, inst, area_code): (n, d) for i, level, code, kp, inst, area_code, n, d in rows}
     for i, level, code, kp, inst, area_code, n, d in rows:  # of many cities: a province's strata in each
@@ -104,26 +107,30 @@ def kept_sums(  # noqa: PLR0913
     return sums
 
 
-def changes_since(conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str) -> Groups:
+def _kept_of_city(tagged: bool) -> Select[Any]:
+    """A city's strata kept by a midnight (`tagged`: the key populations' too), read by
+    `together`: a city's 15,000-40,000 rows made into SQLAlchemy's rows took twice the time."""
+    t = STRATUM_TOTALS
+    where = [t.c.period == bindparam("period"), t.c.before == bindparam("before"), t.c.city == bindparam("city")]
+    untagged = [] if tagged else [t.c.key_population == ""]
+    return select(*(t.c[name] for name in _KEY), t.c.numerator, t.c.denominator).where(*where, *untagged)
+
+
+_KEPT_OF_CITY = {tagged: _kept_of_city(tagged) for tagged in (False, True)}
+
+
+def changes_since(  # noqa: PLR0913
+    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str, indicators: Indicators = None
+) -> Groups:
     """The changes from `before` (none: the period's start) to the as-of, added up per group,
-    by its number: a read from the read before compares them, then names the few that differ
-    (`named`). Joined to the groups' names, the day's at a million residents took 2.7 times as long."""
+    by its number; `indicators`: of those only. A read names the groups it has not met
+    (`group_names`): joined to the groups' names, the day's at a million residents took 2.7
+    times as long, and a past as-of's first read 25-30 ms for 74,000 strings."""
     c = CASE_CHANGES
     sums = select(c.c.group_id, _sum(c.c.d_numerator), _sum(c.c.d_denominator))
-    rows = conn.execute(sums.where(*_between(period, before, as_of, area)).group_by(c.c.group_id)).all()
+    where = (*_between(period, before, as_of, area), *_of_indicators(area, indicators))
+    rows = conn.execute(sums.where(*where).group_by(c.c.group_id)).all()
     return {group: (n, d) for group, n, d in rows}
-
-
-def named_changes_since(  # noqa: PLR0913
-    conn: Connection, period: str, before: datetime | None, as_of: datetime, area: str, indicators: Indicators = None
-) -> tuple[Groups, dict[int, Group]]:
-    """As `changes_since`, with every group's name (a whole read's: all of them, in one join);
-    `indicators`: of those only."""
-    rows = conn.execute(_groups(*_between(period, before, as_of, area), *_of_indicators(area, indicators))).all()
-    sums = {number: (n, d) for number, _city, _i, _team, _inst, _area, _kps, n, d in rows}
-    return sums, {
-        number: (i, team, inst, area_code, kps) for number, _city, i, team, inst, area_code, kps, _n, _d in rows
-    }
 
 
 def named(conn: Connection, groups: Iterable[int]) -> dict[int, Group]:
@@ -325,13 +332,20 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
 
 def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagged: bool) -> None:
     """Each group's sums under each stratum it falls in, as `_strata` in SQL: a read adds up a
-    day's few thousand groups faster here than their strata come over."""
+    day's few thousand groups faster here than their strata come over. Groups of the same
+    indicator falling in the same strata (a team's key populations, when a read leaves them out)
+    are added up first: a city's day of 14,750 groups falls in 7,450 such, each in five strata."""
+    alike: dict[tuple[str, int], tuple[tuple[Tail, ...], int, int]] = {}
     for (indicator_id, team_id, institution_id, area_code, key_populations), (n, d) in groups:
-        n, d = int(n), int(d)
-        for tail in _strata_of(team_id, institution_id, area_code, key_populations if tagged else ""):
-            key = (indicator_id, *tail)
-            was = sums.get(key)
-            sums[key] = (n, d) if was is None else (was[0] + n, was[1] + d)
+        tails = _strata_of(team_id, institution_id, area_code, key_populations if tagged else "")
+        key = (indicator_id, id(tails))  # the strata's tuple, kept alive in `alike`: hashed by identity
+        was = alike.get(key)
+        alike[key] = (tails, n, d) if was is None else (tails, was[1] + n, was[2] + d)
+    for (indicator_id, _), (tails, n, d) in alike.items():
+        for tail in tails:
+            stratum = (indicator_id, *tail)
+            had = sums.get(stratum)
+            sums[stratum] = (n, d) if had is None else (had[0] + n, had[1] + d)
 
 
 @lru_cache(maxsize=1 << 16)
