@@ -39,10 +39,12 @@ class GroupNames:
             return names
         found = {n: _shared(name) for n, name in named(conn, missing).items()}
         with self._lock:
-            if self._table != table:  # another read met a new table meanwhile
+            if self._table != table or self._names is not names:
+                # Another read met a new table, or started the names again, meanwhile: what
+                # this read met is in `names` still (a dict here is added to, never emptied).
                 return {**{n: names[n] for n in numbers if n in names}, **found}
-            if len(self._names) + len(found) > self._limit:
-                self._names = {n: self._names[n] for n in numbers if n in self._names}
+            if len(names) + len(found) > self._limit:
+                self._names = {n: names[n] for n in numbers if n in names}
             self._names.update(found)
             return self._names
 
