@@ -36,7 +36,6 @@ UNREACHABLE = (
     "the tests start their own, or point it at a server where this user may create databases."
 )
 
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The server's URL: DATABASE_URL if given, else an embedded server of this session's own."""
@@ -60,10 +59,15 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
         yield url
 
 
+def fresh_schema() -> str:
+    """A schema name no test used, so the stores in it start empty."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
 @pytest.fixture
 def schema() -> str:
     """A fresh schema name, so each test's stores start empty."""
-    return f"t_{uuid.uuid4().hex[:12]}"
+    return fresh_schema()
 
 
 @pytest.fixture(scope="session")
@@ -152,10 +156,16 @@ def service_settings(test_environment: dict[str, str], schema: str) -> Callable[
     """`service_settings(SigningSettings)` → that service's settings on the test servers."""
 
     def _settings(cls: type, **overrides: Any) -> Any:
-        values = {k.lower(): v for k, v in test_environment.items()}
-        return cls(**{**values, "database_schema": schema, **overrides})
+        return settings_on(test_environment, cls, schema, **overrides)
 
     return _settings
+
+
+def settings_on(environment: dict[str, str], cls: type, schema: str, **overrides: Any) -> Any:
+    """`cls`'s settings on the servers `environment` names, in `schema` (a fixture of a wider scope
+    than the test's makes its own with this, `fresh_schema()` and `test_environment`)."""
+    values = {k.lower(): v for k, v in environment.items()}
+    return cls(**{**values, "database_schema": schema, **overrides})
 
 
 @pytest.fixture
