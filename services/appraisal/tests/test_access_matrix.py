@@ -14,7 +14,7 @@ from shared.principal import ROLES
 from shared.testing import matrix
 from shared.testing.matrix import ALLOWED, SCOPED, Rules, World, callers, forged_token, only, public
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 ADMIN = only(admin=ALLOWED)
 # Live figures and results: officials see their area, a team its own, an administrator all.
 FIGURES = only(family_doctor=SCOPED, official=SCOPED, admin=ALLOWED)

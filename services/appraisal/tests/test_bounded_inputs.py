@@ -4,15 +4,28 @@ caller's keep-alive connection)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from appraisal.settings import AppraisalSettings
+from services.appraisal.tests.appraisal_api import CITIES, serving
+from shared.testing.fixtures import fresh_schema, settings_on
 from shared.testing.refusals import refused
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 AS_OF = "2027-02-01T00:00:00+08:00"
 FIGURES = {"population": 1000, "key_population": 100}
+
+
+@pytest.fixture(scope="module")
+def api(test_environment: dict[str, str], mint_token: Callable[..., str]) -> Iterator[Api]:
+    """One appraisal for the module's 91 cases, refusals and reads of nothing but one (which writes
+    an area no other reads): a schema and an app of each case's own took most of their time."""
+    settings = settings_on(test_environment, AppraisalSettings, fresh_schema(), partition_cities=CITIES)
+    with serving(settings, mint_token) as served:
+        yield served
 
 
 def _sent(api: Api, route: str, period: str) -> Any:
@@ -67,9 +80,9 @@ def test_a_population_no_area_has_is_422(api: Api, field: str) -> None:
 
 def test_if_match_star_corrects_figures_that_exist_and_only_those(api: Api) -> None:
     """RFC 9110: `*` matches any current representation, so nothing recorded is a 412."""
-    nothing_yet = api.put("/population-register/2026/440106", FIGURES, **{"If-Match": "*"})
-    api.put("/population-register/2026/440106", FIGURES)
-    corrected = api.put("/population-register/2026/440106", FIGURES | {"population": 1200}, **{"If-Match": "*"})
+    nothing_yet = api.put("/population-register/2026/440107", FIGURES, **{"If-Match": "*"})
+    api.put("/population-register/2026/440107", FIGURES)
+    corrected = api.put("/population-register/2026/440107", FIGURES | {"population": 1200}, **{"If-Match": "*"})
 
     refused(api.client, nothing_yet, 412, "precondition-failed")
     assert (corrected.status_code, corrected.json()["population"]) == (200, 1200), corrected.text

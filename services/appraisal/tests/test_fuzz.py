@@ -7,10 +7,9 @@ from collections.abc import Callable
 
 from appraisal.bootstrap import create_app, facts_projection
 from appraisal.settings import AppraisalSettings
+from services.appraisal.tests.appraisal_api import NOW
 from services.appraisal.tests.appraisal_events import R1, T1, two_teams_in_2026
 from shared.testing.fuzz import bearer, fuzzing
-
-from .conftest import NOW
 
 
 def test_no_request_is_a_server_error_and_every_answer_is_documented(

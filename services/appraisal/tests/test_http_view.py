@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from appraisal.adapters.http.schemas import FiguresPublic, ScoresPublic, SeriesPublic
 from services.appraisal.tests.appraisal_events import R1, R2, T1, rated, ref, registered, signed, two_teams_in_2026
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 
 
 def fed(api: Api) -> Api:

@@ -16,7 +16,7 @@ from appraisal.adapters.projections.facts import FactsProjection
 from appraisal.adapters.projections.facts_tables import BY_CITY, VISITS
 from appraisal.adapters.projections.resident_reads import _reads, cities_of, histories
 from appraisal.bootstrap import engine_for
-from appraisal.settings import AppraisalSettings
+from appraisal.settings import GUANGDONG, AppraisalSettings
 from bench.appraisal_year import Year
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
 from shared.contracts import health_records
@@ -24,6 +24,12 @@ from shared.messaging import Delivery
 
 ELSEWHERE = {"team_id": "T-4402", "institution_id": "I-4402", "area_code": "440203"}
 """A team in Shaoguan, where the county's (in Guangzhou) are not."""
+
+
+@pytest.fixture
+def partition_cities() -> tuple[str, ...]:
+    """Partitioning itself is tested on the province's cities, not the other tests' few."""
+    return GUANGDONG
 
 
 @pytest.fixture

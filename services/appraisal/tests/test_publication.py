@@ -14,7 +14,7 @@ from services.appraisal.tests.appraisal_events import T1, rated, ref, two_teams_
 from shared.contracts import Envelope, parse_event, topics
 from shared.contracts.appraisal import AppraisalPublished, AppraisalRestated
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 JANUARY_15 = {"as_of": "2027-01-15T00:00:00+08:00"}
 RESULT_T1 = "ar-2026-team-T1"
 

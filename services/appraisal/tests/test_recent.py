@@ -19,7 +19,7 @@ from appraisal.domain.periods import Period
 from services.appraisal.tests.appraisal_events import R1, R2, R3, T1, T2, by, delivered, rated, two_teams_in_2026
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 YEAR = Period.parse("2026")
 NOW = datetime.fromisoformat("2026-12-20T10:00:00+08:00")
 T3 = ("T3", "I3", "440107")

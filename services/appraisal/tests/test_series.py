@@ -13,7 +13,7 @@ from appraisal.settings import AppraisalSettings
 from services.appraisal.tests.appraisal_events import T1, T2, delivered, ref, registered, signed
 from services.appraisal.tests.appraisal_facts import CATALOGUE
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 COVERAGE = {"period": "2026", "indicator": ["coverage", "key_population_coverage"], "level": "county"}
 
 

@@ -12,7 +12,7 @@ from appraisal.domain.periods import Period
 from services.appraisal.tests.appraisal_events import R1, rated, two_teams_in_2026
 from services.appraisal.tests.appraisal_facts import CATALOGUE, ZONE
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 YEAR = Period.parse("2026")
 NOW = datetime.fromisoformat("2026-12-20T10:00:00+08:00")
 ELSEWHERE = ("T9", "I9", "440199")

@@ -12,7 +12,7 @@ from typing import TypeVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal.domain.appraisal import appraise
+from appraisal.domain.appraisal import cases_of
 from appraisal.domain.periods import Period, Window
 from appraisal.domain.steps import Net
 from appraisal.domain.strata import Stratum
@@ -46,10 +46,10 @@ def test_the_segments_holding_at_an_as_of_are_the_appraisal_then(
     for t in trajectories:
         add(changes, per_indicator(t, BEGINNING))
     for as_of in moments:
-        oracle = appraise(VERSION, merged(residents).history().as_of(as_of), Window(period, as_of, ZONE))
+        oracle = cases_of(VERSION, merged(residents).history().as_of(as_of), Window(period, as_of, ZONE))
         holding = Counter((s.indicator_id, s.case) for t in trajectories for s in t if s.holds_at(as_of))
-        assert holding == Counter((i, c) for i, cases in oracle.cases.items() for c in cases), as_of
-        assert added_by(VERSION, changes, as_of) == figures_of(VERSION, oracle.cases), as_of
+        assert holding == Counter((i, c) for i, cases in oracle.items() for c in cases), as_of
+        assert added_by(VERSION, changes, as_of) == figures_of(VERSION, oracle), as_of
 
 
 @given(appraisals())

@@ -27,7 +27,7 @@ from shared.contracts import topics
 from shared.messaging import Delivery, KafkaPublisher, Message, ensure_topics
 from shared.testing.kafka import eventually, read_topic
 
-Api = Any  # the `api` fixture (conftest.Api)
+Api = Any  # the `api` fixture (appraisal_api.Api)
 AS_OF = datetime.fromisoformat("2027-01-15T00:00:00+08:00")
 
 
