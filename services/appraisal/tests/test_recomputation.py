@@ -21,7 +21,7 @@ from appraisal.domain.periods import Period, Window, periods_of
 from appraisal.domain.recomputation import in_turn, late, reach
 from appraisal.domain.steps import Net
 from appraisal.domain.strata import Stratum
-from services.appraisal.tests.appraisal_facts import BASIC, CATALOGUE, ZONE, at, contract, rating, visit
+from services.appraisal.tests.appraisal_facts import BASIC, CATALOGUE, ZONE, at, contract, rating, step, visit
 from services.appraisal.tests.changes_added import add, added_by, figures_of
 from services.appraisal.tests.resident_histories import Rows, as_of_times, resident
 
@@ -80,6 +80,29 @@ def _appraised_periods() -> list[tuple[CatalogueVersion, Period]]:
         except NoCatalogueInForce:
             continue
     return found
+
+
+def test_a_step_recorded_twice_counts_from_the_first_known_though_that_came_late() -> None:
+    """The same acceptance recorded twice, the copy known later applied first: the copy known
+    sooner is no new fact, but it moves the case to when it was known (found by hypothesis)."""
+    issued, accepted = at("2026-03-02", 9), at("2026-03-02", 10)
+    sooner, later = accepted, accepted + timedelta(minutes=5)
+    same = step("x0", "accepted", issued, accepted)
+    rows = Rows(referrals=[(later, same), (sooner, same), (at("2026-03-03"), step("x0", "issued", issued, issued))])
+    first = Rows(referrals=[(later, same)])
+
+    changes: dict[tuple[str, str], Net] = {}
+    add(changes, in_turn(CATALOGUE, ZONE, first.history(), [later]))
+    add(changes, late(CATALOGUE, ZONE, first.history(), Rows(referrals=rows.referrals[:2]).history(), sooner))
+    add(changes, in_turn(CATALOGUE, ZONE, rows.history(), [at("2026-03-03")]))
+
+    period = Period.parse("2026-Q1")
+    for as_of in (sooner, later, at("2026-03-04")):
+        oracle = cases_of(CATALOGUE.for_period(period), rows.history().as_of(as_of), Window(period, as_of, ZONE))
+        of_period = {i: net for (code, i), net in changes.items() if code == period.code}
+        assert added_by(CATALOGUE.for_period(period), of_period, as_of) == figures_of(
+            CATALOGUE.for_period(period), oracle
+        ), as_of
 
 
 def test_only_the_indicators_reading_the_new_facts_kinds_change_in_the_periods_they_reach() -> None:

@@ -46,6 +46,14 @@ class Reach:
     def of(self, method: Method, period: Period) -> bool:
         return bool(method.reads & self.kinds) and self.within(period)[2 if method.by_contract_year else 1]
 
+    def __or__(self, other: Reach) -> Reach:
+        return Reach(
+            self.kinds | other.kinds,
+            self.spans + other.spans,
+            self.visit_days + other.visit_days,
+            self.year_ends + other.year_ends,
+        )
+
     def within(self, period: Period) -> tuple[bool, bool, bool]:
         """Whether a span, a span or a visit's day, a span or a visit's year's end falls in the period."""
         first, last = period.first, period.last
@@ -156,7 +164,9 @@ def late(
     """`before`: the resident's facts without the new ones; `after`: with them, the earliest known at `since`."""
     changes: Changes = {}
     latest = after.as_of(_EVER)
-    new = reach(before.as_of(_EVER), latest, zone)
+    # The new facts, and what the resident is known by `since` that they were not before: a
+    # fact the same as one known later (a step recorded twice) is no new fact, but is known sooner.
+    new = reach(before.as_of(_EVER), latest, zone) | reach(before.as_of(since), after.as_of(since), zone)
     for version, period, chosen in _reached(catalogue, sorted(after.years(zone)), new, latest):
         old_ones = segments(version, period, zone, before, since, chosen)
         new_ones = segments(version, period, zone, after, since, chosen)
