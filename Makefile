@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit bench bench-scale bench-simulation token contracts clean
+.PHONY: help run test lint unit explore bench bench-scale bench-simulation token contracts clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,13 @@ lint: $(READY) ## ruff and mypy (strict)
 
 unit: $(READY) $(CHROMIUM) ## the tests only (pytest); PostgreSQL from DATABASE_URL, broker started by the session
 	$(PY) -m pytest
+
+explore: $(READY) ## every property test on examples CI never tries (ROUNDS=3 fresh seeds; SEED=n replays one)
+	@for round in $$(seq $(or $(ROUNDS),3)); do \
+	  seed=$(or $(SEED),$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')); \
+	  echo "make explore: seed $$seed (replay: make explore SEED=$$seed ROUNDS=1)"; \
+	  $(PY) -m pytest -q -m hypothesis --hypothesis-profile=explore --hypothesis-seed=$$seed || exit 1; \
+	done
 
 bench: $(READY) ## durable signing commands/s over HTTP against raw PostgreSQL inserts/s
 	$(PY) bench/signing.py

@@ -65,7 +65,7 @@ def read_by_read(reads: list[list[tuple[str, Where, str, int, int]]]) -> Iterato
 
 
 @given(reads=READS)
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None)
 def test_counts_changed_by_the_sums_that_differ_are_the_counts_of_all_the_sums(reads: list) -> None:
     for raw, counts in read_by_read(reads):
         fresh = whole(raw)
@@ -74,7 +74,7 @@ def test_counts_changed_by_the_sums_that_differ_are_the_counts_of_all_the_sums(r
 
 
 @given(reads=READS)
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None)
 def test_figures_and_scores_of_the_changed_strata_figured_again_are_those_of_all(reads: list) -> None:
     """As the reader does, the earlier appraisal is given only where the subjects are the
     same: the wheres of the cases counted by team too."""

@@ -35,7 +35,7 @@ def lives(draw: st.DrawFn) -> tuple[Rows, list[datetime]]:
 
 
 @given(lives(), st.randoms(use_true_random=False))
-@settings(max_examples=2000, deadline=None, derandomize=True)
+@settings(max_examples=2000, deadline=None)
 def test_a_resident_recomputed_as_facts_arrive_is_the_appraisal_of_every_period(
     case: tuple[Rows, list[datetime]], rng: Random
 ) -> None:

@@ -51,7 +51,7 @@ STATED = methods(lambda m: m.steps)
 
 @pytest.mark.parametrize("method", STATED)
 @given(drawn=residents())
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None)
 def test_a_methods_steps_add_up_to_its_cases_at_every_turn(method: str, drawn: Drawn) -> None:
     facts, moments = drawn
     stated = METHODS[method].steps
@@ -69,7 +69,7 @@ def test_a_methods_steps_add_up_to_its_cases_at_every_turn(method: str, drawn: D
 
 @pytest.mark.parametrize("method", methods(lambda m: m.concerns))
 @given(drawn=residents())
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None)
 def test_a_resident_a_method_does_not_concern_has_no_case_of_it_at_any_turn(method: str, drawn: Drawn) -> None:
     """The projection skips such a resident's new facts for the method (`Method.concerns`)."""
     facts, moments = drawn

@@ -36,7 +36,7 @@ def appraisals(draw: st.DrawFn) -> Drawn:
 
 
 @given(appraisals())
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None)
 def test_the_segments_holding_at_an_as_of_are_the_appraisal_then(
     case: Drawn,
 ) -> None:
@@ -53,7 +53,7 @@ def test_the_segments_holding_at_an_as_of_are_the_appraisal_then(
 
 
 @given(appraisals())
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=40, deadline=None)
 def test_facts_taken_in_as_they_become_known_give_the_changes_of_a_rebuild(
     case: Drawn,
 ) -> None:
