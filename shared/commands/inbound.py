@@ -13,7 +13,7 @@ from shared.commands.processor import CommandProcessor, Work
 from shared.contracts import signing
 from shared.contracts.envelope import Envelope
 from shared.domain import DomainError
-from shared.messaging.subscription import Delivery
+from shared.messaging.delivery import Delivery
 
 log = logging.getLogger(__name__)
 

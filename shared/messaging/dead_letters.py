@@ -27,9 +27,9 @@ from confluent_kafka import Consumer, TopicPartition
 from shared.contracts.envelope import Envelope
 from shared.contracts.registry import parse_event
 from shared.contracts.topics import dead_letters
+from shared.messaging.delivery import Delivery
 from shared.messaging.kafka import client_config
 from shared.messaging.publisher import KafkaPublisher, Message
-from shared.messaging.subscription import Delivery
 from shared.settings import ServiceSettings
 
 Decision = Literal["replayed", "discarded"]

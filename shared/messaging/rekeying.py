@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from shared.contracts.topics import Topic
+from shared.messaging.delivery import Delivery
 from shared.messaging.publisher import Message, Publisher, PublishFailed
-from shared.messaging.subscription import Delivery
 
 KeyOf = Callable[[Delivery], str | None]
 """The event's new key, or None: not the reader's business, not published again."""

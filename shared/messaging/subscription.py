@@ -29,13 +29,10 @@ from typing import Any
 import psycopg
 import sqlalchemy.exc
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-from pydantic import ValidationError
 
 from shared import logs, tracing
-from shared.contracts.base import PublicEvent
-from shared.contracts.envelope import Envelope
-from shared.contracts.registry import parse_event
 from shared.contracts.topics import dead_letters
+from shared.messaging.delivery import Delivery, dead_letter, decoded_from, reason_of
 from shared.messaging.kafka import consumer_config, ensure_topics
 from shared.messaging.lag import LagGauge
 from shared.messaging.publisher import Message, Publisher
@@ -44,18 +41,6 @@ from shared.metrics import APPLIED_DELAY, BATCH_SECONDS, DEAD_LETTERS, EVENTS_AP
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """A decoded event and where it was read: a reader that records the positions it applied
-    can tell which part of each stream a figure was computed from (-1: not read from Kafka)."""
-
-    envelope: Envelope
-    event: PublicEvent
-    topic: str
-    partition: int = -1
-    offset: int = -1
 
 
 Handle = Callable[[Sequence[Delivery]], None]
@@ -166,7 +151,7 @@ class KafkaSubscription:
 
     def _in_time_order(self, raw: list[Any], stop: threading.Event) -> None:
         assert self._order is not None
-        decoded, rejected = self._decode(raw)
+        decoded, rejected = decoded_from(raw, self._dlq_topic)
         try:
             self._publish(rejected, stop)  # before anything past them is committed
         except _Stopped:
@@ -224,7 +209,7 @@ class KafkaSubscription:
         self._settle([(d, m) for d, m in released if d is not None], stop, offsets)
 
     def _process(self, raw: list[Any], stop: threading.Event) -> None:
-        decoded, rejected = self._decode(raw)
+        decoded, rejected = decoded_from(raw, self._dlq_topic)
         try:
             self._publish(rejected, stop)
         except _Stopped:
@@ -237,7 +222,7 @@ class KafkaSubscription:
         """Apply, dead-letter what keeps failing, then commit `offsets` (default: where the consumer is)."""
         try:
             poisoned = self._apply(decoded, stop)
-            self._publish([self._dead_letter(m, f.reason, f.attempts) for m, f in poisoned], stop)
+            self._publish([dead_letter(m, f.reason, f.attempts, self._dlq_topic) for m, f in poisoned], stop)
         except _Stopped:
             return
         if not stop.is_set():
@@ -290,7 +275,7 @@ class KafkaSubscription:
                     log.error("handler failed (%d in a row, infrastructure); retrying", transient, exc_info=reason)
                 else:
                     attempts += 1
-                    log.warning("handler failed (attempt %d): %s", attempts, _reason(reason))
+                    log.warning("handler failed (attempt %d): %s", attempts, reason_of(reason))
                     if attempts >= self._settings.consumer_max_attempts:
                         return _Failed(reason, attempts)
             self._back_off(attempts + transient, stop, deliveries)
@@ -370,45 +355,6 @@ class KafkaSubscription:
                 log.exception("could not publish %d dead letters (%d in a row); retrying", len(dead), failures)
                 self._back_off(failures, stop)
 
-    def _decode(self, raw: list[Any]) -> tuple[list[tuple[Delivery, Any]], list[Message]]:
-        deliveries: list[tuple[Delivery, Any]] = []
-        rejected: list[Message] = []
-        for message in raw:
-            if message.error() is not None:
-                if message.error().code() != KafkaError._PARTITION_EOF:
-                    log.warning("consumer error: %s", message.error())
-                continue
-            try:
-                envelope = Envelope.decode(message.value())
-                event = parse_event(envelope)
-                delivery = Delivery(envelope, event, message.topic(), message.partition(), message.offset())
-                deliveries.append((delivery, message))
-            except (ValidationError, ValueError) as reason:
-                rejected.append(self._dead_letter(message, reason, attempts=0))
-        return deliveries, rejected
-
-    def _dead_letter(self, message: Any, reason: Exception, attempts: int) -> Message:
-        """`attempts`: how many times the handler was given the event (0: it could not be decoded)."""
-        key = (message.key() or b"").decode(errors="replace")
-        why = _reason(reason) if attempts else str(reason)[:2000]
-        headers: list[tuple[str, str | bytes | None]] = [
-            ("dlq-reason", why.encode()),
-            ("dlq-topic", message.topic().encode()),
-            ("dlq-partition", str(message.partition()).encode()),
-            ("dlq-offset", str(message.offset()).encode()),
-            ("dlq-attempts", str(attempts).encode()),
-        ]
-        # Where and why, never the payload.
-        log.warning(
-            "dead-lettered %s[%s]@%s after %d attempts: %s",
-            message.topic(),
-            message.partition(),
-            message.offset(),
-            attempts,
-            why,
-        )
-        return Message(self._dlq_topic, key, message.value() or b"", headers)
-
 
 _KEEP_ALIVE = 1.0
 """Seconds between polls while a batch is retried (well within any max.poll.interval.ms)."""
@@ -429,9 +375,3 @@ def _ticks(at: datetime) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _reason(failure: Exception) -> str:
-    """The exception's type and message: handlers' events carry no personal data, and the
-    payload itself is never quoted."""
-    return f"{type(failure).__name__}: {failure}"[:2000]

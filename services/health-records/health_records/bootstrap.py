@@ -37,7 +37,7 @@ from shared.contracts import topics
 from shared.erasure import Erasures
 from shared.eventstore import EventStore
 from shared.messaging import KafkaPublisher, KafkaSubscription, Relay
-from shared.messaging.subscription import Delivery as Message
+from shared.messaging.delivery import Delivery as Message
 from shared.readmodels import LogFollower
 from shared.web.app import About, Clock, app_of, utc_now
 from shared.wiring import relay_for, service_engine, service_store

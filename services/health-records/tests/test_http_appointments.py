@@ -23,7 +23,7 @@ from health_records.bootstrap import create_app, create_workers
 from health_records.settings import HealthRecordsSettings
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import ensure_topics
-from shared.messaging.subscription import Delivery as Message
+from shared.messaging.delivery import Delivery as Message
 from shared.pseudonyms import resident_ref
 from shared.settings import DEV_PSEUDONYM_KEY
 from shared.testing.kafka import eventually, produce_raw
