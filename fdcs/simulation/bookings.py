@@ -9,8 +9,8 @@ import asyncio
 from datetime import date, datetime, timedelta
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import WAITS, at
 from fdcs.simulation.area import Team
+from fdcs.simulation.calling import WAITS, at
 from fdcs.simulation.care import (
     DEPARTMENTS,
     REFERRED_AT,

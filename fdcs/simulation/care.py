@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import WAITS, Acts, at
+from fdcs.simulation.acts import Acts
+from fdcs.simulation.calling import WAITS, at
 from fdcs.simulation.platform import Refused
 from fdcs.simulation.population import Resident
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import at
 from fdcs.simulation.bookings import Bookings
+from fdcs.simulation.calling import at
 from fdcs.simulation.population import Resident
 from fdcs.simulation.state import Held
 

@@ -18,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import at
+from fdcs.simulation.calling import at
 from fdcs.simulation.platform import Refused
 
 if TYPE_CHECKING:

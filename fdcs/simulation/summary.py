@@ -6,8 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from fdcs.simulation import people
-from fdcs.simulation.acts import at
 from fdcs.simulation.area import COUNTY
+from fdcs.simulation.calling import at
 from fdcs.simulation.platform import Platform, Refused
 from fdcs.simulation.state import State
 
