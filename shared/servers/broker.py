@@ -21,7 +21,7 @@ import yaml  # type: ignore[import-untyped]
 
 from shared.contracts.topics import Topic
 from shared.messaging.kafka import client_config, ensure_topics
-from shared.servers import kafka
+from shared.servers import kafka, kafka_jars
 from shared.servers.principals import K8S, MANIFESTS, PARTNER_TOPICS, Partner, partner_acls, partner_user, principals
 from shared.servers.tansu import EmbeddedBroker
 from shared.settings import ServiceSettings
@@ -40,7 +40,7 @@ class PlatformKafka:
     @property
     def name(self) -> str:
         if isinstance(self.server, kafka.ApacheKafka):
-            return f"Apache Kafka {kafka.VERSION}, SCRAM users and ACLs from deploy/k8s"
+            return f"Apache Kafka {kafka_jars.VERSION}, SCRAM users and ACLs from deploy/k8s"
         return "embedded Tansu: in memory, no users, no ACLs (the fallback without Java)"
 
     def environment(self, user: str | None = None) -> dict[str, str]:
@@ -102,7 +102,7 @@ class PlatformKafka:
 @contextmanager
 def platform_kafka(folder: Path, port: int | None = None) -> Iterator[PlatformKafka]:
     """Apache Kafka with its data in `folder` (Tansu where it cannot run), stopped on exit."""
-    if os.environ.get("FDCS_KAFKA", "apache") == "tansu" or not kafka.available():
+    if os.environ.get("FDCS_KAFKA", "apache") == "tansu" or not kafka_jars.available():
         folder.mkdir(parents=True, exist_ok=True)
         tansu = EmbeddedBroker(port, folder / "tansu.log").start()
         try:

@@ -1,16 +1,12 @@
 """A real Apache Kafka broker (KRaft, one node) as a child process, for the tests and `make run`.
 
 Unlike the embedded broker it enforces SCRAM authentication and ACLs as production does, so a
-service missing a right fails here rather than in production. The jars come from Maven Central
-through the pinned shared/servers/kafka/pom.xml and must match kafka/jars.sha256 (regenerate
-that with `sha256sum *.jar` in the copied libs directory after changing the pom).
+service missing a right fails here rather than in production. Its jars: `kafka_jars.py`.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import hashlib
 import os
 import secrets
 import shutil
@@ -41,11 +37,8 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 )
 
 from shared.servers import free_port
+from shared.servers.kafka_jars import MANIFEST, install
 
-VERSION = "4.4.0"
-MANIFEST = Path(__file__).resolve().parent / "kafka"
-REPO = Path(__file__).resolve().parents[2]
-LIBS = REPO / ".local" / "kafka" / VERSION / "libs"
 NODE_ID = 1
 # Small enough for a two-core machine running the services beside it. C1 alone (TieredStopAtLevel)
 # started it in 12 s rather than 38 s at a load average of 8: C2 compiling competes for the cores.
@@ -63,54 +56,6 @@ JVM_OPTIONS = (
 class Credentials:
     name: str
     password: str
-
-
-def available() -> bool:
-    """Java runs the broker; Maven is needed only while the jars are not installed yet."""
-    return shutil.which("java") is not None and (shutil.which("mvn") is not None or _verified(LIBS))
-
-
-def install(libs: Path = LIBS, timeout: float = 600) -> Path:
-    """Fetch the pinned jars with Maven (its ~/.m2 cache first) unless they are already here."""
-    if _verified(libs):
-        return libs
-    libs.parent.mkdir(parents=True, exist_ok=True)
-    # Test processes started together must not replace the jars one of them is running from.
-    with (libs.parent / "install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _verified(libs):
-            _fetch(libs, timeout)
-    return libs
-
-
-def _fetch(libs: Path, timeout: float) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("Maven (mvn) is needed to fetch the Kafka broker's jars")
-    fetched = libs.with_name("libs.fetching")
-    shutil.rmtree(fetched, ignore_errors=True)
-    command = [mvn, "-q", "-B", "--strict-checksums", "-f", str(MANIFEST / "pom.xml")]
-    command += ["dependency:copy-dependencies", f"-DoutputDirectory={fetched}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"fetching the Kafka jars failed:\n{done.stdout}{done.stderr}")
-    if not _verified(fetched):
-        raise RuntimeError(f"the fetched Kafka jars in {fetched} do not match {MANIFEST / 'jars.sha256'}")
-    shutil.rmtree(libs, ignore_errors=True)
-    fetched.rename(libs)
-
-
-def _verified(libs: Path) -> bool:
-    """Exactly the listed jars, each with its listed digest: an extra jar would join the classpath."""
-    lines = (MANIFEST / "jars.sha256").read_text().splitlines()
-    expected = {name: digest for digest, name in (line.split() for line in lines if line)}
-    present = {p.name for p in libs.glob("*.jar")}
-    return present == set(expected) and all(_sha256(libs / name) == digest for name, digest in expected.items())
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class ApacheKafka:
