@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, cached_property
 
 from appraisal.domain.errors import InvalidPeriod
@@ -72,7 +72,7 @@ class Window:
     zone: tzinfo
 
     def day(self, instant: datetime) -> date:
-        return instant.astimezone(self.zone).date()
+        return local_day(instant, self.zone)
 
     def within(self, instant: datetime) -> bool:
         return self.period.first <= self.day(instant) <= self.period.last
@@ -86,3 +86,39 @@ class Window:
     def over(self) -> bool:
         """The period had ended by the as-of time: only then is a result final enough to publish."""
         return self.day(self.as_of) > self.period.last
+
+
+def local_day(instant: datetime, zone: tzinfo) -> date:
+    """The day `instant` falls on in `zone`. Remembered: a change asks it of each fact of the
+    resident again for every period and indicator it reaches, and a conversion by the zone's
+    rules costs some twenty times a look-up (the same instants come back, so a look-up mostly
+    finds the very object and hashes nothing)."""
+    days = _DAYS.get(zone)
+    if days is None:
+        days = _DAYS[zone] = {}
+    found = days.get(instant)
+    if found is None:
+        if len(days) >= _REMEMBERED:
+            days.clear()  # a worker's instants never stop coming: forget them all now and then
+        found = days[instant] = instant.astimezone(zone).date()
+    return found
+
+
+def midnight(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` begins in `zone`, in UTC: every change of every resident names the
+    same few midnights, so one object each, whose hash is worked out once; and in UTC, as the
+    times facts were known are, two compare without asking either zone its offset."""
+    midnights = _MIDNIGHTS.get(zone)
+    if midnights is None:
+        midnights = _MIDNIGHTS[zone] = {}
+    found = midnights.get(day)
+    if found is None:
+        if len(midnights) >= _REMEMBERED:
+            midnights.clear()
+        found = midnights[day] = datetime.combine(day, time(), zone).astimezone(UTC)
+    return found
+
+
+_DAYS: dict[tzinfo, dict[datetime, date]] = {}
+_MIDNIGHTS: dict[tzinfo, dict[date, datetime]] = {}
+_REMEMBERED = 1 << 16
