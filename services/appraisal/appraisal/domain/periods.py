@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, cached_property
+from typing import TypeVar
 
 from appraisal.domain.errors import InvalidPeriod
 
@@ -93,32 +95,40 @@ def local_day(instant: datetime, zone: tzinfo) -> date:
     resident again for every period and indicator it reaches, and a conversion by the zone's
     rules costs some twenty times a look-up (the same instants come back, so a look-up mostly
     finds the very object and hashes nothing)."""
-    days = _DAYS.get(zone)
-    if days is None:
-        days = _DAYS[zone] = {}
-    found = days.get(instant)
-    if found is None:
-        if len(days) >= _REMEMBERED:
-            days.clear()  # a worker's instants never stop coming: forget them all now and then
-        found = days[instant] = instant.astimezone(zone).date()
-    return found
+    return _remembered(_DAYS, zone, instant, _day)
 
 
 def midnight(day: date, zone: tzinfo) -> datetime:
     """The instant `day` begins in `zone`, in UTC: every change of every resident names the
     same few midnights, so one object each, whose hash is worked out once; and in UTC, as the
     times facts were known are, two compare without asking either zone its offset."""
-    midnights = _MIDNIGHTS.get(zone)
-    if midnights is None:
-        midnights = _MIDNIGHTS[zone] = {}
-    found = midnights.get(day)
+    return _remembered(_MIDNIGHTS, zone, day, _midnight)
+
+
+def _day(instant: datetime, zone: tzinfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def _remembered(memo: dict[tzinfo, dict[K, V]], zone: tzinfo, key: K, work: Callable[[K, tzinfo], V]) -> V:
+    """`work(key, zone)`, remembered per zone, up to _REMEMBERED keys a zone: then all forgotten
+    at once (a worker's instants never stop coming)."""
+    found = memo.get(zone)
     if found is None:
-        if len(midnights) >= _REMEMBERED:
-            midnights.clear()
-        found = midnights[day] = datetime.combine(day, time(), zone).astimezone(UTC)
-    return found
+        found = memo[zone] = {}
+    value = found.get(key)
+    if value is None:
+        if len(found) >= _REMEMBERED:
+            found.clear()
+        value = found[key] = work(key, zone)
+    return value
 
 
+K = TypeVar("K")
+V = TypeVar("V")
 _DAYS: dict[tzinfo, dict[datetime, date]] = {}
 _MIDNIGHTS: dict[tzinfo, dict[date, datetime]] = {}
 _REMEMBERED = 1 << 16
