@@ -93,7 +93,7 @@ class Window:
 def local_day(instant: datetime, zone: tzinfo) -> date:
     """The day `instant` falls on in `zone`. Remembered: a change asks it of each fact of the
     resident again for every period and indicator it reaches, and a conversion by the zone's
-    rules costs some twenty times a look-up (the same instants come back, so a look-up mostly
+    rules costs about ten times a look-up (the same instants come back, so a look-up mostly
     finds the very object and hashes nothing)."""
     return _remembered(_DAYS, zone, instant, _day)
 
