@@ -3,31 +3,28 @@ moves on. A method's own steps (`Method.steps`) state its cases there as a few c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 
 from appraisal.domain.facts import Where
-from appraisal.domain.periods import Period
+from appraisal.domain.periods import Period, local_day, midnight
 
 Step = tuple[datetime, Where, tuple[str, ...], int, int]
 """From this as-of on, the cases of this team (or area) and key populations add this much
 more numerator and denominator (less, when negative)."""
 
 
-@dataclass(frozen=True)
 class Ahead:
-    """The as-ofs from `since` on, in a period: what the window sees of its days as they pass."""
+    """The as-ofs from `since` on, in a period: what the window sees of its days as they pass.
 
-    period: Period
-    zone: tzinfo
-    since: datetime
-    first_seen: date = field(init=False)
-    """The last day the window sees at `since` (before the period begins, a day before it)."""
-    _midnights: dict[date, datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
+    A plain class, not a frozen dataclass: one is made for every period and instant of each
+    change, and mypyc compiles a plain class's `__init__` (a dataclass's stays Python)."""
 
-    def __post_init__(self) -> None:
-        # asked for every case held: worked out once
-        object.__setattr__(self, "first_seen", min(self.period.last, self.since.astimezone(self.zone).date()))
+    def __init__(self, period: Period, zone: tzinfo, since: datetime) -> None:
+        self.period = period
+        self.zone = zone
+        self.since = since
+        self.first_seen: date = min(period.last, local_day(since, zone))  # asked for every case held
+        """The last day the window sees at `since` (before the period begins, a day before it)."""
 
     def sees(self, day: date) -> datetime | None:
         """The first as-of from `since` on whose window has seen `day`: None if none ever does
@@ -36,9 +33,7 @@ class Ahead:
             return None
         if day <= self.first_seen:
             return self.since
-        if (found := self._midnights.get(day)) is None:
-            found = self._midnights[day] = datetime.combine(day, time(), self.zone)
-        return found
+        return midnight(day, self.zone)
 
     def holds(  # noqa: PLR0913
         self,

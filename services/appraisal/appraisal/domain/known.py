@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from itertools import compress
 from typing import Any, Generic, TypeVar
 
@@ -117,14 +117,3 @@ class ResidentHistory:
     def known_at(self) -> tuple[datetime, ...]:
         """Every moment a fact of the resident became known."""
         return tuple(sorted({at for facts in self._kinds for at in facts.known_at}))
-
-    def years(self, zone: tzinfo) -> set[int]:
-        """Every year a fact of the resident names a day of: only those years' periods can have its cases."""
-        found = {e.last_day.year for _, e in self.endings.facts}
-        for c in self.contracts.facts:
-            found |= {*range(c.starts_on.year, c.ends_on.year + 1), c.signed_at.astimezone(zone).year}
-        instants = [v.occurred_at for v in self.visits.facts] + [r.rated_at for r in self.ratings.facts]
-        found |= {at.astimezone(zone).year for at in instants + [s.issued_at for s in self.referrals.facts]}
-        found |= {at.astimezone(zone).year for s in self.appointments.facts for at in (s.at, s.starts_at)}
-        found |= {r.measured_at.astimezone(zone).year for r in self.readings.facts}
-        return found | {c.on.year for c in self.care.facts}

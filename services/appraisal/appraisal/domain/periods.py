@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, cached_property
+from typing import TypeVar
 
 from appraisal.domain.errors import InvalidPeriod
 
@@ -72,7 +74,7 @@ class Window:
     zone: tzinfo
 
     def day(self, instant: datetime) -> date:
-        return instant.astimezone(self.zone).date()
+        return local_day(instant, self.zone)
 
     def within(self, instant: datetime) -> bool:
         return self.period.first <= self.day(instant) <= self.period.last
@@ -86,3 +88,47 @@ class Window:
     def over(self) -> bool:
         """The period had ended by the as-of time: only then is a result final enough to publish."""
         return self.day(self.as_of) > self.period.last
+
+
+def local_day(instant: datetime, zone: tzinfo) -> date:
+    """The day `instant` falls on in `zone`. Remembered: a change asks it of each fact of the
+    resident again for every period and indicator it reaches, and a conversion by the zone's
+    rules costs about ten times a look-up (the same instants come back, so a look-up mostly
+    finds the very object and hashes nothing)."""
+    return _remembered(_DAYS, zone, instant, _day)
+
+
+def midnight(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` begins in `zone`, in UTC: every change of every resident names the
+    same few midnights, so one object each, whose hash is worked out once; and in UTC, as the
+    times facts were known are, two compare without asking either zone its offset."""
+    return _remembered(_MIDNIGHTS, zone, day, _midnight)
+
+
+def _day(instant: datetime, zone: tzinfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def _remembered(memo: dict[tzinfo, dict[K, V]], zone: tzinfo, key: K, work: Callable[[K, tzinfo], V]) -> V:
+    """`work(key, zone)`, remembered per zone, up to _REMEMBERED keys a zone: then all forgotten
+    at once (a worker's instants never stop coming)."""
+    found = memo.get(zone)
+    if found is None:
+        found = memo[zone] = {}
+    value = found.get(key)
+    if value is None:
+        if len(found) >= _REMEMBERED:
+            found.clear()
+        value = found[key] = work(key, zone)
+    return value
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+_DAYS: dict[tzinfo, dict[datetime, date]] = {}
+_MIDNIGHTS: dict[tzinfo, dict[date, datetime]] = {}
+_REMEMBERED = 1 << 16

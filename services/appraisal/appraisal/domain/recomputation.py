@@ -25,7 +25,7 @@ from appraisal.domain.facts import AppointmentStep, Facts
 from appraisal.domain.indicators import METHODS, Method
 from appraisal.domain.indicators.residents import contract_years
 from appraisal.domain.known import ResidentHistory
-from appraisal.domain.periods import Period, periods_of
+from appraisal.domain.periods import Period, local_day, periods_of
 from appraisal.domain.steps import Net, changed, from_since, held, net, own_steps
 from appraisal.domain.trajectory import segments
 
@@ -54,6 +54,11 @@ class Reach:
             self.year_ends + other.year_ends,
         )
 
+    def years(self) -> list[int]:
+        """In order, every year a day of theirs falls in: only those years' periods can they reach."""
+        found = {year for a, b in self.spans for year in range(a.year, b.year + 1)}
+        return sorted(found | {day.year for day in self.visit_days} | {day.year for day in self.year_ends})
+
     def within(self, period: Period) -> tuple[bool, bool, bool]:
         """Whether a span, a span or a visit's day, a span or a visit's year's end falls in the period."""
         first, last = period.first, period.last
@@ -65,26 +70,30 @@ class Reach:
         )
 
 
-def reach(before: Facts, after: Facts, zone: tzinfo) -> Reach:
-    """Of the facts in `after` that `before` lacks (a contract's ending, or its undoing, counts as new)."""
+def reach(before: Facts, after: Facts, zone: tzinfo, *, shared: bool = False) -> Reach:
+    """Of the facts in `after` that `before` lacks (a contract's ending, or its undoing, counts as
+    new). `shared`: the two are one history's facts as of two moments, the same objects, so a
+    fact is new unless it is one of before's (no fact hashed by value; a fact recorded again,
+    equal to one known before, is then new too: it may reach more, never less)."""
     kinds, spans = _contracts(before, after, zone)
-    visits, visit_days, year_ends = set(before.visits), [], []
+    visit_days: list[date] = []
+    year_ends: list[date] = []
     now = {c.contract_id: c for c in after.contracts}
-    for v in (v for v in after.visits if v not in visits):
-        day = v.occurred_at.astimezone(zone).date()
+    for v in _new(before.visits, after.visits, shared):
+        day = local_day(v.occurred_at, zone)
         visit_days.append(day)
         if v.contract_id in now:
             year_ends += [last for first, last in contract_years(now[v.contract_id]) if first <= day <= last]
     kinds |= {"visits"} if visit_days else set()
     days = {
-        "ratings": [r.rated_at.astimezone(zone).date() for r in _new(before.ratings, after.ratings)],
-        "referrals": [s.issued_at.astimezone(zone).date() for s in _new(before.referrals, after.referrals)],
-        "care": [c.on for c in _new(before.care, after.care)],
-        "readings": [r.measured_at.astimezone(zone).date() for r in _new(before.readings, after.readings)],
+        "ratings": [local_day(r.rated_at, zone) for r in _new(before.ratings, after.ratings, shared)],
+        "referrals": [local_day(s.issued_at, zone) for s in _new(before.referrals, after.referrals, shared)],
+        "care": [c.on for c in _new(before.care, after.care, shared)],
+        "readings": [local_day(r.measured_at, zone) for r in _new(before.readings, after.readings, shared)],
     }
     kinds |= {kind for kind, named in days.items() if named}
     spans += [(day, day) for named in days.values() for day in named]
-    if booked := _new(before.appointments, after.appointments):
+    if booked := _new(before.appointments, after.appointments, shared):
         kinds.add("appointments")
         spans += _attended(after.appointments, {s.appointment_id for s in booked}, zone)
     return Reach(frozenset(kinds), tuple(spans), tuple(visit_days), tuple(year_ends))
@@ -95,7 +104,7 @@ def _attended(steps: Sequence[AppointmentStep], changed: set[str], zone: tzinfo)
     with its team on the day of the slot attended (`indicators.appointments`). Of the appointments
     changed, the days of the slots their attended steps name (after.appointments holds the
     before's): none while an appointment is booked, moved or missed, most of its steps."""
-    days = {s.starts_at.astimezone(zone).date() for s in steps if s.step == "attended" and s.appointment_id in changed}
+    days = {local_day(s.starts_at, zone) for s in steps if s.step == "attended" and s.appointment_id in changed}
     return [(day, day) for day in sorted(days)]
 
 
@@ -108,7 +117,7 @@ def _contracts(before: Facts, after: Facts, zone: tzinfo) -> tuple[set[str], lis
     for c in after.contracts:
         if (old := was.get(c.contract_id)) is None:
             kinds.add("contracts")
-            spans.append((min(c.starts_on, c.signed_at.astimezone(zone).date()), c.ends_on))
+            spans.append((min(c.starts_on, local_day(c.signed_at, zone)), c.ends_on))
             if c.renews in now:
                 spans.append((now[c.renews].ends_on, now[c.renews].ends_on))
         elif old.ending != c.ending:
@@ -117,7 +126,10 @@ def _contracts(before: Facts, after: Facts, zone: tzinfo) -> tuple[set[str], lis
     return kinds, spans
 
 
-def _new(before: Sequence[T], after: Sequence[T]) -> list[T]:
+def _new(before: Sequence[T], after: Sequence[T], shared: bool) -> list[T]:
+    if shared:
+        ids = {id(x) for x in before}
+        return [x for x in after if id(x) not in ids]
     known = set(before)
     return [x for x in after if x not in known]
 
@@ -137,14 +149,14 @@ def in_turn(catalogue: Catalogue, zone: tzinfo, history: ResidentHistory, instan
     found: Changes = {}
     stated: dict[tuple[str, str], list[Step]] = {}  # per pair, the steps over the last facts
     last: Facts | None = None
-    years = sorted(history.years(zone))
     for since in instants:
         before, now = history.as_of(since - _TICK), history.as_of(since)
         if before != last:  # else no other fact was known between: steps stated over them hold from `since` on,
             stated = {}  # and a pair the last instant's facts did not reach has the same steps as before them
         elif last is not None:
             before = last  # the same facts: what the indicators worked out from them holds too (`Facts.derived`)
-        for version, period, chosen in _reached(catalogue, years, reach(before, now, zone), now):
+        new = reach(before, now, zone, shared=True)
+        for version, period, chosen in _reached(catalogue, new.years(), new, now):
             ahead = Ahead(period, zone, since)
             for i in chosen:
                 key = (period.code, i.id)
@@ -167,7 +179,7 @@ def late(
     # The new facts, and what the resident is known by `since` that they were not before: a
     # fact the same as one known later (a step recorded twice) is no new fact, but is known sooner.
     new = reach(before.as_of(_EVER), latest, zone) | reach(before.as_of(since), after.as_of(since), zone)
-    for version, period, chosen in _reached(catalogue, sorted(after.years(zone)), new, latest):
+    for version, period, chosen in _reached(catalogue, new.years(), new, latest):
         old_ones = segments(version, period, zone, before, since, chosen)
         new_ones = segments(version, period, zone, after, since, chosen)
         for i in chosen:
@@ -189,8 +201,9 @@ def _add(found: Changes, key: tuple[str, str], change: Net) -> None:
 def _reached(
     catalogue: Catalogue, years: Sequence[int], new: Reach, facts: Facts
 ) -> Iterator[tuple[CatalogueVersion, Period, list[Indicator]]]:
-    """`years`: those the resident's facts name a day of (`ResidentHistory.years`), in order;
-    `facts`: theirs with the new ones (an indicator they do not concern has no case of them)."""
+    """`years`: those the new facts name a day of, in order (`Reach.years`: any period they reach is
+    in one, so they, not all the resident's facts, are where to look); `facts`: theirs with the new
+    ones (an indicator they do not concern has no case of them)."""
     readers: dict[int, list[tuple[Indicator, bool]]] = {}  # per version: the same for each period
     for year in years:
         for period in periods_of(year):

@@ -56,6 +56,7 @@ class CasesProjection:
         refs = sorted(news)
         conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
                      {"refs": refs})  # fmt: skip
+        conn.exec_driver_sql(_IN_UTC)
         after = histories(conn, refs)
         late_ones = [r for r in refs if after[r].known_from(min(news[r].known_at)) != len(news[r].known_at)]
         new_ids = [i for r in late_ones for i in news[r].event_ids]
@@ -69,6 +70,13 @@ class CasesProjection:
                 found = in_turn(self._catalogue, self._zone, after[ref], instants)
             _add(changes, found)
         _write(conn, changes, midnight(datetime.now(UTC), self._zone))  # the clock's, not a simulation's
+
+
+_IN_UTC = "SET LOCAL TIME ZONE 'UTC'"
+"""The batch's histories read with their instants in UTC (the transaction's only: the driver gives
+them in the session's zone, `Etc/UTC` say, a zone whose offset each comparison and hash asks for),
+as the times the batch's facts were known are and its midnights (`periods.midnight`): two instants
+in the same zone compare and subtract without asking either for its offset."""
 
 
 @dataclass

@@ -70,7 +70,7 @@ _FOLLOWED = _DELIVERED | {"readings"}  # remote readings count only under a cata
 _BOOKED = frozenset({"visits", "appointments"})
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
-        contracting.contracts_signed, "none", reads=_CONTRACTS, steps=unchanging(contracting.contracts_signed)
+        contracting.contracts_signed, "none", reads=_CONTRACTS, steps=contracting.contracts_signed_steps
     ),
     "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS, steps=contracting.coverage_steps),
     "key_population_coverage": Method(
@@ -129,14 +129,10 @@ METHODS: dict[str, Method] = {
         "cases",
         ("good_from",),
         reads=frozenset({"ratings"}),
-        steps=unchanging(experience.satisfaction),
+        steps=experience.satisfaction_steps,
     ),
-    "booked_visits": Method(
-        appointments.booked_visits, "cases", reads=_BOOKED, steps=unchanging(appointments.booked_visits)
-    ),
-    "waiting_days": Method(
-        appointments.waiting_days, "cases", reads=_BOOKED, steps=unchanging(appointments.waiting_days)
-    ),
+    "booked_visits": Method(appointments.booked_visits, "cases", reads=_BOOKED, steps=appointments.booked_steps),
+    "waiting_days": Method(appointments.waiting_days, "cases", reads=_BOOKED, steps=appointments.waiting_steps),
     "priority_appointments": Method(
         appointments.priority_appointments,
         "cases",

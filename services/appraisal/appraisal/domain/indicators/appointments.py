@@ -11,15 +11,17 @@ in whole local days, so a move to a later day lengthens it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
-from appraisal.domain.facts import AppointmentStep, VisitFact
+from appraisal.domain.facts import AppointmentStep, Facts, VisitFact
 from appraisal.domain.indicators.experience import lives
 from appraisal.domain.indicators.residents import Seen
+from appraisal.domain.periods import Period, local_day
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,9 @@ class Attended:
 
 def booked_visits(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Visits under contract in the period, and whether each was an attended appointment."""
-    visits = _contracted_visits(seen)
-    attended = _attended(seen) if visits else {}  # most residents' new facts: no visit of theirs in the period
     cases = []
-    for v in visits:
+    for v, a in _booked(seen.facts, seen.window.period, seen.window.zone):
         args = (v.where, v.resident_ref, v.visit_id)
-        a = attended.get((v.resident_ref, v.where.team_id, seen.window.day(v.occurred_at)))
         if a is None:
             cases.append(missed(*args, "no appointment with the team attended that day"))
         else:
@@ -44,22 +43,41 @@ def booked_visits(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     return cases
 
 
+def booked_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """booked_visits' cases from an as-of on, the same at every later one (only new facts change
+    them), without the drill-down's words: a visit or an attended appointment reaches these."""
+    out: list[Step] = []
+    for v, a in _booked(facts, ahead.period, ahead.zone):
+        ahead.holds(out, v.where, (), int(a is not None), 1)
+    return out
+
+
 def waiting_days(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each booked visit under contract in the period: the days from booking to the slot (a mean)."""
-    visits, window = _contracted_visits(seen), seen.window
-    attended = _attended(seen) if visits else {}
     cases = []
-    for v in visits:
-        a = attended.get((v.resident_ref, v.where.team_id, window.day(v.occurred_at)))
+    for v, a in _booked(seen.facts, seen.window.period, seen.window.zone):
         if a is None:
             continue  # walked in: no wait to count
         args = (v.where, v.resident_ref, v.visit_id)
         if a.booked_at is None:
             cases.append(excluded(*args, f"appointment {a.appointment_id}: its booking not known yet"))
             continue
-        days = (window.day(a.starts_at) - window.day(a.booked_at)).days
+        days = _waited(a.booked_at, a.starts_at, seen.window.zone)
         cases.append(Case(v.where, v.resident_ref, v.visit_id, days, 1, f"booked {days} days ahead"))
     return cases
+
+
+def waiting_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """waiting_days' cases from an as-of on, as `booked_steps` (one excluded counts nothing)."""
+    out: list[Step] = []
+    for v, a in _booked(facts, ahead.period, ahead.zone):
+        if a is not None and a.booked_at is not None:
+            ahead.holds(out, v.where, (), _waited(a.booked_at, a.starts_at, ahead.zone), 1)
+    return out
+
+
+def _waited(booked_at: datetime, starts_at: datetime, zone: tzinfo) -> int:
+    return (local_day(starts_at, zone) - local_day(booked_at, zone)).days
 
 
 def priority_appointments(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -77,16 +95,28 @@ def priority_appointments(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     return cases
 
 
-def _contracted_visits(seen: Seen) -> list[VisitFact]:
-    window = seen.window
-    visits = (v for v in seen.facts.visits if v.contract_id is not None and window.within(v.occurred_at))
-    return sorted(visits, key=lambda v: v.visit_id)
+def _booked(facts: Facts, period: Period, zone: tzinfo) -> list[tuple[VisitFact, Attended | None]]:
+    """Each visit under contract in the period (by id), with the appointment with its team
+    attended on its day, if any: the same for both indicators, worked out once for the facts."""
+    return facts.derived(("booked", period.code, zone), lambda: _booked_in(facts, period, zone))
 
 
-def _attended(seen: Seen) -> dict[tuple[str, str, date], Attended]:
+def _booked_in(facts: Facts, period: Period, zone: tzinfo) -> list[tuple[VisitFact, Attended | None]]:
+    visits: list[tuple[VisitFact, date]] = []
+    for v in facts.visits:
+        if v.contract_id is not None and period.first <= (day := local_day(v.occurred_at, zone)) <= period.last:
+            visits.append((v, day))
+    if not visits:
+        return []  # most residents' new facts: no visit of theirs in the period
+    attended = facts.derived(("attended", zone), lambda: _attended_in(facts.appointments, zone))
+    visits.sort(key=lambda found: found[0].visit_id)
+    return [(v, attended.get((v.resident_ref, v.where.team_id, day))) for v, day in visits]
+
+
+def _attended_in(appointments: Sequence[AppointmentStep], zone: tzinfo) -> dict[tuple[str, str, date], Attended]:
     """The appointments attended, by resident, team and the slot's day (the first by id if several)."""
     steps: dict[str, list[AppointmentStep]] = defaultdict(list)
-    for s in seen.facts.appointments:
+    for s in appointments:
         steps[s.appointment_id].append(s)
     found: dict[tuple[str, str, date], Attended] = {}
     for appointment_id in sorted(steps):
@@ -95,6 +125,6 @@ def _attended(seen: Seen) -> dict[tuple[str, str, date], Attended]:
         if came is None:
             continue
         booked = next((s.at for s in life if s.step == "booked"), None)
-        key = (came.resident_ref, came.team_id, seen.window.day(came.starts_at))
+        key = (came.resident_ref, came.team_id, local_day(came.starts_at, zone))
         found.setdefault(key, Attended(appointment_id, booked, came.starts_at))
     return found

@@ -24,7 +24,7 @@ from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
 from appraisal.domain.facts import ContractFact, Facts, RemoteReading, VisitFact
 from appraisal.domain.indicators.residents import Seen, newly_contracted, readings_in, under_contract, visits_in
-from appraisal.domain.periods import Period, Window
+from appraisal.domain.periods import Period, Window, local_day
 
 
 def follow_up(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
@@ -125,7 +125,7 @@ def _follow_ups(visits: list[VisitFact], readings: list[RemoteReading], p: Mappi
 
 
 def _month(at: datetime, zone: tzinfo) -> tuple[int, int]:
-    local = at.astimezone(zone)
+    local = local_day(at, zone)
     return local.year, local.month
 
 

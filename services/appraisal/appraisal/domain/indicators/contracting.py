@@ -10,6 +10,7 @@ from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, counted
 from appraisal.domain.facts import ContractFact, Facts, Where
 from appraisal.domain.indicators.residents import Seen
+from appraisal.domain.periods import local_day
 
 
 def contracts_signed(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -25,6 +26,16 @@ def contracts_signed(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
         for c in seen.contracts
         if seen.window.within(c.signed_at)
     ]
+
+
+def contracts_signed_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
+    """contracts_signed's cases from an as-of on, the same at every later one, without the drill-down's words."""
+    out: list[Step] = []
+    first, last, zone = ahead.period.first, ahead.period.last, ahead.zone
+    for c in facts.contracts:
+        if first <= local_day(c.signed_at, zone) <= last:
+            ahead.holds(out, c.where, c.key_populations, 1, 0)
+    return out
 
 
 def coverage(seen: Seen, _: Mapping[str, Any]) -> list[Case]:

@@ -13,7 +13,7 @@ from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
 from appraisal.domain.facts import ContractFact, Facts, VisitFact, Where
 from appraisal.domain.indicators.residents import ContractYear, Seen, by_contract, contract_years
-from appraisal.domain.periods import Period
+from appraisal.domain.periods import Period, local_day
 
 
 def renewal_rate(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -154,7 +154,7 @@ def _args(year: ContractYear) -> tuple[Where, str, str]:
 
 def _in_year(visits: Iterable[VisitFact], first: date, last: date, zone: tzinfo) -> list[VisitFact]:
     """The visits whose local day falls from `first` through `last`, in the order given."""
-    return [v for v in visits if first <= v.occurred_at.astimezone(zone).date() <= last]
+    return [v for v in visits if first <= local_day(v.occurred_at, zone) <= last]
 
 
 def _cut_short(c: ContractFact, last: date) -> bool:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, counted, excluded, met, missed
-from appraisal.domain.facts import RatingFact, ReferralStep
+from appraisal.domain.facts import Facts, RatingFact, ReferralStep
 from appraisal.domain.indicators.residents import Seen
+from appraisal.domain.periods import Period, local_day
 
 
 def referral_timeliness(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
@@ -75,10 +77,7 @@ def satisfaction(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
     """Ratings in the period whose mean of ability, attitude and responsiveness is at least `good_from`;
     only each resident's last rating of a team counts, so a few residents cannot outweigh the rest."""
     good_from = int(p["good_from"])
-    rated = sorted(
-        (r for r in seen.facts.ratings if seen.window.within(r.rated_at)), key=lambda r: (r.rated_at, r.rating_id)
-    )
-    last = {(r.resident_ref, r.where.team_id): r for r in rated}
+    rated, last = _rated(seen.facts.ratings, seen.window.period, seen.window.zone)
     cases = []
     for r in rated:
         args = (r.where, r.resident_ref, r.rating_id)
@@ -90,6 +89,29 @@ def satisfaction(seen: Seen, p: Mapping[str, Any]) -> list[Case]:
         outcome = met if total >= 3 * good_from else missed
         cases.append(outcome(*args, f"mean {_mean(r)} ({r.ability}, {r.attitude}, {r.responsiveness})"))
     return cases
+
+
+def satisfaction_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
+    """satisfaction's cases from an as-of on, the same at every later one, without the drill-down's
+    words (a superseded rating is excluded: it counts nothing)."""
+    good_from = int(p["good_from"])
+    out: list[Step] = []
+    rated, last = _rated(facts.ratings, ahead.period, ahead.zone)
+    for r in rated:
+        if last[(r.resident_ref, r.where.team_id)] is r:
+            ahead.holds(out, r.where, (), int(r.ability + r.attitude + r.responsiveness >= 3 * good_from), 1)
+    return out
+
+
+def _rated(
+    ratings: Iterable[RatingFact], period: Period, zone: tzinfo
+) -> tuple[list[RatingFact], dict[tuple[str, str], RatingFact]]:
+    """The ratings of the period's days, in the order given, and each resident's last of each team."""
+    rated = sorted(
+        (r for r in ratings if period.first <= local_day(r.rated_at, zone) <= period.last),
+        key=lambda r: (r.rated_at, r.rating_id),
+    )
+    return rated, {(r.resident_ref, r.where.team_id): r for r in rated}
 
 
 def _mean(r: RatingFact) -> str:

@@ -10,7 +10,7 @@ from datetime import date, timedelta, tzinfo
 from functools import cached_property, lru_cache
 
 from appraisal.domain.facts import ContractFact, Facts, RemoteReading, VisitFact
-from appraisal.domain.periods import Period, Window, anniversary
+from appraisal.domain.periods import Period, Window, anniversary, local_day
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def visits_in(visits: Iterable[VisitFact], period: Period, zone: tzinfo) -> dict
     """Each resident's visits on the period's local days, in the order they happened (one per visit id)."""
     found: dict[str, dict[str, VisitFact]] = defaultdict(dict)
     for v in visits:
-        if period.first <= v.occurred_at.astimezone(zone).date() <= period.last:
+        if period.first <= local_day(v.occurred_at, zone) <= period.last:
             found[v.resident_ref].setdefault(v.visit_id, v)
     return {r: sorted(vs.values(), key=lambda v: (v.occurred_at, v.visit_id)) for r, vs in found.items()}
 
@@ -101,7 +101,7 @@ def readings_in(readings: Iterable[RemoteReading], period: Period, zone: tzinfo)
     """Each resident's remote readings on the period's local days, in the order taken (one per reading id)."""
     found: dict[str, dict[str, RemoteReading]] = defaultdict(dict)
     for r in readings:
-        if period.first <= r.measured_at.astimezone(zone).date() <= period.last:
+        if period.first <= local_day(r.measured_at, zone) <= period.last:
             found[r.resident_ref].setdefault(r.reading_id, r)
     return {ref: sorted(rs.values(), key=lambda r: (r.measured_at, r.reading_id)) for ref, rs in found.items()}
 
