@@ -12,8 +12,10 @@ same figures in about 0.55 of the time (bench/README.md, "The appraisal compiled
   they run, and a test runs the appraisal's tests against it. A changed source is another
   digest, so a stale build is never run.
 
-The domain's other modules stay interpreted: pydantic reads the API's results (`results`,
-`figures`) by their attributes, and a compiled class has no `__dict__`.
+A whole read's figures and scores (`figures`, `scoring`) are compiled too: a city's past as-of
+figures 20,000 strata and scores 1,400 subjects, about 13% of the read's CPU less (a figure is
+a named tuple, which stays one). The domain's other modules stay interpreted: pydantic reads
+the API's results (`results`) by their attributes, and a compiled class has no `__dict__`.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ MODULES = (
     *(f"appraisal/domain/{m}.py" for m in ("ahead", "cases", "catalogue", "facts", "known", "periods")),
     *(f"appraisal/domain/{m}.py" for m in ("steps", "trajectory", "recomputation")),
     "appraisal/domain/indicators",  # every module of the folder
+    *(f"appraisal/domain/{m}.py" for m in ("figures", "scoring")),  # a whole read's figures and scores
 )
-"""What a projection worker's arithmetic runs, relative to the folder holding `appraisal`."""
+"""What a projection worker's arithmetic runs, and the API's figures and scores of a read,
+relative to the folder holding `appraisal`."""
 
 _BUILDS = Path(".local") / "compiled"
 
