@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from appraisal.domain.facts import Where
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Case:
     """One resident's (or one referral's, rating's…) part in an indicator for a period.
 
@@ -24,27 +24,6 @@ class Case:
     why: str
     key_populations: tuple[str, ...] = ()
     excluded: bool = False
-
-    # Written out: compiled, where the dataclass's stays Python (`facts.py`'s note).
-    def __init__(  # noqa: PLR0913
-        self,
-        where: Where,
-        resident_ref: str,
-        about: str,
-        numerator: int,
-        denominator: int,
-        why: str,
-        key_populations: tuple[str, ...] = (),
-        excluded: bool = False,
-    ) -> None:
-        object.__setattr__(self, "where", where)
-        object.__setattr__(self, "resident_ref", resident_ref)
-        object.__setattr__(self, "about", about)
-        object.__setattr__(self, "numerator", numerator)
-        object.__setattr__(self, "denominator", denominator)
-        object.__setattr__(self, "why", why)
-        object.__setattr__(self, "key_populations", key_populations)
-        object.__setattr__(self, "excluded", excluded)
 
 
 def met(where: Where, resident: str, about: str, why: str, tags: tuple[str, ...] = ()) -> Case:

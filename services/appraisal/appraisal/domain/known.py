@@ -76,7 +76,7 @@ KINDS = ("contracts", "endings", "visits", "ratings", "referrals", "care", "appo
 """The kinds of a resident's facts (the fields of a history)."""
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class ResidentHistory:
     """One resident's facts (the cases of every indicator are each of one resident), in the
     order the facts reader gives them: contract starts latest known first, endings latest ended first."""
@@ -91,27 +91,6 @@ class ResidentHistory:
     readings: Knowns[f.RemoteReading] = field(default_factory=Knowns)
     _seen: dict[datetime, f.Facts] = field(default_factory=dict, init=False, repr=False, compare=False)
     """The facts known by each moment asked: every period of the resident's years asks the same moments."""
-
-    def __init__(  # noqa: PLR0913 (a history's kinds; compiled, where the dataclass's stayed Python)
-        self,
-        contracts: Knowns[f.ContractFact],
-        endings: Knowns[tuple[str, f.Ending]],
-        visits: Knowns[f.VisitFact],
-        ratings: Knowns[f.RatingFact],
-        referrals: Knowns[f.ReferralStep],
-        care: Knowns[f.CareFact],
-        appointments: Knowns[f.AppointmentStep] | None = None,
-        readings: Knowns[f.RemoteReading] | None = None,
-    ) -> None:
-        object.__setattr__(self, "contracts", contracts)
-        object.__setattr__(self, "endings", endings)
-        object.__setattr__(self, "visits", visits)
-        object.__setattr__(self, "ratings", ratings)
-        object.__setattr__(self, "referrals", referrals)
-        object.__setattr__(self, "care", care)
-        object.__setattr__(self, "appointments", Knowns() if appointments is None else appointments)
-        object.__setattr__(self, "readings", Knowns() if readings is None else readings)
-        object.__setattr__(self, "_seen", {})
 
     def as_of(self, moment: datetime) -> f.Facts:
         if (found := self._seen.get(moment)) is None:

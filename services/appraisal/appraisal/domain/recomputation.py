@@ -30,7 +30,7 @@ from appraisal.domain.steps import Net, changed, from_since, held, net, own_step
 from appraisal.domain.trajectory import segments
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Reach:
     """Where new facts can change cases: the kinds of facts they are, and the periods
     overlapping a span of days they name (a contract's term and its signing, an ending's lost
@@ -42,19 +42,6 @@ class Reach:
     spans: tuple[tuple[date, date], ...] = ()
     visit_days: tuple[date, ...] = ()
     year_ends: tuple[date, ...] = ()
-
-    # Written out: compiled, where the dataclass's stays Python (`facts.py`'s note).
-    def __init__(
-        self,
-        kinds: frozenset[str],
-        spans: tuple[tuple[date, date], ...] = (),
-        visit_days: tuple[date, ...] = (),
-        year_ends: tuple[date, ...] = (),
-    ) -> None:
-        object.__setattr__(self, "kinds", kinds)
-        object.__setattr__(self, "spans", spans)
-        object.__setattr__(self, "visit_days", visit_days)
-        object.__setattr__(self, "year_ends", year_ends)
 
     def of(self, method: Method, period: Period) -> bool:
         return bool(method.reads & self.kinds) and self.within(period)[2 if method.by_contract_year else 1]

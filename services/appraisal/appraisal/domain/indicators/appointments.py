@@ -24,17 +24,11 @@ from appraisal.domain.indicators.residents import Seen
 from appraisal.domain.periods import Period, local_day
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Attended:
     appointment_id: str
     booked_at: datetime | None  # its first booking, if known yet
     starts_at: datetime
-
-    # Written out: compiled, where the dataclass's stays Python (`facts.py`'s note).
-    def __init__(self, appointment_id: str, booked_at: datetime | None, starts_at: datetime) -> None:
-        object.__setattr__(self, "appointment_id", appointment_id)
-        object.__setattr__(self, "booked_at", booked_at)
-        object.__setattr__(self, "starts_at", starts_at)
 
 
 def booked_visits(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
