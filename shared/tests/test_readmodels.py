@@ -200,6 +200,22 @@ def test_rows_copied_in_are_merged_and_gone_at_commit_and_a_rollback_does_not_lo
     assert counts(engine) == {"a": 6, "b": 2}
 
 
+def test_rows_copied_in_binary_keep_their_text_instants_and_bigints(backends: tuple[str, str], schema: str) -> None:
+    engine = open_engine(backends[1], schema, METADATA)
+    arriving = Arriving("arriving_binary", [("name", "text"), ("at", "timestamptz"), ("n", "bigint")], binary=True)
+    rows = [
+        ("a\tb \\ 甲", datetime(2026, 3, 1, 16, 0, 0, 1, tzinfo=UTC), -(2**40)),
+        ("", datetime.max.replace(tzinfo=UTC), 0),
+    ]
+    with engine.begin() as conn:
+        arriving.copy_in(conn, rows)
+        found = [tuple(r) for r in conn.execute(select(*arriving.table.c).order_by(arriving.table.c.n))]
+
+    assert found == sorted(rows, key=lambda r: r[2])
+    with pytest.raises(ValueError, match="binary"):
+        Arriving("arriving_typed", [("n", Integer())], binary=True)
+
+
 NOTES = Table(
     "notes", METADATA, Column("id", String(20), primary_key=True), Column("about", JSON), Column("n", Integer)
 )

@@ -39,10 +39,11 @@ class Knowns(Generic[T]):
 
 def _ticks(instant: datetime) -> int:
     """Microseconds since 1970, exactly."""
-    return (instant - _EPOCH) // timedelta(microseconds=1)
+    return (instant - _EPOCH) // _MICROSECOND
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)  # made once: a history asks its ticks of every fact
 
 
 def with_endings(

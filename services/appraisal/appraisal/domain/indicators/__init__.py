@@ -123,6 +123,7 @@ METHODS: dict[str, Method] = {
         ("target_hours",),
         experience.timeliness_turns,
         reads=frozenset({"referrals"}),
+        steps=experience.timeliness_steps,
     ),
     "satisfaction": Method(
         experience.satisfaction,

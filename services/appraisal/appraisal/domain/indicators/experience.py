@@ -34,13 +34,39 @@ def timeliness_turns(seen: Seen, p: Mapping[str, Any]) -> datetime | None:
 _ANSWERED = {"accepted", "cancelled", "declined", "expired"}
 
 
+def timeliness_steps(facts: Facts, ahead: Ahead, p: Mapping[str, Any]) -> list[Step]:
+    """referral_timeliness's cases from an as-of on, without the drill-down's words: an answered
+    referral's case is the same at every as-of; a pending one's is excluded until its target
+    passes (`timeliness_turns`), then missed."""
+    targets = p["target_hours"]
+    out: list[Step] = []
+    for life in _lives(facts.referrals, ahead.period, ahead.zone).values():
+        first, did = life[0], {s.step for s in life}
+        hours = _target(life, targets)[1]
+        deadline = first.issued_at + timedelta(hours=hours)
+        if any(s.at < s.issued_at for s in life) or ("cancelled" in did and "accepted" not in did):
+            continue  # excluded: counts nothing
+        if "accepted" in did:
+            accepted = next(s for s in life if s.step == "accepted")  # the earliest: a life is in order
+            out.append((ahead.since, first.where, (), int(accepted.at <= deadline), 1))
+        elif did & {"declined", "expired"} or deadline <= ahead.since:
+            out.append((ahead.since, first.where, (), 0, 1))
+        else:
+            out.append((deadline, first.where, (), 0, 1))  # missed once the target passes
+    return out
+
+
 def lives(seen: Seen) -> dict[str, list[ReferralStep]]:
     """Each referral issued in the period, with the steps known of it in the order they happened."""
+    return _lives(seen.facts.referrals, seen.window.period, seen.window.zone)
+
+
+def _lives(referrals: Iterable[ReferralStep], period: Period, zone: tzinfo) -> dict[str, list[ReferralStep]]:
     steps: dict[str, list[ReferralStep]] = defaultdict(list)
-    for step in seen.facts.referrals:
+    for step in referrals:
         steps[step.referral_id].append(step)
     ordered = {r: sorted(steps[r], key=lambda s: (s.at, s.step)) for r in sorted(steps)}
-    return {r: life for r, life in ordered.items() if seen.window.within(life[0].issued_at)}
+    return {r: life for r, life in ordered.items() if period.first <= local_day(life[0].issued_at, zone) <= period.last}
 
 
 def _target(life: list[ReferralStep], targets: Mapping[str, int]) -> tuple[str, int]:
