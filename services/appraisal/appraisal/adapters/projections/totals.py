@@ -95,6 +95,7 @@ def kept_sums(  # noqa: PLR0913
     untagged += () if indicators is None else (t.c.indicator_id.in_(indicators),)
     sums: Sums = {}
     kept = select(*_key(t), t.c.numerator, t.c.denominator)
+    # Rows as `Any` here and below: compiled, a row is no tuple to unpack.
     rows: Any = conn.execute(kept.where(t.c.period == period, t.c.before == before, _city(t, area), *untagged)).all()
     for i, level, code, kp, inst, area_code, n, d in rows:  # of many cities: a province's strata in each
         _add(sums, (i, level, code, kp, inst, area_code), n, d)
@@ -145,7 +146,7 @@ def named(conn: Connection, groups: Iterable[int]) -> dict[int, Group]:
     g = CASE_GROUPS
     names = select(g.c.group_id, g.c.indicator_id, g.c.team_id, g.c.institution_id, g.c.area_code, g.c.key_populations)
     numbers = bindparam("numbers", sorted(groups), ARRAY(BigInteger))
-    rows: Any = conn.execute(names.where(g.c.group_id == any_(numbers)))  # compiled: a row is no tuple to unpack
+    rows: Any = conn.execute(names.where(g.c.group_id == any_(numbers)))
     return {number: tuple(rest) for number, *rest in rows}
 
 
@@ -177,7 +178,8 @@ def team_wheres(  # noqa: PLR0913
     both = (union_all(kept, changed) if before is not None else changed).subquery()
     key = (both.c.indicator_id, both.c.team_id, both.c.institution_id, both.c.area_code)
     sums = select(*key[1:]).group_by(*key).having(or_(func.sum(both.c.n) != 0, func.sum(both.c.d) != 0))
-    return {Where(*row) for row in conn.execute(sums.distinct())}
+    rows: Any = conn.execute(sums.distinct())  # compiled: a row is no tuple to unpack
+    return {Where(*row) for row in rows}
 
 
 def _of_indicators(area: str, indicators: Indicators) -> tuple[ColumnElement[bool], ...]:
@@ -197,7 +199,8 @@ def digest(conn: Connection, period: str, before: datetime | None, as_of: dateti
     row = func.concat_ws("|", c.c.group_id, c.c.instant, c.c.d_numerator, c.c.d_denominator)
     hashed = func.hashtextextended(row, 0)
     query = select(func.count(), func.coalesce(func.sum(hashed), 0)).where(*_between(period, before, as_of, area))
-    n, total = conn.execute(query).one()
+    found: Any = conn.execute(query).one()
+    n, total = found
     return int(n), int(total)
 
 
