@@ -69,7 +69,8 @@ def figure(  # noqa: PLR0913
         found = (value, indicator.points(value))
         if valued is not None:
             valued[(numerator, denominator)] = found
-    return Figure(indicator.id, stratum, numerator, denominator, *found)
+    # Not `Figure(...)`: a named tuple's `__new__` is Python, a frame per figure (a city's 20,000).
+    return tuple.__new__(Figure, (indicator.id, stratum, numerator, denominator, *found))
 
 
 Valued = dict[tuple[int, int | None], tuple[Decimal | None, Decimal | None]]

@@ -23,6 +23,7 @@ from appraisal.adapters.projections.totals import (
     Token,
     add_groups,
     changes_since,
+    city_read,
     kept_sums,
     kept_token,
     named,
@@ -59,6 +60,7 @@ class Counts:
     by team are. `copy` and change the copy: a read shares the totals it returned."""
 
     def __init__(self, version: CatalogueVersion) -> None:
+        self.version = version
         self.reported = {i.id: (i.levels, i.by_key_population, counted_by_team(i)) for i in version.indicators}
         self.totals: Totals = {}
         self.wheres: dict[Where, int] = {}
@@ -74,6 +76,7 @@ class Counts:
         """The counts of these sums: as `change` from nothing, faster (a whole read's)."""
         counts = cls(version)
         reported, totals, wheres, parts = counts.reported, counts.totals, counts.wheres, counts._parts
+        made: dict[tuple[str, str, str], Stratum] = {}  # each stratum one object, for all its indicators
         for (indicator_id, level, code, kp, institution_id, area_code), (n, d) in sums.items():
             if not (n or d) or indicator_id not in reported:
                 continue
@@ -82,7 +85,10 @@ class Counts:
                 where = Where(code, institution_id, area_code)
                 wheres[where] = wheres.get(where, 0) + 1
             if level in levels and (not kp or by_key_population):
-                stratum, of = Stratum(level, code, kp), totals.setdefault(indicator_id, {})
+                if (stratum := made.get((level, code, kp))) is None:
+                    stratum = made[(level, code, kp)] = Stratum(level, code, kp)
+                if (of := totals.get(indicator_id)) is None:
+                    of = totals[indicator_id] = {}
                 was = of.get(stratum)
                 of[stratum] = (n, d) if was is None else (was[0] + n, was[1] + d)
                 if level == "team":
@@ -90,7 +96,7 @@ class Counts:
         return counts
 
     def copy(self) -> Counts:
-        copied = Counts.__new__(Counts)
+        copied = Counts(self.version)  # not `__new__`: a compiled class's attributes are made by its `__init__`
         copied.reported, copied.wheres, copied._parts = self.reported, dict(self.wheres), dict(self._parts)
         copied.totals, copied.changed = {i: dict(t) for i, t in self.totals.items()}, {}
         return copied
@@ -160,29 +166,31 @@ def tally(  # noqa: PLR0913
     view = (period, area, tagged)
     kept = kept_token(conn, period, as_of, zone, area)
     since = since if indicators is None else None  # a few indicators' counts are no view's to count on from
-    if since is not None and (since.view, since.kept) == (view, kept) and since.as_of <= as_of:
+    if since is not None and since.view == view and since.kept == kept and since.as_of <= as_of:
         groups = changes_since(conn, period, kept[0], as_of, area)
-        differ = {
-            g: (n - was[0], d - was[1])
-            for g, (n, d) in groups.items()
-            if (was := since.groups.get(g, (0, 0))) != (n, d)
-        }
+        differ: Groups = {}
+        for g, (n, d) in groups.items():
+            was = since.groups.get(g, (0, 0))
+            if was != (n, d):
+                differ[g] = (n - was[0], d - was[1])
         differ.update((g, (-n, -d)) for g, (n, d) in since.groups.items() if g not in groups)
         delta: Sums = {}
         names = name(conn, differ.keys())
         add_groups(delta, ((names[g], by) for g, by in differ.items()), tagged)
         sums, counts = dict(since.sums), since.counts.copy()
+        for key, (dn, dd) in delta.items():
+            had = sums.get(key, (0, 0))
+            sums[key] = now = (had[0] + dn, had[1] + dd)
+            counts.change(key, had, now)
+        return Tally(view, kept, as_of, groups, sums, counts)
+    if kept[0] is not None and len(area) == 4 and indicators is None:
+        sums, groups = city_read(conn, period, kept[0], as_of, area, tagged)
     else:
         sums = kept_sums(conn, period, kept[0], area, tagged, indicators) if kept[0] is not None else {}
         groups = changes_since(conn, period, kept[0], as_of, area, indicators)
-        names = name(conn, groups.keys())
-        add_groups(sums, ((names[g], by) for g, by in groups.items()), tagged)
-        return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
-    for key, (dn, dd) in delta.items():
-        was = sums.get(key, (0, 0))
-        sums[key] = now = (was[0] + dn, was[1] + dd)
-        counts.change(key, was, now)
-    return Tally(view, kept, as_of, groups, sums, counts)
+    names = name(conn, groups.keys())
+    add_groups(sums, ((names[g], by) for g, by in groups.items()), tagged)
+    return Tally(view, kept, as_of, groups, sums, Counts.of(version, sums))
 
 
 def residents(conn: Connection) -> list[str]:
