@@ -5,10 +5,6 @@ nothing, or half its headers, or a body one byte a minute, holds a connection (a
 body, the request's task) for ever. Its HTTP protocol (httptools) is extended here so that
 a connection must send a whole request (headers and body) within `read_seconds` of
 connecting or of the request's first byte, else it gets a 408 and is closed.
-
-And a response's head and body go out in one write (`Coalesced`): uvicorn writes them apart,
-two system calls a response, each waking the client (a fifth of an API's event loop in a
-profile of reads, bench/README.md).
 """
 
 from __future__ import annotations
@@ -27,40 +23,6 @@ TOO_SLOW = (
 )
 
 
-class Coalesced:
-    """A transport that holds a write until the next one, sending both with one system call
-    (a response's head with its body, written by the same task step), or until the event
-    loop's next turn if none comes. Closing sends what is held first; the rest is the
-    transport's own."""
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport, self._loop = transport, loop
-        self._held: bytes | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._held is None:
-            self._held = bytes(data)
-            self._loop.call_soon(self._flush)
-        else:
-            held, self._held = self._held, None
-            self._transport.write(held + data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + len(self._held or b"")
-
-    def _flush(self) -> None:
-        held, self._held = self._held, None
-        if held is not None and not self._transport.is_closing():  # a client gone: nowhere to send
-            self._transport.write(held)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 class ReadDeadline(HttpToolsProtocol):
     def __init__(self, *args: Any, read_seconds: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,7 +30,7 @@ class ReadDeadline(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(cast(asyncio.Transport, Coalesced(transport, self.loop)))
+        super().connection_made(transport)
         self._arm()
 
     def on_message_begin(self) -> None:
