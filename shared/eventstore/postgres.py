@@ -145,16 +145,18 @@ class BatchPath:
             schema,
             table,
         )
-        # A read's events and the keys their sealed values name (`"for":"<ref>"` in the state as
-        # the store wrote it), in one round trip instead of two; only events holding a sealed value
-        # are searched. Keys are read with the events, never kept: an erasure is seen at once.
+        # A read's events and the keys that open them, in one round trip instead of two: the first
+        # subject each event's sealed values name (`"for":"<ref>"` in the state as the store wrote
+        # it, a plain search: a pattern cost PostgreSQL 100 µs a read); the vault is asked for any
+        # other. Keys are read with the events, never kept, so an erasure is seen at once. What is
+        # found takes the index's collation: else the planner scanned every key.
         self._select_opening = rendered(
             "WITH e AS MATERIALIZED (SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE originator_id = ANY(%b::text[])) "
             "SELECT 0 AS part, originator_id, originator_version, topic, state FROM e UNION ALL "
-            "SELECT 1, k.subject, 0, '', k.wrapped_key FROM {0}.{2} k WHERE k.subject IN ("
-            "SELECT (regexp_matches(convert_from(state, 'UTF8'), '\"for\":\"([^\"]+)\"', 'g'))[1] FROM e "
-            "WHERE position('\"sealed\"'::bytea IN state) > 0) "
+            "SELECT 1, k.subject, 0, '', k.wrapped_key FROM {0}.{2} k WHERE k.subject = ANY(ARRAY("
+            "SELECT split_part(split_part(convert_from(state, 'UTF8'), '\"for\":\"', 2), '\"', 1) COLLATE \"default\" "
+            "FROM e WHERE position('\"sealed\"'::bytea IN state) > 0)) "
             "ORDER BY part, originator_id, originator_version",
             schema,
             table,
