@@ -42,10 +42,6 @@ class MemoryBatchPath:
             if s.originator_version > versions[stream_id]
         ]
 
-    async def select_opening(self, stream_ids: list[str]) -> tuple[list[Row], list[tuple[str, bytes | None]]]:
-        """The events alone: the memory vault's keys are in this process, asked for as they are needed."""
-        return self.select_many_now(stream_ids), []
-
     async def append(self, events: Sequence[NewEvent]) -> None:
         self.append_now(events)
 

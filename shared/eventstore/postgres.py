@@ -18,7 +18,7 @@ from shared.eventstore.sealing import PersonalFields, Sealer
 from shared.eventstore.snapshots import Snapshot
 from shared.eventstore.statements import rendered
 from shared.eventstore.store import PostgresStore, Row, StreamConflict, plain_url
-from shared.eventstore.vault import KEYS_TABLE, Vault
+from shared.eventstore.vault import Vault
 
 
 def open_postgres(  # noqa: PLR0913
@@ -145,23 +145,6 @@ class BatchPath:
             schema,
             table,
         )
-        # A read's events and the keys that open them, in one round trip instead of two: the first
-        # subject each event's sealed values name (`"for":"<ref>"` in the state as the store wrote
-        # it, a plain search: a pattern cost PostgreSQL 100 µs a read); the vault is asked for any
-        # other. Keys are read with the events, never kept, so an erasure is seen at once. What is
-        # found takes the index's collation: else the planner scanned every key.
-        self._select_opening = rendered(
-            "WITH e AS MATERIALIZED (SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
-            "WHERE originator_id = ANY(%b::text[])) "
-            "SELECT 0 AS part, originator_id, originator_version, topic, state FROM e UNION ALL "
-            "SELECT 1, k.subject, 0, '', k.wrapped_key FROM {0}.{2} k WHERE k.subject = ANY(ARRAY("
-            "SELECT split_part(split_part(convert_from(state, 'UTF8'), '\"for\":\"', 2), '\"', 1) COLLATE \"default\" "
-            "FROM e WHERE position('\"sealed\"'::bytea IN state) > 0)) "
-            "ORDER BY part, originator_id, originator_version",
-            schema,
-            table,
-            Identifier(KEYS_TABLE),
-        )
         snapshots = Identifier(recorder.datastore.schema, SNAPSHOTS)
         self.create_snapshots = SQL(
             "CREATE TABLE IF NOT EXISTS {} (stream_id text PRIMARY KEY, version bigint NOT NULL, "
@@ -188,18 +171,6 @@ class BatchPath:
         except psycopg.OperationalError:
             await self._reset()
             raise
-
-    async def select_opening(self, stream_ids: list[str]) -> tuple[list[Row], list[tuple[str, bytes | None]]]:
-        conn = await self._connection()
-        try:
-            cursor = await conn.execute(self._select_opening, (stream_ids,), prepare=True)
-            rows = await cursor.fetchall()
-        except psycopg.OperationalError:
-            await self._reset()
-            raise
-        events = [(str(a), int(b), str(c), bytes(d)) for part, a, b, c, d in rows if part == 0]  # type: ignore[call-overload]
-        keys = [(str(a), None if d is None else bytes(d)) for part, a, _, _, d in rows if part == 1]  # type: ignore[call-overload]
-        return events, keys
 
     def select_many_now(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         query = (self.select, (stream_ids,)) if after is None else (self.select_after, (stream_ids, after))

@@ -64,13 +64,10 @@ class Sealer:
             found, more = self._opened(found, self.vault.keys(subjects, create=False))
         return found
 
-    async def open_async(self, events: Sequence[RecordedEvent], read: Keys | None = None) -> list[RecordedEvent]:
-        """`read`: keys read with the events; the vault is asked only for the others."""
-        found, more, keys = list(events), True, dict(read or {})
+    async def open_async(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        found, more = list(events), True
         while more and (subjects := self._sealed_for(found)):
-            if missing := [s for s in subjects if s not in keys]:
-                keys |= await self.vault.keys_async(missing, create=False)
-            found, more = self._opened(found, keys)
+            found, more = self._opened(found, await self.vault.keys_async(subjects, create=False))
         return found
 
     def seal_texts(self, items: Sequence[tuple[str, str, str]]) -> list[str]:

@@ -46,9 +46,6 @@ class BatchPath(Protocol):
     def select_many_now(self, stream_ids: list[str], after: list[int] | None = None) -> list[Row]:
         """The same, from a thread outside the event loop."""
 
-    async def select_opening(self, stream_ids: list[str]) -> tuple[list[Row], list[tuple[str, bytes | None]]]:
-        """Each stream's events, and the wrapped keys (where found) their sealed values name."""
-
     async def append(self, events: Sequence[NewEvent]) -> None: ...
 
     def append_now(self, events: Sequence[NewEvent]) -> None:
@@ -147,12 +144,8 @@ class RecorderStore:
     async def read_async(self, stream_id: str) -> list[RecordedEvent]:
         """On the batch path's connection of this event loop, one prepared statement: a read
         from a thread took a pooled connection, checked it, read and rolled back, twice the
-        API's CPU of this (a contract's GET 1.2 against 0.6 ms). The keys that open it come in
-        the same statement (bench/README.md)."""
-        if self.sealer is None:
-            return (await self.read_many_async([stream_id]))[stream_id]
-        rows, wrapped = await self.batch_path.select_opening([stream_id])
-        return await self.sealer.open_async(decoded(rows), self.sealer.vault.unwrap(wrapped))
+        API's CPU of this (a contract's GET 1.2 against 0.6 ms)."""
+        return (await self.read_many_async([stream_id]))[stream_id]
 
     def read_many(
         self, stream_ids: Sequence[str], after: Mapping[str, int] | None = None

@@ -22,8 +22,6 @@ from shared.eventstore.cipher import new_key, seal, unseal
 from shared.eventstore.statements import rendered
 
 Keys = dict[str, bytes | None]  # None: the resident was erased
-Wrapped = Sequence[tuple[object, ...]]  # (subject, wrapped key or None) as the table holds them
-KEYS_TABLE = "personal_keys"  # in the service's schema, beside its events
 AsyncConnect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[object, ...]]]]
 
 
@@ -38,14 +36,11 @@ class KeyVault(Protocol):
     def erase(self, subject: str, reason: str, at: datetime) -> None:
         """Shred the subject's key (or, if it has none yet, make sure it never gets one)."""
 
-    def unwrap(self, rows: Wrapped) -> Keys:
-        """Keys read with something else (a read's events), as `keys` would give them."""
-
 
 class Vault:
     def __init__(self, schema: str, master: bytes, datastore: PostgresDatastore, connect: AsyncConnect) -> None:
         self._master, self._datastore, self._connect = master, datastore, connect
-        table = (Identifier(schema), Identifier(KEYS_TABLE))
+        table = (Identifier(schema), Identifier("personal_keys"))
         self.create = SQL(
             "CREATE TABLE IF NOT EXISTS {}.{} (subject text PRIMARY KEY, wrapped_key bytea, "
             "created_at timestamptz NOT NULL, erased_at timestamptz, erased_reason text)"
@@ -79,20 +74,20 @@ class Vault:
         wanted = sorted(set(subjects))
         with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
             if not create:
-                return self.unwrap(cur.execute(self._select, (wanted,)).fetchall())
-            found = self.unwrap(cur.execute(self._made_or_kept, (*self._fresh(wanted), wanted)).fetchall())
+                return self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
+            found = self._unwrap(cur.execute(self._made_or_kept, (*self._fresh(wanted), wanted)).fetchall())
             if missing := [s for s in wanted if s not in found]:  # committed by another meanwhile
-                found |= self.unwrap(cur.execute(self._select, (missing,)).fetchall())
+                found |= self._unwrap(cur.execute(self._select, (missing,)).fetchall())
         return found
 
     async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
         wanted = sorted(set(subjects))
         conn = await self._connect()
         if not create:
-            return self.unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
-        found = self.unwrap(await (await conn.execute(self._made_or_kept, (*self._fresh(wanted), wanted))).fetchall())
+            return self._unwrap(await (await conn.execute(self._select, (wanted,))).fetchall())
+        found = self._unwrap(await (await conn.execute(self._made_or_kept, (*self._fresh(wanted), wanted))).fetchall())
         if missing := [s for s in wanted if s not in found]:  # committed by another meanwhile
-            found |= self.unwrap(await (await conn.execute(self._select, (missing,))).fetchall())
+            found |= self._unwrap(await (await conn.execute(self._select, (missing,))).fetchall())
         return found
 
     def erase(self, subject: str, reason: str, at: datetime) -> None:
@@ -103,7 +98,7 @@ class Vault:
     def _fresh(self, subjects: list[str]) -> tuple[list[str], list[bytes]]:
         return subjects, [seal(self._master, _place(s), new_key()) for s in subjects]
 
-    def unwrap(self, rows: Wrapped) -> Keys:
+    def _unwrap(self, rows: Sequence[tuple[object, ...]]) -> Keys:
         keys: Keys = {}
         for subject, wrapped in rows:
             assert isinstance(subject, str) and (wrapped is None or isinstance(wrapped, bytes | memoryview))
@@ -127,9 +122,6 @@ class MemoryVault:
 
     async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
         return self.keys(subjects, create)
-
-    def unwrap(self, rows: Wrapped) -> Keys:
-        return {str(subject): self._keys.get(str(subject)) for subject, *_ in rows}
 
     def erase(self, subject: str, reason: str, at: datetime) -> None:
         self._keys[subject] = None

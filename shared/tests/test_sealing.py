@@ -6,10 +6,9 @@ import asyncio
 import base64
 import copy
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import psycopg
 import pytest
@@ -150,30 +149,6 @@ def test_erasing_a_resident_shreds_what_was_sealed_for_them_and_what_comes_after
     assert "r1" in dump(postgres_url, schema)  # the tombstone: when and why, but no key
 
 
-def test_a_read_opens_with_the_keys_read_beside_its_events_and_sees_an_erasure_at_once(
-    sealed_store: EventStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sealed_store.append([noted("n-1", 1, "r1"), noted("n-1", 2, "r1"), noted("n-9", 1, "r9"), noted("n-9", 2, "r8")])
-    assert sealed_store.sealer is not None
-    vault = sealed_store.sealer.vault
-    asked: list[list[str]] = []  # what the vault was asked apart from the reads' own statement
-    keys_async = vault.keys_async
-
-    async def counted(subjects: Sequence[str], create: bool) -> Keys:
-        asked.append(list(subjects))
-        return await keys_async(subjects, create)
-
-    monkeypatch.setattr(vault, "keys_async", counted)
-    before = asyncio.run(_read_one(sealed_store, "n-1"))
-    vault.erase("r1", "resident_request", datetime(2026, 2, 1, tzinfo=UTC))
-    after, other = asyncio.run(_read_one(sealed_store, "n-1")), asyncio.run(_read_one(sealed_store, "n-9"))
-
-    assert [(d["name"], d["contacts"][0]["phone"]) for d in before] == [(SECRET_NAME, SECRET_PHONE)] * 2
-    assert [(d["name"], d["contacts"][0]["phone"], d["resident_ref"]) for d in after] == [(ERASED, ERASED, "r1")] * 2
-    assert [(d["name"], d["resident_ref"]) for d in other] == [(SECRET_NAME, "r9"), (SECRET_NAME, "r8")]
-    assert asked == []
-
-
 def test_a_key_another_replica_made_meanwhile_is_used_and_an_erasure_holds(
     sealed_store: EventStore, schema: str
 ) -> None:
@@ -227,12 +202,6 @@ async def _keys_and_setting(store: EventStore, subjects: list[str]) -> tuple[Key
     setting = await (await conn.execute("SHOW synchronous_commit")).fetchone()
     await store.close_batch_path()
     return found, setting[0] if setting else None
-
-
-async def _read_one(store: EventStore, stream: str) -> list[dict[str, Any]]:
-    found = await store.read_async(stream)
-    await store.close_batch_path()
-    return [e.data for e in found]
 
 
 async def _read_async(store: EventStore, streams: list[str]) -> dict[str, list[object]]:
