@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    BindParameter,
     ColumnElement,
     Connection,
     Select,
@@ -134,11 +135,14 @@ def changes_since(  # noqa: PLR0913
     by its number; `indicators`: of those only. A read names the groups it has not met
     (`group_names`): joined to the groups' names, the day's at a million residents took 2.7
     times as long, and a past as-of's first read 25-30 ms for 74,000 strings."""
-    c = CASE_CHANGES
-    sums = select(c.c.group_id, _sum(c.c.d_numerator), _sum(c.c.d_denominator))
-    where = (*_between(period, before, as_of, area), *_of_indicators(area, indicators))
-    rows: Any = conn.execute(sums.where(*where).group_by(c.c.group_id)).all()
+    rows: Any = conn.execute(_per_group(*_between(period, before, as_of, area), *_of_indicators(area, indicators)))
     return {group: (n, d) for group, n, d in rows}
+
+
+def _per_group(*where: ColumnElement[bool]) -> Select[Any]:
+    """The changes `where` says, added up per group."""
+    c = CASE_CHANGES
+    return select(c.c.group_id, _sum(c.c.d_numerator), _sum(c.c.d_denominator)).where(*where).group_by(c.c.group_id)
 
 
 def named(conn: Connection, groups: Iterable[int]) -> dict[int, Group]:
@@ -206,9 +210,19 @@ def digest(conn: Connection, period: str, before: datetime | None, as_of: dateti
 
 def _between(period: str, before: datetime | None, as_of: datetime, area: str) -> tuple[ColumnElement[bool], ...]:
     """The period's changes in the area from `before` (none: the period's start) to the as-of."""
+    return (*_when(period, before, as_of), *inside(area))
+
+
+def _when(
+    period: str | BindParameter[str],
+    before: datetime | BindParameter[datetime] | None,
+    as_of: datetime | BindParameter[datetime],
+) -> tuple[ColumnElement[bool], ...]:
+    """The period's changes from `before` (none: the period's start) to the as-of: values, or
+    parameters bound at each execution (`city_read`'s statement is built once)."""
     c = CASE_CHANGES
     since = c.c.instant >= before if before is not None else true()
-    return (c.c.period == period, since, c.c.instant <= as_of, *inside(area))
+    return c.c.period == period, since, c.c.instant <= as_of
 
 
 def _city(t: Table, area: str) -> ColumnElement[bool]:
@@ -341,15 +355,10 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
     return cast(func.sum(column), BigInteger)
 
 
-def _changed_in_city() -> Select[Any]:
-    """A city's changes from a kept midnight to the as-of, added up per group (`changes_since`)."""
-    c = CASE_CHANGES
-    when = (c.c.instant >= bindparam("before"), c.c.instant <= bindparam("as_of"))
-    where = (c.c.period == bindparam("period"), *when, c.c.city == bindparam("city"))
-    return select(c.c.group_id, _sum(c.c.d_numerator), _sum(c.c.d_denominator)).where(*where).group_by(c.c.group_id)
-
-
-_CHANGED_IN_CITY = _changed_in_city()
+_CHANGED_IN_CITY = _per_group(
+    *_when(bindparam("period"), bindparam("before"), bindparam("as_of")), CASE_CHANGES.c.city == bindparam("city")
+)
+"""A city's changes from a kept midnight to the as-of, added up per group (`changes_since`'s)."""
 
 
 def add_groups(sums: Sums, groups: Iterable[tuple[Group, tuple[int, int]]], tagged: bool) -> None:
