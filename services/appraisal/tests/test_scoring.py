@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_a_team_with_nothing_recorded_yet_has_no_score_not_0_and_ranks_last() ->
     weights=st.lists(st.decimals(0, 20, places=3), min_size=1, max_size=12),
     shares=st.lists(st.fractions(0, 1), min_size=12, max_size=12),
 )
-def test_a_score_is_decimals_share_of_the_points_whatever_the_weights(weights: list[Decimal], shares: list[object]) -> None:
+def test_a_score_is_decimals_share_whatever_the_weights(weights: list[Decimal], shares: list[Fraction]) -> None:
     """Scored in whole numbers (hundredths, or finer when a weight is): the same score as
     Decimal's 100 × points ÷ weights, rounded half up to a hundredth, of the same figures."""
     version = CATALOGUE.for_period(Period.parse("2026"))
@@ -114,7 +115,7 @@ def test_a_score_is_decimals_share_of_the_points_whatever_the_weights(weights: l
     version = replace(version, indicators=tuple(indicators))
     appraisal = appraise(version, three_teams(), window())
     figures = [
-        f._replace(points=i.points(Decimal(s.numerator) / Decimal(s.denominator)))  # type: ignore[attr-defined]
+        f._replace(points=i.points(Decimal(s.numerator) / Decimal(s.denominator)))
         for f in appraisal.figures
         for i, s in zip(indicators, shares, strict=False)
         if f.indicator_id == i.id
