@@ -21,7 +21,7 @@ from appraisal.domain.errors import AsOfInTheFuture, UnknownStratum
 from appraisal.domain.figures import Figure
 from appraisal.domain.periods import Period, Window
 from appraisal.domain.results import StreamPosition
-from appraisal.domain.strata import Stratum, Subjects, known_subjects
+from appraisal.domain.strata import Stratum
 from shared.principal import Principal
 
 
@@ -114,7 +114,6 @@ class Appraising:
         self._latest = Bounded[Hashable, tuple[Appraised, object]](  # of each view: its read and counts
             kept, budget["counts"], lambda a: COUNT_BYTES * len(a[0].appraisal.figures)
         )
-        self._subjects = Bounded[Hashable, tuple[Counted, Subjects]](kept)
 
     def appraise(  # noqa: PLR0913
         self, period: Period, as_of: datetime, now: datetime, area: str = "", tagged: bool = True,
@@ -132,9 +131,7 @@ class Appraising:
         latest = self._latest.get(key)
         since, earlier = (latest[1], latest[0].appraisal) if latest is not None else (None, None)
         read = self._figures.counted(version, period, [as_of], scope, tagged, since)
-        counted = read.counted[0]
-        subjects = self._subjects_of(counted)
-        appraisal = from_counts(version, self._window(period, as_of), counted, earlier=earlier, subjects=subjects)
+        appraisal = from_counts(version, self._window(period, as_of), read.counted[0], earlier=earlier)
         appraised = Appraised(appraisal, read.positions)
         self._appraised.keep(key, as_of, read.stamp, appraised)
         if latest is None or latest[0].appraisal.window.as_of <= as_of:
@@ -190,19 +187,6 @@ class Appraising:
         if area or team is None:
             return ranked_within(area)
         return ranked_within(self._figures.team_area(team) or NOWHERE)
-
-    def _subjects_of(self, counted: Counted) -> Subjects:
-        """The subjects of the counts, as made for earlier counts with the same teams and
-        register (the same objects: `FiguresSource` gives them again while as many rows are
-        known) and the same wheres: a city's past as-ofs mostly share them, 6-8 ms to make
-        and sort again at each read."""
-        key = (id(counted.teams), id(counted.register), frozenset(counted.wheres))
-        found = self._subjects.get(key)
-        if found is not None and found[0].teams is counted.teams and found[0].register is counted.register:
-            return found[1]
-        subjects = known_subjects(counted.teams, counted.register, counted.wheres)
-        self._subjects.put(key, (Counted({}, (), counted.teams, counted.register), subjects))
-        return subjects
 
     def _unchanged(self, period: Period, scope: str) -> Unchanged:
         return lambda stamp, since, until: self._figures.unchanged(stamp, period, scope, since, until)

@@ -84,18 +84,16 @@ def counted_by_team(indicator: Indicator) -> bool:
     return METHODS[indicator.method].denominator not in _WHERE_THEY_LIVE
 
 
-def from_counts(  # noqa: PLR0913
+def from_counts(
     catalogue: CatalogueVersion,
     window: Window,
     counted: Counted,
     indicator_ids: Collection[str] | None = None,
     earlier: Appraisal | None = None,
-    subjects: Subjects | None = None,
 ) -> Appraisal:
     """The figures and scores the counts give; of some indicators only (a series): their
     figures, no scores. `earlier`: the appraisal of the counts these were counted from
-    (`Counted.changed`), whose figures of the strata not changed are these counts' too.
-    `subjects`: the counts' (`known_subjects`), if known already."""
+    (`Counted.changed`), whose figures of the strata not changed are these counts' too."""
     if indicator_ids is not None:
         indicators = [catalogue.indicator(i) for i in sorted(set(indicator_ids))]
         subjects = known_subjects(counted.teams, counted.register, counted.wheres)
@@ -104,10 +102,7 @@ def from_counts(  # noqa: PLR0913
     changed = counted.changed
     if earlier is None or changed is None or (earlier.catalogue, earlier.window.period) != (catalogue, window.period):
         earlier = changed = None
-    if earlier is not None:
-        subjects = earlier.subjects
-    elif subjects is None:
-        subjects = known_subjects(counted.teams, counted.register, counted.wheres)
+    subjects = known_subjects(counted.teams, counted.register, counted.wheres) if earlier is None else earlier.subjects
     figured = {
         i.id: _figured(i, counted, subjects, window.period.year)
         if earlier is None or changed is None
