@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from appraisal.adapters.files.catalogue import DEFAULT, load_catalogue
@@ -19,7 +16,7 @@ from appraisal.domain.appraisal import appraise, drafts
 from appraisal.domain.errors import InvalidPeriod, NoCatalogueInForce
 from appraisal.domain.facts import Facts, Where
 from appraisal.domain.periods import Period
-from appraisal.domain.scoring import Score, score
+from appraisal.domain.scoring import Score
 from services.appraisal.tests.appraisal_facts import CATALOGUE, T1, T2, at, contract, rating, step, team, window
 
 T3 = Where("T3", "I2", "440107")
@@ -100,33 +97,6 @@ def test_a_team_with_nothing_recorded_yet_has_no_score_not_0_and_ranks_last() ->
     assert got["T1"].score is not None and got["T1"].score < 60  # a poor team with residents keeps its score
     published = {r.subject_id: r for r in drafts(appraisal)}["T4"]
     assert (published.score, published.grade) == (Decimal("0.00"), "unqualified")  # a result carries a score
-
-
-@given(
-    weights=st.lists(st.decimals(0, 20, places=3), min_size=1, max_size=12),
-    shares=st.lists(st.fractions(0, 1), min_size=12, max_size=12),
-)
-def test_a_score_is_decimals_share_whatever_the_weights(weights: list[Decimal], shares: list[Fraction]) -> None:
-    """Scored in whole numbers (hundredths, or finer when a weight is): the same score as
-    Decimal's 100 × points ÷ weights, rounded half up to a hundredth, of the same figures."""
-    version = CATALOGUE.for_period(Period.parse("2026"))
-    scored = [i for i in version.indicators if i.scored][: len(weights)]
-    indicators = [replace(i, weight=w) for i, w in zip(scored, weights, strict=False)]
-    version = replace(version, indicators=tuple(indicators))
-    appraisal = appraise(version, three_teams(), window())
-    figures = [
-        f._replace(points=i.points(Decimal(s.numerator) / Decimal(s.denominator)))
-        for f in appraisal.figures
-        for i, s in zip(indicators, shares, strict=False)
-        if f.indicator_id == i.id
-    ]
-    for got in score(version, figures, appraisal.subjects):
-        mine = [f for f in figures if f.stratum == got.subject and f.points is not None]
-        possible = sum((i.weight for f in mine for i in indicators if i.id == f.indicator_id), Decimal(0))
-        points = sum((f.points for f in mine if f.points is not None), Decimal(0))
-        if got.score is not None and possible:
-            assert got.score == (100 * points / possible).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            assert str(got.score) == str((100 * points / possible).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def test_the_same_facts_and_window_give_the_same_appraisal_every_time() -> None:

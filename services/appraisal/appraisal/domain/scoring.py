@@ -17,9 +17,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from appraisal.domain.catalogue import DIMENSIONS, POINTS, SCORED_LEVELS, CatalogueVersion
+from appraisal.domain.catalogue import DIMENSIONS, POINTS, SCORED_LEVELS, CatalogueVersion, Indicator
 from appraisal.domain.figures import Figure
 from appraisal.domain.strata import Stratum, Subjects
 
@@ -44,8 +44,8 @@ def score(version: CatalogueVersion, figures: list[Figure], subjects: Subjects) 
     for f in figures:
         if not f.stratum.key_population:
             of[f.stratum].append(f)
-    scored = _Scored(version)
-    unranked = [scored.unranked(s, of.get(s, [])) for level in SCORED_LEVELS for s in subjects.at(level)]
+    scored = {i.id: i for i in version.indicators if i.scored}
+    unranked = [_unranked(scored, s, of.get(s, [])) for level in SCORED_LEVELS for s in subjects.at(level)]
     return _ranked(version, unranked, subjects)
 
 
@@ -55,78 +55,41 @@ def rescore(
 ) -> list[Score]:  # fmt: skip
     """The earlier scores of the same subjects with those of the `changed` scored again (from
     their `figures`), and every rank again."""
-    scored = _Scored(version)
+    scored = {i.id: i for i in version.indicators if i.scored}
     unranked = [
-        scored.unranked(s.subject, figures(s.subject))
-        if s.subject in changed
-        else (s.subject, _hundredths(s.score), tuple((d, _hundredths(v)) for d, v in s.dimensions))
+        _unranked(scored, s.subject, figures(s.subject)) if s.subject in changed else (s.subject, s.score, s.dimensions)
         for s in earlier
     ]
     return _ranked(version, unranked, subjects)
 
 
-class _Scored:
-    """A version's scored indicators, their weights and the points earned as whole numbers of a
-    unit small enough to hold them exactly (a hundredth, or finer if a weight is): a city's
-    subjects are thousands, each scored five ways, and integers add and divide without
-    Decimal's objects. A score is the same number as Decimal's (`_percent`)."""
-
-    def __init__(self, version: CatalogueVersion) -> None:
-        scored = [i for i in version.indicators if i.scored]
-        places = max([2, *(-_exponent(i.weight) for i in scored)])
-        self._places = places
-        self._of = {i.id: (i, i.dimension, self.whole(i.weight)) for i in scored}
-        self._points: dict[Decimal, int] = {}
-
-    def whole(self, amount: Decimal) -> int:
-        return int(amount.scaleb(self._places))
-
-    def unranked(self, s: Stratum, figures: list[Figure]) -> Unranked1:
-        """A subject's score and dimension scores from its figures of the scored indicators; none
-        when nothing of it is recorded (its capacity is not a record of its work)."""
-        possible, got, recorded, points = (
-            dict.fromkeys(DIMENSIONS, 0),
-            dict.fromkeys(DIMENSIONS, 0),
-            False,
-            self._points,
-        )
-        for f in figures:
-            if (found := self._of.get(f.indicator_id)) is None or f.points is None:
-                continue
-            indicator, dimension, weight = found
-            recorded = recorded or bool(f.numerator or (f.denominator and indicator.method not in OF_CAPACITY))
-            if (earned := points.get(f.points)) is None:
-                earned = points[f.points] = self.whole(f.points)
-            possible[dimension] += weight
-            got[dimension] += earned
-        if not recorded:
-            return s, None, tuple((d, None) for d in DIMENSIONS)
-        whole = _percent(sum(possible.values()), sum(got.values()))
-        return s, whole, tuple((d, _percent(possible[d], got[d])) for d in DIMENSIONS)
+def _unranked(scored: dict[str, Indicator], s: Stratum, figures: list[Figure]) -> Unranked1:
+    """A subject's score and dimension scores from its figures of the scored indicators; none
+    when nothing of it is recorded (its capacity is not a record of its work)."""
+    earned = [
+        (scored[f.indicator_id], f.points, f) for f in figures if f.indicator_id in scored and f.points is not None
+    ]
+    if not any(f.numerator or (f.denominator and i.method not in OF_CAPACITY) for i, _, f in earned):
+        return s, None, tuple((d, None) for d in DIMENSIONS)
+    return s, *_percents([(i, p) for i, p, _ in earned])
 
 
 def _ranked(version: CatalogueVersion, unranked: Unranked, subjects: Subjects) -> list[Score]:
     county = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)))
     city = _ranks(unranked, lambda s: (s.level, subjects.area_of(s)[:4]))
-    grades: dict[int, str] = {}  # of each score: a city's are far fewer than its subjects
-    scores: list[Score] = []
-    for s, total, dimensions in unranked:
-        decimal = _decimal(total)
-        if total is not None and decimal is not None and total not in grades:
-            grades[total] = version.grades.of(decimal)
-        scores.append(
-            Score(
-                s,
-                subjects.where(s).institution_id,
-                subjects.area_of(s),
-                decimal,
-                None if total is None else grades.get(total),
-                county[s],
-                city[s],
-                tuple((d, _decimal(v)) for d, v in dimensions),
-            )
+    return [
+        Score(
+            s,
+            subjects.where(s).institution_id,
+            subjects.area_of(s),
+            total,
+            None if total is None else version.grades.of(total),
+            county[s],
+            city[s],
+            dimensions,
         )
-    return scores
+        for s, total, dimensions in unranked
+    ]
 
 
 def publishable(version: CatalogueVersion, s: Score) -> tuple[Decimal, str]:
@@ -136,44 +99,33 @@ def publishable(version: CatalogueVersion, s: Score) -> tuple[Decimal, str]:
     return total, s.grade or version.grades.of(total)
 
 
-def _percent(possible: int, got: int) -> int | None:
-    """100 × got ÷ possible in hundredths, rounded half up: Decimal's `(100 * got /
-    possible).quantize(POINTS, ROUND_HALF_UP)` of the same amounts (its 28 digits cannot round
-    a quotient of such integers onto a half it is not), never negative."""
-    return (20_000 * got + possible) // (2 * possible) if possible else None
+def _percents(earned: list[tuple[Indicator, Decimal]]) -> tuple[Decimal | None, Dimensions]:
+    """The score and each dimension's, from one pass over the points earned (a city's subjects
+    are thousands, each scored five ways)."""
+    possible, got = dict.fromkeys(DIMENSIONS, _ZERO), dict.fromkeys(DIMENSIONS, _ZERO)
+    for indicator, points in earned:
+        possible[indicator.dimension] += indicator.weight
+        got[indicator.dimension] += points
+    whole = _percent(sum(possible.values(), _ZERO), sum(got.values(), _ZERO))
+    return whole, tuple((d, _percent(possible[d], got[d])) for d in DIMENSIONS)
 
 
-def _exponent(amount: Decimal) -> int:
-    exponent = amount.normalize().as_tuple().exponent
-    return exponent if isinstance(exponent, int) else 0
+def _percent(possible: Decimal, got: Decimal) -> Decimal | None:
+    return (100 * got / possible).quantize(POINTS, ROUND_HALF_UP) if possible else None
 
 
-_DECIMALS: dict[int, Decimal] = {}
-"""Each score in hundredths as the Decimal it is written as (at most 10,001 of them)."""
-
-
-def _decimal(hundredths: int | None) -> Decimal | None:
-    if hundredths is None:
-        return None
-    if (found := _DECIMALS.get(hundredths)) is None:
-        found = _DECIMALS[hundredths] = Decimal(hundredths).scaleb(-2)
-    return found
-
-
-def _hundredths(score: Decimal | None) -> int | None:
-    return None if score is None else int(score.scaleb(2))
+_ZERO = Decimal(0)
 
 
 Dimensions = tuple[tuple[str, Decimal | None], ...]
-Unranked1 = tuple[Stratum, int | None, tuple[tuple[str, int | None], ...]]
-"""A subject, its score and its dimensions' in hundredths."""
+Unranked1 = tuple[Stratum, Decimal | None, Dimensions]
 Unranked = Sequence[Unranked1]
 
 
 def _ranks(unranked: Unranked, group: Callable[[Stratum], tuple[str, str]]) -> dict[Stratum, int]:
     """Ranks by score within each group: competition ranking (1, 2, 2, 4), highest first; no
     score: after every score, tied. Each rank found by bisecting the group's sorted scores."""
-    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    members: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for s, total, _ in unranked:
         if total is not None:
             members[group(s)].append(total)
@@ -182,5 +134,5 @@ def _ranks(unranked: Unranked, group: Callable[[Stratum], tuple[str, str]]) -> d
     return {s: 1 + _above(total, members[group(s)]) for s, total, _ in unranked}
 
 
-def _above(total: int | None, ascending: list[int]) -> int:
+def _above(total: Decimal | None, ascending: list[Decimal]) -> int:
     return len(ascending) - (0 if total is None else bisect_right(ascending, total))
