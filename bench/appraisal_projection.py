@@ -34,7 +34,7 @@ if "--interpreted" not in sys.argv:  # the arithmetic as the image runs it, foun
     sys.path.insert(0, str(compiled.copy(ROOT)))
 
 from appraisal.adapters.files.catalogue import load_catalogue  # noqa: E402
-from appraisal.adapters.http.view import WrittenFigures  # noqa: E402
+from appraisal.adapters.http.written import WrittenFigures  # noqa: E402
 from appraisal.adapters.projections.cases import CasesProjection  # noqa: E402
 from appraisal.adapters.projections.facts import FactsProjection  # noqa: E402
 from appraisal.adapters.projections.figures_reader import FiguresReader  # noqa: E402

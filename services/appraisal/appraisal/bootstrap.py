@@ -14,6 +14,7 @@ from appraisal.adapters.http import results as http_results
 from appraisal.adapters.http import series as http_series
 from appraisal.adapters.http import signed as http
 from appraisal.adapters.http import view as http_view
+from appraisal.adapters.http.written import WrittenFigures, WrittenScores
 from appraisal.adapters.projections import own_views
 from appraisal.adapters.projections.cases import CasesProjection
 from appraisal.adapters.projections.contracts_signed import ContractsSignedByTeam
@@ -87,8 +88,9 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
         settings.kept_reads,
         settings.kept_reads_mb * 2**20,
     )
-    written_budget = int(settings.kept_reads_mb * 2**20 * SHARES["written"])
-    app.state.written_figures = http_view.WrittenFigures(settings.kept_reads, written_budget)
+    budget = {name: int(settings.kept_reads_mb * 2**20 * SHARES[name]) for name in ("written", "scores")}
+    app.state.written_figures = WrittenFigures(settings.kept_reads, budget["written"])
+    app.state.written_scores = WrittenScores(settings.kept_reads, budget["scores"])
     app.state.publications = Publications(app.state.appraising)
     app.state.results = PublishedResults(engine)
     app.state.contracts_signed = ContractsSignedByTeam(engine)

@@ -40,8 +40,8 @@ class AppraisalSettings(ServiceSettings):
         default=96,
         ge=0,
         le=65_536,
-        description="The memory the reads kept (`KEPT_READS`), their counts and their figures as written may take, "
-        "in MiB, whatever the city's size; a read heavier than its share is not kept. A city of a million "
+        description="The memory the reads kept (`KEPT_READS`), their counts and their figures and scores as written "
+        "may take, in MiB, whatever the city's size; a read heavier than its share is not kept. A city of a million "
         "residents: a view about 33 MB without the key populations, 74 MB with them",
     )
     strata_kept_daily: int = Field(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic_core import to_json
 
-from appraisal.adapters.http.view import WrittenFigures
+from appraisal.adapters.http.written import WrittenFigures
 from appraisal.adapters.projections.cases_reads import Counts
 from appraisal.adapters.projections.totals import Key, Sums, add_groups
 from appraisal.application.views import Filters, figures_view

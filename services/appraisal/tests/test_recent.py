@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from appraisal.adapters.projections import stamps
 from appraisal.adapters.projections.figures_reader import FiguresReader
 from appraisal.application.appraising import Appraising, Read
 from appraisal.application.recent import Bounded
@@ -111,6 +112,21 @@ def test_a_change_counted_between_the_two_as_ofs_is_read(api: Api, reader: Count
 
     assert reader.reads == 2 and a["figures"] != b["figures"]
     assert b == fresh(api, next_day)
+
+
+@pytest.mark.parametrize(
+    ("area", "seen"),
+    [("", True), ("44", True), ("4401", True), ("440106", True), ("440107", False), ("4402", False)],
+)
+def test_a_change_counted_between_two_as_ofs_is_seen_in_its_area_only(api: Api, area: str, seen: bool) -> None:
+    """s1, T1's rating on 1 June, counts in T1's county (440106) and wider, not in T2's."""
+    api.feed(*two_teams_in_2026())
+    since, until = (datetime.fromisoformat(f"2026-{d}T00:00:00+08:00") for d in ("06-01", "06-02"))
+    with api.client.app.state.engine.connect() as conn:
+        stamp, changed = stamps.still(conn, "2026", area, since, until)
+        assert stamp == stamps.stamp(conn)
+
+    assert changed == seen
 
 
 def test_an_earlier_as_of_than_any_read_is_read(api: Api, reader: CountingReader) -> None:

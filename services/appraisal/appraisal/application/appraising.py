@@ -94,9 +94,10 @@ class DrilledDown:
 FIGURE_BYTES, COUNT_BYTES = 600, 850
 """What a figure of a kept read holds in memory, and the counts it came from (measured with
 tracemalloc on a city of a million residents: 577–610 and 804–850 bytes a figure)."""
-SHARES = {"reads": 0.3, "series": 0.15, "counts": 0.4, "written": 0.15}
+SHARES = {"reads": 0.3, "series": 0.15, "counts": 0.4, "written": 0.13, "scores": 0.02}
 """How a memory budget for what is kept is shared: the reads, the series' points, the counts
-the next reads count from, and the figures as written (`WrittenFigures`)."""
+the next reads count from, and the figures and scores as written (`WrittenFigures`,
+`WrittenScores`: a city's are 5.4 MB and 0.45 MB)."""
 
 
 class Appraising:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic_core import to_json
 
-from appraisal.adapters.http.figures_json import FiguresJson
 from appraisal.adapters.http.filters import CasesOf, FigureFilters, ScoreFilters
 from appraisal.adapters.http.schemas import (
     AsOf,
@@ -18,15 +16,13 @@ from appraisal.adapters.http.schemas import (
     FiguresPublic,
     ScoresPublic,
 )
+from appraisal.adapters.http.written import WrittenFigures, WrittenScores
 from appraisal.application import access
 from appraisal.application.appraising import Appraised, Appraising
-from appraisal.application.recent import Bounded
 from appraisal.application.records import catalogue_view, indicator_view
-from appraisal.application.views import Filters, case_view, figure_view, figures_view, scores_view
-from appraisal.domain.appraisal import Appraisal
-from appraisal.domain.figures import Figure
+from appraisal.application.views import case_view, figure_view
 from appraisal.domain.periods import Period
-from appraisal.domain.strata import Stratum, Subjects
+from appraisal.domain.strata import Stratum
 from shared.web.auth import CurrentPrincipal
 from shared.web.bounds import YEAR_OR_PART
 from shared.web.held import Held
@@ -67,7 +63,7 @@ async def scores(
 ) -> Response:
     scope = access.view_scope(who, only.area, only.team)
     appraised = await asyncio.to_thread(_appraise, request, period, as_of, scope, False)
-    return written(_basis(appraised) | {"scores": scores_view(appraised.appraisal, only.within(scope))})
+    return written(_basis(appraised), scores=[_written_scores(request).scores(appraised.appraisal, only.within(scope))])
 
 
 @router.get(
@@ -99,43 +95,8 @@ async def cases(
 _appraising = Held[Appraising]("appraising")
 
 
-class WrittenFigures:
-    """The figures of the latest views as written, for the reads that follow: each
-    indicator's, held by its figures and subjects, compared by identity. A kept read
-    (`Recent`) gives the same figures again, and a read counted from the one before
-    (`Counted.changed`) the same figures of every indicator it changed nothing of: the same
-    filters then give the same bytes, written once (a city's are megabytes). Of the `size`
-    filters used last, at most `budget` bytes written (None: no bound)."""
-
-    def __init__(self, size: int, budget: int | None = None) -> None:
-        self._kept = Bounded[Filters, Written](size, budget, lambda w: sum(len(part) for _, _, part in w.values()))
-
-    def figures(self, appraisal: Appraisal, only: Filters) -> bytes:
-        return b"".join(self.parts(appraisal, only))
-
-    def parts(self, appraisal: Appraisal, only: Filters) -> list[bytes]:
-        """The JSON array of the figures, in parts to join (once: a city's are megabytes)."""
-        if not appraisal.figured:  # a series' figures
-            return [to_json(figures_view(appraisal, only))]
-        kept, written = self._kept.pop(only) or {}, {}
-        writer = FiguresJson(appraisal.catalogue, appraisal.subjects, only)
-        for i in appraisal.catalogue.indicators:
-            figures, found = appraisal.figured[i.id][0], kept.get(i.id)
-            if found is None or found[0] is not figures or found[1] is not appraisal.subjects:
-                found = (figures, appraisal.subjects, writer.written(figures))
-            written[i.id] = found
-        self._kept.put(only, written)
-        pieces = [b"["]
-        for part in (part for _, _, part in written.values() if part):
-            pieces += [part, b","]
-        return [*pieces[:-1], b"]"] if len(pieces) > 1 else [b"[]"]
-
-
-Written = dict[str, tuple[Sequence[Figure], Subjects, bytes]]
-"""Per indicator: the figures and subjects a view was written from, and the JSON written."""
-
-
 _written_figures = Held[WrittenFigures]("written_figures")
+_written_scores = Held[WrittenScores]("written_scores")
 
 
 def written(body: dict[str, Any], **raw: list[bytes]) -> Response:

@@ -13,13 +13,13 @@ from typing import cast
 from sqlalchemy import Connection, Engine, func, select
 
 from appraisal.adapters.projections import fact_reads as reads
+from appraisal.adapters.projections import stamps
 from appraisal.adapters.projections.cases_reads import Tally, cases_at, residents_in, tally
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_history import FactsHistory
-from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
+from appraisal.adapters.projections.facts_tables import STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.group_names import GroupNames
 from appraisal.adapters.projections.own_views import REGISTER
-from appraisal.adapters.projections.totals import Token, digest, inside, keep, kept_token, team_wheres
+from appraisal.adapters.projections.totals import Token, digest, keep, kept_token, team_wheres
 from appraisal.application.appraising import Read
 from appraisal.application.recent import Bounded
 from appraisal.domain.appraisal import Counted, counted_by_team
@@ -68,7 +68,7 @@ class FiguresReader:
                 counted.append(Counted(c.totals, wheres, known.teams, known.register, _changed(earlier, last, known)))
                 bases.append((moment, _basis(conn, period.code, last.kept, moment, area, rows)))
             positions = tuple(StreamPosition(*r) for r in conn.execute(select(STREAM_POSITIONS)))
-            stamp = (_stamp(conn), tuple(bases))
+            stamp = (stamps.stamp(conn), tuple(bases))
         if last is None or indicators is not None:  # a few indicators' counts are no view's to count on from
             return Read(counted, positions, stamp)
         return Read(counted, positions, stamp, _Since(last, counted[-1]))
@@ -79,18 +79,10 @@ class FiguresReader:
         return team_wheres(conn, period.code, read.kept[0], read.as_of, area, by_team)
 
     def unchanged(self, stamp: Hashable, period: Period, area: str, since: datetime, until: datetime) -> bool:
-        c = CASE_CHANGES
-        changed = [
-            select(c.c.period).where(
-                c.c.period == period.code, c.c.instant > since, c.c.instant <= until, *inside(area)
-            ),
-            select(TEAMS.c.team_id).where(TEAMS.c.known_at > since, TEAMS.c.known_at <= until),
-            select(TEAM_CHANGES.c.team_id).where(TEAM_CHANGES.c.known_at > since, TEAM_CHANGES.c.known_at <= until),
-            select(REGISTER.c.area_code).where(REGISTER.c.recorded_at > since, REGISTER.c.recorded_at <= until),
-        ]
         streams, bases = cast(tuple[Hashable, tuple[tuple[datetime, Hashable], ...]], stamp)
         with self._consistent() as conn:
-            if streams == _stamp(conn) and not any(conn.execute(query.limit(1)).first() for query in changed):
+            now, changed = stamps.still(conn, period.code, area, since, until)
+            if streams == now and not changed:
                 return True
             basis = dict(bases).get(since)
             if since != until or basis is None:  # a later as-of of a view read as of now: it is read again
@@ -177,13 +169,6 @@ def _known(conn: Connection, moment: datetime, area: str) -> tuple[int, ...]:
     return tuple(
         conn.execute(select(teams.scalar_subquery(), changes.scalar_subquery(), register.scalar_subquery())).one()
     )
-
-
-def _stamp(conn: Connection) -> Hashable:
-    """How far the streams and appraisal's own log had been applied."""
-    streams = conn.execute(select(STREAM_POSITIONS).order_by(*STREAM_POSITIONS.primary_key)).all()
-    own = conn.execute(select(FOLLOWERS.table).order_by(FOLLOWERS.table.c.follower)).all()
-    return tuple(map(tuple, streams)), tuple(map(tuple, own))
 
 
 def _subjects(conn: Connection, known: datetime, period: Period, area: str, zone: tzinfo) -> FactsHistory:
