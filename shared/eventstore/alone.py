@@ -1,11 +1,13 @@
-"""The log's reads from threads (relays, read models), each one statement on a connection of its own.
+"""The log's reads from threads (relays, read models), and the relay's position, each one statement
+on a connection of its own.
 
 A relay or a process's followers ask the log every 50 ms whether anything is new, and read it
-when it is. Through the library's pool each ask was four round trips (the pool's check of the
-connection, BEGIN, the statement, COMMIT), and the residents' keys to unseal a batch four
-more: the county year's busiest statements by count (bench/README.md, "The main job"). A lone
-statement needs no transaction of its own: in autocommit it is one round trip, and it sees
-what was committed when it began, as it did inside a transaction of its own.
+when it is: the county year's busiest statements by count (bench/README.md, "The main job").
+Through the library's pool (autocommit) each was two round trips, the pool's check of the
+connection and the statement; the residents' keys to unseal a batch and the relay's position
+after each batch it published four (the check, BEGIN, the statement, COMMIT). A lone statement
+needs no transaction around it: in autocommit it is one round trip and its own transaction,
+seeing what was committed when it began, and a write is durable when it returns, as before.
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ class Alone:
     again, once, as the pool's check did before handing one out; a new connection that fails
     raises the library's `OperationalError`, as the pool's did (the API answers 503)."""
 
-    def __init__(self, conninfo: str, schema: str, table: str) -> None:
+    def __init__(self, conninfo: str, schema: str, table: str, tracking: str) -> None:
         self._conninfo = conninfo
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
         names = Identifier(schema), Identifier(table)
+        # The library's single-row tracking, as its recorder writes it: a position only ever moves on.
+        self.track = rendered(
+            "INSERT INTO {0}.{1} VALUES (%s, %s) ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id WHERE {0}.{1}.notification_id < excluded.notification_id "
+            "RETURNING notification_id",
+            Identifier(schema),
+            Identifier(tracking),
+        )
         self.log = rendered(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s",

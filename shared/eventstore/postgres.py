@@ -42,7 +42,7 @@ def open_postgres(  # noqa: PLR0913
     recorder = PostgresProcessRecorder(datastore)
     recorder.lock_table_statements = [*writers_lock(schema, recorder.events_table_name, datastore.lock_timeout)]
     batch_path = BatchPath(plain_url(url), recorder)
-    alone = Alone(plain_url(url), schema, recorder.events_table_name)
+    alone = Alone(plain_url(url), schema, recorder.events_table_name, recorder.tracking_table_name)
     vault = Vault(schema, personal.master_key, datastore, batch_path.connection, alone) if personal else None
     if create:
         with creating(url, schema):

@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, Protocol
 
 import psycopg
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from shared.eventstore.alone import Alone
 from shared.eventstore.records import NewEvent, RecordedEvent
@@ -243,6 +243,13 @@ class PostgresStore(RecorderStore):
             return super().last_position()
         ((head,),) = self._alone.fetch(self._alone.head)
         return int(head or 0)
+
+    def track(self, reader: str, position: int) -> None:
+        if self._alone is None:
+            return super().track(reader, position)
+        if not self._alone.fetch(self._alone.track, (reader, position)):  # as the library's recorder
+            raise IntegrityError(f"Failed to record tracking for {reader} {position}")
+        return None
 
     def close(self) -> None:
         if self._alone is not None:

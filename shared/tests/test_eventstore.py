@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError
 from sqlalchemy import Column, Integer, MetaData, Table
 
 from shared.eventstore import EventStore, MemoryStore, open_memory, open_store
@@ -100,3 +101,13 @@ def test_the_log_is_read_on_a_new_connection_once_the_database_dropped_its_own(
     assert dropped == (1,)
     assert [e.stream_id for e in log.read_log(0, 10)] == ["a"]
     assert log.last_position() == 1
+
+
+def test_a_readers_position_only_moves_on(log: EventStore) -> None:
+    """As the library's recorder keeps it: a position not past the one recorded is refused."""
+    log.track("relay", 5)
+    with pytest.raises(IntegrityError):
+        log.track("relay", 5)
+    with pytest.raises(IntegrityError):
+        log.track("relay", 3)
+    assert log.tracked("relay") == 5
