@@ -32,7 +32,6 @@ from shared.commands.errors import CommandError, ConcurrencyConflict, Idempotenc
 from shared.commands.session import RECEIPT_TYPE, Session, Staging, StreamCache
 from shared.domain import DomainError
 from shared.eventstore import EventStore, StreamConflict
-from shared.eventstore.sealing import keys_of_the_batch
 from shared.eventstore.streams import StreamType
 from shared.metrics import (
     COMMAND_BATCH_SIZE,
@@ -213,13 +212,12 @@ class CommandProcessor:
         started = time.perf_counter()
         staging = Staging(self._store, self._cache, read_on=in_turn)
         reads = [read for pending in batch for read in pending.work.reads]
-        with keys_of_the_batch():  # the residents' keys its reads opened, sealing what it decides
-            await staging.prefetch_async(reads, [pending.context.receipt_stream for pending in batch])
-            started = _stage("read", started)
-            decided = [_decide(staging, pending) for pending in batch]
-            started = _stage("decide", started)
-            sealer = self._store.sealer
-            sealed = await sealer.seal_async(staging.events) if sealer and staging.events else staging.events
+        await staging.prefetch_async(reads, [pending.context.receipt_stream for pending in batch])
+        started = _stage("read", started)
+        decided = [_decide(staging, pending) for pending in batch]
+        started = _stage("decide", started)
+        sealer = self._store.sealer
+        sealed = await sealer.seal_async(staging.events) if sealer and staging.events else staging.events
         started = _stage("seal", started)
         try:
             await self._store.append_async(sealed, sealed=True)

@@ -7,9 +7,7 @@ with its resident's key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,8 +19,6 @@ from shared.eventstore.records import NewEvent, RecordedEvent
 from shared.eventstore.vault import Keys, KeyVault
 
 SubjectOf = Callable[[str, dict[str, Any]], str | None]
-# The keys a command batch opened its streams with, for its sealing (`keys_of_the_batch`).
-_BATCH_KEYS: ContextVar[Keys | None] = ContextVar("batch_keys", default=None)
 SEALED, FOR = "sealed", "for"
 ERASED_JSON = {"erased": True}  # a sealed JSON value (a command's result) once its resident is erased
 
@@ -59,11 +55,7 @@ class Sealer:
 
     async def seal_async(self, events: Sequence[NewEvent]) -> list[NewEvent]:
         subjects = self._subjects(events)
-        wanted = self._keys_for(events, subjects)
-        opened = _BATCH_KEYS.get() or {}
-        keys = {s: opened[s] for s in wanted if s in opened}
-        if missing := [s for s in wanted if s not in keys]:
-            keys |= await self.vault.keys_async(missing, create=True)
+        keys = await self.vault.keys_async(self._keys_for(events, subjects), create=True) if subjects else {}
         return self._sealed(events, subjects, keys)
 
     def open(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
@@ -75,10 +67,7 @@ class Sealer:
     async def open_async(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         found, more = list(events), True
         while more and (subjects := self._sealed_for(found)):
-            keys = await self.vault.keys_async(subjects, create=False)
-            if (kept := _BATCH_KEYS.get()) is not None:
-                kept.update(keys)
-            found, more = self._opened(found, keys)
+            found, more = self._opened(found, await self.vault.keys_async(subjects, create=False))
         return found
 
     def seal_texts(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
@@ -140,20 +129,6 @@ class Sealer:
             return replace(e, data=data)
 
         return [opened(e) for e in events], holding
-
-
-@contextmanager
-def keys_of_the_batch() -> Iterator[None]:
-    """Within it, in this task: the keys `open_async` read are kept, and `seal_async` asks the
-    vault only for the others. A command batch reads its residents' streams, then seals what it
-    decided for mostly the same residents: their keys were asked twice, a few milliseconds apart.
-    Erasure loses nothing by it: a key shredded after the batch read it seals values that no
-    longer open, as one shredded between the vault's answer and the append always did."""
-    token = _BATCH_KEYS.set({})
-    try:
-        yield
-    finally:
-        _BATCH_KEYS.reset(token)
 
 
 def whose(value: Any, subject: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import copy
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +18,7 @@ from shared.domain import Personal
 from shared.eventstore import EventMeta, EventStore, NewEvent, open_store
 from shared.eventstore.cipher import ERASED, SealBroken, master_key, open_text, seal_text
 from shared.eventstore.personal import personal_paths
-from shared.eventstore.sealing import PersonalFields, keys_of_the_batch, resident_ref_in
+from shared.eventstore.sealing import PersonalFields, resident_ref_in
 from shared.eventstore.streams import EventTypes
 from shared.eventstore.vault import Keys, KeyVault
 
@@ -182,66 +182,6 @@ def test_a_key_is_made_once_and_kept_and_its_lazy_commit_stays_its_own(sealed_st
     assert (kept["r1"], kept["r2"], kept_async["r1"], kept_async["r3"]) == (made["r1"], None, made["r1"], kept["r3"])
     assert kept_async["r2"] is None and kept_async["r4"] is not None
     assert setting == "on"  # the connection's next statements commit durably again
-
-
-class Asked:
-    """A vault that notes what it is asked: (subjects, create)."""
-
-    def __init__(self, vault: KeyVault) -> None:
-        self.vault, self.asked = vault, list[tuple[list[str], bool]]()
-
-    def keys(self, subjects: Sequence[str], create: bool) -> Keys:
-        self.asked.append((sorted(set(subjects)), create))
-        return self.vault.keys(subjects, create)
-
-    async def keys_async(self, subjects: Sequence[str], create: bool) -> Keys:
-        self.asked.append((sorted(set(subjects)), create))
-        return await self.vault.keys_async(subjects, create)
-
-    def erase(self, subject: str, reason: str, at: datetime) -> None:
-        self.vault.erase(subject, reason, at)
-
-
-def _in_a_batch(store: EventStore, read: list[str], decided: list[NewEvent], erase: str = "") -> list[NewEvent]:
-    """As a command batch does: read its streams, decide, seal, append."""
-    sealer = store.sealer
-    assert sealer is not None
-
-    async def batch() -> list[NewEvent]:
-        with keys_of_the_batch():
-            await store.read_many_async(read, {})
-            if erase:
-                sealer.vault.erase(erase, "resident_request", datetime(2026, 2, 1, tzinfo=UTC))
-            sealed = await sealer.seal_async(decided)
-        await store.append_async(sealed, sealed=True)
-        await store.close_batch_path()
-        return sealed
-
-    return asyncio.run(batch())
-
-
-def test_a_batch_seals_with_the_keys_its_reads_opened_and_asks_the_vault_only_for_the_others(
-    sealed_store: EventStore,
-) -> None:
-    sealed_store.append([noted("n-1", 1, "r1")])
-    assert sealed_store.sealer is not None
-    vault = sealed_store.sealer.vault = Asked(sealed_store.sealer.vault)
-
-    _in_a_batch(sealed_store, ["n-1"], [noted("n-1", 2, "r1"), noted("n-2", 1, "r2")])
-
-    assert vault.asked == [(["r1"], False), (["r2"], True)]
-    assert [e.data["name"] for e in sealed_store.read_log(0, 10)] == [SECRET_NAME] * 3
-
-
-def test_a_key_shredded_after_the_batch_read_it_seals_nothing_that_opens(
-    sealed_store: EventStore, postgres_url: str, schema: str
-) -> None:
-    sealed_store.append([noted("n-1", 1, "r1")])
-
-    _in_a_batch(sealed_store, ["n-1"], [noted("n-1", 2, "r1")], erase="r1")
-
-    assert [e.data["name"] for e in sealed_store.read("n-1")] == [ERASED, ERASED]
-    assert SECRET_NAME not in dump(postgres_url, schema)
 
 
 async def _append_async(store: EventStore, events: list[NewEvent]) -> None:
