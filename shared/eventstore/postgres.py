@@ -13,6 +13,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.sql import Literal as SQLLiteral
 
+from shared.eventstore.alone import Alone
 from shared.eventstore.records import NewEvent
 from shared.eventstore.sealing import PersonalFields, Sealer
 from shared.eventstore.snapshots import Snapshot
@@ -41,7 +42,8 @@ def open_postgres(  # noqa: PLR0913
     recorder = PostgresProcessRecorder(datastore)
     recorder.lock_table_statements = [*writers_lock(schema, recorder.events_table_name, datastore.lock_timeout)]
     batch_path = BatchPath(plain_url(url), recorder)
-    vault = Vault(schema, personal.master_key, datastore, batch_path.connection) if personal else None
+    alone = Alone(plain_url(url), schema, recorder.events_table_name, recorder.tracking_table_name)
+    vault = Vault(schema, personal.master_key, datastore, batch_path.connection, alone) if personal else None
     if create:
         with creating(url, schema):
             with datastore.transaction(commit=True) as cursor:
@@ -50,7 +52,8 @@ def open_postgres(  # noqa: PLR0913
                     cursor.execute(vault.create)
                 cursor.execute(batch_path.create_snapshots)
             recorder.create_table()
-    return PostgresStore(recorder, url, schema, batch_path, Sealer(vault, personal) if vault and personal else None)
+    sealer = Sealer(vault, personal) if vault and personal else None
+    return PostgresStore(recorder, url, schema, batch_path, sealer, alone)
 
 
 SNAPSHOTS = "stream_snapshots"  # beside the library's events table, in the service's schema

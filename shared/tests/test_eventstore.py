@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError
 from sqlalchemy import Column, Integer, MetaData, Table
 
 from shared.eventstore import EventStore, MemoryStore, open_memory, open_store
@@ -83,3 +84,30 @@ def test_a_writer_waits_for_the_one_before_to_commit(log: EventStore, postgres_u
         assert appending.is_alive()
     appending.join(10)  # the one before committed (the block's end)
     assert not appending.is_alive() and [e.version for e in log.read("a")] == [1, 2]
+
+
+def test_the_log_is_read_on_a_new_connection_once_the_database_dropped_its_own(
+    log: EventStore, postgres_url: str
+) -> None:
+    """Relays and read models read the log on a connection of their own, outside the pool: one
+    the database dropped (a restart) is replaced, and no read fails for it."""
+    log.append([event("a", 1)])
+    assert log.last_position() == 1
+    with psycopg.connect(plain_url(postgres_url), autocommit=True) as admin:
+        dropped = admin.execute(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query ILIKE '%max(notification_id)%' AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert dropped == (1,)
+    assert [e.stream_id for e in log.read_log(0, 10)] == ["a"]
+    assert log.last_position() == 1
+
+
+def test_a_readers_position_only_moves_on(log: EventStore) -> None:
+    """As the library's recorder keeps it: a position not past the one recorded is refused."""
+    log.track("relay", 5)
+    with pytest.raises(IntegrityError):
+        log.track("relay", 5)
+    with pytest.raises(IntegrityError):
+        log.track("relay", 3)
+    assert log.tracked("relay") == 5
