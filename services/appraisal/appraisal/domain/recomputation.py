@@ -2,8 +2,7 @@
 facts name (under the catalogue version in force for it), from the time they were known on:
 per period and indicator, the changes by instant, team (or area) and key populations (a
 `steps.Net`; the strata follow from them). Only the periods the new facts reach, and there
-only the indicators reading their kinds and counting cases on a day they name in the period
-(`reach.py`), can change.
+only the indicators reading their kinds, can change.
 
 - `in_turn`: every other fact of the resident was known before the new ones (facts arrive as
   they happen: the common case). Then, one known instant at a time, the change is each
