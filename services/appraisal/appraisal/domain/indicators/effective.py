@@ -13,7 +13,7 @@ from appraisal.domain.ahead import Ahead, Step
 from appraisal.domain.cases import Case, excluded, met, missed
 from appraisal.domain.facts import ContractFact, Facts, VisitFact, Where
 from appraisal.domain.indicators.residents import ContractYear, Seen, by_contract, contract_years
-from appraisal.domain.periods import Period, local_day, midnight
+from appraisal.domain.periods import Period, local_day
 
 
 def renewal_rate(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -69,7 +69,10 @@ def effective_contracting(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 def effective_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
     """effective_contracting's cases from an as-of on: each year, from the day it ends."""
-    return _in_period(_year_steps(facts, ahead, "effective"), ahead.period)
+    out: list[Step] = []
+    for c, last, done in _years_ending(facts, ahead):
+        ahead.holds(out, c.where, c.key_populations, int(bool(_package_services(c, done))), 1, first=last)
+    return out
 
 
 def package_fulfilment(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
@@ -92,42 +95,33 @@ def package_fulfilment(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
 
 def package_steps(facts: Facts, ahead: Ahead, _: Mapping[str, Any]) -> list[Step]:
     """package_fulfilment's cases from an as-of on: each year, from the day it ends."""
-    return _in_period(_year_steps(facts, ahead, "package"), ahead.period)
+    out: list[Step] = []
+    for c, last, done in _years_ending(facts, ahead):
+        due = _due(c)
+        ahead.holds(out, c.where, c.key_populations, sum(_delivered(due, done).values()), sum(due.values()), first=last)
+    return out
 
 
 def _renewed_by(contracts: Iterable[ContractFact]) -> dict[str, str]:
     return {c.renews: c.contract_id for c in contracts if c.renews is not None}
 
 
-def _year_steps(facts: Facts, ahead: Ahead, rule: str) -> list[tuple[date, Step]]:
-    """Each contract year's step by its last day, every year not cut short: a year is a case of
-    the periods holding its last day (the year's, a half's, a quarter's), in each from the day
-    the window sees that day, the same instant whichever holds it. So the steps are worked out
-    once for all of them, and for both rules, and each period takes its own (`_in_period`)."""
-    zone, since = ahead.zone, ahead.since
-
-    def work() -> list[tuple[date, Step]]:
-        today, out = local_day(since, zone), []
-        for c, last, done in facts.derived(("contract_years", zone), lambda: _years(facts, zone)):
-            if rule == "effective":
-                n, d = int(bool(_package_services(c, done))), 1
-            else:
-                due = _due(c)
-                n, d = sum(_delivered(due, done).values()), sum(due.values())
-            if n or d:
-                out.append((last, (since if last <= today else midnight(last, zone), c.where, c.key_populations, n, d)))
-        return out
-
-    return facts.derived((rule, zone, since), work)
+def _years_ending(facts: Facts, ahead: Ahead) -> list[tuple[ContractFact, date, list[VisitFact]]]:
+    """Each contract year ending in the period and not cut short, by its last day, with the
+    visits delivered in it: a year's case holds from the day the window sees it end (the same
+    for effective contracting and package fulfilment: worked out once)."""
+    period, zone = ahead.period, ahead.zone
+    return facts.derived(("years_ending", period.code, zone), lambda: _ending(facts, period, zone))
 
 
-def _in_period(steps: list[tuple[date, Step]], period: Period) -> list[Step]:
-    return [step for last, step in steps if period.first <= last <= period.last]
-
-
-def _years(facts: Facts, zone: tzinfo) -> list[tuple[ContractFact, date, list[VisitFact]]]:
-    """Each contract year not cut short, by its last day, with the visits delivered in it."""
-    years = [(c, first, last) for c in facts.contracts for first, last in contract_years(c) if not _cut_short(c, last)]
+def _ending(facts: Facts, period: Period, zone: tzinfo) -> list[tuple[ContractFact, date, list[VisitFact]]]:
+    years = [
+        (c, first, last)
+        for c in facts.contracts
+        if c.starts_on <= period.last and c.ends_on >= period.first  # its years' last days are in its term
+        for first, last in contract_years(c)
+        if period.first <= last <= period.last and not _cut_short(c, last)
+    ]
     visits = by_contract(facts.visits) if years else {}
     return [(c, last, _in_year(visits.get(c.contract_id, {}).values(), first, last, zone)) for c, first, last in years]
 
