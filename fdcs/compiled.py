@@ -33,7 +33,7 @@ from pathlib import Path
 
 MODULES = (
     *(f"appraisal/domain/{m}.py" for m in ("ahead", "cases", "catalogue", "facts", "known", "periods")),
-    *(f"appraisal/domain/{m}.py" for m in ("steps", "trajectory", "reach", "recomputation")),
+    *(f"appraisal/domain/{m}.py" for m in ("steps", "trajectory", "recomputation")),
     "appraisal/domain/indicators",  # every module of the folder
     *(f"appraisal/domain/{m}.py" for m in ("figures", "scoring")),  # a whole read's figures and scores
     *(f"appraisal/adapters/projections/{m}.py" for m in ("totals", "cases_reads")),  # and its sums

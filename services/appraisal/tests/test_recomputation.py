@@ -18,8 +18,7 @@ from appraisal.domain.facts import Facts
 from appraisal.domain.indicators import METHODS
 from appraisal.domain.known import KINDS, ResidentHistory
 from appraisal.domain.periods import Period, Window, periods_of
-from appraisal.domain.reach import reach
-from appraisal.domain.recomputation import in_turn, late
+from appraisal.domain.recomputation import in_turn, late, reach
 from appraisal.domain.steps import Net
 from appraisal.domain.strata import Stratum
 from services.appraisal.tests.appraisal_facts import BASIC, CATALOGUE, ZONE, at, contract, rating, step, visit

@@ -25,7 +25,6 @@ Compute = Callable[[Seen, Mapping[str, Any]], list[Case]]
 Turns = Callable[[Seen, Mapping[str, Any]], datetime | None]
 Steps = Callable[[Facts, Ahead, Mapping[str, Any]], list[Step]]
 Concerns = Callable[[Facts, Mapping[str, Any]], bool]
-CountedOn = Literal["days", "contract_years", "term_ends", "signings"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,9 @@ class Method:
     (a later as-of with the same facts): None when only new facts or a new day can."""
     reads: frozenset[str] = frozenset(KINDS)
     """The kinds of a resident's facts its cases depend on: a new fact of another kind changes none."""
-    counted_on: CountedOn = "days"
-    """The days of new facts that its cases in a period can change on (`reach.Reach`): any day
-    they name (a contract's term, a visit's day); the last days of contract years (its cases are
-    contract years, each in the period holding its last day: a visit counts in the year it fell
-    in, which may end in a later period than the visit's day); the ends of contract terms (the
-    renewals); the days contracts were signed on. In another period it has no case of them."""
+    by_contract_year: bool = False
+    """Its cases are contract years, each in the period holding its last day: a visit counts in
+    the year it fell in, which may end in a later period than the visit's day."""
     steps: Steps | None = None
     """Its cases of one resident as steps from an as-of on, over facts that no longer change
     (`domain/steps.py`): stated for the frequent kinds of case, faster than asking it at every turn."""
@@ -74,11 +70,7 @@ _FOLLOWED = _DELIVERED | {"readings"}  # remote readings count only under a cata
 _BOOKED = frozenset({"visits", "appointments"})
 METHODS: dict[str, Method] = {
     "contracts_signed": Method(
-        contracting.contracts_signed,
-        "none",
-        reads=_CONTRACTS,
-        counted_on="signings",
-        steps=contracting.contracts_signed_steps,
+        contracting.contracts_signed, "none", reads=_CONTRACTS, steps=contracting.contracts_signed_steps
     ),
     "coverage": Method(contracting.coverage, "population", reads=_CONTRACTS, steps=contracting.coverage_steps),
     "key_population_coverage": Method(
@@ -86,7 +78,6 @@ METHODS: dict[str, Method] = {
         "key_population",
         reads=_CONTRACTS,
         steps=contracting.key_population_coverage_steps,
-        concerns=contracting.tagged,
     ),
     "workload": Method(
         contracting.workload,
@@ -95,21 +86,19 @@ METHODS: dict[str, Method] = {
         reads=_CONTRACTS,
         steps=contracting.workload_steps,
     ),
-    "renewal_rate": Method(
-        effective.renewal_rate, "cases", reads=_CONTRACTS, counted_on="term_ends", steps=effective.renewal_steps
-    ),
+    "renewal_rate": Method(effective.renewal_rate, "cases", reads=_CONTRACTS, steps=effective.renewal_steps),
     "effective_contracting": Method(
         effective.effective_contracting,
         "cases",
         reads=_DELIVERED,
-        counted_on="contract_years",
+        by_contract_year=True,
         steps=effective.effective_steps,
     ),
     "package_fulfilment": Method(
         effective.package_fulfilment,
         "cases",
         reads=_DELIVERED,
-        counted_on="contract_years",
+        by_contract_year=True,
         steps=effective.package_steps,
     ),
     "follow_up": Method(

@@ -56,12 +56,6 @@ def key_population_coverage_steps(facts: Facts, ahead: Ahead, _: Mapping[str, An
     return _managing_steps(facts, ahead, tagged_only=True)
 
 
-def tagged(facts: Facts, _: Mapping[str, Any]) -> bool:
-    """Whether a contract of the resident carries a key-population tag: else they are no case of
-    key-population coverage (a contract's tags never change, so they never were)."""
-    return any(c.key_populations for c in facts.contracts)
-
-
 def workload(seen: Seen, _: Mapping[str, Any]) -> list[Case]:
     """Each resident under contract with the team on the last day the appraisal sees. Its
     drill-down names the contract's term, not the day: a case then changes only when the day
