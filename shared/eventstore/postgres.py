@@ -53,7 +53,7 @@ def open_postgres(  # noqa: PLR0913
                 cursor.execute(batch_path.create_snapshots)
             recorder.create_table()
     sealer = Sealer(vault, personal) if vault and personal else None
-    return PostgresStore(recorder, url, schema, batch_path, sealer, alone)
+    return PostgresStore(recorder, url, schema, batch_path, alone, sealer)
 
 
 SNAPSHOTS = "stream_snapshots"  # beside the library's events table, in the service's schema

@@ -225,35 +225,27 @@ class PostgresStore(RecorderStore):
         url: str,
         schema: str,
         batch_path: BatchPath,
+        alone: Alone,
         sealer: Sealer | None = None,
-        alone: Alone | None = None,
     ) -> None:
         super().__init__(recorder, batch_path, sealer)
         self._url, self._schema = url, schema
         self._alone = alone
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
-        if self._alone is None:
-            return super().read_log(after, limit)
         rows = self._alone.fetch(self._alone.log, (after, limit))
         return self._open([RecordedEvent.decode(b, c, d, bytes(e), a) for a, b, c, d, e in rows])
 
     def last_position(self) -> int:
-        if self._alone is None:
-            return super().last_position()
         ((head,),) = self._alone.fetch(self._alone.head)
         return int(head or 0)
 
     def track(self, reader: str, position: int) -> None:
-        if self._alone is None:
-            return super().track(reader, position)
         if not self._alone.fetch(self._alone.track, (reader, position)):  # as the library's recorder
             raise IntegrityError(f"Failed to record tracking for {reader} {position}")
-        return None
 
     def close(self) -> None:
-        if self._alone is not None:
-            self._alone.close()
+        self._alone.close()
         super().close()
 
     @contextmanager

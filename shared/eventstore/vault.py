@@ -45,7 +45,7 @@ class Vault:
         master: bytes,
         datastore: PostgresDatastore,
         connect: AsyncConnect,
-        alone: Alone | None = None,
+        alone: Alone,
     ) -> None:
         """`alone`: where a thread's read of keys goes (one round trip, not the pool's four)."""
         self._master, self._datastore, self._connect, self._alone = master, datastore, connect, alone
@@ -81,11 +81,9 @@ class Vault:
     def keys(self, subjects: Sequence[str], create: bool) -> Keys:
         """The subjects' keys; with `create`, a subject without one (and not erased) gets one."""
         wanted = sorted(set(subjects))
-        if not create and self._alone is not None:
+        if not create:
             return self._unwrap(self._alone.fetch(self._select, (wanted,)))
         with self._datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
-            if not create:
-                return self._unwrap(cur.execute(self._select, (wanted,)).fetchall())
             found = self._unwrap(cur.execute(self._made_or_kept, (*self._fresh(wanted), wanted)).fetchall())
             if missing := [s for s in wanted if s not in found]:  # committed by another meanwhile
                 found |= self._unwrap(cur.execute(self._select, (missing,)).fetchall())

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, select
 
-from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUPS
+from appraisal.adapters.projections.cases_tables import CASE_CHANGES
 from appraisal.adapters.projections.facts_tables import FOLLOWERS, STREAM_POSITIONS, TEAM_CHANGES, TEAMS
 from appraisal.adapters.projections.own_views import REGISTER
+from appraisal.adapters.projections.totals import reach, within
 from shared.readmodels.together import together
 
 _STAMP = (
@@ -35,7 +36,7 @@ def stamp(conn: Connection) -> Hashable:
 def still(conn: Connection, period: str, area: str, since: datetime, until: datetime) -> tuple[Hashable, bool]:
     """The stamp now, and whether anything counted in the area (a change of its cases, a team,
     a team's change, a register figure) is at an instant in (since, until]: one round trip."""
-    changes = _CHANGES["city" if len(area) == 4 else "wider" if len(area) < 4 else "inside"]
+    changes = _CHANGES[reach(area)]
     params = {"period": period, "since": since, "until": until, "city": area[:4], "area": area}
     streams, own, *changed = together(conn, [*_STAMP, changes, *_OTHERS], params)
     return (tuple(streams), tuple(own)), any(changed)
@@ -50,19 +51,7 @@ def _changes(*inside: ColumnElement[bool]) -> Select[Any]:
     return select(c.c.period).where(c.c.period == bindparam("period"), *_between(c.c.instant), *inside).limit(1)
 
 
-_CITY = CASE_CHANGES.c.city == bindparam("city")
-_CHANGES = {  # as `totals.inside` reads a city (one partition), wider, or part of a city
-    "city": _changes(_CITY),
-    "wider": _changes(CASE_CHANGES.c.city.startswith(bindparam("area"))),
-    "inside": _changes(
-        _CITY,
-        CASE_CHANGES.c.group_id.in_(
-            select(CASE_GROUPS.c.group_id).where(
-                CASE_GROUPS.c.city == bindparam("city"), CASE_GROUPS.c.area_code.startswith(bindparam("area"))
-            )
-        ),
-    ),
-}
+_CHANGES = {how: _changes(*within(how, bindparam("area"), bindparam("city"))) for how in ("city", "wider", "inside")}
 _OTHERS = (
     select(TEAMS.c.team_id).where(*_between(TEAMS.c.known_at)).limit(1),
     select(TEAM_CHANGES.c.team_id).where(*_between(TEAM_CHANGES.c.known_at)).limit(1),

@@ -430,8 +430,21 @@ def _key(t: Table) -> tuple[Any, ...]:
 def inside(area: str) -> tuple[ColumnElement[bool], ...]:
     """Changes in the area: of a city or wider, by their partitions; inside a city, in its
     partition, of the groups in the area."""
+    return within(reach(area), area, area[:4])
+
+
+def reach(area: str) -> str:
+    """How an area's changes are found: a city's partition, partitions by prefix, or groups."""
+    return "city" if len(area) == 4 else "wider" if len(area) < 4 else "inside"
+
+
+def within(how: str, area: str | BindParameter[str], city: str | BindParameter[str]) -> tuple[ColumnElement[bool], ...]:
+    """`inside`, its area and city values or parameters bound at each execution (a statement
+    built once, as `stamps` sends)."""
     c, g = CASE_CHANGES, CASE_GROUPS
-    if len(area) <= 4:
-        return (_city(c, area),)
-    groups = select(g.c.group_id).where(g.c.city == area[:4], g.c.area_code.startswith(area))
-    return c.c.city == area[:4], c.c.group_id.in_(groups)
+    if how == "city":
+        return (c.c.city == city,)  # one partition is read
+    if how == "wider":
+        return (c.c.city.startswith(area),)
+    groups = select(g.c.group_id).where(g.c.city == city, g.c.area_code.startswith(area))
+    return c.c.city == city, c.c.group_id.in_(groups)
