@@ -1,11 +1,13 @@
 """A relay reads only the stored types its service's `to_public` publishes, their personal values
 withheld (`EventStore.read_log_of`): for an event of every class each service stores, `to_public`
-gives nothing for a type left out, and the same messages with the personal values withheld."""
+gives nothing for a type left out, and the same messages with the personal values withheld; the
+fields it takes from an event are `dataclasses.asdict`'s."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,7 @@ from shared.eventstore import EventMeta, RecordedEvent
 from shared.eventstore.cipher import ERASED
 from shared.eventstore.personal import rewrite
 from shared.messaging import Message
+from shared.messaging.outbound import fields_of
 
 CASES = [
     (service, cls)
@@ -42,6 +45,7 @@ def test_to_public_publishes_only_its_types_and_no_personal_value(service: str, 
     @settings(max_examples=4, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.from_type(cls))
     def check(event: Any) -> None:
+        assert fields_of(event) == asdict(event)  # the fields a contract takes from, as the dataclass has them
         type_name, data = events.encode(event)
         plain = outcome(publishing.to_public, RecordedEvent("s-1", 1, type_name, data, META, 1))
         withheld = rewrite(data, events.personal_paths(type_name), lambda _, v: ERASED)
