@@ -66,4 +66,5 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
 def contract_event(model: type[P], fields: Mapping[str, Any], **extra: Any) -> P:
     """The public event from an internal event's fields: only those its contract names (the others,
     personal data among them, never leave the service), and `extra`."""
-    return model.model_validate({k: v for k, v in fields.items() if k in model.model_fields} | extra)
+    named = model.model_fields  # once: a property of pydantic's, a tenth of a relay's CPU asked for each field
+    return model.model_validate({k: v for k, v in fields.items() if k in named} | extra)
