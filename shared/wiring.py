@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import Engine, MetaData
@@ -84,11 +84,16 @@ def service_engine(settings: ServiceSettings, metadata: MetaData, url: str | Non
 
 
 def relay_for(
-    settings: ServiceSettings, store: EventStore, to_public: Translate, partners: Partners | None = None
+    settings: ServiceSettings,
+    store: EventStore,
+    to_public: Translate,
+    publishes: Collection[str],
+    partners: Partners | None = None,
 ) -> Relay:
-    """The relay of a service's log to Kafka, through its `to_public`; with `partners` (their
-    topics' prefix, and a partner's topic), each partner's copy goes to that partner's topic too."""
+    """The relay of a service's log to Kafka, through its `to_public` of the types it `publishes`
+    (the others never read); with `partners` (their topics' prefix, and a partner's topic), each
+    partner's copy goes to that partner's topic too."""
     publisher: Publisher = KafkaPublisher(settings)
     if partners is not None:
         publisher = PartnerTopics(publisher, settings, *partners)
-    return Relay(store, publisher, to_public, batch_size=settings.relay_batch_size)
+    return Relay(store, publisher, to_public, batch_size=settings.relay_batch_size, publishes=publishes)

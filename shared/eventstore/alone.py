@@ -47,6 +47,13 @@ class Alone:
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
             *names,
         )
+        # A relay's read: the state (the bulk of a row, and its TOAST) only of the types it publishes.
+        self.log_of = rendered(
+            "SELECT notification_id, originator_id, originator_version, topic, "
+            "CASE WHEN topic = ANY(%s::text[]) THEN state END FROM {}.{} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+            *names,
+        )
         self.head = rendered("SELECT max(notification_id) FROM {}.{}", *names)
 
     def fetch(self, statement: bytes, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

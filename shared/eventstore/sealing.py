@@ -70,6 +70,11 @@ class Sealer:
             found, more = self._opened(found, await self.vault.keys_async(subjects, create=False))
         return found
 
+    def withheld(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events with their personal values read as an erased resident's are: for a reader
+        that publishes none of them (the relay), so no key is asked for and nothing decrypted."""
+        return self._opened(events, {})[0]
+
     def seal_texts(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
         """(subject, place, text) sealed one by one, for a read model that copies personal text."""
         keys = self.vault.keys([s for s, _, _ in items], create=True) if items else {}

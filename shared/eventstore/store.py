@@ -18,10 +18,10 @@ beside the HTTP server, and its array of composite values were the bottleneck.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
@@ -32,6 +32,15 @@ from shared.eventstore.sealing import Sealer
 from shared.eventstore.snapshots import Snapshot
 
 Row = tuple[str, int, str, bytes]
+
+
+class LogPage(NamedTuple):
+    """Of the log's next entries, those a reader asked for; `entries`: how many it covered, `last`:
+    the position of the last of them (where the reader stands after it)."""
+
+    events: list[RecordedEvent]
+    entries: int
+    last: int
 
 
 class StreamConflict(Exception):
@@ -103,6 +112,11 @@ class EventStore(Protocol):
 
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         """Events after position `after`, in the log's gap-free order."""
+
+    def read_log_of(self, after: int, limit: int, types: Collection[str]) -> LogPage:
+        """Of the next `limit` entries after `after`, only the events of `types`, each personal value
+        withheld (`Sealer.withheld`): what a relay publishes, which holds none. The others are
+        neither decoded nor opened (nor, on PostgreSQL, read)."""
 
     def last_position(self) -> int: ...
 
@@ -189,8 +203,20 @@ class RecorderStore:
             [RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id) for n in notes]
         )
 
+    def read_log_of(self, after: int, limit: int, types: Collection[str]) -> LogPage:
+        notes = self._select_notifications(after + 1, limit)
+        wanted = [
+            RecordedEvent.decode(str(n.originator_id), n.originator_version, n.topic, n.state, n.id)
+            for n in notes
+            if n.topic in types
+        ]
+        return LogPage(self._withheld(wanted), len(notes), notes[-1].id if notes else after)
+
     def _open(self, events: list[RecordedEvent]) -> list[RecordedEvent]:
         return self.sealer.open(events) if self.sealer else events
+
+    def _withheld(self, events: list[RecordedEvent]) -> list[RecordedEvent]:
+        return self.sealer.withheld(events) if self.sealer else events
 
     def last_position(self) -> int:
         return self._max_notification_id() or 0
@@ -235,6 +261,13 @@ class PostgresStore(RecorderStore):
     def read_log(self, after: int, limit: int) -> list[RecordedEvent]:
         rows = self._alone.fetch(self._alone.log, (after, limit))
         return self._open([RecordedEvent.decode(b, c, d, bytes(e), a) for a, b, c, d, e in rows])
+
+    def read_log_of(self, after: int, limit: int, types: Collection[str]) -> LogPage:
+        if self._alone is None:
+            return super().read_log_of(after, limit, types)
+        rows = self._alone.fetch(self._alone.log_of, (sorted(types), after, limit))
+        wanted = [RecordedEvent.decode(b, c, d, bytes(e), a) for a, b, c, d, e in rows if e is not None]
+        return LogPage(self._withheld(wanted), len(rows), rows[-1][0] if rows else after)
 
     def last_position(self) -> int:
         ((head,),) = self._alone.fetch(self._alone.head)

@@ -84,6 +84,13 @@ class EventTypes:
         """Every name events of these classes may be stored under (each version, old names too)."""
         return frozenset(name for name, (cls, _, _) in self._by_name.items() if cls in classes)
 
+    def classes(self) -> list[type]:
+        return list(self._by_class)
+
+    def names_under(self, *classes: type) -> frozenset[str]:
+        """`names_of` these classes and of their subclasses (a renewal is a signing too)."""
+        return frozenset(name for name, (cls, _, _) in self._by_name.items() if issubclass(cls, classes))
+
     def schemas(self) -> dict[str, dict[str, Any]]:
         """The current stored name of each class → the JSON Schema of what is stored."""
         return {name: adapter.json_schema(mode="serialization") for name, adapter in self._by_class.values()}

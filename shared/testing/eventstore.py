@@ -145,6 +145,24 @@ class EventStoreContract:
         assert len(store.read_log(after=0, limit=2)) == 2
         assert store.last_position() == 3
 
+    def test_a_relay_reads_only_the_types_it_publishes_and_stands_after_the_others(self, store: EventStore) -> None:
+        store.append([event("a", 1, 1), NewEvent("b", 1, "test.Kept.v1", {}, META), event("a", 2, 2)])
+        store.append([NewEvent("b", 2, "test.Kept.v1", {}, META)])
+
+        first, rest = store.read_log_of(0, 2, {"test.Happened.v1"}), store.read_log_of(2, 10, {"test.Happened.v1"})
+
+        assert ([e.data["n"] for e in first.events], first.entries, first.last) == ([1], 2, 2)
+        assert ([(e.data["n"], e.position) for e in rest.events], rest.entries, rest.last) == ([(2, 3)], 2, 4)
+        assert store.read_log_of(4, 10, {"test.Happened.v1"}) == ([], 0, 4)
+
+    def test_a_relay_s_events_hold_no_personal_value(self, sealed: EventStore) -> None:
+        sealed.append([named("n-1", 1, "r1"), NewEvent("n-2", 1, *EVENTS.encode(Counted("x")), META)])
+
+        page = sealed.read_log_of(0, 10, {EVENTS.encode(Named("r", ""))[0]})
+
+        assert [e.data for e in page.events] == [{"resident_ref": "r1", "name": ERASED}]
+        assert [e.data["name"] for e in sealed.read_log(0, 10)[:1]] == [SECRET]  # opened for everyone else
+
     def test_many_streams_read_at_once_each_in_order(self, store: EventStore) -> None:
         store.append([event("b", 1), event("a", 1), event("b", 2)])
 

@@ -100,6 +100,22 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
     assert REGISTRY.get_sample_value("fdcs_relay_lag_positions") == 0
 
 
+def test_a_relay_told_its_types_publishes_those_and_stands_after_the_rest(
+    store: EventStore, settings: ServiceSettings, topic: Topic
+) -> None:
+    append(store, "a", range(1, 3))
+    store.append([NewEvent("b", 1, "test.Internal.v1", {"v": 1}, EventMeta("i", datetime.now(UTC), "c", "c", "t"))])
+    published = REGISTRY.get_sample_value("fdcs_relay_published_positions_total") or 0
+
+    relay = Relay(store, KafkaPublisher(settings), enveloped(topic), publishes={"test.Happened.v1"})
+    assert (relay.relay_once(), relay.relay_once()) == (3, 0)
+
+    got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 2)
+    assert [(m.key().decode(), json.loads(m.value())["data"]["v"]) for m in got] == [("a", 1), ("a", 2)]
+    assert store.tracked("kafka-relay") == store.last_position(), "past the internal event at the end"
+    assert REGISTRY.get_sample_value("fdcs_relay_published_positions_total") == published + 3
+
+
 class CrashAfterPublishing(PostgresStore):
     """The relay dies after the broker acknowledged, before it recorded its position."""
 

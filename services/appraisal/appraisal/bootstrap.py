@@ -25,7 +25,7 @@ from appraisal.adapters.projections.partitions import partition
 from appraisal.adapters.projections.results import PublishedResults
 from appraisal.adapters.projections.strata_keeper import StrataKeeper
 from appraisal.adapters.projections.upgrades import upgrade
-from appraisal.adapters.publishing import to_public
+from appraisal.adapters.publishing import PUBLISHES, to_public
 from appraisal.application.appraising import SHARES, Appraising
 from appraisal.application.publication import Publications
 from appraisal.settings import AppraisalSettings
@@ -98,7 +98,7 @@ def create_app(settings: AppraisalSettings | None = None, clock: Clock = utc_now
 
 
 def create_relay(settings: AppraisalSettings, store: EventStore | None = None) -> Relay:
-    return relay_for(settings, store or store_for(settings), to_public)
+    return relay_for(settings, store or store_for(settings), to_public, PUBLISHES)
 
 
 def facts_projection(settings: AppraisalSettings, engine: Engine) -> FactsProjection:

@@ -17,7 +17,7 @@ from billing.adapters.http import view as http_view
 from billing.adapters.http.inputs import close_inputs, pay_inputs
 from billing.adapters.projections.settlement_view import SettlementView, replay
 from billing.adapters.projections.tables import BUREAU_FEED, METADATA, POSITIONS
-from billing.adapters.publishing import to_public
+from billing.adapters.publishing import PUBLISHES, to_public
 from billing.application.capitation import Capitation, YearIndexes
 from billing.application.charging import Charging
 from billing.application.performance import PerformancePay
@@ -76,7 +76,9 @@ def create_app(settings: BillingSettings | None = None, clock: Clock = utc_now) 
 
 
 def create_relay(settings: BillingSettings, store: EventStore | None = None) -> Relay:
-    return relay_for(settings, store or store_for(settings), to_public, (topics.BUREAU_PREFIX, topics.bureau))
+    return relay_for(
+        settings, store or store_for(settings), to_public, PUBLISHES, (topics.BUREAU_PREFIX, topics.bureau)
+    )
 
 
 def create_workers(

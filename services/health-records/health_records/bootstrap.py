@@ -19,7 +19,7 @@ from health_records.adapters.http import record as http_record
 from health_records.adapters.http import services as http_services
 from health_records.adapters.projections import appointment_book, reading_alert_reads, reading_alerts, resident_devices
 from health_records.adapters.projections.fulfilment import METADATA, FulfilmentView, follower
-from health_records.adapters.publishing import to_public
+from health_records.adapters.publishing import PUBLISHES, to_public
 from health_records.application.appointment_views import AppointmentViews
 from health_records.application.appointments import Appointments
 from health_records.application.delivery import Delivery
@@ -98,7 +98,7 @@ def schedules_for(settings: HealthRecordsSettings) -> Schedules:
 
 
 def create_relay(settings: HealthRecordsSettings, store: EventStore | None = None) -> Relay:
-    return relay_for(settings, store or store_for(settings), to_public)
+    return relay_for(settings, store or store_for(settings), to_public, PUBLISHES)
 
 
 def create_workers(settings: HealthRecordsSettings, clock: Clock = utc_now) -> list[KafkaSubscription | LogFollower]:

@@ -13,7 +13,7 @@ from referral.adapters.consumers import appointments_from_health_records, contra
 from referral.adapters.http import commands as http
 from referral.adapters.http import reads as http_reads
 from referral.adapters.projections.read_models import METADATA, ReferralOverview, feed_follower, overview_follower
-from referral.adapters.publishing import to_public
+from referral.adapters.publishing import PUBLISHES, to_public
 from referral.application.referrals import Referrals
 from referral.application.streams import ERASURES, EVENTS
 from referral.settings import ReferralSettings
@@ -57,7 +57,9 @@ def create_app(settings: ReferralSettings | None = None, clock: Clock = utc_now)
 
 
 def create_relay(settings: ReferralSettings, store: EventStore | None = None) -> Relay:
-    return relay_for(settings, store or store_for(settings), to_public, (topics.HOSPITAL_PREFIX, topics.hospital))
+    return relay_for(
+        settings, store or store_for(settings), to_public, PUBLISHES, (topics.HOSPITAL_PREFIX, topics.hospital)
+    )
 
 
 def create_workers(settings: ReferralSettings, clock: Clock = utc_now) -> list[Worker]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from referral.adapters.publishing import to_public
+from referral.adapters.publishing import PUBLISHES, to_public
 from referral.settings import ReferralSettings
 from shared.contracts import Envelope, parse_event, topics
 from shared.messaging import KafkaPublisher, Relay
@@ -109,7 +109,7 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     of_b = lifecycle(api, team, b)["referral_id"]
     kafka = KafkaPublisher(settings)
     hospitals = PartnerTopics(kafka, settings, topics.HOSPITAL_PREFIX, topics.hospital)
-    relay = Relay(api.store, hospitals, to_public)  # as create_relay wires it
+    relay = Relay(api.store, hospitals, to_public, publishes=PUBLISHES)  # as create_relay wires it
     while relay.relay_once():
         pass
     kafka.close()

@@ -19,7 +19,7 @@ from signing.adapters.consumers import erase_again
 from signing.adapters.files.catalogue import load_catalogue
 from signing.adapters.http import ROUTERS
 from signing.adapters.projections.contract_index import FOLLOWER, METADATA, POSITIONS, ContractIndex, apply
-from signing.adapters.publishing import to_public
+from signing.adapters.publishing import PUBLISHES, to_public
 from signing.application.lifecycle import Lifecycle
 from signing.application.signing import Signing
 from signing.application.starting import Starts
@@ -61,7 +61,7 @@ def create_app(settings: SigningSettings | None = None, clock: Clock = utc_now) 
 
 
 def create_relay(settings: SigningSettings, store: EventStore | None = None) -> Relay:
-    return relay_for(settings, store or store_for(settings), to_public)
+    return relay_for(settings, store or store_for(settings), to_public, PUBLISHES)
 
 
 def index_follower(

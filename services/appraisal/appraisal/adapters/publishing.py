@@ -19,6 +19,7 @@ from shared.messaging import Message
 from shared.messaging.outbound import internal_event, public_message
 
 SOURCE = "/fdcs/appraisal"
+PUBLISHES = EVENTS.names_under(ResultPublished)  # a restatement too
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from typing import get_args
 
 from billing.application.streams import EVENTS
 from billing.domain import capitation_year, ledger
@@ -43,6 +44,8 @@ def _to(recorded: RecordedEvent, event: PublicEvent, bureau_id: str | None, inst
 
 
 _PUBLISHED = ledger.ChargeBooked | ledger.PeriodSettled | ledger.SettlementReversed | ledger.WithheldReleased
+_BY_BUREAU = (capitation_year.CapitationReconciliationRecorded, capitation_year.CapitationAdvanceBooked)
+PUBLISHES = EVENTS.names_under(*get_args(_PUBLISHED), *_BY_BUREAU, py.PerformancePayRecorded)
 
 
 def _public(internal: object) -> PublicEvent | None:

@@ -40,6 +40,7 @@ APPOINTMENTS: dict[type, type[PublicEvent]] = {
     booking.AppointmentMissed: public_appointments.AppointmentMissed,
     booking.AppointmentReminderDue: public_appointments.AppointmentReminderDue,
 }
+PUBLISHES = EVENTS.names_under(*APPOINTMENTS, *PUBLISHED)
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:

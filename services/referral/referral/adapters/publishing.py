@@ -33,6 +33,7 @@ PUBLIC: dict[type, type[PublicEvent]] = {
     referral.SpecialistSlotBooked: public.SpecialistSlotBooked,
     referral.SpecialistSlotReleased: public.SpecialistSlotReleased,
 }
+PUBLISHES = EVENTS.names_under(*referral.FACTS)
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:

@@ -32,6 +32,7 @@ CONTRACT_EVENTS = (
     contract.ContractExpired,
     contract.ContractReinstated,
 )
+PUBLISHES = EVENTS.names_under(*TEAM_EVENTS, *CONTRACT_EVENTS, erasure.ResidentErased)  # a renewal is a signing
 
 
 def to_public(recorded: RecordedEvent) -> list[Message]:
