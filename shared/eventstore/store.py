@@ -263,8 +263,6 @@ class PostgresStore(RecorderStore):
         return self._open([RecordedEvent.decode(b, c, d, bytes(e), a) for a, b, c, d, e in rows])
 
     def read_log_of(self, after: int, limit: int, types: Collection[str]) -> LogPage:
-        if self._alone is None:
-            return super().read_log_of(after, limit, types)
         rows = self._alone.fetch(self._alone.log_of, (sorted(types), after, limit))
         wanted = [RecordedEvent.decode(b, c, d, bytes(e), a) for a, b, c, d, e in rows if e is not None]
         return LogPage(self._withheld(wanted), len(rows), rows[-1][0] if rows else after)
