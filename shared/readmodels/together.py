@@ -23,14 +23,16 @@ _compiled: dict[tuple[int, tuple[tuple[Any, Any], ...]], tuple[ClauseElement, st
 
 
 def together(conn: Connection, queries: Sequence[ClauseElement], params: Mapping[str, Any]) -> list[list[Any]]:
-    """Each query's rows (tuples), in the caller's transaction; `params` by name, shared."""
+    """Each query's rows (tuples), in the caller's transaction; `params` by name, shared. A
+    statement that gives no rows (a lock's `SET`, an `INSERT` without `RETURNING`) gives an
+    empty list: writes go with the reads, in the order given."""
     driver = psycopg_of(conn)
     compiled = [_compiled_for(conn, q) for q in queries]
     with driver.pipeline():
         cursors = [driver.cursor() for _ in compiled]
         for cursor, (sql, own) in zip(cursors, compiled, strict=True):
             cursor.execute(sql, {**own, **params} if own else params)
-    return [cursor.fetchall() for cursor in cursors]
+    return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
 
 
 def _compiled_for(conn: Connection, query: ClauseElement) -> tuple[str, dict[str, Any]]:

@@ -24,6 +24,8 @@ from sqlalchemy import (
     all_,
     any_,
     bindparam,
+    func,
+    literal,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -252,3 +254,22 @@ def test_queries_sent_together_give_what_each_gives_alone(backends: tuple[str, s
 
         assert found == alone
     assert found[1] == [(1,), (2,), (3,), (4,)]
+
+
+def test_writes_sent_with_reads_take_effect_in_their_order_and_give_no_rows(
+    backends: tuple[str, str], schema: str
+) -> None:
+    engine = open_engine(backends[1], schema, METADATA)
+    names = bindparam("names", type_=ARRAY(Text))
+    adding = insert(COUNTS).from_select(["stream", "n"], select(func.unnest(names), literal(7)))
+    queries = [
+        select(func.count()).select_from(COUNTS).where(COUNTS.c.stream == any_(names)),
+        adding.on_conflict_do_nothing(),
+        select(COUNTS.c.stream, COUNTS.c.n).where(COUNTS.c.stream == any_(names)).order_by(COUNTS.c.stream),
+    ]
+    with engine.begin() as conn:  # the pipeline's first statement begins the transaction
+        found = together(conn, queries, {"names": ["w1", "w2"]})
+
+    assert found == [[(0,)], [], [("w1", 7), ("w2", 7)]]
+    with engine.connect() as conn:
+        assert conn.execute(select(COUNTS.c.n).where(COUNTS.c.stream == "w2")).scalar() == 7

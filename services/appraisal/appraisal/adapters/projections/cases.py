@@ -12,15 +12,20 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    ClauseElement,
     ColumnElement,
     Connection,
-    Executable,
+    String,
     Table,
     TableClause,
     and_,
+    any_,
+    bindparam,
     delete,
     func,
     literal,
@@ -32,11 +37,12 @@ from sqlalchemy.dialects.postgresql import insert
 
 from appraisal.adapters.projections.cases_tables import CASE_CHANGES, CASE_GROUPS, CHANGES_KEY, NAMED_BY, STRATUM_TOTALS
 from appraisal.adapters.projections.facts_tables import CONTRACT_ENDS, CONTRACT_STARTS, NAMING_A_RESIDENT
-from appraisal.adapters.projections.resident_reads import histories
-from appraisal.adapters.projections.totals import lock_totals, midnight
+from appraisal.adapters.projections.resident_reads import CITIES, histories, in_cities
+from appraisal.adapters.projections.totals import LOCK_WRITING, midnight, writing_locks
 from appraisal.domain.catalogue import Catalogue
 from appraisal.domain.recomputation import Changes, in_turn, late
 from shared.readmodels.arriving import Arriving
+from shared.readmodels.together import together
 
 Rows = Mapping[Table, list[dict[str, Any]]]
 ChangeKey = tuple[str, str, str, str, str, str, str, datetime]
@@ -49,19 +55,19 @@ class CasesProjection:
     def __init__(self, catalogue: Catalogue, zone: tzinfo) -> None:
         self._catalogue, self._zone = catalogue, zone
 
-    def apply(self, conn: Connection, rows: Rows) -> None:
-        """After the batch's new fact rows are inserted, in the same transaction."""
-        news = _news(conn, rows)
+    def apply(self, conn: Connection, rows: Rows, whose_ended: Mapping[str, str]) -> None:
+        """After the batch's new fact rows are inserted, in the same transaction. `whose_ended`:
+        the resident of each contract the batch's endings end, where known (`WHOSE_ENDED`)."""
+        news = _news(rows, whose_ended)
         if not news:
             return
         refs = sorted(news)
-        conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
-                     {"refs": refs})  # fmt: skip
-        conn.exec_driver_sql(_IN_UTC)
-        after = histories(conn, refs)
+        *_, areas = together(conn, _LOCKED, {"refs": refs})  # locked before their cities are read
+        cities = in_cities(areas)
+        after = histories(conn, refs, cities=cities)
         late_ones = [r for r in refs if after[r].known_from(min(news[r].known_at)) != len(news[r].known_at)]
         new_ids = [i for r in late_ones for i in news[r].event_ids]
-        before = histories(conn, late_ones, without=new_ids) if late_ones else {}
+        before = histories(conn, late_ones, without=new_ids, cities=cities) if late_ones else {}
         changes: dict[ChangeKey, tuple[int, int]] = {}
         for ref in refs:
             instants = sorted(set(news[ref].known_at))
@@ -73,11 +79,18 @@ class CasesProjection:
         _write(conn, changes, midnight(datetime.now(UTC), self._zone))  # the clock's, not a simulation's
 
 
-_IN_UTC = "SET LOCAL TIME ZONE 'UTC'"
+_IN_UTC = text("SET LOCAL TIME ZONE 'UTC'")
 """The batch's histories read with their instants in UTC (the transaction's only: the driver gives
 them in the session's zone, `Etc/UTC` say, a zone whose offset each comparison and hash asks for),
 as the times the batch's facts were known are and its midnights (`periods.midnight`): two instants
 in the same zone compare and subtract without asking either for its offset."""
+_LOCKED = (
+    text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
+    _IN_UTC,
+    CITIES,
+)
+"""The batch's residents locked, the zone set and the cities their facts are in read, in that
+order and in one round trip: each statement waits for the one before it on the server."""
 
 
 @dataclass
@@ -88,7 +101,7 @@ class _News:
     event_ids: list[str] = field(default_factory=list)
 
 
-def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
+def _news(rows: Rows, whose: Mapping[str, str]) -> dict[str, _News]:
     """Each resident a new fact is of, and those facts. An ending is of its contract's
     resident (as the facts reader pairs them), once that contract is known."""
     found: dict[str, _News] = defaultdict(_News)
@@ -101,15 +114,16 @@ def _news(conn: Connection, rows: Rows) -> dict[str, _News]:
         if kind in NAMING_A_RESIDENT:
             for row in values:
                 add(row["resident_ref"], row)
-    ended = rows.get(CONTRACT_ENDS, [])
-    if ended:
-        t = CONTRACT_STARTS
-        query = select(t.c.contract_id, t.c.resident_ref).where(t.c.contract_id.in_({r["contract_id"] for r in ended}))
-        whose = dict(conn.execute(query).all())
-        for row in ended:
-            if row["contract_id"] in whose:
-                add(whose[row["contract_id"]], row)
+    for row in rows.get(CONTRACT_ENDS, []):
+        if row["contract_id"] in whose:
+            add(whose[row["contract_id"]], row)
     return dict(found)
+
+
+WHOSE_ENDED = select(CONTRACT_STARTS.c.contract_id, CONTRACT_STARTS.c.resident_ref).where(
+    CONTRACT_STARTS.c.contract_id == any_(bindparam("ended", type_=ARRAY(String)))
+)
+"""The resident of each contract `ended` names, of those known (its start may be in the batch, copied in before)."""
 
 
 def _add(changes: dict[ChangeKey, tuple[int, int]], found: Changes) -> None:
@@ -136,20 +150,19 @@ def _write(conn: Connection, changes: dict[ChangeKey, tuple[int, int]], today: d
         earliest: dict[str, datetime] = {}
         for _city, period, *_, instant, _n, _d in rows:
             earliest[period] = min(instant, earliest.get(period, instant))
-        lock_totals(conn, earliest, today)
-        ARRIVING.copy_in(conn, rows)
-        conn.execute(_NAMING)
-        added = conn.execute(_ADDING).scalar_one()
+        ARRIVING.copy_in(conn, rows)  # a table of this transaction's own: no lock needed before
+        periods = sorted(earliest.items())
+        params = {"keys": writing_locks(earliest, today), **_forgotten(periods)}
+        _, _, ((added,),), _ = together(conn, [LOCK_WRITING, _NAMING, _ADDING, _forgetting(len(periods))], params)
         if added != len(rows):  # a group unnamed would lose its changes: never so, but never silently
             raise RuntimeError(f"{len(rows) - added} of a batch's {len(rows)} changes found no group")
-        _forget_totals(conn, earliest)
 
 
 def _named(a: TableClause) -> ColumnElement[bool]:
     return and_(*(CASE_GROUPS.c[n] == a.c[n] for n in NAMED_BY))
 
 
-def _naming(a: TableClause) -> Executable:
+def _naming(a: TableClause) -> ClauseElement:
     """The batch's groups, in order (workers naming the same wait in turn), those named before
     found by their key, one look each: asked first which were not (NOT EXISTS), PostgreSQL read
     every group of a city for each batch (16.8 ms at a million residents, 60,475 groups). A
@@ -158,7 +171,7 @@ def _naming(a: TableClause) -> Executable:
     return insert(CASE_GROUPS).from_select(NAMED_BY, names).on_conflict_do_nothing()
 
 
-def _adding(a: TableClause) -> Executable:
+def _adding(a: TableClause) -> ClauseElement:
     """The batch's changes added in the key's order: workers adding to the same rows lock them alike."""
     t, g = CASE_CHANGES, CASE_GROUPS
     chosen = select(a.c.period, a.c.instant, a.c.city, g.c.group_id, a.c.d_numerator, a.c.d_denominator)
@@ -175,11 +188,21 @@ def _adding(a: TableClause) -> Executable:
 _NAMING, _ADDING = _naming(ARRIVING.table), _adding(ARRIVING.table)
 
 
-def _forget_totals(conn: Connection, earliest: dict[str, datetime]) -> None:
+@cache
+def _forgetting(periods: int) -> ClauseElement:
     """Totals kept before a midnight no longer hold once a change comes for an instant before it.
     One statement for the batch's periods (one round trip, not one a period), each period's a
     range of `stratum_totals_by_midnight` (OR'ed: a bitmap scan of each range): joined with the
-    list of periods, the delete read every total kept, 0.4 s a batch at 200,000 residents."""
+    list of periods, the delete read every total kept, 0.4 s a batch at 200,000 residents. Made
+    once for each number of periods (a few): its parameters `period<n>` and `before<n>`."""
     t = STRATUM_TOTALS
-    ranges = (and_(t.c.period == period, t.c.before > instant) for period, instant in sorted(earliest.items()))
-    conn.execute(delete(t).where(or_(*ranges)))
+    ranges = (and_(t.c.period == bindparam(f"period{n}"), t.c.before > bindparam(f"before{n}")) for n in range(periods))
+    return delete(t).where(or_(*ranges))
+
+
+def _forgotten(periods: list[tuple[str, datetime]]) -> dict[str, Any]:
+    """`_forgetting`'s parameters: each period, and its earliest instant in the batch."""
+    params: dict[str, Any] = {}
+    for n, (period, instant) in enumerate(periods):
+        params[f"period{n}"], params[f"before{n}"] = period, instant
+    return params

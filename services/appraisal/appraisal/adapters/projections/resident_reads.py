@@ -30,10 +30,14 @@ from appraisal.domain.known import Knowns, ResidentHistory
 EVER = datetime.max.replace(tzinfo=UTC)
 
 
-def histories(conn: Connection, refs: Collection[str], without: Collection[str] = ()) -> dict[str, ResidentHistory]:
+def histories(
+    conn: Connection, refs: Collection[str], without: Collection[str] = (), cities: Collection[str] | None = None
+) -> dict[str, ResidentHistory]:
     """In the facts reader's order, so each history is what an appraisal reads of the resident.
-    `without`: the ids of events whose facts to leave out (a batch's own, to see the facts before it)."""
-    params = {"refs": list(refs), "without": list(without), "ever": EVER, "cities": cities_of(conn, refs)}
+    `without`: the ids of events whose facts to leave out (a batch's own, to see the facts before it).
+    `cities`: where their facts are, if the caller asked already (`CITIES`; a few more do no harm)."""
+    found = cities_of(conn, refs) if cities is None else cities
+    params = {"refs": list(refs), "without": list(without), "ever": EVER, "cities": list(found)}
     contracts, endings, *others = reads.Read.together(conn, _reads(bool(without)), params)
     whose = {c.contract_id: c.resident_ref for _, c in contracts}
     kinds = (
@@ -48,12 +52,17 @@ def cities_of(conn: Connection, refs: Collection[str]) -> list[str]:
     """Every city whose partitions hold a fact of these residents: those of the areas their facts
     name, noted with the facts (`RESIDENT_WHERES`), read in the key of its rows. A few index
     probes where the reads would probe each city's indexes (22 in a province) for each resident."""
-    w = RESIDENT_WHERES
-    found = conn.execute(select(w.c.area_code).where(w.c.resident_ref == any_(_REFS)).distinct(), {"refs": list(refs)})
-    return sorted({city_of(area) for area in found.scalars()})
+    return in_cities(conn.execute(CITIES, {"refs": list(refs)}).all())
+
+
+def in_cities(areas: Collection[tuple[str]]) -> list[str]:
+    """The cities of `CITIES`' rows."""
+    return sorted({city_of(area) for (area,) in areas})
 
 
 _REFS = bindparam("refs", type_=ARRAY(Text))
+CITIES = select(RESIDENT_WHERES.c.area_code).where(RESIDENT_WHERES.c.resident_ref == any_(_REFS)).distinct()
+"""The areas the residents `refs`' facts name (`cities_of`); a constant, to be sent with other statements."""
 
 
 @cache

@@ -295,8 +295,16 @@ def _changed(conn: Connection, period: str, before: datetime) -> bool:
 def lock_totals(conn: Connection, earliest: Mapping[str, datetime], today: datetime) -> None:
     """Before writing changes of these periods (each from its `earliest` instant): no totals the
     changes would make wrong are kept until the commit. `today`: the clock's local midnight."""
-    keys = sorted(writing(period, at, today) for period, at in earliest.items())
-    _each(conn, "count(pg_advisory_xact_lock_shared(hashtext(k)))", keys)
+    conn.execute(LOCK_WRITING, {"keys": writing_locks(earliest, today)})
+
+
+def writing_locks(earliest: Mapping[str, datetime], today: datetime) -> list[str]:
+    """`LOCK_WRITING`'s keys: `lock_totals`' locks, sorted."""
+    return sorted(writing(period, at, today) for period, at in earliest.items())
+
+
+LOCK_WRITING = text("SELECT count(pg_advisory_xact_lock_shared(hashtext(k))) FROM unnest(CAST(:keys AS text[])) AS k")
+"""`lock_totals`' statement, its parameter `keys`: to be sent with others (`together`)."""
 
 
 def writing(period: str, earliest: datetime, today: datetime) -> str:
