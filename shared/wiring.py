@@ -96,4 +96,4 @@ def relay_for(
     publisher: Publisher = KafkaPublisher(settings)
     if partners is not None:
         publisher = PartnerTopics(publisher, settings, *partners)
-    return Relay(store, publisher, to_public, batch_size=settings.relay_batch_size, publishes=publishes)
+    return Relay(store, publisher, to_public, publishes, batch_size=settings.relay_batch_size)

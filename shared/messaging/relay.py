@@ -2,8 +2,8 @@
 
 It reads the log after its last recorded position, publishes, waits for acks=all, and
 only then records the new position. A crash in between publishes again (consumers
-deduplicate by event id); nothing is ever skipped. Told the types it publishes, it reads only
-those events, their personal values withheld (none is published): most of a log stays inside.
+deduplicate by event id); nothing is ever skipped. It reads only the events of the types it
+publishes, their personal values withheld (none is published): most of a log stays inside.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from opentelemetry.trace import SpanKind
 
 from shared import tracing
 from shared.eventstore import EventStore, RecordedEvent
-from shared.eventstore.store import LogPage
 from shared.messaging.publisher import Message, Publisher
 from shared.metrics import RELAY_LAG, RELAY_PUBLISH_SECONDS, RELAY_PUBLISHED
 
@@ -34,15 +33,14 @@ class Relay:
         store: EventStore,
         publisher: Publisher,
         translate: Translate,
+        publishes: Collection[str],
         name: str = RELAY,
         batch_size: int = 500,
-        publishes: Collection[str] | None = None,
     ) -> None:
-        """`publishes`: the stored types `translate` turns into messages (None: it is given every
-        event, opened); it must give none for any other."""
+        """`publishes`: the stored types `translate` turns into messages; it is given no other."""
         self.store, self._publisher, self._translate = store, publisher, translate
         self._name, self._batch_size = name, batch_size
-        self._publishes = None if publishes is None else frozenset(publishes)
+        self._publishes = frozenset(publishes)
         self._position: int | None = None
         self._lag_measured = 0.0
 
@@ -50,7 +48,7 @@ class Relay:
         """Publish the next batch of the log; returns how many log entries it covered."""
         if self._position is None:
             self._position = self.store.tracked(self._name)
-        events, entries, last = self._next(self._position)
+        events, entries, last = self.store.read_log_of(self._position, self._batch_size, self._publishes)
         if not entries:
             RELAY_LAG.set(0)  # the log ended where the relay stands
             return 0
@@ -62,14 +60,6 @@ class Relay:
         RELAY_PUBLISHED.inc(entries)
         self._measure_lag(last)
         return entries
-
-    def _next(self, after: int) -> LogPage:
-        if self._publishes is not None:
-            return self.store.read_log_of(after, self._batch_size, self._publishes)
-        events = self.store.read_log(after, self._batch_size)
-        last = events[-1].position if events else after
-        assert last is not None
-        return LogPage(events, len(events), last)
 
     def _publish(self, messages: list[Message], events: list[RecordedEvent]) -> None:
         """One span for the batch, linked to the commands that recorded its events (their traces

@@ -76,6 +76,10 @@ def enveloped(topic: Topic) -> Any:
     return translate
 
 
+HAPPENED = {"test.Happened.v1"}
+"""The one type these tests' relays publish."""
+
+
 def append(store: EventStore, stream: str, versions: range) -> None:
     meta = lambda: EventMeta(str(uuid.uuid4()), datetime.now(UTC), "c", "c", "t")  # noqa: E731
     store.append([NewEvent(stream, v, "test.Happened.v1", {"v": v}, meta()) for v in versions])
@@ -88,7 +92,7 @@ def test_the_relay_publishes_the_log_in_order_and_records_its_position(
     append(store, "b", range(1, 3))
     published = REGISTRY.get_sample_value("fdcs_relay_published_positions_total") or 0
 
-    Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
+    Relay(store, KafkaPublisher(settings), enveloped(topic), HAPPENED).relay_once()
 
     got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 5)
     per_stream: dict[str, list[int]] = {}
@@ -107,7 +111,7 @@ def test_a_relay_told_its_types_publishes_those_and_stands_after_the_rest(
     store.append([NewEvent("b", 1, "test.Internal.v1", {"v": 1}, EventMeta("i", datetime.now(UTC), "c", "c", "t"))])
     published = REGISTRY.get_sample_value("fdcs_relay_published_positions_total") or 0
 
-    relay = Relay(store, KafkaPublisher(settings), enveloped(topic), publishes={"test.Happened.v1"})
+    relay = Relay(store, KafkaPublisher(settings), enveloped(topic), HAPPENED)
     assert (relay.relay_once(), relay.relay_once()) == (3, 0)
 
     got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 2)
@@ -131,9 +135,9 @@ def test_a_crash_before_recording_republishes_the_same_event_ids(
 ) -> None:
     append(store, "a", range(1, 3))
     with pytest.raises(ConnectionError):
-        Relay(CrashAfterPublishing(store), KafkaPublisher(settings), enveloped(topic)).relay_once()
+        Relay(CrashAfterPublishing(store), KafkaPublisher(settings), enveloped(topic), HAPPENED).relay_once()
 
-    Relay(store, KafkaPublisher(settings), enveloped(topic)).relay_once()
+    Relay(store, KafkaPublisher(settings), enveloped(topic), HAPPENED).relay_once()
 
     got = read_topic(client_config(settings), topic.name, lambda ms: len(ms) >= 4)
     ids = [json.loads(m.value())["id"] for m in got]

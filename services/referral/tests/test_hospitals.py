@@ -109,7 +109,7 @@ def test_hospital_b_sees_none_of_hospital_a_s_referrals_on_kafka_or_over_http(
     of_b = lifecycle(api, team, b)["referral_id"]
     kafka = KafkaPublisher(settings)
     hospitals = PartnerTopics(kafka, settings, topics.HOSPITAL_PREFIX, topics.hospital)
-    relay = Relay(api.store, hospitals, to_public, publishes=PUBLISHES)  # as create_relay wires it
+    relay = Relay(api.store, hospitals, to_public, PUBLISHES)  # as create_relay wires it
     while relay.relay_once():
         pass
     kafka.close()
