@@ -84,13 +84,20 @@ _IN_UTC = text("SET LOCAL TIME ZONE 'UTC'")
 them in the session's zone, `Etc/UTC` say, a zone whose offset each comparison and hash asks for),
 as the times the batch's facts were known are and its midnights (`periods.midnight`): two instants
 in the same zone compare and subtract without asking either for its offset."""
+_PLANNED_FOR_ITS_RESIDENTS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+"""The batch's reads by its residents planned for the residents they name. psycopg prepares a
+statement run five times, and PostgreSQL then keeps a generic plan, costed for an array of ten:
+for hundreds of residents that plan scanned whole tables, testing each row against every name
+(a batch's facts and cities 100 ms and more at 20,000 residents, growing with the population);
+planned for the array given, they are index probes, or a scan against a hashed list."""
 _LOCKED = (
     text("SELECT count(pg_advisory_xact_lock(hashtext(r))) FROM unnest(CAST(:refs AS text[])) AS r"),
     _IN_UTC,
+    _PLANNED_FOR_ITS_RESIDENTS,
     CITIES,
 )
-"""The batch's residents locked, the zone set and the cities their facts are in read, in that
-order and in one round trip: each statement waits for the one before it on the server."""
+"""The batch's residents locked, the zone and plans set and the cities their facts are in read,
+in that order and in one round trip: each statement waits for the one before it on the server."""
 
 
 @dataclass
