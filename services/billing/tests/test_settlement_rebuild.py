@@ -98,11 +98,14 @@ def test_a_database_without_charge_totals_is_rebuilt_to_the_live_view_exactly(
 
 def test_migrate_gives_a_database_from_before_the_charges_current_indexes(billing: Billing) -> None:
     schema = billing.settings.database_schema
-    with billing.view.engine.begin() as conn:  # the charges' indexes until 2026-12-03
-        conn.exec_driver_sql(f'DROP INDEX "{schema}".view_charges_bureau')
-        for name in RETIRED_INDEXES:
+    with billing.view.engine.begin() as conn:  # the charges' indexes until 2026-12-03 (the area's until 2026-12-07)
+        for name in ("view_charges_area_order", "view_charges_bureau_order"):
+            conn.exec_driver_sql(f'DROP INDEX "{schema}".{name}')
+        for name in (n for n in RETIRED_INDEXES if n.startswith("ix_")):
             column = name.removeprefix(f"ix_{CHARGES.name}_")
             conn.exec_driver_sql(f'CREATE INDEX {name} ON "{schema}".view_charges ({column})')
+        where = "WHERE bureau_id IS NOT NULL"  # the bureau's from 2026-12-03 to 2026-12-07
+        conn.exec_driver_sql(f'CREATE INDEX view_charges_bureau ON "{schema}".view_charges (bureau_id) {where}')
 
     migrate(billing.settings)
 

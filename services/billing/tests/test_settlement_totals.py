@@ -219,7 +219,7 @@ def test_the_drill_down_pages_through_every_charge_once_while_charges_arrive(bil
     billing.view.apply([charged(n, n % 4, n % 3, PERIODS[n // 13], 100 + n, "annual_fee") for n in range(25)])
     per_group = sums_over_charges(billing).values()
     first = billing.get("/settlement-view/charges", limit=4).json()
-    order = view_queries.DRILL_DOWN
+    order = view_queries.drill_down_order(Scope())
     seen, must_see, cursor, arriving = [], set(), first["next_cursor"], 100
     seen += first["items"]
     while cursor:

@@ -61,11 +61,12 @@ async def figures(request: Request, scope: AllowedScope, cursor: Cursor = None, 
     "/settlement-view/charges",
     response_model=Charges,
     summary="The contracts behind a figure (paged)",
-    description="Charges by institution, period, payer and contract; pass `next_cursor` as `cursor` for the "
-    "next page. `contracts` and `total_fen` are the whole scope's, on every page.",
+    description="Charges by area, institution, period, payer and contract (an institution's by period, payer "
+    "and contract); pass `next_cursor` as `cursor` for the next page. `contracts` and `total_fen` are the "
+    "whole scope's, on every page.",
 )
 async def charges(request: Request, scope: AllowedScope, cursor: Cursor = None, limit: Limit = 500) -> dict[str, Any]:
-    after = _after(cursor, len(view_queries.DRILL_DOWN))
+    after = _after(cursor, len(view_queries.drill_down_order(scope)))
     found = await asyncio.to_thread(view_queries.charges, request.app.state.engine, scope, after, limit)
     return _paged(found)
 

@@ -153,12 +153,20 @@ def _released_for(scope: Scope) -> Select[Any]:
 DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
 
 
+def drill_down_order(scope: Scope) -> tuple[str, ...]:
+    """The order a scope's charges are paged in, that of the index its scope is a range of: an
+    institution's by DRILL_DOWN; any other scope's (an area, a bureau, every charge) by area
+    first, so that an area's prefix is one range, its institutions in turn within each code."""
+    return DRILL_DOWN if scope.institution_id else ("area_code", *DRILL_DOWN)
+
+
 def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: int) -> dict[str, Any]:
-    """The contracts behind a figure, a page at a time: by institution, period, payer and
-    contract, from `after` (the last charge of the previous page), and the scope's count of
-    contracts charged and total, from the totals (contracts count per period, payer and
-    institution, as the settlements count them)."""
-    order = [CHARGES.c[k] for k in DRILL_DOWN]
+    """The contracts behind a figure, a page at a time: in the scope's order (`drill_down_order`),
+    from `after` (the last charge of the previous page), and the scope's count of contracts
+    charged and total, from the totals (contracts count per period, payer and institution, as
+    the settlements count them)."""
+    keys = drill_down_order(scope)
+    order = [CHARGES.c[k] for k in keys]
     query = select(CHARGES).where(*where(CHARGES, scope)).order_by(*order).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
@@ -172,5 +180,5 @@ def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: 
         "items": page,
         "contracts": int(contracts),
         "total_fen": int(total),
-        "next": tuple(page[-1][k] for k in DRILL_DOWN) if more else None,
+        "next": tuple(page[-1][k] for k in keys) if more else None,
     }

@@ -1,0 +1,80 @@
+"""The settlement view's drill-down (the charges behind a figure) a page at a time, on PostgreSQL:
+every scope's pages, at several sizes, are its charges, each once, in the scope's order; and a
+page is a range of one index read in that order, never a sort of the scope's charges (a city's
+are hundreds of thousands a year, a province's county's millions).
+
+The ledgers, periods and charges of `test_settlement_figures_pages`: six ledgers in two cities,
+charged over five periods of two years, some charges restated."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from billing.adapters.projections import view_queries
+from billing.adapters.projections.tables import CHARGES
+from billing.application.scope import Scope
+from shared.testing.plans import plans_of
+
+from .conftest import Billing
+from .test_settlement_figures_pages import scopes, settled_released_and_charged
+
+
+def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Billing) -> None:
+    settled_released_and_charged(billing)
+    engine = billing.view.engine
+    with engine.connect() as conn:
+        stored = [dict(c) for c in conn.execute(select(CHARGES)).mappings()]
+
+    for scope in scopes():
+        keys = view_queries.drill_down_order(scope)
+        expected = sorted((c for c in stored if _within(c, scope)), key=lambda c: tuple(c[k] for k in keys))
+        for limit in (1, 3, 1000):
+            found, after = [], None
+            while True:
+                page = view_queries.charges(engine, scope, after, limit)
+                assert len(page["items"]) <= limit
+                found += page["items"]
+                if (after := page["next"]) is None:
+                    break
+            assert found == expected, (scope, limit)
+    assert len({c["area_code"][:4] for c in stored}) == 2 and len(stored) == 60  # two cities' charges
+
+
+def _within(charge: dict[str, Any], scope: Scope) -> bool:
+    """The scope's charges, as its reader is told: an area's by prefix, a year's months."""
+    period = scope.period
+    return (
+        (not period or charge["period"] == period or (len(period) == 4 and charge["period"][:4] == period))
+        and charge["area_code"].startswith(scope.area_prefix)
+        and all(charge[f] == getattr(scope, f) for f in ("bureau_id", "institution_id", "payer") if getattr(scope, f))
+    )
+
+
+PAGES = {  # a scope, and the index its page is read from
+    Scope("2026"): "view_charges_area_order",
+    Scope("", area_prefix="44"): "view_charges_area_order",
+    Scope("2026", area_prefix="4401"): "view_charges_area_order",
+    Scope("2026-02", area_prefix="440106"): "view_charges_area_order",
+    Scope("2026", area_prefix="4401", payer="resident"): "view_charges_area_order",
+    Scope("2026", bureau_id="MIB-440106", payer="insurance_fund"): "view_charges_bureau_order",
+    Scope("2026", bureau_id="MIB-440106", payer="insurance_fund", area_prefix="4401"): "view_charges_bureau_order",
+    Scope("", institution_id="CHC-440106-01"): "view_charges_drill_down",
+    Scope("2026-02", institution_id="CHC-440106-01", area_prefix="4401"): "view_charges_drill_down",
+}
+
+
+@pytest.mark.parametrize("scope", PAGES)
+def test_a_page_is_a_range_of_an_index_in_the_scope_s_order_never_a_sort(billing: Billing, scope: Scope) -> None:
+    settled_released_and_charged(billing)
+    engine = billing.view.engine
+    after = view_queries.charges(engine, scope, None, 1)["next"]
+    assert after is not None
+
+    for page in (None, after):  # the first page, and one after
+        charges, *sums = plans_of(engine, partial(view_queries.charges, engine, scope, page, 500))
+        assert f"Index Scan using {PAGES[scope]} " in charges and "Sort" not in charges, charges
+        assert not any("Sort" in plan for plan in sums), sums
