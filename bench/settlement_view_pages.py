@@ -1,10 +1,12 @@
-"""The settlement view's figures a page at a time as the scope widens: a city's and a province's.
+"""The settlement view's figures and charges a page at a time as the scope widens: a city's and a
+province's.
 
 Loads a synthetic province (`--cities` cities of 300 institutions, three payers, twelve months:
 bench/settlement_view.py's stream) through the view's own `apply` in batches of 500 and prints
 the projection's rate; then, as an official of the first city and as one of the province, reads
 the year's figures (`view_queries.figures`, in this process, no HTTP): the first page of 500
-groups and one `--deep` pages in; and the year's reconciliation. For each: its time (median of
+groups and one `--deep` pages in; the year's reconciliation; and the drill-down's pages of 500
+charges (`view_queries.charges`) of a county, the city and the province. For each: its time (median of
 `--repeats`) and the EXPLAIN (ANALYZE, BUFFERS) of every statement it sends, summed: execution
 time, buffers touched, and the rows of its largest sort (0: none). Each size of `--cities` in turn, so the
 growth with the scope shows. The same script runs against an older tree (copy it into that
@@ -50,11 +52,14 @@ def load(engine: Engine, settings: BillingSettings, size: Size, say: Callable[[s
     return rate
 
 
-def deep_cursor(engine: Engine, scope: Scope, deep: int, limit: int) -> tuple[str, ...] | None:
+Read = Callable[[Engine, Scope, Any, int], dict[str, Any]]
+
+
+def deep_cursor(engine: Engine, scope: Scope, deep: int, limit: int, read: Read) -> tuple[str, ...] | None:
     """The `after` of the page `deep` pages in (None if the scope has fewer)."""
     after = None
     for _ in range(deep):
-        after = view_queries.figures(engine, scope, after, limit)["next"]
+        after = read(engine, scope, after, limit)["next"]
         if after is None:
             break
     return after
@@ -94,15 +99,23 @@ def measured(engine: Engine, read: Callable[[], Any], repeats: int) -> dict[str,
 
 
 def pages(engine: Engine, size: Size, deep: int, say: Callable[[str], None]) -> dict[str, dict[str, float]]:
-    """A city's and the province's first page and one `deep` pages in, and their reconciliation."""
+    """A city's and the province's first page and one `deep` pages in, and their reconciliation;
+    then the drill-down's (`view_queries.charges`) of a county, the city and the province."""
     found = {}
+
+    def paged(read: Read, scope: Scope, name: str, what: str = "year") -> None:
+        for which, after in (("first", None), (f"{deep} in", deep_cursor(engine, scope, deep, size.page, read))):
+            page = partial(read, engine, scope, after, size.page)
+            key = f"{name}, {which}" if what == "year" else f"{name}, {what}, {which}"
+            found[key] = _said(say, f"{name}'s {what}, page {which}", measured(engine, page, size.repeats))
+
     for name, area in (("city", CITY), ("province", CITY[:2])):
         scope = Scope(period=str(YEAR), area_prefix=area)
-        for which, after in (("first", None), (f"{deep} in", deep_cursor(engine, scope, deep, size.page))):
-            read = partial(view_queries.figures, engine, scope, after, size.page)
-            found[f"{name}, {which}"] = _said(say, f"{name}'s year, page {which}", measured(engine, read, size.repeats))
+        paged(view_queries.figures, scope, name)
         read = partial(reconciliation.reconciliation, engine, scope, 100)
         found[f"{name}, reconciliation"] = _said(say, f"{name}'s reconciliation", measured(engine, read, size.repeats))
+    for name, area in (("county", f"{CITY}01"), ("city", CITY), ("province", CITY[:2])):
+        paged(view_queries.charges, Scope(period=str(YEAR), area_prefix=area), name, "year's charges")
     return found
 
 

@@ -1,7 +1,8 @@
 """The settlement view's drill-down (the charges behind a figure) a page at a time, on PostgreSQL:
-every scope's pages, at several sizes, are its charges, each once, in the scope's order; and a
-page is a range of one index read in that order, never a sort of the scope's charges (a city's
-are hundreds of thousands a year, a province's county's millions).
+every scope's pages, at several sizes, are its charges, each once, in the scope's order, with the
+scope's contracts and total on each; and a page is a range of one index read in that order, never
+a sort of the scope's charges (a city's are hundreds of thousands a year, a province's county's
+millions), its totals the scope's areas' rows, not its groups'.
 
 The ledgers, periods and charges of `test_settlement_figures_pages`: six ledgers in two cities,
 charged over five periods of two years, some charges restated."""
@@ -15,12 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from billing.adapters.projections import view_queries
-from billing.adapters.projections.tables import CHARGES
+from billing.adapters.projections.tables import AREA_TOTALS, CHARGES
 from billing.application.scope import Scope
+from billing.bootstrap import migrate
 from shared.testing.plans import plans_of
 
 from .conftest import Billing
-from .test_settlement_figures_pages import scopes, settled_released_and_charged
+from .test_settlement_figures_pages import GROUP, scopes, settled_released_and_charged
 
 
 def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Billing) -> None:
@@ -41,6 +43,8 @@ def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Bil
                 if (after := page["next"]) is None:
                     break
             assert found == expected, (scope, limit)
+            assert page["total_fen"] == sum(c["amount_fen"] for c in expected), scope  # on every page
+            assert page["contracts"] == len({(*(c[g] for g in GROUP), c["contract_id"]) for c in expected}), scope
     assert len({c["area_code"][:4] for c in stored}) == 2 and len(stored) == 60  # two cities' charges
 
 
@@ -78,3 +82,17 @@ def test_a_page_is_a_range_of_an_index_in_the_scope_s_order_never_a_sort(billing
         charges, *sums = plans_of(engine, partial(view_queries.charges, engine, scope, page, 500))
         assert f"Index Scan using {PAGES[scope]} " in charges and "Sort" not in charges, charges
         assert not any("Sort" in plan for plan in sums), sums
+
+
+def test_migrate_gives_a_view_from_before_the_areas_charged_sums_the_same_totals(billing: Billing) -> None:
+    settled_released_and_charged(billing)
+    engine, schema = billing.view.engine, billing.settings.database_schema
+    answers = {scope: view_queries.charges(engine, scope, None, 3) for scope in scopes()}
+    with engine.begin() as conn:  # the view as 2026-12-07 found it
+        for name in ("charged_contracts", "charged_fen"):
+            conn.exec_driver_sql(f'ALTER TABLE "{schema}".{AREA_TOTALS.name} DROP COLUMN {name}')
+
+    migrate(billing.settings)
+    migrate(billing.settings)  # once: the areas summed again would double
+
+    assert {scope: view_queries.charges(engine, scope, None, 3) for scope in scopes()} == answers

@@ -67,13 +67,16 @@ OPEN_AS = {"contracts_charged": "contracts_charged", "due_fen": "due_fen", "adju
 
 def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnElement[Any]]:
     """A group's part in its area's figures (`AREA_FIGURES`), from its totals' columns: its
-    settled figures, its charges' as open ones if no settlement stands for it, and what the
-    reconciliation counts of it."""
+    settled figures, its charges' as open ones if no settlement stands for it, what the
+    reconciliation counts of it, and its charges' whatever stands for it (the drill-down's)."""
     unsettled = and_(group("settlements") == 0, group("charges") > 0)
     settled = {figure: group(column) for figure, column in SETTLED_AS.items()}
     counted = {"settlements": group("settlements"), "unsettled": case((unsettled, 1), else_=0)}
     counted["mismatched"] = case((listed_as(group) == literal_column(f"'{MISMATCHED}'"), 1), else_=0)
-    return settled | {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()} | counted
+    charged = {"charged_contracts": group("contracts_charged")}
+    charged["charged_fen"] = group("due_fen") + group("adjustments_fen")
+    opened = {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()}
+    return settled | opened | counted | charged
 
 
 def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:

@@ -119,9 +119,12 @@ AREA_FIGURES = {
     "settlements": "Settlements standing (the FeeSettled events the reconciliation counts)",
     "mismatched": "Groups whose one settlement disagrees with their charges",
     "unsettled": "Groups charged and not settled",
+    "charged_contracts": "Contracts charged, as the charges count them, settled or not",
+    "charged_fen": "Their due and late charges",
 }
 """An area's figures: its groups' settled figures and, apart (`open_`), those of its groups charged
-and not settled, as a page of figures answers them; and what the reconciliation counts."""
+and not settled, as a page of figures answers them; what the reconciliation counts; and every
+group's charges (`charged_`), as the drill-down's totals answer them (since 2026-12-07)."""
 
 
 def _sums(named: dict[str, str]) -> list[Column[int]]:

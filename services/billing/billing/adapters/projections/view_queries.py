@@ -163,22 +163,21 @@ def drill_down_order(scope: Scope) -> tuple[str, ...]:
 def charges(engine: Engine, scope: Scope, after: tuple[str, ...] | None, limit: int) -> dict[str, Any]:
     """The contracts behind a figure, a page at a time: in the scope's order (`drill_down_order`),
     from `after` (the last charge of the previous page), and the scope's count of contracts
-    charged and total, from the totals (contracts count per period, payer and institution, as
-    the settlements count them)."""
+    charged and total, as the charges' totals count them (contracts per period, payer and
+    institution, as the settlements count them), summed from the scope's areas' rows
+    (`scope_sums`): a province's as cheaply as a county's."""
     keys = drill_down_order(scope)
     order = [CHARGES.c[k] for k in keys]
     query = select(CHARGES).where(*where(CHARGES, scope)).order_by(*order).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
-    t = CHARGE_TOTALS.c
-    sums = select(*(func.coalesce(func.sum(f), 0) for f in (t.contracts_charged, t.due_fen + t.adjustments_fen)))
     with engine.connect() as conn:
         items = [dict(r) for r in conn.execute(query).mappings()]
-        contracts, total = conn.execute(sums.where(*groups_of(scope))).one()
+        sums = conn.execute(scope_sums(scope)).mappings().one()
     page, more = items[:limit], len(items) > limit
     return {
         "items": page,
-        "contracts": int(contracts),
-        "total_fen": int(total),
+        "contracts": int(sums["charged_contracts"]),
+        "total_fen": int(sums["charged_fen"]),
         "next": tuple(page[-1][k] for k in keys) if more else None,
     }
