@@ -10,7 +10,6 @@ charged over five periods of two years, some charges restated."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from billing.bootstrap import migrate
 from shared.testing.plans import plans_of
 
 from .conftest import Billing
-from .test_settlement_figures_pages import GROUP, scopes, settled_released_and_charged
+from .test_settlement_figures_pages import GROUP, scopes, settled_released_and_charged, within
 
 
 def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Billing) -> None:
@@ -33,7 +32,7 @@ def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Bil
 
     for scope in scopes():
         keys = view_queries.drill_down_order(scope)
-        expected = sorted((c for c in stored if _within(c, scope)), key=lambda c: tuple(c[k] for k in keys))
+        expected = sorted((c for c in stored if within(c, scope)), key=lambda c: tuple(c[k] for k in keys))
         for limit in (1, 3, 1000):
             found, after = [], None
             while True:
@@ -46,16 +45,6 @@ def test_every_scope_s_pages_are_its_charges_each_once_in_its_order(billing: Bil
             assert page["total_fen"] == sum(c["amount_fen"] for c in expected), scope  # on every page
             assert page["contracts"] == len({(*(c[g] for g in GROUP), c["contract_id"]) for c in expected}), scope
     assert len({c["area_code"][:4] for c in stored}) == 2 and len(stored) == 60  # two cities' charges
-
-
-def _within(charge: dict[str, Any], scope: Scope) -> bool:
-    """The scope's charges, as its reader is told: an area's by prefix, a year's months."""
-    period = scope.period
-    return (
-        (not period or charge["period"] == period or (len(period) == 4 and charge["period"][:4] == period))
-        and charge["area_code"].startswith(scope.area_prefix)
-        and all(charge[f] == getattr(scope, f) for f in ("bureau_id", "institution_id", "payer") if getattr(scope, f))
-    )
 
 
 PAGES = {  # a scope, and the index its page is read from
