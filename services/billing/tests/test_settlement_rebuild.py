@@ -88,7 +88,7 @@ def test_a_database_without_charge_totals_is_rebuilt_to_the_live_view_exactly(
     assert {name: len(rows) for name, rows in live.items()} == {
         "view_charges": 20,
         "view_charge_totals": 12,  # the groups charged, settled or released
-        "view_area_totals": 12,  # a payer's and bureau's in an area, each institution's own here
+        "view_area_totals": 12 + 3,  # a payer's and bureau's in an area (each institution's own here), a year's
         "view_settlements": 5,
         "view_releases": 3,
     }

@@ -35,12 +35,13 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import CTE, TableClause
 
-from billing.adapters.projections.listed import MISMATCHED, listed_as
+from billing.adapters.projections.listed import MISMATCHED, SEVERAL, listed_as
 from billing.adapters.projections.tables import (
     AREA_FIGURES,
     AREA_TOTALS,
@@ -49,12 +50,14 @@ from billing.adapters.projections.tables import (
     SETTLEMENTS,
     STANDING,
 )
+from shared.readmodels.areas import prefix
 from shared.readmodels.arriving import Arriving
 
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
 AREA = ("period", "payer", "bureau_id", "area_code")
 CHARGED = ("charges", "due_fen", "adjustments_fen", "contracts_charged")
 Row = tuple[Any, ...]
+Rows = Table | TableClause | CTE
 SETTLED_AS = {
     "contracts_charged": "settled_contracts", "due_fen": "settled_due_fen", "settled_fen": "settled_payable_fen",
     "withheld_fen": "settled_withheld_fen", "released_fen": "released_fen", "forfeited_fen": "forfeited_fen",
@@ -63,6 +66,8 @@ SETTLED_AS = {
 """Each figure of a group's settled row, and the column of its totals it is."""
 OPEN_AS = {"contracts_charged": "contracts_charged", "due_fen": "due_fen", "adjusted_fen": "adjustments_fen"}
 """Each figure of a group's open row (charged, no settlement standing), and the column it is."""
+APPRAISED = {"appraised_released_fen": "released_fen", "appraised_forfeited_fen": "forfeited_fen"}
+"""The areas' figures of an appraisal's year, and the releases' column each sums."""
 
 
 def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnElement[Any]]:
@@ -72,17 +77,19 @@ def figures_of(group: Callable[[str], ColumnElement[Any]]) -> dict[str, ColumnEl
     unsettled = and_(group("settlements") == 0, group("charges") > 0)
     settled = {figure: group(column) for figure, column in SETTLED_AS.items()}
     counted = {"settlements": group("settlements"), "unsettled": case((unsettled, 1), else_=0)}
-    counted["mismatched"] = case((listed_as(group) == literal_column(f"'{MISMATCHED}'"), 1), else_=0)
+    for status in (MISMATCHED, SEVERAL):
+        counted[status] = case((listed_as(group) == literal_column(f"'{status}'"), 1), else_=0)
     charged = {"charged_contracts": group("contracts_charged")}
     charged["charged_fen"] = group("due_fen") + group("adjustments_fen")
     opened = {f"open_{f}": case((unsettled, group(c)), else_=0) for f, c in OPEN_AS.items()}
-    return settled | opened | counted | charged
+    return settled | opened | counted | charged | {f: literal(0) for f in APPRAISED}  # a year's, not a group's
 
 
-def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
+def add(sums: Select[Any], names: Sequence[str], years: Select[Any] | None = None) -> postgresql.Insert:
     """Add the sums `names` (negative: take them away) to their groups' totals, a group new to
     the totals starting from 0 in the others, and note, in the same statement, what each group's
-    part in its area's figures became against what it was (`areas_moved` moves the areas)."""
+    part in its area's figures became against what it was (`areas_moved` moves the areas), and
+    the moves of the areas' years' rows `years` gives (`appraised`)."""
     others = [n for n in (*CHARGED, *STANDING) if n not in names]
     delta = sums.add_columns(*(literal(0).label(n) for n in others)).cte("delta")
     grouped = postgresql.insert(CHARGE_TOTALS).from_select([*GROUP, *names, *others], select(delta))
@@ -98,7 +105,20 @@ def add(sums: Select[Any], names: Sequence[str]) -> postgresql.Insert:
     same_group = and_(*(moved.c[g] == delta.c[g] for g in GROUP))
     changes = select(*(moved.c[a] for a in AREA), *(now[f] - before[f] for f in AREA_FIGURES))
     noted = changes.select_from(moved.join(delta, same_group))
-    return postgresql.insert(AREA_MOVES.table).from_select([*AREA, *AREA_FIGURES], noted)
+    return postgresql.insert(AREA_MOVES.table).from_select(
+        [*AREA, *AREA_FIGURES], noted if years is None else union_all(noted, years)
+    )
+
+
+def appraised(releases: Rows, sign: int = 1) -> Select[Any]:
+    """The releases' sums per area and the year appraised, as the areas' rows of that year
+    (`APPRAISED`; their other figures 0): a year's releases are booked in the next year's months."""
+    c = releases.c
+    key = [prefix(c.appraisal_period, 4), c.payer, func.coalesce(c.bureau_id, ""), c.area_code]
+    figures = {f: literal(sign) * func.sum(c[APPRAISED[f]]) if f in APPRAISED else literal(0) for f in AREA_FIGURES}
+    return select(
+        *(k.label(a) for k, a in zip(key, AREA, strict=True)), *(figures[f].label(f) for f in AREA_FIGURES)
+    ).group_by(*key)
 
 
 AREA_MOVES = Arriving("arriving_area_moves", [(c.name, c.type) for c in AREA_TOTALS.c])
@@ -130,24 +150,35 @@ def _moves_summed() -> Select[Any]:
 
 
 def areas_summed() -> Select[Any]:
-    """Every area's figures, summed from its groups' totals."""
+    """Every area's figures, summed from its groups' totals, and its years' from the releases."""
     area = [CHARGE_TOTALS.c[a] for a in AREA]
     parts = figures_of(lambda n: CHARGE_TOTALS.c[n])
-    return select(*area, *(func.sum(parts[f]).label(f) for f in AREA_FIGURES)).group_by(*area)
+    months = select(*area, *(func.sum(parts[f]).label(f) for f in AREA_FIGURES)).group_by(*area)
+    return union_all(months, appraised(RELEASES)).subquery().select()
 
 
 class Standing:
     """A table of settlements or releases, stored with their sums per group: `sums` names each
     sum's column in the totals and the stored column it sums (None: the rows are counted)."""
 
-    def __init__(self, table: Table, arriving: Arriving, sums: Mapping[str, str | None]) -> None:
+    def __init__(
+        self,
+        table: Table,
+        arriving: Arriving,
+        sums: Mapping[str, str | None],
+        years: Callable[[Rows, int], Select[Any]] | None = None,
+    ) -> None:
         self.arriving, self._sums = arriving, sums
         ids = bindparam("ids", type_=ARRAY(String))
         gone = delete(table).where(table.primary_key.columns[0] == any_(ids)).returning(*table.c).cte("gone")
         stored = insert(table).from_select(arriving.names, select(*arriving.table.c)).cte("stored")
-        self._leave = add(self._summed(gone, -1), list(sums))
-        self._arrive = add(self._summed(arriving.table, 1), list(sums)).add_cte(stored)
-        self.summed_anew = add(self._summed(table, 1), list(sums))
+        summed: dict[str, tuple[Rows, int]] = {"gone": (gone, -1), "arriving": (arriving.table, 1), "anew": (table, 1)}
+        moved = {
+            k: add(self._summed(rows, sign), list(sums), years and years(rows, sign))
+            for k, (rows, sign) in summed.items()
+        }
+        self._leave, self._arrive = moved["gone"], moved["arriving"].add_cte(stored)
+        self.summed_anew = moved["anew"]
         """The whole table's sums added: what a view from before these sums is given once."""
 
     def store(self, conn: Connection, ids: Sequence[str], rows: Sequence[Row]) -> None:
@@ -158,7 +189,7 @@ class Standing:
             self.arriving.copy_in(conn, rows)
             conn.execute(self._arrive)
 
-    def _summed(self, rows: Table | TableClause | CTE, sign: int) -> Select[Any]:
+    def _summed(self, rows: Rows, sign: int) -> Select[Any]:
         c = rows.c
         key = [func.coalesce(c.bureau_id, "") if g == "bureau_id" else c[g] for g in GROUP]
         summed = (func.count() if of is None else func.sum(c[of]) for of in self._sums.values())
@@ -183,4 +214,5 @@ RELEASED = Standing(
     RELEASES,
     Arriving.like(RELEASES, [*(c.name for c in RELEASES.c if c.name != "period"), "period"]),
     {"releases": None, "released_fen": "released_fen", "forfeited_fen": "forfeited_fen"},
+    appraised,
 )

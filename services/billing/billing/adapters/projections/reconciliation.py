@@ -4,8 +4,9 @@ events, and each settlement against the sums of the ContractCharged events it se
 Each group's totals say what the reconciliation lists it as (`listed.py`), kept as the view
 applies its settlements and charges, and its area's figures count them: the totals and counts
 are the scope's areas' rows summed (`scope_sums`), as a page of figures has them, and each list
-is the first `limit` of its listed groups, a range of a partial index in the groups' order. A
-read costs the page and the scope's areas, not the scope's groups."""
+is the first `limit` of its listed groups, a range of a partial index in the groups' order, read
+only if the areas count any. A read costs the page and the scope's areas, not the scope's
+groups."""
 
 from __future__ import annotations
 
@@ -23,18 +24,20 @@ T = CHARGE_TOTALS.c
 FEE_SETTLED = {"due_fen": "due_fen", "withheld_fen": "withheld_fen", "adjustments_fen": "adjusted_fen"}
 FEE_SETTLED["payable_fen"] = "settled_fen"
 """The FeeSettled events' sums, and the view's figure each is."""
+NONE: tuple[list[dict[str, Any]], int] = ([], 0)
+"""A list not read: its areas count none in it."""
 
 
 def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
     """How many groups disagree and the first `limit` of them (by group), and as much of the
     groups charged and not settled; the view's totals, which are the sums of the FeeSettled
-    events it stored (so `balanced` is that no settlement disagrees)."""
+    events it stored (so `balanced` is that no settlement disagrees). A list is read only where
+    the scope's areas count groups in it: a balanced scope's answer is its areas' rows alone."""
     with engine.connect() as conn:
         sums = {f: int(n) for f, n in conn.execute(scope_sums(scope)).mappings().one().items()}
-        several, several_count = _first(conn, _several(scope), limit)
-        one = [stored(dict(g)) for g in conn.execute(_listed(scope, MISMATCHED).limit(limit)).mappings()]
-        unsettled = [stored(dict(g)) for g in conn.execute(_listed(scope, UNSETTLED).limit(limit)).mappings()]
-    mismatched_count = sums["mismatched"] + several_count
+        found = {status: _read(conn, status, query) for status, query in lists(scope, limit).items() if sums[status]}
+    (one, _), (several, several_count), (unsettled, _) = (found.get(s, NONE) for s in (MISMATCHED, SEVERAL, UNSETTLED))
+    mismatched_count = sums[MISMATCHED] + several_count
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
         "fee_settled_events": sums["settlements"],
@@ -42,18 +45,26 @@ def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
         "view_totals": {f: sums[f] for f in FIGURES},
         "mismatched_count": mismatched_count,
         "mismatched": list(merge(one, several, key=_order))[:limit],
-        "unsettled_count": sums["unsettled"],
+        "unsettled_count": sums[UNSETTLED],
         "unsettled": unsettled,
         "balanced": mismatched_count == 0,
     }
 
 
-def _first(conn: Connection, groups: Select[Any], limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The first `limit` groups a query finds, and how many it finds: counted in the same
-    statement (a window over the whole result), which reads all it finds, so only for the
-    several settlements of a group (the other counts are the areas')."""
-    found = conn.execute(groups.add_columns(func.count().over().label("found")).limit(limit)).mappings().all()
-    return [stored(dict(r)) for r in found], int(found[0]["found"]) if found else 0
+def lists(scope: Scope, limit: int) -> dict[str, Select[Any]]:
+    """The first `limit` of the scope's groups each list has, in the groups' order: those
+    listed as unsettled or mismatched, a range of a partial index; and those of the groups
+    with several settlements that disagree, each counted (`found`, over the whole result)."""
+    listed = {status: _listed(scope, status).limit(limit) for status in (MISMATCHED, UNSETTLED)}
+    return listed | {SEVERAL: _several(scope).add_columns(func.count().over().label("found")).limit(limit)}
+
+
+def _read(conn: Connection, status: str, query: Select[Any]) -> tuple[list[dict[str, Any]], int]:
+    """A list's groups, and how many its query counts (the several settlements' only: the
+    other counts are the areas')."""
+    found = conn.execute(query).mappings().all()
+    groups = [stored(dict(r)) for r in found]
+    return groups, int(found[0]["found"]) if status == SEVERAL and found else 0
 
 
 def _listed(scope: Scope, status: str) -> Select[Any]:

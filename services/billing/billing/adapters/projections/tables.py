@@ -119,12 +119,17 @@ AREA_FIGURES = {
     "settlements": "Settlements standing (the FeeSettled events the reconciliation counts)",
     "mismatched": "Groups whose one settlement disagrees with their charges",
     "unsettled": "Groups charged and not settled",
+    "several": "Groups with several settlements standing (billing settles a group once: none)",
     "charged_contracts": "Contracts charged, as the charges count them, settled or not",
     "charged_fen": "Their due and late charges",
+    "appraised_released_fen": "Released by the appraisal of the year (on the rows whose period is a year)",
+    "appraised_forfeited_fen": "Forfeited by it",
 }
 """An area's figures: its groups' settled figures and, apart (`open_`), those of its groups charged
-and not settled, as a page of figures answers them; what the reconciliation counts; and every
-group's charges (`charged_`), as the drill-down's totals answer them (since 2026-12-07)."""
+and not settled, as a page of figures answers them; what the reconciliation counts; every
+group's charges (`charged_`), as the drill-down's totals answer them (since 2026-12-07); and on
+rows of their own, whose period is a year (`2026`, in no range of months), what the appraisal of
+that year released and forfeited (`appraised_`), whichever month booked it (since 2026-12-08)."""
 
 
 def _sums(named: dict[str, str]) -> list[Column[int]]:
@@ -158,9 +163,6 @@ CHARGE_TOTALS = Table(
 # The reconciliation's lists (since 2026-12-07) are a range of one of the same, what a group is
 # listed as first, of the listed groups alone (the open periods', and any disagreeing): written
 # as a group's status changes, once or twice in its life.
-# The reconciliation's lists (since 2026-12-07) are a range of one of the same orders, what a
-# group is listed as first, of the listed groups alone (the open periods', any disagreeing):
-# written as a group's status changes, once or twice in its life.
 WITH_BUREAU = CHARGE_TOTALS.c.bureau_id != literal_column("''")
 """The groups of a payer with bureaus (a constant in the SQL, so the partial index is seen to fit)."""
 
@@ -221,14 +223,15 @@ RELEASES = Table(
     Column("released_at", DateTime(timezone=True), nullable=False),
     *_parties(),
 )
-# The appraisal's releases of a year (`released_for_period`) are a range of one of these: its
-# area's, its bureau's or its institution's, whatever years the view holds.
+# An institution's releases of a year (`released_for_period`) are a range of this, whatever
+# years the view holds; an area's or a bureau's are its areas' rows of the year. Until
+# 2026-12-08 these were the scope's releases too, by area and by bureau: a read that grew with
+# the institutions.
 APPRAISED_YEAR = prefix(RELEASES.c.appraisal_period, 4)
-for _party in ("area_code", "bureau_id", "institution_id"):
-    Index(f"view_releases_year_{_party.removesuffix('_id').removesuffix('_code')}", APPRAISED_YEAR, RELEASES.c[_party])
+Index("view_releases_year_institution", APPRAISED_YEAR, RELEASES.c.institution_id)
 VIEW_TABLES = (CHARGES, CHARGE_TOTALS, AREA_TOTALS, SETTLEMENTS, RELEASES)
 
 
 kept_up(METADATA, CHARGES, RETIRED_INDEXES)
 kept_up(METADATA, CHARGE_TOTALS)
-kept_up(METADATA, RELEASES)
+kept_up(METADATA, RELEASES, ("view_releases_year_area", "view_releases_year_bureau"))

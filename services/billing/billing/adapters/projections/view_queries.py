@@ -19,7 +19,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from billing.adapters.projections.group_totals import OPEN_AS, SETTLED_AS, figures_of
+from billing.adapters.projections.group_totals import APPRAISED, OPEN_AS, SETTLED_AS, figures_of
 from billing.adapters.projections.tables import (
     APPRAISED_YEAR,
     AREA_FIGURES,
@@ -143,11 +143,16 @@ def _open(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def _released_for(scope: Scope) -> Select[Any]:
     """What the appraisal of the scope's year released and forfeited of the withheld shares,
-    whichever settlement period booked it (a year's results are published the next January)."""
-    c = RELEASES.c
-    year = [scope.period[:4] == APPRAISED_YEAR] if scope.period else []  # a range of the year's index
-    sums = (func.coalesce(func.sum(c[f]), 0) for f in ("released_fen", "forfeited_fen"))
-    return select(*sums).where(*where(RELEASES, replace(scope, period="")), *year)
+    whichever settlement period booked it (a year's results are published the next January):
+    its areas' rows of that year (`appraised_`), or an institution's releases of it."""
+    figures: tuple[str, ...]
+    if scope.institution_id:
+        table, figures, year = RELEASES, ("released_fen", "forfeited_fen"), APPRAISED_YEAR  # the year's index
+    else:
+        table, figures, year = AREA_TOTALS, tuple(APPRAISED), AREA_TOTALS.c.period  # the months' rows have none
+    sums = (func.coalesce(func.sum(table.c[f]), 0) for f in figures)
+    of_year = [year == scope.period[:4]] if scope.period else []
+    return select(*sums).where(*where(table, replace(scope, period="")), *of_year)
 
 
 DRILL_DOWN = ("institution_id", "period", "payer", "contract_id", "charge_id")  # its index's order
