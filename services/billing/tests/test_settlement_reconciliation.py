@@ -207,7 +207,7 @@ def test_migrate_gives_a_view_from_before_the_reconciliation_s_counts_what_it_li
     answers = {scope: reconciliation.reconciliation(engine, scope, 5) for scope in scopes()}
     with engine.begin() as conn:  # the view as 2026-12-06 left it
         conn.exec_driver_sql(f'ALTER TABLE "{schema}".{CHARGE_TOTALS.name} DROP COLUMN listed_as')  # its indexes too
-        for name in ("settlements", "mismatched", "unsettled", "several"):  # "several" since 2026-12-08
+        for name in ("settlements", "mismatched", "unsettled", "several"):  # "several" since 2026-12-07
             conn.exec_driver_sql(f'ALTER TABLE "{schema}".{AREA_TOTALS.name} DROP COLUMN {name}')
         for index in RELEASES.indexes:
             conn.exec_driver_sql(f'DROP INDEX "{schema}".{index.name}')

@@ -1,7 +1,7 @@
 """What the appraisal of a scope's year released (`released_for_period`, on every page of
 figures) is read from the scope's areas' rows of that year, or an institution's releases of the
 year, a range of the year's index, whatever years the view holds: until 2026-12-07 the scope's
-releases of every year were read and the year's kept, until 2026-12-08 an area's or a bureau's
+releases of every year were read and the year's kept, later that day an area's or a bureau's
 releases of the year (as many as its institutions' ledgers)."""
 
 from __future__ import annotations

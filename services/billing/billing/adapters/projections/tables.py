@@ -129,7 +129,7 @@ AREA_FIGURES = {
 and not settled, as a page of figures answers them; what the reconciliation counts; every
 group's charges (`charged_`), as the drill-down's totals answer them (since 2026-12-07); and on
 rows of their own, whose period is a year (`2026`, in no range of months), what the appraisal of
-that year released and forfeited (`appraised_`), whichever month booked it (since 2026-12-08)."""
+that year released and forfeited (`appraised_`), whichever month booked it (since 2026-12-07)."""
 
 
 def _sums(named: dict[str, str]) -> list[Column[int]]:
@@ -225,7 +225,7 @@ RELEASES = Table(
 )
 # An institution's releases of a year (`released_for_period`) are a range of this, whatever
 # years the view holds; an area's or a bureau's are its areas' rows of the year. Until
-# 2026-12-08 these were the scope's releases too, by area and by bureau: a read that grew with
+# 2026-12-07 these were the scope's releases too, by area and by bureau: a read that grew with
 # the institutions.
 APPRAISED_YEAR = prefix(RELEASES.c.appraisal_period, 4)
 Index("view_releases_year_institution", APPRAISED_YEAR, RELEASES.c.institution_id)
