@@ -9,8 +9,9 @@ groups and one `--deep` pages in; the year's reconciliation; and the drill-down'
 charges (`view_queries.charges`) of a county, the city and the province. For each: its time (median of
 `--repeats`) and the EXPLAIN (ANALYZE, BUFFERS) of every statement it sends, summed: execution
 time, buffers touched, and the rows of its largest sort (0: none). Each size of `--cities` in turn, so the
-growth with the scope shows. The same script runs against an older tree (copy it into that
-tree's bench/) to compare.
+growth with the scope shows. `--analyzed` reads after `ANALYZE`, as autovacuum leaves a live view
+(without it, as just loaded: the planner's statistics behind the rows, where plans may tie).
+The same script runs against an older tree (copy it into that tree's bench/) to compare.
 A benchmark, not a test: it asserts nothing and prints figures.
 """
 
@@ -127,14 +128,21 @@ def _said(say: Callable[[str], None], what: str, figures: dict[str, float]) -> d
     return figures
 
 
-def run(url: str, cities: list[int], size: Size, deep: int, say: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Each province in a schema of its own: load it, then read its pages."""
+def run(  # noqa: PLR0913
+    url: str, cities: list[int], size: Size, deep: int, say: Callable[[str], None] = print, analyzed: bool = False
+) -> list[dict[str, Any]]:
+    """Each province in a schema of its own: load it, then read its pages; `analyzed`: after
+    `ANALYZE`, as autovacuum leaves a live view. A view just loaded has the planner's statistics
+    behind its rows, and where two plans then tie, runs of the same code differed tenfold."""
     steps = []
     for count in cities:
         settings = BillingSettings(database_url=url, database_schema=f"billing_province_{count}")
         engine = engine_for(settings)
         try:
             rate = load(engine, settings, replace(size, cities=count, charges=size.charges * count), say)
+            if analyzed:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("ANALYZE")
             steps.append({"cities": count, "events_per_second": rate, "pages": pages(engine, size, deep, say)})
         finally:
             engine.dispose()
@@ -148,13 +156,14 @@ def main() -> None:
     parser.add_argument("--institutions", type=int, default=300, help="a city's")
     parser.add_argument("--deep", type=int, default=10, help="how many pages in the second page read is")
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--analyzed", action="store_true", help="read after ANALYZE, as autovacuum leaves a live view")
     args = parser.parse_args()
     servers = ExitStack()  # PostgreSQL: one of our own for this run
     server = servers.enter_context(postgres(ROOT / ".local" / "postgres" / "bench", keep=False))
     url = servers.enter_context(scratch_database(server, "fdcs_bench"))
     size = Size(charges=args.charges, institutions=args.institutions, repeats=args.repeats)
     try:
-        for step in run(url, args.cities, size, args.deep):
+        for step in run(url, args.cities, size, args.deep, analyzed=args.analyzed):
             print(json.dumps(step))
     finally:
         servers.close()
