@@ -159,7 +159,8 @@ def areas_summed() -> Select[Any]:
 
 class Standing:
     """A table of settlements or releases, stored with their sums per group: `sums` names each
-    sum's column in the totals and the stored column it sums (None: the rows are counted)."""
+    sum's column in the totals and the stored column it sums (None: the rows are counted);
+    `years`, the moves of the areas' rows of a year its rows make too (the releases': `appraised`)."""
 
     def __init__(
         self,
@@ -172,13 +173,12 @@ class Standing:
         ids = bindparam("ids", type_=ARRAY(String))
         gone = delete(table).where(table.primary_key.columns[0] == any_(ids)).returning(*table.c).cte("gone")
         stored = insert(table).from_select(arriving.names, select(*arriving.table.c)).cte("stored")
-        summed: dict[str, tuple[Rows, int]] = {"gone": (gone, -1), "arriving": (arriving.table, 1), "anew": (table, 1)}
-        moved = {
-            k: add(self._summed(rows, sign), list(sums), years and years(rows, sign))
-            for k, (rows, sign) in summed.items()
-        }
-        self._leave, self._arrive = moved["gone"], moved["arriving"].add_cte(stored)
-        self.summed_anew = moved["anew"]
+
+        def moved(rows: Rows, sign: int) -> postgresql.Insert:
+            return add(self._summed(rows, sign), list(sums), years(rows, sign) if years else None)
+
+        self._leave, self._arrive = moved(gone, -1), moved(arriving.table, 1).add_cte(stored)
+        self.summed_anew = moved(table, 1)
         """The whole table's sums added: what a view from before these sums is given once."""
 
     def store(self, conn: Connection, ids: Sequence[str], rows: Sequence[Row]) -> None:

@@ -36,7 +36,8 @@ def reconciliation(engine: Engine, scope: Scope, limit: int) -> dict[str, Any]:
     with engine.connect() as conn:
         sums = {f: int(n) for f, n in conn.execute(scope_sums(scope)).mappings().one().items()}
         found = {status: _read(conn, status, query) for status, query in lists(scope, limit).items() if sums[status]}
-    (one, _), (several, several_count), (unsettled, _) = (found.get(s, NONE) for s in (MISMATCHED, SEVERAL, UNSETTLED))
+    (one, _), (unsettled, _) = found.get(MISMATCHED, NONE), found.get(UNSETTLED, NONE)
+    several, several_count = found.get(SEVERAL, NONE)
     mismatched_count = sums[MISMATCHED] + several_count
     return {
         "scope": {"period": scope.period, "bureau_id": scope.bureau_id, "institution_id": scope.institution_id},
