@@ -18,7 +18,7 @@ from billing.adapters.projections import view_queries
 from billing.adapters.projections.tables import AREA_TOTALS, CHARGES
 from billing.application.scope import Scope
 from billing.bootstrap import migrate
-from shared.testing.plans import plans_of
+from shared.testing.plans import plans_of, sent_by
 
 from .conftest import Billing
 from .test_settlement_figures_pages import GROUP, scopes, settled_released_and_charged, within
@@ -71,6 +71,31 @@ def test_a_page_is_a_range_of_an_index_in_the_scope_s_order_never_a_sort(billing
         charges, *sums = plans_of(engine, partial(view_queries.charges, engine, scope, page, 500))
         assert f"Index Scan using {PAGES[scope]} " in charges and "Sort" not in charges, charges
         assert not any("Sort" in plan for plan in sums), sums
+
+
+def test_an_area_s_charges_are_estimated_as_the_range_they_are(billing: Billing) -> None:
+    """A county's charges among 200 counties', as the planner's statistics have them: asked as a
+    LIKE, PostgreSQL counted the prefix twice (the pattern, and the range it derives from it, as
+    if independent) and estimated a county's charges at a handful; at 21 cities a page of a
+    county's then read and sorted the province's every charge rather than a range of its index."""
+    engine, schema = billing.view.engine, billing.settings.database_schema
+    county = "lpad((mod(n, 20) + 1)::text, 2, '0') || lpad((mod(n / 20, 10) + 1)::text, 2, '0')"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f'INSERT INTO "{schema}".{CHARGES.name} (charge_id, contract_id, resident_ref, contract_year, period, '
+            "amount_fen, reason, payer, bureau_id, institution_id, area_code) "
+            f"SELECT 'ch-' || n, 'c-' || n, 'r-' || n, 2026, '2026-03', 100, 'annual_fee', 'resident', NULL, "
+            f"'CHC-' || mod(n, 400), '44' || {county} FROM generate_series(1, 40000) AS n"
+        )
+        conn.exec_driver_sql(f'ANALYZE "{schema}".{CHARGES.name}')
+    query = select(CHARGES).where(*view_queries.where(CHARGES, Scope("2026", area_prefix="440101")))
+
+    with engine.connect() as conn:
+        (statement, parameters), *_ = sent_by(engine, lambda: conn.execute(query).all())
+        estimated = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()[0]["Plan"]
+        found = len(conn.execute(query).all())
+
+    assert found == 200 and found / 3 <= estimated["Plan Rows"] <= found * 3, estimated
 
 
 def test_migrate_gives_a_view_from_before_the_areas_charged_sums_the_same_totals(billing: Billing) -> None:

@@ -40,7 +40,11 @@ FIGURES = (
 
 
 def _starting(code: Any, prefix: str) -> list[ColumnElement[bool]]:
-    return [code.startswith(prefix)]
+    """The codes beginning with `prefix`, as the range they are (the collation being C). Asked
+    as a LIKE, PostgreSQL counted the prefix twice, the pattern and the range it derives from it
+    taken as independent: a county's 2,856 charges estimated at 61, so that a page of them read
+    and sorted the province's 630,000 (76 ms) rather than a range of the ordered index (1.5)."""
+    return [code >= prefix, code < prefix[:-1] + chr(ord(prefix[-1]) + 1)] if prefix else []
 
 
 def where(table: Table, scope: Scope, area: Area = _starting) -> list[ColumnElement[bool]]:
