@@ -21,4 +21,12 @@ def within(area_code: Any, area: str) -> list[ColumnElement[bool]]:
     """The rows of `area`: its level's digits equal, then a finer prefix matched."""
     digits = max((d for d in LEVELS.values() if d <= len(area)), default=0)
     at_level = [prefix(area_code, digits) == area[:digits]] if digits else []
-    return at_level + ([area_code.startswith(area, autoescape=True)] if len(area) > digits else [])
+    return at_level + (starting(area_code, area) if len(area) > digits else [])
+
+
+def starting(area_code: Any, area: str) -> list[ColumnElement[bool]]:
+    """The codes beginning with `area`, as the range they are (the collation being C). Asked as
+    a LIKE, PostgreSQL counted the prefix twice, the pattern and the range it derives from it
+    taken as independent: at 21 cities a county's 2,856 charges were estimated at 61, and a page
+    of them read and sorted the province's 630,000 (76 ms) rather than a range of its index (1.5)."""
+    return [area_code >= area, area_code < area[:-1] + chr(ord(area[-1]) + 1)] if area else []

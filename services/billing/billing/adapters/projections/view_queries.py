@@ -30,7 +30,7 @@ from billing.adapters.projections.tables import (
     WITH_BUREAU,
 )
 from billing.application.scope import Scope
-from shared.readmodels.areas import within
+from shared.readmodels.areas import starting, within
 
 Area = Callable[[Any, str], list[ColumnElement[bool]]]
 GROUP = ("period", "payer", "bureau_id", "institution_id", "area_code")
@@ -39,15 +39,7 @@ FIGURES = (
 )  # fmt: skip
 
 
-def _starting(code: Any, prefix: str) -> list[ColumnElement[bool]]:
-    """The codes beginning with `prefix`, as the range they are (the collation being C). Asked
-    as a LIKE, PostgreSQL counted the prefix twice, the pattern and the range it derives from it
-    taken as independent: a county's 2,856 charges estimated at 61, so that a page of them read
-    and sorted the province's 630,000 (76 ms) rather than a range of the ordered index (1.5)."""
-    return [code >= prefix, code < prefix[:-1] + chr(ord(prefix[-1]) + 1)] if prefix else []
-
-
-def where(table: Table, scope: Scope, area: Area = _starting) -> list[ColumnElement[bool]]:
+def where(table: Table, scope: Scope, area: Area = starting) -> list[ColumnElement[bool]]:
     """The table's rows in the scope, its area's prefix matched by `area` (as an index has it)."""
     c = table.c
     clauses = [_period(c.period, scope.period), *area(c.area_code, scope.area_prefix)]
